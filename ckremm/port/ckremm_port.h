@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ckremm port layer: the one place that knows where the pools run.
+ *
+ * The pools (ckremm/hpool, ckremm/tpool) include this header and nothing
+ * else from their environment.  It maps, for the Linux kernel or for a host
+ * C library:
+ *
+ *   arena memory        ckremm_arena_alloc()/ckremm_arena_free()
+ *   pool metadata       ckremm_meta_zalloc()/ckremm_meta_free()
+ *   the pool lock       struct ckremm_lock, ckremm_lock()/ckremm_unlock()
+ *   bit scans           ckremm_fls32(), ckremm_ffs32()
+ *   overflow checks     ckremm_add_overflow()
+ *   diagnostics         ckremm_warn() (rate limited), CKREMM_BUG_ON_ONCE()
+ *   randomness          ckremm_random_u32()
+ *   sizes               CKREMM_PAGE_SIZE, CKREMM_STEP_BYTES
+ *
+ * and provides u8/u16/u32/u64, size_t, bool, memcpy() and memset().
+ *
+ * To carry a pool into another environment, copy ckremm/port/ with the
+ * pool's folder and write one more port_<env>.h beside the two here.
+ */
+#ifndef CKREMM_PORT_H
+#define CKREMM_PORT_H
+
+#ifdef __KERNEL__
+#include "port_linux.h"
+#else
+#include "port_host.h"
+#endif
+
+/*
+ * Bytes that a pool copies or clears while holding its lock before it
+ * drops the lock and lets other CPUs in.  Bounds the lock hold time of
+ * clean, read, write and copy calls on large blocks.
+ */
+#ifndef CKREMM_STEP_BYTES
+#define CKREMM_STEP_BYTES 4096
+#endif
+
+#endif /* CKREMM_PORT_H */

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ckremm port layer for a hosted C library (POSIX, C11 atomics).
+ *
+ * Used by the host tests, the fuzzers and the benchmarks, and as the
+ * starting point for an embedded port: an arena is any zeroed,
+ * page-aligned region; the lock is a test-and-set spinlock (replace it
+ * with an interrupt mask on a single-core microcontroller).
+ */
+#ifndef CKREMM_PORT_HOST_H
+#define CKREMM_PORT_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+
+#define CKREMM_PAGE_SIZE 4096UL
+
+#ifndef __acquires
+#define __acquires(x)
+#define __releases(x)
+#endif
+
+struct ckremm_lock {
+	volatile int taken;
+};
+
+static inline void ckremm_lock_init(struct ckremm_lock *l)
+{
+	l->taken = 0;
+}
+
+static inline unsigned long ckremm_lock(struct ckremm_lock *l)
+{
+	while (__atomic_exchange_n(&l->taken, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&l->taken, __ATOMIC_RELAXED))
+			;
+	return 0;
+}
+
+static inline void ckremm_unlock(struct ckremm_lock *l, unsigned long flags)
+{
+	(void)flags;
+	__atomic_store_n(&l->taken, 0, __ATOMIC_RELEASE);
+}
+
+static inline void *ckremm_arena_alloc(size_t size)
+{
+	size_t rounded = (size + CKREMM_PAGE_SIZE - 1) & ~(CKREMM_PAGE_SIZE - 1);
+	void *p = aligned_alloc(CKREMM_PAGE_SIZE, rounded);
+
+	if (p)
+		memset(p, 0, rounded);
+	return p;
+}
+
+static inline void ckremm_arena_free(void *arena)
+{
+	free(arena);
+}
+
+static inline void *ckremm_meta_zalloc(size_t size)
+{
+	return calloc(1, size);
+}
+
+static inline void ckremm_meta_free(void *p)
+{
+	free(p);
+}
+
+static inline void ckremm_might_sleep(void)
+{
+}
+
+static inline unsigned int ckremm_fls32(u32 x)
+{
+	return x ? 32 - __builtin_clz(x) : 0;
+}
+
+static inline unsigned int ckremm_ffs32(u32 x)
+{
+	return __builtin_ctz(x);
+}
+
+#define ckremm_add_overflow(a, b, d) __builtin_add_overflow(a, b, d)
+
+static inline u32 ckremm_random_u32(void)
+{
+	static u32 state = 0x12345678u;
+
+	state ^= state << 13;
+	state ^= state >> 17;
+	state ^= state << 5;
+	return state;
+}
+
+/*
+ * Every refused call is counted, so host tests can assert that misuse
+ * was reported; printing is opt-in (CKREMM_VERBOSE=1) to keep long
+ * randomized runs quiet.
+ */
+extern unsigned long ckremm_host_warnings;
+void ckremm_host_warn(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+#define ckremm_warn(fmt, ...) ckremm_host_warn("ckremm: " fmt, ##__VA_ARGS__)
+
+#define CKREMM_BUG_ON_ONCE(cond) ({					\
+	bool __c = !!(cond);						\
+	if (__c) {							\
+		fprintf(stderr, "ckremm: internal error %s:%d: %s\n",	\
+			__FILE__, __LINE__, #cond);			\
+		abort();						\
+	}								\
+	__c;								\
+})
+
+#endif /* CKREMM_PORT_HOST_H */

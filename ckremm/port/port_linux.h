@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ckremm port layer for the Linux kernel.
+ *
+ * Arenas come from vmalloc with __GFP_ZERO and GFP_KERNEL_ACCOUNT: zeroed
+ * pages that can be mapped to userspace page by page, charged to the memory
+ * cgroup of the task that creates the pool.  The pool lock is a spinlock
+ * taken with interrupts disabled, so every pool call is usable from hard
+ * interrupt context; nothing that sleeps runs under it.
+ */
+#ifndef CKREMM_PORT_LINUX_H
+#define CKREMM_PORT_LINUX_H
+
+#include <linux/bitops.h>
+#include <linux/kernel.h>
+#include <linux/overflow.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/types.h>
+#include <linux/vmalloc.h>
+
+#define CKREMM_PAGE_SIZE PAGE_SIZE
+
+struct ckremm_lock {
+	spinlock_t lock;
+};
+
+static inline void ckremm_lock_init(struct ckremm_lock *l)
+{
+	spin_lock_init(&l->lock);
+}
+
+static inline unsigned long ckremm_lock(struct ckremm_lock *l)
+	__acquires(&l->lock)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&l->lock, flags);
+	return flags;
+}
+
+static inline void ckremm_unlock(struct ckremm_lock *l, unsigned long flags)
+	__releases(&l->lock)
+{
+	spin_unlock_irqrestore(&l->lock, flags);
+}
+
+/* Context: process context; may sleep. */
+static inline void *ckremm_arena_alloc(size_t size)
+{
+	return __vmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+}
+
+static inline void ckremm_arena_free(void *arena)
+{
+	vfree(arena);
+}
+
+/* Context: process context; may sleep. */
+static inline void *ckremm_meta_zalloc(size_t size)
+{
+	return kvzalloc(size, GFP_KERNEL_ACCOUNT);
+}
+
+static inline void ckremm_meta_free(void *p)
+{
+	kvfree(p);
+}
+
+static inline void ckremm_might_sleep(void)
+{
+	might_sleep();
+}
+
+/* Index (1-based) of the most significant set bit; 0 for 0. */
+static inline unsigned int ckremm_fls32(u32 x)
+{
+	return fls(x);
+}
+
+/* Index (0-based) of the least significant set bit; x must not be 0. */
+static inline unsigned int ckremm_ffs32(u32 x)
+{
+	return __ffs(x);
+}
+
+#define ckremm_add_overflow(a, b, d) check_add_overflow(a, b, d)
+
+static inline u32 ckremm_random_u32(void)
+{
+	return get_random_u32();
+}
+
+/* A caller's misuse: refused, reported at a bounded rate. */
+#define ckremm_warn(fmt, ...) \
+	pr_warn_ratelimited("ckremm: " fmt, ##__VA_ARGS__)
+
+/* An internal inconsistency of the pool itself: a bug in ckremm. */
+#define CKREMM_BUG_ON_ONCE(cond) WARN_ON_ONCE(cond)
+
+#endif /* CKREMM_PORT_LINUX_H */
