@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# ckremm top-level Makefile.
+#
+#   make               build ckremm.ko for the running kernel and the tools
+#   make module        build ckremm.ko (KDIR=<kernel build dir> to choose)
+#   make tools         build ckremmctl, libckremm and the test programs
+#   make run           boot UML with ckremm loaded and demonstrate the pools
+#   make check         every test; ends with "N passed, N failed"
+#   make style         checkpatch --strict on ckremm/, include/, kunit/
+#   make clean
+#
+# Kernel trees, kernel builds and VM images live in $(CKREMM_CACHE),
+# outside the checkout.
+
+KVER		?= $(shell uname -r)
+KDIR		?= /lib/modules/$(KVER)/build
+CKREMM_CACHE	?= /var/cache/ckremm
+export CKREMM_CACHE
+
+.PHONY: all module tools run check style clean
+
+all: module tools
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+tools:
+	$(MAKE) -C tools
+
+run:
+	tools/ci/deps.sh
+	tools/vm/run-demo.sh
+
+check:
+	tools/ci/check.sh
+
+style:
+	tools/ci/deps.sh
+	tools/ci/style.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	$(MAKE) -C tools clean
