@@ -10,6 +10,7 @@
 #ifndef CKREMM_PORT_HOST_H
 #define CKREMM_PORT_HOST_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,10 +18,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+
+#ifndef BIT
+#define BIT(n) (1UL << (n))
+#endif
+
+/* Nothing to export outside the kernel; keeps the declaration form. */
+#define EXPORT_SYMBOL_GPL(sym) extern int ckremm_host_export_##sym
 
 #define CKREMM_PAGE_SIZE 4096UL
 

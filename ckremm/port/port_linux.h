@@ -12,6 +12,8 @@
 #define CKREMM_PORT_LINUX_H
 
 #include <linux/bitops.h>
+#include <linux/errno.h>
+#include <linux/export.h>
 #include <linux/kernel.h>
 #include <linux/overflow.h>
 #include <linux/random.h>

@@ -34,8 +34,9 @@ struct h_pool;
  * @arena_size: bytes managed by the pool, headers included
  * @used_bytes: bytes in used blocks, their headers included
  * @free_bytes: bytes in free blocks, their headers included
- * @largest_free: payload bytes of the largest free block: the largest
- *	request (at 16-byte alignment) that can succeed now
+ * @largest_free: payload bytes of the largest free block.  A request of
+ *	that many bytes succeeds if it is the head of its size class; any
+ *	request at most 1/16 smaller always does (see h_pool.c)
  * @used_blocks: number of allocated blocks
  * @free_blocks: number of free blocks
  * @peak_used: highest @used_bytes since the pool was created

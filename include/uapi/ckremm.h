@@ -252,7 +252,7 @@ struct ckremm_reorder {
  * @arena_size: out: bytes managed
  * @used_bytes: out: bytes in used blocks (headers included)
  * @free_bytes: out: bytes in free blocks (headers included)
- * @largest_free: out: the largest request that can succeed now
+ * @largest_free: out: payload bytes of the largest free block
  * @used_blocks: out: allocated blocks
  * @free_blocks: out: free blocks
  * @peak_used: out: highest @used_bytes seen

@@ -1,0 +1,1334 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ckremm header pool: constant-time allocation over one arena.
+ *
+ * What it is
+ * ----------
+ * A pool owns one zeroed arena and hands out blocks of it.  Every block,
+ * free or used, starts with a 16-byte header; the payload follows at a
+ * 16-byte aligned address.  Blocks tile the arena with no gaps, so the
+ * headers form an implicit list in address order, and each header records
+ * the size of the block before it so both neighbours are found in O(1).
+ * A used block never moves: its pointer is valid until it is freed.
+ *
+ *	arena: | hdr | payload ... | hdr | payload | hdr | free ...      |
+ *	         ^ prev_units, units, flags, check    ^ next, prev links
+ *
+ * Free blocks are kept in a two-level segregated index in the style of
+ * TLSF: the first level splits sizes by powers of two, the second splits
+ * each power of two into 16 equal classes.  A bitmap per level says which
+ * classes have blocks, so finding a block that fits takes two find-first-
+ * set instructions and no search.  The doubly linked list of a class lives
+ * in the payload of its free blocks (the 8 bytes after the header).
+ *
+ * Costs
+ * -----
+ * h_pool_alloc(), h_pool_dealloc() and their aligned, batch and realloc
+ * forms run in constant time: no call walks blocks except h_pool_validate(),
+ * reorder_h_mem() and h_pool_walk() (which are O(blocks) and say so), and
+ * h_pool_get_stats(), which looks through the one largest size class to
+ * report the exact largest free block.  Frees merge with free neighbours at
+ * once, so two free blocks are never adjacent; reorder_h_mem() checks the
+ * whole structure and rebuilds the free index in address order, which makes
+ * later allocations prefer low addresses.
+ *
+ * Memory bounds
+ * -------------
+ * Each block costs its 16-byte header, up to 15 bytes of rounding, and up
+ * to 16 bytes of tail that was too small to split off: a request of n bytes
+ * occupies at most round_up(n, 16) + 32 bytes of the arena.  An aligned
+ * request borrows up to align + 16 bytes while it searches; the unused
+ * leading part is returned to the pool as a free block.  A request of n
+ * bytes succeeds whenever a free block of at least
+ * (round_up(n, 16) + 16) * 17 / 16 bytes exists (the rounding up to the next
+ * size class that makes the search constant-time), or when the first block
+ * of n's own class is large enough.  Like every allocator that does not
+ * move blocks, the pool can be defeated by a hostile pattern: Robson's bound
+ * says a pool holding at most M live bytes in blocks of at most n bytes may
+ * need on the order of M * log2(n) / 2 bytes to never fail.  Workloads that
+ * cannot afford that use the table pool, which compacts.
+ *
+ * Misuse
+ * ------
+ * Pointers are checked before they are trusted: a pointer must lie in the
+ * arena at a 16-byte boundary, the header before it must carry a checksum
+ * that binds it to its offset and to a per-pool random key, and both
+ * neighbours must agree with it.  Headers absorbed by a merge are zeroed,
+ * so a stale pointer never passes.  A refused call returns false, NULL or
+ * -EINVAL, counts in the statistics, prints one rate-limited warning and
+ * leaves the pool as it was.
+ *
+ * Context
+ * -------
+ * Every call takes the pool's spinlock with interrupts disabled and may be
+ * made from any context, hard interrupts included, except create_h_pool()
+ * and destroy_h_pool(), which allocate or free memory and may sleep.
+ * Copying and clearing large blocks proceeds CKREMM_STEP_BYTES at a time,
+ * dropping the lock between steps.
+ */
+
+#include "ckremm_port.h"
+#include <ckremm/h_pool.h>
+
+#define HP_GRANULE_SHIFT	4
+#define HP_GRANULE		BIT(HP_GRANULE_SHIFT)
+/* One header granule and one payload granule (room for the free links). */
+#define HP_MIN_UNITS		2U
+#define HP_SL_SHIFT		4
+#define HP_SL_COUNT		BIT(HP_SL_SHIFT)
+/*
+ * Block sizes are counted in 16-byte units and fit 32 bits.  Sizes below
+ * HP_SL_COUNT units share first level 0, one class per unit; a size with
+ * its top bit at position f (f >= HP_SL_SHIFT) is in first level
+ * f - HP_SL_SHIFT + 1, so the largest, f = 31, is in level 28.
+ */
+#define HP_FL_COUNT		(32 - HP_SL_SHIFT + 1)
+#define HP_NIL			0xffffffffU
+
+#define HP_FREE			0x1U	/* block is in the free index */
+#define HP_MARK			0x2U	/* transient: claimed by a batch free */
+#define HP_ALIGN_SHIFT		8	/* log2 of the requested alignment */
+#define HP_ALIGN_MASK		(0xffU << HP_ALIGN_SHIFT)
+#define HP_KNOWN_FLAGS		(HP_FREE | HP_ALIGN_MASK)
+
+/*
+ * struct hp_hdr - the inline header at the start of every block
+ * @prev_units: size of the block just before this one; 0 for the first
+ * @units: size of this block in 16-byte units, header included
+ * @flags: HP_FREE, HP_MARK, and the requested alignment's log2
+ * @check: hp_checksum() of the fields above and the block's offset
+ */
+struct hp_hdr {
+	u32 prev_units;
+	u32 units;
+	u32 flags;
+	u32 check;
+};
+
+/* In the first payload bytes of a free block: its free-list neighbours. */
+struct hp_links {
+	u32 next;
+	u32 prev;
+};
+
+struct h_pool {
+	struct ckremm_lock lock;
+	u8 *arena;
+	size_t arena_size;
+	u32 arena_units;
+	u32 key;
+
+	u32 fl_map;
+	u32 sl_map[HP_FL_COUNT];
+	u32 heads[HP_FL_COUNT][HP_SL_COUNT];
+
+	size_t used_units;
+	size_t peak_units;
+	size_t used_blocks;
+	size_t free_blocks;
+	size_t failed_allocs;
+	size_t refused_calls;
+};
+
+/* ---- headers --------------------------------------------------------- */
+
+static struct hp_hdr *hp_hdr(const struct h_pool *pool, u32 off)
+{
+	return (struct hp_hdr *)(pool->arena + ((size_t)off << HP_GRANULE_SHIFT));
+}
+
+static struct hp_links *hp_links(const struct h_pool *pool, u32 off)
+{
+	return (struct hp_links *)(hp_hdr(pool, off) + 1);
+}
+
+static void *hp_payload(const struct h_pool *pool, u32 off)
+{
+	return hp_hdr(pool, off) + 1;
+}
+
+static size_t hp_usable(const struct hp_hdr *h)
+{
+	return ((size_t)h->units - 1) << HP_GRANULE_SHIFT;
+}
+
+static bool hp_is_free(const struct h_pool *pool, u32 off)
+{
+	return hp_hdr(pool, off)->flags & HP_FREE;
+}
+
+static u32 hp_mix(u32 x)
+{
+	x ^= x >> 16;
+	x *= 0x7feb352dU;
+	x ^= x >> 15;
+	x *= 0x846ca68bU;
+	x ^= x >> 16;
+	return x;
+}
+
+static u32 hp_checksum(const struct h_pool *pool, u32 off,
+		       const struct hp_hdr *h)
+{
+	u32 x = hp_mix(pool->key ^ off);
+
+	x = hp_mix(x ^ h->prev_units);
+	x = hp_mix(x ^ h->units);
+	return hp_mix(x ^ h->flags);
+}
+
+static void hp_set(struct h_pool *pool, u32 off, u32 prev_units, u32 units,
+		   u32 flags)
+{
+	struct hp_hdr *h = hp_hdr(pool, off);
+
+	h->prev_units = prev_units;
+	h->units = units;
+	h->flags = flags;
+	h->check = hp_checksum(pool, off, h);
+}
+
+/* Tell the block after @off, if any, how large @off now is. */
+static void hp_link_next(struct h_pool *pool, u32 off)
+{
+	u32 units = hp_hdr(pool, off)->units;
+	u32 next = off + units;
+	struct hp_hdr *h;
+
+	if (next >= pool->arena_units)
+		return;
+	h = hp_hdr(pool, next);
+	hp_set(pool, next, units, h->units, h->flags);
+}
+
+/* A header swallowed by a merge must never validate again. */
+static void hp_poison(struct h_pool *pool, u32 off)
+{
+	memset(hp_hdr(pool, off), 0, sizeof(struct hp_hdr));
+}
+
+/* Does the header at @off describe a block that fits the arena? */
+static bool hp_hdr_sane(const struct h_pool *pool, u32 off)
+{
+	const struct hp_hdr *h = hp_hdr(pool, off);
+
+	if (h->units < HP_MIN_UNITS || h->units > pool->arena_units - off)
+		return false;
+	if (!off != !h->prev_units || h->prev_units > off)
+		return false;
+	return h->check == hp_checksum(pool, off, h);
+}
+
+/* ---- the segregated free index ----------------------------------------- */
+
+static void hp_mapping(u32 units, unsigned int *fl, unsigned int *sl)
+{
+	unsigned int f;
+
+	if (units < HP_SL_COUNT) {
+		*fl = 0;
+		*sl = units;
+		return;
+	}
+	f = ckremm_fls32(units) - 1;
+	*fl = f - HP_SL_SHIFT + 1;
+	*sl = (units >> (f - HP_SL_SHIFT)) - HP_SL_COUNT;
+}
+
+/*
+ * A free-list link read from the arena is trusted only as far as the arena:
+ * an overrun by a block's owner can damage it, and following it must not
+ * lead outside.  A damaged link ends the list; h_pool_validate() reports it.
+ */
+static u32 hp_checked_link(struct h_pool *pool, u32 link)
+{
+	if (link == HP_NIL || link <= pool->arena_units - HP_MIN_UNITS)
+		return link;
+	ckremm_warn("h_pool: free list damaged (link %u); blocks leaked\n",
+		    link);
+	return HP_NIL;
+}
+
+static void hp_insert(struct h_pool *pool, u32 off)
+{
+	struct hp_links *l = hp_links(pool, off);
+	unsigned int fl, sl;
+	u32 head;
+
+	hp_mapping(hp_hdr(pool, off)->units, &fl, &sl);
+	head = pool->heads[fl][sl];
+	l->next = head;
+	l->prev = HP_NIL;
+	if (head != HP_NIL)
+		hp_links(pool, head)->prev = off;
+	pool->heads[fl][sl] = off;
+	pool->fl_map |= 1U << fl;
+	pool->sl_map[fl] |= 1U << sl;
+	pool->free_blocks++;
+}
+
+static void hp_remove(struct h_pool *pool, u32 off)
+{
+	struct hp_links *l = hp_links(pool, off);
+	u32 next = hp_checked_link(pool, l->next);
+	u32 prev = hp_checked_link(pool, l->prev);
+	unsigned int fl, sl;
+
+	hp_mapping(hp_hdr(pool, off)->units, &fl, &sl);
+	if (next != HP_NIL)
+		hp_links(pool, next)->prev = prev;
+	if (prev != HP_NIL) {
+		hp_links(pool, prev)->next = next;
+	} else {
+		pool->heads[fl][sl] = next;
+		if (next == HP_NIL) {
+			pool->sl_map[fl] &= ~(1U << sl);
+			if (!pool->sl_map[fl])
+				pool->fl_map &= ~(1U << fl);
+		}
+	}
+	pool->free_blocks--;
+}
+
+/*
+ * Find a free block of at least @units.  The head of @units' own class is
+ * tried first; otherwise the request is rounded up to the next class
+ * boundary, so that any block of any class found from there fits.
+ */
+static u32 hp_find_free(struct h_pool *pool, u32 units)
+{
+	unsigned int fl, sl;
+	u32 bits, head;
+
+	hp_mapping(units, &fl, &sl);
+	head = pool->heads[fl][sl];
+	if (head != HP_NIL && hp_hdr(pool, head)->units >= units)
+		return head;
+
+	if (units >= HP_SL_COUNT) {
+		u32 round = (1U << (ckremm_fls32(units) - 1 - HP_SL_SHIFT)) - 1;
+
+		if (units > HP_NIL - round)
+			return HP_NIL;
+		hp_mapping(units + round, &fl, &sl);
+	}
+	bits = pool->sl_map[fl] & (~0U << sl);
+	if (!bits) {
+		if (fl + 1 >= HP_FL_COUNT)
+			return HP_NIL;
+		bits = pool->fl_map & (~0U << (fl + 1));
+		if (!bits)
+			return HP_NIL;
+		fl = ckremm_ffs32(bits);
+		bits = pool->sl_map[fl];
+	}
+	sl = ckremm_ffs32(bits);
+	return pool->heads[fl][sl];
+}
+
+/* ---- block surgery (pool lock held) ------------------------------------- */
+
+/*
+ * Cut block @off (not in the free index) down to @units, returning the
+ * excess to the pool merged with a free follower.  Returns units cut.
+ */
+static u32 hp_trim(struct h_pool *pool, u32 off, u32 units)
+{
+	struct hp_hdr *h = hp_hdr(pool, off);
+	u32 excess = h->units - units;
+	u32 rest = off + units;
+	u32 next = off + h->units;
+
+	if (excess < HP_MIN_UNITS)
+		return 0;
+	hp_set(pool, off, h->prev_units, units, h->flags);
+	if (next < pool->arena_units && hp_is_free(pool, next)) {
+		u32 next_units = hp_hdr(pool, next)->units;
+
+		hp_remove(pool, next);
+		hp_poison(pool, next);
+		hp_set(pool, rest, units, excess + next_units, HP_FREE);
+	} else {
+		hp_set(pool, rest, units, excess, HP_FREE);
+	}
+	hp_link_next(pool, rest);
+	hp_insert(pool, rest);
+	return excess;
+}
+
+static void hp_account_used(struct h_pool *pool, size_t units)
+{
+	pool->used_units += units;
+	if (pool->used_units > pool->peak_units)
+		pool->peak_units = pool->used_units;
+}
+
+/* Allocate @units at payload alignment @align (>= 16, <= page size). */
+static u32 hp_alloc_locked(struct h_pool *pool, u32 units, size_t align)
+{
+	u32 extra = 0, off, gap, flags;
+	struct hp_hdr *h;
+
+	if (align > HP_GRANULE)
+		extra = (u32)(align >> HP_GRANULE_SHIFT) + 1;
+	if (units > HP_NIL - extra)
+		goto fail;
+	off = hp_find_free(pool, units + extra);
+	if (off == HP_NIL)
+		goto fail;
+	hp_remove(pool, off);
+
+	/* Split off a leading free block until the payload is aligned. */
+	gap = 0;
+	if (align > HP_GRANULE) {
+		size_t payload = ((size_t)off + 1) << HP_GRANULE_SHIFT;
+		size_t mask = align - 1;
+
+		gap = (u32)((((payload + mask) & ~mask) - payload) >>
+			    HP_GRANULE_SHIFT);
+		if (gap && gap < HP_MIN_UNITS)
+			gap += (u32)(align >> HP_GRANULE_SHIFT);
+	}
+	h = hp_hdr(pool, off);
+	if (gap) {
+		u32 total = h->units;
+
+		hp_set(pool, off, h->prev_units, gap, HP_FREE);
+		hp_insert(pool, off);
+		off += gap;
+		hp_set(pool, off, gap, total - gap, 0);
+		hp_link_next(pool, off);
+		h = hp_hdr(pool, off);
+	}
+
+	flags = (u32)(ckremm_ffs32((u32)align) << HP_ALIGN_SHIFT);
+	hp_set(pool, off, h->prev_units, h->units, flags);
+	hp_trim(pool, off, units);
+	hp_account_used(pool, hp_hdr(pool, off)->units);
+	pool->used_blocks++;
+	return off;
+
+fail:
+	pool->failed_allocs++;
+	return HP_NIL;
+}
+
+static void hp_free_locked(struct h_pool *pool, u32 off)
+{
+	struct hp_hdr *h = hp_hdr(pool, off);
+	u32 prev_units = h->prev_units;
+	u32 units = h->units;
+	u32 next = off + units;
+
+	pool->used_units -= units;
+	pool->used_blocks--;
+
+	if (next < pool->arena_units && hp_is_free(pool, next)) {
+		units += hp_hdr(pool, next)->units;
+		hp_remove(pool, next);
+		hp_poison(pool, next);
+	}
+	if (off && hp_is_free(pool, off - prev_units)) {
+		u32 prev = off - prev_units;
+
+		units += prev_units;
+		prev_units = hp_hdr(pool, prev)->prev_units;
+		hp_remove(pool, prev);
+		hp_poison(pool, off);
+		off = prev;
+	}
+	hp_set(pool, off, prev_units, units, HP_FREE);
+	hp_link_next(pool, off);
+	hp_insert(pool, off);
+}
+
+/* Offset of the block whose payload is @ptr, a pointer already checked. */
+static u32 hp_off_of(const struct h_pool *pool, const void *ptr)
+{
+	return (u32)(((const u8 *)ptr - pool->arena) >> HP_GRANULE_SHIFT) - 1;
+}
+
+/* ---- argument checks ---------------------------------------------------- */
+
+static void hp_refuse(struct h_pool *pool, const char *why)
+{
+	pool->refused_calls++;
+	ckremm_warn("h_pool: %s\n", why);
+}
+
+/* Units of a block holding @size payload bytes; false if no pool can. */
+static bool hp_units_for(size_t size, u32 *units)
+{
+	if (!size || size > H_POOL_MAX_SIZE - 2 * HP_GRANULE)
+		return false;
+	*units = (u32)(((size + HP_GRANULE - 1) >> HP_GRANULE_SHIFT) + 1);
+	return true;
+}
+
+/* Normalize an alignment request; 0 if it cannot be honoured. */
+static size_t hp_align_for(size_t align)
+{
+	if (align <= HP_GRANULE)
+		return align & (align - 1) ? 0 : HP_GRANULE;
+	if (align & (align - 1) || align > CKREMM_PAGE_SIZE)
+		return 0;
+	return align;
+}
+
+/*
+ * Map a caller's pointer to the live used block whose payload it starts.
+ * Returns the block's offset, or HP_NIL with *why saying what is wrong.
+ */
+static u32 hp_find_used(struct h_pool *pool, const void *ptr, const char **why)
+{
+	uintptr_t base = (uintptr_t)pool->arena;
+	uintptr_t p = (uintptr_t)ptr;
+	const struct hp_hdr *h;
+	u32 off, next;
+
+	if (p < base + HP_GRANULE || p >= base + pool->arena_size) {
+		*why = "pointer outside the pool";
+		return HP_NIL;
+	}
+	if ((p - base) & (HP_GRANULE - 1)) {
+		*why = "pointer not at the start of a block";
+		return HP_NIL;
+	}
+	off = (u32)(((p - base) >> HP_GRANULE_SHIFT) - 1);
+	if (!hp_hdr_sane(pool, off)) {
+		*why = "pointer not at the start of a block";
+		return HP_NIL;
+	}
+	h = hp_hdr(pool, off);
+	if (h->flags & HP_FREE) {
+		*why = "block already free (double free?)";
+		return HP_NIL;
+	}
+	next = off + h->units;
+	if ((next < pool->arena_units &&
+	     (!hp_hdr_sane(pool, next) ||
+	      hp_hdr(pool, next)->prev_units != h->units)) ||
+	    (off && (!hp_hdr_sane(pool, off - h->prev_units) ||
+		     hp_hdr(pool, off - h->prev_units)->units != h->prev_units))) {
+		*why = "block headers damaged (overrun?)";
+		return HP_NIL;
+	}
+	return off;
+}
+
+/* ---- the public API ------------------------------------------------------ */
+
+/**
+ * create_h_pool() - create a header pool over a new arena
+ * @size: arena bytes; rounded down to a multiple of 16
+ *
+ * The arena is zeroed and page-aligned; in the kernel it is vmalloc'd and
+ * charged to the caller's memory cgroup.  The whole arena is one free block
+ * to start with; every block costs a 16-byte header (H_POOL_HEADER_SIZE),
+ * so a pool of S bytes holds at most S / 32 blocks.
+ *
+ * Context: Process context; may sleep.
+ * Return: the pool, or NULL if @size cannot hold one 16-byte block (less
+ * than 32 bytes), exceeds H_POOL_MAX_SIZE, or memory is short.
+ */
+struct h_pool *create_h_pool(size_t size)
+{
+	struct h_pool *pool;
+
+	ckremm_might_sleep();
+	if (size < HP_MIN_UNITS * HP_GRANULE || size > H_POOL_MAX_SIZE) {
+		ckremm_warn("h_pool: cannot make a pool of %zu bytes (32..%zu)\n",
+			    size, (size_t)H_POOL_MAX_SIZE);
+		return NULL;
+	}
+	size &= ~(size_t)(HP_GRANULE - 1);
+
+	pool = ckremm_meta_zalloc(sizeof(*pool));
+	if (!pool)
+		return NULL;
+	pool->arena = ckremm_arena_alloc(size);
+	if (!pool->arena) {
+		ckremm_meta_free(pool);
+		return NULL;
+	}
+	ckremm_lock_init(&pool->lock);
+	pool->arena_size = size;
+	pool->arena_units = (u32)(size >> HP_GRANULE_SHIFT);
+	pool->key = ckremm_random_u32();
+	memset(pool->heads, 0xff, sizeof(pool->heads));
+	hp_set(pool, 0, 0, pool->arena_units, HP_FREE);
+	hp_insert(pool, 0);
+	return pool;
+}
+EXPORT_SYMBOL_GPL(create_h_pool);
+
+/**
+ * destroy_h_pool() - free a header pool and its arena
+ * @pool: the pool; blocks still allocated go with it
+ *
+ * The caller must make sure no other call on @pool runs or follows.
+ *
+ * Context: Process context; may sleep.
+ * Return: true, or false if @pool is NULL.
+ */
+bool destroy_h_pool(struct h_pool *pool)
+{
+	ckremm_might_sleep();
+	if (!pool)
+		return false;
+	ckremm_arena_free(pool->arena);
+	ckremm_meta_free(pool);
+	return true;
+}
+EXPORT_SYMBOL_GPL(destroy_h_pool);
+
+/**
+ * h_pool_alloc_aligned() - allocate a block at a given alignment
+ * @pool: the pool
+ * @size: payload bytes, at least 1
+ * @align: 0 for 16, or a power of two up to the page size; values below 16
+ *	give 16
+ *
+ * O(1): two bitmap scans and at most two splits.  The usable size of the
+ * block (h_pool_usable_size()) is @size rounded up to 16, or up to 16 bytes
+ * more when the remainder was too small to make a block of its own.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: the payload's address, or NULL if no free block fits (counted in
+ * failed_allocs) or if the request is refused: @size 0 or so large that its
+ * rounding overflows, @align not a power of two or above the page size.
+ */
+void *h_pool_alloc_aligned(struct h_pool *pool, size_t size, size_t align)
+{
+	unsigned long flags;
+	void *ptr = NULL;
+	u32 units, off;
+
+	if (!pool) {
+		ckremm_warn("h_pool: alloc from a NULL pool\n");
+		return NULL;
+	}
+	flags = ckremm_lock(&pool->lock);
+	if (!hp_units_for(size, &units)) {
+		hp_refuse(pool, "alloc of size 0 or of an impossible size");
+		goto out;
+	}
+	align = hp_align_for(align);
+	if (!align) {
+		hp_refuse(pool, "alloc with an alignment that is not a power of two <= page size");
+		goto out;
+	}
+	off = hp_alloc_locked(pool, units, align);
+	if (off != HP_NIL)
+		ptr = hp_payload(pool, off);
+out:
+	ckremm_unlock(&pool->lock, flags);
+	return ptr;
+}
+EXPORT_SYMBOL_GPL(h_pool_alloc_aligned);
+
+/**
+ * h_pool_alloc() - allocate a block
+ * @pool: the pool
+ * @size: payload bytes, at least 1
+ *
+ * Same as h_pool_alloc_aligned() with the natural 16-byte alignment.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: the payload's address, or NULL if nothing fits or the request is
+ * refused.
+ */
+void *h_pool_alloc(struct h_pool *pool, size_t size)
+{
+	return h_pool_alloc_aligned(pool, size, 0);
+}
+EXPORT_SYMBOL_GPL(h_pool_alloc);
+
+/**
+ * h_pool_dealloc() - free a block
+ * @pool: the pool
+ * @ptr: a pointer returned by an allocation from @pool and not yet freed
+ *
+ * O(1).  The block merges with free neighbours at once.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: true, or false (with a rate-limited warning, the pool unchanged)
+ * if @ptr is NULL, outside the pool, not the start of a live block, or
+ * already free.
+ */
+bool h_pool_dealloc(struct h_pool *pool, void *ptr)
+{
+	unsigned long flags;
+	const char *why;
+	u32 off;
+
+	if (!pool) {
+		ckremm_warn("h_pool: free into a NULL pool\n");
+		return false;
+	}
+	flags = ckremm_lock(&pool->lock);
+	off = hp_find_used(pool, ptr, &why);
+	if (off == HP_NIL)
+		hp_refuse(pool, why);
+	else
+		hp_free_locked(pool, off);
+	ckremm_unlock(&pool->lock, flags);
+	return off != HP_NIL;
+}
+EXPORT_SYMBOL_GPL(h_pool_dealloc);
+
+/**
+ * h_pool_usable_size() - bytes a live block can hold
+ * @pool: the pool
+ * @ptr: the block
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: the usable payload bytes (at least the size asked for), or 0 if
+ * @ptr is not a live block of @pool.
+ */
+size_t h_pool_usable_size(struct h_pool *pool, const void *ptr)
+{
+	unsigned long flags;
+	const char *why;
+	size_t usable = 0;
+	u32 off;
+
+	if (!pool)
+		return 0;
+	flags = ckremm_lock(&pool->lock);
+	off = hp_find_used(pool, ptr, &why);
+	if (off != HP_NIL)
+		usable = hp_usable(hp_hdr(pool, off));
+	ckremm_unlock(&pool->lock, flags);
+	return usable;
+}
+EXPORT_SYMBOL_GPL(h_pool_usable_size);
+
+/*
+ * Copy between a block and a buffer, or clear the block (@buf NULL, @write
+ * true), CKREMM_STEP_BYTES at a time.  The block is looked up again under
+ * the lock at every step, so a block freed meanwhile is never touched.
+ */
+static int hp_copy(struct h_pool *pool, const void *ptr, size_t pos,
+		   void *buf, size_t len, bool write)
+{
+	unsigned long flags;
+	const char *why;
+	bool first = true;
+	u32 off;
+
+	if (!pool) {
+		ckremm_warn("h_pool: block access in a NULL pool\n");
+		return -EINVAL;
+	}
+	do {
+		size_t step = len < CKREMM_STEP_BYTES ? len : CKREMM_STEP_BYTES;
+		u8 *dst;
+
+		flags = ckremm_lock(&pool->lock);
+		off = hp_find_used(pool, ptr, &why);
+		if (off == HP_NIL) {
+			if (first)
+				hp_refuse(pool, why);
+			ckremm_unlock(&pool->lock, flags);
+			return -EINVAL;
+		}
+		if (pos > hp_usable(hp_hdr(pool, off)) ||
+		    len > hp_usable(hp_hdr(pool, off)) - pos) {
+			hp_refuse(pool, "access past the end of a block");
+			ckremm_unlock(&pool->lock, flags);
+			return -EINVAL;
+		}
+		dst = (u8 *)hp_payload(pool, off) + pos;
+		if (!write)
+			memcpy(buf, dst, step);
+		else if (buf)
+			memcpy(dst, buf, step);
+		else
+			memset(dst, 0, step);
+		ckremm_unlock(&pool->lock, flags);
+
+		if (buf)
+			buf = (u8 *)buf + step;
+		pos += step;
+		len -= step;
+		first = false;
+	} while (len);
+	return 0;
+}
+
+/**
+ * h_pool_read() - copy bytes out of a block
+ * @pool: the pool
+ * @ptr: the block
+ * @pos: first byte to copy, counted from the start of the payload
+ * @buf: destination
+ * @len: bytes to copy; may be 0
+ *
+ * Checks @ptr like h_pool_dealloc() does, so it is safe against a block
+ * that another CPU frees meanwhile.  Copies in steps of CKREMM_STEP_BYTES
+ * under the lock.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: 0, or -EINVAL if @ptr is not a live block or the range does not
+ * lie inside its usable bytes.
+ */
+int h_pool_read(struct h_pool *pool, const void *ptr, size_t pos,
+		void *buf, size_t len)
+{
+	return hp_copy(pool, ptr, pos, buf, len, false);
+}
+EXPORT_SYMBOL_GPL(h_pool_read);
+
+/**
+ * h_pool_write() - copy bytes into a block
+ * @pool: the pool
+ * @ptr: the block
+ * @pos: first byte to write, counted from the start of the payload
+ * @buf: source
+ * @len: bytes to copy; may be 0
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: 0, or -EINVAL if @ptr is not a live block or the range does not
+ * lie inside its usable bytes.
+ */
+int h_pool_write(struct h_pool *pool, void *ptr, size_t pos,
+		 const void *buf, size_t len)
+{
+	return hp_copy(pool, ptr, pos, (void *)buf, len, true);
+}
+EXPORT_SYMBOL_GPL(h_pool_write);
+
+/**
+ * clean_h_ptr() - zero every usable byte of a block
+ * @pool: the pool
+ * @ptr: the block
+ *
+ * Clears CKREMM_STEP_BYTES at a time, dropping the lock between steps.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: true, or false if @ptr is not a live block of @pool.
+ */
+bool clean_h_ptr(struct h_pool *pool, void *ptr)
+{
+	size_t usable = h_pool_usable_size(pool, ptr);
+
+	if (!usable) {
+		/* Let hp_copy() find and report what is wrong with @ptr. */
+		hp_copy(pool, ptr, 0, NULL, 0, true);
+		return false;
+	}
+	return !hp_copy(pool, ptr, 0, NULL, usable, true);
+}
+EXPORT_SYMBOL_GPL(clean_h_ptr);
+
+/**
+ * h_pool_realloc() - resize a block, keeping its contents and alignment
+ * @pool: the pool
+ * @ptr: the block, or NULL to allocate a new one
+ * @size: new payload bytes, at least 1
+ *
+ * Shrinking is always done in place.  Growing is in place when the next
+ * block is free and large enough; otherwise a new block of the same
+ * alignment is allocated, the contents are copied without the lock held
+ * (the caller owns both blocks) and the old block is freed.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: the block's address, which may have changed, or NULL if nothing
+ * fits or the call is refused; on NULL the block is left as it was.
+ */
+void *h_pool_realloc(struct h_pool *pool, void *ptr, size_t size)
+{
+	u32 units, off, next, new_off;
+	unsigned long flags;
+	size_t align, keep;
+	struct hp_hdr *h;
+	const char *why;
+	void *new_ptr;
+
+	if (!ptr)
+		return h_pool_alloc(pool, size);
+	if (!pool) {
+		ckremm_warn("h_pool: realloc in a NULL pool\n");
+		return NULL;
+	}
+	flags = ckremm_lock(&pool->lock);
+	off = hp_find_used(pool, ptr, &why);
+	if (off == HP_NIL) {
+		hp_refuse(pool, why);
+		goto refused;
+	}
+	if (!hp_units_for(size, &units)) {
+		hp_refuse(pool, "realloc to size 0 or to an impossible size");
+		goto refused;
+	}
+	h = hp_hdr(pool, off);
+	if (units <= h->units) {
+		pool->used_units -= hp_trim(pool, off, units);
+		goto in_place;
+	}
+	next = off + h->units;
+	if (next < pool->arena_units && hp_is_free(pool, next) &&
+	    (size_t)h->units + hp_hdr(pool, next)->units >= units) {
+		u32 next_units = hp_hdr(pool, next)->units;
+
+		hp_remove(pool, next);
+		hp_poison(pool, next);
+		hp_set(pool, off, h->prev_units, h->units + next_units, h->flags);
+		hp_link_next(pool, off);
+		hp_account_used(pool, next_units - hp_trim(pool, off, units));
+		goto in_place;
+	}
+
+	align = (size_t)1 << ((h->flags & HP_ALIGN_MASK) >> HP_ALIGN_SHIFT);
+	keep = hp_usable(h) < size ? hp_usable(h) : size;
+	new_off = hp_alloc_locked(pool, units, align);
+	ckremm_unlock(&pool->lock, flags);
+	if (new_off == HP_NIL)
+		return NULL;
+
+	new_ptr = hp_payload(pool, new_off);
+	memcpy(new_ptr, ptr, keep);
+
+	flags = ckremm_lock(&pool->lock);
+	off = hp_find_used(pool, ptr, &why);
+	if (off == HP_NIL)
+		hp_refuse(pool, why);
+	else
+		hp_free_locked(pool, off);
+	ckremm_unlock(&pool->lock, flags);
+	return new_ptr;
+
+in_place:
+	ckremm_unlock(&pool->lock, flags);
+	return ptr;
+refused:
+	ckremm_unlock(&pool->lock, flags);
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(h_pool_realloc);
+
+/**
+ * h_pool_alloc_batch() - allocate several blocks of one size at once
+ * @pool: the pool
+ * @size: payload bytes of each block
+ * @align: as for h_pool_alloc_aligned()
+ * @ptrs: receives @count pointers
+ * @count: 1..H_POOL_BATCH_MAX
+ *
+ * All or nothing, under one hold of the lock: O(@count).
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: 0, -EINVAL for a refused request, or -ENOMEM if not all blocks
+ * fit, in which case none is allocated.
+ */
+int h_pool_alloc_batch(struct h_pool *pool, size_t size, size_t align,
+		       void **ptrs, unsigned int count)
+{
+	unsigned long flags;
+	unsigned int i;
+	size_t peak;
+	int ret = 0;
+	u32 units;
+
+	if (!pool || !ptrs) {
+		ckremm_warn("h_pool: batch alloc with a NULL argument\n");
+		return -EINVAL;
+	}
+	flags = ckremm_lock(&pool->lock);
+	align = hp_align_for(align);
+	if (!count || count > H_POOL_BATCH_MAX || !align ||
+	    !hp_units_for(size, &units)) {
+		hp_refuse(pool, "batch alloc with a bad count, size or alignment");
+		ret = -EINVAL;
+		goto out;
+	}
+	peak = pool->peak_units;
+	for (i = 0; i < count; i++) {
+		u32 off = hp_alloc_locked(pool, units, align);
+
+		if (off == HP_NIL) {
+			while (i--)
+				hp_free_locked(pool, hp_off_of(pool, ptrs[i]));
+			pool->peak_units = peak;
+			ret = -ENOMEM;
+			goto out;
+		}
+		ptrs[i] = hp_payload(pool, off);
+	}
+out:
+	ckremm_unlock(&pool->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(h_pool_alloc_batch);
+
+static void hp_set_mark(struct h_pool *pool, u32 off, bool mark)
+{
+	struct hp_hdr *h = hp_hdr(pool, off);
+	u32 flags = mark ? h->flags | HP_MARK : h->flags & ~HP_MARK;
+
+	hp_set(pool, off, h->prev_units, h->units, flags);
+}
+
+/**
+ * h_pool_dealloc_batch() - free several blocks at once
+ * @pool: the pool
+ * @ptrs: @count blocks of @pool
+ * @count: 1..H_POOL_BATCH_MAX
+ *
+ * Every pointer is checked, duplicates included, before any is freed,
+ * under one hold of the lock: O(@count).
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: 0, or -EINVAL (nothing freed) if @count is out of range or any
+ * pointer is not a live block or appears twice.
+ */
+int h_pool_dealloc_batch(struct h_pool *pool, void *const *ptrs,
+			 unsigned int count)
+{
+	unsigned long flags;
+	unsigned int i, j;
+	const char *why;
+	int ret = 0;
+	u32 off;
+
+	if (!pool || !ptrs) {
+		ckremm_warn("h_pool: batch free with a NULL argument\n");
+		return -EINVAL;
+	}
+	flags = ckremm_lock(&pool->lock);
+	if (!count || count > H_POOL_BATCH_MAX) {
+		hp_refuse(pool, "batch free with a bad count");
+		ret = -EINVAL;
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		off = hp_find_used(pool, ptrs[i], &why);
+		if (off != HP_NIL && (hp_hdr(pool, off)->flags & HP_MARK)) {
+			off = HP_NIL;
+			why = "the same block twice in one batch free";
+		}
+		if (off == HP_NIL) {
+			for (j = 0; j < i; j++)
+				hp_set_mark(pool, hp_off_of(pool, ptrs[j]), false);
+			hp_refuse(pool, why);
+			ret = -EINVAL;
+			goto out;
+		}
+		hp_set_mark(pool, off, true);
+	}
+	for (i = 0; i < count; i++) {
+		off = hp_off_of(pool, ptrs[i]);
+		hp_set_mark(pool, off, false);
+		hp_free_locked(pool, off);
+	}
+out:
+	ckremm_unlock(&pool->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(h_pool_dealloc_batch);
+
+/* Largest free block in units: only the highest non-empty class is read. */
+static u32 hp_largest_free(struct h_pool *pool)
+{
+	unsigned int fl, sl;
+	size_t seen = 0;
+	u32 off, best = 0;
+
+	if (!pool->fl_map)
+		return 0;
+	fl = ckremm_fls32(pool->fl_map) - 1;
+	sl = ckremm_fls32(pool->sl_map[fl]) - 1;
+	for (off = pool->heads[fl][sl];
+	     off != HP_NIL && seen++ < pool->free_blocks;
+	     off = hp_checked_link(pool, hp_links(pool, off)->next)) {
+		if (hp_hdr(pool, off)->units > best)
+			best = hp_hdr(pool, off)->units;
+	}
+	return best;
+}
+
+/**
+ * h_pool_get_stats() - take a consistent snapshot of a pool's figures
+ * @pool: the pool
+ * @stats: filled in
+ *
+ * O(1) except for the largest free block, which is found by reading the
+ * free list of the highest non-empty size class.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ */
+void h_pool_get_stats(struct h_pool *pool, struct h_pool_stats *stats)
+{
+	unsigned long flags;
+	size_t largest;
+
+	memset(stats, 0, sizeof(*stats));
+	if (!pool)
+		return;
+	flags = ckremm_lock(&pool->lock);
+	largest = (size_t)hp_largest_free(pool) << HP_GRANULE_SHIFT;
+	stats->arena_size = pool->arena_size;
+	stats->used_bytes = pool->used_units << HP_GRANULE_SHIFT;
+	stats->free_bytes = pool->arena_size - stats->used_bytes;
+	stats->largest_free = largest ? largest - H_POOL_HEADER_SIZE : 0;
+	stats->used_blocks = pool->used_blocks;
+	stats->free_blocks = pool->free_blocks;
+	stats->peak_used = pool->peak_units << HP_GRANULE_SHIFT;
+	stats->failed_allocs = pool->failed_allocs;
+	stats->refused_calls = pool->refused_calls;
+	stats->header_bytes = (pool->used_blocks + pool->free_blocks) *
+			      H_POOL_HEADER_SIZE;
+	if (stats->free_bytes)
+		stats->frag_permille = 1000 - (unsigned int)
+			((u64)largest * 1000 / stats->free_bytes);
+	ckremm_unlock(&pool->lock, flags);
+}
+EXPORT_SYMBOL_GPL(h_pool_get_stats);
+
+static int hp_fault(struct h_pool_fault *f, u32 off, const char *reason)
+{
+	if (f) {
+		f->offset = (size_t)off << HP_GRANULE_SHIFT;
+		f->reason = reason;
+	}
+	return -EUCLEAN;
+}
+
+/*
+ * Walk every block and every free list; pool lock held.  O(blocks).
+ * @merged: whether adjacent free blocks count as a fault; the API never
+ * leaves any, but reorder_h_mem() must cope with them.
+ */
+static int hp_validate_locked(struct h_pool *pool, struct h_pool_fault *f,
+			      bool merged)
+{
+	size_t used = 0, used_blocks = 0, free_blocks = 0, listed = 0;
+	u32 off = 0, prev_units = 0;
+	bool prev_free = false;
+	unsigned int fl, sl;
+
+	while (off < pool->arena_units) {
+		const struct hp_hdr *h = hp_hdr(pool, off);
+		bool is_free = h->flags & HP_FREE;
+
+		if (!hp_hdr_sane(pool, off))
+			return hp_fault(f, off, "damaged block header");
+		if (h->prev_units != prev_units)
+			return hp_fault(f, off, "header disagrees with the block before it");
+		if (h->flags & ~HP_KNOWN_FLAGS)
+			return hp_fault(f, off, "unknown flags in block header");
+		if (is_free && prev_free && merged)
+			return hp_fault(f, off, "two adjacent free blocks");
+		if (is_free) {
+			free_blocks++;
+		} else {
+			used += h->units;
+			used_blocks++;
+		}
+		prev_free = is_free;
+		prev_units = h->units;
+		off += h->units;
+	}
+	off = 0;
+	if (used != pool->used_units || used_blocks != pool->used_blocks ||
+	    free_blocks != pool->free_blocks)
+		return hp_fault(f, off, "block counts disagree with the statistics");
+
+	for (fl = 0; fl < HP_FL_COUNT; fl++) {
+		if (!!(pool->fl_map & (1U << fl)) != !!pool->sl_map[fl])
+			return hp_fault(f, off, "first-level bitmap disagrees with second level");
+		for (sl = 0; sl < HP_SL_COUNT; sl++) {
+			bool listed_here = pool->heads[fl][sl] != HP_NIL;
+			u32 prev = HP_NIL;
+
+			if (!!(pool->sl_map[fl] & (1U << sl)) != listed_here)
+				return hp_fault(f, off, "bitmap disagrees with a free list");
+			for (off = pool->heads[fl][sl]; off != HP_NIL;
+			     off = hp_links(pool, off)->next) {
+				unsigned int bfl, bsl;
+
+				if (off > pool->arena_units - HP_MIN_UNITS ||
+				    ++listed > free_blocks)
+					return hp_fault(f, off, "free list leads astray");
+				if (!hp_hdr_sane(pool, off) || !hp_is_free(pool, off))
+					return hp_fault(f, off, "free list holds a used block");
+				hp_mapping(hp_hdr(pool, off)->units, &bfl, &bsl);
+				if (bfl != fl || bsl != sl)
+					return hp_fault(f, off, "free block in a wrong class");
+				if (hp_links(pool, off)->prev != prev)
+					return hp_fault(f, off, "free list back link broken");
+				prev = off;
+			}
+		}
+	}
+	if (listed != free_blocks)
+		return hp_fault(f, 0, "free block missing from the free index");
+	return 0;
+}
+
+/**
+ * h_pool_validate() - check the whole structure of a pool
+ * @pool: the pool
+ * @fault: if not NULL, receives the first inconsistency found
+ *
+ * Walks every block header (checksums, sizes, neighbour links, no two
+ * adjacent free blocks) and every free list (bitmaps, size classes, back
+ * links, counts), and compares the totals with the statistics.  O(blocks)
+ * with the lock held: meant for tests and debugging.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: 0 if consistent, -EUCLEAN if not, -EINVAL if @pool is NULL.
+ */
+int h_pool_validate(struct h_pool *pool, struct h_pool_fault *fault)
+{
+	unsigned long flags;
+	int ret;
+
+	if (!pool)
+		return -EINVAL;
+	flags = ckremm_lock(&pool->lock);
+	ret = hp_validate_locked(pool, fault, true);
+	ckremm_unlock(&pool->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(h_pool_validate);
+
+/**
+ * reorder_h_mem() - merge adjacent free chunks and rebuild the free index
+ * @pool: the pool
+ *
+ * Checks the pool first and changes nothing if it is damaged.  Then merges
+ * every run of adjacent free blocks into one block (frees already merge at
+ * once, so in a pool driven only through this API there are none: the
+ * guarantee does not rest on that) and rebuilds
+ * every free list in address order, so that allocations that follow take
+ * the lowest addresses first and the free space at the top of the arena
+ * stays whole.  Used blocks never move.  O(blocks) with the lock held.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: true, or false if @pool is NULL or failed validation.
+ */
+bool reorder_h_mem(struct h_pool *pool)
+{
+	struct h_pool_fault fault;
+	u32 off, last = 0;
+	unsigned long flags;
+
+	if (!pool)
+		return false;
+	flags = ckremm_lock(&pool->lock);
+	if (hp_validate_locked(pool, &fault, false)) {
+		ckremm_warn("h_pool: not reordering a damaged pool: %s at offset %zu\n",
+			    fault.reason, fault.offset);
+		ckremm_unlock(&pool->lock, flags);
+		return false;
+	}
+
+	memset(pool->heads, 0xff, sizeof(pool->heads));
+	memset(pool->sl_map, 0, sizeof(pool->sl_map));
+	pool->fl_map = 0;
+	pool->free_blocks = 0;
+
+	for (off = 0; off < pool->arena_units;
+	     off += hp_hdr(pool, off)->units) {
+		struct hp_hdr *h = hp_hdr(pool, off);
+		u32 units = h->units;
+
+		last = off;
+		if (!(h->flags & HP_FREE))
+			continue;
+		while (off + units < pool->arena_units &&
+		       hp_is_free(pool, off + units)) {
+			u32 next = off + units;
+
+			units += hp_hdr(pool, next)->units;
+			hp_poison(pool, next);
+		}
+		hp_set(pool, off, h->prev_units, units, HP_FREE);
+		hp_link_next(pool, off);
+	}
+
+	/* Insert from the top down: each list ends up lowest address first. */
+	for (off = last;; off -= hp_hdr(pool, off)->prev_units) {
+		if (hp_is_free(pool, off))
+			hp_insert(pool, off);
+		if (!off)
+			break;
+	}
+	ckremm_unlock(&pool->lock, flags);
+	return true;
+}
+EXPORT_SYMBOL_GPL(reorder_h_mem);
+
+/**
+ * h_pool_walk() - report the blocks of a pool in address order
+ * @pool: the pool
+ * @cursor: 0 to start; on return, where to continue (the arena size once
+ *	the walk has reached the end)
+ * @out: receives up to @max extents
+ * @max: room in @out
+ *
+ * Each call holds the lock for at most @max blocks.  If the block at
+ * @cursor has gone (merged away by a free since the last call), the walk
+ * resumes at the first block at or after @cursor, found from the start.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: the number of extents written.
+ */
+unsigned int h_pool_walk(struct h_pool *pool, size_t *cursor,
+			 struct h_pool_extent *out, unsigned int max)
+{
+	unsigned long flags;
+	unsigned int n = 0;
+	u32 off;
+
+	if (!pool || !cursor || !out)
+		return 0;
+	flags = ckremm_lock(&pool->lock);
+	if (*cursor >= pool->arena_size) {
+		*cursor = pool->arena_size;
+		goto out;
+	}
+	off = (u32)(*cursor >> HP_GRANULE_SHIFT);
+	if ((*cursor & (HP_GRANULE - 1)) || !hp_hdr_sane(pool, off)) {
+		u32 want = off;
+
+		for (off = 0; off < pool->arena_units && off < want;
+		     off += hp_hdr(pool, off)->units)
+			;
+	}
+	for (; off < pool->arena_units && n < max;
+	     off += hp_hdr(pool, off)->units, n++) {
+		out[n].offset = (size_t)off << HP_GRANULE_SHIFT;
+		out[n].size = (size_t)hp_hdr(pool, off)->units << HP_GRANULE_SHIFT;
+		out[n].used = !hp_is_free(pool, off);
+	}
+	*cursor = off < pool->arena_units ?
+		  (size_t)off << HP_GRANULE_SHIFT : pool->arena_size;
+out:
+	ckremm_unlock(&pool->lock, flags);
+	return n;
+}
+EXPORT_SYMBOL_GPL(h_pool_walk);
+
+/**
+ * h_pool_arena() - where a pool's arena lies
+ * @pool: the pool
+ * @size: if not NULL, receives the arena's size in bytes
+ *
+ * The arena does not move for the pool's lifetime.  Offsets of blocks in
+ * it are what /dev/ckremm shows userspace in place of pointers.
+ *
+ * Context: Any context.
+ * Return: the arena's first byte, or NULL if @pool is NULL.
+ */
+void *h_pool_arena(struct h_pool *pool, size_t *size)
+{
+	if (!pool)
+		return NULL;
+	if (size)
+		*size = pool->arena_size;
+	return pool->arena;
+}
+EXPORT_SYMBOL_GPL(h_pool_arena);
