@@ -11,7 +11,7 @@
  *   the pool lock       struct ckremm_lock, ckremm_lock()/ckremm_unlock()
  *   bit scans           ckremm_fls32(), ckremm_ffs32()
  *   overflow checks     ckremm_add_overflow()
- *   diagnostics         ckremm_warn() (rate limited), CKREMM_BUG_ON_ONCE()
+ *   diagnostics         ckremm_warn() (rate limited)
  *   randomness          ckremm_random_u32()
  *   sizes               CKREMM_PAGE_SIZE, CKREMM_STEP_BYTES
  *

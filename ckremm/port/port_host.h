@@ -32,18 +32,13 @@ typedef unsigned long long u64;
 
 #define CKREMM_PAGE_SIZE 4096UL
 
-#ifndef __acquires
-#define __acquires(x)
-#define __releases(x)
-#endif
-
 struct ckremm_lock {
-	volatile int taken;
+	int taken;	/* accessed only through __atomic builtins */
 };
 
 static inline void ckremm_lock_init(struct ckremm_lock *l)
 {
-	l->taken = 0;
+	__atomic_store_n(&l->taken, 0, __ATOMIC_RELAXED);
 }
 
 static inline unsigned long ckremm_lock(struct ckremm_lock *l)
@@ -117,18 +112,7 @@ static inline u32 ckremm_random_u32(void)
  * randomized runs quiet.
  */
 extern unsigned long ckremm_host_warnings;
-void ckremm_host_warn(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+void ckremm_host_warn(const char *fmt, ...);
 #define ckremm_warn(fmt, ...) ckremm_host_warn("ckremm: " fmt, ##__VA_ARGS__)
-
-#define CKREMM_BUG_ON_ONCE(cond) ({					\
-	bool __c = !!(cond);						\
-	if (__c) {							\
-		fprintf(stderr, "ckremm: internal error %s:%d: %s\n",	\
-			__FILE__, __LINE__, #cond);			\
-		abort();						\
-	}								\
-	__c;								\
-})
 
 #endif /* CKREMM_PORT_HOST_H */

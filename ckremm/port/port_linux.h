@@ -26,7 +26,7 @@
 #define CKREMM_PAGE_SIZE PAGE_SIZE
 
 struct ckremm_lock {
-	spinlock_t lock;
+	spinlock_t lock;	/* guards one pool's whole state */
 };
 
 static inline void ckremm_lock_init(struct ckremm_lock *l)
@@ -98,8 +98,5 @@ static inline u32 ckremm_random_u32(void)
 /* A caller's misuse: refused, reported at a bounded rate. */
 #define ckremm_warn(fmt, ...) \
 	pr_warn_ratelimited("ckremm: " fmt, ##__VA_ARGS__)
-
-/* An internal inconsistency of the pool itself: a bug in ckremm. */
-#define CKREMM_BUG_ON_ONCE(cond) WARN_ON_ONCE(cond)
 
 #endif /* CKREMM_PORT_LINUX_H */
