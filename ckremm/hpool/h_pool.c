@@ -68,22 +68,15 @@
  */
 
 #include "ckremm_port.h"
+#include "ckremm_segfit.h"
 #include <ckremm/h_pool.h>
 
 #define HP_GRANULE_SHIFT	4
 #define HP_GRANULE		BIT(HP_GRANULE_SHIFT)
 /* One header granule and one payload granule (room for the free links). */
 #define HP_MIN_UNITS		2U
-#define HP_SL_SHIFT		4
-#define HP_SL_COUNT		BIT(HP_SL_SHIFT)
-/*
- * Block sizes are counted in 16-byte units and fit 32 bits.  Sizes below
- * HP_SL_COUNT units share first level 0, one class per unit; a size with
- * its top bit at position f (f >= HP_SL_SHIFT) is in first level
- * f - HP_SL_SHIFT + 1, so the largest, f = 31, is in level 28.
- */
-#define HP_FL_COUNT		(32 - HP_SL_SHIFT + 1)
-#define HP_NIL			0xffffffffU
+/* Block sizes and offsets are counted in 16-byte units and fit 32 bits. */
+#define HP_NIL			CKREMM_SF_NIL
 
 #define HP_FREE			0x1U	/* block is in the free index */
 #define HP_MARK			0x2U	/* transient: claimed by a batch free */
@@ -118,9 +111,7 @@ struct h_pool {
 	u32 arena_units;
 	u32 key;
 
-	u32 fl_map;
-	u32 sl_map[HP_FL_COUNT];
-	u32 heads[HP_FL_COUNT][HP_SL_COUNT];
+	struct ckremm_segfit index;
 
 	size_t used_units;
 	size_t peak_units;
@@ -221,20 +212,6 @@ static bool hp_hdr_sane(const struct h_pool *pool, u32 off)
 
 /* ---- the segregated free index ----------------------------------------- */
 
-static void hp_mapping(u32 units, unsigned int *fl, unsigned int *sl)
-{
-	unsigned int f;
-
-	if (units < HP_SL_COUNT) {
-		*fl = 0;
-		*sl = units;
-		return;
-	}
-	f = ckremm_fls32(units) - 1;
-	*fl = f - HP_SL_SHIFT + 1;
-	*sl = (units >> (f - HP_SL_SHIFT)) - HP_SL_COUNT;
-}
-
 /*
  * A free-list link read from the arena is trusted only as far as the arena:
  * an overrun by a block's owner can damage it, and following it must not
@@ -255,15 +232,14 @@ static void hp_insert(struct h_pool *pool, u32 off)
 	unsigned int fl, sl;
 	u32 head;
 
-	hp_mapping(hp_hdr(pool, off)->units, &fl, &sl);
-	head = pool->heads[fl][sl];
+	ckremm_sf_class(hp_hdr(pool, off)->units, &fl, &sl);
+	head = pool->index.heads[fl][sl];
 	l->next = head;
 	l->prev = HP_NIL;
 	if (head != HP_NIL)
 		hp_links(pool, head)->prev = off;
-	pool->heads[fl][sl] = off;
-	pool->fl_map |= 1U << fl;
-	pool->sl_map[fl] |= 1U << sl;
+	pool->index.heads[fl][sl] = off;
+	ckremm_sf_set(&pool->index, fl, sl, true);
 	pool->free_blocks++;
 }
 
@@ -274,18 +250,15 @@ static void hp_remove(struct h_pool *pool, u32 off)
 	u32 prev = hp_checked_link(pool, l->prev);
 	unsigned int fl, sl;
 
-	hp_mapping(hp_hdr(pool, off)->units, &fl, &sl);
+	ckremm_sf_class(hp_hdr(pool, off)->units, &fl, &sl);
 	if (next != HP_NIL)
 		hp_links(pool, next)->prev = prev;
 	if (prev != HP_NIL) {
 		hp_links(pool, prev)->next = next;
 	} else {
-		pool->heads[fl][sl] = next;
-		if (next == HP_NIL) {
-			pool->sl_map[fl] &= ~(1U << sl);
-			if (!pool->sl_map[fl])
-				pool->fl_map &= ~(1U << fl);
-		}
+		pool->index.heads[fl][sl] = next;
+		if (next == HP_NIL)
+			ckremm_sf_set(&pool->index, fl, sl, false);
 	}
 	pool->free_blocks--;
 }
@@ -298,32 +271,13 @@ static void hp_remove(struct h_pool *pool, u32 off)
 static u32 hp_find_free(struct h_pool *pool, u32 units)
 {
 	unsigned int fl, sl;
-	u32 bits, head;
+	u32 head;
 
-	hp_mapping(units, &fl, &sl);
-	head = pool->heads[fl][sl];
+	ckremm_sf_class(units, &fl, &sl);
+	head = pool->index.heads[fl][sl];
 	if (head != HP_NIL && hp_hdr(pool, head)->units >= units)
 		return head;
-
-	if (units >= HP_SL_COUNT) {
-		u32 round = (1U << (ckremm_fls32(units) - 1 - HP_SL_SHIFT)) - 1;
-
-		if (units > HP_NIL - round)
-			return HP_NIL;
-		hp_mapping(units + round, &fl, &sl);
-	}
-	bits = pool->sl_map[fl] & (~0U << sl);
-	if (!bits) {
-		if (fl + 1 >= HP_FL_COUNT)
-			return HP_NIL;
-		bits = pool->fl_map & (~0U << (fl + 1));
-		if (!bits)
-			return HP_NIL;
-		fl = ckremm_ffs32(bits);
-		bits = pool->sl_map[fl];
-	}
-	sl = ckremm_ffs32(bits);
-	return pool->heads[fl][sl];
+	return ckremm_sf_search(&pool->index, units);
 }
 
 /* ---- block surgery (pool lock held) ------------------------------------- */
@@ -555,7 +509,7 @@ struct h_pool *create_h_pool(size_t size)
 	pool->arena_size = size;
 	pool->arena_units = (u32)(size >> HP_GRANULE_SHIFT);
 	pool->key = ckremm_random_u32();
-	memset(pool->heads, 0xff, sizeof(pool->heads));
+	ckremm_sf_init(&pool->index);
 	hp_set(pool, 0, 0, pool->arena_units, HP_FREE);
 	hp_insert(pool, 0);
 	return pool;
@@ -1031,15 +985,10 @@ EXPORT_SYMBOL_GPL(h_pool_dealloc_batch);
 /* Largest free block in units: only the highest non-empty class is read. */
 static u32 hp_largest_free(struct h_pool *pool)
 {
-	unsigned int fl, sl;
 	size_t seen = 0;
 	u32 off, best = 0;
 
-	if (!pool->fl_map)
-		return 0;
-	fl = ckremm_fls32(pool->fl_map) - 1;
-	sl = ckremm_fls32(pool->sl_map[fl]) - 1;
-	for (off = pool->heads[fl][sl];
+	for (off = ckremm_sf_top(&pool->index);
 	     off != HP_NIL && seen++ < pool->free_blocks;
 	     off = hp_checked_link(pool, hp_links(pool, off)->next)) {
 		if (hp_hdr(pool, off)->units > best)
@@ -1135,16 +1084,16 @@ static int hp_validate_locked(struct h_pool *pool, struct h_pool_fault *f,
 	    free_blocks != pool->free_blocks)
 		return hp_fault(f, off, "block counts disagree with the statistics");
 
-	for (fl = 0; fl < HP_FL_COUNT; fl++) {
-		if (!!(pool->fl_map & (1U << fl)) != !!pool->sl_map[fl])
+	for (fl = 0; fl < CKREMM_SF_FL_COUNT; fl++) {
+		if (!!(pool->index.fl_map & (1U << fl)) != !!pool->index.sl_map[fl])
 			return hp_fault(f, off, "first-level bitmap disagrees with second level");
-		for (sl = 0; sl < HP_SL_COUNT; sl++) {
-			bool listed_here = pool->heads[fl][sl] != HP_NIL;
+		for (sl = 0; sl < CKREMM_SF_SL_COUNT; sl++) {
+			bool listed_here = pool->index.heads[fl][sl] != HP_NIL;
 			u32 prev = HP_NIL;
 
-			if (!!(pool->sl_map[fl] & (1U << sl)) != listed_here)
+			if (!!(pool->index.sl_map[fl] & (1U << sl)) != listed_here)
 				return hp_fault(f, off, "bitmap disagrees with a free list");
-			for (off = pool->heads[fl][sl]; off != HP_NIL;
+			for (off = pool->index.heads[fl][sl]; off != HP_NIL;
 			     off = hp_links(pool, off)->next) {
 				unsigned int bfl, bsl;
 
@@ -1153,7 +1102,7 @@ static int hp_validate_locked(struct h_pool *pool, struct h_pool_fault *f,
 					return hp_fault(f, off, "free list leads astray");
 				if (!hp_hdr_sane(pool, off) || !hp_is_free(pool, off))
 					return hp_fault(f, off, "free list holds a used block");
-				hp_mapping(hp_hdr(pool, off)->units, &bfl, &bsl);
+				ckremm_sf_class(hp_hdr(pool, off)->units, &bfl, &bsl);
 				if (bfl != fl || bsl != sl)
 					return hp_fault(f, off, "free block in a wrong class");
 				if (hp_links(pool, off)->prev != prev)
@@ -1225,9 +1174,7 @@ bool reorder_h_mem(struct h_pool *pool)
 		return false;
 	}
 
-	memset(pool->heads, 0xff, sizeof(pool->heads));
-	memset(pool->sl_map, 0, sizeof(pool->sl_map));
-	pool->fl_map = 0;
+	ckremm_sf_init(&pool->index);
 	pool->free_blocks = 0;
 
 	for (off = 0; off < pool->arena_units;

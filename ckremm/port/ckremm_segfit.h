@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Segregated-fit index arithmetic shared by the ckremm pools.
+ *
+ * Free runs are filed by size, in 16-byte units, into classes of a
+ * two-level index in the style of TLSF.  The first level splits sizes by
+ * powers of two, the second splits each power of two into 16 equal
+ * classes; sizes below 16 units get one class per unit.  One bitmap per
+ * level says which classes hold free runs, so finding a class whose every
+ * run fits a request takes two find-first-set operations.
+ *
+ * The pools keep the lists themselves (in the arena for the header pool,
+ * in the table for the table pool); this header owns the class arithmetic,
+ * the heads and the bitmaps.  It lives in port/ so that each pool folder
+ * still needs nothing but port/ to build.
+ */
+#ifndef CKREMM_SEGFIT_H
+#define CKREMM_SEGFIT_H
+
+#include "ckremm_port.h"
+
+#define CKREMM_SF_SL_SHIFT	4
+#define CKREMM_SF_SL_COUNT	BIT(CKREMM_SF_SL_SHIFT)
+/*
+ * A size whose top bit is at position f >= CKREMM_SF_SL_SHIFT is in first
+ * level f - CKREMM_SF_SL_SHIFT + 1; sizes fit 32 bits, so f <= 31.
+ */
+#define CKREMM_SF_FL_COUNT	(32 - CKREMM_SF_SL_SHIFT + 1)
+#define CKREMM_SF_NIL		0xffffffffU
+
+struct ckremm_segfit {
+	u32 fl_map;
+	u32 sl_map[CKREMM_SF_FL_COUNT];
+	u32 heads[CKREMM_SF_FL_COUNT][CKREMM_SF_SL_COUNT];
+};
+
+static inline void ckremm_sf_init(struct ckremm_segfit *sf)
+{
+	sf->fl_map = 0;
+	memset(sf->sl_map, 0, sizeof(sf->sl_map));
+	memset(sf->heads, 0xff, sizeof(sf->heads));
+}
+
+/* The class a run of @units is filed in. */
+static inline void ckremm_sf_class(u32 units, unsigned int *fl,
+				   unsigned int *sl)
+{
+	unsigned int f;
+
+	if (units < CKREMM_SF_SL_COUNT) {
+		*fl = 0;
+		*sl = units;
+		return;
+	}
+	f = ckremm_fls32(units) - 1;
+	*fl = f - CKREMM_SF_SL_SHIFT + 1;
+	*sl = (units >> (f - CKREMM_SF_SL_SHIFT)) - CKREMM_SF_SL_COUNT;
+}
+
+/* Record that class (@fl, @sl) has runs, or has none left. */
+static inline void ckremm_sf_set(struct ckremm_segfit *sf, unsigned int fl,
+				 unsigned int sl, bool nonempty)
+{
+	if (nonempty) {
+		sf->sl_map[fl] |= 1U << sl;
+		sf->fl_map |= 1U << fl;
+		return;
+	}
+	sf->sl_map[fl] &= ~(1U << sl);
+	if (!sf->sl_map[fl])
+		sf->fl_map &= ~(1U << fl);
+}
+
+/*
+ * Head of a non-empty class every run of which holds @units, or
+ * CKREMM_SF_NIL.  The request is rounded up to the next class boundary,
+ * which is what makes the search constant-time: a run up to 1/16 larger
+ * than the request may be passed over.
+ */
+static inline u32 ckremm_sf_search(const struct ckremm_segfit *sf, u32 units)
+{
+	unsigned int fl, sl;
+	u32 bits;
+
+	if (units >= CKREMM_SF_SL_COUNT) {
+		unsigned int f = ckremm_fls32(units) - 1;
+		u32 round = (1U << (f - CKREMM_SF_SL_SHIFT)) - 1;
+
+		if (units > CKREMM_SF_NIL - round)
+			return CKREMM_SF_NIL;
+		units += round;
+	}
+	ckremm_sf_class(units, &fl, &sl);
+	bits = sf->sl_map[fl] & (~0U << sl);
+	if (!bits) {
+		if (fl + 1 >= CKREMM_SF_FL_COUNT)
+			return CKREMM_SF_NIL;
+		bits = sf->fl_map & (~0U << (fl + 1));
+		if (!bits)
+			return CKREMM_SF_NIL;
+		fl = ckremm_ffs32(bits);
+		bits = sf->sl_map[fl];
+	}
+	return sf->heads[fl][ckremm_ffs32(bits)];
+}
+
+/* Head of the highest non-empty class, where the largest run is. */
+static inline u32 ckremm_sf_top(const struct ckremm_segfit *sf)
+{
+	unsigned int fl;
+
+	if (!sf->fl_map)
+		return CKREMM_SF_NIL;
+	fl = ckremm_fls32(sf->fl_map) - 1;
+	return sf->heads[fl][ckremm_fls32(sf->sl_map[fl]) - 1];
+}
+
+#endif /* CKREMM_SEGFIT_H */
