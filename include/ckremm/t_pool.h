@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ckremm table pool: an arena of payload bytes only, tracked by a separate
+ * table, so that blocks can move and the pool can be compacted.
+ *
+ * Blocks are named by handles.  A handle packs a table slot and that
+ * slot's generation; freeing a block bumps the generation, so a stale or
+ * double-freed handle is refused.  A block's address is valid only while
+ * the block is pinned (t_pool_pin()) or until the next reorder: the
+ * pointer-returning calls of the seed API (t_pool_alloc(), t_pool_dealloc(),
+ * clean_t_ptr(), copy_t_ptr()) work on top of handles and hand out
+ * addresses that reorder_t_mem() invalidates unless the block is pinned.
+ *
+ * Every call takes the pool's lock with interrupts disabled and may be made
+ * from any context except create and destroy, which may sleep.  The
+ * functions are documented with kernel-doc beside their definitions in
+ * ckremm/tpool/t_pool.c.
+ */
+#ifndef CKREMM_T_POOL_H
+#define CKREMM_T_POOL_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdbool.h>
+#include <stddef.h>
+typedef unsigned long long u64;
+#endif
+
+struct t_pool;
+
+/* Block sizes round up to this; every block's address is aligned to it. */
+#define T_POOL_ALIGN		16
+/* Largest arena: offsets are 32-bit counts of 16-byte granules. */
+#define T_POOL_MAX_SIZE		((size_t)0xfffffff0u * T_POOL_ALIGN)
+/* Largest table. */
+#define T_POOL_MAX_CAPACITY	0x1000000U
+/* Handle 0 is never a block. */
+#define T_POOL_NO_HANDLE	0ULL
+
+/* t_pool_alloc_handle() flags */
+#define T_POOL_REORDER_ON_FAIL	0x1U	/* compact and retry when only
+					 * fragmentation stands in the way
+					 */
+
+/**
+ * struct t_pool_stats - a consistent snapshot of a table pool
+ * @arena_size: bytes of the arena
+ * @used_bytes: bytes in used blocks
+ * @free_bytes: bytes not in used blocks
+ * @largest_free: bytes of the largest free run of the arena
+ * @used_blocks: live blocks
+ * @free_blocks: free runs of the arena
+ * @pinned_blocks: blocks pinned now
+ * @peak_used: highest @used_bytes seen
+ * @failed_allocs: allocations refused for lack of space or table slots
+ * @refused_calls: calls refused as misuse
+ * @table_capacity: slots in the handle table
+ * @meta_bytes: bytes of bookkeeping outside the arena
+ * @reorders: reorder passes completed
+ * @bytes_moved: payload bytes moved by reorders, in total
+ * @frag_permille: 1000 - 1000 * @largest_free / @free_bytes
+ */
+struct t_pool_stats {
+	size_t arena_size;
+	size_t used_bytes;
+	size_t free_bytes;
+	size_t largest_free;
+	size_t used_blocks;
+	size_t free_blocks;
+	size_t pinned_blocks;
+	size_t peak_used;
+	size_t failed_allocs;
+	size_t refused_calls;
+	size_t table_capacity;
+	size_t meta_bytes;
+	size_t reorders;
+	size_t bytes_moved;
+	unsigned int frag_permille;
+};
+
+/**
+ * struct t_pool_reorder_result - what one reorder call did
+ * @bytes_moved: payload bytes moved
+ * @blocks_moved: blocks moved (a block moved in several steps counts once)
+ * @largest_free: bytes of the largest free run after
+ * @free_blocks: free runs after
+ */
+struct t_pool_reorder_result {
+	size_t bytes_moved;
+	size_t blocks_moved;
+	size_t largest_free;
+	size_t free_blocks;
+};
+
+/**
+ * struct t_pool_extent - one run of the arena, as reported by a walk
+ * @offset: arena offset of the run
+ * @size: bytes of the run
+ * @handle: the block's handle, or T_POOL_NO_HANDLE for a free run
+ * @pinned: the block is pinned
+ */
+struct t_pool_extent {
+	size_t offset;
+	size_t size;
+	u64 handle;
+	bool pinned;
+};
+
+/**
+ * struct t_pool_fault - the first inconsistency a validation found
+ * @offset: arena offset where it was found
+ * @reason: what is wrong, as a static string
+ */
+struct t_pool_fault {
+	size_t offset;
+	const char *reason;
+};
+
+/* The seed API. */
+struct t_pool *create_t_pool(size_t size);
+void *t_pool_alloc(struct t_pool *pool, size_t size);
+bool t_pool_dealloc(struct t_pool *pool, void *ptr);
+bool destroy_t_pool(struct t_pool *pool);
+bool clean_t_ptr(struct t_pool *pool, void *ptr);
+bool reorder_t_mem(struct t_pool *pool);
+bool copy_t_ptr(struct t_pool *pool, void *dst, const void *src);
+
+/* Handles. */
+struct t_pool *t_pool_create(size_t size, unsigned int capacity);
+u64 t_pool_alloc_handle(struct t_pool *pool, size_t size, unsigned int flags);
+int t_pool_free(struct t_pool *pool, u64 handle);
+size_t t_pool_size_of(struct t_pool *pool, u64 handle);
+int t_pool_read(struct t_pool *pool, u64 handle, size_t pos, void *buf,
+		size_t len);
+int t_pool_write(struct t_pool *pool, u64 handle, size_t pos,
+		 const void *buf, size_t len);
+int t_pool_copy(struct t_pool *pool, u64 dst, u64 src);
+int t_pool_clean(struct t_pool *pool, u64 handle);
+void *t_pool_pin(struct t_pool *pool, u64 handle);
+int t_pool_unpin(struct t_pool *pool, u64 handle);
+int t_pool_offset_of(struct t_pool *pool, u64 handle, size_t *offset);
+u64 t_pool_handle_of(struct t_pool *pool, const void *ptr);
+
+/* Compaction, figures and checks. */
+int t_pool_reorder(struct t_pool *pool, struct t_pool_reorder_result *res);
+int t_pool_reorder_step(struct t_pool *pool, size_t budget,
+			struct t_pool_reorder_result *res);
+void t_pool_set_step(struct t_pool *pool, size_t bytes);
+void t_pool_get_stats(struct t_pool *pool, struct t_pool_stats *stats);
+int t_pool_validate(struct t_pool *pool, struct t_pool_fault *fault);
+unsigned int t_pool_walk(struct t_pool *pool, size_t *cursor,
+			 struct t_pool_extent *out, unsigned int max);
+void *t_pool_arena(struct t_pool *pool, size_t *size);
+
+#endif /* CKREMM_T_POOL_H */
