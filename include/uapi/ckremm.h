@@ -4,9 +4,11 @@
  *
  * Every request is a fixed-layout struct of __u32/__u64 fields with explicit
  * padding.  Fields named reserved and pad must be zero; flags accept only
- * the bits of their mask.  A request that fails validation returns an error
- * and changes nothing.  Userspace never sees a kernel address: blocks are
- * named by their byte offset in the pool's arena.
+ * the bits of their mask; fields documented as "out:" only must be zero on
+ * input too, so that a stale request passed again is caught.  A request
+ * that fails validation returns an error and changes nothing.  Userspace
+ * never sees a kernel address: blocks are named by their byte offset in the
+ * pool's arena (the offset of the block's first usable byte).
  *
  * Pools are named per open file by a small integer id (@pool).  Pools
  * created by an open file die with it, unless created with
@@ -24,6 +26,50 @@
  *	const char *view = mmap(NULL, c.arena_size, PROT_READ, MAP_SHARED,
  *				fd, c.mmap_offset);
  *	// view + a.offset is the block's first byte
+ *
+ * Mapping: the mmap() offset is a pool's mmap_offset plus, optionally, a
+ * page-aligned offset into its arena; the mapping must lie inside the arena
+ * rounded up to whole pages.  Header pools map read-only only: PROT_WRITE
+ * fails with EACCES and mprotect() cannot add it later.  A mapping keeps the
+ * pool's memory alive after CLOSE, DESTROY or close() of the file.  A 32-bit
+ * process can map pools with ids up to 255 (mmap2() carries 32 bits of page
+ * offset); ids are handed out lowest first.
+ *
+ * Errors, common to every request:
+ *	ENOTTY	not a ckremm command (type, number or direction unknown)
+ *	EINVAL	the command's size is not the size of its struct, or a
+ *		field fails validation: unknown flag bits, non-zero
+ *		reserved/pad/out field, bad name, size or alignment, count
+ *		out of range, an offset outside the arena or not a live
+ *		block, @pos/@len outside the block
+ *	EFAULT	the request or a buffer it points to is not accessible;
+ *		for requests that return data, the struct is checked to be
+ *		writable before anything changes
+ *	ENOENT	@pool is not a pool id of this open file; OPEN: no named
+ *		pool has that name
+ *	EBADF	the pool is attached read-only (CKREMM_OPEN_RDONLY) and the
+ *		request would change it: ALLOC, FREE, CLEAN, REALLOC,
+ *		ALLOC_BATCH, FREE_BATCH, WRITE, REORDER
+ *	ENOMEM	the pool has no room for the block (ALLOC, REALLOC, the
+ *		batch is refused whole), or the kernel is out of memory
+ * and to some:
+ *	CREATE	E2BIG: @size above the max_pool_size module parameter;
+ *		EINVAL: @size below CKREMM_POOL_MIN_SIZE or unknown @kind;
+ *		EOPNOTSUPP: CKREMM_KIND_TABLE (not available yet);
+ *		EDQUOT: the caller's fsuid already has max_pools_per_user
+ *		pools alive (named and unnamed, until their memory is freed);
+ *		EEXIST: a named pool of that name exists
+ *	OPEN	EACCES: the pool's mode does not grant read (RDONLY) or
+ *		read and write, as for opening a file
+ *	CREATE, OPEN	EMFILE: this open file has no pool id left
+ *	DESTROY	EPERM: the pool is named and the caller neither owns it
+ *		(fsuid) nor has CAP_SYS_ADMIN
+ *	READ, WRITE	EINTR: a fatal signal stopped a long copy midway
+ *	REORDER	EUCLEAN: the pool found itself inconsistent
+ *	WALK	EINVAL: @cursor beyond the arena and not CKREMM_WALK_END
+ * A READ or WRITE that faults on the user buffer, or is interrupted, may
+ * have copied a prefix; every other request either completes or changes
+ * nothing (unless the caller unmaps the struct while the call runs).
  */
 #ifndef _UAPI_LINUX_CKREMM_H
 #define _UAPI_LINUX_CKREMM_H
@@ -40,6 +86,11 @@
 #define CKREMM_BATCH_MAX	64
 /* mmap() offset of pool id p is p << CKREMM_MMAP_SHIFT. */
 #define CKREMM_MMAP_SHIFT	36
+/*
+ * Smallest @size CKREMM_IOC_CREATE accepts; the largest is the module's
+ * max_pool_size parameter (/sys/module/ckremm/parameters/max_pool_size).
+ */
+#define CKREMM_POOL_MIN_SIZE	4096
 
 /* Pool kinds. */
 #define CKREMM_KIND_HEADER	1	/* h_pool: inline headers, fixed blocks */
@@ -48,7 +99,9 @@
 /**
  * struct ckremm_version - CKREMM_IOC_VERSION: the ABI version
  * @abi: out: CKREMM_ABI_VERSION of the running module
- * @reserved: must be zero
+ * @reserved: out: zero
+ *
+ * The request is only written, never read.
  */
 struct ckremm_version {
 	__u32 abi;
@@ -62,7 +115,8 @@ struct ckremm_version {
  * struct ckremm_create - CKREMM_IOC_CREATE: make a pool
  * @kind: CKREMM_KIND_*
  * @flags: CKREMM_CREATE_*
- * @size: requested arena bytes; the pool may use slightly fewer
+ * @size: requested arena bytes, CKREMM_POOL_MIN_SIZE..max_pool_size; the
+ *	pool may use slightly fewer
  * @mode: permission bits (0..0777) of a named pool; 0 means 0600;
  *	must be 0 for an unnamed pool
  * @pool: out: the pool's id in this open file
@@ -70,6 +124,10 @@ struct ckremm_version {
  * @arena_size: out: bytes the pool manages
  * @name: the name of a named pool; must be all zero otherwise
  * @reserved: must be zero
+ *
+ * The pool belongs to the creator's fsuid: it counts against that user's
+ * max_pools_per_user until its memory is freed, and a named pool is owned
+ * by it (uid and gid are the creator's fsuid and fsgid).
  */
 struct ckremm_create {
 	__u32 kind;
@@ -116,8 +174,11 @@ struct ckremm_open {
  * @reserved: must be zero
  *
  * CLOSE detaches the pool from this open file; an unnamed pool dies then.
- * DESTROY also removes a named pool's name (owner or CAP_SYS_ADMIN only);
- * its memory goes when the last open file attached to it lets go.
+ * DESTROY also removes a named pool's name (owner or CAP_SYS_ADMIN only,
+ * whatever the attachment's mode; else EPERM and nothing changes); its
+ * memory goes when the last open file attached to it, and the last
+ * mapping of it, lets go.  DESTROY of an unnamed pool, or of one whose
+ * name is already gone, is CLOSE.
  */
 struct ckremm_pool_ref {
 	__u32 pool;
@@ -149,7 +210,7 @@ struct ckremm_alloc {
  * @pool: the pool's id in this open file
  * @flags: must be zero
  * @offset: arena offset of the block's first byte
- * @size: out: the block's usable bytes (CLEAN only; zero for FREE)
+ * @size: out: the block's usable bytes (CLEAN only; FREE leaves it zero)
  * @reserved: must be zero
  */
 struct ckremm_block {
@@ -211,9 +272,12 @@ struct ckremm_batch {
  * @flags: must be zero
  * @offset: arena offset of the block
  * @pos: first byte inside the block
- * @len: bytes to copy; @pos + @len must lie inside the block
+ * @len: bytes to copy; @pos + @len must lie inside the block's usable
+ *	bytes; 0 copies nothing but still checks the block
  * @buf: user pointer to @len bytes
  * @reserved: must be zero
+ *
+ * A read-only attachment may READ but not WRITE (EBADF).
  */
 struct ckremm_rw {
 	__u32 pool;
@@ -261,7 +325,7 @@ struct ckremm_reorder {
  * @meta_bytes: out: bookkeeping bytes (inline headers or table)
  * @table_capacity: out: table slots (table pools; 0 otherwise)
  * @frag_permille: out: 1000 - 1000 * largest free block / free bytes
- * @pad: zero
+ * @pad: must be zero
  * @reserved: must be zero
  */
 struct ckremm_stats {
@@ -288,7 +352,7 @@ struct ckremm_stats {
  * @pool: the pool's id in this open file
  * @flags: must be zero
  * @status: out: 0 if consistent, else -EUCLEAN
- * @pad: zero
+ * @pad: must be zero
  * @offset: out: arena offset of the first inconsistency
  * @reason: out: NUL-terminated description of it
  * @reserved: must be zero
@@ -307,8 +371,8 @@ struct ckremm_validate {
  * struct ckremm_list_entry - one named pool, as listed
  * @name: its name
  * @kind: CKREMM_KIND_*
- * @uid: owner
- * @gid: group
+ * @uid: owner, as seen from the caller's user namespace
+ * @gid: group, likewise
  * @mode: permission bits
  * @arena_size: bytes managed
  * @used_bytes: bytes in used blocks
@@ -325,8 +389,9 @@ struct ckremm_list_entry {
 
 /**
  * struct ckremm_list - CKREMM_IOC_LIST: the named pools
- * @count: in: room in @entries; out: number of named pools (may exceed
- *	the room given, in which case only that many were written)
+ * @count: in: room in @entries (0 just counts); out: number of named
+ *	pools (may exceed the room given, in which case only that many were
+ *	written)
  * @flags: must be zero
  * @entries: user pointer to @count struct ckremm_list_entry
  * @reserved: must be zero
@@ -339,6 +404,7 @@ struct ckremm_list {
 };
 
 #define CKREMM_EXTENT_USED	(1U << 0)
+#define CKREMM_EXTENT_PINNED	(1U << 1)	/* table pools: will not move */
 
 /**
  * struct ckremm_extent - one run of the arena, as walked
@@ -362,7 +428,11 @@ struct ckremm_extent {
  * @pool: the pool's id in this open file
  * @count: in: room in @entries (1..4096); out: entries written
  * @cursor: in: 0 to start, else the cursor a previous call returned;
- *	out: where to continue, or CKREMM_WALK_END
+ *	out: where to continue, or CKREMM_WALK_END (a call with
+ *	CKREMM_WALK_END writes nothing and returns it again).  Any arena
+ *	offset is accepted: the walk resumes at the first block at or after
+ *	it, so a block merged away since the last call is skipped, not an
+ *	error
  * @entries: user pointer to @count struct ckremm_extent
  * @reserved: must be zero
  */
@@ -392,5 +462,105 @@ struct ckremm_walk {
 #define CKREMM_IOC_VALIDATE	_IOWR(CKREMM_IOC_MAGIC, 0x0f, struct ckremm_validate)
 #define CKREMM_IOC_LIST		_IOWR(CKREMM_IOC_MAGIC, 0x10, struct ckremm_list)
 #define CKREMM_IOC_WALK		_IOWR(CKREMM_IOC_MAGIC, 0x11, struct ckremm_walk)
+
+/*
+ * Table pools (CKREMM_KIND_TABLE).  Their blocks move when the pool is
+ * reordered, so userspace names them only by handle: a 64-bit value that
+ * packs a table slot and a generation, refused (EINVAL) once the block is
+ * freed.  ALLOC, FREE, CLEAN, REALLOC, READ, WRITE and the batches, which
+ * name blocks by offset, answer EOPNOTSUPP for a table pool; STATS,
+ * VALIDATE, REORDER, WALK, LIST, CLOSE, DESTROY and mmap() work on both
+ * kinds.  A table pool's arena holds payload only, so it may be mapped
+ * read-write; bytes seen through a mapping are stable only while the block
+ * is pinned (CKREMM_IOC_T_PIN), since a reorder moves unpinned blocks.
+ * Pins taken through an open file are dropped when it is closed.
+ */
+
+#define CKREMM_T_ALLOC_REORDER	(1U << 0)	/* compact and retry once */
+#define CKREMM_T_ALLOC_FLAGS	(CKREMM_T_ALLOC_REORDER)
+
+/**
+ * struct ckremm_t_alloc - CKREMM_IOC_T_ALLOC: allocate a table-pool block
+ * @pool: the pool's id in this open file
+ * @flags: CKREMM_T_ALLOC_*
+ * @size: bytes wanted, at least 1 (rounded up to 16)
+ * @handle: out: the block's handle
+ * @reserved: must be zero
+ */
+struct ckremm_t_alloc {
+	__u32 pool;
+	__u32 flags;
+	__u64 size;
+	__u64 handle;
+	__u64 reserved;
+};
+
+/**
+ * struct ckremm_t_block - T_FREE, T_CLEAN, T_PIN, T_UNPIN, T_LOCATE
+ * @pool: the pool's id in this open file
+ * @flags: must be zero
+ * @handle: the block
+ * @offset: out: T_PIN, T_LOCATE: where the block's bytes are now
+ * @size: out: T_PIN, T_LOCATE: the block's size
+ * @reserved: must be zero
+ *
+ * T_FREE refuses a pinned block with EBUSY.  T_UNPIN of a block this open
+ * file has not pinned is EINVAL.
+ */
+struct ckremm_t_block {
+	__u32 pool;
+	__u32 flags;
+	__u64 handle;
+	__u64 offset;
+	__u64 size;
+	__u64 reserved;
+};
+
+/**
+ * struct ckremm_t_rw - CKREMM_IOC_T_READ, CKREMM_IOC_T_WRITE
+ * @pool: the pool's id in this open file
+ * @flags: must be zero
+ * @handle: the block
+ * @pos: first byte inside the block
+ * @len: bytes to copy; @pos + @len must not pass the block's size
+ * @buf: user pointer to @len bytes
+ * @reserved: must be zero
+ */
+struct ckremm_t_rw {
+	__u32 pool;
+	__u32 flags;
+	__u64 handle;
+	__u64 pos;
+	__u64 len;
+	__u64 buf;
+	__u64 reserved;
+};
+
+/**
+ * struct ckremm_t_copy - CKREMM_IOC_T_COPY: copy one block into another
+ * @pool: the pool's id in this open file
+ * @flags: must be zero
+ * @dst: handle of the destination, at least as large as @src (else
+ *	ENOSPC, nothing copied)
+ * @src: handle of the source
+ * @reserved: must be zero
+ */
+struct ckremm_t_copy {
+	__u32 pool;
+	__u32 flags;
+	__u64 dst;
+	__u64 src;
+	__u64 reserved;
+};
+
+#define CKREMM_IOC_T_ALLOC	_IOWR(CKREMM_IOC_MAGIC, 0x20, struct ckremm_t_alloc)
+#define CKREMM_IOC_T_FREE	_IOW(CKREMM_IOC_MAGIC, 0x21, struct ckremm_t_block)
+#define CKREMM_IOC_T_CLEAN	_IOW(CKREMM_IOC_MAGIC, 0x22, struct ckremm_t_block)
+#define CKREMM_IOC_T_PIN	_IOWR(CKREMM_IOC_MAGIC, 0x23, struct ckremm_t_block)
+#define CKREMM_IOC_T_UNPIN	_IOW(CKREMM_IOC_MAGIC, 0x24, struct ckremm_t_block)
+#define CKREMM_IOC_T_LOCATE	_IOWR(CKREMM_IOC_MAGIC, 0x25, struct ckremm_t_block)
+#define CKREMM_IOC_T_READ	_IOW(CKREMM_IOC_MAGIC, 0x26, struct ckremm_t_rw)
+#define CKREMM_IOC_T_WRITE	_IOW(CKREMM_IOC_MAGIC, 0x27, struct ckremm_t_rw)
+#define CKREMM_IOC_T_COPY	_IOW(CKREMM_IOC_MAGIC, 0x28, struct ckremm_t_copy)
 
 #endif /* _UAPI_LINUX_CKREMM_H */
