@@ -1,0 +1,1532 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /dev/ckremm: memory pools driven from userspace.
+ *
+ * Each open file of this misc device holds a table of pools, named by small
+ * ids (from 1).  A pool created through a file belongs to it and dies when
+ * the file is released.  A pool created with a name also sits in a global
+ * registry: it carries its creator's fsuid, fsgid and a mode, other files
+ * attach it by name (checked like opening a file), it is listed, and it
+ * lives until it is destroyed by its owner (or CAP_SYS_ADMIN) or the module
+ * is unloaded.  Every pool operation is an ioctl (include/uapi/ckremm.h);
+ * blocks are named by arena offsets, never by kernel addresses.  The arena
+ * can be mapped read-only with mmap() at the offset the create or open
+ * request returned.
+ *
+ * Userspace can use a pool with (w/o error handling):
+ *
+ *     fd = open("/dev/ckremm", O_RDWR);
+ *     struct ckremm_create c = { .kind = CKREMM_KIND_HEADER, .size = 1 << 20 };
+ *     ioctl(fd, CKREMM_IOC_CREATE, &c);
+ *     struct ckremm_alloc a = { .pool = c.pool, .size = 64 };
+ *     ioctl(fd, CKREMM_IOC_ALLOC, &a);
+ *     struct ckremm_rw w = { .pool = c.pool, .offset = a.offset,
+ *                            .len = 5, .buf = (__u64)(uintptr_t)"hello" };
+ *     ioctl(fd, CKREMM_IOC_WRITE, &w);
+ *     view = mmap(NULL, c.arena_size, PROT_READ, MAP_SHARED, fd,
+ *                 c.mmap_offset);
+ *     // view + a.offset holds "hello"
+ *     close(fd);  // the pool and its memory go, once view is unmapped
+ *
+ * Context and cost: every entry point runs in process context and may
+ * sleep; pool calls hold the pool's spinlock for bounded steps.  Creating a
+ * pool allocates its whole arena with vmalloc, charged to the caller's
+ * memory cgroup, as is every other allocation made on a caller's behalf.
+ * READ and WRITE copy through a one-page bounce buffer, a page per pool
+ * call, so the pool lock is never held across a user copy.  mmap() maps
+ * every requested page up front.  max_pool_size bounds one arena and
+ * max_pools_per_user the pools that one fsuid has alive (named or not,
+ * until their memory is freed).
+ *
+ * Lifetime: struct ckremm_pool is reference counted.  The named registry
+ * holds one reference while the pool has a name, each attachment to an
+ * open file holds one, and each mapping holds one (vm_ops open/close), so
+ * a mapping outlives both the file and the name.  Ioctls look a pool up
+ * and take a reference under the file table's lock, and drop it when done,
+ * so a CLOSE of the same id from another thread cannot free the pool under
+ * them.  The last reference frees the arena, which may sleep; references
+ * are therefore never dropped under a spinlock.
+ *
+ * lock ordering:
+ *	mmap_lock (the core holds it around ->mmap and vm_ops->close)
+ *	  ckremm_registry_lock (mutex: the named registry)
+ *	    cf->pools.xa_lock (spinlock: one open file's id table)
+ *	    pool lock (irqsave spinlock, taken inside each h_pool call)
+ *	  ckremm_users_lock (mutex: pools charged per fsuid)
+ *
+ * A lock is taken with nothing held or under locks above it only; locks on
+ * one level never nest.  mmap_lock comes first because ->mmap looks up the
+ * pool (xa_lock) and the last vm_ops->close frees it (users lock).  So no
+ * copy_to_user() or copy_from_user() runs under any ckremm lock: a fault on
+ * a user buffer takes mmap_lock.  References are dropped with no lock but
+ * mmap_lock held.
+ */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/log2.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/nospec.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/version.h>
+#include <linux/vmalloc.h>
+#include <linux/xarray.h>
+
+#include <uapi/ckremm.h>
+
+#include "ckremm_dev.h"
+
+/* Page offset bits of an mmap() offset that select a page of the arena. */
+#define CKREMM_MMAP_PGSHIFT	(CKREMM_MMAP_SHIFT - PAGE_SHIFT)
+
+/*
+ * Largest pool id in one open file: id << CKREMM_MMAP_SHIFT must be a
+ * positive loff_t, and its page offset must fit vm_pgoff (an unsigned
+ * long).  A 32-bit process's mmap2() carries 32 bits of page offset, so it
+ * can map ids up to 255; ids are handed out lowest first.
+ */
+#define CKREMM_MAX_ID	((u32)min_t(u64, ULONG_MAX >> CKREMM_MMAP_PGSHIFT, \
+				    (1ULL << (63 - CKREMM_MMAP_SHIFT)) - 1))
+
+/* Largest arena any pool can have: its mmap() window. */
+#define CKREMM_POOL_SIZE_LIMIT \
+	((unsigned long)min_t(u64, ULONG_MAX, 1ULL << CKREMM_MMAP_SHIFT))
+
+/* Most extents CKREMM_IOC_WALK reports per call. */
+#define CKREMM_WALK_MAX		4096
+/* Extents gathered per copy_to_user() of a walk. */
+#define CKREMM_WALK_CHUNK	64
+
+static_assert(CKREMM_MMAP_SHIFT > PAGE_SHIFT);
+
+static unsigned long max_pool_size = 64UL << 20;
+static unsigned int max_pools_per_user = 16;
+
+static int max_pool_size_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long size;
+	int err;
+
+	err = kstrtoul(val, 0, &size);
+	if (err)
+		return err;
+	if (size < CKREMM_POOL_MIN_SIZE || size > CKREMM_POOL_SIZE_LIMIT)
+		return -EINVAL;
+	WRITE_ONCE(*(unsigned long *)kp->arg, size);
+	return 0;
+}
+
+static const struct kernel_param_ops max_pool_size_ops = {
+	.set = max_pool_size_set,
+	.get = param_get_ulong,
+};
+
+module_param_cb(max_pool_size, &max_pool_size_ops, &max_pool_size, 0644);
+MODULE_PARM_DESC(max_pool_size,
+		 "Largest arena of one pool in bytes; larger creates fail with E2BIG (default 64 MiB)");
+module_param(max_pools_per_user, uint, 0644);
+MODULE_PARM_DESC(max_pools_per_user,
+		 "Most pools one fsuid may have alive, named or not; more fail with EDQUOT (default 16)");
+
+/**
+ * struct ckremm_file - one open file of /dev/ckremm
+ * @pools: pool id -> struct ckremm_attach; ids from 1, lowest free first.
+ *	Its xa_lock orders lookups against CLOSE and DESTROY.
+ */
+struct ckremm_file {
+	struct xarray pools;
+};
+
+/**
+ * struct ckremm_attach - a pool as seen through one id of one open file
+ * @pool: the pool; the attachment holds one reference on it
+ * @read_only: attached with CKREMM_OPEN_RDONLY: may read, map and query
+ */
+struct ckremm_attach {
+	struct ckremm_pool *pool;
+	bool read_only;
+};
+
+static DEFINE_MUTEX(ckremm_registry_lock);
+static LIST_HEAD(ckremm_registry);
+static unsigned int ckremm_registry_count;
+
+static DEFINE_MUTEX(ckremm_users_lock);
+/*
+ * kuid value -> xa_mk_value(number of pools charged to it).  Shared by
+ * every user, so its nodes are not charged to whoever happens to add one.
+ */
+static DEFINE_XARRAY(ckremm_users);
+
+/* Per-user quota */
+
+static int ckremm_user_charge(kuid_t uid)
+{
+	unsigned long key = __kuid_val(uid);
+	unsigned long pools;
+	void *entry;
+	int err = 0;
+
+	mutex_lock(&ckremm_users_lock);
+	entry = xa_load(&ckremm_users, key);
+	pools = entry ? xa_to_value(entry) : 0;
+	if (pools >= READ_ONCE(max_pools_per_user))
+		err = -EDQUOT;
+	else
+		err = xa_err(xa_store(&ckremm_users, key,
+				      xa_mk_value(pools + 1), GFP_KERNEL));
+	mutex_unlock(&ckremm_users_lock);
+	return err;
+}
+
+static void ckremm_user_uncharge(kuid_t uid)
+{
+	unsigned long key = __kuid_val(uid);
+	unsigned long pools;
+
+	mutex_lock(&ckremm_users_lock);
+	pools = xa_to_value(xa_load(&ckremm_users, key));
+	if (pools > 1)
+		xa_store(&ckremm_users, key, xa_mk_value(pools - 1),
+			 GFP_KERNEL);
+	else
+		xa_erase(&ckremm_users, key);
+	mutex_unlock(&ckremm_users_lock);
+}
+
+/* Pools */
+
+static const struct ckremm_kind *ckremm_kind_find(u32 kind)
+{
+	switch (kind) {
+	case CKREMM_KIND_HEADER:
+		return &ckremm_header_kind;
+	case CKREMM_KIND_TABLE:
+		return ERR_PTR(-EOPNOTSUPP);
+	default:
+		return ERR_PTR(-EINVAL);
+	}
+}
+
+static struct ckremm_pool *ckremm_pool_create(const struct ckremm_kind *kind,
+					      size_t size, const char *name,
+					      umode_t mode)
+{
+	struct ckremm_pool *pool;
+	int err;
+
+	pool = kzalloc(sizeof(*pool), GFP_KERNEL_ACCOUNT);
+	if (!pool)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&pool->ref);
+	INIT_LIST_HEAD(&pool->node);
+	pool->kind = kind;
+	pool->uid = current_fsuid();
+	pool->gid = current_fsgid();
+	pool->mode = mode;
+	if (name)
+		memcpy(pool->name, name, CKREMM_NAME_LEN);
+
+	err = ckremm_user_charge(pool->uid);
+	if (err)
+		goto err_free;
+	err = kind->create(pool, size);
+	if (err)
+		goto err_uncharge;
+	return pool;
+
+err_uncharge:
+	ckremm_user_uncharge(pool->uid);
+err_free:
+	kfree(pool);
+	return ERR_PTR(err);
+}
+
+static void ckremm_pool_release(struct kref *ref)
+{
+	struct ckremm_pool *pool = container_of(ref, struct ckremm_pool, ref);
+
+	pool->kind->destroy(pool);
+	ckremm_user_uncharge(pool->uid);
+	kfree(pool);
+}
+
+/* Context: process context, no spinlock held: the last put frees the arena. */
+static void ckremm_pool_put(struct ckremm_pool *pool)
+{
+	might_sleep();
+	kref_put(&pool->ref, ckremm_pool_release);
+}
+
+/* Names and permissions */
+
+static bool ckremm_name_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+/* 1..31 of [A-Za-z0-9._-], then NUL bytes to the end of the field. */
+static bool ckremm_name_valid(const char *name)
+{
+	size_t len = strnlen(name, CKREMM_NAME_LEN);
+	size_t i;
+
+	if (!len || len == CKREMM_NAME_LEN)
+		return false;
+	for (i = 0; i < len; i++) {
+		if (!ckremm_name_char_ok(name[i]))
+			return false;
+	}
+	return mem_is_zero(name + len, CKREMM_NAME_LEN - len);
+}
+
+/*
+ * Whether the caller may attach a named pool, decided as for opening a
+ * file: the owner's bits if the fsuid owns the pool, else the group's bits
+ * if the caller is in its group, else the other bits; CAP_DAC_OVERRIDE
+ * overrides them, and CAP_DAC_READ_SEARCH does for reading alone.
+ */
+static int ckremm_pool_permission(const struct ckremm_pool *pool,
+				  bool read_only)
+{
+	unsigned int want = read_only ? MAY_READ : MAY_READ | MAY_WRITE;
+	unsigned int mode = pool->mode;
+
+	if (uid_eq(current_fsuid(), pool->uid))
+		mode >>= 6;
+	else if (in_group_p(pool->gid))
+		mode >>= 3;
+	if (!(want & ~mode & (MAY_READ | MAY_WRITE)))
+		return 0;
+	if (capable(CAP_DAC_OVERRIDE))
+		return 0;
+	if (read_only && capable(CAP_DAC_READ_SEARCH))
+		return 0;
+	return -EACCES;
+}
+
+static bool ckremm_may_destroy(const struct ckremm_pool *pool)
+{
+	return uid_eq(current_fsuid(), pool->uid) || capable(CAP_SYS_ADMIN);
+}
+
+/* The named registry */
+
+static struct ckremm_pool *ckremm_registry_find(const char *name)
+{
+	struct ckremm_pool *pool;
+
+	lockdep_assert_held(&ckremm_registry_lock);
+	list_for_each_entry(pool, &ckremm_registry, node) {
+		if (!memcmp(pool->name, name, CKREMM_NAME_LEN))
+			return pool;
+	}
+	return NULL;
+}
+
+static bool ckremm_registry_has(const char *name)
+{
+	bool found;
+
+	mutex_lock(&ckremm_registry_lock);
+	found = ckremm_registry_find(name);
+	mutex_unlock(&ckremm_registry_lock);
+	return found;
+}
+
+/* Publish @pool under its name; the registry takes a reference. */
+static int ckremm_registry_add(struct ckremm_pool *pool)
+{
+	int err = 0;
+
+	mutex_lock(&ckremm_registry_lock);
+	if (ckremm_registry_find(pool->name)) {
+		err = -EEXIST;
+	} else {
+		kref_get(&pool->ref);
+		list_add_tail(&pool->node, &ckremm_registry);
+		ckremm_registry_count++;
+	}
+	mutex_unlock(&ckremm_registry_lock);
+	return err;
+}
+
+/* The named pool @name with a reference for the caller, or -ENOENT. */
+static struct ckremm_pool *ckremm_registry_get(const char *name)
+{
+	struct ckremm_pool *pool;
+
+	mutex_lock(&ckremm_registry_lock);
+	pool = ckremm_registry_find(name);
+	if (pool)
+		kref_get(&pool->ref);
+	mutex_unlock(&ckremm_registry_lock);
+	return pool ?: ERR_PTR(-ENOENT);
+}
+
+/* Module unload: no file is open, so these are the last references. */
+static void ckremm_registry_drain(void)
+{
+	struct ckremm_pool *pool, *next;
+	LIST_HEAD(doomed);
+
+	mutex_lock(&ckremm_registry_lock);
+	list_splice_init(&ckremm_registry, &doomed);
+	ckremm_registry_count = 0;
+	mutex_unlock(&ckremm_registry_lock);
+
+	list_for_each_entry_safe(pool, next, &doomed, node) {
+		list_del_init(&pool->node);
+		ckremm_pool_put(pool);
+	}
+}
+
+/* One open file's pool table */
+
+static struct ckremm_attach *ckremm_attach_new(struct ckremm_pool *pool,
+					       bool read_only)
+{
+	struct ckremm_attach *att;
+
+	att = kmalloc(sizeof(*att), GFP_KERNEL_ACCOUNT);
+	if (att) {
+		att->pool = pool;
+		att->read_only = read_only;
+	}
+	return att;
+}
+
+static void ckremm_attach_free(struct ckremm_attach *att)
+{
+	ckremm_pool_put(att->pool);
+	kfree(att);
+}
+
+static int ckremm_file_add(struct ckremm_file *cf, struct ckremm_attach *att,
+			   u32 *id)
+{
+	int err;
+
+	err = xa_alloc(&cf->pools, id, att, XA_LIMIT(1, CKREMM_MAX_ID),
+		       GFP_KERNEL_ACCOUNT);
+	/* Every id is taken: as with file descriptors. */
+	return err == -EBUSY ? -EMFILE : err;
+}
+
+/*
+ * The pool behind @id with a reference for the caller.  -ENOENT if @id is
+ * not attached, -EBADF if @modify and the attachment is read-only.
+ */
+static struct ckremm_pool *ckremm_file_get_pool(struct ckremm_file *cf,
+						unsigned long id, bool modify)
+{
+	struct ckremm_pool *pool = ERR_PTR(-ENOENT);
+	struct ckremm_attach *att;
+
+	xa_lock(&cf->pools);
+	att = xa_load(&cf->pools, id);
+	if (att && modify && att->read_only) {
+		pool = ERR_PTR(-EBADF);
+	} else if (att) {
+		pool = att->pool;
+		kref_get(&pool->ref);
+	}
+	xa_unlock(&cf->pools);
+	return pool;
+}
+
+/*
+ * Take @id out of the table, if it holds an attachment (of @pool, unless
+ * @pool is NULL).  Only one caller gets a given attachment back.  An id
+ * that CREATE has reserved but not yet filled reads as empty.
+ */
+static struct ckremm_attach *ckremm_file_detach(struct ckremm_file *cf,
+						u32 id,
+						const struct ckremm_pool *pool)
+{
+	struct ckremm_attach *att;
+
+	xa_lock(&cf->pools);
+	att = xa_load(&cf->pools, id);
+	if (att && (!pool || att->pool == pool))
+		__xa_erase(&cf->pools, id);
+	else
+		att = NULL;
+	xa_unlock(&cf->pools);
+	return att;
+}
+
+/* Request checks shared by several ioctls */
+
+/* Whether the bytes of @req from @from to @size are all zero. */
+static bool ckremm_zero_from(const void *req, size_t from, size_t size)
+{
+	return mem_is_zero((const u8 *)req + from, size - from);
+}
+
+static int ckremm_check_alloc_args(u64 size, u64 align)
+{
+	if (!size)
+		return -EINVAL;
+	if (align > PAGE_SIZE || (align && !is_power_of_2(align)))
+		return -EINVAL;
+	return 0;
+}
+
+static int ckremm_check_offset(const struct ckremm_pool *pool, u64 offset)
+{
+	return offset < pool->arena_size ? 0 : -EINVAL;
+}
+
+/*
+ * A block as a request names it: by handle (the T_* requests) or by arena
+ * offset, which must then lie in the arena.  A request that names blocks
+ * the other way than the pool does is not supported by it.
+ */
+static int ckremm_check_block(const struct ckremm_pool *pool, bool by_handle,
+			      u64 block)
+{
+	if (pool->kind->by_handle != by_handle)
+		return -EOPNOTSUPP;
+	return by_handle ? 0 : ckremm_check_offset(pool, block);
+}
+
+/* The ioctls */
+
+union ckremm_ioctl_arg {
+	struct ckremm_version version;
+	struct ckremm_create create;
+	struct ckremm_open open;
+	struct ckremm_pool_ref ref;
+	struct ckremm_alloc alloc;
+	struct ckremm_block block;
+	struct ckremm_realloc realloc;
+	struct ckremm_batch batch;
+	struct ckremm_rw rw;
+	struct ckremm_reorder reorder;
+	struct ckremm_stats stats;
+	struct ckremm_validate validate;
+	struct ckremm_list list;
+	struct ckremm_walk walk;
+	struct ckremm_t_alloc t_alloc;
+	struct ckremm_t_block t_block;
+	struct ckremm_t_rw t_rw;
+	struct ckremm_t_copy t_copy;
+};
+
+static int ckremm_ioctl_version(struct ckremm_file *cf,
+				union ckremm_ioctl_arg *arg)
+{
+	arg->version.abi = CKREMM_ABI_VERSION;
+	return 0;
+}
+
+static int ckremm_check_create(const struct ckremm_create *c)
+{
+	if (c->flags & ~CKREMM_CREATE_FLAGS)
+		return -EINVAL;
+	if (c->pool || c->mmap_offset || c->arena_size ||
+	    !mem_is_zero(c->reserved, sizeof(c->reserved)))
+		return -EINVAL;
+	if (c->flags & CKREMM_CREATE_NAMED) {
+		if (!ckremm_name_valid(c->name) || c->mode & ~0777U)
+			return -EINVAL;
+	} else if (!mem_is_zero(c->name, sizeof(c->name)) || c->mode) {
+		return -EINVAL;
+	}
+	if (c->size < CKREMM_POOL_MIN_SIZE)
+		return -EINVAL;
+	if (c->size > READ_ONCE(max_pool_size))
+		return -E2BIG;
+	return 0;
+}
+
+static int ckremm_ioctl_create(struct ckremm_file *cf,
+			       union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_create *c = &arg->create;
+	bool named = c->flags & CKREMM_CREATE_NAMED;
+	const struct ckremm_kind *kind;
+	struct ckremm_attach *att;
+	struct ckremm_pool *pool;
+	u32 id;
+	int err;
+
+	err = ckremm_check_create(c);
+	if (err)
+		return err;
+	kind = ckremm_kind_find(c->kind);
+	if (IS_ERR(kind))
+		return PTR_ERR(kind);
+	/* Spare a large vmalloc; ckremm_registry_add() has the final say. */
+	if (named && ckremm_registry_has(c->name))
+		return -EEXIST;
+
+	pool = ckremm_pool_create(kind, c->size, named ? c->name : NULL,
+				  c->mode ?: 0600);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	att = ckremm_attach_new(pool, false);
+	if (!att) {
+		err = -ENOMEM;
+		goto err_put_pool;
+	}
+	/*
+	 * Reserve the id first: once the name is published nothing may fail,
+	 * or another process could attach a pool whose creation then fails.
+	 */
+	err = ckremm_file_add(cf, NULL, &id);
+	if (err)
+		goto err_free_att;
+	if (named) {
+		err = ckremm_registry_add(pool);
+		if (err)
+			goto err_release_id;
+	}
+
+	c->pool = id;
+	c->mmap_offset = (u64)id << CKREMM_MMAP_SHIFT;
+	c->arena_size = pool->arena_size;
+	/* Fills the reserved slot: allocates nothing, cannot fail. */
+	xa_store(&cf->pools, id, att, GFP_KERNEL_ACCOUNT);
+	return 0;
+
+err_release_id:
+	xa_release(&cf->pools, id);
+err_free_att:
+	kfree(att);
+err_put_pool:
+	ckremm_pool_put(pool);
+	return err;
+}
+
+static int ckremm_ioctl_open(struct ckremm_file *cf,
+			     union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_open *o = &arg->open;
+	bool read_only = o->flags & CKREMM_OPEN_RDONLY;
+	struct ckremm_attach *att;
+	struct ckremm_pool *pool;
+	u32 id;
+	int err;
+
+	if (o->flags & ~CKREMM_OPEN_FLAGS || !ckremm_name_valid(o->name))
+		return -EINVAL;
+	if (o->pool || o->kind || o->pad || o->arena_size || o->mmap_offset ||
+	    !mem_is_zero(o->reserved, sizeof(o->reserved)))
+		return -EINVAL;
+
+	pool = ckremm_registry_get(o->name);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	err = ckremm_pool_permission(pool, read_only);
+	if (err)
+		goto err_put_pool;
+	att = ckremm_attach_new(pool, read_only);
+	if (!att) {
+		err = -ENOMEM;
+		goto err_put_pool;
+	}
+	err = ckremm_file_add(cf, att, &id);
+	if (err)
+		goto err_free_att;
+
+	o->pool = id;
+	o->kind = pool->kind->kind;
+	o->arena_size = pool->arena_size;
+	o->mmap_offset = (u64)id << CKREMM_MMAP_SHIFT;
+	return 0;
+
+err_free_att:
+	kfree(att);
+err_put_pool:
+	ckremm_pool_put(pool);
+	return err;
+}
+
+static int ckremm_ioctl_close(struct ckremm_file *cf,
+			      union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_pool_ref *r = &arg->ref;
+	struct ckremm_attach *att;
+
+	if (r->flags || r->reserved)
+		return -EINVAL;
+	att = ckremm_file_detach(cf, r->pool, NULL);
+	if (!att)
+		return -ENOENT;
+	ckremm_attach_free(att);
+	return 0;
+}
+
+static int ckremm_ioctl_destroy(struct ckremm_file *cf,
+				union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_pool_ref *r = &arg->ref;
+	struct ckremm_attach *att;
+	struct ckremm_pool *pool;
+	bool named;
+	int err;
+
+	if (r->flags || r->reserved)
+		return -EINVAL;
+	pool = ckremm_file_get_pool(cf, r->pool, false);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+
+	mutex_lock(&ckremm_registry_lock);
+	named = !list_empty(&pool->node);
+	if (named && !ckremm_may_destroy(pool)) {
+		err = -EPERM;
+		goto out_unlock;
+	}
+	/* Lost a race with CLOSE of the same id: nothing to do. */
+	att = ckremm_file_detach(cf, r->pool, pool);
+	if (!att) {
+		err = -ENOENT;
+		goto out_unlock;
+	}
+	if (named) {
+		list_del_init(&pool->node);
+		ckremm_registry_count--;
+	}
+	mutex_unlock(&ckremm_registry_lock);
+
+	if (named)
+		ckremm_pool_put(pool);	/* the registry's reference */
+	ckremm_attach_free(att);
+	ckremm_pool_put(pool);
+	return 0;
+
+out_unlock:
+	mutex_unlock(&ckremm_registry_lock);
+	ckremm_pool_put(pool);
+	return err;
+}
+
+static int ckremm_ioctl_alloc(struct ckremm_file *cf,
+			      union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_alloc *a = &arg->alloc;
+	struct ckremm_pool *pool;
+	int err;
+
+	if (a->flags || a->offset || a->reserved)
+		return -EINVAL;
+	err = ckremm_check_alloc_args(a->size, a->align);
+	if (err)
+		return err;
+	pool = ckremm_file_get_pool(cf, a->pool, true);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	err = pool->kind->alloc ?
+	      pool->kind->alloc(pool, a->size, a->align, &a->offset) :
+	      -EOPNOTSUPP;
+	ckremm_pool_put(pool);
+	return err;
+}
+
+static int ckremm_ioctl_free(struct ckremm_file *cf,
+			     union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_block *b = &arg->block;
+	struct ckremm_pool *pool;
+	int err;
+
+	if (b->flags || b->size || b->reserved)
+		return -EINVAL;
+	pool = ckremm_file_get_pool(cf, b->pool, true);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	err = ckremm_check_block(pool, false, b->offset) ?:
+	      pool->kind->free(pool, b->offset);
+	ckremm_pool_put(pool);
+	return err;
+}
+
+static int ckremm_ioctl_clean(struct ckremm_file *cf,
+			      union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_block *b = &arg->block;
+	struct ckremm_pool *pool;
+	int err;
+
+	if (b->flags || b->size || b->reserved)
+		return -EINVAL;
+	pool = ckremm_file_get_pool(cf, b->pool, true);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	err = ckremm_check_block(pool, false, b->offset) ?:
+	      pool->kind->clean(pool, b->offset);
+	if (!err)
+		b->size = pool->kind->block_size(pool, b->offset);
+	ckremm_pool_put(pool);
+	return err;
+}
+
+static int ckremm_ioctl_realloc(struct ckremm_file *cf,
+				union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_realloc *r = &arg->realloc;
+	struct ckremm_pool *pool;
+	int err;
+
+	if (r->flags || r->new_offset || r->reserved || !r->size)
+		return -EINVAL;
+	pool = ckremm_file_get_pool(cf, r->pool, true);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	if (!pool->kind->realloc)
+		err = -EOPNOTSUPP;
+	else
+		err = ckremm_check_offset(pool, r->offset) ?:
+		      pool->kind->realloc(pool, r->offset, r->size,
+					  &r->new_offset);
+	ckremm_pool_put(pool);
+	return err;
+}
+
+static int ckremm_check_batch(const struct ckremm_batch *b)
+{
+	if (b->flags || b->reserved0 || b->reserved)
+		return -EINVAL;
+	if (!b->count || b->count > CKREMM_BATCH_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+static int ckremm_ioctl_alloc_batch(struct ckremm_file *cf,
+				    union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_batch *b = &arg->batch;
+	u64 __user *uoffsets = u64_to_user_ptr(b->offsets);
+	struct ckremm_pool *pool;
+	size_t bytes;
+	u64 *offsets;
+	int err;
+
+	err = ckremm_check_batch(b) ?: ckremm_check_alloc_args(b->size,
+							       b->align);
+	if (err)
+		return err;
+	pool = ckremm_file_get_pool(cf, b->pool, true);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	if (!pool->kind->alloc_batch) {
+		err = -EOPNOTSUPP;
+		goto out_put;
+	}
+	bytes = b->count * sizeof(*offsets);
+	offsets = kmalloc(bytes, GFP_KERNEL_ACCOUNT);
+	if (!offsets) {
+		err = -ENOMEM;
+		goto out_put;
+	}
+	/* The offsets are the result: make sure they can be delivered. */
+	if (clear_user(uoffsets, bytes)) {
+		err = -EFAULT;
+		goto out_free;
+	}
+	err = pool->kind->alloc_batch(pool, b->size, b->align, offsets,
+				      b->count);
+	if (err)
+		goto out_free;
+	if (copy_to_user(uoffsets, offsets, bytes)) {
+		/* Undo, so that a failed request leaves the pool as it was. */
+		pool->kind->free_batch(pool, offsets, b->count);
+		err = -EFAULT;
+	}
+out_free:
+	kfree(offsets);
+out_put:
+	ckremm_pool_put(pool);
+	return err;
+}
+
+static int ckremm_ioctl_free_batch(struct ckremm_file *cf,
+				   union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_batch *b = &arg->batch;
+	struct ckremm_pool *pool;
+	unsigned int i;
+	size_t bytes;
+	u64 *offsets;
+	int err;
+
+	err = ckremm_check_batch(b);
+	if (err)
+		return err;
+	if (b->size || b->align)
+		return -EINVAL;
+	pool = ckremm_file_get_pool(cf, b->pool, true);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	if (!pool->kind->free_batch) {
+		err = -EOPNOTSUPP;
+		goto out_put;
+	}
+	bytes = b->count * sizeof(*offsets);
+	offsets = kmalloc(bytes, GFP_KERNEL_ACCOUNT);
+	if (!offsets) {
+		err = -ENOMEM;
+		goto out_put;
+	}
+	if (copy_from_user(offsets, u64_to_user_ptr(b->offsets), bytes))
+		err = -EFAULT;
+	for (i = 0; i < b->count && !err; i++)
+		err = ckremm_check_offset(pool, offsets[i]);
+	if (!err)
+		err = pool->kind->free_batch(pool, offsets, b->count);
+	kfree(offsets);
+out_put:
+	ckremm_pool_put(pool);
+	return err;
+}
+
+/*
+ * Copy between @block and user memory a page at a time through a kernel
+ * bounce buffer: each pool call holds the pool lock for one page's copy,
+ * and the user copies run with no lock held.  The whole range is checked
+ * against the block first, so an out-of-range request copies nothing; a
+ * block freed midway, a fault in the user buffer or a fatal signal can
+ * leave a prefix copied.
+ */
+static int ckremm_copy_block(struct ckremm_pool *pool, u64 block, u64 pos,
+			     u64 len, u64 buf, bool write)
+{
+	u8 __user *ubuf = u64_to_user_ptr(buf);
+	size_t step, done;
+	void *bounce;
+	u64 usable;
+	int err = 0;
+
+	usable = pool->kind->block_size(pool, block);
+	if (!usable || pos > usable || len > usable - pos)
+		return -EINVAL;
+	if (!len)
+		return 0;
+
+	bounce = kmalloc(min_t(u64, len, PAGE_SIZE), GFP_KERNEL_ACCOUNT);
+	if (!bounce)
+		return -ENOMEM;
+	for (done = 0; done < len; done += step) {
+		step = min_t(u64, len - done, PAGE_SIZE);
+		if (write) {
+			if (copy_from_user(bounce, ubuf + done, step)) {
+				err = -EFAULT;
+				break;
+			}
+			err = pool->kind->write(pool, block, pos + done,
+						bounce, step);
+		} else {
+			err = pool->kind->read(pool, block, pos + done,
+					       bounce, step);
+			if (!err && copy_to_user(ubuf + done, bounce, step))
+				err = -EFAULT;
+		}
+		if (err)
+			break;
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	kfree(bounce);
+	return err;
+}
+
+static int ckremm_ioctl_rw(struct ckremm_file *cf, struct ckremm_rw *rw,
+			   bool write)
+{
+	struct ckremm_pool *pool;
+	int err;
+
+	if (rw->flags || rw->reserved)
+		return -EINVAL;
+	pool = ckremm_file_get_pool(cf, rw->pool, write);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	err = ckremm_check_block(pool, false, rw->offset) ?:
+	      ckremm_copy_block(pool, rw->offset, rw->pos, rw->len, rw->buf,
+				write);
+	ckremm_pool_put(pool);
+	return err;
+}
+
+static int ckremm_ioctl_read(struct ckremm_file *cf,
+			     union ckremm_ioctl_arg *arg)
+{
+	return ckremm_ioctl_rw(cf, &arg->rw, false);
+}
+
+static int ckremm_ioctl_write(struct ckremm_file *cf,
+			      union ckremm_ioctl_arg *arg)
+{
+	return ckremm_ioctl_rw(cf, &arg->rw, true);
+}
+
+static int ckremm_ioctl_reorder(struct ckremm_file *cf,
+				union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_reorder *r = &arg->reorder;
+	struct ckremm_pool *pool;
+	int err;
+
+	if (!ckremm_zero_from(r, offsetofend(struct ckremm_reorder, pool),
+			      sizeof(*r)))
+		return -EINVAL;
+	pool = ckremm_file_get_pool(cf, r->pool, true);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	err = pool->kind->reorder(pool, r);
+	ckremm_pool_put(pool);
+	return err;
+}
+
+static int ckremm_ioctl_stats(struct ckremm_file *cf,
+			      union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_stats *s = &arg->stats;
+	struct ckremm_pool *pool;
+
+	if (!ckremm_zero_from(s, offsetofend(struct ckremm_stats, pool),
+			      sizeof(*s)))
+		return -EINVAL;
+	pool = ckremm_file_get_pool(cf, s->pool, false);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	s->kind = pool->kind->kind;
+	pool->kind->stats(pool, s);
+	ckremm_pool_put(pool);
+	return 0;
+}
+
+static int ckremm_ioctl_validate(struct ckremm_file *cf,
+				 union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_validate *v = &arg->validate;
+	struct ckremm_pool *pool;
+
+	if (!ckremm_zero_from(v, offsetofend(struct ckremm_validate, pool),
+			      sizeof(*v)))
+		return -EINVAL;
+	pool = ckremm_file_get_pool(cf, v->pool, false);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	pool->kind->validate(pool, v);
+	ckremm_pool_put(pool);
+	return 0;
+}
+
+static void ckremm_list_fill(struct ckremm_list_entry *e,
+			     struct ckremm_pool *pool)
+{
+	struct ckremm_stats st = { 0 };
+
+	pool->kind->stats(pool, &st);
+	memcpy(e->name, pool->name, CKREMM_NAME_LEN);
+	e->kind = pool->kind->kind;
+	e->uid = from_kuid_munged(current_user_ns(), pool->uid);
+	e->gid = from_kgid_munged(current_user_ns(), pool->gid);
+	e->mode = pool->mode;
+	e->arena_size = pool->arena_size;
+	e->used_bytes = st.used_bytes;
+}
+
+static int ckremm_ioctl_list(struct ckremm_file *cf,
+			     union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_list *l = &arg->list;
+	struct ckremm_list_entry *entries = NULL;
+	struct ckremm_pool *pool;
+	u32 room, n = 0;
+	int err = 0;
+
+	if (l->flags || l->reserved)
+		return -EINVAL;
+
+	mutex_lock(&ckremm_registry_lock);
+	room = min(l->count, ckremm_registry_count);
+	if (room) {
+		entries = kvcalloc(room, sizeof(*entries), GFP_KERNEL_ACCOUNT);
+		if (!entries) {
+			mutex_unlock(&ckremm_registry_lock);
+			return -ENOMEM;
+		}
+	}
+	list_for_each_entry(pool, &ckremm_registry, node) {
+		if (n < room)
+			ckremm_list_fill(&entries[n], pool);
+		n++;
+	}
+	mutex_unlock(&ckremm_registry_lock);
+
+	if (room && copy_to_user(u64_to_user_ptr(l->entries), entries,
+				 room * sizeof(*entries)))
+		err = -EFAULT;
+	l->count = n;
+	kvfree(entries);
+	return err;
+}
+
+static int ckremm_walk(struct ckremm_pool *pool, struct ckremm_walk *w)
+{
+	struct ckremm_extent __user *uentries = u64_to_user_ptr(w->entries);
+	struct ckremm_extent *chunk;
+	u64 cursor = w->cursor;
+	unsigned int done = 0, n;
+	int err = 0;
+
+	if (cursor == CKREMM_WALK_END) {
+		w->count = 0;
+		return 0;
+	}
+	if (cursor > pool->arena_size)
+		return -EINVAL;
+
+	chunk = kmalloc_array(CKREMM_WALK_CHUNK, sizeof(*chunk),
+			      GFP_KERNEL_ACCOUNT);
+	if (!chunk)
+		return -ENOMEM;
+	while (done < w->count && cursor < pool->arena_size) {
+		n = pool->kind->walk(pool, &cursor, chunk,
+				     min(w->count - done, CKREMM_WALK_CHUNK));
+		if (!n)
+			break;
+		if (copy_to_user(uentries + done, chunk, n * sizeof(*chunk))) {
+			err = -EFAULT;
+			break;
+		}
+		done += n;
+	}
+	kfree(chunk);
+	if (err)
+		return err;
+	w->count = done;
+	w->cursor = cursor < pool->arena_size ? cursor : CKREMM_WALK_END;
+	return 0;
+}
+
+static int ckremm_ioctl_walk(struct ckremm_file *cf,
+			     union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_walk *w = &arg->walk;
+	struct ckremm_pool *pool;
+	int err;
+
+	if (w->reserved || !w->count || w->count > CKREMM_WALK_MAX)
+		return -EINVAL;
+	pool = ckremm_file_get_pool(cf, w->pool, false);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	err = ckremm_walk(pool, w);
+	ckremm_pool_put(pool);
+	return err;
+}
+
+/* Table-pool requests: blocks named by handle */
+
+static int ckremm_ioctl_t_alloc(struct ckremm_file *cf,
+				union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_t_alloc *a = &arg->t_alloc;
+	struct ckremm_pool *pool;
+	int err;
+
+	if (a->flags & ~CKREMM_T_ALLOC_FLAGS || !a->size || a->handle ||
+	    a->reserved)
+		return -EINVAL;
+	pool = ckremm_file_get_pool(cf, a->pool, true);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	err = pool->kind->t_alloc ?
+	      pool->kind->t_alloc(pool, a->size, a->flags, &a->handle) :
+	      -EOPNOTSUPP;
+	ckremm_pool_put(pool);
+	return err;
+}
+
+static int ckremm_check_t_block(const struct ckremm_t_block *b)
+{
+	return b->flags || b->offset || b->size || b->reserved ? -EINVAL : 0;
+}
+
+static int ckremm_ioctl_t_free(struct ckremm_file *cf,
+			       union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_t_block *b = &arg->t_block;
+	struct ckremm_pool *pool;
+	int err;
+
+	err = ckremm_check_t_block(b);
+	if (err)
+		return err;
+	pool = ckremm_file_get_pool(cf, b->pool, true);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	err = ckremm_check_block(pool, true, b->handle) ?:
+	      pool->kind->free(pool, b->handle);
+	ckremm_pool_put(pool);
+	return err;
+}
+
+static int ckremm_ioctl_t_clean(struct ckremm_file *cf,
+				union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_t_block *b = &arg->t_block;
+	struct ckremm_pool *pool;
+	int err;
+
+	err = ckremm_check_t_block(b);
+	if (err)
+		return err;
+	pool = ckremm_file_get_pool(cf, b->pool, true);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	err = ckremm_check_block(pool, true, b->handle) ?:
+	      pool->kind->clean(pool, b->handle);
+	ckremm_pool_put(pool);
+	return err;
+}
+
+/*
+ * Pins must be recorded per attachment, so that closing the file drops
+ * them; that bookkeeping comes with the first kind that names blocks by
+ * handle.  Until then no pool supports T_PIN or T_UNPIN.
+ */
+static int ckremm_ioctl_t_pin_unpin(struct ckremm_file *cf,
+				    union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_t_block *b = &arg->t_block;
+	struct ckremm_pool *pool;
+	int err;
+
+	err = ckremm_check_t_block(b);
+	if (err)
+		return err;
+	pool = ckremm_file_get_pool(cf, b->pool, false);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	ckremm_pool_put(pool);
+	return -EOPNOTSUPP;
+}
+
+static int ckremm_ioctl_t_locate(struct ckremm_file *cf,
+				 union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_t_block *b = &arg->t_block;
+	struct ckremm_pool *pool;
+	int err;
+
+	err = ckremm_check_t_block(b);
+	if (err)
+		return err;
+	pool = ckremm_file_get_pool(cf, b->pool, false);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	err = pool->kind->locate ?
+	      pool->kind->locate(pool, b->handle, &b->offset, &b->size) :
+	      -EOPNOTSUPP;
+	ckremm_pool_put(pool);
+	return err;
+}
+
+static int ckremm_ioctl_t_rw(struct ckremm_file *cf, struct ckremm_t_rw *rw,
+			     bool write)
+{
+	struct ckremm_pool *pool;
+	int err;
+
+	if (rw->flags || rw->reserved)
+		return -EINVAL;
+	pool = ckremm_file_get_pool(cf, rw->pool, write);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	err = ckremm_check_block(pool, true, rw->handle) ?:
+	      ckremm_copy_block(pool, rw->handle, rw->pos, rw->len, rw->buf,
+				write);
+	ckremm_pool_put(pool);
+	return err;
+}
+
+static int ckremm_ioctl_t_read(struct ckremm_file *cf,
+			       union ckremm_ioctl_arg *arg)
+{
+	return ckremm_ioctl_t_rw(cf, &arg->t_rw, false);
+}
+
+static int ckremm_ioctl_t_write(struct ckremm_file *cf,
+				union ckremm_ioctl_arg *arg)
+{
+	return ckremm_ioctl_t_rw(cf, &arg->t_rw, true);
+}
+
+static int ckremm_ioctl_t_copy(struct ckremm_file *cf,
+			       union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_t_copy *c = &arg->t_copy;
+	struct ckremm_pool *pool;
+	int err;
+
+	if (c->flags || c->reserved)
+		return -EINVAL;
+	pool = ckremm_file_get_pool(cf, c->pool, true);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	err = pool->kind->copy ? pool->kind->copy(pool, c->dst, c->src) :
+	      -EOPNOTSUPP;
+	ckremm_pool_put(pool);
+	return err;
+}
+
+/**
+ * struct ckremm_ioctl_desc - one ioctl of /dev/ckremm
+ * @cmd: its full command number: direction, size, type and number
+ * @handler: does the work on the request, already copied in; fills in
+ *	the out fields; returns 0 or -errno
+ */
+struct ckremm_ioctl_desc {
+	unsigned int cmd;
+	int (*handler)(struct ckremm_file *cf, union ckremm_ioctl_arg *arg);
+};
+
+static const struct ckremm_ioctl_desc ckremm_ioctls[] = {
+	[_IOC_NR(CKREMM_IOC_VERSION)] = { CKREMM_IOC_VERSION, ckremm_ioctl_version },
+	[_IOC_NR(CKREMM_IOC_CREATE)] = { CKREMM_IOC_CREATE, ckremm_ioctl_create },
+	[_IOC_NR(CKREMM_IOC_OPEN)] = { CKREMM_IOC_OPEN, ckremm_ioctl_open },
+	[_IOC_NR(CKREMM_IOC_CLOSE)] = { CKREMM_IOC_CLOSE, ckremm_ioctl_close },
+	[_IOC_NR(CKREMM_IOC_DESTROY)] = { CKREMM_IOC_DESTROY, ckremm_ioctl_destroy },
+	[_IOC_NR(CKREMM_IOC_ALLOC)] = { CKREMM_IOC_ALLOC, ckremm_ioctl_alloc },
+	[_IOC_NR(CKREMM_IOC_FREE)] = { CKREMM_IOC_FREE, ckremm_ioctl_free },
+	[_IOC_NR(CKREMM_IOC_CLEAN)] = { CKREMM_IOC_CLEAN, ckremm_ioctl_clean },
+	[_IOC_NR(CKREMM_IOC_REALLOC)] = { CKREMM_IOC_REALLOC, ckremm_ioctl_realloc },
+	[_IOC_NR(CKREMM_IOC_ALLOC_BATCH)] = { CKREMM_IOC_ALLOC_BATCH, ckremm_ioctl_alloc_batch },
+	[_IOC_NR(CKREMM_IOC_FREE_BATCH)] = { CKREMM_IOC_FREE_BATCH, ckremm_ioctl_free_batch },
+	[_IOC_NR(CKREMM_IOC_READ)] = { CKREMM_IOC_READ, ckremm_ioctl_read },
+	[_IOC_NR(CKREMM_IOC_WRITE)] = { CKREMM_IOC_WRITE, ckremm_ioctl_write },
+	[_IOC_NR(CKREMM_IOC_REORDER)] = { CKREMM_IOC_REORDER, ckremm_ioctl_reorder },
+	[_IOC_NR(CKREMM_IOC_STATS)] = { CKREMM_IOC_STATS, ckremm_ioctl_stats },
+	[_IOC_NR(CKREMM_IOC_VALIDATE)] = { CKREMM_IOC_VALIDATE, ckremm_ioctl_validate },
+	[_IOC_NR(CKREMM_IOC_LIST)] = { CKREMM_IOC_LIST, ckremm_ioctl_list },
+	[_IOC_NR(CKREMM_IOC_WALK)] = { CKREMM_IOC_WALK, ckremm_ioctl_walk },
+	[_IOC_NR(CKREMM_IOC_T_ALLOC)] = { CKREMM_IOC_T_ALLOC, ckremm_ioctl_t_alloc },
+	[_IOC_NR(CKREMM_IOC_T_FREE)] = { CKREMM_IOC_T_FREE, ckremm_ioctl_t_free },
+	[_IOC_NR(CKREMM_IOC_T_CLEAN)] = { CKREMM_IOC_T_CLEAN, ckremm_ioctl_t_clean },
+	[_IOC_NR(CKREMM_IOC_T_PIN)] = { CKREMM_IOC_T_PIN, ckremm_ioctl_t_pin_unpin },
+	[_IOC_NR(CKREMM_IOC_T_UNPIN)] = { CKREMM_IOC_T_UNPIN, ckremm_ioctl_t_pin_unpin },
+	[_IOC_NR(CKREMM_IOC_T_LOCATE)] = { CKREMM_IOC_T_LOCATE, ckremm_ioctl_t_locate },
+	[_IOC_NR(CKREMM_IOC_T_READ)] = { CKREMM_IOC_T_READ, ckremm_ioctl_t_read },
+	[_IOC_NR(CKREMM_IOC_T_WRITE)] = { CKREMM_IOC_T_WRITE, ckremm_ioctl_t_write },
+	[_IOC_NR(CKREMM_IOC_T_COPY)] = { CKREMM_IOC_T_COPY, ckremm_ioctl_t_copy },
+};
+
+static long ckremm_ioctl(struct file *file, unsigned int cmd,
+			 unsigned long uarg)
+{
+	struct ckremm_file *cf = file->private_data;
+	void __user *argp = (void __user *)uarg;
+	const struct ckremm_ioctl_desc *desc;
+	union ckremm_ioctl_arg arg;
+	unsigned int nr = _IOC_NR(cmd);
+	unsigned int size;
+	int err;
+
+	if (_IOC_TYPE(cmd) != CKREMM_IOC_MAGIC ||
+	    nr >= ARRAY_SIZE(ckremm_ioctls))
+		return -ENOTTY;
+	nr = array_index_nospec(nr, ARRAY_SIZE(ckremm_ioctls));
+	desc = &ckremm_ioctls[nr];
+	if (!desc->handler || _IOC_DIR(cmd) != _IOC_DIR(desc->cmd))
+		return -ENOTTY;
+	size = _IOC_SIZE(desc->cmd);
+	if (_IOC_SIZE(cmd) != size)
+		return -EINVAL;
+
+	memset(&arg, 0, sizeof(arg));
+	if (_IOC_DIR(cmd) & _IOC_WRITE) {
+		if (copy_from_user(&arg, argp, size))
+			return -EFAULT;
+		/*
+		 * A request whose result cannot be written back must fail
+		 * before it changes anything: write the request back as it
+		 * came in, before acting on it.
+		 */
+		if ((_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(argp, &arg, size))
+			return -EFAULT;
+	}
+
+	err = desc->handler(cf, &arg);
+	if (!err && (_IOC_DIR(cmd) & _IOC_READ) &&
+	    copy_to_user(argp, &arg, size))
+		err = -EFAULT;
+	return err;
+}
+
+/* mmap */
+
+/*
+ * vm_flags became writable only through vm_flags_mod() and friends in 6.3;
+ * the module also builds for 6.1.
+ */
+#if KERNEL_VERSION(LINUX_VERSION_MAJOR, LINUX_VERSION_PATCHLEVEL, 0) < \
+	KERNEL_VERSION(6, 3, 0)
+static void ckremm_vma_mod_flags(struct vm_area_struct *vma,
+				 unsigned long set, unsigned long clear)
+{
+	vma->vm_flags = (vma->vm_flags | set) & ~clear;
+}
+#else
+static void ckremm_vma_mod_flags(struct vm_area_struct *vma,
+				 vm_flags_t set, vm_flags_t clear)
+{
+	vm_flags_mod(vma, set, clear);
+}
+#endif
+
+static void ckremm_vm_open(struct vm_area_struct *vma)
+{
+	struct ckremm_pool *pool = vma->vm_private_data;
+
+	kref_get(&pool->ref);
+}
+
+static void ckremm_vm_close(struct vm_area_struct *vma)
+{
+	ckremm_pool_put(vma->vm_private_data);
+}
+
+static const struct vm_operations_struct ckremm_vm_ops = {
+	.open	= ckremm_vm_open,
+	.close	= ckremm_vm_close,
+};
+
+/*
+ * The mmap() offset is the pool's id << CKREMM_MMAP_SHIFT plus, optionally,
+ * a page-aligned offset into its arena; the mapping must lie inside the
+ * arena (its last page may run past arena_size: those bytes are zero and
+ * belong to no block).  A header pool's arena is mapped read-only, for
+ * good: VM_MAYWRITE is cleared so that mprotect() cannot add PROT_WRITE.
+ */
+static int ckremm_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	unsigned long first = vma->vm_pgoff & (BIT(CKREMM_MMAP_PGSHIFT) - 1);
+	unsigned long id = vma->vm_pgoff >> CKREMM_MMAP_PGSHIFT;
+	unsigned long pages = vma_pages(vma);
+	struct ckremm_file *cf = file->private_data;
+	unsigned long arena_pages, i;
+	struct ckremm_pool *pool;
+	struct page *page;
+	int err;
+
+	pool = ckremm_file_get_pool(cf, id, false);
+	if (IS_ERR(pool))
+		return -EINVAL;
+	if (!pool->kind->map_writable && (vma->vm_flags & VM_WRITE)) {
+		err = -EACCES;
+		goto err_put;
+	}
+	arena_pages = DIV_ROUND_UP(pool->arena_size, PAGE_SIZE);
+	if (first >= arena_pages || pages > arena_pages - first) {
+		err = -EINVAL;
+		goto err_put;
+	}
+
+	ckremm_vma_mod_flags(vma, VM_DONTEXPAND,
+			     pool->kind->map_writable ? 0 : VM_MAYWRITE);
+	for (i = 0; i < pages; i++) {
+		page = vmalloc_to_page((u8 *)pool->arena +
+				       ((first + i) << PAGE_SHIFT));
+		err = vm_insert_page(vma, vma->vm_start + (i << PAGE_SHIFT),
+				     page);
+		if (err)
+			goto err_put;
+		cond_resched();
+	}
+	/* The mapping keeps the pool's reference; vm_ops close drops it. */
+	vma->vm_private_data = pool;
+	vma->vm_ops = &ckremm_vm_ops;
+	return 0;
+
+err_put:
+	ckremm_pool_put(pool);
+	return err;
+}
+
+/* The device */
+
+static int ckremm_open(struct inode *inode, struct file *file)
+{
+	struct ckremm_file *cf;
+	int err;
+
+	err = nonseekable_open(inode, file);
+	if (err)
+		return err;
+	cf = kzalloc(sizeof(*cf), GFP_KERNEL_ACCOUNT);
+	if (!cf)
+		return -ENOMEM;
+	xa_init_flags(&cf->pools, XA_FLAGS_ALLOC1);
+	file->private_data = cf;
+	return 0;
+}
+
+static int ckremm_release(struct inode *inode, struct file *file)
+{
+	struct ckremm_file *cf = file->private_data;
+	struct ckremm_attach *att;
+	unsigned long id;
+
+	xa_for_each(&cf->pools, id, att) {
+		xa_erase(&cf->pools, id);
+		ckremm_attach_free(att);
+	}
+	xa_destroy(&cf->pools);
+	kfree(cf);
+	return 0;
+}
+
+static const struct file_operations ckremm_fops = {
+	.owner		= THIS_MODULE,
+	.open		= ckremm_open,
+	.release	= ckremm_release,
+	.unlocked_ioctl	= ckremm_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= ckremm_mmap,
+};
+
+static struct miscdevice ckremm_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "ckremm",
+	.fops	= &ckremm_fops,
+	.mode	= 0600,
+};
+
+static int __init ckremm_init(void)
+{
+	return misc_register(&ckremm_misc);
+}
+
+static void __exit ckremm_exit(void)
+{
+	misc_deregister(&ckremm_misc);
+	ckremm_registry_drain();
+	xa_destroy(&ckremm_users);
+}
+
+module_init(ckremm_init);
+module_exit(ckremm_exit);
+
+MODULE_DESCRIPTION("ckremm memory pools and the /dev/ckremm device");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ckremm device internals shared by the files of ckremm/dev/: a pool as
+ * the device sees it, and the small table of operations through which the
+ * ioctls reach one kind of pool.
+ *
+ * The device core (ckremm_dev.c) validates every request field that the
+ * ABI defines, finds the pool, holds a reference on it and copies to and
+ * from userspace.  A kind (kind_header.c, later kind_table.c) only
+ * translates between arena offsets and its pool's own calls; it never sees
+ * a user pointer and never sleeps under the pool's lock.
+ */
+#ifndef CKREMM_DEV_H
+#define CKREMM_DEV_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+
+#include <uapi/ckremm.h>
+
+struct ckremm_pool;
+
+/**
+ * struct ckremm_kind - the operations of one kind of pool
+ * @kind: CKREMM_KIND_* of the pools made through this table
+ * @by_handle: userspace names blocks by handle (the T_* requests) rather
+ *	than by arena offset; the requests of the other naming answer
+ *	EOPNOTSUPP
+ * @map_writable: whether the arena may be mapped writable; false when the
+ *	arena holds metadata that userspace must not forge
+ * @create: make the pool's arena of at most @size bytes and set
+ *	@pool->impl, @pool->arena (page-aligned vmalloc memory) and
+ *	@pool->arena_size; may sleep; 0, -E2BIG (beyond what the kind can
+ *	manage) or -ENOMEM
+ * @destroy: free what @create made; may sleep
+ * @alloc: by offset: allocate a block of @size bytes (>= 1) at @align (0
+ *	or a power of two up to PAGE_SIZE); its offset goes to @offset;
+ *	0 or -ENOMEM
+ * @alloc_batch: by offset: @count (1..CKREMM_BATCH_MAX) blocks, all or
+ *	none; 0, -ENOMEM or -EINVAL
+ * @free_batch: by offset: free @count blocks, checking all before freeing
+ *	any; 0 or -EINVAL
+ * @realloc: by offset: resize the block at @offset to @size (>= 1); its
+ *	new offset goes to @new_offset; 0, -EINVAL (no such block) or
+ *	-ENOMEM (block unchanged)
+ * @t_alloc: by handle: allocate a block of @size bytes (>= 1) with
+ *	CKREMM_T_ALLOC_* @flags; its handle goes to @handle; 0 or -ENOMEM
+ * @locate: by handle: where the block's bytes are now, and its size
+ * @copy: by handle: copy block @src into block @dst
+ * @free: free @block; 0 or -EINVAL (or another -errno the kind documents)
+ * @clean: zero @block; 0 or -EINVAL
+ * @block_size: usable bytes of @block, 0 if it is not a live block
+ * @read: copy @len (<= PAGE_SIZE) bytes from byte @pos of @block to @buf;
+ *	0 or -EINVAL
+ * @write: copy @len (<= PAGE_SIZE) bytes from @buf to byte @pos of
+ *	@block; 0 or -EINVAL
+ * @reorder: defragment; fills the out fields of @r; 0 or -errno
+ * @stats: fill the out fields of @s
+ * @validate: check the pool; fills the out fields of @v
+ * @walk: report up to @max extents from the first one at or after
+ *	*@cursor (an arena offset below @pool->arena_size) into @out and
+ *	advance *@cursor, to @pool->arena_size at the end; returns the
+ *	number written, 0 only at the end
+ *
+ * A @block is an arena offset or a handle, as @by_handle says.  Offsets
+ * from userspace reach the kind already checked to lie inside the arena;
+ * handles and offsets alike are then checked by the pool itself, under its
+ * lock.  Operations of the other naming are NULL, and so is any this kind
+ * lacks: the request answers EOPNOTSUPP.  Every call but @create and
+ * @destroy is made with a reference on the pool held and no ckremm lock
+ * taken.
+ */
+struct ckremm_kind {
+	u32 kind;
+	bool by_handle;
+	bool map_writable;
+	int (*create)(struct ckremm_pool *pool, size_t size);
+	void (*destroy)(struct ckremm_pool *pool);
+
+	int (*alloc)(struct ckremm_pool *pool, u64 size, u64 align,
+		     u64 *offset);
+	int (*alloc_batch)(struct ckremm_pool *pool, u64 size, u64 align,
+			   u64 *offsets, unsigned int count);
+	int (*free_batch)(struct ckremm_pool *pool, const u64 *offsets,
+			  unsigned int count);
+	int (*realloc)(struct ckremm_pool *pool, u64 offset, u64 size,
+		       u64 *new_offset);
+
+	int (*t_alloc)(struct ckremm_pool *pool, u64 size, u32 flags,
+		       u64 *handle);
+	int (*locate)(struct ckremm_pool *pool, u64 handle, u64 *offset,
+		      u64 *size);
+	int (*copy)(struct ckremm_pool *pool, u64 dst, u64 src);
+
+	int (*free)(struct ckremm_pool *pool, u64 block);
+	int (*clean)(struct ckremm_pool *pool, u64 block);
+	u64 (*block_size)(struct ckremm_pool *pool, u64 block);
+	int (*read)(struct ckremm_pool *pool, u64 block, u64 pos,
+		    void *buf, size_t len);
+	int (*write)(struct ckremm_pool *pool, u64 block, u64 pos,
+		     const void *buf, size_t len);
+
+	int (*reorder)(struct ckremm_pool *pool, struct ckremm_reorder *r);
+	void (*stats)(struct ckremm_pool *pool, struct ckremm_stats *s);
+	void (*validate)(struct ckremm_pool *pool, struct ckremm_validate *v);
+	unsigned int (*walk)(struct ckremm_pool *pool, u64 *cursor,
+			     struct ckremm_extent *out, unsigned int max);
+};
+
+/**
+ * struct ckremm_pool - a pool of any kind, as the device holds it
+ * @ref: one for the named registry while the pool has a name, one for
+ *	each attachment to an open file, one for each mapping
+ * @kind: the pool's operations
+ * @impl: the kind's own pool (struct h_pool, ...)
+ * @arena: kernel address of the arena: page-aligned vmalloc memory; never
+ *	shown to userspace
+ * @arena_size: bytes the pool manages, from offset 0 of @arena
+ * @uid: the creator's fsuid: owner of a named pool, and the user the pool
+ *	is charged to against max_pools_per_user
+ * @gid: the creator's fsgid
+ * @mode: permission bits of a named pool
+ * @node: in the named registry while the pool has a name, else empty
+ * @name: the name it was created with, or all zero
+ *
+ * Everything but @ref and @node is set before the pool becomes visible
+ * and never changes.  The last reference frees the pool's memory.
+ */
+struct ckremm_pool {
+	struct kref ref;
+	const struct ckremm_kind *kind;
+	void *impl;
+	void *arena;
+	size_t arena_size;
+	kuid_t uid;
+	kgid_t gid;
+	umode_t mode;
+	struct list_head node;
+	char name[CKREMM_NAME_LEN];
+};
+
+/* The header pool (struct h_pool): kind_header.c. */
+extern const struct ckremm_kind ckremm_header_kind;
+
+#endif /* CKREMM_DEV_H */

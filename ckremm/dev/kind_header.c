@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The header pool behind /dev/ckremm.
+ *
+ * Userspace names a block by the arena offset of its payload's first byte;
+ * this file turns such offsets into the pointers that the h_pool API takes
+ * and back.  The device core has already checked that every offset lies
+ * inside the arena, so the pointer made from it points into the arena; the
+ * pool itself then decides whether a live block starts there, under its
+ * own lock.
+ *
+ * A header pool keeps each block's header inline in the arena, so its arena
+ * is only ever mapped read-only (.map_writable = false): a writable mapping
+ * would let userspace forge the headers the pool trusts.
+ */
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include <ckremm/h_pool.h>
+
+#include "ckremm_dev.h"
+
+/* Extents converted per h_pool_walk() call, on the stack. */
+#define HEADER_WALK_STEP	8
+
+static_assert(CKREMM_BATCH_MAX <= H_POOL_BATCH_MAX);
+
+static struct h_pool *to_h_pool(struct ckremm_pool *pool)
+{
+	return pool->impl;
+}
+
+static void *header_ptr(struct ckremm_pool *pool, u64 offset)
+{
+	return (u8 *)pool->arena + offset;
+}
+
+static u64 header_offset(struct ckremm_pool *pool, const void *ptr)
+{
+	return (const u8 *)ptr - (const u8 *)pool->arena;
+}
+
+static int header_create(struct ckremm_pool *pool, size_t size)
+{
+	struct h_pool *hp;
+	void *arena;
+
+	if (size > H_POOL_MAX_SIZE)
+		return -E2BIG;
+	hp = create_h_pool(size);
+	if (!hp)
+		return -ENOMEM;
+	arena = h_pool_arena(hp, &pool->arena_size);
+	/*
+	 * The mmap path maps the arena page by page from offset 0; the port
+	 * layer's arenas are whole vmalloc allocations, so this holds.
+	 */
+	if (!is_vmalloc_addr(arena) || !PAGE_ALIGNED(arena)) {
+		destroy_h_pool(hp);
+		return -ENOMEM;
+	}
+	pool->impl = hp;
+	pool->arena = arena;
+	return 0;
+}
+
+static void header_destroy(struct ckremm_pool *pool)
+{
+	destroy_h_pool(to_h_pool(pool));
+}
+
+static int header_alloc(struct ckremm_pool *pool, u64 size, u64 align,
+			u64 *offset)
+{
+	void *ptr;
+
+	/* Only a 32-bit kernel can be asked for more than size_t holds. */
+	if (size != (size_t)size)
+		return -ENOMEM;
+	ptr = h_pool_alloc_aligned(to_h_pool(pool), size, align);
+	if (!ptr)
+		return -ENOMEM;
+	*offset = header_offset(pool, ptr);
+	return 0;
+}
+
+static int header_alloc_batch(struct ckremm_pool *pool, u64 size, u64 align,
+			      u64 *offsets, unsigned int count)
+{
+	void **ptrs;
+	unsigned int i;
+	int err;
+
+	if (size != (size_t)size)
+		return -ENOMEM;
+	ptrs = kmalloc_array(count, sizeof(*ptrs), GFP_KERNEL_ACCOUNT);
+	if (!ptrs)
+		return -ENOMEM;
+	err = h_pool_alloc_batch(to_h_pool(pool), size, align, ptrs, count);
+	if (!err) {
+		for (i = 0; i < count; i++)
+			offsets[i] = header_offset(pool, ptrs[i]);
+	}
+	kfree(ptrs);
+	return err;
+}
+
+static int header_free(struct ckremm_pool *pool, u64 offset)
+{
+	return h_pool_dealloc(to_h_pool(pool), header_ptr(pool, offset)) ?
+	       0 : -EINVAL;
+}
+
+static int header_free_batch(struct ckremm_pool *pool, const u64 *offsets,
+			     unsigned int count)
+{
+	void **ptrs;
+	unsigned int i;
+	int err;
+
+	ptrs = kmalloc_array(count, sizeof(*ptrs), GFP_KERNEL_ACCOUNT);
+	if (!ptrs)
+		return -ENOMEM;
+	for (i = 0; i < count; i++)
+		ptrs[i] = header_ptr(pool, offsets[i]);
+	err = h_pool_dealloc_batch(to_h_pool(pool), ptrs, count);
+	kfree(ptrs);
+	return err;
+}
+
+static u64 header_block_size(struct ckremm_pool *pool, u64 offset)
+{
+	return h_pool_usable_size(to_h_pool(pool), header_ptr(pool, offset));
+}
+
+static int header_clean(struct ckremm_pool *pool, u64 offset)
+{
+	return clean_h_ptr(to_h_pool(pool), header_ptr(pool, offset)) ?
+	       0 : -EINVAL;
+}
+
+static int header_realloc(struct ckremm_pool *pool, u64 offset, u64 size,
+			  u64 *new_offset)
+{
+	struct h_pool *hp = to_h_pool(pool);
+	void *ptr = header_ptr(pool, offset);
+	void *moved;
+
+	if (size != (size_t)size)
+		size = SIZE_MAX;	/* refused by the pool as impossible */
+	moved = h_pool_realloc(hp, ptr, size);
+	if (moved) {
+		*new_offset = header_offset(pool, moved);
+		return 0;
+	}
+	/* NULL means "no such block" or "no room": tell userspace which. */
+	return h_pool_usable_size(hp, ptr) ? -ENOMEM : -EINVAL;
+}
+
+static int header_read(struct ckremm_pool *pool, u64 offset, u64 pos,
+		       void *buf, size_t len)
+{
+	return h_pool_read(to_h_pool(pool), header_ptr(pool, offset), pos,
+			   buf, len);
+}
+
+static int header_write(struct ckremm_pool *pool, u64 offset, u64 pos,
+			const void *buf, size_t len)
+{
+	return h_pool_write(to_h_pool(pool), header_ptr(pool, offset), pos,
+			    buf, len);
+}
+
+static int header_reorder(struct ckremm_pool *pool, struct ckremm_reorder *r)
+{
+	struct h_pool_stats st;
+
+	if (!reorder_h_mem(to_h_pool(pool)))
+		return -EUCLEAN;
+	h_pool_get_stats(to_h_pool(pool), &st);
+	/* Used blocks of a header pool never move. */
+	r->bytes_moved = 0;
+	r->blocks_moved = 0;
+	r->largest_free = st.largest_free;
+	r->free_blocks = st.free_blocks;
+	return 0;
+}
+
+static void header_stats(struct ckremm_pool *pool, struct ckremm_stats *s)
+{
+	struct h_pool_stats st;
+
+	h_pool_get_stats(to_h_pool(pool), &st);
+	s->arena_size = st.arena_size;
+	s->used_bytes = st.used_bytes;
+	s->free_bytes = st.free_bytes;
+	s->largest_free = st.largest_free;
+	s->used_blocks = st.used_blocks;
+	s->free_blocks = st.free_blocks;
+	s->peak_used = st.peak_used;
+	s->failed_allocs = st.failed_allocs;
+	s->refused_calls = st.refused_calls;
+	s->meta_bytes = st.header_bytes;
+	s->table_capacity = 0;
+	s->frag_permille = st.frag_permille;
+}
+
+static void header_validate(struct ckremm_pool *pool,
+			    struct ckremm_validate *v)
+{
+	struct h_pool_fault fault = { 0 };
+
+	v->status = h_pool_validate(to_h_pool(pool), &fault);
+	if (v->status) {
+		v->offset = fault.offset;
+		strscpy(v->reason, fault.reason ?: "unknown", sizeof(v->reason));
+	}
+}
+
+static unsigned int header_walk(struct ckremm_pool *pool, u64 *cursor,
+				struct ckremm_extent *out, unsigned int max)
+{
+	struct h_pool_extent step[HEADER_WALK_STEP];
+	size_t pos = *cursor;
+	unsigned int done = 0, n, i;
+
+	while (done < max && pos < pool->arena_size) {
+		n = h_pool_walk(to_h_pool(pool), &pos, step,
+				min_t(unsigned int, max - done,
+				      HEADER_WALK_STEP));
+		if (!n)
+			break;
+		for (i = 0; i < n; i++, done++) {
+			out[done].offset = step[i].offset;
+			out[done].size = step[i].size;
+			out[done].flags = step[i].used ? CKREMM_EXTENT_USED : 0;
+			out[done].meta = H_POOL_HEADER_SIZE;
+		}
+	}
+	*cursor = pos;
+	return done;
+}
+
+const struct ckremm_kind ckremm_header_kind = {
+	.kind		= CKREMM_KIND_HEADER,
+	.by_handle	= false,
+	.map_writable	= false,
+	.create		= header_create,
+	.destroy	= header_destroy,
+	.alloc		= header_alloc,
+	.alloc_batch	= header_alloc_batch,
+	.free_batch	= header_free_batch,
+	.realloc	= header_realloc,
+	.free		= header_free,
+	.clean		= header_clean,
+	.block_size	= header_block_size,
+	.read		= header_read,
+	.write		= header_write,
+	.reorder	= header_reorder,
+	.stats		= header_stats,
+	.validate	= header_validate,
+	.walk		= header_walk,
+};

@@ -1,0 +1,765 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ckremm_bench: the ckremm pools measured inside the kernel, beside the
+ * kernel's own allocators.
+ *
+ * Loading the module runs every benchmark once and prints the raw figures
+ * to the kernel log as CSV rows ("figure,series,metric,unit,run,value",
+ * the format of tools/bench/bench_host.h); tools/bench/run.sh boots a UML
+ * kernel without detectors, loads the module and collects the rows.  The
+ * module then stays loaded doing nothing until it is removed.
+ *
+ *   kernel_speed     one trace (tools/bench/bench_trace.h, the host's trace)
+ *                    replayed through h_pool, t_pool handles, kmalloc and
+ *                    genalloc; ns per step of the trace
+ *   kernel_latency   each step of the trace timed alone with interrupts
+ *                    off, for h_pool, t_pool and kmalloc; percentiles
+ *   kernel_latcurve  the same as an exceedance curve, for the chart
+ *   kernel_reorder   t_pool compaction against memmove of the same bytes
+ *   kernel_overhead  kmalloc's bytes per block beyond the request
+ *
+ * Timing uses ktime_get_ns(): UML has no cycle counter (get_cycles() is
+ * 0).  The clock's own cost is measured the same way as the steps (series
+ * "clock") so that it can be told apart.  Latencies are reported two ways:
+ * from a single replay ("<pool>_1rep"), which includes every interruption
+ * the host machine inflicted on the UML process, and as the per-step
+ * minimum over lat_reps replays of the same deterministic trace
+ * ("<pool>"), which removes interruptions that do not recur at the same
+ * step and keeps what the allocator itself costs.
+ *
+ * The pools are compiled into this module (see Kbuild), so it must not
+ * be loaded together with ckremm.ko, which exports the same symbols.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/genalloc.h>
+#include <linux/irqflags.h>
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+
+#include <ckremm/h_pool.h>
+#include <ckremm/t_pool.h>
+
+#include "bench_trace.h"
+
+static unsigned int runs = 7;
+module_param(runs, uint, 0444);
+MODULE_PARM_DESC(runs, "measured runs of each speed figure (default 7)");
+
+static unsigned int ops = 1U << 21;
+module_param(ops, uint, 0444);
+MODULE_PARM_DESC(ops, "steps of the trace (default 2097152)");
+
+static unsigned int live = 32768;
+module_param(live, uint, 0444);
+MODULE_PARM_DESC(live, "live blocks the trace hovers around (default 32768)");
+
+static unsigned int arena_mib = 64;
+module_param(arena_mib, uint, 0444);
+MODULE_PARM_DESC(arena_mib, "arena of every pool, MiB (default 64)");
+
+static unsigned int lat_reps = 3;
+module_param(lat_reps, uint, 0444);
+MODULE_PARM_DESC(lat_reps, "replays whose per-step minimum is the latency (default 3)");
+
+static unsigned int genalloc_runs = 3;
+module_param(genalloc_runs, uint, 0444);
+MODULE_PARM_DESC(genalloc_runs, "measured runs of genalloc, which is slow (default 3)");
+
+static unsigned int genalloc_ops;
+module_param(genalloc_ops, uint, 0444);
+MODULE_PARM_DESC(genalloc_ops, "steps of the trace genalloc replays, 0 for all (default 0)");
+
+static char *figures = "speed,latency,reorder,overhead";
+module_param(figures, charp, 0444);
+MODULE_PARM_DESC(figures, "comma-separated figures to measure");
+
+static unsigned long long seed = 1;
+module_param(seed, ullong, 0444);
+MODULE_PARM_DESC(seed, "trace seed (default 1, as on the host)");
+
+enum kb_alloc { KB_H_POOL, KB_T_POOL, KB_KMALLOC, KB_GENALLOC, KB_COUNT };
+
+static const char *const kb_names[KB_COUNT] = {
+	[KB_H_POOL] = "h_pool",
+	[KB_T_POOL] = "t_pool",
+	[KB_KMALLOC] = "kmalloc",
+	[KB_GENALLOC] = "genalloc",
+};
+
+/* What a slot of the trace holds: a pointer, a handle or an address. */
+struct kb_slot {
+	union {
+		void *ptr;
+		u64 handle;
+		unsigned long addr;
+	};
+	u32 size;	/* genalloc only: gen_pool_free() needs it */
+};
+
+struct kb_ctx {
+	const struct bench_op *ops;
+	u32 count;
+	u32 slots;
+	struct kb_slot *slot;
+	size_t arena;
+	gfp_t gfp;
+	struct h_pool *hp;
+	struct t_pool *tp;
+	struct gen_pool *gp;
+	void *gp_arena;
+};
+
+static void kb_row(const char *figure, const char *series, const char *metric,
+		   const char *unit, unsigned int run, u64 milli)
+{
+	pr_info("%s,%s,%s,%s,%u,%llu.%03llu\n", figure, series, metric, unit,
+		run, milli / 1000, milli % 1000);
+}
+
+static bool kb_wants(const char *figure)
+{
+	size_t len = strlen(figure);
+	const char *p = figures;
+
+	while (p && *p) {
+		if (!strncmp(p, figure, len) && (p[len] == ',' || !p[len]))
+			return true;
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	return false;
+}
+
+/* ---- allocators ---------------------------------------------------------- */
+
+static int kb_setup(struct kb_ctx *c, enum kb_alloc a)
+{
+	memset(c->slot, 0, c->slots * sizeof(*c->slot));
+	switch (a) {
+	case KB_H_POOL:
+		c->hp = create_h_pool(c->arena);
+		return c->hp ? 0 : -ENOMEM;
+	case KB_T_POOL:
+		c->tp = t_pool_create(c->arena, c->slots + 64);
+		return c->tp ? 0 : -ENOMEM;
+	case KB_GENALLOC:
+		c->gp = gen_pool_create(4, NUMA_NO_NODE);
+		c->gp_arena = vmalloc(c->arena);
+		if (!c->gp || !c->gp_arena ||
+		    gen_pool_add_virt(c->gp, (unsigned long)c->gp_arena, -1,
+				      c->arena, NUMA_NO_NODE)) {
+			if (c->gp)
+				gen_pool_destroy(c->gp);
+			vfree(c->gp_arena);
+			c->gp = NULL;
+			c->gp_arena = NULL;
+			return -ENOMEM;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* One step of the trace; false if an allocation failed. */
+static bool kb_step(struct kb_ctx *c, enum kb_alloc a,
+		    const struct bench_op *op)
+{
+	struct kb_slot *s = &c->slot[op->slot];
+
+	if (op->size) {
+		switch (a) {
+		case KB_H_POOL:
+			s->ptr = h_pool_alloc(c->hp, op->size);
+			return s->ptr;
+		case KB_T_POOL:
+			s->handle = t_pool_alloc_handle(c->tp, op->size, 0);
+			return s->handle != T_POOL_NO_HANDLE;
+		case KB_KMALLOC:
+			s->ptr = kmalloc(op->size, c->gfp);
+			return s->ptr;
+		default:
+			s->addr = gen_pool_alloc(c->gp, op->size);
+			s->size = op->size;
+			return s->addr;
+		}
+	}
+	switch (a) {
+	case KB_H_POOL:
+		if (s->ptr)
+			h_pool_dealloc(c->hp, s->ptr);
+		break;
+	case KB_T_POOL:
+		if (s->handle != T_POOL_NO_HANDLE)
+			t_pool_free(c->tp, s->handle);
+		break;
+	case KB_KMALLOC:
+		kfree(s->ptr);
+		break;
+	default:
+		if (s->addr)
+			gen_pool_free(c->gp, s->addr, s->size);
+		break;
+	}
+	s->ptr = NULL;
+	s->handle = T_POOL_NO_HANDLE;
+	return true;
+}
+
+/* Free what a partial replay left and tear the allocator down. */
+static void kb_teardown(struct kb_ctx *c, enum kb_alloc a)
+{
+	struct bench_op op = { .size = 0 };
+	u32 i;
+
+	if (a == KB_KMALLOC || a == KB_GENALLOC) {
+		for (i = 0; i < c->slots; i++) {
+			op.slot = i;
+			kb_step(c, a, &op);
+		}
+	}
+	switch (a) {
+	case KB_H_POOL:
+		destroy_h_pool(c->hp);
+		c->hp = NULL;
+		break;
+	case KB_T_POOL:
+		destroy_t_pool(c->tp);
+		c->tp = NULL;
+		break;
+	case KB_GENALLOC:
+		gen_pool_destroy(c->gp);
+		vfree(c->gp_arena);
+		c->gp = NULL;
+		c->gp_arena = NULL;
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * The timed loops, one per allocator so that no dispatch is timed.  Each
+ * clears a slot when it frees it, so that kb_teardown() frees only what a
+ * partial replay left.  Each returns the number of failed allocations.
+ */
+static noinline u32 kb_replay_h_pool(struct kb_ctx *c)
+{
+	const struct bench_op *op = c->ops, *end = op + c->count;
+	struct kb_slot *slot = c->slot;
+	u32 failed = 0;
+
+	for (; op < end; op++) {
+		if (op->size) {
+			slot[op->slot].ptr = h_pool_alloc(c->hp, op->size);
+			failed += !slot[op->slot].ptr;
+		} else if (slot[op->slot].ptr) {
+			h_pool_dealloc(c->hp, slot[op->slot].ptr);
+			slot[op->slot].ptr = NULL;
+		}
+	}
+	return failed;
+}
+
+static noinline u32 kb_replay_t_pool(struct kb_ctx *c)
+{
+	const struct bench_op *op = c->ops, *end = op + c->count;
+	struct kb_slot *slot = c->slot;
+	u32 failed = 0;
+
+	for (; op < end; op++) {
+		if (op->size) {
+			slot[op->slot].handle =
+				t_pool_alloc_handle(c->tp, op->size, 0);
+			failed += slot[op->slot].handle == T_POOL_NO_HANDLE;
+		} else if (slot[op->slot].handle != T_POOL_NO_HANDLE) {
+			t_pool_free(c->tp, slot[op->slot].handle);
+			slot[op->slot].handle = T_POOL_NO_HANDLE;
+		}
+	}
+	return failed;
+}
+
+static noinline u32 kb_replay_kmalloc(struct kb_ctx *c)
+{
+	const struct bench_op *op = c->ops, *end = op + c->count;
+	struct kb_slot *slot = c->slot;
+	u32 failed = 0;
+
+	for (; op < end; op++) {
+		if (op->size) {
+			slot[op->slot].ptr = kmalloc(op->size, c->gfp);
+			failed += !slot[op->slot].ptr;
+		} else {
+			kfree(slot[op->slot].ptr);
+			slot[op->slot].ptr = NULL;
+		}
+	}
+	return failed;
+}
+
+static noinline u32 kb_replay_genalloc(struct kb_ctx *c)
+{
+	const struct bench_op *op = c->ops, *end = op + c->count;
+	struct kb_slot *slot = c->slot;
+	u32 failed = 0;
+
+	for (; op < end; op++) {
+		struct kb_slot *s = &slot[op->slot];
+
+		if (op->size) {
+			s->addr = gen_pool_alloc(c->gp, op->size);
+			s->size = op->size;
+			failed += !s->addr;
+		} else if (s->addr) {
+			gen_pool_free(c->gp, s->addr, s->size);
+			s->addr = 0;
+		}
+	}
+	return failed;
+}
+
+static u32 kb_replay(struct kb_ctx *c, enum kb_alloc a)
+{
+	switch (a) {
+	case KB_H_POOL:
+		return kb_replay_h_pool(c);
+	case KB_T_POOL:
+		return kb_replay_t_pool(c);
+	case KB_KMALLOC:
+		return kb_replay_kmalloc(c);
+	default:
+		return kb_replay_genalloc(c);
+	}
+}
+
+/* ---- figure 2: ns per step ------------------------------------------------ */
+
+static int kb_timed_replay(struct kb_ctx *c, enum kb_alloc a, u64 *milli)
+{
+	u64 start, stop;
+	u32 failed;
+	int ret;
+
+	ret = kb_setup(c, a);
+	if (ret) {
+		pr_err("%s: cannot set up the allocator\n", kb_names[a]);
+		return ret;
+	}
+	start = ktime_get_ns();
+	failed = kb_replay(c, a);
+	stop = ktime_get_ns();
+	kb_teardown(c, a);
+	cond_resched();
+	if (failed) {
+		pr_err("%s: %u allocations failed: the arena is too small\n",
+		       kb_names[a], failed);
+		return -ENOSPC;
+	}
+	*milli = div_u64((stop - start) * 1000, c->count);
+	return 0;
+}
+
+static int kb_speed(struct kb_ctx *c, u32 full)
+{
+	u32 gen_count = genalloc_ops && genalloc_ops < full ? genalloc_ops : full;
+	unsigned int run, i, a;
+	u64 milli;
+	int ret;
+
+	c->gfp = GFP_KERNEL;
+	c->count = full;
+	for (a = 0; a < KB_GENALLOC; a++) {
+		ret = kb_timed_replay(c, a, &milli);	/* warm-up */
+		if (ret)
+			return ret;
+	}
+	for (run = 0; run < runs; run++) {
+		for (i = 0; i < KB_GENALLOC; i++) {
+			a = (run + i) % KB_GENALLOC;
+			ret = kb_timed_replay(c, a, &milli);
+			if (ret)
+				return ret;
+			kb_row("kernel_speed", kb_names[a], "ns_per_op", "ns", run,
+			       milli);
+		}
+	}
+
+	/*
+	 * genalloc scans its bitmap first-fit from the start of the arena on
+	 * every allocation: on this trace it is orders of magnitude slower,
+	 * so it gets fewer runs, and possibly a prefix of the trace, with
+	 * h_pool timed on the same steps beside it.
+	 */
+	c->count = gen_count;
+	for (run = 0; run < genalloc_runs; run++) {
+		ret = kb_timed_replay(c, KB_GENALLOC, &milli);
+		if (ret)
+			return ret;
+		kb_row("kernel_speed", "genalloc", "ns_per_op", "ns", run, milli);
+		ret = kb_timed_replay(c, KB_H_POOL, &milli);
+		if (ret)
+			return ret;
+		kb_row("kernel_speed", "h_pool_genalloc_steps", "ns_per_op", "ns",
+		       run, milli);
+	}
+	kb_row("kernel_speed", "genalloc", "steps", "steps", 0,
+	       (u64)gen_count * 1000);
+	c->count = full;
+	return 0;
+}
+
+/* ---- figure 3: latency of each step, interrupts off ---------------------- */
+
+static int kb_cmp_u32(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile num/den of the sorted @lat[0..n). */
+static u32 kb_rank(const u32 *lat, u32 n, u64 num, u64 den)
+{
+	u64 idx = div64_u64((u64)n * num + den - 1, den);
+
+	return lat[idx ? idx - 1 : 0];
+}
+
+static void kb_percentiles(const char *series, u32 *lat, u32 n, bool curve)
+{
+	static const struct {
+		const char *name;
+		u64 num, den;
+	} pct[] = {
+		{ "p50", 1, 2 },
+		{ "p99", 99, 100 },
+		{ "p99.9", 999, 1000 },
+		{ "p99.99", 9999, 10000 },
+		{ "max", 1, 1 },
+	};
+	char metric[32];
+	unsigned int i;
+	u32 cnt;
+
+	sort(lat, n, sizeof(*lat), kb_cmp_u32, NULL);
+	for (i = 0; i < ARRAY_SIZE(pct); i++)
+		kb_row("kernel_latency", series, pct[i].name, "ns", 0,
+		       (u64)kb_rank(lat, n, pct[i].num, pct[i].den) * 1000);
+	if (!curve)
+		return;
+	/*
+	 * The exceedance curve: the latency that @cnt of the @n steps reach
+	 * or pass, for @cnt shrinking geometrically from @n to 1.
+	 */
+	for (cnt = n; cnt; cnt = cnt - max(cnt / 8, 1U)) {
+		snprintf(metric, sizeof(metric), "exceed=%u/%u", cnt, n);
+		kb_row("kernel_latcurve", series, metric, "ns", 0,
+		       (u64)lat[n - cnt] * 1000);
+	}
+}
+
+/* Time every step of one replay alone; keep the minimum per step. */
+static int kb_latency_rep(struct kb_ctx *c, enum kb_alloc a, u32 *lat,
+			  u32 *first, bool is_first)
+{
+	unsigned long flags;
+	u32 i, failed = 0;
+	int ret;
+
+	ret = kb_setup(c, a);
+	if (ret)
+		return ret;
+	for (i = 0; i < c->count; i++) {
+		u64 t0, t1;
+		u32 d;
+
+		local_irq_save(flags);
+		t0 = ktime_get_ns();
+		failed += !kb_step(c, a, &c->ops[i]);
+		t1 = ktime_get_ns();
+		local_irq_restore(flags);
+		d = (u32)min_t(u64, t1 - t0, U32_MAX);
+		if (is_first) {
+			lat[i] = d;
+			first[i] = d;
+		} else if (d < lat[i]) {
+			lat[i] = d;
+		}
+	}
+	kb_teardown(c, a);
+	cond_resched();
+	if (failed) {
+		pr_err("%s: %u allocations failed in the latency run\n",
+		       kb_names[a], failed);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+/* The clock alone, timed the same way, as often as there are steps. */
+static void kb_latency_clock(u32 count, u32 *lat)
+{
+	unsigned long flags;
+	u32 i;
+
+	for (i = 0; i < count; i++) {
+		u64 t0, t1;
+
+		local_irq_save(flags);
+		t0 = ktime_get_ns();
+		t1 = ktime_get_ns();
+		local_irq_restore(flags);
+		lat[i] = (u32)min_t(u64, t1 - t0, U32_MAX);
+	}
+}
+
+static int kb_latency(struct kb_ctx *c)
+{
+	static const enum kb_alloc which[] = { KB_H_POOL, KB_T_POOL, KB_KMALLOC };
+	unsigned int w, rep, reps = max(lat_reps, 1U);
+	char series[32];
+	u32 *lat, *first;
+	int ret = 0;
+
+	lat = vmalloc(array_size(c->count, sizeof(*lat)));
+	first = vmalloc(array_size(c->count, sizeof(*first)));
+	if (!lat || !first) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* Interrupts are off around each step: nothing may sleep. */
+	c->gfp = GFP_ATOMIC;
+	for (w = 0; w < ARRAY_SIZE(which); w++) {
+		for (rep = 0; rep < reps; rep++) {
+			ret = kb_latency_rep(c, which[w], lat, first, !rep);
+			if (ret)
+				goto out;
+		}
+		kb_percentiles(kb_names[which[w]], lat, c->count, true);
+		snprintf(series, sizeof(series), "%s_1rep", kb_names[which[w]]);
+		kb_percentiles(series, first, c->count, true);
+	}
+	kb_latency_clock(c->count, lat);
+	kb_percentiles("clock", lat, c->count, false);
+out:
+	c->gfp = GFP_KERNEL;
+	vfree(first);
+	vfree(lat);
+	return ret;
+}
+
+/* ---- figure 5: compaction against memmove --------------------------------- */
+
+/* A t_pool filled to 90% by the trace's sizes, half its blocks freed. */
+static struct t_pool *kb_fragmented_pool(size_t arena, u64 *handles,
+					 u32 room, u64 stream)
+{
+	struct t_pool *pool = t_pool_create(arena, room);
+	struct bench_rng rng;
+	size_t used = 0;
+	u32 n = 0, i;
+
+	if (!pool)
+		return NULL;
+	bench_rng_seed(&rng, stream);
+	while (n < room && used < arena / 10 * 9) {
+		u32 size = bench_log_uniform(&rng, 16, 8);
+		u64 h = t_pool_alloc_handle(pool, size, 0);
+
+		if (h == T_POOL_NO_HANDLE)
+			break;
+		handles[n++] = h;
+		used += round_up(size, T_POOL_ALIGN);
+	}
+	for (i = 0; i < n; i++)
+		if (bench_rng_below(&rng, 2))
+			t_pool_free(pool, handles[i]);
+	return pool;
+}
+
+/* The used blocks of @pool in address order; returns how many. */
+static u32 kb_list_used(struct t_pool *pool, struct t_pool_extent *used,
+			u32 room)
+{
+	struct t_pool_extent batch[64];
+	size_t cursor = 0, arena;
+	unsigned int got, i;
+	u32 n = 0;
+
+	t_pool_arena(pool, &arena);
+	while (cursor < arena) {
+		got = t_pool_walk(pool, &cursor, batch, ARRAY_SIZE(batch));
+		if (!got)
+			break;
+		for (i = 0; i < got && n < room; i++)
+			if (batch[i].handle != T_POOL_NO_HANDLE)
+				used[n++] = batch[i];
+	}
+	return n;
+}
+
+/* Compact @buf as a pool with @used blocks would be; returns bytes moved. */
+static size_t kb_memmove_compact(u8 *buf, const struct t_pool_extent *used,
+				 u32 n)
+{
+	size_t dst = 0, moved = 0;
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		if (used[i].offset != dst) {
+			memmove(buf + dst, buf + used[i].offset, used[i].size);
+			moved += used[i].size;
+		}
+		dst += used[i].size;
+	}
+	return moved;
+}
+
+static int kb_reorder(void)
+{
+	size_t arena = (size_t)min(arena_mib, 32U) << 20;
+	u32 room = arena / 512, nused;
+	struct t_pool_reorder_result res;
+	struct t_pool_extent *used;
+	struct t_pool *pool;
+	u64 *handles;
+	unsigned int run;
+	u64 t0, t1;
+	size_t peer;
+	int ret = 0;
+	u8 *buf;
+
+	handles = vmalloc(array_size(room, sizeof(*handles)));
+	used = vmalloc(array_size(room, sizeof(*used)));
+	buf = vzalloc(arena);
+	if (!handles || !used || !buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (run = 0; run < runs; run++) {
+		pool = kb_fragmented_pool(arena, handles, room, seed + run);
+		if (!pool) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		nused = kb_list_used(pool, used, room);
+
+		t0 = ktime_get_ns();
+		ret = t_pool_reorder(pool, &res);
+		t1 = ktime_get_ns();
+		destroy_t_pool(pool);
+		if (ret)
+			goto out;
+		kb_row("kernel_reorder", "t_pool_reorder", "mb_per_s", "MB/s",
+		       run, div64_u64((u64)res.bytes_moved * 1000 * 1000,
+				      max(t1 - t0, 1ULL)));
+		kb_row("kernel_reorder", "t_pool_reorder", "bytes_moved",
+		       "bytes", run, (u64)res.bytes_moved * 1000);
+
+		t0 = ktime_get_ns();
+		peer = kb_memmove_compact(buf, used, nused);
+		t1 = ktime_get_ns();
+		kb_row("kernel_reorder", "memmove", "mb_per_s", "MB/s", run,
+		       div64_u64((u64)peer * 1000 * 1000, max(t1 - t0, 1ULL)));
+		cond_resched();
+	}
+out:
+	vfree(buf);
+	vfree(used);
+	vfree(handles);
+	return ret;
+}
+
+/* ---- figure 7: kmalloc's bytes per block ---------------------------------- */
+
+static int kb_overhead(struct kb_ctx *c)
+{
+	u64 requested = 0, taken = 0;
+	u32 i, n = min(live, c->count);
+	int ret = 0;
+
+	memset(c->slot, 0, c->slots * sizeof(*c->slot));
+	for (i = 0; i < n; i++) {
+		const struct bench_op *op = &c->ops[i];
+
+		c->slot[op->slot].ptr = kmalloc(op->size, GFP_KERNEL);
+		if (!c->slot[op->slot].ptr) {
+			ret = -ENOMEM;
+			break;
+		}
+		requested += op->size;
+		taken += ksize(c->slot[op->slot].ptr);
+	}
+	for (i = 0; i < c->slots; i++)
+		kfree(c->slot[i].ptr);
+	if (!ret && n)
+		kb_row("kernel_overhead", "kmalloc", "bytes_per_block", "bytes",
+		       0, div_u64((taken - requested) * 1000, n));
+	return ret;
+}
+
+/* ---- module ------------------------------------------------------------------ */
+
+static int __init ckremm_bench_init(void)
+{
+	struct bench_trace_shape shape = {
+		.ops = ops, .live = live, .lo = 16, .k = 8, .seed = seed,
+	};
+	struct kb_ctx c = { .arena = (size_t)arena_mib << 20, .gfp = GFP_KERNEL };
+	struct bench_op *trace = NULL;
+	u32 *scratch = NULL;
+	int ret = 0;
+
+	if (!live || ops < 2 * live || !runs || !arena_mib) {
+		pr_err("need live >= 1, ops >= 2 * live, runs >= 1, arena_mib >= 1\n");
+		return -EINVAL;
+	}
+	c.slots = bench_trace_slots(&shape);
+	trace = vmalloc(array_size((size_t)ops + 1, sizeof(*trace)));
+	scratch = vmalloc(array_size(c.slots, sizeof(*scratch)));
+	c.slot = vmalloc(array_size(c.slots, sizeof(*c.slot)));
+	if (!trace || !scratch || !c.slot) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	c.count = bench_trace_make(&shape, trace, scratch);
+	c.ops = trace;
+	pr_info("# trace: %u steps, %u slots, sizes 16..4096 log-uniform, seed %llu, digest %016llx\n",
+		c.count, c.slots, seed, bench_trace_digest(trace, c.count));
+
+	if (kb_wants("speed"))
+		ret = kb_speed(&c, c.count);
+	if (!ret && kb_wants("latency"))
+		ret = kb_latency(&c);
+	if (!ret && kb_wants("reorder"))
+		ret = kb_reorder();
+	if (!ret && kb_wants("overhead"))
+		ret = kb_overhead(&c);
+	pr_info("# done: %d\n", ret);
+out:
+	vfree(c.slot);
+	vfree(scratch);
+	vfree(trace);
+	/* Staying loaded would change nothing; report a failure as such. */
+	return ret;
+}
+
+static void __exit ckremm_bench_exit(void)
+{
+}
+
+module_init(ckremm_bench_init);
+module_exit(ckremm_bench_exit);
+
+MODULE_DESCRIPTION("ckremm pool benchmarks against kmalloc and genalloc");
+MODULE_LICENSE("GPL");

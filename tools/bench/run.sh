@@ -1,0 +1,189 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Run every ckremm benchmark, print the summary table, write the figures as
+# CSV and draw the charts (what the top-level "make bench" runs).
+#
+#   tools/bench/run.sh
+#
+# Outputs, in tools/build/bench/ (BENCH_OUT):
+#   results.csv   every raw figure: figure,series,metric,unit,run,value
+#   summary.csv   per figure, series and metric: runs, median, mean, min, max
+#   table.txt     the table printed at the end; table.csv the same as CSV
+#   charts/       latency.svg, frag.svg, speed.svg
+#   logs/         each benchmark's full output, the UML console
+#
+# Benchmarks, not tests: a missed target is reported in the table, not as a
+# failure.  The exit status is non-zero only if a benchmark could not run;
+# the table then says which figures are missing and why.
+#
+# Environment:
+#   BENCH_RUNS=7          measured runs of each speed figure (medians)
+#   BENCH_SEEDS=20        fragmentation seeds per size range
+#   BENCH_ICOUNT=1        callgrind instruction counts (0 to skip)
+#   BENCH_KERNEL=1        the UML part: figures 2, 3, 5 (kernel) and 6
+#   BENCH_CPU=<n>         CPU to pin to (default: the last one)
+#   CKREMM_CACHE          where kernels are built (default /var/cache/ckremm)
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+. "$root/tools/vm/lib.sh"
+
+out=${BENCH_OUT:-$root/tools/build/bench}
+runs=${BENCH_RUNS:-7}
+seeds=${BENCH_SEEDS:-20}
+logs=$out/logs
+raw=$out/results.csv
+bin=$out/bin
+start_all=$SECONDS
+
+mkdir -p "$out" "$logs" "$out/charts"
+rm -f "$logs"/* "$out"/charts/*.svg "$out"/charts/*.dat
+echo "figure,series,metric,unit,run,value" >"$raw"
+# Figures that could not be measured, one "figure: why" per line.
+missing=$out/missing.txt
+: >"$missing"
+
+say() { echo "bench: $*" >&2; }
+not_measured() { echo "$1: $2" >>"$missing"; say "$1 not measured: $2"; }
+# Keep the CSV rows of a benchmark's output; the rest stays in its log.
+collect() { grep -E '^[a-z_]+,[^,]+,[^,]+,[^,]+,[0-9]+,[-0-9.e+]+$' "$1" >>"$raw" || true; }
+
+# ---- tools ------------------------------------------------------------------
+
+if ! command -v gnuplot >/dev/null; then
+	say "installing gnuplot-nox from Debian's archive"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y -qq --no-install-recommends gnuplot-nox >&2 ||
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends gnuplot-nox >&2; }
+fi
+pin=()
+if command -v taskset >/dev/null; then
+	cpu=${BENCH_CPU:-$(($(nproc) - 1))}
+	pin=(taskset -c "$cpu")
+	say "pinned to CPU $cpu"
+fi
+
+make -s -C "$here" BENCH_OUT="$out" all >&2
+
+# ---- host: figures 1, 4, 5, 7 -------------------------------------------------
+
+host() {
+	local name=$1
+	shift
+	say "host: $name"
+	if "${pin[@]}" "$bin/bench_host" "$name" "$@" >"$logs/host-$name.log" 2>&1; then
+		collect "$logs/host-$name.log"
+	else
+		not_measured "host $name" "bench_host failed (see $logs/host-$name.log)"
+	fi
+}
+host speed --runs "$runs"
+host frag --seeds "$seeds"
+host reorder --runs "$runs"
+host overhead
+
+# Instruction counts: the same trace, one replay, counted by callgrind.
+if [[ ${BENCH_ICOUNT:-1} == 1 ]] && command -v valgrind >/dev/null; then
+	for a in h_pool t_pool glibc; do
+		say "host: icount $a (callgrind)"
+		cg=$logs/callgrind.$a.out
+		if valgrind --tool=callgrind --toggle-collect=icount_replay \
+			--callgrind-out-file="$cg" "$bin/bench_host" icount --only "$a" \
+			>"$logs/icount-$a.log" 2>&1; then
+			steps=$(sed -n 's/^# icount: .* replayed \([0-9]*\) steps$/\1/p' "$logs/icount-$a.log")
+			instr=$(sed -n 's/^==[0-9]*== Collected : \([0-9]*\)$/\1/p' "$logs/icount-$a.log")
+			if [[ -n $steps && -n $instr ]]; then
+				echo "host_icount,$a,instr_per_op,instructions,0,$(awk -v i="$instr" -v s="$steps" 'BEGIN { printf "%.2f", i / s }')" >>"$raw"
+			else
+				not_measured "icount $a" "no count in $logs/icount-$a.log"
+			fi
+		else
+			not_measured "icount $a" "valgrind failed (see $logs/icount-$a.log)"
+		fi
+	done
+elif [[ ${BENCH_ICOUNT:-1} == 1 ]]; then
+	not_measured "icount" "valgrind is not installed"
+fi
+
+# ---- kernel under UML: figures 2, 3, 5 (kernel), 6 ---------------------------------
+
+kernel() {
+	local kdir kbuild modbuild commands console status=0
+
+	say "kernel: bench kernel (built once; reused while its config is unchanged)"
+	if ! kdir=$("$here/uml-bench-kernel.sh" 2>"$logs/uml-bench-kernel.log" | tail -n1) ||
+		[[ ! -f $kdir/.ckremm-built ]]; then
+		not_measured "kernel figures" "the bench kernel did not build (see $logs/uml-bench-kernel.log)"
+		return 1
+	fi
+	kbuild=$out/kmod
+	if ! "$here/build-kmod.sh" "$kdir" "$kbuild" >"$logs/kmod-build.log" 2>&1; then
+		not_measured "kernel figures" "ckremm_bench.ko did not build (see $logs/kmod-build.log)"
+		return 1
+	fi
+	# ckremm.ko and dev_bench for figure 6; a broken driver costs only that.
+	modbuild=$CKREMM_CACHE/build-bench-uml
+	local have_dev=1
+	if ! "$root/tools/vm/build-module.sh" "$kdir" "$modbuild" ARCH=um \
+		>"$logs/ckremm-build.log" 2>&1; then
+		not_measured "dev" "ckremm.ko did not build for the bench kernel (see $logs/ckremm-build.log)"
+		have_dev=0
+	fi
+
+	commands=$(mktemp)
+	# The console stays quiet (dmesg -n 1) so that printk never splits a
+	# row; rows are printed once everything has run.
+	cat >"$commands" <<EOF
+dmesg -n 1
+dmesg -c >/dev/null
+kstatus=0
+insmod $kbuild/ckremm_bench.ko runs=$runs || kstatus=\$?
+dmesg | sed -n 's/^\(\[[^]]*\] *\)\{0,1\}ckremm_bench: //p' >/run/kbench.csv
+[ \$kstatus != 0 ] || rmmod ckremm_bench
+sed 's/^/ckremm-bench: /' /run/kbench.csv
+dstatus=0
+if [ $have_dev = 1 ]; then
+	insmod $modbuild/ckremm.ko
+	$bin/dev_bench --runs $runs >/run/dev.csv 2>/run/dev.err || dstatus=\$?
+	rmmod ckremm
+	sed 's/^/ckremm-bench: /' /run/dev.csv
+	cat /run/dev.err
+fi
+[ \$kstatus = 0 ] && [ \$dstatus = 0 ]
+EOF
+	console=$logs/uml-console.log
+	say "kernel: booting UML (the module runs for a few minutes)"
+	CKREMM_VM_TIMEOUT=${CKREMM_VM_TIMEOUT:-1200} \
+		"${pin[@]}" "$root/tools/vm/uml-run.sh" "$kdir" "$commands" "$console" \
+		>"$logs/uml-run.log" 2>&1 || status=$?
+	rm -f "$commands"
+	tr -d '\r' <"$console" | sed -n 's/^ckremm-bench: //p' >"$logs/kernel-rows.log"
+	collect "$logs/kernel-rows.log"
+	if ((status)); then
+		not_measured "kernel figures" "the UML run failed with status $status (see $console)"
+	fi
+	if ! "$root/tools/vm/logcheck.sh" "$console" >>"$logs/uml-run.log" 2>&1; then
+		not_measured "kernel log" "the kernel reported a problem (see $logs/uml-run.log)"
+	fi
+	return 0
+}
+if [[ ${BENCH_KERNEL:-1} == 1 ]]; then
+	kernel || true
+fi
+
+# ---- summary, table, charts -------------------------------------------------------
+
+"$here/summarize.sh" "$out"
+"$here/charts.sh" "$out" || not_measured "charts" "gnuplot failed (see $logs/charts.log)"
+
+cat "$out/table.txt"
+if [[ -s $missing ]]; then
+	echo
+	echo "not measured:"
+	sed 's/^/  /' "$missing"
+fi
+echo
+echo "bench: raw figures in $raw; charts in $out/charts; $((SECONDS - start_all)) s"
+[[ ! -s $missing ]]

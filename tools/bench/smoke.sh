@@ -1,0 +1,100 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# A short run of the benchmarks that checks that they build, run and print
+# figures, and that the table and charts can be made from what they print.
+# No timing is judged: a slow or noisy machine passes.
+#
+#   tools/bench/smoke.sh      -> last line "bench-smoke: N passed, M failed"
+#
+# The kernel module is built (W=1, no warnings allowed) only if the bench
+# kernel has already been built; this never builds a kernel.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+out=${BENCH_OUT:-$root/tools/build/bench}
+smoke=$out/smoke
+bin=$out/bin
+passed=0
+failed=0
+
+check() {
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok - $what"
+		passed=$((passed + 1))
+	else
+		echo "not ok - $what"
+		failed=$((failed + 1))
+	fi
+}
+
+# Every series a benchmark must print rows for.
+has_rows() {
+	local log=$1 figure=$2 s
+	shift 2
+	for s in "$@"; do
+		if ! grep -q "^$figure,$s," "$log"; then
+			echo "# $log has no $figure row for $s" >&2
+			return 1
+		fi
+	done
+}
+
+run_host() {
+	local name=$1
+	shift
+	"$bin/bench_host" "$name" "$@" >"$smoke/host-$name.log" 2>&1
+}
+
+rm -rf "$smoke"
+mkdir -p "$smoke/logs"
+
+check "host programs build (-Wall -Wextra -Werror)" \
+	make -s -C "$here" BENCH_OUT="$out" all
+check "bench_host speed runs" \
+	run_host speed --runs 1 --ops 40000 --live 2000 --arena 8388608
+check "speed prints h_pool, t_pool and glibc" \
+	has_rows "$smoke/host-speed.log" host_speed h_pool t_pool glibc
+check "bench_host frag runs" \
+	run_host frag --seeds 1 --frag-arena 262144
+check "frag prints every series of every size range" \
+	has_rows "$smoke/host-frag.log" frag h_pool@16-64 t_pool_reorder@16-4096 \
+	t_pool@256-16384
+check "bench_host reorder runs" run_host reorder --runs 1 --arena 4194304
+check "reorder prints the pool and memmove" \
+	has_rows "$smoke/host-reorder.log" host_reorder t_pool_reorder memmove
+check "bench_host overhead runs" run_host overhead --live 2000 --ops 4000 \
+	--arena 4194304
+check "overhead prints h_pool, t_pool and glibc" \
+	has_rows "$smoke/host-overhead.log" overhead h_pool t_pool glibc
+check "dev_bench is built" test -x "$bin/dev_bench"
+
+# The table and charts from the smoke figures.
+{
+	echo "figure,series,metric,unit,run,value"
+	cat "$smoke"/host-*.log | grep -E '^[a-z_]+,[^,]+,[^,]+,[^,]+,[0-9]+,'
+} >"$smoke/results.csv"
+check "summarize.sh makes the table" "$here/summarize.sh" "$smoke"
+check "the table has the host figures" \
+	grep -q '^1 .*h_pool vs glibc .* ns ' "$smoke/table.txt"
+if command -v gnuplot >/dev/null; then
+	check "charts.sh draws the fragmentation chart" \
+		bash -c '"$1" "$2" 2>>"$2/logs/charts.log" && test -s "$2/charts/frag.svg"' _ "$here/charts.sh" "$smoke"
+else
+	echo "# gnuplot is not installed: charts not tried (run.sh installs it)"
+fi
+
+kdir=$(ls -d "${CKREMM_CACHE:-/var/cache/ckremm}"/bench-uml-*/build 2>/dev/null | head -n1)
+if [[ -n $kdir && -f $kdir/.ckremm-built ]]; then
+	check "ckremm_bench.ko builds with W=1 and no warnings" \
+		bash -c '"$1" "$2" "$3" >"$4" 2>&1' _ "$here/build-kmod.sh" "$kdir" \
+		"$out/kmod" "$smoke/kmod-build.log"
+else
+	echo "# no bench kernel built yet: ckremm_bench.ko not tried"
+fi
+
+echo "bench-smoke: $passed passed, $failed failed"
+((failed == 0))

@@ -1,0 +1,153 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Turn the raw figures of a benchmark run into the summary and the table.
+#
+#   tools/bench/summarize.sh <bench out dir>
+#
+# Reads <dir>/results.csv (figure,series,metric,unit,run,value) and writes
+#   summary.csv  figure,series,metric,unit,runs,median,mean,min,max
+#   table.txt    figure | value | peer | ratio | target | met?
+#   table.csv    the same rows as CSV
+# Speed figures are quoted as medians over runs; the fragmentation figure
+# as the mean over seeds, as the issue asks.  A figure with no rows shows
+# as "not measured".
+set -euo pipefail
+
+if (($# != 1)); then
+	echo "usage: $0 <bench out dir>" >&2
+	exit 2
+fi
+dir=$1
+raw=$dir/results.csv
+
+# Per key, the values sorted; median, mean, min, max.  Plain awk (mawk has
+# no asort): runs are few, an insertion sort is enough.
+awk -F, 'NR > 1 && NF == 6 {
+	key = $1 "," $2 "," $3 "," $4
+	if (!(key in n)) order[++keys] = key
+	v[key, ++n[key]] = $6 + 0
+}
+END {
+	print "figure,series,metric,unit,runs,median,mean,min,max"
+	for (k = 1; k <= keys; k++) {
+		key = order[k]
+		c = n[key]
+		for (i = 1; i <= c; i++) s[i] = v[key, i]
+		for (i = 2; i <= c; i++) {
+			x = s[i]
+			for (j = i - 1; j >= 1 && s[j] > x; j--) s[j + 1] = s[j]
+			s[j + 1] = x
+		}
+		sum = 0
+		for (i = 1; i <= c; i++) sum += s[i]
+		med = c % 2 ? s[(c + 1) / 2] : (s[c / 2] + s[c / 2 + 1]) / 2
+		printf "%s,%d,%.6g,%.6g,%.6g,%.6g\n", key, c, med, sum / c, s[1], s[c]
+	}
+}' "$raw" >"$dir/summary.csv"
+
+awk -F, -v table_csv="$dir/table.csv" '
+NR > 1 {
+	med[$1 "," $2 "," $3] = $6
+	mean[$1 "," $2 "," $3] = $7
+	runs[$1 "," $2 "," $3] = $5
+}
+function has(k) { return k in med }
+function num(x, unit) {
+	if (unit == "%") return sprintf("%.2f %%", 100 * x)
+	if (unit == "ns") return sprintf("%.1f ns", x)
+	if (unit == "B" && x >= 1048576) return sprintf("%.2f MiB", x / 1048576)
+	if (unit == "B" && x >= 10240) return sprintf("%.1f KiB", x / 1024)
+	if (unit == "B") return sprintf("%.1f B", x)
+	if (unit == "MB/s") return sprintf("%.0f MB/s", x)
+	if (unit == "instr") return sprintf("%.1f instr", x)
+	return sprintf("%.4g %s", x, unit)
+}
+function out(fig, label, value, peer, ratio, target, met) {
+	printf "%-3s %-50s %-15s %-24s %-9s %-16s %s\n", fig, label, value, peer, ratio, target, met
+	gsub(/"/, "", label)
+	printf "%s,\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",%s\n", fig, label, value, peer, ratio, target, met >table_csv
+}
+function missing(fig, label, target) {
+	out(fig, label, "not measured", "-", "-", target, "-")
+}
+# value v against peer p: ratio r = v / p; goal "le" or "ge" the limit.
+function cmp(fig, label, vk, vunit, pk, pname, scale, goal, limit, target,   v, p, r, met) {
+	if (!has(vk) || !has(pk)) { missing(fig, label, target); return }
+	v = med[vk]; p = med[pk] * scale
+	r = p ? v / p : 0
+	met = "-"
+	if (goal == "le") met = r <= limit ? "yes" : sprintf("NO (%.2fx over)", r / limit)
+	if (goal == "ge") met = r >= limit ? "yes" : sprintf("NO (%.2fx under)", limit / r)
+	out(fig, label, num(v, vunit), pname " " num(p, vunit), sprintf("%.3fx", r), target, met)
+}
+# A lone value against a limit.
+function alone(fig, label, vk, use_mean, vunit, goal, limit, target, pk, pname,   v, p, met, peer) {
+	if (!has(vk)) { missing(fig, label, target); return }
+	v = use_mean ? mean[vk] : med[vk]
+	met = "-"
+	if (goal == "ge") met = v >= limit ? "yes" : sprintf("NO (%.2f pts under)", 100 * (limit - v))
+	if (goal == "le") met = v <= limit ? "yes" : "NO"
+	peer = "-"
+	if (pk != "" && has(pk)) {
+		p = use_mean ? mean[pk] : med[pk]
+		peer = pname " " num(p, vunit)
+	}
+	out(fig, label, num(v, vunit), peer, "-", target, met)
+}
+END {
+	printf "fig,figure,value,peer,ratio,target,met\n" >table_csv
+	printf "%-3s %-50s %-15s %-24s %-9s %-16s %s\n", "fig", "figure (medians; frag: mean of seeds)", "value", "peer", "ratio", "target", "met?"
+	print "--- -------------------------------------------------- --------------- ------------------------ --------- ---------------- ----"
+
+	cmp(1, "host ns/op: h_pool vs glibc", "host_speed,h_pool,ns_per_op", "ns", "host_speed,glibc,ns_per_op", "glibc", 1, "le", 0.5, "<= 0.50x")
+	cmp(1, "host ns/op: t_pool handles vs glibc", "host_speed,t_pool,ns_per_op", "ns", "host_speed,glibc,ns_per_op", "glibc", 1, "le", 1.0, "<= 1.00x")
+	cmp(1, "host instr/op (callgrind): h_pool vs glibc", "host_icount,h_pool,instr_per_op", "instr", "host_icount,glibc,instr_per_op", "glibc", 1, "", 0, "cross-check")
+	cmp(1, "host instr/op (callgrind): t_pool vs glibc", "host_icount,t_pool,instr_per_op", "instr", "host_icount,glibc,instr_per_op", "glibc", 1, "", 0, "cross-check")
+
+	cmp(2, "UML ns/op: h_pool vs kmalloc", "kernel_speed,h_pool,ns_per_op", "ns", "kernel_speed,kmalloc,ns_per_op", "kmalloc", 1, "le", 1.0, "<= 1.00x")
+	cmp(2, "UML ns/op: t_pool handles vs kmalloc", "kernel_speed,t_pool,ns_per_op", "ns", "kernel_speed,kmalloc,ns_per_op", "kmalloc", 1, "", 0, "-")
+	cmp(2, "UML ns/op: h_pool vs genalloc (same steps)", "kernel_speed,h_pool_genalloc_steps,ns_per_op", "ns", "kernel_speed,genalloc,ns_per_op", "genalloc", 1, "le", 0.02, "<= 0.02x (50x)")
+
+	cmp(3, "UML irqs-off latency: h_pool max vs p50", "kernel_latency,h_pool,max", "ns", "kernel_latency,h_pool,p50", "p50", 1, "le", 20, "<= 20x")
+	cmp(3, "  same, one replay (host noise kept)", "kernel_latency,h_pool_1rep,max", "ns", "kernel_latency,h_pool_1rep,p50", "p50", 1, "le", 20, "<= 20x")
+	cmp(3, "  h_pool p99 vs kmalloc p99", "kernel_latency,h_pool,p99", "ns", "kernel_latency,kmalloc,p99", "kmalloc", 1, "", 0, "-")
+	cmp(3, "  h_pool p99.9 vs kmalloc p99.9", "kernel_latency,h_pool,p99.9", "ns", "kernel_latency,kmalloc,p99.9", "kmalloc", 1, "", 0, "-")
+	cmp(3, "  h_pool max vs kmalloc max", "kernel_latency,h_pool,max", "ns", "kernel_latency,kmalloc,max", "kmalloc", 1, "", 0, "-")
+	cmp(3, "  t_pool max vs p50", "kernel_latency,t_pool,max", "ns", "kernel_latency,t_pool,p50", "p50", 1, "", 0, "-")
+	cmp(3, "  kmalloc max vs p50", "kernel_latency,kmalloc,max", "ns", "kernel_latency,kmalloc,p50", "p50", 1, "", 0, "-")
+	cmp(3, "  clock alone (timer cost) max vs p50", "kernel_latency,clock,max", "ns", "kernel_latency,clock,p50", "p50", 1, "", 0, "-")
+
+	n = split("16-64 16-512 16-4096 256-16384", range, " ")
+	for (i = 1; i <= n; i++) {
+		r = range[i]
+		if (r == "16-4096")
+			alone(4, "occupancy at 1st failure " r ": h_pool", "frag,h_pool@" r ",occupancy", 1, "%", "ge", 0.95, ">= 95%", "", "")
+		else
+			alone(4, "occupancy at 1st failure " r ": h_pool", "frag,h_pool@" r ",occupancy", 1, "%", "", 0, "-", "", "")
+		alone(4, "  " r ": t_pool + reorder (peer: without)", "frag,t_pool_reorder@" r ",occupancy", 1, "%", "ge", 0.99, ">= 99%", "frag,t_pool@" r ",occupancy", "no-reorder")
+	}
+	alone(4, "  16-4096 used bytes (rounded), h_pool", "frag,h_pool@16-4096,used", 1, "%", "", 0, "-", "", "")
+	alone(4, "  16-4096 used bytes (rounded), t_pool+reorder", "frag,t_pool_reorder@16-4096,used", 1, "%", "", 0, "-", "", "")
+
+	cmp(5, "host compaction MB/s: t_pool_reorder vs memmove", "host_reorder,t_pool_reorder,mb_per_s", "MB/s", "host_reorder,memmove,mb_per_s", "memmove", 1, "ge", 0.5, ">= 0.50x")
+	cmp(5, "  same with 1 MiB steps", "host_reorder,t_pool_reorder_1m,mb_per_s", "MB/s", "host_reorder,memmove,mb_per_s", "memmove", 1, "ge", 0.5, ">= 0.50x")
+	cmp(5, "UML compaction MB/s: t_pool_reorder vs memmove", "kernel_reorder,t_pool_reorder,mb_per_s", "MB/s", "kernel_reorder,memmove,mb_per_s", "memmove", 1, "ge", 0.5, ">= 0.50x")
+
+	cmp(6, "ioctl ALLOC+FREE pair vs 2 no-op ioctls", "dev,alloc_free,ns_per_pair", "ns", "dev,noop,ns_per_call", "2x no-op", 2, "le", 1.5, "<= 1.50x")
+	if (has("dev,batch64,ns_per_64") && has("dev,single64,ns_per_64")) {
+		v = med["dev,batch64,ns_per_64"]; p = med["dev,single64,ns_per_64"]
+		r = p / v
+		out(6, "batch of 64 alloc+free: throughput vs singles", num(v, "ns"), "64 singles " num(p, "ns"), sprintf("%.2fx", r), ">= 10x", r >= 10 ? "yes" : sprintf("NO (%.2fx under)", 10 / r))
+	} else {
+		missing(6, "batch of 64 alloc+free: throughput vs singles", ">= 10x")
+	}
+
+	cmp(7, "bytes per block beyond request: h_pool", "overhead,h_pool,bytes_per_block", "B", "overhead,glibc,bytes_per_block", "glibc", 1, "", 0, "-")
+	alone(7, "  of which the inline header", "overhead,h_pool,header_bytes_per_block", 0, "B", "", 0, "-", "", "")
+	cmp(7, "bytes per block: t_pool (rounding + table slot)", "overhead,t_pool,bytes_per_block", "B", "overhead,glibc,bytes_per_block", "glibc", 1, "", 0, "-")
+	alone(7, "  of which the table, per slot", "overhead,t_pool,table_bytes_per_slot", 0, "B", "", 0, "-", "", "")
+	alone(7, "bytes per block: kmalloc (ksize - request)", "kernel_overhead,kmalloc,bytes_per_block", 0, "B", "", 0, "-", "", "")
+	alone(7, "metadata per pool outside the arena: h_pool", "overhead,h_pool,meta_bytes_per_pool", 0, "B", "", 0, "-", "", "")
+	alone(7, "  t_pool (tables sized for the speed trace)", "overhead,t_pool,meta_bytes_per_pool", 0, "B", "", 0, "-", "", "")
+}' "$dir/summary.csv" >"$dir/table.txt"

@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The kernel's own style gates on the module sources:
+#   - checkpatch --strict on every .c/.h under ckremm/, include/, kunit/
+#     (one test per file, nothing ignored);
+#   - W=1 builds (with kernel-doc checks) against Debian's 6.1 headers and
+#     the UML tree, with no warning;
+#   - sparse (C=2, every file) against the same two trees, with no warning.
+#
+#   tools/ci/style.sh       -> last line "style: N passed, M failed"
+set -euo pipefail
+
+. "$(dirname "$0")/../vm/lib.sh"
+
+src=$(kernel_source)
+logs=$CKREMM_CACHE/logs/style
+rm -rf "$logs"
+mkdir -p "$logs"
+passed=0
+failed=0
+
+# record <name> <log> <ok?>: one TAP line per check, the log of a failure
+# shown in full.
+n=0
+record() {
+	n=$((n + 1))
+	if (($3)); then
+		passed=$((passed + 1))
+		echo "ok $n - $1"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $1"
+		sed 's/^/# /' "$2"
+	fi
+}
+
+# checkpatch comes from the same 6.12 tree as the UML kernel: the newest
+# rules Debian ships.
+cd "$CKREMM_ROOT"
+mapfile -t files < <(find ckremm include kunit -name '*.[ch]' | sort)
+for f in "${files[@]}"; do
+	log=$logs/checkpatch-${f//\//_}.log
+	perl "$src/scripts/checkpatch.pl" --strict --no-tree --color=never -f "$f" \
+		>"$log" 2>&1 || true
+	ok=0
+	grep -q '^total: 0 errors, 0 warnings, 0 checks' "$log" && ok=1
+	record "checkpatch --strict $f" "$log" "$ok"
+done
+
+# build <name> <kernel dir> <make args...>: a clean build of the module
+# that must succeed and print no warning.  Clean, because kbuild only
+# reports warnings for what it recompiles.
+build() {
+	local name=$1 kdir=$2 out=$CKREMM_CACHE/build-style-$1 log=$logs/$1.log ok=0
+	shift 2
+	rm -rf "$out"
+	if "$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" "$out" "$@" >"$log" 2>&1 &&
+		! grep -qE 'warning:|error:' "$log"; then
+		ok=1
+	fi
+	record "$name: make $*" "$log" "$ok"
+}
+
+deb=/usr/src/linux-headers-$(headers_abi)
+build w1-deb61 "$deb" W=1
+build sparse-deb61 "$deb" C=2 CHECK=sparse
+if uml=$("$CKREMM_ROOT/tools/vm/uml-kernel.sh" 2>"$logs/uml-kernel.log" | tail -n1); then
+	build w1-uml "$uml" ARCH=um W=1
+	build sparse-uml "$uml" ARCH=um C=2 CHECK=sparse
+else
+	record "UML kernel for the W=1 and sparse builds" "$logs/uml-kernel.log" 0
+fi
+
+echo "1..$n"
+echo "style: $passed passed, $failed failed"
+((failed == 0))

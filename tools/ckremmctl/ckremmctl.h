@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ckremmctl: shared declarations of the command-line tool.
+ *
+ * main.c     global options, the verb table, help and dispatch
+ * util.c     argument parsing, error messages that name the fix, JSON
+ * verbs.c    one function per verb
+ * map.c      the map verb: the arena drawn to scale
+ */
+#ifndef CKREMMCTL_H
+#define CKREMMCTL_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "libckremm.h"
+
+#define CKREMMCTL_VERSION	"0.1"
+
+/* Exit statuses. */
+#define EXIT_OK		0	/* the verb did what was asked */
+#define EXIT_FAILED	1	/* the device or the pool refused */
+#define EXIT_USAGE	2	/* the command line was wrong */
+
+struct verb;
+
+/**
+ * struct ctl - one invocation of ckremmctl
+ * @device: --device PATH, or NULL for $CKREMM_DEV or /dev/ckremm
+ * @json: print machine-readable JSON instead of text
+ * @verb: the verb being run
+ * @fd: the open device, or -1
+ * @stop: set by ctl_getopt() when the verb must end with @status now
+ * @status: exit status to end with when @stop is set
+ */
+struct ctl {
+	const char *device;
+	bool json;
+	const struct verb *verb;
+	int fd;
+	bool stop;
+	int status;
+};
+
+/**
+ * struct verb - one verb of the command line
+ * @name: what the user types
+ * @run: does the work; returns an exit status
+ * @usage: the synopsis after "ckremmctl "
+ * @summary: one line for the verb list
+ * @help: the rest of "ckremmctl help VERB"
+ */
+struct verb {
+	const char *name;
+	int (*run)(struct ctl *ctl, int argc, char **argv);
+	const char *usage;
+	const char *summary;
+	const char *help;
+};
+
+/* main.c */
+int verb_help(const struct verb *verb, FILE *out);
+
+/* util.c: options and arguments */
+int ctl_getopt(struct ctl *ctl, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts);
+int ctl_usage(struct ctl *ctl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int want_args(struct ctl *ctl, int argc, char **argv, int min, int max,
+	      const char *what);
+bool parse_u64(const char *s, unsigned long long *out);
+bool parse_size(const char *s, unsigned long long *out);
+bool parse_mode(const char *s, unsigned int *out);
+bool parse_byte(const char *s, unsigned char *out);
+
+/* util.c: device and pools */
+int ctl_open_device(struct ctl *ctl);
+int ctl_open_pool(struct ctl *ctl, const char *name, bool rdonly,
+		  struct ckremm_pool *pool);
+int ctl_fail(struct ctl *ctl, int err, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+const char *hint_for_block(int err, const char *pool);
+const char *hint_for_space(int err, const char *pool);
+const char *fmt_bytes(unsigned long long bytes, char *buf, size_t size);
+
+/* util.c: JSON on stdout, one document per invocation */
+void json_begin(void);
+void json_end(void);
+void json_object_begin(const char *key);
+void json_object_end(void);
+void json_array_begin(const char *key);
+void json_array_end(void);
+void json_u64(const char *key, unsigned long long value);
+void json_i64(const char *key, long long value);
+void json_bool(const char *key, bool value);
+void json_str(const char *key, const char *value);
+void json_strn(const char *key, const char *value, size_t len);
+void json_hex(const char *key, const unsigned char *data, size_t len);
+void json_null(const char *key);
+
+/* verbs.c and map.c */
+int verb_create(struct ctl *ctl, int argc, char **argv);
+int verb_open(struct ctl *ctl, int argc, char **argv);
+int verb_alloc(struct ctl *ctl, int argc, char **argv);
+int verb_free(struct ctl *ctl, int argc, char **argv);
+int verb_write(struct ctl *ctl, int argc, char **argv);
+int verb_read(struct ctl *ctl, int argc, char **argv);
+int verb_clean(struct ctl *ctl, int argc, char **argv);
+int verb_realloc(struct ctl *ctl, int argc, char **argv);
+int verb_reorder(struct ctl *ctl, int argc, char **argv);
+int verb_stats(struct ctl *ctl, int argc, char **argv);
+int verb_validate(struct ctl *ctl, int argc, char **argv);
+int verb_list(struct ctl *ctl, int argc, char **argv);
+int verb_destroy(struct ctl *ctl, int argc, char **argv);
+int verb_map(struct ctl *ctl, int argc, char **argv);
+
+#endif /* CKREMMCTL_H */

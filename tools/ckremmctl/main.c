@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ckremmctl: drive ckremm memory pools from the shell.
+ *
+ *	ckremmctl [--device PATH] [--json] VERB [ARGS] [OPTIONS]
+ *
+ * Each invocation opens the device, attaches the named pool it is given,
+ * does one thing and exits; named pools are what let one command's blocks
+ * be seen by the next.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ckremmctl.h"
+
+static int verb_help_cmd(struct ctl *ctl, int argc, char **argv);
+static int verb_version(struct ctl *ctl, int argc, char **argv);
+
+#define COMMON_HELP \
+	"  -j, --json          print JSON instead of text\n" \
+	"  -h, --help          show this help\n"
+
+static const struct verb verbs[] = {
+	{
+		"create", verb_create,
+		"create NAME --size SIZE [--kind header|table] [--mode MODE]",
+		"make a named pool",
+		"Make a pool named NAME that outlives this command: later commands\n"
+		"reach it by name until 'ckremmctl destroy NAME' or module unload.\n"
+		"Prints the pool's kind and the arena bytes it manages (which may be\n"
+		"slightly fewer than SIZE).\n\n"
+		"  -s, --size SIZE     arena bytes; suffixes K, M, G, T (powers of 1024)\n"
+		"  -k, --kind KIND     header (inline headers, blocks never move; the\n"
+		"                      default) or table (handles, blocks move on reorder)\n"
+		"  -m, --mode MODE     octal permission bits for other users, as for a\n"
+		"                      file (default 0600)\n"
+		COMMON_HELP
+		"\nNAME: 1 to 31 of A-Z a-z 0-9 . _ -\n"
+		"example: ckremmctl create demo --size 1M --mode 0640\n",
+	},
+	{
+		"open", verb_open,
+		"open NAME [--read-only]",
+		"check that a named pool can be reached",
+		"Attach the pool NAME and print its kind, arena size and the mmap()\n"
+		"offset it got in this command's open file (an offset is only\n"
+		"meaningful to the process that opened the pool).\n\n"
+		"  -r, --read-only     attach read-only (needs only read permission)\n"
+		COMMON_HELP,
+	},
+	{
+		"alloc", verb_alloc,
+		"alloc NAME SIZE [--align ALIGN] [--count N]",
+		"allocate blocks, print their offsets",
+		"Allocate N blocks of SIZE bytes and print the arena offset of each,\n"
+		"one per line. With --count above 1 the blocks are allocated in\n"
+		"batches of at most 64, all or nothing.\n\n"
+		"  -a, --align ALIGN   power of two up to the page size (default: the\n"
+		"                      pool's natural alignment)\n"
+		"  -n, --count N       blocks to allocate (default 1)\n"
+		COMMON_HELP
+		"\nexample: ckremmctl alloc demo 4K --count 8\n",
+	},
+	{
+		"free", verb_free,
+		"free NAME OFFSET...",
+		"free blocks",
+		"Free the blocks that start at each OFFSET. Several offsets are freed\n"
+		"in batches of at most 64; each batch is checked whole (a duplicate\n"
+		"or a bad offset frees nothing of its batch).\n\n"
+		COMMON_HELP,
+	},
+	{
+		"write", verb_write,
+		"write NAME OFFSET [--pos POS] (--data STRING | --pattern BYTE --len N | < FILE)",
+		"write bytes into a block",
+		"Write into the block at OFFSET, starting POS bytes into it: the bytes\n"
+		"of STRING, or N copies of BYTE, or else everything on standard input.\n"
+		"Nothing is written unless all of it fits inside the block.\n\n"
+		"  -p, --pos POS       first byte inside the block (default 0)\n"
+		"  -d, --data STRING   the bytes to write\n"
+		"  -P, --pattern BYTE  fill with BYTE: 0..255, 0x.., or one character\n"
+		"  -l, --len N         how many BYTEs (with --pattern)\n"
+		COMMON_HELP,
+	},
+	{
+		"read", verb_read,
+		"read NAME OFFSET [--pos POS] [--len N] [--hex]",
+		"read bytes from a block",
+		"Copy bytes of the block at OFFSET to standard output, raw, or as a\n"
+		"hex dump with --hex. Without --len, reads to the end of the block.\n\n"
+		"  -p, --pos POS       first byte inside the block (default 0)\n"
+		"  -l, --len N         bytes to read (default: the rest of the block)\n"
+		"  -x, --hex           hex dump: position, 16 bytes, printable characters\n"
+		COMMON_HELP,
+	},
+	{
+		"clean", verb_clean,
+		"clean NAME OFFSET",
+		"zero a block",
+		"Fill the block at OFFSET with zero bytes.\n\n"
+		COMMON_HELP,
+	},
+	{
+		"realloc", verb_realloc,
+		"realloc NAME OFFSET SIZE",
+		"resize a block, print its new offset",
+		"Resize the block at OFFSET to SIZE bytes and print where it is now.\n"
+		"Contents up to the smaller size and the block's alignment are kept.\n\n"
+		COMMON_HELP,
+	},
+	{
+		"reorder", verb_reorder,
+		"reorder NAME",
+		"defragment a pool",
+		"Defragment the pool: a header pool merges adjacent free blocks; a\n"
+		"table pool moves unpinned blocks so that free space becomes one\n"
+		"block. Prints the bytes and blocks moved and the largest free block\n"
+		"after. Compare 'ckremmctl map NAME' before and after.\n\n"
+		COMMON_HELP,
+	},
+	{
+		"stats", verb_stats,
+		"stats NAME",
+		"print a pool's counters",
+		"Print a snapshot of the pool's counters, one 'key value' per line.\n\n"
+		COMMON_HELP,
+	},
+	{
+		"validate", verb_validate,
+		"validate NAME",
+		"check a pool's structure",
+		"Check the pool's internal structure. Prints 'NAME: ok' and exits 0,\n"
+		"or prints the offset and reason of the first inconsistency and\n"
+		"exits 1.\n\n"
+		COMMON_HELP,
+	},
+	{
+		"list", verb_list,
+		"list",
+		"list the named pools",
+		"List every named pool: name, kind, arena and used bytes, mode,\n"
+		"owner uid and gid.\n\n"
+		COMMON_HELP,
+	},
+	{
+		"destroy", verb_destroy,
+		"destroy NAME...",
+		"remove named pools",
+		"Remove each named pool's name (its owner or root only). Its memory\n"
+		"goes once no process has it open any more.\n\n"
+		COMMON_HELP,
+	},
+	{
+		"map", verb_map,
+		"map NAME [--width W] [--rows R] [--ascii | --utf8]",
+		"draw the arena to scale",
+		"Draw the pool's arena as ROWS lines of W cells, each cell an equal\n"
+		"span of bytes: '#' all used, '.' all free, '+' both (shaded blocks\n"
+		"on a UTF-8 terminal), then a legend with used and free bytes, block\n"
+		"counts, the largest free block and the fragmentation.\n\n"
+		"  -w, --width W       cells per row (default 64)\n"
+		"  -r, --rows R        rows (default 4)\n"
+		"  -a, --ascii         plain ASCII even on a UTF-8 terminal\n"
+		"  -u, --utf8          shaded block characters even when not a terminal\n"
+		COMMON_HELP,
+	},
+	{
+		"help", verb_help_cmd,
+		"help [VERB]",
+		"show help for ckremmctl or a verb",
+		"",
+	},
+	{
+		"version", verb_version,
+		"version",
+		"print the tool's and the module's versions",
+		COMMON_HELP,
+	},
+};
+
+#define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
+
+static const struct verb *find_verb(const char *name)
+{
+	for (size_t i = 0; i < NVERBS; i++)
+		if (!strcmp(verbs[i].name, name))
+			return &verbs[i];
+	return NULL;
+}
+
+int verb_help(const struct verb *verb, FILE *out)
+{
+	fprintf(out, "usage: ckremmctl %s\n\n%s.\n", verb->usage, verb->summary);
+	if (*verb->help)
+		fprintf(out, "\n%s", verb->help);
+	return EXIT_OK;
+}
+
+static void main_help(FILE *out)
+{
+	fputs("usage: ckremmctl [--device PATH] [--json] VERB [ARGS] [OPTIONS]\n\n"
+	      "Drive ckremm memory pools through /dev/ckremm. Pools are named;\n"
+	      "each command attaches the pool by name, does one thing and exits.\n\n"
+	      "verbs:\n", out);
+	for (size_t i = 0; i < NVERBS; i++)
+		fprintf(out, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
+	fputs("\noptions:\n"
+	      "  -d, --device PATH   the device (default $CKREMM_DEV, else /dev/ckremm)\n"
+	      "  -j, --json          print JSON instead of text\n"
+	      "  -h, --help          show this help\n"
+	      "  -V, --version       print versions\n\n"
+	      "SIZE and OFFSET accept decimal or 0x hex; SIZE also K, M, G, T.\n"
+	      "Exit status: 0 done, 1 the device or pool refused, 2 bad usage.\n"
+	      "See 'ckremmctl help VERB' or 'ckremmctl VERB --help'.\n", out);
+}
+
+static int verb_help_cmd(struct ctl *ctl, int argc, char **argv)
+{
+	const struct verb *verb;
+
+	(void)ctl;
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		main_help(stdout);
+		return EXIT_OK;
+	}
+	verb = find_verb(argv[1]);
+	if (!verb) {
+		fprintf(stderr,
+			"ckremmctl help: unknown verb '%s'\ntry: ckremmctl help\n",
+			argv[1]);
+		return EXIT_USAGE;
+	}
+	return verb_help(verb, stdout);
+}
+
+static int verb_version(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	__u32 abi = 0;
+	int fd, ret;
+
+	while (ctl_getopt(ctl, argc, argv, ":jh", opts) != -1)
+		;
+	if (ctl->stop)
+		return ctl->status;
+	if (optind < argc)
+		return ctl_usage(ctl, "unexpected argument '%s'", argv[optind]);
+
+	/* The tool's version is worth printing even without the module. */
+	fd = ckremm_dev_open(ctl->device);
+	ret = fd < 0 ? fd : ckremm_check_version(fd, &abi);
+	if (fd >= 0)
+		ckremm_dev_close(fd);
+	if (ctl->json) {
+		json_begin();
+		json_str("ckremmctl", CKREMMCTL_VERSION);
+		json_u64("abi", CKREMM_ABI_VERSION);
+		if (!ret || ret == -EPROTO)
+			json_u64("module_abi", abi);
+		else
+			json_null("module_abi");
+		json_end();
+	} else {
+		printf("ckremmctl %s, ABI %u\n", CKREMMCTL_VERSION,
+		       CKREMM_ABI_VERSION);
+		if (!ret || ret == -EPROTO)
+			printf("module ABI %u%s\n", abi,
+			       ret ? " (differs: rebuild ckremmctl)" : "");
+		else
+			printf("module: %s: %s\n", ckremm_dev_path(ctl->device),
+			       strerror(-ret));
+	}
+	return ret == -EPROTO ? EXIT_FAILED : EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl ctl = { .fd = -1 };
+	const struct verb *verb;
+	int i, status;
+
+	/* Global options come before the verb. */
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
+			ctl.json = true;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			main_help(stdout);
+			return EXIT_OK;
+		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+			argv[i] = "version";
+			break;
+		} else if (!strncmp(a, "--device=", 9)) {
+			ctl.device = a + 9;
+		} else if (!strcmp(a, "-d") || !strcmp(a, "--device")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr,
+					"ckremmctl: option '%s' needs a PATH\ntry: ckremmctl --help\n",
+					a);
+				return EXIT_USAGE;
+			}
+			ctl.device = argv[++i];
+		} else {
+			fprintf(stderr,
+				"ckremmctl: unknown option '%s'\ntry: ckremmctl --help\n",
+				a);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		main_help(stderr);
+		return EXIT_USAGE;
+	}
+	verb = find_verb(argv[i]);
+	if (!verb) {
+		fprintf(stderr,
+			"ckremmctl: unknown verb '%s'\ntry: ckremmctl help\n",
+			argv[i]);
+		return EXIT_USAGE;
+	}
+	ctl.verb = verb;
+	optind = 0;	/* a fresh getopt scan over the verb's arguments */
+	status = verb->run(&ctl, argc - i, argv + i);
+	if (ctl.fd >= 0)
+		ckremm_dev_close(ctl.fd);
+	if (fflush(stdout) && status == EXIT_OK) {
+		perror("ckremmctl: standard output");
+		status = EXIT_FAILED;
+	}
+	return status;
+}

@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libckremm: ioctl wrappers and pool calls over /dev/ckremm.
+ * See libckremm.h for what each call does and returns.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "libckremm.h"
+
+/* Extents fetched per WALK request. */
+#define WALK_CHUNK	256
+/* Entries asked for by the first LIST request. */
+#define LIST_FIRST_ROOM	16
+
+static __u64 user_ptr(const void *p)
+{
+	return (__u64)(uintptr_t)p;
+}
+
+const char *ckremm_dev_path(const char *path)
+{
+	const char *env;
+
+	if (path && *path)
+		return path;
+	env = getenv(CKREMM_DEV_ENV);
+	if (env && *env)
+		return env;
+	return CKREMM_DEFAULT_DEV;
+}
+
+int ckremm_dev_open(const char *path)
+{
+	int fd = open(ckremm_dev_path(path), O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int ckremm_dev_close(int fd)
+{
+	return close(fd) ? -errno : 0;
+}
+
+int ckremm_ioc_raw(int fd, unsigned long request, void *arg)
+{
+	int saved = errno;
+	int ret = ioctl(fd, request, arg);
+
+	if (ret < 0) {
+		ret = -errno;
+		errno = saved;
+	}
+	return ret;
+}
+
+int ckremm_check_version(int fd, __u32 *abi)
+{
+	struct ckremm_version v = { 0 };
+	int ret = ckremm_ioc_version(fd, &v);
+
+	if (ret)
+		return ret;
+	if (abi)
+		*abi = v.abi;
+	return v.abi == CKREMM_ABI_VERSION ? 0 : -EPROTO;
+}
+
+/*
+ * The wrappers below return 0 on success: a successful ckremm ioctl has
+ * no other result to report.
+ */
+#define IOC_WRAPPER(fn, request, type)				\
+int ckremm_ioc_##fn(int fd, type *arg)				\
+{								\
+	int ret = ckremm_ioc_raw(fd, request, arg);		\
+								\
+	return ret < 0 ? ret : 0;				\
+}
+
+IOC_WRAPPER(version, CKREMM_IOC_VERSION, struct ckremm_version)
+IOC_WRAPPER(create, CKREMM_IOC_CREATE, struct ckremm_create)
+IOC_WRAPPER(open, CKREMM_IOC_OPEN, struct ckremm_open)
+IOC_WRAPPER(close, CKREMM_IOC_CLOSE, struct ckremm_pool_ref)
+IOC_WRAPPER(destroy, CKREMM_IOC_DESTROY, struct ckremm_pool_ref)
+IOC_WRAPPER(alloc, CKREMM_IOC_ALLOC, struct ckremm_alloc)
+IOC_WRAPPER(free, CKREMM_IOC_FREE, struct ckremm_block)
+IOC_WRAPPER(clean, CKREMM_IOC_CLEAN, struct ckremm_block)
+IOC_WRAPPER(realloc, CKREMM_IOC_REALLOC, struct ckremm_realloc)
+IOC_WRAPPER(alloc_batch, CKREMM_IOC_ALLOC_BATCH, struct ckremm_batch)
+IOC_WRAPPER(free_batch, CKREMM_IOC_FREE_BATCH, struct ckremm_batch)
+IOC_WRAPPER(read, CKREMM_IOC_READ, struct ckremm_rw)
+IOC_WRAPPER(write, CKREMM_IOC_WRITE, struct ckremm_rw)
+IOC_WRAPPER(reorder, CKREMM_IOC_REORDER, struct ckremm_reorder)
+IOC_WRAPPER(stats, CKREMM_IOC_STATS, struct ckremm_stats)
+IOC_WRAPPER(validate, CKREMM_IOC_VALIDATE, struct ckremm_validate)
+IOC_WRAPPER(list, CKREMM_IOC_LIST, struct ckremm_list)
+IOC_WRAPPER(walk, CKREMM_IOC_WALK, struct ckremm_walk)
+
+bool ckremm_name_valid(const char *name)
+{
+	size_t len = 0;
+
+	for (; name[len]; len++) {
+		char c = name[len];
+
+		if (len >= CKREMM_NAME_LEN - 1)
+			return false;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-'))
+			return false;
+	}
+	return len > 0;
+}
+
+const char *ckremm_kind_name(__u32 kind)
+{
+	switch (kind) {
+	case CKREMM_KIND_HEADER:
+		return "header";
+	case CKREMM_KIND_TABLE:
+		return "table";
+	default:
+		return "unknown";
+	}
+}
+
+__u32 ckremm_kind_parse(const char *word)
+{
+	if (!strcmp(word, "header") || !strcmp(word, "h"))
+		return CKREMM_KIND_HEADER;
+	if (!strcmp(word, "table") || !strcmp(word, "t"))
+		return CKREMM_KIND_TABLE;
+	return 0;
+}
+
+/* Copy @name into a zero-filled ABI name field. */
+static int copy_name(char dst[CKREMM_NAME_LEN], const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len >= CKREMM_NAME_LEN)
+		return -ENAMETOOLONG;
+	memset(dst, 0, CKREMM_NAME_LEN);
+	memcpy(dst, name, len);
+	return 0;
+}
+
+int ckremm_pool_create(int fd, __u32 kind, __u64 size, const char *name,
+		       __u32 mode, struct ckremm_pool *pool)
+{
+	struct ckremm_create c = { .kind = kind, .size = size, .mode = mode };
+	int ret;
+
+	if (name) {
+		ret = copy_name(c.name, name);
+		if (ret)
+			return ret;
+		c.flags = CKREMM_CREATE_NAMED;
+	}
+	ret = ckremm_ioc_create(fd, &c);
+	if (ret)
+		return ret;
+	memset(pool, 0, sizeof(*pool));
+	pool->fd = fd;
+	pool->id = c.pool;
+	pool->kind = kind;
+	pool->arena_size = c.arena_size;
+	pool->mmap_offset = c.mmap_offset;
+	memcpy(pool->name, c.name, sizeof(pool->name));
+	return 0;
+}
+
+int ckremm_pool_open(int fd, const char *name, __u32 flags,
+		     struct ckremm_pool *pool)
+{
+	struct ckremm_open o = { .flags = flags };
+	int ret = copy_name(o.name, name);
+
+	if (ret)
+		return ret;
+	ret = ckremm_ioc_open(fd, &o);
+	if (ret)
+		return ret;
+	memset(pool, 0, sizeof(*pool));
+	pool->fd = fd;
+	pool->id = o.pool;
+	pool->kind = o.kind;
+	pool->arena_size = o.arena_size;
+	pool->mmap_offset = o.mmap_offset;
+	memcpy(pool->name, o.name, sizeof(pool->name));
+	return 0;
+}
+
+int ckremm_pool_close(struct ckremm_pool *pool)
+{
+	struct ckremm_pool_ref r = { .pool = pool->id };
+
+	return ckremm_ioc_close(pool->fd, &r);
+}
+
+int ckremm_pool_destroy(struct ckremm_pool *pool)
+{
+	struct ckremm_pool_ref r = { .pool = pool->id };
+
+	return ckremm_ioc_destroy(pool->fd, &r);
+}
+
+int ckremm_destroy_by_name(int fd, const char *name)
+{
+	struct ckremm_pool pool;
+	int ret = ckremm_pool_open(fd, name, 0, &pool);
+
+	if (ret)
+		return ret;
+	ret = ckremm_pool_destroy(&pool);
+	if (ret)
+		ckremm_pool_close(&pool);
+	return ret;
+}
+
+int ckremm_alloc(struct ckremm_pool *pool, __u64 size, __u64 *offset)
+{
+	return ckremm_alloc_aligned(pool, size, 0, offset);
+}
+
+int ckremm_alloc_aligned(struct ckremm_pool *pool, __u64 size, __u64 align,
+			 __u64 *offset)
+{
+	struct ckremm_alloc a = {
+		.pool = pool->id, .size = size, .align = align,
+	};
+	int ret = ckremm_ioc_alloc(pool->fd, &a);
+
+	if (!ret)
+		*offset = a.offset;
+	return ret;
+}
+
+int ckremm_free(struct ckremm_pool *pool, __u64 offset)
+{
+	struct ckremm_block b = { .pool = pool->id, .offset = offset };
+
+	return ckremm_ioc_free(pool->fd, &b);
+}
+
+int ckremm_alloc_batch(struct ckremm_pool *pool, __u64 size, __u64 align,
+		       __u64 *offsets, unsigned int count)
+{
+	struct ckremm_batch b = {
+		.pool = pool->id, .count = count, .size = size,
+		.align = align, .offsets = user_ptr(offsets),
+	};
+
+	return ckremm_ioc_alloc_batch(pool->fd, &b);
+}
+
+int ckremm_free_batch(struct ckremm_pool *pool, const __u64 *offsets,
+		      unsigned int count)
+{
+	struct ckremm_batch b = {
+		.pool = pool->id, .count = count, .offsets = user_ptr(offsets),
+	};
+
+	return ckremm_ioc_free_batch(pool->fd, &b);
+}
+
+static unsigned int batch_len(size_t left)
+{
+	return left > CKREMM_BATCH_MAX ? CKREMM_BATCH_MAX : (unsigned int)left;
+}
+
+int ckremm_alloc_many(struct ckremm_pool *pool, __u64 size, __u64 align,
+		      __u64 *offsets, size_t count)
+{
+	size_t done = 0;
+	int ret = 0;
+
+	while (done < count) {
+		unsigned int n = batch_len(count - done);
+
+		ret = ckremm_alloc_batch(pool, size, align, offsets + done, n);
+		if (ret)
+			break;
+		done += n;
+	}
+	if (ret)
+		/* Best effort: the pool just handed these blocks out. */
+		ckremm_free_many(pool, offsets, done, NULL);
+	return ret;
+}
+
+int ckremm_free_many(struct ckremm_pool *pool, const __u64 *offsets,
+		     size_t count, size_t *freed)
+{
+	size_t done = 0;
+	int ret = 0;
+
+	while (done < count) {
+		unsigned int n = batch_len(count - done);
+
+		ret = ckremm_free_batch(pool, offsets + done, n);
+		if (ret)
+			break;
+		done += n;
+	}
+	if (freed)
+		*freed = done;
+	return ret;
+}
+
+int ckremm_read(struct ckremm_pool *pool, __u64 offset, __u64 pos,
+		void *buf, __u64 len)
+{
+	struct ckremm_rw rw = {
+		.pool = pool->id, .offset = offset, .pos = pos, .len = len,
+		.buf = user_ptr(buf),
+	};
+
+	return ckremm_ioc_read(pool->fd, &rw);
+}
+
+int ckremm_write(struct ckremm_pool *pool, __u64 offset, __u64 pos,
+		 const void *buf, __u64 len)
+{
+	struct ckremm_rw rw = {
+		.pool = pool->id, .offset = offset, .pos = pos, .len = len,
+		.buf = user_ptr(buf),
+	};
+
+	return ckremm_ioc_write(pool->fd, &rw);
+}
+
+int ckremm_clean(struct ckremm_pool *pool, __u64 offset, __u64 *size)
+{
+	struct ckremm_block b = { .pool = pool->id, .offset = offset };
+	int ret = ckremm_ioc_clean(pool->fd, &b);
+
+	if (!ret && size)
+		*size = b.size;
+	return ret;
+}
+
+int ckremm_realloc(struct ckremm_pool *pool, __u64 offset, __u64 size,
+		   __u64 *new_offset)
+{
+	struct ckremm_realloc r = {
+		.pool = pool->id, .offset = offset, .size = size,
+	};
+	int ret = ckremm_ioc_realloc(pool->fd, &r);
+
+	if (!ret && new_offset)
+		*new_offset = r.new_offset;
+	return ret;
+}
+
+int ckremm_reorder(struct ckremm_pool *pool, struct ckremm_reorder *out)
+{
+	struct ckremm_reorder r = { .pool = pool->id };
+	int ret = ckremm_ioc_reorder(pool->fd, &r);
+
+	if (!ret && out)
+		*out = r;
+	return ret;
+}
+
+int ckremm_stats(struct ckremm_pool *pool, struct ckremm_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->pool = pool->id;
+	return ckremm_ioc_stats(pool->fd, out);
+}
+
+int ckremm_validate(struct ckremm_pool *pool, struct ckremm_validate *out)
+{
+	struct ckremm_validate v = { .pool = pool->id };
+	int ret = ckremm_ioc_validate(pool->fd, &v);
+
+	if (out)
+		*out = v;
+	if (ret)
+		return ret;
+	if (v.status > 0)	/* not an errno: treat as a failed check */
+		return -EUCLEAN;
+	return v.status;
+}
+
+int ckremm_list(int fd, struct ckremm_list_entry **entries, size_t *count)
+{
+	struct ckremm_list_entry *buf = NULL;
+	__u32 room = LIST_FIRST_ROOM;
+
+	for (;;) {
+		struct ckremm_list_entry *grown;
+		struct ckremm_list l = { .count = room };
+		int ret;
+
+		grown = realloc(buf, (size_t)room * sizeof(*buf));
+		if (!grown) {
+			free(buf);
+			return -ENOMEM;
+		}
+		buf = grown;
+		memset(buf, 0, (size_t)room * sizeof(*buf));
+		l.entries = user_ptr(buf);
+		ret = ckremm_ioc_list(fd, &l);
+		if (ret) {
+			free(buf);
+			return ret;
+		}
+		if (l.count <= room) {
+			if (!l.count) {
+				free(buf);
+				buf = NULL;
+			}
+			*entries = buf;
+			*count = l.count;
+			return 0;
+		}
+		/* More pools than room: ask again with slack for newcomers. */
+		room = l.count + l.count / 4 + 1;
+	}
+}
+
+int ckremm_walk(struct ckremm_pool *pool, ckremm_walk_fn fn, void *ctx)
+{
+	struct ckremm_extent chunk[WALK_CHUNK];
+	__u64 cursor = 0;
+
+	do {
+		struct ckremm_walk w = {
+			.pool = pool->id, .count = WALK_CHUNK,
+			.cursor = cursor, .entries = user_ptr(chunk),
+		};
+		int ret = ckremm_ioc_walk(pool->fd, &w);
+
+		if (ret)
+			return ret;
+		if (w.count > WALK_CHUNK)
+			return -EIO;
+		/* No progress would loop for ever: the module is confused. */
+		if (!w.count && w.cursor == cursor)
+			return -EIO;
+		for (__u32 i = 0; i < w.count; i++) {
+			ret = fn(&chunk[i], ctx);
+			if (ret)
+				return ret;
+		}
+		cursor = w.cursor;
+	} while (cursor != CKREMM_WALK_END);
+	return 0;
+}
+
+struct extent_vec {
+	struct ckremm_extent *v;
+	size_t len;
+	size_t cap;
+};
+
+static int collect_extent(const struct ckremm_extent *e, void *ctx)
+{
+	struct extent_vec *vec = ctx;
+
+	if (vec->len == vec->cap) {
+		size_t cap = vec->cap ? vec->cap * 2 : 64;
+		struct ckremm_extent *v = realloc(vec->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		vec->v = v;
+		vec->cap = cap;
+	}
+	vec->v[vec->len++] = *e;
+	return 0;
+}
+
+int ckremm_walk_all(struct ckremm_pool *pool, struct ckremm_extent **extents,
+		    size_t *count)
+{
+	struct extent_vec vec = { 0 };
+	int ret = ckremm_walk(pool, collect_extent, &vec);
+
+	if (ret) {
+		free(vec.v);
+		return ret;
+	}
+	*extents = vec.v;
+	*count = vec.len;
+	return 0;
+}
+
+struct block_query {
+	__u64 offset;
+	__u64 size;
+	bool found;
+};
+
+static int match_block(const struct ckremm_extent *e, void *ctx)
+{
+	struct block_query *q = ctx;
+
+	if (e->offset > q->offset)
+		return 1;	/* walked past it */
+	if ((e->flags & CKREMM_EXTENT_USED) && e->offset + e->meta == q->offset
+	    && e->size >= e->meta) {
+		q->size = e->size - e->meta;
+		q->found = true;
+		return 1;
+	}
+	return 0;
+}
+
+int ckremm_block_size(struct ckremm_pool *pool, __u64 offset, __u64 *size)
+{
+	struct block_query q = { .offset = offset };
+	int ret = ckremm_walk(pool, match_block, &q);
+
+	if (ret < 0)
+		return ret;
+	if (!q.found)
+		return -EINVAL;
+	*size = q.size;
+	return 0;
+}
+
+int ckremm_map_arena(struct ckremm_pool *pool, const void **view)
+{
+	void *p;
+
+	if (!pool->arena_size)
+		return -EINVAL;
+	p = mmap(NULL, pool->arena_size, PROT_READ, MAP_SHARED, pool->fd,
+		 (off_t)pool->mmap_offset);
+	if (p == MAP_FAILED)
+		return -errno;
+	*view = p;
+	return 0;
+}
+
+int ckremm_unmap_arena(struct ckremm_pool *pool, const void *view)
+{
+	return munmap((void *)view, pool->arena_size) ? -errno : 0;
+}

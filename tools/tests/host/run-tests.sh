@@ -1,0 +1,44 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Run host test programs as one TAP stream: a single plan, numbers that
+# run on from one program to the next, and a last line
+# "host: N passed, M failed".  Exits 1 if any case failed or a program
+# did not report all of its cases.
+#
+#   run-tests.sh PROGRAM...
+
+set -u
+
+total=0
+for prog in "$@"; do
+	n=$("$prog" --count) || { echo "# $prog --count failed" >&2; exit 2; }
+	total=$((total + n))
+done
+echo "1..$total"
+
+start=$(date +%s)
+offset=0
+passed=0
+failed=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT INT TERM
+for prog in "$@"; do
+	n=$("$prog" --count)
+	"$prog" --offset=$offset 2>&1 | tee "$out"
+	ok=$(grep -c '^ok ' "$out")
+	bad=$(grep -c '^not ok ' "$out")
+	# A program that died without reporting every case: fail the rest.
+	missing=$((n - ok - bad))
+	i=0
+	while [ $i -lt $missing ]; do
+		echo "not ok $((offset + ok + bad + i + 1)) - $(basename "$prog"): no result"
+		i=$((i + 1))
+	done
+	passed=$((passed + ok))
+	failed=$((failed + bad + missing))
+	offset=$((offset + n))
+done
+echo "# $(($(date +%s) - start)) s"
+echo "host: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Concurrency smoke test of the header pool on the host: several threads
+ * hammer one pool (alloc, aligned alloc, free, realloc, clean, read and
+ * write through the pool, batches) and hand blocks to each other through
+ * shared slots, so that blocks are freed by a thread other than the one
+ * that allocated them.  Every block carries a signature (owner, sequence
+ * number, usable size) and a pattern over all its bytes, checked before
+ * it is freed.  Validation runs from the threads while others work, and
+ * once more at the end, when the pool must be one free block again.
+ *
+ * Built twice: with AddressSanitizer (smp_h_pool) and with
+ * ThreadSanitizer (smp_h_pool_tsan), which checks the lock discipline of
+ * the pool and of the host port's spinlock.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool_check.h"
+
+#ifdef __SANITIZE_THREAD__
+#define OPS_PER_THREAD 6000
+#define NAME(n) "tsan_" n
+#else
+#define OPS_PER_THREAD 25000
+#define NAME(n) n
+#endif
+
+#define KIB 1024UL
+#define MAX_THREADS 4
+#define LOCAL_MAX 48
+#define SLOTS 16
+#define SIG_MAGIC 0xc3a5e17du
+
+struct sig {
+	uint32_t owner;
+	uint32_t seq;
+	uint32_t usable;
+	uint32_t magic;
+};
+
+enum smp_mode {
+	SMP_PLAIN,
+	SMP_WITH_REORDER,	/* one more thread reorders, walks, validates */
+	SMP_WITH_MISUSE,	/* refused calls from every thread */
+};
+
+struct shared {
+	struct h_pool *pool;
+	size_t arena;
+	void *slots[SLOTS];
+	unsigned int threads;
+	enum smp_mode mode;
+	int running;
+};
+
+struct worker {
+	struct shared *sh;
+	pthread_t thread;
+	uint32_t id;
+	uint32_t seq;
+	struct rng r;
+	void *local[LOCAL_MAX];
+	unsigned int n;
+	unsigned long refused;
+};
+
+static unsigned char pat(uint32_t seq, size_t i)
+{
+	return (unsigned char)(seq * 31u + i * 13u + (i >> 7));
+}
+
+/* Sign a block over all its usable bytes. */
+static void stamp(struct worker *w, void *p)
+{
+	size_t usable = h_pool_usable_size(w->sh->pool, p), i;
+	struct sig s = { w->id, ++w->seq, (uint32_t)usable, SIG_MAGIC };
+	unsigned char *b = p;
+
+	CHECK(usable >= 16, "usable %zu of live block %p", usable, p);
+	memcpy(b, &s, sizeof(s));
+	for (i = sizeof(s); i < usable; i++)
+		b[i] = pat(s.seq, i);
+}
+
+/* A signed block holds its signature and pattern; returns its usable size. */
+static size_t verify(struct shared *sh, const void *p)
+{
+	const unsigned char *b = p;
+	struct sig s;
+	size_t usable = h_pool_usable_size(sh->pool, p), i;
+
+	memcpy(&s, b, sizeof(s));
+	if (!CHECK(s.magic == SIG_MAGIC && s.usable == usable,
+		   "block %p: magic %#x, usable %u, pool says %zu", p, s.magic,
+		   s.usable, usable))
+		return 0;
+	for (i = sizeof(s); i < usable; i++)
+		if (b[i] != pat(s.seq, i))
+			return CHECK(false, "block %p of thread %u: byte %zu",
+				     p, s.owner, i);
+	return usable;
+}
+
+static size_t log_size(struct rng *r, size_t max)
+{
+	unsigned int k = (unsigned int)rng_below(r, 13);
+	size_t size = ((size_t)1 << k) + rng_below(r, (size_t)1 << k);
+
+	return size > max ? max : size;
+}
+
+static void drop_local(struct worker *w, unsigned int i)
+{
+	w->local[i] = w->local[--w->n];
+}
+
+static void free_local(struct worker *w, unsigned int i)
+{
+	verify(w->sh, w->local[i]);
+	CHECK(h_pool_dealloc(w->sh->pool, w->local[i]), "free %p",
+	      w->local[i]);
+	drop_local(w, i);
+}
+
+static void check_stats(struct shared *sh)
+{
+	struct h_pool_fault fault = { 0, NULL };
+	struct h_pool_stats st;
+	int rc = h_pool_validate(sh->pool, &fault);
+
+	CHECK(rc == 0, "validate %d at %zu: %s", rc, fault.offset,
+	      fault.reason ? fault.reason : "?");
+	h_pool_get_stats(sh->pool, &st);
+	CHECK(st.used_bytes + st.free_bytes == st.arena_size &&
+	      st.header_bytes == 16 * (st.used_blocks + st.free_blocks) &&
+	      st.peak_used >= st.used_bytes && st.frag_permille <= 1000,
+	      "inconsistent snapshot: used %zu free %zu blocks %zu/%zu",
+	      st.used_bytes, st.free_bytes, st.used_blocks, st.free_blocks);
+}
+
+static void op_alloc(struct worker *w)
+{
+	size_t size = log_size(&w->r, 4096);
+	void *p;
+
+	if (w->n == LOCAL_MAX)
+		free_local(w, (unsigned int)rng_below(&w->r, w->n));
+	if (rng_below(&w->r, 4)) {
+		p = h_pool_alloc(w->sh->pool, size);
+	} else {
+		size_t align = (size_t)1 << rng_below(&w->r, 13);
+
+		p = h_pool_alloc_aligned(w->sh->pool, size, align);
+		CHECK(!p || (uintptr_t)p % align == 0, "%p align %zu", p,
+		      align);
+	}
+	if (!p)
+		return;
+	CHECK(in_arena(w->sh->pool, p, size), "%p outside", p);
+	stamp(w, p);
+	w->local[w->n++] = p;
+}
+
+static void op_realloc(struct worker *w)
+{
+	unsigned int i = (unsigned int)rng_below(&w->r, w->n);
+	size_t size = log_size(&w->r, 4096), old_usable, keep;
+	unsigned char *old = w->local[i], *copy, *q;
+
+	old_usable = verify(w->sh, old);
+	copy = malloc(old_usable + 1);
+	REQUIRE(copy);
+	memcpy(copy, old, old_usable);
+	q = h_pool_realloc(w->sh->pool, old, size);
+	if (q) {
+		keep = old_usable < size ? old_usable : size;
+		CHECK(!memcmp(q, copy, keep), "realloc lost contents");
+		w->local[i] = q;
+		stamp(w, q);
+	} else {
+		verify(w->sh, old);
+	}
+	free(copy);
+}
+
+static void op_clean(struct worker *w)
+{
+	void *p = w->local[rng_below(&w->r, w->n)];
+	size_t usable = verify(w->sh, p), i;
+	const unsigned char *b = p;
+
+	CHECK(clean_h_ptr(w->sh->pool, p), "clean %p", p);
+	for (i = 0; i < usable; i++)
+		if (b[i])
+			break;
+	CHECK(i == usable, "clean left byte %zu", i);
+	stamp(w, p);
+}
+
+static void op_read_write(struct worker *w)
+{
+	unsigned char *p = w->local[rng_below(&w->r, w->n)];
+	unsigned char buf[256], back[256];
+	size_t usable = verify(w->sh, p);
+	size_t len = rng_below(&w->r, usable < 256 ? usable + 1 : 257);
+	size_t pos = rng_below(&w->r, usable - len + 1);
+
+	rng_fill(&w->r, buf, len);
+	CHECK(h_pool_write(w->sh->pool, p, pos, buf, len) == 0, "write");
+	CHECK(h_pool_read(w->sh->pool, p, pos, back, len) == 0, "read");
+	CHECK(!memcmp(back, buf, len) && !memcmp(p + pos, buf, len),
+	      "read/write %zu+%zu", pos, len);
+	stamp(w, p);
+}
+
+/* Give a block to whoever takes the slot next; free what was there. */
+static void op_handoff(struct worker *w)
+{
+	unsigned int i = (unsigned int)rng_below(&w->r, w->n);
+	void **slot = &w->sh->slots[rng_below(&w->r, SLOTS)];
+	void *mine = w->local[i], *theirs;
+
+	drop_local(w, i);
+	theirs = __atomic_exchange_n(slot, mine, __ATOMIC_ACQ_REL);
+	if (theirs) {
+		verify(w->sh, theirs);
+		CHECK(h_pool_dealloc(w->sh->pool, theirs), "free handed %p",
+		      theirs);
+	}
+}
+
+static void op_batch(struct worker *w)
+{
+	void *ptrs[8];
+	unsigned int count = 1 + (unsigned int)rng_below(&w->r, 8), i;
+	int rc;
+
+	if (w->n + count > LOCAL_MAX) {
+		/* Free some in one batch instead. */
+		for (i = 0; i < count && i < w->n; i++) {
+			ptrs[i] = w->local[w->n - 1 - i];
+			verify(w->sh, ptrs[i]);
+		}
+		CHECK(h_pool_dealloc_batch(w->sh->pool, ptrs, i) == 0,
+		      "batch free of %u", i);
+		w->n -= i;
+		return;
+	}
+	rc = h_pool_alloc_batch(w->sh->pool, log_size(&w->r, 1024),
+				rng_below(&w->r, 2) ? 0 : 64, ptrs, count);
+	if (rc == -ENOMEM)
+		return;
+	if (!CHECK(rc == 0, "batch alloc: %d", rc))
+		return;
+	for (i = 0; i < count; i++) {
+		stamp(w, ptrs[i]);
+		w->local[w->n++] = ptrs[i];
+	}
+}
+
+/* Refused calls: pointers into the middle of this thread's own blocks. */
+static void op_misuse(struct worker *w)
+{
+	unsigned char *p = w->local[rng_below(&w->r, w->n)];
+	size_t usable = verify(w->sh, p);
+
+	if (usable >= 32)
+		CHECK(!h_pool_dealloc(w->sh->pool, p + 16), "interior freed");
+	CHECK(!h_pool_dealloc(w->sh->pool, p + 8), "unaligned freed");
+	CHECK(!clean_h_ptr(w->sh->pool, p + 16), "interior cleaned");
+	w->refused += 2 + (usable >= 32);
+	verify(w->sh, p);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	unsigned long op;
+
+	for (op = 0; op < OPS_PER_THREAD && !test_failed(); op++) {
+		unsigned int x = (unsigned int)rng_below(&w->r, 100);
+
+		if (!w->n || x < 35)
+			op_alloc(w);
+		else if (x < 60)
+			free_local(w, (unsigned int)rng_below(&w->r, w->n));
+		else if (x < 70)
+			op_realloc(w);
+		else if (x < 74)
+			op_clean(w);
+		else if (x < 80)
+			op_read_write(w);
+		else if (x < 88)
+			op_handoff(w);
+		else if (x < 94)
+			op_batch(w);
+		else if (x < 96)
+			check_stats(w->sh);
+		else if (w->sh->mode == SMP_WITH_MISUSE)
+			op_misuse(w);
+	}
+	while (w->n)
+		free_local(w, w->n - 1);
+	return NULL;
+}
+
+/* Reorder, walk and validate while the workers run. */
+static void *maintainer_main(void *arg)
+{
+	struct shared *sh = arg;
+	struct h_pool_extent ext[16];
+	unsigned long rounds = 0;
+
+	while (__atomic_load_n(&sh->running, __ATOMIC_ACQUIRE) &&
+	       !test_failed()) {
+		size_t cursor = 0, last_end = 0;
+		unsigned int n, i, calls = 0;
+
+		CHECK(reorder_h_mem(sh->pool), "reorder refused");
+		while ((n = h_pool_walk(sh->pool, &cursor, ext, 16))) {
+			for (i = 0; i < n; i++) {
+				CHECK(ext[i].offset >= last_end &&
+				      ext[i].offset + ext[i].size <= sh->arena,
+				      "walk: %zu+%zu after %zu", ext[i].offset,
+				      ext[i].size, last_end);
+				last_end = ext[i].offset + ext[i].size;
+			}
+			REQUIRE(++calls < 1u << 20, "walk does not end");
+		}
+		CHECK(cursor == sh->arena, "walk ended at %zu", cursor);
+		check_stats(sh);
+		rounds++;
+	}
+	test_note("%lu maintenance rounds", rounds);
+	return NULL;
+}
+
+static void smp_case(unsigned long arg)
+{
+	unsigned int threads = (unsigned int)(arg & 0xff), i;
+	struct shared sh = { .threads = threads, .mode = arg >> 8,
+			     .running = 1 };
+	struct worker w[MAX_THREADS];
+	struct h_pool_stats st;
+	pthread_t maint;
+	unsigned long refused = 0;
+
+	/* Small enough that 4 threads sometimes fill it. */
+	sh.pool = pool_new(192 * KIB);
+	h_pool_arena(sh.pool, &sh.arena);
+	if (sh.mode == SMP_WITH_REORDER)
+		REQUIRE(!pthread_create(&maint, NULL, maintainer_main, &sh));
+	for (i = 0; i < threads; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].sh = &sh;
+		w[i].id = i + 1;
+		w[i].r.s = 1000 + i;
+		REQUIRE(!pthread_create(&w[i].thread, NULL, worker_main, &w[i]));
+	}
+	for (i = 0; i < threads; i++) {
+		pthread_join(w[i].thread, NULL);
+		refused += w[i].refused;
+	}
+	__atomic_store_n(&sh.running, 0, __ATOMIC_RELEASE);
+	if (sh.mode == SMP_WITH_REORDER)
+		pthread_join(maint, NULL);
+	for (i = 0; i < SLOTS; i++) {
+		if (!sh.slots[i])
+			continue;
+		verify(&sh, sh.slots[i]);
+		CHECK(h_pool_dealloc(sh.pool, sh.slots[i]), "free slot %u", i);
+	}
+	pool_consistent(sh.pool, "after the threads");
+	h_pool_get_stats(sh.pool, &st);
+	CHECK(st.used_blocks == 0 && st.free_blocks == 1 &&
+	      st.largest_free == sh.arena - 16 && st.frag_permille == 0,
+	      "not one free block at the end: %zu used, %zu free",
+	      st.used_blocks, st.free_blocks);
+	CHECK(st.refused_calls == refused, "refused_calls %zu, made %lu",
+	      st.refused_calls, refused);
+	test_note("peak %zu of %zu, %zu failed allocations", st.peak_used,
+		  sh.arena, st.failed_allocs);
+	pool_del(sh.pool);
+}
+
+/* Pools made and destroyed from several threads at once. */
+static void *creator_main(void *arg)
+{
+	struct rng r = { (uintptr_t)arg };
+	unsigned int i;
+
+	for (i = 0; i < 200 && !test_failed(); i++) {
+		struct h_pool *pool = create_h_pool(4096 + 16 * rng_below(&r, 64));
+		void *p;
+
+		if (!CHECK(pool, "create"))
+			break;
+		p = h_pool_alloc(pool, 100);
+		CHECK(p && h_pool_dealloc(pool, p), "alloc/free");
+		CHECK(destroy_h_pool(pool), "destroy");
+	}
+	return NULL;
+}
+
+static void create_case(unsigned long threads)
+{
+	pthread_t t[MAX_THREADS];
+	unsigned long i;
+
+	for (i = 0; i < threads; i++)
+		REQUIRE(!pthread_create(&t[i], NULL, creator_main,
+					(void *)(i + 1)));
+	for (i = 0; i < threads; i++)
+		pthread_join(t[i], NULL);
+}
+
+__attribute__((constructor)) static void register_smp(void)
+{
+	test_add(NAME("smp_2_threads"), smp_case, 2 | (SMP_PLAIN << 8), 120);
+	test_add(NAME("smp_4_threads"), smp_case, 4 | (SMP_PLAIN << 8), 120);
+	test_add(NAME("smp_3_threads_with_reorder_walk_validate"), smp_case,
+		 3 | (SMP_WITH_REORDER << 8), 120);
+	test_add(NAME("smp_4_threads_with_refused_calls"), smp_case,
+		 4 | (SMP_WITH_MISUSE << 8), 120);
+	test_add(NAME("smp_create_destroy_from_4_threads"), create_case, 4, 60);
+}
+
+int main(int argc, char **argv)
+{
+	/* Each case runs threads of its own: one case at a time. */
+	setenv("HOST_JOBS", "1", 0);
+	return test_main(argc, argv);
+}

@@ -1,0 +1,1973 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Unit tests of the header pool's public API, one small named case per
+ * behaviour: every call with good and bad arguments, sizes and alignments
+ * in tables, exhaustion, the realloc paths, batches, block access, the
+ * statistics, the walk, and deliberate header damage (which must be
+ * detected and must never lead the pool outside its arena).
+ *
+ * Every case checks the pool with pool_consistent() (validator, statistics
+ * identities, a walk that tiles the arena) and every refused call with a
+ * snapshot: counted, warned, and not one arena byte changed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool_check.h"
+
+#define KIB 1024UL
+#define MIB (1024UL * 1024UL)
+
+static unsigned char *u8p(void *p)
+{
+	return p;
+}
+
+static size_t arena_off(struct h_pool *pool, const void *p)
+{
+	unsigned char *base;
+
+	pool_arena(pool, &base);
+	return (size_t)((const unsigned char *)p - base);
+}
+
+/* Byte i of the pattern with tag t: differs between tags and positions. */
+static unsigned char pat(unsigned int tag, size_t i)
+{
+	return (unsigned char)(tag * 131u + i * 7u + (i >> 8) + 1u);
+}
+
+static void fill(void *p, size_t len, unsigned int tag)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		u8p(p)[i] = pat(tag, i);
+}
+
+static bool holds(const void *p, size_t len, unsigned int tag)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (b[i] != pat(tag, i))
+			return CHECK(false, "pattern %u broken at byte %zu of %zu",
+				     tag, i, len);
+	return true;
+}
+
+static bool all_zero(const void *p, size_t len)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (b[i])
+			return CHECK(false, "byte %zu of %zu is %#x", i, len,
+				     b[i]);
+	return true;
+}
+
+/* The state of a pool with no block allocated. */
+static void check_empty(struct h_pool *pool, const char *where)
+{
+	struct h_pool_stats st;
+
+	pool_consistent(pool, where);
+	pool_stats(pool, &st);
+	CHECK(st.used_blocks == 0 && st.used_bytes == 0, "%s: %zu used", where,
+	      st.used_blocks);
+	CHECK(st.free_blocks == 1, "%s: %zu free blocks", where,
+	      st.free_blocks);
+	CHECK(st.largest_free == st.arena_size - 16, "%s: largest %zu", where,
+	      st.largest_free);
+	CHECK(st.frag_permille == 0, "%s: frag %u", where, st.frag_permille);
+}
+
+/* Refused: counted, warned, nothing changed.  Takes the snapshot itself. */
+#define EXPECT_REFUSED(pool, call, bad_result, what) do {		\
+	struct pool_snapshot __s;					\
+									\
+	snap_take(pool, &__s);						\
+	CHECK((call) == (bad_result), "%s", what);			\
+	snap_refused(pool, &__s, what);					\
+	snap_free(&__s);						\
+} while (0)
+
+/* ---- create / destroy ---------------------------------------------------- */
+
+TEST(create_rejects_below_32_bytes)
+{
+	static const size_t sizes[] = { 0, 1, 15, 16, 17, 31 };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		CHECK(create_h_pool(sizes[i]) == NULL, "size %zu", sizes[i]);
+}
+
+TEST(create_rejects_above_max)
+{
+	static const size_t sizes[] = {
+		H_POOL_MAX_SIZE + 1, H_POOL_MAX_SIZE + 16, SIZE_MAX,
+		SIZE_MAX - 15, SIZE_MAX / 2,
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		CHECK(create_h_pool(sizes[i]) == NULL, "size %zu", sizes[i]);
+}
+
+/*
+ * The host allocator is limited (harness.c sets ASan's
+ * max_allocation_size_mb) so that the largest legal pool cannot be had:
+ * creation must fail cleanly and leak nothing.
+ */
+TEST(create_fails_cleanly_without_memory)
+{
+	struct h_pool *pool = create_h_pool(H_POOL_MAX_SIZE);
+
+	CHECK(pool == NULL);
+	if (pool)
+		destroy_h_pool(pool);
+}
+
+TEST(create_rounds_size_down_to_16)
+{
+	static const size_t sizes[] = { 32, 33, 47, 48, 100, 4097, 65535,
+					65536 + 8 };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct h_pool *pool = pool_new(sizes[i]);
+		unsigned char *base;
+		size_t arena = pool_arena(pool, &base);
+
+		CHECK(arena == (sizes[i] & ~(size_t)15), "size %zu: arena %zu",
+		      sizes[i], arena);
+		CHECK(base && (uintptr_t)base % 16 == 0, "base %p", base);
+		check_empty(pool, "fresh");
+		pool_del(pool);
+	}
+}
+
+TEST(create_fresh_pool_state)
+{
+	struct h_pool *pool = pool_new(64 * KIB);
+	struct h_pool_extent ext[2];
+	struct h_pool_stats st;
+	size_t cursor = 0;
+
+	pool_stats(pool, &st);
+	CHECK_EQ(st.arena_size, 64 * KIB);
+	CHECK_EQ(st.used_bytes, 0);
+	CHECK_EQ(st.free_bytes, 64 * KIB);
+	CHECK_EQ(st.largest_free, 64 * KIB - 16);
+	CHECK_EQ(st.used_blocks, 0);
+	CHECK_EQ(st.free_blocks, 1);
+	CHECK_EQ(st.peak_used, 0);
+	CHECK_EQ(st.failed_allocs, 0);
+	CHECK_EQ(st.refused_calls, 0);
+	CHECK_EQ(st.header_bytes, 16);
+	CHECK_EQ(st.frag_permille, 0);
+	CHECK_EQ(h_pool_walk(pool, &cursor, ext, 2), 1);
+	CHECK(ext[0].offset == 0 && ext[0].size == 64 * KIB && !ext[0].used);
+	CHECK_EQ(cursor, 64 * KIB);
+	pool_consistent(pool, "fresh");
+	pool_del(pool);
+}
+
+TEST(create_smallest_pool_holds_one_block)
+{
+	struct h_pool *pool = pool_new(32);
+	struct h_pool_stats st;
+	unsigned char *base;
+	void *p;
+
+	CHECK_EQ(pool_arena(pool, &base), 32);
+	check_empty(pool, "fresh 32");
+	p = h_pool_alloc(pool, 16);
+	REQUIRE(p != NULL);
+	CHECK(p == base + 16, "%p, base %p", p, base);
+	CHECK_EQ(h_pool_usable_size(pool, p), 16);
+	memset(p, 0xee, 16);
+	pool_stats(pool, &st);
+	CHECK(st.used_blocks == 1 && st.free_blocks == 0 && st.free_bytes == 0);
+	CHECK_EQ(st.largest_free, 0);
+	CHECK(h_pool_alloc(pool, 1) == NULL);
+	pool_stats(pool, &st);
+	CHECK_EQ(st.failed_allocs, 1);
+	pool_consistent(pool, "full 32");
+	CHECK(h_pool_dealloc(pool, p));
+	check_empty(pool, "emptied 32");
+	/* One byte more than a pool of 32 can give. */
+	CHECK(h_pool_alloc(pool, 17) == NULL);
+	pool_del(pool);
+}
+
+TEST(destroy_null_is_false)
+{
+	CHECK(!destroy_h_pool(NULL));
+}
+
+TEST(destroy_with_live_blocks)
+{
+	struct h_pool *pool = pool_new(16 * KIB);
+
+	REQUIRE(h_pool_alloc(pool, 100) && h_pool_alloc(pool, 1000));
+	/* LeakSanitizer checks that the pool and its arena are gone. */
+	CHECK(destroy_h_pool(pool));
+}
+
+/* ---- alloc ----------------------------------------------------------------- */
+
+static const size_t alloc_sizes[] = {
+	1, 2, 8, 15, 16, 17, 31, 32, 33, 47, 48, 49, 100, 255, 256, 257,
+	1000, 4095, 4096, 4097, 8191, 65535, 65536, 65537, 1048576,
+};
+
+static void alloc_size_case(unsigned long size)
+{
+	struct h_pool *pool = pool_new(2 * size + 64 * KIB);
+	struct h_pool_stats st;
+	size_t usable, usable2;
+	void *p, *q;
+
+	p = h_pool_alloc(pool, size);
+	REQUIRE(p != NULL);
+	usable = h_pool_usable_size(pool, p);
+	CHECK((uintptr_t)p % 16 == 0, "%p", p);
+	CHECK(usable >= ROUND16(size) && usable < size + 48, "usable %zu",
+	      usable);
+	CHECK(in_arena(pool, u8p(p) - 16, usable + 16));
+	pool_stats(pool, &st);
+	CHECK_EQ(st.used_blocks, 1);
+	CHECK_EQ(st.used_bytes, usable + 16);
+	CHECK_EQ(st.peak_used, usable + 16);
+	fill(p, usable, 1);
+	pool_consistent(pool, "one block");
+
+	q = h_pool_alloc(pool, size);
+	REQUIRE(q != NULL);
+	usable2 = h_pool_usable_size(pool, q);
+	fill(q, usable2, 2);
+	CHECK(u8p(q) >= u8p(p) + usable + 16 || u8p(p) >= u8p(q) + usable2 + 16,
+	      "blocks overlap: %p+%zu, %p+%zu", p, usable, q, usable2);
+	CHECK(holds(p, usable, 1) && holds(q, usable2, 2));
+	pool_consistent(pool, "two blocks");
+	CHECK(h_pool_dealloc(pool, p));
+	CHECK(h_pool_dealloc(pool, q));
+	check_empty(pool, "freed");
+	pool_del(pool);
+}
+
+TEST(alloc_zero_refused_not_failed)
+{
+	struct h_pool *pool = pool_new(4 * KIB);
+	struct pool_snapshot s;
+
+	snap_take(pool, &s);
+	CHECK(h_pool_alloc(pool, 0) == NULL);
+	CHECK(h_pool_alloc_aligned(pool, 0, 64) == NULL);
+	/* Not a lack of space: failed_allocs stays. */
+	snap_same(pool, &s, "alloc 0", true, false);
+	snap_free(&s);
+	pool_del(pool);
+}
+
+TEST(alloc_overflowing_sizes_return_null)
+{
+	static const size_t sizes[] = {
+		SIZE_MAX, SIZE_MAX - 1, SIZE_MAX - 14, SIZE_MAX - 15,
+		SIZE_MAX - 16, SIZE_MAX - 31, SIZE_MAX - 32,
+	};
+	struct h_pool *pool = pool_new(4 * KIB);
+	struct pool_snapshot s;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "alloc(SIZE_MAX - %zu)",
+			 SIZE_MAX - sizes[i]);
+		snap_take(pool, &s);
+		CHECK(h_pool_alloc(pool, sizes[i]) == NULL, "%s", what);
+		CHECK(h_pool_alloc_aligned(pool, sizes[i], 256) == NULL, "%s",
+		      what);
+		/* Only a lack of space counts as a failed allocation. */
+		snap_same(pool, &s, what, true, false);
+		snap_free(&s);
+	}
+	pool_del(pool);
+}
+
+TEST(alloc_larger_than_free_space_fails_counted)
+{
+	struct h_pool *pool = pool_new(16 * KIB);
+	struct pool_snapshot s;
+	struct h_pool_stats st;
+
+	snap_take(pool, &s);
+	CHECK(h_pool_alloc(pool, 16 * KIB) == NULL);
+	CHECK(h_pool_alloc(pool, 16 * KIB - 15) == NULL);
+	CHECK(h_pool_alloc(pool, 16 * KIB * 1024) == NULL);
+	pool_stats(pool, &st);
+	CHECK_EQ(st.failed_allocs, s.st.failed_allocs + 3);
+	snap_same(pool, &s, "too large", false, true);
+	snap_free(&s);
+	pool_del(pool);
+}
+
+TEST(alloc_whole_arena)
+{
+	struct h_pool *pool = pool_new(16 * KIB);
+	unsigned char *base;
+	size_t arena = pool_arena(pool, &base);
+	void *p = h_pool_alloc(pool, arena - 16);
+	struct h_pool_stats st;
+
+	REQUIRE(p == base + 16, "%p, base %p", p, base);
+	pool_stats(pool, &st);
+	CHECK(st.used_bytes == arena && st.free_bytes == 0 &&
+	      st.free_blocks == 0 && st.largest_free == 0);
+	CHECK(st.frag_permille == 0);
+	CHECK(h_pool_alloc(pool, 1) == NULL);
+	pool_consistent(pool, "full");
+	CHECK(h_pool_dealloc(pool, p));
+	check_empty(pool, "freed");
+	CHECK(h_pool_alloc(pool, arena - 15) == NULL);
+	pool_del(pool);
+}
+
+struct blk {
+	unsigned char *p;
+	size_t usable;
+	unsigned int tag;
+};
+
+static int blk_by_addr(const void *a, const void *b)
+{
+	const struct blk *x = a, *y = b;
+
+	return x->p < y->p ? -1 : x->p > y->p;
+}
+
+static bool blocks_disjoint(struct h_pool *pool, struct blk *b, size_t n)
+{
+	struct blk *sorted = malloc(n * sizeof(*b) + 1);
+	bool ok = true;
+	size_t i;
+
+	REQUIRE(sorted != NULL);
+	memcpy(sorted, b, n * sizeof(*b));
+	qsort(sorted, n, sizeof(*b), blk_by_addr);
+	for (i = 0; i < n && ok; i++) {
+		ok &= CHECK(in_arena(pool, sorted[i].p - 16,
+				     sorted[i].usable + 16),
+			    "block %p+%zu", sorted[i].p, sorted[i].usable);
+		if (i)
+			ok &= CHECK(sorted[i - 1].p + sorted[i - 1].usable + 16 <=
+				    sorted[i].p, "%p+%zu overlaps %p",
+				    sorted[i - 1].p, sorted[i - 1].usable,
+				    sorted[i].p);
+	}
+	free(sorted);
+	return ok;
+}
+
+static void shuffle(struct rng *r, struct blk *b, size_t n)
+{
+	size_t i;
+
+	for (i = n; i > 1; i--) {
+		size_t j = rng_below(r, i);
+		struct blk t = b[i - 1];
+
+		b[i - 1] = b[j];
+		b[j] = t;
+	}
+}
+
+TEST(alloc_until_full_blocks_disjoint)
+{
+	struct h_pool *pool = pool_new(256 * KIB);
+	struct rng r = { 42 };
+	struct blk b[4096];
+	size_t n = 0, i, misses = 0;
+
+	while (n < 4096 && misses < 20) {
+		size_t size = 1 + rng_below(&r, 1u << rng_below(&r, 13));
+		void *p = h_pool_alloc(pool, size);
+
+		if (!p) {
+			misses++;
+			continue;
+		}
+		CHECK((uintptr_t)p % 16 == 0);
+		b[n].p = p;
+		b[n].usable = h_pool_usable_size(pool, p);
+		b[n].tag = (unsigned int)n;
+		CHECK(b[n].usable >= size);
+		fill(p, b[n].usable, b[n].tag);
+		n++;
+	}
+	CHECK(n > 100, "only %zu blocks", n);
+	blocks_disjoint(pool, b, n);
+	for (i = 0; i < n; i++)
+		holds(b[i].p, b[i].usable, b[i].tag);
+	pool_consistent(pool, "full");
+	shuffle(&r, b, n);
+	for (i = 0; i < n; i++) {
+		CHECK(h_pool_dealloc(pool, b[i].p));
+		if (i % 64 == 0)
+			pool_consistent(pool, "freeing");
+	}
+	check_empty(pool, "all freed");
+	pool_del(pool);
+}
+
+enum free_order { FREE_FORWARD, FREE_BACKWARD, FREE_RANDOM, FREE_ODD_EVEN };
+
+static void exhaust_case(unsigned long order)
+{
+	const size_t arena = 64 * KIB;
+	struct h_pool *pool = pool_new(arena);
+	struct blk *b = calloc(arena / 32 + 1, sizeof(*b));
+	struct h_pool_stats st;
+	struct rng r = { order };
+	size_t n = 0, i;
+	void *p;
+
+	REQUIRE(b != NULL);
+	while ((p = h_pool_alloc(pool, 16))) {
+		REQUIRE(n < arena / 32, "more than %zu blocks of 32 bytes",
+			arena / 32);
+		b[n].p = p;
+		b[n].usable = h_pool_usable_size(pool, p);
+		b[n].tag = (unsigned int)n;
+		CHECK(b[n].usable == 16, "usable %zu", b[n].usable);
+		fill(p, 16, b[n].tag);
+		n++;
+	}
+	test_note("%zu blocks of 16 bytes in %zu bytes", n, arena);
+	CHECK(n >= arena / 32 - arena / 32 / 32, "only %zu blocks", n);
+	pool_stats(pool, &st);
+	CHECK_EQ(st.failed_allocs, 1);
+	CHECK_EQ(st.used_blocks, n);
+	CHECK(st.free_bytes < 32 * (arena / 32 - n + 1));
+	blocks_disjoint(pool, b, n);
+	pool_consistent(pool, "exhausted");
+
+	switch (order) {
+	case FREE_BACKWARD:
+		for (i = 0; i < n / 2; i++) {
+			struct blk t = b[i];
+
+			b[i] = b[n - 1 - i];
+			b[n - 1 - i] = t;
+		}
+		break;
+	case FREE_RANDOM:
+		shuffle(&r, b, n);
+		break;
+	case FREE_ODD_EVEN:
+		qsort(b, n, sizeof(*b), blk_by_addr);
+		for (i = 1; i < n; i += 2) {
+			holds(b[i].p, 16, b[i].tag);
+			CHECK(h_pool_dealloc(pool, b[i].p));
+			b[i].p = NULL;
+		}
+		pool_stats(pool, &st);
+		/* Every free block sits between two used ones. */
+		CHECK_EQ(st.free_blocks, (n / 2) + (arena / 32 > n));
+		CHECK(st.frag_permille > 900, "frag %u", st.frag_permille);
+		CHECK_EQ(st.largest_free, 16 + 32 * (arena / 32 > n));
+		pool_consistent(pool, "odd freed");
+		for (i = 0; i < n; i += 2)
+			holds(b[i].p, 16, b[i].tag);
+		break;
+	}
+	for (i = 0; i < n; i++) {
+		if (!b[i].p)
+			continue;
+		holds(b[i].p, 16, b[i].tag);
+		CHECK(h_pool_dealloc(pool, b[i].p));
+		if (i % 128 == 0)
+			pool_consistent(pool, "freeing");
+	}
+	check_empty(pool, "all freed");
+	p = h_pool_alloc(pool, arena - 16);
+	CHECK(p != NULL, "one big block after exhaustion");
+	CHECK(h_pool_dealloc(pool, p));
+	free(b);
+	pool_del(pool);
+}
+
+/*
+ * The pool's own guarantee: a free block of at least
+ * (round_up(n, 16) + 16) * 17 / 16 bytes always serves a request of n,
+ * whatever its place in the free index.  Free blocks that share a size
+ * class are the case where only the head is looked at.
+ */
+TEST(alloc_fits_in_same_class_blocks)
+{
+	/* Two free blocks of 64 and 66 units (1024 and 1056 bytes). */
+	struct h_pool *pool = pool_new(64 * KIB);
+	struct h_pool_stats st;
+	void *a, *s1, *b, *s2, *t, *p;
+
+	a = h_pool_alloc(pool, 1056 - 16);
+	s1 = h_pool_alloc(pool, 16);
+	b = h_pool_alloc(pool, 1024 - 16);
+	s2 = h_pool_alloc(pool, 16);
+	pool_stats(pool, &st);
+	t = h_pool_alloc(pool, st.largest_free);
+	REQUIRE(a && s1 && b && s2 && t);
+	CHECK(h_pool_dealloc(pool, a));
+	CHECK(h_pool_dealloc(pool, b));
+	pool_stats(pool, &st);
+	CHECK_EQ(st.largest_free, 1056 - 16);
+	CHECK_EQ(st.free_blocks, 2);
+	/* (960 + 16) * 17 / 16 = 1037 <= 1056: must be served. */
+	p = h_pool_alloc(pool, 960);
+	CHECK(p != NULL);
+	pool_consistent(pool, "same class");
+	pool_del(pool);
+}
+
+/* ---- alloc_aligned --------------------------------------------------------- */
+
+static bool is_pow2(size_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+TEST(aligned_every_alignment_1_to_4096)
+{
+	struct h_pool *pool = pool_new(16 * KIB);
+	void *first = h_pool_alloc(pool, 16);
+	size_t align;
+
+	REQUIRE(first != NULL);
+	fill(first, 16, 77);
+	for (align = 1; align <= 4096; align++) {
+		char what[64];
+		void *p;
+
+		snprintf(what, sizeof(what), "align %zu", align);
+		if (!is_pow2(align)) {
+			EXPECT_REFUSED(pool, h_pool_alloc_aligned(pool, 40, align),
+				       NULL, what);
+			continue;
+		}
+		p = h_pool_alloc_aligned(pool, 40, align);
+		if (!CHECK(p != NULL, "%s", what))
+			continue;
+		CHECK((uintptr_t)p % (align < 16 ? 16 : align) == 0, "%s: %p",
+		      what, p);
+		CHECK(h_pool_usable_size(pool, p) >= 40);
+		CHECK(in_arena(pool, u8p(p) - 16, 56));
+		fill(p, 40, (unsigned int)align);
+		pool_consistent(pool, what);
+		CHECK(h_pool_dealloc(pool, p), "%s", what);
+	}
+	holds(first, 16, 77);
+	CHECK(h_pool_dealloc(pool, first));
+	check_empty(pool, "done");
+	pool_del(pool);
+}
+
+TEST(aligned_zero_and_small_mean_16)
+{
+	struct h_pool *pool = pool_new(4 * KIB);
+	static const size_t aligns[] = { 0, 1, 2, 4, 8, 16 };
+	struct h_pool_stats st;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(aligns) / sizeof(aligns[0]); i++) {
+		void *p = h_pool_alloc_aligned(pool, 17, aligns[i]);
+
+		CHECK(p && (uintptr_t)p % 16 == 0, "align %zu", aligns[i]);
+	}
+	pool_stats(pool, &st);
+	CHECK_EQ(st.refused_calls, 0);
+	CHECK_EQ(st.used_blocks, 6);
+	pool_consistent(pool, "small aligns");
+	pool_del(pool);
+}
+
+TEST(aligned_above_page_size_refused)
+{
+	static const size_t aligns[] = {
+		8192, 65536, (size_t)1 << 20, (size_t)1 << 40,
+		(SIZE_MAX >> 1) + 1, SIZE_MAX, 4096 + 16, 3 * 4096,
+	};
+	struct h_pool *pool = pool_new(64 * KIB);
+	unsigned int i;
+
+	for (i = 0; i < sizeof(aligns) / sizeof(aligns[0]); i++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "align %#zx", aligns[i]);
+		EXPECT_REFUSED(pool, h_pool_alloc_aligned(pool, 16, aligns[i]),
+			       NULL, what);
+	}
+	pool_del(pool);
+}
+
+TEST(aligned_sizes_by_alignments)
+{
+	static const size_t sizes[] = { 1, 16, 17, 100, 4096, 5000 };
+	struct h_pool *pool = pool_new(2 * MIB);
+	struct blk b[256];
+	struct rng r = { 7 };
+	size_t n = 0, i, align;
+	unsigned int s;
+
+	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		for (align = 16; align <= 4096; align *= 2) {
+			/* A small block first, to move the free space around. */
+			void *pad = h_pool_alloc(pool, 1 + rng_below(&r, 200));
+			void *p = h_pool_alloc_aligned(pool, sizes[s], align);
+
+			REQUIRE(pad && p, "size %zu align %zu", sizes[s], align);
+			CHECK((uintptr_t)p % align == 0, "size %zu align %zu: %p",
+			      sizes[s], align, p);
+			b[n].p = pad;
+			b[n].usable = h_pool_usable_size(pool, pad);
+			b[n].tag = (unsigned int)n;
+			fill(pad, b[n].usable, b[n].tag);
+			n++;
+			b[n].p = p;
+			b[n].usable = h_pool_usable_size(pool, p);
+			b[n].tag = (unsigned int)n;
+			CHECK(b[n].usable >= sizes[s]);
+			fill(p, b[n].usable, b[n].tag);
+			n++;
+			pool_consistent(pool, "aligned");
+		}
+	}
+	blocks_disjoint(pool, b, n);
+	for (i = 0; i < n; i++)
+		holds(b[i].p, b[i].usable, b[i].tag);
+	shuffle(&r, b, n);
+	for (i = 0; i < n; i++)
+		CHECK(h_pool_dealloc(pool, b[i].p));
+	check_empty(pool, "freed");
+	pool_del(pool);
+}
+
+/* The skipped leading part of an aligned block is not charged as used. */
+TEST(aligned_gap_stays_free)
+{
+	struct h_pool *pool = pool_new(64 * KIB);
+	struct h_pool_stats st;
+	void *a = h_pool_alloc(pool, 16);
+	void *p = h_pool_alloc_aligned(pool, 16, 4096);
+
+	REQUIRE(a && p);
+	CHECK((uintptr_t)p % 4096 == 0);
+	pool_stats(pool, &st);
+	CHECK(st.used_bytes <= 2 * (16 + 16 + 16), "used %zu", st.used_bytes);
+	pool_consistent(pool, "gap");
+	CHECK(h_pool_dealloc(pool, p));
+	CHECK(h_pool_dealloc(pool, a));
+	check_empty(pool, "freed");
+	pool_del(pool);
+}
+
+TEST(aligned_exhaustion_counted)
+{
+	struct h_pool *pool = pool_new(32 * KIB);
+	struct h_pool_stats st;
+	unsigned int n = 0;
+	void *p;
+
+	while ((p = h_pool_alloc_aligned(pool, 16, 4096))) {
+		CHECK((uintptr_t)p % 4096 == 0, "%p", p);
+		REQUIRE(++n <= 8);
+	}
+	CHECK(n >= 6, "only %u page-aligned blocks in 32 KiB", n);
+	pool_stats(pool, &st);
+	CHECK_EQ(st.failed_allocs, 1);
+	CHECK_EQ(st.refused_calls, 0);
+	pool_consistent(pool, "aligned exhaustion");
+	pool_del(pool);
+}
+
+/* ---- dealloc: refusals ---------------------------------------------------- */
+
+TEST(dealloc_null_refused)
+{
+	struct h_pool *pool = pool_new(4 * KIB);
+
+	REQUIRE(h_pool_alloc(pool, 10));
+	EXPECT_REFUSED(pool, h_pool_dealloc(pool, NULL), false, "free(NULL)");
+	pool_del(pool);
+}
+
+TEST(dealloc_outside_arena_refused)
+{
+	struct h_pool *pool = pool_new(4 * KIB);
+	unsigned char *base;
+	size_t arena = pool_arena(pool, &base);
+	unsigned char *heap = malloc(64);
+	unsigned char local[32];
+	void *bad[] = {
+		base - 16, base - 4096, base, base + arena, base + arena + 16,
+		(void *)(uintptr_t)16, local + 16, heap + 16,
+		(void *)UINTPTR_MAX,
+	};
+	unsigned int i;
+
+	REQUIRE(heap && h_pool_alloc(pool, 100));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "free(%p)", bad[i]);
+		EXPECT_REFUSED(pool, h_pool_dealloc(pool, bad[i]), false, what);
+	}
+	free(heap);
+	pool_del(pool);
+}
+
+TEST(dealloc_unaligned_refused)
+{
+	struct h_pool *pool = pool_new(4 * KIB);
+	unsigned char *p = h_pool_alloc(pool, 100);
+	static const int deltas[] = { 1, 4, 8, 15, -1, -8, 17, 33 };
+	unsigned int i;
+
+	REQUIRE(p && h_pool_alloc(pool, 100));
+	for (i = 0; i < sizeof(deltas) / sizeof(deltas[0]); i++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "free(p%+d)", deltas[i]);
+		EXPECT_REFUSED(pool, h_pool_dealloc(pool, p + deltas[i]), false,
+			       what);
+	}
+	CHECK(h_pool_dealloc(pool, p));
+	pool_del(pool);
+}
+
+enum interior_fill { FILL_ZERO, FILL_ONES, FILL_RANDOM };
+
+/*
+ * Pointers into the middle of a large block, whose bytes are zero, all
+ * ones or random: whatever the 16 bytes before such a pointer hold, it is
+ * not a block.
+ */
+static void interior_case(unsigned long arg)
+{
+	enum interior_fill how = arg & 3;
+	struct h_pool *pool = pool_new(64 * KIB);
+	unsigned char *before = h_pool_alloc(pool, 48);
+	unsigned char *p = h_pool_alloc(pool, 8192);
+	unsigned char *after = h_pool_alloc(pool, 48);
+	struct rng r = { arg };
+	size_t off;
+
+	REQUIRE(before && p && after);
+	switch (how) {
+	case FILL_ZERO:
+		memset(p, 0, 8192);
+		break;
+	case FILL_ONES:
+		memset(p, 0xff, 8192);
+		break;
+	default:
+		rng_fill(&r, p, 8192);
+		break;
+	}
+	for (off = 16; off < 8192; off += 16) {
+		char what[64];
+
+		/* The first few, then a sample: each takes a snapshot. */
+		if (off > 256 && rng_below(&r, 16))
+			continue;
+		snprintf(what, sizeof(what), "free(p + %zu)", off);
+		EXPECT_REFUSED(pool, h_pool_dealloc(pool, p + off), false, what);
+		if (test_failed())
+			break;
+	}
+	CHECK(h_pool_dealloc(pool, p));
+	CHECK(h_pool_dealloc(pool, before));
+	CHECK(h_pool_dealloc(pool, after));
+	check_empty(pool, "freed");
+	pool_del(pool);
+}
+
+/* The address of a header is not a block either. */
+TEST(dealloc_header_address_refused)
+{
+	struct h_pool *pool = pool_new(4 * KIB);
+	unsigned char *a = h_pool_alloc(pool, 32);
+	unsigned char *b = h_pool_alloc(pool, 32);
+
+	REQUIRE(a && b && h_pool_alloc(pool, 32));
+	EXPECT_REFUSED(pool, h_pool_dealloc(pool, a - 16), false, "a - 16");
+	EXPECT_REFUSED(pool, h_pool_dealloc(pool, b - 16), false, "b - 16");
+	EXPECT_REFUSED(pool, h_pool_dealloc(pool, b + 32), false, "b + 32");
+	CHECK(h_pool_dealloc(pool, b));
+	pool_del(pool);
+}
+
+/*
+ * A second free of the same pointer, whatever became of its block: still
+ * free alone, merged with the block before, with the block after, with
+ * both, or covered by a newer block.
+ */
+TEST(dealloc_double_free_refused)
+{
+	struct h_pool *pool = pool_new(16 * KIB);
+	unsigned char *a, *b, *c, *d, *big;
+
+	a = h_pool_alloc(pool, 64);
+	b = h_pool_alloc(pool, 64);
+	c = h_pool_alloc(pool, 64);
+	d = h_pool_alloc(pool, 64);
+	REQUIRE(a && b && c && d);
+
+	CHECK(h_pool_dealloc(pool, b));
+	EXPECT_REFUSED(pool, h_pool_dealloc(pool, b), false, "b alone");
+	CHECK(h_pool_dealloc(pool, c));
+	EXPECT_REFUSED(pool, h_pool_dealloc(pool, c), false, "c merged back");
+	EXPECT_REFUSED(pool, h_pool_dealloc(pool, b), false, "b merged fwd");
+	CHECK(h_pool_dealloc(pool, a));
+	EXPECT_REFUSED(pool, h_pool_dealloc(pool, a), false, "a merged fwd");
+	EXPECT_REFUSED(pool, h_pool_dealloc(pool, b), false, "b in middle");
+	CHECK(h_pool_dealloc(pool, d));
+	EXPECT_REFUSED(pool, h_pool_dealloc(pool, d), false, "d into all");
+	check_empty(pool, "all free");
+
+	/* The space of a, b, c, d now belongs to one new block. */
+	big = h_pool_alloc(pool, 1000);
+	REQUIRE(big == a, "%p, a %p", big, a);
+	fill(big, 1000, 9);
+	EXPECT_REFUSED(pool, h_pool_dealloc(pool, b), false, "b in new block");
+	EXPECT_REFUSED(pool, h_pool_dealloc(pool, c), false, "c in new block");
+	holds(big, 1000, 9);
+	CHECK(h_pool_dealloc(pool, big));
+	pool_del(pool);
+}
+
+TEST(dealloc_block_of_other_pool_refused)
+{
+	struct h_pool *one = pool_new(16 * KIB), *two = pool_new(16 * KIB);
+	void *a = h_pool_alloc(one, 100), *b = h_pool_alloc(two, 100);
+	struct pool_snapshot s2;
+
+	REQUIRE(a && b);
+	snap_take(two, &s2);
+	EXPECT_REFUSED(one, h_pool_dealloc(one, b), false, "b into one");
+	snap_same(two, &s2, "pool two untouched", false, false);
+	snap_free(&s2);
+	EXPECT_REFUSED(two, h_pool_dealloc(two, a), false, "a into two");
+	CHECK(h_pool_dealloc(one, a));
+	CHECK(h_pool_dealloc(two, b));
+	check_empty(one, "one");
+	check_empty(two, "two");
+	pool_del(one);
+	pool_del(two);
+}
+
+/* ---- clean ------------------------------------------------------------------ */
+
+static void clean_case(unsigned long size)
+{
+	struct h_pool *pool = pool_new(4 * size + 64 * KIB);
+	unsigned char *a = h_pool_alloc(pool, 48);
+	unsigned char *p = h_pool_alloc(pool, size);
+	unsigned char *c = h_pool_alloc(pool, 48);
+	size_t usable;
+
+	REQUIRE(a && p && c);
+	usable = h_pool_usable_size(pool, p);
+	fill(a, 48, 1);
+	fill(p, usable, 2);
+	fill(c, 48, 3);
+	CHECK(clean_h_ptr(pool, p));
+	all_zero(p, usable);
+	holds(a, 48, 1);
+	holds(c, 48, 3);
+	CHECK_EQ(h_pool_usable_size(pool, p), usable);
+	pool_consistent(pool, "cleaned");
+	pool_del(pool);
+}
+
+TEST(clean_refuses_bad_pointers)
+{
+	struct h_pool *pool = pool_new(16 * KIB), *other = pool_new(4 * KIB);
+	unsigned char *p = h_pool_alloc(pool, 256);
+	unsigned char *freed = h_pool_alloc(pool, 256);
+	unsigned char *foreign = h_pool_alloc(other, 64);
+
+	REQUIRE(p && freed && foreign && h_pool_alloc(pool, 16));
+	fill(p, 256, 4);
+	CHECK(h_pool_dealloc(pool, freed));
+	EXPECT_REFUSED(pool, clean_h_ptr(pool, NULL), false, "NULL");
+	EXPECT_REFUSED(pool, clean_h_ptr(pool, p + 16), false, "interior");
+	EXPECT_REFUSED(pool, clean_h_ptr(pool, p + 3), false, "unaligned");
+	EXPECT_REFUSED(pool, clean_h_ptr(pool, freed), false, "freed");
+	EXPECT_REFUSED(pool, clean_h_ptr(pool, foreign), false, "foreign");
+	holds(p, 256, 4);
+	pool_del(pool);
+	pool_del(other);
+}
+
+/* ---- realloc ---------------------------------------------------------------- */
+
+TEST(realloc_null_allocates)
+{
+	struct h_pool *pool = pool_new(4 * KIB);
+	struct h_pool_stats st;
+	void *p = h_pool_realloc(pool, NULL, 100);
+
+	REQUIRE(p != NULL);
+	CHECK((uintptr_t)p % 16 == 0);
+	CHECK(h_pool_usable_size(pool, p) >= 100);
+	pool_stats(pool, &st);
+	CHECK_EQ(st.used_blocks, 1);
+	CHECK(h_pool_dealloc(pool, p));
+	pool_del(pool);
+}
+
+TEST(realloc_zero_refused_block_kept)
+{
+	struct h_pool *pool = pool_new(4 * KIB);
+	void *p = h_pool_alloc(pool, 100);
+
+	REQUIRE(p != NULL);
+	fill(p, 100, 5);
+	EXPECT_REFUSED(pool, h_pool_realloc(pool, p, 0), NULL, "realloc 0");
+	holds(p, 100, 5);
+	CHECK(h_pool_dealloc(pool, p));
+	pool_del(pool);
+}
+
+TEST(realloc_overflowing_size_keeps_block)
+{
+	struct h_pool *pool = pool_new(4 * KIB);
+	void *p = h_pool_alloc(pool, 100);
+	struct pool_snapshot s;
+
+	REQUIRE(p != NULL);
+	fill(p, 100, 5);
+	snap_take(pool, &s);
+	CHECK(h_pool_realloc(pool, p, SIZE_MAX) == NULL);
+	CHECK(h_pool_realloc(pool, p, SIZE_MAX - 15) == NULL);
+	snap_same(pool, &s, "realloc huge", true, false);
+	snap_free(&s);
+	holds(p, 100, 5);
+	pool_del(pool);
+}
+
+/* Shrinking stays in place and gives the tail back, next block used or free. */
+static void realloc_shrink_case(unsigned long next_free)
+{
+	struct h_pool *pool = pool_new(64 * KIB);
+	unsigned char *p = h_pool_alloc(pool, 4000);
+	unsigned char *next = h_pool_alloc(pool, 100);
+	struct h_pool_stats before, after;
+	size_t usable;
+
+	REQUIRE(p && next && h_pool_alloc(pool, 100));
+	fill(p, 4000, 6);
+	if (next_free)
+		CHECK(h_pool_dealloc(pool, next));
+	pool_stats(pool, &before);
+	CHECK(h_pool_realloc(pool, p, 1000) == p);
+	usable = h_pool_usable_size(pool, p);
+	CHECK(usable >= 1008 && usable < 1000 + 48, "usable %zu", usable);
+	holds(p, 1000, 6);
+	pool_stats(pool, &after);
+	CHECK_EQ(after.used_bytes, before.used_bytes - (4000 - usable));
+	CHECK_EQ(after.used_blocks, before.used_blocks);
+	CHECK_EQ(after.free_blocks, before.free_blocks + !next_free);
+	pool_consistent(pool, "shrunk");
+	if (!next_free)
+		holds(next, 0, 0);
+	pool_del(pool);
+}
+
+/* A shrink by less than a block stays as it is. */
+TEST(realloc_shrink_small_stays)
+{
+	struct h_pool *pool = pool_new(4 * KIB);
+	unsigned char *p = h_pool_alloc(pool, 48);
+	struct h_pool_stats before, after;
+
+	REQUIRE(p && h_pool_alloc(pool, 16));
+	fill(p, 48, 7);
+	pool_stats(pool, &before);
+	CHECK(h_pool_realloc(pool, p, 40) == p);
+	CHECK(h_pool_realloc(pool, p, 33) == p);
+	CHECK(h_pool_realloc(pool, p, 48) == p);
+	CHECK_EQ(h_pool_usable_size(pool, p), 48);
+	pool_stats(pool, &after);
+	stats_equal_except(&before, &after, false, false, false, "tiny shrink");
+	holds(p, 48, 7);
+	pool_del(pool);
+}
+
+TEST(realloc_same_size_same_pointer)
+{
+	struct h_pool *pool = pool_new(4 * KIB);
+	void *p = h_pool_alloc(pool, 200);
+
+	REQUIRE(p);
+	fill(p, 200, 3);
+	CHECK(h_pool_realloc(pool, p, 200) == p);
+	CHECK(h_pool_realloc(pool, p, h_pool_usable_size(pool, p)) == p);
+	holds(p, 200, 3);
+	pool_consistent(pool, "same");
+	pool_del(pool);
+}
+
+/* Growing into a free neighbour: between two used blocks, or the tail. */
+static void realloc_grow_in_place_case(unsigned long into_tail)
+{
+	struct h_pool *pool = pool_new(64 * KIB);
+	unsigned char *p = h_pool_alloc(pool, 100);
+	unsigned char *gap = NULL, *after = NULL;
+	size_t usable;
+
+	REQUIRE(p);
+	if (!into_tail) {
+		gap = h_pool_alloc(pool, 2000);
+		after = h_pool_alloc(pool, 100);
+		REQUIRE(gap && after);
+		fill(after, 100, 8);
+		CHECK(h_pool_dealloc(pool, gap));
+	}
+	fill(p, 100, 9);
+	CHECK(h_pool_realloc(pool, p, 1500) == p, "not grown in place");
+	usable = h_pool_usable_size(pool, p);
+	CHECK(usable >= 1504 && usable < 1500 + 48, "usable %zu", usable);
+	holds(p, 100, 9);
+	fill(p, usable, 10);
+	if (after)
+		holds(after, 100, 8);
+	pool_consistent(pool, "grown");
+	/* The whole free neighbour, exactly. */
+	if (!into_tail) {
+		CHECK(h_pool_realloc(pool, p, 2000 + 16 + 112) == p);
+		CHECK_EQ(h_pool_usable_size(pool, p), 2000 + 16 + 112);
+		holds(after, 100, 8);
+		pool_consistent(pool, "grown to the next block");
+	}
+	pool_del(pool);
+}
+
+static void realloc_move_case(unsigned long align)
+{
+	struct h_pool *pool = pool_new(256 * KIB);
+	unsigned char *p, *q, *blocker, *pad;
+	size_t usable;
+
+	pad = h_pool_alloc(pool, 16);
+	p = align ? h_pool_alloc_aligned(pool, 300, align) :
+		    h_pool_alloc(pool, 300);
+	/* Too big for the gap an aligned block may leave before it. */
+	blocker = h_pool_alloc(pool, 5000);
+	REQUIRE(pad && p && blocker);
+	REQUIRE(blocker > p, "blocker %p before %p", blocker, p);
+	usable = h_pool_usable_size(pool, p);
+	fill(p, usable, 11);
+	fill(blocker, 16, 12);
+	q = h_pool_realloc(pool, p, 20000);
+	REQUIRE(q != NULL);
+	CHECK(q != p, "grew in place over a used block");
+	CHECK((uintptr_t)q % (align < 16 ? 16 : align) == 0,
+	      "align %lu lost: %p", align, q);
+	CHECK(h_pool_usable_size(pool, q) >= 20000);
+	holds(q, usable, 11);
+	holds(blocker, 16, 12);
+	CHECK(in_arena(pool, q - 16, 20016));
+	pool_consistent(pool, "moved");
+	/* The old block is gone: freeing it again is refused. */
+	EXPECT_REFUSED(pool, h_pool_dealloc(pool, p), false, "old pointer");
+	/* Shrinking the moved block keeps it where it is. */
+	CHECK(h_pool_realloc(pool, q, 10) == q);
+	holds(q, 10, 11);
+	pool_del(pool);
+}
+
+TEST(realloc_failure_keeps_block)
+{
+	struct h_pool *pool = pool_new(8 * KIB);
+	unsigned char *p = h_pool_alloc(pool, 1000);
+	struct pool_snapshot s;
+	struct h_pool_stats st;
+
+	REQUIRE(p && h_pool_alloc(pool, 16));
+	/* Leave a free block that is too small to move p into. */
+	pool_stats(pool, &st);
+	REQUIRE(h_pool_alloc(pool, st.largest_free - 1000));
+	fill(p, 1000, 13);
+	snap_take(pool, &s);
+	CHECK(h_pool_realloc(pool, p, 1100) == NULL);
+	CHECK(h_pool_realloc(pool, p, 1 << 20) == NULL);
+	pool_stats(pool, &st);
+	CHECK_EQ(st.failed_allocs, s.st.failed_allocs + 2);
+	snap_same(pool, &s, "failed realloc", false, true);
+	snap_free(&s);
+	holds(p, 1000, 13);
+	CHECK(h_pool_dealloc(pool, p));
+	pool_del(pool);
+}
+
+TEST(realloc_bad_pointer_refused)
+{
+	struct h_pool *pool = pool_new(16 * KIB), *other = pool_new(4 * KIB);
+	unsigned char *p = h_pool_alloc(pool, 256);
+	unsigned char *freed = h_pool_alloc(pool, 256);
+	unsigned char *foreign = h_pool_alloc(other, 64);
+
+	REQUIRE(p && freed && foreign && h_pool_alloc(pool, 16));
+	CHECK(h_pool_dealloc(pool, freed));
+	EXPECT_REFUSED(pool, h_pool_realloc(pool, p + 32, 64), NULL,
+		       "interior");
+	EXPECT_REFUSED(pool, h_pool_realloc(pool, p + 1, 64), NULL,
+		       "unaligned");
+	EXPECT_REFUSED(pool, h_pool_realloc(pool, freed, 64), NULL, "freed");
+	EXPECT_REFUSED(pool, h_pool_realloc(pool, foreign, 64), NULL,
+		       "foreign");
+	pool_del(pool);
+	pool_del(other);
+}
+
+/* ---- reorder ---------------------------------------------------------------- */
+
+TEST(reorder_keeps_used_blocks)
+{
+	struct h_pool *pool = pool_new(256 * KIB);
+	struct h_pool_extent *before, *after;
+	struct rng r = { 99 };
+	struct blk b[400];
+	size_t n = 0, i, nb, na, used_before = 0, used_after = 0;
+
+	for (i = 0; i < 400; i++) {
+		void *p = h_pool_alloc(pool, 1 + rng_below(&r, 600));
+
+		REQUIRE(p);
+		b[n].p = p;
+		b[n].usable = h_pool_usable_size(pool, p);
+		b[n].tag = (unsigned int)i;
+		fill(p, b[n].usable, b[n].tag);
+		n++;
+	}
+	/* Free a random half. */
+	for (i = 0; i < n;) {
+		if (rng_below(&r, 2)) {
+			CHECK(h_pool_dealloc(pool, b[i].p));
+			b[i] = b[--n];
+		} else {
+			i++;
+		}
+	}
+	nb = pool_walk_all(pool, &before);
+	CHECK(reorder_h_mem(pool));
+	pool_consistent(pool, "reordered");
+	na = pool_walk_all(pool, &after);
+	for (i = 0; i < n; i++) {
+		holds(b[i].p, b[i].usable, b[i].tag);
+		CHECK_EQ(h_pool_usable_size(pool, b[i].p), b[i].usable);
+	}
+	for (i = 0; i < nb; i++)
+		used_before += before[i].used;
+	for (i = 0; i < na; i++)
+		used_after += after[i].used;
+	CHECK_EQ(used_before, n);
+	CHECK_EQ(used_after, n);
+	/* Frees merge at once, so there was nothing left to merge. */
+	CHECK(na == nb && !memcmp(before, after, na * sizeof(*after)),
+	      "extents changed: %zu -> %zu", nb, na);
+	free(before);
+	free(after);
+	CHECK(reorder_h_mem(pool));
+	for (i = 0; i < n; i++)
+		CHECK(h_pool_dealloc(pool, b[i].p));
+	check_empty(pool, "freed");
+	pool_del(pool);
+}
+
+TEST(reorder_empty_and_full_pool)
+{
+	struct h_pool *pool = pool_new(4 * KIB);
+	void *p;
+
+	CHECK(reorder_h_mem(pool));
+	check_empty(pool, "empty");
+	p = h_pool_alloc(pool, 4 * KIB - 16);
+	REQUIRE(p);
+	CHECK(reorder_h_mem(pool));
+	pool_consistent(pool, "full");
+	CHECK(h_pool_dealloc(pool, p));
+	pool_del(pool);
+}
+
+/* ---- batches ---------------------------------------------------------------- */
+
+static void batch_alloc_case(unsigned long arg)
+{
+	unsigned int count = (unsigned int)(arg & 0xff);
+	size_t align = arg >> 8;
+	struct h_pool *pool = pool_new(512 * KIB);
+	void *ptrs[H_POOL_BATCH_MAX + 1];
+	struct blk b[H_POOL_BATCH_MAX];
+	struct h_pool_stats st;
+	unsigned int i;
+
+	ptrs[count] = (void *)0x1234;
+	REQUIRE(h_pool_alloc(pool, 16));
+	CHECK_EQ(h_pool_alloc_batch(pool, 200, align, ptrs, count), 0);
+	CHECK(ptrs[count] == (void *)0x1234, "wrote past the array");
+	for (i = 0; i < count; i++) {
+		CHECK(ptrs[i] && (uintptr_t)ptrs[i] % (align > 16 ? align : 16) == 0,
+		      "ptr %u: %p", i, ptrs[i]);
+		b[i].p = ptrs[i];
+		b[i].usable = h_pool_usable_size(pool, ptrs[i]);
+		b[i].tag = i;
+		CHECK(b[i].usable >= 200);
+		fill(b[i].p, b[i].usable, i);
+	}
+	blocks_disjoint(pool, b, count);
+	for (i = 0; i < count; i++)
+		holds(b[i].p, b[i].usable, i);
+	pool_stats(pool, &st);
+	CHECK_EQ(st.used_blocks, count + 1);
+	pool_consistent(pool, "batch");
+	CHECK_EQ(h_pool_dealloc_batch(pool, ptrs, count), 0);
+	pool_stats(pool, &st);
+	CHECK_EQ(st.used_blocks, 1);
+	pool_consistent(pool, "batch freed");
+	pool_del(pool);
+}
+
+TEST(batch_alloc_bad_arguments)
+{
+	struct h_pool *pool = pool_new(64 * KIB);
+	void *ptrs[H_POOL_BATCH_MAX + 1];
+	struct pool_snapshot s;
+
+	REQUIRE(h_pool_alloc(pool, 100));
+	snap_take(pool, &s);
+	CHECK_EQ(h_pool_alloc_batch(pool, 16, 0, ptrs, 0), -EINVAL);
+	CHECK_EQ(h_pool_alloc_batch(pool, 16, 0, ptrs, H_POOL_BATCH_MAX + 1),
+		 -EINVAL);
+	CHECK_EQ(h_pool_alloc_batch(pool, 16, 0, ptrs, UINT_MAX), -EINVAL);
+	CHECK_EQ(h_pool_alloc_batch(pool, 0, 0, ptrs, 4), -EINVAL);
+	CHECK_EQ(h_pool_alloc_batch(pool, SIZE_MAX, 0, ptrs, 4), -EINVAL);
+	CHECK_EQ(h_pool_alloc_batch(pool, SIZE_MAX - 15, 0, ptrs, 4), -EINVAL);
+	CHECK_EQ(h_pool_alloc_batch(pool, 16, 3, ptrs, 4), -EINVAL);
+	CHECK_EQ(h_pool_alloc_batch(pool, 16, 48, ptrs, 4), -EINVAL);
+	CHECK_EQ(h_pool_alloc_batch(pool, 16, 8192, ptrs, 4), -EINVAL);
+	snap_same(pool, &s, "bad batch", true, false);
+	snap_free(&s);
+	pool_del(pool);
+}
+
+/*
+ * All or nothing: a batch that does not fit leaves every statistic but
+ * failed_allocs as it was, peak included, and the same blocks.
+ */
+TEST(batch_alloc_all_or_nothing)
+{
+	/* 96 blocks of 16 bytes fit, no more. */
+	struct h_pool *pool = pool_new(96 * 32);
+	struct h_pool_extent *before, *after;
+	void *first[H_POOL_BATCH_MAX], *second[H_POOL_BATCH_MAX];
+	struct h_pool_stats s0, s1;
+	size_t nb, na;
+
+	CHECK_EQ(h_pool_alloc_batch(pool, 16, 0, first, 64), 0);
+	pool_stats(pool, &s0);
+	nb = pool_walk_all(pool, &before);
+	CHECK_EQ(h_pool_alloc_batch(pool, 16, 0, second, 33), -ENOMEM);
+	pool_stats(pool, &s1);
+	CHECK_EQ(s1.failed_allocs, s0.failed_allocs + 1);
+	stats_equal_except(&s0, &s1, false, true, false, "-ENOMEM batch");
+	na = pool_walk_all(pool, &after);
+	CHECK(na == nb && !memcmp(before, after, na * sizeof(*after)),
+	      "blocks changed by a failed batch");
+	pool_consistent(pool, "after -ENOMEM");
+	free(before);
+	free(after);
+	/* Exactly what is left still fits. */
+	CHECK_EQ(h_pool_alloc_batch(pool, 16, 0, second, 32), 0);
+	pool_stats(pool, &s1);
+	CHECK_EQ(s1.free_bytes, 0);
+	CHECK_EQ(h_pool_dealloc_batch(pool, first, 64), 0);
+	CHECK_EQ(h_pool_dealloc_batch(pool, second, 32), 0);
+	check_empty(pool, "freed");
+	pool_del(pool);
+}
+
+/* An aligned batch that runs out part way: all or nothing as well. */
+TEST(batch_alloc_aligned_all_or_nothing)
+{
+	struct h_pool *pool = pool_new(64 * KIB);
+	void *ptrs[H_POOL_BATCH_MAX];
+	struct h_pool_extent *before, *after;
+	struct h_pool_stats s0, s1;
+	size_t nb, na;
+
+	REQUIRE(h_pool_alloc(pool, 100));
+	pool_stats(pool, &s0);
+	nb = pool_walk_all(pool, &before);
+	CHECK_EQ(h_pool_alloc_batch(pool, 1000, 4096, ptrs, 20), -ENOMEM);
+	pool_stats(pool, &s1);
+	stats_equal_except(&s0, &s1, false, true, false, "-ENOMEM batch");
+	CHECK(s1.failed_allocs > s0.failed_allocs);
+	na = pool_walk_all(pool, &after);
+	CHECK(na == nb && !memcmp(before, after, na * sizeof(*after)),
+	      "blocks changed by a failed batch");
+	pool_consistent(pool, "after -ENOMEM");
+	free(before);
+	free(after);
+	pool_del(pool);
+}
+
+enum bad_kind { BAD_NULL, BAD_INTERIOR, BAD_FREED, BAD_FOREIGN, BAD_DUP };
+
+static void batch_dealloc_bad_case(unsigned long arg)
+{
+	enum bad_kind kind = arg & 7;
+	unsigned int where = (unsigned int)(arg >> 3), i;
+	struct h_pool *pool = pool_new(64 * KIB), *other = pool_new(4 * KIB);
+	void *ptrs[8], *freed, *foreign = h_pool_alloc(other, 32);
+
+	REQUIRE(foreign);
+	for (i = 0; i < 8; i++) {
+		ptrs[i] = h_pool_alloc(pool, 64 + 16 * i);
+		REQUIRE(ptrs[i]);
+		fill(ptrs[i], 64, i);
+	}
+	freed = h_pool_alloc(pool, 64);
+	REQUIRE(freed && h_pool_alloc(pool, 16));
+	CHECK(h_pool_dealloc(pool, freed));
+	switch (kind) {
+	case BAD_NULL:
+		ptrs[where] = NULL;
+		break;
+	case BAD_INTERIOR:
+		ptrs[where] = u8p(ptrs[where]) + 32;
+		break;
+	case BAD_FREED:
+		ptrs[where] = freed;
+		break;
+	case BAD_FOREIGN:
+		ptrs[where] = foreign;
+		break;
+	case BAD_DUP:
+		ptrs[where] = ptrs[where ? where - 1 : 7];
+		break;
+	}
+	EXPECT_REFUSED(pool, h_pool_dealloc_batch(pool, ptrs, 8), -EINVAL,
+		       "bad batch free");
+	for (i = 0; i < 8; i++) {
+		if (i == where)
+			continue;
+		CHECK(h_pool_usable_size(pool, ptrs[i]) >= 64, "%u freed", i);
+		holds(ptrs[i], 64, i);
+	}
+	pool_del(pool);
+	pool_del(other);
+}
+
+TEST(batch_dealloc_duplicates_refused)
+{
+	struct h_pool *pool = pool_new(16 * KIB);
+	void *a = h_pool_alloc(pool, 16), *b = h_pool_alloc(pool, 16);
+	void *c = h_pool_alloc(pool, 16);
+	void *aa[] = { a, a }, *aba[] = { a, b, a }, *abcb[] = { a, b, c, b };
+
+	REQUIRE(a && b && c);
+	EXPECT_REFUSED(pool, h_pool_dealloc_batch(pool, aa, 2), -EINVAL, "aa");
+	EXPECT_REFUSED(pool, h_pool_dealloc_batch(pool, aba, 3), -EINVAL, "aba");
+	EXPECT_REFUSED(pool, h_pool_dealloc_batch(pool, abcb, 4), -EINVAL,
+		       "abcb");
+	CHECK_EQ(h_pool_dealloc_batch(pool, abcb, 3), 0);
+	check_empty(pool, "freed");
+	pool_del(pool);
+}
+
+TEST(batch_dealloc_bad_count)
+{
+	struct h_pool *pool = pool_new(16 * KIB);
+	void *ptrs[H_POOL_BATCH_MAX + 1];
+	struct pool_snapshot s;
+	int rc;
+
+	CHECK_EQ(h_pool_alloc_batch(pool, 16, 0, ptrs, H_POOL_BATCH_MAX), 0);
+	ptrs[H_POOL_BATCH_MAX] = h_pool_alloc(pool, 16);
+	REQUIRE(ptrs[H_POOL_BATCH_MAX]);
+	EXPECT_REFUSED(pool, h_pool_dealloc_batch(pool, ptrs,
+						  H_POOL_BATCH_MAX + 1),
+		       -EINVAL, "count 65");
+	snap_take(pool, &s);
+	rc = h_pool_dealloc_batch(pool, ptrs, 0);
+	CHECK(rc == 0 || rc == -EINVAL, "count 0: %d", rc);
+	snap_same(pool, &s, "count 0", true, false);
+	snap_free(&s);
+	pool_del(pool);
+}
+
+/* ---- read / write ------------------------------------------------------------ */
+
+TEST(rw_roundtrip)
+{
+	struct h_pool *pool = pool_new(64 * KIB);
+	unsigned char *p = h_pool_alloc(pool, 1000);
+	unsigned char buf[1024], back[1024];
+	struct rng r = { 5 };
+	unsigned int i;
+
+	REQUIRE(p);
+	for (i = 0; i < 200; i++) {
+		size_t pos = rng_below(&r, 1000);
+		size_t len = rng_below(&r, 1000 - pos + 1);
+
+		rng_fill(&r, buf, len);
+		CHECK_EQ(h_pool_write(pool, p, pos, buf, len), 0);
+		CHECK(!memcmp(p + pos, buf, len), "write %zu+%zu", pos, len);
+		memset(back, 0, sizeof(back));
+		CHECK_EQ(h_pool_read(pool, p, pos, back, len), 0);
+		CHECK(!memcmp(back, buf, len), "read %zu+%zu", pos, len);
+	}
+	pool_consistent(pool, "rw");
+	pool_del(pool);
+}
+
+TEST(rw_bounds_are_overflow_safe)
+{
+	struct h_pool *pool = pool_new(64 * KIB);
+	unsigned char *p = h_pool_alloc(pool, 100);
+	size_t usable = h_pool_usable_size(pool, p);
+	unsigned char buf[256];
+	static const struct { size_t pos, len; } bad[] = {
+		{ 0, 0 }, { 1, 0 }, { 0, 1 }, { 16, 0 },
+		{ SIZE_MAX, 2 }, { 2, SIZE_MAX }, { SIZE_MAX, 0 },
+		{ SIZE_MAX, SIZE_MAX }, { (SIZE_MAX >> 1) + 1, (SIZE_MAX >> 1) + 1 },
+	};
+	unsigned int i;
+
+	REQUIRE(p && h_pool_alloc(pool, 100));
+	memset(buf, 0x5a, sizeof(buf));
+	fill(p, usable, 14);
+	CHECK_EQ(h_pool_write(pool, p, 0, buf, usable), 0);
+	CHECK_EQ(h_pool_read(pool, p, 0, buf, usable), 0);
+	CHECK_EQ(h_pool_write(pool, p, usable, buf, 0), 0);
+	CHECK_EQ(h_pool_read(pool, p, usable, buf, 0), 0);
+	CHECK_EQ(h_pool_read(pool, p, usable - 1, buf, 1), 0);
+	fill(p, usable, 14);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* Offsets past the end; the first rows are relative to it. */
+		size_t pos = bad[i].pos, len = bad[i].len;
+		char what[96];
+
+		if (i < 4) {
+			pos += usable;
+			len += (pos == usable && !len) ? 1 : 0;
+		}
+		snprintf(what, sizeof(what), "pos %zu len %zu (usable %zu)",
+			 pos, len, usable);
+		EXPECT_REFUSED(pool, h_pool_write(pool, p, pos, buf, len),
+			       -EINVAL, what);
+		EXPECT_REFUSED(pool, h_pool_read(pool, p, pos, buf, len),
+			       -EINVAL, what);
+	}
+	holds(p, usable, 14);
+	pool_del(pool);
+}
+
+TEST(rw_bad_pointer_refused)
+{
+	struct h_pool *pool = pool_new(16 * KIB), *other = pool_new(4 * KIB);
+	unsigned char *p = h_pool_alloc(pool, 256);
+	unsigned char *freed = h_pool_alloc(pool, 256);
+	unsigned char *foreign = h_pool_alloc(other, 64);
+	unsigned char buf[16] = { 0 };
+
+	REQUIRE(p && freed && foreign && h_pool_alloc(pool, 16));
+	CHECK(h_pool_dealloc(pool, freed));
+	EXPECT_REFUSED(pool, h_pool_write(pool, NULL, 0, buf, 1), -EINVAL,
+		       "NULL");
+	EXPECT_REFUSED(pool, h_pool_write(pool, p + 16, 0, buf, 1), -EINVAL,
+		       "interior");
+	EXPECT_REFUSED(pool, h_pool_write(pool, freed, 0, buf, 1), -EINVAL,
+		       "freed");
+	EXPECT_REFUSED(pool, h_pool_write(pool, freed, 0, buf, 0), -EINVAL,
+		       "freed, len 0");
+	EXPECT_REFUSED(pool, h_pool_write(pool, foreign, 0, buf, 1), -EINVAL,
+		       "foreign");
+	EXPECT_REFUSED(pool, h_pool_read(pool, p + 8, 0, buf, 1), -EINVAL,
+		       "unaligned");
+	EXPECT_REFUSED(pool, h_pool_read(pool, freed, 0, buf, 1), -EINVAL,
+		       "read freed");
+	pool_del(pool);
+	pool_del(other);
+}
+
+TEST(rw_large_block_in_steps)
+{
+	const size_t size = 100000;
+	struct h_pool *pool = pool_new(512 * KIB);
+	unsigned char *p = h_pool_alloc(pool, size);
+	unsigned char *in = malloc(size), *out = malloc(size);
+	struct rng r = { 3 };
+
+	REQUIRE(p && in && out);
+	rng_fill(&r, in, size);
+	CHECK_EQ(h_pool_write(pool, p, 0, in, size), 0);
+	CHECK(!memcmp(p, in, size));
+	CHECK_EQ(h_pool_read(pool, p, 0, out, size), 0);
+	CHECK(!memcmp(out, in, size));
+	CHECK_EQ(h_pool_read(pool, p, 4095, out, size - 4095), 0);
+	CHECK(!memcmp(out, in + 4095, size - 4095));
+	free(in);
+	free(out);
+	pool_del(pool);
+}
+
+/* ---- statistics --------------------------------------------------------------- */
+
+TEST(stats_peak_is_high_water)
+{
+	struct h_pool *pool = pool_new(64 * KIB);
+	struct h_pool_stats st;
+	void *big = h_pool_alloc(pool, 10000), *small;
+
+	REQUIRE(big);
+	pool_stats(pool, &st);
+	CHECK_EQ(st.peak_used, st.used_bytes);
+	CHECK(h_pool_dealloc(pool, big));
+	small = h_pool_alloc(pool, 100);
+	REQUIRE(small);
+	pool_stats(pool, &st);
+	CHECK_EQ(st.peak_used, ROUND16(10000) + 16);
+	CHECK_EQ(st.used_bytes, 112 + 16);
+	pool_del(pool);
+}
+
+/* frag_permille = 1000 - 1000 * largest free block / free bytes. */
+TEST(stats_frag_permille)
+{
+	struct h_pool *pool = pool_new(64 * KIB);
+	struct h_pool_stats st;
+	void *p[8];
+	unsigned int i;
+	size_t lo, hi;
+
+	for (i = 0; i < 8; i++)
+		REQUIRE(p[i] = h_pool_alloc(pool, 1000 * (i + 1)));
+	pool_stats(pool, &st);
+	REQUIRE(h_pool_alloc(pool, st.largest_free));
+	for (i = 0; i < 8; i += 2)
+		CHECK(h_pool_dealloc(pool, p[i]));
+	pool_stats(pool, &st);
+	CHECK_EQ(st.free_blocks, 4);
+	/* Either reading of "largest free block": with or without header. */
+	lo = 1000 - 1000 * (st.largest_free + 16) / st.free_bytes;
+	hi = 1000 - 1000 * st.largest_free / st.free_bytes;
+	CHECK(st.frag_permille + 1 >= lo && st.frag_permille <= hi + 1,
+	      "frag %u, largest %zu, free %zu", st.frag_permille,
+	      st.largest_free, st.free_bytes);
+	CHECK(st.frag_permille > 0);
+	pool_consistent(pool, "fragmented");
+	pool_del(pool);
+}
+
+TEST(stats_count_refused_and_failed)
+{
+	struct h_pool *pool = pool_new(4 * KIB);
+	struct h_pool_stats st;
+	unsigned long w0 = ckremm_host_warnings;
+	unsigned char *p = h_pool_alloc(pool, 16);
+
+	REQUIRE(p);
+	CHECK(!h_pool_alloc(pool, 8 * KIB));
+	CHECK(!h_pool_alloc(pool, 8 * KIB));
+	CHECK(!h_pool_dealloc(pool, p + 16));
+	CHECK(!h_pool_dealloc(pool, NULL));
+	CHECK(!h_pool_alloc_aligned(pool, 16, 24));
+	pool_stats(pool, &st);
+	CHECK_EQ(st.failed_allocs, 2);
+	CHECK_EQ(st.refused_calls, 3);
+	CHECK(ckremm_host_warnings >= w0 + 3);
+	pool_del(pool);
+}
+
+/* ---- walk ----------------------------------------------------------------- */
+
+TEST(walk_one_at_a_time_matches_bulk)
+{
+	struct h_pool *pool = pool_new(64 * KIB);
+	struct h_pool_extent *bulk, one;
+	void *p[40];
+	size_t n, i = 0, cursor = 0;
+	unsigned int k;
+
+	for (k = 0; k < 40; k++)
+		REQUIRE(p[k] = h_pool_alloc(pool, 16 + 40 * k));
+	for (k = 0; k < 40; k += 3)
+		CHECK(h_pool_dealloc(pool, p[k]));
+	n = pool_walk_all(pool, &bulk);
+	while (h_pool_walk(pool, &cursor, &one, 1) == 1) {
+		REQUIRE(i < n, "walk one by one gives more than %zu", n);
+		CHECK(one.offset == bulk[i].offset && one.size == bulk[i].size &&
+		      one.used == bulk[i].used, "extent %zu differs", i);
+		i++;
+	}
+	CHECK_EQ(i, n);
+	CHECK_EQ(cursor, 64 * KIB);
+	CHECK_EQ(h_pool_walk(pool, &cursor, &one, 1), 0);
+	for (i = 0; i < n; i++) {
+		if (!bulk[i].used)
+			continue;
+		for (k = 0; k < 40; k++)
+			if (k % 3 && arena_off(pool, p[k]) == bulk[i].offset + 16)
+				break;
+		CHECK(k < 40, "used extent at %zu is no block", bulk[i].offset);
+	}
+	free(bulk);
+	pool_del(pool);
+}
+
+TEST(walk_max_zero_and_end)
+{
+	struct h_pool *pool = pool_new(4 * KIB);
+	struct h_pool_extent ext[4];
+	size_t cursor = 0;
+
+	CHECK_EQ(h_pool_walk(pool, &cursor, ext, 0), 0);
+	CHECK_EQ(h_pool_walk(pool, &cursor, ext, 4), 1);
+	CHECK_EQ(cursor, 4 * KIB);
+	CHECK_EQ(h_pool_walk(pool, &cursor, ext, 4), 0);
+	CHECK_EQ(cursor, 4 * KIB);
+	cursor = SIZE_MAX;
+	CHECK_EQ(h_pool_walk(pool, &cursor, ext, 4), 0);
+	pool_del(pool);
+}
+
+/* ---- damage --------------------------------------------------------------- */
+
+enum damage { DMG_ZERO, DMG_ONES, DMG_RANDOM, DMG_SIZE_UP, DMG_SIZE_DOWN,
+	      DMG_FLIP_BIT, DMG_LINK_TO_END };
+
+static void damage_bytes(unsigned char *h, enum damage how, struct rng *r)
+{
+	uint32_t w[4];
+
+	memcpy(w, h, 16);
+	switch (how) {
+	case DMG_ZERO:
+		memset(w, 0, 16);
+		break;
+	case DMG_ONES:
+		memset(w, 0xff, 16);
+		break;
+	case DMG_RANDOM:
+		rng_fill(r, w, 16);
+		break;
+	case DMG_SIZE_UP:
+		/* Every word bigger: whichever one holds a size. */
+		w[0] += 4;
+		w[1] += 4;
+		w[2] += 4;
+		w[3] += 4;
+		break;
+	case DMG_SIZE_DOWN:
+		w[0] -= 1;
+		w[1] -= 1;
+		w[2] -= 1;
+		w[3] -= 1;
+		break;
+	case DMG_FLIP_BIT:
+		w[rng_below(r, 4)] ^= 1u << rng_below(r, 32);
+		break;
+	case DMG_LINK_TO_END:
+		break;
+	}
+	memcpy(h, w, 16);
+}
+
+/* Walk a possibly damaged pool without trusting it to make progress. */
+static void walk_bounded(struct h_pool *pool)
+{
+	struct h_pool_extent ext[8];
+	size_t cursor = 0, calls;
+
+	for (calls = 0; calls < 4096; calls++) {
+		size_t before = cursor;
+		unsigned int n = h_pool_walk(pool, &cursor, ext, 8);
+
+		if (!n || cursor <= before)
+			break;
+	}
+	cursor = 24;
+	h_pool_walk(pool, &cursor, ext, 8);
+}
+
+/*
+ * Calls on a damaged pool: any result is acceptable but a crash, a hang,
+ * a touch outside the arena (AddressSanitizer) or a block outside it.
+ */
+static void poke_damaged(struct h_pool *pool, void **ptrs, unsigned int n)
+{
+	struct h_pool_fault fault;
+	struct h_pool_stats st;
+	unsigned char buf[64];
+	void *batch[4];
+	unsigned int i;
+
+	for (i = 0; i < 8; i++) {
+		size_t size = (size_t)16 << i;
+		void *p = h_pool_alloc(pool, size);
+
+		if (p)
+			CHECK(in_arena(pool, p, size), "alloc %zu: %p outside",
+			      size, p);
+		p = h_pool_alloc_aligned(pool, size, 256);
+		if (p)
+			CHECK(in_arena(pool, p, size), "alloc %zu: %p outside",
+			      size, p);
+	}
+	if (!h_pool_alloc_batch(pool, 32, 0, batch, 4))
+		for (i = 0; i < 4; i++)
+			CHECK(in_arena(pool, batch[i], 32));
+	for (i = 0; i < n; i++) {
+		void *q;
+
+		h_pool_read(pool, ptrs[i], 0, buf, 16);
+		h_pool_write(pool, ptrs[i], 0, buf, 16);
+		h_pool_usable_size(pool, ptrs[i]);
+		clean_h_ptr(pool, ptrs[i]);
+		q = h_pool_realloc(pool, ptrs[i], 3000);
+		if (q) {
+			CHECK(in_arena(pool, q, 3000), "realloc: %p outside", q);
+			ptrs[i] = q;
+		}
+	}
+	h_pool_dealloc_batch(pool, ptrs, n);
+	for (i = 0; i < n; i++)
+		h_pool_dealloc(pool, ptrs[i]);
+	h_pool_get_stats(pool, &st);
+	h_pool_validate(pool, &fault);
+	reorder_h_mem(pool);
+	walk_bounded(pool);
+	h_pool_validate(pool, &fault);
+}
+
+/* The 16 bytes before a used block, overwritten: detected and refused. */
+static void damage_used_header_case(unsigned long arg)
+{
+	enum damage how = arg & 7;
+	struct rng r = { arg };
+	struct h_pool *pool = pool_new(64 * KIB);
+	unsigned char *a = h_pool_alloc(pool, 100);
+	unsigned char *b = h_pool_alloc(pool, 200);
+	unsigned char *c = h_pool_alloc(pool, 300);
+	struct h_pool_fault fault = { .offset = SIZE_MAX, .reason = NULL };
+	void *ptrs[3] = { a, b, c };
+	size_t off_a, off_c;
+	int rc;
+
+	REQUIRE(a && b && c && h_pool_alloc(pool, 16));
+	off_a = arena_off(pool, a) - 16;
+	off_c = arena_off(pool, c) - 16;
+	damage_bytes(b - 16, how, &r);
+	rc = h_pool_validate(pool, &fault);
+	CHECK_EQ(rc, -EUCLEAN);
+	CHECK(fault.reason && fault.reason[0], "no reason given");
+	CHECK(fault.offset >= off_a && fault.offset <= off_c,
+	      "fault at %zu, damage at %zu", fault.offset,
+	      arena_off(pool, b) - 16);
+	CHECK(!h_pool_dealloc(pool, b), "freed a block with a damaged header");
+	poke_damaged(pool, ptrs, 3);
+	CHECK(destroy_h_pool(pool));
+}
+
+/*
+ * The first payload bytes of a free block (its free-list links),
+ * overwritten as an overrun of the block before it would: detected, and
+ * later allocations stay inside the arena.  `how` picks the damage: for
+ * DMG_RANDOM the words point somewhere inside the arena; DMG_LINK_TO_END
+ * makes the first word name the last 32 bytes of the arena (the 16-byte
+ * units the header describes) and the second word "none", which reads
+ * as a forward link into the payload of the last used block.
+ */
+static void damage_free_links_case(unsigned long arg)
+{
+	enum damage how = arg & 7;
+	struct rng r = { arg };
+	struct h_pool *pool = pool_new(64 * KIB);
+	unsigned char *a = h_pool_alloc(pool, 100);
+	unsigned char *f = h_pool_alloc(pool, 1000);
+	unsigned char *c = h_pool_alloc(pool, 300);
+	unsigned char *g = h_pool_alloc(pool, 1000);
+	unsigned char *d = h_pool_alloc(pool, 300);
+	unsigned char *tail;
+	struct h_pool_fault fault = { .offset = SIZE_MAX, .reason = NULL };
+	struct h_pool_stats st;
+	void *ptrs[4];
+	int rc;
+
+	pool_stats(pool, &st);
+	tail = h_pool_alloc(pool, st.largest_free);
+	REQUIRE(a && f && c && g && d && tail);
+	/* Whatever the owner of the last block keeps in it. */
+	rng_fill(&r, tail, st.largest_free);
+	/*
+	 * Two free blocks of one size class, so that f's links are not
+	 * both "none", which is what all-ones may mean.
+	 */
+	CHECK(h_pool_dealloc(pool, g));
+	CHECK(h_pool_dealloc(pool, f));
+	if (how == DMG_RANDOM) {
+		uint32_t links[4];
+		size_t i;
+
+		for (i = 0; i < 4; i++)
+			links[i] = (uint32_t)rng_below(&r, 64 * KIB / 16 - 2);
+		memcpy(f, links, 16);
+	} else if (how == DMG_LINK_TO_END) {
+		uint32_t links[4] = { 64 * KIB / 16 - 2, UINT32_MAX,
+				      UINT32_MAX, UINT32_MAX };
+
+		memcpy(f, links, 16);
+	} else {
+		damage_bytes(f, how, &r);
+	}
+	rc = h_pool_validate(pool, &fault);
+	CHECK_EQ(rc, -EUCLEAN);
+	CHECK(fault.reason && fault.reason[0], "no reason given");
+	ptrs[0] = a;
+	ptrs[1] = c;
+	ptrs[2] = d;
+	ptrs[3] = tail;
+	poke_damaged(pool, ptrs, 4);
+	CHECK(destroy_h_pool(pool));
+}
+
+/*
+ * A walk over a damaged header ends: the lock is never held forever.
+ * Registered with a short time limit.
+ */
+static void damage_walk_case(unsigned long arg __attribute__((unused)))
+{
+	struct h_pool *pool = pool_new(64 * KIB);
+	unsigned char *a = h_pool_alloc(pool, 100);
+	unsigned char *b = h_pool_alloc(pool, 100);
+	unsigned char *c = h_pool_alloc(pool, 100);
+	struct h_pool_extent ext[8];
+	size_t cursor;
+
+	REQUIRE(a && b && c);
+	memset(b - 16, 0, 16);
+	/* A cursor past the damage that is not at a block start. */
+	cursor = arena_off(pool, c) + 16;
+	h_pool_walk(pool, &cursor, ext, 8);
+	cursor = arena_off(pool, c) + 8;
+	h_pool_walk(pool, &cursor, ext, 8);
+	walk_bounded(pool);
+	CHECK(destroy_h_pool(pool));
+}
+
+/* ---- registration ------------------------------------------------------------ */
+
+__attribute__((constructor)) static void register_tables(void)
+{
+	static const char *const orders[] = { "forward", "backward", "random",
+					      "odd_then_even" };
+	static const char *const fills[] = { "zero", "ones", "random" };
+	static const char *const damages[] = { "zero", "ones", "random",
+					       "size_up", "size_down",
+					       "bit_flip", "link_to_end" };
+	static const size_t batch_aligns[] = { 0, 16, 256, 4096 };
+	static const unsigned int batch_counts[] = { 1, 7, 64 };
+	static const char *const kinds[] = { "null", "interior", "freed",
+					     "foreign", "duplicate" };
+	static const size_t move_aligns[] = { 0, 32, 64, 256, 1024, 4096 };
+	char name[96];
+	unsigned int i, j;
+
+	for (i = 0; i < sizeof(alloc_sizes) / sizeof(alloc_sizes[0]); i++) {
+		snprintf(name, sizeof(name), "alloc_size_%zu", alloc_sizes[i]);
+		test_add(name, alloc_size_case, alloc_sizes[i], 0);
+	}
+	for (i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "exhaust_16_byte_blocks_free_%s",
+			 orders[i]);
+		test_add(name, exhaust_case, i, 0);
+	}
+	for (i = 0; i < 3; i++) {
+		for (j = 0; j < (i == FILL_RANDOM ? 4u : 1u); j++) {
+			snprintf(name, sizeof(name),
+				 "dealloc_interior_%s_bytes_refused%s%.0u",
+				 fills[i], j ? "_seed_" : "", j);
+			test_add(name, interior_case, i | (j << 2), 0);
+		}
+	}
+	test_add("damage_walk_terminates", damage_walk_case, 0, 10);
+	test_add("clean_zeroes_usable_100", clean_case, 100, 0);
+	test_add("clean_zeroes_usable_4096", clean_case, 4096, 0);
+	test_add("clean_zeroes_usable_100000", clean_case, 100000, 0);
+	test_add("realloc_shrink_in_place_next_used", realloc_shrink_case, 0,
+		 0);
+	test_add("realloc_shrink_in_place_next_free", realloc_shrink_case, 1,
+		 0);
+	test_add("realloc_grow_in_place_into_free_neighbour",
+		 realloc_grow_in_place_case, 0, 0);
+	test_add("realloc_grow_in_place_into_tail", realloc_grow_in_place_case,
+		 1, 0);
+	for (i = 0; i < sizeof(move_aligns) / sizeof(move_aligns[0]); i++) {
+		snprintf(name, sizeof(name),
+			 "realloc_grow_moves_keeps_contents_align_%zu",
+			 move_aligns[i]);
+		test_add(name, realloc_move_case, move_aligns[i], 0);
+	}
+	for (i = 0; i < 4; i++) {
+		for (j = 0; j < 3; j++) {
+			snprintf(name, sizeof(name),
+				 "batch_alloc_count_%u_align_%zu",
+				 batch_counts[j], batch_aligns[i]);
+			test_add(name, batch_alloc_case,
+				 batch_counts[j] | (batch_aligns[i] << 8), 0);
+		}
+	}
+	for (i = 0; i < 5; i++) {
+		for (j = 0; j < 8; j += 7) {
+			snprintf(name, sizeof(name),
+				 "batch_dealloc_%s_at_%u_frees_nothing",
+				 kinds[i], j);
+			test_add(name, batch_dealloc_bad_case, i | (j << 3), 0);
+		}
+	}
+	for (i = 0; i < 6; i++) {
+		snprintf(name, sizeof(name), "damage_used_header_%s_detected",
+			 damages[i]);
+		test_add(name, damage_used_header_case, i | (1u << 8), 0);
+	}
+	for (i = 0; i <= DMG_LINK_TO_END; i++) {
+		if (i > DMG_RANDOM && i < DMG_LINK_TO_END)
+			continue;
+		for (j = 0; j < (i == DMG_RANDOM ? 4u : 1u); j++) {
+			snprintf(name, sizeof(name),
+				 "damage_free_links_%s_detected%s%.0u",
+				 damages[i], j ? "_seed_" : "", j);
+			test_add(name, damage_free_links_case,
+				 i | ((j + 1) << 8), 0);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	return test_main(argc, argv);
+}

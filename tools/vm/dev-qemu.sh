@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# End-to-end test of /dev/ckremm on Debian's own distribution kernel (the
+# one tools/ci/deps.sh fetched to match the installed linux-headers), booted
+# under QEMU on two emulated CPUs from a busybox initramfs.
+#
+#   tools/vm/dev-qemu.sh    -> last line "dev-qemu: N passed, M failed"
+#
+# Counts as tools/vm/dev-uml.sh does.
+set -euo pipefail
+
+. "$(dirname "$0")/lib.sh"
+
+abi=$(headers_abi)
+kdir=/usr/src/linux-headers-$abi
+vmlinuz=$CKREMM_CACHE/linux-image-$abi/boot/vmlinuz-$abi
+for f in "$kdir/Makefile" "$vmlinuz" /bin/busybox; do
+	if [[ ! -e $f ]]; then
+		echo "dev-qemu: missing $f: run tools/ci/deps.sh" >&2
+		echo "dev-qemu: 0 passed, 1 failed"
+		exit 1
+	fi
+done
+build=$CKREMM_CACHE/build-deb61
+logs=$CKREMM_CACHE/logs
+mkdir -p "$logs"
+console=$logs/dev-qemu.console.log
+timeout_s=${CKREMM_VM_TIMEOUT:-300}
+
+"$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" "$build"
+# The initramfs has no libraries: dev_test must be static.
+make -C "$CKREMM_ROOT/tools" static
+
+# The initramfs: busybox, the module, the test and an /init around the same
+# fragment dev-uml.sh runs.  /dev/console must exist before devtmpfs is
+# mounted, or init starts without stdio.
+root=$CKREMM_CACHE/initramfs-deb61
+initrd=$CKREMM_CACHE/initramfs-deb61.cpio.gz
+rm -rf "$root"
+mkdir -p "$root"/{bin,dev,proc,sys,run}
+cp /bin/busybox "$root/bin/busybox"
+cp "$build/ckremm.ko" "$root/ckremm.ko"
+cp "$CKREMM_ROOT/tools/build/dev_test.static" "$root/dev_test"
+mknod -m 600 "$root/dev/console" c 5 1
+commands=$(mktemp)
+trap 'rm -f "$commands"' EXIT
+dev_test_commands /ckremm.ko /dev_test >"$commands"
+guest_init "$commands" >"$root/init"
+chmod 755 "$root/init"
+(cd "$root" && find . -print0 | sort -z | cpio --null -o -H newc --quiet) |
+	gzip -9n >"$initrd"
+
+# No KVM here: TCG, two vCPUs so that the module runs on an SMP kernel.
+# panic=-1 with -no-reboot turns a panic into QEMU exiting.
+start=$SECONDS
+set +e
+timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg -smp 2 -m 512 \
+	-display none -monitor none -serial stdio -no-reboot \
+	-kernel "$vmlinuz" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 loglevel=7" </dev/null 2>&1 | tee "$console"
+vm_status=${PIPESTATUS[0]}
+set -e
+echo "dev-qemu: guest ran $((SECONDS - start)) s" >&2
+
+extra_failed=0
+status=$(guest_status "$console")
+if ((vm_status == 124)) || [[ $status != 0 ]]; then
+	echo "dev-qemu: the guest failed (qemu $vm_status, commands ${status:-unfinished})" >&2
+	extra_failed=$((extra_failed + 1))
+fi
+"$CKREMM_ROOT/tools/vm/logcheck.sh" "$console" || extra_failed=$((extra_failed + 1))
+
+read -r passed failed < <(dev_test_counts "$console")
+if ((passed + failed == 0)); then
+	echo "dev-qemu: no test ran" >&2
+	extra_failed=$((extra_failed + 1))
+fi
+failed=$((failed + extra_failed))
+echo "dev-qemu: $passed passed, $failed failed"
+((failed == 0))

@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Helpers shared by the VM and CI scripts; sourced, never run.
+#
+# Everything built or downloaded lives under $CKREMM_CACHE so that the
+# checkout stays exactly as git left it.
+
+CKREMM_CACHE=${CKREMM_CACHE:-/var/cache/ckremm}
+export CKREMM_CACHE
+# The checkout this copy of the scripts belongs to.
+CKREMM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+CKREMM_SRC_PKG=linux-source-6.12
+
+# Print the ABI name (e.g. 6.1.0-56-amd64) of Debian's kernel headers as
+# installed through the linux-headers-amd64 metapackage, so that a new
+# point release needs no edit here.  tools/ci/deps.sh fetches the image of
+# the same version into $CKREMM_CACHE/linux-image-<abi>.
+headers_abi() {
+	dpkg-query -W -f='${Depends}' linux-headers-amd64 |
+		sed -n 's/.*linux-headers-\([0-9][^ ,]*-amd64\).*/\1/p'
+}
+
+# Print the directory of Debian's kernel source tree, extracting the
+# packaged tarball into the cache the first time (or after the package was
+# upgraded).  The tree is then used read-only: kernels are built with O=.
+kernel_source() {
+	local tarball=/usr/src/$CKREMM_SRC_PKG.tar.xz
+	local dir=$CKREMM_CACHE/$CKREMM_SRC_PKG
+	local want have tmp
+
+	# Debian's "6.12.117-1~deb12u1" is upstream 6.12.117.
+	want=$(dpkg-query -W -f='${Version}' "$CKREMM_SRC_PKG" | sed 's/-[^-]*$//')
+	have=$(source_version "$dir" 2>/dev/null || true)
+	if [[ $have != "$want" ]]; then
+		[[ -r $tarball ]] || { echo "missing $tarball: run tools/ci/deps.sh" >&2; return 1; }
+		echo "extracting $tarball ($want) into $CKREMM_CACHE" >&2
+		tmp=$(mktemp -d "$CKREMM_CACHE/.extract.XXXXXX")
+		tar -C "$tmp" -xJf "$tarball"
+		rm -rf "$dir"
+		mv "$tmp/$CKREMM_SRC_PKG" "$dir"
+		rmdir "$tmp"
+	fi
+	echo "$dir"
+}
+
+# Print a guest's /init (or init=) script that runs a sh fragment under
+# busybox sh with set -e, with /proc, /sys, /dev and debugfs mounted, every
+# busybox applet first in PATH and a tmpfs on /run as scratch (TMPDIR).
+# It prints "ckremm-vm: exit status N" when the fragment ends, then powers
+# off.  Used both on a hostfs root and in an initramfs; /bin/busybox is
+# Debian's busybox-static in either.
+#   guest_init <commands.sh>
+guest_init() {
+	# /run rather than /tmp: under UML the guest sees the host's files, and
+	# a checkout under the host's /tmp must stay visible.
+	cat <<'EOF'
+#!/bin/busybox sh
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox mount -t tmpfs tmpfs /run
+/bin/busybox mkdir -p /run/bin
+/bin/busybox --install -s /run/bin
+export PATH=/run/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/run TMPDIR=/run
+grep -q '^devtmpfs /dev ' /proc/mounts || mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+cd /run
+echo "ckremm-vm: start"
+(
+set -e
+EOF
+	cat "$1"
+	cat <<'EOF'
+
+)
+echo "ckremm-vm: exit status $?"
+# Init must never exit; power off once printk has drained.
+sleep 1
+poweroff -f
+EOF
+}
+
+# Print the fragment's exit status from a guest's console log, or nothing
+# if the guest never got that far.
+guest_status() {
+	tr -d '\r' <"$1" | sed -n 's/^ckremm-vm: exit status \([0-9]*\)$/\1/p' | tail -n1
+}
+
+# Print VERSION.PATCHLEVEL.SUBLEVEL of a kernel tree from its Makefile.
+source_version() {
+	awk '/^VERSION =/ {v=$3} /^PATCHLEVEL =/ {p=$3} /^SUBLEVEL =/ {s=$3}
+	     END {if (v == "") exit 1; print v "." p "." s}' "$1/Makefile"
+}
+
+# Print the last "<name>: N passed, M failed" style totals of a TAP stream
+# read from stdin: counts "ok"/"not ok" lines at any indentation level of
+# the top-level plan.  A plan with fewer results than announced counts the
+# missing ones as failed, so a test binary that crashed half way fails.
+tap_count() {
+	awk '
+		/^1\.\.[0-9]+/ { split($1, p, "."); plan = p[3] + 0 }
+		/^ok [0-9]+/ { pass++ }
+		/^not ok [0-9]+/ { fail++ }
+		END {
+			if (plan > pass + fail) fail += plan - pass - fail
+			printf "%d %d\n", pass, fail
+		}'
+}
+
+# Print the guest-side sh fragment of the /dev/ckremm end-to-end test: load
+# the module, check the device node, run dev_test, unload.  The guest's own
+# checks print "ckremm-check: ok|not ok - <what>"; dev_test's TAP is
+# printed again after it finished, each line prefixed "ckremm-tap: ", with
+# the console quiet so that no kernel message splits a line.
+#   dev_test_commands <ckremm.ko> <dev_test binary>
+dev_test_commands() {
+	cat <<EOF
+check() {
+	what=\$1
+	shift
+	if "\$@"; then echo "ckremm-check: ok - \$what"; else echo "ckremm-check: not ok - \$what"; fi
+}
+check "insmod ckremm.ko" insmod $1
+check "/dev/ckremm is a char device" test -c /dev/ckremm
+check "/dev/ckremm has mode 0600" test "\$(stat -c %a /dev/ckremm)" = 600
+# Shown live as well, in case the kernel dies half way.
+( st=0; $2 || st=\$?; echo \$st >/run/dev_test.status ) 2>&1 |
+	tee /run/dev_test.out
+check "dev_test exits 0" test "\$(cat /run/dev_test.status)" = 0
+check "rmmod ckremm" rmmod ckremm
+check "/dev/ckremm is gone" test ! -e /dev/ckremm
+loglevel=\$(cut -f1 /proc/sys/kernel/printk)
+dmesg -n 1
+sed 's/^/ckremm-tap: /' /run/dev_test.out
+dmesg -n "\$loglevel"
+EOF
+}
+
+# Print "<passed> <failed>" for a console log of dev_test_commands: the TAP
+# results of dev_test plus the guest's own checks.
+dev_test_counts() {
+	local tap checks
+	tap=$(tr -d '\r' <"$1" | sed -n 's/^ckremm-tap: //p' | tap_count)
+	checks=$(tr -d '\r' <"$1" | awk '
+		/^ckremm-check: ok/ { p++ }
+		/^ckremm-check: not ok/ { f++ }
+		END { printf "%d %d\n", p, f }')
+	echo $((${tap% *} + ${checks% *})) $((${tap#* } + ${checks#* }))
+}
