@@ -52,9 +52,11 @@
  * ------
  * Pointers are checked before they are trusted: a pointer must lie in the
  * arena at a 16-byte boundary, the header before it must carry a checksum
- * that binds it to its offset and to a per-pool random key, and both
- * neighbours must agree with it.  Headers absorbed by a merge are zeroed,
- * so a stale pointer never passes.  A refused call returns false, NULL or
+ * (SipHash under a random 128-bit key per pool) that binds it to its
+ * offset, and both neighbours must agree with it.  Reading headers, as a
+ * read-only mapping of the arena allows, does not reveal the key, so
+ * headers cannot be forged through block contents.  Headers absorbed by a
+ * merge are zeroed, so a stale pointer never passes.  A refused call returns false, NULL or
  * -EINVAL, counts in the statistics, prints one rate-limited warning and
  * leaves the pool as it was.
  *
@@ -109,7 +111,7 @@ struct h_pool {
 	u8 *arena;
 	size_t arena_size;
 	u32 arena_units;
-	u32 key;
+	struct ckremm_hash_key key;
 
 	struct ckremm_segfit index;
 
@@ -148,24 +150,15 @@ static bool hp_is_free(const struct h_pool *pool, u32 off)
 	return hp_hdr(pool, off)->flags & HP_FREE;
 }
 
-static u32 hp_mix(u32 x)
-{
-	x ^= x >> 16;
-	x *= 0x7feb352dU;
-	x ^= x >> 15;
-	x *= 0x846ca68bU;
-	x ^= x >> 16;
-	return x;
-}
-
+/*
+ * Binds a header to its offset under the pool's secret key.  The key must
+ * not be recoverable from headers, which userspace may read through a
+ * mapping of the arena: hence a keyed PRF rather than a cheap mix.
+ */
 static u32 hp_checksum(const struct h_pool *pool, u32 off,
 		       const struct hp_hdr *h)
 {
-	u32 x = hp_mix(pool->key ^ off);
-
-	x = hp_mix(x ^ h->prev_units);
-	x = hp_mix(x ^ h->units);
-	return hp_mix(x ^ h->flags);
+	return ckremm_hash4(&pool->key, off, h->prev_units, h->units, h->flags);
 }
 
 static void hp_set(struct h_pool *pool, u32 off, u32 prev_units, u32 units,
@@ -508,7 +501,7 @@ struct h_pool *create_h_pool(size_t size)
 	ckremm_lock_init(&pool->lock);
 	pool->arena_size = size;
 	pool->arena_units = (u32)(size >> HP_GRANULE_SHIFT);
-	pool->key = ckremm_random_u32();
+	ckremm_hash_key_init(&pool->key);
 	ckremm_sf_init(&pool->index);
 	hp_set(pool, 0, 0, pool->arena_units, HP_FREE);
 	hp_insert(pool, 0);

@@ -96,6 +96,13 @@ static inline unsigned int ckremm_ffs32(u32 x)
 
 #define ckremm_add_overflow(a, b, d) __builtin_add_overflow(a, b, d)
 
+/* A keyed hash: SipHash-1-3 with a 128-bit key, in port_host.c. */
+struct ckremm_hash_key {
+	u64 key[2];
+};
+
+u32 ckremm_hash4(const struct ckremm_hash_key *k, u32 a, u32 b, u32 c, u32 d);
+
 static inline u32 ckremm_random_u32(void)
 {
 	static u32 state = 0x12345678u;
@@ -104,6 +111,12 @@ static inline u32 ckremm_random_u32(void)
 	state ^= state >> 17;
 	state ^= state << 5;
 	return state;
+}
+
+static inline void ckremm_hash_key_init(struct ckremm_hash_key *k)
+{
+	k->key[0] = (u64)ckremm_random_u32() << 32 | ckremm_random_u32();
+	k->key[1] = (u64)ckremm_random_u32() << 32 | ckremm_random_u32();
 }
 
 /*

@@ -17,6 +17,7 @@
 #include <linux/kernel.h>
 #include <linux/overflow.h>
 #include <linux/random.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -89,6 +90,25 @@ static inline unsigned int ckremm_ffs32(u32 x)
 }
 
 #define ckremm_add_overflow(a, b, d) check_add_overflow(a, b, d)
+
+/*
+ * A keyed hash whose key cannot be recovered from its outputs: hsiphash
+ * (SipHash-1-3 on 64-bit kernels) with a random 128-bit key per pool.
+ */
+struct ckremm_hash_key {
+	hsiphash_key_t key;
+};
+
+static inline void ckremm_hash_key_init(struct ckremm_hash_key *k)
+{
+	get_random_bytes(&k->key, sizeof(k->key));
+}
+
+static inline u32 ckremm_hash4(const struct ckremm_hash_key *k, u32 a, u32 b,
+			       u32 c, u32 d)
+{
+	return hsiphash_4u32(a, b, c, d, &k->key);
+}
 
 static inline u32 ckremm_random_u32(void)
 {
