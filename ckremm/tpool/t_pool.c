@@ -413,7 +413,6 @@ static void tp_finish_move(struct t_pool *pool)
 		tp_node_put(pool, next, h);
 	}
 	tp_index_insert(pool, h);
-	pool->cursor = h;
 }
 
 /* Copy up to @budget more bytes of the block in transit.  Returns bytes. */
@@ -451,17 +450,17 @@ static void tp_account_used(struct t_pool *pool, u32 units)
 		pool->peak_units = pool->used_units;
 }
 
-/* Allocate @units; returns the handle slot or TP_NIL. */
+/* Allocate @units; returns the handle slot or TP_NIL (caller counts it). */
 static u32 tp_alloc_locked(struct t_pool *pool, u32 units)
 {
 	u32 n, rest, slot = pool->slot_head;
 	struct tp_seg *s;
 
 	if (slot == TP_NIL)
-		goto fail;
+		return TP_NIL;
 	n = tp_find_free(pool, units);
 	if (n == TP_NIL)
-		goto fail;
+		return TP_NIL;
 	tp_index_remove(pool, n);
 	s = &pool->segs[n];
 
@@ -491,10 +490,6 @@ static u32 tp_alloc_locked(struct t_pool *pool, u32 units)
 	tp_account_used(pool, s->units);
 	pool->used_blocks++;
 	return slot;
-
-fail:
-	pool->failed_allocs++;
-	return TP_NIL;
 }
 
 static void tp_free_locked(struct t_pool *pool, u32 n)
@@ -748,11 +743,11 @@ u64 t_pool_alloc_handle(struct t_pool *pool, size_t size, unsigned int flags)
 		t_pool_reorder(pool, NULL);
 		irqflags = ckremm_lock(&pool->lock);
 		slot = tp_alloc_locked(pool, units);
-		if (slot != TP_NIL)
-			pool->failed_allocs--;	/* the first try is not a failure */
 	}
 	if (slot != TP_NIL)
 		handle = tp_handle(pool, slot);
+	else
+		pool->failed_allocs++;
 out:
 	ckremm_unlock(&pool->lock, irqflags);
 	return handle;
@@ -1047,18 +1042,26 @@ EXPORT_SYMBOL_GPL(t_pool_clean);
  */
 int t_pool_copy(struct t_pool *pool, u64 dst, u64 src)
 {
-	size_t dsize = t_pool_size_of(pool, dst);
-	size_t ssize = t_pool_size_of(pool, src);
 	unsigned long flags;
+	size_t dsize, ssize;
+	u32 d, n;
 
-	if (!dsize || !ssize)
+	if (!pool)
 		return -EINVAL;
-	if (dsize < ssize) {
-		flags = ckremm_lock(&pool->lock);
-		tp_refuse(pool, "copy into a smaller block");
+	flags = ckremm_lock(&pool->lock);
+	d = tp_lookup(pool, dst);
+	n = d == TP_NIL ? TP_NIL : tp_lookup(pool, src);
+	if (n == TP_NIL) {
 		ckremm_unlock(&pool->lock, flags);
-		return -ENOSPC;
+		return -EINVAL;
 	}
+	dsize = tp_bytes(pool->segs[d].units);
+	ssize = tp_bytes(pool->segs[n].units);
+	if (dsize < ssize)
+		tp_refuse(pool, "copy into a smaller block");
+	ckremm_unlock(&pool->lock, flags);
+	if (dsize < ssize)
+		return -ENOSPC;
 	if (dst == src)
 		return 0;
 	return tp_access(pool, dst, src, 0, NULL, ssize, TP_COPY);
@@ -1094,10 +1097,10 @@ EXPORT_SYMBOL_GPL(clean_t_ptr);
 bool copy_t_ptr(struct t_pool *pool, void *dst, const void *src)
 {
 	u64 d = t_pool_handle_of(pool, dst);
-	u64 s = t_pool_handle_of(pool, src);
+	u64 s = d == T_POOL_NO_HANDLE ? T_POOL_NO_HANDLE :
+		t_pool_handle_of(pool, src);
 
-	return d != T_POOL_NO_HANDLE && s != T_POOL_NO_HANDLE &&
-	       !t_pool_copy(pool, d, s);
+	return s != T_POOL_NO_HANDLE && !t_pool_copy(pool, d, s);
 }
 EXPORT_SYMBOL_GPL(copy_t_ptr);
 
@@ -1320,7 +1323,8 @@ EXPORT_SYMBOL_GPL(t_pool_reorder_step);
  * @pool: the pool
  * @res: if not NULL, zeroed and then filled with what the pass did
  *
- * Runs steps of the pool's step size, dropping the lock between them.
+ * Runs steps of the pool's step size, dropping the lock between them,
+ * from the bottom of the arena (a stepped pass under way is restarted).
  * With no pins and no concurrent allocations, all free space ends as one
  * run at the top of the arena, as large as the free byte count.  Contents
  * are preserved byte for byte; handles stay valid, addresses of unpinned
@@ -1332,10 +1336,21 @@ EXPORT_SYMBOL_GPL(t_pool_reorder_step);
  */
 int t_pool_reorder(struct t_pool *pool, struct t_pool_reorder_result *res)
 {
+	unsigned long flags;
 	int ret;
 
 	if (res)
 		memset(res, 0, sizeof(*res));
+	if (!pool)
+		return -EINVAL;
+	/*
+	 * Start over from the bottom of the arena even if a stepped pass is
+	 * under way: holes may have opened behind its cursor.
+	 */
+	flags = ckremm_lock(&pool->lock);
+	pool->reordering = true;
+	pool->cursor = pool->first;
+	ckremm_unlock(&pool->lock, flags);
 	do
 		ret = t_pool_reorder_step(pool, 0, res);
 	while (ret > 0);

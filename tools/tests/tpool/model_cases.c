@@ -33,7 +33,7 @@
 
 #include "tp_check.h"
 
-#define MODEL_OPS	150000
+#define MODEL_OPS	100000
 #define STALE_KEPT	64
 #define SHOWN_PER_KIND	3
 
@@ -83,7 +83,7 @@ struct model {
 	const char *op_name;
 	unsigned long problems[P_KINDS];
 	unsigned long count_steps, count_reorders, count_allocs, count_frees;
-	unsigned long count_reorders_unpinned;
+	unsigned long count_reorders_unpinned, count_reorders_fresh_unpinned;
 	unsigned long count_alloc_fails, count_stale, count_in_transit_ops;
 	size_t most_blocks;
 	unsigned char *scratch;
@@ -547,6 +547,20 @@ static void op_reorder_step(struct model *m)
  * block.  @continued says whether the reorder took over a pass that
  * earlier steps had begun.
  */
+/* Step the running pass to its end, checking after every step. */
+static void op_finish_pass(struct model *m)
+{
+	unsigned int i;
+
+	for (i = 0; m->pass_running && i < 100000; i++) {
+		op_reorder_step(m);
+		check_pool(m);
+	}
+	m->op_name = "finish the pass";
+	if (m->pass_running)
+		problem(m, P_RETURN, "a pass did not end after 100000 steps");
+}
+
 static void check_compacted(struct model *m, bool continued)
 {
 	struct t_pool_extent *ext = malloc((2 * m->capacity + 2) * sizeof(*ext));
@@ -587,6 +601,7 @@ static void op_reorder(struct model *m)
 	m->pass_running = false;
 	m->count_reorders++;
 	m->count_reorders_unpinned += !m->pinned;
+	m->count_reorders_fresh_unpinned += !m->pinned && !continued;
 	check_all_blocks(m);
 	check_compacted(m, continued);
 }
@@ -728,9 +743,11 @@ static void run_model(unsigned long seed)
 			op_pin(m);
 		} else if ((r -= 20) < 45) {
 			op_unpin(m);
-		} else if ((r -= 45) < 90) {
+		} else if ((r -= 45) < 80) {
 			op_reorder_step(m);
-		} else if ((r -= 90) < 2) {
+		} else if ((r -= 80) < 10) {
+			op_finish_pass(m);
+		} else if ((r -= 10) < 2) {
 			op_reorder(m);
 		} else if ((r -= 2) < 20) {
 			op_dead_handle(m);
@@ -763,9 +780,10 @@ static void run_model(unsigned long seed)
 	check_compacted(m, m->pass_running);
 
 	t_pool_get_stats(m->pool, &st);
-	tap_note("%lu ops: %lu allocs (%lu failed), %lu frees, %lu steps, %lu whole reorders (%lu with no pins), %lu dead-handle calls, %lu ops during a pass, up to %zu blocks, %zu bytes moved",
+	tap_note("%lu ops: %lu allocs (%lu failed), %lu frees, %lu steps, %lu whole reorders (%lu with no pins, %lu of them not continuing a stepped pass), %lu dead-handle calls, %lu ops during a pass, up to %zu blocks, %zu bytes moved",
 		 ops, m->count_allocs, m->count_alloc_fails, m->count_frees,
 		 m->count_steps, m->count_reorders, m->count_reorders_unpinned,
+		 m->count_reorders_fresh_unpinned,
 		 m->count_stale,
 		 m->count_in_transit_ops, m->most_blocks, st.bytes_moved);
 	for (k = 0; k < P_KINDS; k++)

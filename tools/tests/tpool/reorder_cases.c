@@ -491,6 +491,13 @@ TP_CASE(reorder_block_in_transit)
 		tp_pattern_fill(buf, 100, 10, 0);
 		EXPECT_EQ(t_pool_write(pool, b, BIG - 100, buf, 100), 0);
 		memcpy(expect + BIG - 100, buf, 100);
+		/* single bytes on either side of the point reached so far */
+		for (i = done - 2; i <= done + 1; i++) {
+			unsigned char v = (unsigned char)(0xc0 + i - done);
+
+			EXPECT_EQ(t_pool_write(pool, b, i, &v, 1), 0);
+			expect[i] = v;
+		}
 		EXPECT(tp_block_equals(pool, b, expect, BIG));
 		break;
 	case TR_FREE:

@@ -16,6 +16,10 @@
  * clean pool at the end, and proof that moves, pins and copies happened.
  * The host port's lock is a test-and-set spinlock, so on two cores this
  * also exercises lock hand-over under preemption.
+ *
+ * The same case runs once more from a ThreadSanitizer build of this
+ * program (tpool_tests_tsan, built beside it with -DTPOOL_TSAN), which
+ * reports any access to pool state that the pool's lock does not order.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -25,12 +29,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tp_check.h"
 
 #define WORKERS		3
 #define KEPT		24
+#ifdef TPOOL_TSAN
+#define WORKER_ITERS	15000	/* ThreadSanitizer is several times slower */
+#else
 #define WORKER_ITERS	40000
+#endif
 #define SHOWN		5
 
 struct shared {
@@ -361,7 +370,26 @@ TP_CASE(smp_smoke)
 	free(sh);
 }
 
+#ifndef TPOOL_TSAN
+/* Run smp_smoke in the ThreadSanitizer build; its output becomes ours. */
+TP_CASE(smp_under_tsan)
+{
+	char self[4096], tsan[4200];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	ASSERT(n > 0);
+	self[n] = '\0';
+	snprintf(tsan, sizeof(tsan), "%s_tsan", self);
+	execl(tsan, tsan, "--jobs=1", "smp: 3 workers", (char *)NULL);
+	tap_fail(__FILE__, __LINE__, "cannot run %s: %s", tsan, strerror(errno));
+	tap_abort();
+}
+#endif
+
 const struct tap_case smp_cases[] = {
 	{ "smp: 3 workers, a reorderer and a pinner on one pool", smp_smoke, 0, 100 },
+#ifndef TPOOL_TSAN
+	{ "smp: the same under ThreadSanitizer", smp_under_tsan, 0, 100 },
+#endif
 };
 const size_t smp_case_count = ARRAY_LEN(smp_cases);

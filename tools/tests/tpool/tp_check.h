@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * tp_check.h - helpers shared by the table pool tests: fill patterns that
+ * tp_check.h - checks shared by the table pool tests: fill patterns that
  * tell every block and every byte position apart, the structural check
  * after each operation, and snapshots of what a refused call must leave
  * unchanged.
