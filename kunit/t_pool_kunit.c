@@ -50,8 +50,9 @@
 #include <ckremm/t_pool.h>
 
 #define KIB		1024
-/* The low half of a handle is its table slot plus one, the high half
- * the slot's generation (see the top of ckremm/tpool/t_pool.c).
+/*
+ * The low half of a handle is its table slot plus one, the high half the
+ * slot's generation (see the top of ckremm/tpool/t_pool.c).
  */
 #define SLOT_BITS	0xffffffffULL
 #define GENERATION_ONE	BIT_ULL(32)
@@ -59,7 +60,7 @@
 #define WALK_MAX	1024
 
 /* ---------------------------------------------------------------------- */
-/* Helpers shared by the suites                                           */
+/* Shared by the suites                                                   */
 /* ---------------------------------------------------------------------- */
 
 KUNIT_DEFINE_ACTION_WRAPPER(destroy_t_pool_action, destroy_t_pool,
@@ -213,6 +214,15 @@ static void alloc_patterned(struct kunit *test, struct t_pool *pool,
 			    "alloc of %zu bytes", len);
 	KUNIT_ASSERT_EQ(test, t_pool_size_of(pool, b->h), rounded(len));
 	b->len = len;
+	write_pattern(test, pool, b, seed, scratch);
+}
+
+/* The same, with the pattern over every byte of the block. */
+static void alloc_whole(struct kunit *test, struct t_pool *pool,
+			struct tblock *b, size_t len, u32 seed, u8 *scratch)
+{
+	alloc_patterned(test, pool, b, len, seed, scratch);
+	b->len = rounded(len);
 	write_pattern(test, pool, b, seed, scratch);
 }
 
@@ -628,9 +638,7 @@ static void t_pool_alloc_handle_sizes(struct kunit *test)
 
 	for (i = 0; i < ARRAY_SIZE(b); i++) {
 		/* Track the whole block: its rounded size is usable. */
-		alloc_patterned(test, pool, &b[i], size, 0x100 + i, scratch);
-		b[i].len = bytes;
-		write_pattern(test, pool, &b[i], 0x100 + i, scratch);
+		alloc_whole(test, pool, &b[i], size, 0x100 + i, scratch);
 		off[i] = offset_of(test, pool, b[i].h);
 		KUNIT_EXPECT_TRUE(test, IS_ALIGNED(off[i], T_POOL_ALIGN));
 		KUNIT_EXPECT_LE(test, off[i] + bytes, (size_t)SIZES_ARENA);
@@ -1272,7 +1280,7 @@ static struct kunit_suite t_pool_handles_suite = {
 };
 
 /* ---------------------------------------------------------------------- */
-/* t_pool_rw: read, write, clean and copy                                  */
+/* t_pool_rw: read, write, clean and copy                                 */
 /* ---------------------------------------------------------------------- */
 
 /* Largest guard block; scratch buffers hold one or the block between. */
@@ -1288,13 +1296,9 @@ static void guarded_blocks(struct kunit *test, struct t_pool *pool,
 	static const size_t len[3] = { 64, 0, GUARD_MAX };
 	unsigned int i;
 
-	for (i = 0; i < 3; i++) {
-		size_t want = len[i] ?: size;
-
-		alloc_patterned(test, pool, &b[i], want, 0x3300 + i, scratch);
-		b[i].len = rounded(want);
-		write_pattern(test, pool, &b[i], b[i].seed, scratch);
-	}
+	for (i = 0; i < 3; i++)
+		alloc_whole(test, pool, &b[i], len[i] ?: size, 0x3300 + i,
+			    scratch);
 }
 
 static void t_pool_rw_bounds(struct kunit *test)
@@ -1487,7 +1491,7 @@ static struct kunit_suite t_pool_rw_suite = {
 };
 
 /* ---------------------------------------------------------------------- */
-/* t_pool_reorder: compaction                                              */
+/* t_pool_reorder: compaction                                             */
 /* ---------------------------------------------------------------------- */
 
 #define FRAG_BLOCKS	48
@@ -1499,9 +1503,10 @@ static size_t frag_size(unsigned int i)
 }
 
 /*
- * Fills @b with FRAG_BLOCKS patterned blocks of frag_size() bytes, side by
- * side from the start of the arena, then frees every other one: the odd
- * ones if @free_odd, else the even ones.  Freed entries get handle 0.
+ * Fills @b with FRAG_BLOCKS blocks of frag_size() bytes, side by side from
+ * the start of the arena, each patterned to its last byte, then frees
+ * every other one: the odd ones if @free_odd, else the even ones.  Freed
+ * entries get handle 0.
  */
 static void fragment_pool(struct kunit *test, struct t_pool *pool,
 			  struct tblock *b, bool free_odd, u8 *scratch)
@@ -1509,8 +1514,8 @@ static void fragment_pool(struct kunit *test, struct t_pool *pool,
 	unsigned int i;
 
 	for (i = 0; i < FRAG_BLOCKS; i++)
-		alloc_patterned(test, pool, &b[i], frag_size(i), 0x5000 + i,
-				scratch);
+		alloc_whole(test, pool, &b[i], frag_size(i), 0x5000 + i,
+			    scratch);
 	for (i = free_odd; i < FRAG_BLOCKS; i += 2) {
 		KUNIT_ASSERT_EQ(test, t_pool_free(pool, b[i].h), 0);
 		b[i].h = T_POOL_NO_HANDLE;
@@ -2522,6 +2527,21 @@ static void t_pool_transit_free_below_then_finish(struct kunit *test)
 	transit_expect_all(test, t);
 }
 
+/*
+ * t_pool_reorder() is a whole pass even when a stepped one is under way,
+ * a block in transit, and space has opened below the block.
+ */
+static void t_pool_transit_reorder_whole(struct kunit *test)
+{
+	struct transit *t = transit_setup(test, false);
+
+	KUNIT_EXPECT_EQ(test, t_pool_free(t->pool, t->blk[T_LEAD].h), 0);
+	t->blk[T_LEAD].h = T_POOL_NO_HANDLE;
+	KUNIT_EXPECT_EQ(test, t_pool_reorder(t->pool, NULL), 0);
+	expect_compacted(test, t->pool);
+	transit_expect_all(test, t);
+}
+
 /* The block after the one in transit is pinned: the pass stops at it. */
 static void t_pool_transit_pin_next(struct kunit *test)
 {
@@ -2640,6 +2660,7 @@ static struct kunit_case t_pool_reorder_steps_cases[] = {
 	KUNIT_CASE(t_pool_transit_old_address),
 	KUNIT_CASE(t_pool_transit_free_below),
 	KUNIT_CASE(t_pool_transit_free_below_then_finish),
+	KUNIT_CASE(t_pool_transit_reorder_whole),
 	KUNIT_CASE(t_pool_transit_pin_next),
 	KUNIT_CASE(t_pool_reorder_steps_interleaved),
 	{}
@@ -2651,7 +2672,7 @@ static struct kunit_suite t_pool_reorder_steps_suite = {
 };
 
 /* ---------------------------------------------------------------------- */
-/* t_pool_seed: the pointer calls                                          */
+/* t_pool_seed: the pointer calls                                         */
 /* ---------------------------------------------------------------------- */
 
 /* @p starts a block of @len bytes inside the arena, suitably aligned. */
@@ -2900,6 +2921,67 @@ static void t_pool_alloc_until_full(struct kunit *test)
 	expect_pool_empty(test, pool);
 }
 
+/*
+ * The pointer calls find blocks through a hash of their offsets.  With a
+ * small table every slot in use, frees and allocations in random order,
+ * and reorders that move every block, each live address must still lead
+ * to its own block.
+ */
+static void t_pool_pointer_churn(struct kunit *test)
+{
+	const unsigned int slots = 64;
+	struct t_pool *pool = kunit_t_pool(test, 16 * KIB, slots);
+	u8 **p = kunit_kcalloc(test, slots, sizeof(*p), GFP_KERNEL);
+	u64 *h = kunit_kcalloc(test, slots, sizeof(*h), GFP_KERNEL);
+	u8 *tag = kunit_kcalloc(test, slots, sizeof(*tag), GFP_KERNEL);
+	u8 *arena = arena_of(pool);
+	unsigned int round, i, j;
+	u32 rng = 0x1234567, r;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	KUNIT_ASSERT_NOT_NULL(test, tag);
+	for (i = 0; i < slots; i++) {
+		p[i] = t_pool_alloc(pool, 16 + (i % 5) * 16);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		h[i] = t_pool_handle_of(pool, p[i]);
+		tag[i] = i;
+		memset(p[i], tag[i], 16);
+	}
+	/* The table is full: 64 live blocks in a 128-entry hash. */
+	KUNIT_EXPECT_NULL(test, t_pool_alloc(pool, 16));
+
+	for (round = 0; round < 400; round++) {
+		r = next_random(&rng);
+		i = r % slots;
+		KUNIT_ASSERT_TRUE(test, t_pool_dealloc(pool, p[i]));
+		/* At most 6 KiB live in 16 KiB: some free run always fits. */
+		p[i] = t_pool_alloc(pool, 1 + (r >> 8) % 96);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		h[i] = t_pool_handle_of(pool, p[i]);
+		tag[i] = round;
+		p[i][0] = tag[i];
+		if (round % 50 == 49) {
+			KUNIT_ASSERT_TRUE(test, reorder_t_mem(pool));
+			for (j = 0; j < slots; j++)
+				p[j] = arena + offset_of(test, pool, h[j]);
+		}
+		for (j = 0; j < slots; j++) {
+			KUNIT_EXPECT_EQ_MSG(test, t_pool_handle_of(pool, p[j]),
+					    h[j], "round %u, block %u", round, j);
+			KUNIT_EXPECT_EQ(test, p[j][0], tag[j]);
+		}
+		expect_pool_consistent(test, pool, true);
+		if (case_failed(test)) {
+			kunit_info(test, "stopped after round %u\n", round);
+			return;
+		}
+	}
+	for (i = 0; i < slots; i++)
+		KUNIT_EXPECT_TRUE(test, t_pool_dealloc(pool, p[i]));
+	expect_pool_empty(test, pool);
+}
+
 static struct kunit_case t_pool_seed_cases[] = {
 	KUNIT_CASE_PARAM(t_pool_alloc_sizes, t_pool_size_gen_params),
 	KUNIT_CASE(t_pool_dealloc_refuses),
@@ -2907,6 +2989,7 @@ static struct kunit_case t_pool_seed_cases[] = {
 	KUNIT_CASE(copy_t_ptr_bytes),
 	KUNIT_CASE(reorder_t_mem_moves),
 	KUNIT_CASE(t_pool_alloc_until_full),
+	KUNIT_CASE(t_pool_pointer_churn),
 	{}
 };
 
@@ -3132,7 +3215,7 @@ static struct kunit_suite t_pool_atomic_suite = {
 };
 
 /* ---------------------------------------------------------------------- */
-/* t_pool_random: a seeded mixed workload                                  */
+/* t_pool_random: a seeded mixed workload                                 */
 /* ---------------------------------------------------------------------- */
 
 #define RANDOM_STEPS	2000
