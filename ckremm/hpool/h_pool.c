@@ -1232,7 +1232,8 @@ unsigned int h_pool_walk(struct h_pool *pool, size_t *cursor,
 	}
 	off = (u32)(*cursor >> HP_GRANULE_SHIFT);
 	if ((*cursor & (HP_GRANULE - 1)) || !hp_hdr_sane(pool, off)) {
-		u32 want = off;
+		/* First block starting at or after the cursor. */
+		u32 want = off + !!(*cursor & (HP_GRANULE - 1));
 
 		for (off = 0; off < pool->arena_units && off < want;
 		     off += hp_hdr(pool, off)->units)

@@ -114,5 +114,7 @@ int verb_validate(struct ctl *ctl, int argc, char **argv);
 int verb_list(struct ctl *ctl, int argc, char **argv);
 int verb_destroy(struct ctl *ctl, int argc, char **argv);
 int verb_map(struct ctl *ctl, int argc, char **argv);
+int verb_locate(struct ctl *ctl, int argc, char **argv);
+int verb_copy(struct ctl *ctl, int argc, char **argv);
 
 #endif /* CKREMMCTL_H */

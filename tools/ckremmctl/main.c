@@ -52,31 +52,34 @@ static const struct verb verbs[] = {
 	},
 	{
 		"alloc", verb_alloc,
-		"alloc NAME SIZE [--align ALIGN] [--count N]",
-		"allocate blocks, print their offsets",
-		"Allocate N blocks of SIZE bytes and print the arena offset of each,\n"
-		"one per line. With --count above 1 the blocks are allocated in\n"
-		"batches of at most 64, all or nothing.\n\n"
+		"alloc NAME SIZE [--align ALIGN] [--count N] [--reorder]",
+		"allocate blocks, print how to name them",
+		"Allocate N blocks of SIZE bytes and print each one's BLOCK, one per\n"
+		"line: its arena offset in a header pool, its handle in a table pool.\n"
+		"All or nothing: in a header pool --count above 1 uses batches of at\n"
+		"most 64; if any block fails, the ones made are freed again.\n\n"
 		"  -a, --align ALIGN   power of two up to the page size (default: the\n"
-		"                      pool's natural alignment)\n"
+		"                      pool's natural alignment; header pools)\n"
 		"  -n, --count N       blocks to allocate (default 1)\n"
+		"  -r, --reorder       if nothing fits, compact and retry once (table\n"
+		"                      pools)\n"
 		COMMON_HELP
 		"\nexample: ckremmctl alloc demo 4K --count 8\n",
 	},
 	{
 		"free", verb_free,
-		"free NAME OFFSET...",
+		"free NAME BLOCK...",
 		"free blocks",
-		"Free the blocks that start at each OFFSET. Several offsets are freed\n"
-		"in batches of at most 64; each batch is checked whole (a duplicate\n"
-		"or a bad offset frees nothing of its batch).\n\n"
+		"Free each BLOCK. In a header pool several are freed in batches of at\n"
+		"most 64, each checked whole (a duplicate or a bad offset frees\n"
+		"nothing of its batch); in a table pool one after another.\n\n"
 		COMMON_HELP,
 	},
 	{
 		"write", verb_write,
-		"write NAME OFFSET [--pos POS] (--data STRING | --pattern BYTE --len N | < FILE)",
+		"write NAME BLOCK [--pos POS] (--data STRING | --pattern BYTE --len N | < FILE)",
 		"write bytes into a block",
-		"Write into the block at OFFSET, starting POS bytes into it: the bytes\n"
+		"Write into BLOCK, starting POS bytes into it: the bytes\n"
 		"of STRING, or N copies of BYTE, or else everything on standard input.\n"
 		"Nothing is written unless all of it fits inside the block.\n\n"
 		"  -p, --pos POS       first byte inside the block (default 0)\n"
@@ -87,9 +90,9 @@ static const struct verb verbs[] = {
 	},
 	{
 		"read", verb_read,
-		"read NAME OFFSET [--pos POS] [--len N] [--hex]",
+		"read NAME BLOCK [--pos POS] [--len N] [--hex]",
 		"read bytes from a block",
-		"Copy bytes of the block at OFFSET to standard output, raw, or as a\n"
+		"Copy bytes of BLOCK to standard output, raw, or as a\n"
 		"hex dump with --hex. Without --len, reads to the end of the block.\n\n"
 		"  -p, --pos POS       first byte inside the block (default 0)\n"
 		"  -l, --len N         bytes to read (default: the rest of the block)\n"
@@ -98,17 +101,34 @@ static const struct verb verbs[] = {
 	},
 	{
 		"clean", verb_clean,
-		"clean NAME OFFSET",
+		"clean NAME BLOCK",
 		"zero a block",
-		"Fill the block at OFFSET with zero bytes.\n\n"
+		"Fill BLOCK with zero bytes.\n\n"
 		COMMON_HELP,
 	},
 	{
 		"realloc", verb_realloc,
-		"realloc NAME OFFSET SIZE",
+		"realloc NAME BLOCK SIZE",
 		"resize a block, print its new offset",
-		"Resize the block at OFFSET to SIZE bytes and print where it is now.\n"
-		"Contents up to the smaller size and the block's alignment are kept.\n\n"
+		"Resize BLOCK to SIZE bytes and print its offset now. Contents up to\n"
+		"the smaller size and the block's alignment are kept. Header pools\n"
+		"only: in a table pool, alloc a new block and copy.\n\n"
+		COMMON_HELP,
+	},
+	{
+		"copy", verb_copy,
+		"copy NAME DST SRC",
+		"copy one table-pool block into another",
+		"Copy block SRC into block DST (handles of a table pool). DST must be\n"
+		"at least as large as SRC; nothing is copied otherwise.\n\n"
+		COMMON_HELP,
+	},
+	{
+		"locate", verb_locate,
+		"locate NAME HANDLE",
+		"print where a table-pool block is now",
+		"Print the arena offset and size of the table-pool block HANDLE. The\n"
+		"offset holds until the next reorder moves the block.\n\n"
 		COMMON_HELP,
 	},
 	{
@@ -212,7 +232,9 @@ static void main_help(FILE *out)
 	      "  -j, --json          print JSON instead of text\n"
 	      "  -h, --help          show this help\n"
 	      "  -V, --version       print versions\n\n"
-	      "SIZE and OFFSET accept decimal or 0x hex; SIZE also K, M, G, T.\n"
+	      "BLOCK is what alloc printed: a block's arena offset in a header\n"
+	      "pool, its handle in a table pool. Numbers are decimal or 0x hex;\n"
+	      "SIZE also takes K, M, G, T (powers of 1024).\n"
 	      "Exit status: 0 done, 1 the device or pool refused, 2 bad usage.\n"
 	      "See 'ckremmctl help VERB' or 'ckremmctl VERB --help'.\n", out);
 }

@@ -48,6 +48,11 @@ static unsigned int hex_digits(unsigned long long v)
 	return n;
 }
 
+static const char *plural(unsigned long long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static void print_legend(const struct ckremm_map *m, bool utf8)
 {
 	unsigned int frag = ckremm_map_frag_permille(m);
@@ -57,13 +62,16 @@ static void print_legend(const struct ckremm_map *m, bool utf8)
 		printf("\u2588 used  \u2593 mostly used  \u2592 mostly free  \u2591 free\n");
 	else
 		printf("# used  + used and free  . free\n");
-	printf("used %llu bytes (%s) in %llu blocks; free %llu bytes (%s) in %llu blocks\n",
+	printf("used %llu bytes (%s) in %llu block%s",
 	       (unsigned long long)m->used_bytes,
 	       fmt_bytes(m->used_bytes, a, sizeof(a)),
-	       (unsigned long long)m->used_blocks,
+	       (unsigned long long)m->used_blocks, plural(m->used_blocks));
+	if (m->pinned_blocks)
+		printf(" (%llu pinned)", (unsigned long long)m->pinned_blocks);
+	printf("; free %llu bytes (%s) in %llu block%s\n",
 	       (unsigned long long)m->free_bytes,
 	       fmt_bytes(m->free_bytes, b, sizeof(b)),
-	       (unsigned long long)m->free_blocks);
+	       (unsigned long long)m->free_blocks, plural(m->free_blocks));
 	printf("largest free block %llu bytes (%s), %llu usable; fragmentation %u.%u%%\n",
 	       (unsigned long long)m->largest_free,
 	       fmt_bytes(m->largest_free, c, sizeof(c)),
@@ -183,6 +191,7 @@ int verb_map(struct ctl *ctl, int argc, char **argv)
 		json_u64("free_bytes", map.free_bytes);
 		json_u64("used_blocks", map.used_blocks);
 		json_u64("free_blocks", map.free_blocks);
+		json_u64("pinned_blocks", map.pinned_blocks);
 		json_u64("largest_free", map.largest_free);
 		json_u64("largest_free_usable", map.largest_free_payload);
 		json_u64("frag_permille", ckremm_map_frag_permille(&map));

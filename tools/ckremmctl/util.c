@@ -182,9 +182,16 @@ const char *hint_for_block(int err, const char *pool)
 	switch (-err) {
 	case EINVAL:
 		snprintf(hint_buf, sizeof(hint_buf),
-			 "OFFSET must be the first byte of a used block, and --pos/--len must stay inside it; see the blocks: ckremmctl map %s",
+			 "BLOCK must be a live block (the offset or handle alloc printed), and --pos/--len must stay inside it; see the blocks: ckremmctl map %s",
 			 pool);
 		return hint_buf;
+	case EOPNOTSUPP:
+		snprintf(hint_buf, sizeof(hint_buf),
+			 "pool '%s' is of a kind that does not take this request; see: ckremmctl help",
+			 pool);
+		return hint_buf;
+	case EBUSY:
+		return "the block is pinned: it cannot be freed until unpinned";
 	case EBADF:
 		return "the pool is attached read-only: ask its owner for write permission (see: ckremmctl list)";
 	default:

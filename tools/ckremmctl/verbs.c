@@ -29,12 +29,13 @@ static int common_getopt(struct ctl *ctl, int argc, char **argv)
 	return ctl->stop ? ctl->status : -1;
 }
 
-static int arg_offset(struct ctl *ctl, const char *s, __u64 *out)
+/* A BLOCK argument: an arena offset (header pools) or a handle (table). */
+static int arg_block(struct ctl *ctl, const char *s, __u64 *out)
 {
 	unsigned long long v;
 
 	if (!parse_u64(s, &v))
-		return ctl_usage(ctl, "OFFSET '%s' is not a number", s);
+		return ctl_usage(ctl, "BLOCK '%s' is not a number", s);
 	*out = v;
 	return EXIT_OK;
 }
@@ -49,6 +50,12 @@ static int arg_size(struct ctl *ctl, const char *what, const char *s,
 				 what, s);
 	*out = v;
 	return EXIT_OK;
+}
+
+/* The JSON key for a block: what the pool's kind names blocks by. */
+static const char *block_key(const struct ckremm_pool *pool)
+{
+	return ckremm_pool_by_handle(pool) ? "handle" : "offset";
 }
 
 static void print_pool(struct ctl *ctl, const struct ckremm_pool *pool,
@@ -189,20 +196,45 @@ int verb_open(struct ctl *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* @count table-pool blocks, all or none: there is no batch request. */
+static int table_alloc_many(struct ckremm_pool *pool, __u64 size, bool reorder,
+			    __u64 *handles, unsigned long long count)
+{
+	unsigned long long done;
+	int ret = 0;
+
+	for (done = 0; done < count; done++) {
+		ret = ckremm_t_alloc(pool, size,
+				     reorder ? CKREMM_T_ALLOC_REORDER : 0,
+				     &handles[done]);
+		if (ret)
+			break;
+	}
+	if (ret)
+		while (done--)
+			ckremm_t_free(pool, handles[done]);
+	return ret;
+}
+
 int verb_alloc(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "align", required_argument, NULL, 'a' },
 		{ "count", required_argument, NULL, 'n' },
+		{ "reorder", no_argument, NULL, 'r' },
 		COMMON_OPTS
 	};
 	unsigned long long count = 1;
 	struct ckremm_pool pool;
-	__u64 size = 0, align = 0, *offsets;
+	__u64 size = 0, align = 0, *blocks;
+	bool reorder = false;
 	int c, ret;
 
-	while ((c = ctl_getopt(ctl, argc, argv, ":a:n:jh", opts)) != -1) {
+	while ((c = ctl_getopt(ctl, argc, argv, ":a:n:rjh", opts)) != -1) {
 		switch (c) {
+		case 'r':
+			reorder = true;
+			break;
 		case 'a':
 			ret = arg_size(ctl, "--align", optarg, &align);
 			if (ret)
@@ -226,15 +258,26 @@ int verb_alloc(struct ctl *ctl, int argc, char **argv)
 	if (ret)
 		return ret;
 
-	offsets = calloc(count, sizeof(*offsets));
-	if (!offsets)
+	if (ckremm_pool_by_handle(&pool) && align)
+		return ctl_fail(ctl, -EOPNOTSUPP,
+				"table pools align every block to 16 bytes: drop --align",
+				"pool '%s': alloc --align", pool.name);
+	if (!ckremm_pool_by_handle(&pool) && reorder)
+		return ctl_fail(ctl, -EOPNOTSUPP,
+				"--reorder is for table pools; a header pool's blocks never move",
+				"pool '%s': alloc --reorder", pool.name);
+
+	blocks = calloc(count, sizeof(*blocks));
+	if (!blocks)
 		return ctl_fail(ctl, -ENOMEM, NULL, "alloc");
-	if (count == 1)
-		ret = ckremm_alloc_aligned(&pool, size, align, offsets);
+	if (ckremm_pool_by_handle(&pool))
+		ret = table_alloc_many(&pool, size, reorder, blocks, count);
+	else if (count == 1)
+		ret = ckremm_alloc_aligned(&pool, size, align, blocks);
 	else
-		ret = ckremm_alloc_many(&pool, size, align, offsets, count);
+		ret = ckremm_alloc_many(&pool, size, align, blocks, count);
 	if (ret) {
-		free(offsets);
+		free(blocks);
 		return ctl_fail(ctl, ret, hint_for_space(ret, pool.name),
 				"pool '%s': alloc %llu x %llu bytes", pool.name,
 				count, (unsigned long long)size);
@@ -242,18 +285,20 @@ int verb_alloc(struct ctl *ctl, int argc, char **argv)
 	if (ctl->json) {
 		json_begin();
 		json_str("pool", pool.name);
+		json_str("kind", ckremm_kind_name(pool.kind));
 		json_u64("size", size);
 		json_u64("align", align);
-		json_array_begin("offsets");
+		json_array_begin(ckremm_pool_by_handle(&pool) ? "handles" :
+				 "offsets");
 		for (unsigned long long i = 0; i < count; i++)
-			json_u64(NULL, offsets[i]);
+			json_u64(NULL, blocks[i]);
 		json_array_end();
 		json_end();
 	} else {
 		for (unsigned long long i = 0; i < count; i++)
-			printf("%llu\n", (unsigned long long)offsets[i]);
+			printf("%llu\n", (unsigned long long)blocks[i]);
 	}
-	free(offsets);
+	free(blocks);
 	return EXIT_OK;
 }
 
@@ -267,7 +312,7 @@ int verb_free(struct ctl *ctl, int argc, char **argv)
 	ret = common_getopt(ctl, argc, argv);
 	if (ret >= 0)
 		return ret;
-	ret = want_args(ctl, argc, argv, 2, -1, "NAME OFFSET...");
+	ret = want_args(ctl, argc, argv, 2, -1, "NAME BLOCK...");
 	if (ret)
 		return ret;
 	n = (size_t)(argc - optind - 1);
@@ -275,14 +320,21 @@ int verb_free(struct ctl *ctl, int argc, char **argv)
 	if (!offsets)
 		return ctl_fail(ctl, -ENOMEM, NULL, "free");
 	for (size_t i = 0; i < n && !ret; i++)
-		ret = arg_offset(ctl, argv[optind + 1 + i], &offsets[i]);
+		ret = arg_block(ctl, argv[optind + 1 + i], &offsets[i]);
 	if (!ret)
 		ret = ctl_open_pool(ctl, argv[optind], false, &pool);
 	if (ret) {
 		free(offsets);
 		return ret;
 	}
-	if (n == 1) {
+	if (ckremm_pool_by_handle(&pool)) {
+		/* No batch request for handles: one at a time, in order. */
+		for (freed = 0; freed < n; freed++) {
+			ret = ckremm_t_free(&pool, offsets[freed]);
+			if (ret)
+				break;
+		}
+	} else if (n == 1) {
 		ret = ckremm_free(&pool, offsets[0]);
 		freed = ret ? 0 : 1;
 	} else {
@@ -292,14 +344,14 @@ int verb_free(struct ctl *ctl, int argc, char **argv)
 		const char *hint = hint_for_block(ret, pool.name);
 		char buf[160];
 
-		if (n > 1 && -ret == EINVAL) {
+		if (n > 1 && -ret == EINVAL && !ckremm_pool_by_handle(&pool)) {
 			snprintf(buf, sizeof(buf),
-				 "every OFFSET must start a used block, each named once; see: ckremmctl map %s",
+				 "every BLOCK must start a used block, each named once; see: ckremmctl map %s",
 				 pool.name);
 			hint = buf;
 		}
 		if (freed)
-			fprintf(stderr, "ckremmctl: freed %zu of %zu blocks before the failing batch\n",
+			fprintf(stderr, "ckremmctl: freed %zu of %zu blocks before the one that failed\n",
 				freed, n);
 		free(offsets);
 		return ctl_fail(ctl, ret, hint, "pool '%s': free", pool.name);
@@ -396,9 +448,9 @@ int verb_write(struct ctl *ctl, int argc, char **argv)
 	}
 	if (ctl->stop)
 		return ctl->status;
-	ret = want_args(ctl, argc, argv, 2, 2, "NAME OFFSET");
+	ret = want_args(ctl, argc, argv, 2, 2, "NAME BLOCK");
 	if (!ret)
-		ret = arg_offset(ctl, argv[optind + 1], &offset);
+		ret = arg_block(ctl, argv[optind + 1], &offset);
 	if (ret)
 		return ret;
 	if (data && have_pattern)
@@ -415,19 +467,19 @@ int verb_write(struct ctl *ctl, int argc, char **argv)
 
 	if (data) {
 		n = strlen(data);
-		ret = ckremm_write(&pool, offset, pos, data, n);
+		ret = ckremm_block_write(&pool, offset, pos, data, n);
 	} else if (have_pattern) {
 		n = (size_t)len;
 		buf = malloc(n ? n : 1);
 		if (!buf)
 			return ctl_fail(ctl, -ENOMEM, NULL, "write");
 		memset(buf, pattern, n);
-		ret = ckremm_write(&pool, offset, pos, buf, n);
+		ret = ckremm_block_write(&pool, offset, pos, buf, n);
 	} else {
 		ret = slurp_stdin(&buf, &n);
 		if (ret)
 			return ctl_fail(ctl, ret, NULL, "standard input");
-		ret = ckremm_write(&pool, offset, pos, buf, n);
+		ret = ckremm_block_write(&pool, offset, pos, buf, n);
 	}
 	free(buf);
 	if (ret)
@@ -438,7 +490,7 @@ int verb_write(struct ctl *ctl, int argc, char **argv)
 	if (ctl->json) {
 		json_begin();
 		json_str("pool", pool.name);
-		json_u64("offset", offset);
+		json_u64(block_key(&pool), offset);
 		json_u64("pos", pos);
 		json_u64("len", n);
 		json_end();
@@ -504,9 +556,9 @@ int verb_read(struct ctl *ctl, int argc, char **argv)
 	}
 	if (ctl->stop)
 		return ctl->status;
-	ret = want_args(ctl, argc, argv, 2, 2, "NAME OFFSET");
+	ret = want_args(ctl, argc, argv, 2, 2, "NAME BLOCK");
 	if (!ret)
-		ret = arg_offset(ctl, argv[optind + 1], &offset);
+		ret = arg_block(ctl, argv[optind + 1], &offset);
 	if (ret)
 		return ret;
 	if (have_len && len > (__u64)SIZE_MAX / 2)
@@ -518,7 +570,7 @@ int verb_read(struct ctl *ctl, int argc, char **argv)
 		ret = ckremm_block_size(&pool, offset, &block);
 		if (ret)
 			return ctl_fail(ctl, ret, hint_for_block(ret, pool.name),
-					"pool '%s': no used block at %llu",
+					"pool '%s': no used block %llu",
 					pool.name, (unsigned long long)offset);
 		if (pos > block)
 			return ctl_fail(ctl, -EINVAL, NULL,
@@ -530,7 +582,7 @@ int verb_read(struct ctl *ctl, int argc, char **argv)
 	buf = malloc(len ? (size_t)len : 1);
 	if (!buf)
 		return ctl_fail(ctl, -ENOMEM, NULL, "read");
-	ret = ckremm_read(&pool, offset, pos, buf, len);
+	ret = ckremm_block_read(&pool, offset, pos, buf, len);
 	if (ret) {
 		free(buf);
 		return ctl_fail(ctl, ret, hint_for_block(ret, pool.name),
@@ -542,7 +594,7 @@ int verb_read(struct ctl *ctl, int argc, char **argv)
 	if (ctl->json) {
 		json_begin();
 		json_str("pool", pool.name);
-		json_u64("offset", offset);
+		json_u64(block_key(&pool), offset);
 		json_u64("pos", pos);
 		json_u64("len", len);
 		json_hex("hex", buf, (size_t)len);
@@ -565,14 +617,14 @@ int verb_clean(struct ctl *ctl, int argc, char **argv)
 	ret = common_getopt(ctl, argc, argv);
 	if (ret >= 0)
 		return ret;
-	ret = want_args(ctl, argc, argv, 2, 2, "NAME OFFSET");
+	ret = want_args(ctl, argc, argv, 2, 2, "NAME BLOCK");
 	if (!ret)
-		ret = arg_offset(ctl, argv[optind + 1], &offset);
+		ret = arg_block(ctl, argv[optind + 1], &offset);
 	if (!ret)
 		ret = ctl_open_pool(ctl, argv[optind], false, &pool);
 	if (ret)
 		return ret;
-	ret = ckremm_clean(&pool, offset, &size);
+	ret = ckremm_block_clean(&pool, offset, &size);
 	if (ret)
 		return ctl_fail(ctl, ret, hint_for_block(ret, pool.name),
 				"pool '%s': clean %llu", pool.name,
@@ -580,7 +632,7 @@ int verb_clean(struct ctl *ctl, int argc, char **argv)
 	if (ctl->json) {
 		json_begin();
 		json_str("pool", pool.name);
-		json_u64("offset", offset);
+		json_u64(block_key(&pool), offset);
 		json_u64("size", size);
 		json_end();
 	}
@@ -596,9 +648,9 @@ int verb_realloc(struct ctl *ctl, int argc, char **argv)
 	ret = common_getopt(ctl, argc, argv);
 	if (ret >= 0)
 		return ret;
-	ret = want_args(ctl, argc, argv, 3, 3, "NAME OFFSET SIZE");
+	ret = want_args(ctl, argc, argv, 3, 3, "NAME BLOCK SIZE");
 	if (!ret)
-		ret = arg_offset(ctl, argv[optind + 1], &offset);
+		ret = arg_block(ctl, argv[optind + 1], &offset);
 	if (!ret)
 		ret = arg_size(ctl, "SIZE", argv[optind + 2], &size);
 	if (!ret)
@@ -612,9 +664,11 @@ int verb_realloc(struct ctl *ctl, int argc, char **argv)
 
 		if (-ret == EINVAL) {
 			snprintf(buf, sizeof(buf),
-				 "OFFSET must start a used block and SIZE be at least 1; see: ckremmctl map %s",
+				 "BLOCK must start a used block and SIZE be at least 1; see: ckremmctl map %s",
 				 pool.name);
 			hint = buf;
+		} else if (-ret == EOPNOTSUPP) {
+			hint = "a table pool does not resize blocks: alloc a new one and use ckremmctl copy";
 		}
 		return ctl_fail(ctl, ret, hint,
 				"pool '%s': realloc %llu to %llu bytes", pool.name,
@@ -624,7 +678,7 @@ int verb_realloc(struct ctl *ctl, int argc, char **argv)
 	if (ctl->json) {
 		json_begin();
 		json_str("pool", pool.name);
-		json_u64("offset", offset);
+		json_u64(block_key(&pool), offset);
 		json_u64("size", size);
 		json_u64("new_offset", new_offset);
 		json_end();
@@ -704,6 +758,7 @@ int verb_stats(struct ctl *ctl, int argc, char **argv)
 		{ "refused_calls", s.refused_calls },
 		{ "meta_bytes", s.meta_bytes },
 		{ "table_capacity", s.table_capacity },
+		{ "pinned_blocks", s.pinned_blocks },
 		{ "frag_permille", s.frag_permille },
 	};
 	size_t nrows = sizeof(rows) / sizeof(rows[0]);
@@ -859,4 +914,77 @@ int verb_destroy(struct ctl *ctl, int argc, char **argv)
 		json_end();
 	}
 	return status;
+}
+
+int verb_locate(struct ctl *ctl, int argc, char **argv)
+{
+	struct ckremm_pool pool;
+	__u64 handle = 0, offset = 0, size = 0;
+	int ret;
+
+	ret = common_getopt(ctl, argc, argv);
+	if (ret >= 0)
+		return ret;
+	ret = want_args(ctl, argc, argv, 2, 2, "NAME HANDLE");
+	if (!ret)
+		ret = arg_block(ctl, argv[optind + 1], &handle);
+	if (!ret)
+		ret = ctl_open_pool(ctl, argv[optind], true, &pool);
+	if (ret)
+		return ret;
+	ret = ckremm_t_locate(&pool, handle, &offset, &size);
+	if (ret)
+		return ctl_fail(ctl, ret, hint_for_block(ret, pool.name),
+				"pool '%s': locate %llu", pool.name,
+				(unsigned long long)handle);
+	if (ctl->json) {
+		json_begin();
+		json_str("pool", pool.name);
+		json_u64("handle", handle);
+		json_u64("offset", offset);
+		json_u64("size", size);
+		json_end();
+	} else {
+		printf("offset %llu size %llu\n", (unsigned long long)offset,
+		       (unsigned long long)size);
+	}
+	return EXIT_OK;
+}
+
+int verb_copy(struct ctl *ctl, int argc, char **argv)
+{
+	struct ckremm_pool pool;
+	__u64 dst = 0, src = 0;
+	int ret;
+
+	ret = common_getopt(ctl, argc, argv);
+	if (ret >= 0)
+		return ret;
+	ret = want_args(ctl, argc, argv, 3, 3, "NAME DST SRC");
+	if (!ret)
+		ret = arg_block(ctl, argv[optind + 1], &dst);
+	if (!ret)
+		ret = arg_block(ctl, argv[optind + 2], &src);
+	if (!ret)
+		ret = ctl_open_pool(ctl, argv[optind], false, &pool);
+	if (ret)
+		return ret;
+	ret = ckremm_t_copy(&pool, dst, src);
+	if (ret) {
+		const char *hint = hint_for_block(ret, pool.name);
+
+		if (-ret == ENOSPC)
+			hint = "DST is smaller than SRC: alloc a DST at least as large";
+		return ctl_fail(ctl, ret, hint, "pool '%s': copy %llu to %llu",
+				pool.name, (unsigned long long)src,
+				(unsigned long long)dst);
+	}
+	if (ctl->json) {
+		json_begin();
+		json_str("pool", pool.name);
+		json_u64("dst", dst);
+		json_u64("src", src);
+		json_end();
+	}
+	return EXIT_OK;
 }

@@ -102,6 +102,15 @@ IOC_WRAPPER(stats, CKREMM_IOC_STATS, struct ckremm_stats)
 IOC_WRAPPER(validate, CKREMM_IOC_VALIDATE, struct ckremm_validate)
 IOC_WRAPPER(list, CKREMM_IOC_LIST, struct ckremm_list)
 IOC_WRAPPER(walk, CKREMM_IOC_WALK, struct ckremm_walk)
+IOC_WRAPPER(t_alloc, CKREMM_IOC_T_ALLOC, struct ckremm_t_alloc)
+IOC_WRAPPER(t_free, CKREMM_IOC_T_FREE, struct ckremm_t_block)
+IOC_WRAPPER(t_clean, CKREMM_IOC_T_CLEAN, struct ckremm_t_block)
+IOC_WRAPPER(t_pin, CKREMM_IOC_T_PIN, struct ckremm_t_block)
+IOC_WRAPPER(t_unpin, CKREMM_IOC_T_UNPIN, struct ckremm_t_block)
+IOC_WRAPPER(t_locate, CKREMM_IOC_T_LOCATE, struct ckremm_t_block)
+IOC_WRAPPER(t_read, CKREMM_IOC_T_READ, struct ckremm_t_rw)
+IOC_WRAPPER(t_write, CKREMM_IOC_T_WRITE, struct ckremm_t_rw)
+IOC_WRAPPER(t_copy, CKREMM_IOC_T_COPY, struct ckremm_t_copy)
 
 bool ckremm_name_valid(const char *name)
 {
@@ -361,6 +370,135 @@ int ckremm_realloc(struct ckremm_pool *pool, __u64 offset, __u64 size,
 	return ret;
 }
 
+int ckremm_t_alloc(struct ckremm_pool *pool, __u64 size, __u32 flags,
+		   __u64 *handle)
+{
+	struct ckremm_t_alloc a = {
+		.pool = pool->id, .flags = flags, .size = size,
+	};
+	int ret = ckremm_ioc_t_alloc(pool->fd, &a);
+
+	if (!ret)
+		*handle = a.handle;
+	return ret;
+}
+
+int ckremm_t_free(struct ckremm_pool *pool, __u64 handle)
+{
+	struct ckremm_t_block b = { .pool = pool->id, .handle = handle };
+
+	return ckremm_ioc_t_free(pool->fd, &b);
+}
+
+int ckremm_t_clean(struct ckremm_pool *pool, __u64 handle)
+{
+	struct ckremm_t_block b = { .pool = pool->id, .handle = handle };
+
+	return ckremm_ioc_t_clean(pool->fd, &b);
+}
+
+int ckremm_t_pin(struct ckremm_pool *pool, __u64 handle, __u64 *offset,
+		 __u64 *size)
+{
+	struct ckremm_t_block b = { .pool = pool->id, .handle = handle };
+	int ret = ckremm_ioc_t_pin(pool->fd, &b);
+
+	if (!ret && offset)
+		*offset = b.offset;
+	if (!ret && size)
+		*size = b.size;
+	return ret;
+}
+
+int ckremm_t_unpin(struct ckremm_pool *pool, __u64 handle)
+{
+	struct ckremm_t_block b = { .pool = pool->id, .handle = handle };
+
+	return ckremm_ioc_t_unpin(pool->fd, &b);
+}
+
+int ckremm_t_locate(struct ckremm_pool *pool, __u64 handle, __u64 *offset,
+		    __u64 *size)
+{
+	struct ckremm_t_block b = { .pool = pool->id, .handle = handle };
+	int ret = ckremm_ioc_t_locate(pool->fd, &b);
+
+	if (!ret && offset)
+		*offset = b.offset;
+	if (!ret && size)
+		*size = b.size;
+	return ret;
+}
+
+int ckremm_t_read(struct ckremm_pool *pool, __u64 handle, __u64 pos,
+		  void *buf, __u64 len)
+{
+	struct ckremm_t_rw rw = {
+		.pool = pool->id, .handle = handle, .pos = pos, .len = len,
+		.buf = user_ptr(buf),
+	};
+
+	return ckremm_ioc_t_read(pool->fd, &rw);
+}
+
+int ckremm_t_write(struct ckremm_pool *pool, __u64 handle, __u64 pos,
+		   const void *buf, __u64 len)
+{
+	struct ckremm_t_rw rw = {
+		.pool = pool->id, .handle = handle, .pos = pos, .len = len,
+		.buf = user_ptr(buf),
+	};
+
+	return ckremm_ioc_t_write(pool->fd, &rw);
+}
+
+int ckremm_t_copy(struct ckremm_pool *pool, __u64 dst, __u64 src)
+{
+	struct ckremm_t_copy c = { .pool = pool->id, .dst = dst, .src = src };
+
+	return ckremm_ioc_t_copy(pool->fd, &c);
+}
+
+bool ckremm_pool_by_handle(const struct ckremm_pool *pool)
+{
+	return pool->kind == CKREMM_KIND_TABLE;
+}
+
+int ckremm_block_free(struct ckremm_pool *pool, __u64 block)
+{
+	if (ckremm_pool_by_handle(pool))
+		return ckremm_t_free(pool, block);
+	return ckremm_free(pool, block);
+}
+
+int ckremm_block_clean(struct ckremm_pool *pool, __u64 block, __u64 *size)
+{
+	int ret;
+
+	if (!ckremm_pool_by_handle(pool))
+		return ckremm_clean(pool, block, size);
+	ret = ckremm_t_clean(pool, block);
+	if (!ret && size)
+		ret = ckremm_t_locate(pool, block, NULL, size);
+	return ret;
+}
+
+int ckremm_block_read(struct ckremm_pool *pool, __u64 block, __u64 pos,
+		      void *buf, __u64 len)
+{
+	if (ckremm_pool_by_handle(pool))
+		return ckremm_t_read(pool, block, pos, buf, len);
+	return ckremm_read(pool, block, pos, buf, len);
+}
+
+int ckremm_block_write(struct ckremm_pool *pool, __u64 block, __u64 pos,
+		       const void *buf, __u64 len)
+{
+	if (ckremm_pool_by_handle(pool))
+		return ckremm_t_write(pool, block, pos, buf, len);
+	return ckremm_write(pool, block, pos, buf, len);
+}
+
 int ckremm_reorder(struct ckremm_pool *pool, struct ckremm_reorder *out)
 {
 	struct ckremm_reorder r = { .pool = pool->id };
@@ -517,10 +655,14 @@ static int match_block(const struct ckremm_extent *e, void *ctx)
 	return 0;
 }
 
-int ckremm_block_size(struct ckremm_pool *pool, __u64 offset, __u64 *size)
+int ckremm_block_size(struct ckremm_pool *pool, __u64 block, __u64 *size)
 {
-	struct block_query q = { .offset = offset };
-	int ret = ckremm_walk(pool, match_block, &q);
+	struct block_query q = { .offset = block };
+	int ret;
+
+	if (ckremm_pool_by_handle(pool))
+		return ckremm_t_locate(pool, block, NULL, size);
+	ret = ckremm_walk(pool, match_block, &q);
 
 	if (ret < 0)
 		return ret;

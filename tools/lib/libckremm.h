@@ -79,6 +79,15 @@ int ckremm_ioc_stats(int fd, struct ckremm_stats *arg);
 int ckremm_ioc_validate(int fd, struct ckremm_validate *arg);
 int ckremm_ioc_list(int fd, struct ckremm_list *arg);
 int ckremm_ioc_walk(int fd, struct ckremm_walk *arg);
+int ckremm_ioc_t_alloc(int fd, struct ckremm_t_alloc *arg);
+int ckremm_ioc_t_free(int fd, struct ckremm_t_block *arg);
+int ckremm_ioc_t_clean(int fd, struct ckremm_t_block *arg);
+int ckremm_ioc_t_pin(int fd, struct ckremm_t_block *arg);
+int ckremm_ioc_t_unpin(int fd, struct ckremm_t_block *arg);
+int ckremm_ioc_t_locate(int fd, struct ckremm_t_block *arg);
+int ckremm_ioc_t_read(int fd, struct ckremm_t_rw *arg);
+int ckremm_ioc_t_write(int fd, struct ckremm_t_rw *arg);
+int ckremm_ioc_t_copy(int fd, struct ckremm_t_copy *arg);
 
 /* Any request by number, for requests the ABI does not define.  Returns 0
  * (or the ioctl's non-negative result) or -errno. */
@@ -196,6 +205,77 @@ int ckremm_realloc(struct ckremm_pool *pool, __u64 offset, __u64 size,
 		   __u64 *new_offset);
 
 /* ------------------------------------------------------------------ */
+/* Table-pool blocks, named by handle                                   */
+
+/* Allocate @size bytes in a table pool; the block's handle goes to
+ * @handle.  @flags is CKREMM_T_ALLOC_* (CKREMM_T_ALLOC_REORDER: compact
+ * and retry once if nothing fits).  Returns 0 or -errno. */
+int ckremm_t_alloc(struct ckremm_pool *pool, __u64 size, __u32 flags,
+		   __u64 *handle);
+
+/* Free the block @handle (-EBUSY while pinned).  Returns 0 or -errno. */
+int ckremm_t_free(struct ckremm_pool *pool, __u64 handle);
+
+/* Zero the block @handle.  Returns 0 or -errno. */
+int ckremm_t_clean(struct ckremm_pool *pool, __u64 handle);
+
+/* Pin the block @handle so that reorders leave it where it is, through
+ * this open file until unpinned or closed; where it is goes to @offset and
+ * its size to @size (either may be NULL).  Returns 0 or -errno. */
+int ckremm_t_pin(struct ckremm_pool *pool, __u64 handle, __u64 *offset,
+		 __u64 *size);
+
+/* Drop a pin this open file holds on @handle.  Returns 0 or -errno. */
+int ckremm_t_unpin(struct ckremm_pool *pool, __u64 handle);
+
+/* Where the block @handle is now and its size (either may be NULL).
+ * Returns 0 or -errno. */
+int ckremm_t_locate(struct ckremm_pool *pool, __u64 handle, __u64 *offset,
+		    __u64 *size);
+
+/* Copy @len bytes from byte @pos of the block @handle into @buf.
+ * Returns 0 or -errno. */
+int ckremm_t_read(struct ckremm_pool *pool, __u64 handle, __u64 pos,
+		  void *buf, __u64 len);
+
+/* Copy @len bytes from @buf to byte @pos of the block @handle.  Returns 0
+ * or -errno. */
+int ckremm_t_write(struct ckremm_pool *pool, __u64 handle, __u64 pos,
+		   const void *buf, __u64 len);
+
+/* Copy the block @src into the block @dst, which must be at least as
+ * large (else -ENOSPC).  Returns 0 or -errno. */
+int ckremm_t_copy(struct ckremm_pool *pool, __u64 dst, __u64 src);
+
+/* ------------------------------------------------------------------ */
+/* Blocks of either kind                                                */
+
+/*
+ * A "block" below is what the pool's kind names blocks by: the arena
+ * offset of its first byte in a header pool, its handle in a table pool.
+ * These calls pick the request that fits, so a caller such as ckremmctl
+ * can treat both kinds alike.
+ */
+
+/* True if @pool names its blocks by handle (a table pool). */
+bool ckremm_pool_by_handle(const struct ckremm_pool *pool);
+
+/* Free one block.  Returns 0 or -errno. */
+int ckremm_block_free(struct ckremm_pool *pool, __u64 block);
+
+/* Zero one block; its usable size goes to @size (may be NULL).  Returns 0
+ * or -errno. */
+int ckremm_block_clean(struct ckremm_pool *pool, __u64 block, __u64 *size);
+
+/* Read from one block, as ckremm_read().  Returns 0 or -errno. */
+int ckremm_block_read(struct ckremm_pool *pool, __u64 block, __u64 pos,
+		      void *buf, __u64 len);
+
+/* Write into one block, as ckremm_write().  Returns 0 or -errno. */
+int ckremm_block_write(struct ckremm_pool *pool, __u64 block, __u64 pos,
+		       const void *buf, __u64 len);
+
+/* ------------------------------------------------------------------ */
 /* Whole-pool operations                                                */
 
 /* Defragment the pool; what moved goes to @out (may be NULL).  Returns 0
@@ -228,10 +308,10 @@ int ckremm_walk(struct ckremm_pool *pool, ckremm_walk_fn fn, void *ctx);
 int ckremm_walk_all(struct ckremm_pool *pool, struct ckremm_extent **extents,
 		    size_t *count);
 
-/* The usable bytes of the used block whose payload starts at @offset,
- * found by walking the arena.  Returns 0, -EINVAL if no used block starts
- * there, or -errno. */
-int ckremm_block_size(struct ckremm_pool *pool, __u64 offset, __u64 *size);
+/* The usable bytes of a block (an offset or a handle, as above): for a
+ * header pool found by walking the arena, for a table pool by T_LOCATE.
+ * Returns 0, -EINVAL if there is no such live block, or -errno. */
+int ckremm_block_size(struct ckremm_pool *pool, __u64 block, __u64 *size);
 
 /* Map the whole arena read-only (MAP_SHARED) into *@view.  Returns 0 or
  * -errno. */
@@ -271,6 +351,7 @@ struct ckremm_map_cell {
  * @free_bytes: bytes in free extents (headers included)
  * @used_blocks: used extents seen
  * @free_blocks: free extents seen
+ * @pinned_blocks: used extents flagged CKREMM_EXTENT_PINNED
  * @largest_free: bytes of the largest free extent (header included)
  * @largest_free_payload: the same extent's bytes after its header
  * @outside_bytes: bytes of extents past the arena's end (ignored)
@@ -283,6 +364,7 @@ struct ckremm_map {
 	__u64 free_bytes;
 	__u64 used_blocks;
 	__u64 free_blocks;
+	__u64 pinned_blocks;
 	__u64 largest_free;
 	__u64 largest_free_payload;
 	__u64 outside_bytes;

@@ -73,6 +73,8 @@ void ckremm_map_add(struct ckremm_map *map, const struct ckremm_extent *e)
 	if (used) {
 		map->used_bytes += e->size;
 		map->used_blocks++;
+		if (e->flags & CKREMM_EXTENT_PINNED)
+			map->pinned_blocks++;
 	} else {
 		map->free_bytes += e->size;
 		map->free_blocks++;

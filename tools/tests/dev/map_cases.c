@@ -46,6 +46,21 @@ TEST(map_one_free_extent)
 	CHECK_EQ(ckremm_map_frag_permille(&m), 0);
 }
 
+TEST(map_counts_pinned_blocks)
+{
+	struct ckremm_extent e[] = {
+		{ 0, 64, USED | CKREMM_EXTENT_PINNED, 0 }, { 64, 64, USED, 0 },
+		{ 128, 64, FREE, 0 }, { 192, 64, USED | CKREMM_EXTENT_PINNED, 0 },
+	};
+	struct ckremm_map_cell cells[4];
+	struct ckremm_map m;
+
+	build(&m, cells, 4, 256, e, 4);
+	CHECK_EQ(m.used_blocks, 3);
+	CHECK_EQ(m.pinned_blocks, 2);
+	drawn_as(&m, "##.#", false);
+}
+
 TEST(map_all_used)
 {
 	struct ckremm_extent e[] = {
@@ -280,6 +295,7 @@ TEST(map_cells_sum_to_their_width)
 const struct test_case map_cases[] = {
 	CASE(map_one_free_extent, CASE_HOST),
 	CASE(map_all_used, CASE_HOST),
+	CASE(map_counts_pinned_blocks, CASE_HOST),
 	CASE(map_cell_states_at_boundaries, CASE_HOST),
 	CASE(map_uneven_cells_cover_arena, CASE_HOST),
 	CASE(map_one_byte_used_shows, CASE_HOST),
