@@ -11,7 +11,7 @@
  *   h_pool             create, alloc at every size and alignment, free and
  *                      coalescing, clean, stats
  *   h_pool_misuse      each refused call, shown to change nothing but
- *                      stats.refused_calls
+ *                      stats.refused_calls; validate on a damaged pool
  *   h_pool_exhaustion  fill until nothing fits, free, fill again
  *   h_pool_reorder     reorder around live blocks
  *   h_pool_realloc     grow and shrink in place, move, refuse
@@ -468,6 +468,10 @@ static void create_h_pool_rejects_sizes(struct kunit *test)
 			destroy_h_pool(pool);
 	}
 	KUNIT_EXPECT_FALSE(test, destroy_h_pool(NULL));
+
+	pool = create_h_pool(4096);
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	KUNIT_EXPECT_TRUE(test, destroy_h_pool(pool));
 }
 
 static void create_h_pool_arena_size(struct kunit *test)
@@ -1038,6 +1042,50 @@ static void h_pool_misuse_other_calls(struct kunit *test)
 	expect_pool_empty(test, other);
 }
 
+/*
+ * An owner that writes past its block damages the next header: validate
+ * names that block, calls that rely on the header refuse, and once the
+ * bytes are put back the pool is whole again.
+ */
+static void h_pool_validate_detects_overrun(struct kunit *test)
+{
+	struct h_pool *pool = kunit_h_pool(test, 4096);
+	struct h_pool_fault fault = { };
+	u8 saved[H_POOL_HEADER_SIZE];
+	u8 *a = h_pool_alloc(pool, 64);
+	u8 *b = h_pool_alloc(pool, 64);
+	u8 *c = h_pool_alloc(pool, 64);
+	size_t usable;
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	usable = h_pool_usable_size(pool, a);
+	KUNIT_ASSERT_PTR_EQ_MSG(test, a + usable, b - H_POOL_HEADER_SIZE,
+				"the blocks are not neighbours");
+	expect_pool_consistent(test, pool);
+
+	memcpy(saved, b - H_POOL_HEADER_SIZE, sizeof(saved));
+	memset(a + usable, 0xee, H_POOL_HEADER_SIZE);
+
+	KUNIT_EXPECT_EQ(test, h_pool_validate(pool, &fault), -EUCLEAN);
+	KUNIT_EXPECT_EQ(test, fault.offset,
+			arena_offset(pool, b) - H_POOL_HEADER_SIZE);
+	KUNIT_EXPECT_NOT_NULL(test, fault.reason);
+	KUNIT_EXPECT_EQ(test, h_pool_validate(pool, NULL), -EUCLEAN);
+	KUNIT_EXPECT_FALSE(test, h_pool_dealloc(pool, b));
+	KUNIT_EXPECT_FALSE(test, h_pool_dealloc(pool, a));
+	KUNIT_EXPECT_FALSE(test, h_pool_dealloc(pool, c));
+	KUNIT_EXPECT_FALSE(test, reorder_h_mem(pool));
+
+	memcpy(b - H_POOL_HEADER_SIZE, saved, sizeof(saved));
+	expect_pool_consistent(test, pool);
+	KUNIT_EXPECT_TRUE(test, h_pool_dealloc(pool, a));
+	KUNIT_EXPECT_TRUE(test, h_pool_dealloc(pool, b));
+	KUNIT_EXPECT_TRUE(test, h_pool_dealloc(pool, c));
+	expect_pool_empty(test, pool);
+}
+
 static struct kunit_case h_pool_misuse_cases[] = {
 	KUNIT_CASE(h_pool_dealloc_null),
 	KUNIT_CASE(h_pool_dealloc_outside),
@@ -1047,6 +1095,7 @@ static struct kunit_case h_pool_misuse_cases[] = {
 	KUNIT_CASE(h_pool_dealloc_double_free),
 	KUNIT_CASE(h_pool_dealloc_other_pool),
 	KUNIT_CASE(h_pool_misuse_other_calls),
+	KUNIT_CASE(h_pool_validate_detects_overrun),
 	{}
 };
 
@@ -1224,10 +1273,78 @@ static void h_pool_largest_free_exact(struct kunit *test)
 	expect_pool_empty(test, pool);
 }
 
+/*
+ * Two free blocks of one size class with the smaller filed in front of the
+ * larger: a request of stats.largest_free must still be met.  The pairs
+ * are a class's smallest and largest sizes in a TLSF layout of 16 classes
+ * per power of two; any allocator that keeps the stats promise passes.
+ */
+/* The largest request h_pool.h promises to satisfy, given largest_free. */
+static size_t guaranteed_request(size_t largest_free)
+{
+	size_t units = (largest_free + H_POOL_HEADER_SIZE) / 16;
+
+	return (units * 15 / 16) * 16 - H_POOL_HEADER_SIZE;
+}
+
+static void h_pool_largest_free_behind_smaller(struct kunit *test)
+{
+	static const struct {
+		size_t smaller;		/* block bytes, header included */
+		size_t larger;
+	} holes[] = {
+		{ 512, 528 }, { 1024, 1072 }, { 2048, 2160 }, { 4096, 4336 },
+		{ 8192, 8688 },
+	};
+	struct h_pool_stats st;
+	unsigned int i;
+	u8 *a, *b, *c, *larger, *smaller, *p;
+
+	for (i = 0; i < ARRAY_SIZE(holes); i++) {
+		struct h_pool *pool = kunit_h_pool(test, 3 * MIN_BLOCK +
+						   holes[i].smaller +
+						   holes[i].larger);
+
+		a = h_pool_alloc(pool, 16);
+		larger = h_pool_alloc(pool, holes[i].larger -
+					    H_POOL_HEADER_SIZE);
+		b = h_pool_alloc(pool, 16);
+		smaller = h_pool_alloc(pool, holes[i].smaller -
+					     H_POOL_HEADER_SIZE);
+		c = h_pool_alloc(pool, 16);
+		KUNIT_ASSERT_NOT_NULL(test, a);
+		KUNIT_ASSERT_NOT_NULL(test, larger);
+		KUNIT_ASSERT_NOT_NULL(test, b);
+		KUNIT_ASSERT_NOT_NULL(test, smaller);
+		KUNIT_ASSERT_NOT_NULL(test, c);
+
+		/* The smaller hole is freed last, so it is filed first. */
+		KUNIT_ASSERT_TRUE(test, h_pool_dealloc(pool, larger));
+		KUNIT_ASSERT_TRUE(test, h_pool_dealloc(pool, smaller));
+		h_pool_get_stats(pool, &st);
+		KUNIT_ASSERT_EQ(test, st.free_blocks, 2);
+		KUNIT_EXPECT_EQ(test, st.largest_free,
+				holes[i].larger - H_POOL_HEADER_SIZE);
+
+		/*
+		 * The larger hole is second in its size class, so only what
+		 * h_pool.h guarantees holds: a block of 15/16 of it fits.
+		 */
+		p = h_pool_alloc(pool, guaranteed_request(st.largest_free));
+		KUNIT_EXPECT_NOT_NULL_MSG(test, p,
+					  "holes of %zu and %zu bytes: %zu of largest_free %zu refused",
+					  holes[i].smaller, holes[i].larger,
+					  guaranteed_request(st.largest_free),
+					  st.largest_free);
+		expect_pool_consistent(test, pool);
+	}
+}
+
 static struct kunit_case h_pool_exhaustion_cases[] = {
 	KUNIT_CASE(h_pool_fill_small_blocks),
 	KUNIT_CASE(h_pool_fill_mixed_then_holes),
 	KUNIT_CASE(h_pool_largest_free_exact),
+	KUNIT_CASE(h_pool_largest_free_behind_smaller),
 	{}
 };
 
@@ -2446,12 +2563,14 @@ KUNIT_ARRAY_PARAM(h_pool_random_seed, h_pool_random_seeds,
 static void h_pool_random_workload(struct kunit *test)
 {
 	struct random_run *run = kunit_kzalloc(test, sizeof(*run), GFP_KERNEL);
+	struct h_pool_stats st;
 	unsigned int step, i;
 
 	KUNIT_ASSERT_NOT_NULL(test, run);
 	run->test = test;
 	run->rng = *(const u32 *)test->param_value;
-	run->pool = kunit_h_pool(test, 256 * 1024);
+	/* Small enough that the larger requests sometimes find no room. */
+	run->pool = kunit_h_pool(test, 64 * 1024);
 	run->scratch = kunit_kmalloc(test, RANDOM_MAX_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, run->scratch);
 
@@ -2466,6 +2585,9 @@ static void h_pool_random_workload(struct kunit *test)
 		}
 	}
 	random_check_all(run);
+	h_pool_get_stats(run->pool, &st);
+	KUNIT_EXPECT_GT_MSG(test, st.failed_allocs, 0,
+			    "the workload never ran out of room");
 	for (i = 0; i < RANDOM_SLOTS; i++)
 		if (run->slot[i].ptr)
 			KUNIT_EXPECT_TRUE(test, h_pool_dealloc(run->pool,

@@ -717,12 +717,14 @@ static int hp_copy(struct h_pool *pool, const void *ptr, size_t pos,
  * under the lock.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: 0, or -EINVAL if @ptr is not a live block or the range does not
- * lie inside its usable bytes.
+ * Return: 0, or -EINVAL if @ptr is not a live block, the range does not
+ * lie inside its usable bytes, or @buf is NULL.
  */
 int h_pool_read(struct h_pool *pool, const void *ptr, size_t pos,
 		void *buf, size_t len)
 {
+	if (!buf && len)
+		return -EINVAL;
 	return hp_copy(pool, ptr, pos, buf, len, false);
 }
 EXPORT_SYMBOL_GPL(h_pool_read);
@@ -736,12 +738,14 @@ EXPORT_SYMBOL_GPL(h_pool_read);
  * @len: bytes to copy; may be 0
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: 0, or -EINVAL if @ptr is not a live block or the range does not
- * lie inside its usable bytes.
+ * Return: 0, or -EINVAL if @ptr is not a live block, the range does not
+ * lie inside its usable bytes, or @buf is NULL.
  */
 int h_pool_write(struct h_pool *pool, void *ptr, size_t pos,
 		 const void *buf, size_t len)
 {
+	if (!buf && len)
+		return -EINVAL;
 	return hp_copy(pool, ptr, pos, (void *)buf, len, true);
 }
 EXPORT_SYMBOL_GPL(h_pool_write);

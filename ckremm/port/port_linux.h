@@ -50,10 +50,13 @@ static inline void ckremm_unlock(struct ckremm_lock *l, unsigned long flags)
 	spin_unlock_irqrestore(&l->lock, flags);
 }
 
-/* Context: process context; may sleep. */
+/*
+ * Context: process context; may sleep.  A pool too large for the machine
+ * is an ordinary failure the caller reports, not a reason to warn.
+ */
 static inline void *ckremm_arena_alloc(size_t size)
 {
-	return __vmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	return __vmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN);
 }
 
 static inline void ckremm_arena_free(void *arena)

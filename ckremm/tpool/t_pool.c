@@ -988,6 +988,8 @@ invalid:
 int t_pool_read(struct t_pool *pool, u64 handle, size_t pos, void *buf,
 		size_t len)
 {
+	if (!buf && len)
+		return -EINVAL;
 	return tp_access(pool, handle, 0, pos, buf, len, TP_READ);
 }
 EXPORT_SYMBOL_GPL(t_pool_read);
@@ -1006,6 +1008,8 @@ EXPORT_SYMBOL_GPL(t_pool_read);
 int t_pool_write(struct t_pool *pool, u64 handle, size_t pos,
 		 const void *buf, size_t len)
 {
+	if (!buf && len)
+		return -EINVAL;
 	return tp_access(pool, handle, 0, pos, (u8 *)buf, len, TP_WRITE);
 }
 EXPORT_SYMBOL_GPL(t_pool_write);

@@ -34,9 +34,11 @@ struct h_pool;
  * @arena_size: bytes managed by the pool, headers included
  * @used_bytes: bytes in used blocks, their headers included
  * @free_bytes: bytes in free blocks, their headers included
- * @largest_free: payload bytes of the largest free block.  A request of
- *	that many bytes succeeds if it is the head of its size class; any
- *	request at most 1/16 smaller always does (see h_pool.c)
+ * @largest_free: payload bytes of the largest free block.  A request
+ *	whose block (payload rounded up to 16, plus the header) is at most
+ *	15/16 of that block always succeeds; a larger one up to the whole
+ *	block succeeds only if that block heads its size class (the price
+ *	of constant-time search, see h_pool.c)
  * @used_blocks: number of allocated blocks
  * @free_blocks: number of free blocks
  * @peak_used: highest @used_bytes since the pool was created
