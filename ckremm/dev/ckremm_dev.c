@@ -9,9 +9,11 @@
  * attach it by name (checked like opening a file), it is listed, and it
  * lives until it is destroyed by its owner (or CAP_SYS_ADMIN) or the module
  * is unloaded.  Every pool operation is an ioctl (include/uapi/ckremm.h);
- * blocks are named by arena offsets, never by kernel addresses.  The arena
- * can be mapped read-only with mmap() at the offset the create or open
- * request returned.
+ * blocks are named by arena offsets (header pools) or by handles (table
+ * pools, whose blocks move), never by kernel addresses.  The arena can be
+ * mapped with mmap() at the offset the create or open request returned:
+ * read-only for a header pool, whose arena holds the headers it trusts,
+ * and read-write for a table pool, whose arena holds payload only.
  *
  * Userspace can use a pool with (w/o error handling):
  *
@@ -32,11 +34,11 @@
  * sleep; pool calls hold the pool's spinlock for bounded steps.  Creating a
  * pool allocates its whole arena with vmalloc, charged to the caller's
  * memory cgroup, as is every other allocation made on a caller's behalf.
- * READ and WRITE copy through a one-page bounce buffer, a page per pool
- * call, so the pool lock is never held across a user copy.  mmap() maps
- * every requested page up front.  max_pool_size bounds one arena and
- * max_pools_per_user the pools that one fsuid has alive (named or not,
- * until their memory is freed).
+ * READ, WRITE, T_READ and T_WRITE copy through a one-page bounce buffer,
+ * a page per pool call, so the pool lock is never held across a user copy.
+ * mmap() maps every requested page up front.  max_pool_size bounds one
+ * arena and max_pools_per_user the pools that one fsuid has alive (named
+ * or not, until their memory is freed).
  *
  * Lifetime: struct ckremm_pool is reference counted.  The named registry
  * holds one reference while the pool has a name, each attachment to an
@@ -47,19 +49,34 @@
  * them.  The last reference frees the arena, which may sleep; references
  * are therefore never dropped under a spinlock.
  *
+ * Pins: a table-pool pin belongs to the attachment it was taken through
+ * (one pool id of one open file), which records each pinned handle with a
+ * count.  CLOSE, DESTROY and release of the file drop the attachment's
+ * pins before its pool reference, so pins never outlive the attachment and
+ * its blocks become movable again.  The records of all attachments of a
+ * file are guarded by the file's pin_lock, a mutex held across the
+ * attachment's lookup and its pool calls: an attachment is freed only
+ * after it was taken out of the id table and pin_lock was taken once
+ * more, so a T_PIN racing with CLOSE either fails to find the id or has
+ * its pin dropped by the CLOSE.
+ *
  * lock ordering:
  *	mmap_lock (the core holds it around ->mmap and vm_ops->close)
  *	  ckremm_registry_lock (mutex: the named registry)
  *	    cf->pools.xa_lock (spinlock: one open file's id table)
- *	    pool lock (irqsave spinlock, taken inside each h_pool call)
+ *	    pool lock (irqsave spinlock, taken inside each pool call)
  *	  ckremm_users_lock (mutex: pools charged per fsuid)
+ *	cf->pin_lock (mutex: pin records of one open file's attachments)
+ *	  cf->pools.xa_lock
+ *	  pool lock
  *
  * A lock is taken with nothing held or under locks above it only; locks on
  * one level never nest.  mmap_lock comes first because ->mmap looks up the
  * pool (xa_lock) and the last vm_ops->close frees it (users lock).  So no
  * copy_to_user() or copy_from_user() runs under any ckremm lock: a fault on
- * a user buffer takes mmap_lock.  References are dropped with no lock but
- * mmap_lock held.
+ * a user buffer takes mmap_lock.  pin_lock is never held together with
+ * mmap_lock or the two other mutexes.  References are dropped with no lock
+ * but mmap_lock held.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -74,6 +91,7 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/nospec.h>
+#include <linux/rbtree.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -142,19 +160,38 @@ MODULE_PARM_DESC(max_pools_per_user,
  * struct ckremm_file - one open file of /dev/ckremm
  * @pools: pool id -> struct ckremm_attach; ids from 1, lowest free first.
  *	Its xa_lock orders lookups against CLOSE and DESTROY.
+ * @pin_lock: guards the pin records of every attachment of this file and
+ *	keeps an attachment found under it from being freed
  */
 struct ckremm_file {
 	struct xarray pools;
+	struct mutex pin_lock;	/* pin records; see struct ckremm_attach */
 };
 
 /**
  * struct ckremm_attach - a pool as seen through one id of one open file
  * @pool: the pool; the attachment holds one reference on it
  * @read_only: attached with CKREMM_OPEN_RDONLY: may read, map and query
+ * @pins: struct ckremm_pin by handle: the blocks pinned through this
+ *	attachment (table pools only); under the file's pin_lock
  */
 struct ckremm_attach {
 	struct ckremm_pool *pool;
 	bool read_only;
+	struct rb_root pins;
+};
+
+/**
+ * struct ckremm_pin - pins one attachment holds on one block
+ * @node: in the attachment's @pins, ordered by @handle
+ * @handle: the block
+ * @count: T_PIN requests not yet undone by T_UNPIN, at least 1; however
+ *	many, the pool holds a single pin for them
+ */
+struct ckremm_pin {
+	struct rb_node node;
+	u64 handle;
+	unsigned int count;
 };
 
 static DEFINE_MUTEX(ckremm_registry_lock);
@@ -212,7 +249,7 @@ static const struct ckremm_kind *ckremm_kind_find(u32 kind)
 	case CKREMM_KIND_HEADER:
 		return &ckremm_header_kind;
 	case CKREMM_KIND_TABLE:
-		return ERR_PTR(-EOPNOTSUPP);
+		return &ckremm_table_kind;
 	default:
 		return ERR_PTR(-EINVAL);
 	}
@@ -403,12 +440,37 @@ static struct ckremm_attach *ckremm_attach_new(struct ckremm_pool *pool,
 	if (att) {
 		att->pool = pool;
 		att->read_only = read_only;
+		att->pins = RB_ROOT;
 	}
 	return att;
 }
 
-static void ckremm_attach_free(struct ckremm_attach *att)
+/* Drop every pin @att holds; its pool may then move the blocks again. */
+static void ckremm_attach_unpin_all(struct ckremm_attach *att)
 {
+	struct ckremm_pool *pool = att->pool;
+	struct ckremm_pin *pin, *next;
+
+	rbtree_postorder_for_each_entry_safe(pin, next, &att->pins, node) {
+		/* A pinned block cannot be freed: this cannot fail. */
+		WARN_ON_ONCE(pool->kind->unpin(pool, pin->handle));
+		kfree(pin);
+		cond_resched();
+	}
+	att->pins = RB_ROOT;
+}
+
+/*
+ * Free an attachment that has left @cf's id table: its pins first, then
+ * its pool reference.  Taking pin_lock waits for a T_PIN or T_UNPIN that
+ * found @att before it left the table.
+ */
+static void ckremm_attach_free(struct ckremm_file *cf,
+			       struct ckremm_attach *att)
+{
+	mutex_lock(&cf->pin_lock);
+	ckremm_attach_unpin_all(att);
+	mutex_unlock(&cf->pin_lock);
 	ckremm_pool_put(att->pool);
 	kfree(att);
 }
@@ -444,6 +506,49 @@ static struct ckremm_pool *ckremm_file_get_pool(struct ckremm_file *cf,
 	}
 	xa_unlock(&cf->pools);
 	return pool;
+}
+
+/*
+ * The pool behind @id with a reference for a mapping, or -ENOENT.
+ * *@writable says whether the mapping may be writable: the pool's kind
+ * allows it and the attachment is not read-only.
+ */
+static struct ckremm_pool *ckremm_file_get_map(struct ckremm_file *cf,
+					       unsigned long id,
+					       bool *writable)
+{
+	struct ckremm_pool *pool = ERR_PTR(-ENOENT);
+	struct ckremm_attach *att;
+
+	xa_lock(&cf->pools);
+	att = xa_load(&cf->pools, id);
+	if (att) {
+		pool = att->pool;
+		kref_get(&pool->ref);
+		*writable = pool->kind->map_writable && !att->read_only;
+	}
+	xa_unlock(&cf->pools);
+	return pool;
+}
+
+/*
+ * The attachment behind @id, valid while the caller holds @cf->pin_lock.
+ * -ENOENT if @id is not attached, -EBADF if @modify and the attachment is
+ * read-only.
+ */
+static struct ckremm_attach *ckremm_file_find_attach(struct ckremm_file *cf,
+						     unsigned long id,
+						     bool modify)
+{
+	struct ckremm_attach *att;
+
+	lockdep_assert_held(&cf->pin_lock);
+	att = xa_load(&cf->pools, id);
+	if (!att)
+		return ERR_PTR(-ENOENT);
+	if (modify && att->read_only)
+		return ERR_PTR(-EBADF);
+	return att;
 }
 
 /*
@@ -666,7 +771,7 @@ static int ckremm_ioctl_close(struct ckremm_file *cf,
 	att = ckremm_file_detach(cf, r->pool, NULL);
 	if (!att)
 		return -ENOENT;
-	ckremm_attach_free(att);
+	ckremm_attach_free(cf, att);
 	return 0;
 }
 
@@ -705,7 +810,7 @@ static int ckremm_ioctl_destroy(struct ckremm_file *cf,
 
 	if (named)
 		ckremm_pool_put(pool);	/* the registry's reference */
-	ckremm_attach_free(att);
+	ckremm_attach_free(cf, att);
 	ckremm_pool_put(pool);
 	return 0;
 
@@ -1201,26 +1306,128 @@ static int ckremm_ioctl_t_clean(struct ckremm_file *cf,
 	return err;
 }
 
+static int ckremm_pin_cmp(const void *key, const struct rb_node *node)
+{
+	u64 handle = *(const u64 *)key;
+	u64 other = rb_entry(node, struct ckremm_pin, node)->handle;
+
+	return handle < other ? -1 : handle > other;
+}
+
+static bool ckremm_pin_less(struct rb_node *a, const struct rb_node *b)
+{
+	return rb_entry(a, struct ckremm_pin, node)->handle <
+	       rb_entry(b, struct ckremm_pin, node)->handle;
+}
+
+static struct ckremm_pin *ckremm_pin_find(struct ckremm_attach *att,
+					  u64 handle)
+{
+	struct rb_node *node = rb_find(&handle, &att->pins, ckremm_pin_cmp);
+
+	return node ? rb_entry(node, struct ckremm_pin, node) : NULL;
+}
+
 /*
- * Pins must be recorded per attachment, so that closing the file drops
- * them; that bookkeeping comes with the first kind that names blocks by
- * handle.  Until then no pool supports T_PIN or T_UNPIN.
+ * Pin @handle through @att and tell where the block is.  The first pin of
+ * a handle through an attachment pins the block in the pool; later ones
+ * only count, so the pool holds one pin per attachment however often
+ * userspace asks.
+ */
+static int ckremm_attach_pin(struct ckremm_attach *att,
+			     struct ckremm_t_block *b)
+{
+	struct ckremm_pool *pool = att->pool;
+	struct ckremm_pin *pin;
+	int err;
+
+	pin = ckremm_pin_find(att, b->handle);
+	if (pin) {
+		if (pin->count == UINT_MAX)
+			return -EOVERFLOW;
+		err = pool->kind->locate(pool, b->handle, &b->offset,
+					 &b->size);
+		if (!err)
+			pin->count++;
+		return err;
+	}
+
+	pin = kmalloc(sizeof(*pin), GFP_KERNEL_ACCOUNT);
+	if (!pin)
+		return -ENOMEM;
+	err = pool->kind->pin(pool, b->handle);
+	if (err)
+		goto err_free;
+	err = pool->kind->locate(pool, b->handle, &b->offset, &b->size);
+	if (err)
+		goto err_unpin;
+	pin->handle = b->handle;
+	pin->count = 1;
+	rb_add(&pin->node, &att->pins, ckremm_pin_less);
+	return 0;
+
+err_unpin:
+	pool->kind->unpin(pool, b->handle);
+err_free:
+	kfree(pin);
+	return err;
+}
+
+/* Undo one T_PIN of @handle through @att; -EINVAL if there was none. */
+static int ckremm_attach_unpin(struct ckremm_attach *att, u64 handle)
+{
+	struct ckremm_pool *pool = att->pool;
+	struct ckremm_pin *pin;
+
+	pin = ckremm_pin_find(att, handle);
+	if (!pin)
+		return -EINVAL;
+	if (--pin->count)
+		return 0;
+	rb_erase(&pin->node, &att->pins);
+	kfree(pin);
+	/* A pinned block cannot be freed: this cannot fail. */
+	WARN_ON_ONCE(pool->kind->unpin(pool, handle));
+	return 0;
+}
+
+/*
+ * Pins are a change: they decide which blocks a reorder may move and which
+ * may be freed, so a read-only attachment may not take or drop them.
  */
 static int ckremm_ioctl_t_pin_unpin(struct ckremm_file *cf,
-				    union ckremm_ioctl_arg *arg)
+				    struct ckremm_t_block *b, bool pin)
 {
-	struct ckremm_t_block *b = &arg->t_block;
-	struct ckremm_pool *pool;
+	struct ckremm_attach *att;
 	int err;
 
 	err = ckremm_check_t_block(b);
 	if (err)
 		return err;
-	pool = ckremm_file_get_pool(cf, b->pool, false);
-	if (IS_ERR(pool))
-		return PTR_ERR(pool);
-	ckremm_pool_put(pool);
-	return -EOPNOTSUPP;
+	mutex_lock(&cf->pin_lock);
+	att = ckremm_file_find_attach(cf, b->pool, true);
+	if (IS_ERR(att))
+		err = PTR_ERR(att);
+	else if (!att->pool->kind->pin)
+		err = -EOPNOTSUPP;
+	else if (pin)
+		err = ckremm_attach_pin(att, b);
+	else
+		err = ckremm_attach_unpin(att, b->handle);
+	mutex_unlock(&cf->pin_lock);
+	return err;
+}
+
+static int ckremm_ioctl_t_pin(struct ckremm_file *cf,
+			      union ckremm_ioctl_arg *arg)
+{
+	return ckremm_ioctl_t_pin_unpin(cf, &arg->t_block, true);
+}
+
+static int ckremm_ioctl_t_unpin(struct ckremm_file *cf,
+				union ckremm_ioctl_arg *arg)
+{
+	return ckremm_ioctl_t_pin_unpin(cf, &arg->t_block, false);
 }
 
 static int ckremm_ioctl_t_locate(struct ckremm_file *cf,
@@ -1324,8 +1531,8 @@ static const struct ckremm_ioctl_desc ckremm_ioctls[] = {
 	[_IOC_NR(CKREMM_IOC_T_ALLOC)] = { CKREMM_IOC_T_ALLOC, ckremm_ioctl_t_alloc },
 	[_IOC_NR(CKREMM_IOC_T_FREE)] = { CKREMM_IOC_T_FREE, ckremm_ioctl_t_free },
 	[_IOC_NR(CKREMM_IOC_T_CLEAN)] = { CKREMM_IOC_T_CLEAN, ckremm_ioctl_t_clean },
-	[_IOC_NR(CKREMM_IOC_T_PIN)] = { CKREMM_IOC_T_PIN, ckremm_ioctl_t_pin_unpin },
-	[_IOC_NR(CKREMM_IOC_T_UNPIN)] = { CKREMM_IOC_T_UNPIN, ckremm_ioctl_t_pin_unpin },
+	[_IOC_NR(CKREMM_IOC_T_PIN)] = { CKREMM_IOC_T_PIN, ckremm_ioctl_t_pin },
+	[_IOC_NR(CKREMM_IOC_T_UNPIN)] = { CKREMM_IOC_T_UNPIN, ckremm_ioctl_t_unpin },
 	[_IOC_NR(CKREMM_IOC_T_LOCATE)] = { CKREMM_IOC_T_LOCATE, ckremm_ioctl_t_locate },
 	[_IOC_NR(CKREMM_IOC_T_READ)] = { CKREMM_IOC_T_READ, ckremm_ioctl_t_read },
 	[_IOC_NR(CKREMM_IOC_T_WRITE)] = { CKREMM_IOC_T_WRITE, ckremm_ioctl_t_write },
@@ -1418,6 +1625,8 @@ static const struct vm_operations_struct ckremm_vm_ops = {
  * arena (its last page may run past arena_size: those bytes are zero and
  * belong to no block).  A header pool's arena is mapped read-only, for
  * good: VM_MAYWRITE is cleared so that mprotect() cannot add PROT_WRITE.
+ * A table pool's arena holds no metadata and may be mapped read-write,
+ * except through a read-only attachment, which maps it as a header pool's.
  */
 static int ckremm_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -1428,12 +1637,13 @@ static int ckremm_mmap(struct file *file, struct vm_area_struct *vma)
 	unsigned long arena_pages, i;
 	struct ckremm_pool *pool;
 	struct page *page;
+	bool writable;
 	int err;
 
-	pool = ckremm_file_get_pool(cf, id, false);
+	pool = ckremm_file_get_map(cf, id, &writable);
 	if (IS_ERR(pool))
 		return -EINVAL;
-	if (!pool->kind->map_writable && (vma->vm_flags & VM_WRITE)) {
+	if (!writable && (vma->vm_flags & VM_WRITE)) {
 		err = -EACCES;
 		goto err_put;
 	}
@@ -1443,8 +1653,7 @@ static int ckremm_mmap(struct file *file, struct vm_area_struct *vma)
 		goto err_put;
 	}
 
-	ckremm_vma_mod_flags(vma, VM_DONTEXPAND,
-			     pool->kind->map_writable ? 0 : VM_MAYWRITE);
+	ckremm_vma_mod_flags(vma, VM_DONTEXPAND, writable ? 0 : VM_MAYWRITE);
 	for (i = 0; i < pages; i++) {
 		page = vmalloc_to_page((u8 *)pool->arena +
 				       ((first + i) << PAGE_SHIFT));
@@ -1478,6 +1687,7 @@ static int ckremm_open(struct inode *inode, struct file *file)
 	if (!cf)
 		return -ENOMEM;
 	xa_init_flags(&cf->pools, XA_FLAGS_ALLOC1);
+	mutex_init(&cf->pin_lock);
 	file->private_data = cf;
 	return 0;
 }
@@ -1490,9 +1700,10 @@ static int ckremm_release(struct inode *inode, struct file *file)
 
 	xa_for_each(&cf->pools, id, att) {
 		xa_erase(&cf->pools, id);
-		ckremm_attach_free(att);
+		ckremm_attach_free(cf, att);
 	}
 	xa_destroy(&cf->pools);
+	mutex_destroy(&cf->pin_lock);
 	kfree(cf);
 	return 0;
 }

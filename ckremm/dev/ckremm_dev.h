@@ -6,9 +6,10 @@
  *
  * The device core (ckremm_dev.c) validates every request field that the
  * ABI defines, finds the pool, holds a reference on it and copies to and
- * from userspace.  A kind (kind_header.c, later kind_table.c) only
- * translates between arena offsets and its pool's own calls; it never sees
- * a user pointer and never sleeps under the pool's lock.
+ * from userspace.  A kind (kind_header.c, kind_table.c) only translates
+ * between the names userspace gives blocks (arena offsets or handles) and
+ * its pool's own calls; it never sees a user pointer and never sleeps under
+ * the pool's lock.
  */
 #ifndef CKREMM_DEV_H
 #define CKREMM_DEV_H
@@ -47,8 +48,13 @@ struct ckremm_pool;
  *	-ENOMEM (block unchanged)
  * @t_alloc: by handle: allocate a block of @size bytes (>= 1) with
  *	CKREMM_T_ALLOC_* @flags; its handle goes to @handle; 0 or -ENOMEM
- * @locate: by handle: where the block's bytes are now, and its size
- * @copy: by handle: copy block @src into block @dst
+ * @locate: by handle: where the block's bytes are now, and its size;
+ *	0 or -EINVAL
+ * @copy: by handle: copy block @src into block @dst; 0, -EINVAL or
+ *	-ENOSPC (@dst smaller than @src, nothing copied)
+ * @pin: by handle: take one pin, so that the block neither moves nor can
+ *	be freed until @unpin; 0 or -EINVAL
+ * @unpin: by handle: drop one pin taken by @pin; 0 or -EINVAL
  * @free: free @block; 0 or -EINVAL (or another -errno the kind documents)
  * @clean: zero @block; 0 or -EINVAL
  * @block_size: usable bytes of @block, 0 if it is not a live block
@@ -70,7 +76,8 @@ struct ckremm_pool;
  * lock.  Operations of the other naming are NULL, and so is any this kind
  * lacks: the request answers EOPNOTSUPP.  Every call but @create and
  * @destroy is made with a reference on the pool held and no ckremm lock
- * taken.
+ * taken, except that @pin, @unpin and @locate may run under the pin lock
+ * of the open file that records the pins (a mutex).
  */
 struct ckremm_kind {
 	u32 kind;
@@ -93,6 +100,8 @@ struct ckremm_kind {
 	int (*locate)(struct ckremm_pool *pool, u64 handle, u64 *offset,
 		      u64 *size);
 	int (*copy)(struct ckremm_pool *pool, u64 dst, u64 src);
+	int (*pin)(struct ckremm_pool *pool, u64 handle);
+	int (*unpin)(struct ckremm_pool *pool, u64 handle);
 
 	int (*free)(struct ckremm_pool *pool, u64 block);
 	int (*clean)(struct ckremm_pool *pool, u64 block);
@@ -114,7 +123,7 @@ struct ckremm_kind {
  * @ref: one for the named registry while the pool has a name, one for
  *	each attachment to an open file, one for each mapping
  * @kind: the pool's operations
- * @impl: the kind's own pool (struct h_pool, ...)
+ * @impl: the kind's own pool (struct h_pool or struct t_pool)
  * @arena: kernel address of the arena: page-aligned vmalloc memory; never
  *	shown to userspace
  * @arena_size: bytes the pool manages, from offset 0 of @arena
@@ -143,5 +152,7 @@ struct ckremm_pool {
 
 /* The header pool (struct h_pool): kind_header.c. */
 extern const struct ckremm_kind ckremm_header_kind;
+/* The table pool (struct t_pool): kind_table.c. */
+extern const struct ckremm_kind ckremm_table_kind;
 
 #endif /* CKREMM_DEV_H */

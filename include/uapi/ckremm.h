@@ -16,6 +16,17 @@
  * creator's uid, gid and a mode, is opened by name (checked like a file's
  * permissions) and lives until destroyed or until the module is unloaded.
  *
+ * Two kinds of pool take different requests:
+ *	CKREMM_KIND_HEADER	blocks never move and are named by offset:
+ *		ALLOC, FREE, CLEAN, REALLOC, ALLOC_BATCH, FREE_BATCH, READ,
+ *		WRITE
+ *	CKREMM_KIND_TABLE	blocks move when the pool is reordered and are
+ *		named by handle (see "Table pools" below): T_ALLOC, T_FREE,
+ *		T_CLEAN, T_PIN, T_UNPIN, T_LOCATE, T_READ, T_WRITE, T_COPY
+ *	both	VERSION, CREATE, OPEN, CLOSE, DESTROY, REORDER, STATS,
+ *		VALIDATE, LIST, WALK and mmap()
+ * A request of the other kind's list answers EOPNOTSUPP.
+ *
  * Example:
  *
  *	int fd = open("/dev/ckremm", O_RDWR | O_CLOEXEC);
@@ -29,9 +40,11 @@
  *
  * Mapping: the mmap() offset is a pool's mmap_offset plus, optionally, a
  * page-aligned offset into its arena; the mapping must lie inside the arena
- * rounded up to whole pages.  Header pools map read-only only: PROT_WRITE
- * fails with EACCES and mprotect() cannot add it later.  A mapping keeps the
- * pool's memory alive after CLOSE, DESTROY or close() of the file.  A 32-bit
+ * rounded up to whole pages.  Header pools, and table pools attached
+ * read-only, map read-only only: PROT_WRITE fails with EACCES and
+ * mprotect() cannot add it later.  Other table pools map read-write as well
+ * (their arena holds block contents only).  A mapping keeps the pool's
+ * memory alive after CLOSE, DESTROY or close() of the file.  A 32-bit
  * process can map pools with ids up to 255 (mmap2() carries 32 bits of page
  * offset); ids are handed out lowest first.
  *
@@ -49,13 +62,18 @@
  *		pool has that name
  *	EBADF	the pool is attached read-only (CKREMM_OPEN_RDONLY) and the
  *		request would change it: ALLOC, FREE, CLEAN, REALLOC,
- *		ALLOC_BATCH, FREE_BATCH, WRITE, REORDER
+ *		ALLOC_BATCH, FREE_BATCH, WRITE, REORDER, T_ALLOC, T_FREE,
+ *		T_CLEAN, T_WRITE, T_COPY, and T_PIN and T_UNPIN, since pins
+ *		decide which blocks a reorder may move or a T_FREE may free
  *	ENOMEM	the pool has no room for the block (ALLOC, REALLOC, the
- *		batch is refused whole), or the kernel is out of memory
+ *		batch is refused whole; T_ALLOC, also when the pool's handle
+ *		table is full), or the kernel is out of memory
+ *	EOPNOTSUPP  the pool's kind does not take the request: a request
+ *		naming blocks by offset on a table pool, a T_* request on a
+ *		header pool
  * and to some:
  *	CREATE	E2BIG: @size above the max_pool_size module parameter;
  *		EINVAL: @size below CKREMM_POOL_MIN_SIZE or unknown @kind;
- *		EOPNOTSUPP: CKREMM_KIND_TABLE (not available yet);
  *		EDQUOT: the caller's fsuid already has max_pools_per_user
  *		pools alive (named and unnamed, until their memory is freed);
  *		EEXIST: a named pool of that name exists
@@ -64,12 +82,21 @@
  *	CREATE, OPEN	EMFILE: this open file has no pool id left
  *	DESTROY	EPERM: the pool is named and the caller neither owns it
  *		(fsuid) nor has CAP_SYS_ADMIN
- *	READ, WRITE	EINTR: a fatal signal stopped a long copy midway
+ *	READ, WRITE, T_READ, T_WRITE	EINTR: a fatal signal stopped a
+ *		long copy midway
  *	REORDER	EUCLEAN: the pool found itself inconsistent
  *	WALK	EINVAL: @cursor beyond the arena and not CKREMM_WALK_END
- * A READ or WRITE that faults on the user buffer, or is interrupted, may
- * have copied a prefix; every other request either completes or changes
- * nothing (unless the caller unmaps the struct while the call runs).
+ *	T_*	EINVAL: @handle (@dst, @src) is not a live block of the pool:
+ *		0, freed, stale or forged
+ *	T_FREE	EBUSY: the block is pinned, through any attachment
+ *	T_COPY	ENOSPC: @dst is smaller than @src
+ *	T_PIN	EOVERFLOW: this attachment already holds UINT_MAX pins on
+ *		the block
+ *	T_UNPIN	EINVAL: this attachment holds no pin on @handle
+ * A READ, WRITE, T_READ or T_WRITE that faults on the user buffer, or is
+ * interrupted, may have copied a prefix; every other request either
+ * completes or changes nothing (unless the caller unmaps the struct while
+ * the call runs).
  */
 #ifndef _UAPI_LINUX_CKREMM_H
 #define _UAPI_LINUX_CKREMM_H
@@ -326,6 +353,8 @@ struct ckremm_reorder {
  * @table_capacity: out: table slots (table pools; 0 otherwise)
  * @frag_permille: out: 1000 - 1000 * largest free block / free bytes
  * @pad: must be zero
+ * @pinned_blocks: out: blocks pinned through any attachment (table
+ *	pools; 0 otherwise)
  * @reserved: must be zero
  */
 struct ckremm_stats {
@@ -344,7 +373,8 @@ struct ckremm_stats {
 	__u64 table_capacity;
 	__u32 frag_permille;
 	__u32 pad;
-	__u64 reserved[4];
+	__u64 pinned_blocks;
+	__u64 reserved[3];
 };
 
 /**
@@ -468,12 +498,25 @@ struct ckremm_walk {
  * reordered, so userspace names them only by handle: a 64-bit value that
  * packs a table slot and a generation, refused (EINVAL) once the block is
  * freed.  ALLOC, FREE, CLEAN, REALLOC, READ, WRITE and the batches, which
- * name blocks by offset, answer EOPNOTSUPP for a table pool; STATS,
- * VALIDATE, REORDER, WALK, LIST, CLOSE, DESTROY and mmap() work on both
- * kinds.  A table pool's arena holds payload only, so it may be mapped
- * read-write; bytes seen through a mapping are stable only while the block
- * is pinned (CKREMM_IOC_T_PIN), since a reorder moves unpinned blocks.
- * Pins taken through an open file are dropped when it is closed.
+ * name blocks by offset, answer EOPNOTSUPP for a table pool, and the T_*
+ * requests answer EOPNOTSUPP for a header pool; STATS, VALIDATE, REORDER,
+ * WALK, LIST, CLOSE, DESTROY and mmap() work on both kinds.  The arena
+ * holds payload only, so it may be mapped read-write; an offset (from
+ * T_LOCATE, T_PIN or WALK) and the bytes seen there through a mapping
+ * stay the block's only while it is pinned, since a reorder moves unpinned
+ * blocks.  A WALK reports no headers (@meta 0) and flags pinned blocks
+ * CKREMM_EXTENT_PINNED.
+ *
+ * Pins belong to the attachment they were taken through (the pool id in
+ * this open file): pins nest, T_UNPIN undoes one T_PIN of the same
+ * attachment, and CLOSE, DESTROY or the last close() of the open file
+ * drops every pin the attachment still holds.  A pinned block does not move and cannot be
+ * freed (EBUSY), whoever pinned it.  A read-only attachment can neither
+ * pin nor unpin (EBADF).
+ *
+ * A reorder moves at most the module parameter reorder_step_bytes per hold
+ * of the pool's lock (/sys/module/ckremm/parameters/reorder_step_bytes,
+ * 256..1048576, default 4096); a pool keeps the value it was created with.
  */
 
 #define CKREMM_T_ALLOC_REORDER	(1U << 0)	/* compact and retry once */
@@ -504,8 +547,12 @@ struct ckremm_t_alloc {
  * @size: out: T_PIN, T_LOCATE: the block's size
  * @reserved: must be zero
  *
- * T_FREE refuses a pinned block with EBUSY.  T_UNPIN of a block this open
- * file has not pinned is EINVAL.
+ * T_FREE refuses a pinned block with EBUSY.  T_CLEAN zeroes the whole
+ * block.  T_PIN holds the block in place until undone by T_UNPIN through
+ * the same pool id of the same open file, or until that attachment goes
+ * (CLOSE, DESTROY, last close() of the file); its @offset stays valid that
+ * long.  T_UNPIN of a block this attachment has
+ * not pinned is EINVAL.
  */
 struct ckremm_t_block {
 	__u32 pool;

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The table pool behind /dev/ckremm.
+ *
+ * Userspace names a table-pool block by its handle, the same 64-bit value
+ * the t_pool API hands out: a reorder moves blocks, so an arena offset is
+ * only a snapshot (T_LOCATE), stable while the block is pinned.  Handles
+ * come from userspace unchecked; the pool refuses stale, freed and forged
+ * ones itself, under its lock, so this file passes them straight through.
+ *
+ * The arena holds payload bytes only: everything the pool trusts lives in
+ * tables outside it.  Userspace may therefore map it read-write
+ * (.map_writable = true); bytes written through a mapping are the blocks'
+ * contents and nothing else.
+ *
+ * A reorder is one whole pass from the bottom of the arena, so that holes
+ * left behind by an earlier pass are closed too; it moves at most
+ * reorder_step_bytes per hold of the pool lock and drops the lock between
+ * steps.
+ */
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/sizes.h>
+#include <linux/string.h>
+
+#include <ckremm/t_pool.h>
+
+#include "ckremm_dev.h"
+
+/* Extents converted per t_pool_walk() call, on the stack. */
+#define TABLE_WALK_STEP		8
+
+#define TABLE_STEP_MIN		256
+#define TABLE_STEP_MAX		SZ_1M
+
+static unsigned int reorder_step_bytes = SZ_4K;
+
+static int reorder_step_bytes_set(const char *val,
+				  const struct kernel_param *kp)
+{
+	unsigned int bytes;
+	int err;
+
+	err = kstrtouint(val, 0, &bytes);
+	if (err)
+		return err;
+	if (bytes < TABLE_STEP_MIN || bytes > TABLE_STEP_MAX)
+		return -EINVAL;
+	WRITE_ONCE(*(unsigned int *)kp->arg, bytes);
+	return 0;
+}
+
+static const struct kernel_param_ops reorder_step_bytes_ops = {
+	.set = reorder_step_bytes_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(reorder_step_bytes, &reorder_step_bytes_ops,
+		&reorder_step_bytes, 0644);
+MODULE_PARM_DESC(reorder_step_bytes,
+		 "Most bytes a table pool moves or copies per hold of its lock, 256..1048576; a change applies to pools created afterwards (default 4096)");
+
+static struct t_pool *to_t_pool(struct ckremm_pool *pool)
+{
+	return pool->impl;
+}
+
+static int table_create(struct ckremm_pool *pool, size_t size)
+{
+	struct t_pool *tp;
+	void *arena;
+
+	if (size > T_POOL_MAX_SIZE)
+		return -E2BIG;
+	tp = t_pool_create(size, 0);
+	if (!tp)
+		return -ENOMEM;
+	t_pool_set_step(tp, READ_ONCE(reorder_step_bytes));
+	arena = t_pool_arena(tp, &pool->arena_size);
+	/*
+	 * The mmap path maps the arena page by page from offset 0; the port
+	 * layer's arenas are whole vmalloc allocations, so this holds.
+	 */
+	if (!is_vmalloc_addr(arena) || !PAGE_ALIGNED(arena)) {
+		destroy_t_pool(tp);
+		return -ENOMEM;
+	}
+	pool->impl = tp;
+	pool->arena = arena;
+	return 0;
+}
+
+static void table_destroy(struct ckremm_pool *pool)
+{
+	destroy_t_pool(to_t_pool(pool));
+}
+
+static int table_t_alloc(struct ckremm_pool *pool, u64 size, u32 flags,
+			 u64 *handle)
+{
+	unsigned int tflags = 0;
+	u64 h;
+
+	/* Only a 32-bit kernel can be asked for more than size_t holds. */
+	if (size != (size_t)size)
+		return -ENOMEM;
+	if (flags & CKREMM_T_ALLOC_REORDER)
+		tflags |= T_POOL_REORDER_ON_FAIL;
+	h = t_pool_alloc_handle(to_t_pool(pool), size, tflags);
+	if (h == T_POOL_NO_HANDLE)
+		return -ENOMEM;
+	*handle = h;
+	return 0;
+}
+
+static int table_free(struct ckremm_pool *pool, u64 handle)
+{
+	return t_pool_free(to_t_pool(pool), handle);
+}
+
+static int table_clean(struct ckremm_pool *pool, u64 handle)
+{
+	return t_pool_clean(to_t_pool(pool), handle);
+}
+
+static u64 table_block_size(struct ckremm_pool *pool, u64 handle)
+{
+	return t_pool_size_of(to_t_pool(pool), handle);
+}
+
+static int table_read(struct ckremm_pool *pool, u64 handle, u64 pos,
+		      void *buf, size_t len)
+{
+	return t_pool_read(to_t_pool(pool), handle, pos, buf, len);
+}
+
+static int table_write(struct ckremm_pool *pool, u64 handle, u64 pos,
+		       const void *buf, size_t len)
+{
+	return t_pool_write(to_t_pool(pool), handle, pos, buf, len);
+}
+
+static int table_copy(struct ckremm_pool *pool, u64 dst, u64 src)
+{
+	return t_pool_copy(to_t_pool(pool), dst, src);
+}
+
+/*
+ * Offset and size are two pool calls; a block that dies between them is
+ * reported dead, never with a stale size.  A pinned block can do neither.
+ */
+static int table_locate(struct ckremm_pool *pool, u64 handle, u64 *offset,
+			u64 *size)
+{
+	struct t_pool *tp = to_t_pool(pool);
+	size_t off, bytes;
+	int err;
+
+	err = t_pool_offset_of(tp, handle, &off);
+	if (err)
+		return err;
+	bytes = t_pool_size_of(tp, handle);
+	if (!bytes)
+		return -EINVAL;
+	*offset = off;
+	*size = bytes;
+	return 0;
+}
+
+static int table_pin(struct ckremm_pool *pool, u64 handle)
+{
+	return t_pool_pin(to_t_pool(pool), handle) ? 0 : -EINVAL;
+}
+
+static int table_unpin(struct ckremm_pool *pool, u64 handle)
+{
+	return t_pool_unpin(to_t_pool(pool), handle);
+}
+
+static int table_reorder(struct ckremm_pool *pool, struct ckremm_reorder *r)
+{
+	struct t_pool_reorder_result res;
+	int err;
+
+	err = t_pool_reorder(to_t_pool(pool), &res);
+	if (err)
+		return err;
+	r->bytes_moved = res.bytes_moved;
+	r->blocks_moved = res.blocks_moved;
+	r->largest_free = res.largest_free;
+	r->free_blocks = res.free_blocks;
+	return 0;
+}
+
+static void table_stats(struct ckremm_pool *pool, struct ckremm_stats *s)
+{
+	struct t_pool_stats st;
+
+	t_pool_get_stats(to_t_pool(pool), &st);
+	s->arena_size = st.arena_size;
+	s->used_bytes = st.used_bytes;
+	s->free_bytes = st.free_bytes;
+	s->largest_free = st.largest_free;
+	s->used_blocks = st.used_blocks;
+	s->free_blocks = st.free_blocks;
+	s->peak_used = st.peak_used;
+	s->failed_allocs = st.failed_allocs;
+	s->refused_calls = st.refused_calls;
+	s->meta_bytes = st.meta_bytes;
+	s->table_capacity = st.table_capacity;
+	s->pinned_blocks = st.pinned_blocks;
+	s->frag_permille = st.frag_permille;
+}
+
+static void table_validate(struct ckremm_pool *pool,
+			   struct ckremm_validate *v)
+{
+	struct t_pool_fault fault = { 0 };
+
+	v->status = t_pool_validate(to_t_pool(pool), &fault);
+	if (v->status) {
+		v->offset = fault.offset;
+		strscpy(v->reason, fault.reason ?: "unknown", sizeof(v->reason));
+	}
+}
+
+/*
+ * t_pool_walk() resumes at the run that holds the cursor, which starts
+ * before it if runs merged since the last call.  The ABI resumes at the
+ * first run at or after the cursor, so such a run is left out rather than
+ * reported twice.
+ */
+static unsigned int table_walk(struct ckremm_pool *pool, u64 *cursor,
+			       struct ckremm_extent *out, unsigned int max)
+{
+	struct t_pool_extent step[TABLE_WALK_STEP];
+	size_t start = *cursor, pos = *cursor;
+	unsigned int done = 0, n, i;
+
+	while (done < max && pos < pool->arena_size) {
+		n = t_pool_walk(to_t_pool(pool), &pos, step,
+				min_t(unsigned int, max - done,
+				      TABLE_WALK_STEP));
+		if (!n)
+			break;
+		for (i = 0; i < n; i++) {
+			if (step[i].offset < start)
+				continue;
+			out[done].offset = step[i].offset;
+			out[done].size = step[i].size;
+			out[done].flags = 0;
+			if (step[i].handle != T_POOL_NO_HANDLE)
+				out[done].flags |= CKREMM_EXTENT_USED;
+			if (step[i].pinned)
+				out[done].flags |= CKREMM_EXTENT_PINNED;
+			out[done].meta = 0;
+			done++;
+		}
+	}
+	*cursor = pos;
+	return done;
+}
+
+const struct ckremm_kind ckremm_table_kind = {
+	.kind		= CKREMM_KIND_TABLE,
+	.by_handle	= true,
+	.map_writable	= true,
+	.create		= table_create,
+	.destroy	= table_destroy,
+	.t_alloc	= table_t_alloc,
+	.locate		= table_locate,
+	.copy		= table_copy,
+	.pin		= table_pin,
+	.unpin		= table_unpin,
+	.free		= table_free,
+	.clean		= table_clean,
+	.block_size	= table_block_size,
+	.read		= table_read,
+	.write		= table_write,
+	.reorder	= table_reorder,
+	.stats		= table_stats,
+	.validate	= table_validate,
+	.walk		= table_walk,
+};
