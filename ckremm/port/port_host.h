@@ -32,6 +32,10 @@ typedef unsigned long long u64;
 
 #define CKREMM_PAGE_SIZE 4096UL
 
+#ifndef U32_MAX
+#define U32_MAX 0xffffffffU
+#endif
+
 struct ckremm_lock {
 	int taken;	/* accessed only through __atomic builtins */
 };

@@ -1120,7 +1120,8 @@ EXPORT_SYMBOL_GPL(copy_t_ptr);
  * the way first.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: the block's address, or NULL for a dead handle.
+ * Return: the block's address, or NULL for a dead handle or a block
+ * already pinned U32_MAX times.
  */
 void *t_pool_pin(struct t_pool *pool, u64 handle)
 {
@@ -1135,10 +1136,14 @@ void *t_pool_pin(struct t_pool *pool, u64 handle)
 	if (n != TP_NIL) {
 		struct tp_slot *slot = &pool->slots[pool->segs[n].slot];
 
-		tp_settle(pool, n);
-		if (!slot->pins++)
-			pool->pinned_blocks++;
-		ptr = tp_addr_of(pool, pool->segs[n].off);
+		if (slot->pins == U32_MAX) {
+			tp_refuse(pool, "pin count would overflow");
+		} else {
+			tp_settle(pool, n);
+			if (!slot->pins++)
+				pool->pinned_blocks++;
+			ptr = tp_addr_of(pool, pool->segs[n].off);
+		}
 	}
 	ckremm_unlock(&pool->lock, flags);
 	return ptr;
