@@ -206,13 +206,17 @@ static bool hp_hdr_sane(const struct h_pool *pool, u32 off)
 /* ---- the segregated free index ----------------------------------------- */
 
 /*
- * A free-list link read from the arena is trusted only as far as the arena:
- * an overrun by a block's owner can damage it, and following it must not
- * lead outside.  A damaged link ends the list; h_pool_validate() reports it.
+ * A free-list link lives in the payload of a free block, where an overrun
+ * by the owner of the block before it can damage it.  It is followed only
+ * to a header that checks out and says free; a damaged link ends the list
+ * (the blocks behind it leak) and h_pool_validate() reports it.
  */
 static u32 hp_checked_link(struct h_pool *pool, u32 link)
 {
-	if (link == HP_NIL || link <= pool->arena_units - HP_MIN_UNITS)
+	if (link == HP_NIL)
+		return link;
+	if (link <= pool->arena_units - HP_MIN_UNITS &&
+	    hp_hdr_sane(pool, link) && hp_is_free(pool, link))
 		return link;
 	ckremm_warn("h_pool: free list damaged (link %u); blocks leaked\n",
 		    link);
@@ -323,6 +327,12 @@ static u32 hp_alloc_locked(struct h_pool *pool, u32 units, size_t align)
 	off = hp_find_free(pool, units + extra);
 	if (off == HP_NIL)
 		goto fail;
+	/* An overrun into a free block's header must not steer a split. */
+	if (!hp_hdr_sane(pool, off) || !hp_is_free(pool, off)) {
+		ckremm_warn("h_pool: free block header damaged at offset %zu\n",
+			    (size_t)off << HP_GRANULE_SHIFT);
+		goto fail;
+	}
 	hp_remove(pool, off);
 
 	/* Split off a leading free block until the payload is aligned. */
@@ -1239,17 +1249,18 @@ unsigned int h_pool_walk(struct h_pool *pool, size_t *cursor,
 		/* First block starting at or after the cursor. */
 		u32 want = off + !!(*cursor & (HP_GRANULE - 1));
 
-		for (off = 0; off < pool->arena_units && off < want;
-		     off += hp_hdr(pool, off)->units)
+		for (off = 0; off < pool->arena_units && off < want &&
+		     hp_hdr_sane(pool, off); off += hp_hdr(pool, off)->units)
 			;
 	}
-	for (; off < pool->arena_units && n < max;
+	/* A damaged header ends the walk: its size cannot be trusted. */
+	for (; off < pool->arena_units && n < max && hp_hdr_sane(pool, off);
 	     off += hp_hdr(pool, off)->units, n++) {
 		out[n].offset = (size_t)off << HP_GRANULE_SHIFT;
 		out[n].size = (size_t)hp_hdr(pool, off)->units << HP_GRANULE_SHIFT;
 		out[n].used = !hp_is_free(pool, off);
 	}
-	*cursor = off < pool->arena_units ?
+	*cursor = off < pool->arena_units && hp_hdr_sane(pool, off) ?
 		  (size_t)off << HP_GRANULE_SHIFT : pool->arena_size;
 out:
 	ckremm_unlock(&pool->lock, flags);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Host diagnostics and keyed hashing for the ckremm port layer. */
 #include <stdarg.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "ckremm_port.h"
 
@@ -69,4 +71,24 @@ u32 ckremm_hash4(const struct ckremm_hash_key *k, u32 a, u32 b, u32 c, u32 d)
 		sip_round(v);
 	last = v[0] ^ v[1] ^ v[2] ^ v[3];
 	return (u32)(last >> 32) ^ (u32)last;
+}
+
+/* splitmix64 over an atomic counter: no lock, no two callers alike. */
+u32 ckremm_random_u32(void)
+{
+	static u64 counter;
+	u64 z, seed = 0;
+
+	if (!__atomic_load_n(&counter, __ATOMIC_RELAXED)) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		seed = (u64)ts.tv_nsec ^ (u64)ts.tv_sec << 32 ^ (u64)getpid() << 16;
+		__atomic_compare_exchange_n(&counter, &(u64){ 0 }, seed | 1, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	}
+	z = __atomic_add_fetch(&counter, 0x9e3779b97f4a7c15ULL, __ATOMIC_RELAXED);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return (u32)(z ^ (z >> 31));
 }

@@ -107,15 +107,8 @@ struct ckremm_hash_key {
 
 u32 ckremm_hash4(const struct ckremm_hash_key *k, u32 a, u32 b, u32 c, u32 d);
 
-static inline u32 ckremm_random_u32(void)
-{
-	static u32 state = 0x12345678u;
-
-	state ^= state << 13;
-	state ^= state >> 17;
-	state ^= state << 5;
-	return state;
-}
+/* Thread-safe; seeded from the clock and the process id (port_host.c). */
+u32 ckremm_random_u32(void);
 
 static inline void ckremm_hash_key_init(struct ckremm_hash_key *k)
 {

@@ -153,7 +153,7 @@ static void remember_stale(struct model *m, void *p)
 		m->n_stale++;
 }
 
-/* ---- after every operation --------------------------------------------- */
+/* ---- after every operation ----------------------------------------------- */
 
 static void check_after(struct model *m)
 {
@@ -229,7 +229,7 @@ static void full_check(struct model *m)
 	free(sorted);
 }
 
-/* ---- operations ------------------------------------------------------------ */
+/* ---- operations ---------------------------------------------------------- */
 
 static struct live *add_live(struct model *m, void *p, size_t req,
 			     size_t align)
@@ -493,7 +493,7 @@ static void op_probe(struct model *m)
 	m->failed++;
 }
 
-/* ---- misuse ------------------------------------------------------------------ */
+/* ---- misuse -------------------------------------------------------------- */
 
 static bool is_live(struct model *m, const void *p)
 {
@@ -641,7 +641,7 @@ static void op_misuse(struct model *m)
 	m->refused = s.st.refused_calls;
 }
 
-/* ---- the run ------------------------------------------------------------------ */
+/* ---- the run ------------------------------------------------------------- */
 
 enum { OP_ALLOC, OP_ALLOC_ALIGNED, OP_FREE, OP_REALLOC, OP_CLEAN, OP_RW,
        OP_BATCH_ALLOC, OP_BATCH_FREE, OP_REORDER, OP_PROBE, OP_MISUSE,
@@ -770,17 +770,17 @@ struct model_case {
  * which are full and fail allocations more often, run longer.
  */
 static const struct model_case model_cases[] = {
-	{ 1, 256 * KIB, 100000, false },
+	{ 1, 256 * KIB, 50000, false },
 	{ 2, 64 * KIB, 150000, false },
-	{ 3, 1024 * KIB, 30000, false },
+	{ 3, 1024 * KIB, 15000, false },
 	{ 4, 100000 + 8, 150000, false },
-	{ 5, 256 * KIB, 100000, false },
+	{ 5, 128 * KIB, 100000, false },
 	{ 6, 32 * KIB, 150000, false },
-	{ 7, 192 * KIB + 16, 100000, false },
-	{ 8, 128 * KIB + 48, 120000, false },
-	{ 101, 256 * KIB, 50000, true },
+	{ 7, 96 * KIB + 16, 150000, false },
+	{ 8, 48 * KIB + 32, 150000, false },
+	{ 101, 128 * KIB, 50000, true },
 	{ 102, 64 * KIB, 60000, true },
-	{ 103, 1024 * KIB, 15000, true },
+	{ 103, 512 * KIB, 10000, true },
 	{ 104, 100000 + 8, 50000, true },
 };
 
