@@ -13,6 +13,7 @@
 # logs are kept in $CKREMM_CACHE/logs/.
 set -euo pipefail
 
+# shellcheck source=tools/vm/lib.sh
 . "$(dirname "$0")/../vm/lib.sh"
 
 cd "$CKREMM_ROOT"
@@ -26,9 +27,11 @@ if ! tools/ci/deps.sh; then
 	exit 1
 fi
 
-stages=(host style kunit-uml dev-uml dev-qemu)
+stages=(map host tpool style kunit-uml dev-uml dev-qemu)
 declare -A command=(
-	[host]="make -C tools check"
+	[map]="make -C tools check-map"
+	[host]="make -C tools check-host"
+	[tpool]="make -C tools check-tpool"
 	[style]="tools/ci/style.sh"
 	[kunit-uml]="tools/vm/kunit-uml.sh"
 	[dev-uml]="tools/vm/dev-uml.sh"
