@@ -8,6 +8,7 @@
 #   tools/ci/deps.sh
 set -euo pipefail
 
+# shellcheck source=tools/vm/lib.sh
 . "$(dirname "$0")/../vm/lib.sh"
 
 export DEBIAN_FRONTEND=noninteractive

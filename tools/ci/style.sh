@@ -4,6 +4,7 @@
 # The kernel's own style gates on the module sources:
 #   - checkpatch --strict on every .c/.h under ckremm/, include/, kunit/
 #     (one test per file, nothing ignored);
+#   - kernel-doc -Wall on the same files;
 #   - W=1 builds (with kernel-doc checks) against Debian's 6.1 headers and
 #     the UML tree, with no warning;
 #   - sparse (C=2, every file) against the same two trees, with no warning.
@@ -11,6 +12,7 @@
 #   tools/ci/style.sh       -> last line "style: N passed, M failed"
 set -euo pipefail
 
+# shellcheck source=tools/vm/lib.sh
 . "$(dirname "$0")/../vm/lib.sh"
 
 src=$(kernel_source)
@@ -48,6 +50,14 @@ for f in "${files[@]}"; do
 	record "checkpatch --strict $f" "$log" "$ok"
 done
 
+# W=1 checks the kernel-doc of compiled .c files only; this covers the
+# headers too, with every optional check (-Wall, as W=2 would).
+log=$logs/kernel-doc.log
+perl "$src/scripts/kernel-doc" -none -Wall "${files[@]}" >"$log" 2>&1 || true
+ok=1
+[[ -s $log ]] && ok=0
+record "kernel-doc -Wall on every .c/.h" "$log" "$ok"
+
 # build <name> <kernel dir> <make args...>: a clean build of the module
 # that must succeed and print no warning.  Clean, because kbuild only
 # reports warnings for what it recompiles.
@@ -56,7 +66,7 @@ build() {
 	shift 2
 	rm -rf "$out"
 	if "$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" "$out" "$@" >"$log" 2>&1 &&
-		! grep -qE 'warning:|error:' "$log"; then
+		! grep -qiE 'warning:|error:' "$log"; then
 		ok=1
 	fi
 	record "$name: make $*" "$log" "$ok"

@@ -12,6 +12,7 @@
 # try the scripts on a stand-in module).
 set -euo pipefail
 
+# shellcheck source=tools/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 if (($# < 2)); then

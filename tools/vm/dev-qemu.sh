@@ -10,6 +10,7 @@
 # Counts as tools/vm/dev-uml.sh does.
 set -euo pipefail
 
+# shellcheck source=tools/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 abi=$(headers_abi)

@@ -12,6 +12,7 @@
 # also counts one for a kernel report or a guest that did not finish.
 set -euo pipefail
 
+# shellcheck source=tools/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 kdir=$("$CKREMM_ROOT/tools/vm/uml-kernel.sh" | tail -n1)

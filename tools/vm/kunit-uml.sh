@@ -13,6 +13,7 @@
 # stream kunit.py could not parse, no test run at all.
 set -euo pipefail
 
+# shellcheck source=tools/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 src=$(kernel_source)

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
 #
 # Helpers shared by the VM and CI scripts; sourced, never run.
 #
@@ -8,6 +9,7 @@
 CKREMM_CACHE=${CKREMM_CACHE:-/var/cache/ckremm}
 export CKREMM_CACHE
 # The checkout this copy of the scripts belongs to.
+# shellcheck disable=SC2034 # used by the scripts that source this file
 CKREMM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CKREMM_SRC_PKG=linux-source-6.12
 
@@ -26,10 +28,14 @@ headers_abi() {
 kernel_source() {
 	local tarball=/usr/src/$CKREMM_SRC_PKG.tar.xz
 	local dir=$CKREMM_CACHE/$CKREMM_SRC_PKG
-	local want have tmp
+	local want have tmp lock
 
 	# Debian's "6.12.117-1~deb12u1" is upstream 6.12.117.
 	want=$(dpkg-query -W -f='${Version}' "$CKREMM_SRC_PKG" | sed 's/-[^-]*$//')
+	mkdir -p "$CKREMM_CACHE"
+	# One extraction at a time; the others wait and then find it done.
+	exec {lock}>"$CKREMM_CACHE/.extract.lock"
+	flock "$lock"
 	have=$(source_version "$dir" 2>/dev/null || true)
 	if [[ $have != "$want" ]]; then
 		[[ -r $tarball ]] || { echo "missing $tarball: run tools/ci/deps.sh" >&2; return 1; }
@@ -40,6 +46,7 @@ kernel_source() {
 		mv "$tmp/$CKREMM_SRC_PKG" "$dir"
 		rmdir "$tmp"
 	fi
+	exec {lock}>&-
 	echo "$dir"
 }
 

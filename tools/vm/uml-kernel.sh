@@ -11,6 +11,7 @@
 # fresh directory and an old build is simply reused.
 set -euo pipefail
 
+# shellcheck source=tools/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 src=$(kernel_source)

@@ -16,6 +16,7 @@
 # CKREMM_UML_APPEND adds kernel parameters (e.g. loglevel=5).
 set -euo pipefail
 
+# shellcheck source=tools/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 if (($# != 3)); then
@@ -42,13 +43,14 @@ guest_init "$commands" >"$init"
 # stdout; the other consoles and serial lines are null too.  UML's stdout
 # is a pipe of its own (tee): UML makes its fds non-blocking, which would
 # otherwise leak into the caller's terminal.
+read -ra append <<<"${CKREMM_UML_APPEND:-}"
 start=$SECONDS
 set +e
 timeout -k 10 "$timeout_s" "$kdir/linux" mem=512M \
 	root=/dev/root rootfstype=hostfs rootflags=/ ro \
 	con0=null,fd:1 con=null ssl=null \
 	uml_dir="$rundir" umid="$umid" \
-	init="$init" ${CKREMM_UML_APPEND:-} </dev/null 2>&1 | tee "$log"
+	init="$init" "${append[@]}" </dev/null 2>&1 | tee "$log"
 vm_status=${PIPESTATUS[0]}
 set -e
 echo "uml-run: guest ran $((SECONDS - start)) s" >&2
