@@ -27,7 +27,7 @@ if ! tools/ci/deps.sh; then
 	exit 1
 fi
 
-stages=(map host tpool style kunit-uml dev-uml dev-qemu)
+stages=(map host tpool style kunit-uml dev-uml cli-uml dev-qemu)
 declare -A command=(
 	[map]="make -C tools check-map"
 	[host]="make -C tools check-host"
@@ -35,6 +35,7 @@ declare -A command=(
 	[style]="tools/ci/style.sh"
 	[kunit-uml]="tools/vm/kunit-uml.sh"
 	[dev-uml]="tools/vm/dev-uml.sh"
+	[cli-uml]="tools/vm/cli-uml.sh"
 	[dev-qemu]="tools/vm/dev-qemu.sh"
 )
 declare -A summary

@@ -118,8 +118,10 @@ tap_count() {
 # checks print "ckremm-check: ok|not ok - <what>"; dev_test's TAP is
 # printed again after it finished, each line prefixed "ckremm-tap: ", with
 # the console quiet so that no kernel message splits a line.
-#   dev_test_commands <ckremm.ko> <dev_test binary>
+#   dev_test_commands <ckremm.ko> <test command> [<name shown in checks>]
 dev_test_commands() {
+	local name=${3:-dev_test}
+
 	cat <<EOF
 check() {
 	what=\$1
@@ -132,7 +134,7 @@ check "/dev/ckremm has mode 0600" test "\$(stat -c %a /dev/ckremm)" = 600
 # Shown live as well, in case the kernel dies half way.
 ( st=0; $2 || st=\$?; echo \$st >/run/dev_test.status ) 2>&1 |
 	tee /run/dev_test.out
-check "dev_test exits 0" test "\$(cat /run/dev_test.status)" = 0
+check "$name exits 0" test "\$(cat /run/dev_test.status)" = 0
 check "rmmod ckremm" rmmod ckremm
 check "/dev/ckremm is gone" test ! -e /dev/ckremm
 loglevel=\$(cut -f1 /proc/sys/kernel/printk)
