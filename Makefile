@@ -7,6 +7,8 @@
 #   make tools         build ckremmctl, libckremm and the test programs
 #   make run           boot UML with ckremm loaded and demonstrate the pools
 #   make check         every test; ends with "N passed, N failed"
+#   make bench         benchmarks against glibc, kmalloc and genalloc: a table,
+#                      tools/build/bench/results.csv and SVG charts
 #   make style         checkpatch --strict on ckremm/, include/, kunit/
 #   make clean
 #
@@ -18,7 +20,7 @@ KDIR		?= /lib/modules/$(KVER)/build
 CKREMM_CACHE	?= /var/cache/ckremm
 export CKREMM_CACHE
 
-.PHONY: all module tools run check style clean
+.PHONY: all module tools run check bench style clean
 
 all: module tools
 
@@ -34,6 +36,10 @@ run:
 
 check:
 	tools/ci/check.sh
+
+bench:
+	tools/ci/deps.sh
+	$(MAKE) -C tools/bench run
 
 style:
 	tools/ci/deps.sh

@@ -10,7 +10,8 @@
 #                fraction of steps that take at least x ns (log-log)
 #   frag.svg     figure 4: occupancy at the first failed allocation per
 #                size range and allocator
-#   speed.svg    figures 1 and 2: ns per trace step, medians
+#   speed.svg    figures 1 and 2: ns per trace step, medians; for UML also
+#                the figure with the host's interruptions removed
 # A chart whose figures are missing is skipped.  gnuplot's messages go to
 # <dir>/logs/charts.log.
 set -euo pipefail
@@ -24,7 +25,7 @@ charts=$dir/charts
 log=$dir/logs/charts.log
 mkdir -p "$charts" "$dir/logs"
 : >"$log"
-term='set terminal svg size 860,520 enhanced font "sans,13" background rgb "white"'
+term='set terminal svg size 860,560 noenhanced font "sans,13" background rgb "white"'
 
 # ---- latency: exceedance curves -------------------------------------------------
 
@@ -43,7 +44,7 @@ set title "Per-operation latency in the kernel (UML), interrupts off"
 set xlabel "latency of one alloc or free (ns, includes ~1 clock read)"
 set ylabel "fraction of operations at least this slow"
 set logscale xy
-set format y "10^{%L}"
+set format y "1e%L"
 set grid
 set key top right
 plot "$charts/lat-h_pool.dat" using 1:2 with steps lw 2 lc rgb "#1b9e77" title "h_pool", \
@@ -77,8 +78,9 @@ set title "Occupancy at the first failed allocation (mean of seeds)"
 set xlabel "request sizes (bytes, log-uniform)"
 set ylabel "live requested bytes / arena (%)"
 set yrange [50:100]
+set xrange [-0.6:3.6]
 set grid ytics
-set key bottom right
+set key outside bottom center horizontal maxrows 2
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
@@ -95,27 +97,35 @@ fi
 
 # ---- speed: ns per step ------------------------------------------------------------
 
-awk -F, '$3 == "ns_per_op" && ($1 == "host_speed" || $1 == "kernel_speed") &&
+# One line per group: "<label>" h_pool t_pool peer.
+awk -F, '
+	($1 == "host_speed" || $1 == "kernel_speed") &&
+	($3 == "ns_per_op" || $3 == "ns_per_op_min") &&
 	$2 != "genalloc" && $2 != "h_pool_genalloc_steps" {
-	where = $1 == "host_speed" ? "host" : "UML"
-	peer = $2 == "glibc" || $2 == "kmalloc" ? "peer" : $2
-	printf "%s %s %s\n", where, peer, $6
-}' "$dir/summary.csv" | awk '
-	{ key = $1 " " $2; v[$1, $2] = $3; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+		if ($1 == "host_speed")
+			group = "host"
+		else if ($3 == "ns_per_op")
+			group = "UML"
+		else
+			group = "UML, noise removed"
+		who = $2 == "glibc" || $2 == "kmalloc" ? "peer" : $2
+		v[group, who] = $6
+		if (!(group in seen)) { seen[group] = 1; order[++n] = group }
+	}
 	END {
 		for (i = 1; i <= n; i++)
-			printf "%s %s %s %s\n", order[i], v[order[i], "h_pool"],
+			printf "\"%s\" %s %s %s\n", order[i], v[order[i], "h_pool"],
 				v[order[i], "t_pool"], v[order[i], "peer"]
-	}' >"$charts/speed.dat"
+	}' "$dir/summary.csv" >"$charts/speed.dat"
 if [[ -s $charts/speed.dat ]]; then
 	gnuplot >>"$log" 2>&1 <<EOF
 $term
 set output "$charts/speed.svg"
-set title "ns per alloc or free on the same random trace (median of runs)"
+set title "ns per alloc or free on the same random trace (medians of runs)"
 set ylabel "ns per operation"
 set yrange [0:*]
 set grid ytics
-set key top left
+set key outside bottom center horizontal maxrows 2
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1

@@ -22,6 +22,8 @@
 #   BENCH_SEEDS=20        fragmentation seeds per size range
 #   BENCH_ICOUNT=1        callgrind instruction counts (0 to skip)
 #   BENCH_KERNEL=1        the UML part: figures 2, 3, 5 (kernel) and 6
+#   BENCH_GENALLOC_OPS=524288  steps of the trace genalloc replays (0: all;
+#                         genalloc needs about a minute per 10^6 steps)
 #   BENCH_CPU=<n>         CPU to pin to (default: the last one)
 #   CKREMM_CACHE          where kernels are built (default /var/cache/ckremm)
 set -euo pipefail
@@ -139,7 +141,7 @@ kernel() {
 dmesg -n 1
 dmesg -c >/dev/null
 kstatus=0
-insmod $kbuild/ckremm_bench.ko runs=$runs || kstatus=\$?
+insmod $kbuild/ckremm_bench.ko runs=$runs genalloc_ops=${BENCH_GENALLOC_OPS:-524288} || kstatus=\$?
 dmesg | sed -n 's/^\(\[[^]]*\] *\)\{0,1\}ckremm_bench: //p' >/run/kbench.csv
 [ \$kstatus != 0 ] || rmmod ckremm_bench
 sed 's/^/ckremm-bench: /' /run/kbench.csv

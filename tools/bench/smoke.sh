@@ -87,8 +87,11 @@ else
 	echo "# gnuplot is not installed: charts not tried (run.sh installs it)"
 fi
 
-kdir=$(ls -d "${CKREMM_CACHE:-/var/cache/ckremm}"/bench-uml-*/build 2>/dev/null | head -n1)
-if [[ -n $kdir && -f $kdir/.ckremm-built ]]; then
+kdir=
+for k in "${CKREMM_CACHE:-/var/cache/ckremm}"/bench-uml-*/build; do
+	[[ -f $k/.ckremm-built ]] && kdir=$k
+done
+if [[ -n $kdir ]]; then
 	check "ckremm_bench.ko builds with W=1 and no warnings" \
 		bash -c '"$1" "$2" "$3" >"$4" 2>&1' _ "$here/build-kmod.sh" "$kdir" \
 		"$out/kmod" "$smoke/kmod-build.log"

@@ -27,11 +27,12 @@ if ! tools/ci/deps.sh; then
 	exit 1
 fi
 
-stages=(map host tpool style kunit-uml dev-uml cli-uml dev-qemu)
+stages=(map host tpool bench-smoke style kunit-uml dev-uml cli-uml dev-qemu)
 declare -A command=(
 	[map]="make -C tools check-map"
 	[host]="make -C tools check-host"
 	[tpool]="make -C tools check-tpool"
+	[bench-smoke]="make -C tools/bench smoke"
 	[style]="tools/ci/style.sh"
 	[kunit-uml]="tools/vm/kunit-uml.sh"
 	[dev-uml]="tools/vm/dev-uml.sh"

@@ -18,14 +18,23 @@
  *   kernel_reorder   t_pool compaction against memmove of the same bytes
  *   kernel_overhead  kmalloc's bytes per block beyond the request
  *
- * Timing uses ktime_get_ns(): UML has no cycle counter (get_cycles() is
- * 0).  The clock's own cost is measured the same way as the steps (series
- * "clock") so that it can be told apart.  Latencies are reported two ways:
+ * Timing needs a finer clock than UML's, which counts in 256 ns units,
+ * and UML's get_cycles() is 0: on x86-64 the time stamp counter is read
+ * directly, converted at a rate measured against ktime_get_ns() when the
+ * module loads.  The clock's own cost is measured the same way as the
+ * steps (series "clock") so that it can be told apart.  Replays are timed
+ * in chunks of steps (see kb_timed_replay()).  Latencies are reported two
+ * ways:
  * from a single replay ("<pool>_1rep"), which includes every interruption
  * the host machine inflicted on the UML process, and as the per-step
  * minimum over lat_reps replays of the same deterministic trace
  * ("<pool>"), which removes interruptions that do not recur at the same
  * step and keeps what the allocator itself costs.
+ *
+ * Every arena is read once, page by page, before it is timed: UML maps
+ * vmalloc'd pages into its host process at the first touch, at a cost
+ * that belongs to UML, not to the pool, and that a long-lived pool pays
+ * only once.
  *
  * The pools are compiled into this module (see Kbuild), so it must not
  * be loaded together with ckremm.ko, which exports the same symbols.
@@ -36,6 +45,7 @@
 #include <linux/irqflags.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
@@ -65,9 +75,9 @@ static unsigned int arena_mib = 64;
 module_param(arena_mib, uint, 0444);
 MODULE_PARM_DESC(arena_mib, "arena of every pool, MiB (default 64)");
 
-static unsigned int lat_reps = 3;
+static unsigned int lat_reps = 5;
 module_param(lat_reps, uint, 0444);
-MODULE_PARM_DESC(lat_reps, "replays whose per-step minimum is the latency (default 3)");
+MODULE_PARM_DESC(lat_reps, "replays whose per-step minimum is the latency (default 5)");
 
 static unsigned int genalloc_runs = 3;
 module_param(genalloc_runs, uint, 0444);
@@ -139,11 +149,68 @@ static bool kb_wants(const char *figure)
 	return false;
 }
 
+/* ---- clocks ---------------------------------------------------------------- */
+
+/* ns per tick of kb_ticks(), as a 32.32 fixed-point number. */
+static u64 kb_ns_per_tick_q32 = 1ULL << 32;
+
+static inline u64 kb_ticks(void)
+{
+#ifdef CONFIG_X86_64
+	return __builtin_ia32_rdtsc();
+#else
+	return ktime_get_ns();
+#endif
+}
+
+static u64 kb_ticks_to_ns(u64 ticks)
+{
+	return mul_u64_u64_shr(ticks, kb_ns_per_tick_q32, 32);
+}
+
+/* Measure the tick rate against ktime_get_ns() over 50 ms. */
+static void kb_calibrate(void)
+{
+	u64 n0, n1, c0, c1;
+
+	n0 = ktime_get_ns();
+	c0 = kb_ticks();
+	do {
+		n1 = ktime_get_ns();
+	} while (n1 - n0 < 50 * NSEC_PER_MSEC);
+	c1 = kb_ticks();
+	if (c1 > c0)
+		kb_ns_per_tick_q32 = div64_u64((n1 - n0) << 32, c1 - c0);
+	pr_info("# clock: %llu ticks in %llu ns\n", c1 - c0, n1 - n0);
+}
+
+/* Have UML map every page of @p now rather than inside a timed region. */
+static void kb_prefault(const void *p, size_t size)
+{
+	size_t off;
+
+	for (off = 0; off < size; off += PAGE_SIZE)
+		(void)READ_ONCE(((const u8 *)p)[off]);
+}
+
+/*
+ * Write every page of @p, keeping its bytes: below UML, a page not
+ * written for a while can cost a fault at the next write.  Both sides of
+ * a comparison are written just before they are timed.
+ */
+static void kb_prefault_write(void *p, size_t size)
+{
+	size_t off;
+	u8 *b = p;
+
+	for (off = 0; off < size; off += PAGE_SIZE)
+		WRITE_ONCE(b[off], READ_ONCE(b[off]));
+}
+
 /* ---- allocators ---------------------------------------------------------- */
 
-static int kb_setup(struct kb_ctx *c, enum kb_alloc a)
+static int kb_create(struct kb_ctx *c, enum kb_alloc a)
 {
-	memset(c->slot, 0, c->slots * sizeof(*c->slot));
 	switch (a) {
 	case KB_H_POOL:
 		c->hp = create_h_pool(c->arena);
@@ -168,6 +235,29 @@ static int kb_setup(struct kb_ctx *c, enum kb_alloc a)
 	default:
 		return 0;
 	}
+}
+
+static int kb_setup(struct kb_ctx *c, enum kb_alloc a)
+{
+	int ret;
+
+	memset(c->slot, 0, c->slots * sizeof(*c->slot));
+	ret = kb_create(c, a);
+	if (ret)
+		return ret;
+	/*
+	 * Creating a pool maps kernel memory, after which UML remaps host
+	 * mappings lazily, and not only the new ones: without this, the
+	 * first touch of a page of the arena, or of the trace, in the timed
+	 * loop costs tens of microseconds.
+	 */
+	if (c->hp)
+		kb_prefault(h_pool_arena(c->hp, NULL), c->arena);
+	if (c->tp)
+		kb_prefault(t_pool_arena(c->tp, NULL), c->arena);
+	kb_prefault(c->ops, c->count * sizeof(*c->ops));
+	kb_prefault(c->slot, c->slots * sizeof(*c->slot));
+	return 0;
 }
 
 /* One step of the trace; false if an allocation failed. */
@@ -249,12 +339,13 @@ static void kb_teardown(struct kb_ctx *c, enum kb_alloc a)
 
 /*
  * The timed loops, one per allocator so that no dispatch is timed.  Each
- * clears a slot when it frees it, so that kb_teardown() frees only what a
- * partial replay left.  Each returns the number of failed allocations.
+ * replays a range of steps, clears a slot when it frees it (so that
+ * kb_teardown() frees only what a partial replay left) and returns the
+ * number of failed allocations.
  */
-static noinline u32 kb_replay_h_pool(struct kb_ctx *c)
+static noinline u32 kb_replay_h_pool(struct kb_ctx *c, u32 first, u32 last)
 {
-	const struct bench_op *op = c->ops, *end = op + c->count;
+	const struct bench_op *op = c->ops + first, *end = c->ops + last;
 	struct kb_slot *slot = c->slot;
 	u32 failed = 0;
 
@@ -270,9 +361,9 @@ static noinline u32 kb_replay_h_pool(struct kb_ctx *c)
 	return failed;
 }
 
-static noinline u32 kb_replay_t_pool(struct kb_ctx *c)
+static noinline u32 kb_replay_t_pool(struct kb_ctx *c, u32 first, u32 last)
 {
-	const struct bench_op *op = c->ops, *end = op + c->count;
+	const struct bench_op *op = c->ops + first, *end = c->ops + last;
 	struct kb_slot *slot = c->slot;
 	u32 failed = 0;
 
@@ -289,9 +380,9 @@ static noinline u32 kb_replay_t_pool(struct kb_ctx *c)
 	return failed;
 }
 
-static noinline u32 kb_replay_kmalloc(struct kb_ctx *c)
+static noinline u32 kb_replay_kmalloc(struct kb_ctx *c, u32 first, u32 last)
 {
-	const struct bench_op *op = c->ops, *end = op + c->count;
+	const struct bench_op *op = c->ops + first, *end = c->ops + last;
 	struct kb_slot *slot = c->slot;
 	u32 failed = 0;
 
@@ -307,9 +398,9 @@ static noinline u32 kb_replay_kmalloc(struct kb_ctx *c)
 	return failed;
 }
 
-static noinline u32 kb_replay_genalloc(struct kb_ctx *c)
+static noinline u32 kb_replay_genalloc(struct kb_ctx *c, u32 first, u32 last)
 {
-	const struct bench_op *op = c->ops, *end = op + c->count;
+	const struct bench_op *op = c->ops + first, *end = c->ops + last;
 	struct kb_slot *slot = c->slot;
 	u32 failed = 0;
 
@@ -328,94 +419,167 @@ static noinline u32 kb_replay_genalloc(struct kb_ctx *c)
 	return failed;
 }
 
-static u32 kb_replay(struct kb_ctx *c, enum kb_alloc a)
+/* Replay steps [@first, @last) of the trace. */
+static u32 kb_replay(struct kb_ctx *c, enum kb_alloc a, u32 first, u32 last)
 {
 	switch (a) {
 	case KB_H_POOL:
-		return kb_replay_h_pool(c);
+		return kb_replay_h_pool(c, first, last);
 	case KB_T_POOL:
-		return kb_replay_t_pool(c);
+		return kb_replay_t_pool(c, first, last);
 	case KB_KMALLOC:
-		return kb_replay_kmalloc(c);
+		return kb_replay_kmalloc(c, first, last);
 	default:
-		return kb_replay_genalloc(c);
+		return kb_replay_genalloc(c, first, last);
 	}
 }
 
 /* ---- figure 2: ns per step ------------------------------------------------ */
 
-static int kb_timed_replay(struct kb_ctx *c, enum kb_alloc a, u64 *milli)
+/*
+ * A replay is timed in chunks of a few steps.  A run's figure is the sum
+ * of its chunks, as a whole-replay clock would give; and since the trace
+ * is deterministic, the sum over chunks of each chunk's fastest run is
+ * the figure without the time the host took the CPU away from UML in
+ * between ("ns_per_op_min").  Two clock reads per chunk are included in
+ * both, as a whole-replay clock includes nothing: they cost about as much
+ * as one step of the fastest allocator, over 64 steps.
+ */
+#define KB_CHUNK_FAST		64
+#define KB_CHUNK_GENALLOC	4
+
+struct kb_series {
+	const char *name;
+	enum kb_alloc alloc;
+	u32 chunk;		/* steps per timed chunk */
+	u32 count;		/* steps replayed */
+	u64 *best;		/* fastest time of each chunk so far, ticks */
+};
+
+static int kb_series_init(struct kb_series *s, const char *name,
+			  enum kb_alloc a, u32 chunk, u32 count)
 {
-	u64 start, stop;
-	u32 failed;
+	u32 n = DIV_ROUND_UP(count, chunk), i;
+
+	s->name = name;
+	s->alloc = a;
+	s->chunk = chunk;
+	s->count = count;
+	s->best = vmalloc(array_size(n, sizeof(*s->best)));
+	if (!s->best)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		s->best[i] = U64_MAX;
+	return 0;
+}
+
+/* One timed replay of @s; *milli gets its ns per step, times 1000. */
+static int kb_timed_replay(struct kb_ctx *c, struct kb_series *s, u64 *milli)
+{
+	u32 failed = 0, first, k;
+	u64 total = 0;
 	int ret;
 
-	ret = kb_setup(c, a);
+	c->count = s->count;
+	ret = kb_setup(c, s->alloc);
 	if (ret) {
-		pr_err("%s: cannot set up the allocator\n", kb_names[a]);
+		pr_err("%s: cannot set up the allocator\n", s->name);
 		return ret;
 	}
-	start = ktime_get_ns();
-	failed = kb_replay(c, a);
-	stop = ktime_get_ns();
-	kb_teardown(c, a);
+	for (first = 0, k = 0; first < s->count; first += s->chunk, k++) {
+		u32 last = min(first + s->chunk, s->count);
+		u64 t0, t1;
+
+		t0 = kb_ticks();
+		failed += kb_replay(c, s->alloc, first, last);
+		t1 = kb_ticks();
+		total += t1 - t0;
+		s->best[k] = min(s->best[k], t1 - t0);
+	}
+	kb_teardown(c, s->alloc);
 	cond_resched();
 	if (failed) {
 		pr_err("%s: %u allocations failed: the arena is too small\n",
-		       kb_names[a], failed);
+		       s->name, failed);
 		return -ENOSPC;
 	}
-	*milli = div_u64((stop - start) * 1000, c->count);
+	*milli = div_u64(kb_ticks_to_ns(total) * 1000, s->count);
 	return 0;
+}
+
+static void kb_series_report(struct kb_series *s)
+{
+	u32 n = DIV_ROUND_UP(s->count, s->chunk), k;
+	u64 sum = 0;
+
+	for (k = 0; k < n; k++)
+		sum += s->best[k];
+	kb_row("kernel_speed", s->name, "ns_per_op_min", "ns", 0,
+	       div_u64(kb_ticks_to_ns(sum) * 1000, s->count));
 }
 
 static int kb_speed(struct kb_ctx *c, u32 full)
 {
 	u32 gen_count = genalloc_ops && genalloc_ops < full ? genalloc_ops : full;
+	struct kb_series s[5] = { };
 	unsigned int run, i, a;
 	u64 milli;
 	int ret;
 
 	c->gfp = GFP_KERNEL;
-	c->count = full;
+	ret = kb_series_init(&s[KB_H_POOL], "h_pool", KB_H_POOL,
+			     KB_CHUNK_FAST, full) ?:
+	      kb_series_init(&s[KB_T_POOL], "t_pool", KB_T_POOL,
+			     KB_CHUNK_FAST, full) ?:
+	      kb_series_init(&s[KB_KMALLOC], "kmalloc", KB_KMALLOC,
+			     KB_CHUNK_FAST, full) ?:
+	      kb_series_init(&s[KB_GENALLOC], "genalloc", KB_GENALLOC,
+			     KB_CHUNK_GENALLOC, gen_count) ?:
+	      kb_series_init(&s[4], "h_pool_genalloc_steps", KB_H_POOL,
+			     KB_CHUNK_FAST, gen_count);
+	if (ret)
+		goto out;
+
 	for (a = 0; a < KB_GENALLOC; a++) {
-		ret = kb_timed_replay(c, a, &milli);	/* warm-up */
+		ret = kb_timed_replay(c, &s[a], &milli);	/* warm-up */
 		if (ret)
-			return ret;
+			goto out;
 	}
 	for (run = 0; run < runs; run++) {
 		for (i = 0; i < KB_GENALLOC; i++) {
 			a = (run + i) % KB_GENALLOC;
-			ret = kb_timed_replay(c, a, &milli);
+			ret = kb_timed_replay(c, &s[a], &milli);
 			if (ret)
-				return ret;
-			kb_row("kernel_speed", kb_names[a], "ns_per_op", "ns", run,
+				goto out;
+			kb_row("kernel_speed", s[a].name, "ns_per_op", "ns", run,
 			       milli);
 		}
 	}
 
 	/*
-	 * genalloc scans its bitmap first-fit from the start of the arena on
-	 * every allocation: on this trace it is orders of magnitude slower,
-	 * so it gets fewer runs, and possibly a prefix of the trace, with
-	 * h_pool timed on the same steps beside it.
+	 * genalloc searches its bitmap first-fit from the start of the arena
+	 * on every allocation: on this trace it is orders of magnitude
+	 * slower, so it gets fewer runs, and possibly a prefix of the trace,
+	 * with h_pool timed on the same steps beside it.
 	 */
-	c->count = gen_count;
 	for (run = 0; run < genalloc_runs; run++) {
-		ret = kb_timed_replay(c, KB_GENALLOC, &milli);
-		if (ret)
-			return ret;
-		kb_row("kernel_speed", "genalloc", "ns_per_op", "ns", run, milli);
-		ret = kb_timed_replay(c, KB_H_POOL, &milli);
-		if (ret)
-			return ret;
-		kb_row("kernel_speed", "h_pool_genalloc_steps", "ns_per_op", "ns",
-		       run, milli);
+		for (i = KB_GENALLOC; i < ARRAY_SIZE(s); i++) {
+			ret = kb_timed_replay(c, &s[i], &milli);
+			if (ret)
+				goto out;
+			kb_row("kernel_speed", s[i].name, "ns_per_op", "ns", run,
+			       milli);
+		}
 	}
 	kb_row("kernel_speed", "genalloc", "steps", "steps", 0,
 	       (u64)gen_count * 1000);
+	for (i = 0; i < ARRAY_SIZE(s); i++)
+		kb_series_report(&s[i]);
+out:
+	for (i = 0; i < ARRAY_SIZE(s); i++)
+		vfree(s[i].best);
 	c->count = full;
-	return 0;
+	return ret;
 }
 
 /* ---- figure 3: latency of each step, interrupts off ---------------------- */
@@ -447,10 +611,24 @@ static void kb_percentiles(const char *series, u32 *lat, u32 n, bool curve)
 		{ "p99.99", 9999, 10000 },
 		{ "max", 1, 1 },
 	};
+	u32 cnt, later_max = 0;
 	char metric[32];
 	unsigned int i;
-	u32 cnt;
+	u64 sum = 0;
 
+	/*
+	 * The first step runs on a new pool, with caches full of whatever
+	 * setting it up touched: it is reported apart as well.
+	 */
+	for (cnt = 0; cnt < n; cnt++) {
+		sum += lat[cnt];
+		if (cnt)
+			later_max = max(later_max, lat[cnt]);
+	}
+	kb_row("kernel_latency", series, "mean", "ns", 0, div_u64(sum * 1000, n));
+	kb_row("kernel_latency", series, "first", "ns", 0, (u64)lat[0] * 1000);
+	kb_row("kernel_latency", series, "max_after_first", "ns", 0,
+	       (u64)later_max * 1000);
 	sort(lat, n, sizeof(*lat), kb_cmp_u32, NULL);
 	for (i = 0; i < ARRAY_SIZE(pct); i++)
 		kb_row("kernel_latency", series, pct[i].name, "ns", 0,
@@ -484,11 +662,11 @@ static int kb_latency_rep(struct kb_ctx *c, enum kb_alloc a, u32 *lat,
 		u32 d;
 
 		local_irq_save(flags);
-		t0 = ktime_get_ns();
+		t0 = kb_ticks();
 		failed += !kb_step(c, a, &c->ops[i]);
-		t1 = ktime_get_ns();
+		t1 = kb_ticks();
 		local_irq_restore(flags);
-		d = (u32)min_t(u64, t1 - t0, U32_MAX);
+		d = (u32)min_t(u64, kb_ticks_to_ns(t1 - t0), U32_MAX);
 		if (is_first) {
 			lat[i] = d;
 			first[i] = d;
@@ -516,10 +694,10 @@ static void kb_latency_clock(u32 count, u32 *lat)
 		u64 t0, t1;
 
 		local_irq_save(flags);
-		t0 = ktime_get_ns();
-		t1 = ktime_get_ns();
+		t0 = kb_ticks();
+		t1 = kb_ticks();
 		local_irq_restore(flags);
-		lat[i] = (u32)min_t(u64, t1 - t0, U32_MAX);
+		lat[i] = (u32)min_t(u64, kb_ticks_to_ns(t1 - t0), U32_MAX);
 	}
 }
 
@@ -591,7 +769,7 @@ static struct t_pool *kb_fragmented_pool(size_t arena, u64 *handles,
 static u32 kb_list_used(struct t_pool *pool, struct t_pool_extent *used,
 			u32 room)
 {
-	struct t_pool_extent batch[64];
+	struct t_pool_extent batch[16];
 	size_t cursor = 0, arena;
 	unsigned int got, i;
 	u32 n = 0;
@@ -653,6 +831,8 @@ static int kb_reorder(void)
 			goto out;
 		}
 		nused = kb_list_used(pool, used, room);
+		kb_prefault_write(t_pool_arena(pool, NULL), arena);
+		kb_prefault(used, nused * sizeof(*used));
 
 		t0 = ktime_get_ns();
 		ret = t_pool_reorder(pool, &res);
@@ -666,6 +846,7 @@ static int kb_reorder(void)
 		kb_row("kernel_reorder", "t_pool_reorder", "bytes_moved",
 		       "bytes", run, (u64)res.bytes_moved * 1000);
 
+		kb_prefault_write(buf, arena);
 		t0 = ktime_get_ns();
 		peer = kb_memmove_compact(buf, used, nused);
 		t1 = ktime_get_ns();
@@ -732,6 +913,7 @@ static int __init ckremm_bench_init(void)
 		ret = -ENOMEM;
 		goto out;
 	}
+	kb_calibrate();
 	c.count = bench_trace_make(&shape, trace, scratch);
 	c.ops = trace;
 	pr_info("# trace: %u steps, %u slots, sizes 16..4096 log-uniform, seed %llu, digest %016llx\n",
