@@ -1052,20 +1052,24 @@ static int ckremm_copy_block(struct ckremm_pool *pool, u64 block, u64 pos,
 	return err;
 }
 
-static int ckremm_ioctl_rw(struct ckremm_file *cf, struct ckremm_rw *rw,
+/*
+ * READ, WRITE, T_READ and T_WRITE: struct ckremm_rw and struct ckremm_t_rw
+ * have one layout and differ only in how @block names the block.
+ */
+static int ckremm_ioctl_rw(struct ckremm_file *cf, u32 pool_id, bool valid,
+			   bool by_handle, u64 block, u64 pos, u64 len, u64 buf,
 			   bool write)
 {
 	struct ckremm_pool *pool;
 	int err;
 
-	if (rw->flags || rw->reserved)
+	if (!valid)
 		return -EINVAL;
-	pool = ckremm_file_get_pool(cf, rw->pool, write);
+	pool = ckremm_file_get_pool(cf, pool_id, write);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
-	err = ckremm_check_block(pool, false, rw->offset) ?:
-	      ckremm_copy_block(pool, rw->offset, rw->pos, rw->len, rw->buf,
-				write);
+	err = ckremm_check_block(pool, by_handle, block) ?:
+	      ckremm_copy_block(pool, block, pos, len, buf, write);
 	ckremm_pool_put(pool);
 	return err;
 }
@@ -1073,13 +1077,19 @@ static int ckremm_ioctl_rw(struct ckremm_file *cf, struct ckremm_rw *rw,
 static int ckremm_ioctl_read(struct ckremm_file *cf,
 			     union ckremm_ioctl_arg *arg)
 {
-	return ckremm_ioctl_rw(cf, &arg->rw, false);
+	struct ckremm_rw *rw = &arg->rw;
+
+	return ckremm_ioctl_rw(cf, rw->pool, !rw->flags && !rw->reserved, false,
+			       rw->offset, rw->pos, rw->len, rw->buf, false);
 }
 
 static int ckremm_ioctl_write(struct ckremm_file *cf,
 			      union ckremm_ioctl_arg *arg)
 {
-	return ckremm_ioctl_rw(cf, &arg->rw, true);
+	struct ckremm_rw *rw = &arg->rw;
+
+	return ckremm_ioctl_rw(cf, rw->pool, !rw->flags && !rw->reserved, false,
+			       rw->offset, rw->pos, rw->len, rw->buf, true);
 }
 
 static int ckremm_ioctl_reorder(struct ckremm_file *cf,
@@ -1450,34 +1460,22 @@ static int ckremm_ioctl_t_locate(struct ckremm_file *cf,
 	return err;
 }
 
-static int ckremm_ioctl_t_rw(struct ckremm_file *cf, struct ckremm_t_rw *rw,
-			     bool write)
-{
-	struct ckremm_pool *pool;
-	int err;
-
-	if (rw->flags || rw->reserved)
-		return -EINVAL;
-	pool = ckremm_file_get_pool(cf, rw->pool, write);
-	if (IS_ERR(pool))
-		return PTR_ERR(pool);
-	err = ckremm_check_block(pool, true, rw->handle) ?:
-	      ckremm_copy_block(pool, rw->handle, rw->pos, rw->len, rw->buf,
-				write);
-	ckremm_pool_put(pool);
-	return err;
-}
-
 static int ckremm_ioctl_t_read(struct ckremm_file *cf,
 			       union ckremm_ioctl_arg *arg)
 {
-	return ckremm_ioctl_t_rw(cf, &arg->t_rw, false);
+	struct ckremm_t_rw *rw = &arg->t_rw;
+
+	return ckremm_ioctl_rw(cf, rw->pool, !rw->flags && !rw->reserved, true,
+			       rw->handle, rw->pos, rw->len, rw->buf, false);
 }
 
 static int ckremm_ioctl_t_write(struct ckremm_file *cf,
 				union ckremm_ioctl_arg *arg)
 {
-	return ckremm_ioctl_t_rw(cf, &arg->t_rw, true);
+	struct ckremm_t_rw *rw = &arg->t_rw;
+
+	return ckremm_ioctl_rw(cf, rw->pool, !rw->flags && !rw->reserved, true,
+			       rw->handle, rw->pos, rw->len, rw->buf, true);
 }
 
 static int ckremm_ioctl_t_copy(struct ckremm_file *cf,
