@@ -39,7 +39,6 @@
 #define E_NOT_OWNER	EPERM	/* destroy by someone not the owner */
 #define E_READ_ONLY	EBADF	/* change through a read-only attachment */
 #define E_USER_LIMIT	EDQUOT	/* max_pools_per_user reached */
-#define E_NO_KIND	EOPNOTSUPP	/* a kind this module does not build */
 #define E_WRONG_KIND	EOPNOTSUPP	/* request names blocks the other way */
 #define E_PINNED	EBUSY	/* T_FREE of a pinned block */
 #define E_TOO_SMALL	ENOSPC	/* T_COPY into a smaller block */
@@ -1608,12 +1607,59 @@ static int table_pool(struct fixture *f, __u64 size, struct ckremm_pool *p)
 {
 	int ret = ckremm_pool_create(f->fd, CKREMM_KIND_TABLE, size, NULL, 0, p);
 
-	if (ret == -E_NO_KIND)
-		case_skip("this module makes no table pools yet (%s)",
-			  errno_name(ret));
-	else
-		CHECK_OK(ret);
+	CHECK_OK(ret);
 	return ret;
+}
+
+/*
+ * A second process opens a named table pool, compacts it and checks every
+ * block by handle; the creator then finds the same bytes by the same
+ * handles, and one free run.
+ */
+TEST(two_processes_share_a_named_table_pool)
+{
+	const char *name = fixture_name(f, "tfork");
+	unsigned char in[500], out[500];
+	struct ckremm_pool p;
+	__u64 h[16];
+	int status;
+	pid_t pid;
+
+	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_TABLE, 65536, name, 0,
+				     &p));
+	for (int i = 0; i < 16; i++) {
+		ASSERT_OK(ckremm_t_alloc(&p, sizeof(in), 0, &h[i]));
+		fill_pattern(in, sizeof(in), i);
+		ASSERT_OK(ckremm_t_write(&p, h[i], 0, in, sizeof(in)));
+	}
+	for (int i = 0; i < 16; i += 2)
+		ASSERT_OK(ckremm_t_free(&p, h[i]));
+	pid = fork();
+	ASSERT(pid >= 0, "fork");
+	if (!pid) {
+		struct ckremm_pool q;
+		int fd = ckremm_dev_open(NULL);
+		int ok = fd >= 0 && !ckremm_pool_open(fd, name, 0, &q) &&
+			 !ckremm_reorder(&q, NULL);
+
+		for (int i = 1; ok && i < 16; i += 2) {
+			fill_pattern(in, sizeof(in), i);
+			ok = !ckremm_t_read(&q, h[i], 0, out, sizeof(out)) &&
+			     !memcmp(in, out, sizeof(in));
+		}
+		_exit(ok ? 0 : 1);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	CHECK(WIFEXITED(status) && !WEXITSTATUS(status),
+	      "child saw status %d", status);
+	for (int i = 1; i < 16; i += 2) {
+		fill_pattern(in, sizeof(in), i);
+		CHECK_OK(ckremm_t_read(&p, h[i], 0, out, sizeof(out)));
+		CHECK(!memcmp(in, out, sizeof(in)), "block %d changed", i);
+	}
+	CHECK_EQ(stats_of(&p).free_blocks, 1);
+	CHECK_EQ(stats_of(&p).largest_free, stats_of(&p).free_bytes);
+	pool_consistent(&p);
 }
 
 TEST(table_pool_handles)
@@ -1790,9 +1836,6 @@ TEST(table_pool_pins_belong_to_their_attachment)
 	int ret;
 
 	ret = ckremm_pool_create(f->fd, CKREMM_KIND_TABLE, 65536, name, 0, &a);
-	if (ret == -E_NO_KIND)
-		SKIP("this module makes no table pools yet (%s)",
-		     errno_name(ret));
 	ASSERT_OK(ret);
 	ASSERT_OK(ckremm_t_alloc(&a, 100, 0, &h));
 	ASSERT_OK(ckremm_pool_open(f->fd, name, 0, &b));
@@ -1865,9 +1908,6 @@ TEST(table_pool_read_only_maps_read_only)
 	int ret;
 
 	ret = ckremm_pool_create(f->fd, CKREMM_KIND_TABLE, 65536, name, 0, &p);
-	if (ret == -E_NO_KIND)
-		SKIP("this module makes no table pools yet (%s)",
-		     errno_name(ret));
 	ASSERT_OK(ret);
 	ASSERT_OK(ckremm_pool_open(f->fd, name, CKREMM_OPEN_RDONLY, &ro));
 	len = ro.arena_size;
@@ -2450,6 +2490,7 @@ const struct test_case dev_cases[] = {
 	CASE(t_requests_refused_on_header_pool, 0),
 	CASE(t_requests_bad_fields, 0),
 	CASE(table_pool_handles, 0),
+	CASE(two_processes_share_a_named_table_pool, 0),
 	CASE(table_pool_refuses_offset_requests, 0),
 	CASE(table_pool_reorder_compacts, 0),
 	CASE(table_pool_alloc_with_reorder, 0),
