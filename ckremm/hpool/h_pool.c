@@ -192,15 +192,24 @@ static void hp_poison(struct h_pool *pool, u32 off)
 }
 
 /* Does the header at @off describe a block that fits the arena? */
-static bool hp_hdr_sane(const struct h_pool *pool, u32 off)
+static bool hp_hdr_fits(const struct h_pool *pool, u32 off)
 {
 	const struct hp_hdr *h = hp_hdr(pool, off);
 
-	if (h->units < HP_MIN_UNITS || h->units > pool->arena_units - off)
-		return false;
-	if (!off != !h->prev_units || h->prev_units > off)
-		return false;
-	return h->check == hp_checksum(pool, off, h);
+	return h->units >= HP_MIN_UNITS && h->units <= pool->arena_units - off &&
+	       !off == !h->prev_units && h->prev_units <= off;
+}
+
+/*
+ * ...and is it a header the pool wrote?  The checksum costs a keyed hash,
+ * so it is checked where a caller's pointer or a list head is about to be
+ * trusted; headers reached from one already checked are only checked to
+ * fit, which keeps every access inside the arena.
+ */
+static bool hp_hdr_sane(const struct h_pool *pool, u32 off)
+{
+	return hp_hdr_fits(pool, off) &&
+	       hp_hdr(pool, off)->check == hp_checksum(pool, off, hp_hdr(pool, off));
 }
 
 /* ---- the segregated free index ----------------------------------------- */
@@ -208,15 +217,16 @@ static bool hp_hdr_sane(const struct h_pool *pool, u32 off)
 /*
  * A free-list link lives in the payload of a free block, where an overrun
  * by the owner of the block before it can damage it.  It is followed only
- * to a header that checks out and says free; a damaged link ends the list
- * (the blocks behind it leak) and h_pool_validate() reports it.
+ * to a header that fits the arena and says free (a list head is checked in
+ * full before it is allocated); a damaged link ends the list (the blocks
+ * behind it leak) and h_pool_validate() reports it.
  */
 static u32 hp_checked_link(struct h_pool *pool, u32 link)
 {
 	if (link == HP_NIL)
 		return link;
 	if (link <= pool->arena_units - HP_MIN_UNITS &&
-	    hp_hdr_sane(pool, link) && hp_is_free(pool, link))
+	    hp_hdr_fits(pool, link) && hp_is_free(pool, link))
 		return link;
 	ckremm_warn("h_pool: free list damaged (link %u); blocks leaked\n",
 		    link);
@@ -463,9 +473,9 @@ static u32 hp_find_used(struct h_pool *pool, const void *ptr, const char **why)
 	}
 	next = off + h->units;
 	if ((next < pool->arena_units &&
-	     (!hp_hdr_sane(pool, next) ||
+	     (!hp_hdr_fits(pool, next) ||
 	      hp_hdr(pool, next)->prev_units != h->units)) ||
-	    (off && (!hp_hdr_sane(pool, off - h->prev_units) ||
+	    (off && (!hp_hdr_fits(pool, off - h->prev_units) ||
 		     hp_hdr(pool, off - h->prev_units)->units != h->prev_units))) {
 		*why = "block headers damaged (overrun?)";
 		return HP_NIL;
