@@ -24,10 +24,10 @@
  * Costs
  * -----
  * h_pool_alloc(), h_pool_dealloc() and their aligned, batch and realloc
- * forms run in constant time: no call walks blocks except h_pool_validate(),
- * reorder_h_mem() and h_pool_walk() (which are O(blocks) and say so), and
- * h_pool_get_stats(), which looks through the one largest size class to
- * report the exact largest free block.  Frees merge with free neighbours at
+ * forms run in constant time, and so does h_pool_get_stats().  Only
+ * h_pool_validate(), reorder_h_mem() and h_pool_walk() walk blocks; they
+ * do it HP_STEP_BLOCKS blocks per hold of the lock, so no call keeps
+ * interrupts off for longer than a bounded step.  Frees merge with free neighbours at
  * once, so two free blocks are never adjacent; reorder_h_mem() checks the
  * whole structure and rebuilds the free index in address order, which makes
  * later allocations prefer low addresses.
@@ -86,6 +86,11 @@
 #define HP_ALIGN_MASK		(0xffU << HP_ALIGN_SHIFT)
 #define HP_KNOWN_FLAGS		(HP_FREE | HP_ALIGN_MASK)
 
+/* Blocks a walk over the arena looks at per hold of the lock. */
+#define HP_STEP_BLOCKS		256
+/* Fresh starts a stepped walk makes when the pool changes under it. */
+#define HP_CHECK_TRIES		16
+
 /*
  * struct hp_hdr - the inline header at the start of every block
  * @prev_units: size of the block just before this one; 0 for the first
@@ -114,6 +119,8 @@ struct h_pool {
 	struct ckremm_hash_key key;
 
 	struct ckremm_segfit index;
+	u32 last;	/* offset of the last block of the arena */
+	u32 seq;	/* bumped by every change to a header or the index */
 
 	size_t used_units;
 	size_t peak_units;
@@ -170,6 +177,9 @@ static void hp_set(struct h_pool *pool, u32 off, u32 prev_units, u32 units,
 	h->units = units;
 	h->flags = flags;
 	h->check = hp_checksum(pool, off, h);
+	if (off + units == pool->arena_units)
+		pool->last = off;
+	pool->seq++;
 }
 
 /* Tell the block after @off, if any, how large @off now is. */
@@ -189,6 +199,7 @@ static void hp_link_next(struct h_pool *pool, u32 off)
 static void hp_poison(struct h_pool *pool, u32 off)
 {
 	memset(hp_hdr(pool, off), 0, sizeof(struct hp_hdr));
+	pool->seq++;
 }
 
 /* Does the header at @off describe a block that fits the arena? */
@@ -248,6 +259,7 @@ static void hp_insert(struct h_pool *pool, u32 off)
 	pool->index.heads[fl][sl] = off;
 	ckremm_sf_set(&pool->index, fl, sl, true);
 	pool->free_blocks++;
+	pool->seq++;
 }
 
 static void hp_remove(struct h_pool *pool, u32 off)
@@ -268,6 +280,7 @@ static void hp_remove(struct h_pool *pool, u32 off)
 			ckremm_sf_set(&pool->index, fl, sl, false);
 	}
 	pool->free_blocks--;
+	pool->seq++;
 }
 
 /*
@@ -999,14 +1012,18 @@ out:
 }
 EXPORT_SYMBOL_GPL(h_pool_dealloc_batch);
 
-/* Largest free block in units: only the highest non-empty class is read. */
+/*
+ * Largest free block in units, from the first CKREMM_SF_TOP_SCAN blocks of
+ * the highest non-empty class: exact unless that class holds more, and
+ * never below 15/16 of the exact figure, since a class spans 1/16.
+ */
 static u32 hp_largest_free(struct h_pool *pool)
 {
-	size_t seen = 0;
+	unsigned int seen = 0;
 	u32 off, best = 0;
 
 	for (off = ckremm_sf_top(&pool->index);
-	     off != HP_NIL && seen++ < pool->free_blocks;
+	     off != HP_NIL && seen++ < CKREMM_SF_TOP_SCAN;
 	     off = hp_checked_link(pool, hp_links(pool, off)->next)) {
 		if (hp_hdr(pool, off)->units > best)
 			best = hp_hdr(pool, off)->units;
@@ -1019,8 +1036,8 @@ static u32 hp_largest_free(struct h_pool *pool)
  * @pool: the pool
  * @stats: filled in
  *
- * O(1) except for the largest free block, which is found by reading the
- * free list of the highest non-empty size class.
+ * O(1): the largest free block is found among the first few blocks of the
+ * highest non-empty size class (see struct h_pool_stats).
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
  */
@@ -1062,75 +1079,108 @@ static int hp_fault(struct h_pool_fault *f, u32 off, const char *reason)
 }
 
 /*
- * Walk every block and every free list; pool lock held.  O(blocks).
- * @merged: whether adjacent free blocks count as a fault; the API never
- * leaves any, but reorder_h_mem() must cope with them.
+ * A whole-pool check in steps: what one step leaves for the next.  The
+ * blocks are walked first, then the free index class by class.
  */
-static int hp_validate_locked(struct h_pool *pool, struct h_pool_fault *f,
-			      bool merged)
-{
-	size_t used = 0, used_blocks = 0, free_blocks = 0, listed = 0;
-	u32 off = 0, prev_units = 0;
-	bool prev_free = false;
-	unsigned int fl, sl;
+struct hp_check {
+	u32 seq;		/* the pool as the check has seen it */
+	u32 off;		/* next block to look at */
+	u32 prev_units;
+	bool prev_free;
+	size_t used;
+	size_t used_blocks;
+	size_t free_blocks;
+	size_t listed;		/* free blocks met in the index so far */
+	unsigned int cls;	/* size class being checked */
+	bool in_list;		/* @node and @node_prev are set */
+	u32 node;
+	u32 node_prev;
+};
 
-	while (off < pool->arena_units) {
-		const struct hp_hdr *h = hp_hdr(pool, off);
+/* Look at up to @budget blocks; 1 when the check is complete. */
+static int hp_check_blocks(struct h_pool *pool, struct hp_check *c,
+			   struct h_pool_fault *f, unsigned int *budget)
+{
+	while (c->off < pool->arena_units && *budget) {
+		const struct hp_hdr *h = hp_hdr(pool, c->off);
 		bool is_free = h->flags & HP_FREE;
 
-		if (!hp_hdr_sane(pool, off))
-			return hp_fault(f, off, "damaged block header");
-		if (h->prev_units != prev_units)
-			return hp_fault(f, off, "header disagrees with the block before it");
+		if (!hp_hdr_sane(pool, c->off))
+			return hp_fault(f, c->off, "damaged block header");
+		if (h->prev_units != c->prev_units)
+			return hp_fault(f, c->off, "header disagrees with the block before it");
 		if (h->flags & ~HP_KNOWN_FLAGS)
-			return hp_fault(f, off, "unknown flags in block header");
-		if (is_free && prev_free && merged)
-			return hp_fault(f, off, "two adjacent free blocks");
+			return hp_fault(f, c->off, "unknown flags in block header");
+		if (is_free && c->prev_free)
+			return hp_fault(f, c->off, "two adjacent free blocks");
 		if (is_free) {
-			free_blocks++;
+			c->free_blocks++;
 		} else {
-			used += h->units;
-			used_blocks++;
+			c->used += h->units;
+			c->used_blocks++;
 		}
-		prev_free = is_free;
-		prev_units = h->units;
-		off += h->units;
+		c->prev_free = is_free;
+		c->prev_units = h->units;
+		c->off += h->units;
+		(*budget)--;
 	}
-	off = 0;
-	if (used != pool->used_units || used_blocks != pool->used_blocks ||
-	    free_blocks != pool->free_blocks)
-		return hp_fault(f, off, "block counts disagree with the statistics");
+	if (c->off < pool->arena_units)
+		return 0;
+	if (c->used != pool->used_units || c->used_blocks != pool->used_blocks ||
+	    c->free_blocks != pool->free_blocks)
+		return hp_fault(f, 0, "block counts disagree with the statistics");
+	return 1;
+}
 
-	for (fl = 0; fl < CKREMM_SF_FL_COUNT; fl++) {
-		if (!!(pool->index.fl_map & (1U << fl)) != !!pool->index.sl_map[fl])
-			return hp_fault(f, off, "first-level bitmap disagrees with second level");
-		for (sl = 0; sl < CKREMM_SF_SL_COUNT; sl++) {
+/* Look at up to @budget entries of the free index; 1 when complete. */
+static int hp_check_index(struct h_pool *pool, struct hp_check *c,
+			  struct h_pool_fault *f, unsigned int *budget)
+{
+	const unsigned int classes = CKREMM_SF_FL_COUNT * CKREMM_SF_SL_COUNT;
+
+	while (c->cls < classes && *budget) {
+		unsigned int fl = c->cls / CKREMM_SF_SL_COUNT;
+		unsigned int sl = c->cls % CKREMM_SF_SL_COUNT;
+		unsigned int bfl, bsl;
+		u32 n;
+
+		(*budget)--;
+		if (!c->in_list) {
 			bool listed_here = pool->index.heads[fl][sl] != HP_NIL;
-			u32 prev = HP_NIL;
 
+			if (!sl && !!(pool->index.fl_map & (1U << fl)) !=
+			    !!pool->index.sl_map[fl])
+				return hp_fault(f, 0, "bitmap levels disagree");
 			if (!!(pool->index.sl_map[fl] & (1U << sl)) != listed_here)
-				return hp_fault(f, off, "bitmap disagrees with a free list");
-			for (off = pool->index.heads[fl][sl]; off != HP_NIL;
-			     off = hp_links(pool, off)->next) {
-				unsigned int bfl, bsl;
-
-				if (off > pool->arena_units - HP_MIN_UNITS ||
-				    ++listed > free_blocks)
-					return hp_fault(f, off, "free list leads astray");
-				if (!hp_hdr_sane(pool, off) || !hp_is_free(pool, off))
-					return hp_fault(f, off, "free list holds a used block");
-				ckremm_sf_class(hp_hdr(pool, off)->units, &bfl, &bsl);
-				if (bfl != fl || bsl != sl)
-					return hp_fault(f, off, "free block in a wrong class");
-				if (hp_links(pool, off)->prev != prev)
-					return hp_fault(f, off, "free list back link broken");
-				prev = off;
-			}
+				return hp_fault(f, 0, "bitmap disagrees with a free list");
+			c->node = pool->index.heads[fl][sl];
+			c->node_prev = HP_NIL;
+			c->in_list = true;
 		}
+		n = c->node;
+		if (n == HP_NIL) {
+			c->in_list = false;
+			c->cls++;
+			continue;
+		}
+		if (n > pool->arena_units - HP_MIN_UNITS ||
+		    ++c->listed > c->free_blocks)
+			return hp_fault(f, n, "free list leads astray");
+		if (!hp_hdr_sane(pool, n) || !hp_is_free(pool, n))
+			return hp_fault(f, n, "free list holds a used block");
+		ckremm_sf_class(hp_hdr(pool, n)->units, &bfl, &bsl);
+		if (bfl != fl || bsl != sl)
+			return hp_fault(f, n, "free block in a wrong class");
+		if (hp_links(pool, n)->prev != c->node_prev)
+			return hp_fault(f, n, "free list back link broken");
+		c->node_prev = n;
+		c->node = hp_links(pool, n)->next;
 	}
-	if (listed != free_blocks)
+	if (c->cls < classes)
+		return 0;
+	if (c->listed != c->free_blocks)
 		return hp_fault(f, 0, "free block missing from the free index");
-	return 0;
+	return 1;
 }
 
 /**
@@ -1140,90 +1190,148 @@ static int hp_validate_locked(struct h_pool *pool, struct h_pool_fault *f,
  *
  * Walks every block header (checksums, sizes, neighbour links, no two
  * adjacent free blocks) and every free list (bitmaps, size classes, back
- * links, counts), and compares the totals with the statistics.  O(blocks)
- * with the lock held: meant for tests and debugging.
+ * links, counts), and compares the totals with the statistics.  O(blocks),
+ * in steps of HP_STEP_BLOCKS with the lock dropped between them; a change
+ * to the pool between two steps starts the check again, so the result is
+ * that of one consistent state.  Meant for tests and debugging.
  *
- * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: 0 if consistent, -EUCLEAN if not, -EINVAL if @pool is NULL.
+ * Context: Any context; takes the pool lock with interrupts disabled, once
+ * per step.
+ * Return: 0 if consistent, -EUCLEAN if not, -EBUSY if the pool changed
+ * under every one of HP_CHECK_TRIES attempts, -EINVAL if @pool is NULL.
  */
 int h_pool_validate(struct h_pool *pool, struct h_pool_fault *fault)
 {
+	unsigned int tries = 0, budget;
+	struct hp_check c = { 0 };
 	unsigned long flags;
 	int ret;
 
 	if (!pool)
 		return -EINVAL;
-	flags = ckremm_lock(&pool->lock);
-	ret = hp_validate_locked(pool, fault, true);
-	ckremm_unlock(&pool->lock, flags);
-	return ret;
+	do {
+		flags = ckremm_lock(&pool->lock);
+		if (!tries || c.seq != pool->seq) {
+			if (tries++ == HP_CHECK_TRIES) {
+				ckremm_unlock(&pool->lock, flags);
+				return -EBUSY;
+			}
+			memset(&c, 0, sizeof(c));
+			c.seq = pool->seq;
+		}
+		budget = HP_STEP_BLOCKS;
+		ret = hp_check_blocks(pool, &c, fault, &budget);
+		if (ret > 0)
+			ret = hp_check_index(pool, &c, fault, &budget);
+		ckremm_unlock(&pool->lock, flags);
+	} while (!ret);
+	return ret < 0 ? ret : 0;
 }
 EXPORT_SYMBOL_GPL(h_pool_validate);
+
+/*
+ * Take free block @off out of the index, absorb any free blocks after it,
+ * and file it again at the head of its class.
+ */
+static void hp_refile(struct h_pool *pool, u32 off)
+{
+	u32 prev_units = hp_hdr(pool, off)->prev_units;
+	u32 units = hp_hdr(pool, off)->units;
+	u32 next;
+
+	hp_remove(pool, off);
+	while ((next = off + units) < pool->arena_units &&
+	       hp_is_free(pool, next)) {
+		units += hp_hdr(pool, next)->units;
+		hp_remove(pool, next);
+		hp_poison(pool, next);
+	}
+	hp_set(pool, off, prev_units, units, HP_FREE);
+	hp_link_next(pool, off);
+	hp_insert(pool, off);
+}
 
 /**
  * reorder_h_mem() - merge adjacent free chunks and rebuild the free index
  * @pool: the pool
  *
- * Checks the pool first and changes nothing if it is damaged.  Then merges
- * every run of adjacent free blocks into one block (frees already merge at
- * once, so in a pool driven only through this API there are none: the
- * guarantee does not rest on that) and rebuilds
- * every free list in address order, so that allocations that follow take
- * the lowest addresses first and the free space at the top of the arena
- * stays whole.  Used blocks never move.  O(blocks) with the lock held.
+ * Walks the blocks from the top of the arena down, merging every run of
+ * adjacent free blocks into one block (frees already merge at once, so a
+ * pool driven only through this API has none: the guarantee does not rest
+ * on that) and filing each free block again at the head of its class, so
+ * that every free list ends up in address order and the allocations that
+ * follow take the lowest addresses first.  Used blocks never move.
  *
- * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: true, or false if @pool is NULL or failed validation.
+ * O(blocks), in steps of HP_STEP_BLOCKS with the lock dropped between
+ * them.  If the block the walk was to go on from is merged away meanwhile,
+ * the walk starts again from the top, at most HP_CHECK_TRIES times; the
+ * index is valid after every step, only its order is best effort then.
+ * The walk stops at the first header that does not check out.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled, once
+ * per step.
+ * Return: true, or false if @pool is NULL or a damaged header was found.
  */
 bool reorder_h_mem(struct h_pool *pool)
 {
-	struct h_pool_fault fault;
-	u32 off, last = 0;
+	unsigned int tries = 0, n;
 	unsigned long flags;
+	u32 off = HP_NIL;
 
 	if (!pool)
 		return false;
-	flags = ckremm_lock(&pool->lock);
-	if (hp_validate_locked(pool, &fault, false)) {
-		ckremm_warn("h_pool: not reordering a damaged pool: %s at offset %zu\n",
-			    fault.reason, fault.offset);
-		ckremm_unlock(&pool->lock, flags);
-		return false;
-	}
-
-	ckremm_sf_init(&pool->index);
-	pool->free_blocks = 0;
-
-	for (off = 0; off < pool->arena_units;
-	     off += hp_hdr(pool, off)->units) {
-		struct hp_hdr *h = hp_hdr(pool, off);
-		u32 units = h->units;
-
-		last = off;
-		if (!(h->flags & HP_FREE))
-			continue;
-		while (off + units < pool->arena_units &&
-		       hp_is_free(pool, off + units)) {
-			u32 next = off + units;
-
-			units += hp_hdr(pool, next)->units;
-			hp_poison(pool, next);
+	for (;;) {
+		flags = ckremm_lock(&pool->lock);
+		if (off == HP_NIL || !hp_hdr_sane(pool, off)) {
+			if (tries++ == HP_CHECK_TRIES)
+				break;
+			off = pool->last;
 		}
-		hp_set(pool, off, h->prev_units, units, HP_FREE);
-		hp_link_next(pool, off);
+		for (n = 0; n < HP_STEP_BLOCKS; n++) {
+			if (!hp_hdr_sane(pool, off)) {
+				ckremm_warn("h_pool: reorder stopped at a damaged header at offset %zu\n",
+					    (size_t)off << HP_GRANULE_SHIFT);
+				ckremm_unlock(&pool->lock, flags);
+				return false;
+			}
+			if (hp_is_free(pool, off))
+				hp_refile(pool, off);
+			if (!off)
+				goto out;
+			off -= hp_hdr(pool, off)->prev_units;
+		}
+		ckremm_unlock(&pool->lock, flags);
 	}
-
-	/* Insert from the top down: each list ends up lowest address first. */
-	for (off = last;; off -= hp_hdr(pool, off)->prev_units) {
-		if (hp_is_free(pool, off))
-			hp_insert(pool, off);
-		if (!off)
-			break;
-	}
+out:
 	ckremm_unlock(&pool->lock, flags);
 	return true;
 }
 EXPORT_SYMBOL_GPL(reorder_h_mem);
+
+/*
+ * First block at or after @want, found from the bottom of the arena in
+ * steps (pool lock held on entry and on return, dropped between steps).
+ * Stops early at a damaged header, which then ends the walk.
+ */
+static u32 hp_seek(struct h_pool *pool, u32 want, unsigned long *flags)
+{
+	unsigned int tries = 0, n;
+	u32 off = 0;
+
+	for (;;) {
+		for (n = 0; n < HP_STEP_BLOCKS; n++) {
+			if (off >= want || off >= pool->arena_units ||
+			    !hp_hdr_sane(pool, off))
+				return off;
+			off += hp_hdr(pool, off)->units;
+		}
+		ckremm_unlock(&pool->lock, *flags);
+		*flags = ckremm_lock(&pool->lock);
+		/* Lost our place to a merge: start again, a bounded number of times. */
+		if (!hp_hdr_sane(pool, off))
+			off = tries++ < HP_CHECK_TRIES ? 0 : pool->arena_units;
+	}
+}
 
 /**
  * h_pool_walk() - report the blocks of a pool in address order
@@ -1235,7 +1343,8 @@ EXPORT_SYMBOL_GPL(reorder_h_mem);
  *
  * Each call holds the lock for at most @max blocks.  If the block at
  * @cursor has gone (merged away by a free since the last call), the walk
- * resumes at the first block at or after @cursor, found from the start.
+ * resumes at the first block at or after @cursor, found from the start of
+ * the arena in steps of HP_STEP_BLOCKS with the lock dropped between them.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
  * Return: the number of extents written.
@@ -1255,14 +1364,8 @@ unsigned int h_pool_walk(struct h_pool *pool, size_t *cursor,
 		goto out;
 	}
 	off = (u32)(*cursor >> HP_GRANULE_SHIFT);
-	if ((*cursor & (HP_GRANULE - 1)) || !hp_hdr_sane(pool, off)) {
-		/* First block starting at or after the cursor. */
-		u32 want = off + !!(*cursor & (HP_GRANULE - 1));
-
-		for (off = 0; off < pool->arena_units && off < want &&
-		     hp_hdr_sane(pool, off); off += hp_hdr(pool, off)->units)
-			;
-	}
+	if ((*cursor & (HP_GRANULE - 1)) || !hp_hdr_sane(pool, off))
+		off = hp_seek(pool, off + !!(*cursor & (HP_GRANULE - 1)), &flags);
 	/* A damaged header ends the walk: its size cannot be trusted. */
 	for (; off < pool->arena_units && n < max && hp_hdr_sane(pool, off);
 	     off += hp_hdr(pool, off)->units, n++) {

@@ -27,6 +27,12 @@
  */
 #define CKREMM_SF_FL_COUNT	(32 - CKREMM_SF_SL_SHIFT + 1)
 #define CKREMM_SF_NIL		0xffffffffU
+/*
+ * Runs of the highest class read to report the largest free run: bounds
+ * the lock hold of a statistics call, at the price of exactness when that
+ * class holds more runs (a class spans 1/16 of its sizes).
+ */
+#define CKREMM_SF_TOP_SCAN	64
 
 struct ckremm_segfit {
 	u32 fl_map;

@@ -34,7 +34,9 @@ struct h_pool;
  * @arena_size: bytes managed by the pool, headers included
  * @used_bytes: bytes in used blocks, their headers included
  * @free_bytes: bytes in free blocks, their headers included
- * @largest_free: payload bytes of the largest free block.  A request
+ * @largest_free: payload bytes of the largest free block (exact unless
+ *	more than 64 free blocks share the largest size class; then at
+ *	least 15/16 of it).  A request
  *	whose block (payload rounded up to 16, plus the header) is at most
  *	15/16 of that block always succeeds; a larger one up to the whole
  *	block succeeds only if that block heads its size class (the price
