@@ -1090,11 +1090,7 @@ struct hp_check {
 	size_t used;
 	size_t used_blocks;
 	size_t free_blocks;
-	size_t listed;		/* free blocks met in the index so far */
-	unsigned int cls;	/* size class being checked */
-	bool in_list;		/* @node and @node_prev are set */
-	u32 node;
-	u32 node_prev;
+	struct ckremm_sf_check index;
 };
 
 /* Look at up to @budget blocks; 1 when the check is complete. */
@@ -1132,55 +1128,32 @@ static int hp_check_blocks(struct h_pool *pool, struct hp_check *c,
 	return 1;
 }
 
-/* Look at up to @budget entries of the free index; 1 when complete. */
+/* A free block as the index check wants to see it; false if it is not. */
+static bool hp_check_run(const void *p, u32 off, struct ckremm_sf_run *r)
+{
+	const struct h_pool *pool = p;
+
+	if (off > pool->arena_units - HP_MIN_UNITS || !hp_hdr_sane(pool, off) ||
+	    !hp_is_free(pool, off))
+		return false;
+	r->units = hp_hdr(pool, off)->units;
+	r->next = hp_links(pool, off)->next;
+	r->prev = hp_links(pool, off)->prev;
+	return true;
+}
+
 static int hp_check_index(struct h_pool *pool, struct hp_check *c,
 			  struct h_pool_fault *f, unsigned int *budget)
 {
-	const unsigned int classes = CKREMM_SF_FL_COUNT * CKREMM_SF_SL_COUNT;
+	const char *why;
+	u32 where;
+	int ret;
 
-	while (c->cls < classes && *budget) {
-		unsigned int fl = c->cls / CKREMM_SF_SL_COUNT;
-		unsigned int sl = c->cls % CKREMM_SF_SL_COUNT;
-		unsigned int bfl, bsl;
-		u32 n;
-
-		(*budget)--;
-		if (!c->in_list) {
-			bool listed_here = pool->index.heads[fl][sl] != HP_NIL;
-
-			if (!sl && !!(pool->index.fl_map & (1U << fl)) !=
-			    !!pool->index.sl_map[fl])
-				return hp_fault(f, 0, "bitmap levels disagree");
-			if (!!(pool->index.sl_map[fl] & (1U << sl)) != listed_here)
-				return hp_fault(f, 0, "bitmap disagrees with a free list");
-			c->node = pool->index.heads[fl][sl];
-			c->node_prev = HP_NIL;
-			c->in_list = true;
-		}
-		n = c->node;
-		if (n == HP_NIL) {
-			c->in_list = false;
-			c->cls++;
-			continue;
-		}
-		if (n > pool->arena_units - HP_MIN_UNITS ||
-		    ++c->listed > c->free_blocks)
-			return hp_fault(f, n, "free list leads astray");
-		if (!hp_hdr_sane(pool, n) || !hp_is_free(pool, n))
-			return hp_fault(f, n, "free list holds a used block");
-		ckremm_sf_class(hp_hdr(pool, n)->units, &bfl, &bsl);
-		if (bfl != fl || bsl != sl)
-			return hp_fault(f, n, "free block in a wrong class");
-		if (hp_links(pool, n)->prev != c->node_prev)
-			return hp_fault(f, n, "free list back link broken");
-		c->node_prev = n;
-		c->node = hp_links(pool, n)->next;
-	}
-	if (c->cls < classes)
-		return 0;
-	if (c->listed != c->free_blocks)
-		return hp_fault(f, 0, "free block missing from the free index");
-	return 1;
+	ret = ckremm_sf_check_step(&pool->index, &c->index, c->free_blocks,
+				   budget, hp_check_run, pool, &why, &where);
+	if (ret < 0)
+		return hp_fault(f, where == HP_NIL ? 0 : where, why);
+	return ret;
 }
 
 /**
@@ -1214,6 +1187,8 @@ int h_pool_validate(struct h_pool *pool, struct h_pool_fault *fault)
 		if (!tries || c.seq != pool->seq) {
 			if (tries++ == HP_CHECK_TRIES) {
 				ckremm_unlock(&pool->lock, flags);
+				if (fault)
+					fault->reason = "pool kept changing: try again";
 				return -EBUSY;
 			}
 			memset(&c, 0, sizeof(c));

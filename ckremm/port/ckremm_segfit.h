@@ -121,4 +121,90 @@ static inline u32 ckremm_sf_top(const struct ckremm_segfit *sf)
 	return sf->heads[fl][ckremm_fls32(sf->sl_map[fl]) - 1];
 }
 
+/* A free run as a pool shows it to ckremm_sf_check_step(). */
+struct ckremm_sf_run {
+	u32 units;
+	u32 next;
+	u32 prev;
+};
+
+/* Where a stepped check of the index has got to; zero it to start. */
+struct ckremm_sf_check {
+	unsigned int cls;	/* class being checked */
+	bool in_list;		/* @node and @node_prev are set */
+	u32 node;
+	u32 node_prev;
+	size_t listed;		/* runs met so far */
+};
+
+/*
+ * Check the bitmaps and free lists against each other, up to @budget list
+ * entries per call: every listed run must be one the pool calls free
+ * (@get returns false otherwise), filed in its own class, linked both
+ * ways, and the lists must hold exactly @runs runs.  Returns 1 when the
+ * check is complete, 0 when it has more to do, or -EUCLEAN with *@why and
+ * *@where (the run's index, or CKREMM_SF_NIL) saying what is wrong.
+ */
+static inline int
+ckremm_sf_check_step(const struct ckremm_segfit *sf, struct ckremm_sf_check *c,
+		     size_t runs, unsigned int *budget,
+		     bool (*get)(const void *pool, u32 n, struct ckremm_sf_run *r),
+		     const void *pool, const char **why, u32 *where)
+{
+	const unsigned int classes = CKREMM_SF_FL_COUNT * CKREMM_SF_SL_COUNT;
+	struct ckremm_sf_run r;
+	unsigned int fl, sl, rfl, rsl;
+
+	*where = CKREMM_SF_NIL;
+	while (c->cls < classes && *budget) {
+		fl = c->cls / CKREMM_SF_SL_COUNT;
+		sl = c->cls % CKREMM_SF_SL_COUNT;
+		(*budget)--;
+		if (!c->in_list) {
+			bool filled = sf->heads[fl][sl] != CKREMM_SF_NIL;
+
+			if (!sl && !!(sf->fl_map & (1U << fl)) != !!sf->sl_map[fl]) {
+				*why = "bitmap levels disagree";
+				return -EUCLEAN;
+			}
+			if (!!(sf->sl_map[fl] & (1U << sl)) != filled) {
+				*why = "bitmap disagrees with a free list";
+				return -EUCLEAN;
+			}
+			c->node = sf->heads[fl][sl];
+			c->node_prev = CKREMM_SF_NIL;
+			c->in_list = true;
+		}
+		if (c->node == CKREMM_SF_NIL) {
+			c->in_list = false;
+			c->cls++;
+			continue;
+		}
+		*where = c->node;
+		if (++c->listed > runs || !get(pool, c->node, &r)) {
+			*why = "free list leads to a run that is not free";
+			return -EUCLEAN;
+		}
+		ckremm_sf_class(r.units, &rfl, &rsl);
+		if (rfl != fl || rsl != sl) {
+			*why = "free run in a wrong class";
+			return -EUCLEAN;
+		}
+		if (r.prev != c->node_prev) {
+			*why = "free list back link broken";
+			return -EUCLEAN;
+		}
+		c->node_prev = c->node;
+		c->node = r.next;
+		*where = CKREMM_SF_NIL;
+	}
+	if (c->cls < classes)
+		return 0;
+	if (c->listed != runs) {
+		*why = "free run missing from the free index";
+		return -EUCLEAN;
+	}
+	return 1;
+}
+
 #endif /* CKREMM_SEGFIT_H */

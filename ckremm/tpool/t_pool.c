@@ -49,7 +49,9 @@
  * calls add one hash probe sequence, O(1) expected).  Reads, writes,
  * copies and clears are O(bytes), in steps.  A reorder pass is
  * O(blocks + bytes moved) in steps of bounded size.  t_pool_validate() and
- * t_pool_walk() are O(blocks) with the lock held.
+ * the search for a walk's cursor are O(blocks), also in steps of bounded
+ * size; no call keeps interrupts off for longer than one step, except
+ * pinning a block in transit (see above).
  *
  * Memory: the arena; per table slot 16 bytes of slot, 8 bytes of hash and
  * 64 bytes of segment nodes (two per slot, for a used block and the free
@@ -72,6 +74,10 @@
 #define TP_NIL			CKREMM_SF_NIL
 /* Segment nodes a reorder step may look at before it lets go of the lock. */
 #define TP_STEP_NODES		64
+/* Segments a check or a seek looks at per hold of the lock. */
+#define TP_CHECK_NODES		256
+/* Fresh starts a stepped check makes when the pool changes under it. */
+#define TP_CHECK_TRIES		16
 
 #define TP_USED			0x1U	/* names a live block */
 #define TP_HOLE			0x2U	/* free run a block is moving into */
@@ -139,6 +145,8 @@ struct t_pool {
 	u32 *hash;
 	u32 hash_mask;
 
+	u32 seq;	/* bumped by every change to segments, index or pins */
+
 	bool reordering;
 	u32 cursor;
 	struct tp_move move;
@@ -192,6 +200,7 @@ static void tp_node_put(struct t_pool *pool, u32 n, u32 survivor)
 {
 	if (pool->cursor == n)
 		pool->cursor = survivor;
+	pool->seq++;
 	pool->segs[n].flags = 0;
 	pool->segs[n].units = 0;
 	pool->segs[n].link_next = pool->spare;
@@ -203,6 +212,7 @@ static void tp_unlink(struct t_pool *pool, u32 n)
 {
 	struct tp_seg *s = &pool->segs[n];
 
+	pool->seq++;
 	if (s->prev != TP_NIL)
 		pool->segs[s->prev].next = s->next;
 	else
@@ -216,6 +226,7 @@ static void tp_link_after(struct t_pool *pool, u32 at, u32 n)
 {
 	struct tp_seg *s = &pool->segs[n];
 
+	pool->seq++;
 	s->prev = at;
 	s->next = pool->segs[at].next;
 	if (s->next != TP_NIL)
@@ -240,6 +251,7 @@ static void tp_index_insert(struct t_pool *pool, u32 n)
 	pool->index.heads[fl][sl] = n;
 	ckremm_sf_set(&pool->index, fl, sl, true);
 	pool->free_blocks++;
+	pool->seq++;
 }
 
 static void tp_index_remove(struct t_pool *pool, u32 n)
@@ -258,6 +270,7 @@ static void tp_index_remove(struct t_pool *pool, u32 n)
 			ckremm_sf_set(&pool->index, fl, sl, false);
 	}
 	pool->free_blocks--;
+	pool->seq++;
 }
 
 static u32 tp_find_free(struct t_pool *pool, u32 units)
@@ -1142,6 +1155,7 @@ void *t_pool_pin(struct t_pool *pool, u64 handle)
 			tp_settle(pool, n);
 			if (!slot->pins++)
 				pool->pinned_blocks++;
+			pool->seq++;
 			ptr = tp_addr_of(pool, pool->segs[n].off);
 		}
 	}
@@ -1176,6 +1190,7 @@ int t_pool_unpin(struct t_pool *pool, u64 handle)
 		} else {
 			if (!--slot->pins)
 				pool->pinned_blocks--;
+			pool->seq++;
 			ret = 0;
 		}
 	}
@@ -1216,13 +1231,14 @@ EXPORT_SYMBOL_GPL(t_pool_offset_of);
 
 /* ---- compaction ------------------------------------------------------------ */
 
+/* As in the header pool: the first CKREMM_SF_TOP_SCAN runs of the top class. */
 static size_t tp_largest_free(const struct t_pool *pool)
 {
-	size_t seen = 0;
+	unsigned int seen = 0;
 	u32 n, best = 0;
 
 	for (n = ckremm_sf_top(&pool->index);
-	     n != TP_NIL && seen++ < pool->free_blocks;
+	     n != TP_NIL && seen++ < CKREMM_SF_TOP_SCAN;
 	     n = pool->segs[n].link_next) {
 		if (pool->segs[n].units > best)
 			best = pool->segs[n].units;
@@ -1390,8 +1406,8 @@ EXPORT_SYMBOL_GPL(reorder_t_mem);
  * @pool: the pool
  * @stats: filled in
  *
- * O(1) except for the largest free run, found by reading the free list of
- * the highest non-empty size class.
+ * O(1): the largest free run is looked for among the first runs of the
+ * highest non-empty size class, as for the header pool.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
  */
@@ -1436,96 +1452,124 @@ static int tp_fault(struct t_pool_fault *f, u32 off, const char *reason)
 	return -EUCLEAN;
 }
 
-/* Check the free index: every listed run free, in its class, linked both ways. */
-static int tp_validate_index(struct t_pool *pool, struct t_pool_fault *f,
-			     size_t free_runs)
+/* A stepped whole-pool check: segments, then free slots, then the index. */
+struct tp_check {
+	u32 seq;
+	int phase;
+	u32 n;			/* next segment, or next free slot */
+	u32 prev;
+	u32 off;
+	bool prev_free;
+	size_t nodes;
+	size_t used;
+	size_t used_blocks;
+	size_t free_runs;
+	size_t pinned;
+	struct ckremm_sf_check index;
+};
+
+/* Look at up to @budget segments; 1 when they are all checked. */
+static int tp_check_segments(struct t_pool *pool, struct tp_check *c,
+			     struct t_pool_fault *f, unsigned int *budget)
 {
-	size_t listed = 0;
-	unsigned int fl, sl;
+	for (; c->n != TP_NIL && *budget; (*budget)--) {
+		const struct tp_seg *s = &pool->segs[c->n];
 
-	for (fl = 0; fl < CKREMM_SF_FL_COUNT; fl++) {
-		if (!!(pool->index.fl_map & (1U << fl)) != !!pool->index.sl_map[fl])
-			return tp_fault(f, 0, "first-level bitmap disagrees with second level");
-		for (sl = 0; sl < CKREMM_SF_SL_COUNT; sl++) {
-			bool listed_here = pool->index.heads[fl][sl] != TP_NIL;
-			u32 n, prev = TP_NIL;
-
-			if (!!(pool->index.sl_map[fl] & (1U << sl)) != listed_here)
-				return tp_fault(f, 0, "bitmap disagrees with a free list");
-			for (n = pool->index.heads[fl][sl]; n != TP_NIL;
-			     n = pool->segs[n].link_next) {
-				unsigned int nfl, nsl;
-
-				if (n >= pool->seg_count || ++listed > free_runs)
-					return tp_fault(f, 0, "free list leads astray");
-				if (!tp_is_free(&pool->segs[n]) || !pool->segs[n].units)
-					return tp_fault(f, pool->segs[n].off,
-							"free list holds a run that is not free");
-				ckremm_sf_class(pool->segs[n].units, &nfl, &nsl);
-				if (nfl != fl || nsl != sl)
-					return tp_fault(f, pool->segs[n].off,
-							"free run in a wrong class");
-				if (pool->segs[n].link_prev != prev)
-					return tp_fault(f, pool->segs[n].off,
-							"free list back link broken");
-				prev = n;
-			}
+		if (c->n >= pool->seg_count || ++c->nodes > pool->seg_count)
+			return tp_fault(f, c->off, "segment list leads astray");
+		if (s->prev != c->prev || s->off != c->off || !s->units ||
+		    s->units > pool->arena_units - c->off)
+			return tp_fault(f, c->off, "segment does not follow the one before it");
+		if (s->flags & TP_HOLE) {
+			if (pool->move.hole != c->n || s->next != pool->move.seg)
+				return tp_fault(f, c->off, "hole without a block moving into it");
+		} else if (s->flags & TP_USED) {
+			if (s->slot >= pool->capacity || pool->slots[s->slot].seg != c->n)
+				return tp_fault(f, c->off, "block and handle table disagree");
+			if (tp_hash_find(pool, s->off) != c->n)
+				return tp_fault(f, c->off, "block missing from the offset hash");
+			c->used += s->units;
+			c->used_blocks++;
+			c->pinned += !!pool->slots[s->slot].pins;
+		} else {
+			if (c->prev_free)
+				return tp_fault(f, c->off, "two adjacent free runs");
+			c->free_runs++;
 		}
+		c->prev_free = tp_is_free(s);
+		c->prev = c->n;
+		c->off += s->units;
+		c->n = s->next;
 	}
-	if (listed != free_runs)
-		return tp_fault(f, 0, "free run missing from the free index");
-	return 0;
+	if (c->n != TP_NIL)
+		return 0;
+	if (c->off != pool->arena_units)
+		return tp_fault(f, c->off, "segments do not cover the arena");
+	if (c->used != pool->used_units || c->used_blocks != pool->used_blocks ||
+	    c->free_runs != pool->free_blocks || c->pinned != pool->pinned_blocks)
+		return tp_fault(f, 0, "counts disagree with the statistics");
+	return 1;
 }
 
-static int tp_validate_locked(struct t_pool *pool, struct t_pool_fault *f)
+/* Look at up to @budget free slots; 1 when they are all checked. */
+static int tp_check_slots(struct t_pool *pool, struct tp_check *c,
+			  struct t_pool_fault *f, unsigned int *budget)
 {
-	size_t used = 0, used_blocks = 0, free_runs = 0, pinned = 0, nodes = 0;
-	u32 n, prev = TP_NIL, off = 0, slot;
-	bool prev_free = false;
-
-	for (n = pool->first; n != TP_NIL; n = pool->segs[n].next) {
-		const struct tp_seg *s = &pool->segs[n];
-
-		if (n >= pool->seg_count || ++nodes > pool->seg_count)
-			return tp_fault(f, off, "segment list leads astray");
-		if (s->prev != prev || s->off != off || !s->units ||
-		    s->units > pool->arena_units - off)
-			return tp_fault(f, off, "segment does not follow the one before it");
-		if (s->flags & TP_HOLE) {
-			if (pool->move.hole != n || s->next != pool->move.seg)
-				return tp_fault(f, off, "hole without a block moving into it");
-		} else if (s->flags & TP_USED) {
-			if (s->slot >= pool->capacity || pool->slots[s->slot].seg != n)
-				return tp_fault(f, off, "block and handle table disagree");
-			if (tp_hash_find(pool, s->off) != n)
-				return tp_fault(f, off, "block missing from the offset hash");
-			used += s->units;
-			used_blocks++;
-			pinned += !!pool->slots[s->slot].pins;
-		} else {
-			if (prev_free)
-				return tp_fault(f, off, "two adjacent free runs");
-			free_runs++;
-		}
-		prev_free = tp_is_free(s);
-		prev = n;
-		off += s->units;
-	}
-	if (off != pool->arena_units)
-		return tp_fault(f, off, "segments do not cover the arena");
-	if (used != pool->used_units || used_blocks != pool->used_blocks ||
-	    free_runs != pool->free_blocks || pinned != pool->pinned_blocks)
-		return tp_fault(f, 0, "counts disagree with the statistics");
-
-	for (slot = pool->slot_head, nodes = 0; slot != TP_NIL;
-	     slot = pool->slots[slot].next_free) {
-		if (slot >= pool->capacity || ++nodes > pool->capacity ||
-		    pool->slots[slot].seg != TP_NIL)
+	for (; c->n != TP_NIL && *budget; (*budget)--) {
+		if (c->n >= pool->capacity || ++c->nodes > pool->capacity ||
+		    pool->slots[c->n].seg != TP_NIL)
 			return tp_fault(f, 0, "free slot list broken");
+		c->n = pool->slots[c->n].next_free;
 	}
-	if (nodes + used_blocks != pool->capacity)
+	if (c->n != TP_NIL)
+		return 0;
+	if (c->nodes + c->used_blocks != pool->capacity)
 		return tp_fault(f, 0, "handle slots lost");
-	return tp_validate_index(pool, f, free_runs);
+	return 1;
+}
+
+static bool tp_check_run(const void *p, u32 n, struct ckremm_sf_run *r)
+{
+	const struct t_pool *pool = p;
+
+	if (n >= pool->seg_count || !tp_is_free(&pool->segs[n]) ||
+	    !pool->segs[n].units)
+		return false;
+	r->units = pool->segs[n].units;
+	r->next = pool->segs[n].link_next;
+	r->prev = pool->segs[n].link_prev;
+	return true;
+}
+
+/* One step of a check; 1 when complete. */
+static int tp_check_step(struct t_pool *pool, struct tp_check *c,
+			 struct t_pool_fault *f)
+{
+	unsigned int budget = TP_CHECK_NODES;
+	const char *why;
+	u32 where;
+	int ret;
+
+	if (c->phase == 0) {
+		ret = tp_check_segments(pool, c, f, &budget);
+		if (ret <= 0)
+			return ret;
+		c->phase = 1;
+		c->n = pool->slot_head;
+		c->nodes = 0;
+	}
+	if (c->phase == 1) {
+		ret = tp_check_slots(pool, c, f, &budget);
+		if (ret <= 0)
+			return ret;
+		c->phase = 2;
+	}
+	ret = ckremm_sf_check_step(&pool->index, &c->index, c->free_runs,
+				   &budget, tp_check_run, pool, &why, &where);
+	if (ret < 0)
+		return tp_fault(f, where == TP_NIL ? 0 : pool->segs[where].off,
+				why);
+	return ret;
 }
 
 /**
@@ -1536,25 +1580,78 @@ static int tp_validate_locked(struct t_pool *pool, struct t_pool_fault *f)
  * Walks the segments (they must tile the arena in order, agree with the
  * handle table and the offset hash, and never leave two free runs side by
  * side), the free slots and the free index, and compares the totals with
- * the statistics.  O(blocks) with the lock held: meant for tests.  Valid
- * in the middle of a reorder pass too.
+ * the statistics.  O(blocks), in steps of TP_CHECK_NODES with the lock
+ * dropped between them; a change to the pool between two steps starts the
+ * check again, so the result is that of one consistent state.  Valid in
+ * the middle of a reorder pass too.  Meant for tests and debugging.
  *
- * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: 0 if consistent, -EUCLEAN if not, -EINVAL if @pool is NULL.
+ * Context: Any context; takes the pool lock with interrupts disabled, once
+ * per step.
+ * Return: 0 if consistent, -EUCLEAN if not, -EBUSY if the pool changed
+ * under every one of TP_CHECK_TRIES attempts, -EINVAL if @pool is NULL.
  */
 int t_pool_validate(struct t_pool *pool, struct t_pool_fault *fault)
 {
+	struct tp_check c = { 0 };
+	unsigned int tries = 0;
 	unsigned long flags;
 	int ret;
 
 	if (!pool)
 		return -EINVAL;
-	flags = ckremm_lock(&pool->lock);
-	ret = tp_validate_locked(pool, fault);
-	ckremm_unlock(&pool->lock, flags);
-	return ret;
+	do {
+		flags = ckremm_lock(&pool->lock);
+		if (!tries || c.seq != pool->seq) {
+			if (tries++ == TP_CHECK_TRIES) {
+				ckremm_unlock(&pool->lock, flags);
+				if (fault)
+					fault->reason = "pool kept changing: try again";
+				return -EBUSY;
+			}
+			memset(&c, 0, sizeof(c));
+			c.seq = pool->seq;
+			c.n = pool->first;
+			c.prev = TP_NIL;
+		}
+		ret = tp_check_step(pool, &c, fault);
+		ckremm_unlock(&pool->lock, flags);
+	} while (!ret);
+	return ret < 0 ? ret : 0;
 }
 EXPORT_SYMBOL_GPL(t_pool_validate);
+
+/*
+ * The segment containing byte @pos (or the first after it), pool lock
+ * held on entry and on return.  A used block that starts at @pos is found
+ * through the offset hash; anything else is sought from the bottom of the
+ * arena in steps of TP_CHECK_NODES, the lock dropped between them.
+ */
+static u32 tp_seek(struct t_pool *pool, size_t pos, unsigned long *flags)
+{
+	unsigned int tries = 0, i;
+	u32 n, seq;
+
+	if (!(pos & (TP_GRANULE - 1)) && pos < pool->arena_size) {
+		n = tp_hash_find(pool, (u32)(pos >> TP_SHIFT));
+		if (n != TP_NIL)
+			return n;
+	}
+	n = pool->first;
+	for (;;) {
+		for (i = 0; i < TP_CHECK_NODES; i++) {
+			if (n == TP_NIL ||
+			    tp_bytes(pool->segs[n].off + pool->segs[n].units) > pos)
+				return n;
+			n = pool->segs[n].next;
+		}
+		seq = pool->seq;
+		ckremm_unlock(&pool->lock, *flags);
+		*flags = ckremm_lock(&pool->lock);
+		/* The segments changed: our node may be gone; start again. */
+		if (pool->seq != seq)
+			n = tries++ < TP_CHECK_TRIES ? pool->first : TP_NIL;
+	}
+}
 
 /**
  * t_pool_walk() - report the runs of a pool in address order
@@ -1564,8 +1661,10 @@ EXPORT_SYMBOL_GPL(t_pool_validate);
  * @out: receives up to @max extents
  * @max: room in @out
  *
- * Each call finds @cursor from the start of the segment list: O(blocks)
- * with the lock held.  A block in transit is shown where its move began.
+ * The walk starts at the run that contains @cursor.  It holds the lock for
+ * at most @max runs, plus the search for @cursor when it is not the start
+ * of a used block, which proceeds in steps (see tp_seek()).  A block in
+ * transit is shown where its move began.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
  * Return: the number of extents written.
@@ -1580,11 +1679,8 @@ unsigned int t_pool_walk(struct t_pool *pool, size_t *cursor,
 	if (!pool || !cursor || !out)
 		return 0;
 	flags = ckremm_lock(&pool->lock);
-	for (n = pool->first; n != TP_NIL &&
-	     tp_bytes(pool->segs[n].off + pool->segs[n].units) <= *cursor;
-	     n = pool->segs[n].next)
-		;
-	for (; n != TP_NIL && i < max; n = pool->segs[n].next, i++) {
+	for (n = tp_seek(pool, *cursor, &flags); n != TP_NIL && i < max;
+	     n = pool->segs[n].next, i++) {
 		const struct tp_seg *s = &pool->segs[n];
 
 		out[i].offset = tp_bytes(s->off);
