@@ -147,8 +147,7 @@ struct t_pool {
 
 	u32 seq;	/* bumped by every change to segments, index or pins */
 
-	bool reordering;
-	u32 cursor;
+	u32 cursor;	/* where a reorder pass is; TP_NIL when none is */
 	struct tp_move move;
 	size_t step_bytes;
 
@@ -1255,10 +1254,8 @@ static bool tp_reorder_step_locked(struct t_pool *pool, size_t budget,
 {
 	unsigned int nodes = TP_STEP_NODES;
 
-	if (!pool->reordering) {
-		pool->reordering = true;
+	if (pool->cursor == TP_NIL)
 		pool->cursor = pool->first;
-	}
 	while (budget && nodes) {
 		u32 hole, n;
 
@@ -1275,9 +1272,11 @@ static bool tp_reorder_step_locked(struct t_pool *pool, size_t budget,
 		     !tp_is_free(&pool->segs[hole]); nodes--)
 			hole = pool->segs[hole].next;
 		pool->cursor = hole;
+		if (hole == TP_NIL)
+			goto done;
 		if (!nodes)
 			break;
-		if (hole == TP_NIL || pool->segs[hole].next == TP_NIL)
+		if (pool->segs[hole].next == TP_NIL)
 			goto done;
 
 		n = pool->segs[hole].next;
@@ -1297,7 +1296,6 @@ static bool tp_reorder_step_locked(struct t_pool *pool, size_t budget,
 	return true;
 
 done:
-	pool->reordering = false;
 	pool->cursor = TP_NIL;
 	pool->reorders++;
 	return false;
@@ -1373,7 +1371,6 @@ int t_pool_reorder(struct t_pool *pool, struct t_pool_reorder_result *res)
 	 * under way: holes may have opened behind its cursor.
 	 */
 	flags = ckremm_lock(&pool->lock);
-	pool->reordering = true;
 	pool->cursor = pool->first;
 	ckremm_unlock(&pool->lock, flags);
 	do
