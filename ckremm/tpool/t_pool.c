@@ -766,6 +766,19 @@ out:
 }
 EXPORT_SYMBOL_GPL(t_pool_alloc_handle);
 
+/* Free block @n, found by a lookup (TP_NIL if that refused), unless pinned. */
+static int tp_free_unpinned(struct t_pool *pool, u32 n)
+{
+	if (n == TP_NIL)
+		return -EINVAL;
+	if (pool->slots[pool->segs[n].slot].pins) {
+		tp_refuse(pool, "free of a pinned block");
+		return -EBUSY;
+	}
+	tp_free_locked(pool, n);
+	return 0;
+}
+
 /**
  * t_pool_free() - free a block by handle
  * @pool: the pool
@@ -780,21 +793,12 @@ EXPORT_SYMBOL_GPL(t_pool_alloc_handle);
 int t_pool_free(struct t_pool *pool, u64 handle)
 {
 	unsigned long flags;
-	int ret = 0;
-	u32 n;
+	int ret;
 
 	if (!pool)
 		return -EINVAL;
 	flags = ckremm_lock(&pool->lock);
-	n = tp_lookup(pool, handle);
-	if (n == TP_NIL) {
-		ret = -EINVAL;
-	} else if (pool->slots[pool->segs[n].slot].pins) {
-		tp_refuse(pool, "free of a pinned block");
-		ret = -EBUSY;
-	} else {
-		tp_free_locked(pool, n);
-	}
+	ret = tp_free_unpinned(pool, tp_lookup(pool, handle));
 	ckremm_unlock(&pool->lock, flags);
 	return ret;
 }
@@ -847,23 +851,14 @@ EXPORT_SYMBOL_GPL(t_pool_alloc);
 bool t_pool_dealloc(struct t_pool *pool, void *ptr)
 {
 	unsigned long flags;
-	bool ok = false;
-	u32 n;
+	int ret;
 
 	if (!pool)
 		return false;
 	flags = ckremm_lock(&pool->lock);
-	n = tp_lookup_ptr(pool, ptr);
-	if (n != TP_NIL) {
-		if (pool->slots[pool->segs[n].slot].pins) {
-			tp_refuse(pool, "free of a pinned block");
-		} else {
-			tp_free_locked(pool, n);
-			ok = true;
-		}
-	}
+	ret = tp_free_unpinned(pool, tp_lookup_ptr(pool, ptr));
 	ckremm_unlock(&pool->lock, flags);
-	return ok;
+	return !ret;
 }
 EXPORT_SYMBOL_GPL(t_pool_dealloc);
 
