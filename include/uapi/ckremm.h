@@ -381,7 +381,8 @@ struct ckremm_stats {
  * struct ckremm_validate - CKREMM_IOC_VALIDATE: check a pool's structure
  * @pool: the pool's id in this open file
  * @flags: must be zero
- * @status: out: 0 if consistent, else -EUCLEAN
+ * @status: out: 0 if consistent, -EUCLEAN if not, or -EBUSY if the pool
+ *	kept changing while it was checked (try again)
  * @pad: must be zero
  * @offset: out: arena offset of the first inconsistency
  * @reason: out: NUL-terminated description of it
