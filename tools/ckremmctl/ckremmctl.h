@@ -6,6 +6,11 @@
  * util.c     argument parsing, error messages that name the fix, JSON
  * verbs.c    one function per verb
  * map.c      the map verb: the arena drawn to scale
+ *
+ * A verb first reads its options and words; a usage error there ends the
+ * command at once with exit status 2, before the device is opened.  After
+ * that, a refusal is reported by ctl_fail() or pool_fail(), whose exit
+ * status 1 the verb returns.
  */
 #ifndef CKREMMCTL_H
 #define CKREMMCTL_H
@@ -31,16 +36,12 @@ struct verb;
  * @json: print machine-readable JSON instead of text
  * @verb: the verb being run
  * @fd: the open device, or -1
- * @stop: set by ctl_getopt() when the verb must end with @status now
- * @status: exit status to end with when @stop is set
  */
 struct ctl {
 	const char *device;
 	bool json;
 	const struct verb *verb;
 	int fd;
-	bool stop;
-	int status;
 };
 
 /**
@@ -59,27 +60,49 @@ struct verb {
 	const char *help;
 };
 
-/* main.c */
-int verb_help(const struct verb *verb, FILE *out);
+/**
+ * struct errno_hint - what to suggest when a request fails with @err
+ * @err: a positive errno; 0 ends a table
+ * @text: the suggestion, a printf format: each "%1$s" in it stands for
+ *	the pool's name (and a percent sign is written "%%")
+ */
+struct errno_hint {
+	int err;
+	const char *text;
+};
 
-/* util.c: options and arguments */
-int ctl_getopt(struct ctl *ctl, int argc, char **argv, const char *shortopts,
-	       const struct option *longopts);
-int ctl_usage(struct ctl *ctl, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-int want_args(struct ctl *ctl, int argc, char **argv, int min, int max,
-	      const char *what);
-bool parse_u64(const char *s, unsigned long long *out);
-bool parse_size(const char *s, unsigned long long *out);
+/* main.c */
+void verb_help(const struct verb *verb, FILE *out);
+
+/* util.c: options and words; a usage error exits with EXIT_USAGE */
+int ctl_getopt(struct ctl *ctl, int argc, char **argv,
+	       const struct option *opts);
+void ctl_no_options(struct ctl *ctl, int argc, char **argv);
+void ctl_usage(struct ctl *ctl, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+void want_args(struct ctl *ctl, int argc, char **argv, const char *what);
+__u64 arg_number(struct ctl *ctl, const char *what, const char *s);
+__u64 arg_range(struct ctl *ctl, const char *what, const char *s,
+		__u64 min, __u64 max);
+__u64 arg_size(struct ctl *ctl, const char *what, const char *s);
+void check_pool_name(struct ctl *ctl, const char *name);
 bool parse_mode(const char *s, unsigned int *out);
 bool parse_byte(const char *s, unsigned char *out);
 
-/* util.c: device and pools */
+/* util.c: refusals (exit status 1), the device and pools */
+void ctl_exit(int status) __attribute__((noreturn));
 int ctl_open_device(struct ctl *ctl);
 int ctl_open_pool(struct ctl *ctl, const char *name, bool rdonly,
 		  struct ckremm_pool *pool);
-int ctl_fail(struct ctl *ctl, int err, const char *hint, const char *fmt, ...)
+int ctl_open_pool_arg(struct ctl *ctl, int argc, char **argv, bool rdonly,
+		      struct ckremm_pool *pool);
+int ctl_fail(int err, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int pool_fail(const struct ckremm_pool *pool, int err, const char *hint,
+	      const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+const char *find_hint(const struct errno_hint *table, int err,
+		      const char *pool);
 const char *hint_for_block(int err, const char *pool);
 const char *hint_for_space(int err, const char *pool);
 const char *fmt_bytes(unsigned long long bytes, char *buf, size_t size);
@@ -92,7 +115,6 @@ void json_object_end(void);
 void json_array_begin(const char *key);
 void json_array_end(void);
 void json_u64(const char *key, unsigned long long value);
-void json_i64(const char *key, long long value);
 void json_bool(const char *key, bool value);
 void json_str(const char *key, const char *value);
 void json_strn(const char *key, const char *value, size_t len);

@@ -211,12 +211,11 @@ static const struct verb *find_verb(const char *name)
 	return NULL;
 }
 
-int verb_help(const struct verb *verb, FILE *out)
+void verb_help(const struct verb *verb, FILE *out)
 {
 	fprintf(out, "usage: ckremmctl %s\n\n%s.\n", verb->usage, verb->summary);
 	if (*verb->help)
 		fprintf(out, "\n%s", verb->help);
-	return EXIT_OK;
 }
 
 static void main_help(FILE *out)
@@ -255,25 +254,17 @@ static int verb_help_cmd(struct ctl *ctl, int argc, char **argv)
 			argv[1]);
 		return EXIT_USAGE;
 	}
-	return verb_help(verb, stdout);
+	verb_help(verb, stdout);
+	return EXIT_OK;
 }
 
 static int verb_version(struct ctl *ctl, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	__u32 abi = 0;
 	int fd, ret;
 
-	while (ctl_getopt(ctl, argc, argv, ":jh", opts) != -1)
-		;
-	if (ctl->stop)
-		return ctl->status;
-	if (optind < argc)
-		return ctl_usage(ctl, "unexpected argument '%s'", argv[optind]);
+	ctl_no_options(ctl, argc, argv);
+	want_args(ctl, argc, argv, "");
 
 	/* The tool's version is worth printing even without the module. */
 	fd = ckremm_dev_open(ctl->device);
@@ -353,9 +344,5 @@ int main(int argc, char **argv)
 	status = verb->run(&ctl, argc - i, argv + i);
 	if (ctl.fd >= 0)
 		ckremm_dev_close(ctl.fd);
-	if (fflush(stdout) && status == EXIT_OK) {
-		perror("ckremmctl: standard output");
-		status = EXIT_FAILED;
-	}
-	return status;
+	ctl_exit(status);
 }

@@ -15,6 +15,7 @@
 
 #define MAP_WIDTH_DEFAULT	64
 #define MAP_ROWS_DEFAULT	4
+#define MAP_SIDE_MAX		4096	/* most cells in a row, most rows */
 #define MAP_CELLS_MAX		(1U << 16)
 
 static int add_extent(const struct ckremm_extent *e, void *ctx)
@@ -86,32 +87,28 @@ int verb_map(struct ctl *ctl, int argc, char **argv)
 		{ "rows", required_argument, NULL, 'r' },
 		{ "ascii", no_argument, NULL, 'a' },
 		{ "utf8", no_argument, NULL, 'u' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long long width = MAP_WIDTH_DEFAULT, rows = MAP_ROWS_DEFAULT;
+	unsigned int width = MAP_WIDTH_DEFAULT, rows = MAP_ROWS_DEFAULT;
 	int utf8_choice = -1;	/* -1: decide from the terminal */
 	struct ckremm_map_cell *cells;
 	struct ckremm_pool pool;
 	struct ckremm_map map;
 	unsigned int ncells, digits;
+	size_t line_size;
 	bool utf8;
 	char *line;
 	int c, ret;
 
-	while ((c = ctl_getopt(ctl, argc, argv, ":w:r:aujh", opts)) != -1) {
+	while ((c = ctl_getopt(ctl, argc, argv, opts)) != -1) {
 		switch (c) {
 		case 'w':
-			if (!parse_u64(optarg, &width) || !width ||
-			    width > 4096)
-				return ctl_usage(ctl, "--width '%s' is not 1..4096",
-						 optarg);
+			width = (unsigned int)arg_range(ctl, "--width", optarg,
+							1, MAP_SIDE_MAX);
 			break;
 		case 'r':
-			if (!parse_u64(optarg, &rows) || !rows || rows > 4096)
-				return ctl_usage(ctl, "--rows '%s' is not 1..4096",
-						 optarg);
+			rows = (unsigned int)arg_range(ctl, "--rows", optarg,
+						       1, MAP_SIDE_MAX);
 			break;
 		case 'a':
 			utf8_choice = 0;
@@ -121,44 +118,38 @@ int verb_map(struct ctl *ctl, int argc, char **argv)
 			break;
 		}
 	}
-	if (ctl->stop)
-		return ctl->status;
 	if (width * rows > MAP_CELLS_MAX)
-		return ctl_usage(ctl, "--width x --rows is above %u cells",
-				 MAP_CELLS_MAX);
-	ret = want_args(ctl, argc, argv, 1, 1, "NAME");
-	if (!ret)
-		ret = ctl_open_pool(ctl, argv[optind], true, &pool);
+		ctl_usage(ctl, "--width x --rows is above %u cells",
+			  MAP_CELLS_MAX);
+	ret = ctl_open_pool_arg(ctl, argc, argv, true, &pool);
 	if (ret)
 		return ret;
 
 	/* A cell narrower than a byte would draw nothing real. */
-	ncells = (unsigned int)(width * rows);
+	ncells = width * rows;
 	if (pool.arena_size < ncells)
 		ncells = (unsigned int)pool.arena_size;
 	if (!ncells)
-		return ctl_fail(ctl, 0, NULL, "pool '%s' has an empty arena",
+		return ctl_fail(0, NULL, "pool '%s' has an empty arena",
 				pool.name);
 	cells = calloc(ncells, sizeof(*cells));
-	line = malloc((size_t)width * 4 + 1);
+	line_size = (size_t)width * 4 + 1;	/* 4 bytes a cell at most */
+	line = malloc(line_size);
 	if (!cells || !line) {
 		free(cells);
 		free(line);
-		return ctl_fail(ctl, -ENOMEM, NULL, "map");
+		return ctl_fail(-ENOMEM, NULL, "map");
 	}
 	ckremm_map_init(&map, pool.arena_size, cells, ncells);
 	ret = ckremm_walk(&pool, add_extent, &map);
 	if (ret) {
 		free(cells);
 		free(line);
-		return ctl_fail(ctl, ret, NULL, "pool '%s': walk", pool.name);
+		return pool_fail(&pool, ret, NULL, "walk");
 	}
 
-	utf8 = utf8_choice < 0 ? want_utf8() : utf8_choice;
-	if (ctl->json)
-		utf8 = false;
+	utf8 = !ctl->json && (utf8_choice < 0 ? want_utf8() : utf8_choice);
 	digits = hex_digits(pool.arena_size);
-
 	if (ctl->json) {
 		json_begin();
 		json_str("pool", pool.name);
@@ -175,9 +166,8 @@ int verb_map(struct ctl *ctl, int argc, char **argv)
 		       fmt_bytes(pool.arena_size / ncells, human,
 				 sizeof(human)));
 	}
-	for (unsigned int first = 0; first < ncells; first += (unsigned int)width) {
-		ckremm_map_draw(&map, first, (unsigned int)width, utf8, line,
-				(size_t)width * 4 + 1);
+	for (unsigned int first = 0; first < ncells; first += width) {
+		ckremm_map_draw(&map, first, width, utf8, line, line_size);
 		if (ctl->json)
 			json_str(NULL, line);
 		else

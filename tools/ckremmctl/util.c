@@ -3,6 +3,7 @@
  * ckremmctl common code: argument parsing, error messages that say what to do
  * next, and a small JSON writer for --json.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -17,38 +18,78 @@
 /* ------------------------------------------------------------------ */
 /* Options and arguments                                                */
 
-int ctl_getopt(struct ctl *ctl, int argc, char **argv, const char *shortopts,
-	       const struct option *longopts)
+/* Most options a verb has besides --json and --help. */
+#define VERB_OPTS_MAX	8
+
+/*
+ * The verb's own options @opts (NULL if none) followed by --json and
+ * --help, and getopt's string of the same options as letters (each with
+ * ':' if it takes a value, after a leading ':' so that a missing value is
+ * reported as such).
+ */
+static void all_options(const struct option *opts, struct option *all,
+			char *letters)
 {
+	static const struct option common[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	size_t n = 0, i;
+
+	for (; opts && opts[n].name && n < VERB_OPTS_MAX; n++)
+		all[n] = opts[n];
+	assert(!opts || !opts[n].name);	/* else raise VERB_OPTS_MAX */
+	for (i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+		all[n + i] = common[i];
+	*letters++ = ':';
+	for (i = 0; all[i].name; i++) {
+		*letters++ = (char)all[i].val;
+		if (all[i].has_arg == required_argument)
+			*letters++ = ':';
+	}
+	*letters = '\0';
+}
+
+/*
+ * The verb's next option from @opts, as getopt_long() returns it, or -1
+ * when the options end.  --json and --help are taken here for every verb:
+ * --help prints the verb's help and exits 0; an unknown option or a
+ * missing value is a usage error.
+ */
+int ctl_getopt(struct ctl *ctl, int argc, char **argv,
+	       const struct option *opts)
+{
+	struct option all[VERB_OPTS_MAX + 3];
+	char letters[2 * (VERB_OPTS_MAX + 2) + 2];
 	int c;
 
+	all_options(opts, all, letters);
 	opterr = 0;	/* we word the errors ourselves */
-	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	c = getopt_long(argc, argv, letters, all, NULL);
 	switch (c) {
 	case 'h':
 		verb_help(ctl->verb, stdout);
-		ctl->stop = true;
-		ctl->status = EXIT_OK;
-		return -1;
+		ctl_exit(EXIT_OK);
+	case ':':
+		ctl_usage(ctl, "option '%s' needs a value", argv[optind - 1]);
+	case '?':
+		ctl_usage(ctl, "unknown option '%s'", argv[optind - 1]);
 	case 'j':
 		ctl->json = true;
-		return 'j';
-	case ':':
-		ctl->status = ctl_usage(ctl, "option '%s' needs a value",
-					argv[optind - 1]);
-		ctl->stop = true;
-		return -1;
-	case '?':
-		ctl->status = ctl_usage(ctl, "unknown option '%s'",
-					argv[optind - 1]);
-		ctl->stop = true;
-		return -1;
-	default:
-		return c;
+		break;
 	}
+	return c;
 }
 
-int ctl_usage(struct ctl *ctl, const char *fmt, ...)
+/* For a verb with no options of its own: take --json and --help. */
+void ctl_no_options(struct ctl *ctl, int argc, char **argv)
+{
+	while (ctl_getopt(ctl, argc, argv, NULL) != -1)
+		;
+}
+
+void ctl_usage(struct ctl *ctl, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -58,54 +99,64 @@ int ctl_usage(struct ctl *ctl, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nusage: ckremmctl %s\ntry: ckremmctl help %s\n",
 		ctl->verb->usage, ctl->verb->name);
-	return EXIT_USAGE;
+	exit(EXIT_USAGE);
 }
 
-/* Check that argv[optind..] holds between @min and @max words. */
-int want_args(struct ctl *ctl, int argc, char **argv, int min, int max,
-		     const char *what)
+/*
+ * Check that the words left after the options are those @what names, one
+ * per word ("NAME BLOCK"); a last word ending in "..." may repeat.
+ */
+void want_args(struct ctl *ctl, int argc, char **argv, const char *what)
 {
-	int have = argc - optind;
+	int have = argc - optind, want = *what ? 1 : 0;
+	const char *word;
 
-	if (have < min) {
+	for (word = what; (word = strchr(word, ' ')); word++)
+		want++;
+	if (have < want) {
 		/* Name the words that are missing: skip the ones given. */
-		const char *missing = what;
-
-		for (int i = 0; i < have && strchr(missing, ' '); i++)
-			missing = strchr(missing, ' ') + 1;
-		return ctl_usage(ctl, "missing %s", missing);
+		for (word = what; have > 0; have--)
+			word = strchr(word, ' ') + 1;
+		ctl_usage(ctl, "missing %s", word);
 	}
-	if (max >= 0 && have > max)
-		return ctl_usage(ctl, "unexpected argument '%s'",
-				 argv[optind + max]);
-	return EXIT_OK;
+	if (have > want && !strstr(what, "..."))
+		ctl_usage(ctl, "unexpected argument '%s'", argv[optind + want]);
 }
 
-bool parse_u64(const char *s, unsigned long long *out)
+/*
+ * Digits of a number, decimal or (after 0x) hex, at the start of @s: the
+ * value goes to *@out and the first byte after the digits to *@end.  No
+ * sign, no space, no octal: "010" is ten.
+ */
+static bool parse_digits(const char *s, unsigned long long *out, char **end)
+{
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	unsigned char first = (unsigned char)s[hex ? 2 : 0];
+
+	if (hex ? !isxdigit(first) : !isdigit(first))
+		return false;
+	errno = 0;
+	*out = strtoull(s, end, hex ? 16 : 10);
+	return !errno;
+}
+
+static bool parse_u64(const char *s, unsigned long long *out)
 {
 	char *end;
 
-	if (!*s || *s == '-' || isspace((unsigned char)*s))
-		return false;
-	errno = 0;
-	*out = strtoull(s, &end, 0);
-	return !errno && !*end;
+	return parse_digits(s, out, &end) && !*end;
 }
 
-/* A byte count: decimal or 0x hex, then an optional K, M, G or T
- * (powers of 1024), optionally followed by "iB" or "B". */
-bool parse_size(const char *s, unsigned long long *out)
+/* A byte count: a number, then an optional K, M, G or T (powers of 1024),
+ * optionally followed by "iB" or "B". */
+static bool parse_size(const char *s, unsigned long long *out)
 {
 	static const char units[] = "KMGT";
 	unsigned long long value, mult = 1;
 	const char *u;
 	char *end;
 
-	if (!*s || *s == '-' || isspace((unsigned char)*s))
-		return false;
-	errno = 0;
-	value = strtoull(s, &end, 0);
-	if (errno || end == s)
+	if (!parse_digits(s, &value, &end))
 		return false;
 	if (*end) {
 		u = strchr(units, toupper((unsigned char)*end));
@@ -130,7 +181,7 @@ bool parse_mode(const char *s, unsigned int *out)
 	unsigned long v;
 	char *end;
 
-	if (!*s || *s == '-')
+	if (s[0] < '0' || s[0] > '7')
 		return false;
 	errno = 0;
 	v = strtoul(s, &end, 8);
@@ -155,64 +206,139 @@ bool parse_byte(const char *s, unsigned char *out)
 	return true;
 }
 
+/* A number word or option value (@what names it), or a usage error. */
+__u64 arg_number(struct ctl *ctl, const char *what, const char *s)
+{
+	unsigned long long v;
+
+	if (!parse_u64(s, &v))
+		ctl_usage(ctl, "%s '%s' is not a number", what, s);
+	return v;
+}
+
+/* As arg_number(), and within @min..@max. */
+__u64 arg_range(struct ctl *ctl, const char *what, const char *s,
+		__u64 min, __u64 max)
+{
+	unsigned long long v;
+
+	if (!parse_u64(s, &v) || v < min || v > max)
+		ctl_usage(ctl, "%s '%s' is not %llu..%llu", what, s,
+			  (unsigned long long)min, (unsigned long long)max);
+	return v;
+}
+
+/* A byte count with an optional K, M, G or T, or a usage error. */
+__u64 arg_size(struct ctl *ctl, const char *what, const char *s)
+{
+	unsigned long long v;
+
+	if (!parse_size(s, &v))
+		ctl_usage(ctl, "%s '%s' is not a size (e.g. 4096, 0x1000, 4K, 1M)",
+			  what, s);
+	return v;
+}
+
+void check_pool_name(struct ctl *ctl, const char *name)
+{
+	if (!ckremm_name_valid(name))
+		ctl_usage(ctl, "invalid pool name '%s': use 1 to %d of A-Z a-z 0-9 . _ -",
+			  name, CKREMM_NAME_LEN - 1);
+}
+
 /* ------------------------------------------------------------------ */
 /* Errors                                                               */
 
-int ctl_fail(struct ctl *ctl, int err, const char *hint, const char *fmt, ...)
+/* End the command with @status, reporting output that could not be written. */
+void ctl_exit(int status)
 {
-	va_list ap;
+	if (fflush(stdout) && status == EXIT_OK) {
+		perror("ckremmctl: standard output");
+		status = EXIT_FAILED;
+	}
+	exit(status);
+}
 
-	(void)ctl;
+static void report(const char *pool, int err, const char *hint,
+		   const char *fmt, va_list ap)
+{
 	fputs("ckremmctl: ", stderr);
-	va_start(ap, fmt);
+	if (pool)
+		fprintf(stderr, "pool '%s': ", pool);
 	vfprintf(stderr, fmt, ap);
-	va_end(ap);
 	if (err)
 		fprintf(stderr, ": %s", strerror(-err));
 	if (hint)
 		fprintf(stderr, " (%s)", hint);
 	fputc('\n', stderr);
+}
+
+/* Report a refusal: what was asked, the error -@err (none if 0) and a
+ * hint (may be NULL) on stderr.  Returns EXIT_FAILED. */
+int ctl_fail(int err, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(NULL, err, hint, fmt, ap);
+	va_end(ap);
+	return EXIT_FAILED;
+}
+
+/* As ctl_fail(), for a request to @pool. */
+int pool_fail(const struct ckremm_pool *pool, int err, const char *hint,
+	      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(pool->name, err, hint, fmt, ap);
+	va_end(ap);
 	return EXIT_FAILED;
 }
 
 static char hint_buf[256];
 
-const char *hint_for_block(int err, const char *pool)
+/* The hint in @table for the failure -@err, with @pool's name filled in,
+ * or NULL if the table has none. */
+const char *find_hint(const struct errno_hint *table, int err,
+		      const char *pool)
 {
-	switch (-err) {
-	case EINVAL:
-		snprintf(hint_buf, sizeof(hint_buf),
-			 "BLOCK must be a live block (the offset or handle alloc printed), and --pos/--len must stay inside it; see the blocks: ckremmctl map %s",
-			 pool);
-		return hint_buf;
-	case EOPNOTSUPP:
-		snprintf(hint_buf, sizeof(hint_buf),
-			 "pool '%s' is of a kind that does not take this request; see: ckremmctl help",
-			 pool);
-		return hint_buf;
-	case EBUSY:
-		return "the block is pinned: it cannot be freed until unpinned";
-	case EBADF:
-		return "the pool is attached read-only: ask its owner for write permission (see: ckremmctl list)";
-	default:
-		return NULL;
+	for (; table->err; table++) {
+		if (table->err == -err) {
+			snprintf(hint_buf, sizeof(hint_buf), table->text, pool);
+			return hint_buf;
+		}
 	}
+	return NULL;
 }
 
+static const struct errno_hint block_hints[] = {
+	{ EINVAL, "BLOCK must be a live block (the offset or handle alloc printed), and --pos/--len must stay inside it; see the blocks: ckremmctl map %1$s" },
+	{ EOPNOTSUPP, "pool '%1$s' is of a kind that does not take this request; see: ckremmctl help" },
+	{ EBUSY, "the block is pinned: it cannot be freed until unpinned" },
+	{ EBADF, "the pool is attached read-only: ask its owner for write permission (see: ckremmctl list)" },
+	{ 0, NULL },
+};
+
+static const struct errno_hint space_hints[] = {
+	{ ENOMEM, "no free block that large; see: ckremmctl stats %1$s; ckremmctl map %1$s; then try: ckremmctl reorder %1$s" },
+	{ EINVAL, "SIZE must be at least 1, and --align 0 or a power of two no larger than the page size" },
+	{ 0, NULL },
+};
+
+/* For a request naming a block. */
+const char *hint_for_block(int err, const char *pool)
+{
+	return find_hint(block_hints, err, pool);
+}
+
+/* For a request that makes or grows a block. */
 const char *hint_for_space(int err, const char *pool)
 {
-	switch (-err) {
-	case ENOMEM:
-	case ENOSPC:
-		snprintf(hint_buf, sizeof(hint_buf),
-			 "no free block that large; see: ckremmctl stats %s; ckremmctl map %s; then try: ckremmctl reorder %s",
-			 pool, pool, pool);
-		return hint_buf;
-	case EINVAL:
-		return "SIZE must be at least 1, and --align 0 or a power of two no larger than the page size";
-	default:
-		return hint_for_block(err, pool);
-	}
+	const char *hint = find_hint(space_hints, err, pool);
+
+	return hint ? hint : hint_for_block(err, pool);
 }
 
 const char *fmt_bytes(unsigned long long bytes, char *buf, size_t size)
@@ -236,82 +362,79 @@ const char *fmt_bytes(unsigned long long bytes, char *buf, size_t size)
 /* ------------------------------------------------------------------ */
 /* Device and pools                                                     */
 
+static const char no_module[] =
+	"is the module loaded? try: insmod ckremm.ko; or fix --device / $CKREMM_DEV";
+static const char device_mode[] =
+	"the device is mode 0600: run as root, or ask root to grant access to it";
+
+static const struct errno_hint device_hints[] = {
+	{ ENOENT, no_module },
+	{ ENODEV, no_module },
+	{ ENXIO, no_module },
+	{ EACCES, device_mode },
+	{ EPERM, device_mode },
+	{ 0, NULL },
+};
+
+static const struct errno_hint pool_open_hints[] = {
+	{ ENOENT, "no pool has that name; see: ckremmctl list; or make it: ckremmctl create %1$s --size 1M" },
+	{ EACCES, "its mode does not let you in; see its owner and mode: ckremmctl list" },
+	{ 0, NULL },
+};
+
+/* Open the device once per command and check that it speaks our ABI. */
 int ctl_open_device(struct ctl *ctl)
 {
 	const char *path = ckremm_dev_path(ctl->device);
-	bool default_path = !strcmp(path, CKREMM_DEFAULT_DEV);
 	__u32 abi = 0;
 	int fd, ret;
 
 	if (ctl->fd >= 0)
 		return EXIT_OK;
 	fd = ckremm_dev_open(ctl->device);
-	if (fd < 0) {
-		const char *hint = NULL;
-
-		switch (-fd) {
-		case ENOENT:
-		case ENODEV:
-		case ENXIO:
-			hint = default_path ?
-				"is the module loaded? try: insmod ckremm.ko" :
-				"is the module loaded? try: insmod ckremm.ko; or fix --device / $CKREMM_DEV";
-			break;
-		case EACCES:
-		case EPERM:
-			hint = "the device is mode 0600: run as root, or ask root to grant access to it";
-			break;
-		}
-		return ctl_fail(ctl, fd, hint, "%s", path);
-	}
+	if (fd < 0)
+		return ctl_fail(fd, find_hint(device_hints, fd, NULL), "%s",
+				path);
 	ret = ckremm_check_version(fd, &abi);
 	if (ret == -EPROTO) {
 		ckremm_dev_close(fd);
-		fprintf(stderr,
-			"ckremmctl: %s: module speaks ABI %u, ckremmctl ABI %u (rebuild ckremmctl against the module's include/uapi/ckremm.h)\n",
-			path, abi, CKREMM_ABI_VERSION);
-		return EXIT_FAILED;
+		return ctl_fail(0, "rebuild ckremmctl against the module's include/uapi/ckremm.h",
+				"%s: module speaks ABI %u, ckremmctl ABI %u",
+				path, abi, CKREMM_ABI_VERSION);
 	}
 	if (ret) {
 		ckremm_dev_close(fd);
-		return ctl_fail(ctl, ret,
-				"not a ckremm device? point --device or $CKREMM_DEV at /dev/ckremm",
+		return ctl_fail(ret, "not a ckremm device? point --device or $CKREMM_DEV at /dev/ckremm",
 				"%s: version query", path);
 	}
 	ctl->fd = fd;
 	return EXIT_OK;
 }
 
+/* Attach the named pool @name, read-only if @rdonly. */
 int ctl_open_pool(struct ctl *ctl, const char *name, bool rdonly,
 		  struct ckremm_pool *pool)
 {
-	const char *hint = NULL;
 	int ret;
 
-	if (!ckremm_name_valid(name))
-		return ctl_usage(ctl,
-				 "invalid pool name '%s': use 1 to %d of A-Z a-z 0-9 . _ -",
-				 name, CKREMM_NAME_LEN - 1);
+	check_pool_name(ctl, name);
 	ret = ctl_open_device(ctl);
 	if (ret)
 		return ret;
-	ret = ckremm_pool_open(ctl->fd, name,
-			       rdonly ? CKREMM_OPEN_RDONLY : 0, pool);
-	if (!ret)
-		return EXIT_OK;
-	switch (-ret) {
-	case ENOENT:
-		snprintf(hint_buf, sizeof(hint_buf),
-			 "no pool has that name; see: ckremmctl list; or make it: ckremmctl create %s --size 1M",
-			 name);
-		hint = hint_buf;
-		break;
-	case EACCES:
-	case EPERM:
-		hint = "its mode does not let you in; see its owner and mode: ckremmctl list";
-		break;
-	}
-	return ctl_fail(ctl, ret, hint, "pool '%s'", name);
+	ret = ckremm_pool_open(ctl->fd, name, rdonly ? CKREMM_OPEN_RDONLY : 0,
+			       pool);
+	if (ret)
+		return ctl_fail(ret, find_hint(pool_open_hints, ret, name),
+				"pool '%s'", name);
+	return EXIT_OK;
+}
+
+/* For a verb whose only word is NAME: check that, then attach the pool. */
+int ctl_open_pool_arg(struct ctl *ctl, int argc, char **argv, bool rdonly,
+		      struct ckremm_pool *pool)
+{
+	want_args(ctl, argc, argv, "NAME");
+	return ctl_open_pool(ctl, argv[optind], rdonly, pool);
 }
 
 /* ------------------------------------------------------------------ */
@@ -406,12 +529,6 @@ void json_u64(const char *key, unsigned long long value)
 {
 	json_key(key);
 	printf("%llu", value);
-}
-
-void json_i64(const char *key, long long value)
-{
-	json_key(key);
-	printf("%lld", value);
 }
 
 void json_bool(const char *key, bool value)

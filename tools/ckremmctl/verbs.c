@@ -11,46 +11,8 @@
 
 #include "ckremmctl.h"
 
-#define COMMON_OPTS \
-	{ "json", no_argument, NULL, 'j' }, \
-	{ "help", no_argument, NULL, 'h' }, \
-	{ NULL, 0, NULL, 0 }
-
 /* Most blocks one alloc command hands out; keeps its output printable. */
 #define ALLOC_COUNT_MAX	(1U << 20)
-
-static const struct option common_opts[] = { COMMON_OPTS };
-
-/* Parse only --json and --help; the rest is positional. */
-static int common_getopt(struct ctl *ctl, int argc, char **argv)
-{
-	while (ctl_getopt(ctl, argc, argv, ":jh", common_opts) != -1)
-		;
-	return ctl->stop ? ctl->status : -1;
-}
-
-/* A BLOCK argument: an arena offset (header pools) or a handle (table). */
-static int arg_block(struct ctl *ctl, const char *s, __u64 *out)
-{
-	unsigned long long v;
-
-	if (!parse_u64(s, &v))
-		return ctl_usage(ctl, "BLOCK '%s' is not a number", s);
-	*out = v;
-	return EXIT_OK;
-}
-
-static int arg_size(struct ctl *ctl, const char *what, const char *s,
-		    __u64 *out)
-{
-	unsigned long long v;
-
-	if (!parse_size(s, &v))
-		return ctl_usage(ctl, "%s '%s' is not a size (e.g. 4096, 0x1000, 4K, 1M)",
-				 what, s);
-	*out = v;
-	return EXIT_OK;
-}
 
 /* The JSON key for a block: what the pool's kind names blocks by. */
 static const char *block_key(const struct ckremm_pool *pool)
@@ -83,91 +45,63 @@ static void print_pool(struct ctl *ctl, const struct ckremm_pool *pool,
 
 /* ------------------------------------------------------------------ */
 
+static const struct errno_hint create_hints[] = {
+	{ EEXIST, "pick another name, or remove it first: ckremmctl destroy %1$s" },
+	{ EINVAL, "--size must be at least 4K" },
+	{ E2BIG, "--size is above the module's cap: /sys/module/ckremm/parameters/max_pool_size" },
+	{ ENOMEM, "not enough memory for that arena: try a smaller --size" },
+	{ EDQUOT, "too many pools for this user (cap: /sys/module/ckremm/parameters/max_pools_per_user); remove some: ckremmctl list, ckremmctl destroy NAME" },
+	{ EOPNOTSUPP, "this module does not build that kind of pool: try --kind header" },
+	{ 0, NULL },
+};
+
 int verb_create(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "size", required_argument, NULL, 's' },
 		{ "kind", required_argument, NULL, 'k' },
 		{ "mode", required_argument, NULL, 'm' },
-		COMMON_OPTS
+		{ NULL, 0, NULL, 0 },
 	};
 	__u32 kind = CKREMM_KIND_HEADER;
 	unsigned int mode = 0600;
-	const char *name, *hint = NULL;
 	struct ckremm_pool pool;
+	const char *name;
 	__u64 size = 0;
 	bool have_size = false;
 	int c, ret;
 
-	while ((c = ctl_getopt(ctl, argc, argv, ":s:k:m:jh", opts)) != -1) {
+	while ((c = ctl_getopt(ctl, argc, argv, opts)) != -1) {
 		switch (c) {
 		case 's':
-			ret = arg_size(ctl, "--size", optarg, &size);
-			if (ret)
-				return ret;
+			size = arg_size(ctl, "--size", optarg);
 			have_size = true;
 			break;
 		case 'k':
 			kind = ckremm_kind_parse(optarg);
 			if (!kind)
-				return ctl_usage(ctl, "unknown kind '%s': use header or table",
-						 optarg);
+				ctl_usage(ctl, "unknown kind '%s': use header or table",
+					  optarg);
 			break;
 		case 'm':
 			if (!parse_mode(optarg, &mode))
-				return ctl_usage(ctl, "--mode '%s' is not octal 0..0777",
-						 optarg);
+				ctl_usage(ctl, "--mode '%s' is not octal 0..0777",
+					  optarg);
 			break;
 		}
 	}
-	if (ctl->stop)
-		return ctl->status;
-	ret = want_args(ctl, argc, argv, 1, 1, "NAME");
-	if (ret)
-		return ret;
+	want_args(ctl, argc, argv, "NAME");
 	if (!have_size)
-		return ctl_usage(ctl, "missing --size SIZE");
+		ctl_usage(ctl, "missing --size SIZE");
 	name = argv[optind];
-	if (!ckremm_name_valid(name))
-		return ctl_usage(ctl,
-				 "invalid pool name '%s': use 1 to %d of A-Z a-z 0-9 . _ -",
-				 name, CKREMM_NAME_LEN - 1);
+	check_pool_name(ctl, name);
 	ret = ctl_open_device(ctl);
 	if (ret)
 		return ret;
 	ret = ckremm_pool_create(ctl->fd, kind, size, name, mode, &pool);
-	if (ret) {
-		static char buf[160];
-
-		switch (-ret) {
-		case EEXIST:
-			snprintf(buf, sizeof(buf),
-				 "pick another name, or remove it first: ckremmctl destroy %s",
-				 name);
-			hint = buf;
-			break;
-		case EINVAL:
-		case EFBIG:
-		case E2BIG:
-		case ERANGE:
-			hint = "--size is outside what the module accepts; its cap is in /sys/module/ckremm/parameters/";
-			break;
-		case ENOMEM:
-			hint = "not enough memory for that arena: try a smaller --size";
-			break;
-		case EDQUOT:
-		case EMFILE:
-		case ENOSPC:
-		case EUSERS:
-			hint = "too many pools for this user (cap: /sys/module/ckremm/parameters/max_pools_per_user); remove some: ckremmctl list, ckremmctl destroy NAME";
-			break;
-		case EOPNOTSUPP:
-		case EPROTONOSUPPORT:
-			hint = "this module does not build that kind of pool: try --kind header";
-			break;
-		}
-		return ctl_fail(ctl, ret, hint, "create pool '%s'", name);
-	}
+	if (ret)
+		return ctl_fail(ret, find_hint(create_hints, ret, name),
+				"create pool '%s'", name);
 	print_pool(ctl, &pool, "created");
 	return EXIT_OK;
 }
@@ -176,20 +110,16 @@ int verb_open(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "read-only", no_argument, NULL, 'r' },
-		COMMON_OPTS
+		{ NULL, 0, NULL, 0 },
 	};
 	struct ckremm_pool pool;
 	bool rdonly = false;
 	int c, ret;
 
-	while ((c = ctl_getopt(ctl, argc, argv, ":rjh", opts)) != -1)
+	while ((c = ctl_getopt(ctl, argc, argv, opts)) != -1)
 		if (c == 'r')
 			rdonly = true;
-	if (ctl->stop)
-		return ctl->status;
-	ret = want_args(ctl, argc, argv, 1, 1, "NAME");
-	if (!ret)
-		ret = ctl_open_pool(ctl, argv[optind], rdonly, &pool);
+	ret = ctl_open_pool_arg(ctl, argc, argv, rdonly, &pool);
 	if (ret)
 		return ret;
 	print_pool(ctl, &pool, "opened");
@@ -222,55 +152,48 @@ int verb_alloc(struct ctl *ctl, int argc, char **argv)
 		{ "align", required_argument, NULL, 'a' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "reorder", no_argument, NULL, 'r' },
-		COMMON_OPTS
+		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long count = 1;
 	struct ckremm_pool pool;
-	__u64 size = 0, align = 0, *blocks;
-	bool reorder = false;
+	__u64 size, align = 0, *blocks;
+	bool reorder = false, by_handle;
 	int c, ret;
 
-	while ((c = ctl_getopt(ctl, argc, argv, ":a:n:rjh", opts)) != -1) {
+	while ((c = ctl_getopt(ctl, argc, argv, opts)) != -1) {
 		switch (c) {
 		case 'r':
 			reorder = true;
 			break;
 		case 'a':
-			ret = arg_size(ctl, "--align", optarg, &align);
-			if (ret)
-				return ret;
+			align = arg_size(ctl, "--align", optarg);
 			break;
 		case 'n':
-			if (!parse_u64(optarg, &count) || !count ||
-			    count > ALLOC_COUNT_MAX)
-				return ctl_usage(ctl, "--count '%s' is not 1..%u",
-						 optarg, ALLOC_COUNT_MAX);
+			count = arg_range(ctl, "--count", optarg, 1,
+					  ALLOC_COUNT_MAX);
 			break;
 		}
 	}
-	if (ctl->stop)
-		return ctl->status;
-	ret = want_args(ctl, argc, argv, 2, 2, "NAME SIZE");
-	if (!ret)
-		ret = arg_size(ctl, "SIZE", argv[optind + 1], &size);
-	if (!ret)
-		ret = ctl_open_pool(ctl, argv[optind], false, &pool);
+	want_args(ctl, argc, argv, "NAME SIZE");
+	size = arg_size(ctl, "SIZE", argv[optind + 1]);
+	ret = ctl_open_pool(ctl, argv[optind], false, &pool);
 	if (ret)
 		return ret;
 
-	if (ckremm_pool_by_handle(&pool) && align)
-		return ctl_fail(ctl, -EOPNOTSUPP,
-				"table pools align every block to 16 bytes: drop --align",
-				"pool '%s': alloc --align", pool.name);
-	if (!ckremm_pool_by_handle(&pool) && reorder)
-		return ctl_fail(ctl, -EOPNOTSUPP,
-				"--reorder is for table pools; a header pool's blocks never move",
-				"pool '%s': alloc --reorder", pool.name);
+	by_handle = ckremm_pool_by_handle(&pool);
+	if (by_handle && align)
+		return pool_fail(&pool, -EOPNOTSUPP,
+				 "table pools align every block to 16 bytes: drop --align",
+				 "alloc --align");
+	if (!by_handle && reorder)
+		return pool_fail(&pool, -EOPNOTSUPP,
+				 "--reorder is for table pools; a header pool's blocks never move",
+				 "alloc --reorder");
 
 	blocks = calloc(count, sizeof(*blocks));
 	if (!blocks)
-		return ctl_fail(ctl, -ENOMEM, NULL, "alloc");
-	if (ckremm_pool_by_handle(&pool))
+		return ctl_fail(-ENOMEM, NULL, "alloc");
+	if (by_handle)
 		ret = table_alloc_many(&pool, size, reorder, blocks, count);
 	else if (count == 1)
 		ret = ckremm_alloc_aligned(&pool, size, align, blocks);
@@ -278,9 +201,9 @@ int verb_alloc(struct ctl *ctl, int argc, char **argv)
 		ret = ckremm_alloc_many(&pool, size, align, blocks, count);
 	if (ret) {
 		free(blocks);
-		return ctl_fail(ctl, ret, hint_for_space(ret, pool.name),
-				"pool '%s': alloc %llu x %llu bytes", pool.name,
-				count, (unsigned long long)size);
+		return pool_fail(&pool, ret, hint_for_space(ret, pool.name),
+				 "alloc %llu x %llu bytes", count,
+				 (unsigned long long)size);
 	}
 	if (ctl->json) {
 		json_begin();
@@ -288,8 +211,7 @@ int verb_alloc(struct ctl *ctl, int argc, char **argv)
 		json_str("kind", ckremm_kind_name(pool.kind));
 		json_u64("size", size);
 		json_u64("align", align);
-		json_array_begin(ckremm_pool_by_handle(&pool) ? "handles" :
-				 "offsets");
+		json_array_begin(by_handle ? "handles" : "offsets");
 		for (unsigned long long i = 0; i < count; i++)
 			json_u64(NULL, blocks[i]);
 		json_array_end();
@@ -302,59 +224,55 @@ int verb_alloc(struct ctl *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static const struct errno_hint free_batch_hints[] = {
+	{ EINVAL, "every BLOCK must start a used block, each named once; see: ckremmctl map %1$s" },
+	{ 0, NULL },
+};
+
 int verb_free(struct ctl *ctl, int argc, char **argv)
 {
 	struct ckremm_pool pool;
-	size_t n, freed = 0;
-	__u64 *offsets;
+	const char *hint = NULL;
+	size_t n, i, freed;
+	__u64 *blocks;
+	bool batched;
 	int ret;
 
-	ret = common_getopt(ctl, argc, argv);
-	if (ret >= 0)
-		return ret;
-	ret = want_args(ctl, argc, argv, 2, -1, "NAME BLOCK...");
-	if (ret)
-		return ret;
+	ctl_no_options(ctl, argc, argv);
+	want_args(ctl, argc, argv, "NAME BLOCK...");
 	n = (size_t)(argc - optind - 1);
-	offsets = calloc(n, sizeof(*offsets));
-	if (!offsets)
-		return ctl_fail(ctl, -ENOMEM, NULL, "free");
-	for (size_t i = 0; i < n && !ret; i++)
-		ret = arg_block(ctl, argv[optind + 1 + i], &offsets[i]);
-	if (!ret)
-		ret = ctl_open_pool(ctl, argv[optind], false, &pool);
+	blocks = calloc(n, sizeof(*blocks));
+	if (!blocks)
+		return ctl_fail(-ENOMEM, NULL, "free");
+	for (i = 0; i < n; i++)
+		blocks[i] = arg_number(ctl, "BLOCK", argv[optind + 1 + i]);
+	ret = ctl_open_pool(ctl, argv[optind], false, &pool);
 	if (ret) {
-		free(offsets);
+		free(blocks);
 		return ret;
 	}
-	if (ckremm_pool_by_handle(&pool)) {
-		/* No batch request for handles: one at a time, in order. */
+
+	/* Table pools have no batch request: one block at a time, in order. */
+	batched = n > 1 && !ckremm_pool_by_handle(&pool);
+	if (batched) {
+		ret = ckremm_free_many(&pool, blocks, n, &freed);
+	} else {
 		for (freed = 0; freed < n; freed++) {
-			ret = ckremm_t_free(&pool, offsets[freed]);
+			ret = ckremm_block_free(&pool, blocks[freed]);
 			if (ret)
 				break;
 		}
-	} else if (n == 1) {
-		ret = ckremm_free(&pool, offsets[0]);
-		freed = ret ? 0 : 1;
-	} else {
-		ret = ckremm_free_many(&pool, offsets, n, &freed);
 	}
+	free(blocks);
 	if (ret) {
-		const char *hint = hint_for_block(ret, pool.name);
-		char buf[160];
-
-		if (n > 1 && -ret == EINVAL && !ckremm_pool_by_handle(&pool)) {
-			snprintf(buf, sizeof(buf),
-				 "every BLOCK must start a used block, each named once; see: ckremmctl map %s",
-				 pool.name);
-			hint = buf;
-		}
 		if (freed)
-			fprintf(stderr, "ckremmctl: freed %zu of %zu blocks before the one that failed\n",
+			fprintf(stderr, "ckremmctl: freed the first %zu of %zu blocks; the rest were not freed\n",
 				freed, n);
-		free(offsets);
-		return ctl_fail(ctl, ret, hint, "pool '%s': free", pool.name);
+		if (batched)
+			hint = find_hint(free_batch_hints, ret, pool.name);
+		return pool_fail(&pool, ret,
+				 hint ? hint : hint_for_block(ret, pool.name),
+				 "free");
 	}
 	if (ctl->json) {
 		json_begin();
@@ -363,24 +281,28 @@ int verb_free(struct ctl *ctl, int argc, char **argv)
 		json_u64("requested", n);
 		json_end();
 	}
-	free(offsets);
 	return EXIT_OK;
 }
 
-/* Everything on standard input, in a malloc()ed buffer. */
-static int slurp_stdin(unsigned char **data, size_t *len)
+/*
+ * Everything on standard input, in a malloc()ed buffer, but no more than
+ * a little over @max bytes: the caller refuses more than @max anyway.
+ */
+static int slurp_stdin(unsigned char **data, __u64 *len, __u64 max)
 {
 	size_t cap = 65536, n = 0;
 	unsigned char *buf = malloc(cap);
 
 	if (!buf)
 		return -ENOMEM;
-	for (;;) {
+	while (n <= max) {
 		ssize_t r;
 
 		if (n == cap) {
-			unsigned char *grown = realloc(buf, cap * 2);
+			unsigned char *grown = NULL;
 
+			if (cap <= SIZE_MAX / 2)
+				grown = realloc(buf, cap * 2);
 			if (!grown) {
 				free(buf);
 				return -ENOMEM;
@@ -389,9 +311,9 @@ static int slurp_stdin(unsigned char **data, size_t *len)
 			cap *= 2;
 		}
 		r = read(STDIN_FILENO, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
 		if (r < 0) {
-			if (errno == EINTR)
-				continue;
 			r = -errno;
 			free(buf);
 			return (int)r;
@@ -405,6 +327,26 @@ static int slurp_stdin(unsigned char **data, size_t *len)
 	return 0;
 }
 
+/*
+ * Whether @len bytes may lie inside one block of @pool.  No block is
+ * larger than the arena, so a longer READ or WRITE is refused here,
+ * before a buffer that large is made.
+ */
+static bool fits_a_block(const struct ckremm_pool *pool, __u64 len)
+{
+	return len <= pool->arena_size && len <= SIZE_MAX;
+}
+
+/* A read or write of @len bytes at @pos in @block, refused with @err. */
+static int rw_fail(const struct ckremm_pool *pool, const char *what,
+		   int err, __u64 block, __u64 pos, __u64 len)
+{
+	return pool_fail(pool, err, hint_for_block(err, pool->name),
+			 "%s %llu bytes at %llu+%llu", what,
+			 (unsigned long long)len, (unsigned long long)block,
+			 (unsigned long long)pos);
+}
+
 int verb_write(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -412,87 +354,75 @@ int verb_write(struct ctl *ctl, int argc, char **argv)
 		{ "data", required_argument, NULL, 'd' },
 		{ "pattern", required_argument, NULL, 'P' },
 		{ "len", required_argument, NULL, 'l' },
-		COMMON_OPTS
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *data = NULL;
 	unsigned char pattern = 0, *buf = NULL;
 	bool have_pattern = false, have_len = false;
 	struct ckremm_pool pool;
-	__u64 offset = 0, pos = 0, len = 0;
-	size_t n = 0;
+	__u64 block, pos = 0, len = 0;
 	int c, ret;
 
-	while ((c = ctl_getopt(ctl, argc, argv, ":p:d:P:l:jh", opts)) != -1) {
+	while ((c = ctl_getopt(ctl, argc, argv, opts)) != -1) {
 		switch (c) {
 		case 'p':
-			ret = arg_size(ctl, "--pos", optarg, &pos);
-			if (ret)
-				return ret;
+			pos = arg_size(ctl, "--pos", optarg);
 			break;
 		case 'd':
 			data = optarg;
 			break;
 		case 'P':
 			if (!parse_byte(optarg, &pattern))
-				return ctl_usage(ctl, "--pattern '%s' is not a byte (0..255, 0x.., or one character)",
-						 optarg);
+				ctl_usage(ctl, "--pattern '%s' is not a byte (0..255, 0x.., or one character)",
+					  optarg);
 			have_pattern = true;
 			break;
 		case 'l':
-			ret = arg_size(ctl, "--len", optarg, &len);
-			if (ret)
-				return ret;
+			len = arg_size(ctl, "--len", optarg);
 			have_len = true;
 			break;
 		}
 	}
-	if (ctl->stop)
-		return ctl->status;
-	ret = want_args(ctl, argc, argv, 2, 2, "NAME BLOCK");
-	if (!ret)
-		ret = arg_block(ctl, argv[optind + 1], &offset);
-	if (ret)
-		return ret;
+	want_args(ctl, argc, argv, "NAME BLOCK");
+	block = arg_number(ctl, "BLOCK", argv[optind + 1]);
 	if (data && have_pattern)
-		return ctl_usage(ctl, "give either --data or --pattern, not both");
+		ctl_usage(ctl, "give either --data or --pattern, not both");
 	if (have_pattern != have_len)
-		return ctl_usage(ctl, "--pattern and --len go together");
+		ctl_usage(ctl, "--pattern and --len go together");
 	if (!data && !have_pattern && isatty(STDIN_FILENO))
-		return ctl_usage(ctl, "nothing to write: give --data STRING, --pattern BYTE --len N, or pipe the bytes in");
-	if (have_len && len > (__u64)SIZE_MAX / 2)
-		return ctl_usage(ctl, "--len is too large");
+		ctl_usage(ctl, "nothing to write: give --data STRING, --pattern BYTE --len N, or pipe the bytes in");
 	ret = ctl_open_pool(ctl, argv[optind], false, &pool);
 	if (ret)
 		return ret;
 
 	if (data) {
-		n = strlen(data);
-		ret = ckremm_block_write(&pool, offset, pos, data, n);
-	} else if (have_pattern) {
-		n = (size_t)len;
-		buf = malloc(n ? n : 1);
-		if (!buf)
-			return ctl_fail(ctl, -ENOMEM, NULL, "write");
-		memset(buf, pattern, n);
-		ret = ckremm_block_write(&pool, offset, pos, buf, n);
-	} else {
-		ret = slurp_stdin(&buf, &n);
+		len = strlen(data);
+	} else if (!have_pattern) {
+		ret = slurp_stdin(&buf, &len, pool.arena_size);
 		if (ret)
-			return ctl_fail(ctl, ret, NULL, "standard input");
-		ret = ckremm_block_write(&pool, offset, pos, buf, n);
+			return ctl_fail(ret, NULL, "standard input");
 	}
+	if (!fits_a_block(&pool, len)) {
+		free(buf);
+		return rw_fail(&pool, "write", -EINVAL, block, pos, len);
+	}
+	if (have_pattern) {
+		buf = malloc(len ? (size_t)len : 1);
+		if (!buf)
+			return ctl_fail(-ENOMEM, NULL, "write");
+		memset(buf, pattern, (size_t)len);
+	}
+	ret = ckremm_block_write(&pool, block, pos, data ? (const void *)data : buf,
+				 len);
 	free(buf);
 	if (ret)
-		return ctl_fail(ctl, ret, hint_for_block(ret, pool.name),
-				"pool '%s': write %zu bytes at %llu+%llu", pool.name,
-				n, (unsigned long long)offset,
-				(unsigned long long)pos);
+		return rw_fail(&pool, "write", ret, block, pos, len);
 	if (ctl->json) {
 		json_begin();
 		json_str("pool", pool.name);
-		json_u64(block_key(&pool), offset);
+		json_u64(block_key(&pool), block);
 		json_u64("pos", pos);
-		json_u64("len", n);
+		json_u64("len", len);
 		json_end();
 	}
 	return EXIT_OK;
@@ -528,25 +458,21 @@ int verb_read(struct ctl *ctl, int argc, char **argv)
 		{ "pos", required_argument, NULL, 'p' },
 		{ "len", required_argument, NULL, 'l' },
 		{ "hex", no_argument, NULL, 'x' },
-		COMMON_OPTS
+		{ NULL, 0, NULL, 0 },
 	};
 	bool hex = false, have_len = false;
 	struct ckremm_pool pool;
-	__u64 offset = 0, pos = 0, len = 0, block = 0;
+	__u64 block, pos = 0, len = 0, size;
 	unsigned char *buf;
 	int c, ret;
 
-	while ((c = ctl_getopt(ctl, argc, argv, ":p:l:xjh", opts)) != -1) {
+	while ((c = ctl_getopt(ctl, argc, argv, opts)) != -1) {
 		switch (c) {
 		case 'p':
-			ret = arg_size(ctl, "--pos", optarg, &pos);
-			if (ret)
-				return ret;
+			pos = arg_size(ctl, "--pos", optarg);
 			break;
 		case 'l':
-			ret = arg_size(ctl, "--len", optarg, &len);
-			if (ret)
-				return ret;
+			len = arg_size(ctl, "--len", optarg);
 			have_len = true;
 			break;
 		case 'x':
@@ -554,47 +480,39 @@ int verb_read(struct ctl *ctl, int argc, char **argv)
 			break;
 		}
 	}
-	if (ctl->stop)
-		return ctl->status;
-	ret = want_args(ctl, argc, argv, 2, 2, "NAME BLOCK");
-	if (!ret)
-		ret = arg_block(ctl, argv[optind + 1], &offset);
-	if (ret)
-		return ret;
-	if (have_len && len > (__u64)SIZE_MAX / 2)
-		return ctl_usage(ctl, "--len is too large");
+	want_args(ctl, argc, argv, "NAME BLOCK");
+	block = arg_number(ctl, "BLOCK", argv[optind + 1]);
 	ret = ctl_open_pool(ctl, argv[optind], true, &pool);
 	if (ret)
 		return ret;
+
 	if (!have_len) {
-		ret = ckremm_block_size(&pool, offset, &block);
+		ret = ckremm_block_size(&pool, block, &size);
 		if (ret)
-			return ctl_fail(ctl, ret, hint_for_block(ret, pool.name),
-					"pool '%s': no used block %llu",
-					pool.name, (unsigned long long)offset);
-		if (pos > block)
-			return ctl_fail(ctl, -EINVAL, NULL,
-					"pool '%s': --pos %llu is past the block's %llu bytes",
-					pool.name, (unsigned long long)pos,
-					(unsigned long long)block);
-		len = block - pos;
+			return pool_fail(&pool, ret, hint_for_block(ret, pool.name),
+					 "no used block %llu",
+					 (unsigned long long)block);
+		if (pos > size)
+			return pool_fail(&pool, -EINVAL, NULL,
+					 "--pos %llu is past the block's %llu bytes",
+					 (unsigned long long)pos,
+					 (unsigned long long)size);
+		len = size - pos;
 	}
+	if (!fits_a_block(&pool, len))
+		return rw_fail(&pool, "read", -EINVAL, block, pos, len);
 	buf = malloc(len ? (size_t)len : 1);
 	if (!buf)
-		return ctl_fail(ctl, -ENOMEM, NULL, "read");
-	ret = ckremm_block_read(&pool, offset, pos, buf, len);
+		return ctl_fail(-ENOMEM, NULL, "read");
+	ret = ckremm_block_read(&pool, block, pos, buf, len);
 	if (ret) {
 		free(buf);
-		return ctl_fail(ctl, ret, hint_for_block(ret, pool.name),
-				"pool '%s': read %llu bytes at %llu+%llu",
-				pool.name, (unsigned long long)len,
-				(unsigned long long)offset,
-				(unsigned long long)pos);
+		return rw_fail(&pool, "read", ret, block, pos, len);
 	}
 	if (ctl->json) {
 		json_begin();
 		json_str("pool", pool.name);
-		json_u64(block_key(&pool), offset);
+		json_u64(block_key(&pool), block);
 		json_u64("pos", pos);
 		json_u64("len", len);
 		json_hex("hex", buf, (size_t)len);
@@ -611,74 +529,62 @@ int verb_read(struct ctl *ctl, int argc, char **argv)
 int verb_clean(struct ctl *ctl, int argc, char **argv)
 {
 	struct ckremm_pool pool;
-	__u64 offset = 0, size = 0;
+	__u64 block, size = 0;
 	int ret;
 
-	ret = common_getopt(ctl, argc, argv);
-	if (ret >= 0)
-		return ret;
-	ret = want_args(ctl, argc, argv, 2, 2, "NAME BLOCK");
-	if (!ret)
-		ret = arg_block(ctl, argv[optind + 1], &offset);
-	if (!ret)
-		ret = ctl_open_pool(ctl, argv[optind], false, &pool);
+	ctl_no_options(ctl, argc, argv);
+	want_args(ctl, argc, argv, "NAME BLOCK");
+	block = arg_number(ctl, "BLOCK", argv[optind + 1]);
+	ret = ctl_open_pool(ctl, argv[optind], false, &pool);
 	if (ret)
 		return ret;
-	ret = ckremm_block_clean(&pool, offset, &size);
+	ret = ckremm_block_clean(&pool, block, &size);
 	if (ret)
-		return ctl_fail(ctl, ret, hint_for_block(ret, pool.name),
-				"pool '%s': clean %llu", pool.name,
-				(unsigned long long)offset);
+		return pool_fail(&pool, ret, hint_for_block(ret, pool.name),
+				 "clean %llu", (unsigned long long)block);
 	if (ctl->json) {
 		json_begin();
 		json_str("pool", pool.name);
-		json_u64(block_key(&pool), offset);
+		json_u64(block_key(&pool), block);
 		json_u64("size", size);
 		json_end();
 	}
 	return EXIT_OK;
 }
 
+static const struct errno_hint realloc_hints[] = {
+	{ EINVAL, "BLOCK must start a used block and SIZE be at least 1; see: ckremmctl map %1$s" },
+	{ EOPNOTSUPP, "a table pool does not resize blocks: alloc a new one and use ckremmctl copy" },
+	{ 0, NULL },
+};
+
 int verb_realloc(struct ctl *ctl, int argc, char **argv)
 {
 	struct ckremm_pool pool;
-	__u64 offset = 0, size = 0, new_offset = 0;
+	__u64 block, size, new_offset = 0;
+	const char *hint;
 	int ret;
 
-	ret = common_getopt(ctl, argc, argv);
-	if (ret >= 0)
-		return ret;
-	ret = want_args(ctl, argc, argv, 3, 3, "NAME BLOCK SIZE");
-	if (!ret)
-		ret = arg_block(ctl, argv[optind + 1], &offset);
-	if (!ret)
-		ret = arg_size(ctl, "SIZE", argv[optind + 2], &size);
-	if (!ret)
-		ret = ctl_open_pool(ctl, argv[optind], false, &pool);
+	ctl_no_options(ctl, argc, argv);
+	want_args(ctl, argc, argv, "NAME BLOCK SIZE");
+	block = arg_number(ctl, "BLOCK", argv[optind + 1]);
+	size = arg_size(ctl, "SIZE", argv[optind + 2]);
+	ret = ctl_open_pool(ctl, argv[optind], false, &pool);
 	if (ret)
 		return ret;
-	ret = ckremm_realloc(&pool, offset, size, &new_offset);
+	ret = ckremm_realloc(&pool, block, size, &new_offset);
 	if (ret) {
-		const char *hint = hint_for_space(ret, pool.name);
-		char buf[160];
-
-		if (-ret == EINVAL) {
-			snprintf(buf, sizeof(buf),
-				 "BLOCK must start a used block and SIZE be at least 1; see: ckremmctl map %s",
-				 pool.name);
-			hint = buf;
-		} else if (-ret == EOPNOTSUPP) {
-			hint = "a table pool does not resize blocks: alloc a new one and use ckremmctl copy";
-		}
-		return ctl_fail(ctl, ret, hint,
-				"pool '%s': realloc %llu to %llu bytes", pool.name,
-				(unsigned long long)offset,
-				(unsigned long long)size);
+		hint = find_hint(realloc_hints, ret, pool.name);
+		return pool_fail(&pool, ret,
+				 hint ? hint : hint_for_space(ret, pool.name),
+				 "realloc %llu to %llu bytes",
+				 (unsigned long long)block,
+				 (unsigned long long)size);
 	}
 	if (ctl->json) {
 		json_begin();
 		json_str("pool", pool.name);
-		json_u64(block_key(&pool), offset);
+		json_u64(block_key(&pool), block);
 		json_u64("size", size);
 		json_u64("new_offset", new_offset);
 		json_end();
@@ -694,18 +600,14 @@ int verb_reorder(struct ctl *ctl, int argc, char **argv)
 	struct ckremm_pool pool;
 	int ret;
 
-	ret = common_getopt(ctl, argc, argv);
-	if (ret >= 0)
-		return ret;
-	ret = want_args(ctl, argc, argv, 1, 1, "NAME");
-	if (!ret)
-		ret = ctl_open_pool(ctl, argv[optind], false, &pool);
+	ctl_no_options(ctl, argc, argv);
+	ret = ctl_open_pool_arg(ctl, argc, argv, false, &pool);
 	if (ret)
 		return ret;
 	ret = ckremm_reorder(&pool, &r);
 	if (ret)
-		return ctl_fail(ctl, ret, hint_for_block(ret, pool.name),
-				"pool '%s': reorder", pool.name);
+		return pool_fail(&pool, ret, hint_for_block(ret, pool.name),
+				 "reorder");
 	if (ctl->json) {
 		json_begin();
 		json_str("pool", pool.name);
@@ -731,17 +633,13 @@ int verb_stats(struct ctl *ctl, int argc, char **argv)
 	struct ckremm_pool pool;
 	int ret;
 
-	ret = common_getopt(ctl, argc, argv);
-	if (ret >= 0)
-		return ret;
-	ret = want_args(ctl, argc, argv, 1, 1, "NAME");
-	if (!ret)
-		ret = ctl_open_pool(ctl, argv[optind], true, &pool);
+	ctl_no_options(ctl, argc, argv);
+	ret = ctl_open_pool_arg(ctl, argc, argv, true, &pool);
 	if (ret)
 		return ret;
 	ret = ckremm_stats(&pool, &s);
 	if (ret)
-		return ctl_fail(ctl, ret, NULL, "pool '%s': stats", pool.name);
+		return pool_fail(&pool, ret, NULL, "stats");
 
 	const struct {
 		const char *key;
@@ -786,17 +684,13 @@ int verb_validate(struct ctl *ctl, int argc, char **argv)
 	struct ckremm_pool pool;
 	int ret;
 
-	ret = common_getopt(ctl, argc, argv);
-	if (ret >= 0)
-		return ret;
-	ret = want_args(ctl, argc, argv, 1, 1, "NAME");
-	if (!ret)
-		ret = ctl_open_pool(ctl, argv[optind], true, &pool);
+	ctl_no_options(ctl, argc, argv);
+	ret = ctl_open_pool_arg(ctl, argc, argv, true, &pool);
 	if (ret)
 		return ret;
 	ret = ckremm_validate(&pool, &v);
 	if (ret && ret != -EUCLEAN)
-		return ctl_fail(ctl, ret, NULL, "pool '%s': validate", pool.name);
+		return pool_fail(&pool, ret, NULL, "validate");
 	v.reason[sizeof(v.reason) - 1] = '\0';
 	if (ctl->json) {
 		json_begin();
@@ -819,25 +713,22 @@ int verb_validate(struct ctl *ctl, int argc, char **argv)
 
 int verb_list(struct ctl *ctl, int argc, char **argv)
 {
-	struct ckremm_list_entry *e = NULL;
-	size_t n = 0;
+	struct ckremm_list_entry *e;
+	size_t n, i;
 	int ret;
 
-	ret = common_getopt(ctl, argc, argv);
-	if (ret >= 0)
-		return ret;
-	ret = want_args(ctl, argc, argv, 0, 0, "");
-	if (!ret)
-		ret = ctl_open_device(ctl);
+	ctl_no_options(ctl, argc, argv);
+	want_args(ctl, argc, argv, "");
+	ret = ctl_open_device(ctl);
 	if (ret)
 		return ret;
 	ret = ckremm_list(ctl->fd, &e, &n);
 	if (ret)
-		return ctl_fail(ctl, ret, NULL, "list");
+		return ctl_fail(ret, NULL, "list");
 	if (ctl->json) {
 		json_begin();
 		json_array_begin("pools");
-		for (size_t i = 0; e && i < n; i++) {
+		for (i = 0; i < n; i++) {
 			json_object_begin(NULL);
 			json_strn("name", e[i].name,
 				  strnlen(e[i].name, CKREMM_NAME_LEN));
@@ -854,59 +745,46 @@ int verb_list(struct ctl *ctl, int argc, char **argv)
 	} else {
 		printf("%-31s %-6s %12s %12s %5s %6s %6s\n", "NAME", "KIND",
 		       "ARENA", "USED", "MODE", "UID", "GID");
-		for (size_t i = 0; e && i < n; i++) {
-			char name[CKREMM_NAME_LEN + 1] = { 0 };
-
-			memcpy(name, e[i].name, CKREMM_NAME_LEN);
-			printf("%-31s %-6s %12llu %12llu %05o %6u %6u\n",
-			       name, ckremm_kind_name(e[i].kind),
+		for (i = 0; i < n; i++)
+			printf("%-31.*s %-6s %12llu %12llu %05o %6u %6u\n",
+			       (int)strnlen(e[i].name, CKREMM_NAME_LEN),
+			       e[i].name, ckremm_kind_name(e[i].kind),
 			       (unsigned long long)e[i].arena_size,
 			       (unsigned long long)e[i].used_bytes,
 			       e[i].mode, e[i].uid, e[i].gid);
-		}
 	}
 	free(e);
 	return EXIT_OK;
 }
 
+static const struct errno_hint destroy_hints[] = {
+	{ ENOENT, "no pool has that name; see: ckremmctl list" },
+	{ EACCES, "its mode does not let you in; see its owner and mode: ckremmctl list" },
+	{ EPERM, "only its owner or root may destroy it; see: ckremmctl list" },
+	{ 0, NULL },
+};
+
 int verb_destroy(struct ctl *ctl, int argc, char **argv)
 {
-	int ret, status = EXIT_OK;
+	int i, ret, status = EXIT_OK;
 
-	ret = common_getopt(ctl, argc, argv);
-	if (ret >= 0)
-		return ret;
-	ret = want_args(ctl, argc, argv, 1, -1, "NAME");
+	ctl_no_options(ctl, argc, argv);
+	want_args(ctl, argc, argv, "NAME...");
+	for (i = optind; i < argc; i++)
+		check_pool_name(ctl, argv[i]);
+	ret = ctl_open_device(ctl);
 	if (ret)
 		return ret;
-	for (int i = optind; i < argc; i++)
-		if (!ckremm_name_valid(argv[i]))
-			return ctl_usage(ctl,
-					 "invalid pool name '%s': use 1 to %d of A-Z a-z 0-9 . _ -",
-					 argv[i], CKREMM_NAME_LEN - 1);
 	if (ctl->json) {
 		json_begin();
 		json_array_begin("destroyed");
 	}
-	for (int i = optind; i < argc; i++) {
-		struct ckremm_pool pool;
-
-		ret = ctl_open_pool(ctl, argv[i], false, &pool);
-		if (ret) {
-			status = ret;
-			continue;
-		}
-		ret = ckremm_pool_destroy(&pool);
-		if (ret) {
-			status = ctl_fail(ctl, ret,
-					  -ret == EPERM || -ret == EACCES ?
-					  "only its owner or root may destroy it; see: ckremmctl list" :
-					  NULL,
+	for (i = optind; i < argc; i++) {
+		ret = ckremm_destroy_by_name(ctl->fd, argv[i]);
+		if (ret)
+			status = ctl_fail(ret, find_hint(destroy_hints, ret, argv[i]),
 					  "destroy pool '%s'", argv[i]);
-			ckremm_pool_close(&pool);
-			continue;
-		}
-		if (ctl->json)
+		else if (ctl->json)
 			json_str(NULL, argv[i]);
 	}
 	if (ctl->json) {
@@ -919,24 +797,19 @@ int verb_destroy(struct ctl *ctl, int argc, char **argv)
 int verb_locate(struct ctl *ctl, int argc, char **argv)
 {
 	struct ckremm_pool pool;
-	__u64 handle = 0, offset = 0, size = 0;
+	__u64 handle, offset = 0, size = 0;
 	int ret;
 
-	ret = common_getopt(ctl, argc, argv);
-	if (ret >= 0)
-		return ret;
-	ret = want_args(ctl, argc, argv, 2, 2, "NAME HANDLE");
-	if (!ret)
-		ret = arg_block(ctl, argv[optind + 1], &handle);
-	if (!ret)
-		ret = ctl_open_pool(ctl, argv[optind], true, &pool);
+	ctl_no_options(ctl, argc, argv);
+	want_args(ctl, argc, argv, "NAME HANDLE");
+	handle = arg_number(ctl, "HANDLE", argv[optind + 1]);
+	ret = ctl_open_pool(ctl, argv[optind], true, &pool);
 	if (ret)
 		return ret;
 	ret = ckremm_t_locate(&pool, handle, &offset, &size);
 	if (ret)
-		return ctl_fail(ctl, ret, hint_for_block(ret, pool.name),
-				"pool '%s': locate %llu", pool.name,
-				(unsigned long long)handle);
+		return pool_fail(&pool, ret, hint_for_block(ret, pool.name),
+				 "locate %llu", (unsigned long long)handle);
 	if (ctl->json) {
 		json_begin();
 		json_str("pool", pool.name);
@@ -954,31 +827,24 @@ int verb_locate(struct ctl *ctl, int argc, char **argv)
 int verb_copy(struct ctl *ctl, int argc, char **argv)
 {
 	struct ckremm_pool pool;
-	__u64 dst = 0, src = 0;
+	__u64 dst, src;
 	int ret;
 
-	ret = common_getopt(ctl, argc, argv);
-	if (ret >= 0)
-		return ret;
-	ret = want_args(ctl, argc, argv, 3, 3, "NAME DST SRC");
-	if (!ret)
-		ret = arg_block(ctl, argv[optind + 1], &dst);
-	if (!ret)
-		ret = arg_block(ctl, argv[optind + 2], &src);
-	if (!ret)
-		ret = ctl_open_pool(ctl, argv[optind], false, &pool);
+	ctl_no_options(ctl, argc, argv);
+	want_args(ctl, argc, argv, "NAME DST SRC");
+	dst = arg_number(ctl, "DST", argv[optind + 1]);
+	src = arg_number(ctl, "SRC", argv[optind + 2]);
+	ret = ctl_open_pool(ctl, argv[optind], false, &pool);
 	if (ret)
 		return ret;
 	ret = ckremm_t_copy(&pool, dst, src);
-	if (ret) {
-		const char *hint = hint_for_block(ret, pool.name);
-
-		if (-ret == ENOSPC)
-			hint = "DST is smaller than SRC: alloc a DST at least as large";
-		return ctl_fail(ctl, ret, hint, "pool '%s': copy %llu to %llu",
-				pool.name, (unsigned long long)src,
-				(unsigned long long)dst);
-	}
+	if (ret)
+		return pool_fail(&pool, ret,
+				 -ret == ENOSPC ?
+				 "DST is smaller than SRC: alloc a DST at least as large" :
+				 hint_for_block(ret, pool.name),
+				 "copy %llu to %llu", (unsigned long long)src,
+				 (unsigned long long)dst);
 	if (ctl->json) {
 		json_begin();
 		json_str("pool", pool.name);

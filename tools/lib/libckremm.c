@@ -73,15 +73,21 @@ int ckremm_check_version(int fd, __u32 *abi)
 }
 
 /*
- * The wrappers below return 0 on success: a successful ckremm ioctl has
- * no other result to report.
+ * One ckremm request: 0 or -errno.  A successful ckremm ioctl has no other
+ * result to report.
  */
+static int ioc(int fd, unsigned long request, void *arg)
+{
+	int ret = ckremm_ioc_raw(fd, request, arg);
+
+	return ret < 0 ? ret : 0;
+}
+
+/* ckremm_ioc_<fn>(): one typed wrapper per request (see libckremm.h). */
 #define IOC_WRAPPER(fn, request, type)				\
 int ckremm_ioc_##fn(int fd, type *arg)				\
 {								\
-	int ret = ckremm_ioc_raw(fd, request, arg);		\
-								\
-	return ret < 0 ? ret : 0;				\
+	return ioc(fd, request, arg);				\
 }
 
 IOC_WRAPPER(version, CKREMM_IOC_VERSION, struct ckremm_version)
@@ -177,12 +183,10 @@ int ckremm_pool_create(int fd, __u32 kind, __u64 size, const char *name,
 	ret = ckremm_ioc_create(fd, &c);
 	if (ret)
 		return ret;
-	memset(pool, 0, sizeof(*pool));
-	pool->fd = fd;
-	pool->id = c.pool;
-	pool->kind = kind;
-	pool->arena_size = c.arena_size;
-	pool->mmap_offset = c.mmap_offset;
+	*pool = (struct ckremm_pool){
+		.fd = fd, .id = c.pool, .kind = kind,
+		.arena_size = c.arena_size, .mmap_offset = c.mmap_offset,
+	};
 	memcpy(pool->name, c.name, sizeof(pool->name));
 	return 0;
 }
@@ -198,12 +202,10 @@ int ckremm_pool_open(int fd, const char *name, __u32 flags,
 	ret = ckremm_ioc_open(fd, &o);
 	if (ret)
 		return ret;
-	memset(pool, 0, sizeof(*pool));
-	pool->fd = fd;
-	pool->id = o.pool;
-	pool->kind = o.kind;
-	pool->arena_size = o.arena_size;
-	pool->mmap_offset = o.mmap_offset;
+	*pool = (struct ckremm_pool){
+		.fd = fd, .id = o.pool, .kind = o.kind,
+		.arena_size = o.arena_size, .mmap_offset = o.mmap_offset,
+	};
 	memcpy(pool->name, o.name, sizeof(pool->name));
 	return 0;
 }
@@ -225,8 +227,15 @@ int ckremm_pool_destroy(struct ckremm_pool *pool)
 int ckremm_destroy_by_name(int fd, const char *name)
 {
 	struct ckremm_pool pool;
-	int ret = ckremm_pool_open(fd, name, 0, &pool);
+	int ret;
 
+	/*
+	 * DESTROY asks for ownership, not write permission: attach
+	 * read-only, so that an owner who kept only read can still destroy.
+	 */
+	ret = ckremm_pool_open(fd, name, CKREMM_OPEN_RDONLY, &pool);
+	if (ret == -EACCES)
+		ret = ckremm_pool_open(fd, name, 0, &pool);
 	if (ret)
 		return ret;
 	ret = ckremm_pool_destroy(&pool);
@@ -253,53 +262,85 @@ int ckremm_alloc_aligned(struct ckremm_pool *pool, __u64 size, __u64 align,
 	return ret;
 }
 
-int ckremm_free(struct ckremm_pool *pool, __u64 offset)
+/* FREE or CLEAN of the block at @offset; CLEAN's size goes to @size. */
+static int block_request(struct ckremm_pool *pool, unsigned long request,
+			 __u64 offset, __u64 *size)
 {
 	struct ckremm_block b = { .pool = pool->id, .offset = offset };
+	int ret = ioc(pool->fd, request, &b);
 
-	return ckremm_ioc_free(pool->fd, &b);
+	if (!ret && size)
+		*size = b.size;
+	return ret;
 }
 
-int ckremm_alloc_batch(struct ckremm_pool *pool, __u64 size, __u64 align,
-		       __u64 *offsets, unsigned int count)
+int ckremm_free(struct ckremm_pool *pool, __u64 offset)
+{
+	return block_request(pool, CKREMM_IOC_FREE, offset, NULL);
+}
+
+/*
+ * One ALLOC_BATCH or FREE_BATCH (@size and @align 0) of @count blocks.
+ * Only ALLOC_BATCH writes @offsets: FREE_BATCH callers cast away const.
+ */
+static int batch_request(struct ckremm_pool *pool, unsigned long request,
+			 __u64 size, __u64 align, __u64 *offsets,
+			 unsigned int count)
 {
 	struct ckremm_batch b = {
 		.pool = pool->id, .count = count, .size = size,
 		.align = align, .offsets = user_ptr(offsets),
 	};
 
-	return ckremm_ioc_alloc_batch(pool->fd, &b);
+	return ioc(pool->fd, request, &b);
+}
+
+int ckremm_alloc_batch(struct ckremm_pool *pool, __u64 size, __u64 align,
+		       __u64 *offsets, unsigned int count)
+{
+	return batch_request(pool, CKREMM_IOC_ALLOC_BATCH, size, align,
+			     offsets, count);
 }
 
 int ckremm_free_batch(struct ckremm_pool *pool, const __u64 *offsets,
 		      unsigned int count)
 {
-	struct ckremm_batch b = {
-		.pool = pool->id, .count = count, .offsets = user_ptr(offsets),
-	};
-
-	return ckremm_ioc_free_batch(pool->fd, &b);
+	return batch_request(pool, CKREMM_IOC_FREE_BATCH, 0, 0,
+			     (__u64 *)offsets, count);
 }
 
-static unsigned int batch_len(size_t left)
+/*
+ * ALLOC_BATCH or FREE_BATCH over @count offsets, CKREMM_BATCH_MAX at a
+ * time, up to the first refusal; the offsets done go to *@done.
+ */
+static int in_batches(struct ckremm_pool *pool, unsigned long request,
+		      __u64 size, __u64 align, __u64 *offsets, size_t count,
+		      size_t *done)
 {
-	return left > CKREMM_BATCH_MAX ? CKREMM_BATCH_MAX : (unsigned int)left;
+	int ret = 0;
+
+	*done = 0;
+	while (*done < count) {
+		size_t left = count - *done;
+		unsigned int n = left > CKREMM_BATCH_MAX ?
+				 CKREMM_BATCH_MAX : (unsigned int)left;
+
+		ret = batch_request(pool, request, size, align,
+				    offsets + *done, n);
+		if (ret)
+			break;
+		*done += n;
+	}
+	return ret;
 }
 
 int ckremm_alloc_many(struct ckremm_pool *pool, __u64 size, __u64 align,
 		      __u64 *offsets, size_t count)
 {
-	size_t done = 0;
-	int ret = 0;
+	size_t done;
+	int ret = in_batches(pool, CKREMM_IOC_ALLOC_BATCH, size, align,
+			     offsets, count, &done);
 
-	while (done < count) {
-		unsigned int n = batch_len(count - done);
-
-		ret = ckremm_alloc_batch(pool, size, align, offsets + done, n);
-		if (ret)
-			break;
-		done += n;
-	}
 	if (ret)
 		/* Best effort: the pool just handed these blocks out. */
 		ckremm_free_many(pool, offsets, done, NULL);
@@ -309,52 +350,42 @@ int ckremm_alloc_many(struct ckremm_pool *pool, __u64 size, __u64 align,
 int ckremm_free_many(struct ckremm_pool *pool, const __u64 *offsets,
 		     size_t count, size_t *freed)
 {
-	size_t done = 0;
-	int ret = 0;
+	size_t done;
+	int ret = in_batches(pool, CKREMM_IOC_FREE_BATCH, 0, 0,
+			     (__u64 *)offsets, count, &done);
 
-	while (done < count) {
-		unsigned int n = batch_len(count - done);
-
-		ret = ckremm_free_batch(pool, offsets + done, n);
-		if (ret)
-			break;
-		done += n;
-	}
 	if (freed)
 		*freed = done;
 	return ret;
 }
 
-int ckremm_read(struct ckremm_pool *pool, __u64 offset, __u64 pos,
-		void *buf, __u64 len)
+/* READ or WRITE of @len bytes at @pos in the block at @offset. */
+static int rw_request(struct ckremm_pool *pool, unsigned long request,
+		      __u64 offset, __u64 pos, const void *buf, __u64 len)
 {
 	struct ckremm_rw rw = {
 		.pool = pool->id, .offset = offset, .pos = pos, .len = len,
 		.buf = user_ptr(buf),
 	};
 
-	return ckremm_ioc_read(pool->fd, &rw);
+	return ioc(pool->fd, request, &rw);
+}
+
+int ckremm_read(struct ckremm_pool *pool, __u64 offset, __u64 pos,
+		void *buf, __u64 len)
+{
+	return rw_request(pool, CKREMM_IOC_READ, offset, pos, buf, len);
 }
 
 int ckremm_write(struct ckremm_pool *pool, __u64 offset, __u64 pos,
 		 const void *buf, __u64 len)
 {
-	struct ckremm_rw rw = {
-		.pool = pool->id, .offset = offset, .pos = pos, .len = len,
-		.buf = user_ptr(buf),
-	};
-
-	return ckremm_ioc_write(pool->fd, &rw);
+	return rw_request(pool, CKREMM_IOC_WRITE, offset, pos, buf, len);
 }
 
 int ckremm_clean(struct ckremm_pool *pool, __u64 offset, __u64 *size)
 {
-	struct ckremm_block b = { .pool = pool->id, .offset = offset };
-	int ret = ckremm_ioc_clean(pool->fd, &b);
-
-	if (!ret && size)
-		*size = b.size;
-	return ret;
+	return block_request(pool, CKREMM_IOC_CLEAN, offset, size);
 }
 
 int ckremm_realloc(struct ckremm_pool *pool, __u64 offset, __u64 size,
@@ -383,73 +414,73 @@ int ckremm_t_alloc(struct ckremm_pool *pool, __u64 size, __u32 flags,
 	return ret;
 }
 
-int ckremm_t_free(struct ckremm_pool *pool, __u64 handle)
+/*
+ * T_FREE, T_CLEAN, T_PIN, T_UNPIN or T_LOCATE of the block @handle; T_PIN
+ * and T_LOCATE say where it is and its size (either may be NULL).
+ */
+static int t_block_request(struct ckremm_pool *pool, unsigned long request,
+			   __u64 handle, __u64 *offset, __u64 *size)
 {
 	struct ckremm_t_block b = { .pool = pool->id, .handle = handle };
+	int ret = ioc(pool->fd, request, &b);
 
-	return ckremm_ioc_t_free(pool->fd, &b);
+	if (!ret && offset)
+		*offset = b.offset;
+	if (!ret && size)
+		*size = b.size;
+	return ret;
+}
+
+int ckremm_t_free(struct ckremm_pool *pool, __u64 handle)
+{
+	return t_block_request(pool, CKREMM_IOC_T_FREE, handle, NULL, NULL);
 }
 
 int ckremm_t_clean(struct ckremm_pool *pool, __u64 handle)
 {
-	struct ckremm_t_block b = { .pool = pool->id, .handle = handle };
-
-	return ckremm_ioc_t_clean(pool->fd, &b);
+	return t_block_request(pool, CKREMM_IOC_T_CLEAN, handle, NULL, NULL);
 }
 
 int ckremm_t_pin(struct ckremm_pool *pool, __u64 handle, __u64 *offset,
 		 __u64 *size)
 {
-	struct ckremm_t_block b = { .pool = pool->id, .handle = handle };
-	int ret = ckremm_ioc_t_pin(pool->fd, &b);
-
-	if (!ret && offset)
-		*offset = b.offset;
-	if (!ret && size)
-		*size = b.size;
-	return ret;
+	return t_block_request(pool, CKREMM_IOC_T_PIN, handle, offset, size);
 }
 
 int ckremm_t_unpin(struct ckremm_pool *pool, __u64 handle)
 {
-	struct ckremm_t_block b = { .pool = pool->id, .handle = handle };
-
-	return ckremm_ioc_t_unpin(pool->fd, &b);
+	return t_block_request(pool, CKREMM_IOC_T_UNPIN, handle, NULL, NULL);
 }
 
 int ckremm_t_locate(struct ckremm_pool *pool, __u64 handle, __u64 *offset,
 		    __u64 *size)
 {
-	struct ckremm_t_block b = { .pool = pool->id, .handle = handle };
-	int ret = ckremm_ioc_t_locate(pool->fd, &b);
+	return t_block_request(pool, CKREMM_IOC_T_LOCATE, handle, offset,
+			       size);
+}
 
-	if (!ret && offset)
-		*offset = b.offset;
-	if (!ret && size)
-		*size = b.size;
-	return ret;
+/* T_READ or T_WRITE of @len bytes at @pos in the block @handle. */
+static int t_rw_request(struct ckremm_pool *pool, unsigned long request,
+			__u64 handle, __u64 pos, const void *buf, __u64 len)
+{
+	struct ckremm_t_rw rw = {
+		.pool = pool->id, .handle = handle, .pos = pos, .len = len,
+		.buf = user_ptr(buf),
+	};
+
+	return ioc(pool->fd, request, &rw);
 }
 
 int ckremm_t_read(struct ckremm_pool *pool, __u64 handle, __u64 pos,
 		  void *buf, __u64 len)
 {
-	struct ckremm_t_rw rw = {
-		.pool = pool->id, .handle = handle, .pos = pos, .len = len,
-		.buf = user_ptr(buf),
-	};
-
-	return ckremm_ioc_t_read(pool->fd, &rw);
+	return t_rw_request(pool, CKREMM_IOC_T_READ, handle, pos, buf, len);
 }
 
 int ckremm_t_write(struct ckremm_pool *pool, __u64 handle, __u64 pos,
 		   const void *buf, __u64 len)
 {
-	struct ckremm_t_rw rw = {
-		.pool = pool->id, .handle = handle, .pos = pos, .len = len,
-		.buf = user_ptr(buf),
-	};
-
-	return ckremm_ioc_t_write(pool->fd, &rw);
+	return t_rw_request(pool, CKREMM_IOC_T_WRITE, handle, pos, buf, len);
 }
 
 int ckremm_t_copy(struct ckremm_pool *pool, __u64 dst, __u64 src)
@@ -581,10 +612,10 @@ int ckremm_walk(struct ckremm_pool *pool, ckremm_walk_fn fn, void *ctx)
 
 		if (ret)
 			return ret;
-		if (w.count > WALK_CHUNK)
-			return -EIO;
-		/* No progress would loop for ever: the module is confused. */
-		if (!w.count && w.cursor == cursor)
+		/* More than asked for, or a cursor that does not advance
+		 * (which would loop for ever): the module is confused. */
+		if (w.count > WALK_CHUNK ||
+		    (w.cursor != CKREMM_WALK_END && w.cursor <= cursor))
 			return -EIO;
 		for (__u32 i = 0; i < w.count; i++) {
 			ret = fn(&chunk[i], ctx);

@@ -145,7 +145,9 @@ int ckremm_pool_close(struct ckremm_pool *pool);
  * Returns 0 or -errno. */
 int ckremm_pool_destroy(struct ckremm_pool *pool);
 
-/* Open the named pool @name on @fd and destroy it.  Returns 0 or -errno. */
+/* Attach the named pool @name to @fd, read-only if its mode allows (DESTROY
+ * needs ownership, not write permission), and destroy it.  Returns 0 or
+ * -errno. */
 int ckremm_destroy_by_name(int fd, const char *name);
 
 /* ------------------------------------------------------------------ */

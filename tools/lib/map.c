@@ -159,7 +159,7 @@ int ckremm_map_draw(const struct ckremm_map *map, unsigned int first,
 
 	if (!out_size)
 		return -ENOSPC;
-	for (i = first; i < first + count && i < map->ncells; i++) {
+	for (i = first; i < map->ncells && i - first < count; i++) {
 		const char *g = cell_glyph(&map->cells[i],
 					   ckremm_map_cell_state(map, i), utf8);
 		size_t glen = strlen(g);
