@@ -62,21 +62,21 @@
  *
  * lock ordering:
  *	mmap_lock (the core holds it around ->mmap and vm_ops->close)
- *	  ckremm_registry_lock (mutex: the named registry)
- *	    cf->pools.xa_lock (spinlock: one open file's id table)
- *	    pool lock (irqsave spinlock, taken inside each pool call)
+ *	  cf->pools.xa_lock (spinlock: one open file's id table)
  *	  ckremm_users_lock (mutex: pools charged per fsuid)
- *	cf->pin_lock (mutex: pin records of one open file's attachments)
+ *	ckremm_registry_lock (mutex: the named registry)
  *	  cf->pools.xa_lock
+ *	  pool lock (irqsave spinlock, taken inside each pool call)
+ *	cf->pin_lock (mutex: pin records of one open file's attachments)
  *	  pool lock
  *
  * A lock is taken with nothing held or under locks above it only; locks on
  * one level never nest.  mmap_lock comes first because ->mmap looks up the
- * pool (xa_lock) and the last vm_ops->close frees it (users lock).  So no
- * copy_to_user() or copy_from_user() runs under any ckremm lock: a fault on
- * a user buffer takes mmap_lock.  pin_lock is never held together with
- * mmap_lock or the two other mutexes.  References are dropped with no lock
- * but mmap_lock held.
+ * pool (xa_lock) and the last vm_ops->close frees it, which uncharges its
+ * user (ckremm_users_lock).  So no copy_to_user() or copy_from_user() runs
+ * under any ckremm lock, mutexes included: a fault on a user buffer takes
+ * mmap_lock.  References are dropped with no ckremm lock held, since the
+ * last one frees the pool.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -196,7 +196,6 @@ struct ckremm_pin {
 
 static DEFINE_MUTEX(ckremm_registry_lock);
 static LIST_HEAD(ckremm_registry);
-static unsigned int ckremm_registry_count;
 
 static DEFINE_MUTEX(ckremm_users_lock);
 /*
@@ -280,8 +279,16 @@ static struct ckremm_pool *ckremm_pool_create(const struct ckremm_kind *kind,
 	err = kind->create(pool, size);
 	if (err)
 		goto err_uncharge;
+	/* ckremm_mmap() maps the arena page by page from its first byte. */
+	if (WARN_ON_ONCE(!is_vmalloc_addr(pool->arena) ||
+			 !PAGE_ALIGNED(pool->arena))) {
+		err = -ENOMEM;
+		goto err_destroy;
+	}
 	return pool;
 
+err_destroy:
+	kind->destroy(pool);
 err_uncharge:
 	ckremm_user_uncharge(pool->uid);
 err_free:
@@ -393,7 +400,6 @@ static int ckremm_registry_add(struct ckremm_pool *pool)
 	} else {
 		kref_get(&pool->ref);
 		list_add_tail(&pool->node, &ckremm_registry);
-		ckremm_registry_count++;
 	}
 	mutex_unlock(&ckremm_registry_lock);
 	return err;
@@ -420,7 +426,6 @@ static void ckremm_registry_drain(void)
 
 	mutex_lock(&ckremm_registry_lock);
 	list_splice_init(&ckremm_registry, &doomed);
-	ckremm_registry_count = 0;
 	mutex_unlock(&ckremm_registry_lock);
 
 	list_for_each_entry_safe(pool, next, &doomed, node) {
@@ -487,35 +492,13 @@ static int ckremm_file_add(struct ckremm_file *cf, struct ckremm_attach *att,
 }
 
 /*
- * The pool behind @id with a reference for the caller.  -ENOENT if @id is
- * not attached, -EBADF if @modify and the attachment is read-only.
+ * The pool behind @id with a reference for the caller, or -ENOENT.
+ * *@read_only, if @read_only is not NULL, says whether the attachment is
+ * read-only (CKREMM_OPEN_RDONLY).
  */
 static struct ckremm_pool *ckremm_file_get_pool(struct ckremm_file *cf,
-						unsigned long id, bool modify)
-{
-	struct ckremm_pool *pool = ERR_PTR(-ENOENT);
-	struct ckremm_attach *att;
-
-	xa_lock(&cf->pools);
-	att = xa_load(&cf->pools, id);
-	if (att && modify && att->read_only) {
-		pool = ERR_PTR(-EBADF);
-	} else if (att) {
-		pool = att->pool;
-		kref_get(&pool->ref);
-	}
-	xa_unlock(&cf->pools);
-	return pool;
-}
-
-/*
- * The pool behind @id with a reference for a mapping, or -ENOENT.
- * *@writable says whether the mapping may be writable: the pool's kind
- * allows it and the attachment is not read-only.
- */
-static struct ckremm_pool *ckremm_file_get_map(struct ckremm_file *cf,
-					       unsigned long id,
-					       bool *writable)
+						unsigned long id,
+						bool *read_only)
 {
 	struct ckremm_pool *pool = ERR_PTR(-ENOENT);
 	struct ckremm_attach *att;
@@ -525,7 +508,8 @@ static struct ckremm_pool *ckremm_file_get_map(struct ckremm_file *cf,
 	if (att) {
 		pool = att->pool;
 		kref_get(&pool->ref);
-		*writable = pool->kind->map_writable && !att->read_only;
+		if (read_only)
+			*read_only = att->read_only;
 	}
 	xa_unlock(&cf->pools);
 	return pool;
@@ -572,7 +556,66 @@ static struct ckremm_attach *ckremm_file_detach(struct ckremm_file *cf,
 	return att;
 }
 
-/* Request checks shared by several ioctls */
+/* Requests on a pool, and checks shared by several of them */
+
+/* How a request names the blocks of its pool. */
+enum ckremm_naming {
+	CKREMM_NAMES_NONE,	/* no block, or blocks of either kind (WALK) */
+	CKREMM_NAMES_OFFSET,	/* by arena offset, as header pools do */
+	CKREMM_NAMES_HANDLE,	/* by handle, as table pools do */
+};
+
+/*
+ * A request that names blocks one way is not supported by a pool whose
+ * blocks are named the other: its kind lacks the operations.
+ */
+static int ckremm_check_naming(const struct ckremm_pool *pool,
+			       enum ckremm_naming naming)
+{
+	bool by_handle = naming == CKREMM_NAMES_HANDLE;
+
+	if (naming != CKREMM_NAMES_NONE && pool->kind->by_handle != by_handle)
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+/*
+ * The pool a request names by its id @id, with a reference for the
+ * caller.  -ENOENT if @id is not attached to @cf, -EBADF if the request
+ * changes the pool (@modify) and the attachment is read-only, -EOPNOTSUPP
+ * if the request names blocks the other way than the pool does.
+ */
+static struct ckremm_pool *ckremm_request_pool(struct ckremm_file *cf, u32 id,
+					       bool modify,
+					       enum ckremm_naming naming)
+{
+	struct ckremm_pool *pool;
+	bool read_only;
+	int err;
+
+	pool = ckremm_file_get_pool(cf, id, &read_only);
+	if (IS_ERR(pool))
+		return pool;
+	err = modify && read_only ? -EBADF : ckremm_check_naming(pool, naming);
+	if (err) {
+		ckremm_pool_put(pool);
+		return ERR_PTR(err);
+	}
+	return pool;
+}
+
+/*
+ * A block as a request names it: an arena offset must lie inside the
+ * arena before the kind makes a pointer of it; a handle is checked by the
+ * pool alone.
+ */
+static int ckremm_check_block(const struct ckremm_pool *pool,
+			      enum ckremm_naming naming, u64 block)
+{
+	if (naming == CKREMM_NAMES_OFFSET && block >= pool->arena_size)
+		return -EINVAL;
+	return 0;
+}
 
 /* Whether the bytes of @req from @from to @size are all zero. */
 static bool ckremm_zero_from(const void *req, size_t from, size_t size)
@@ -580,35 +623,29 @@ static bool ckremm_zero_from(const void *req, size_t from, size_t size)
 	return mem_is_zero((const u8 *)req + from, size - from);
 }
 
+/*
+ * The size and alignment a request asks of a new block: at least one
+ * byte, and no alignment or a power of two up to the page size.  A size
+ * that size_t cannot hold (only a 32-bit kernel can be asked for one) is
+ * not malformed, but no arena is that large: the pool has no room for it.
+ */
 static int ckremm_check_alloc_args(u64 size, u64 align)
 {
 	if (!size)
 		return -EINVAL;
 	if (align > PAGE_SIZE || (align && !is_power_of_2(align)))
 		return -EINVAL;
+	if (size != (size_t)size)
+		return -ENOMEM;
 	return 0;
-}
-
-static int ckremm_check_offset(const struct ckremm_pool *pool, u64 offset)
-{
-	return offset < pool->arena_size ? 0 : -EINVAL;
-}
-
-/*
- * A block as a request names it: by handle (the T_* requests) or by arena
- * offset, which must then lie in the arena.  A request that names blocks
- * the other way than the pool does is not supported by it.
- */
-static int ckremm_check_block(const struct ckremm_pool *pool, bool by_handle,
-			      u64 block)
-{
-	if (pool->kind->by_handle != by_handle)
-		return -EOPNOTSUPP;
-	return by_handle ? 0 : ckremm_check_offset(pool, block);
 }
 
 /* The ioctls */
 
+/*
+ * A request as copied in.  @rw also carries T_READ and T_WRITE: struct
+ * ckremm_t_rw is struct ckremm_rw with @handle in the place of @offset.
+ */
 union ckremm_ioctl_arg {
 	struct ckremm_version version;
 	struct ckremm_create create;
@@ -626,9 +663,18 @@ union ckremm_ioctl_arg {
 	struct ckremm_walk walk;
 	struct ckremm_t_alloc t_alloc;
 	struct ckremm_t_block t_block;
-	struct ckremm_t_rw t_rw;
 	struct ckremm_t_copy t_copy;
 };
+
+static_assert(sizeof(struct ckremm_t_rw) == sizeof(struct ckremm_rw));
+static_assert(offsetof(struct ckremm_t_rw, handle) ==
+	      offsetof(struct ckremm_rw, offset));
+static_assert(offsetof(struct ckremm_t_rw, pos) ==
+	      offsetof(struct ckremm_rw, pos));
+static_assert(offsetof(struct ckremm_t_rw, buf) ==
+	      offsetof(struct ckremm_rw, buf));
+static_assert(offsetof(struct ckremm_t_rw, reserved) ==
+	      offsetof(struct ckremm_rw, reserved));
 
 static int ckremm_ioctl_version(struct ckremm_file *cf,
 				union ckremm_ioctl_arg *arg)
@@ -786,7 +832,7 @@ static int ckremm_ioctl_destroy(struct ckremm_file *cf,
 
 	if (r->flags || r->reserved)
 		return -EINVAL;
-	pool = ckremm_file_get_pool(cf, r->pool, false);
+	pool = ckremm_file_get_pool(cf, r->pool, NULL);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
 
@@ -802,10 +848,8 @@ static int ckremm_ioctl_destroy(struct ckremm_file *cf,
 		err = -ENOENT;
 		goto out_unlock;
 	}
-	if (named) {
+	if (named)
 		list_del_init(&pool->node);
-		ckremm_registry_count--;
-	}
 	mutex_unlock(&ckremm_registry_lock);
 
 	if (named)
@@ -832,12 +876,39 @@ static int ckremm_ioctl_alloc(struct ckremm_file *cf,
 	err = ckremm_check_alloc_args(a->size, a->align);
 	if (err)
 		return err;
-	pool = ckremm_file_get_pool(cf, a->pool, true);
+	pool = ckremm_request_pool(cf, a->pool, true, CKREMM_NAMES_OFFSET);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
-	err = pool->kind->alloc ?
-	      pool->kind->alloc(pool, a->size, a->align, &a->offset) :
-	      -EOPNOTSUPP;
+	err = pool->kind->alloc(pool, a->size, a->align, &a->offset);
+	ckremm_pool_put(pool);
+	return err;
+}
+
+/*
+ * FREE, CLEAN, T_FREE and T_CLEAN: free or zero the block @block of pool
+ * @id, named as @naming says.  If @size is not NULL, a clean reports there
+ * the block's usable bytes.
+ */
+static int ckremm_free_or_clean(struct ckremm_file *cf, u32 id,
+				enum ckremm_naming naming, u64 block,
+				bool clean, u64 *size)
+{
+	struct ckremm_pool *pool;
+	int err;
+
+	pool = ckremm_request_pool(cf, id, true, naming);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	err = ckremm_check_block(pool, naming, block);
+	if (err)
+		goto out_put;
+	if (clean)
+		err = pool->kind->clean(pool, block);
+	else
+		err = pool->kind->free(pool, block);
+	if (!err && size)
+		*size = pool->kind->block_size(pool, block);
+out_put:
 	ckremm_pool_put(pool);
 	return err;
 }
@@ -846,38 +917,22 @@ static int ckremm_ioctl_free(struct ckremm_file *cf,
 			     union ckremm_ioctl_arg *arg)
 {
 	struct ckremm_block *b = &arg->block;
-	struct ckremm_pool *pool;
-	int err;
 
 	if (b->flags || b->size || b->reserved)
 		return -EINVAL;
-	pool = ckremm_file_get_pool(cf, b->pool, true);
-	if (IS_ERR(pool))
-		return PTR_ERR(pool);
-	err = ckremm_check_block(pool, false, b->offset) ?:
-	      pool->kind->free(pool, b->offset);
-	ckremm_pool_put(pool);
-	return err;
+	return ckremm_free_or_clean(cf, b->pool, CKREMM_NAMES_OFFSET,
+				    b->offset, false, NULL);
 }
 
 static int ckremm_ioctl_clean(struct ckremm_file *cf,
 			      union ckremm_ioctl_arg *arg)
 {
 	struct ckremm_block *b = &arg->block;
-	struct ckremm_pool *pool;
-	int err;
 
 	if (b->flags || b->size || b->reserved)
 		return -EINVAL;
-	pool = ckremm_file_get_pool(cf, b->pool, true);
-	if (IS_ERR(pool))
-		return PTR_ERR(pool);
-	err = ckremm_check_block(pool, false, b->offset) ?:
-	      pool->kind->clean(pool, b->offset);
-	if (!err)
-		b->size = pool->kind->block_size(pool, b->offset);
-	ckremm_pool_put(pool);
-	return err;
+	return ckremm_free_or_clean(cf, b->pool, CKREMM_NAMES_OFFSET,
+				    b->offset, true, &b->size);
 }
 
 static int ckremm_ioctl_realloc(struct ckremm_file *cf,
@@ -887,17 +942,16 @@ static int ckremm_ioctl_realloc(struct ckremm_file *cf,
 	struct ckremm_pool *pool;
 	int err;
 
-	if (r->flags || r->new_offset || r->reserved || !r->size)
+	if (r->flags || r->new_offset || r->reserved)
 		return -EINVAL;
-	pool = ckremm_file_get_pool(cf, r->pool, true);
+	err = ckremm_check_alloc_args(r->size, 0);
+	if (err)
+		return err;
+	pool = ckremm_request_pool(cf, r->pool, true, CKREMM_NAMES_OFFSET);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
-	if (!pool->kind->realloc)
-		err = -EOPNOTSUPP;
-	else
-		err = ckremm_check_offset(pool, r->offset) ?:
-		      pool->kind->realloc(pool, r->offset, r->size,
-					  &r->new_offset);
+	err = ckremm_check_block(pool, CKREMM_NAMES_OFFSET, r->offset) ?:
+	      pool->kind->realloc(pool, r->offset, r->size, &r->new_offset);
 	ckremm_pool_put(pool);
 	return err;
 }
@@ -925,13 +979,9 @@ static int ckremm_ioctl_alloc_batch(struct ckremm_file *cf,
 							       b->align);
 	if (err)
 		return err;
-	pool = ckremm_file_get_pool(cf, b->pool, true);
+	pool = ckremm_request_pool(cf, b->pool, true, CKREMM_NAMES_OFFSET);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
-	if (!pool->kind->alloc_batch) {
-		err = -EOPNOTSUPP;
-		goto out_put;
-	}
 	bytes = b->count * sizeof(*offsets);
 	offsets = kmalloc(bytes, GFP_KERNEL_ACCOUNT);
 	if (!offsets) {
@@ -974,25 +1024,25 @@ static int ckremm_ioctl_free_batch(struct ckremm_file *cf,
 		return err;
 	if (b->size || b->align)
 		return -EINVAL;
-	pool = ckremm_file_get_pool(cf, b->pool, true);
+	pool = ckremm_request_pool(cf, b->pool, true, CKREMM_NAMES_OFFSET);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
-	if (!pool->kind->free_batch) {
-		err = -EOPNOTSUPP;
-		goto out_put;
-	}
 	bytes = b->count * sizeof(*offsets);
 	offsets = kmalloc(bytes, GFP_KERNEL_ACCOUNT);
 	if (!offsets) {
 		err = -ENOMEM;
 		goto out_put;
 	}
-	if (copy_from_user(offsets, u64_to_user_ptr(b->offsets), bytes))
+	/* One copy of the offsets: the ones checked are the ones freed. */
+	if (copy_from_user(offsets, u64_to_user_ptr(b->offsets), bytes)) {
 		err = -EFAULT;
+		goto out_free;
+	}
 	for (i = 0; i < b->count && !err; i++)
-		err = ckremm_check_offset(pool, offsets[i]);
+		err = ckremm_check_block(pool, CKREMM_NAMES_OFFSET, offsets[i]);
 	if (!err)
 		err = pool->kind->free_batch(pool, offsets, b->count);
+out_free:
 	kfree(offsets);
 out_put:
 	ckremm_pool_put(pool);
@@ -1003,9 +1053,9 @@ out_put:
  * Copy between @block and user memory a page at a time through a kernel
  * bounce buffer: each pool call holds the pool lock for one page's copy,
  * and the user copies run with no lock held.  The whole range is checked
- * against the block first, so an out-of-range request copies nothing; a
- * block freed midway, a fault in the user buffer or a fatal signal can
- * leave a prefix copied.
+ * against the block first, so an out-of-range request copies nothing, and
+ * every position passed on fits size_t; a block freed midway, a fault in
+ * the user buffer or a fatal signal can leave a prefix copied.
  */
 static int ckremm_copy_block(struct ckremm_pool *pool, u64 block, u64 pos,
 			     u64 len, u64 buf, bool write)
@@ -1053,23 +1103,23 @@ static int ckremm_copy_block(struct ckremm_pool *pool, u64 block, u64 pos,
 }
 
 /*
- * READ, WRITE, T_READ and T_WRITE: struct ckremm_rw and struct ckremm_t_rw
- * have one layout and differ only in how @block names the block.
+ * READ, WRITE, T_READ and T_WRITE: @rw->offset holds the block's offset or
+ * handle, as @naming says.
  */
-static int ckremm_ioctl_rw(struct ckremm_file *cf, u32 pool_id, bool valid,
-			   bool by_handle, u64 block, u64 pos, u64 len, u64 buf,
-			   bool write)
+static int ckremm_ioctl_rw(struct ckremm_file *cf, const struct ckremm_rw *rw,
+			   enum ckremm_naming naming, bool write)
 {
 	struct ckremm_pool *pool;
 	int err;
 
-	if (!valid)
+	if (rw->flags || rw->reserved)
 		return -EINVAL;
-	pool = ckremm_file_get_pool(cf, pool_id, write);
+	pool = ckremm_request_pool(cf, rw->pool, write, naming);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
-	err = ckremm_check_block(pool, by_handle, block) ?:
-	      ckremm_copy_block(pool, block, pos, len, buf, write);
+	err = ckremm_check_block(pool, naming, rw->offset) ?:
+	      ckremm_copy_block(pool, rw->offset, rw->pos, rw->len, rw->buf,
+				write);
 	ckremm_pool_put(pool);
 	return err;
 }
@@ -1077,19 +1127,13 @@ static int ckremm_ioctl_rw(struct ckremm_file *cf, u32 pool_id, bool valid,
 static int ckremm_ioctl_read(struct ckremm_file *cf,
 			     union ckremm_ioctl_arg *arg)
 {
-	struct ckremm_rw *rw = &arg->rw;
-
-	return ckremm_ioctl_rw(cf, rw->pool, !rw->flags && !rw->reserved, false,
-			       rw->offset, rw->pos, rw->len, rw->buf, false);
+	return ckremm_ioctl_rw(cf, &arg->rw, CKREMM_NAMES_OFFSET, false);
 }
 
 static int ckremm_ioctl_write(struct ckremm_file *cf,
 			      union ckremm_ioctl_arg *arg)
 {
-	struct ckremm_rw *rw = &arg->rw;
-
-	return ckremm_ioctl_rw(cf, rw->pool, !rw->flags && !rw->reserved, false,
-			       rw->offset, rw->pos, rw->len, rw->buf, true);
+	return ckremm_ioctl_rw(cf, &arg->rw, CKREMM_NAMES_OFFSET, true);
 }
 
 static int ckremm_ioctl_reorder(struct ckremm_file *cf,
@@ -1102,7 +1146,7 @@ static int ckremm_ioctl_reorder(struct ckremm_file *cf,
 	if (!ckremm_zero_from(r, offsetofend(struct ckremm_reorder, pool),
 			      sizeof(*r)))
 		return -EINVAL;
-	pool = ckremm_file_get_pool(cf, r->pool, true);
+	pool = ckremm_request_pool(cf, r->pool, true, CKREMM_NAMES_NONE);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
 	err = pool->kind->reorder(pool, r);
@@ -1119,7 +1163,7 @@ static int ckremm_ioctl_stats(struct ckremm_file *cf,
 	if (!ckremm_zero_from(s, offsetofend(struct ckremm_stats, pool),
 			      sizeof(*s)))
 		return -EINVAL;
-	pool = ckremm_file_get_pool(cf, s->pool, false);
+	pool = ckremm_request_pool(cf, s->pool, false, CKREMM_NAMES_NONE);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
 	s->kind = pool->kind->kind;
@@ -1133,14 +1177,21 @@ static int ckremm_ioctl_validate(struct ckremm_file *cf,
 {
 	struct ckremm_validate *v = &arg->validate;
 	struct ckremm_pool *pool;
+	const char *reason = NULL;
+	u64 offset = 0;
 
 	if (!ckremm_zero_from(v, offsetofend(struct ckremm_validate, pool),
 			      sizeof(*v)))
 		return -EINVAL;
-	pool = ckremm_file_get_pool(cf, v->pool, false);
+	pool = ckremm_request_pool(cf, v->pool, false, CKREMM_NAMES_NONE);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
-	pool->kind->validate(pool, v);
+	/* The check's verdict, even "try again", is the request's result. */
+	v->status = pool->kind->validate(pool, &offset, &reason);
+	if (v->status) {
+		v->offset = offset;
+		strscpy(v->reason, reason ?: "unknown", sizeof(v->reason));
+	}
 	ckremm_pool_put(pool);
 	return 0;
 }
@@ -1173,7 +1224,7 @@ static int ckremm_ioctl_list(struct ckremm_file *cf,
 		return -EINVAL;
 
 	mutex_lock(&ckremm_registry_lock);
-	room = min(l->count, ckremm_registry_count);
+	room = min_t(size_t, l->count, list_count_nodes(&ckremm_registry));
 	if (room) {
 		entries = kvcalloc(room, sizeof(*entries), GFP_KERNEL_ACCOUNT);
 		if (!entries) {
@@ -1243,7 +1294,7 @@ static int ckremm_ioctl_walk(struct ckremm_file *cf,
 
 	if (w->reserved || !w->count || w->count > CKREMM_WALK_MAX)
 		return -EINVAL;
-	pool = ckremm_file_get_pool(cf, w->pool, false);
+	pool = ckremm_request_pool(cf, w->pool, false, CKREMM_NAMES_NONE);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
 	err = ckremm_walk(pool, w);
@@ -1260,15 +1311,15 @@ static int ckremm_ioctl_t_alloc(struct ckremm_file *cf,
 	struct ckremm_pool *pool;
 	int err;
 
-	if (a->flags & ~CKREMM_T_ALLOC_FLAGS || !a->size || a->handle ||
-	    a->reserved)
+	if (a->flags & ~CKREMM_T_ALLOC_FLAGS || a->handle || a->reserved)
 		return -EINVAL;
-	pool = ckremm_file_get_pool(cf, a->pool, true);
+	err = ckremm_check_alloc_args(a->size, 0);
+	if (err)
+		return err;
+	pool = ckremm_request_pool(cf, a->pool, true, CKREMM_NAMES_HANDLE);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
-	err = pool->kind->t_alloc ?
-	      pool->kind->t_alloc(pool, a->size, a->flags, &a->handle) :
-	      -EOPNOTSUPP;
+	err = pool->kind->t_alloc(pool, a->size, a->flags, &a->handle);
 	ckremm_pool_put(pool);
 	return err;
 }
@@ -1282,38 +1333,20 @@ static int ckremm_ioctl_t_free(struct ckremm_file *cf,
 			       union ckremm_ioctl_arg *arg)
 {
 	struct ckremm_t_block *b = &arg->t_block;
-	struct ckremm_pool *pool;
-	int err;
 
-	err = ckremm_check_t_block(b);
-	if (err)
-		return err;
-	pool = ckremm_file_get_pool(cf, b->pool, true);
-	if (IS_ERR(pool))
-		return PTR_ERR(pool);
-	err = ckremm_check_block(pool, true, b->handle) ?:
-	      pool->kind->free(pool, b->handle);
-	ckremm_pool_put(pool);
-	return err;
+	return ckremm_check_t_block(b) ?:
+	       ckremm_free_or_clean(cf, b->pool, CKREMM_NAMES_HANDLE,
+				    b->handle, false, NULL);
 }
 
 static int ckremm_ioctl_t_clean(struct ckremm_file *cf,
 				union ckremm_ioctl_arg *arg)
 {
 	struct ckremm_t_block *b = &arg->t_block;
-	struct ckremm_pool *pool;
-	int err;
 
-	err = ckremm_check_t_block(b);
-	if (err)
-		return err;
-	pool = ckremm_file_get_pool(cf, b->pool, true);
-	if (IS_ERR(pool))
-		return PTR_ERR(pool);
-	err = ckremm_check_block(pool, true, b->handle) ?:
-	      pool->kind->clean(pool, b->handle);
-	ckremm_pool_put(pool);
-	return err;
+	return ckremm_check_t_block(b) ?:
+	       ckremm_free_or_clean(cf, b->pool, CKREMM_NAMES_HANDLE,
+				    b->handle, true, NULL);
 }
 
 static int ckremm_pin_cmp(const void *key, const struct rb_node *node)
@@ -1418,7 +1451,7 @@ static int ckremm_ioctl_t_pin_unpin(struct ckremm_file *cf,
 	att = ckremm_file_find_attach(cf, b->pool, true);
 	if (IS_ERR(att))
 		err = PTR_ERR(att);
-	else if (!att->pool->kind->pin)
+	else if (!att->pool->kind->by_handle)
 		err = -EOPNOTSUPP;
 	else if (pin)
 		err = ckremm_attach_pin(att, b);
@@ -1450,12 +1483,10 @@ static int ckremm_ioctl_t_locate(struct ckremm_file *cf,
 	err = ckremm_check_t_block(b);
 	if (err)
 		return err;
-	pool = ckremm_file_get_pool(cf, b->pool, false);
+	pool = ckremm_request_pool(cf, b->pool, false, CKREMM_NAMES_HANDLE);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
-	err = pool->kind->locate ?
-	      pool->kind->locate(pool, b->handle, &b->offset, &b->size) :
-	      -EOPNOTSUPP;
+	err = pool->kind->locate(pool, b->handle, &b->offset, &b->size);
 	ckremm_pool_put(pool);
 	return err;
 }
@@ -1463,19 +1494,13 @@ static int ckremm_ioctl_t_locate(struct ckremm_file *cf,
 static int ckremm_ioctl_t_read(struct ckremm_file *cf,
 			       union ckremm_ioctl_arg *arg)
 {
-	struct ckremm_t_rw *rw = &arg->t_rw;
-
-	return ckremm_ioctl_rw(cf, rw->pool, !rw->flags && !rw->reserved, true,
-			       rw->handle, rw->pos, rw->len, rw->buf, false);
+	return ckremm_ioctl_rw(cf, &arg->rw, CKREMM_NAMES_HANDLE, false);
 }
 
 static int ckremm_ioctl_t_write(struct ckremm_file *cf,
 				union ckremm_ioctl_arg *arg)
 {
-	struct ckremm_t_rw *rw = &arg->t_rw;
-
-	return ckremm_ioctl_rw(cf, rw->pool, !rw->flags && !rw->reserved, true,
-			       rw->handle, rw->pos, rw->len, rw->buf, true);
+	return ckremm_ioctl_rw(cf, &arg->rw, CKREMM_NAMES_HANDLE, true);
 }
 
 static int ckremm_ioctl_t_copy(struct ckremm_file *cf,
@@ -1487,11 +1512,10 @@ static int ckremm_ioctl_t_copy(struct ckremm_file *cf,
 
 	if (c->flags || c->reserved)
 		return -EINVAL;
-	pool = ckremm_file_get_pool(cf, c->pool, true);
+	pool = ckremm_request_pool(cf, c->pool, true, CKREMM_NAMES_HANDLE);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
-	err = pool->kind->copy ? pool->kind->copy(pool, c->dst, c->src) :
-	      -EOPNOTSUPP;
+	err = pool->kind->copy(pool, c->dst, c->src);
 	ckremm_pool_put(pool);
 	return err;
 }
@@ -1634,13 +1658,14 @@ static int ckremm_mmap(struct file *file, struct vm_area_struct *vma)
 	struct ckremm_file *cf = file->private_data;
 	unsigned long arena_pages, i;
 	struct ckremm_pool *pool;
+	bool read_only, writable;
 	struct page *page;
-	bool writable;
 	int err;
 
-	pool = ckremm_file_get_map(cf, id, &writable);
+	pool = ckremm_file_get_pool(cf, id, &read_only);
 	if (IS_ERR(pool))
 		return -EINVAL;
+	writable = pool->kind->map_writable && !read_only;
 	if (!writable && (vma->vm_flags & VM_WRITE)) {
 		err = -EACCES;
 		goto err_put;
@@ -1696,9 +1721,11 @@ static int ckremm_release(struct inode *inode, struct file *file)
 	struct ckremm_attach *att;
 	unsigned long id;
 
+	/* One attachment per CREATE or OPEN: as many as userspace made. */
 	xa_for_each(&cf->pools, id, att) {
 		xa_erase(&cf->pools, id);
 		ckremm_attach_free(cf, att);
+		cond_resched();
 	}
 	xa_destroy(&cf->pools);
 	mutex_destroy(&cf->pin_lock);

@@ -32,9 +32,9 @@ struct ckremm_pool;
  * @map_writable: whether the arena may be mapped writable; false when the
  *	arena holds metadata that userspace must not forge
  * @create: make the pool's arena of at most @size bytes and set
- *	@pool->impl, @pool->arena (page-aligned vmalloc memory) and
- *	@pool->arena_size; may sleep; 0, -E2BIG (beyond what the kind can
- *	manage) or -ENOMEM
+ *	@pool->impl, @pool->arena (the start of a whole vmalloc allocation,
+ *	which the device maps page by page) and @pool->arena_size; may
+ *	sleep; 0, -E2BIG (beyond what the kind can manage) or -ENOMEM
  * @destroy: free what @create made; may sleep
  * @alloc: by offset: allocate a block of @size bytes (>= 1) at @align (0
  *	or a power of two up to PAGE_SIZE); its offset goes to @offset;
@@ -64,20 +64,25 @@ struct ckremm_pool;
  *	@block; 0 or -EINVAL
  * @reorder: defragment; fills the out fields of @r; 0 or -errno
  * @stats: fill the out fields of @s
- * @validate: check the pool; fills the out fields of @v
+ * @validate: check the pool; 0 if consistent, else -EUCLEAN or -EBUSY
+ *	(the pool kept changing under the check) as struct ckremm_validate
+ *	has them, with where and what in *@offset and *@reason (a static
+ *	string, or NULL)
  * @walk: report up to @max extents from the first one at or after
  *	*@cursor (an arena offset below @pool->arena_size) into @out and
  *	advance *@cursor, to @pool->arena_size at the end; returns the
  *	number written, 0 only at the end
  *
- * A @block is an arena offset or a handle, as @by_handle says.  Offsets
- * from userspace reach the kind already checked to lie inside the arena;
- * handles and offsets alike are then checked by the pool itself, under its
- * lock.  Operations of the other naming are NULL, and so is any this kind
- * lacks: the request answers EOPNOTSUPP.  Every call but @create and
- * @destroy is made with a reference on the pool held and no ckremm lock
- * taken, except that @pin, @unpin and @locate may run under the pin lock
- * of the open file that records the pins (a mutex).
+ * A @block is an arena offset or a handle, as @by_handle says.  A kind
+ * provides every operation except those marked for the other naming,
+ * which it leaves NULL: the device core answers requests that name blocks
+ * the other way with EOPNOTSUPP and never calls them.  Offsets from userspace reach the
+ * kind already checked to lie inside the arena, and a @pos of @read or
+ * @write already checked against the block's size; handles and offsets
+ * alike are then checked by the pool itself, under its lock.  Every call
+ * but @create and @destroy is made with a reference on the pool held and
+ * no ckremm lock taken, except that @pin, @unpin and @locate may run under
+ * the pin lock of the open file that records the pins (a mutex).
  */
 struct ckremm_kind {
 	u32 kind;
@@ -86,16 +91,16 @@ struct ckremm_kind {
 	int (*create)(struct ckremm_pool *pool, size_t size);
 	void (*destroy)(struct ckremm_pool *pool);
 
-	int (*alloc)(struct ckremm_pool *pool, u64 size, u64 align,
+	int (*alloc)(struct ckremm_pool *pool, size_t size, size_t align,
 		     u64 *offset);
-	int (*alloc_batch)(struct ckremm_pool *pool, u64 size, u64 align,
+	int (*alloc_batch)(struct ckremm_pool *pool, size_t size, size_t align,
 			   u64 *offsets, unsigned int count);
 	int (*free_batch)(struct ckremm_pool *pool, const u64 *offsets,
 			  unsigned int count);
-	int (*realloc)(struct ckremm_pool *pool, u64 offset, u64 size,
+	int (*realloc)(struct ckremm_pool *pool, u64 offset, size_t size,
 		       u64 *new_offset);
 
-	int (*t_alloc)(struct ckremm_pool *pool, u64 size, u32 flags,
+	int (*t_alloc)(struct ckremm_pool *pool, size_t size, u32 flags,
 		       u64 *handle);
 	int (*locate)(struct ckremm_pool *pool, u64 handle, u64 *offset,
 		      u64 *size);
@@ -106,14 +111,15 @@ struct ckremm_kind {
 	int (*free)(struct ckremm_pool *pool, u64 block);
 	int (*clean)(struct ckremm_pool *pool, u64 block);
 	u64 (*block_size)(struct ckremm_pool *pool, u64 block);
-	int (*read)(struct ckremm_pool *pool, u64 block, u64 pos,
+	int (*read)(struct ckremm_pool *pool, u64 block, size_t pos,
 		    void *buf, size_t len);
-	int (*write)(struct ckremm_pool *pool, u64 block, u64 pos,
+	int (*write)(struct ckremm_pool *pool, u64 block, size_t pos,
 		     const void *buf, size_t len);
 
 	int (*reorder)(struct ckremm_pool *pool, struct ckremm_reorder *r);
 	void (*stats)(struct ckremm_pool *pool, struct ckremm_stats *s);
-	void (*validate)(struct ckremm_pool *pool, struct ckremm_validate *v);
+	int (*validate)(struct ckremm_pool *pool, u64 *offset,
+			const char **reason);
 	unsigned int (*walk)(struct ckremm_pool *pool, u64 *cursor,
 			     struct ckremm_extent *out, unsigned int max);
 };

@@ -14,9 +14,7 @@
  * would let userspace forge the headers the pool trusts.
  */
 #include <linux/kernel.h>
-#include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/string.h>
 
 #include <ckremm/h_pool.h>
 
@@ -45,24 +43,14 @@ static u64 header_offset(struct ckremm_pool *pool, const void *ptr)
 static int header_create(struct ckremm_pool *pool, size_t size)
 {
 	struct h_pool *hp;
-	void *arena;
 
 	if (size > H_POOL_MAX_SIZE)
 		return -E2BIG;
 	hp = create_h_pool(size);
 	if (!hp)
 		return -ENOMEM;
-	arena = h_pool_arena(hp, &pool->arena_size);
-	/*
-	 * The mmap path maps the arena page by page from offset 0; the port
-	 * layer's arenas are whole vmalloc allocations, so this holds.
-	 */
-	if (!is_vmalloc_addr(arena) || !PAGE_ALIGNED(arena)) {
-		destroy_h_pool(hp);
-		return -ENOMEM;
-	}
 	pool->impl = hp;
-	pool->arena = arena;
+	pool->arena = h_pool_arena(hp, &pool->arena_size);
 	return 0;
 }
 
@@ -71,14 +59,11 @@ static void header_destroy(struct ckremm_pool *pool)
 	destroy_h_pool(to_h_pool(pool));
 }
 
-static int header_alloc(struct ckremm_pool *pool, u64 size, u64 align,
+static int header_alloc(struct ckremm_pool *pool, size_t size, size_t align,
 			u64 *offset)
 {
 	void *ptr;
 
-	/* Only a 32-bit kernel can be asked for more than size_t holds. */
-	if (size != (size_t)size)
-		return -ENOMEM;
 	ptr = h_pool_alloc_aligned(to_h_pool(pool), size, align);
 	if (!ptr)
 		return -ENOMEM;
@@ -86,15 +71,13 @@ static int header_alloc(struct ckremm_pool *pool, u64 size, u64 align,
 	return 0;
 }
 
-static int header_alloc_batch(struct ckremm_pool *pool, u64 size, u64 align,
-			      u64 *offsets, unsigned int count)
+static int header_alloc_batch(struct ckremm_pool *pool, size_t size,
+			      size_t align, u64 *offsets, unsigned int count)
 {
 	void **ptrs;
 	unsigned int i;
 	int err;
 
-	if (size != (size_t)size)
-		return -ENOMEM;
 	ptrs = kmalloc_array(count, sizeof(*ptrs), GFP_KERNEL_ACCOUNT);
 	if (!ptrs)
 		return -ENOMEM;
@@ -141,15 +124,13 @@ static int header_clean(struct ckremm_pool *pool, u64 offset)
 	       0 : -EINVAL;
 }
 
-static int header_realloc(struct ckremm_pool *pool, u64 offset, u64 size,
+static int header_realloc(struct ckremm_pool *pool, u64 offset, size_t size,
 			  u64 *new_offset)
 {
 	struct h_pool *hp = to_h_pool(pool);
 	void *ptr = header_ptr(pool, offset);
 	void *moved;
 
-	if (size != (size_t)size)
-		size = SIZE_MAX;	/* refused by the pool as impossible */
 	moved = h_pool_realloc(hp, ptr, size);
 	if (moved) {
 		*new_offset = header_offset(pool, moved);
@@ -159,14 +140,14 @@ static int header_realloc(struct ckremm_pool *pool, u64 offset, u64 size,
 	return h_pool_usable_size(hp, ptr) ? -ENOMEM : -EINVAL;
 }
 
-static int header_read(struct ckremm_pool *pool, u64 offset, u64 pos,
+static int header_read(struct ckremm_pool *pool, u64 offset, size_t pos,
 		       void *buf, size_t len)
 {
 	return h_pool_read(to_h_pool(pool), header_ptr(pool, offset), pos,
 			   buf, len);
 }
 
-static int header_write(struct ckremm_pool *pool, u64 offset, u64 pos,
+static int header_write(struct ckremm_pool *pool, u64 offset, size_t pos,
 			const void *buf, size_t len)
 {
 	return h_pool_write(to_h_pool(pool), header_ptr(pool, offset), pos,
@@ -207,16 +188,16 @@ static void header_stats(struct ckremm_pool *pool, struct ckremm_stats *s)
 	s->frag_permille = st.frag_permille;
 }
 
-static void header_validate(struct ckremm_pool *pool,
-			    struct ckremm_validate *v)
+static int header_validate(struct ckremm_pool *pool, u64 *offset,
+			   const char **reason)
 {
 	struct h_pool_fault fault = { 0 };
+	int err;
 
-	v->status = h_pool_validate(to_h_pool(pool), &fault);
-	if (v->status) {
-		v->offset = fault.offset;
-		strscpy(v->reason, fault.reason ?: "unknown", sizeof(v->reason));
-	}
+	err = h_pool_validate(to_h_pool(pool), &fault);
+	*offset = fault.offset;
+	*reason = fault.reason;
+	return err;
 }
 
 static unsigned int header_walk(struct ckremm_pool *pool, u64 *cursor,

@@ -19,10 +19,8 @@
  * steps.
  */
 #include <linux/kernel.h>
-#include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/sizes.h>
-#include <linux/string.h>
 
 #include <ckremm/t_pool.h>
 
@@ -69,7 +67,6 @@ static struct t_pool *to_t_pool(struct ckremm_pool *pool)
 static int table_create(struct ckremm_pool *pool, size_t size)
 {
 	struct t_pool *tp;
-	void *arena;
 
 	if (size > T_POOL_MAX_SIZE)
 		return -E2BIG;
@@ -77,17 +74,8 @@ static int table_create(struct ckremm_pool *pool, size_t size)
 	if (!tp)
 		return -ENOMEM;
 	t_pool_set_step(tp, READ_ONCE(reorder_step_bytes));
-	arena = t_pool_arena(tp, &pool->arena_size);
-	/*
-	 * The mmap path maps the arena page by page from offset 0; the port
-	 * layer's arenas are whole vmalloc allocations, so this holds.
-	 */
-	if (!is_vmalloc_addr(arena) || !PAGE_ALIGNED(arena)) {
-		destroy_t_pool(tp);
-		return -ENOMEM;
-	}
 	pool->impl = tp;
-	pool->arena = arena;
+	pool->arena = t_pool_arena(tp, &pool->arena_size);
 	return 0;
 }
 
@@ -96,15 +84,12 @@ static void table_destroy(struct ckremm_pool *pool)
 	destroy_t_pool(to_t_pool(pool));
 }
 
-static int table_t_alloc(struct ckremm_pool *pool, u64 size, u32 flags,
+static int table_t_alloc(struct ckremm_pool *pool, size_t size, u32 flags,
 			 u64 *handle)
 {
 	unsigned int tflags = 0;
 	u64 h;
 
-	/* Only a 32-bit kernel can be asked for more than size_t holds. */
-	if (size != (size_t)size)
-		return -ENOMEM;
 	if (flags & CKREMM_T_ALLOC_REORDER)
 		tflags |= T_POOL_REORDER_ON_FAIL;
 	h = t_pool_alloc_handle(to_t_pool(pool), size, tflags);
@@ -129,13 +114,13 @@ static u64 table_block_size(struct ckremm_pool *pool, u64 handle)
 	return t_pool_size_of(to_t_pool(pool), handle);
 }
 
-static int table_read(struct ckremm_pool *pool, u64 handle, u64 pos,
+static int table_read(struct ckremm_pool *pool, u64 handle, size_t pos,
 		      void *buf, size_t len)
 {
 	return t_pool_read(to_t_pool(pool), handle, pos, buf, len);
 }
 
-static int table_write(struct ckremm_pool *pool, u64 handle, u64 pos,
+static int table_write(struct ckremm_pool *pool, u64 handle, size_t pos,
 		       const void *buf, size_t len)
 {
 	return t_pool_write(to_t_pool(pool), handle, pos, buf, len);
@@ -213,16 +198,16 @@ static void table_stats(struct ckremm_pool *pool, struct ckremm_stats *s)
 	s->frag_permille = st.frag_permille;
 }
 
-static void table_validate(struct ckremm_pool *pool,
-			   struct ckremm_validate *v)
+static int table_validate(struct ckremm_pool *pool, u64 *offset,
+			  const char **reason)
 {
 	struct t_pool_fault fault = { 0 };
+	int err;
 
-	v->status = t_pool_validate(to_t_pool(pool), &fault);
-	if (v->status) {
-		v->offset = fault.offset;
-		strscpy(v->reason, fault.reason ?: "unknown", sizeof(v->reason));
-	}
+	err = t_pool_validate(to_t_pool(pool), &fault);
+	*offset = fault.offset;
+	*reason = fault.reason;
+	return err;
 }
 
 /*
