@@ -1063,8 +1063,8 @@ void h_pool_get_stats(struct h_pool *pool, struct h_pool_stats *stats)
 	stats->header_bytes = (pool->used_blocks + pool->free_blocks) *
 			      H_POOL_HEADER_SIZE;
 	if (stats->free_bytes)
-		stats->frag_permille = 1000 - (unsigned int)
-			((u64)largest * 1000 / stats->free_bytes);
+		stats->frag_permille = 1000 - ckremm_permille(largest,
+							      stats->free_bytes);
 	ckremm_unlock(&pool->lock, flags);
 }
 EXPORT_SYMBOL_GPL(h_pool_get_stats);

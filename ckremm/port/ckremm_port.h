@@ -38,4 +38,15 @@
 #define CKREMM_STEP_BYTES 4096
 #endif
 
+/*
+ * 1000 * @part / @whole for @part <= @whole, without 64-bit division, which
+ * 32-bit kernels do not link.
+ */
+static inline unsigned int ckremm_permille(size_t part, size_t whole)
+{
+	if (whole <= (size_t)-1 / 1000)
+		return (unsigned int)(part * 1000 / whole);
+	return (unsigned int)(part / (whole / 1000));
+}
+
 #endif /* CKREMM_PORT_H */

@@ -40,8 +40,7 @@
  * while it is in transit its first bytes are at the new place and the rest
  * at the old one, and every access through the pool maps each byte to
  * where it is.  Freeing a block in transit simply ends its move; pinning
- * it, or asking where it is, completes the move first (costing up to the
- * block's size in copying under the lock).
+ * it, or asking where it is, completes the move first, a step at a time.
  *
  * Costs
  * -----
@@ -50,8 +49,7 @@
  * copies and clears are O(bytes), in steps.  A reorder pass is
  * O(blocks + bytes moved) in steps of bounded size.  t_pool_validate() and
  * the search for a walk's cursor are O(blocks), also in steps of bounded
- * size; no call keeps interrupts off for longer than one step, except
- * pinning a block in transit (see above).
+ * size; no call keeps interrupts off for longer than one step.
  *
  * Memory: the arena; per table slot 16 bytes of slot, 8 bytes of hash and
  * 64 bytes of segment nodes (two per slot, for a used block and the free
@@ -342,17 +340,24 @@ static u64 tp_handle(const struct t_pool *pool, u32 slot)
 }
 
 /* Segment of a live handle, or TP_NIL (refused and reported). */
-static u32 tp_lookup(struct t_pool *pool, u64 handle)
+static u32 tp_find(const struct t_pool *pool, u64 handle)
 {
 	u32 slot = (u32)handle - 1;
 
 	if ((u32)handle == 0 || slot >= pool->capacity ||
-	    pool->slots[slot].seg == TP_NIL ||
-	    pool->slots[slot].gen != (u32)(handle >> 32)) {
-		tp_refuse(pool, "stale, freed or forged handle");
+	    pool->slots[slot].gen != (u32)(handle >> 32))
 		return TP_NIL;
-	}
 	return pool->slots[slot].seg;
+}
+
+/* As tp_find(), and a dead handle is refused and reported. */
+static u32 tp_lookup(struct t_pool *pool, u64 handle)
+{
+	u32 n = tp_find(pool, handle);
+
+	if (n == TP_NIL)
+		tp_refuse(pool, "stale, freed or forged handle");
+	return n;
 }
 
 /* Segment of the used block that starts at @ptr, or TP_NIL (refused). */
@@ -446,11 +451,25 @@ static size_t tp_move_some(struct t_pool *pool, size_t budget)
 	return n;
 }
 
-/* Make sure block @n is not in transit, finishing its move if it is. */
-static void tp_settle(struct t_pool *pool, u32 n)
+/*
+ * tp_lookup(), and if the block is in transit, finish its move a step at
+ * a time with the lock dropped between steps (held on entry and return).
+ * Returns TP_NIL if the handle is dead, or dies while the lock is dropped.
+ */
+static u32 tp_lookup_settled(struct t_pool *pool, u64 handle,
+			     unsigned long *flags)
 {
-	if (pool->move.seg == n)
-		tp_move_some(pool, (size_t)-1);
+	u32 n = tp_lookup(pool, handle);
+
+	while (n != TP_NIL && pool->move.seg == n) {
+		tp_move_some(pool, pool->step_bytes);
+		if (pool->move.seg != n)
+			break;
+		ckremm_unlock(&pool->lock, *flags);
+		*flags = ckremm_lock(&pool->lock);
+		n = tp_find(pool, handle);
+	}
+	return n;
 }
 
 /* ---- allocation and free (pool lock held) --------------------------------- */
@@ -821,18 +840,16 @@ void *t_pool_alloc(struct t_pool *pool, size_t size)
 	unsigned long flags;
 	void *ptr = NULL;
 	u64 handle;
+	u32 n;
 
 	handle = t_pool_alloc_handle(pool, size, 0);
 	if (handle == T_POOL_NO_HANDLE)
 		return NULL;
 	flags = ckremm_lock(&pool->lock);
 	/* A reorder may have started meanwhile; the block must be in place. */
-	if (pool->slots[(u32)handle - 1].gen == (u32)(handle >> 32)) {
-		u32 n = pool->slots[(u32)handle - 1].seg;
-
-		tp_settle(pool, n);
+	n = tp_lookup_settled(pool, handle, &flags);
+	if (n != TP_NIL)
 		ptr = tp_addr_of(pool, pool->segs[n].off);
-	}
 	ckremm_unlock(&pool->lock, flags);
 	return ptr;
 }
@@ -1124,7 +1141,7 @@ EXPORT_SYMBOL_GPL(copy_t_ptr);
  *
  * Pins nest; the block does not move until every pin is undone with
  * t_pool_unpin().  A block in the middle of a move is moved the rest of
- * the way first.
+ * the way first, in steps with the lock dropped between them.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
  * Return: the block's address, or NULL for a dead handle or a block
@@ -1139,14 +1156,13 @@ void *t_pool_pin(struct t_pool *pool, u64 handle)
 	if (!pool)
 		return NULL;
 	flags = ckremm_lock(&pool->lock);
-	n = tp_lookup(pool, handle);
+	n = tp_lookup_settled(pool, handle, &flags);
 	if (n != TP_NIL) {
 		struct tp_slot *slot = &pool->slots[pool->segs[n].slot];
 
 		if (slot->pins == U32_MAX) {
 			tp_refuse(pool, "pin count would overflow");
 		} else {
-			tp_settle(pool, n);
 			if (!slot->pins++)
 				pool->pinned_blocks++;
 			pool->seq++;
@@ -1200,7 +1216,7 @@ EXPORT_SYMBOL_GPL(t_pool_unpin);
  * @offset: receives the block's offset from the start of the arena
  *
  * Valid until the next reorder unless the block is pinned.  A block in the
- * middle of a move is moved the rest of the way first.
+ * middle of a move is moved the rest of the way first, in steps.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
  * Return: 0, or -EINVAL for a dead handle.
@@ -1213,11 +1229,9 @@ int t_pool_offset_of(struct t_pool *pool, u64 handle, size_t *offset)
 	if (!pool)
 		return -EINVAL;
 	flags = ckremm_lock(&pool->lock);
-	n = tp_lookup(pool, handle);
-	if (n != TP_NIL) {
-		tp_settle(pool, n);
+	n = tp_lookup_settled(pool, handle, &flags);
+	if (n != TP_NIL)
 		*offset = tp_bytes(pool->segs[n].off);
-	}
 	ckremm_unlock(&pool->lock, flags);
 	return n == TP_NIL ? -EINVAL : 0;
 }
@@ -1429,8 +1443,8 @@ void t_pool_get_stats(struct t_pool *pool, struct t_pool_stats *stats)
 	stats->reorders = pool->reorders;
 	stats->bytes_moved = pool->bytes_moved;
 	if (stats->free_bytes)
-		stats->frag_permille = 1000 - (unsigned int)
-			((u64)stats->largest_free * 1000 / stats->free_bytes);
+		stats->frag_permille = 1000 - ckremm_permille(stats->largest_free,
+							      stats->free_bytes);
 	ckremm_unlock(&pool->lock, flags);
 }
 EXPORT_SYMBOL_GPL(t_pool_get_stats);
