@@ -347,6 +347,21 @@ static void expect_stats_unchanged(struct kunit *test,
 }
 
 /*
+ * Between two snapshots exactly @refused calls were refused as misuse and
+ * exactly @failed allocations found no room: each counts once, in its own
+ * counter, as struct h_pool_stats defines them.
+ */
+static void expect_counted(struct kunit *test, const struct h_pool_stats *a,
+			   const struct h_pool_stats *b, size_t refused,
+			   size_t failed, const char *what)
+{
+	KUNIT_EXPECT_EQ_MSG(test, b->refused_calls, a->refused_calls + refused,
+			    "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, b->failed_allocs, a->failed_allocs + failed,
+			    "%s", what);
+}
+
+/*
  * Allocates @size blocks until one fails, then takes what is left with
  * requests of exactly stats.largest_free, so that used blocks tile the
  * whole arena.  Returns how many blocks, sorted by address.
@@ -560,6 +575,8 @@ static void h_pool_alloc_rejects_sizes(struct kunit *test)
 				      "size %zu", bad[i]);
 		h_pool_get_stats(pool, &after);
 		expect_stats_unchanged(test, &before, &after, "refused size");
+		/* Misuse, not a lack of room. */
+		expect_counted(test, &before, &after, 1, 0, "refused size");
 	}
 	expect_pool_empty(test, pool);
 
@@ -568,7 +585,7 @@ static void h_pool_alloc_rejects_sizes(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, h_pool_alloc(pool, before.largest_free + 1));
 	KUNIT_EXPECT_NULL(test, h_pool_alloc(pool, before.arena_size));
 	h_pool_get_stats(pool, &after);
-	KUNIT_EXPECT_EQ(test, after.failed_allocs, before.failed_allocs + 2);
+	expect_counted(test, &before, &after, 0, 2, "nothing fits");
 	expect_stats_unchanged(test, &before, &after, "nothing fits");
 	expect_pool_empty(test, pool);
 }
@@ -624,6 +641,8 @@ static void h_pool_alloc_aligned_rejects(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, h_pool_alloc_aligned(pool, SIZE_MAX - 15, 0));
 	h_pool_get_stats(pool, &after);
 	expect_stats_unchanged(test, &before, &after, "refused alignment");
+	expect_counted(test, &before, &after, ARRAY_SIZE(bad) + 3, 0,
+		       "refused alignment");
 	expect_pool_empty(test, pool);
 }
 
@@ -714,7 +733,7 @@ static void clean_h_ptr_zeroes_usable(struct kunit *test)
 	expect_pattern(test, before_blk, 64, 1);
 	expect_pattern(test, after_blk, 64, 3);
 	expect_stats_unchanged(test, &before, &after, "clean_h_ptr");
-	KUNIT_EXPECT_EQ(test, after.refused_calls, before.refused_calls);
+	expect_counted(test, &before, &after, 0, 0, "clean_h_ptr");
 	expect_pool_consistent(test, pool);
 }
 
@@ -1031,6 +1050,9 @@ static void h_pool_misuse_other_calls(struct kunit *test)
 	}
 	h_pool_get_stats(pool, &after);
 	expect_stats_unchanged(test, &before, &after, "refused clean/realloc");
+	/* Every clean, and every realloc but of NULL (an alloc). */
+	expect_counted(test, &before, &after, 2 * ARRAY_SIZE(bad) - 1, 0,
+		       "refused clean/realloc");
 
 	expect_pattern(test, big, usable, 11);
 	expect_pattern(test, foreign, 64, 12);
@@ -1273,12 +1295,6 @@ static void h_pool_largest_free_exact(struct kunit *test)
 	expect_pool_empty(test, pool);
 }
 
-/*
- * Two free blocks of one size class with the smaller filed in front of the
- * larger: a request of stats.largest_free must still be met.  The pairs
- * are a class's smallest and largest sizes in a TLSF layout of 16 classes
- * per power of two; any allocator that keeps the stats promise passes.
- */
 /* The largest request h_pool.h promises to satisfy, given largest_free. */
 static size_t guaranteed_request(size_t largest_free)
 {
@@ -1287,6 +1303,13 @@ static size_t guaranteed_request(size_t largest_free)
 	return (units * 15 / 16) * 16 - H_POOL_HEADER_SIZE;
 }
 
+/*
+ * Two free blocks of one size class with the smaller filed in front of the
+ * larger: a request of what h_pool.h guarantees for stats.largest_free
+ * must still be met.  The pairs are a class's smallest and largest sizes
+ * in a TLSF layout of 16 classes per power of two; any allocator that
+ * keeps the stats promise passes.
+ */
 static void h_pool_largest_free_behind_smaller(struct kunit *test)
 {
 	static const struct {
@@ -1517,6 +1540,7 @@ static void h_pool_realloc_zero_size(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, h_pool_realloc(pool, p, 0));
 	h_pool_get_stats(pool, &after);
 	expect_stats_unchanged(test, &before, &after, "realloc to 0");
+	expect_counted(test, &before, &after, 1, 0, "realloc to 0");
 	KUNIT_EXPECT_EQ(test, h_pool_usable_size(pool, p), usable);
 	expect_pattern(test, p, usable, 5);
 	KUNIT_EXPECT_TRUE(test, h_pool_dealloc(pool, p));
@@ -1700,6 +1724,8 @@ static void h_pool_realloc_failure_keeps_block(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, h_pool_realloc(pool, p, SIZE_MAX - 15));
 	h_pool_get_stats(pool, &after);
 	expect_stats_unchanged(test, &before, &after, "refused realloc");
+	/* No room for 8192 bytes; the impossible sizes are misuse. */
+	expect_counted(test, &before, &after, 2, 1, "refused realloc");
 
 	KUNIT_EXPECT_EQ(test, h_pool_usable_size(pool, p), usable);
 	expect_pattern(test, p, usable, 2);
@@ -1772,9 +1798,10 @@ static void h_pool_alloc_batch_rejects(struct kunit *test)
 	struct h_pool *pool = kunit_h_pool(test, 64 * 1024);
 	void **ptrs = kunit_kcalloc(test, H_POOL_BATCH_MAX + 1, sizeof(*ptrs),
 				    GFP_KERNEL);
-	int ret;
+	struct h_pool_stats before, after;
 
 	KUNIT_ASSERT_NOT_NULL(test, ptrs);
+	h_pool_get_stats(pool, &before);
 	KUNIT_EXPECT_EQ(test, h_pool_alloc_batch(pool, 64, 0, ptrs, 0),
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, h_pool_alloc_batch(pool, 64, 0, ptrs,
@@ -1787,12 +1814,14 @@ static void h_pool_alloc_batch_rejects(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, h_pool_alloc_batch(pool, 64, 2 * PAGE_SIZE,
 						 ptrs, 4),
 			-EINVAL);
-	ret = h_pool_alloc_batch(pool, SIZE_MAX, 0, ptrs, 4);
-	KUNIT_EXPECT_TRUE_MSG(test, ret == -EINVAL || ret == -ENOMEM,
-			      "size SIZE_MAX: %d", ret);
-	ret = h_pool_alloc_batch(pool, SIZE_MAX - 15, 0, ptrs, 2);
-	KUNIT_EXPECT_TRUE_MSG(test, ret == -EINVAL || ret == -ENOMEM,
-			      "size SIZE_MAX - 15: %d", ret);
+	/* Sizes no pool can hold are refused, as by h_pool_alloc(). */
+	KUNIT_EXPECT_EQ(test, h_pool_alloc_batch(pool, SIZE_MAX, 0, ptrs, 4),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, h_pool_alloc_batch(pool, SIZE_MAX - 15, 0, ptrs,
+						 2),
+			-EINVAL);
+	h_pool_get_stats(pool, &after);
+	expect_counted(test, &before, &after, 7, 0, "refused batch");
 	expect_pool_empty(test, pool);
 }
 
@@ -1818,6 +1847,8 @@ static void h_pool_alloc_batch_all_or_nothing(struct kunit *test)
 	h_pool_get_stats(pool, &after);
 	KUNIT_EXPECT_EQ(test, after.used_blocks, 0);
 	expect_stats_unchanged(test, &before, &after, "failed batch");
+	/* One failed allocation per batch, not one per block. */
+	expect_counted(test, &before, &after, 0, 2, "failed batch");
 	expect_pool_empty(test, pool);
 
 	KUNIT_ASSERT_EQ(test, h_pool_alloc_batch(pool, size, 0, ptrs, fits), 0);
@@ -1878,6 +1909,9 @@ static void h_pool_dealloc_batch_rejects(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, h_pool_dealloc_batch(pool, bad, 2), -EINVAL);
 	h_pool_get_stats(pool, &after);
 	expect_stats_unchanged(test, &before, &after, "refused free batch");
+	/* Two bad counts, five bad entries at each end, one duplicate. */
+	expect_counted(test, &before, &after, 2 + 2 * 5 + 1, 0,
+		       "refused free batch");
 
 	for (i = 0; i < n; i++)
 		expect_pattern(test, ptrs[i], 200, i);
@@ -1990,6 +2024,7 @@ static void h_pool_rw_bounds(struct kunit *test)
 	}
 	h_pool_get_stats(pool, &after);
 	expect_stats_unchanged(test, &before, &after, "refused read/write");
+	expect_counted(test, &before, &after, 2 * 7, 0, "refused read/write");
 
 	expect_pattern(test, p, usable, 31);
 	expect_pattern(test, next, 100, 32);
@@ -2005,6 +2040,7 @@ static void h_pool_rw_not_live(struct kunit *test)
 	u8 *big = h_pool_alloc(pool, 1024);
 	u8 *gone = h_pool_alloc(pool, 64);
 	u8 *foreign = h_pool_alloc(other, 64);
+	struct h_pool_stats before, after;
 	u8 buf[16] = { };
 	u8 *bad[6];
 	unsigned int i;
@@ -2022,12 +2058,17 @@ static void h_pool_rw_not_live(struct kunit *test)
 	bad[3] = big + 1;
 	bad[4] = foreign;
 	bad[5] = arena;
+	h_pool_get_stats(pool, &before);
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		KUNIT_EXPECT_EQ_MSG(test, h_pool_write(pool, bad[i], 0, buf, 8),
 				    -EINVAL, "write to bad[%u]", i);
 		KUNIT_EXPECT_EQ_MSG(test, h_pool_read(pool, bad[i], 0, buf, 8),
 				    -EINVAL, "read from bad[%u]", i);
 	}
+	h_pool_get_stats(pool, &after);
+	expect_stats_unchanged(test, &before, &after, "access to no block");
+	expect_counted(test, &before, &after, 2 * ARRAY_SIZE(bad), 0,
+		       "access to no block");
 	expect_pattern(test, big, 1024, 41);
 	expect_pattern(test, foreign, 64, 42);
 	expect_pool_consistent(test, pool);
@@ -2453,10 +2494,15 @@ static void random_rw(struct random_run *run, struct random_slot *s)
 	size_t pos = xorshift32(&run->rng) % s->size;
 	size_t len = xorshift32(&run->rng) % (s->size - pos + 1);
 	size_t usable = h_pool_usable_size(run->pool, s->ptr);
+	size_t i;
 
+	/* What the read gives is the block's pattern, not just its bytes. */
 	KUNIT_EXPECT_EQ(test, h_pool_read(run->pool, s->ptr, pos,
 					  run->scratch, len), 0);
-	KUNIT_EXPECT_MEMEQ(test, run->scratch, s->ptr + pos, len);
+	for (i = 0; i < len; i++)
+		if (run->scratch[i] != pattern_byte(s->seed, pos + i))
+			break;
+	KUNIT_EXPECT_EQ_MSG(test, i, len, "read of %zu bytes at %zu", len, pos);
 
 	s->seed = xorshift32(&run->rng);
 	fill_pattern(run->scratch, s->size, s->seed);

@@ -2075,7 +2075,9 @@ static void model_alloc(struct model *m, unsigned int i, size_t size,
 	h = t_pool_alloc_handle(m->pool, size, flags);
 	if (h == T_POOL_NO_HANDLE) {
 		t_pool_get_stats(m->pool, &after);
-		KUNIT_EXPECT_GT(test, after.failed_allocs, before.failed_allocs);
+		/* One failed call, one count, whatever it tried inside. */
+		KUNIT_EXPECT_EQ(test, after.failed_allocs,
+				before.failed_allocs + 1);
 		/*
 		 * Good fit passes over runs at most 1/16 larger than the
 		 * request, so a failure means no run was that large.
@@ -2464,21 +2466,35 @@ static void t_pool_transit_copy_clean(struct kunit *test)
 /*
  * The seed's pointer calls with the address the block in transit had: a
  * reorder is under way, so the address may be stale.  Whatever the calls
- * answer, the pool stays whole and agrees with the answer.
+ * answer, they agree with each other (the address names the block in
+ * transit for both or for neither), a refusal is counted as one, and the
+ * pool stays whole.
  */
 static void t_pool_transit_old_address(struct kunit *test)
 {
 	struct transit *t = transit_setup(test, false);
 	struct tblock *mover = &t->blk[T_MOVER];
+	struct t_pool_stats before, after;
 	u8 *old = t->arena + t->from;
+	bool freed;
 	u64 h;
 
 	h = t_pool_handle_of(t->pool, old);
 	if (h != T_POOL_NO_HANDLE)
 		KUNIT_EXPECT_EQ(test, h, mover->h);
-	if (t_pool_dealloc(t->pool, old)) {
+	t_pool_get_stats(t->pool, &before);
+	freed = t_pool_dealloc(t->pool, old);
+	t_pool_get_stats(t->pool, &after);
+	KUNIT_EXPECT_EQ_MSG(test, freed, h != T_POOL_NO_HANDLE,
+			    "handle_of() and dealloc() disagree on the address");
+	if (freed) {
 		KUNIT_EXPECT_EQ(test, t_pool_size_of(t->pool, mover->h), 0);
+		KUNIT_EXPECT_EQ(test, after.refused_calls, before.refused_calls);
 		mover->h = T_POOL_NO_HANDLE;
+	} else {
+		KUNIT_EXPECT_EQ(test, after.refused_calls,
+				before.refused_calls + 1);
+		KUNIT_EXPECT_EQ(test, after.used_blocks, before.used_blocks);
 	}
 	expect_pool_consistent(test, t->pool, false);
 	transit_expect_all(test, t);
@@ -2778,6 +2794,7 @@ static void t_pool_dealloc_refuses(struct kunit *test)
 static void clean_t_ptr_zeroes(struct kunit *test)
 {
 	struct t_pool *pool = kunit_seed_pool(test, 16 * KIB);
+	struct t_pool_stats before, after;
 	u8 *a, *b, *c;
 
 	a = t_pool_alloc(pool, 64);
@@ -2795,8 +2812,12 @@ static void clean_t_ptr_zeroes(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x11, 64));
 	KUNIT_EXPECT_NULL(test, memchr_inv(c, 0x33, 64));
 
+	t_pool_get_stats(pool, &before);
 	KUNIT_EXPECT_FALSE(test, clean_t_ptr(pool, a + T_POOL_ALIGN));
 	KUNIT_EXPECT_FALSE(test, clean_t_ptr(pool, NULL));
+	t_pool_get_stats(pool, &after);
+	expect_stats_same(test, &before, &after, "clean of a wrong address");
+	KUNIT_EXPECT_EQ(test, after.refused_calls, before.refused_calls + 2);
 	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x11, 64));
 	expect_pool_consistent(test, pool, true);
 }
@@ -2830,8 +2851,12 @@ static void copy_t_ptr_bytes(struct kunit *test)
 
 	KUNIT_EXPECT_TRUE(test, copy_t_ptr(pool, src, src));
 	KUNIT_EXPECT_EQ(test, pattern_check(src, 0, 112, 0x5a5), 112);
+	t_pool_get_stats(pool, &before);
 	KUNIT_EXPECT_FALSE(test, copy_t_ptr(pool, big, src + T_POOL_ALIGN));
 	KUNIT_EXPECT_FALSE(test, copy_t_ptr(pool, NULL, src));
+	t_pool_get_stats(pool, &after);
+	expect_stats_same(test, &before, &after, "copy with a wrong address");
+	KUNIT_EXPECT_EQ(test, after.refused_calls, before.refused_calls + 2);
 	KUNIT_EXPECT_EQ(test, pattern_check(big, 0, 112, 0x5a5), 112);
 	expect_pool_consistent(test, pool, true);
 }

@@ -31,13 +31,26 @@ check() {
 	fi
 }
 
-# Every series a benchmark must print rows for.
+# Every series a benchmark must print rows for, each row with a figure:
+# a finite number above zero in the last column (a row of "nan", "inf",
+# "0" or nothing is a benchmark that did not measure).
 has_rows() {
 	local log=$1 figure=$2 s
 	shift 2
 	for s in "$@"; do
 		if ! grep -q "^$figure,$s," "$log"; then
 			echo "# $log has no $figure row for $s" >&2
+			return 1
+		fi
+		if ! awk -F, -v f="$figure" -v s="$s" '
+			$1 == f && $2 == s {
+				rows++
+				if ($NF !~ /^[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?$/ ||
+				    $NF + 0 <= 0)
+					bad++
+			}
+			END { exit !(rows && !bad) }' "$log"; then
+			echo "# $log: a $figure row for $s has no figure above 0" >&2
 			return 1
 		fi
 	done

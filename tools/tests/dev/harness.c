@@ -29,6 +29,8 @@ struct case_result {
 };
 
 static struct case_result *result;
+/* Checks made by the running case (in its own process). */
+static unsigned long checks;
 /* Every named pool this run makes starts with this. */
 static char run_prefix[16];
 
@@ -65,6 +67,11 @@ void case_skip(const char *fmt, ...)
 	vsnprintf(result->skip_reason, sizeof(result->skip_reason), fmt, ap);
 	va_end(ap);
 	result->skipped = 1;
+}
+
+void case_checked(void)
+{
+	checks++;
 }
 
 bool case_failed(void)
@@ -186,8 +193,12 @@ static int run_case(const struct test_case *c, unsigned int timeout)
 	if (!pid) {
 		alarm(timeout);
 		fixture_setup(&f, c);
-		if (!result->failed)
+		if (!result->failed) {
 			c->fn(&f);
+			if (!checks && !result->skipped && !result->failed)
+				case_fail(CASE_FILE, __LINE__,
+					  "the case ran without checking anything");
+		}
 		fixture_teardown(&f);
 		fflush(stdout);
 		_exit(0);
@@ -283,6 +294,22 @@ int main(int argc, char **argv)
 					puts(c->name);
 				planned++;
 			}
+	/* A misspelt -t must not pass as a run of nothing. */
+	for (int i = 0; i < nonly; i++) {
+		bool known = false;
+
+		for (size_t t = 0; t < 2 && !known; t++)
+			for (const struct test_case *c = tables[t]; c->name; c++)
+				if (!strcmp(c->name, only[i]) &&
+				    selected(c, host_only, NULL, 0))
+					known = true;
+		if (!known) {
+			fprintf(stderr, "dev_test: no case %s%s\n", only[i],
+				host_only ? " that runs without a device" : "");
+			free(only);
+			return 2;
+		}
+	}
 	if (list)
 		return 0;
 

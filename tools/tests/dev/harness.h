@@ -17,7 +17,9 @@
  * for them to be destroyed when the case ends, however it ends.
  *
  * CHECK*() records a failure and goes on; ASSERT*() records a failure and
- * returns from the case; SKIP() ends the case as skipped.
+ * returns from the case; SKIP() ends the case as skipped.  A case that
+ * ends without having made a single check (and not skipped) fails: it
+ * proves nothing.
  */
 #ifndef DEV_TEST_HARNESS_H
 #define DEV_TEST_HARNESS_H
@@ -68,6 +70,8 @@ void case_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void case_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool case_failed(void);
+/* Counts one check made; CHECK() calls it. */
+void case_checked(void);
 /* A diagnostic line, printed as a TAP comment. */
 void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -87,7 +91,8 @@ const char *fixture_name(struct fixture *f, const char *suffix);
 #endif
 
 #define CHECK(cond, ...)						\
-	((cond) ? true : (case_fail(CASE_FILE, __LINE__, __VA_ARGS__), false))
+	(case_checked(), (cond) ? true :				\
+	 (case_fail(CASE_FILE, __LINE__, __VA_ARGS__), false))
 
 #define ASSERT(cond, ...)						\
 	do {								\

@@ -217,7 +217,9 @@ TEST(map_draw_refuses_short_buffer)
 	CHECK_EQ(ckremm_map_draw(&m, 0, 4, false, out, sizeof(out)), -ENOSPC);
 	CHECK_EQ(ckremm_map_draw(&m, 0, 3, false, out, sizeof(out)), 3);
 	CHECK(!strcmp(out, "###"), "drew '%s'", out);
+	/* one cell in UTF-8 is 3 bytes and the NUL: exactly room */
 	CHECK_EQ(ckremm_map_draw(&m, 0, 1, true, out, sizeof(out)), 3);
+	CHECK(!strcmp(out, "\u2588"), "drew '%s'", out);
 }
 
 TEST(map_draw_row_slice)
@@ -232,6 +234,7 @@ TEST(map_draw_row_slice)
 	CHECK(!strcmp(out, "####...."), "drew '%s'", out);
 	/* a slice running past the last cell stops there */
 	CHECK_EQ(ckremm_map_draw(&m, 12, 8, false, out, sizeof(out)), 4);
+	CHECK(!strcmp(out, "...."), "drew '%s'", out);
 }
 
 TEST(map_huge_arena_no_overflow)
@@ -266,7 +269,7 @@ TEST(map_cells_sum_to_their_width)
 	struct ckremm_extent e[200];
 	struct ckremm_map_cell cells[77];
 	struct ckremm_map m;
-	__u64 off = 0, x = 12345;
+	__u64 off = 0, x = 12345, sum = 0;
 	size_t n = 0;
 
 	while (off < 100000 && n < 200) {
@@ -286,10 +289,16 @@ TEST(map_cells_sum_to_their_width)
 	build(&m, cells, 77, 100000, e, n);
 	CHECK_EQ(m.used_bytes + m.free_bytes, 100000);
 	CHECK_EQ(m.used_blocks + m.free_blocks, n);
-	for (unsigned int i = 0; i < 77; i++)
+	for (unsigned int i = 0; i < 77; i++) {
 		CHECK_EQ(cells[i].used + cells[i].free,
 			 ckremm_map_cell_start(&m, i + 1) -
 			 ckremm_map_cell_start(&m, i));
+		sum += cells[i].used + cells[i].free;
+	}
+	/* and the widths cover the arena, no byte twice */
+	CHECK_EQ(ckremm_map_cell_start(&m, 0), 0);
+	CHECK_EQ(ckremm_map_cell_start(&m, 77), 100000);
+	CHECK_EQ(sum, 100000);
 }
 
 const struct test_case map_cases[] = {

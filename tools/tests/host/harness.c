@@ -54,6 +54,7 @@ const char *__ubsan_default_options(void)
 static struct test_case *cases;
 static unsigned int n_cases, cap_cases;
 static bool case_failed;
+static unsigned long case_checks;
 
 void test_add(const char *name, test_fn fn, unsigned long arg,
 	      unsigned int timeout_s)
@@ -98,6 +99,11 @@ void test_note(const char *fmt, ...)
 	va_end(ap);
 	putchar('\n');
 	fflush(stdout);
+}
+
+void test_checked(void)
+{
+	__atomic_fetch_add(&case_checks, 1, __ATOMIC_RELAXED);
 }
 
 bool test_failed(void)
@@ -146,6 +152,9 @@ static void start_case(struct test_case *tc)
 		setvbuf(stdout, NULL, _IOLBF, 0);
 		alarm(tc->timeout_s);
 		tc->fn(tc->arg);
+		if (!__atomic_load_n(&case_checks, __ATOMIC_RELAXED))
+			test_fail_at(__FILE__, __LINE__, "a check",
+				     " the case ran without checking anything");
 		fflush(stdout);
 		exit(test_failed() ? 1 : 0);
 	}
@@ -201,7 +210,8 @@ static unsigned int job_count(void)
 	return n < 1 ? 1 : (unsigned int)n;
 }
 
-static void select_cases(int argc, char **argv, unsigned long *offset,
+/* Returns false if a name was given that no case matches. */
+static bool select_cases(int argc, char **argv, unsigned long *offset,
 			 bool *count_only, bool *plan)
 {
 	bool any_name = false;
@@ -224,6 +234,20 @@ static void select_cases(int argc, char **argv, unsigned long *offset,
 			if (argv[a][0] != '-' && strstr(cases[i].name, argv[a]))
 				cases[i].selected = true;
 	}
+	/* A misspelt name must not pass as a run of nothing. */
+	for (a = 1; a < argc; a++) {
+		if (argv[a][0] == '-')
+			continue;
+		for (i = 0; i < n_cases; i++)
+			if (strstr(cases[i].name, argv[a]))
+				break;
+		if (i == n_cases) {
+			fprintf(stderr, "%s: no case matches '%s'\n", argv[0],
+				argv[a]);
+			return false;
+		}
+	}
+	return true;
 }
 
 int test_main(int argc, char **argv)
@@ -233,7 +257,8 @@ int test_main(int argc, char **argv)
 	unsigned long offset = 0;
 	bool count_only = false, plan = true;
 
-	select_cases(argc, argv, &offset, &count_only, &plan);
+	if (!select_cases(argc, argv, &offset, &count_only, &plan))
+		return 2;
 	for (i = 0; i < n_cases; i++)
 		selected += cases[i].selected;
 	if (count_only) {

@@ -16,8 +16,9 @@
  *   prog NAME...      only the cases whose name contains one of NAME
  *
  * Inside a case, CHECK() reports a failure and carries on; REQUIRE() reports
- * and ends the case at once.  A case passes when it ends without a reported
- * failure, a signal, a sanitizer report or a leak.
+ * and ends the case at once.  A case passes when it made at least one
+ * check and ended without a reported failure, a signal, a sanitizer report
+ * or a leak: a case that checks nothing proves nothing, and fails.
  */
 #ifndef CKREMM_HOST_HARNESS_H
 #define CKREMM_HOST_HARNESS_H
@@ -36,6 +37,8 @@ void test_fail_at(const char *file, int line, const char *what,
 void test_abort(void) __attribute__((noreturn));
 void test_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool test_failed(void);
+/* Counts one check made; the macros below call it. */
+void test_checked(void);
 
 #define TEST_TIMEOUT_DEFAULT 60
 
@@ -50,6 +53,7 @@ bool test_failed(void);
 /* Report a failure and go on; evaluates to the truth of cond. */
 #define CHECK(cond, ...) ({						\
 	bool __ok = !!(cond);						\
+	test_checked();							\
 	if (!__ok)							\
 		test_fail_at(__FILE__, __LINE__, #cond, " " __VA_ARGS__); \
 	__ok;								\
@@ -57,6 +61,7 @@ bool test_failed(void);
 
 /* Report a failure and end the case. */
 #define REQUIRE(cond, ...) do {						\
+	test_checked();							\
 	if (!(cond)) {							\
 		test_fail_at(__FILE__, __LINE__, #cond, " " __VA_ARGS__); \
 		test_abort();						\
@@ -66,6 +71,7 @@ bool test_failed(void);
 #define CHECK_EQ(a, b) ({						\
 	long long __a = (long long)(a), __b = (long long)(b);		\
 	bool __ok = __a == __b;						\
+	test_checked();							\
 	if (!__ok)							\
 		test_fail_at(__FILE__, __LINE__, #a " == " #b,		\
 			     " %lld != %lld", __a, __b);		\

@@ -9,15 +9,20 @@
  * sizes 1..8192 and random alignments, free, realloc, clean, batch alloc
  * and free, reorder, read and write through the pool, probes of
  * largest_free) drive pool and model together.  After every operation:
- * h_pool_validate() is 0, the statistics agree with the model, the
- * touched block overlaps no other and holds its pattern.  Every
- * FULL_CHECK_EVERY operations, and after a reorder: every block holds its
- * pattern and a walk of the arena shows exactly the model's blocks.
+ * h_pool_validate() is 0, the statistics agree with the model (used
+ * blocks and bytes, failed and refused calls, and the peak, which the
+ * model follows through the moment a moving realloc or a probe holds two
+ * blocks), the touched block overlaps no other and holds its pattern.
+ * Every FULL_CHECK_EVERY operations, and after a reorder: every block
+ * holds its pattern and a walk of the arena shows exactly the model's
+ * blocks.
  *
  * The misuse variant sprinkles in calls that must be refused (double and
  * stale frees, interior, unaligned, outside and foreign pointers, bad
  * alignments, out-of-range reads and writes, bad batches); each must
- * leave every arena byte and statistic but refused_calls as it was.
+ * leave every arena byte and statistic but refused_calls as it was, and
+ * count exactly once.  A run must have done what it is for: every kind of
+ * operation, a pool that ran out of room and, with misuse, refusals.
  *
  * A case's name carries its seed, pool size and length: rerun one with
  *   model_h_pool seed_5_
@@ -58,7 +63,7 @@ struct model {
 	size_t used_bytes;	/* sum of usable + header over live blocks */
 	size_t failed;
 	size_t refused;
-	size_t peak;
+	size_t peak;		/* highest used_bytes, also inside a call */
 	struct h_pool_stats st;	/* after the last operation */
 
 	/* Pointers freed earlier, for stale-pointer misuse. */
@@ -71,6 +76,7 @@ struct model {
 
 	unsigned long op;
 	const char *op_name;
+	bool acted;		/* the operation got as far as the pool */
 	unsigned long counts[16];
 };
 
@@ -155,6 +161,13 @@ static void remember_stale(struct model *m, void *p)
 
 /* ---- after every operation ----------------------------------------------- */
 
+/* The pool held @used bytes in used blocks at some moment. */
+static void note_peak(struct model *m, size_t used)
+{
+	if (used > m->peak)
+		m->peak = used;
+}
+
 static void check_after(struct model *m)
 {
 	struct h_pool_fault fault = { 0, NULL };
@@ -177,13 +190,12 @@ static void check_after(struct model *m)
 	       st.failed_allocs, m->failed);
 	MCHECK(m, st.refused_calls == m->refused, "refused_calls %zu, model %zu",
 	       st.refused_calls, m->refused);
-	MCHECK(m, st.peak_used >= st.used_bytes && st.peak_used >= m->peak,
-	       "peak %zu, used %zu, earlier peak %zu", st.peak_used,
-	       st.used_bytes, m->peak);
+	note_peak(m, m->used_bytes);
+	MCHECK(m, st.peak_used == m->peak, "peak_used %zu, model %zu",
+	       st.peak_used, m->peak);
 	MCHECK(m, st.frag_permille <= 1000, "frag %u", st.frag_permille);
 	MCHECK(m, st.largest_free <= st.free_bytes, "largest %zu > free %zu",
 	       st.largest_free, st.free_bytes);
-	m->peak = st.peak_used;
 	m->st = st;
 }
 
@@ -278,6 +290,7 @@ static void op_alloc(struct model *m, bool aligned)
 	m->op_name = aligned ? "alloc_aligned" : "alloc";
 	if (m->n == MAX_LIVE)
 		return;
+	m->acted = true;
 	p = aligned ? h_pool_alloc_aligned(m->pool, size, align) :
 		      h_pool_alloc(m->pool, size);
 	if (!p) {
@@ -300,6 +313,7 @@ static void op_free(struct model *m)
 	m->op_name = "free";
 	if (!m->n)
 		return;
+	m->acted = true;
 	i = rng_below(&m->r, m->n);
 	holds_pattern(m, &m->v[i]);
 	MCHECK(m, h_pool_dealloc(m->pool, m->v[i].p), "free %p refused",
@@ -330,6 +344,7 @@ static void op_realloc(struct model *m)
 	m->op_name = "realloc";
 	if (!m->n)
 		return;
+	m->acted = true;
 	i = rng_below(&m->r, m->n);
 	b = &m->v[i];
 	old = *b;
@@ -354,13 +369,15 @@ static void op_realloc(struct model *m)
 	keep = old.usable < size ? old.usable : size;
 	MCHECK(m, !memcmp(q, pat_of(old.id), keep),
 	       "realloc %zu -> %zu lost contents", old.usable, size);
-	if (q != old.p)
-		remember_stale(m, old.p);
-	m->used_bytes -= old.usable + 16;
 	b->p = q;
 	b->req = size;
 	b->usable = h_pool_usable_size(m->pool, q);
-	m->used_bytes += b->usable + 16;
+	if (q != old.p) {
+		/* The new block was taken before the old one was given back. */
+		note_peak(m, m->used_bytes + b->usable + 16);
+		remember_stale(m, old.p);
+	}
+	m->used_bytes += b->usable - old.usable;
 	if (MCHECK(m, b->usable <= PAT_SPAN, "usable %zu", b->usable))
 		memcpy(q, pat_of(b->id), b->usable);
 	check_touched(m, b);
@@ -373,6 +390,7 @@ static void op_clean(struct model *m)
 	m->op_name = "clean";
 	if (!m->n)
 		return;
+	m->acted = true;
 	b = &m->v[rng_below(&m->r, m->n)];
 	MCHECK(m, clean_h_ptr(m->pool, b->p), "clean %p refused", b->p);
 	MCHECK(m, !memcmp(b->p, zeroes, b->usable), "clean left bytes");
@@ -388,6 +406,7 @@ static void op_read_write(struct model *m)
 	m->op_name = "read_write";
 	if (!m->n)
 		return;
+	m->acted = true;
 	b = &m->v[rng_below(&m->r, m->n)];
 	pos = rng_below(&m->r, b->usable + 1);
 	len = rng_below(&m->r, b->usable - pos + 1);
@@ -419,11 +438,12 @@ static void op_batch_alloc(struct model *m)
 		count = H_POOL_BATCH_MAX;
 	if (m->n + count > MAX_LIVE)
 		return;
+	m->acted = true;
 	rc = h_pool_alloc_batch(m->pool, size, align, ptrs, count);
 	if (rc == -ENOMEM) {
+		/* All or nothing, peak included: one failed allocation. */
+		m->failed++;
 		pool_stats(m->pool, &now);
-		MCHECK(m, now.failed_allocs > m->failed, "-ENOMEM not counted");
-		m->failed = now.failed_allocs;
 		stats_equal_except(&m->st, &now, false, true, false,
 				   "batch -ENOMEM");
 		return;
@@ -445,6 +465,7 @@ static void op_batch_free(struct model *m)
 	m->op_name = "batch_free";
 	if (!m->n)
 		return;
+	m->acted = true;
 	count = 1 + (unsigned int)rng_below(&m->r, m->n < 16 ? m->n : 16);
 	/* The last `count` blocks, after moving random ones there. */
 	for (i = 0; i < count; i++) {
@@ -465,6 +486,7 @@ static void op_batch_free(struct model *m)
 static void op_reorder(struct model *m)
 {
 	m->op_name = "reorder";
+	m->acted = true;
 	MCHECK(m, reorder_h_mem(m->pool), "reorder refused");
 	full_check(m);
 }
@@ -478,15 +500,19 @@ static void op_probe(struct model *m)
 	m->op_name = "probe";
 	if (!largest || m->n == MAX_LIVE)
 		return;
+	m->acted = true;
 	size = ((largest + 16) * 16 / 17) & ~(size_t)15;
 	size = size > 16 ? size - 16 : 0;
 	if (size) {
 		p = h_pool_alloc(m->pool, size);
 		if (!MCHECK(m, p != NULL, "alloc %zu failed, largest free %zu",
-			    size, largest))
+			    size, largest)) {
 			m->failed++;
-		else
+		} else {
+			note_peak(m, m->used_bytes +
+				  h_pool_usable_size(m->pool, p) + 16);
 			MCHECK(m, h_pool_dealloc(m->pool, p), "free probe");
+		}
 	}
 	MCHECK(m, h_pool_alloc(m->pool, largest + 1) == NULL,
 	       "alloc %zu succeeded, largest free %zu", largest + 1, largest);
@@ -545,7 +571,7 @@ static void op_misuse(struct model *m)
 	void *ptrs[8];
 	void *bad = bad_pointer(m);
 	unsigned int kind = (unsigned int)rng_below(&m->r, 10);
-	bool refused = true;
+	unsigned int refused = 1;	/* calls made that must be refused */
 	int rc;
 
 	m->op_name = "misuse";
@@ -566,9 +592,11 @@ static void op_misuse(struct model *m)
 		break;
 	case 3:
 		m->op_name = "misuse: read/write";
-		MCHECK(m, h_pool_write(m->pool, bad, 0, buf, 1) == -EINVAL &&
-		       h_pool_read(m->pool, bad, 0, buf, 1) == -EINVAL,
-		       "access through %p", bad);
+		MCHECK(m, h_pool_write(m->pool, bad, 0, buf, 1) == -EINVAL,
+		       "write through %p", bad);
+		MCHECK(m, h_pool_read(m->pool, bad, 0, buf, 1) == -EINVAL,
+		       "read through %p", bad);
+		refused = 2;
 		break;
 	case 4:
 		m->op_name = "misuse: bad alignment";
@@ -579,9 +607,10 @@ static void op_misuse(struct model *m)
 	case 5:
 		m->op_name = "misuse: access past the end";
 		if (!m->n) {
-			refused = false;
+			refused = 0;
 			break;
 		}
+		refused = 2;
 		{
 			struct live *b = &m->v[rng_below(&m->r, m->n)];
 			size_t pos = rng_below(&m->r, b->usable + 1);
@@ -602,7 +631,7 @@ static void op_misuse(struct model *m)
 	case 6:
 		m->op_name = "misuse: batch free with a bad pointer";
 		if (m->n < 3) {
-			refused = false;
+			refused = 0;
 			break;
 		}
 		ptrs[0] = m->v[0].p;
@@ -621,7 +650,7 @@ static void op_misuse(struct model *m)
 	case 8:
 		m->op_name = "misuse: realloc to 0";
 		if (!m->n) {
-			refused = false;
+			refused = 0;
 			break;
 		}
 		MCHECK(m, !h_pool_realloc(m->pool, m->v[0].p, 0),
@@ -630,15 +659,15 @@ static void op_misuse(struct model *m)
 	default:
 		m->op_name = "misuse: alloc 0";
 		MCHECK(m, !h_pool_alloc(m->pool, 0), "alloc 0");
-		snap_same(m->pool, &s, m->op_name, true, false);
-		refused = false;
 		break;
 	}
 	if (refused)
-		snap_refused(m->pool, &s, m->op_name);
+		snap_refused_n(m->pool, &s, refused, m->op_name);
+	else
+		snap_same(m->pool, &s, m->op_name, false, false);
 	snap_free(&s);
-	pool_stats(m->pool, &s.st);
-	m->refused = s.st.refused_calls;
+	m->refused += refused;
+	m->acted = refused > 0;
 }
 
 /* ---- the run ------------------------------------------------------------- */
@@ -646,6 +675,11 @@ static void op_misuse(struct model *m)
 enum { OP_ALLOC, OP_ALLOC_ALIGNED, OP_FREE, OP_REALLOC, OP_CLEAN, OP_RW,
        OP_BATCH_ALLOC, OP_BATCH_FREE, OP_REORDER, OP_PROBE, OP_MISUSE,
        OP_COUNT };
+
+static const char *const op_names[OP_COUNT] = {
+	"alloc", "alloc_aligned", "free", "realloc", "clean", "read_write",
+	"batch_alloc", "batch_free", "reorder", "probe", "misuse",
+};
 
 static unsigned int pick_op(struct model *m)
 {
@@ -695,7 +729,7 @@ static void run_model(uint64_t seed, size_t pool_size, unsigned long ops,
 	for (m.op = 1; m.op <= ops; m.op++) {
 		unsigned int op = pick_op(&m);
 
-		m.counts[op]++;
+		m.acted = false;
 		switch (op) {
 		case OP_ALLOC:
 			op_alloc(&m, false);
@@ -731,6 +765,7 @@ static void run_model(uint64_t seed, size_t pool_size, unsigned long ops,
 			op_misuse(&m);
 			break;
 		}
+		m.counts[op] += m.acted;
 		check_after(&m);
 		if (m.op % FULL_CHECK_EVERY == 0)
 			full_check(&m);
@@ -743,6 +778,15 @@ static void run_model(uint64_t seed, size_t pool_size, unsigned long ops,
 	full_check(&m);
 	test_note("%lu ops, %zu live, failed_allocs %zu, refused %zu, peak %zu "
 		  "of %zu", m.op - 1, m.n, m.failed, m.refused, m.peak, m.arena);
+	/* The run did what it is for; after a failure that is moot. */
+	m.op_name = "end of run";
+	for (i = 0; i < OP_COUNT && !test_failed(); i++)
+		MCHECK(&m, m.counts[i] || (i == OP_MISUSE && !misuse),
+		       "no %s in %lu ops", op_names[i], ops);
+	if (!test_failed()) {
+		MCHECK(&m, m.failed > 0, "the pool never ran out of room");
+		MCHECK(&m, !misuse || m.refused > 0, "no call was refused");
+	}
 	/* Empty the pool: one free block again. */
 	while (m.n) {
 		m.op_name = "final free";

@@ -233,8 +233,8 @@ static bool snap_bytes_same(struct h_pool *pool, struct pool_snapshot *snap,
 	return false;
 }
 
-bool snap_refused(struct h_pool *pool, struct pool_snapshot *snap,
-		  const char *what)
+bool snap_refused_n(struct h_pool *pool, struct pool_snapshot *snap,
+		    unsigned long calls, const char *what)
 {
 	struct h_pool_stats now;
 	unsigned long warnings = __atomic_load_n(&ckremm_host_warnings,
@@ -242,13 +242,22 @@ bool snap_refused(struct h_pool *pool, struct pool_snapshot *snap,
 	bool ok = true;
 
 	pool_stats(pool, &now);
-	ok &= CHECK(now.refused_calls > snap->st.refused_calls,
-		    "%s: refused_calls stayed %zu", what, now.refused_calls);
-	ok &= CHECK(warnings > snap->warnings, "%s: no warning", what);
+	ok &= CHECK(now.refused_calls == snap->st.refused_calls + calls,
+		    "%s: refused_calls %zu -> %zu, %lu refused call(s) made",
+		    what, snap->st.refused_calls, now.refused_calls, calls);
+	ok &= CHECK(warnings >= snap->warnings + calls,
+		    "%s: %lu warning(s) for %lu refused call(s)", what,
+		    warnings - snap->warnings, calls);
 	ok &= stats_equal_except(&snap->st, &now, true, false, false, what);
 	ok &= snap_bytes_same(pool, snap, what);
 	ok &= pool_consistent(pool, what);
 	return ok;
+}
+
+bool snap_refused(struct h_pool *pool, struct pool_snapshot *snap,
+		  const char *what)
+{
+	return snap_refused_n(pool, snap, 1, what);
 }
 
 bool snap_same(struct h_pool *pool, struct pool_snapshot *snap,

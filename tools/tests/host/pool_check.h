@@ -49,7 +49,13 @@ struct pool_snapshot {
 };
 
 void snap_take(struct h_pool *pool, struct pool_snapshot *snap);
-/* The call was refused as misuse: counted, warned, nothing else changed. */
+/*
+ * @calls calls were refused as misuse since the snapshot: each counted
+ * once in refused_calls and warned about; nothing else changed.
+ */
+bool snap_refused_n(struct h_pool *pool, struct pool_snapshot *snap,
+		    unsigned long calls, const char *what);
+/* The same for one call. */
 bool snap_refused(struct h_pool *pool, struct pool_snapshot *snap,
 		  const char *what);
 /*

@@ -3,8 +3,9 @@
 #
 # Run host test programs as one TAP stream: a single plan, numbers that
 # run on from one program to the next, and a last line
-# "host: N passed, M failed".  Exits 1 if any case failed or a program
-# did not report all of its cases.
+# "host: N passed, M failed".  Exits 1 if any case failed, a program did
+# not report all of its cases, has no case at all, or exited non-zero
+# although every case it reported passed.
 #
 #   run-tests.sh PROGRAM...
 
@@ -13,6 +14,7 @@ set -u
 total=0
 for prog in "$@"; do
 	n=$("$prog" --count) || { echo "# $prog --count failed" >&2; exit 2; }
+	[ "$n" -gt 0 ] || { echo "# $prog has no case" >&2; exit 2; }
 	total=$((total + n))
 done
 echo "1..$total"
@@ -22,10 +24,11 @@ offset=0
 passed=0
 failed=0
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT INT TERM
+rc=$(mktemp)
+trap 'rm -f "$out" "$rc"' EXIT INT TERM
 for prog in "$@"; do
 	n=$("$prog" --count)
-	"$prog" --offset=$offset 2>&1 | tee "$out"
+	{ "$prog" --offset=$offset 2>&1; echo $? >"$rc"; } | tee "$out"
 	ok=$(grep -c '^ok ' "$out")
 	bad=$(grep -c '^not ok ' "$out")
 	# A program that died without reporting every case: fail the rest.
@@ -35,6 +38,11 @@ for prog in "$@"; do
 		echo "not ok $((offset + ok + bad + i + 1)) - $(basename "$prog"): no result"
 		i=$((i + 1))
 	done
+	# Every case passed but the program did not say so: not a pass.
+	if [ "$bad" -eq 0 ] && [ "$missing" -le 0 ] && [ "$(cat "$rc")" -ne 0 ]; then
+		echo "# $(basename "$prog") exited with status $(cat "$rc")"
+		bad=1
+	fi
 	passed=$((passed + ok))
 	failed=$((failed + bad + missing))
 	offset=$((offset + n))

@@ -541,12 +541,6 @@ static void op_reorder_step(struct model *m)
 	check_after_reorder_step(m);
 }
 
-/*
- * After a whole reorder: with no pins one free run at most, as large as
- * all free bytes; with pins, every free run left lies before a pinned
- * block.  @continued says whether the reorder took over a pass that
- * earlier steps had begun.
- */
 /* Step the running pass to its end, checking after every step. */
 static void op_finish_pass(struct model *m)
 {
@@ -561,6 +555,12 @@ static void op_finish_pass(struct model *m)
 		problem(m, P_RETURN, "a pass did not end after 100000 steps");
 }
 
+/*
+ * After a whole reorder: with no pins one free run at most, as large as
+ * all free bytes; with pins, every free run left lies before a pinned
+ * block.  @continued says whether the reorder took over a pass that
+ * earlier steps had begun.
+ */
 static void check_compacted(struct model *m, bool continued)
 {
 	struct t_pool_extent *ext = malloc((2 * m->capacity + 2) * sizeof(*ext));
@@ -789,6 +789,18 @@ static void run_model(unsigned long seed)
 	for (k = 0; k < P_KINDS; k++)
 		if (m->problems[k])
 			tap_note("%lu x %s", m->problems[k], problem_name[k]);
+	/* The run did what it is for (a run stopped short proves nothing). */
+	if (ops >= MODEL_OPS) {
+		EXPECT(m->count_frees > 0 && m->count_steps > 0 &&
+		       m->count_in_transit_ops > 0,
+		       "no frees, no steps or nothing done during a pass");
+		EXPECT(m->count_reorders_fresh_unpinned > 0,
+		       "no whole reorder with no pins outside a pass");
+		EXPECT(m->count_stale > 0, "no call with a dead handle");
+		EXPECT(m->most_blocks >= m->capacity / 2,
+		       "never more than %zu blocks of %zu slots", m->most_blocks,
+		       m->capacity);
+	}
 
 	while (m->n)
 		forget(m, m->n - 1);

@@ -156,11 +156,11 @@ static void copy_and_clean(struct worker *w, uint64_t src)
 	ret = t_pool_copy(pool, tmp, src);
 	if (ret) {
 		mismatch(w->sh, "worker %u: copy: %d", w->id, ret);
+	} else if ((ret = t_pool_read(pool, tmp, 0, w->buf, size))) {
+		mismatch(w->sh, "worker %u: read of a copy: %d", w->id, ret);
 	} else {
-		long bad;
+		long bad = tp_pattern_mismatch(w->buf, size, src, 0);
 
-		t_pool_read(pool, tmp, 0, w->buf, size);
-		bad = tp_pattern_mismatch(w->buf, size, src, 0);
 		if (bad >= 0)
 			mismatch(w->sh, "worker %u: copy byte %ld of %zu wrong",
 				 w->id, bad, size);
@@ -169,7 +169,12 @@ static void copy_and_clean(struct worker *w, uint64_t src)
 	if (t_pool_clean(pool, tmp))
 		mismatch(w->sh, "worker %u: clean failed", w->id);
 	size = t_pool_size_of(pool, tmp);
-	t_pool_read(pool, tmp, 0, w->buf, size);
+	ret = t_pool_read(pool, tmp, 0, w->buf, size);
+	if (ret) {
+		mismatch(w->sh, "worker %u: read of a cleaned block: %d", w->id,
+			 ret);
+		size = 0;
+	}
 	while (size--)
 		if (w->buf[size]) {
 			mismatch(w->sh, "worker %u: cleaned byte %zu is %#x",

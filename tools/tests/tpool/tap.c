@@ -25,8 +25,13 @@
 
 /* ---- inside a case (child process) ---------------------------------- */
 
-/* Failures reported so far; cases may report from several threads. */
-static unsigned long case_failures;
+/* Failures and checks so far; cases may check from several threads. */
+static unsigned long case_failures, case_checks;
+
+void tap_checked(void)
+{
+	__atomic_fetch_add(&case_checks, 1, __ATOMIC_RELAXED);
+}
 
 void tap_fail(const char *file, int line, const char *fmt, ...)
 {
@@ -90,6 +95,8 @@ static void run_child(const struct tap_case *c, int out_fd)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	alarm(c->timeout_s ? c->timeout_s : TAP_TIMEOUT);
 	c->run(c->arg);
+	if (!__atomic_load_n(&case_checks, __ATOMIC_RELAXED))
+		tap_fail(__FILE__, __LINE__, "the case ran without checking anything");
 	fflush(NULL);
 	/* exit(), not _exit(): LeakSanitizer checks the case on the way out. */
 	exit(tap_failed() ? 1 : 0);
@@ -164,6 +171,18 @@ static bool selected(const char *name, int argc, char **argv)
 	return !any_filter;
 }
 
+static bool matches_any(const struct tap_table *tables, size_t ntables,
+			const char *filter)
+{
+	size_t t, i;
+
+	for (t = 0; t < ntables; t++)
+		for (i = 0; i < tables[t].count; i++)
+			if (strstr(tables[t].cases[i].name, filter))
+				return true;
+	return false;
+}
+
 static unsigned int job_limit(int argc, char **argv)
 {
 	const char *v = getenv("TPOOL_JOBS");
@@ -224,6 +243,15 @@ int tap_run(const struct tap_table *tables, size_t ntables, int argc,
 		for (i = 0; i < tables[t].count; i++)
 			if (selected(tables[t].cases[i].name, argc, argv))
 				all[n++].c = &tables[t].cases[i];
+	/* A misspelt name must not pass as a run of nothing. */
+	for (arg = 1; arg < argc; arg++) {
+		if (!strncmp(argv[arg], "--", 2) || matches_any(tables, ntables,
+								  argv[arg]))
+			continue;
+		fprintf(stderr, "tpool: no case matches '%s'\n", argv[arg]);
+		free(all);
+		return 2;
+	}
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	printf("1..%u\n", n);

@@ -17,7 +17,8 @@
  *
  * Inside a case, EXPECT() reports a failure and goes on, ASSERT() reports
  * and ends the case.  tap_note() prints a diagnostic line that is shown
- * whether the case passes or not.
+ * whether the case passes or not.  A case that made no check at all
+ * fails: it proves nothing.
  */
 #ifndef TPOOL_TAP_H
 #define TPOOL_TAP_H
@@ -51,10 +52,13 @@ void tap_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tap_abort(void) __attribute__((noreturn));
 bool tap_failed(void);
 unsigned long tap_failures(void);
+/* Counts one check made; the macros below call it. */
+void tap_checked(void);
 
 /* Evaluates to whether @cond held; reports it (with a message) if not. */
 #define EXPECT(cond, ...) ({						\
 	bool ok_ = !!(cond);						\
+	tap_checked();							\
 	if (!ok_)							\
 		tap_fail_cond(__FILE__, __LINE__, #cond, " " __VA_ARGS__); \
 	ok_;								\
@@ -70,6 +74,7 @@ unsigned long tap_failures(void);
 	long long a_ = (long long)(a);					\
 	long long b_ = (long long)(b);					\
 	bool ok_ = a_ == b_;						\
+	tap_checked();							\
 	if (!ok_)							\
 		tap_fail(__FILE__, __LINE__, "%s == %s: %lld (%#llx) != %lld (%#llx)", \
 			 #a, #b, a_, (unsigned long long)a_, b_,	\

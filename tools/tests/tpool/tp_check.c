@@ -91,6 +91,7 @@ bool tp_valid_at(struct t_pool *pool, const char *file, int line)
 	struct t_pool_fault fault = { 0, NULL };
 	int ret = t_pool_validate(pool, &fault);
 
+	tap_checked();
 	if (ret)
 		tap_fail(file, line, "t_pool_validate() = %d at offset %zu: %s",
 			 ret, fault.offset, fault.reason ? fault.reason : "?");
