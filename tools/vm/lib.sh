@@ -155,3 +155,47 @@ dev_test_counts() {
 		END { printf "%d %d\n", p, f }')
 	echo $((${tap% *} + ${checks% *})) $((${tap#* } + ${checks#* }))
 }
+
+# Run one device-test stage under UML: build the UML kernel, the module and
+# the tools, boot with the module loaded, run <test command> (see
+# dev_test_commands), unload, check the kernel log, and print
+# "<stage>: N passed, M failed".  Returns non-zero if anything failed.
+#
+#   uml_device_stage <stage> <test command> <name shown in checks>
+uml_device_stage() {
+	local stage=$1 test=$2 name=$3
+	local kdir build logs console commands passed failed
+	local extra_failed=0 vm_status=0
+
+	kdir=$("$CKREMM_ROOT/tools/vm/uml-kernel.sh" | tail -n1)
+	build=$CKREMM_CACHE/build-uml
+	logs=$CKREMM_CACHE/logs
+	mkdir -p "$logs"
+	console=$logs/$stage.console.log
+
+	"$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" "$build" ARCH=um
+	# The guest runs the host's dynamically linked build straight from the
+	# checkout: hostfs shows it the host's libraries.
+	make -C "$CKREMM_ROOT/tools"
+
+	commands=$(mktemp)
+	dev_test_commands "$build/ckremm.ko" "$test" "$name" >"$commands"
+	"$CKREMM_ROOT/tools/vm/uml-run.sh" "$kdir" "$commands" "$console" ||
+		vm_status=$?
+	rm -f "$commands"
+	if ((vm_status != 0)); then
+		echo "$stage: the guest failed (status $vm_status)" >&2
+		extra_failed=$((extra_failed + 1))
+	fi
+	"$CKREMM_ROOT/tools/vm/logcheck.sh" "$console" ||
+		extra_failed=$((extra_failed + 1))
+
+	read -r passed failed < <(dev_test_counts "$console")
+	if ((passed + failed == 0)); then
+		echo "$stage: no test ran" >&2
+		extra_failed=$((extra_failed + 1))
+	fi
+	failed=$((failed + extra_failed))
+	echo "$stage: $passed passed, $failed failed"
+	((failed == 0))
+}
