@@ -66,7 +66,7 @@
  *	  ckremm_users_lock (mutex: pools charged per fsuid)
  *	ckremm_registry_lock (mutex: the named registry)
  *	  cf->pools.xa_lock
- *	  pool lock (irqsave spinlock, taken inside each pool call)
+ *	  pool lock (raw spinlock, irqsave, taken inside each pool call)
  *	cf->pin_lock (mutex: pin records of one open file's attachments)
  *	  pool lock
  *

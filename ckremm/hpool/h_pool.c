@@ -62,8 +62,8 @@
  *
  * Context
  * -------
- * Every call takes the pool's spinlock with interrupts disabled and may be
- * made from any context, hard interrupts included, except create_h_pool()
+ * Every call takes the pool's raw spinlock with interrupts disabled and may
+ * be made from any context, hard interrupts included, except create_h_pool()
  * and destroy_h_pool(), which allocate or free memory and may sleep.
  * Copying and clearing large blocks proceeds CKREMM_STEP_BYTES at a time,
  * dropping the lock between steps.

@@ -4,9 +4,20 @@
  *
  * Arenas come from vmalloc with __GFP_ZERO and GFP_KERNEL_ACCOUNT: zeroed
  * pages that can be mapped to userspace page by page, charged to the memory
- * cgroup of the task that creates the pool.  The pool lock is a spinlock
- * taken with interrupts disabled, so every pool call is usable from hard
- * interrupt context; nothing that sleeps runs under it.
+ * cgroup of the task that creates the pool.
+ *
+ * The pool lock is a raw_spinlock_t taken with interrupts disabled, on
+ * PREEMPT_RT too, where a spinlock_t would become a sleeping lock.  Pools
+ * are for code that cannot sleep: hard interrupt handlers, hrtimer
+ * callbacks in HRTIMER_MODE_HARD, sections under other raw locks.  A
+ * sleeping lock would shut all of them out on PREEMPT_RT, and would buy
+ * nothing, because every hold is short and bounded: the pools hold the
+ * lock for constant work (one alloc or free, one batch of at most
+ * H_POOL_BATCH_MAX blocks) or for one step of longer work
+ * (CKREMM_STEP_BYTES copied, HP_STEP_BLOCKS or TP_CHECK_NODES blocks
+ * checked, one reorder step of the budget the caller set), and drop it
+ * between steps.  Nothing under the lock sleeps, allocates, frees or takes
+ * another lock; only a rate-limited warning may print.
  */
 #ifndef CKREMM_PORT_LINUX_H
 #define CKREMM_PORT_LINUX_H
@@ -27,12 +38,12 @@
 #define CKREMM_PAGE_SIZE PAGE_SIZE
 
 struct ckremm_lock {
-	spinlock_t lock;	/* guards one pool's whole state */
+	raw_spinlock_t lock;	/* guards one pool's whole state */
 };
 
 static inline void ckremm_lock_init(struct ckremm_lock *l)
 {
-	spin_lock_init(&l->lock);
+	raw_spin_lock_init(&l->lock);
 }
 
 static inline unsigned long ckremm_lock(struct ckremm_lock *l)
@@ -40,14 +51,14 @@ static inline unsigned long ckremm_lock(struct ckremm_lock *l)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&l->lock, flags);
+	raw_spin_lock_irqsave(&l->lock, flags);
 	return flags;
 }
 
 static inline void ckremm_unlock(struct ckremm_lock *l, unsigned long flags)
 	__releases(&l->lock)
 {
-	spin_unlock_irqrestore(&l->lock, flags);
+	raw_spin_unlock_irqrestore(&l->lock, flags);
 }
 
 /*

@@ -3,10 +3,11 @@
  * ckremm header pool: a constant-time allocator over one arena whose
  * blocks carry a 16-byte inline header.  Pointers never move.
  *
- * Every call takes the pool's lock with interrupts disabled and may be made
- * from any context, hard interrupts included, except create_h_pool() and
- * destroy_h_pool(), which may sleep.  The functions are documented with
- * kernel-doc beside their definitions in ckremm/hpool/h_pool.c.
+ * Every call takes the pool's lock (a raw spinlock, also on PREEMPT_RT) with
+ * interrupts disabled and may be made from any context, hard interrupts
+ * included, except create_h_pool() and destroy_h_pool(), which may sleep.
+ * The functions are documented with kernel-doc beside their definitions in
+ * ckremm/hpool/h_pool.c.
  */
 #ifndef CKREMM_H_POOL_H
 #define CKREMM_H_POOL_H

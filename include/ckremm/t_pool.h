@@ -11,9 +11,10 @@
  * clean_t_ptr(), copy_t_ptr()) work on top of handles and hand out
  * addresses that reorder_t_mem() invalidates unless the block is pinned.
  *
- * Every call takes the pool's lock with interrupts disabled and may be made
- * from any context except create and destroy, which may sleep.  The
- * functions are documented with kernel-doc beside their definitions in
+ * Every call takes the pool's lock (a raw spinlock, also on PREEMPT_RT) with
+ * interrupts disabled and may be made from any context, hard interrupts
+ * included, except create and destroy, which may sleep.  The functions are
+ * documented with kernel-doc beside their definitions in
  * ckremm/tpool/t_pool.c.
  */
 #ifndef CKREMM_T_POOL_H
