@@ -27,7 +27,7 @@ if ! tools/ci/deps.sh; then
 	exit 1
 fi
 
-stages=(map host tpool bench-smoke style kunit-uml dev-uml cli-uml dev-qemu)
+stages=(map host tpool bench-smoke style kunit-uml dev-uml proofs-uml cli-uml dev-qemu)
 declare -A command=(
 	[map]="make -C tools check-map"
 	[host]="make -C tools check-host"
@@ -36,6 +36,7 @@ declare -A command=(
 	[style]="tools/ci/style.sh"
 	[kunit-uml]="tools/vm/kunit-uml.sh"
 	[dev-uml]="tools/vm/dev-uml.sh"
+	[proofs-uml]="tools/vm/proofs-uml.sh"
 	[cli-uml]="tools/vm/cli-uml.sh"
 	[dev-qemu]="tools/vm/dev-qemu.sh"
 )

@@ -1,0 +1,1011 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Hostile users of /dev/ckremm: what an unprivileged uid can and cannot
+ * do to root's named pools and to the machine, and what holds the module.
+ *
+ *	hostile_test [--memcg]
+ *
+ * Run as root inside a guest with ckremm.ko loaded.  The second users are
+ * uids no account has (54321, 54322): a child process sets its groups,
+ * gid and uid, which drops every capability (checked), and gets from root
+ * a freshly opened file of the device, as a launcher would hand it out
+ * (the node itself is mode 0600, checked too).
+ *
+ *   - a 0600 pool: no request on any pool id of the other user's file
+ *     reaches it, nor does mmap(); module parameters and unloading are
+ *     root's
+ *   - 0644 and 0640 (by group): read, map read-only, nothing more; no
+ *     writable mapping, no mprotect(), no write through /proc/self/mem
+ *   - 0666: read and write, pins that hold the owner's block until the
+ *     other user's file goes, but no DESTROY
+ *   - max_pool_size and max_pools_per_user hold for the other user: named
+ *     pools keep counting after their creator exits, a mapping keeps its
+ *     pool counted, and the cap is per user
+ *   - rmmod is refused while a file or a mapping is held, and the
+ *     module's reference count returns once they go
+ *   - with --memcg: a pool's memory is charged to its creator's memory
+ *     cgroup, stays charged after the creator exits while the pool is
+ *     named, and is returned when it is destroyed (needs cgroup v2 with
+ *     the memory controller; mounted at /sys/fs/cgroup if it is not)
+ *
+ * Prints TAP; exit status 0 only if every result passed.  Cases that
+ * lower a module parameter restore it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "libckremm.h"
+
+#define OTHER_UID	54321
+#define THIRD_UID	54322
+#define PARAM_DIR	"/sys/module/ckremm/parameters/"
+#define REFCNT		"/sys/module/ckremm/refcnt"
+#define CGROUP_ROOT	"/sys/fs/cgroup"
+#define MAX_RESULTS	512
+#define SECRET		"root's secret bytes"
+
+/* Results, in memory shared with the children that make checks. */
+struct result {
+	int ok;
+	char text[200];
+};
+
+struct results {
+	unsigned int n;
+	struct result r[MAX_RESULTS];
+};
+
+static struct results *res;
+static char prefix[16];
+static size_t page;
+
+static void diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* Record one result; returns @ok. */
+static bool check(bool ok, const char *fmt, ...)
+{
+	unsigned int i = __atomic_fetch_add(&res->n, 1, __ATOMIC_RELAXED);
+	va_list ap;
+
+	if (i >= MAX_RESULTS)
+		return ok;
+	res->r[i].ok = ok;
+	va_start(ap, fmt);
+	vsnprintf(res->r[i].text, sizeof(res->r[i].text), fmt, ap);
+	va_end(ap);
+	if (!ok)
+		diag("failed: %s", res->r[i].text);
+	return ok;
+}
+
+static const char *err_name(int ret)
+{
+	const char *name;
+
+	if (!ret)
+		return "success";
+	name = strerrorname_np(ret < 0 ? -ret : ret);
+	return name ? name : "an unknown errno";
+}
+
+/* @ret (0 or -errno) must be -@err (0 for success). */
+static bool check_ret(int ret, int err, const char *what)
+{
+	return check(ret == -err, "%s: %s (want %s)", what, err_name(ret),
+		     err_name(err));
+}
+
+static bool read_ull(const char *path, unsigned long long *v)
+{
+	char buf[64];
+	FILE *f = fopen(path, "r");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fgets(buf, sizeof(buf), f) != NULL;
+	fclose(f);
+	if (ok)
+		*v = strtoull(buf, NULL, 0);
+	return ok;
+}
+
+/* Write @s to @path; 0 or -errno. */
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static bool param(const char *name, unsigned long long *v)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	return read_ull(path, v);
+}
+
+static bool set_param(const char *name, unsigned long long v)
+{
+	char path[128], buf[32];
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	snprintf(buf, sizeof(buf), "%llu\n", v);
+	return !write_str(path, buf);
+}
+
+static unsigned long long refcnt(void)
+{
+	unsigned long long v = ~0ULL;
+
+	read_ull(REFCNT, &v);
+	return v;
+}
+
+static int delete_module(void)
+{
+	return syscall(SYS_delete_module, "ckremm", O_NONBLOCK) ? -errno : 0;
+}
+
+static const char *name_of(const char *suffix)
+{
+	static char names[16][CKREMM_NAME_LEN];
+	static int next;
+	char *n = names[next++ % 16];
+
+	snprintf(n, CKREMM_NAME_LEN, "%s%s", prefix, suffix);
+	return n;
+}
+
+/* True if no line of @path names @id as its third field. */
+static bool id_unused(const char *path, unsigned int id)
+{
+	char line[512], want[32];
+	FILE *f = fopen(path, "r");
+	bool unused = true;
+
+	if (!f)
+		return true;
+	snprintf(want, sizeof(want), ":%u:", id);
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ':');
+
+		if (p && (p = strchr(p + 1, ':')) && !strncmp(p, want,
+							     strlen(want)))
+			unused = false;
+	}
+	fclose(f);
+	return unused;
+}
+
+/* Capabilities in effect, from /proc/self/status; ~0 if unreadable. */
+static unsigned long long cap_eff(void)
+{
+	char line[256];
+	unsigned long long v = ~0ULL;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return v;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "CapEff:", 7))
+			v = strtoull(line + 7, NULL, 16);
+	fclose(f);
+	return v;
+}
+
+/* In a child: become @uid/@gid with @ngroups supplementary groups. */
+static bool become(uid_t uid, gid_t gid, size_t ngroups, const gid_t *groups)
+{
+	if (setgroups(ngroups, groups) || setresgid(gid, gid, gid) ||
+	    setresuid(uid, uid, uid) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    /* so that /proc/self is its own again, for /proc/self/mem */
+	    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
+		return check(false, "switch to uid %u: %s", (unsigned int)uid,
+			     strerror(errno));
+	return geteuid() == uid && cap_eff() == 0;
+}
+
+typedef void (*user_fn)(int fd, void *arg);
+
+/*
+ * Start @fn as @uid in a child, with a fresh file of the device opened by
+ * root.  Returns the child's pid, or -1.
+ */
+static pid_t start_user(uid_t uid, size_t ngroups, const gid_t *groups,
+			user_fn fn, void *arg, const char *who)
+{
+	int fd = ckremm_dev_open(NULL);
+	pid_t pid;
+
+	if (!check(fd >= 0, "%s: root opens a file to hand over", who))
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		if (!check(become(uid, uid, ngroups, groups),
+			   "%s: runs as uid %u with no capability", who,
+			   (unsigned int)uid))
+			_exit(1);
+		fn(fd, arg);
+		fflush(stdout);
+		_exit(0);
+	}
+	close(fd);
+	return pid;
+}
+
+/* Wait for a child of start_user(); it must have ended well. */
+static void end_user(pid_t pid, const char *who)
+{
+	int status;
+
+	check(pid > 0 && waitpid(pid, &status, 0) == pid &&
+	      WIFEXITED(status) && !WEXITSTATUS(status),
+	      "%s: the other user's process ended well", who);
+}
+
+static void as_user(uid_t uid, size_t ngroups, const gid_t *groups,
+		    user_fn fn, void *arg, const char *who)
+{
+	end_user(start_user(uid, ngroups, groups, fn, arg, who), who);
+}
+
+/* A pool of root's with SECRET in a block, named and mode @mode. */
+struct target {
+	struct ckremm_pool pool;
+	__u64 block;
+	const char *name;
+};
+
+static bool make_target(int fd, struct target *t, __u32 kind, __u32 mode,
+			const char *suffix)
+{
+	int ret;
+
+	t->name = name_of(suffix);
+	ret = ckremm_pool_create(fd, kind, 16384, t->name, mode, &t->pool);
+	if (!ret)
+		ret = kind == CKREMM_KIND_TABLE ?
+		      ckremm_t_alloc(&t->pool, 64, 0, &t->block) :
+		      ckremm_alloc(&t->pool, 64, &t->block);
+	if (!ret)
+		ret = ckremm_block_write(&t->pool, t->block, 0, SECRET,
+					 sizeof(SECRET));
+	return check(!ret, "root makes pool %s (mode %04o): %s", t->name,
+		     mode, err_name(ret));
+}
+
+/* Root's view after the other user is done: the bytes are as written. */
+static void target_intact(struct target *t, const char *after)
+{
+	char buf[sizeof(SECRET)] = { 0 };
+	struct ckremm_pool p;
+	int fd = ckremm_dev_open(NULL), ret;
+
+	ret = fd < 0 ? fd : ckremm_pool_open(fd, t->name, 0, &p);
+	if (!ret)
+		ret = ckremm_block_read(&p, t->block, 0, buf, sizeof(buf));
+	check(!ret && !memcmp(buf, SECRET, sizeof(buf)),
+	      "%s: pool %s still there, bytes unchanged (%s)", after, t->name,
+	      err_name(ret));
+	if (fd >= 0)
+		close(fd);
+}
+
+/* ---- the device node, 0600 pools, parameters, unloading ----------- */
+
+static void node_kept_out(int fd, void *arg)
+{
+	(void)fd;
+	(void)arg;
+	check(open("/dev/ckremm", O_RDWR) < 0 && errno == EACCES,
+	      "other user: open(/dev/ckremm) refused by the node's mode 0600");
+	check(!access(PARAM_DIR "max_pools_per_user", R_OK) &&
+	      write_str(PARAM_DIR "max_pools_per_user", "1000\n") == -EACCES &&
+	      write_str(PARAM_DIR "max_pool_size", "1073741824\n") == -EACCES,
+	      "other user: module parameters readable, not writable");
+	check_ret(delete_module(), EPERM, "other user: delete_module(ckremm)");
+}
+
+static void private_unreachable(int fd, void *arg)
+{
+	struct target *t = arg;
+	struct ckremm_pool p, q;
+	char buf[64];
+	__u64 off;
+
+	for (int i = 0; i < 2; i++) {
+		check_ret(ckremm_pool_open(fd, t[i].name, 0, &p), EACCES,
+			  "other user: OPEN of a 0600 pool");
+		check_ret(ckremm_pool_open(fd, t[i].name, CKREMM_OPEN_RDONLY,
+					   &p), EACCES,
+			  "other user: OPEN read-only of a 0600 pool");
+	}
+	/* No id of this file names root's pools, whatever it guesses. */
+	for (__u32 id = 0; id <= 8; id++) {
+		struct ckremm_pool_ref r = { .pool = id };
+		struct ckremm_stats s = { .pool = id };
+		void *m;
+
+		q = (struct ckremm_pool){ .fd = fd, .id = id,
+					  .kind = CKREMM_KIND_HEADER };
+		check(ckremm_ioc_stats(fd, &s) == -ENOENT &&
+		      ckremm_read(&q, 16, 0, buf, 1) == -ENOENT &&
+		      ckremm_t_read(&q, 1, 0, buf, 1) == -ENOENT &&
+		      ckremm_ioc_destroy(fd, &r) == -ENOENT &&
+		      ckremm_alloc(&q, 16, &off) == -ENOENT,
+		      "other user: pool id %u of its own file reaches nothing",
+		      id);
+		m = mmap(NULL, page, PROT_READ, MAP_SHARED, fd,
+			 (off_t)((__u64)id << CKREMM_MMAP_SHIFT));
+		check(m == MAP_FAILED && errno == EINVAL,
+		      "other user: mmap of pool id %u refused", id);
+	}
+}
+
+/* ---- read grants --------------------------------------------------- */
+
+/* A write through /proc/self/mem into a read-only mapping must fail. */
+static bool proc_mem_write_refused(void *addr)
+{
+	int fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return check(false, "open /proc/self/mem: %s", strerror(errno));
+	n = pwrite(fd, "forged", 6, (off_t)(uintptr_t)addr);
+	close(fd);
+	return n < 0;
+}
+
+static void read_only_use(int fd, void *arg)
+{
+	struct target *t = arg;
+
+	for (int i = 0; i < 2; i++) {
+		bool table = t[i].pool.kind == CKREMM_KIND_TABLE;
+		struct ckremm_pool p;
+		char buf[sizeof(SECRET)] = { 0 };
+		__u64 x;
+		void *m;
+		int ret;
+
+		check_ret(ckremm_pool_open(fd, t[i].name, 0, &p), EACCES,
+			  "other user: read-write OPEN of a 0644 pool");
+		ret = ckremm_pool_open(fd, t[i].name, CKREMM_OPEN_RDONLY, &p);
+		if (!check_ret(ret, 0, "other user: read-only OPEN of a 0644 pool"))
+			continue;
+		ret = ckremm_block_read(&p, t[i].block, 0, buf, sizeof(buf));
+		check(!ret && !memcmp(buf, SECRET, sizeof(buf)),
+		      "other user: reads the bytes (%s)", err_name(ret));
+		m = mmap(NULL, p.arena_size, PROT_READ, MAP_SHARED, fd,
+			 (off_t)p.mmap_offset);
+		if (check(m != MAP_FAILED, "other user: maps it read-only")) {
+			__u64 off = t[i].block;
+
+			if (table)
+				ckremm_t_locate(&p, t[i].block, &off, &x);
+			check(!memcmp((char *)m + off, SECRET, sizeof(SECRET)),
+			      "other user: the mapping shows the bytes");
+			check(mprotect(m, p.arena_size, PROT_READ | PROT_WRITE) &&
+			      errno == EACCES,
+			      "other user: mprotect() cannot make it writable");
+			check(proc_mem_write_refused((char *)m + off),
+			      "other user: no write through /proc/self/mem");
+			munmap(m, p.arena_size);
+		}
+		for (int f = 0; f < 2; f++) {
+			m = mmap(NULL, p.arena_size, PROT_READ | PROT_WRITE,
+				 f ? MAP_PRIVATE : MAP_SHARED, fd,
+				 (off_t)p.mmap_offset);
+			check(m == MAP_FAILED && errno == EACCES,
+			      "other user: %s writable mapping refused",
+			      f ? "private" : "shared");
+		}
+		if (table) {
+			check_ret(ckremm_t_write(&p, t[i].block, 0, "x", 1),
+				  EBADF, "other user: T_WRITE read-only");
+			check_ret(ckremm_t_pin(&p, t[i].block, &x, &x), EBADF,
+				  "other user: T_PIN read-only");
+			check_ret(ckremm_t_free(&p, t[i].block), EBADF,
+				  "other user: T_FREE read-only");
+			check_ret(ckremm_t_alloc(&p, 16, 0, &x), EBADF,
+				  "other user: T_ALLOC read-only");
+		} else {
+			check_ret(ckremm_write(&p, t[i].block, 0, "x", 1),
+				  EBADF, "other user: WRITE read-only");
+			check_ret(ckremm_free(&p, t[i].block), EBADF,
+				  "other user: FREE read-only");
+			check_ret(ckremm_realloc(&p, t[i].block, 8, &x), EBADF,
+				  "other user: REALLOC read-only");
+			check_ret(ckremm_alloc(&p, 16, &x), EBADF,
+				  "other user: ALLOC read-only");
+		}
+		check_ret(ckremm_reorder(&p, NULL), EBADF,
+			  "other user: REORDER read-only");
+		check_ret(ckremm_pool_destroy(&p), EPERM,
+			  "other user: DESTROY of root's pool");
+	}
+}
+
+static void group_read(int fd, void *arg)
+{
+	struct target *t = arg;
+	struct ckremm_pool p;
+
+	check_ret(ckremm_pool_open(fd, t->name, CKREMM_OPEN_RDONLY, &p), 0,
+		  "other user in the pool's group: read-only OPEN of 0640");
+	check_ret(ckremm_pool_open(fd, t->name, 0, &p), EACCES,
+		  "other user in the pool's group: read-write OPEN of 0640");
+}
+
+static void no_group_read(int fd, void *arg)
+{
+	struct target *t = arg;
+	struct ckremm_pool p;
+
+	check_ret(ckremm_pool_open(fd, t->name, CKREMM_OPEN_RDONLY, &p), EACCES,
+		  "other user outside the pool's group: read-only OPEN of 0640");
+}
+
+/* ---- write grants and pins ----------------------------------------- */
+
+struct pin_sync {
+	struct target *t;
+	int to_parent[2], to_child[2];
+	__u64 pinned_at;
+};
+
+static void write_and_pin(int fd, void *arg)
+{
+	struct pin_sync *s = arg;
+	struct target *t = s->t;
+	struct ckremm_pool p;
+	__u64 size;
+	char c = 0, *m;
+	int ret;
+
+	ret = ckremm_pool_open(fd, t->name, 0, &p);
+	if (!check_ret(ret, 0, "other user: read-write OPEN of a 0666 pool"))
+		goto out;
+	check_ret(ckremm_t_write(&p, t->block, 0, SECRET, sizeof(SECRET)), 0,
+		  "other user: T_WRITE into a 0666 pool");
+	check_ret(ckremm_pool_destroy(&(struct ckremm_pool){ .fd = fd,
+							   .id = p.id }),
+		  EPERM, "other user: DESTROY of a 0666 pool");
+	ret = ckremm_pool_open(fd, t->name, 0, &p);
+	check_ret(ckremm_t_pin(&p, t->block, &s->pinned_at, &size), 0,
+		  "other user: T_PIN of root's block");
+	m = mmap(NULL, p.arena_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 (off_t)p.mmap_offset);
+	if (check(m != MAP_FAILED, "other user: maps a 0666 table pool writable")) {
+		memcpy(m + s->pinned_at, "mapped", 6);
+		munmap(m, p.arena_size);
+	}
+out:
+	/* Tell root the pin is held; wait until root is done. */
+	if (write(s->to_parent[1], &s->pinned_at, sizeof(s->pinned_at)) < 0 ||
+	    read(s->to_child[0], &c, 1) != 1)
+		check(false, "other user: lost touch with root");
+}
+
+/* ---- caps ---------------------------------------------------------- */
+
+struct cap_case {
+	unsigned long long max_size, cap;
+	int fd2;		/* a second file handed over */
+	int made;		/* pools the other user made */
+	int expect_room;	/* what a later process must fit */
+};
+
+static void size_capped(int fd, void *arg)
+{
+	struct cap_case *c = arg;
+	struct ckremm_pool p;
+
+	check_ret(ckremm_pool_create(fd, CKREMM_KIND_HEADER, c->max_size + 1,
+				     NULL, 0, &p), E2BIG,
+		  "other user: a pool of max_pool_size + 1 bytes");
+	check_ret(ckremm_pool_create(fd, CKREMM_KIND_TABLE, c->max_size + 4096,
+				     name_of("big"), 0, &p), E2BIG,
+		  "other user: a named pool above max_pool_size");
+	check_ret(ckremm_pool_create(fd, CKREMM_KIND_HEADER, c->max_size,
+				     NULL, 0, &p), 0,
+		  "other user: a pool of exactly max_pool_size bytes");
+}
+
+/* Named pools until refused; they outlive this process. */
+static void fill_named(int fd, void *arg)
+{
+	struct cap_case *c = arg;
+	struct ckremm_pool p;
+	char suffix[16];
+	int ret = 0;
+
+	c->made = 0;
+	while ((unsigned long long)c->made <= c->cap) {
+		snprintf(suffix, sizeof(suffix), "u%d", c->made);
+		ret = ckremm_pool_create(fd, CKREMM_KIND_HEADER, 4096,
+					 name_of(suffix), 0, &p);
+		if (ret)
+			break;
+		c->made++;
+	}
+	check(ret == -EDQUOT && (unsigned long long)c->made == c->cap,
+	      "other user: made %d named pools under a cap of %llu, then %s",
+	      c->made, c->cap, err_name(ret));
+	check_ret(ckremm_pool_create(fd, CKREMM_KIND_TABLE, 4096, NULL, 0, &p),
+		  EDQUOT, "other user at its cap: an unnamed pool");
+}
+
+/* How many pools a new process of the user can make now. */
+static void room_left(int fd, void *arg)
+{
+	struct cap_case *c = arg;
+	struct ckremm_pool p;
+	int n = 0;
+
+	while ((unsigned long long)n <= c->cap &&
+	       !ckremm_pool_create(fd, CKREMM_KIND_HEADER, 4096, NULL, 0, &p))
+		n++;
+	check(n == c->expect_room,
+	      "other user, a new process: %d pools fit, want %d", n,
+	      c->expect_room);
+}
+
+/*
+ * A mapping keeps its pool, and the pool's charge, after the file goes:
+ * with one pool mapped and its file closed, the user has room for one
+ * pool fewer until it unmaps.  @c->fd2 is a second file root handed over.
+ */
+static int count_room(int fd, unsigned long long cap)
+{
+	struct ckremm_pool p[64];
+	int n = 0;
+
+	while ((unsigned long long)n <= cap && n < 64 &&
+	       !ckremm_pool_create(fd, CKREMM_KIND_HEADER, 4096, NULL, 0, &p[n]))
+		n++;
+	for (int i = 0; i < n; i++)
+		ckremm_pool_close(&p[i]);
+	return n;
+}
+
+static void mapping_keeps_charge(int fd, void *arg)
+{
+	struct cap_case *c = arg;
+	struct ckremm_pool p;
+	int mapped, unmapped;
+	void *m;
+
+	if (!check_ret(ckremm_pool_create(fd, CKREMM_KIND_TABLE, 4096, NULL, 0,
+					  &p), 0, "other user: a pool to map"))
+		return;
+	m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 (off_t)p.mmap_offset);
+	close(fd);
+	if (!check(m != MAP_FAILED, "other user: maps the pool, closes the file"))
+		return;
+	memcpy(m, "still here", 10);
+	mapped = count_room(c->fd2, c->cap);
+	check(!memcmp(m, "still here", 10), "other user: the mapping lives on");
+	munmap(m, 4096);
+	unmapped = count_room(c->fd2, c->cap);
+	check((unsigned long long)mapped + 1 == c->cap &&
+	      (unsigned long long)unmapped == c->cap,
+	      "other user: %d pools fit while a closed pool is mapped, %d after munmap (cap %llu)",
+	      mapped, unmapped, c->cap);
+}
+
+/* ---- unloading ----------------------------------------------------- */
+
+static void rmmod_refused(void)
+{
+	unsigned long long base = refcnt();
+	struct ckremm_pool p;
+	int fd, ret, status, hold[2];
+	char c;
+	pid_t pid;
+	void *m;
+
+	check(base != ~0ULL, "module reference count readable (%llu)", base);
+	fd = ckremm_dev_open(NULL);
+	if (!check(fd >= 0, "root opens the device"))
+		return;
+	ret = delete_module();
+	check(ret == -EWOULDBLOCK || ret == -EBUSY,
+	      "rmmod refused while a file is open: %s", err_name(ret));
+	ret = ckremm_pool_create(fd, CKREMM_KIND_TABLE, 16384, NULL, 0, &p);
+	m = ret ? MAP_FAILED : mmap(NULL, 16384, PROT_READ | PROT_WRITE,
+				    MAP_SHARED, fd, (off_t)p.mmap_offset);
+	check(m != MAP_FAILED, "root maps a pool");
+	close(fd);
+	check(refcnt() > base, "the mapping still holds the module (%llu > %llu)",
+	      refcnt(), base);
+	ret = delete_module();
+	check(ret == -EWOULDBLOCK || ret == -EBUSY,
+	      "rmmod refused while only a mapping is held: %s", err_name(ret));
+	if (m != MAP_FAILED) {
+		memset(m, 0x5a, 16384);
+		munmap(m, 16384);
+	}
+	check(refcnt() == base, "the module's reference returns after munmap (%llu)",
+	      refcnt());
+
+	/* A file held by another process, until told to let go. */
+	fd = ckremm_dev_open(NULL);
+	if (!check(fd >= 0 && !pipe(hold), "root opens the device"))
+		return;
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		close(hold[1]);
+		_exit(read(hold[0], &c, 1) < 0);
+	}
+	close(fd);
+	close(hold[0]);
+	ret = delete_module();
+	check(ret == -EWOULDBLOCK || ret == -EBUSY,
+	      "rmmod refused while another process holds a file: %s",
+	      err_name(ret));
+	close(hold[1]);
+	waitpid(pid, &status, 0);
+	check(refcnt() == base, "the module's reference returns when it exits (%llu)",
+	      refcnt());
+
+	/* A named pool holds no file: the module could go. */
+	fd = ckremm_dev_open(NULL);
+	ret = fd < 0 ? fd : ckremm_pool_create(fd, CKREMM_KIND_HEADER, 4096,
+					       name_of("alive"), 0, &p);
+	if (fd >= 0)
+		close(fd);
+	check(!ret && refcnt() == base,
+	      "a named pool alive holds no reference (%llu)", refcnt());
+	fd = ckremm_dev_open(NULL);
+	check(fd >= 0 && !ckremm_destroy_by_name(fd, name_of("alive")),
+	      "root destroys it");
+	if (fd >= 0)
+		close(fd);
+}
+
+/* ---- memory cgroups ----------------------------------------------- */
+
+static bool cg_read(const char *cg, const char *file, unsigned long long *v)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	return read_ull(path, v);
+}
+
+static void memcg_charge(void)
+{
+	const unsigned long long size = 8ULL << 20;
+	unsigned long long base, made, after_exit, after_destroy;
+	int to_child[2], to_parent[2], fd, status, ret;
+	const char *name = name_of("memcg");
+	char cg[128], path[160], c;
+	pid_t pid;
+
+	if (access(CGROUP_ROOT "/cgroup.controllers", R_OK) &&
+	    mount("cgroup2", CGROUP_ROOT, "cgroup2", 0, NULL)) {
+		check(false, "memcg: mount cgroup2 on " CGROUP_ROOT ": %s",
+		      strerror(errno));
+		return;
+	}
+	ret = write_str(CGROUP_ROOT "/cgroup.subtree_control", "+memory");
+	if (!check(!ret, "memcg: memory controller enabled for children (%s)",
+		   err_name(ret)))
+		return;
+	snprintf(cg, sizeof(cg), CGROUP_ROOT "/%smemcg", prefix);
+	ret = mkdir(cg, 0755) ? -errno : 0;
+	if (!check(!ret, "memcg: make cgroup %s (%s)", cg, err_name(ret)))
+		return;
+	if (pipe(to_child) || pipe(to_parent))
+		return;
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		struct ckremm_pool p;
+		char buf[32];
+
+		snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+		snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+		ret = write_str(path, buf);
+		if (write(to_parent[1], &ret, sizeof(ret)) < 0 ||
+		    read(to_child[0], &c, 1) != 1)
+			_exit(1);
+		fd = ckremm_dev_open(NULL);
+		ret = fd < 0 ? fd : ckremm_pool_create(fd, CKREMM_KIND_HEADER,
+						       size, name, 0600, &p);
+		if (write(to_parent[1], &ret, sizeof(ret)) < 0 ||
+		    read(to_child[0], &c, 1) != 1)
+			_exit(1);
+		_exit(0);	/* the named pool outlives this process */
+	}
+	if (read(to_parent[0], &ret, sizeof(ret)) != sizeof(ret) ||
+	    !check(!ret, "memcg: the creator moves into %s (%s)", cg,
+		   err_name(ret)))
+		goto out;
+	cg_read(cg, "memory.current", &base);
+	if (write(to_child[1], "c", 1) != 1 ||
+	    read(to_parent[0], &ret, sizeof(ret)) != sizeof(ret) ||
+	    !check(!ret, "memcg: the creator makes an 8 MiB pool (%s)",
+		   err_name(ret)))
+		goto out;
+	cg_read(cg, "memory.current", &made);
+	check(made >= base + size - size / 16 && made <= base + size * 3 / 2,
+	      "memcg: memory.current grew by about the pool's size: %llu -> %llu",
+	      base, made);
+	if (write(to_child[1], "x", 1) != 1)
+		goto out;
+	waitpid(pid, &status, 0);
+	pid = -1;
+	cg_read(cg, "memory.current", &after_exit);
+	check(after_exit >= base + size - size / 16,
+	      "memcg: still charged after the creator exits: %llu", after_exit);
+	fd = ckremm_dev_open(NULL);
+	ret = fd < 0 ? fd : ckremm_destroy_by_name(fd, name);
+	if (fd >= 0)
+		close(fd);
+	check(!ret, "memcg: root (outside the cgroup) destroys it (%s)",
+	      err_name(ret));
+	cg_read(cg, "memory.current", &after_destroy);
+	check(after_destroy + size - size / 16 <= after_exit &&
+	      after_destroy <= base + size / 8,
+	      "memcg: memory.current falls back after DESTROY: %llu -> %llu (was %llu)",
+	      after_exit, after_destroy, base);
+out:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	fd = ckremm_dev_open(NULL);
+	if (fd >= 0) {
+		ckremm_destroy_by_name(fd, name);
+		close(fd);
+	}
+	close(to_child[0]);
+	close(to_child[1]);
+	close(to_parent[0]);
+	close(to_parent[1]);
+	ret = rmdir(cg) ? -errno : 0;
+	check(!ret, "memcg: cgroup removed (%s)", err_name(ret));
+}
+
+/* ---- the run ------------------------------------------------------- */
+
+/* Named pools in @e whose names start with this run's prefix. */
+static int remaining(struct ckremm_list_entry *e, size_t n)
+{
+	int found = 0;
+
+	for (size_t i = 0; i < n; i++)
+		found += !strncmp(e[i].name, prefix, strlen(prefix));
+	return found;
+}
+
+static void pins_hold_until_the_file_goes(int fd)
+{
+	struct pin_sync s = { 0 };
+	struct target w;
+	char buf[8] = { 0 };
+	__u64 at = ~0ULL, off, size;
+	pid_t pid;
+
+	if (!make_target(fd, &w, CKREMM_KIND_TABLE, 0666, "w666"))
+		return;
+	s.t = &w;
+	if (pipe(s.to_parent) || pipe(s.to_child))
+		return;
+	pid = start_user(OTHER_UID, 0, NULL, write_and_pin, &s, "0666");
+	if (read(s.to_parent[0], &at, sizeof(at)) != sizeof(at))
+		check(false, "0666: the other user did not report its pin");
+	check_ret(ckremm_t_free(&w.pool, w.block), EBUSY,
+		  "root: T_FREE of its block pinned by the other user");
+	check_ret(ckremm_reorder(&w.pool, NULL), 0, "root: REORDER");
+	check(!ckremm_t_locate(&w.pool, w.block, &off, &size) && off == at,
+	      "root: the other user's pin kept the block at %#llx",
+	      (unsigned long long)at);
+	check(!ckremm_t_read(&w.pool, w.block, 0, buf, 6) &&
+	      !memcmp(buf, "mapped", 6),
+	      "root: sees what the other user wrote through its mapping");
+	if (write(s.to_child[1], "d", 1) != 1)
+		check(false, "0666: lost touch with the other user");
+	end_user(pid, "0666");
+	check_ret(ckremm_t_free(&w.pool, w.block), 0,
+		  "root: T_FREE once the other user's file is gone");
+	close(s.to_parent[0]);
+	close(s.to_parent[1]);
+	close(s.to_child[0]);
+	close(s.to_child[1]);
+}
+
+static void caps_hold(int fd)
+{
+	struct cap_case *c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
+				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	unsigned long long size0, cap0;
+	struct ckremm_list_entry *e;
+	struct ckremm_pool p;
+	char suffix[16];
+	size_t n;
+	int owned = 0;
+
+	if (!check(c != MAP_FAILED && param("max_pool_size", &size0) &&
+		   param("max_pools_per_user", &cap0),
+		   "max_pool_size and max_pools_per_user readable"))
+		return;
+	/* Small enough to reach here; restored at the end. */
+	c->max_size = size0 > (4U << 20) ? 1U << 20 : size0;
+	c->cap = cap0 > 32 ? 8 : cap0;
+	if (!check(set_param("max_pool_size", c->max_size) &&
+		   set_param("max_pools_per_user", c->cap),
+		   "caps set to %llu bytes and %llu pools for the case",
+		   c->max_size, c->cap))
+		return;
+
+	as_user(OTHER_UID, 0, NULL, size_capped, c, "max_pool_size");
+	as_user(OTHER_UID, 0, NULL, fill_named, c, "fill to the cap");
+	c->expect_room = 0;
+	as_user(OTHER_UID, 0, NULL, room_left, c,
+		"named pools keep counting after their creator exits");
+	if (!ckremm_list(fd, &e, &n)) {
+		for (size_t i = 0; i < n; i++)
+			owned += e[i].uid == OTHER_UID;
+		free(e);
+	}
+	check((unsigned long long)owned == c->cap,
+	      "LIST shows %d pools of uid %u (cap %llu)", owned, OTHER_UID,
+	      c->cap);
+	check_ret(ckremm_destroy_by_name(fd, name_of("u0")), 0,
+		  "root (CAP_SYS_ADMIN) destroys one of the other user's pools");
+	c->expect_room = 1;
+	as_user(OTHER_UID, 0, NULL, room_left, c,
+		"a destroyed pool makes room for one");
+	c->expect_room = (int)c->cap;
+	as_user(THIRD_UID, 0, NULL, room_left, c, "the cap is per user");
+	check_ret(ckremm_pool_create(fd, CKREMM_KIND_HEADER, 4096, NULL, 0, &p),
+		  0, "root still makes pools while the other user is at its cap");
+	ckremm_pool_close(&p);
+	for (int i = 1; i < c->made; i++) {
+		snprintf(suffix, sizeof(suffix), "u%d", i);
+		ckremm_destroy_by_name(fd, name_of(suffix));
+	}
+	c->fd2 = ckremm_dev_open(NULL);
+	if (check(c->fd2 >= 0, "root opens a second file to hand over")) {
+		as_user(OTHER_UID, 0, NULL, mapping_keeps_charge, c,
+			"a mapping keeps its pool counted");
+		close(c->fd2);
+	}
+	check(set_param("max_pool_size", size0) &&
+	      set_param("max_pools_per_user", cap0),
+	      "caps restored to %llu bytes and %llu pools", size0, cap0);
+	munmap(c, sizeof(*c));
+}
+
+int main(int argc, char **argv)
+{
+	bool memcg = argc == 2 && !strcmp(argv[1], "--memcg");
+	struct target t6[2], t4[2], g;
+	struct ckremm_list_entry *e;
+	gid_t root_group = 0;
+	unsigned int failed = 0;
+	size_t n;
+	int fd;
+
+	if (argc > 2 || (argc == 2 && !memcg)) {
+		fputs("usage: hostile_test [--memcg]\n", stderr);
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (res == MAP_FAILED)
+		return 1;
+	snprintf(prefix, sizeof(prefix), "hx%d-", (int)getpid());
+	printf("TAP version 13\n");
+	diag("hostile_test: second users %u and %u%s", OTHER_UID, THIRD_UID,
+	     memcg ? ", memory cgroups" : "");
+
+	fd = ckremm_dev_open(NULL);
+	if (!check(!geteuid() && fd >= 0, "runs as root with the device open") ||
+	    !check(id_unused("/etc/passwd", OTHER_UID) &&
+		   id_unused("/etc/passwd", THIRD_UID) &&
+		   id_unused("/etc/group", OTHER_UID) &&
+		   id_unused("/etc/group", THIRD_UID),
+		   "uids %u and %u belong to no account", OTHER_UID, THIRD_UID))
+		goto out;
+
+	as_user(OTHER_UID, 0, NULL, node_kept_out, NULL, "node");
+
+	if (make_target(fd, &t6[0], CKREMM_KIND_HEADER, 0600, "p600h") &&
+	    make_target(fd, &t6[1], CKREMM_KIND_TABLE, 0600, "p600t")) {
+		as_user(OTHER_UID, 0, NULL, private_unreachable, t6, "0600");
+		target_intact(&t6[0], "0600 header pool");
+		target_intact(&t6[1], "0600 table pool");
+	}
+	if (make_target(fd, &t4[0], CKREMM_KIND_HEADER, 0644, "p644h") &&
+	    make_target(fd, &t4[1], CKREMM_KIND_TABLE, 0644, "p644t")) {
+		const void *m;
+
+		as_user(OTHER_UID, 0, NULL, read_only_use, t4, "0644");
+		target_intact(&t4[0], "0644 header pool");
+		target_intact(&t4[1], "0644 table pool");
+		if (check(!ckremm_map_arena(&t4[0].pool, &m),
+			  "root maps a header pool")) {
+			check(proc_mem_write_refused((char *)m + t4[0].block),
+			      "root: no write through /proc/self/mem into a header pool's mapping");
+			ckremm_unmap_arena(&t4[0].pool, m);
+			target_intact(&t4[0], "after root's /proc/self/mem write");
+		}
+	}
+	if (make_target(fd, &g, CKREMM_KIND_HEADER, 0640, "g640")) {
+		as_user(OTHER_UID, 1, &root_group, group_read, &g, "group");
+		as_user(OTHER_UID, 0, NULL, no_group_read, &g, "no group");
+	}
+	pins_hold_until_the_file_goes(fd);
+	caps_hold(fd);
+	rmmod_refused();
+	if (memcg)
+		memcg_charge();
+
+	/* Nothing of this run is left. */
+	close(fd);
+	fd = ckremm_dev_open(NULL);
+	if (fd >= 0 && !ckremm_list(fd, &e, &n)) {
+		for (size_t i = 0; i < n; i++) {
+			e[i].name[CKREMM_NAME_LEN - 1] = '\0';
+			if (!strncmp(e[i].name, prefix, strlen(prefix)))
+				ckremm_destroy_by_name(fd, e[i].name);
+		}
+		free(e);
+	}
+	check(fd >= 0 && !ckremm_list(fd, &e, &n) && !remaining(e, n),
+	      "no named pool of this run is left");
+	if (fd >= 0)
+		free(e);
+out:
+	if (fd >= 0)
+		close(fd);
+	printf("1..%u\n", res->n);
+	for (unsigned int i = 0; i < res->n && i < MAX_RESULTS; i++) {
+		printf("%sok %u - %s\n", res->r[i].ok ? "" : "not ", i + 1,
+		       res->r[i].text);
+		failed += !res->r[i].ok;
+	}
+	return failed || res->n > MAX_RESULTS ? 1 : 0;
+}

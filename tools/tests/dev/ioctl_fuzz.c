@@ -1,0 +1,2455 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A seeded fuzzer of the /dev/ckremm ioctls that also checks the answers.
+ *
+ *	ioctl_fuzz [-p PROCS] [-n REQUESTS] [-t SECONDS] [-s SEED]
+ *
+ * PROCS processes (default 3) send up to REQUESTS requests each (default
+ * 4000; at most SECONDS, default 30): every field of every struct in
+ * include/uapi/ckremm.h at its boundaries (0, 1, max - 1, max, 2^31,
+ * 2^32, ~0), reserved and out fields set, unknown flags, kinds and
+ * commands, struct sizes other than the ABI's, stale and forged handles,
+ * offsets inside, between and past blocks, names with odd bytes or no
+ * terminator, NULL, unmapped, read-only and kernel pointers; and races:
+ * one pool id closed and reattached by one thread while another uses it,
+ * a mapping used as a copy buffer while it is unmapped, a file closed
+ * under a request, named pools destroyed and recreated while other
+ * processes use them, and one open file shared by every process.
+ *
+ * Each process keeps a model of its own unnamed pools (live blocks,
+ * usable sizes, handles freed, pins and where they hold their blocks), so
+ * most requests have one right answer, the one the ABI documents; those
+ * that race with other processes must at least answer success or an
+ * errno the ABI lists for that request.  Any other answer is a mismatch.
+ * Prints how many requests of each kind were sent and their mismatches as
+ * TAP; a kind never sent fails too.  The kernel log is checked by the
+ * caller.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libckremm.h"
+
+#define MAX_PROCS	8
+#define HMAX		48	/* live blocks modelled per private pool */
+#define STALE_MAX	32	/* freed offsets and handles remembered */
+#define RING		256	/* blocks published for other processes */
+#define POOL_SIZE	(64U << 10)
+#define SHARED_SIZE	(32U << 10)
+#define BUF_SIZE	(16U << 10)
+#define WALK_ROOM	4096
+#define DIAG_MAX	20
+#define PARAM_DIR	"/sys/module/ckremm/parameters/"
+
+/* Answers, as bits: which results a request may get. */
+enum {
+	A_OK = 1ULL << 0, A_INVAL = 1ULL << 1, A_NOENT = 1ULL << 2,
+	A_FAULT = 1ULL << 3, A_NOMEM = 1ULL << 4, A_NOTTY = 1ULL << 5,
+	A_BADF = 1ULL << 6, A_NOTSUP = 1ULL << 7, A_2BIG = 1ULL << 8,
+	A_DQUOT = 1ULL << 9, A_EXIST = 1ULL << 10, A_ACCES = 1ULL << 11,
+	A_MFILE = 1ULL << 12, A_PERM = 1ULL << 13, A_INTR = 1ULL << 14,
+	A_UCLEAN = 1ULL << 15, A_BUSY = 1ULL << 16, A_NOSPC = 1ULL << 17,
+	A_OVERFLOW = 1ULL << 18,
+};
+
+static const int answer_errno[] = {
+	0, EINVAL, ENOENT, EFAULT, ENOMEM, ENOTTY, EBADF, EOPNOTSUPP, E2BIG,
+	EDQUOT, EEXIST, EACCES, EMFILE, EPERM, EINTR, EUCLEAN, EBUSY, ENOSPC,
+	EOVERFLOW,
+};
+
+/* Errors every pool request may give (include/uapi/ckremm.h). */
+#define A_COMMON	(A_OK | A_INVAL | A_NOENT | A_FAULT | A_NOMEM)
+
+/* What the requests are counted by. */
+enum kind {
+	K_VERSION, K_CREATE, K_OPEN, K_CLOSE, K_DESTROY, K_ALLOC, K_FREE,
+	K_CLEAN, K_REALLOC, K_ALLOC_BATCH, K_FREE_BATCH, K_READ, K_WRITE,
+	K_REORDER, K_STATS, K_VALIDATE, K_LIST, K_WALK, K_T_ALLOC, K_T_FREE,
+	K_T_CLEAN, K_T_PIN, K_T_UNPIN, K_T_LOCATE, K_T_READ, K_T_WRITE,
+	K_T_COPY, K_BAD_COMMAND, K_BAD_SIZE, K_BAD_POINTER, K_MMAP,
+	K_SHARED, K_RACE, NKINDS
+};
+
+/* Per kind: name, command (if one), and every answer the ABI allows. */
+static const struct {
+	const char *name;
+	unsigned long cmd;
+	unsigned long long sane;
+} kinds[NKINDS] = {
+	[K_VERSION] = { "VERSION", CKREMM_IOC_VERSION, A_OK | A_FAULT },
+	[K_CREATE] = { "CREATE", CKREMM_IOC_CREATE,
+		       A_COMMON | A_2BIG | A_DQUOT | A_EXIST | A_MFILE },
+	[K_OPEN] = { "OPEN", CKREMM_IOC_OPEN, A_COMMON | A_ACCES | A_MFILE },
+	[K_CLOSE] = { "CLOSE", CKREMM_IOC_CLOSE, A_COMMON },
+	[K_DESTROY] = { "DESTROY", CKREMM_IOC_DESTROY, A_COMMON | A_PERM },
+	[K_ALLOC] = { "ALLOC", CKREMM_IOC_ALLOC, A_COMMON | A_BADF | A_NOTSUP },
+	[K_FREE] = { "FREE", CKREMM_IOC_FREE, A_COMMON | A_BADF | A_NOTSUP },
+	[K_CLEAN] = { "CLEAN", CKREMM_IOC_CLEAN, A_COMMON | A_BADF | A_NOTSUP },
+	[K_REALLOC] = { "REALLOC", CKREMM_IOC_REALLOC,
+			A_COMMON | A_BADF | A_NOTSUP },
+	[K_ALLOC_BATCH] = { "ALLOC_BATCH", CKREMM_IOC_ALLOC_BATCH,
+			    A_COMMON | A_BADF | A_NOTSUP },
+	[K_FREE_BATCH] = { "FREE_BATCH", CKREMM_IOC_FREE_BATCH,
+			   A_COMMON | A_BADF | A_NOTSUP },
+	[K_READ] = { "READ", CKREMM_IOC_READ, A_COMMON | A_NOTSUP | A_INTR },
+	[K_WRITE] = { "WRITE", CKREMM_IOC_WRITE,
+		      A_COMMON | A_BADF | A_NOTSUP | A_INTR },
+	[K_REORDER] = { "REORDER", CKREMM_IOC_REORDER,
+			A_COMMON | A_BADF | A_UCLEAN },
+	[K_STATS] = { "STATS", CKREMM_IOC_STATS, A_COMMON },
+	[K_VALIDATE] = { "VALIDATE", CKREMM_IOC_VALIDATE, A_COMMON },
+	[K_LIST] = { "LIST", CKREMM_IOC_LIST, A_COMMON },
+	[K_WALK] = { "WALK", CKREMM_IOC_WALK, A_COMMON },
+	[K_T_ALLOC] = { "T_ALLOC", CKREMM_IOC_T_ALLOC,
+			A_COMMON | A_BADF | A_NOTSUP },
+	[K_T_FREE] = { "T_FREE", CKREMM_IOC_T_FREE,
+		       A_COMMON | A_BADF | A_NOTSUP | A_BUSY },
+	[K_T_CLEAN] = { "T_CLEAN", CKREMM_IOC_T_CLEAN,
+			A_COMMON | A_BADF | A_NOTSUP },
+	[K_T_PIN] = { "T_PIN", CKREMM_IOC_T_PIN,
+		      A_COMMON | A_BADF | A_NOTSUP | A_OVERFLOW },
+	[K_T_UNPIN] = { "T_UNPIN", CKREMM_IOC_T_UNPIN,
+			A_COMMON | A_BADF | A_NOTSUP },
+	[K_T_LOCATE] = { "T_LOCATE", CKREMM_IOC_T_LOCATE, A_COMMON | A_NOTSUP },
+	[K_T_READ] = { "T_READ", CKREMM_IOC_T_READ,
+		       A_COMMON | A_NOTSUP | A_INTR },
+	[K_T_WRITE] = { "T_WRITE", CKREMM_IOC_T_WRITE,
+			A_COMMON | A_BADF | A_NOTSUP | A_INTR },
+	[K_T_COPY] = { "T_COPY", CKREMM_IOC_T_COPY,
+		       A_COMMON | A_BADF | A_NOTSUP | A_NOSPC },
+	[K_BAD_COMMAND] = { "unknown command", 0, A_NOTTY },
+	[K_BAD_SIZE] = { "wrong struct size", 0, A_INVAL },
+	[K_BAD_POINTER] = { "bad struct pointer", 0, A_FAULT },
+	[K_MMAP] = { "mmap", 0, A_OK | A_INVAL | A_ACCES },
+	[K_SHARED] = { "shared pools", 0, ~0ULL },
+	[K_RACE] = { "races", 0, ~0ULL },
+};
+
+/* Request kinds K_VERSION..K_T_COPY have a command in kinds[]. */
+#define NCMDS	(K_T_COPY + 1)
+
+/* What every process adds to, shared across fork(). */
+struct shared {
+	unsigned long sent[NKINDS];
+	unsigned long bad[NKINDS];
+	__u64 ring_h[RING];	/* offsets in the shared header pool */
+	__u64 ring_t[RING];	/* handles in the shared table pool */
+	unsigned int ring_pos;
+};
+
+struct hblock {
+	__u64 off;
+	__u64 size;	/* asked for */
+	__u64 usable;	/* as WALK reports it */
+};
+
+struct tblock {
+	__u64 handle;
+	__u64 size;	/* as T_LOCATE reports it */
+	__u64 pin_off;	/* where the pins hold it */
+	unsigned int pins;
+};
+
+/* One fuzzing process. */
+struct fz {
+	int id;
+	int fd;			/* this process's own file */
+	int common_fd;		/* one file shared by every process */
+	__u64 rng;
+	struct ckremm_pool hp, tp;	/* private unnamed pools in @fd */
+	struct hblock hb[HMAX];
+	int nhb;
+	__u64 hstale[STALE_MAX];
+	struct tblock tb[HMAX];
+	int ntb;
+	__u64 tstale[STALE_MAX];
+	unsigned int nhstale, ntstale;
+	__u32 sh_h, sh_t;	/* ids of the shared pools in @fd, or 0 */
+	unsigned char *buf;	/* BUF_SIZE scratch */
+	unsigned char *ro;	/* a read-only page */
+	unsigned char *none;	/* an inaccessible page */
+	struct ckremm_extent *walk;	/* WALK_ROOM entries */
+	unsigned long named;	/* names made so far */
+	unsigned int diags;
+	struct shared *sh;
+};
+
+static unsigned int opt_procs = 3;
+static unsigned long opt_requests = 4000;
+static unsigned int opt_seconds = 30;
+static unsigned long long opt_seed = 1;
+static __u64 max_pool_size;
+static char prefix[16];
+static char shared_h[CKREMM_NAME_LEN], shared_t[CKREMM_NAME_LEN];
+static size_t page;
+
+/* ---- output ------------------------------------------------------- */
+
+static unsigned int tap_number, tap_failed;
+
+static void tap(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %u - ", ok ? "" : "not ", ++tap_number);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	if (!ok)
+		tap_failed++;
+}
+
+static void diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static const char *err_name(int ret)
+{
+	const char *name;
+
+	if (!ret)
+		return "success";
+	name = strerrorname_np(-ret);
+	return name ? name : "an unknown errno";
+}
+
+/* ---- randomness and boundaries ------------------------------------ */
+
+static __u64 rnd(struct fz *z)
+{
+	z->rng ^= z->rng >> 12;
+	z->rng ^= z->rng << 25;
+	z->rng ^= z->rng >> 27;
+	return z->rng * 0x2545F4914F6CDD1DULL;
+}
+
+static unsigned int below(struct fz *z, unsigned int n)
+{
+	return (unsigned int)(rnd(z) % n);
+}
+
+static const __u64 edges64[] = {
+	1, 2, 15, 16, 4095, 4096, 0x7fffffff, 0x80000000, 0xfffffffe,
+	0xffffffff, 0x100000000ULL, 0x100000001ULL, 1ULL << 63,
+	~0ULL - 1, ~0ULL,
+};
+
+static const __u32 edges32[] = {
+	1, 2, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff,
+};
+
+/* A non-zero 64-bit boundary value. */
+static __u64 edge64(struct fz *z)
+{
+	return edges64[below(z, sizeof(edges64) / sizeof(edges64[0]))];
+}
+
+/* A non-zero 32-bit boundary value. */
+static __u32 edge32(struct fz *z)
+{
+	return edges32[below(z, sizeof(edges32) / sizeof(edges32[0]))];
+}
+
+/* A non-zero value with a bit outside @mask. */
+static __u32 bad_flags(struct fz *z, __u32 mask)
+{
+	__u32 f;
+
+	do {
+		f = below(z, 2) ? edge32(z) : 1U << below(z, 32);
+	} while (!(f & ~mask));
+	return f;
+}
+
+/* A user pointer no request may use. */
+static __u64 bad_pointer(struct fz *z)
+{
+	switch (below(z, 7)) {
+	case 0:
+		return 0;
+	case 1:
+		return 1;
+	case 2:
+		return (__u64)(uintptr_t)z->none;
+	case 3:
+		return (__u64)(uintptr_t)z->none + page - 8;
+	case 4:
+		return 0xffff888000000000ULL;	/* kernel direct map */
+	case 5:
+		return 1ULL << 63;		/* not canonical */
+	default:
+		return ~0ULL - 7;
+	}
+}
+
+static __u64 uptr(const void *p)
+{
+	return (__u64)(uintptr_t)p;
+}
+
+/* ---- checking answers --------------------------------------------- */
+
+static void add(unsigned long *counter)
+{
+	__atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
+}
+
+static unsigned long long answer_bit(int ret)
+{
+	for (unsigned int i = 0; i < sizeof(answer_errno) / sizeof(int); i++)
+		if (answer_errno[i] == -ret)
+			return 1ULL << i;
+	return 1ULL << 63;
+}
+
+static void describe(unsigned long long allowed, char *out, size_t len)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (unsigned int i = 0; i < sizeof(answer_errno) / sizeof(int); i++)
+		if (allowed & (1ULL << i))
+			n += (size_t)snprintf(out + n, len - n, "%s%s",
+					      n ? "|" : "",
+					      err_name(-answer_errno[i]));
+}
+
+static void mismatch(struct fz *z, enum kind k, const char *fmt, ...)
+{
+	va_list ap;
+
+	add(&z->sh->bad[k]);
+	if (z->diags++ >= DIAG_MAX)
+		return;
+	printf("# proc %d: %s: ", z->id, kinds[k].name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/*
+ * Count one request of kind @k whose answer was @ret; it must be one of
+ * @allowed and one the ABI lists for its kind.  Returns whether it was.
+ */
+static bool expect(struct fz *z, enum kind k, int ret,
+		   unsigned long long allowed, const char *what)
+{
+	char want[256];
+
+	add(&z->sh->sent[k]);
+	if (answer_bit(ret) & allowed & kinds[k].sane)
+		return true;
+	describe(allowed & kinds[k].sane, want, sizeof(want));
+	mismatch(z, k, "%s: got %s, want %s", what, err_name(ret), want);
+	return false;
+}
+
+/* A fact about an answer that must hold. */
+static bool require(struct fz *z, enum kind k, bool cond, const char *what)
+{
+	if (!cond)
+		mismatch(z, k, "%s", what);
+	return cond;
+}
+
+static int ioc(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+/* ---- the model of the private pools ------------------------------- */
+
+static int h_find(struct fz *z, __u64 off)
+{
+	for (int i = 0; i < z->nhb; i++)
+		if (z->hb[i].off == off)
+			return i;
+	return -1;
+}
+
+static int t_find(struct fz *z, __u64 handle)
+{
+	for (int i = 0; i < z->ntb; i++)
+		if (z->tb[i].handle == handle)
+			return i;
+	return -1;
+}
+
+static void h_forget(struct fz *z, int i)
+{
+	z->hstale[z->nhstale++ % STALE_MAX] = z->hb[i].off;
+	z->hb[i] = z->hb[--z->nhb];
+}
+
+static void t_forget(struct fz *z, int i)
+{
+	z->tstale[z->ntstale++ % STALE_MAX] = z->tb[i].handle;
+	z->tb[i] = z->tb[--z->ntb];
+}
+
+/* The usable bytes of the block at @off, from WALK (0 if not found). */
+static __u64 h_usable(struct fz *z, __u64 off)
+{
+	__u64 size = 0;
+
+	if (ckremm_block_size(&z->hp, off, &size))
+		return 0;
+	return size;
+}
+
+/* A new block must lie in the arena and overlap no live block. */
+static bool h_fits(struct fz *z, enum kind k, __u64 off, __u64 size, int skip)
+{
+	if (off >= z->hp.arena_size || size > z->hp.arena_size - off) {
+		mismatch(z, k, "block %#llx + %llu outside the arena",
+			 (unsigned long long)off, (unsigned long long)size);
+		return false;
+	}
+	for (int i = 0; i < z->nhb; i++) {
+		if (i == skip)
+			continue;
+		if (off < z->hb[i].off + z->hb[i].usable &&
+		    z->hb[i].off < off + size) {
+			mismatch(z, k, "block %#llx + %llu overlaps live %#llx + %llu",
+				 (unsigned long long)off,
+				 (unsigned long long)size,
+				 (unsigned long long)z->hb[i].off,
+				 (unsigned long long)z->hb[i].usable);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void h_remember(struct fz *z, enum kind k, __u64 off, __u64 size)
+{
+	struct hblock *b;
+
+	if (!h_fits(z, k, off, size, -1) || z->nhb == HMAX) {
+		ckremm_free(&z->hp, off);
+		return;
+	}
+	b = &z->hb[z->nhb++];
+	b->off = off;
+	b->size = size;
+	b->usable = h_usable(z, off);
+	require(z, k, b->usable >= size, "usable size below the size asked");
+}
+
+/* An offset that is not a live block of the private header pool, or a
+ * live one: the model says which. */
+static __u64 h_any_offset(struct fz *z)
+{
+	__u64 base = z->nhb ? z->hb[below(z, (unsigned int)z->nhb)].off : 64;
+
+	switch (below(z, 9)) {
+	case 0:
+		return 0;
+	case 1:
+		return base + 1 + below(z, 15);
+	case 2:
+		return base + 16;
+	case 3:
+		return base >= 16 ? base - 16 : 0;
+	case 4:
+		return z->hp.arena_size - below(z, 2);
+	case 5:
+		return z->hp.arena_size + below(z, 2);
+	case 6:
+		return edge64(z);
+	case 7:
+		if (z->nhstale)
+			return z->hstale[below(z, z->nhstale < STALE_MAX ?
+					       z->nhstale : STALE_MAX)];
+		return 0;
+	default:
+		return base;
+	}
+}
+
+static __u64 t_any_handle(struct fz *z)
+{
+	__u64 h = z->ntb ? z->tb[below(z, (unsigned int)z->ntb)].handle : 1;
+
+	switch (below(z, 7)) {
+	case 0:
+		return 0;
+	case 1:
+		return h ^ (1ULL << below(z, 64));	/* forged */
+	case 2:
+		return edge64(z);
+	case 3:
+		return rnd(z);
+	case 4:
+		if (z->ntstale)
+			return z->tstale[below(z, z->ntstale < STALE_MAX ?
+					       z->ntstale : STALE_MAX)];
+		return h + 1;
+	default:
+		return h;
+	}
+}
+
+static unsigned int pinned_count(struct fz *z)
+{
+	unsigned int n = 0;
+
+	for (int i = 0; i < z->ntb; i++)
+		n += !!z->tb[i].pins;
+	return n;
+}
+
+static void fill(struct fz *z, unsigned char *p, size_t len)
+{
+	__u64 x = rnd(z);
+
+	for (size_t i = 0; i < len; i++) {
+		if (!(i & 7))
+			x = rnd(z);
+		p[i] = (unsigned char)(x >> ((i & 7) * 8));
+	}
+}
+
+/*
+ * Spoils shared by every request on a pool: returns true if it sent the
+ * request spoilt one way (a pool id not attached, the other kind's pool,
+ * a struct nobody can read).  @req is a valid request of @size bytes
+ * whose first field is the pool id.
+ */
+static bool spoil_common(struct fz *z, enum kind k, void *req, size_t size,
+			 bool by_handle, bool any_kind)
+{
+	unsigned char copy[256];
+	__u32 *pool = (__u32 *)copy;
+	int ret;
+
+	memcpy(copy, req, size);
+	switch (below(z, 12)) {
+	case 0:
+		/* This process never holds more than a few ids at once. */
+		switch (below(z, 3)) {
+		case 0:
+			*pool = 0;
+			break;
+		case 1:
+			*pool = 1000 + below(z, 100000);
+			break;
+		default:
+			*pool = edge32(z) | 0x10000;
+			break;
+		}
+		ret = ioc(z->fd, kinds[k].cmd, copy);
+		expect(z, k, ret, A_NOENT, "pool id not attached");
+		return true;
+	case 1:
+		if (any_kind)
+			return false;
+		*pool = by_handle ? z->hp.id : z->tp.id;
+		ret = ioc(z->fd, kinds[k].cmd, copy);
+		expect(z, k, ret, A_NOTSUP, "pool of the other kind");
+		return true;
+	case 2:
+		ret = ioc(z->fd, kinds[k].cmd, (void *)(uintptr_t)bad_pointer(z));
+		expect(z, k, ret, A_FAULT, "struct at a bad pointer");
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Spoil the __u64 or __u32 at byte @at of a copy of @req; expect EINVAL. */
+static void spoil_field(struct fz *z, enum kind k, const void *req,
+			size_t size, size_t at, size_t width, const char *what)
+{
+	unsigned char copy[256];
+	int ret;
+
+	memcpy(copy, req, size);
+	if (width == 8) {
+		__u64 v = edge64(z);
+
+		memcpy(copy + at, &v, 8);
+	} else {
+		__u32 v = edge32(z);
+
+		memcpy(copy + at, &v, 4);
+	}
+	ret = ioc(z->fd, kinds[k].cmd, copy);
+	expect(z, k, ret, A_INVAL, what);
+}
+
+#define SPOIL(z, k, req, field, what)					\
+	spoil_field(z, k, &(req), sizeof(req), offsetof(__typeof__(req), field), \
+		    sizeof((req).field), what)
+
+/* ---- requests on the private header pool --------------------------- */
+
+static void f_alloc(struct fz *z)
+{
+	struct ckremm_alloc a = { .pool = z->hp.id };
+	int ret;
+
+	a.size = 1 + below(z, 2048);
+	if (below(z, 3) == 0)
+		a.align = 1ULL << below(z, 13);
+	if (spoil_common(z, K_ALLOC, &a, sizeof(a), false, false))
+		return;
+	switch (below(z, 10)) {
+	case 0:
+		SPOIL(z, K_ALLOC, a, flags, "flags set");
+		return;
+	case 1:
+		SPOIL(z, K_ALLOC, a, offset, "out field offset set");
+		return;
+	case 2:
+		SPOIL(z, K_ALLOC, a, reserved, "reserved set");
+		return;
+	case 3:
+		a.size = 0;
+		expect(z, K_ALLOC, ioc(z->fd, CKREMM_IOC_ALLOC, &a), A_INVAL,
+		       "size 0");
+		return;
+	case 4:
+		do {
+			a.align = edge64(z) | (below(z, 2) ? 3 : 0);
+		} while (a.align && !(a.align & (a.align - 1)) &&
+			 a.align <= page);
+		if (!(a.align & (a.align - 1)))
+			a.align = page << 1;
+		expect(z, K_ALLOC, ioc(z->fd, CKREMM_IOC_ALLOC, &a), A_INVAL,
+		       "align not a power of two up to the page size");
+		return;
+	case 5:
+		a.size = below(z, 2) ? z->hp.arena_size + 1 :
+			 edge64(z) | z->hp.arena_size;
+		/* Valid but no arena holds it; EINVAL as a bad size too. */
+		expect(z, K_ALLOC, ioc(z->fd, CKREMM_IOC_ALLOC, &a),
+		       A_NOMEM | A_INVAL, "size beyond the arena");
+		return;
+	default:
+		break;
+	}
+	ret = ioc(z->fd, CKREMM_IOC_ALLOC, &a);
+	if (!expect(z, K_ALLOC, ret, A_OK | A_NOMEM, "valid") || ret)
+		return;
+	if (a.align)
+		require(z, K_ALLOC, !(a.offset & (a.align - 1)),
+			"block not aligned as asked");
+	h_remember(z, K_ALLOC, a.offset, a.size);
+}
+
+static void f_free_or_clean(struct fz *z, bool clean)
+{
+	enum kind k = clean ? K_CLEAN : K_FREE;
+	unsigned long cmd = clean ? CKREMM_IOC_CLEAN : CKREMM_IOC_FREE;
+	struct ckremm_block b = { .pool = z->hp.id };
+	int i, ret;
+
+	b.offset = h_any_offset(z);
+	if (spoil_common(z, k, &b, sizeof(b), false, false))
+		return;
+	switch (below(z, 8)) {
+	case 0:
+		SPOIL(z, k, b, flags, "flags set");
+		return;
+	case 1:
+		SPOIL(z, k, b, size, "out field size set");
+		return;
+	case 2:
+		SPOIL(z, k, b, reserved, "reserved set");
+		return;
+	default:
+		break;
+	}
+	i = h_find(z, b.offset);
+	ret = ioc(z->fd, cmd, &b);
+	if (!expect(z, k, ret, i >= 0 ? A_OK : A_INVAL,
+		    i >= 0 ? "a live block" : "not a live block") || ret)
+		return;
+	if (!clean) {
+		h_forget(z, i);
+		return;
+	}
+	require(z, k, b.size == z->hb[i].usable,
+		"CLEAN reports a size other than the block's usable bytes");
+	if (!ckremm_read(&z->hp, b.offset, 0, z->buf, z->hb[i].usable)) {
+		for (__u64 j = 0; j < z->hb[i].usable; j++)
+			if (z->buf[j]) {
+				mismatch(z, k, "byte %llu not zero after CLEAN",
+					 (unsigned long long)j);
+				break;
+			}
+	}
+}
+
+static void f_realloc(struct fz *z)
+{
+	struct ckremm_realloc r = { .pool = z->hp.id };
+	int i, ret;
+
+	r.offset = h_any_offset(z);
+	r.size = 1 + below(z, 2048);
+	if (spoil_common(z, K_REALLOC, &r, sizeof(r), false, false))
+		return;
+	switch (below(z, 9)) {
+	case 0:
+		SPOIL(z, K_REALLOC, r, flags, "flags set");
+		return;
+	case 1:
+		SPOIL(z, K_REALLOC, r, new_offset, "out field new_offset set");
+		return;
+	case 2:
+		SPOIL(z, K_REALLOC, r, reserved, "reserved set");
+		return;
+	case 3:
+		if (h_find(z, r.offset) < 0)
+			break;
+		r.size = 0;
+		expect(z, K_REALLOC, ioc(z->fd, CKREMM_IOC_REALLOC, &r),
+		       A_INVAL, "size 0");
+		return;
+	default:
+		break;
+	}
+	i = h_find(z, r.offset);
+	ret = ioc(z->fd, CKREMM_IOC_REALLOC, &r);
+	if (!expect(z, K_REALLOC, ret, i >= 0 ? A_OK | A_NOMEM : A_INVAL,
+		    i >= 0 ? "a live block" : "not a live block") || ret)
+		return;
+	if (!h_fits(z, K_REALLOC, r.new_offset, r.size, i)) {
+		h_forget(z, i);
+		return;
+	}
+	z->hb[i].off = r.new_offset;
+	z->hb[i].size = r.size;
+	z->hb[i].usable = h_usable(z, r.new_offset);
+	require(z, K_REALLOC, z->hb[i].usable >= r.size,
+		"usable size below the size asked");
+}
+
+static __u64 h_used_blocks(struct fz *z, enum kind k)
+{
+	struct ckremm_stats s;
+
+	if (ckremm_stats(&z->hp, &s)) {
+		mismatch(z, k, "STATS of the private pool failed");
+		return ~0ULL;
+	}
+	return s.used_blocks;
+}
+
+static void f_alloc_batch(struct fz *z)
+{
+	struct ckremm_batch b = { .pool = z->hp.id };
+	__u64 offs[CKREMM_BATCH_MAX + 1];
+	int ret;
+
+	b.count = 1 + below(z, 8);
+	b.size = 1 + below(z, 256);
+	b.offsets = uptr(offs);
+	if (spoil_common(z, K_ALLOC_BATCH, &b, sizeof(b), false, false))
+		return;
+	switch (below(z, 10)) {
+	case 0:
+		SPOIL(z, K_ALLOC_BATCH, b, flags, "flags set");
+		return;
+	case 1:
+		SPOIL(z, K_ALLOC_BATCH, b, reserved0, "reserved0 set");
+		return;
+	case 2:
+		SPOIL(z, K_ALLOC_BATCH, b, reserved, "reserved set");
+		return;
+	case 3:
+		b.count = (const __u32[]){ 0, CKREMM_BATCH_MAX + 1, 0x80000000,
+					   0xffffffff }[below(z, 4)];
+		expect(z, K_ALLOC_BATCH, ioc(z->fd, CKREMM_IOC_ALLOC_BATCH, &b),
+		       A_INVAL, "count 0 or above CKREMM_BATCH_MAX");
+		return;
+	case 4:
+	case 5: {
+		__u64 before = h_used_blocks(z, K_ALLOC_BATCH);
+
+		b.offsets = below(z, 2) ? uptr(z->ro) : bad_pointer(z);
+		expect(z, K_ALLOC_BATCH, ioc(z->fd, CKREMM_IOC_ALLOC_BATCH, &b),
+		       A_FAULT, "offsets not writable");
+		require(z, K_ALLOC_BATCH, h_used_blocks(z, K_ALLOC_BATCH) == before,
+			"a refused ALLOC_BATCH left blocks behind");
+		return;
+	}
+	case 6:
+		b.size = 0;
+		expect(z, K_ALLOC_BATCH, ioc(z->fd, CKREMM_IOC_ALLOC_BATCH, &b),
+		       A_INVAL, "size 0");
+		return;
+	default:
+		break;
+	}
+	ret = ioc(z->fd, CKREMM_IOC_ALLOC_BATCH, &b);
+	if (!expect(z, K_ALLOC_BATCH, ret, A_OK | A_NOMEM, "valid") || ret)
+		return;
+	for (unsigned int i = 0; i < b.count; i++)
+		h_remember(z, K_ALLOC_BATCH, offs[i], b.size);
+}
+
+static void f_free_batch(struct fz *z)
+{
+	struct ckremm_batch b = { .pool = z->hp.id };
+	__u64 offs[CKREMM_BATCH_MAX];
+	unsigned int n, v;
+	bool all_live = true;
+	__u64 before;
+	int ret;
+
+	n = z->nhb ? 1 + below(z, (unsigned int)(z->nhb < 8 ? z->nhb : 8)) : 1;
+	for (unsigned int i = 0; i < n; i++)
+		offs[i] = z->nhb > (int)i ? z->hb[i].off : h_any_offset(z);
+	b.count = n;
+	b.offsets = uptr(offs);
+	if (spoil_common(z, K_FREE_BATCH, &b, sizeof(b), false, false))
+		return;
+	v = below(z, 10);
+	switch (v) {
+	case 0:
+		SPOIL(z, K_FREE_BATCH, b, flags, "flags set");
+		return;
+	case 1:
+		SPOIL(z, K_FREE_BATCH, b, size, "size set");
+		return;
+	case 2:
+		SPOIL(z, K_FREE_BATCH, b, align, "align set");
+		return;
+	case 3:
+		SPOIL(z, K_FREE_BATCH, b, reserved0, "reserved0 set");
+		return;
+	case 4:
+		b.count = below(z, 2) ? 0 : CKREMM_BATCH_MAX + 1;
+		expect(z, K_FREE_BATCH, ioc(z->fd, CKREMM_IOC_FREE_BATCH, &b),
+		       A_INVAL, "count 0 or above CKREMM_BATCH_MAX");
+		return;
+	case 5:
+		b.offsets = bad_pointer(z);
+		before = h_used_blocks(z, K_FREE_BATCH);
+		expect(z, K_FREE_BATCH, ioc(z->fd, CKREMM_IOC_FREE_BATCH, &b),
+		       A_FAULT, "offsets not readable");
+		require(z, K_FREE_BATCH, h_used_blocks(z, K_FREE_BATCH) == before,
+			"a refused FREE_BATCH freed blocks");
+		return;
+	case 6:
+		/* A duplicate, or one offset not live: nothing may go. */
+		if (n < CKREMM_BATCH_MAX)
+			offs[n] = below(z, 2) ? offs[0] : h_any_offset(z);
+		b.count = n + 1;
+		break;
+	default:
+		break;
+	}
+	for (unsigned int i = 0; i < b.count; i++) {
+		if (h_find(z, offs[i]) < 0)
+			all_live = false;
+		for (unsigned int j = 0; j < i; j++)
+			if (offs[j] == offs[i])
+				all_live = false;
+	}
+	before = h_used_blocks(z, K_FREE_BATCH);
+	ret = ioc(z->fd, CKREMM_IOC_FREE_BATCH, &b);
+	if (!expect(z, K_FREE_BATCH, ret, all_live ? A_OK : A_INVAL,
+		    all_live ? "live blocks" : "a duplicate or a dead block"))
+		return;
+	if (ret) {
+		require(z, K_FREE_BATCH, h_used_blocks(z, K_FREE_BATCH) == before,
+			"a refused FREE_BATCH freed blocks");
+		return;
+	}
+	for (unsigned int i = 0; i < b.count; i++)
+		h_forget(z, h_find(z, offs[i]));
+}
+
+/*
+ * READ, WRITE, T_READ and T_WRITE: @block of @usable bytes (0 if not a
+ * live block); @is_write; @by_handle picks the private pool.
+ */
+static void f_rw(struct fz *z, enum kind k, __u64 block, __u64 usable)
+{
+	bool by_handle = k == K_T_READ || k == K_T_WRITE;
+	bool is_write = k == K_WRITE || k == K_T_WRITE;
+	struct ckremm_rw r = {
+		.pool = by_handle ? z->tp.id : z->hp.id, .offset = block,
+	};
+	unsigned long long want;
+	const char *what;
+	int ret;
+
+	r.pos = usable ? below(z, (unsigned int)usable + 1) : 0;
+	r.len = usable - r.pos ? below(z, (unsigned int)(usable - r.pos) + 1) : 0;
+	r.buf = uptr(z->buf);
+	if (spoil_common(z, k, &r, sizeof(r), by_handle, false))
+		return;
+	want = usable ? A_OK : A_INVAL;
+	what = usable ? "in range" : "not a live block";
+	switch (below(z, 12)) {
+	case 0:
+		SPOIL(z, k, r, flags, "flags set");
+		return;
+	case 1:
+		SPOIL(z, k, r, reserved, "reserved set");
+		return;
+	case 2:
+		r.pos = below(z, 2) ? usable + 1 : edge64(z);
+		if (r.pos <= usable)
+			r.pos = usable + 1;
+		r.len = below(z, 2);
+		want = A_INVAL;
+		what = "pos past the block";
+		break;
+	case 3:
+		r.len = usable - r.pos + (below(z, 2) ? 1 : edge64(z));
+		if (r.len <= usable - r.pos)
+			r.len = usable - r.pos + 1;
+		want = A_INVAL;
+		what = "pos + len past the block";
+		break;
+	case 4:
+		if (!usable || r.len == 0)
+			break;
+		r.buf = is_write ? bad_pointer(z) :
+			(below(z, 2) ? uptr(z->ro) : bad_pointer(z));
+		want = A_FAULT;
+		what = is_write ? "buffer not readable" : "buffer not writable";
+		break;
+	case 5:
+		r.pos = usable;
+		r.len = 0;
+		r.buf = below(z, 2) ? 0 : bad_pointer(z);
+		what = "len 0 at the end, any buffer";
+		break;
+	default:
+		break;
+	}
+	if (is_write && want == A_OK)
+		fill(z, z->buf, r.len);
+	ret = ioc(z->fd, kinds[k].cmd, &r);
+	/* A fault may come after a prefix was copied: still EFAULT. */
+	if (!expect(z, k, ret, want, what) || ret || !is_write || !r.len)
+		return;
+	/* Read back what was written. */
+	memcpy(z->buf + BUF_SIZE / 2, z->buf, r.len);
+	r.buf = uptr(z->buf);
+	ret = ioc(z->fd, by_handle ? CKREMM_IOC_T_READ : CKREMM_IOC_READ, &r);
+	if (require(z, k, !ret, "reading back a write failed"))
+		require(z, k, !memcmp(z->buf, z->buf + BUF_SIZE / 2, r.len),
+			"read back other bytes than written");
+}
+
+static void f_h_rw(struct fz *z, bool is_write)
+{
+	__u64 off = h_any_offset(z);
+	int i = h_find(z, off);
+
+	f_rw(z, is_write ? K_WRITE : K_READ, off, i >= 0 ? z->hb[i].usable : 0);
+}
+
+/* ---- requests on the private table pool ---------------------------- */
+
+static void t_remember(struct fz *z, __u64 handle)
+{
+	struct tblock *b;
+	struct ckremm_t_block l = { .pool = z->tp.id, .handle = handle };
+	int ret;
+
+	if (!require(z, K_T_ALLOC, handle && t_find(z, handle) < 0,
+		     "T_ALLOC gave 0 or a live handle"))
+		return;
+	ret = ioc(z->fd, CKREMM_IOC_T_LOCATE, &l);
+	if (!expect(z, K_T_LOCATE, ret, A_OK, "a new block") || ret)
+		return;
+	if (z->ntb == HMAX) {
+		ckremm_t_free(&z->tp, handle);
+		return;
+	}
+	b = &z->tb[z->ntb++];
+	b->handle = handle;
+	b->size = l.size;
+	b->pins = 0;
+}
+
+static void f_t_alloc(struct fz *z)
+{
+	struct ckremm_t_alloc a = { .pool = z->tp.id };
+	int ret;
+
+	a.size = 1 + below(z, 2048);
+	a.flags = below(z, 4) ? 0 : CKREMM_T_ALLOC_REORDER;
+	if (spoil_common(z, K_T_ALLOC, &a, sizeof(a), true, false))
+		return;
+	switch (below(z, 10)) {
+	case 0:
+		a.flags = bad_flags(z, CKREMM_T_ALLOC_FLAGS);
+		expect(z, K_T_ALLOC, ioc(z->fd, CKREMM_IOC_T_ALLOC, &a),
+		       A_INVAL, "unknown flags");
+		return;
+	case 1:
+		SPOIL(z, K_T_ALLOC, a, handle, "out field handle set");
+		return;
+	case 2:
+		SPOIL(z, K_T_ALLOC, a, reserved, "reserved set");
+		return;
+	case 3:
+		a.size = 0;
+		expect(z, K_T_ALLOC, ioc(z->fd, CKREMM_IOC_T_ALLOC, &a),
+		       A_INVAL, "size 0");
+		return;
+	case 4:
+		a.size = z->tp.arena_size + (below(z, 2) ? 1 : edge64(z));
+		if (a.size <= z->tp.arena_size)
+			a.size = ~0ULL;
+		expect(z, K_T_ALLOC, ioc(z->fd, CKREMM_IOC_T_ALLOC, &a),
+		       A_NOMEM | A_INVAL, "size beyond the arena");
+		return;
+	default:
+		break;
+	}
+	ret = ioc(z->fd, CKREMM_IOC_T_ALLOC, &a);
+	if (!expect(z, K_T_ALLOC, ret, A_OK | A_NOMEM, "valid") || ret)
+		return;
+	t_remember(z, a.handle);
+}
+
+/* T_FREE, T_CLEAN, T_PIN, T_UNPIN, T_LOCATE. */
+static void f_t_block(struct fz *z, enum kind k)
+{
+	struct ckremm_t_block b = { .pool = z->tp.id };
+	unsigned long long want;
+	int i, ret;
+
+	b.handle = t_any_handle(z);
+	if (spoil_common(z, k, &b, sizeof(b), true, false))
+		return;
+	switch (below(z, 8)) {
+	case 0:
+		SPOIL(z, k, b, flags, "flags set");
+		return;
+	case 1:
+		SPOIL(z, k, b, offset, "out field offset set");
+		return;
+	case 2:
+		SPOIL(z, k, b, size, "out field size set");
+		return;
+	case 3:
+		SPOIL(z, k, b, reserved, "reserved set");
+		return;
+	default:
+		break;
+	}
+	i = t_find(z, b.handle);
+	if (i < 0)
+		want = A_INVAL;
+	else if (k == K_T_FREE && z->tb[i].pins)
+		want = A_BUSY;
+	else if (k == K_T_UNPIN && !z->tb[i].pins)
+		want = A_INVAL;
+	else
+		want = A_OK;
+	ret = ioc(z->fd, kinds[k].cmd, &b);
+	if (!expect(z, k, ret, want, i < 0 ? "not a live handle" :
+		    want == A_BUSY ? "pinned" : want == A_INVAL ?
+		    "not pinned" : "a live handle") || ret)
+		return;
+	switch (k) {
+	case K_T_FREE:
+		t_forget(z, i);
+		break;
+	case K_T_PIN:
+		if (z->tb[i].pins++)
+			require(z, k, b.offset == z->tb[i].pin_off,
+				"a second pin gave another offset");
+		z->tb[i].pin_off = b.offset;
+		/* fall through */
+	case K_T_LOCATE:
+		require(z, k, b.size == z->tb[i].size &&
+			b.offset + b.size <= z->tp.arena_size,
+			"offset or size off the block");
+		if (z->tb[i].pins)
+			require(z, k, b.offset == z->tb[i].pin_off,
+				"a pinned block moved");
+		break;
+	case K_T_UNPIN:
+		z->tb[i].pins--;
+		break;
+	default:
+		break;
+	}
+}
+
+static void f_t_rw(struct fz *z, bool is_write)
+{
+	__u64 h = t_any_handle(z);
+	int i = t_find(z, h);
+
+	f_rw(z, is_write ? K_T_WRITE : K_T_READ, h, i >= 0 ? z->tb[i].size : 0);
+}
+
+static void f_t_copy(struct fz *z)
+{
+	struct ckremm_t_copy c = { .pool = z->tp.id };
+	unsigned long long want;
+	int d, s, ret;
+
+	c.dst = t_any_handle(z);
+	c.src = t_any_handle(z);
+	if (spoil_common(z, K_T_COPY, &c, sizeof(c), true, false))
+		return;
+	switch (below(z, 6)) {
+	case 0:
+		SPOIL(z, K_T_COPY, c, flags, "flags set");
+		return;
+	case 1:
+		SPOIL(z, K_T_COPY, c, reserved, "reserved set");
+		return;
+	default:
+		break;
+	}
+	d = t_find(z, c.dst);
+	s = t_find(z, c.src);
+	if (d < 0 || s < 0)
+		want = A_INVAL;
+	else if (z->tb[d].size < z->tb[s].size)
+		want = A_NOSPC;
+	else
+		want = A_OK;
+	ret = ioc(z->fd, CKREMM_IOC_T_COPY, &c);
+	if (!expect(z, K_T_COPY, ret, want, d < 0 || s < 0 ?
+		    "not a live handle" : want == A_NOSPC ?
+		    "into a smaller block" : "live blocks") || ret || d == s)
+		return;
+	/* The bytes arrived. */
+	if (!ckremm_t_read(&z->tp, c.src, 0, z->buf, z->tb[s].size) &&
+	    !ckremm_t_read(&z->tp, c.dst, 0, z->buf + BUF_SIZE / 2,
+			   z->tb[s].size))
+		require(z, K_T_COPY,
+			!memcmp(z->buf, z->buf + BUF_SIZE / 2, z->tb[s].size),
+			"destination differs from source after T_COPY");
+}
+
+/* ---- whole-pool requests ------------------------------------------ */
+
+static void f_reorder(struct fz *z)
+{
+	bool table = below(z, 2);
+	struct ckremm_reorder r = { .pool = table ? z->tp.id : z->hp.id };
+	int ret;
+
+	if (spoil_common(z, K_REORDER, &r, sizeof(r), table, true))
+		return;
+	switch (below(z, 5)) {
+	case 0:
+		SPOIL(z, K_REORDER, r, flags, "flags set");
+		return;
+	case 1:
+		SPOIL(z, K_REORDER, r, bytes_moved, "out field set");
+		return;
+	case 2:
+		SPOIL(z, K_REORDER, r, reserved[1], "reserved set");
+		return;
+	default:
+		break;
+	}
+	ret = ioc(z->fd, CKREMM_IOC_REORDER, &r);
+	if (!expect(z, K_REORDER, ret, A_OK, "valid") || ret)
+		return;
+	if (!table) {
+		require(z, K_REORDER, !r.bytes_moved && !r.blocks_moved,
+			"a header pool moved blocks");
+		return;
+	}
+	/* Pinned blocks stayed where they were. */
+	for (int i = 0; i < z->ntb; i++) {
+		__u64 off, size;
+
+		if (!z->tb[i].pins)
+			continue;
+		if (!ckremm_t_locate(&z->tp, z->tb[i].handle, &off, &size))
+			require(z, K_REORDER, off == z->tb[i].pin_off,
+				"REORDER moved a pinned block");
+	}
+}
+
+static void f_stats(struct fz *z)
+{
+	bool table = below(z, 2);
+	struct ckremm_stats s = { .pool = table ? z->tp.id : z->hp.id };
+	int ret;
+
+	if (spoil_common(z, K_STATS, &s, sizeof(s), table, true))
+		return;
+	switch (below(z, 5)) {
+	case 0:
+		SPOIL(z, K_STATS, s, kind, "out field kind set");
+		return;
+	case 1:
+		SPOIL(z, K_STATS, s, pad, "pad set");
+		return;
+	case 2:
+		SPOIL(z, K_STATS, s, reserved[2], "reserved set");
+		return;
+	default:
+		break;
+	}
+	ret = ioc(z->fd, CKREMM_IOC_STATS, &s);
+	if (!expect(z, K_STATS, ret, A_OK, "valid") || ret)
+		return;
+	require(z, K_STATS, s.kind == (table ? CKREMM_KIND_TABLE :
+				       CKREMM_KIND_HEADER), "wrong kind");
+	require(z, K_STATS, s.used_bytes + s.free_bytes == s.arena_size,
+		"used + free != arena");
+	require(z, K_STATS, s.used_blocks == (__u64)(table ? z->ntb : z->nhb),
+		"used_blocks differs from the blocks alive");
+	if (table)
+		require(z, K_STATS, s.pinned_blocks == pinned_count(z),
+			"pinned_blocks differs from the blocks pinned");
+}
+
+static void f_validate(struct fz *z)
+{
+	bool table = below(z, 2);
+	struct ckremm_validate v = { .pool = table ? z->tp.id : z->hp.id };
+	int ret;
+
+	if (spoil_common(z, K_VALIDATE, &v, sizeof(v), table, true))
+		return;
+	switch (below(z, 5)) {
+	case 0:
+		SPOIL(z, K_VALIDATE, v, flags, "flags set");
+		return;
+	case 1:
+		SPOIL(z, K_VALIDATE, v, status, "out field status set");
+		return;
+	case 2:
+		SPOIL(z, K_VALIDATE, v, reserved, "reserved set");
+		return;
+	default:
+		break;
+	}
+	ret = ioc(z->fd, CKREMM_IOC_VALIDATE, &v);
+	if (expect(z, K_VALIDATE, ret, A_OK, "valid") && !ret &&
+	    !require(z, K_VALIDATE, v.status == 0,
+		     "a pool only this process uses is inconsistent"))
+		diag("proc %d: %s pool: %.64s at %#llx", z->id,
+		     table ? "table" : "header", v.reason,
+		     (unsigned long long)v.offset);
+}
+
+static void f_list(struct fz *z)
+{
+	struct ckremm_list_entry e[8];
+	struct ckremm_list l = { .count = 8, .entries = uptr(e) };
+	int ret;
+
+	switch (below(z, 7)) {
+	case 0:
+		SPOIL(z, K_LIST, l, flags, "flags set");
+		return;
+	case 1:
+		SPOIL(z, K_LIST, l, reserved, "reserved set");
+		return;
+	case 2:
+		ret = ioc(z->fd, CKREMM_IOC_LIST, (void *)(uintptr_t)bad_pointer(z));
+		expect(z, K_LIST, ret, A_FAULT, "struct at a bad pointer");
+		return;
+	case 3:
+		/* Faults if any pool is named; this process keeps two. */
+		l.count = below(z, 2) ? 1 : edge32(z);
+		l.entries = bad_pointer(z);
+		ret = ioc(z->fd, CKREMM_IOC_LIST, &l);
+		/* Unless no pool is named at that moment. */
+		expect(z, K_LIST, ret, A_FAULT | A_OK | A_NOMEM,
+		       "entries not writable");
+		return;
+	case 4:
+		l.count = 0;
+		l.entries = bad_pointer(z);
+		break;
+	default:
+		break;
+	}
+	ret = ioc(z->fd, CKREMM_IOC_LIST, &l);
+	if (!expect(z, K_LIST, ret, A_OK, "valid") || ret || !l.entries)
+		return;
+	for (__u32 i = 0; i < l.count && i < 8 && uptr(e) == l.entries; i++)
+		require(z, K_LIST, memchr(e[i].name, 0, CKREMM_NAME_LEN) &&
+			e[i].name[0] && e[i].mode <= 0777 &&
+			(e[i].kind == CKREMM_KIND_HEADER ||
+			 e[i].kind == CKREMM_KIND_TABLE),
+			"an entry with a bad name, mode or kind");
+}
+
+static void f_walk(struct fz *z)
+{
+	bool table = below(z, 2);
+	struct ckremm_pool *p = table ? &z->tp : &z->hp;
+	struct ckremm_walk w = { .pool = p->id, .count = WALK_ROOM };
+	__u64 end = 0;
+	int ret;
+
+	w.entries = uptr(z->walk);
+	if (spoil_common(z, K_WALK, &w, sizeof(w), table, true))
+		return;
+	switch (below(z, 9)) {
+	case 0:
+		SPOIL(z, K_WALK, w, reserved, "reserved set");
+		return;
+	case 1:
+		w.count = below(z, 2) ? 0 : WALK_ROOM + 1 + below(z, 3);
+		if (below(z, 3) == 0)
+			w.count = edge32(z) | 0x80000000;
+		expect(z, K_WALK, ioc(z->fd, CKREMM_IOC_WALK, &w), A_INVAL,
+		       "count 0 or above 4096");
+		return;
+	case 2:
+		w.cursor = p->arena_size + 1 + below(z, 4096);
+		if (below(z, 2))
+			w.cursor = edge64(z) | (1ULL << 40);
+		if (w.cursor == CKREMM_WALK_END)
+			w.cursor--;
+		expect(z, K_WALK, ioc(z->fd, CKREMM_IOC_WALK, &w), A_INVAL,
+		       "cursor past the arena");
+		return;
+	case 3:
+		w.entries = below(z, 2) ? uptr(z->ro) : bad_pointer(z);
+		expect(z, K_WALK, ioc(z->fd, CKREMM_IOC_WALK, &w), A_FAULT,
+		       "entries not writable");
+		return;
+	case 4:
+		w.cursor = CKREMM_WALK_END;
+		ret = ioc(z->fd, CKREMM_IOC_WALK, &w);
+		if (expect(z, K_WALK, ret, A_OK, "cursor at the end") && !ret)
+			require(z, K_WALK, !w.count &&
+				w.cursor == CKREMM_WALK_END,
+				"a walk from the end found extents");
+		return;
+	default:
+		break;
+	}
+	ret = ioc(z->fd, CKREMM_IOC_WALK, &w);
+	if (!expect(z, K_WALK, ret, A_OK, "valid") || ret)
+		return;
+	/* Small pools: one call covers the arena, runs back to back. */
+	for (__u32 i = 0; i < w.count; i++) {
+		if (!require(z, K_WALK, z->walk[i].offset == end &&
+			     z->walk[i].size,
+			     "extents not back to back from 0"))
+			return;
+		end += z->walk[i].size;
+	}
+	require(z, K_WALK, end == p->arena_size &&
+		w.cursor == CKREMM_WALK_END,
+		"extents do not end at the arena's end");
+}
+
+/* ---- create, open, close, destroy --------------------------------- */
+
+/* A name no pool has, or one of the bad ones. */
+static void odd_name(struct fz *z, char name[CKREMM_NAME_LEN])
+{
+	static const char ok[] = "abcXYZ019._-";
+	unsigned char c;
+
+	memset(name, 0, CKREMM_NAME_LEN);
+	switch (below(z, 8)) {
+	case 0:
+		return;				/* empty */
+	case 1:
+		memset(name, 'a', CKREMM_NAME_LEN);	/* no terminator */
+		return;
+	case 2:
+		strcpy(name, below(z, 2) ? "a/b" : "a b");
+		return;
+	case 3:
+		strcpy(name, "ok");		/* bytes after the NUL */
+		name[3 + below(z, CKREMM_NAME_LEN - 3)] = 'x';
+		return;
+	default:
+		for (unsigned int i = 0; i < 1 + below(z, 8); i++)
+			name[i] = ok[below(z, sizeof(ok) - 1)];
+		do {
+			c = (unsigned char)rnd(z);
+		} while (!c || strchr(ok, c) || (c >= 'a' && c <= 'z') ||
+			 (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'));
+		name[below(z, (unsigned int)strlen(name) + 1)] = (char)c;
+		return;
+	}
+}
+
+static int close_id(int fd, __u32 id)
+{
+	struct ckremm_pool_ref r = { .pool = id };
+
+	return ioc(fd, CKREMM_IOC_CLOSE, &r);
+}
+
+static int destroy_id(int fd, __u32 id)
+{
+	struct ckremm_pool_ref r = { .pool = id };
+
+	return ioc(fd, CKREMM_IOC_DESTROY, &r);
+}
+
+static struct ckremm_create good_create(struct fz *z)
+{
+	struct ckremm_create c = {
+		.kind = below(z, 2) ? CKREMM_KIND_HEADER : CKREMM_KIND_TABLE,
+		.size = CKREMM_POOL_MIN_SIZE << below(z, 3),
+	};
+
+	return c;
+}
+
+static void f_create(struct fz *z)
+{
+	struct ckremm_create c = good_create(z);
+	__u32 first;
+	int ret;
+
+	switch (below(z, 16)) {
+	case 0:
+		c.kind = below(z, 2) ? 0 : 3 + edge32(z) % 100;
+		if (below(z, 2))
+			c.kind = edge32(z);
+		if (c.kind == CKREMM_KIND_HEADER || c.kind == CKREMM_KIND_TABLE)
+			c.kind = 0;
+		expect(z, K_CREATE, ioc(z->fd, CKREMM_IOC_CREATE, &c), A_INVAL,
+		       "unknown kind");
+		return;
+	case 1:
+		c.flags = bad_flags(z, CKREMM_CREATE_FLAGS);
+		expect(z, K_CREATE, ioc(z->fd, CKREMM_IOC_CREATE, &c), A_INVAL,
+		       "unknown flags");
+		return;
+	case 2:
+		c.size = below(z, CKREMM_POOL_MIN_SIZE);
+		expect(z, K_CREATE, ioc(z->fd, CKREMM_IOC_CREATE, &c), A_INVAL,
+		       "size below CKREMM_POOL_MIN_SIZE");
+		return;
+	case 3:
+		c.size = max_pool_size + (below(z, 2) ? 1 : edge64(z));
+		if (c.size <= max_pool_size)
+			c.size = ~0ULL;
+		expect(z, K_CREATE, ioc(z->fd, CKREMM_IOC_CREATE, &c), A_2BIG,
+		       "size above max_pool_size");
+		return;
+	case 4:
+		SPOIL(z, K_CREATE, c, reserved[1], "reserved set");
+		return;
+	case 5:
+		switch (below(z, 3)) {
+		case 0:
+			SPOIL(z, K_CREATE, c, pool, "out field pool set");
+			return;
+		case 1:
+			SPOIL(z, K_CREATE, c, mmap_offset, "out field mmap_offset set");
+			return;
+		default:
+			SPOIL(z, K_CREATE, c, arena_size, "out field arena_size set");
+			return;
+		}
+	case 6:
+		if (below(z, 2))
+			c.mode = 1 + below(z, 0777);
+		else
+			c.name[below(z, CKREMM_NAME_LEN)] = 'a';
+		expect(z, K_CREATE, ioc(z->fd, CKREMM_IOC_CREATE, &c), A_INVAL,
+		       "unnamed with a name or a mode");
+		return;
+	case 7:
+		c.flags = CKREMM_CREATE_NAMED;
+		odd_name(z, c.name);
+		if (ckremm_name_valid(c.name))
+			c.name[0] = '/';
+		expect(z, K_CREATE, ioc(z->fd, CKREMM_IOC_CREATE, &c), A_INVAL,
+		       "bad name");
+		return;
+	case 8:
+		c.flags = CKREMM_CREATE_NAMED;
+		snprintf(c.name, sizeof(c.name), "%sm%d", prefix, z->id);
+		c.mode = 01000 | edge32(z);
+		expect(z, K_CREATE, ioc(z->fd, CKREMM_IOC_CREATE, &c), A_INVAL,
+		       "mode above 0777");
+		return;
+	case 9:
+		/* A struct that cannot be written back changes nothing. */
+		ret = ioc(z->fd, CKREMM_IOC_CREATE, &c);
+		if (!expect(z, K_CREATE, ret, A_OK | A_DQUOT, "valid") || ret)
+			return;
+		first = c.pool;
+		close_id(z->fd, first);
+		/* z->ro holds a valid request, placed there at the start. */
+		ret = ioc(z->fd, CKREMM_IOC_CREATE, z->ro);
+		expect(z, K_CREATE, ret, A_FAULT, "struct in a read-only page");
+		c = good_create(z);
+		ret = ioc(z->fd, CKREMM_IOC_CREATE, &c);
+		if (!expect(z, K_CREATE, ret, A_OK | A_DQUOT, "valid") || ret)
+			return;
+		require(z, K_CREATE, c.pool == first,
+			"a refused CREATE took a pool id");
+		close_id(z->fd, c.pool);
+		return;
+	case 10:
+		c.flags = CKREMM_CREATE_NAMED;
+		c.kind = below(z, 2) ? CKREMM_KIND_HEADER : CKREMM_KIND_TABLE;
+		memcpy(c.name, c.kind == CKREMM_KIND_HEADER ? shared_h :
+		       shared_t, CKREMM_NAME_LEN);
+		ret = ioc(z->fd, CKREMM_IOC_CREATE, &c);
+		/* Another process may have destroyed it just now. */
+		expect(z, K_CREATE, ret, A_EXIST | A_OK | A_DQUOT,
+		       "a name that exists");
+		if (!ret)
+			close_id(z->fd, c.pool);
+		return;
+	case 11:
+		c.flags = CKREMM_CREATE_NAMED;
+		c.mode = below(z, 0777 + 1);
+		snprintf(c.name, sizeof(c.name), "%sn%d.%lu", prefix, z->id,
+			 z->named++);
+		ret = ioc(z->fd, CKREMM_IOC_CREATE, &c);
+		if (!expect(z, K_CREATE, ret, A_OK | A_DQUOT | A_NOMEM,
+			    "valid named") || ret)
+			return;
+		expect(z, K_DESTROY, destroy_id(z->fd, c.pool), A_OK,
+		       "by its owner");
+		return;
+	default:
+		ret = ioc(z->fd, CKREMM_IOC_CREATE, &c);
+		if (!expect(z, K_CREATE, ret, A_OK | A_DQUOT | A_NOMEM,
+			    "valid") || ret)
+			return;
+		require(z, K_CREATE, c.pool >= 1 &&
+			c.mmap_offset == (__u64)c.pool << CKREMM_MMAP_SHIFT &&
+			c.arena_size <= c.size && c.arena_size >= c.size / 2,
+			"out fields off");
+		expect(z, K_CLOSE, close_id(z->fd, c.pool), A_OK,
+		       "a pool just made");
+		return;
+	}
+}
+
+static void f_open(struct fz *z)
+{
+	struct ckremm_open o = { 0 };
+	int ret;
+
+	memcpy(o.name, below(z, 2) ? shared_h : shared_t, CKREMM_NAME_LEN);
+	if (below(z, 3) == 0)
+		o.flags = CKREMM_OPEN_RDONLY;
+	switch (below(z, 12)) {
+	case 0:
+		o.flags = bad_flags(z, CKREMM_OPEN_FLAGS);
+		expect(z, K_OPEN, ioc(z->fd, CKREMM_IOC_OPEN, &o), A_INVAL,
+		       "unknown flags");
+		return;
+	case 1:
+		odd_name(z, o.name);
+		if (ckremm_name_valid(o.name))
+			o.name[0] = ' ';
+		expect(z, K_OPEN, ioc(z->fd, CKREMM_IOC_OPEN, &o), A_INVAL,
+		       "bad name");
+		return;
+	case 2:
+		SPOIL(z, K_OPEN, o, pool, "out field pool set");
+		return;
+	case 3:
+		SPOIL(z, K_OPEN, o, kind, "out field kind set");
+		return;
+	case 4:
+		SPOIL(z, K_OPEN, o, pad, "pad set");
+		return;
+	case 5:
+		SPOIL(z, K_OPEN, o, arena_size, "out field arena_size set");
+		return;
+	case 6:
+		SPOIL(z, K_OPEN, o, reserved[1], "reserved set");
+		return;
+	case 7:
+		snprintf(o.name, sizeof(o.name), "%snone%d", prefix, z->id);
+		expect(z, K_OPEN, ioc(z->fd, CKREMM_IOC_OPEN, &o), A_NOENT,
+		       "no pool of that name");
+		return;
+	case 8:
+		ret = ioc(z->fd, CKREMM_IOC_OPEN, (void *)(uintptr_t)bad_pointer(z));
+		expect(z, K_OPEN, ret, A_FAULT, "struct at a bad pointer");
+		return;
+	default:
+		ret = ioc(z->fd, CKREMM_IOC_OPEN, &o);
+		/* Another process may be destroying and recreating it. */
+		if (!expect(z, K_OPEN, ret, A_OK | A_NOENT, "a shared pool") ||
+		    ret)
+			return;
+		require(z, K_OPEN, o.kind == (o.name[strlen(prefix)] == 't' ?
+					      CKREMM_KIND_TABLE :
+					      CKREMM_KIND_HEADER) &&
+			o.mmap_offset == (__u64)o.pool << CKREMM_MMAP_SHIFT &&
+			o.arena_size, "out fields off");
+		expect(z, K_CLOSE, close_id(z->fd, o.pool), A_OK,
+		       "a pool just attached");
+		return;
+	}
+}
+
+static void f_close_destroy(struct fz *z, bool destroy)
+{
+	enum kind k = destroy ? K_DESTROY : K_CLOSE;
+	struct ckremm_pool_ref r = { .pool = z->hp.id };
+	__u32 ids[] = { z->hp.id, z->tp.id };
+	int ret;
+
+	switch (below(z, 4)) {
+	case 0:
+		r.pool = ids[below(z, 2)];
+		SPOIL(z, k, r, flags, "flags set");
+		break;
+	case 1:
+		r.pool = ids[below(z, 2)];
+		SPOIL(z, k, r, reserved, "reserved set");
+		break;
+	case 2:
+		ret = ioc(z->fd, kinds[k].cmd, (void *)(uintptr_t)bad_pointer(z));
+		expect(z, k, ret, A_FAULT, "struct at a bad pointer");
+		return;
+	default:
+		r.pool = below(z, 2) ? 0 : 1000 + below(z, 1000);
+		if (below(z, 2))
+			r.pool = edge32(z) | 0x10000;
+		expect(z, k, ioc(z->fd, kinds[k].cmd, &r), A_NOENT,
+		       "pool id not attached");
+		return;
+	}
+	/* The refused request left both private pools attached. */
+	require(z, k, !ckremm_stats(&z->hp, &(struct ckremm_stats){ 0 }) &&
+		!ckremm_stats(&z->tp, &(struct ckremm_stats){ 0 }),
+		"a refused request detached a pool");
+}
+
+static void f_version(struct fz *z)
+{
+	struct ckremm_version v = { .abi = (__u32)rnd(z),
+				    .reserved = (__u32)rnd(z) };
+	int ret;
+
+	if (below(z, 4) == 0) {
+		ret = ioc(z->fd, CKREMM_IOC_VERSION,
+			  (void *)(uintptr_t)(below(z, 2) ? uptr(z->ro) :
+					      bad_pointer(z)));
+		expect(z, K_VERSION, ret, A_FAULT, "struct not writable");
+		return;
+	}
+	ret = ioc(z->fd, CKREMM_IOC_VERSION, &v);
+	if (expect(z, K_VERSION, ret, A_OK, "valid") && !ret)
+		require(z, K_VERSION, v.abi == CKREMM_ABI_VERSION &&
+			!v.reserved, "abi or reserved off");
+}
+
+/* ---- command numbers, sizes, pointers ----------------------------- */
+
+static void f_bad_command(struct fz *z)
+{
+	static const unsigned char vfs_types[] = {
+		0x00, 0x15, 'T', 'X', 'f', 0x94, CKREMM_IOC_MAGIC,
+	};
+	unsigned int dir, type, nr, size;
+	unsigned long cmd;
+
+	type = CKREMM_IOC_MAGIC;
+	dir = below(z, 4);
+	size = below(z, 2) ? below(z, 256) : below(z, 1U << 14);
+	switch (below(z, 3)) {
+	case 0:		/* a number the ABI does not define */
+		do {
+			nr = below(z, 256);
+		} while (nr <= 0x11 || (nr >= 0x20 && nr <= 0x28));
+		break;
+	case 1:		/* a defined number, the wrong direction */
+		nr = below(z, NCMDS);
+		dir = (_IOC_DIR(kinds[nr].cmd) + 1 + below(z, 3)) % 4;
+		nr = _IOC_NR(kinds[nr].cmd);
+		break;
+	default:	/* another driver's type (none the VFS answers) */
+		do {
+			type = below(z, 256);
+		} while (memchr(vfs_types, (int)type, sizeof(vfs_types)));
+		nr = below(z, 256);
+		break;
+	}
+	cmd = _IOC(dir, type, nr, size);
+	memset(z->buf, 0, 1U << 14);
+	expect(z, K_BAD_COMMAND, ioc(z->fd, cmd, z->buf), A_NOTTY,
+	       "not a ckremm command");
+}
+
+static void f_bad_size(struct fz *z)
+{
+	unsigned long cmd = kinds[below(z, NCMDS)].cmd;
+	unsigned int size = _IOC_SIZE(cmd), bad;
+
+	do {
+		switch (below(z, 4)) {
+		case 0:
+			bad = 0;
+			break;
+		case 1:
+			bad = size + (below(z, 2) ? 1 : 8) * (below(z, 2) ? 1 : -1U);
+			break;
+		case 2:
+			bad = (1U << 14) - 1;
+			break;
+		default:
+			bad = below(z, 1U << 14);
+			break;
+		}
+		bad &= (1U << 14) - 1;
+	} while (bad == size);
+	memset(z->buf, 0, 1U << 14);
+	expect(z, K_BAD_SIZE,
+	       ioc(z->fd, _IOC(_IOC_DIR(cmd), _IOC_TYPE(cmd), _IOC_NR(cmd), bad),
+		   z->buf), A_INVAL, "size not the struct's");
+}
+
+static void f_bad_pointer(struct fz *z)
+{
+	unsigned long cmd = kinds[below(z, NCMDS)].cmd;
+	void *arg = (void *)(uintptr_t)bad_pointer(z);
+
+	/* Or a struct whose last byte runs into an inaccessible page. */
+	if (below(z, 3) == 0)
+		arg = z->none - _IOC_SIZE(cmd) + 1 + below(z, _IOC_SIZE(cmd));
+	expect(z, K_BAD_POINTER, ioc(z->fd, cmd, arg), A_FAULT,
+	       "struct not accessible");
+}
+
+/* ---- mmap --------------------------------------------------------- */
+
+static void f_mmap(struct fz *z)
+{
+	bool table = below(z, 2);
+	struct ckremm_pool *p = table ? &z->tp : &z->hp;
+	size_t len = (p->arena_size + page - 1) & ~(page - 1);
+	off_t off = (off_t)p->mmap_offset;
+	int prot = PROT_READ, flags = MAP_SHARED;
+	unsigned long long want = A_OK;
+	const char *what = "the arena";
+	void *m;
+	int ret;
+
+	switch (below(z, 8)) {
+	case 0:
+		off += (off_t)(len + page * below(z, 4));
+		len = page;
+		want = A_INVAL;
+		what = "past the arena";
+		break;
+	case 1:
+		len += page;
+		want = A_INVAL;
+		what = "longer than the arena";
+		break;
+	case 2:
+		off = (off_t)((__u64)(below(z, 2) ? 0 : 1000 + below(z, 100))
+			      << CKREMM_MMAP_SHIFT);
+		want = A_INVAL;
+		what = "pool id not attached";
+		break;
+	case 3:
+		off += 1 + below(z, (unsigned int)page - 1);
+		want = A_INVAL;
+		what = "offset not page aligned";
+		break;
+	case 4:
+		prot |= PROT_WRITE;
+		if (below(z, 2))
+			flags = MAP_PRIVATE;
+		want = table ? A_OK : A_ACCES;
+		what = table ? "writable, table pool" : "writable, header pool";
+		break;
+	default:
+		break;
+	}
+	m = mmap(NULL, len, prot, flags, z->fd, off);
+	ret = m == MAP_FAILED ? -errno : 0;
+	if (!expect(z, K_MMAP, ret, want, what) || ret)
+		return;
+	if (!table) {
+		/* Read-only for good, and showing what READ shows. */
+		require(z, K_MMAP, mprotect(m, len, PROT_READ | PROT_WRITE) &&
+			errno == EACCES, "mprotect made a header pool writable");
+		if (z->nhb) {
+			struct hblock *b = &z->hb[below(z, (unsigned int)z->nhb)];
+
+			if (!ckremm_read(&z->hp, b->off, 0, z->buf, b->size))
+				require(z, K_MMAP, !memcmp(z->buf,
+							   (char *)m + b->off,
+							   b->size),
+					"mapping differs from READ");
+		}
+	} else if (z->ntb && flags == MAP_PRIVATE && (prot & PROT_WRITE)) {
+		/* Writes to a private mapping stay private. */
+		struct tblock *b = &z->tb[below(z, (unsigned int)z->ntb)];
+		__u64 boff, bsize;
+
+		if (!ckremm_t_locate(&z->tp, b->handle, &boff, &bsize) &&
+		    !ckremm_t_read(&z->tp, b->handle, 0, z->buf, bsize)) {
+			memset((char *)m + boff, 0xa5, bsize);
+			if (!ckremm_t_read(&z->tp, b->handle, 0,
+					   z->buf + BUF_SIZE / 2, bsize))
+				require(z, K_MMAP, !memcmp(z->buf,
+							   z->buf + BUF_SIZE / 2,
+							   bsize),
+					"a private mapping wrote into the pool");
+		}
+	}
+	munmap(m, len);
+}
+
+/* ---- shared pools and races --------------------------------------- */
+
+static void publish(struct fz *z, bool table, __u64 block)
+{
+	unsigned int i = __atomic_fetch_add(&z->sh->ring_pos, 1,
+					    __ATOMIC_RELAXED) % RING;
+
+	(table ? z->sh->ring_t : z->sh->ring_h)[i] = block;
+}
+
+static __u64 published(struct fz *z, bool table)
+{
+	return (table ? z->sh->ring_t : z->sh->ring_h)[below(z, RING)];
+}
+
+/* Attach (or make) the shared pool of the kind; 0 if neither worked. */
+static __u32 reattach(struct fz *z, int fd, bool table,
+		      unsigned long long extra)
+{
+	struct ckremm_open o = { 0 };
+	struct ckremm_create c = {
+		.kind = table ? CKREMM_KIND_TABLE : CKREMM_KIND_HEADER,
+		.flags = CKREMM_CREATE_NAMED, .size = SHARED_SIZE,
+	};
+	int ret;
+
+	memcpy(o.name, table ? shared_t : shared_h, CKREMM_NAME_LEN);
+	ret = ioc(fd, CKREMM_IOC_OPEN, &o);
+	if (expect(z, K_SHARED, ret, A_OK | A_NOENT | A_MFILE | extra, "OPEN") &&
+	    !ret)
+		return o.pool;
+	memcpy(c.name, o.name, CKREMM_NAME_LEN);
+	ret = ioc(fd, CKREMM_IOC_CREATE, &c);
+	expect(z, K_SHARED, ret, A_OK | A_EXIST | A_DQUOT | A_NOMEM | A_MFILE |
+	       extra, "CREATE of a destroyed shared name");
+	return ret ? 0 : c.pool;
+}
+
+/*
+ * Use the shared pools through this process's attachments: blocks any
+ * process published, random offsets, destroy and recreate.  Results are
+ * only checked against what the ABI allows; VALIDATE must never find them
+ * inconsistent.
+ */
+static void f_shared(struct fz *z)
+{
+	bool table = below(z, 2);
+	__u32 *id = table ? &z->sh_t : &z->sh_h;
+	unsigned long long all = kinds[K_ALLOC].sane | kinds[K_T_FREE].sane |
+				 kinds[K_T_PIN].sane | kinds[K_T_COPY].sane;
+	struct ckremm_pool p = { .fd = z->fd, .id = *id };
+	__u64 block, a, b;
+	int ret;
+
+	if (!*id) {
+		*id = reattach(z, z->fd, table, 0);
+		return;
+	}
+	block = published(z, table);
+	switch (below(z, 12)) {
+	case 0:	/* destroy the name; the pool lives on while attached */
+		ret = destroy_id(z->fd, *id);
+		expect(z, K_SHARED, ret, A_OK, "DESTROY by the owner");
+		*id = reattach(z, z->fd, table, 0);
+		return;
+	case 1:	/* follow the name to whatever pool has it now */
+		expect(z, K_SHARED, close_id(z->fd, *id), A_OK, "CLOSE");
+		*id = reattach(z, z->fd, table, 0);
+		return;
+	case 2:
+		ret = ckremm_validate(&p, &(struct ckremm_validate){ 0 });
+		expect(z, K_SHARED, ret, A_OK | A_BUSY, "VALIDATE");
+		return;
+	case 3:
+		ret = ckremm_reorder(&p, NULL);
+		expect(z, K_SHARED, ret, A_OK, "REORDER");
+		return;
+	default:
+		break;
+	}
+	if (!table) {
+		switch (below(z, 4)) {
+		case 0:
+			ret = ckremm_alloc(&p, 1 + below(z, 512), &a);
+			expect(z, K_SHARED, ret, A_OK | A_NOMEM, "ALLOC");
+			if (!ret)
+				publish(z, false, a);
+			return;
+		case 1:
+			ret = ckremm_free(&p, block);
+			break;
+		case 2:
+			ret = ckremm_read(&p, block, 0, z->buf, 1 + below(z, 64));
+			break;
+		default:
+			ret = ckremm_free(&p, below(z, SHARED_SIZE));
+			break;
+		}
+		expect(z, K_SHARED, ret, A_OK | A_INVAL, "a block of any process");
+		return;
+	}
+	switch (below(z, 6)) {
+	case 0:
+		ret = ckremm_t_alloc(&p, 1 + below(z, 512),
+				     below(z, 2) ? CKREMM_T_ALLOC_REORDER : 0, &a);
+		expect(z, K_SHARED, ret, A_OK | A_NOMEM, "T_ALLOC");
+		if (!ret)
+			publish(z, true, a);
+		return;
+	case 1:
+		ret = ckremm_t_free(&p, block);
+		break;
+	case 2:
+		ret = ckremm_t_pin(&p, block, &a, &b);
+		if (!ret)
+			expect(z, K_SHARED, ckremm_t_unpin(&p, block), A_OK,
+			       "T_UNPIN of a block pinned just now");
+		break;
+	case 3:
+		ret = ckremm_t_copy(&p, block, published(z, true));
+		break;
+	case 4:
+		ret = ckremm_t_write(&p, block, 0, z->buf, 1 + below(z, 16));
+		break;
+	default:
+		ret = ckremm_t_read(&p, block, 0, z->buf, 1 + below(z, 16));
+		break;
+	}
+	expect(z, K_SHARED, ret, all, "a block of any process");
+}
+
+struct racer {
+	struct fz *z;
+	int fd;
+	volatile __u32 id;	/* the id both threads use */
+	unsigned char *map;	/* a mapping the other thread takes away */
+	size_t map_len;
+	off_t map_off;
+	int rounds;
+	volatile int done;
+};
+
+/* Close and reattach @r->id, unmap and remap @r->map, while the main
+ * thread uses both. */
+static void *race_thread(void *arg)
+{
+	struct racer *r = arg;
+	struct fz *z = r->z;
+
+	for (int i = 0; i < r->rounds; i++) {
+		__u32 id = r->id;
+
+		if (id)
+			close_id(r->fd, id);
+		/* The main thread may close a file under this one. */
+		r->id = reattach(z, r->fd, true, A_BADF);
+		if (r->map) {
+			munmap(r->map, r->map_len);
+			sched_yield();
+			if (mmap(r->map, r->map_len, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_FIXED, z->fd, r->map_off) ==
+			    MAP_FAILED)
+				r->map = NULL;
+		}
+		sched_yield();
+	}
+	r->done = 1;
+	return NULL;
+}
+
+static void f_race(struct fz *z)
+{
+	unsigned long long all = A_COMMON | A_BADF | A_NOTSUP | A_BUSY |
+				 A_NOSPC | A_OVERFLOW | A_INTR;
+	struct racer r = { .z = z, .rounds = 4 + (int)below(z, 8) };
+	bool own_file = false;
+	pthread_t t;
+	int ret, fd2 = -1;
+
+	switch (below(z, 3)) {
+	case 0:		/* one file shared by every process */
+		r.fd = z->common_fd;
+		break;
+	case 1:		/* a file closed under a request */
+		fd2 = ckremm_dev_open(NULL);
+		if (!require(z, K_RACE, fd2 >= 0, "open of the device failed"))
+			return;
+		r.fd = fd2;
+		own_file = true;
+		break;
+	default:	/* this process's file, and a mapping taken away */
+		r.fd = z->fd;
+		r.map_len = (z->tp.arena_size + page - 1) & ~(page - 1);
+		r.map_off = (off_t)z->tp.mmap_offset;
+		r.map = mmap(NULL, r.map_len, PROT_READ | PROT_WRITE,
+			     MAP_SHARED, z->fd, r.map_off);
+		if (!require(z, K_RACE, r.map != MAP_FAILED,
+			     "mmap of the private table pool failed"))
+			return;
+		break;
+	}
+	r.id = reattach(z, r.fd, true, 0);
+	if (pthread_create(&t, NULL, race_thread, &r)) {
+		require(z, K_RACE, false, "pthread_create failed");
+		return;
+	}
+	while (!r.done) {
+		struct ckremm_pool p = { .fd = r.fd, .id = r.id };
+		__u64 h = published(z, true), a;
+		unsigned char *buf = r.map ? r.map + below(z, 4096) : z->buf;
+
+		switch (below(z, 6)) {
+		case 0:
+			ret = ckremm_t_alloc(&p, 1 + below(z, 256), 0, &a);
+			if (!ret)
+				publish(z, true, a);
+			break;
+		case 1:
+			ret = ckremm_t_pin(&p, h, &a, &a);
+			break;
+		case 2:
+			ret = ckremm_t_unpin(&p, h);
+			break;
+		case 3:
+			ret = ckremm_t_write(&p, h, 0, buf, 16);
+			break;
+		case 4:
+			/* Into a private block, from a mapping going away. */
+			if (z->nhb) {
+				struct hblock *b = &z->hb[0];
+
+				ret = ckremm_read(&z->hp, b->off, 0, buf,
+						  b->size < 64 ? b->size : 64);
+				break;
+			}
+			/* fall through */
+		default:
+			ret = ckremm_t_read(&p, h, 0, buf, 16);
+			break;
+		}
+		if (fd2 >= 0 && below(z, 8) == 0) {
+			/* close() while a request of this process may run */
+			close(fd2);
+			fd2 = -1;
+		}
+		expect(z, K_RACE, ret, all, "while the pool id is taken away");
+	}
+	pthread_join(t, NULL);
+	if (r.map && r.map != MAP_FAILED)
+		munmap(r.map, r.map_len);
+	if (fd2 >= 0)
+		close(fd2);
+	else if (!own_file && r.id)
+		close_id(r.fd, r.id);
+}
+
+/* ---- a process's life --------------------------------------------- */
+
+static void fuzz_one(struct fz *z)
+{
+	switch (below(z, 40)) {
+	case 0:
+		f_version(z);
+		break;
+	case 1:
+		f_create(z);
+		break;
+	case 2:
+		f_open(z);
+		break;
+	case 3:
+		f_close_destroy(z, false);
+		break;
+	case 4:
+		f_close_destroy(z, true);
+		break;
+	case 5:
+	case 6:
+		f_alloc(z);
+		break;
+	case 7:
+		f_free_or_clean(z, false);
+		break;
+	case 8:
+		f_free_or_clean(z, true);
+		break;
+	case 9:
+		f_realloc(z);
+		break;
+	case 10:
+		f_alloc_batch(z);
+		break;
+	case 11:
+		f_free_batch(z);
+		break;
+	case 12:
+		f_h_rw(z, false);
+		break;
+	case 13:
+		f_h_rw(z, true);
+		break;
+	case 14:
+		f_reorder(z);
+		break;
+	case 15:
+		f_stats(z);
+		break;
+	case 16:
+		f_validate(z);
+		break;
+	case 17:
+		f_list(z);
+		break;
+	case 18:
+		f_walk(z);
+		break;
+	case 19:
+	case 20:
+		f_t_alloc(z);
+		break;
+	case 21:
+		f_t_block(z, K_T_FREE);
+		break;
+	case 22:
+		f_t_block(z, K_T_CLEAN);
+		break;
+	case 23:
+		f_t_block(z, K_T_PIN);
+		break;
+	case 24:
+		f_t_block(z, K_T_UNPIN);
+		break;
+	case 25:
+		f_t_block(z, K_T_LOCATE);
+		break;
+	case 26:
+		f_t_rw(z, false);
+		break;
+	case 27:
+		f_t_rw(z, true);
+		break;
+	case 28:
+		f_t_copy(z);
+		break;
+	case 29:
+		f_bad_command(z);
+		break;
+	case 30:
+		f_bad_size(z);
+		break;
+	case 31:
+		f_bad_pointer(z);
+		break;
+	case 32:
+		f_mmap(z);
+		break;
+	case 33:
+		if (below(z, 4) == 0)
+			f_race(z);
+		else
+			f_shared(z);
+		break;
+	default:
+		f_shared(z);
+		break;
+	}
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int fuzz_process(struct fz *z)
+{
+	double end = now() + opt_seconds;
+	struct ckremm_create *ro_create;
+	unsigned long n;
+
+	z->buf = malloc(BUF_SIZE);
+	z->walk = calloc(WALK_ROOM, sizeof(*z->walk));
+	z->ro = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	z->none = mmap(NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	if (!z->buf || !z->walk || z->ro == MAP_FAILED || z->none == MAP_FAILED)
+		return 1;
+	/* The read-only page holds a valid CREATE request. */
+	ro_create = (void *)z->ro;
+	ro_create->kind = CKREMM_KIND_HEADER;
+	ro_create->size = CKREMM_POOL_MIN_SIZE;
+	if (mprotect(z->ro, page, PROT_READ))
+		return 1;
+	z->sh_h = reattach(z, z->fd, false, 0);
+	z->sh_t = reattach(z, z->fd, true, 0);
+
+	for (n = 0; n < opt_requests && now() < end; n++)
+		fuzz_one(z);
+
+	/* Leave the private pools as the model says, then let them go. */
+	f_stats(z);
+	while (z->ntb) {
+		while (z->tb[0].pins) {
+			ckremm_t_unpin(&z->tp, z->tb[0].handle);
+			z->tb[0].pins--;
+		}
+		expect(z, K_T_FREE, ckremm_t_free(&z->tp, z->tb[0].handle), A_OK,
+		       "a live block at the end");
+		t_forget(z, 0);
+	}
+	while (z->nhb) {
+		expect(z, K_FREE, ckremm_free(&z->hp, z->hb[0].off), A_OK,
+		       "a live block at the end");
+		h_forget(z, 0);
+	}
+	for (int t = 0; t < 2; t++) {
+		struct ckremm_stats s;
+
+		if (!ckremm_stats(t ? &z->tp : &z->hp, &s))
+			require(z, K_STATS, !s.used_blocks && !s.pinned_blocks &&
+				s.used_bytes + s.free_bytes == s.arena_size,
+				"a private pool not empty after freeing every block");
+	}
+	printf("# proc %d: %lu requests\n", z->id, n);
+	return 0;
+}
+
+/* How many 4 KiB pools this user can still make (stops at 512). */
+static int pools_that_fit(void)
+{
+	int fd = ckremm_dev_open(NULL), n = 0;
+	struct ckremm_pool p;
+
+	if (fd < 0)
+		return -1;
+	while (n < 512 && !ckremm_pool_create(fd, CKREMM_KIND_HEADER, 4096,
+					      NULL, 0, &p))
+		n++;
+	close(fd);
+	return n;
+}
+
+static bool read_param(const char *name, __u64 *value)
+{
+	char path[128], buf[64];
+	FILE *f;
+	bool ok;
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	ok = fgets(buf, sizeof(buf), f) != NULL;
+	fclose(f);
+	if (ok)
+		*value = strtoull(buf, NULL, 0);
+	return ok;
+}
+
+/* Destroy every named pool of this run; returns how many there were. */
+static int sweep(int fd)
+{
+	struct ckremm_list_entry *e;
+	size_t n;
+	int found = 0;
+
+	if (ckremm_list(fd, &e, &n))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		e[i].name[CKREMM_NAME_LEN - 1] = '\0';
+		if (!strncmp(e[i].name, prefix, strlen(prefix))) {
+			found++;
+			ckremm_destroy_by_name(fd, e[i].name);
+		}
+	}
+	free(e);
+	return found;
+}
+
+static void usage(FILE *out)
+{
+	fputs("usage: ioctl_fuzz [-p PROCS] [-n REQUESTS] [-t SECONDS] [-s SEED]\n\n"
+	      "PROCS processes (default 3, at most 8) send up to REQUESTS requests\n"
+	      "each (default 4000) for at most SECONDS (default 30) to /dev/ckremm,\n"
+	      "and check every answer against include/uapi/ckremm.h; prints TAP.\n",
+	      out);
+}
+
+int main(int argc, char **argv)
+{
+	struct ckremm_pool shp, stp;
+	pid_t pids[MAX_PROCS];
+	struct fz zs[MAX_PROCS];
+	struct shared *sh;
+	int opt, fd, common, fit_before, fit_after, ret;
+	bool all_ran = true;
+	unsigned long total = 0;
+
+	while ((opt = getopt(argc, argv, "p:n:t:s:h")) != -1) {
+		switch (opt) {
+		case 'p':
+			opt_procs = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'n':
+			opt_requests = strtoul(optarg, NULL, 0);
+			break;
+		case 't':
+			opt_seconds = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 's':
+			opt_seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || !opt_procs || opt_procs > MAX_PROCS ||
+	    !opt_requests || !opt_seconds) {
+		usage(stderr);
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	printf("TAP version 13\n1..%u\n", NKINDS + 4);
+	diag("ioctl_fuzz: %u processes, %lu requests or %u s each, seed %llu",
+	     opt_procs, opt_requests, opt_seconds, opt_seed);
+
+	snprintf(prefix, sizeof(prefix), "fz%d-", (int)getpid());
+	snprintf(shared_h, sizeof(shared_h), "%sh", prefix);
+	snprintf(shared_t, sizeof(shared_t), "%st", prefix);
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	fd = ckremm_dev_open(NULL);
+	if (sh == MAP_FAILED || fd < 0 ||
+	    !read_param("max_pool_size", &max_pool_size)) {
+		diag("setup failed: device %s", fd < 0 ? strerror(-fd) : "open");
+		return 1;
+	}
+	fit_before = pools_that_fit();
+
+	/* The shared pools, attached to one file every process inherits. */
+	common = ckremm_dev_open(NULL);
+	ret = common < 0 ? common :
+	      ckremm_pool_create(common, CKREMM_KIND_HEADER, SHARED_SIZE,
+				 shared_h, 0600, &shp) ?:
+	      ckremm_pool_create(common, CKREMM_KIND_TABLE, SHARED_SIZE,
+				 shared_t, 0600, &stp);
+	/* Each process's private pools, made before any process fuzzes. */
+	for (unsigned int i = 0; i < opt_procs && !ret; i++) {
+		memset(&zs[i], 0, sizeof(zs[i]));
+		zs[i].id = (int)i;
+		zs[i].sh = sh;
+		zs[i].common_fd = common;
+		zs[i].rng = (opt_seed * 0x9E3779B97F4A7C15ULL) ^ (i + 1) * 0x632BE5ABULL;
+		zs[i].rng |= 1;
+		zs[i].fd = ckremm_dev_open(NULL);
+		ret = zs[i].fd < 0 ? zs[i].fd :
+		      ckremm_pool_create(zs[i].fd, CKREMM_KIND_HEADER, POOL_SIZE,
+					 NULL, 0, &zs[i].hp) ?:
+		      ckremm_pool_create(zs[i].fd, CKREMM_KIND_TABLE, POOL_SIZE,
+					 NULL, 0, &zs[i].tp);
+	}
+	if (ret) {
+		diag("setup failed: %s", strerror(-ret));
+		return 1;
+	}
+
+	for (unsigned int i = 0; i < opt_procs; i++) {
+		fflush(stdout);
+		pids[i] = fork();
+		if (!pids[i]) {
+			for (unsigned int j = 0; j < opt_procs; j++)
+				if (j != i)
+					close(zs[j].fd);
+			close(fd);
+			_exit(fuzz_process(&zs[i]));
+		}
+	}
+	for (unsigned int i = 0; i < opt_procs; i++) {
+		int status;
+
+		close(zs[i].fd);
+		if (pids[i] < 0 || waitpid(pids[i], &status, 0) != pids[i] ||
+		    !WIFEXITED(status) || WEXITSTATUS(status)) {
+			diag("process %u: status %#x", i, pids[i] < 0 ? -1 : status);
+			all_ran = false;
+		}
+	}
+	close(common);
+
+	tap(all_ran, "every process ran to its end");
+	for (int k = 0; k < NKINDS; k++) {
+		total += sh->sent[k];
+		tap(sh->sent[k] > 0 && !sh->bad[k],
+		    "%s: %lu requests, %lu answers against the ABI",
+		    kinds[k].name, sh->sent[k], sh->bad[k]);
+	}
+	diag("%lu requests checked in all", total);
+	ret = sweep(fd);
+	tap(ret >= 0 && ret <= 2,
+	    "only the two shared named pools outlived the run (%d named pools)",
+	    ret);
+	close(fd);
+	fit_after = pools_that_fit();
+	tap(fit_before > 0 && fit_after == fit_before,
+	    "every pool's charge was returned: %d pools fit before, %d after",
+	    fit_before, fit_after);
+	fd = ckremm_dev_open(NULL);
+	ret = fd < 0 ? -1 : sweep(fd);
+	tap(ret == 0, "no named pool of this run left (%d)", ret);
+	if (fd >= 0)
+		close(fd);
+	return tap_failed || tap_number != NKINDS + 4 ? 1 : 0;
+}
