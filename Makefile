@@ -10,6 +10,8 @@
 #   make bench         benchmarks against glibc, kmalloc and genalloc: a table,
 #                      tools/build/bench/results.csv and SVG charts
 #   make style         checkpatch --strict on ckremm/, include/, kunit/
+#   make coverage      line coverage of the portable core by the host tests
+#                      (fails below 95%)
 #   make clean
 #
 # Kernel trees, kernel builds and VM images live in $(CKREMM_CACHE),
@@ -20,7 +22,7 @@ KDIR		?= /lib/modules/$(KVER)/build
 CKREMM_CACHE	?= /var/cache/ckremm
 export CKREMM_CACHE
 
-.PHONY: all module tools run check bench style clean
+.PHONY: all module tools run check bench style coverage clean
 
 all: module tools
 
@@ -44,6 +46,9 @@ bench:
 style:
 	tools/ci/deps.sh
 	tools/ci/style.sh
+
+coverage:
+	tools/ci/coverage.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null

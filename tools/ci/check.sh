@@ -27,11 +27,12 @@ if ! tools/ci/deps.sh; then
 	exit 1
 fi
 
-stages=(map host tpool bench-smoke style kunit-uml dev-uml proofs-uml cli-uml dev-qemu)
+stages=(map host tpool coverage bench-smoke style kunit-uml dev-uml proofs-uml cli-uml dev-qemu rt-qemu)
 declare -A command=(
 	[map]="make -C tools check-map"
 	[host]="make -C tools check-host"
 	[tpool]="make -C tools check-tpool"
+	[coverage]="tools/ci/coverage.sh"
 	[bench-smoke]="make -C tools/bench smoke"
 	[style]="tools/ci/style.sh"
 	[kunit-uml]="tools/vm/kunit-uml.sh"
@@ -39,6 +40,7 @@ declare -A command=(
 	[proofs-uml]="tools/vm/proofs-uml.sh"
 	[cli-uml]="tools/vm/cli-uml.sh"
 	[dev-qemu]="tools/vm/dev-qemu.sh"
+	[rt-qemu]="tools/vm/rt-qemu.sh"
 )
 declare -A summary
 total_passed=0

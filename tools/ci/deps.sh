@@ -19,7 +19,10 @@ packages=(
 	bc bison flex libelf-dev libssl-dev kmod xz-utils cpio gzip
 	# style checks
 	perl sparse
-	# VMs
+	# libFuzzer harnesses (clang's -fsanitize=fuzzer runtime)
+	clang libclang-rt-14-dev
+	# VMs; pahole for modules built against kernels that carry BTF
+	pahole
 	qemu-system-x86 busybox-static
 	# build copies
 	rsync

@@ -101,6 +101,20 @@ size_t pool_walk_all(struct h_pool *pool, struct h_pool_extent **out)
 	return n;
 }
 
+bool extents_equal(const struct h_pool_extent *a, size_t na,
+		   const struct h_pool_extent *b, size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++)
+		if (a[i].offset != b[i].offset || a[i].size != b[i].size ||
+		    a[i].used != b[i].used)
+			return false;
+	return true;
+}
+
 bool pool_consistent(struct h_pool *pool, const char *where)
 {
 	struct h_pool_fault fault = { .offset = 0, .reason = NULL };

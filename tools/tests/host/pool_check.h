@@ -37,6 +37,13 @@ bool pool_consistent(struct h_pool *pool, const char *where);
 size_t pool_walk_all(struct h_pool *pool, struct h_pool_extent **out);
 
 /*
+ * Two walks name the same extents, compared field by field (the padding
+ * after .used is not part of a walk's answer).
+ */
+bool extents_equal(const struct h_pool_extent *a, size_t na,
+		   const struct h_pool_extent *b, size_t nb);
+
+/*
  * What a refused call must leave alone: every statistic but
  * refused_calls, every arena byte, and the warning counter (which must
  * grow).

@@ -226,6 +226,71 @@ TEST(destroy_null_is_false)
 	CHECK(!destroy_h_pool(NULL));
 }
 
+/*
+ * Every call given a NULL pool refuses, warns where it can fail for other
+ * reasons too, and touches nothing: not the caller's block, not its
+ * buffers.
+ */
+TEST(null_pool_refused)
+{
+	unsigned long w0 = ckremm_host_warnings;
+	unsigned char blk[64], buf[8];
+	struct h_pool_stats st;
+	struct h_pool_fault fault = { .offset = 7, .reason = NULL };
+	struct h_pool_extent ext = { .offset = 1, .size = 2, .used = true };
+	void *ptrs[2] = { blk, blk + 32 };
+	size_t cursor = 0, size = 99;
+	unsigned int i;
+
+	memset(blk, 0x5a, sizeof(blk));
+	memset(buf, 0xa5, sizeof(buf));
+	memset(&st, 0xff, sizeof(st));
+	CHECK(h_pool_alloc(NULL, 16) == NULL);
+	CHECK(h_pool_alloc_aligned(NULL, 16, 64) == NULL);
+	CHECK(!h_pool_dealloc(NULL, blk));
+	CHECK_EQ(h_pool_read(NULL, blk, 0, buf, sizeof(buf)), -EINVAL);
+	CHECK_EQ(h_pool_write(NULL, blk, 0, buf, sizeof(buf)), -EINVAL);
+	CHECK(!clean_h_ptr(NULL, blk));
+	CHECK(h_pool_realloc(NULL, blk, 32) == NULL);
+	CHECK(h_pool_realloc(NULL, NULL, 32) == NULL);
+	CHECK_EQ(h_pool_alloc_batch(NULL, 16, 0, ptrs, 2), -EINVAL);
+	CHECK_EQ(h_pool_dealloc_batch(NULL, ptrs, 2), -EINVAL);
+	CHECK_EQ(h_pool_usable_size(NULL, blk), 0);
+	CHECK(!reorder_h_mem(NULL));
+	CHECK_EQ(h_pool_validate(NULL, &fault), -EINVAL);
+	CHECK_EQ(h_pool_walk(NULL, &cursor, &ext, 1), 0);
+	CHECK(h_pool_arena(NULL, &size) == NULL);
+	h_pool_get_stats(NULL, &st);
+	CHECK(st.arena_size == 0 && st.used_blocks == 0 && st.free_bytes == 0,
+	      "stats of a NULL pool are not zero");
+	/* alloc, aligned, dealloc, read, write, clean, 2 x realloc, 2 batches. */
+	CHECK(ckremm_host_warnings >= w0 + 10, "%lu warnings",
+	      ckremm_host_warnings - w0);
+	CHECK(ptrs[0] == blk && ptrs[1] == blk + 32);
+	CHECK_EQ(cursor, 0);
+	CHECK_EQ(size, 99);
+	CHECK(ext.offset == 1 && ext.size == 2 && ext.used);
+	for (i = 0; i < sizeof(blk); i++)
+		if (!CHECK_EQ(blk[i], 0x5a))
+			break;
+	for (i = 0; i < sizeof(buf); i++)
+		if (!CHECK_EQ(buf[i], 0xa5))
+			break;
+}
+
+/* A batch call given a pool but no array refuses the same way. */
+TEST(batch_null_array_refused)
+{
+	struct h_pool *pool = pool_new(16 * KIB);
+	unsigned long w0 = ckremm_host_warnings;
+
+	CHECK_EQ(h_pool_alloc_batch(pool, 16, 0, NULL, 4), -EINVAL);
+	CHECK_EQ(h_pool_dealloc_batch(pool, NULL, 4), -EINVAL);
+	CHECK(ckremm_host_warnings >= w0 + 2);
+	check_empty(pool, "after NULL arrays");
+	pool_del(pool);
+}
+
 TEST(destroy_with_live_blocks)
 {
 	struct h_pool *pool = pool_new(16 * KIB);
@@ -1197,7 +1262,7 @@ TEST(reorder_keeps_used_blocks)
 	CHECK_EQ(used_before, n);
 	CHECK_EQ(used_after, n);
 	/* Frees merge at once, so there was nothing left to merge. */
-	CHECK(na == nb && !memcmp(before, after, na * sizeof(*after)),
+	CHECK(extents_equal(before, nb, after, na),
 	      "extents changed: %zu -> %zu", nb, na);
 	free(before);
 	free(after);
@@ -1305,7 +1370,7 @@ TEST(batch_alloc_all_or_nothing)
 	CHECK_EQ(s1.failed_allocs, s0.failed_allocs + 1);
 	stats_equal_except(&s0, &s1, false, true, false, "-ENOMEM batch");
 	na = pool_walk_all(pool, &after);
-	CHECK(na == nb && !memcmp(before, after, na * sizeof(*after)),
+	CHECK(extents_equal(before, nb, after, na),
 	      "blocks changed by a failed batch");
 	pool_consistent(pool, "after -ENOMEM");
 	free(before);
@@ -1337,7 +1402,7 @@ TEST(batch_alloc_aligned_all_or_nothing)
 	stats_equal_except(&s0, &s1, false, true, false, "-ENOMEM batch");
 	CHECK(s1.failed_allocs > s0.failed_allocs);
 	na = pool_walk_all(pool, &after);
-	CHECK(na == nb && !memcmp(before, after, na * sizeof(*after)),
+	CHECK(extents_equal(before, nb, after, na),
 	      "blocks changed by a failed batch");
 	pool_consistent(pool, "after -ENOMEM");
 	free(before);
@@ -1612,6 +1677,51 @@ TEST(stats_count_refused_and_failed)
 }
 
 /* ---- walk ---------------------------------------------------------------- */
+
+/*
+ * A cursor that names no block (here: one inside a block, and one at a
+ * block merged away by a free) is found again from the bottom of the
+ * arena, in steps of a bounded number of blocks: far more blocks lie
+ * below it here than one step walks.  The walk resumes at the first block
+ * at or after the cursor.
+ */
+TEST(walk_resumes_far_into_the_arena)
+{
+	enum { N = 1200, MID = 900 };
+	struct h_pool *pool = pool_new(N * 32 + 64);
+	static void *p[N];
+	struct h_pool_extent e;
+	size_t cursor, off_mid, off_next;
+	unsigned int i;
+
+	for (i = 0; i < N; i++)
+		REQUIRE(p[i] = h_pool_alloc(pool, 16));
+	off_mid = arena_off(pool, p[MID]) - 16;
+	off_next = arena_off(pool, p[MID + 1]) - 16;
+
+	/* Inside block MID: the next extent is block MID + 1. */
+	cursor = off_mid + 8;
+	CHECK_EQ(h_pool_walk(pool, &cursor, &e, 1), 1);
+	CHECK(e.offset == off_next && e.size == 32 && e.used,
+	      "resumed at %zu+%zu used %d, want %zu+32 used", e.offset, e.size,
+	      e.used, off_next);
+	CHECK(cursor > off_next, "cursor %zu", cursor);
+
+	/* Block MID merged into a free MID - 1: resume at MID + 1 as well. */
+	CHECK(h_pool_dealloc(pool, p[MID - 1]));
+	CHECK(h_pool_dealloc(pool, p[MID]));
+	cursor = off_mid;
+	CHECK_EQ(h_pool_walk(pool, &cursor, &e, 1), 1);
+	CHECK(e.offset == off_next && e.size == 32 && e.used,
+	      "resumed at %zu+%zu used %d, want %zu+32 used", e.offset, e.size,
+	      e.used, off_next);
+	pool_consistent(pool, "after the walks");
+	for (i = 0; i < N; i++)
+		if (i != MID - 1 && i != MID)
+			CHECK(h_pool_dealloc(pool, p[i]));
+	check_empty(pool, "freed");
+	pool_del(pool);
+}
 
 TEST(walk_one_at_a_time_matches_bulk)
 {
