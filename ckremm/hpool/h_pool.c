@@ -53,7 +53,9 @@
  * Pointers are checked before they are trusted: a pointer must lie in the
  * arena at a 16-byte boundary, the header before it must carry a checksum
  * (SipHash under a random 128-bit key per pool) that binds it to its
- * offset, and both neighbours must agree with it.  Reading headers, as a
+ * offset, and both neighbours must agree with it; a call that frees or
+ * resizes the block also checks the checksums of the neighbours whose
+ * sizes it carries into new headers.  Reading headers, as a
  * read-only mapping of the arena allows, does not reveal the key, so
  * headers cannot be forged through block contents.  Headers absorbed by a
  * merge are zeroed, so a stale pointer never passes.  A refused call returns false, NULL or
@@ -496,6 +498,32 @@ static u32 hp_find_used(struct h_pool *pool, const void *ptr, const char **why)
 	return off;
 }
 
+/*
+ * As hp_find_used(), for a call that frees or resizes the block.  Such a
+ * call rewrites the header after the block and merges with a free block
+ * before it, carrying their sizes into headers it signs afresh.  Those two
+ * headers must carry the pool's checksum too, or an overrun by the owner
+ * of the block could forge a free neighbour that swallows live blocks and
+ * have the pool sign it.
+ */
+static u32 hp_find_owned(struct h_pool *pool, const void *ptr,
+			 const char **why)
+{
+	u32 off = hp_find_used(pool, ptr, why);
+	u32 next, prev;
+
+	if (off == HP_NIL)
+		return off;
+	next = off + hp_hdr(pool, off)->units;
+	prev = off - hp_hdr(pool, off)->prev_units;
+	if ((next < pool->arena_units && !hp_hdr_sane(pool, next)) ||
+	    (off && hp_is_free(pool, prev) && !hp_hdr_sane(pool, prev))) {
+		*why = "block headers damaged (overrun?)";
+		return HP_NIL;
+	}
+	return off;
+}
+
 /* ---- the public API ------------------------------------------------------ */
 
 /**
@@ -647,7 +675,7 @@ bool h_pool_dealloc(struct h_pool *pool, void *ptr)
 		return false;
 	}
 	flags = ckremm_lock(&pool->lock);
-	off = hp_find_used(pool, ptr, &why);
+	off = hp_find_owned(pool, ptr, &why);
 	if (off == HP_NIL)
 		hp_refuse(pool, why);
 	else
@@ -837,7 +865,7 @@ void *h_pool_realloc(struct h_pool *pool, void *ptr, size_t size)
 		return NULL;
 	}
 	flags = ckremm_lock(&pool->lock);
-	off = hp_find_used(pool, ptr, &why);
+	off = hp_find_owned(pool, ptr, &why);
 	if (off == HP_NIL) {
 		hp_refuse(pool, why);
 		goto refused;
@@ -875,7 +903,7 @@ void *h_pool_realloc(struct h_pool *pool, void *ptr, size_t size)
 	memcpy(new_ptr, ptr, keep);
 
 	flags = ckremm_lock(&pool->lock);
-	off = hp_find_used(pool, ptr, &why);
+	off = hp_find_owned(pool, ptr, &why);
 	if (off == HP_NIL)
 		hp_refuse(pool, why);
 	else
@@ -987,7 +1015,7 @@ int h_pool_dealloc_batch(struct h_pool *pool, void *const *ptrs,
 		goto out;
 	}
 	for (i = 0; i < count; i++) {
-		off = hp_find_used(pool, ptrs[i], &why);
+		off = hp_find_owned(pool, ptrs[i], &why);
 		if (off != HP_NIL && (hp_hdr(pool, off)->flags & HP_MARK)) {
 			off = HP_NIL;
 			why = "the same block twice in one batch free";
@@ -1303,7 +1331,7 @@ static u32 hp_seek(struct h_pool *pool, u32 want, unsigned long *flags)
 		ckremm_unlock(&pool->lock, *flags);
 		*flags = ckremm_lock(&pool->lock);
 		/* Lost our place to a merge: start again, a bounded number of times. */
-		if (!hp_hdr_sane(pool, off))
+		if (off < pool->arena_units && !hp_hdr_sane(pool, off))
 			off = tries++ < HP_CHECK_TRIES ? 0 : pool->arena_units;
 	}
 }
