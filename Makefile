@@ -10,6 +10,7 @@
 #   make bench         benchmarks against glibc, kmalloc and genalloc: a table,
 #                      tools/build/bench/results.csv and SVG charts
 #   make style         checkpatch --strict on ckremm/, include/, kunit/
+#   make fuzz          the libFuzzer harnesses of both pools, 10 minutes each
 #   make coverage      line coverage of the portable core by the host tests
 #                      (fails below 95%)
 #   make clean
@@ -22,7 +23,7 @@ KDIR		?= /lib/modules/$(KVER)/build
 CKREMM_CACHE	?= /var/cache/ckremm
 export CKREMM_CACHE
 
-.PHONY: all module tools run check bench style coverage clean
+.PHONY: all module tools run check bench style coverage fuzz clean
 
 all: module tools
 
@@ -49,6 +50,10 @@ style:
 
 coverage:
 	tools/ci/coverage.sh
+
+fuzz:
+	tools/ci/deps.sh
+	$(MAKE) -C tools/fuzz fuzz
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null

@@ -27,11 +27,12 @@ if ! tools/ci/deps.sh; then
 	exit 1
 fi
 
-stages=(map host tpool coverage bench-smoke style kunit-uml dev-uml proofs-uml cli-uml dev-qemu rt-qemu)
+stages=(map host tpool fuzz coverage bench-smoke style kunit-uml dev-uml proofs-uml cli-uml dev-qemu rt-qemu)
 declare -A command=(
 	[map]="make -C tools check-map"
 	[host]="make -C tools check-host"
 	[tpool]="make -C tools check-tpool"
+	[fuzz]="make -C tools/fuzz check"
 	[coverage]="tools/ci/coverage.sh"
 	[bench-smoke]="make -C tools/bench smoke"
 	[style]="tools/ci/style.sh"

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * fuzz_common.h - what both pool fuzzers share: reading operations out of
+ * a fuzzer's input, the trace of decoded operations, the failure report,
+ * and the fill pattern that tells every block and byte position apart.
+ *
+ * An input is read front to back; once it is used up every read returns
+ * zero, so any input decodes to some finite sequence of operations.
+ *
+ * FUZZ_TRACE=1 in the environment prints every decoded operation and its
+ * outcome on stderr: run a fuzzer on one saved input to see what it did.
+ */
+#ifndef CKREMM_FUZZ_COMMON_H
+#define CKREMM_FUZZ_COMMON_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct fuzz_in {
+	const uint8_t *p;
+	size_t n;
+};
+
+static inline bool in_more(const struct fuzz_in *in)
+{
+	return in->n > 0;
+}
+
+static inline uint8_t in_u8(struct fuzz_in *in)
+{
+	if (!in->n)
+		return 0;
+	in->n--;
+	return *in->p++;
+}
+
+static inline uint16_t in_u16(struct fuzz_in *in)
+{
+	uint16_t lo = in_u8(in);
+
+	return lo | (uint16_t)in_u8(in) << 8;
+}
+
+static inline uint32_t in_u32(struct fuzz_in *in)
+{
+	uint32_t lo = in_u16(in);
+
+	return lo | (uint32_t)in_u16(in) << 16;
+}
+
+/*
+ * A request size from two bytes: the top two bits pick a range (up to 64
+ * bytes, 1 KiB, 16 KiB, or a share of @arena up to a little past it), so
+ * small blocks are common and whole-arena requests possible.  0 happens.
+ */
+static inline size_t in_size(struct fuzz_in *in, size_t arena)
+{
+	uint16_t v = in_u16(in);
+
+	switch (v >> 14) {
+	case 0:
+		return v & 63;
+	case 1:
+		return v & 1023;
+	case 2:
+		return v & 16383;
+	default:
+		return (size_t)(v & 0x3fff) * (arena + 64) / 0x3fff;
+	}
+}
+
+/* Operation counter and name, for the failure report and the trace. */
+extern unsigned long fuzz_op;
+extern const char *fuzz_op_name;
+extern bool fuzz_trace;
+
+static inline void fuzz_trace_init(void)
+{
+	const char *t = getenv("FUZZ_TRACE");
+
+	fuzz_trace = t && *t == '1';
+}
+
+#define TRACE(...) do {							\
+	if (fuzz_trace)							\
+		fprintf(stderr, __VA_ARGS__);				\
+} while (0)
+
+/* A broken promise: say which operation broke it and crash. */
+__attribute__((noreturn, format(printf, 3, 4)))
+static inline void fuzz_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "FUZZ FAIL %s:%d at op %lu (%s): ", file, line,
+		fuzz_op, fuzz_op_name ? fuzz_op_name : "create");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+#define FAIL(...) fuzz_fail(__FILE__, __LINE__, __VA_ARGS__)
+#define EXPECT(cond, fmt, ...) do {					\
+	if (!(cond))							\
+		FAIL("%s: " fmt, #cond, ##__VA_ARGS__);			\
+} while (0)
+
+/*
+ * Byte @k of the pattern @tag: neighbouring bytes, and the same position
+ * in two blocks, differ, so a byte read from a wrong place shows up.
+ */
+static inline uint8_t pattern_byte(uint64_t tag, size_t k)
+{
+	uint64_t x = (tag * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)k << 24) ^ k;
+
+	x *= 0xbf58476d1ce4e5b9ULL;
+	return (uint8_t)(x >> 56);
+}
+
+static inline void pattern_fill(uint8_t *buf, size_t len, uint64_t tag,
+				size_t from)
+{
+	size_t k;
+
+	for (k = 0; k < len; k++)
+		buf[k] = pattern_byte(tag, from + k);
+}
+
+/* First index where @a and @b differ, or -1. */
+static inline long first_diff(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	size_t k;
+
+	if (!memcmp(a, b, len))
+		return -1;
+	for (k = 0; a[k] == b[k]; k++)
+		;
+	return (long)k;
+}
+
+static inline size_t round16(size_t n)
+{
+	return (n + 15) & ~(size_t)15;
+}
+
+static inline bool is_pow2(size_t n)
+{
+	return n && !(n & (n - 1));
+}
+
+extern unsigned long ckremm_host_warnings;
+
+#endif /* CKREMM_FUZZ_COMMON_H */
