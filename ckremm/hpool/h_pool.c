@@ -53,14 +53,20 @@
  * Pointers are checked before they are trusted: a pointer must lie in the
  * arena at a 16-byte boundary, the header before it must carry a checksum
  * (SipHash under a random 128-bit key per pool) that binds it to its
- * offset, and both neighbours must agree with it; a call that frees or
- * resizes the block also checks the checksums of the neighbours whose
- * sizes it carries into new headers.  Reading headers, as a
- * read-only mapping of the arena allows, does not reveal the key, so
- * headers cannot be forged through block contents.  Headers absorbed by a
- * merge are zeroed, so a stale pointer never passes.  A refused call returns false, NULL or
- * -EINVAL, counts in the statistics, prints one rate-limited warning and
- * leaves the pool as it was.
+ * offset, it must start a block in a bitmap of block starts kept outside
+ * the arena, and both neighbours must agree with it.  Every header whose
+ * fields a call carries into a header it signs afresh (a neighbour that
+ * merges, the block after a block that changes size) is checked the same
+ * way first.  Reading headers, as a read-only mapping of the arena
+ * allows, does not reveal the key, and header bytes written or copied
+ * into a payload never start a block, so writers of the pool cannot forge
+ * headers through block contents.  Headers absorbed by a merge are zeroed
+ * and leave the bitmap, so a stale pointer never passes.  What no check
+ * can stop is a caller in the kernel that overruns its block and writes
+ * back an old header of the block after it at its own place: that is the
+ * caller's bug, and the pool sees a valid header.  A refused call returns
+ * false, NULL or -EINVAL, counts in the statistics, prints one
+ * rate-limited warning and leaves the pool as it was.
  *
  * Context
  * -------
@@ -68,7 +74,10 @@
  * be made from any context, hard interrupts included, except create_h_pool()
  * and destroy_h_pool(), which allocate or free memory and may sleep.
  * Copying and clearing large blocks proceeds CKREMM_STEP_BYTES at a time,
- * dropping the lock between steps.
+ * dropping the lock between steps.  That shortens the hold but not the
+ * caller's own section: h_pool_validate() or reorder_h_mem() called from
+ * interrupt context, or under a lock of the caller's, runs to its end
+ * with interrupts off.
  */
 
 #include "ckremm_port.h"
@@ -119,6 +128,7 @@ struct h_pool {
 	size_t arena_size;
 	u32 arena_units;
 	struct ckremm_hash_key key;
+	u8 *starts;	/* bit per unit: a header the pool wrote starts there */
 
 	struct ckremm_segfit index;
 	u32 last;	/* offset of the last block of the arena */
@@ -170,11 +180,17 @@ static u32 hp_checksum(const struct h_pool *pool, u32 off,
 	return ckremm_hash4(&pool->key, off, h->prev_units, h->units, h->flags);
 }
 
+static bool hp_is_start(const struct h_pool *pool, u32 off)
+{
+	return pool->starts[off >> 3] & BIT(off & 7);
+}
+
 static void hp_set(struct h_pool *pool, u32 off, u32 prev_units, u32 units,
 		   u32 flags)
 {
 	struct hp_hdr *h = hp_hdr(pool, off);
 
+	pool->starts[off >> 3] |= BIT(off & 7);
 	h->prev_units = prev_units;
 	h->units = units;
 	h->flags = flags;
@@ -184,7 +200,14 @@ static void hp_set(struct h_pool *pool, u32 off, u32 prev_units, u32 units,
 	pool->seq++;
 }
 
-/* Tell the block after @off, if any, how large @off now is. */
+static bool hp_hdr_sane(const struct h_pool *pool, u32 off);
+
+/*
+ * Tell the block after @off, if any, how large @off now is.  Its other
+ * fields are signed again as they are, so they must carry the checksum
+ * first: a header forged by an overrun is left as found, for the calls
+ * that trust it to refuse.
+ */
 static void hp_link_next(struct h_pool *pool, u32 off)
 {
 	u32 units = hp_hdr(pool, off)->units;
@@ -193,6 +216,11 @@ static void hp_link_next(struct h_pool *pool, u32 off)
 
 	if (next >= pool->arena_units)
 		return;
+	if (!hp_hdr_sane(pool, next)) {
+		ckremm_warn("h_pool: block header damaged at offset %zu (overrun?)\n",
+			    (size_t)next << HP_GRANULE_SHIFT);
+		return;
+	}
 	h = hp_hdr(pool, next);
 	hp_set(pool, next, units, h->units, h->flags);
 }
@@ -201,15 +229,21 @@ static void hp_link_next(struct h_pool *pool, u32 off)
 static void hp_poison(struct h_pool *pool, u32 off)
 {
 	memset(hp_hdr(pool, off), 0, sizeof(struct hp_hdr));
+	pool->starts[off >> 3] &= ~BIT(off & 7);
 	pool->seq++;
 }
 
-/* Does the header at @off describe a block that fits the arena? */
+/*
+ * Does the header at @off describe a block that fits the arena, at a place
+ * where the pool started a block?  Header bytes copied into a payload, as
+ * a writer of the pool can do, never start a block.
+ */
 static bool hp_hdr_fits(const struct h_pool *pool, u32 off)
 {
 	const struct hp_hdr *h = hp_hdr(pool, off);
 
-	return h->units >= HP_MIN_UNITS && h->units <= pool->arena_units - off &&
+	return hp_is_start(pool, off) && h->units >= HP_MIN_UNITS &&
+	       h->units <= pool->arena_units - off &&
 	       !off == !h->prev_units && h->prev_units <= off;
 }
 
@@ -318,7 +352,8 @@ static u32 hp_trim(struct h_pool *pool, u32 off, u32 units)
 	if (excess < HP_MIN_UNITS)
 		return 0;
 	hp_set(pool, off, h->prev_units, units, h->flags);
-	if (next < pool->arena_units && hp_is_free(pool, next)) {
+	if (next < pool->arena_units && hp_is_free(pool, next) &&
+	    hp_hdr_sane(pool, next)) {
 		u32 next_units = hp_hdr(pool, next)->units;
 
 		hp_remove(pool, next);
@@ -504,7 +539,9 @@ static u32 hp_find_used(struct h_pool *pool, const void *ptr, const char **why)
  * before it, carrying their sizes into headers it signs afresh.  Those two
  * headers must carry the pool's checksum too, or an overrun by the owner
  * of the block could forge a free neighbour that swallows live blocks and
- * have the pool sign it.
+ * have the pool sign it; the call is refused before it changes anything.
+ * Headers further on are checked where they are reached (hp_link_next(),
+ * hp_trim()).
  */
 static u32 hp_find_owned(struct h_pool *pool, const void *ptr,
 			 const char **why)
@@ -555,7 +592,11 @@ struct h_pool *create_h_pool(size_t size)
 	if (!pool)
 		return NULL;
 	pool->arena = ckremm_arena_alloc(size);
-	if (!pool->arena) {
+	pool->starts = ckremm_meta_zalloc(((size >> HP_GRANULE_SHIFT) + 7) / 8);
+	if (!pool->arena || !pool->starts) {
+		ckremm_meta_free(pool->starts);
+		if (pool->arena)
+			ckremm_arena_free(pool->arena);
 		ckremm_meta_free(pool);
 		return NULL;
 	}
@@ -585,6 +626,7 @@ bool destroy_h_pool(struct h_pool *pool)
 	if (!pool)
 		return false;
 	ckremm_arena_free(pool->arena);
+	ckremm_meta_free(pool->starts);
 	ckremm_meta_free(pool);
 	return true;
 }
@@ -1244,7 +1286,7 @@ static void hp_refile(struct h_pool *pool, u32 off)
 
 	hp_remove(pool, off);
 	while ((next = off + units) < pool->arena_units &&
-	       hp_is_free(pool, next)) {
+	       hp_is_free(pool, next) && hp_hdr_sane(pool, next)) {
 		units += hp_hdr(pool, next)->units;
 		hp_remove(pool, next);
 		hp_poison(pool, next);

@@ -2124,3 +2124,125 @@ int main(int argc, char **argv)
 {
 	return test_main(argc, argv);
 }
+
+/* ---- forged and replayed headers ------------------------------------- */
+
+/* The inline header as the pool lays it out (H_POOL_HEADER_SIZE bytes). */
+struct raw_hdr {
+	uint32_t prev_units, units, flags, check;
+};
+
+static struct raw_hdr *raw_hdr_of(void *payload)
+{
+	return (struct raw_hdr *)payload - 1;
+}
+
+/* Does [p, p + n) overlap [q, q + m)? */
+static bool spans_overlap(const void *p, size_t n, const void *q, size_t m)
+{
+	const char *a = p, *b = q;
+
+	return a < b + m && b < a + n;
+}
+
+/*
+ * The owner of a block overruns through a free block into the header of
+ * the live block after it, forging a free block that spans live blocks.
+ * Whichever call reaches that header next (an allocation that splits the
+ * free block, a free that merges with it, a realloc that grows into it)
+ * must not sign it: no later allocation may overlap the live blocks, and
+ * validate reports the damage.  @arg picks the call.
+ */
+static void forged_follower_case(unsigned long arg)
+{
+	struct h_pool *pool = pool_new(4096);
+	struct h_pool_fault fault = { 0 };
+	void *a = h_pool_alloc(pool, 16);
+	void *n = h_pool_alloc(pool, arg == 1 ? 16 : 64);
+	void *b = h_pool_alloc(pool, 16);
+	void *c = h_pool_alloc(pool, 16);
+	void *got[4] = { NULL };
+	int i;
+
+	REQUIRE(a && n && b && c);
+	CHECK(h_pool_dealloc(pool, n));
+	raw_hdr_of(b)->units = 4;	/* b and c */
+	raw_hdr_of(b)->flags = 1;	/* free */
+	memset(b, 0xff, 8);		/* free-list links: none */
+	if (arg == 0)
+		got[0] = h_pool_alloc(pool, 16);	/* splits n */
+	else if (arg == 1)
+		h_pool_dealloc(pool, a);		/* merges with n */
+	else
+		got[0] = h_pool_realloc(pool, a, 32);	/* grows into n */
+	for (i = 1; i < 4; i++)
+		got[i] = h_pool_alloc(pool, 16);
+	for (i = 0; i < 4; i++) {
+		if (!got[i] || (arg == 2 && i == 0))
+			continue;
+		CHECK(!spans_overlap(got[i], 16, b, 48),
+		      "allocation %d at %zu overlaps the live blocks at %zu",
+		      i, arena_off(pool, got[i]), arena_off(pool, b));
+	}
+	CHECK_EQ(h_pool_validate(pool, &fault), -EUCLEAN);
+	CHECK(destroy_h_pool(pool));
+}
+
+TEST(forged_follower_not_signed_by_alloc)
+{
+	forged_follower_case(0);
+}
+
+TEST(forged_follower_not_signed_by_free)
+{
+	forged_follower_case(1);
+}
+
+TEST(forged_follower_not_signed_by_realloc)
+{
+	forged_follower_case(2);
+}
+
+/*
+ * A writer of the pool (through h_pool_write(), as /dev/ckremm allows) copies
+ * headers it read earlier back into its own block, at the offsets where
+ * blocks it has since freed used to start, and frees a stale pointer to
+ * one of them.  The replayed header carries a valid checksum for its
+ * offset, but no block starts there: the free is refused and the pool
+ * stays sound, with no allocation overlapping live blocks.
+ */
+TEST(replayed_header_in_payload_refused)
+{
+	struct h_pool *pool = pool_new(4096);
+	unsigned char *base = h_pool_arena(pool, NULL);
+	struct h_pool_fault fault = { 0 };
+	unsigned char old[3][16], none[8];
+	void *q = h_pool_alloc(pool, 16);
+	void *a = h_pool_alloc(pool, 16);
+	void *x = h_pool_alloc(pool, 16);
+	void *y, *v, *z;
+
+	REQUIRE(q && a && x);
+	memcpy(old[0], base + 32, 16);
+	memcpy(old[1], base + 64, 16);
+	memcpy(old[2], base + 96, 16);
+	CHECK(h_pool_dealloc(pool, x));
+	CHECK(h_pool_dealloc(pool, a));
+	CHECK(h_pool_dealloc(pool, q));
+	y = h_pool_alloc(pool, 144);
+	v = h_pool_alloc(pool, 64);
+	REQUIRE(y && v);
+	memset(none, 0xff, sizeof(none));
+	CHECK_EQ(h_pool_write(pool, y, 16, old[0], 16), 0);
+	CHECK_EQ(h_pool_write(pool, y, 48, old[1], 16), 0);
+	CHECK_EQ(h_pool_write(pool, y, 80, old[2], 16), 0);
+	CHECK_EQ(h_pool_write(pool, y, 96, none, 8), 0);
+	CHECK(!h_pool_dealloc(pool, x), "freed a stale pointer to a replayed header");
+	z = h_pool_alloc(pool, 3900);
+	if (z) {
+		CHECK(!spans_overlap(z, 3900, y, 144), "allocation overlaps y");
+		CHECK(!spans_overlap(z, 3900, v, 64), "allocation overlaps v");
+	}
+	CHECK_EQ(h_pool_validate(pool, &fault), 0);
+	CHECK(destroy_h_pool(pool));
+}
