@@ -2296,7 +2296,7 @@ static void irq_round_check(struct kunit *test, struct irq_round *r)
 	expect_pool_empty(test, r->pool);
 }
 
-static DEFINE_SPINLOCK(h_pool_outer_lock);
+static DEFINE_RAW_SPINLOCK(h_pool_outer_lock);
 
 /* Under another irqsave spinlock: the pool lock nests inside it. */
 static void h_pool_calls_irqs_disabled(struct kunit *test)
@@ -2307,9 +2307,9 @@ static void h_pool_calls_irqs_disabled(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	r->pool = kunit_h_pool(test, 64 * 1024);
 
-	spin_lock_irqsave(&h_pool_outer_lock, flags);
+	raw_spin_lock_irqsave(&h_pool_outer_lock, flags);
 	irq_round_run(r);
-	spin_unlock_irqrestore(&h_pool_outer_lock, flags);
+	raw_spin_unlock_irqrestore(&h_pool_outer_lock, flags);
 
 	irq_round_check(test, r);
 }

@@ -3184,7 +3184,7 @@ static void irq_round_check(struct kunit *test, struct irq_round *r)
 	expect_compacted(test, r->pool);
 }
 
-static DEFINE_SPINLOCK(t_pool_outer_lock);
+static DEFINE_RAW_SPINLOCK(t_pool_outer_lock);
 
 /* Under another irqsave spinlock: the pool lock nests inside it. */
 static void t_pool_calls_irqs_disabled(struct kunit *test)
@@ -3192,9 +3192,9 @@ static void t_pool_calls_irqs_disabled(struct kunit *test)
 	struct irq_round *r = irq_round_new(test);
 	unsigned long flags;
 
-	spin_lock_irqsave(&t_pool_outer_lock, flags);
+	raw_spin_lock_irqsave(&t_pool_outer_lock, flags);
 	irq_round_run(r);
-	spin_unlock_irqrestore(&t_pool_outer_lock, flags);
+	raw_spin_unlock_irqrestore(&t_pool_outer_lock, flags);
 
 	irq_round_check(test, r);
 }

@@ -31,7 +31,7 @@
  *     close(fd);  // the pool and its memory go, once view is unmapped
  *
  * Context and cost: every entry point runs in process context and may
- * sleep; pool calls hold the pool's spinlock for bounded steps.  Creating a
+ * sleep; pool calls hold the pool's raw spinlock for bounded steps.  Creating a
  * pool allocates its whole arena with vmalloc, charged to the caller's
  * memory cgroup, as is every other allocation made on a caller's behalf.
  * READ, WRITE, T_READ and T_WRITE copy through a one-page bounce buffer,

@@ -30,7 +30,7 @@
 #define TABLE_WALK_STEP		8
 
 #define TABLE_STEP_MIN		256
-#define TABLE_STEP_MAX		SZ_1M
+#define TABLE_STEP_MAX		T_POOL_STEP_MAX
 
 static unsigned int reorder_step_bytes = SZ_4K;
 
@@ -57,7 +57,7 @@ static const struct kernel_param_ops reorder_step_bytes_ops = {
 module_param_cb(reorder_step_bytes, &reorder_step_bytes_ops,
 		&reorder_step_bytes, 0644);
 MODULE_PARM_DESC(reorder_step_bytes,
-		 "Most bytes a table pool moves or copies per hold of its lock, 256..1048576; a change applies to pools created afterwards (default 4096)");
+		 "Most bytes a table pool moves or copies per hold of its lock, 256..65536; a change applies to pools created afterwards (default 4096)");
 
 static struct t_pool *to_t_pool(struct ckremm_pool *pool)
 {

@@ -15,8 +15,10 @@
  * lock for constant work (one alloc or free, one batch of at most
  * H_POOL_BATCH_MAX blocks) or for one step of longer work
  * (CKREMM_STEP_BYTES copied, HP_STEP_BLOCKS or TP_CHECK_NODES blocks
- * checked, one reorder step of the budget the caller set), and drop it
- * between steps.  Nothing under the lock sleeps, allocates, frees or takes
+ * checked, the extents a walk's caller asked for, a reorder step of at
+ * most T_POOL_STEP_MAX bytes), and drop it between steps.  The table
+ * pool's offset hash is keyed per pool, so callers cannot line its probe
+ * runs up.  Nothing under the lock sleeps, allocates, frees or takes
  * another lock; only a rate-limited warning may print.
  */
 #ifndef CKREMM_PORT_LINUX_H
@@ -124,6 +126,7 @@ static inline u32 ckremm_hash4(const struct ckremm_hash_key *k, u32 a, u32 b,
 	return hsiphash_4u32(a, b, c, d, &k->key);
 }
 
+/* Takes a sleeping lock on PREEMPT_RT: never under the pool lock. */
 static inline u32 ckremm_random_u32(void)
 {
 	return get_random_u32();

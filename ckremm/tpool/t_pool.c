@@ -57,10 +57,13 @@
  *
  * Context
  * -------
- * Every call takes the pool's spinlock with interrupts disabled and may be
- * made from any context, hard interrupts included, except creation and
- * destruction, which may sleep.  A reorder from interrupt context is
- * allowed but runs until the pass ends.
+ * Every call takes the pool's raw spinlock with interrupts disabled and
+ * may be made from any context, hard interrupts included, except creation
+ * and destruction, which may sleep.  Long work drops the lock between
+ * steps, which shortens the hold but not the caller's own section: a
+ * whole reorder or validate called from interrupt context, or under a
+ * lock of the caller's, runs until it ends with interrupts off.  Such
+ * callers step a reorder themselves with t_pool_reorder_step().
  */
 
 #include "ckremm_port.h"
@@ -142,6 +145,8 @@ struct t_pool {
 
 	u32 *hash;
 	u32 hash_mask;
+	u32 hash_mult;	/* random and odd: see tp_hash_home() */
+	u32 hash_shift;
 
 	u32 seq;	/* bumped by every change to segments, index or pins */
 
@@ -284,9 +289,16 @@ static u32 tp_find_free(struct t_pool *pool, u32 units)
 
 /* ---- offset hash ------------------------------------------------------- */
 
+/*
+ * Multiply-shift hashing with a multiplier drawn at random per pool: the
+ * top bits of off * mult.  Callers choose block sizes and so offsets; with
+ * a fixed multiplier they could pile their blocks into one long probe run
+ * and make every lookup under the lock walk it.  A random multiplier keeps
+ * the expected run short for any set of offsets chosen without knowing it.
+ */
 static u32 tp_hash_home(const struct t_pool *pool, u32 off)
 {
-	return (off * 0x9e3779b1U) & pool->hash_mask;
+	return (off * pool->hash_mult) >> pool->hash_shift;
 }
 
 static void tp_hash_insert(struct t_pool *pool, u32 n)
@@ -592,7 +604,7 @@ static void tp_free_locked(struct t_pool *pool, u32 n)
 struct t_pool *t_pool_create(size_t size, unsigned int capacity)
 {
 	struct t_pool *pool;
-	u32 i, hash_size;
+	u32 i, hash_size, shift;
 
 	ckremm_might_sleep();
 	if (size < TP_GRANULE || size > T_POOL_MAX_SIZE ||
@@ -608,8 +620,8 @@ struct t_pool *t_pool_create(size_t size, unsigned int capacity)
 		capacity = c < 64 ? 64 : c > T_POOL_MAX_CAPACITY ?
 			   T_POOL_MAX_CAPACITY : (u32)c;
 	}
-	for (hash_size = 1; hash_size < 2 * capacity; hash_size <<= 1)
-		;
+	for (hash_size = 2, shift = 31; hash_size < 2 * capacity; hash_size <<= 1)
+		shift--;
 
 	pool = ckremm_meta_zalloc(sizeof(*pool));
 	if (!pool)
@@ -617,6 +629,8 @@ struct t_pool *t_pool_create(size_t size, unsigned int capacity)
 	pool->capacity = capacity;
 	pool->seg_count = 2 * capacity + 2;
 	pool->hash_mask = hash_size - 1;
+	pool->hash_shift = shift;
+	pool->hash_mult = ckremm_random_u32() | 1;
 	pool->segs = ckremm_meta_zalloc(pool->seg_count * sizeof(*pool->segs));
 	pool->slots = ckremm_meta_zalloc(capacity * sizeof(*pool->slots));
 	pool->hash = ckremm_meta_zalloc(hash_size * sizeof(*pool->hash));
@@ -703,7 +717,8 @@ EXPORT_SYMBOL_GPL(destroy_t_pool);
 /**
  * t_pool_set_step() - bound the bytes a reorder moves per lock hold
  * @pool: the pool
- * @bytes: bytes per step; 0 restores CKREMM_STEP_BYTES
+ * @bytes: bytes per step; 0 restores CKREMM_STEP_BYTES; at most
+ *	T_POOL_STEP_MAX (larger values are clamped)
  *
  * Smaller steps shorten the time interrupts are off on this CPU and other
  * CPUs wait for the lock; larger steps make a reorder cheaper in total.
@@ -717,7 +732,8 @@ void t_pool_set_step(struct t_pool *pool, size_t bytes)
 	if (!pool)
 		return;
 	flags = ckremm_lock(&pool->lock);
-	pool->step_bytes = bytes ? bytes : CKREMM_STEP_BYTES;
+	pool->step_bytes = !bytes ? CKREMM_STEP_BYTES :
+			   bytes > T_POOL_STEP_MAX ? T_POOL_STEP_MAX : bytes;
 	ckremm_unlock(&pool->lock, flags);
 }
 EXPORT_SYMBOL_GPL(t_pool_set_step);
@@ -1322,7 +1338,8 @@ static void tp_reorder_result(struct t_pool *pool,
 /**
  * t_pool_reorder_step() - run one bounded step of a reorder pass
  * @pool: the pool
- * @budget: most bytes to move in this step; 0 for the pool's step size
+ * @budget: most bytes to move in this step; 0 for the pool's step size;
+ *	clamped to T_POOL_STEP_MAX
  * @res: if not NULL, bytes and blocks moved are added to it and the free
  *	figures after the step are stored
  *
@@ -1341,9 +1358,12 @@ int t_pool_reorder_step(struct t_pool *pool, size_t budget,
 
 	if (!pool)
 		return -EINVAL;
+	if (!budget)
+		budget = pool->step_bytes;
+	else if (budget > T_POOL_STEP_MAX)
+		budget = T_POOL_STEP_MAX;
 	flags = ckremm_lock(&pool->lock);
-	more = tp_reorder_step_locked(pool, budget ? budget : pool->step_bytes,
-				      res);
+	more = tp_reorder_step_locked(pool, budget, res);
 	tp_reorder_result(pool, res);
 	ckremm_unlock(&pool->lock, flags);
 	return more;

@@ -36,6 +36,8 @@ struct t_pool;
 #define T_POOL_MAX_SIZE		((size_t)0xfffffff0u * T_POOL_ALIGN)
 /* Largest table. */
 #define T_POOL_MAX_CAPACITY	0x1000000U
+/* Most bytes a reorder step moves per hold of the lock (64 KiB). */
+#define T_POOL_STEP_MAX		0x10000U
 /* Handle 0 is never a block. */
 #define T_POOL_NO_HANDLE	0ULL
 

@@ -517,7 +517,7 @@ struct ckremm_walk {
  *
  * A reorder moves at most the module parameter reorder_step_bytes per hold
  * of the pool's lock (/sys/module/ckremm/parameters/reorder_step_bytes,
- * 256..1048576, default 4096); a pool keeps the value it was created with.
+ * 256..65536, default 4096); a pool keeps the value it was created with.
  */
 
 #define CKREMM_T_ALLOC_REORDER	(1U << 0)	/* compact and retry once */
