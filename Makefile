@@ -11,6 +11,8 @@
 #                      tools/build/bench/results.csv and SVG charts
 #   make style         checkpatch --strict on ckremm/, include/, kunit/
 #   make fuzz          the libFuzzer harnesses of both pools, 10 minutes each
+#   make stress        the SMP stress under lockdep/KASAN/kmemleak and under
+#                      KCSAN for SECONDS (600) each
 #   make coverage      line coverage of the portable core by the host tests
 #                      (fails below 95%)
 #   make clean
@@ -23,7 +25,7 @@ KDIR		?= /lib/modules/$(KVER)/build
 CKREMM_CACHE	?= /var/cache/ckremm
 export CKREMM_CACHE
 
-.PHONY: all module tools run check bench style coverage fuzz clean
+.PHONY: all module tools run check bench style coverage fuzz stress clean
 
 all: module tools
 
@@ -54,6 +56,11 @@ coverage:
 fuzz:
 	tools/ci/deps.sh
 	$(MAKE) -C tools/fuzz fuzz
+
+stress:
+	tools/ci/deps.sh
+	CKREMM_STRESS_SECONDS=$(or $(SECONDS),600) tools/vm/smp-qemu.sh; s=$$?; \
+	CKREMM_STRESS_SECONDS=$(or $(SECONDS),600) tools/vm/kcsan-qemu.sh && exit $$s
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null

@@ -27,7 +27,7 @@ if ! tools/ci/deps.sh; then
 	exit 1
 fi
 
-stages=(map host tpool fuzz coverage bench-smoke style kunit-uml dev-uml proofs-uml cli-uml dev-qemu rt-qemu)
+stages=(map host tpool fuzz coverage bench-smoke style kunit-uml dev-uml proofs-uml cli-uml dev-qemu rt-qemu smp-qemu kcsan-qemu)
 declare -A command=(
 	[map]="make -C tools check-map"
 	[host]="make -C tools check-host"
@@ -42,6 +42,8 @@ declare -A command=(
 	[cli-uml]="tools/vm/cli-uml.sh"
 	[dev-qemu]="tools/vm/dev-qemu.sh"
 	[rt-qemu]="tools/vm/rt-qemu.sh"
+	[smp-qemu]="tools/vm/smp-qemu.sh"
+	[kcsan-qemu]="tools/vm/kcsan-qemu.sh"
 )
 declare -A summary
 total_passed=0

@@ -199,3 +199,24 @@ uml_device_stage() {
 	echo "$stage: $passed passed, $failed failed"
 	((failed == 0))
 }
+
+# Parse KUnit's KTAP output (kernel log lines, read from <ktap file>) with
+# the kernel tree's kunit.py, keep its report in <parsed log> and print
+# "<passed> <failed>": cases as kunit.py counts them (each parameter of a
+# parameterized case is one; skipped cases pass, crashed ones fail), plus
+# one failure if kunit.py met parse errors.
+#   kunit_counts <ktap file> <parsed log>
+kunit_counts() {
+	local src summary n passed skipped failed crashed errors
+
+	src=$(kernel_source)
+	python3 "$src/tools/testing/kunit/kunit.py" parse <"$1" >"$2" 2>&1 || true
+	# "Testing complete. Ran 12 tests: passed: 11, failed: 1"
+	summary=$(sed 's/\x1b\[[0-9;]*m//g' "$2" | grep 'Testing complete' | tail -n1 || true)
+	for n in passed skipped failed crashed errors; do
+		printf -v "$n" '%s' "$(sed -n "s/.*[ ,]$n: \([0-9]*\).*/\1/p" <<<"$summary" | head -n1)"
+	done
+	passed=$((${passed:-0} + ${skipped:-0}))
+	failed=$((${failed:-0} + ${crashed:-0} + (${errors:-0} > 0 ? 1 : 0)))
+	echo "$passed $failed"
+}

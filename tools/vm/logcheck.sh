@@ -49,6 +49,9 @@ regex=$(IFS='|'; echo "${patterns[*]}")
 # ...", which a test may provoke on purpose) and KTAP result lines, whose
 # text is a test's name.  Lines carry grep's "N:" prefix here.
 ignore='^[0-9]+:(.*\] )?ckremm: [a-z_]+: |^[0-9]+:[[:space:]]*(\[[ 0-9.]+\][[:space:]]*)?(not )?ok [0-9]+ '
+# Nor kmemleak's own notices that it is running; its reports ("unreferenced
+# object", "new suspected memory leaks") still count.
+ignore+='|^[0-9]+:(.*\] )?kmemleak: (Kernel memory leak detector initialized|Automatic memory scanning thread (started|ended))'
 
 if [[ ! -s $log ]]; then
 	echo "logcheck: $log is missing or empty" >&2
