@@ -49,27 +49,12 @@ trap 'rm -f "$commands"' EXIT
 dev_test_commands /ckremm.ko /dev_test >"$commands"
 guest_init "$commands" >"$root/init"
 chmod 755 "$root/init"
-(cd "$root" && find . -print0 | sort -z | cpio --null -o -H newc --quiet) |
-	gzip -9n >"$initrd"
+pack_initramfs "$root" "$initrd"
 
-# No KVM here: TCG, two vCPUs so that the module runs on an SMP kernel.
-# panic=-1 with -no-reboot turns a panic into QEMU exiting.
-start=$SECONDS
-set +e
-timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg -smp 2 -m 512 \
-	-display none -monitor none -serial stdio -no-reboot \
-	-kernel "$vmlinuz" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 loglevel=7" </dev/null 2>&1 | tee "$console"
-vm_status=${PIPESTATUS[0]}
-set -e
-echo "dev-qemu: guest ran $((SECONDS - start)) s" >&2
-
+# Two vCPUs, so that the module runs on an SMP kernel.
 extra_failed=0
-status=$(guest_status "$console")
-if ((vm_status == 124)) || [[ $status != 0 ]]; then
-	echo "dev-qemu: the guest failed (qemu $vm_status, commands ${status:-unfinished})" >&2
+qemu_boot dev-qemu "$vmlinuz" "$initrd" "$console" 2 512 "$timeout_s" ||
 	extra_failed=$((extra_failed + 1))
-fi
 "$CKREMM_ROOT/tools/vm/logcheck.sh" "$console" || extra_failed=$((extra_failed + 1))
 
 read -r passed failed < <(dev_test_counts "$console")

@@ -220,3 +220,36 @@ kunit_counts() {
 	failed=$((${failed:-0} + ${crashed:-0} + (${errors:-0} > 0 ? 1 : 0)))
 	echo "$passed $failed"
 }
+
+# Pack the tree <root> into the gzipped newc initramfs <file>, in a stable
+# order so that the same tree gives the same bytes.
+#   pack_initramfs <root> <file>
+pack_initramfs() {
+	(cd "$1" && find . -print0 | sort -z | cpio --null -o -H newc --quiet) |
+		gzip -9n >"$2"
+}
+
+# Boot <kernel> with <initrd> under QEMU on <cpus> emulated CPUs (TCG: no
+# KVM here) with <mem> of memory and the serial console on stdout, saved
+# to <console>; give up after <timeout> seconds.  panic=-1 with -no-reboot
+# turns a panic into QEMU exiting.  Returns 0 if the guest ran its
+# commands to exit status 0, else says why on stderr and returns 1.
+#   qemu_boot <stage> <kernel> <initrd> <console> <cpus> <mem> <timeout>
+qemu_boot() {
+	local stage=$1 kernel=$2 initrd=$3 console=$4 cpus=$5 mem=$6 timeout_s=$7
+	local start=$SECONDS vm_status status
+
+	set +e
+	timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg -smp "$cpus" -m "$mem" \
+		-display none -monitor none -serial stdio -no-reboot \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 loglevel=7" </dev/null 2>&1 | tee "$console"
+	vm_status=${PIPESTATUS[0]}
+	set -e
+	echo "$stage: guest ran $((SECONDS - start)) s" >&2
+	status=$(guest_status "$console")
+	if ((vm_status == 124)) || [[ $status != 0 ]]; then
+		echo "$stage: the guest failed (qemu $vm_status, commands ${status:-unfinished})" >&2
+		return 1
+	fi
+}

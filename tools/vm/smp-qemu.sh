@@ -167,28 +167,13 @@ EOF
 } >"$commands"
 guest_init "$commands" >"$root/init"
 chmod 755 "$root/init"
-(cd "$root" && find . -print0 | sort -z | cpio --null -o -H newc --quiet) |
-	gzip -9n >"$initrd"
+pack_initramfs "$root" "$initrd"
 
-# No KVM here: TCG, one host thread per vCPU.  panic=-1 with -no-reboot
-# turns a panic (PANIC_ON_OOPS) into QEMU exiting.
+# One host thread per vCPU; PANIC_ON_OOPS makes an oops end the guest.
 echo "$stage: $cpus CPUs, $rounds round(s) of $round_s s of stress, timeout $timeout_s s" >&2
-start=$SECONDS
-set +e
-timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg -smp "$cpus" -m 1G \
-	-display none -monitor none -serial stdio -no-reboot \
-	-kernel "$bzimage" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 loglevel=7" </dev/null 2>&1 | tee "$console"
-vm_status=${PIPESTATUS[0]}
-set -e
-echo "$stage: guest ran $((SECONDS - start)) s" >&2
-
 extra_failed=0
-status=$(guest_status "$console")
-if ((vm_status == 124)) || [[ $status != 0 ]]; then
-	echo "$stage: the guest failed (qemu $vm_status, commands ${status:-unfinished})" >&2
+qemu_boot "$stage" "$bzimage" "$initrd" "$console" "$cpus" 1G "$timeout_s" ||
 	extra_failed=$((extra_failed + 1))
-fi
 
 # KCSAN reports: split off, sorted into ckremm's and the kernel's own.
 checked=$console
