@@ -30,8 +30,8 @@
  * into rounds that each stay well inside KUnit's timeout of a case.  The
  * module parameters choose the round length, the number of rounds, the
  * timer period and the arena size.  A round passes when no byte and no
- * call result was wrong, every kind of operation happened at least at a
- * floor rate per second (low enough for a debug kernel under emulation),
+ * call result was wrong, every worker thread, timer and the compactor did
+ * at least a floor count of work (see STRESS_MIN_THREAD below),
  * the table pool moved blocks under their holders, and at the end both
  * pools validate, hold no block and have refused no call but the frees of
  * pinned blocks made on purpose.
