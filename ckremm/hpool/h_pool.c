@@ -205,10 +205,11 @@ static bool hp_hdr_sane(const struct h_pool *pool, u32 off);
 /*
  * Tell the block after @off, if any, how large @off now is.  Its other
  * fields are signed again as they are, so they must carry the checksum
- * first: a header forged by an overrun is left as found, for the calls
- * that trust it to refuse.
+ * first, unless @checked says the caller has just checked them: a header
+ * forged by an overrun is left as found, for the calls that trust it to
+ * refuse.
  */
-static void hp_link_next(struct h_pool *pool, u32 off)
+static void hp_relink_next(struct h_pool *pool, u32 off, bool checked)
 {
 	u32 units = hp_hdr(pool, off)->units;
 	u32 next = off + units;
@@ -216,13 +217,18 @@ static void hp_link_next(struct h_pool *pool, u32 off)
 
 	if (next >= pool->arena_units)
 		return;
-	if (!hp_hdr_sane(pool, next)) {
+	if (!checked && !hp_hdr_sane(pool, next)) {
 		ckremm_warn("h_pool: block header damaged at offset %zu (overrun?)\n",
 			    (size_t)next << HP_GRANULE_SHIFT);
 		return;
 	}
 	h = hp_hdr(pool, next);
 	hp_set(pool, next, units, h->units, h->flags);
+}
+
+static void hp_link_next(struct h_pool *pool, u32 off)
+{
+	hp_relink_next(pool, off, false);
 }
 
 /* A header swallowed by a merge must never validate again. */
@@ -436,6 +442,7 @@ static void hp_free_locked(struct h_pool *pool, u32 off)
 	u32 prev_units = h->prev_units;
 	u32 units = h->units;
 	u32 next = off + units;
+	bool merged = false;
 
 	pool->used_units -= units;
 	pool->used_blocks--;
@@ -444,6 +451,7 @@ static void hp_free_locked(struct h_pool *pool, u32 off)
 		units += hp_hdr(pool, next)->units;
 		hp_remove(pool, next);
 		hp_poison(pool, next);
+		merged = true;
 	}
 	if (off && hp_is_free(pool, off - prev_units)) {
 		u32 prev = off - prev_units;
@@ -455,7 +463,12 @@ static void hp_free_locked(struct h_pool *pool, u32 off)
 		off = prev;
 	}
 	hp_set(pool, off, prev_units, units, HP_FREE);
-	hp_link_next(pool, off);
+	/*
+	 * The block after a used block being freed was checked by
+	 * hp_find_owned() or written by this same hold of the lock; the one
+	 * after a merged neighbour was not.
+	 */
+	hp_relink_next(pool, off, !merged);
 	hp_insert(pool, off);
 }
 
