@@ -34,18 +34,6 @@ static unsigned long checks;
 /* Every named pool this run makes starts with this. */
 static char run_prefix[16];
 
-void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
 void case_fail(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
@@ -77,24 +65,6 @@ void case_checked(void)
 bool case_failed(void)
 {
 	return result->failed;
-}
-
-const char *errno_name(int err)
-{
-	static char buf[4][32];
-	static int next;
-	const char *name;
-
-	if (err < 0)
-		err = -err;
-	if (!err)
-		return "0";
-	name = strerrorname_np(err);
-	if (name)
-		return name;
-	next = (next + 1) % 4;
-	snprintf(buf[next], sizeof(buf[next]), "errno %d", err);
-	return buf[next];
 }
 
 const char *fixture_name(struct fixture *f, const char *suffix)

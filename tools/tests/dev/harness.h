@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "common.h"
 #include "libckremm.h"
 
 #define FIXTURE_POOL_SIZE	(1U << 20)
@@ -72,12 +73,6 @@ void case_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool case_failed(void);
 /* Counts one check made; CHECK() calls it. */
 void case_checked(void);
-/* A diagnostic line, printed as a TAP comment. */
-void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* "EINVAL" for -EINVAL or EINVAL, "0" for 0. */
-const char *errno_name(int err);
-
 /* A pool name for this run: the run's prefix, then @suffix.  The case's
  * teardown destroys the pool of that name if it exists.  Returns a pointer
  * into @f, valid for the case's life. */

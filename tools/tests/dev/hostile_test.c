@@ -49,6 +49,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "libckremm.h"
 
 #define OTHER_UID	54321
@@ -74,18 +75,6 @@ static struct results *res;
 static char prefix[16];
 static size_t page;
 
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
 /* Record one result; returns @ok. */
 static bool check(bool ok, const char *fmt, ...)
 {
@@ -103,21 +92,11 @@ static bool check(bool ok, const char *fmt, ...)
 	return ok;
 }
 
-static const char *err_name(int ret)
-{
-	const char *name;
-
-	if (!ret)
-		return "success";
-	name = strerrorname_np(ret < 0 ? -ret : ret);
-	return name ? name : "an unknown errno";
-}
-
 /* @ret (0 or -errno) must be -@err (0 for success). */
 static bool check_ret(int ret, int err, const char *what)
 {
-	return check(ret == -err, "%s: %s (want %s)", what, err_name(ret),
-		     err_name(err));
+	return check(ret == -err, "%s: %s (want %s)", what, errno_name(ret),
+		     errno_name(err));
 }
 
 static bool read_ull(const char *path, unsigned long long *v)
@@ -304,7 +283,7 @@ static bool make_target(int fd, struct target *t, __u32 kind, __u32 mode,
 		ret = ckremm_block_write(&t->pool, t->block, 0, SECRET,
 					 sizeof(SECRET));
 	return check(!ret, "root makes pool %s (mode %04o): %s", t->name,
-		     mode, err_name(ret));
+		     mode, errno_name(ret));
 }
 
 /* Root's view after the other user is done: the bytes are as written. */
@@ -319,7 +298,7 @@ static void target_intact(struct target *t, const char *after)
 		ret = ckremm_block_read(&p, t->block, 0, buf, sizeof(buf));
 	check(!ret && !memcmp(buf, SECRET, sizeof(buf)),
 	      "%s: pool %s still there, bytes unchanged (%s)", after, t->name,
-	      err_name(ret));
+	      errno_name(ret));
 	if (fd >= 0)
 		close(fd);
 }
@@ -409,7 +388,7 @@ static void read_only_use(int fd, void *arg)
 			continue;
 		ret = ckremm_block_read(&p, t[i].block, 0, buf, sizeof(buf));
 		check(!ret && !memcmp(buf, SECRET, sizeof(buf)),
-		      "other user: reads the bytes (%s)", err_name(ret));
+		      "other user: reads the bytes (%s)", errno_name(ret));
 		m = mmap(NULL, p.arena_size, PROT_READ, MAP_SHARED, fd,
 			 (off_t)p.mmap_offset);
 		if (check(m != MAP_FAILED, "other user: maps it read-only")) {
@@ -565,7 +544,7 @@ static void fill_named(int fd, void *arg)
 	}
 	check(ret == -EDQUOT && (unsigned long long)c->made == c->cap,
 	      "other user: made %d named pools under a cap of %llu, then %s",
-	      c->made, c->cap, err_name(ret));
+	      c->made, c->cap, errno_name(ret));
 	check_ret(ckremm_pool_create(fd, CKREMM_KIND_TABLE, 4096, NULL, 0, &p),
 		  EDQUOT, "other user at its cap: an unnamed pool");
 }
@@ -646,7 +625,7 @@ static void rmmod_refused(void)
 		return;
 	ret = delete_module();
 	check(ret == -EWOULDBLOCK || ret == -EBUSY,
-	      "rmmod refused while a file is open: %s", err_name(ret));
+	      "rmmod refused while a file is open: %s", errno_name(ret));
 	ret = ckremm_pool_create(fd, CKREMM_KIND_TABLE, 16384, NULL, 0, &p);
 	m = ret ? MAP_FAILED : mmap(NULL, 16384, PROT_READ | PROT_WRITE,
 				    MAP_SHARED, fd, (off_t)p.mmap_offset);
@@ -656,7 +635,7 @@ static void rmmod_refused(void)
 	      refcnt(), base);
 	ret = delete_module();
 	check(ret == -EWOULDBLOCK || ret == -EBUSY,
-	      "rmmod refused while only a mapping is held: %s", err_name(ret));
+	      "rmmod refused while only a mapping is held: %s", errno_name(ret));
 	if (m != MAP_FAILED) {
 		memset(m, 0x5a, 16384);
 		munmap(m, 16384);
@@ -679,7 +658,7 @@ static void rmmod_refused(void)
 	ret = delete_module();
 	check(ret == -EWOULDBLOCK || ret == -EBUSY,
 	      "rmmod refused while another process holds a file: %s",
-	      err_name(ret));
+	      errno_name(ret));
 	close(hold[1]);
 	waitpid(pid, &status, 0);
 	check(refcnt() == base, "the module's reference returns when it exits (%llu)",
@@ -727,11 +706,11 @@ static void memcg_charge(void)
 	}
 	ret = write_str(CGROUP_ROOT "/cgroup.subtree_control", "+memory");
 	if (!check(!ret, "memcg: memory controller enabled for children (%s)",
-		   err_name(ret)))
+		   errno_name(ret)))
 		return;
 	snprintf(cg, sizeof(cg), CGROUP_ROOT "/%smemcg", prefix);
 	ret = mkdir(cg, 0755) ? -errno : 0;
-	if (!check(!ret, "memcg: make cgroup %s (%s)", cg, err_name(ret)))
+	if (!check(!ret, "memcg: make cgroup %s (%s)", cg, errno_name(ret)))
 		return;
 	if (pipe(to_child) || pipe(to_parent))
 		return;
@@ -757,13 +736,13 @@ static void memcg_charge(void)
 	}
 	if (read(to_parent[0], &ret, sizeof(ret)) != sizeof(ret) ||
 	    !check(!ret, "memcg: the creator moves into %s (%s)", cg,
-		   err_name(ret)))
+		   errno_name(ret)))
 		goto out;
 	cg_read(cg, "memory.current", &base);
 	if (write(to_child[1], "c", 1) != 1 ||
 	    read(to_parent[0], &ret, sizeof(ret)) != sizeof(ret) ||
 	    !check(!ret, "memcg: the creator makes an 8 MiB pool (%s)",
-		   err_name(ret)))
+		   errno_name(ret)))
 		goto out;
 	cg_read(cg, "memory.current", &made);
 	check(made >= base + size - size / 16 && made <= base + size * 3 / 2,
@@ -781,7 +760,7 @@ static void memcg_charge(void)
 	if (fd >= 0)
 		close(fd);
 	check(!ret, "memcg: root (outside the cgroup) destroys it (%s)",
-	      err_name(ret));
+	      errno_name(ret));
 	cg_read(cg, "memory.current", &after_destroy);
 	check(after_destroy + size - size / 16 <= after_exit &&
 	      after_destroy <= base + size / 8,
@@ -802,7 +781,7 @@ out:
 	close(to_parent[0]);
 	close(to_parent[1]);
 	ret = rmdir(cg) ? -errno : 0;
-	check(!ret, "memcg: cgroup removed (%s)", err_name(ret));
+	check(!ret, "memcg: cgroup removed (%s)", errno_name(ret));
 }
 
 /* ---- the run ------------------------------------------------------- */

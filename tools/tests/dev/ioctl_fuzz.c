@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "libckremm.h"
 
 #define MAX_PROCS	8
@@ -188,54 +189,13 @@ struct fz {
 	struct shared *sh;
 };
 
-static unsigned int opt_procs = 3;
-static unsigned long opt_requests = 4000;
-static unsigned int opt_seconds = 30;
-static unsigned long long opt_seed = 1;
+static struct run_opts opt = {
+	.procs = 3, .count = 4000, .seconds = 30, .seed = 1,
+};
 static __u64 max_pool_size;
 static char prefix[16];
 static char shared_h[CKREMM_NAME_LEN], shared_t[CKREMM_NAME_LEN];
 static size_t page;
-
-/* ---- output ------------------------------------------------------- */
-
-static unsigned int tap_number, tap_failed;
-
-static void tap(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %u - ", ok ? "" : "not ", ++tap_number);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (!ok)
-		tap_failed++;
-}
-
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static const char *err_name(int ret)
-{
-	const char *name;
-
-	if (!ret)
-		return "success";
-	name = strerrorname_np(-ret);
-	return name ? name : "an unknown errno";
-}
 
 /* ---- randomness and boundaries ------------------------------------ */
 
@@ -335,7 +295,7 @@ static void describe(unsigned long long allowed, char *out, size_t len)
 		if (allowed & (1ULL << i))
 			n += (size_t)snprintf(out + n, len - n, "%s%s",
 					      n ? "|" : "",
-					      err_name(-answer_errno[i]));
+					      errno_name(-answer_errno[i]));
 }
 
 static void mismatch(struct fz *z, enum kind k, const char *fmt, ...)
@@ -366,7 +326,7 @@ static bool expect(struct fz *z, enum kind k, int ret,
 	if (answer_bit(ret) & allowed & kinds[k].sane)
 		return true;
 	describe(allowed & kinds[k].sane, want, sizeof(want));
-	mismatch(z, k, "%s: got %s, want %s", what, err_name(ret), want);
+	mismatch(z, k, "%s: got %s, want %s", what, errno_name(ret), want);
 	return false;
 }
 
@@ -2210,7 +2170,7 @@ static double now(void)
 
 static int fuzz_process(struct fz *z)
 {
-	double end = now() + opt_seconds;
+	double end = now() + opt.seconds;
 	struct ckremm_create *ro_create;
 	unsigned long n;
 
@@ -2231,7 +2191,7 @@ static int fuzz_process(struct fz *z)
 	z->sh_h = reattach(z, z->fd, false, 0);
 	z->sh_t = reattach(z, z->fd, true, 0);
 
-	for (n = 0; n < opt_requests && now() < end; n++)
+	for (n = 0; n < opt.count && now() < end; n++)
 		fuzz_one(z);
 
 	/* Leave the private pools as the model says, then let them go. */
@@ -2314,14 +2274,11 @@ static int sweep(int fd)
 	return found;
 }
 
-static void usage(FILE *out)
-{
-	fputs("usage: ioctl_fuzz [-p PROCS] [-n REQUESTS] [-t SECONDS] [-s SEED]\n\n"
-	      "PROCS processes (default 3, at most 8) send up to REQUESTS requests\n"
-	      "each (default 4000) for at most SECONDS (default 30) to /dev/ckremm,\n"
-	      "and check every answer against include/uapi/ckremm.h; prints TAP.\n",
-	      out);
-}
+static const char usage[] =
+	"usage: ioctl_fuzz [-p PROCS] [-n REQUESTS] [-t SECONDS] [-s SEED]\n\n"
+	"PROCS processes (default 3, at most 8) send up to REQUESTS requests\n"
+	"each (default 4000) for at most SECONDS (default 30) to /dev/ckremm,\n"
+	"and check every answer against include/uapi/ckremm.h; prints TAP.\n";
 
 int main(int argc, char **argv)
 {
@@ -2329,42 +2286,18 @@ int main(int argc, char **argv)
 	pid_t pids[MAX_PROCS];
 	struct fz zs[MAX_PROCS];
 	struct shared *sh;
-	int opt, fd, common, fit_before, fit_after, ret;
+	int fd, common, fit_before, fit_after, ret;
 	bool all_ran = true;
 	unsigned long total = 0;
 
-	while ((opt = getopt(argc, argv, "p:n:t:s:h")) != -1) {
-		switch (opt) {
-		case 'p':
-			opt_procs = (unsigned int)strtoul(optarg, NULL, 0);
-			break;
-		case 'n':
-			opt_requests = strtoul(optarg, NULL, 0);
-			break;
-		case 't':
-			opt_seconds = (unsigned int)strtoul(optarg, NULL, 0);
-			break;
-		case 's':
-			opt_seed = strtoull(optarg, NULL, 0);
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc || !opt_procs || opt_procs > MAX_PROCS ||
-	    !opt_requests || !opt_seconds) {
-		usage(stderr);
-		return 2;
-	}
+	ret = run_opts_parse(&opt, MAX_PROCS, argc, argv, usage);
+	if (ret >= 0)
+		return ret;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	page = (size_t)sysconf(_SC_PAGESIZE);
 	printf("TAP version 13\n1..%u\n", NKINDS + 4);
 	diag("ioctl_fuzz: %u processes, %lu requests or %u s each, seed %llu",
-	     opt_procs, opt_requests, opt_seconds, opt_seed);
+	     opt.procs, opt.count, opt.seconds, opt.seed);
 
 	snprintf(prefix, sizeof(prefix), "fz%d-", (int)getpid());
 	snprintf(shared_h, sizeof(shared_h), "%sh", prefix);
@@ -2387,12 +2320,12 @@ int main(int argc, char **argv)
 	      ckremm_pool_create(common, CKREMM_KIND_TABLE, SHARED_SIZE,
 				 shared_t, 0600, &stp);
 	/* Each process's private pools, made before any process fuzzes. */
-	for (unsigned int i = 0; i < opt_procs && !ret; i++) {
+	for (unsigned int i = 0; i < opt.procs && !ret; i++) {
 		memset(&zs[i], 0, sizeof(zs[i]));
 		zs[i].id = (int)i;
 		zs[i].sh = sh;
 		zs[i].common_fd = common;
-		zs[i].rng = (opt_seed * 0x9E3779B97F4A7C15ULL) ^ (i + 1) * 0x632BE5ABULL;
+		zs[i].rng = (opt.seed * 0x9E3779B97F4A7C15ULL) ^ (i + 1) * 0x632BE5ABULL;
 		zs[i].rng |= 1;
 		zs[i].fd = ckremm_dev_open(NULL);
 		ret = zs[i].fd < 0 ? zs[i].fd :
@@ -2406,18 +2339,18 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	for (unsigned int i = 0; i < opt_procs; i++) {
+	for (unsigned int i = 0; i < opt.procs; i++) {
 		fflush(stdout);
 		pids[i] = fork();
 		if (!pids[i]) {
-			for (unsigned int j = 0; j < opt_procs; j++)
+			for (unsigned int j = 0; j < opt.procs; j++)
 				if (j != i)
 					close(zs[j].fd);
 			close(fd);
 			_exit(fuzz_process(&zs[i]));
 		}
 	}
-	for (unsigned int i = 0; i < opt_procs; i++) {
+	for (unsigned int i = 0; i < opt.procs; i++) {
 		int status;
 
 		close(zs[i].fd);
@@ -2451,5 +2384,5 @@ int main(int argc, char **argv)
 	tap(ret == 0, "no named pool of this run left (%d)", ret);
 	if (fd >= 0)
 		close(fd);
-	return tap_failed || tap_number != NKINDS + 4 ? 1 : 0;
+	return tap_status(NKINDS + 4);
 }

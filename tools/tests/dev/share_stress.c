@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "libckremm.h"
 
 #define MAX_PROCS	16
@@ -78,38 +79,10 @@ struct worker {
 	struct shared *sh;
 };
 
-static unsigned int opt_procs = 4;
-static unsigned long opt_ops = 2000;
-static unsigned int opt_seconds = 20;
-static unsigned long long opt_seed = 1;
+static struct run_opts opt = {
+	.procs = 4, .count = 2000, .seconds = 20, .seed = 1,
+};
 
-static unsigned int tap_number, tap_failed;
-
-static void tap(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %u - ", ok ? "" : "not ", ++tap_number);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (!ok)
-		tap_failed++;
-}
-
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
 
 static __u64 rnd(__u64 *s)
 {
@@ -427,14 +400,14 @@ static int attach(struct worker *w, const char *name, int prot)
 static int work(struct shared *sh, int id, const char *name, bool table)
 {
 	struct worker w = { .id = id, .sh = sh };
-	double end = now() + opt_seconds;
+	double end = now() + opt.seconds;
 	unsigned long ops;
 	int ret;
 
-	w.rng = mix(opt_seed * 1000003 + (__u64)id * 7919 + table) | 1;
+	w.rng = mix(opt.seed * 1000003 + (__u64)id * 7919 + table) | 1;
 	if (attach(&w, name, table ? PROT_READ | PROT_WRITE : PROT_READ))
 		return 1;
-	for (ops = 0; ops < opt_ops && now() < end; ops++) {
+	for (ops = 0; ops < opt.count && now() < end; ops++) {
 		if (table)
 			t_step(&w);
 		else
@@ -463,7 +436,7 @@ static int work(struct shared *sh, int id, const char *name, bool table)
 static int reorderer(struct shared *sh, const char *name)
 {
 	struct worker w = { .id = -1, .sh = sh };
-	double end = now() + opt_seconds + 5;
+	double end = now() + opt.seconds + 5;
 	unsigned long n = 0;
 	int ret;
 
@@ -545,7 +518,7 @@ static void check_after(int fd, const char *name, const char *label)
 static void run_kind(int fd, bool table, const char *name, struct shared *sh)
 {
 	const char *label = table ? "table pool" : "header pool";
-	unsigned int nproc = opt_procs + table;
+	unsigned int nproc = opt.procs + table;
 	pid_t pids[MAX_PROCS + 1];
 	struct ckremm_pool p;
 	double start;
@@ -567,17 +540,17 @@ static void run_kind(int fd, bool table, const char *name, struct shared *sh)
 	for (unsigned int i = 0; i < nproc; i++) {
 		pids[i] = fork();
 		if (!pids[i]) {
-			if (table && i == opt_procs)
+			if (table && i == opt.procs)
 				_exit(reorderer(sh, name));
 			_exit(work(sh, (int)i, name, table));
 		}
 	}
-	ok = wait_all(pids, opt_procs);
+	ok = wait_all(pids, opt.procs);
 	__atomic_store_n(&sh->stop, 1, __ATOMIC_RELAXED);
 	if (table)
-		ok &= wait_all(pids + opt_procs, 1);
+		ok &= wait_all(pids + opt.procs, 1);
 	diag("%s: %lu ops in %.1f s by %u workers; %lu refused as full; %lu mapping checks; %lu pins; %lu copies",
-	     label, sh->ops, now() - start, opt_procs, sh->full,
+	     label, sh->ops, now() - start, opt.procs, sh->full,
 	     sh->map_checks, sh->pins, sh->copies);
 	tap(ok, "%s: %u workers attached, mapped and finished", label,
 	    nproc);
@@ -596,51 +569,25 @@ static void run_kind(int fd, bool table, const char *name, struct shared *sh)
 	check_after(fd, name, label);
 }
 
-static void usage(FILE *out)
-{
-	fputs("usage: share_stress [-p PROCS] [-n OPS] [-t SECONDS] [-s SEED]\n\n"
-	      "PROCS processes (default 4, at most 16) share a named header pool and a\n"
-	      "named table pool; each runs up to OPS operations (default 2000) or\n"
-	      "SECONDS (default 20) per pool; prints TAP.\n", out);
-}
+static const char usage[] =
+	"usage: share_stress [-p PROCS] [-n OPS] [-t SECONDS] [-s SEED]\n\n"
+	"PROCS processes (default 4, at most 16) share a named header pool and a\n"
+	"named table pool; each runs up to OPS operations (default 2000) or\n"
+	"SECONDS (default 20) per pool; prints TAP.\n";
 
 int main(int argc, char **argv)
 {
 	char hname[CKREMM_NAME_LEN], tname[CKREMM_NAME_LEN];
 	struct shared *sh;
-	int opt, fd;
+	int fd, ret;
 
-	while ((opt = getopt(argc, argv, "p:n:t:s:h")) != -1) {
-		switch (opt) {
-		case 'p':
-			opt_procs = (unsigned int)strtoul(optarg, NULL, 0);
-			break;
-		case 'n':
-			opt_ops = strtoul(optarg, NULL, 0);
-			break;
-		case 't':
-			opt_seconds = (unsigned int)strtoul(optarg, NULL, 0);
-			break;
-		case 's':
-			opt_seed = strtoull(optarg, NULL, 0);
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc || !opt_procs || opt_procs > MAX_PROCS ||
-	    !opt_ops || !opt_seconds) {
-		usage(stderr);
-		return 2;
-	}
+	ret = run_opts_parse(&opt, MAX_PROCS, argc, argv, usage);
+	if (ret >= 0)
+		return ret;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("TAP version 13\n1..%u\n", PLAN);
 	diag("share_stress: %u processes, %lu ops or %u s each, seed %llu",
-	     opt_procs, opt_ops, opt_seconds, opt_seed);
+	     opt.procs, opt.count, opt.seconds, opt.seed);
 
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -654,5 +601,5 @@ int main(int argc, char **argv)
 	run_kind(fd, false, hname, sh);
 	run_kind(fd, true, tname, sh);
 	ckremm_dev_close(fd);
-	return tap_failed || tap_number != PLAN ? 1 : 0;
+	return tap_status(PLAN);
 }

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* See common.h. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+
+static unsigned int tap_number, tap_failed;
+
+void diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+const char *errno_name(int err)
+{
+	static char buf[4][32];
+	static int next;
+	const char *name;
+
+	if (err < 0)
+		err = -err;
+	if (!err)
+		return "0";
+	name = strerrorname_np(err);
+	if (name)
+		return name;
+	next = (next + 1) % 4;
+	snprintf(buf[next], sizeof(buf[next]), "errno %d", err);
+	return buf[next];
+}
+
+void tap(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %u - ", ok ? "" : "not ", ++tap_number);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	if (!ok)
+		tap_failed++;
+}
+
+int tap_status(unsigned int plan)
+{
+	return tap_failed || tap_number != plan ? 1 : 0;
+}
+
+/* A whole decimal or 0x number in [min, max], or false. */
+static bool parse_number(const char *s, unsigned long long min,
+			 unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s == '-')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+int run_opts_parse(struct run_opts *o, unsigned int max_procs, int argc,
+		   char **argv, const char *usage)
+{
+	unsigned long long v = 0;
+	bool good = true;
+	int opt;
+
+	while (good && (opt = getopt(argc, argv, "p:n:t:s:h")) != -1) {
+		switch (opt) {
+		case 'p':
+			good = parse_number(optarg, 1, max_procs, &v);
+			o->procs = (unsigned int)v;
+			break;
+		case 'n':
+			good = parse_number(optarg, 1, ULONG_MAX, &v);
+			o->count = (unsigned long)v;
+			break;
+		case 't':
+			good = parse_number(optarg, 1, UINT_MAX, &v);
+			o->seconds = (unsigned int)v;
+			break;
+		case 's':
+			good = parse_number(optarg, 0, ULLONG_MAX, &o->seed);
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			good = false;
+		}
+	}
+	if (!good || optind != argc) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	return -1;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What every test program of /dev/ckremm shares: TAP output, errno names
+ * and, for the programs that run several processes for a bounded time,
+ * their common options.
+ */
+#ifndef DEV_TEST_COMMON_H
+#define DEV_TEST_COMMON_H
+
+#include <stdbool.h>
+
+/* A diagnostic line, printed as a TAP comment. */
+void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "EINVAL" for -EINVAL or EINVAL, "0" for 0. */
+const char *errno_name(int err);
+
+/* The next numbered TAP result. */
+void tap(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Exit status of a program that announced @plan results: 0 if all of
+ * them were printed and passed, else 1. */
+int tap_status(unsigned int plan);
+
+/**
+ * struct run_opts - how long and how wide a multi-process test runs
+ * @procs: processes, -p (1..the program's maximum)
+ * @count: operations or requests per process, -n (at least 1)
+ * @seconds: time limit per process, -t (at least 1)
+ * @seed: -s
+ */
+struct run_opts {
+	unsigned int procs;
+	unsigned long count;
+	unsigned int seconds;
+	unsigned long long seed;
+};
+
+/*
+ * Parse -p, -n, -t, -s and -h into @o, which holds the defaults.  Returns
+ * -1 to go on, or the status main() should exit with: 0 after -h, 2 after
+ * a bad argument (@usage printed to stdout or stderr).
+ */
+int run_opts_parse(struct run_opts *o, unsigned int max_procs, int argc,
+		   char **argv, const char *usage);
+
+#endif /* DEV_TEST_COMMON_H */
