@@ -137,11 +137,34 @@ check "/dev/ckremm has mode 0600" test "\$(stat -c %a /dev/ckremm)" = 600
 check "$name exits 0" test "\$(cat /run/dev_test.status)" = 0
 check "rmmod ckremm" rmmod ckremm
 check "/dev/ckremm is gone" test ! -e /dev/ckremm
+EOF
+	quiet_reprint /run/dev_test.out ckremm-tap
+}
+
+# Print the guest-side sh lines that print <file> again, each line
+# prefixed "<prefix>: ", with the console quiet so that no kernel message
+# splits a line.
+#   quiet_reprint <file> <prefix>
+quiet_reprint() {
+	cat <<EOF
 loglevel=\$(cut -f1 /proc/sys/kernel/printk)
 dmesg -n 1
-sed 's/^/ckremm-tap: /' /run/dev_test.out
+sed 's/^/$2: /' $1
 dmesg -n "\$loglevel"
 EOF
+}
+
+# Print "<passed> <failed>" for the TAP of tools/tests/dev/proofs.sh that a
+# guest reprinted (quiet_reprint <file> ckremm-proofs) into a console log.
+# A run that printed no result at all counts as one failure.
+#   proofs_counts <console>
+proofs_counts() {
+	local passed failed
+
+	read -r passed failed < <(tr -d '\r' <"$1" | sed -n 's/^ckremm-proofs: //p' |
+		tap_count)
+	((passed + failed)) || failed=1
+	echo "$passed $failed"
 }
 
 # Print "<passed> <failed>" for a console log of dev_test_commands: the TAP

@@ -11,8 +11,8 @@
 #
 # Counts as tools/vm/dev-qemu.sh does, plus checks made in the guest that
 # the running kernel is PREEMPT_RT, and the TAP of tools/tests/dev/proofs.sh
-# when that script exists (run after dev_test with the module loaded, on
-# the static builds of tools/build).
+# (run after dev_test with the module loaded, on the static builds of
+# tools/build).
 set -euo pipefail
 
 # shellcheck source=tools/vm/lib.sh
@@ -53,15 +53,10 @@ cp /bin/busybox "$root/bin/busybox"
 cp "$build/ckremm.ko" "$root/ckremm.ko"
 cp "$CKREMM_ROOT/tools/build/dev_test.static" "$root/dev_test"
 mknod -m 600 "$root/dev/console" c 5 1
-have_proofs=0
-if [[ -f $proofs ]]; then
-	have_proofs=1
-	cp "$proofs" "$root/proofs.sh"
-	for f in "$CKREMM_ROOT"/tools/build/*.static; do
-		name=$(basename "$f" .static)
-		cp "$f" "$root/proofs-bin/$name"
-	done
-fi
+cp "$proofs" "$root/proofs.sh"
+for f in "$CKREMM_ROOT"/tools/build/*.static; do
+	cp "$f" "$root/proofs-bin/$(basename "$f" .static)"
+done
 
 # The test command dev_test_commands runs between insmod and rmmod:
 # dev_test, then proofs.sh with its TAP kept apart (shown live on the
@@ -70,10 +65,8 @@ cat >"$root/run-tests" <<EOF
 #!/bin/busybox sh
 st=0
 /dev_test || st=\$?
-if [ $have_proofs = 1 ]; then
-	( pst=0; sh /proofs.sh /proofs-bin || pst=\$?; echo \$pst >/run/proofs.status ) 2>&1 |
-		tee /run/proofs.out >/dev/console
-fi
+( pst=0; sh /proofs.sh /proofs-bin || pst=\$?; echo \$pst >/run/proofs.status ) 2>&1 |
+	tee /run/proofs.out >/dev/console
 exit \$st
 EOF
 chmod 755 "$root/run-tests"
@@ -87,16 +80,9 @@ check "the kernel is PREEMPT_RT (/sys/kernel/realtime is 1)" \
 	test "$(cat /sys/kernel/realtime 2>/dev/null)" = 1
 check "uname -v names PREEMPT_RT" sh -c 'uname -v | grep -q PREEMPT_RT'
 check "two CPUs online" test "$(grep -c '^processor' /proc/cpuinfo)" = 2
-EOF
-	if ((have_proofs)); then
-		cat <<'EOF'
 check "proofs.sh exits 0" test "$(cat /run/proofs.status 2>/dev/null)" = 0
-loglevel=$(cut -f1 /proc/sys/kernel/printk)
-dmesg -n 1
-sed 's/^/ckremm-proofs: /' /run/proofs.out
-dmesg -n "$loglevel"
 EOF
-	fi
+	quiet_reprint /run/proofs.out ckremm-proofs
 } >"$commands"
 guest_init "$commands" >"$root/init"
 chmod 755 "$root/init"
@@ -115,16 +101,10 @@ if ((passed + failed == 0)); then
 	echo "$stage: no test ran" >&2
 	extra_failed=$((extra_failed + 1))
 fi
-if ((have_proofs)); then
-	read -r p f < <(tr -d '\r' <"$console" | sed -n 's/^ckremm-proofs: //p' | tap_count)
-	if ((p + f == 0)); then
-		echo "$stage: proofs.sh reported no result" >&2
-		extra_failed=$((extra_failed + 1))
-	fi
-	echo "$stage: proofs.sh $p passed, $f failed" >&2
-	passed=$((passed + p))
-	failed=$((failed + f))
-fi
+read -r p f < <(proofs_counts "$console")
+echo "$stage: proofs.sh $p passed, $f failed" >&2
+passed=$((passed + p))
+failed=$((failed + f))
 failed=$((failed + extra_failed))
 echo "$stage: $passed passed, $failed failed"
 ((failed == 0))

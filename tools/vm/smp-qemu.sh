@@ -97,7 +97,7 @@ done
 make -C "$CKREMM_ROOT/tools" static >&2
 
 # The initramfs: busybox, both modules, every static tool as
-# /ckremm-bin/<name>, proofs.sh if there is one, and an /init around the
+# /ckremm-bin/<name>, proofs.sh, and an /init around the
 # fragment below.  /dev/console must exist before devtmpfs is mounted.
 root=$CKREMM_CACHE/initramfs-$stage
 initrd=$CKREMM_CACHE/initramfs-$stage.cpio.gz
@@ -109,12 +109,7 @@ for f in "$CKREMM_ROOT"/tools/build/*.static; do
 	cp "$f" "$root/ckremm-bin/$(basename "$f" .static)"
 done
 [[ -x $root/ckremm-bin/dev_test ]] || fail_early "no static dev_test in tools/build"
-proofs=$CKREMM_ROOT/tools/tests/dev/proofs.sh
-have_proofs=0
-if [[ -f $proofs ]]; then
-	cp "$proofs" "$root/proofs.sh"
-	have_proofs=1
-fi
+cp "$CKREMM_ROOT/tools/tests/dev/proofs.sh" "$root/proofs.sh"
 mknod -m 600 "$root/dev/console" c 5 1
 
 commands=$(mktemp)
@@ -136,12 +131,10 @@ check "insmod ckremm.ko" insmod /ckremm.ko
 echo "ckremm-vm: stress begin"
 check "insmod ckremm_stress.ko" insmod /ckremm_stress.ko seconds=$round_s rounds=$rounds
 check "rmmod ckremm_stress" rmmod ckremm_stress
-if [ $have_proofs = 1 ]; then
-	# Shown live as well, in case the kernel dies half way.
-	( st=0; sh /proofs.sh /ckremm-bin memcg || st=\$?; echo \$st >/run/proofs.status ) 2>&1 |
-		tee /run/proofs.out
-	check "proofs.sh exits 0" test "\$(cat /run/proofs.status)" = 0
-fi
+# Shown live as well, in case the kernel dies half way.
+( st=0; sh /proofs.sh /ckremm-bin memcg || st=\$?; echo \$st >/run/proofs.status ) 2>&1 |
+	tee /run/proofs.out
+check "proofs.sh exits 0" test "\$(cat /run/proofs.status)" = 0
 check "rmmod ckremm" rmmod ckremm
 EOF
 	dev_test_commands /ckremm.ko /ckremm-bin/dev_test
@@ -157,13 +150,8 @@ if [ $flavour = debug ]; then
 	check "kmemleak reports no leak" test ! -s /run/kmemleak.out
 	head -n 200 /run/kmemleak.out
 fi
-if [ -f /run/proofs.out ]; then
-	loglevel=\$(cut -f1 /proc/sys/kernel/printk)
-	dmesg -n 1
-	sed 's/^/ckremm-proofs: /' /run/proofs.out
-	dmesg -n "\$loglevel"
-fi
 EOF
+	quiet_reprint /run/proofs.out ckremm-proofs
 } >"$commands"
 guest_init "$commands" >"$root/init"
 chmod 755 "$root/init"
@@ -212,12 +200,7 @@ if ((k_passed + k_failed == 0)); then
 	extra_failed=$((extra_failed + 1))
 fi
 read -r d_passed d_failed < <(dev_test_counts "$console")
-read -r p_passed p_failed < <(tr -d '\r' <"$console" | sed -n 's/^ckremm-proofs: //p' |
-	tap_count)
-if ((have_proofs && p_passed + p_failed == 0)); then
-	echo "$stage: proofs.sh printed no result" >&2
-	extra_failed=$((extra_failed + 1))
-fi
+read -r p_passed p_failed < <(proofs_counts "$console")
 echo "$stage: KUnit $k_passed/$((k_passed + k_failed)), dev_test and checks" \
 	"$d_passed/$((d_passed + d_failed)), proofs $p_passed/$((p_passed + p_failed))" >&2
 
