@@ -1814,12 +1814,12 @@ static void h_pool_alloc_batch_rejects(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, h_pool_alloc_batch(pool, 64, 2 * PAGE_SIZE,
 						 ptrs, 4),
 			-EINVAL);
-	/* Sizes no pool can hold are refused, as by h_pool_alloc(). */
+	/* Sizes no pool can hold: refused, and -ENOMEM as for one block. */
 	KUNIT_EXPECT_EQ(test, h_pool_alloc_batch(pool, SIZE_MAX, 0, ptrs, 4),
-			-EINVAL);
+			-ENOMEM);
 	KUNIT_EXPECT_EQ(test, h_pool_alloc_batch(pool, SIZE_MAX - 15, 0, ptrs,
 						 2),
-			-EINVAL);
+			-ENOMEM);
 	h_pool_get_stats(pool, &after);
 	expect_counted(test, &before, &after, 7, 0, "refused batch");
 	expect_pool_empty(test, pool);

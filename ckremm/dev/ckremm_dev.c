@@ -34,8 +34,9 @@
  * sleep; pool calls hold the pool's raw spinlock for bounded steps.  Creating a
  * pool allocates its whole arena with vmalloc, charged to the caller's
  * memory cgroup, as is every other allocation made on a caller's behalf.
- * READ, WRITE, T_READ and T_WRITE copy through a one-page bounce buffer,
- * a page per pool call, so the pool lock is never held across a user copy.
+ * READ, WRITE, T_READ and T_WRITE hold their block (see "Holds" below)
+ * and copy between it and user memory with no lock held (writes through a
+ * one-page bounce buffer).
  * mmap() maps every requested page up front.  max_pool_size bounds one
  * arena and max_pools_per_user the pools that one fsuid has alive (named
  * or not, until their memory is freed).
@@ -48,6 +49,16 @@
  * so a CLOSE of the same id from another thread cannot free the pool under
  * them.  The last reference frees the arena, which may sleep; references
  * are therefore never dropped under a spinlock.
+ *
+ * Holds: the device serves many processes at once and never assumes that
+ * one of them owns a block.  Every request that works on a block for
+ * longer than one hold of the pool lock holds the block in the pool
+ * (h_pool_hold(), t_pool_hold(), or the pool call itself for CLEAN,
+ * REALLOC and T_COPY): READ and T_READ share the hold, every other
+ * request needs it alone, and a request that meets a conflicting hold is
+ * refused with EBUSY before it changes anything.  So a failed request
+ * leaves every byte as it was, and no request sees its block freed,
+ * resized or rewritten by another half way through.
  *
  * Pins: a table-pool pin belongs to the attachment it was taken through
  * (one pool id of one open file), which records each pinned handle with a
@@ -69,6 +80,7 @@
  *	  pool lock (raw spinlock, irqsave, taken inside each pool call)
  *	cf->pin_lock (mutex: pin records of one open file's attachments)
  *	  pool lock
+ *	ckremm_create_lock (mutex: CREATE's memory check and allocation)
  *
  * A lock is taken with nothing held or under locks above it only; locks on
  * one level never nest.  mmap_lock comes first because ->mmap looks up the
@@ -195,6 +207,8 @@ struct ckremm_pin {
 };
 
 static DEFINE_MUTEX(ckremm_registry_lock);
+/* Makes CREATE's memory check and arena allocation one step. */
+static DEFINE_MUTEX(ckremm_create_lock);
 static LIST_HEAD(ckremm_registry);
 
 static DEFINE_MUTEX(ckremm_users_lock);
@@ -254,6 +268,26 @@ static const struct ckremm_kind *ckremm_kind_find(u32 kind)
 	}
 }
 
+/*
+ * Whether the machine can spare a pool of @kind over @size bytes of arena
+ * for userspace.  The pool's memory is asked for with __GFP_RETRY_MAYFAIL,
+ * so its own allocation fails rather than start the OOM killer; but a pool
+ * that took the last reclaimable pages would have the next allocation of
+ * any other process start it.  So a pool must leave a sixteenth of RAM
+ * available (MemAvailable in /proc/meminfo) after its arena and tables.
+ * Creators take ckremm_create_lock around the check and the allocation,
+ * so that two of them cannot both pass the check on the same free memory.
+ */
+static bool ckremm_memory_allows(const struct ckremm_kind *kind, size_t size)
+{
+	unsigned long pages = DIV_ROUND_UP(size, PAGE_SIZE);
+	long avail = si_mem_available();
+
+	pages += DIV_ROUND_UP(pages * kind->meta_per_256, 256);
+	return avail > 0 &&
+	       pages + totalram_pages() / 16 <= (unsigned long)avail;
+}
+
 static struct ckremm_pool *ckremm_pool_create(const struct ckremm_kind *kind,
 					      size_t size, const char *name,
 					      umode_t mode)
@@ -276,7 +310,10 @@ static struct ckremm_pool *ckremm_pool_create(const struct ckremm_kind *kind,
 	err = ckremm_user_charge(pool->uid);
 	if (err)
 		goto err_free;
-	err = kind->create(pool, size);
+	mutex_lock(&ckremm_create_lock);
+	err = ckremm_memory_allows(kind, size) ? kind->create(pool, size) :
+						 -ENOMEM;
+	mutex_unlock(&ckremm_create_lock);
 	if (err)
 		goto err_uncharge;
 	/* ckremm_mmap() maps the arena page by page from its first byte. */
@@ -886,8 +923,8 @@ static int ckremm_ioctl_alloc(struct ckremm_file *cf,
 
 /*
  * FREE, CLEAN, T_FREE and T_CLEAN: free or zero the block @block of pool
- * @id, named as @naming says.  If @size is not NULL, a clean reports there
- * the block's usable bytes.
+ * @id, named as @naming says.  A header-pool clean reports in @size the
+ * block's usable bytes.
  */
 static int ckremm_free_or_clean(struct ckremm_file *cf, u32 id,
 				enum ckremm_naming naming, u64 block,
@@ -903,11 +940,9 @@ static int ckremm_free_or_clean(struct ckremm_file *cf, u32 id,
 	if (err)
 		goto out_put;
 	if (clean)
-		err = pool->kind->clean(pool, block);
+		err = pool->kind->clean(pool, block, size);
 	else
 		err = pool->kind->free(pool, block);
-	if (!err && size)
-		*size = pool->kind->block_size(pool, block);
 out_put:
 	ckremm_pool_put(pool);
 	return err;
@@ -1050,54 +1085,61 @@ out_put:
 }
 
 /*
- * Copy between @block and user memory a page at a time through a kernel
- * bounce buffer: each pool call holds the pool lock for one page's copy,
- * and the user copies run with no lock held.  The whole range is checked
- * against the block first, so an out-of-range request copies nothing, and
- * every position passed on fits size_t; a block freed midway, a fault in
- * the user buffer or a fatal signal can leave a prefix copied.
+ * Copy between @block and user memory.  The block is held for the whole
+ * copy, shared for a read and alone for a write, so it can neither die nor
+ * change size nor (table pools) move, and no other request writes it
+ * meanwhile: its bytes are copied with no lock held, a page at a time.
+ * Reads go straight to user memory; writes pass through a one-page bounce
+ * buffer, because copy_from_user() zero-fills what it could not copy, and
+ * a write that faults must leave the bytes after its copied prefix alone.
+ * The whole range is checked against the block first, so an out-of-range
+ * request copies nothing; a fault in the user buffer or a fatal signal can
+ * leave a prefix copied.
  */
 static int ckremm_copy_block(struct ckremm_pool *pool, u64 block, u64 pos,
 			     u64 len, u64 buf, bool write)
 {
 	u8 __user *ubuf = u64_to_user_ptr(buf);
-	size_t step, done;
-	void *bounce;
-	u64 usable;
-	int err = 0;
+	size_t usable, step, done;
+	void *bounce = NULL;
+	void *addr;
+	int err;
 
-	usable = pool->kind->block_size(pool, block);
-	if (!usable || pos > usable || len > usable - pos)
-		return -EINVAL;
-	if (!len)
-		return 0;
-
-	bounce = kmalloc(min_t(u64, len, PAGE_SIZE), GFP_KERNEL_ACCOUNT);
-	if (!bounce)
-		return -ENOMEM;
+	if (write && len) {
+		bounce = kmalloc(min_t(u64, len, PAGE_SIZE), GFP_KERNEL_ACCOUNT);
+		if (!bounce)
+			return -ENOMEM;
+	}
+	err = pool->kind->hold(pool, block, write, &addr, &usable);
+	if (err)
+		goto out_free;
+	if (pos > usable || len > usable - pos) {
+		err = -EINVAL;
+		goto out_unhold;
+	}
 	for (done = 0; done < len; done += step) {
+		u8 *p = (u8 *)addr + pos + done;
+
 		step = min_t(u64, len - done, PAGE_SIZE);
 		if (write) {
 			if (copy_from_user(bounce, ubuf + done, step)) {
 				err = -EFAULT;
 				break;
 			}
-			err = pool->kind->write(pool, block, pos + done,
-						bounce, step);
-		} else {
-			err = pool->kind->read(pool, block, pos + done,
-					       bounce, step);
-			if (!err && copy_to_user(ubuf + done, bounce, step))
-				err = -EFAULT;
-		}
-		if (err)
+			memcpy(p, bounce, step);
+		} else if (copy_to_user(ubuf + done, p, step)) {
+			err = -EFAULT;
 			break;
+		}
 		if (fatal_signal_pending(current)) {
 			err = -EINTR;
 			break;
 		}
 		cond_resched();
 	}
+out_unhold:
+	pool->kind->unhold(pool, block, write);
+out_free:
 	kfree(bounce);
 	return err;
 }

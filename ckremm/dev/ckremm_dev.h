@@ -31,6 +31,9 @@ struct ckremm_pool;
  *	EOPNOTSUPP
  * @map_writable: whether the arena may be mapped writable; false when the
  *	arena holds metadata that userspace must not forge
+ * @meta_per_256: most bytes of memory outside the arena that a pool
+ *	takes per 256 bytes of arena (its tables), for the memory check of
+ *	CREATE
  * @create: make the pool's arena of at most @size bytes and set
  *	@pool->impl, @pool->arena (the start of a whole vmalloc allocation,
  *	which the device maps page by page) and @pool->arena_size; may
@@ -44,24 +47,26 @@ struct ckremm_pool;
  * @free_batch: by offset: free @count blocks, checking all before freeing
  *	any; 0 or -EINVAL
  * @realloc: by offset: resize the block at @offset to @size (>= 1); its
- *	new offset goes to @new_offset; 0, -EINVAL (no such block) or
- *	-ENOMEM (block unchanged)
+ *	new offset goes to @new_offset; 0, -EINVAL (no such block), -EBUSY
+ *	(held by another request) or -ENOMEM (block unchanged)
  * @t_alloc: by handle: allocate a block of @size bytes (>= 1) with
  *	CKREMM_T_ALLOC_* @flags; its handle goes to @handle; 0 or -ENOMEM
  * @locate: by handle: where the block's bytes are now, and its size;
  *	0 or -EINVAL
- * @copy: by handle: copy block @src into block @dst; 0, -EINVAL or
- *	-ENOSPC (@dst smaller than @src, nothing copied)
+ * @copy: by handle: copy block @src into block @dst; 0, -EINVAL,
+ *	-EBUSY (a block held by another request) or -ENOSPC (@dst smaller
+ *	than @src); nothing copied on error
  * @pin: by handle: take one pin, so that the block neither moves nor can
  *	be freed until @unpin; 0 or -EINVAL
  * @unpin: by handle: drop one pin taken by @pin; 0 or -EINVAL
- * @free: free @block; 0 or -EINVAL (or another -errno the kind documents)
- * @clean: zero @block; 0 or -EINVAL
- * @block_size: usable bytes of @block, 0 if it is not a live block
- * @read: copy @len (<= PAGE_SIZE) bytes from byte @pos of @block to @buf;
- *	0 or -EINVAL
- * @write: copy @len (<= PAGE_SIZE) bytes from @buf to byte @pos of
- *	@block; 0 or -EINVAL
+ * @free: free @block; 0, -EINVAL or -EBUSY (held by another request, or
+ *	pinned)
+ * @clean: zero @block, whose size goes to @size (header pools; table
+ *	pools leave it); 0, -EINVAL or -EBUSY (held by another request)
+ * @hold: hold @block, alone (@alone) or shared with other readers, so
+ *	that its @size bytes at @addr may be used with no lock held; 0,
+ *	-EINVAL or -EBUSY (a conflicting hold of another request)
+ * @unhold: release the hold that @hold took
  * @reorder: defragment; fills the out fields of @r; 0 or -errno
  * @stats: fill the out fields of @s
  * @validate: check the pool; 0 if consistent, else -EUCLEAN or -EBUSY
@@ -76,10 +81,13 @@ struct ckremm_pool;
  * A @block is an arena offset or a handle, as @by_handle says.  A kind
  * provides every operation except those marked for the other naming,
  * which it leaves NULL: the device core answers requests that name blocks
- * the other way with EOPNOTSUPP and never calls them.  Offsets from userspace reach the
- * kind already checked to lie inside the arena, and a @pos of @read or
- * @write already checked against the block's size; handles and offsets
- * alike are then checked by the pool itself, under its lock.  Every call
+ * the other way with EOPNOTSUPP and never calls them.  Offsets from
+ * userspace reach the kind already checked to lie inside the arena;
+ * handles and offsets alike are then checked by the pool itself, under
+ * its lock.  A request holds every block it works on for as long as it
+ * works on it (the pool's holds: see include/uapi/ckremm.h), so a request
+ * that conflicts with it is refused with -EBUSY and changes nothing.
+ * Every call
  * but @create and @destroy is made with a reference on the pool held and
  * no ckremm lock taken, except that @pin, @unpin and @locate may run under
  * the pin lock of the open file that records the pins (a mutex).
@@ -88,6 +96,7 @@ struct ckremm_kind {
 	u32 kind;
 	bool by_handle;
 	bool map_writable;
+	unsigned int meta_per_256;
 	int (*create)(struct ckremm_pool *pool, size_t size);
 	void (*destroy)(struct ckremm_pool *pool);
 
@@ -109,12 +118,10 @@ struct ckremm_kind {
 	int (*unpin)(struct ckremm_pool *pool, u64 handle);
 
 	int (*free)(struct ckremm_pool *pool, u64 block);
-	int (*clean)(struct ckremm_pool *pool, u64 block);
-	u64 (*block_size)(struct ckremm_pool *pool, u64 block);
-	int (*read)(struct ckremm_pool *pool, u64 block, size_t pos,
-		    void *buf, size_t len);
-	int (*write)(struct ckremm_pool *pool, u64 block, size_t pos,
-		     const void *buf, size_t len);
+	int (*clean)(struct ckremm_pool *pool, u64 block, u64 *size);
+	int (*hold)(struct ckremm_pool *pool, u64 block, bool alone,
+		    void **addr, size_t *size);
+	void (*unhold)(struct ckremm_pool *pool, u64 block, bool alone);
 
 	int (*reorder)(struct ckremm_pool *pool, struct ckremm_reorder *r);
 	void (*stats)(struct ckremm_pool *pool, struct ckremm_stats *s);

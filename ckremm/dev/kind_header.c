@@ -92,8 +92,7 @@ static int header_alloc_batch(struct ckremm_pool *pool, size_t size,
 
 static int header_free(struct ckremm_pool *pool, u64 offset)
 {
-	return h_pool_dealloc(to_h_pool(pool), header_ptr(pool, offset)) ?
-	       0 : -EINVAL;
+	return h_pool_free(to_h_pool(pool), header_ptr(pool, offset));
 }
 
 static int header_free_batch(struct ckremm_pool *pool, const u64 *offsets,
@@ -113,45 +112,47 @@ static int header_free_batch(struct ckremm_pool *pool, const u64 *offsets,
 	return err;
 }
 
-static u64 header_block_size(struct ckremm_pool *pool, u64 offset)
+static int header_clean(struct ckremm_pool *pool, u64 offset, u64 *size)
 {
-	return h_pool_usable_size(to_h_pool(pool), header_ptr(pool, offset));
-}
+	size_t cleaned;
+	int err;
 
-static int header_clean(struct ckremm_pool *pool, u64 offset)
-{
-	return clean_h_ptr(to_h_pool(pool), header_ptr(pool, offset)) ?
-	       0 : -EINVAL;
+	err = h_pool_clean(to_h_pool(pool), header_ptr(pool, offset), &cleaned);
+	if (!err && size)
+		*size = cleaned;
+	return err;
 }
 
 static int header_realloc(struct ckremm_pool *pool, u64 offset, size_t size,
 			  u64 *new_offset)
 {
-	struct h_pool *hp = to_h_pool(pool);
-	void *ptr = header_ptr(pool, offset);
 	void *moved;
+	int err;
 
-	moved = h_pool_realloc(hp, ptr, size);
-	if (moved) {
+	err = h_pool_resize(to_h_pool(pool), header_ptr(pool, offset), size,
+			    &moved);
+	if (!err)
 		*new_offset = header_offset(pool, moved);
-		return 0;
-	}
-	/* NULL means "no such block" or "no room": tell userspace which. */
-	return h_pool_usable_size(hp, ptr) ? -ENOMEM : -EINVAL;
+	return err;
 }
 
-static int header_read(struct ckremm_pool *pool, u64 offset, size_t pos,
-		       void *buf, size_t len)
+static int header_hold(struct ckremm_pool *pool, u64 offset, bool alone,
+		       void **addr, size_t *size)
 {
-	return h_pool_read(to_h_pool(pool), header_ptr(pool, offset), pos,
-			   buf, len);
+	void *ptr = header_ptr(pool, offset);
+	int err;
+
+	err = h_pool_hold(to_h_pool(pool), ptr, alone, size);
+	if (!err)
+		*addr = ptr;
+	return err;
 }
 
-static int header_write(struct ckremm_pool *pool, u64 offset, size_t pos,
-			const void *buf, size_t len)
+static void header_unhold(struct ckremm_pool *pool, u64 offset, bool alone)
 {
-	return h_pool_write(to_h_pool(pool), header_ptr(pool, offset), pos,
-			    buf, len);
+	/* The hold was taken by this request: the block is alive and held. */
+	WARN_ON_ONCE(h_pool_unhold(to_h_pool(pool), header_ptr(pool, offset),
+				   alone));
 }
 
 static int header_reorder(struct ckremm_pool *pool, struct ckremm_reorder *r)
@@ -228,6 +229,8 @@ const struct ckremm_kind ckremm_header_kind = {
 	.kind		= CKREMM_KIND_HEADER,
 	.by_handle	= false,
 	.map_writable	= false,
+	/* The bitmap of block starts: a bit per 16 bytes. */
+	.meta_per_256	= 2,
 	.create		= header_create,
 	.destroy	= header_destroy,
 	.alloc		= header_alloc,
@@ -236,9 +239,8 @@ const struct ckremm_kind ckremm_header_kind = {
 	.realloc	= header_realloc,
 	.free		= header_free,
 	.clean		= header_clean,
-	.block_size	= header_block_size,
-	.read		= header_read,
-	.write		= header_write,
+	.hold		= header_hold,
+	.unhold		= header_unhold,
 	.reorder	= header_reorder,
 	.stats		= header_stats,
 	.validate	= header_validate,

@@ -104,26 +104,21 @@ static int table_free(struct ckremm_pool *pool, u64 handle)
 	return t_pool_free(to_t_pool(pool), handle);
 }
 
-static int table_clean(struct ckremm_pool *pool, u64 handle)
+static int table_clean(struct ckremm_pool *pool, u64 handle, u64 *size)
 {
 	return t_pool_clean(to_t_pool(pool), handle);
 }
 
-static u64 table_block_size(struct ckremm_pool *pool, u64 handle)
+static int table_hold(struct ckremm_pool *pool, u64 handle, bool alone,
+		      void **addr, size_t *size)
 {
-	return t_pool_size_of(to_t_pool(pool), handle);
+	return t_pool_hold(to_t_pool(pool), handle, alone, addr, size);
 }
 
-static int table_read(struct ckremm_pool *pool, u64 handle, size_t pos,
-		      void *buf, size_t len)
+static void table_unhold(struct ckremm_pool *pool, u64 handle, bool alone)
 {
-	return t_pool_read(to_t_pool(pool), handle, pos, buf, len);
-}
-
-static int table_write(struct ckremm_pool *pool, u64 handle, size_t pos,
-		       const void *buf, size_t len)
-{
-	return t_pool_write(to_t_pool(pool), handle, pos, buf, len);
+	/* The hold was taken by this request: the block is alive and held. */
+	WARN_ON_ONCE(t_pool_unhold(to_t_pool(pool), handle, alone));
 }
 
 static int table_copy(struct ckremm_pool *pool, u64 dst, u64 src)
@@ -251,6 +246,8 @@ const struct ckremm_kind ckremm_table_kind = {
 	.kind		= CKREMM_KIND_TABLE,
 	.by_handle	= true,
 	.map_writable	= true,
+	/* A table slot (88 bytes, see t_pool.c) per 256 bytes by default. */
+	.meta_per_256	= 88,
 	.create		= table_create,
 	.destroy	= table_destroy,
 	.t_alloc	= table_t_alloc,
@@ -260,9 +257,8 @@ const struct ckremm_kind ckremm_table_kind = {
 	.unpin		= table_unpin,
 	.free		= table_free,
 	.clean		= table_clean,
-	.block_size	= table_block_size,
-	.read		= table_read,
-	.write		= table_write,
+	.hold		= table_hold,
+	.unhold		= table_unhold,
 	.reorder	= table_reorder,
 	.stats		= table_stats,
 	.validate	= table_validate,

@@ -68,14 +68,31 @@
  * false, NULL or -EINVAL, counts in the statistics, prints one
  * rate-limited warning and leaves the pool as it was.
  *
+ * Holds
+ * -----
+ * A call that works on a block for longer than one hold of the lock holds
+ * the block instead: h_pool_read() shares the hold with other readers;
+ * h_pool_write(), h_pool_clean() and the copy of a moving
+ * h_pool_resize() (old block and new one) hold it alone.  Callers that
+ * copy a block themselves, such as the device copying to and from user
+ * memory, take the same holds with h_pool_hold().  A hold is a few bits
+ * of the block's header: taking one is refused, never waited for, when
+ * it conflicts with a hold already there, and a held block refuses every
+ * call that would free, resize or (if held alone) touch it, with -EBUSY
+ * and no change.  A held block's bytes are copied with the lock dropped
+ * and interrupts on: nothing else can change them or the block.  An
+ * in-kernel caller that owns its blocks, as most do, never meets a hold
+ * it did not take; one that shares blocks between contexts gets -EBUSY
+ * (false or NULL from the seed calls) instead of a block changed half
+ * way.
+ *
  * Context
  * -------
  * Every call takes the pool's raw spinlock with interrupts disabled and may
  * be made from any context, hard interrupts included, except create_h_pool()
  * and destroy_h_pool(), which allocate or free memory and may sleep.
- * Copying and clearing large blocks proceeds CKREMM_STEP_BYTES at a time,
- * dropping the lock between steps.  That shortens the hold but not the
- * caller's own section: h_pool_validate() or reorder_h_mem() called from
+ * Copying and clearing large blocks happens under a hold, with the lock
+ * dropped.  h_pool_validate() or reorder_h_mem() called from
  * interrupt context, or under a lock of the caller's, runs to its end
  * with interrupts off.
  */
@@ -93,9 +110,13 @@
 
 #define HP_FREE			0x1U	/* block is in the free index */
 #define HP_MARK			0x2U	/* transient: claimed by a batch free */
+#define HP_HELD_ALONE		0x4U	/* one request holds the block alone */
 #define HP_ALIGN_SHIFT		8	/* log2 of the requested alignment */
 #define HP_ALIGN_MASK		(0xffU << HP_ALIGN_SHIFT)
-#define HP_KNOWN_FLAGS		(HP_FREE | HP_ALIGN_MASK)
+#define HP_READER		BIT(16)	/* one shared hold, counted */
+#define HP_READERS_MASK		(0xffffU * HP_READER)
+#define HP_HOLDS		(HP_HELD_ALONE | HP_READERS_MASK)
+#define HP_KNOWN_FLAGS		(HP_FREE | HP_ALIGN_MASK | HP_HOLDS)
 
 /* Blocks a walk over the arena looks at per hold of the lock. */
 #define HP_STEP_BLOCKS		256
@@ -106,7 +127,8 @@
  * struct hp_hdr - the inline header at the start of every block
  * @prev_units: size of the block just before this one; 0 for the first
  * @units: size of this block in 16-byte units, header included
- * @flags: HP_FREE, HP_MARK, and the requested alignment's log2
+ * @flags: HP_FREE, HP_MARK, the requested alignment's log2, and the
+ *	holds on a used block (HP_HELD_ALONE, or a count of HP_READER)
  * @check: hp_checksum() of the fields above and the block's offset
  */
 struct hp_hdr {
@@ -574,6 +596,60 @@ static u32 hp_find_owned(struct h_pool *pool, const void *ptr,
 	return off;
 }
 
+/* ---- holds (pool lock held) ------------------------------------------------ */
+
+/* Sign a header afresh with new flags; its block's place and size stay. */
+static void hp_set_flags(struct h_pool *pool, u32 off, u32 flags)
+{
+	struct hp_hdr *h = hp_hdr(pool, off);
+
+	h->flags = flags;
+	h->check = hp_checksum(pool, off, h);
+}
+
+/* Whether a hold (@alone or shared) can join the holds in @flags. */
+static bool hp_may_hold(u32 flags, bool alone)
+{
+	if (flags & HP_HELD_ALONE)
+		return false;
+	if (alone)
+		return !(flags & HP_READERS_MASK);
+	return (flags & HP_READERS_MASK) != HP_READERS_MASK;
+}
+
+/*
+ * Hold used block @off.  Holds change no block and no index, so they do
+ * not bump pool->seq: a stepped walk or check goes on across them.
+ */
+static int hp_hold_locked(struct h_pool *pool, u32 off, bool alone)
+{
+	u32 flags = hp_hdr(pool, off)->flags;
+
+	if (!hp_may_hold(flags, alone))
+		return -EBUSY;
+	hp_set_flags(pool, off, alone ? flags | HP_HELD_ALONE :
+					flags + HP_READER);
+	return 0;
+}
+
+/* Drop a hold on @off; false if @off holds none of that kind. */
+static bool hp_unhold_locked(struct h_pool *pool, u32 off, bool alone)
+{
+	u32 flags = hp_hdr(pool, off)->flags;
+
+	if (alone ? !(flags & HP_HELD_ALONE) : !(flags & HP_READERS_MASK))
+		return false;
+	hp_set_flags(pool, off, alone ? flags & ~HP_HELD_ALONE :
+					flags - HP_READER);
+	return true;
+}
+
+/* Whether used block @off is held in any way. */
+static bool hp_is_held(const struct h_pool *pool, u32 off)
+{
+	return hp_hdr(pool, off)->flags & HP_HOLDS;
+}
+
 /* ---- the public API ------------------------------------------------------ */
 
 /**
@@ -708,35 +784,58 @@ void *h_pool_alloc(struct h_pool *pool, size_t size)
 EXPORT_SYMBOL_GPL(h_pool_alloc);
 
 /**
- * h_pool_dealloc() - free a block
+ * h_pool_free() - free a block, saying why not
  * @pool: the pool
  * @ptr: a pointer returned by an allocation from @pool and not yet freed
  *
  * O(1).  The block merges with free neighbours at once.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: true, or false (with a rate-limited warning, the pool unchanged)
- * if @ptr is NULL, outside the pool, not the start of a live block, or
- * already free.
+ * Return: 0; -EINVAL (with a rate-limited warning) if @ptr is NULL,
+ * outside the pool, not the start of a live block, or already free;
+ * -EBUSY if another call holds the block (see "Holds" above).  The pool
+ * is unchanged on error.
  */
-bool h_pool_dealloc(struct h_pool *pool, void *ptr)
+int h_pool_free(struct h_pool *pool, void *ptr)
 {
 	unsigned long flags;
 	const char *why;
+	int ret = 0;
 	u32 off;
 
 	if (!pool) {
 		ckremm_warn("h_pool: free into a NULL pool\n");
-		return false;
+		return -EINVAL;
 	}
 	flags = ckremm_lock(&pool->lock);
 	off = hp_find_owned(pool, ptr, &why);
-	if (off == HP_NIL)
+	if (off == HP_NIL) {
 		hp_refuse(pool, why);
-	else
+		ret = -EINVAL;
+	} else if (hp_is_held(pool, off)) {
+		ret = -EBUSY;
+	} else {
 		hp_free_locked(pool, off);
+	}
 	ckremm_unlock(&pool->lock, flags);
-	return off != HP_NIL;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(h_pool_free);
+
+/**
+ * h_pool_dealloc() - free a block
+ * @pool: the pool
+ * @ptr: a pointer returned by an allocation from @pool and not yet freed
+ *
+ * h_pool_free() for callers that need no reason.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: true, or false (the pool unchanged) if h_pool_free() would
+ * fail.
+ */
+bool h_pool_dealloc(struct h_pool *pool, void *ptr)
+{
+	return !h_pool_free(pool, ptr);
 }
 EXPORT_SYMBOL_GPL(h_pool_dealloc);
 
@@ -767,57 +866,73 @@ size_t h_pool_usable_size(struct h_pool *pool, const void *ptr)
 }
 EXPORT_SYMBOL_GPL(h_pool_usable_size);
 
-/*
- * Copy between a block and a buffer, or clear the block (@buf NULL, @write
- * true), CKREMM_STEP_BYTES at a time.  The block is looked up again under
- * the lock at every step, so a block freed meanwhile is never touched.
- */
-static int hp_copy(struct h_pool *pool, const void *ptr, size_t pos,
-		   void *buf, size_t len, bool write)
+enum hp_op { HP_READ, HP_WRITE, HP_ZERO };
+
+static void hp_move_bytes(u8 *p, void *buf, size_t len, enum hp_op op)
 {
+	if (op == HP_READ)
+		memcpy(buf, p, len);
+	else if (op == HP_WRITE)
+		memcpy(p, buf, len);
+	else
+		memset(p, 0, len);
+}
+
+/*
+ * Copy *@len bytes between byte @pos of a block and @buf, or zero the
+ * block from @pos to its end (HP_ZERO, which sets *@len to the bytes
+ * cleared).  Up to CKREMM_STEP_BYTES are copied under the lock; more
+ * under a hold, with the lock dropped: shared for a read, alone
+ * otherwise.
+ */
+static int hp_access(struct h_pool *pool, const void *ptr, size_t pos,
+		     void *buf, size_t *len, enum hp_op op)
+{
+	bool alone = op != HP_READ;
 	unsigned long flags;
 	const char *why;
-	bool first = true;
+	size_t usable;
+	int ret = 0;
+	u8 *p;
 	u32 off;
 
 	if (!pool) {
 		ckremm_warn("h_pool: block access in a NULL pool\n");
 		return -EINVAL;
 	}
-	do {
-		size_t step = len < CKREMM_STEP_BYTES ? len : CKREMM_STEP_BYTES;
-		u8 *dst;
-
-		flags = ckremm_lock(&pool->lock);
-		off = hp_find_used(pool, ptr, &why);
-		if (off == HP_NIL) {
-			if (first)
-				hp_refuse(pool, why);
-			ckremm_unlock(&pool->lock, flags);
-			return -EINVAL;
-		}
-		if (pos > hp_usable(hp_hdr(pool, off)) ||
-		    len > hp_usable(hp_hdr(pool, off)) - pos) {
-			hp_refuse(pool, "access past the end of a block");
-			ckremm_unlock(&pool->lock, flags);
-			return -EINVAL;
-		}
-		dst = (u8 *)hp_payload(pool, off) + pos;
-		if (!write)
-			memcpy(buf, dst, step);
-		else if (buf)
-			memcpy(dst, buf, step);
+	flags = ckremm_lock(&pool->lock);
+	off = hp_find_used(pool, ptr, &why);
+	if (off == HP_NIL) {
+		hp_refuse(pool, why);
+		ret = -EINVAL;
+		goto out;
+	}
+	usable = hp_usable(hp_hdr(pool, off));
+	if (op == HP_ZERO && pos <= usable)
+		*len = usable - pos;
+	if (pos > usable || *len > usable - pos) {
+		hp_refuse(pool, "access past the end of a block");
+		ret = -EINVAL;
+		goto out;
+	}
+	p = (u8 *)hp_payload(pool, off) + pos;
+	if (*len <= CKREMM_STEP_BYTES) {
+		if (hp_may_hold(hp_hdr(pool, off)->flags, alone))
+			hp_move_bytes(p, buf, *len, op);
 		else
-			memset(dst, 0, step);
-		ckremm_unlock(&pool->lock, flags);
-
-		if (buf)
-			buf = (u8 *)buf + step;
-		pos += step;
-		len -= step;
-		first = false;
-	} while (len);
-	return 0;
+			ret = -EBUSY;
+		goto out;
+	}
+	ret = hp_hold_locked(pool, off, alone);
+	if (ret)
+		goto out;
+	ckremm_unlock(&pool->lock, flags);
+	hp_move_bytes(p, buf, *len, op);
+	flags = ckremm_lock(&pool->lock);
+	hp_unhold_locked(pool, off, alone);
+out:
+	ckremm_unlock(&pool->lock, flags);
+	return ret;
 }
 
 /**
@@ -828,20 +943,21 @@ static int hp_copy(struct h_pool *pool, const void *ptr, size_t pos,
  * @buf: destination
  * @len: bytes to copy; may be 0
  *
- * Checks @ptr like h_pool_dealloc() does, so it is safe against a block
- * that another CPU frees meanwhile.  Copies in steps of CKREMM_STEP_BYTES
- * under the lock.
+ * Checks @ptr like h_pool_free() does, so it is safe against a block
+ * that another CPU frees meanwhile.  Up to CKREMM_STEP_BYTES are copied
+ * under the lock; more under a shared hold with the lock dropped.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: 0, or -EINVAL if @ptr is not a live block, the range does not
- * lie inside its usable bytes, or @buf is NULL.
+ * Return: 0; -EINVAL if @ptr is not a live block, the range does not lie
+ * inside its usable bytes, or @buf is NULL; -EBUSY if another call holds
+ * the block alone.
  */
 int h_pool_read(struct h_pool *pool, const void *ptr, size_t pos,
 		void *buf, size_t len)
 {
 	if (!buf && len)
 		return -EINVAL;
-	return hp_copy(pool, ptr, pos, buf, len, false);
+	return hp_access(pool, ptr, pos, buf, &len, HP_READ);
 }
 EXPORT_SYMBOL_GPL(h_pool_read);
 
@@ -853,86 +969,192 @@ EXPORT_SYMBOL_GPL(h_pool_read);
  * @buf: source
  * @len: bytes to copy; may be 0
  *
+ * Up to CKREMM_STEP_BYTES are copied under the lock; more while holding
+ * the block alone, with the lock dropped.
+ *
  * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: 0, or -EINVAL if @ptr is not a live block, the range does not
- * lie inside its usable bytes, or @buf is NULL.
+ * Return: 0; -EINVAL if @ptr is not a live block, the range does not lie
+ * inside its usable bytes, or @buf is NULL; -EBUSY if another call holds
+ * the block.  Nothing is written on error.
  */
 int h_pool_write(struct h_pool *pool, void *ptr, size_t pos,
 		 const void *buf, size_t len)
 {
 	if (!buf && len)
 		return -EINVAL;
-	return hp_copy(pool, ptr, pos, (void *)buf, len, true);
+	return hp_access(pool, ptr, pos, (void *)buf, &len, HP_WRITE);
 }
 EXPORT_SYMBOL_GPL(h_pool_write);
+
+/**
+ * h_pool_clean() - zero every usable byte of a block, saying why not
+ * @pool: the pool
+ * @ptr: the block
+ * @cleaned: if not NULL, receives the bytes cleared (the usable size)
+ *
+ * A block larger than CKREMM_STEP_BYTES is held alone and cleared with
+ * the lock dropped.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: 0; -EINVAL if @ptr is not a live block of @pool; -EBUSY if
+ * another call holds the block.  Nothing is cleared on error.
+ */
+int h_pool_clean(struct h_pool *pool, void *ptr, size_t *cleaned)
+{
+	size_t len = 0;
+	int ret;
+
+	ret = hp_access(pool, ptr, 0, NULL, &len, HP_ZERO);
+	if (!ret && cleaned)
+		*cleaned = len;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(h_pool_clean);
 
 /**
  * clean_h_ptr() - zero every usable byte of a block
  * @pool: the pool
  * @ptr: the block
  *
- * Clears CKREMM_STEP_BYTES at a time, dropping the lock between steps.
+ * h_pool_clean() for callers that need no reason.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: true, or false if @ptr is not a live block of @pool.
+ * Return: true, or false (nothing cleared) if h_pool_clean() would fail.
  */
 bool clean_h_ptr(struct h_pool *pool, void *ptr)
 {
-	size_t usable = h_pool_usable_size(pool, ptr);
-
-	if (!usable) {
-		/* Let hp_copy() find and report what is wrong with @ptr. */
-		hp_copy(pool, ptr, 0, NULL, 0, true);
-		return false;
-	}
-	return !hp_copy(pool, ptr, 0, NULL, usable, true);
+	return !h_pool_clean(pool, ptr, NULL);
 }
 EXPORT_SYMBOL_GPL(clean_h_ptr);
 
 /**
- * h_pool_realloc() - resize a block, keeping its contents and alignment
+ * h_pool_hold() - hold a block while its bytes are used directly
  * @pool: the pool
- * @ptr: the block, or NULL to allocate a new one
+ * @ptr: the block
+ * @alone: hold it alone, to change its bytes; else share the hold with
+ *	other readers
+ * @usable: if not NULL, receives the block's usable bytes
+ *
+ * While the hold lasts the block is not freed or resized, and while it is
+ * held alone no other call reads or writes it through the pool: the
+ * caller may read (or, holding it alone, write) its usable bytes at @ptr
+ * with no lock held, also where it may sleep, as the device does to copy
+ * to and from user memory.  A conflicting hold is refused, never waited
+ * for.  Every hold must be released with h_pool_unhold() before the
+ * block is freed or the pool destroyed.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: 0; -EINVAL if @ptr is not a live block of @pool; -EBUSY if
+ * another call holds the block alone, or (for @alone) shares it, or 65535
+ * readers share it already.
+ */
+int h_pool_hold(struct h_pool *pool, const void *ptr, bool alone,
+		size_t *usable)
+{
+	unsigned long flags;
+	const char *why;
+	int ret;
+	u32 off;
+
+	if (!pool)
+		return -EINVAL;
+	flags = ckremm_lock(&pool->lock);
+	off = hp_find_used(pool, ptr, &why);
+	if (off == HP_NIL) {
+		hp_refuse(pool, why);
+		ret = -EINVAL;
+	} else {
+		ret = hp_hold_locked(pool, off, alone);
+		if (!ret && usable)
+			*usable = hp_usable(hp_hdr(pool, off));
+	}
+	ckremm_unlock(&pool->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(h_pool_hold);
+
+/**
+ * h_pool_unhold() - release a hold taken with h_pool_hold()
+ * @pool: the pool
+ * @ptr: the block
+ * @alone: as given to h_pool_hold()
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: 0, or -EINVAL if @ptr is not a live block holding such a hold.
+ */
+int h_pool_unhold(struct h_pool *pool, const void *ptr, bool alone)
+{
+	unsigned long flags;
+	const char *why;
+	int ret = 0;
+	u32 off;
+
+	if (!pool)
+		return -EINVAL;
+	flags = ckremm_lock(&pool->lock);
+	off = hp_find_used(pool, ptr, &why);
+	if (off == HP_NIL || !hp_unhold_locked(pool, off, alone)) {
+		hp_refuse(pool, off == HP_NIL ? why : "release of a hold not taken");
+		ret = -EINVAL;
+	}
+	ckremm_unlock(&pool->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(h_pool_unhold);
+
+/**
+ * h_pool_resize() - resize a block, keeping its contents and alignment
+ * @pool: the pool
+ * @ptr: the block
  * @size: new payload bytes, at least 1
+ * @moved: receives the block's address, which may have changed
  *
  * Shrinking is always done in place.  Growing is in place when the next
  * block is free and large enough; otherwise a new block of the same
- * alignment is allocated, the contents are copied without the lock held
- * (the caller owns both blocks) and the old block is freed.
+ * alignment is allocated, both blocks are held alone while the contents
+ * are copied with the lock dropped, and the old block is freed.  No other
+ * call can free, resize, read or write either block meanwhile: they get
+ * -EBUSY.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: the block's address, which may have changed, or NULL if nothing
- * fits or the call is refused; on NULL the block is left as it was.
+ * Return: 0; -EINVAL if @ptr is not a live block of @pool or @size is 0;
+ * -EBUSY if another call holds the block; -ENOMEM if no free block fits
+ * (also for a @size no pool can hold).  On error the block is as it was.
  */
-void *h_pool_realloc(struct h_pool *pool, void *ptr, size_t size)
+int h_pool_resize(struct h_pool *pool, void *ptr, size_t size, void **moved)
 {
 	u32 units, off, next, new_off;
 	unsigned long flags;
 	size_t align, keep;
 	struct hp_hdr *h;
 	const char *why;
-	void *new_ptr;
+	int ret = 0;
 
-	if (!ptr)
-		return h_pool_alloc(pool, size);
 	if (!pool) {
 		ckremm_warn("h_pool: realloc in a NULL pool\n");
-		return NULL;
+		return -EINVAL;
 	}
 	flags = ckremm_lock(&pool->lock);
 	off = hp_find_owned(pool, ptr, &why);
-	if (off == HP_NIL) {
-		hp_refuse(pool, why);
-		goto refused;
+	if (off == HP_NIL || !size) {
+		hp_refuse(pool, off == HP_NIL ? why : "realloc to size 0");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (hp_is_held(pool, off)) {
+		ret = -EBUSY;
+		goto out;
 	}
 	if (!hp_units_for(size, &units)) {
-		hp_refuse(pool, "realloc to size 0 or to an impossible size");
-		goto refused;
+		hp_refuse(pool, "realloc to an impossible size");
+		ret = -ENOMEM;
+		goto out;
 	}
+	*moved = ptr;
 	h = hp_hdr(pool, off);
 	if (units <= h->units) {
 		pool->used_units -= hp_trim(pool, off, units);
-		goto in_place;
+		goto out;
 	}
 	next = off + h->units;
 	if (next < pool->arena_units && hp_is_free(pool, next) &&
@@ -944,34 +1166,59 @@ void *h_pool_realloc(struct h_pool *pool, void *ptr, size_t size)
 		hp_set(pool, off, h->prev_units, h->units + next_units, h->flags);
 		hp_link_next(pool, off);
 		hp_account_used(pool, next_units - hp_trim(pool, off, units));
-		goto in_place;
+		goto out;
 	}
 
 	align = (size_t)1 << ((h->flags & HP_ALIGN_MASK) >> HP_ALIGN_SHIFT);
 	keep = hp_usable(h) < size ? hp_usable(h) : size;
 	new_off = hp_alloc_locked(pool, units, align);
+	if (new_off == HP_NIL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	hp_hold_locked(pool, off, true);
+	hp_hold_locked(pool, new_off, true);
 	ckremm_unlock(&pool->lock, flags);
-	if (new_off == HP_NIL)
-		return NULL;
 
-	new_ptr = hp_payload(pool, new_off);
-	memcpy(new_ptr, ptr, keep);
+	memcpy(hp_payload(pool, new_off), ptr, keep);
 
 	flags = ckremm_lock(&pool->lock);
-	off = hp_find_owned(pool, ptr, &why);
-	if (off == HP_NIL)
-		hp_refuse(pool, why);
-	else
+	hp_unhold_locked(pool, new_off, true);
+	*moved = hp_payload(pool, new_off);
+	/*
+	 * Held alone, the old block is still the one found above, unless an
+	 * overrun damaged its neighbours meanwhile: then it is left (leaked)
+	 * rather than merged with a forged header.
+	 */
+	if (hp_find_owned(pool, ptr, &why) == off)
 		hp_free_locked(pool, off);
+	else
+		hp_refuse(pool, why);
+out:
 	ckremm_unlock(&pool->lock, flags);
-	return new_ptr;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(h_pool_resize);
 
-in_place:
-	ckremm_unlock(&pool->lock, flags);
-	return ptr;
-refused:
-	ckremm_unlock(&pool->lock, flags);
-	return NULL;
+/**
+ * h_pool_realloc() - resize a block, keeping its contents and alignment
+ * @pool: the pool
+ * @ptr: the block, or NULL to allocate a new one
+ * @size: new payload bytes, at least 1
+ *
+ * h_pool_resize() in the manner of krealloc().
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: the block's address, which may have changed, or NULL if nothing
+ * fits or h_pool_resize() would fail; on NULL the block is left as it was.
+ */
+void *h_pool_realloc(struct h_pool *pool, void *ptr, size_t size)
+{
+	void *moved;
+
+	if (!ptr)
+		return h_pool_alloc(pool, size);
+	return h_pool_resize(pool, ptr, size, &moved) ? NULL : moved;
 }
 EXPORT_SYMBOL_GPL(h_pool_realloc);
 
@@ -986,8 +1233,9 @@ EXPORT_SYMBOL_GPL(h_pool_realloc);
  * All or nothing, under one hold of the lock: O(@count).
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: 0, -EINVAL for a refused request, or -ENOMEM if not all blocks
- * fit, in which case none is allocated.
+ * Return: 0; -EINVAL for a bad @count, @align or a @size of 0; -ENOMEM
+ * if not all blocks fit (also for a @size no pool can hold), in which
+ * case none is allocated.
  */
 int h_pool_alloc_batch(struct h_pool *pool, size_t size, size_t align,
 		       void **ptrs, unsigned int count)
@@ -1004,10 +1252,14 @@ int h_pool_alloc_batch(struct h_pool *pool, size_t size, size_t align,
 	}
 	flags = ckremm_lock(&pool->lock);
 	align = hp_align_for(align);
-	if (!count || count > H_POOL_BATCH_MAX || !align ||
-	    !hp_units_for(size, &units)) {
+	if (!count || count > H_POOL_BATCH_MAX || !align || !size) {
 		hp_refuse(pool, "batch alloc with a bad count, size or alignment");
 		ret = -EINVAL;
+		goto out;
+	}
+	if (!hp_units_for(size, &units)) {
+		hp_refuse(pool, "batch alloc of an impossible size");
+		ret = -ENOMEM;
 		goto out;
 	}
 	peak = pool->peak_units;
@@ -1047,8 +1299,9 @@ static void hp_set_mark(struct h_pool *pool, u32 off, bool mark)
  * under one hold of the lock: O(@count).
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: 0, or -EINVAL (nothing freed) if @count is out of range or any
- * pointer is not a live block or appears twice.
+ * Return: 0; -EINVAL (nothing freed) if @count is out of range or any
+ * pointer is not a live block or appears twice; -EBUSY (nothing freed)
+ * if another call holds any of the blocks.
  */
 int h_pool_dealloc_batch(struct h_pool *pool, void *const *ptrs,
 			 unsigned int count)
@@ -1075,11 +1328,12 @@ int h_pool_dealloc_batch(struct h_pool *pool, void *const *ptrs,
 			off = HP_NIL;
 			why = "the same block twice in one batch free";
 		}
-		if (off == HP_NIL) {
+		ret = off == HP_NIL ? -EINVAL : hp_is_held(pool, off) ? -EBUSY : 0;
+		if (ret) {
 			for (j = 0; j < i; j++)
 				hp_set_mark(pool, hp_off_of(pool, ptrs[j]), false);
-			hp_refuse(pool, why);
-			ret = -EINVAL;
+			if (ret == -EINVAL)
+				hp_refuse(pool, why);
 			goto out;
 		}
 		hp_set_mark(pool, off, true);
@@ -1190,6 +1444,8 @@ static int hp_check_blocks(struct h_pool *pool, struct hp_check *c,
 			return hp_fault(f, c->off, "header disagrees with the block before it");
 		if (h->flags & ~HP_KNOWN_FLAGS)
 			return hp_fault(f, c->off, "unknown flags in block header");
+		if (is_free && (h->flags & HP_HOLDS))
+			return hp_fault(f, c->off, "free block held");
 		if (is_free && c->prev_free)
 			return hp_fault(f, c->off, "two adjacent free blocks");
 		if (is_free) {

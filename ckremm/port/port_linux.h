@@ -4,7 +4,11 @@
  *
  * Arenas come from vmalloc with __GFP_ZERO and GFP_KERNEL_ACCOUNT: zeroed
  * pages that can be mapped to userspace page by page, charged to the memory
- * cgroup of the task that creates the pool.
+ * cgroup of the task that creates the pool.  Arenas and tables are large
+ * and their size is chosen by the caller, who may be acting for userspace:
+ * they are asked for with __GFP_RETRY_MAYFAIL, so that when memory is
+ * short the allocation fails after reclaim instead of starting the OOM
+ * killer (globally or in the memory cgroup).
  *
  * The pool lock is a raw_spinlock_t taken with interrupts disabled, on
  * PREEMPT_RT too, where a spinlock_t would become a sleeping lock.  Pools
@@ -69,7 +73,8 @@ static inline void ckremm_unlock(struct ckremm_lock *l, unsigned long flags)
  */
 static inline void *ckremm_arena_alloc(size_t size)
 {
-	return __vmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN);
+	return __vmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN |
+			 __GFP_RETRY_MAYFAIL);
 }
 
 static inline void ckremm_arena_free(void *arena)
@@ -77,10 +82,11 @@ static inline void ckremm_arena_free(void *arena)
 	vfree(arena);
 }
 
-/* Context: process context; may sleep. */
+/* Context: process context; may sleep.  Fails rather than OOM-kill. */
 static inline void *ckremm_meta_zalloc(size_t size)
 {
-	return kvzalloc(size, GFP_KERNEL_ACCOUNT);
+	return kvzalloc(size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN |
+			__GFP_RETRY_MAYFAIL);
 }
 
 static inline void ckremm_meta_free(void *p)

@@ -42,6 +42,22 @@
  * where it is.  Freeing a block in transit simply ends its move; pinning
  * it, or asking where it is, completes the move first, a step at a time.
  *
+ * Holds
+ * -----
+ * A call that works on a block for longer than one step holds it instead
+ * of the lock: t_pool_read() and the source of t_pool_copy() share a
+ * hold; t_pool_write(), t_pool_clean() and the destination of a copy hold
+ * the block alone.  Callers that copy a block themselves (the device, to
+ * and from user memory) take the same holds with t_pool_hold().  A hold
+ * is a word of the block's slot; taking one is refused with -EBUSY, never
+ * waited for, when it conflicts with a hold already there, and a held
+ * block cannot be freed (-EBUSY).  A reorder steps over a held block as
+ * over a pinned one; the pool's own calls still copy a step at a time
+ * under the lock, mapping each byte to where it is, since a block held
+ * while in transit finishes its move.  t_pool_hold() moves the block the
+ * rest of the way first, so that its caller's bytes stay put.  A caller
+ * that owns its blocks never meets a hold it did not take.
+ *
  * Costs
  * -----
  * Allocation, free, handle lookup, pin and unpin are O(1) (the pointer
@@ -110,14 +126,21 @@ struct tp_seg {
  * @seg: the block's segment, or TP_NIL when the slot is free
  * @gen: generation, bumped by every free
  * @pins: how many pins hold the block in place
- * @next_free: next slot in the FIFO of free slots
+ * @next_free: free slot: next slot in the FIFO of free slots
+ * @holds: live block: TP_HELD_ALONE, or how many calls share a hold
  */
 struct tp_slot {
 	u32 seg;
 	u32 gen;
 	u32 pins;
-	u32 next_free;
+	union {
+		u32 next_free;
+		u32 holds;
+	};
 };
+
+#define TP_HELD_ALONE		BIT(31)
+#define TP_READERS_MASK		(TP_HELD_ALONE - 1)
 
 /* The block in transit during a reorder step, if any. */
 struct tp_move {
@@ -484,6 +507,57 @@ static u32 tp_lookup_settled(struct t_pool *pool, u64 handle,
 	return n;
 }
 
+/* ---- holds (pool lock held) ------------------------------------------------ */
+
+static struct tp_slot *tp_slot_of(struct t_pool *pool, u32 n)
+{
+	return &pool->slots[pool->segs[n].slot];
+}
+
+/* Whether used block @n may take a hold, @alone or shared. */
+static bool tp_may_hold(struct t_pool *pool, u32 n, bool alone)
+{
+	u32 holds = tp_slot_of(pool, n)->holds;
+
+	if (holds & TP_HELD_ALONE)
+		return false;
+	return alone ? !holds : holds != TP_READERS_MASK;
+}
+
+static void tp_hold_locked(struct t_pool *pool, u32 n, bool alone)
+{
+	tp_slot_of(pool, n)->holds += alone ? TP_HELD_ALONE : 1;
+}
+
+static void tp_unhold_locked(struct t_pool *pool, u32 n, bool alone)
+{
+	tp_slot_of(pool, n)->holds -= alone ? TP_HELD_ALONE : 1;
+}
+
+/* Pinned and held blocks stay where they are. */
+static bool tp_is_fixed(struct t_pool *pool, u32 n)
+{
+	const struct tp_slot *slot = tp_slot_of(pool, n);
+
+	return slot->pins || slot->holds;
+}
+
+/*
+ * A held block in transit is moved the rest of the way, a step at a time
+ * with the lock dropped between steps (held on entry and return); being
+ * held, it neither dies nor starts another move meanwhile.
+ */
+static void tp_settle(struct t_pool *pool, u32 n, unsigned long *flags)
+{
+	while (pool->move.seg == n) {
+		tp_move_some(pool, pool->step_bytes);
+		if (pool->move.seg != n)
+			break;
+		ckremm_unlock(&pool->lock, *flags);
+		*flags = ckremm_lock(&pool->lock);
+	}
+}
+
 /* ---- allocation and free (pool lock held) --------------------------------- */
 
 static void tp_account_used(struct t_pool *pool, u32 units)
@@ -527,6 +601,7 @@ static u32 tp_alloc_locked(struct t_pool *pool, u32 units)
 		pool->slot_tail = TP_NIL;
 	pool->slots[slot].seg = n;
 	pool->slots[slot].pins = 0;
+	pool->slots[slot].holds = 0;
 	s->flags = TP_USED;
 	s->slot = slot;
 	tp_hash_insert(pool, n);
@@ -801,7 +876,10 @@ out:
 }
 EXPORT_SYMBOL_GPL(t_pool_alloc_handle);
 
-/* Free block @n, found by a lookup (TP_NIL if that refused), unless pinned. */
+/*
+ * Free block @n, found by a lookup (TP_NIL if that refused), unless
+ * pinned or held.
+ */
 static int tp_free_unpinned(struct t_pool *pool, u32 n)
 {
 	if (n == TP_NIL)
@@ -810,6 +888,8 @@ static int tp_free_unpinned(struct t_pool *pool, u32 n)
 		tp_refuse(pool, "free of a pinned block");
 		return -EBUSY;
 	}
+	if (pool->slots[pool->segs[n].slot].holds)
+		return -EBUSY;
 	tp_free_locked(pool, n);
 	return 0;
 }
@@ -823,7 +903,7 @@ static int tp_free_unpinned(struct t_pool *pool, u32 n)
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
  * Return: 0, -EINVAL for a stale, freed or forged handle, -EBUSY if the
- * block is pinned.
+ * block is pinned or another call holds it.
  */
 int t_pool_free(struct t_pool *pool, u64 handle)
 {
@@ -950,66 +1030,108 @@ EXPORT_SYMBOL_GPL(t_pool_size_of);
 
 enum tp_op { TP_READ, TP_WRITE, TP_ZERO, TP_COPY };
 
+/* @p in the block, @q in the source of a copy, @buf the caller's buffer. */
+static void tp_move_bytes(u8 *p, const u8 *q, u8 *buf, size_t len,
+			  enum tp_op op)
+{
+	if (op == TP_READ)
+		memcpy(buf, p, len);
+	else if (op == TP_WRITE)
+		memcpy(p, buf, len);
+	else if (op == TP_ZERO)
+		memset(p, 0, len);
+	else
+		memcpy(p, q, len);
+}
+
+/*
+ * Move @len bytes from @pos between block @n and @buf (or block @src), or
+ * clear them, under the lock: each byte is taken where it is, also in a
+ * block in transit.
+ */
+static void tp_access_locked(struct t_pool *pool, u32 n, u32 src,
+			     size_t pos, u8 *buf, size_t len, enum tp_op op)
+{
+	while (len) {
+		size_t contig, scontig = (size_t)-1, chunk;
+		u8 *p = tp_byte(pool, n, pos, &contig);
+		u8 *q = op == TP_COPY ? tp_byte(pool, src, pos, &scontig) : NULL;
+
+		chunk = len < contig ? len : contig;
+		chunk = chunk < scontig ? chunk : scontig;
+		tp_move_bytes(p, q, buf, chunk, op);
+		if (buf)
+			buf += chunk;
+		pos += chunk;
+		len -= chunk;
+	}
+}
+
 /*
  * Move bytes between a block and a buffer, clear a block, or copy one
- * block into another, the pool's step size at a time.  Handles are looked
- * up again at every step, so the blocks may move or die in between.
+ * block into another, the pool's step size at a time under the lock.
+ * Work of more than one step holds its blocks between steps: block
+ * @handle alone (shared for a read), the source of a copy shared.  A held
+ * block neither dies nor starts a move, but one already in transit may
+ * go on moving: every step maps each byte to where it is.
  */
 static int tp_access(struct t_pool *pool, u64 handle, u64 src_handle,
 		     size_t pos, u8 *buf, size_t len, enum tp_op op)
 {
+	bool alone = op != TP_READ, held = false;
 	unsigned long flags;
 	u32 n, src = TP_NIL;
+	int ret = 0;
 
 	if (!pool)
 		return -EINVAL;
-	do {
-		size_t step;
+	flags = ckremm_lock(&pool->lock);
+	n = tp_lookup(pool, handle);
+	if (n != TP_NIL && op == TP_COPY)
+		src = tp_lookup(pool, src_handle);
+	if (n == TP_NIL || (op == TP_COPY && src == TP_NIL)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (pos > tp_bytes(pool->segs[n].units) ||
+	    len > tp_bytes(pool->segs[n].units) - pos ||
+	    (op == TP_COPY && tp_bytes(pool->segs[src].units) - pos < len)) {
+		tp_refuse(pool, "access past the end of a block");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (!tp_may_hold(pool, n, alone) ||
+	    (src != TP_NIL && !tp_may_hold(pool, src, false))) {
+		ret = -EBUSY;
+		goto out;
+	}
+	for (;;) {
+		size_t step = len < pool->step_bytes ? len : pool->step_bytes;
 
-		flags = ckremm_lock(&pool->lock);
-		n = tp_lookup(pool, handle);
-		if (n != TP_NIL && op == TP_COPY)
-			src = tp_lookup(pool, src_handle);
-		if (n == TP_NIL || (op == TP_COPY && src == TP_NIL))
-			goto invalid;
-		if (pos > tp_bytes(pool->segs[n].units) ||
-		    len > tp_bytes(pool->segs[n].units) - pos) {
-			tp_refuse(pool, "access past the end of a block");
-			goto invalid;
-		}
-		if (op == TP_COPY && tp_bytes(pool->segs[src].units) - pos < len) {
-			tp_refuse(pool, "copy source shrank");
-			goto invalid;
-		}
-		step = len < pool->step_bytes ? len : pool->step_bytes;
+		tp_access_locked(pool, n, src, pos, buf, step, op);
+		pos += step;
 		len -= step;
-		while (step) {
-			size_t contig, scontig = (size_t)-1, chunk;
-			u8 *p = tp_byte(pool, n, pos, &contig);
-			u8 *q = op == TP_COPY ? tp_byte(pool, src, pos, &scontig) : NULL;
-
-			chunk = step < contig ? step : contig;
-			chunk = chunk < scontig ? chunk : scontig;
-			if (op == TP_READ)
-				memcpy(buf, p, chunk);
-			else if (op == TP_WRITE)
-				memcpy(p, buf, chunk);
-			else if (op == TP_ZERO)
-				memset(p, 0, chunk);
-			else
-				memcpy(p, q, chunk);
-			if (buf)
-				buf += chunk;
-			pos += chunk;
-			step -= chunk;
+		if (buf)
+			buf += step;
+		if (!len)
+			break;
+		if (!held) {
+			tp_hold_locked(pool, n, alone);
+			if (src != TP_NIL)
+				tp_hold_locked(pool, src, false);
+			held = true;
 		}
 		ckremm_unlock(&pool->lock, flags);
-	} while (len);
-	return 0;
-
-invalid:
+		flags = ckremm_lock(&pool->lock);
+	}
+	if (held) {
+		tp_unhold_locked(pool, n, alone);
+		if (src != TP_NIL)
+			tp_unhold_locked(pool, src, false);
+	}
+out:
 	ckremm_unlock(&pool->lock, flags);
-	return -EINVAL;
+	return ret;
 }
 
 /**
@@ -1020,10 +1142,12 @@ invalid:
  * @buf: destination
  * @len: bytes; @pos + @len must not pass the block's size
  *
- * Safe while the block moves: each byte is read where it is.
+ * Safe while the block moves: each byte is read where it is.  Reads of
+ * more than the pool's step size share a hold on the block between steps.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: 0, or -EINVAL for a dead handle or a range outside the block.
+ * Return: 0; -EINVAL for a dead handle or a range outside the block;
+ * -EBUSY if another call holds the block alone.
  */
 int t_pool_read(struct t_pool *pool, u64 handle, size_t pos, void *buf,
 		size_t len)
@@ -1042,8 +1166,12 @@ EXPORT_SYMBOL_GPL(t_pool_read);
  * @buf: source
  * @len: bytes; @pos + @len must not pass the block's size
  *
+ * Writes of more than the pool's step size hold the block alone between
+ * steps.
+ *
  * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: 0, or -EINVAL for a dead handle or a range outside the block.
+ * Return: 0; -EINVAL for a dead handle or a range outside the block;
+ * -EBUSY if another call holds the block.  Nothing is written on error.
  */
 int t_pool_write(struct t_pool *pool, u64 handle, size_t pos,
 		 const void *buf, size_t len)
@@ -1059,8 +1187,11 @@ EXPORT_SYMBOL_GPL(t_pool_write);
  * @pool: the pool
  * @handle: the block
  *
+ * A block larger than the pool's step size is held alone between steps.
+ *
  * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: 0, or -EINVAL for a dead handle.
+ * Return: 0; -EINVAL for a dead handle; -EBUSY if another call holds the
+ * block.  Nothing is cleared on error.
  */
 int t_pool_clean(struct t_pool *pool, u64 handle)
 {
@@ -1078,11 +1209,13 @@ EXPORT_SYMBOL_GPL(t_pool_clean);
  * @dst: the destination block
  * @src: the source block
  *
- * Copies all of @src's bytes to the start of @dst, in steps.
+ * Copies all of @src's bytes to the start of @dst, a step at a time,
+ * holding @dst alone and sharing a hold on @src between steps.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: 0, -EINVAL for a dead handle, or -ENOSPC (nothing copied) if
- * @dst is smaller than @src.
+ * Return: 0; -EINVAL for a dead handle; -ENOSPC if @dst is smaller than
+ * @src; -EBUSY if another call holds @dst, or holds @src alone.  Nothing
+ * is copied on error.
  */
 int t_pool_copy(struct t_pool *pool, u64 dst, u64 src)
 {
@@ -1147,6 +1280,89 @@ bool copy_t_ptr(struct t_pool *pool, void *dst, const void *src)
 	return s != T_POOL_NO_HANDLE && !t_pool_copy(pool, d, s);
 }
 EXPORT_SYMBOL_GPL(copy_t_ptr);
+
+/* ---- holds ----------------------------------------------------------------- */
+
+/**
+ * t_pool_hold() - hold a block while its bytes are used directly
+ * @pool: the pool
+ * @handle: the block
+ * @alone: hold it alone, to change its bytes; else share the hold with
+ *	other readers
+ * @addr: receives the block's address
+ * @size: receives the block's size
+ *
+ * While the hold lasts the block is neither freed nor moved, and while it
+ * is held alone no other call reads or writes it through the pool: the
+ * caller may read (or, holding it alone, write) @size bytes at @addr with
+ * no lock held, also where it may sleep, as the device does to copy to
+ * and from user memory.  A block in the middle of a move is moved the
+ * rest of the way first.  A conflicting hold is refused, never waited
+ * for.  Release with t_pool_unhold() before the pool is destroyed.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: 0; -EINVAL for a dead handle; -EBUSY if another call holds the
+ * block alone, or (for @alone) shares it, or 2^31 - 1 readers share it.
+ */
+int t_pool_hold(struct t_pool *pool, u64 handle, bool alone, void **addr,
+		size_t *size)
+{
+	unsigned long flags;
+	int ret = 0;
+	u32 n;
+
+	if (!pool)
+		return -EINVAL;
+	flags = ckremm_lock(&pool->lock);
+	n = tp_lookup(pool, handle);
+	if (n == TP_NIL) {
+		ret = -EINVAL;
+	} else if (!tp_may_hold(pool, n, alone)) {
+		ret = -EBUSY;
+	} else {
+		tp_hold_locked(pool, n, alone);
+		tp_settle(pool, n, &flags);
+		*addr = tp_addr_of(pool, pool->segs[n].off);
+		*size = tp_bytes(pool->segs[n].units);
+	}
+	ckremm_unlock(&pool->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(t_pool_hold);
+
+/**
+ * t_pool_unhold() - release a hold taken with t_pool_hold()
+ * @pool: the pool
+ * @handle: the block
+ * @alone: as given to t_pool_hold()
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: 0, or -EINVAL for a dead handle or a block without such a hold.
+ */
+int t_pool_unhold(struct t_pool *pool, u64 handle, bool alone)
+{
+	unsigned long flags;
+	int ret = -EINVAL;
+	u32 n;
+
+	if (!pool)
+		return -EINVAL;
+	flags = ckremm_lock(&pool->lock);
+	n = tp_lookup(pool, handle);
+	if (n != TP_NIL) {
+		u32 holds = tp_slot_of(pool, n)->holds;
+
+		if (alone ? holds & TP_HELD_ALONE : holds & TP_READERS_MASK) {
+			tp_unhold_locked(pool, n, alone);
+			ret = 0;
+		} else {
+			tp_refuse(pool, "release of a hold not taken");
+		}
+	}
+	ckremm_unlock(&pool->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(t_pool_unhold);
 
 /* ---- pins ------------------------------------------------------------------ */
 
@@ -1306,7 +1522,7 @@ static bool tp_reorder_step_locked(struct t_pool *pool, size_t budget,
 
 		n = pool->segs[hole].next;
 		nodes--;
-		if (pool->slots[pool->segs[n].slot].pins) {
+		if (tp_is_fixed(pool, n)) {
 			pool->cursor = n;	/* step over the pinned block */
 			continue;
 		}

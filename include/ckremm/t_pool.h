@@ -140,6 +140,9 @@ int t_pool_write(struct t_pool *pool, u64 handle, size_t pos,
 		 const void *buf, size_t len);
 int t_pool_copy(struct t_pool *pool, u64 dst, u64 src);
 int t_pool_clean(struct t_pool *pool, u64 handle);
+int t_pool_hold(struct t_pool *pool, u64 handle, bool alone, void **addr,
+		size_t *size);
+int t_pool_unhold(struct t_pool *pool, u64 handle, bool alone);
 void *t_pool_pin(struct t_pool *pool, u64 handle);
 int t_pool_unpin(struct t_pool *pool, u64 handle);
 int t_pool_offset_of(struct t_pool *pool, u64 handle, size_t *offset);

@@ -48,6 +48,26 @@
  * process can map pools with ids up to 255 (mmap2() carries 32 bits of page
  * offset); ids are handed out lowest first.
  *
+ * Concurrent requests on one block: every block behaves as if guarded by
+ * a reader-writer lock that requests try and never wait for.  READ,
+ * T_READ and the source of T_COPY share it; every other request on a
+ * block takes it alone: WRITE, T_WRITE, CLEAN, T_CLEAN, the destination
+ * of T_COPY, FREE, T_FREE, every block of a FREE_BATCH, and REALLOC (the
+ * block, and the new block while a moving REALLOC copies into it).  A
+ * request keeps its hold for as long as it runs, however many steps a
+ * large block takes, whoever else (another thread, process or open file)
+ * acts on the pool meanwhile.  A request that finds a conflicting hold
+ * answers EBUSY and changes nothing; so no request is left half done by
+ * another, and a read never sees a block half written.  T_PIN, T_UNPIN,
+ * T_LOCATE, REORDER, WALK, STATS and VALIDATE take no hold; a reorder
+ * steps over held blocks as over pinned ones.  CLOSE and DESTROY of a
+ * pool never cut a running request short: it keeps the pool alive until
+ * it ends.
+ *
+ * Sizes: @size 0 is EINVAL; a size the pool has no room for, now or ever
+ * (larger than its arena), is ENOMEM, for ALLOC, ALLOC_BATCH, REALLOC and
+ * T_ALLOC alike.
+ *
  * Errors, common to every request:
  *	ENOTTY	not a ckremm command (type, number or direction unknown)
  *	EINVAL	the command's size is not the size of its struct, or a
@@ -67,12 +87,19 @@
  *		decide which blocks a reorder may move or a T_FREE may free
  *	ENOMEM	the pool has no room for the block (ALLOC, REALLOC, the
  *		batch is refused whole; T_ALLOC, also when the pool's handle
- *		table is full), or the kernel is out of memory
+ *		table is full), or the kernel is out of memory; never the
+ *		OOM killer
+ *	EBUSY	another request holds the block (see "Concurrent requests
+ *		on one block" above): FREE, CLEAN, REALLOC, FREE_BATCH,
+ *		READ, WRITE, T_FREE, T_CLEAN, T_READ, T_WRITE, T_COPY
  *	EOPNOTSUPP  the pool's kind does not take the request: a request
  *		naming blocks by offset on a table pool, a T_* request on a
  *		header pool
  * and to some:
  *	CREATE	E2BIG: @size above the max_pool_size module parameter;
+ *		ENOMEM: the arena and its tables would leave less than a
+ *		sixteenth of the machine's RAM available (MemAvailable), or
+ *		could not be allocated;
  *		EINVAL: @size below CKREMM_POOL_MIN_SIZE or unknown @kind;
  *		EDQUOT: the caller's fsuid already has max_pools_per_user
  *		pools alive (named and unnamed, until their memory is freed);
@@ -88,7 +115,8 @@
  *	WALK	EINVAL: @cursor beyond the arena and not CKREMM_WALK_END
  *	T_*	EINVAL: @handle (@dst, @src) is not a live block of the pool:
  *		0, freed, stale or forged
- *	T_FREE	EBUSY: the block is pinned, through any attachment
+ *	T_FREE	EBUSY: the block is pinned, through any attachment, or
+ *		held by another request
  *	T_COPY	ENOSPC: @dst is smaller than @src
  *	T_PIN	EOVERFLOW: this attachment already holds UINT_MAX pins on
  *		the block

@@ -1339,8 +1339,9 @@ TEST(batch_alloc_bad_arguments)
 		 -EINVAL);
 	CHECK_EQ(h_pool_alloc_batch(pool, 16, 0, ptrs, UINT_MAX), -EINVAL);
 	CHECK_EQ(h_pool_alloc_batch(pool, 0, 0, ptrs, 4), -EINVAL);
-	CHECK_EQ(h_pool_alloc_batch(pool, SIZE_MAX, 0, ptrs, 4), -EINVAL);
-	CHECK_EQ(h_pool_alloc_batch(pool, SIZE_MAX - 15, 0, ptrs, 4), -EINVAL);
+	/* No pool has room for these: ENOMEM, as for one block too large. */
+	CHECK_EQ(h_pool_alloc_batch(pool, SIZE_MAX, 0, ptrs, 4), -ENOMEM);
+	CHECK_EQ(h_pool_alloc_batch(pool, SIZE_MAX - 15, 0, ptrs, 4), -ENOMEM);
 	CHECK_EQ(h_pool_alloc_batch(pool, 16, 3, ptrs, 4), -EINVAL);
 	CHECK_EQ(h_pool_alloc_batch(pool, 16, 48, ptrs, 4), -EINVAL);
 	CHECK_EQ(h_pool_alloc_batch(pool, 16, 8192, ptrs, 4), -EINVAL);
@@ -2029,6 +2030,145 @@ static void damage_walk_case(unsigned long arg __attribute__((unused)))
 	walk_from(pool, arena_off(pool, c) + 8);
 	walk_bounded(pool);
 	CHECK(destroy_h_pool(pool));
+}
+
+/* ---- holds --------------------------------------------------------------- */
+
+/* Larger than one step: such accesses and cleans run under a hold. */
+#define BIG (3 * 4096 + 48)
+
+/*
+ * Shared holds: other readers come in; everything that would free,
+ * resize, write or clear the block, or hold it alone, is EBUSY and
+ * changes nothing, not even refused_calls (contention is no misuse).
+ */
+TEST(hold_shared_refuses_changes)
+{
+	struct h_pool *pool = pool_new(64 * KIB);
+	unsigned char *p = h_pool_alloc(pool, BIG), *q = h_pool_alloc(pool, 64);
+	unsigned char small[64], *big = malloc(BIG);
+	void *batch[2], *moved = NULL;
+	struct h_pool_stats before, after;
+	size_t usable = 0;
+
+	REQUIRE(p && q && big);
+	fill(p, BIG, 21);
+	CHECK_EQ(h_pool_hold(pool, p, false, &usable), 0);
+	CHECK_EQ(usable, h_pool_usable_size(pool, p));
+	CHECK_EQ(h_pool_hold(pool, p, false, NULL), 0);
+	pool_stats(pool, &before);
+
+	CHECK_EQ(h_pool_free(pool, p), -EBUSY);
+	CHECK(!h_pool_dealloc(pool, p));
+	CHECK_EQ(h_pool_resize(pool, p, 16, &moved), -EBUSY);
+	CHECK_EQ(h_pool_resize(pool, p, 32 * KIB, &moved), -EBUSY);
+	CHECK(!h_pool_realloc(pool, p, 100));
+	CHECK_EQ(h_pool_clean(pool, p, NULL), -EBUSY);
+	CHECK(!clean_h_ptr(pool, p));
+	memset(small, 0, sizeof(small));
+	CHECK_EQ(h_pool_write(pool, p, 0, small, sizeof(small)), -EBUSY);
+	memset(big, 0, BIG);
+	CHECK_EQ(h_pool_write(pool, p, 0, big, BIG), -EBUSY);
+	CHECK_EQ(h_pool_hold(pool, p, true, NULL), -EBUSY);
+	batch[0] = q;
+	batch[1] = p;
+	CHECK_EQ(h_pool_dealloc_batch(pool, batch, 2), -EBUSY);
+
+	/* Reads share the hold, small and large alike. */
+	CHECK_EQ(h_pool_read(pool, p, 0, small, sizeof(small)), 0);
+	CHECK_EQ(h_pool_read(pool, p, 0, big, BIG), 0);
+	holds(big, BIG, 21);
+
+	pool_stats(pool, &after);
+	stats_equal_except(&before, &after, false, false, false,
+			   "calls refused as busy");
+	holds(p, BIG, 21);
+	pool_consistent(pool, "two readers hold a block");
+
+	CHECK_EQ(h_pool_unhold(pool, p, false), 0);
+	CHECK_EQ(h_pool_free(pool, p), -EBUSY);
+	CHECK_EQ(h_pool_unhold(pool, p, false), 0);
+	EXPECT_REFUSED(pool, h_pool_unhold(pool, p, false), -EINVAL,
+		       "release of a hold not taken");
+	CHECK_EQ(h_pool_dealloc_batch(pool, batch, 2), 0);
+	check_empty(pool, "held block freed once released");
+	free(big);
+	pool_del(pool);
+}
+
+/* Held alone: every other call on the block, reads included, is EBUSY. */
+TEST(hold_alone_refuses_everything)
+{
+	struct h_pool *pool = pool_new(64 * KIB);
+	unsigned char *p = h_pool_alloc(pool, BIG), *big = malloc(BIG);
+	unsigned char small[16];
+
+	REQUIRE(p && big);
+	CHECK_EQ(h_pool_hold(pool, p, true, NULL), 0);
+	/* The holder writes the bytes directly. */
+	fill(p, BIG, 22);
+	CHECK_EQ(h_pool_hold(pool, p, true, NULL), -EBUSY);
+	CHECK_EQ(h_pool_hold(pool, p, false, NULL), -EBUSY);
+	CHECK_EQ(h_pool_read(pool, p, 0, small, sizeof(small)), -EBUSY);
+	CHECK_EQ(h_pool_read(pool, p, 0, big, BIG), -EBUSY);
+	CHECK_EQ(h_pool_clean(pool, p, NULL), -EBUSY);
+	CHECK_EQ(h_pool_free(pool, p), -EBUSY);
+	EXPECT_REFUSED(pool, h_pool_unhold(pool, p, false), -EINVAL,
+		       "release of a shared hold never taken");
+	pool_consistent(pool, "a block held alone");
+	CHECK_EQ(h_pool_unhold(pool, p, true), 0);
+	CHECK_EQ(h_pool_read(pool, p, 0, big, BIG), 0);
+	holds(big, BIG, 22);
+	CHECK_EQ(h_pool_free(pool, p), 0);
+	check_empty(pool, "block freed after its hold");
+	free(big);
+	pool_del(pool);
+}
+
+/* Holds name live blocks only; a freed block's hold is refused. */
+TEST(hold_refuses_bad_pointers)
+{
+	struct h_pool *pool = pool_new(16 * KIB);
+	unsigned char *p = h_pool_alloc(pool, 100);
+
+	REQUIRE(p);
+	CHECK_EQ(h_pool_hold(NULL, p, false, NULL), -EINVAL);
+	CHECK_EQ(h_pool_unhold(NULL, p, false), -EINVAL);
+	EXPECT_REFUSED(pool, h_pool_hold(pool, p + 16, false, NULL), -EINVAL,
+		       "hold of an interior pointer");
+	EXPECT_REFUSED(pool, h_pool_unhold(pool, p, true), -EINVAL,
+		       "release of a hold not taken");
+	CHECK_EQ(h_pool_free(pool, p), 0);
+	EXPECT_REFUSED(pool, h_pool_hold(pool, p, false, NULL), -EINVAL,
+		       "hold of a freed block");
+	check_empty(pool, "after refused holds");
+	pool_del(pool);
+}
+
+/* The -errno calls answer what the seed calls only say false to. */
+TEST(errno_calls_say_why)
+{
+	struct h_pool *pool = pool_new(8 * KIB);
+	unsigned char *p = h_pool_alloc(pool, BIG / 3);
+	void *moved = NULL;
+	size_t cleaned = 0;
+
+	REQUIRE(p);
+	fill(p, BIG / 3, 23);
+	CHECK_EQ(h_pool_resize(pool, p, 64 * KIB, &moved), -ENOMEM);
+	CHECK_EQ(h_pool_resize(pool, p, SIZE_MAX, &moved), -ENOMEM);
+	EXPECT_REFUSED(pool, h_pool_resize(pool, p, 0, &moved), -EINVAL,
+		       "resize to 0");
+	holds(p, BIG / 3, 23);
+	CHECK_EQ(h_pool_clean(pool, p, &cleaned), 0);
+	CHECK_EQ(cleaned, h_pool_usable_size(pool, p));
+	all_zero(p, cleaned);
+	CHECK_EQ(h_pool_free(pool, p), 0);
+	EXPECT_REFUSED(pool, h_pool_free(pool, p), -EINVAL, "double free");
+	EXPECT_REFUSED(pool, h_pool_clean(pool, p, &cleaned), -EINVAL,
+		       "clean of a freed block");
+	check_empty(pool, "after the errno calls");
+	pool_del(pool);
 }
 
 /* ---- registration -------------------------------------------------------- */
