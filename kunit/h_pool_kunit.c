@@ -2075,10 +2075,62 @@ static void h_pool_rw_not_live(struct kunit *test)
 	expect_pool_consistent(test, other);
 }
 
+/*
+ * Holds, as the device takes them around a copy to or from user memory:
+ * a shared hold admits readers and refuses every change with -EBUSY; a
+ * hold alone refuses readers too.  Refusals for a hold are contention,
+ * not misuse: nothing is counted or changed.  Taken and checked with
+ * interrupts off, as from an interrupt handler.
+ */
+static void h_pool_rw_holds(struct kunit *test)
+{
+	struct h_pool *pool = kunit_h_pool(test, 256 * 1024);
+	size_t big_len = 3 * PAGE_SIZE + 16, usable = 0;
+	u8 *big = h_pool_alloc(pool, big_len), *other = h_pool_alloc(pool, 64);
+	struct h_pool_stats before, after;
+	void *batch[2] = { other, big };
+	unsigned long flags;
+	void *moved = NULL;
+	u8 buf[32] = { };
+
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	fill_pattern(big, big_len, 51);
+	KUNIT_ASSERT_EQ(test, h_pool_hold(pool, big, false, &usable), 0);
+	KUNIT_EXPECT_EQ(test, usable, h_pool_usable_size(pool, big));
+	h_pool_get_stats(pool, &before);
+	local_irq_save(flags);
+	KUNIT_EXPECT_EQ(test, h_pool_free(pool, big), -EBUSY);
+	KUNIT_EXPECT_EQ(test, h_pool_resize(pool, big, 16, &moved), -EBUSY);
+	KUNIT_EXPECT_EQ(test, h_pool_clean(pool, big, NULL), -EBUSY);
+	KUNIT_EXPECT_EQ(test, h_pool_write(pool, big, 0, buf, 8), -EBUSY);
+	KUNIT_EXPECT_EQ(test, h_pool_hold(pool, big, true, NULL), -EBUSY);
+	KUNIT_EXPECT_EQ(test, h_pool_dealloc_batch(pool, batch, 2), -EBUSY);
+	KUNIT_EXPECT_EQ(test, h_pool_read(pool, big, 0, buf, 8), 0);
+	local_irq_restore(flags);
+	h_pool_get_stats(pool, &after);
+	expect_stats_unchanged(test, &before, &after, "calls refused as busy");
+	expect_counted(test, &before, &after, 0, 0, "calls refused as busy");
+	expect_pattern(test, big, big_len, 51);
+	expect_pool_consistent(test, pool);
+	KUNIT_EXPECT_EQ(test, h_pool_unhold(pool, big, false), 0);
+	KUNIT_EXPECT_EQ(test, h_pool_unhold(pool, big, false), -EINVAL);
+
+	KUNIT_ASSERT_EQ(test, h_pool_hold(pool, big, true, NULL), 0);
+	fill_pattern(big, big_len, 52);
+	KUNIT_EXPECT_EQ(test, h_pool_read(pool, big, 0, buf, 8), -EBUSY);
+	KUNIT_EXPECT_EQ(test, h_pool_hold(pool, big, false, NULL), -EBUSY);
+	KUNIT_EXPECT_EQ(test, h_pool_unhold(pool, big, true), 0);
+	expect_pattern(test, big, big_len, 52);
+	KUNIT_EXPECT_EQ(test, h_pool_dealloc_batch(pool, batch, 2), 0);
+	expect_pool_empty(test, pool);
+}
+
 static struct kunit_case h_pool_rw_cases[] = {
 	KUNIT_CASE_PARAM(h_pool_rw_roundtrip, h_pool_size_gen_params),
 	KUNIT_CASE(h_pool_rw_bounds),
 	KUNIT_CASE(h_pool_rw_not_live),
+	KUNIT_CASE(h_pool_rw_holds),
 	{}
 };
 

@@ -1475,6 +1475,65 @@ static void t_pool_rw_small_steps(struct kunit *test)
 	expect_pool_consistent(test, pool, true);
 }
 
+/*
+ * Holds, as the device takes them around a copy to or from user memory:
+ * a shared hold admits readers and the source side of a copy and refuses
+ * every change with -EBUSY; a hold alone refuses readers too.  A held
+ * block stays where it is through a whole reorder, and the caller's bytes
+ * at the address the hold gave are the block's.  Checked with interrupts
+ * off, as from an interrupt handler.
+ */
+static void t_pool_rw_holds(struct kunit *test)
+{
+	struct t_pool *pool = kunit_t_pool(test, 64 * 1024, 0);
+	u8 *scratch = kunit_buffer(test, 8192);
+	struct tblock gap, a, b;
+	struct t_pool_stats before, after;
+	unsigned long flags;
+	size_t size = 0;
+	void *addr = NULL;
+	u8 *arena = t_pool_arena(pool, NULL);
+
+	alloc_whole(test, pool, &gap, 1024, 0, scratch);
+	alloc_whole(test, pool, &a, 3000, 61, scratch);
+	alloc_whole(test, pool, &b, 3000, 62, scratch);
+	KUNIT_ASSERT_EQ(test, t_pool_free(pool, gap.h), 0);
+
+	KUNIT_ASSERT_EQ(test, t_pool_hold(pool, a.h, false, &addr, &size), 0);
+	KUNIT_EXPECT_EQ(test, size, a.len);
+	KUNIT_EXPECT_EQ(test, pattern_check(addr, 0, size, a.seed), size);
+	t_pool_get_stats(pool, &before);
+	local_irq_save(flags);
+	KUNIT_EXPECT_EQ(test, t_pool_free(pool, a.h), -EBUSY);
+	KUNIT_EXPECT_EQ(test, t_pool_clean(pool, a.h), -EBUSY);
+	KUNIT_EXPECT_EQ(test, t_pool_write(pool, a.h, 0, scratch, 8), -EBUSY);
+	KUNIT_EXPECT_EQ(test, t_pool_copy(pool, a.h, b.h), -EBUSY);
+	KUNIT_EXPECT_EQ(test, t_pool_hold(pool, a.h, true, &addr, &size),
+			-EBUSY);
+	local_irq_restore(flags);
+	t_pool_get_stats(pool, &after);
+	KUNIT_EXPECT_EQ(test, after.refused_calls, before.refused_calls);
+	KUNIT_EXPECT_EQ(test, t_pool_reorder(pool, NULL), 0);
+	KUNIT_EXPECT_PTR_EQ(test, addr, (void *)(arena + 1024));
+	KUNIT_EXPECT_EQ(test, t_pool_copy(pool, b.h, a.h), 0);
+	b.seed = a.seed;
+	expect_pattern(test, pool, &b, scratch);
+	KUNIT_EXPECT_EQ(test, t_pool_unhold(pool, a.h, false), 0);
+	KUNIT_EXPECT_EQ(test, t_pool_unhold(pool, a.h, false), -EINVAL);
+
+	KUNIT_ASSERT_EQ(test, t_pool_hold(pool, a.h, true, &addr, &size), 0);
+	pattern_fill(addr, 0, size, 63);
+	a.seed = 63;
+	KUNIT_EXPECT_EQ(test, t_pool_read(pool, a.h, 0, scratch, 8), -EBUSY);
+	KUNIT_EXPECT_EQ(test, t_pool_copy(pool, b.h, a.h), -EBUSY);
+	KUNIT_EXPECT_EQ(test, t_pool_unhold(pool, a.h, true), 0);
+	expect_pattern(test, pool, &a, scratch);
+	KUNIT_EXPECT_EQ(test, t_pool_reorder(pool, NULL), 0);
+	expect_pattern(test, pool, &a, scratch);
+	expect_pattern(test, pool, &b, scratch);
+	expect_pool_consistent(test, pool, true);
+}
+
 static struct kunit_case t_pool_rw_cases[] = {
 	KUNIT_CASE_PARAM(t_pool_rw_bounds, t_pool_size_gen_params),
 	KUNIT_CASE_PARAM(t_pool_clean_sizes, t_pool_size_gen_params),
@@ -1482,6 +1541,7 @@ static struct kunit_case t_pool_rw_cases[] = {
 	KUNIT_CASE(t_pool_copy_smaller_dst),
 	KUNIT_CASE(t_pool_copy_self),
 	KUNIT_CASE_PARAM(t_pool_rw_small_steps, t_pool_step_gen_params),
+	KUNIT_CASE(t_pool_rw_holds),
 	{}
 };
 

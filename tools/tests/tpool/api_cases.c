@@ -495,6 +495,118 @@ TP_CASE(free_pinned_is_busy)
 	destroy_t_pool(pool);
 }
 
+/* ---- holds ------------------------------------------------------------ */
+
+/*
+ * A shared hold lets readers and copies out in and refuses what would
+ * free, write, clear or copy into the block, or hold it alone; a hold
+ * alone refuses those and readers too.  Refusals for a hold are EBUSY and
+ * change nothing, not even refused_calls: contention is no misuse.
+ */
+TP_CASE(hold_refuses_conflicting_calls)
+{
+	struct t_pool *pool = tp_new(1 << 16, 0);
+	unsigned char buf[64];
+	struct tp_snapshot snap;
+	size_t size = 0, off;
+	uint64_t a, b;
+	void *addr = NULL;
+
+	a = must_alloc(pool, 5000);
+	b = must_alloc(pool, 5000);
+	tp_fill_block(pool, a, 31);
+	tp_fill_block(pool, b, 32);
+	off = offset_of(pool, a);
+	ASSERT_EQ(t_pool_hold(pool, a, false, &addr, &size), 0);
+	EXPECT(addr == (unsigned char *)t_pool_arena(pool, NULL) + off);
+	EXPECT_EQ(size, round16(5000));
+	EXPECT_EQ(t_pool_hold(pool, a, false, &addr, &size), 0);
+
+	tp_snap(pool, &snap);
+	EXPECT_EQ(t_pool_free(pool, a), -EBUSY);
+	EXPECT_EQ(t_pool_write(pool, a, 0, buf, sizeof(buf)), -EBUSY);
+	EXPECT_EQ(t_pool_clean(pool, a), -EBUSY);
+	EXPECT_EQ(t_pool_copy(pool, a, b), -EBUSY);
+	EXPECT_EQ(t_pool_hold(pool, a, true, &addr, &size), -EBUSY);
+	EXPECT_UNCHANGED(pool, &snap, 0);
+	EXPECT(tp_block_has(pool, a, 31));
+
+	EXPECT_EQ(t_pool_read(pool, a, 0, buf, sizeof(buf)), 0);
+	EXPECT_EQ(tp_pattern_mismatch(buf, sizeof(buf), 31, 0), -1);
+	EXPECT_EQ(t_pool_copy(pool, b, a), 0);
+	EXPECT(tp_block_has(pool, b, 31));
+
+	EXPECT_EQ(t_pool_unhold(pool, a, false), 0);
+	EXPECT_EQ(t_pool_unhold(pool, a, false), 0);
+	tp_snap(pool, &snap);
+	EXPECT_EQ(t_pool_unhold(pool, a, false), -EINVAL);
+	EXPECT_UNCHANGED(pool, &snap, 1);
+
+	ASSERT_EQ(t_pool_hold(pool, a, true, &addr, &size), 0);
+	tp_pattern_fill(addr, size, 33, 0);
+	EXPECT_EQ(t_pool_read(pool, a, 0, buf, sizeof(buf)), -EBUSY);
+	EXPECT_EQ(t_pool_copy(pool, b, a), -EBUSY);
+	EXPECT_EQ(t_pool_hold(pool, a, false, &addr, &size), -EBUSY);
+	EXPECT_EQ(t_pool_free(pool, a), -EBUSY);
+	EXPECT_EQ(t_pool_unhold(pool, a, true), 0);
+	EXPECT(tp_block_has(pool, a, 33));
+	EXPECT_EQ(t_pool_free(pool, a), 0);
+	EXPECT_EQ(t_pool_hold(pool, a, false, &addr, &size), -EINVAL);
+	EXPECT_EQ(t_pool_unhold(pool, a, false), -EINVAL);
+	EXPECT_EQ(t_pool_hold(NULL, b, false, &addr, &size), -EINVAL);
+	EXPECT_EQ(t_pool_unhold(NULL, b, false), -EINVAL);
+	EXPECT_VALID(pool);
+	destroy_t_pool(pool);
+}
+
+/*
+ * A reorder steps over a held block as over a pinned one, and a hold on a
+ * block in transit moves it the rest of the way first.
+ */
+TP_CASE(held_blocks_stay_put)
+{
+	struct t_pool *pool = tp_new(1 << 16, 0);
+	uint64_t a, b, c, d;
+	size_t size, off;
+	void *addr;
+
+	a = must_alloc(pool, 1024);
+	b = must_alloc(pool, 1024);
+	c = must_alloc(pool, 1024);
+	d = must_alloc(pool, 1024);
+	tp_fill_block(pool, b, 41);
+	tp_fill_block(pool, d, 42);
+	EXPECT_EQ(t_pool_free(pool, a), 0);
+	EXPECT_EQ(t_pool_free(pool, c), 0);
+	off = offset_of(pool, b);
+	ASSERT_EQ(t_pool_hold(pool, b, false, &addr, &size), 0);
+	EXPECT_EQ(t_pool_reorder(pool, NULL), 0);
+	EXPECT_EQ(offset_of(pool, b), off);
+	EXPECT_EQ(offset_of(pool, d), off + 1024);
+	EXPECT_EQ(t_pool_unhold(pool, b, false), 0);
+	EXPECT_EQ(t_pool_reorder(pool, NULL), 0);
+	EXPECT_EQ(offset_of(pool, b), 0);
+	EXPECT(tp_block_has(pool, b, 41));
+	EXPECT(tp_block_has(pool, d, 42));
+
+	/* A block in transit: the hold finishes its move, a step at a time. */
+	a = must_alloc(pool, 4096);
+	c = must_alloc(pool, 20000);
+	tp_fill_block(pool, c, 43);
+	EXPECT_EQ(t_pool_free(pool, a), 0);
+	t_pool_set_step(pool, 256);
+	EXPECT_EQ(t_pool_reorder_step(pool, 256, NULL), 1);
+	ASSERT_EQ(t_pool_hold(pool, c, false, &addr, &size), 0);
+	EXPECT_EQ(size, 20000);
+	EXPECT_EQ((unsigned char *)addr - (unsigned char *)t_pool_arena(pool, NULL),
+		  2048);
+	EXPECT_EQ(tp_pattern_mismatch(addr, size, 43, 0), -1);
+	EXPECT_EQ(t_pool_unhold(pool, c, false), 0);
+	EXPECT(tp_block_has(pool, c, 43));
+	EXPECT_VALID(pool);
+	destroy_t_pool(pool);
+}
+
 /* ---- contents -------------------------------------------------------- */
 
 TP_CASE(read_write_offsets_and_bounds)
@@ -1118,6 +1230,8 @@ const struct tap_case api_cases[] = {
 	{ "api: stale and double-freed handles are refused", free_stale_and_double, 0, 0 },
 	{ "api: forged handles are refused by every call, nothing changes", forged_handles_change_nothing, 0, 0 },
 	{ "api: free of a pinned block is -EBUSY", free_pinned_is_busy, 0, 0 },
+	{ "api: holds refuse conflicting calls with EBUSY, nothing changes", hold_refuses_conflicting_calls, 0, 0 },
+	{ "api: held blocks are not moved; a hold finishes a move", held_blocks_stay_put, 0, 0 },
 	{ "api: read/write at every offset, bounds overflow-safe", read_write_offsets_and_bounds, 0, 0 },
 	{ "api: writes stay inside their block", write_stays_inside_the_block, 0, 0 },
 	{ "api: accesses larger than a step", large_accesses_cross_steps, 0, 0 },
