@@ -3,7 +3,8 @@
 #
 # Every test of the project, in order of cost: host tests, style gates,
 # KUnit under UML, /dev/ckremm under UML, /dev/ckremm on Debian's kernel
-# under QEMU.  A failed stage does not stop the others.
+# under QEMU (also with its memory run out).  A failed stage does not stop
+# the others.
 #
 #   tools/ci/check.sh   (make check)
 #
@@ -27,7 +28,7 @@ if ! tools/ci/deps.sh; then
 	exit 1
 fi
 
-stages=(map host tpool fuzz coverage bench-smoke style kunit-uml dev-uml proofs-uml cli-uml dev-qemu rt-qemu smp-qemu kcsan-qemu)
+stages=(map host tpool fuzz coverage bench-smoke style kunit-uml dev-uml proofs-uml cli-uml dev-qemu pressure-qemu rt-qemu smp-qemu kcsan-qemu)
 declare -A command=(
 	[map]="make -C tools check-map"
 	[host]="make -C tools check-host"
@@ -41,6 +42,7 @@ declare -A command=(
 	[proofs-uml]="tools/vm/proofs-uml.sh"
 	[cli-uml]="tools/vm/cli-uml.sh"
 	[dev-qemu]="tools/vm/dev-qemu.sh"
+	[pressure-qemu]="tools/vm/pressure-qemu.sh"
 	[rt-qemu]="tools/vm/rt-qemu.sh"
 	[smp-qemu]="tools/vm/smp-qemu.sh"
 	[kcsan-qemu]="tools/vm/kcsan-qemu.sh"
