@@ -98,17 +98,20 @@ static const struct {
 	[K_CLOSE] = { "CLOSE", CKREMM_IOC_CLOSE, A_COMMON },
 	[K_DESTROY] = { "DESTROY", CKREMM_IOC_DESTROY, A_COMMON | A_PERM },
 	[K_ALLOC] = { "ALLOC", CKREMM_IOC_ALLOC, A_COMMON | A_BADF | A_NOTSUP },
-	[K_FREE] = { "FREE", CKREMM_IOC_FREE, A_COMMON | A_BADF | A_NOTSUP },
-	[K_CLEAN] = { "CLEAN", CKREMM_IOC_CLEAN, A_COMMON | A_BADF | A_NOTSUP },
+	[K_FREE] = { "FREE", CKREMM_IOC_FREE,
+		     A_COMMON | A_BADF | A_NOTSUP | A_BUSY },
+	[K_CLEAN] = { "CLEAN", CKREMM_IOC_CLEAN,
+		      A_COMMON | A_BADF | A_NOTSUP | A_BUSY },
 	[K_REALLOC] = { "REALLOC", CKREMM_IOC_REALLOC,
-			A_COMMON | A_BADF | A_NOTSUP },
+			A_COMMON | A_BADF | A_NOTSUP | A_BUSY },
 	[K_ALLOC_BATCH] = { "ALLOC_BATCH", CKREMM_IOC_ALLOC_BATCH,
 			    A_COMMON | A_BADF | A_NOTSUP },
 	[K_FREE_BATCH] = { "FREE_BATCH", CKREMM_IOC_FREE_BATCH,
-			   A_COMMON | A_BADF | A_NOTSUP },
-	[K_READ] = { "READ", CKREMM_IOC_READ, A_COMMON | A_NOTSUP | A_INTR },
+			   A_COMMON | A_BADF | A_NOTSUP | A_BUSY },
+	[K_READ] = { "READ", CKREMM_IOC_READ,
+		     A_COMMON | A_NOTSUP | A_INTR | A_BUSY },
 	[K_WRITE] = { "WRITE", CKREMM_IOC_WRITE,
-		      A_COMMON | A_BADF | A_NOTSUP | A_INTR },
+		      A_COMMON | A_BADF | A_NOTSUP | A_INTR | A_BUSY },
 	[K_REORDER] = { "REORDER", CKREMM_IOC_REORDER,
 			A_COMMON | A_BADF | A_UCLEAN },
 	[K_STATS] = { "STATS", CKREMM_IOC_STATS, A_COMMON },
@@ -120,18 +123,18 @@ static const struct {
 	[K_T_FREE] = { "T_FREE", CKREMM_IOC_T_FREE,
 		       A_COMMON | A_BADF | A_NOTSUP | A_BUSY },
 	[K_T_CLEAN] = { "T_CLEAN", CKREMM_IOC_T_CLEAN,
-			A_COMMON | A_BADF | A_NOTSUP },
+			A_COMMON | A_BADF | A_NOTSUP | A_BUSY },
 	[K_T_PIN] = { "T_PIN", CKREMM_IOC_T_PIN,
 		      A_COMMON | A_BADF | A_NOTSUP | A_OVERFLOW },
 	[K_T_UNPIN] = { "T_UNPIN", CKREMM_IOC_T_UNPIN,
 			A_COMMON | A_BADF | A_NOTSUP },
 	[K_T_LOCATE] = { "T_LOCATE", CKREMM_IOC_T_LOCATE, A_COMMON | A_NOTSUP },
 	[K_T_READ] = { "T_READ", CKREMM_IOC_T_READ,
-		       A_COMMON | A_NOTSUP | A_INTR },
+		       A_COMMON | A_NOTSUP | A_INTR | A_BUSY },
 	[K_T_WRITE] = { "T_WRITE", CKREMM_IOC_T_WRITE,
-			A_COMMON | A_BADF | A_NOTSUP | A_INTR },
+			A_COMMON | A_BADF | A_NOTSUP | A_INTR | A_BUSY },
 	[K_T_COPY] = { "T_COPY", CKREMM_IOC_T_COPY,
-		       A_COMMON | A_BADF | A_NOTSUP | A_NOSPC },
+		       A_COMMON | A_BADF | A_NOTSUP | A_NOSPC | A_BUSY },
 	[K_BAD_COMMAND] = { "unknown command", 0, A_NOTTY },
 	[K_BAD_SIZE] = { "wrong struct size", 0, A_INVAL },
 	[K_BAD_POINTER] = { "bad struct pointer", 0, A_FAULT },
@@ -1890,7 +1893,9 @@ static void f_shared(struct fz *z)
 			ret = ckremm_free(&p, below(z, SHARED_SIZE));
 			break;
 		}
-		expect(z, K_SHARED, ret, A_OK | A_INVAL, "a block of any process");
+		/* Another process's request may hold the block: EBUSY. */
+		expect(z, K_SHARED, ret, A_OK | A_INVAL | A_BUSY,
+		       "a block of any process");
 		return;
 	}
 	switch (below(z, 6)) {
