@@ -316,7 +316,7 @@ const char *find_hint(const struct errno_hint *table, int err,
 static const struct errno_hint block_hints[] = {
 	{ EINVAL, "BLOCK must be a live block (the offset or handle alloc printed), and --pos/--len must stay inside it; see the blocks: ckremmctl map %1$s" },
 	{ EOPNOTSUPP, "pool '%1$s' is of a kind that does not take this request; see: ckremmctl help" },
-	{ EBUSY, "the block is pinned: it cannot be freed until unpinned" },
+	{ EBUSY, "the block is pinned (it cannot be freed until unpinned) or another request is working on it: try again" },
 	{ EBADF, "the pool is attached read-only: ask its owner for write permission (see: ckremmctl list)" },
 	{ 0, NULL },
 };
