@@ -421,6 +421,132 @@ static void create_case(unsigned long threads)
 		pthread_join(t[i], NULL);
 }
 
+/* ---- conflicts on shared blocks ---------------------------------------- */
+
+/*
+ * Threads aim writes, reads, cleans and moving resizes at the same few
+ * blocks, with no agreement about who owns what: the holds are all that
+ * keeps them apart.  A write covers the first CONFLICT_SPAN bytes of a
+ * block with its tag and that tag's pattern, a clean makes them zero, a
+ * resize keeps them; so every read that succeeds must see one whole
+ * pattern or zeros, never a mix.  Blocks move when they grow: a thread
+ * may aim at a stale pointer, which the pool refuses or which names
+ * another live block by then, and both are fine.
+ */
+#define CONFLICT_BLOCKS	4
+#define CONFLICT_SPAN	(3 * 4096 + 512)	/* more than one step */
+
+struct conflict {
+	struct h_pool *pool;
+	void *blocks[CONFLICT_BLOCKS];
+	unsigned long reads, busy, moves;
+};
+
+struct conflict_worker {
+	struct conflict *c;
+	pthread_t thread;
+	uint32_t id;
+	struct rng r;
+};
+
+static void tag_fill(unsigned char *buf, uint32_t tag)
+{
+	size_t i;
+
+	memcpy(buf, &tag, sizeof(tag));
+	for (i = sizeof(tag); i < CONFLICT_SPAN; i++)
+		buf[i] = tag ? pat(tag, i) : 0;
+}
+
+/* One whole pattern (or zeros): the tag it carries, else CHECK fails. */
+static void tag_check(const unsigned char *buf, const void *block)
+{
+	uint32_t tag;
+	size_t i;
+
+	memcpy(&tag, buf, sizeof(tag));
+	for (i = sizeof(tag); i < CONFLICT_SPAN; i++)
+		if (buf[i] != (tag ? pat(tag, i) : 0)) {
+			CHECK(false, "block %p torn: tag %#x, byte %zu", block,
+			      tag, i);
+			return;
+		}
+}
+
+static void *conflict_main(void *arg)
+{
+	struct conflict_worker *w = arg;
+	struct conflict *c = w->c;
+	unsigned char *buf = malloc(CONFLICT_SPAN);
+	uint32_t seq = 0;
+	unsigned int n;
+
+	if (!CHECK(buf, "malloc"))
+		return NULL;
+	for (n = 0; n < OPS_PER_THREAD / 4 && !test_failed(); n++) {
+		unsigned int i = (unsigned int)rng_below(&w->r, CONFLICT_BLOCKS);
+		void *p = __atomic_load_n(&c->blocks[i], __ATOMIC_ACQUIRE);
+		void *moved;
+		int ret;
+
+		switch (rng_below(&w->r, 4)) {
+		case 0:
+			tag_fill(buf, (w->id << 24) | ++seq);
+			ret = h_pool_write(c->pool, p, 0, buf, CONFLICT_SPAN);
+			break;
+		case 1:
+			ret = h_pool_read(c->pool, p, 0, buf, CONFLICT_SPAN);
+			if (!ret) {
+				tag_check(buf, p);
+				__atomic_add_fetch(&c->reads, 1, __ATOMIC_RELAXED);
+			}
+			break;
+		case 2:
+			ret = h_pool_clean(c->pool, p, NULL);
+			break;
+		default:
+			ret = h_pool_resize(c->pool, p, CONFLICT_SPAN +
+					    rng_below(&w->r, 8 * KIB), &moved);
+			if (!ret && moved != p &&
+			    __atomic_compare_exchange_n(&c->blocks[i], &p, moved,
+							false, __ATOMIC_RELEASE,
+							__ATOMIC_RELAXED))
+				__atomic_add_fetch(&c->moves, 1, __ATOMIC_RELAXED);
+			break;
+		}
+		CHECK(!ret || ret == -EBUSY || ret == -EINVAL,
+		      "thread %u: answer %d", w->id, ret);
+		if (ret == -EBUSY)
+			__atomic_add_fetch(&c->busy, 1, __ATOMIC_RELAXED);
+	}
+	free(buf);
+	return NULL;
+}
+
+static void conflict_case(unsigned long threads)
+{
+	struct conflict_worker w[MAX_THREADS];
+	struct conflict c = { .pool = pool_new(1024 * KIB) };
+	unsigned long i;
+
+	for (i = 0; i < CONFLICT_BLOCKS; i++) {
+		c.blocks[i] = h_pool_alloc(c.pool, CONFLICT_SPAN);
+		REQUIRE(c.blocks[i] && h_pool_clean(c.pool, c.blocks[i], NULL) == 0);
+	}
+	for (i = 0; i < threads; i++) {
+		w[i] = (struct conflict_worker){ .c = &c, .id = (uint32_t)i + 1,
+						  .r = { i * 7919 + 17 } };
+		REQUIRE(!pthread_create(&w[i].thread, NULL, conflict_main, &w[i]));
+	}
+	for (i = 0; i < threads; i++)
+		pthread_join(w[i].thread, NULL);
+	pool_consistent(c.pool, "after the conflicts");
+	test_note("%lu whole reads, %lu answers EBUSY, %lu blocks moved",
+		  c.reads, c.busy, c.moves);
+	CHECK(c.reads > 0 && c.moves > 0, "the threads read and moved blocks");
+	pool_del(c.pool);
+}
+
 __attribute__((constructor)) static void register_smp(void)
 {
 	test_add(NAME("smp_2_threads"), smp_case, 2 | (SMP_PLAIN << 8), 120);
@@ -430,6 +556,8 @@ __attribute__((constructor)) static void register_smp(void)
 	test_add(NAME("smp_4_threads_with_refused_calls"), smp_case,
 		 4 | (SMP_WITH_MISUSE << 8), 120);
 	test_add(NAME("smp_create_destroy_from_4_threads"), create_case, 4, 60);
+	test_add(NAME("smp_conflicts_on_4_shared_blocks"), conflict_case, 3,
+		 120);
 }
 
 int main(int argc, char **argv)
