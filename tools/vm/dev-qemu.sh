@@ -3,11 +3,13 @@
 #
 # End-to-end test of /dev/ckremm on Debian's own distribution kernel (the
 # one tools/ci/deps.sh fetched to match the installed linux-headers), booted
-# under QEMU on two emulated CPUs from a busybox initramfs.
+# under QEMU on two emulated CPUs from a busybox initramfs: dev_test, then
+# conflict_test (requests of two CPUs racing for one block).
 #
 #   tools/vm/dev-qemu.sh    -> last line "dev-qemu: N passed, M failed"
 #
-# Counts as tools/vm/dev-uml.sh does.
+# Counts as tools/vm/dev-uml.sh does, plus conflict_test's TAP results and
+# a check that it exited 0.
 set -euo pipefail
 
 # shellcheck source=tools/vm/lib.sh
@@ -30,10 +32,10 @@ console=$logs/dev-qemu.console.log
 timeout_s=${CKREMM_VM_TIMEOUT:-300}
 
 "$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" "$build"
-# The initramfs has no libraries: dev_test must be static.
+# The initramfs has no libraries: the tests must be static.
 make -C "$CKREMM_ROOT/tools" static
 
-# The initramfs: busybox, the module, the test and an /init around the same
+# The initramfs: busybox, the module, the tests and an /init around the same
 # fragment dev-uml.sh runs.  /dev/console must exist before devtmpfs is
 # mounted, or init starts without stdio.
 root=$CKREMM_CACHE/initramfs-deb61
@@ -43,15 +45,37 @@ mkdir -p "$root"/{bin,dev,proc,sys,run}
 cp /bin/busybox "$root/bin/busybox"
 cp "$build/ckremm.ko" "$root/ckremm.ko"
 cp "$CKREMM_ROOT/tools/build/dev_test.static" "$root/dev_test"
+cp "$CKREMM_ROOT/tools/build/conflict_test.static" "$root/conflict_test"
 mknod -m 600 "$root/dev/console" c 5 1
+
+# The test command dev_test_commands runs between insmod and rmmod:
+# dev_test, then conflict_test with its TAP kept apart (shown live on the
+# console, saved for the quiet reprint below).  Its status is dev_test's.
+cat >"$root/run-tests" <<EOF
+#!/bin/busybox sh
+st=0
+/dev_test || st=\$?
+( cst=0; /conflict_test -p 3 -n 3 -t 10 -s 1 || cst=\$?; echo \$cst >/run/conflict.status ) 2>&1 |
+	tee /run/conflict.out >/dev/console
+exit \$st
+EOF
+chmod 755 "$root/run-tests"
+
 commands=$(mktemp)
 trap 'rm -f "$commands"' EXIT
-dev_test_commands /ckremm.ko /dev_test >"$commands"
+{
+	dev_test_commands /ckremm.ko /run-tests dev_test
+	cat <<'EOF'
+check "conflict_test exits 0" test "$(cat /run/conflict.status 2>/dev/null)" = 0
+EOF
+	quiet_reprint /run/conflict.out ckremm-conflict
+} >"$commands"
 guest_init "$commands" >"$root/init"
 chmod 755 "$root/init"
 pack_initramfs "$root" "$initrd"
 
-# Two vCPUs, so that the module runs on an SMP kernel.
+# Two vCPUs, so that the module runs on an SMP kernel and conflict_test's
+# requests really run at once.
 extra_failed=0
 qemu_boot dev-qemu "$vmlinuz" "$initrd" "$console" 2 512 "$timeout_s" ||
 	extra_failed=$((extra_failed + 1))
@@ -62,6 +86,9 @@ if ((passed + failed == 0)); then
 	echo "dev-qemu: no test ran" >&2
 	extra_failed=$((extra_failed + 1))
 fi
-failed=$((failed + extra_failed))
+read -r c_passed c_failed < <(proofs_counts "$console" ckremm-conflict)
+echo "dev-qemu: conflict_test $c_passed passed, $c_failed failed" >&2
+passed=$((passed + c_passed))
+failed=$((failed + c_failed + extra_failed))
 echo "dev-qemu: $passed passed, $failed failed"
 ((failed == 0))

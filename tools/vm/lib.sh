@@ -155,13 +155,14 @@ EOF
 }
 
 # Print "<passed> <failed>" for the TAP of tools/tests/dev/proofs.sh that a
-# guest reprinted (quiet_reprint <file> ckremm-proofs) into a console log.
-# A run that printed no result at all counts as one failure.
-#   proofs_counts <console>
+# guest reprinted (quiet_reprint <file> ckremm-proofs) into a console log,
+# or for another program's TAP reprinted with <prefix>.  A run that printed
+# no result at all counts as one failure.
+#   proofs_counts <console> [<prefix>]
 proofs_counts() {
-	local passed failed
+	local prefix=${2:-ckremm-proofs} passed failed
 
-	read -r passed failed < <(tr -d '\r' <"$1" | sed -n 's/^ckremm-proofs: //p' |
+	read -r passed failed < <(tr -d '\r' <"$1" | sed -n "s/^$prefix: //p" |
 		tap_count)
 	((passed + failed)) || failed=1
 	echo "$passed $failed"

@@ -44,4 +44,14 @@ struct run_opts {
 int run_opts_parse(struct run_opts *o, unsigned int max_procs, int argc,
 		   char **argv, const char *usage);
 
+/* A 64-bit mixer (the finaliser of MurmurHash3): patterns from keys. */
+static inline unsigned long long mix64(unsigned long long x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	return x ^ (x >> 33);
+}
+
 #endif /* DEV_TEST_COMMON_H */

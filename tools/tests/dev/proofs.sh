@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # The userspace proofs over /dev/ckremm, run inside a guest as root with
-# ckremm.ko loaded: processes sharing pools (share_stress), the ioctl
-# fuzzer (ioctl_fuzz) and hostile users (hostile_test), merged into one
-# TAP stream.
+# ckremm.ko loaded: processes sharing pools (share_stress), requests
+# conflicting on one block (conflict_test), the ioctl fuzzer (ioctl_fuzz)
+# and hostile users (hostile_test), merged into one TAP stream.
 #
 #   sh proofs.sh <bindir> [memcg]
 #
-# <bindir> holds the three programs (tools/build, or their .static builds
+# <bindir> holds the four programs (tools/build, or their .static builds
 # copied without the suffix).  With "memcg", hostile_test also proves that
 # a pool's memory is charged to its creator's memory cgroup (needs cgroup
 # v2 with the memory controller).  Prints each program's output as TAP
@@ -18,7 +18,7 @@
 # one that says no file of /dev/ckremm is left open once all have exited.
 # Exit status 0 only if every result passed.  Leaves the module loaded:
 # the caller unloads it.  Arguments are sized for a slow emulated machine
-# (QEMU without acceleration, KASAN): well under two minutes in all.
+# (QEMU without acceleration, KASAN): about two minutes in all.
 set -eu
 
 if [ $# -lt 1 ] || [ $# -gt 2 ] || { [ $# = 2 ] && [ "$2" != memcg ]; }; then
@@ -59,6 +59,7 @@ run() {
 }
 
 run share_stress -p 3 -n 600 -t 10 -s 1
+run conflict_test -p 3 -n 3 -t 10 -s 1
 run ioctl_fuzz -p 3 -n 4000 -t 20 -s 1
 if [ -n "$memcg" ]; then
 	run hostile_test --memcg

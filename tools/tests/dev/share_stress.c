@@ -92,15 +92,6 @@ static __u64 rnd(__u64 *s)
 	return *s * 0x2545F4914F6CDD1DULL;
 }
 
-static __u64 mix(__u64 x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	return x ^ (x >> 33);
-}
-
 /* The bytes a block keyed @key holds: 8 at a time from a hash. */
 static void pattern(unsigned char *buf, __u32 len, __u64 key)
 {
@@ -108,7 +99,7 @@ static void pattern(unsigned char *buf, __u32 len, __u64 key)
 
 	for (__u32 i = 0; i < len; i++) {
 		if (!(i & 7))
-			word = mix(key + i);
+			word = mix64(key + i);
 		buf[i] = (unsigned char)(word >> ((i & 7) * 8));
 	}
 }
@@ -158,7 +149,7 @@ static __u32 pick_size(struct worker *w)
 
 static __u64 new_key(struct worker *w, __u64 name)
 {
-	return mix(name) ^ ((__u64)w->id << 56) ^ (++w->seq << 20) ^ w->rng;
+	return mix64(name) ^ ((__u64)w->id << 56) ^ (++w->seq << 20) ^ w->rng;
 }
 
 static void forget(struct worker *w, int i)
@@ -404,7 +395,7 @@ static int work(struct shared *sh, int id, const char *name, bool table)
 	unsigned long ops;
 	int ret;
 
-	w.rng = mix(opt.seed * 1000003 + (__u64)id * 7919 + table) | 1;
+	w.rng = mix64(opt.seed * 1000003 + (__u64)id * 7919 + table) | 1;
 	if (attach(&w, name, table ? PROT_READ | PROT_WRITE : PROT_READ))
 		return 1;
 	for (ops = 0; ops < opt.count && now() < end; ops++) {
