@@ -2077,7 +2077,8 @@ static void h_pool_rw_not_live(struct kunit *test)
 
 /*
  * Holds, as the device takes them around a copy to or from user memory:
- * a shared hold admits readers and refuses every change with -EBUSY; a
+ * a shared hold admits readers and refuses every change with -EBUSY, and
+ * once a change was refused, new readers too until the hold is gone; a
  * hold alone refuses readers too.  Refusals for a hold are contention,
  * not misuse: nothing is counted or changed.  Taken and checked with
  * interrupts off, as from an interrupt handler.
@@ -2100,13 +2101,15 @@ static void h_pool_rw_holds(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, usable, h_pool_usable_size(pool, big));
 	h_pool_get_stats(pool, &before);
 	local_irq_save(flags);
+	KUNIT_EXPECT_EQ(test, h_pool_read(pool, big, 0, buf, 8), 0);
 	KUNIT_EXPECT_EQ(test, h_pool_free(pool, big), -EBUSY);
 	KUNIT_EXPECT_EQ(test, h_pool_resize(pool, big, 16, &moved), -EBUSY);
 	KUNIT_EXPECT_EQ(test, h_pool_clean(pool, big, NULL), -EBUSY);
 	KUNIT_EXPECT_EQ(test, h_pool_write(pool, big, 0, buf, 8), -EBUSY);
 	KUNIT_EXPECT_EQ(test, h_pool_hold(pool, big, true, NULL), -EBUSY);
 	KUNIT_EXPECT_EQ(test, h_pool_dealloc_batch(pool, batch, 2), -EBUSY);
-	KUNIT_EXPECT_EQ(test, h_pool_read(pool, big, 0, buf, 8), 0);
+	/* A writer was refused: no new reader until the readers are gone. */
+	KUNIT_EXPECT_EQ(test, h_pool_read(pool, big, 0, buf, 8), -EBUSY);
 	local_irq_restore(flags);
 	h_pool_get_stats(pool, &after);
 	expect_stats_unchanged(test, &before, &after, "calls refused as busy");

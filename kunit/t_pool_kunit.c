@@ -1478,7 +1478,8 @@ static void t_pool_rw_small_steps(struct kunit *test)
 /*
  * Holds, as the device takes them around a copy to or from user memory:
  * a shared hold admits readers and the source side of a copy and refuses
- * every change with -EBUSY; a hold alone refuses readers too.  A held
+ * every change with -EBUSY, and once a change was refused, new readers
+ * too until the hold is gone; a hold alone refuses readers too.  A held
  * block stays where it is through a whole reorder, and the caller's bytes
  * at the address the hold gave are the block's.  Checked with interrupts
  * off, as from an interrupt handler.
@@ -1502,6 +1503,8 @@ static void t_pool_rw_holds(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, t_pool_hold(pool, a.h, false, &addr, &size), 0);
 	KUNIT_EXPECT_EQ(test, size, a.len);
 	KUNIT_EXPECT_EQ(test, pattern_check(addr, 0, size, a.seed), size);
+	KUNIT_EXPECT_EQ(test, t_pool_copy(pool, b.h, a.h), 0);
+	b.seed = a.seed;
 	t_pool_get_stats(pool, &before);
 	local_irq_save(flags);
 	KUNIT_EXPECT_EQ(test, t_pool_free(pool, a.h), -EBUSY);
@@ -1510,13 +1513,14 @@ static void t_pool_rw_holds(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t_pool_copy(pool, a.h, b.h), -EBUSY);
 	KUNIT_EXPECT_EQ(test, t_pool_hold(pool, a.h, true, &addr, &size),
 			-EBUSY);
+	/* A writer was refused: no new reader until the readers are gone. */
+	KUNIT_EXPECT_EQ(test, t_pool_read(pool, a.h, 0, scratch, 8), -EBUSY);
 	local_irq_restore(flags);
 	t_pool_get_stats(pool, &after);
 	KUNIT_EXPECT_EQ(test, after.refused_calls, before.refused_calls);
 	KUNIT_EXPECT_EQ(test, t_pool_reorder(pool, NULL), 0);
 	KUNIT_EXPECT_PTR_EQ(test, addr, (void *)(arena + 1024));
-	KUNIT_EXPECT_EQ(test, t_pool_copy(pool, b.h, a.h), 0);
-	b.seed = a.seed;
+	KUNIT_EXPECT_EQ(test, pattern_check(addr, 0, size, a.seed), size);
 	expect_pattern(test, pool, &b, scratch);
 	KUNIT_EXPECT_EQ(test, t_pool_unhold(pool, a.h, false), 0);
 	KUNIT_EXPECT_EQ(test, t_pool_unhold(pool, a.h, false), -EINVAL);

@@ -36,7 +36,8 @@
  * memory cgroup, as is every other allocation made on a caller's behalf.
  * READ, WRITE, T_READ and T_WRITE hold their block (see "Holds" below)
  * and copy between it and user memory with no lock held (writes through a
- * one-page bounce buffer).
+ * one-page bounce buffer); a read never waits for a user page while it
+ * holds the block.
  * mmap() maps every requested page up front.  max_pool_size bounds one
  * arena and max_pools_per_user the pools that one fsuid has alive (named
  * or not, until their memory is freed).
@@ -81,6 +82,7 @@
  *	cf->pin_lock (mutex: pin records of one open file's attachments)
  *	  pool lock
  *	ckremm_create_lock (mutex: CREATE's memory check and allocation)
+ *	  pool lock (a new table pool's, to set its step)
  *
  * A lock is taken with nothing held or under locks above it only; locks on
  * one level never nest.  mmap_lock comes first because ->mmap looks up the
@@ -103,6 +105,7 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/nospec.h>
+#include <linux/pagemap.h>
 #include <linux/rbtree.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -280,7 +283,7 @@ static const struct ckremm_kind *ckremm_kind_find(u32 kind)
  */
 static bool ckremm_memory_allows(const struct ckremm_kind *kind, size_t size)
 {
-	unsigned long pages = DIV_ROUND_UP(size, PAGE_SIZE);
+	unsigned long pages = (size >> PAGE_SHIFT) + !!offset_in_page(size);
 	long avail = si_mem_available();
 
 	pages += DIV_ROUND_UP(pages * kind->meta_per_256, 256);
@@ -310,7 +313,9 @@ static struct ckremm_pool *ckremm_pool_create(const struct ckremm_kind *kind,
 	err = ckremm_user_charge(pool->uid);
 	if (err)
 		goto err_free;
-	mutex_lock(&ckremm_create_lock);
+	err = mutex_lock_killable(&ckremm_create_lock);
+	if (err)
+		goto err_uncharge;
 	err = ckremm_memory_allows(kind, size) ? kind->create(pool, size) :
 						 -ENOMEM;
 	mutex_unlock(&ckremm_create_lock);
@@ -1085,23 +1090,55 @@ out_put:
 }
 
 /*
+ * Copy @len bytes between @p, in a block this request holds, and user
+ * memory at @ubuf, a page at a time.  Writes pass through the one-page
+ * @bounce, because copy_from_user() zero-fills what it could not copy,
+ * and a write that faults must leave the bytes after its copied prefix
+ * alone.  Reads never wait for a user page: that could keep the block
+ * held for as long as a page fault takes, and a fault on a file mapping
+ * takes as long as the file's server wants, so a mere reader could shut
+ * the block's writers out.  A read that would fault returns -EAGAIN for
+ * the caller to let go of the block and fault the buffer in.
+ */
+static int ckremm_copy_held(u8 *p, u8 __user *ubuf, size_t len, void *bounce,
+			    bool write)
+{
+	size_t step, done;
+
+	for (done = 0; done < len; done += step) {
+		step = min_t(size_t, len - done, PAGE_SIZE);
+		if (write) {
+			if (copy_from_user(bounce, ubuf + done, step))
+				return -EFAULT;
+			memcpy(p + done, bounce, step);
+		} else if (copy_to_user_nofault(ubuf + done, p + done, step)) {
+			return -EAGAIN;
+		}
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
  * Copy between @block and user memory.  The block is held for the whole
  * copy, shared for a read and alone for a write, so it can neither die nor
  * change size nor (table pools) move, and no other request writes it
- * meanwhile: its bytes are copied with no lock held, a page at a time.
- * Reads go straight to user memory; writes pass through a one-page bounce
- * buffer, because copy_from_user() zero-fills what it could not copy, and
- * a write that faults must leave the bytes after its copied prefix alone.
- * The whole range is checked against the block first, so an out-of-range
- * request copies nothing; a fault in the user buffer or a fatal signal can
- * leave a prefix copied.
+ * meanwhile: its bytes are copied with no lock held.  A read that meets a
+ * user page it would have to wait for lets go of the block, faults the
+ * buffer in and starts again, so that what it returns is still one
+ * consistent picture of the block.  The whole range is checked against
+ * the block first, so an out-of-range request copies nothing; a fault in
+ * the user buffer of a write, or a fatal signal, can leave a prefix
+ * copied.
  */
 static int ckremm_copy_block(struct ckremm_pool *pool, u64 block, u64 pos,
 			     u64 len, u64 buf, bool write)
 {
 	u8 __user *ubuf = u64_to_user_ptr(buf);
-	size_t usable, step, done;
 	void *bounce = NULL;
+	size_t usable;
 	void *addr;
 	int err;
 
@@ -1110,24 +1147,19 @@ static int ckremm_copy_block(struct ckremm_pool *pool, u64 block, u64 pos,
 		if (!bounce)
 			return -ENOMEM;
 	}
-	err = pool->kind->hold(pool, block, write, &addr, &usable);
-	if (err)
-		goto out_free;
-	if (pos > usable || len > usable - pos) {
-		err = -EINVAL;
-		goto out_unhold;
-	}
-	for (done = 0; done < len; done += step) {
-		u8 *p = (u8 *)addr + pos + done;
-
-		step = min_t(u64, len - done, PAGE_SIZE);
-		if (write) {
-			if (copy_from_user(bounce, ubuf + done, step)) {
-				err = -EFAULT;
-				break;
-			}
-			memcpy(p, bounce, step);
-		} else if (copy_to_user(ubuf + done, p, step)) {
+	for (;;) {
+		err = pool->kind->hold(pool, block, write, &addr, &usable);
+		if (err)
+			break;
+		if (pos > usable || len > usable - pos)
+			err = -EINVAL;
+		else
+			err = ckremm_copy_held((u8 *)addr + pos, ubuf, len,
+					       bounce, write);
+		pool->kind->unhold(pool, block, write);
+		if (err != -EAGAIN)
+			break;
+		if (fault_in_writeable((char __user *)ubuf, len)) {
 			err = -EFAULT;
 			break;
 		}
@@ -1137,9 +1169,6 @@ static int ckremm_copy_block(struct ckremm_pool *pool, u64 block, u64 pos,
 		}
 		cond_resched();
 	}
-out_unhold:
-	pool->kind->unhold(pool, block, write);
-out_free:
 	kfree(bounce);
 	return err;
 }

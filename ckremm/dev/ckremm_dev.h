@@ -37,7 +37,9 @@ struct ckremm_pool;
  * @create: make the pool's arena of at most @size bytes and set
  *	@pool->impl, @pool->arena (the start of a whole vmalloc allocation,
  *	which the device maps page by page) and @pool->arena_size; may
- *	sleep; 0, -E2BIG (beyond what the kind can manage) or -ENOMEM
+ *	sleep, and may take the new pool's lock; called under
+ *	ckremm_create_lock; 0, -E2BIG (beyond what the kind can manage) or
+ *	-ENOMEM
  * @destroy: free what @create made; may sleep
  * @alloc: by offset: allocate a block of @size bytes (>= 1) at @align (0
  *	or a power of two up to PAGE_SIZE); its offset goes to @offset;
@@ -45,7 +47,7 @@ struct ckremm_pool;
  * @alloc_batch: by offset: @count (1..CKREMM_BATCH_MAX) blocks, all or
  *	none; 0, -ENOMEM or -EINVAL
  * @free_batch: by offset: free @count blocks, checking all before freeing
- *	any; 0 or -EINVAL
+ *	any; 0, -EINVAL or -EBUSY (one is held by another request)
  * @realloc: by offset: resize the block at @offset to @size (>= 1); its
  *	new offset goes to @new_offset; 0, -EINVAL (no such block), -EBUSY
  *	(held by another request) or -ENOMEM (block unchanged)

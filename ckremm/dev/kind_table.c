@@ -246,8 +246,11 @@ const struct ckremm_kind ckremm_table_kind = {
 	.kind		= CKREMM_KIND_TABLE,
 	.by_handle	= true,
 	.map_writable	= true,
-	/* A table slot (88 bytes, see t_pool.c) per 256 bytes by default. */
-	.meta_per_256	= 88,
+	/*
+	 * A table slot per 256 bytes by default: 88 bytes (see t_pool.c),
+	 * and up to 8 more as the offset hash rounds up to a power of two.
+	 */
+	.meta_per_256	= 96,
 	.create		= table_create,
 	.destroy	= table_destroy,
 	.t_alloc	= table_t_alloc,

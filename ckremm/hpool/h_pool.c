@@ -79,8 +79,12 @@
  * of the block's header: taking one is refused, never waited for, when
  * it conflicts with a hold already there, and a held block refuses every
  * call that would free, resize or (if held alone) touch it, with -EBUSY
- * and no change.  A held block's bytes are copied with the lock dropped
- * and interrupts on: nothing else can change them or the block.  An
+ * and no change.  Holds name no owner: the holder's own calls on the
+ * block are refused like anyone's until it lets go.  A call refused for
+ * readers stops new readers from joining until the last one has gone
+ * (HP_WRITER_WAITS), so overlapping readers cannot shut writers out.  A
+ * held block's bytes are copied with the lock dropped (interrupts as the
+ * caller had them): nothing else can change them or the block.  An
  * in-kernel caller that owns its blocks, as most do, never meets a hold
  * it did not take; one that shares blocks between contexts gets -EBUSY
  * (false or NULL from the seed calls) instead of a block changed half
@@ -111,12 +115,14 @@
 #define HP_FREE			0x1U	/* block is in the free index */
 #define HP_MARK			0x2U	/* transient: claimed by a batch free */
 #define HP_HELD_ALONE		0x4U	/* one request holds the block alone */
+#define HP_WRITER_WAITS		0x8U	/* refused for readers: no new readers */
 #define HP_ALIGN_SHIFT		8	/* log2 of the requested alignment */
 #define HP_ALIGN_MASK		(0xffU << HP_ALIGN_SHIFT)
 #define HP_READER		BIT(16)	/* one shared hold, counted */
 #define HP_READERS_MASK		(0xffffU * HP_READER)
 #define HP_HOLDS		(HP_HELD_ALONE | HP_READERS_MASK)
-#define HP_KNOWN_FLAGS		(HP_FREE | HP_ALIGN_MASK | HP_HOLDS)
+#define HP_KNOWN_FLAGS		(HP_FREE | HP_ALIGN_MASK | HP_HOLDS | \
+				 HP_WRITER_WAITS)
 
 /* Blocks a walk over the arena looks at per hold of the lock. */
 #define HP_STEP_BLOCKS		256
@@ -128,7 +134,8 @@
  * @prev_units: size of the block just before this one; 0 for the first
  * @units: size of this block in 16-byte units, header included
  * @flags: HP_FREE, HP_MARK, the requested alignment's log2, and the
- *	holds on a used block (HP_HELD_ALONE, or a count of HP_READER)
+ *	holds on a used block (HP_HELD_ALONE, or a count of HP_READER and
+ *	HP_WRITER_WAITS)
  * @check: hp_checksum() of the fields above and the block's offset
  */
 struct hp_hdr {
@@ -607,14 +614,34 @@ static void hp_set_flags(struct h_pool *pool, u32 off, u32 flags)
 	h->check = hp_checksum(pool, off, h);
 }
 
-/* Whether a hold (@alone or shared) can join the holds in @flags. */
+/*
+ * Whether a hold (@alone or shared) can join the holds in @flags.  No new
+ * reader joins while a call that needs the block alone waits for the
+ * readers to drain (HP_WRITER_WAITS), so that readers whose holds overlap
+ * cannot shut writers out for ever.
+ */
 static bool hp_may_hold(u32 flags, bool alone)
 {
 	if (flags & HP_HELD_ALONE)
 		return false;
 	if (alone)
 		return !(flags & HP_READERS_MASK);
-	return (flags & HP_READERS_MASK) != HP_READERS_MASK;
+	return !(flags & HP_WRITER_WAITS) &&
+	       (flags & HP_READERS_MASK) != HP_READERS_MASK;
+}
+
+/*
+ * A call that needs used block @off alone finds it held: it is refused,
+ * and if readers hold the block, no new reader joins them until they are
+ * all gone.  Returns -EBUSY.
+ */
+static int hp_busy(struct h_pool *pool, u32 off)
+{
+	u32 flags = hp_hdr(pool, off)->flags;
+
+	if ((flags & HP_READERS_MASK) && !(flags & HP_WRITER_WAITS))
+		hp_set_flags(pool, off, flags | HP_WRITER_WAITS);
+	return -EBUSY;
 }
 
 /*
@@ -626,7 +653,7 @@ static int hp_hold_locked(struct h_pool *pool, u32 off, bool alone)
 	u32 flags = hp_hdr(pool, off)->flags;
 
 	if (!hp_may_hold(flags, alone))
-		return -EBUSY;
+		return alone ? hp_busy(pool, off) : -EBUSY;
 	hp_set_flags(pool, off, alone ? flags | HP_HELD_ALONE :
 					flags + HP_READER);
 	return 0;
@@ -639,8 +666,14 @@ static bool hp_unhold_locked(struct h_pool *pool, u32 off, bool alone)
 
 	if (alone ? !(flags & HP_HELD_ALONE) : !(flags & HP_READERS_MASK))
 		return false;
-	hp_set_flags(pool, off, alone ? flags & ~HP_HELD_ALONE :
-					flags - HP_READER);
+	if (alone)
+		flags &= ~HP_HELD_ALONE;
+	else
+		flags -= HP_READER;
+	/* The last reader gone, no writer waits for readers any more. */
+	if (!(flags & HP_READERS_MASK))
+		flags &= ~HP_WRITER_WAITS;
+	hp_set_flags(pool, off, flags);
 	return true;
 }
 
@@ -813,7 +846,7 @@ int h_pool_free(struct h_pool *pool, void *ptr)
 		hp_refuse(pool, why);
 		ret = -EINVAL;
 	} else if (hp_is_held(pool, off)) {
-		ret = -EBUSY;
+		ret = hp_busy(pool, off);
 	} else {
 		hp_free_locked(pool, off);
 	}
@@ -920,7 +953,7 @@ static int hp_access(struct h_pool *pool, const void *ptr, size_t pos,
 		if (hp_may_hold(hp_hdr(pool, off)->flags, alone))
 			hp_move_bytes(p, buf, *len, op);
 		else
-			ret = -EBUSY;
+			ret = alone ? hp_busy(pool, off) : -EBUSY;
 		goto out;
 	}
 	ret = hp_hold_locked(pool, off, alone);
@@ -943,14 +976,14 @@ out:
  * @buf: destination
  * @len: bytes to copy; may be 0
  *
- * Checks @ptr like h_pool_free() does, so it is safe against a block
- * that another CPU frees meanwhile.  Up to CKREMM_STEP_BYTES are copied
- * under the lock; more under a shared hold with the lock dropped.
+ * Checks @ptr under the lock, so it is safe against a block that another
+ * CPU frees meanwhile.  Up to CKREMM_STEP_BYTES are copied under the
+ * lock; more under a shared hold with the lock dropped.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
  * Return: 0; -EINVAL if @ptr is not a live block, the range does not lie
  * inside its usable bytes, or @buf is NULL; -EBUSY if another call holds
- * the block alone.
+ * the block alone or waits to, or 65535 readers share it.
  */
 int h_pool_read(struct h_pool *pool, const void *ptr, size_t pos,
 		void *buf, size_t len)
@@ -1045,8 +1078,9 @@ EXPORT_SYMBOL_GPL(clean_h_ptr);
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
  * Return: 0; -EINVAL if @ptr is not a live block of @pool; -EBUSY if
- * another call holds the block alone, or (for @alone) shares it, or 65535
- * readers share it already.
+ * another call holds the block alone, or (for @alone) shares it, or (for
+ * a shared hold) a call that needs it alone waits for its readers to go,
+ * or 65535 readers share it already.
  */
 int h_pool_hold(struct h_pool *pool, const void *ptr, bool alone,
 		size_t *usable)
@@ -1142,7 +1176,7 @@ int h_pool_resize(struct h_pool *pool, void *ptr, size_t size, void **moved)
 		goto out;
 	}
 	if (hp_is_held(pool, off)) {
-		ret = -EBUSY;
+		ret = hp_busy(pool, off);
 		goto out;
 	}
 	if (!hp_units_for(size, &units)) {
@@ -1187,13 +1221,16 @@ int h_pool_resize(struct h_pool *pool, void *ptr, size_t size, void **moved)
 	*moved = hp_payload(pool, new_off);
 	/*
 	 * Held alone, the old block is still the one found above, unless an
-	 * overrun damaged its neighbours meanwhile: then it is left (leaked)
-	 * rather than merged with a forged header.
+	 * overrun damaged its neighbours meanwhile: then it is left (leaked,
+	 * and no longer held) rather than merged with a forged header.
 	 */
-	if (hp_find_owned(pool, ptr, &why) == off)
+	if (hp_find_owned(pool, ptr, &why) == off) {
 		hp_free_locked(pool, off);
-	else
+	} else {
+		if (hp_find_used(pool, ptr, &why) == off)
+			hp_unhold_locked(pool, off, true);
 		hp_refuse(pool, why);
+	}
 out:
 	ckremm_unlock(&pool->lock, flags);
 	return ret;
@@ -1328,7 +1365,8 @@ int h_pool_dealloc_batch(struct h_pool *pool, void *const *ptrs,
 			off = HP_NIL;
 			why = "the same block twice in one batch free";
 		}
-		ret = off == HP_NIL ? -EINVAL : hp_is_held(pool, off) ? -EBUSY : 0;
+		ret = off == HP_NIL ? -EINVAL :
+		      hp_is_held(pool, off) ? hp_busy(pool, off) : 0;
 		if (ret) {
 			for (j = 0; j < i; j++)
 				hp_set_mark(pool, hp_off_of(pool, ptrs[j]), false);
@@ -1444,8 +1482,12 @@ static int hp_check_blocks(struct h_pool *pool, struct hp_check *c,
 			return hp_fault(f, c->off, "header disagrees with the block before it");
 		if (h->flags & ~HP_KNOWN_FLAGS)
 			return hp_fault(f, c->off, "unknown flags in block header");
-		if (is_free && (h->flags & HP_HOLDS))
+		if (is_free && (h->flags & (HP_HOLDS | HP_WRITER_WAITS)))
 			return hp_fault(f, c->off, "free block held");
+		if ((h->flags & HP_HELD_ALONE) && (h->flags & HP_READERS_MASK))
+			return hp_fault(f, c->off, "block held alone and shared at once");
+		if ((h->flags & HP_WRITER_WAITS) && !(h->flags & HP_READERS_MASK))
+			return hp_fault(f, c->off, "block waits for readers it does not have");
 		if (is_free && c->prev_free)
 			return hp_fault(f, c->off, "two adjacent free blocks");
 		if (is_free) {

@@ -51,7 +51,11 @@
  * and from user memory) take the same holds with t_pool_hold().  A hold
  * is a word of the block's slot; taking one is refused with -EBUSY, never
  * waited for, when it conflicts with a hold already there, and a held
- * block cannot be freed (-EBUSY).  A reorder steps over a held block as
+ * block cannot be freed (-EBUSY).  Holds name no owner: the holder's own
+ * calls on the block are refused like anyone's until it lets go.  A call
+ * refused for readers stops new readers from joining until the last one
+ * has gone (TP_WRITER_WAITS), so overlapping readers cannot shut writers
+ * out.  A reorder steps over a held block as
  * over a pinned one; the pool's own calls still copy a step at a time
  * under the lock, mapping each byte to where it is, since a block held
  * while in transit finishes its move.  t_pool_hold() moves the block the
@@ -127,7 +131,8 @@ struct tp_seg {
  * @gen: generation, bumped by every free
  * @pins: how many pins hold the block in place
  * @next_free: free slot: next slot in the FIFO of free slots
- * @holds: live block: TP_HELD_ALONE, or how many calls share a hold
+ * @holds: live block: TP_HELD_ALONE, or how many calls share a hold and
+ *	TP_WRITER_WAITS
  */
 struct tp_slot {
 	u32 seg;
@@ -140,7 +145,8 @@ struct tp_slot {
 };
 
 #define TP_HELD_ALONE		BIT(31)
-#define TP_READERS_MASK		(TP_HELD_ALONE - 1)
+#define TP_WRITER_WAITS		BIT(30)	/* refused for readers: no new readers */
+#define TP_READERS_MASK		(TP_WRITER_WAITS - 1)
 
 /* The block in transit during a reorder step, if any. */
 struct tp_move {
@@ -514,14 +520,35 @@ static struct tp_slot *tp_slot_of(struct t_pool *pool, u32 n)
 	return &pool->slots[pool->segs[n].slot];
 }
 
-/* Whether used block @n may take a hold, @alone or shared. */
+/*
+ * Whether used block @n may take a hold, @alone or shared.  No new reader
+ * joins while a call that needs the block alone waits for the readers to
+ * drain (TP_WRITER_WAITS), so overlapping readers cannot shut writers out.
+ */
 static bool tp_may_hold(struct t_pool *pool, u32 n, bool alone)
 {
 	u32 holds = tp_slot_of(pool, n)->holds;
 
 	if (holds & TP_HELD_ALONE)
 		return false;
-	return alone ? !holds : holds != TP_READERS_MASK;
+	if (alone)
+		return !(holds & TP_READERS_MASK);
+	return !(holds & TP_WRITER_WAITS) &&
+	       (holds & TP_READERS_MASK) != TP_READERS_MASK;
+}
+
+/*
+ * A call that needs used block @n alone finds it held: it is refused, and
+ * if readers hold the block, no new reader joins them until they are all
+ * gone.  Returns -EBUSY.
+ */
+static int tp_busy(struct t_pool *pool, u32 n)
+{
+	struct tp_slot *slot = tp_slot_of(pool, n);
+
+	if (slot->holds & TP_READERS_MASK)
+		slot->holds |= TP_WRITER_WAITS;
+	return -EBUSY;
 }
 
 static void tp_hold_locked(struct t_pool *pool, u32 n, bool alone)
@@ -531,7 +558,15 @@ static void tp_hold_locked(struct t_pool *pool, u32 n, bool alone)
 
 static void tp_unhold_locked(struct t_pool *pool, u32 n, bool alone)
 {
-	tp_slot_of(pool, n)->holds -= alone ? TP_HELD_ALONE : 1;
+	struct tp_slot *slot = tp_slot_of(pool, n);
+
+	if (alone)
+		slot->holds &= ~TP_HELD_ALONE;
+	else
+		slot->holds--;
+	/* The last reader gone, no writer waits for readers any more. */
+	if (!(slot->holds & TP_READERS_MASK))
+		slot->holds &= ~TP_WRITER_WAITS;
 }
 
 /* Pinned and held blocks stay where they are. */
@@ -889,7 +924,7 @@ static int tp_free_unpinned(struct t_pool *pool, u32 n)
 		return -EBUSY;
 	}
 	if (pool->slots[pool->segs[n].slot].holds)
-		return -EBUSY;
+		return tp_busy(pool, n);
 	tp_free_locked(pool, n);
 	return 0;
 }
@@ -958,8 +993,8 @@ EXPORT_SYMBOL_GPL(t_pool_alloc);
  *	by a reorder since
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: true, or false (with a rate-limited warning) if @ptr is not the
- * start of a live block or the block is pinned.
+ * Return: true, or false if @ptr is not the start of a live block (with a
+ * rate-limited warning), or the block is pinned or held by another call.
  */
 bool t_pool_dealloc(struct t_pool *pool, void *ptr)
 {
@@ -1100,8 +1135,11 @@ static int tp_access(struct t_pool *pool, u64 handle, u64 src_handle,
 		ret = -EINVAL;
 		goto out;
 	}
-	if (!tp_may_hold(pool, n, alone) ||
-	    (src != TP_NIL && !tp_may_hold(pool, src, false))) {
+	if (!tp_may_hold(pool, n, alone)) {
+		ret = alone ? tp_busy(pool, n) : -EBUSY;
+		goto out;
+	}
+	if (src != TP_NIL && !tp_may_hold(pool, src, false)) {
 		ret = -EBUSY;
 		goto out;
 	}
@@ -1147,7 +1185,8 @@ out:
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
  * Return: 0; -EINVAL for a dead handle or a range outside the block;
- * -EBUSY if another call holds the block alone.
+ * -EBUSY if another call holds the block alone or waits to, or 2^30 - 1
+ * readers share it.
  */
 int t_pool_read(struct t_pool *pool, u64 handle, size_t pos, void *buf,
 		size_t len)
@@ -1213,9 +1252,9 @@ EXPORT_SYMBOL_GPL(t_pool_clean);
  * holding @dst alone and sharing a hold on @src between steps.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: 0; -EINVAL for a dead handle; -ENOSPC if @dst is smaller than
- * @src; -EBUSY if another call holds @dst, or holds @src alone.  Nothing
- * is copied on error.
+ * Return: 0 (also for @dst == @src, which copies nothing); -EINVAL for a
+ * dead handle; -ENOSPC if @dst is smaller than @src; -EBUSY if another
+ * call holds @dst, or holds @src alone.  Nothing is copied on error.
  */
 int t_pool_copy(struct t_pool *pool, u64 dst, u64 src)
 {
@@ -1297,12 +1336,15 @@ EXPORT_SYMBOL_GPL(copy_t_ptr);
  * caller may read (or, holding it alone, write) @size bytes at @addr with
  * no lock held, also where it may sleep, as the device does to copy to
  * and from user memory.  A block in the middle of a move is moved the
- * rest of the way first.  A conflicting hold is refused, never waited
- * for.  Release with t_pool_unhold() before the pool is destroyed.
+ * rest of the way first, a step at a time: O(size of the block).  A
+ * conflicting hold is refused, never waited for.  Release with
+ * t_pool_unhold() before the pool is destroyed.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
  * Return: 0; -EINVAL for a dead handle; -EBUSY if another call holds the
- * block alone, or (for @alone) shares it, or 2^31 - 1 readers share it.
+ * block alone, or (for @alone) shares it, or (for a shared hold) a call
+ * that needs it alone waits for its readers to go, or 2^30 - 1 readers
+ * share it already.
  */
 int t_pool_hold(struct t_pool *pool, u64 handle, bool alone, void **addr,
 		size_t *size)
@@ -1318,7 +1360,7 @@ int t_pool_hold(struct t_pool *pool, u64 handle, bool alone, void **addr,
 	if (n == TP_NIL) {
 		ret = -EINVAL;
 	} else if (!tp_may_hold(pool, n, alone)) {
-		ret = -EBUSY;
+		ret = alone ? tp_busy(pool, n) : -EBUSY;
 	} else {
 		tp_hold_locked(pool, n, alone);
 		tp_settle(pool, n, &flags);

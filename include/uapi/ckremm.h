@@ -60,9 +60,13 @@
  * answers EBUSY and changes nothing; so no request is left half done by
  * another, and a read never sees a block half written.  T_PIN, T_UNPIN,
  * T_LOCATE, REORDER, WALK, STATS and VALIDATE take no hold; a reorder
- * steps over held blocks as over pinned ones.  CLOSE and DESTROY of a
- * pool never cut a running request short: it keeps the pool alive until
- * it ends.
+ * steps over held blocks as over pinned ones.  A request refused because
+ * readers hold its block keeps new readers out until they are gone, so
+ * that overlapping reads cannot refuse writers for ever.  CLOSE and
+ * DESTROY of a pool never cut a running request short: it keeps the pool
+ * alive until it ends.  Bytes written through a mapping of a table pool
+ * take no hold: a reader that maps its pool read-write can see its own
+ * writes half done.
  *
  * Sizes: @size 0 is EINVAL; a size the pool has no room for, now or ever
  * (larger than its arena), is ENOMEM, for ALLOC, ALLOC_BATCH, REALLOC and
@@ -87,8 +91,9 @@
  *		decide which blocks a reorder may move or a T_FREE may free
  *	ENOMEM	the pool has no room for the block (ALLOC, REALLOC, the
  *		batch is refused whole; T_ALLOC, also when the pool's handle
- *		table is full), or the kernel is out of memory; never the
- *		OOM killer
+ *		table is full), or the kernel is out of memory; a pool's
+ *		arena and tables are never taken at the price of the OOM
+ *		killer
  *	EBUSY	another request holds the block (see "Concurrent requests
  *		on one block" above): FREE, CLEAN, REALLOC, FREE_BATCH,
  *		READ, WRITE, T_FREE, T_CLEAN, T_READ, T_WRITE, T_COPY

@@ -2058,6 +2058,11 @@ TEST(hold_shared_refuses_changes)
 	CHECK_EQ(h_pool_hold(pool, p, false, NULL), 0);
 	pool_stats(pool, &before);
 
+	/* Reads share the hold, small and large alike. */
+	CHECK_EQ(h_pool_read(pool, p, 0, small, sizeof(small)), 0);
+	CHECK_EQ(h_pool_read(pool, p, 0, big, BIG), 0);
+	holds(big, BIG, 21);
+
 	CHECK_EQ(h_pool_free(pool, p), -EBUSY);
 	CHECK(!h_pool_dealloc(pool, p));
 	CHECK_EQ(h_pool_resize(pool, p, 16, &moved), -EBUSY);
@@ -2074,10 +2079,9 @@ TEST(hold_shared_refuses_changes)
 	batch[1] = p;
 	CHECK_EQ(h_pool_dealloc_batch(pool, batch, 2), -EBUSY);
 
-	/* Reads share the hold, small and large alike. */
-	CHECK_EQ(h_pool_read(pool, p, 0, small, sizeof(small)), 0);
-	CHECK_EQ(h_pool_read(pool, p, 0, big, BIG), 0);
-	holds(big, BIG, 21);
+	/* A writer was refused: no new reader until the readers are gone. */
+	CHECK_EQ(h_pool_read(pool, p, 0, small, sizeof(small)), -EBUSY);
+	CHECK_EQ(h_pool_hold(pool, p, false, NULL), -EBUSY);
 
 	pool_stats(pool, &after);
 	stats_equal_except(&before, &after, false, false, false,
@@ -2087,9 +2091,13 @@ TEST(hold_shared_refuses_changes)
 
 	CHECK_EQ(h_pool_unhold(pool, p, false), 0);
 	CHECK_EQ(h_pool_free(pool, p), -EBUSY);
+	CHECK_EQ(h_pool_read(pool, p, 0, small, sizeof(small)), -EBUSY);
 	CHECK_EQ(h_pool_unhold(pool, p, false), 0);
 	EXPECT_REFUSED(pool, h_pool_unhold(pool, p, false), -EINVAL,
 		       "release of a hold not taken");
+	/* The last reader gone, readers are welcome again. */
+	CHECK_EQ(h_pool_read(pool, p, 0, big, BIG), 0);
+	holds(big, BIG, 21);
 	CHECK_EQ(h_pool_dealloc_batch(pool, batch, 2), 0);
 	check_empty(pool, "held block freed once released");
 	free(big);

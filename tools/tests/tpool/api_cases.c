@@ -522,6 +522,11 @@ TP_CASE(hold_refuses_conflicting_calls)
 	EXPECT_EQ(size, round16(5000));
 	EXPECT_EQ(t_pool_hold(pool, a, false, &addr, &size), 0);
 
+	EXPECT_EQ(t_pool_read(pool, a, 0, buf, sizeof(buf)), 0);
+	EXPECT_EQ(tp_pattern_mismatch(buf, sizeof(buf), 31, 0), -1);
+	EXPECT_EQ(t_pool_copy(pool, b, a), 0);
+	EXPECT(tp_block_has(pool, b, 31));
+
 	tp_snap(pool, &snap);
 	EXPECT_EQ(t_pool_free(pool, a), -EBUSY);
 	EXPECT_EQ(t_pool_write(pool, a, 0, buf, sizeof(buf)), -EBUSY);
@@ -529,15 +534,15 @@ TP_CASE(hold_refuses_conflicting_calls)
 	EXPECT_EQ(t_pool_copy(pool, a, b), -EBUSY);
 	EXPECT_EQ(t_pool_hold(pool, a, true, &addr, &size), -EBUSY);
 	EXPECT_UNCHANGED(pool, &snap, 0);
+	EXPECT_EQ(tp_pattern_mismatch(addr, size, 31, 0), -1);
+	/* A writer was refused: no new reader until the readers are gone. */
+	EXPECT_EQ(t_pool_read(pool, a, 0, buf, sizeof(buf)), -EBUSY);
+	EXPECT_EQ(t_pool_copy(pool, b, a), -EBUSY);
+
+	EXPECT_EQ(t_pool_unhold(pool, a, false), 0);
+	EXPECT_EQ(t_pool_hold(pool, a, false, &addr, &size), -EBUSY);
+	EXPECT_EQ(t_pool_unhold(pool, a, false), 0);
 	EXPECT(tp_block_has(pool, a, 31));
-
-	EXPECT_EQ(t_pool_read(pool, a, 0, buf, sizeof(buf)), 0);
-	EXPECT_EQ(tp_pattern_mismatch(buf, sizeof(buf), 31, 0), -1);
-	EXPECT_EQ(t_pool_copy(pool, b, a), 0);
-	EXPECT(tp_block_has(pool, b, 31));
-
-	EXPECT_EQ(t_pool_unhold(pool, a, false), 0);
-	EXPECT_EQ(t_pool_unhold(pool, a, false), 0);
 	tp_snap(pool, &snap);
 	EXPECT_EQ(t_pool_unhold(pool, a, false), -EINVAL);
 	EXPECT_UNCHANGED(pool, &snap, 1);
