@@ -38,6 +38,11 @@
  * asked for and none is planned; the SMP stages (dev-qemu, smp-qemu,
  * kcsan-qemu, rt-qemu) require it.
  *
+ * A reader waiting for a page: a READ (and a T_READ) through a read-only
+ * attachment whose buffer is a userfaultfd page nobody fills must not
+ * keep the owner from writing the block, and must then return the
+ * written bytes (where userfaultfd works; planned only there).
+ *
  * Stress: PROCS processes (default 3) of two threads each, every thread
  * with a file of its own, share a named pool of each kind in rounds of a
  * few seconds (SECONDS per kind in all).  They aim reads, writes, cleans,
@@ -73,8 +78,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/userfaultfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -95,11 +105,12 @@
 #define RACES		4
 
 static long cpus;	/* online */
+static bool have_uffd;	/* userfaultfd(2) works here */
 
 /* Results planned: a single CPU cannot overlap the races' requests. */
 static unsigned int plan(void)
 {
-	return cpus == 1 ? PLAN - RACES : PLAN;
+	return (cpus == 1 ? PLAN - RACES : PLAN) + (have_uffd ? 2 : 0);
 }
 
 static struct run_opts opt = {
@@ -917,6 +928,144 @@ static void impossible_size(int fd)
 	    "ALLOC and ALLOC_BATCH of 2^63 bytes both answer ENOMEM (ALLOC %s, ALLOC_BATCH %s)",
 	    errno_name(a), errno_name(b));
 	ckremm_pool_close(&p);
+}
+
+/* ---- a reader waiting for a page ---------------------------------- */
+
+/*
+ * A READ whose buffer is a page the kernel must wait for (a page of a
+ * userfaultfd range, which nothing fills until this program says so, as
+ * a file's server may never answer) must not keep its block held
+ * meanwhile: the owner's WRITE of the block succeeds while the reader
+ * waits, and the reader then returns the written bytes, whole.  The
+ * reader attaches the pool read-only: it has no right to hold the owner
+ * up.  Needs userfaultfd(2) with kernel faults (root, CONFIG_USERFAULTFD);
+ * planned only where it works.
+ */
+#define WAIT_BLOCK	(64 * KIB)
+
+struct waiting_read {
+	struct ckremm_pool pool;	/* the read-only attachment */
+	__u64 block;
+	unsigned char *buf;		/* in the userfaultfd range */
+	int ret;
+};
+
+static void *waiting_read_main(void *arg)
+{
+	struct waiting_read *w = arg;
+
+	if (w->pool.kind == CKREMM_KIND_TABLE)
+		w->ret = ckremm_t_read(&w->pool, w->block, 0, w->buf, WAIT_BLOCK);
+	else
+		w->ret = ckremm_read(&w->pool, w->block, 0, w->buf, WAIT_BLOCK);
+	return NULL;
+}
+
+static int uffd_open(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	int fd = (int)syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, UFFDIO_API, &api)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/* Whether userfaultfd(2) works here; 0 or the -errno that says why not. */
+static int uffd_probe(void)
+{
+	int fd = uffd_open();
+
+	have_uffd = fd >= 0;
+	if (!have_uffd)
+		return fd;
+	close(fd);
+	return 0;
+}
+
+static void waiting_reader(int fd, __u32 kind)
+{
+	const char *what = kind == CKREMM_KIND_TABLE ? "table" : "header";
+	struct waiting_read w = { .ret = 1, .buf = MAP_FAILED };
+	unsigned char *src = malloc(WAIT_BLOCK);
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_copy copy = { .len = WAIT_BLOCK };
+	struct pollfd pfd = { .events = POLLIN };
+	struct ckremm_pool owner;
+	char name[CKREMM_NAME_LEN];
+	int rfd = -1, uffd = -1, wrote = 1, ret;
+	bool stuck = false, same = false, attached = false;
+	pthread_t t;
+	size_t i;
+
+	snprintf(name, sizeof(name), "cf%d-w%s", (int)getpid(), what);
+	ret = ckremm_pool_create(fd, kind, 1 * MIB, name, 0644, &owner);
+	if (ret || !src) {
+		tap(false, "%s pool: a reader waiting for a page: CREATE %s",
+		    what, errno_name(ret));
+		free(src);
+		return;
+	}
+	rfd = ckremm_dev_open(NULL);
+	uffd = uffd_open();
+	w.buf = mmap(NULL, WAIT_BLOCK, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (kind == CKREMM_KIND_TABLE)
+		ret = ckremm_t_alloc(&owner, WAIT_BLOCK, 0, &w.block);
+	else
+		ret = ckremm_alloc(&owner, WAIT_BLOCK, &w.block);
+	reg.range.start = (unsigned long)w.buf;
+	reg.range.len = WAIT_BLOCK;
+	if (!ret && rfd >= 0)
+		attached = !ckremm_pool_open(rfd, name, CKREMM_OPEN_RDONLY,
+					     &w.pool);
+	if (ret || !attached || uffd < 0 || w.buf == MAP_FAILED ||
+	    ioctl(uffd, UFFDIO_REGISTER, &reg) ||
+	    pthread_create(&t, NULL, waiting_read_main, &w)) {
+		tap(false, "%s pool: a reader waiting for a page: setup failed (%s)",
+		    what, errno_name(ret ? ret : -errno));
+		goto out;
+	}
+
+	/* The reader's first touch of its buffer waits on the userfaultfd. */
+	pfd.fd = uffd;
+	stuck = poll(&pfd, 1, 10000) == 1;
+	for (i = 0; i < WAIT_BLOCK; i++)
+		src[i] = (unsigned char)mix64(i ^ 0x5eed);
+	if (stuck) {
+		if (kind == CKREMM_KIND_TABLE)
+			wrote = ckremm_t_write(&owner, w.block, 0, src, WAIT_BLOCK);
+		else
+			wrote = ckremm_write(&owner, w.block, 0, src, WAIT_BLOCK);
+	}
+	/* Let the reader go on: its buffer's pages appear, zeroed. */
+	copy.dst = (unsigned long)w.buf;
+	copy.src = (unsigned long)calloc(1, WAIT_BLOCK);
+	if (!copy.src || ioctl(uffd, UFFDIO_COPY, &copy))
+		diag("%s pool: UFFDIO_COPY: %s", what, errno_name(-errno));
+	pthread_join(t, NULL);
+	free((void *)(unsigned long)copy.src);
+	same = !w.ret && !memcmp(w.buf, src, WAIT_BLOCK);
+	tap(stuck && !wrote && same,
+	    "%s pool: while a read-only READ waits for a user page, the owner's WRITE of the block answers %s (want 0) and the READ then answers %s with %s",
+	    what, stuck ? errno_name(wrote) : "nothing: the reader never waited",
+	    errno_name(w.ret), same ? "the written bytes" : "other bytes");
+out:
+	if (attached)
+		ckremm_pool_close(&w.pool);
+	if (w.buf != MAP_FAILED)
+		munmap(w.buf, WAIT_BLOCK);
+	if (uffd >= 0)
+		close(uffd);
+	if (rfd >= 0)
+		ckremm_dev_close(rfd);
+	ckremm_pool_destroy(&owner);
+	free(src);
 }
 
 /* ---- the stress --------------------------------------------------- */
@@ -2159,10 +2308,14 @@ int main(int argc, char **argv)
 		return ret;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	ret = uffd_probe();
 	printf("TAP version 13\n1..%u\n", plan());
 	diag("conflict_test: %ld CPUs online; races until %lu overlaps or %u s; stress of %u processes of %d threads, %u s per pool kind; seed %llu",
 	     cpus, opt.count, opt.seconds, opt.procs, THREADS, opt.seconds,
 	     opt.seed);
+	if (!have_uffd)
+		diag("userfaultfd: %s: the waiting-reader checks are not planned here",
+		     errno_name(ret));
 	fd = ckremm_dev_open(NULL);
 	if (fd < 0) {
 		diag("open %s: %s", ckremm_dev_path(NULL), errno_name(fd));
@@ -2170,6 +2323,10 @@ int main(int argc, char **argv)
 	}
 	run_races(fd);
 	impossible_size(fd);
+	if (have_uffd) {
+		waiting_reader(fd, CKREMM_KIND_HEADER);
+		waiting_reader(fd, CKREMM_KIND_TABLE);
+	}
 	run_stress(fd, false);
 	run_stress(fd, true);
 	ckremm_dev_close(fd);
