@@ -569,13 +569,15 @@ static void room_left(int fd, void *arg)
  * with one pool mapped and its file closed, the user has room for one
  * pool fewer until it unmaps.  @c->fd2 is a second file root handed over.
  */
-static int count_room(int fd, unsigned long long cap)
+static int count_room(int fd, unsigned long long cap, int *why)
 {
 	struct ckremm_pool p[64];
 	int n = 0;
 
+	*why = 0;
 	while ((unsigned long long)n <= cap && n < 64 &&
-	       !ckremm_pool_create(fd, CKREMM_KIND_HEADER, 4096, NULL, 0, &p[n]))
+	       !(*why = ckremm_pool_create(fd, CKREMM_KIND_HEADER, 4096, NULL,
+					   0, &p[n])))
 		n++;
 	for (int i = 0; i < n; i++)
 		ckremm_pool_close(&p[i]);
@@ -586,7 +588,7 @@ static void mapping_keeps_charge(int fd, void *arg)
 {
 	struct cap_case *c = arg;
 	struct ckremm_pool p;
-	int mapped, unmapped;
+	int mapped, unmapped, why_mapped, why_unmapped;
 	void *m;
 
 	if (!check_ret(ckremm_pool_create(fd, CKREMM_KIND_TABLE, 4096, NULL, 0,
@@ -598,14 +600,15 @@ static void mapping_keeps_charge(int fd, void *arg)
 	if (!check(m != MAP_FAILED, "other user: maps the pool, closes the file"))
 		return;
 	memcpy(m, "still here", 10);
-	mapped = count_room(c->fd2, c->cap);
+	mapped = count_room(c->fd2, c->cap, &why_mapped);
 	check(!memcmp(m, "still here", 10), "other user: the mapping lives on");
 	munmap(m, 4096);
-	unmapped = count_room(c->fd2, c->cap);
+	unmapped = count_room(c->fd2, c->cap, &why_unmapped);
 	check((unsigned long long)mapped + 1 == c->cap &&
 	      (unsigned long long)unmapped == c->cap,
-	      "other user: %d pools fit while a closed pool is mapped, %d after munmap (cap %llu)",
-	      mapped, unmapped, c->cap);
+	      "other user: %d pools fit while a closed pool is mapped, %d after munmap (cap %llu; the next CREATE answered %s, then %s)",
+	      mapped, unmapped, c->cap, errno_name(why_mapped),
+	      errno_name(why_unmapped));
 }
 
 /* ---- unloading ----------------------------------------------------- */
