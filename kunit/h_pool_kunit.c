@@ -1108,6 +1108,48 @@ static void h_pool_validate_detects_overrun(struct kunit *test)
 	expect_pool_empty(test, pool);
 }
 
+/*
+ * An overrun that rewrites the next header with values that still agree
+ * with its neighbours (the alignment it was allocated with): a default
+ * pool's structural checks cannot tell and free it; a pool made with
+ * H_POOL_KEYED refuses the header until it is put back.
+ */
+static void h_pool_keyed_catches_plausible_rewrite(struct kunit *test)
+{
+	struct h_pool *keyed = h_pool_create(4096, H_POOL_KEYED);
+	struct h_pool *plain = kunit_h_pool(test, 4096);
+	struct h_pool *pools[2] = { keyed, plain };
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, keyed);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							destroy_h_pool_action,
+							keyed), 0);
+	KUNIT_EXPECT_NULL(test, h_pool_create(4096, ~H_POOL_KEYED));
+	for (i = 0; i < ARRAY_SIZE(pools); i++) {
+		u8 *a = h_pool_alloc(pools[i], 64), *b = h_pool_alloc(pools[i], 64);
+		u32 *flags, saved;
+
+		KUNIT_ASSERT_NOT_NULL(test, a);
+		KUNIT_ASSERT_NOT_NULL(test, b);
+		/* The third word of a header holds the flags. */
+		flags = (u32 *)(b - H_POOL_HEADER_SIZE) + 2;
+		saved = *flags;
+		*flags ^= BIT(9);
+		if (pools[i] == keyed) {
+			KUNIT_EXPECT_EQ(test, h_pool_validate(keyed, NULL),
+					-EUCLEAN);
+			KUNIT_EXPECT_EQ(test, h_pool_free(keyed, b), -EINVAL);
+			*flags = saved;
+		} else {
+			KUNIT_EXPECT_EQ(test, h_pool_validate(plain, NULL), 0);
+		}
+		KUNIT_EXPECT_EQ(test, h_pool_free(pools[i], b), 0);
+		KUNIT_EXPECT_EQ(test, h_pool_free(pools[i], a), 0);
+		expect_pool_empty(test, pools[i]);
+	}
+}
+
 static struct kunit_case h_pool_misuse_cases[] = {
 	KUNIT_CASE(h_pool_dealloc_null),
 	KUNIT_CASE(h_pool_dealloc_outside),
@@ -1118,6 +1160,7 @@ static struct kunit_case h_pool_misuse_cases[] = {
 	KUNIT_CASE(h_pool_dealloc_other_pool),
 	KUNIT_CASE(h_pool_misuse_other_calls),
 	KUNIT_CASE(h_pool_validate_detects_overrun),
+	KUNIT_CASE(h_pool_keyed_catches_plausible_rewrite),
 	{}
 };
 

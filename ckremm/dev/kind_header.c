@@ -14,6 +14,7 @@
  * would let userspace forge the headers the pool trusts.
  */
 #include <linux/kernel.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 
 #include <ckremm/h_pool.h>
@@ -24,6 +25,11 @@
 #define HEADER_WALK_STEP	8
 
 static_assert(CKREMM_BATCH_MAX <= H_POOL_BATCH_MAX);
+
+static bool h_pool_keyed;
+module_param(h_pool_keyed, bool, 0644);
+MODULE_PARM_DESC(h_pool_keyed,
+		 "Header pools created afterwards sign every header with a keyed checksum (H_POOL_KEYED), which also catches overruns by kernel callers that keep a header plausible, for a keyed hash per header; by default the pools check structure only (default N)");
 
 static struct h_pool *to_h_pool(struct ckremm_pool *pool)
 {
@@ -46,7 +52,7 @@ static int header_create(struct ckremm_pool *pool, size_t size)
 
 	if (size > H_POOL_MAX_SIZE)
 		return -E2BIG;
-	hp = create_h_pool(size);
+	hp = h_pool_create(size, READ_ONCE(h_pool_keyed) ? H_POOL_KEYED : 0);
 	if (!hp)
 		return -ENOMEM;
 	pool->impl = hp;

@@ -30,6 +30,9 @@ struct h_pool;
 /* Most blocks one batch call handles while holding the pool lock. */
 #define H_POOL_BATCH_MAX	64
 
+/* h_pool_create() flag: sign every header with a keyed checksum. */
+#define H_POOL_KEYED		0x1U
+
 /**
  * struct h_pool_stats - a consistent snapshot of a header pool
  * @arena_size: bytes managed by the pool, headers included
@@ -90,6 +93,7 @@ struct h_pool_fault {
 };
 
 struct h_pool *create_h_pool(size_t size);
+struct h_pool *h_pool_create(size_t size, unsigned int flags);
 bool destroy_h_pool(struct h_pool *pool);
 void *h_pool_alloc(struct h_pool *pool, size_t size);
 void *h_pool_alloc_aligned(struct h_pool *pool, size_t size, size_t align);

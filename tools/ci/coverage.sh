@@ -45,8 +45,8 @@ failed=0
 # several times slower; a lost increment in a threaded case can only lower
 # a count, never hide a line that ran.
 instrument="--coverage -fprofile-update=single"
-host_progs=("$out/host/unit_h_pool" "$out/host/unit_port" "$out/host/model_h_pool"
-	"$out/host/smp_h_pool")
+host_progs=("$out/host/unit_h_pool" "$out/host/unit_h_pool_keyed"
+	"$out/host/unit_port" "$out/host/model_h_pool" "$out/host/smp_h_pool")
 
 rm -rf "$out"
 mkdir -p "$out"

@@ -3,8 +3,10 @@
  * h_pool_fuzz.c - libFuzzer harness for the header pool (ckremm/hpool)
  * built for the host with the host port layer.
  *
- * Input: byte 0 picks a size below 32 that create_h_pool() must refuse;
- * bytes 1-2 give the arena size (32 + 2 * v, so up to 128 KiB, not always
+ * Input: byte 0 picks a size below 32 that create_h_pool() must refuse,
+ * and its top bit the pool's checks: clear for H_POOL_KEYED (the mode the
+ * committed regression inputs were found in), set for the default
+ * structural checks; bytes 1-2 give the arena size (32 + 2 * v, so up to 128 KiB, not always
  * a multiple of 16).  Then operations follow, each an opcode byte and its
  * arguments (see the op table at the bottom):
  *
@@ -1301,18 +1303,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size };
 	size_t arena_size, got;
-	unsigned int i;
+	unsigned int i, flags;
 	uint8_t op;
 
 	memset(&H, 0, sizeof(H));
 	fuzz_op = 0;
 	fuzz_op_name = NULL;
 
-	arena_size = in_u8(&in) % 32;
+	arena_size = in_u8(&in);
+	flags = arena_size & 0x80 ? 0 : H_POOL_KEYED;
+	arena_size %= 32;
 	EXPECT(!create_h_pool(arena_size), "pool of %zu bytes created", arena_size);
 	arena_size = 32 + 2 * (size_t)in_u16(&in);
-	TRACE("create %zu\n", arena_size);
-	H.pool = create_h_pool(arena_size);
+	TRACE("create %zu, flags %#x\n", arena_size, flags);
+	H.pool = h_pool_create(arena_size, flags);
 	EXPECT(H.pool, "pool of %zu bytes not created", arena_size);
 	H.size = arena_size & ~(size_t)15;
 	H.arena = h_pool_arena(H.pool, &got);

@@ -68,7 +68,13 @@ void test_add(const char *name, test_fn fn, unsigned long arg,
 		}
 	}
 	memset(&cases[n_cases], 0, sizeof(cases[n_cases]));
+#ifdef POOL_KEYED
+	/* The same cases again over H_POOL_KEYED pools (pool_new()). */
+	if (asprintf(&cases[n_cases].name, "keyed: %s", name) < 0)
+		cases[n_cases].name = NULL;
+#else
 	cases[n_cases].name = strdup(name);
+#endif
 	cases[n_cases].fn = fn;
 	cases[n_cases].arg = arg;
 	cases[n_cases].timeout_s = timeout_s ? timeout_s : TEST_TIMEOUT_DEFAULT;

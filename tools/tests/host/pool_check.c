@@ -33,7 +33,11 @@ static void poison_arena_tail(struct h_pool *pool)
 
 struct h_pool *pool_new(size_t size)
 {
+#ifdef POOL_KEYED
+	struct h_pool *pool = h_pool_create(size, H_POOL_KEYED);
+#else
 	struct h_pool *pool = create_h_pool(size);
+#endif
 
 	REQUIRE(pool != NULL, "create_h_pool(%zu)", size);
 	poison_arena_tail(pool);

@@ -2032,6 +2032,50 @@ static void damage_walk_case(unsigned long arg __attribute__((unused)))
 	CHECK(destroy_h_pool(pool));
 }
 
+/* ---- keyed checksums ------------------------------------------------------- */
+
+/*
+ * An overrun that rewrites the next header with values that still fit its
+ * neighbours (here, the alignment it was allocated with): the structural
+ * checks of a default pool cannot tell, and a free goes ahead; a pool
+ * made with H_POOL_KEYED refuses the header, and validate reports it.
+ */
+TEST(plausible_header_rewrite)
+{
+	struct h_pool *pool = pool_new(16 * KIB);
+	unsigned char *p = h_pool_alloc(pool, 64), *q = h_pool_alloc(pool, 64);
+	unsigned char *r = h_pool_alloc(pool, 64);
+	struct h_pool_fault fault;
+	uint32_t *hdr = (uint32_t *)(void *)(q - 16), flags;
+
+	REQUIRE(p && q && r);
+	flags = hdr[2];
+	hdr[2] = flags ^ (1u << 9);	/* log2 of the alignment: 4 -> 6 */
+#ifdef POOL_KEYED
+	CHECK_EQ(h_pool_validate(pool, &fault), -EUCLEAN);
+	CHECK_EQ(fault.offset, arena_off(pool, q) - 16);
+	CHECK_EQ(h_pool_free(pool, q), -EINVAL);
+	CHECK_EQ(h_pool_free(pool, p), -EINVAL);
+	hdr[2] = flags;
+	pool_consistent(pool, "the header put back");
+	CHECK_EQ(h_pool_free(pool, q), 0);
+#else
+	CHECK_EQ(h_pool_validate(pool, &fault), 0);
+	CHECK_EQ(h_pool_free(pool, q), 0);
+#endif
+	CHECK_EQ(h_pool_free(pool, p), 0);
+	CHECK_EQ(h_pool_free(pool, r), 0);
+	check_empty(pool, "after a rewritten header");
+	pool_del(pool);
+}
+
+/* Unknown flags are refused. */
+TEST(create_refuses_unknown_flags)
+{
+	CHECK(h_pool_create(4096, ~H_POOL_KEYED) == NULL);
+	CHECK(h_pool_create(4096, 0x80) == NULL);
+}
+
 /* ---- holds --------------------------------------------------------------- */
 
 /* Larger than one step: such accesses and cleans run under a hold. */
