@@ -63,24 +63,28 @@
  * userspace never writes a header.
  *
  * What is left is a caller in the kernel that overruns its block into the
- * header after it.  By default the pool does what the kernel's own
- * allocators do by default: cheap structural checks.  Every header whose
- * fields a call carries into a header it writes afresh (a neighbour that
- * merges, the block after a block that changes size, the head of a free
- * list about to be split) must fit the arena, start a block, carry no
- * unknown flag and be confirmed by the back-size of the block after it,
- * so an overrun that changes a size or a flag is refused, not merged.
- * Pools created with H_POOL_KEYED (the ckremm module's h_pool_keyed
- * parameter for the device's pools) also sign every header with a
- * checksum, SipHash under a random 128-bit key per pool, that binds it to
- * its offset, and refuse any header that does not carry it: an overrun
- * that writes plausible values is caught too.  It costs a keyed hash per
- * header written or trusted, about 430 more instructions per alloc/free
- * step of the benchmark trace (969 against 535), in the spirit of
- * slub_debug.  Free-list links are encoded in both modes (hp_link_mask(),
- * about 38 of those 535).  Reading headers through a mapping does not reveal the key.
- * No mode can stop a caller that writes back an old header of the block
- * after it at its own place: the pool sees a valid header.  A refused
+ * header after it.  create_h_pool(), and h_pool_create() with
+ * H_POOL_KEYED (the ckremm module's h_pool_keyed parameter, on by
+ * default, for the device's pools), sign every header with a checksum,
+ * SipHash under a random 128-bit key per pool, that binds it to its
+ * offset, and refuse any header that does not carry it.  h_pool_create()
+ * without the flag does instead what the kernel's own allocators do by
+ * default, cheap structural checks: every header whose fields a call
+ * carries into a header it writes afresh (a neighbour that merges, the
+ * block after a block that changes size, the head of a free list about
+ * to be split) must fit the arena, start a block, carry the flags a
+ * header of its kind is written with (HP_FREE alone, or an alignment the
+ * pool hands out), be confirmed by the back-size of the block after it
+ * and, if free, be on its free list; an overrun that changes a size or a
+ * flag is refused, not merged, but one that writes plausible values (the
+ * alignment of another allocation, say) is not seen.  The checksum costs
+ * a keyed hash per header written or trusted: 985 instructions per
+ * alloc/free step of the benchmark trace against 586 without, in the
+ * spirit of slub_debug.  Free-list links are encoded in both modes
+ * (hp_link_mask(), about 38 of those instructions).  Reading headers
+ * through a mapping does not reveal the key.  No mode can stop a caller
+ * that writes back an old header of the block after it at its own place:
+ * the pool sees a valid header.  A refused
  * call returns false, NULL or -EINVAL, counts in the statistics, prints
  * one rate-limited warning and leaves the pool as it was.
  *
@@ -152,7 +156,8 @@
  * @flags: HP_FREE, HP_MARK, the requested alignment's log2, and the
  *	holds on a used block (HP_HELD_ALONE, or a count of HP_READER and
  *	HP_WRITER_WAITS)
- * @check: hp_checksum() of the fields above and the block's offset
+ * @check: hp_checksum() of the fields above and the block's offset in a
+ *	keyed pool; 0 in others
  */
 struct hp_hdr {
 	u32 prev_units;
@@ -284,14 +289,16 @@ static void hp_set(struct h_pool *pool, u32 off, u32 prev_units, u32 units,
 	pool->seq++;
 }
 
-static bool hp_hdr_sane(const struct h_pool *pool, u32 off);
+static bool hp_hdr_own(const struct h_pool *pool, u32 off);
 
 /*
  * Tell the block after @off, if any, how large @off now is.  Its other
- * fields are signed again as they are, so they must carry the checksum
- * first, unless @checked says the caller has just checked them: a header
- * forged by an overrun is left as found, for the calls that trust it to
- * refuse.
+ * fields are written again as they are, so they must pass hp_hdr_own()
+ * first (the checksum of a keyed pool), unless @checked says the caller
+ * has just checked them: a header forged by an overrun is left as found,
+ * for the calls that trust it to refuse.  Only the header's own fields
+ * are asked for, not its agreement with the block after it, which an
+ * overrun of this block's neighbour cannot have changed.
  */
 static void hp_relink_next(struct h_pool *pool, u32 off, bool checked)
 {
@@ -301,7 +308,7 @@ static void hp_relink_next(struct h_pool *pool, u32 off, bool checked)
 
 	if (next >= pool->arena_units)
 		return;
-	if (!checked && !hp_hdr_sane(pool, next)) {
+	if (!checked && !hp_hdr_own(pool, next)) {
 		ckremm_warn("h_pool: block header damaged at offset %zu (overrun?)\n",
 			    (size_t)next << HP_GRANULE_SHIFT);
 		return;
@@ -341,22 +348,52 @@ static bool hp_hdr_fits(const struct h_pool *pool, u32 off)
  * ...and is it a header the pool wrote?  Checked where a caller's pointer
  * or a list head is about to be trusted; headers reached from one already
  * checked are only checked to fit, which keeps every access inside the
- * arena.  A keyed pool asks for the checksum; others for known flags only
- * (HP_MARK is a batch free's, within one hold of the lock) and, when the
- * header is to be trusted, a block after it that starts where the header
- * says and agrees on its size.  A whole-pool check asks hp_hdr_own() of
+ * arena.  A keyed pool asks for the checksum; others for the flags a
+ * header of its kind is written with (HP_MARK is a batch free's, within
+ * one hold of the lock) and, when the header is to be trusted, a block
+ * after it that starts where the header says and agrees on its size, and
+ * for a free header, its place on its free list.  A whole-pool check asks hp_hdr_own() of
  * every header and compares the sizes itself, so that it names the
  * damaged header rather than the one before it.
  */
 static bool hp_hdr_own(const struct h_pool *pool, u32 off)
 {
 	const struct hp_hdr *h = hp_hdr(pool, off);
+	u32 flags = h->flags & ~HP_MARK, align;
 
 	if (!hp_hdr_fits(pool, off))
 		return false;
 	if (pool->keyed)
 		return h->check == hp_checksum(pool, off, h);
-	return !h->check && !(h->flags & ~(HP_KNOWN_FLAGS | HP_MARK));
+	if (h->check || (flags & ~HP_KNOWN_FLAGS))
+		return false;
+	/* A free header is written with HP_FREE alone. */
+	if (flags & HP_FREE)
+		return flags == HP_FREE && !(h->flags & HP_MARK);
+	/* A used one with the alignment it was allocated with. */
+	align = (flags & HP_ALIGN_MASK) >> HP_ALIGN_SHIFT;
+	return align >= HP_GRANULE_SHIFT && align < 32 &&
+	       BIT(align) <= CKREMM_PAGE_SIZE;
+}
+
+/*
+ * Whether free block @off is on its class's list: the head of its class,
+ * or the next of the free block its (encoded) back link names.  A used
+ * header whose HP_FREE bit an overrun set passes only by chance, once in
+ * 2^32, since its payload bytes then decode to nothing of the kind.
+ */
+static bool hp_is_listed(const struct h_pool *pool, u32 off)
+{
+	u32 prev = hp_prev(pool, off);
+	unsigned int fl, sl;
+
+	if (prev == HP_NIL) {
+		ckremm_sf_class(hp_hdr(pool, off)->units, &fl, &sl);
+		return pool->index.heads[fl][sl] == off;
+	}
+	return prev <= pool->arena_units - HP_MIN_UNITS &&
+	       hp_hdr_fits(pool, prev) && hp_is_free(pool, prev) &&
+	       hp_next(pool, prev) == off;
 }
 
 static bool hp_hdr_sane(const struct h_pool *pool, u32 off)
@@ -365,7 +402,11 @@ static bool hp_hdr_sane(const struct h_pool *pool, u32 off)
 
 	if (!hp_hdr_own(pool, off))
 		return false;
-	return pool->keyed || next == pool->arena_units ||
+	if (pool->keyed)
+		return true;
+	if (hp_is_free(pool, off) && !hp_is_listed(pool, off))
+		return false;
+	return next == pool->arena_units ||
 	       (hp_is_start(pool, next) &&
 		hp_hdr(pool, next)->prev_units == hp_hdr(pool, off)->units);
 }
@@ -652,10 +693,11 @@ static u32 hp_find_used(struct h_pool *pool, const void *ptr, const char **why)
 /*
  * As hp_find_used(), for a call that frees or resizes the block.  Such a
  * call rewrites the header after the block and merges with a free block
- * before it, carrying their sizes into headers it signs afresh.  Those two
- * headers must carry the pool's checksum too, or an overrun by the owner
- * of the block could forge a free neighbour that swallows live blocks and
- * have the pool sign it; the call is refused before it changes anything.
+ * before it, carrying their sizes into headers it writes afresh.  Those
+ * two headers must pass hp_hdr_sane() too (the checksum of a keyed pool;
+ * structure, flags and a place on the free list in others), or an overrun
+ * by the owner of the block could forge a free neighbour that swallows
+ * live blocks; the call is refused before it changes anything.
  * Headers further on are checked where they are reached (hp_link_next(),
  * hp_trim()).
  */
@@ -820,7 +862,8 @@ EXPORT_SYMBOL_GPL(h_pool_create);
  * create_h_pool() - create a header pool over a new arena
  * @size: arena bytes; rounded down to a multiple of 16
  *
- * h_pool_create() with the default checks (no keyed checksum).
+ * h_pool_create() with H_POOL_KEYED: the default keeps the keyed header
+ * checksum until the structural checks alone have earned their place.
  *
  * Context: Process context; may sleep.
  * Return: the pool, or NULL if @size cannot hold one 16-byte block (less
@@ -828,7 +871,7 @@ EXPORT_SYMBOL_GPL(h_pool_create);
  */
 struct h_pool *create_h_pool(size_t size)
 {
-	return h_pool_create(size, 0);
+	return h_pool_create(size, H_POOL_KEYED);
 }
 EXPORT_SYMBOL_GPL(create_h_pool);
 
@@ -1641,7 +1684,7 @@ static int hp_check_index(struct h_pool *pool, struct hp_check *c,
  * @pool: the pool
  * @fault: if not NULL, receives the first inconsistency found
  *
- * Walks every block header (checksums, sizes, neighbour links, no two
+ * Walks every block header (checksums or flags, sizes, neighbour links, no two
  * adjacent free blocks) and every free list (bitmaps, size classes, back
  * links, counts), and compares the totals with the statistics.  O(blocks),
  * in steps of HP_STEP_BLOCKS with the lock dropped between them; a change

@@ -36,7 +36,7 @@ struct h_pool *pool_new(size_t size)
 #ifdef POOL_KEYED
 	struct h_pool *pool = h_pool_create(size, H_POOL_KEYED);
 #else
-	struct h_pool *pool = create_h_pool(size);
+	struct h_pool *pool = h_pool_create(size, 0);
 #endif
 
 	REQUIRE(pool != NULL, "create_h_pool(%zu)", size);

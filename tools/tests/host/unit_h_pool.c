@@ -2069,6 +2069,71 @@ TEST(plausible_header_rewrite)
 	pool_del(pool);
 }
 
+/*
+ * Overruns of the kinds a structural check must see, in either mode: the
+ * HP_FREE bit set on a live neighbour (a free would merge it and the next
+ * allocation overlap it), an alignment the pool never hands out (a
+ * moving resize would compute its new block from it), and a damaged
+ * back-size two blocks away (which must not keep an allocation from
+ * telling the block after it its new neighbour).
+ */
+TEST(overrun_of_flags_is_refused)
+{
+	struct h_pool *pool = pool_new(16 * KIB);
+	unsigned char *a = h_pool_alloc(pool, 64), *b = h_pool_alloc(pool, 64);
+	unsigned char *c = h_pool_alloc(pool, 64);
+	uint32_t *hdr = (uint32_t *)(void *)(b - 16), flags;
+	struct h_pool_fault fault;
+	void *moved = NULL;
+
+	REQUIRE(a && b && c);
+	fill(b, 64, 31);
+	flags = hdr[2];
+	hdr[2] = flags | 1;			/* HP_FREE */
+	CHECK_EQ(h_pool_validate(pool, &fault), -EUCLEAN);
+	CHECK_EQ(fault.offset, arena_off(pool, b) - 16);
+	CHECK_EQ(h_pool_free(pool, a), -EINVAL);
+	CHECK_EQ(h_pool_free(pool, c), -EINVAL);
+	hdr[2] = (flags & ~0xff00u) | (40u << 8);	/* align 2^40 */
+	CHECK_EQ(h_pool_validate(pool, &fault), -EUCLEAN);
+	CHECK_EQ(h_pool_resize(pool, b, 200, &moved), -EINVAL);
+	CHECK_EQ(h_pool_free(pool, a), -EINVAL);
+	hdr[2] = flags;
+	pool_consistent(pool, "the flags put back");
+	holds(b, 64, 31);
+	CHECK_EQ(h_pool_free(pool, a), 0);
+	CHECK_EQ(h_pool_free(pool, b), 0);
+	CHECK_EQ(h_pool_free(pool, c), 0);
+	check_empty(pool, "after the flag overruns");
+	pool_del(pool);
+}
+
+TEST(damage_two_blocks_away_leaves_relinks_alone)
+{
+	struct h_pool *pool = pool_new(16 * KIB);
+	unsigned char *a = h_pool_alloc(pool, 64), *f = h_pool_alloc(pool, 64);
+	unsigned char *x = h_pool_alloc(pool, 64), *y = h_pool_alloc(pool, 64);
+	unsigned char *z = h_pool_alloc(pool, 64), *p;
+	uint32_t *yhdr = (uint32_t *)(void *)(y - 16), prev_units;
+
+	REQUIRE(a && f && x && y && z);
+	CHECK_EQ(h_pool_free(pool, f), 0);
+	prev_units = yhdr[0];
+	yhdr[0] = prev_units - 1;	/* x's owner overruns into y */
+	p = h_pool_alloc(pool, 16);	/* from f: a trim relinks x */
+	CHECK(p == f, "the small block went to %p, not to f at %p",
+	      (void *)p, (void *)f);
+	yhdr[0] = prev_units;
+	pool_consistent(pool, "y put back after the trim");
+	CHECK_EQ(h_pool_free(pool, x), 0);
+	CHECK_EQ(h_pool_free(pool, p), 0);
+	CHECK_EQ(h_pool_free(pool, a), 0);
+	CHECK_EQ(h_pool_free(pool, y), 0);
+	CHECK_EQ(h_pool_free(pool, z), 0);
+	check_empty(pool, "after the damage two blocks away");
+	pool_del(pool);
+}
+
 /* Unknown flags are refused. */
 TEST(create_refuses_unknown_flags)
 {
