@@ -44,6 +44,15 @@ struct run_opts {
 int run_opts_parse(struct run_opts *o, unsigned int max_procs, int argc,
 		   char **argv, const char *usage);
 
+/* The number at the start of file @path (a module parameter, say). */
+bool read_ull(const char *path, unsigned long long *v);
+
+/* Write @s to @path; 0 or -errno. */
+int write_str(const char *path, const char *s);
+
+/* Capabilities in effect, from /proc/self/status; ~0 if unreadable. */
+unsigned long long cap_eff(void);
+
 /* A 64-bit mixer (the finaliser of MurmurHash3): patterns from keys. */
 static inline unsigned long long mix64(unsigned long long x)
 {

@@ -99,34 +99,6 @@ static bool check_ret(int ret, int err, const char *what)
 		     errno_name(err));
 }
 
-static bool read_ull(const char *path, unsigned long long *v)
-{
-	char buf[64];
-	FILE *f = fopen(path, "r");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fgets(buf, sizeof(buf), f) != NULL;
-	fclose(f);
-	if (ok)
-		*v = strtoull(buf, NULL, 0);
-	return ok;
-}
-
-/* Write @s to @path; 0 or -errno. */
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static bool param(const char *name, unsigned long long *v)
 {
 	char path[128];
@@ -186,22 +158,6 @@ static bool id_unused(const char *path, unsigned int id)
 	}
 	fclose(f);
 	return unused;
-}
-
-/* Capabilities in effect, from /proc/self/status; ~0 if unreadable. */
-static unsigned long long cap_eff(void)
-{
-	char line[256];
-	unsigned long long v = ~0ULL;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return v;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "CapEff:", 7))
-			v = strtoull(line + 7, NULL, 16);
-	fclose(f);
-	return v;
 }
 
 /* In a child: become @uid/@gid with @ngroups supplementary groups. */

@@ -2244,19 +2244,14 @@ static int pools_that_fit(void)
 
 static bool read_param(const char *name, __u64 *value)
 {
-	char path[128], buf[64];
-	FILE *f;
-	bool ok;
+	unsigned long long v;
+	char path[128];
 
 	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	f = fopen(path, "r");
-	if (!f)
+	if (!read_ull(path, &v))
 		return false;
-	ok = fgets(buf, sizeof(buf), f) != NULL;
-	fclose(f);
-	if (ok)
-		*value = strtoull(buf, NULL, 0);
-	return ok;
+	*value = v;
+	return true;
 }
 
 /* Destroy every named pool of this run; returns how many there were. */

@@ -99,21 +99,6 @@ static struct user_rec *recs;
 static unsigned int users = 4;
 static unsigned int bystander_mib = 48;
 
-static bool read_ull(const char *path, unsigned long long *v)
-{
-	char buf[64];
-	FILE *f = fopen(path, "r");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fgets(buf, sizeof(buf), f) != NULL;
-	fclose(f);
-	if (ok)
-		*v = strtoull(buf, NULL, 0);
-	return ok;
-}
-
 /*
  * The value of the line "@key <n>" of @path (/proc/meminfo, /proc/vmstat);
  * ~0 if there is none.  meminfo's kB stay kB.
@@ -145,34 +130,6 @@ static unsigned long long mem_available(void)
 static unsigned long long oom_kills(void)
 {
 	return proc_field("/proc/vmstat", "oom_kill");
-}
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-/* Capabilities in effect, from /proc/self/status; ~0 if unreadable. */
-static unsigned long long cap_eff(void)
-{
-	char line[256];
-	unsigned long long v = ~0ULL;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return v;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "CapEff:", 7))
-			v = strtoull(line + 7, NULL, 16);
-	fclose(f);
-	return v;
 }
 
 /*
