@@ -15,25 +15,11 @@ set -euo pipefail
 # shellcheck source=tools/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-abi=$(headers_abi)
-kdir=/usr/src/linux-headers-$abi
-vmlinuz=$CKREMM_CACHE/linux-image-$abi/boot/vmlinuz-$abi
-for f in "$kdir/Makefile" "$vmlinuz" /bin/busybox; do
-	if [[ ! -e $f ]]; then
-		echo "dev-qemu: missing $f: run tools/ci/deps.sh" >&2
-		echo "dev-qemu: 0 passed, 1 failed"
-		exit 1
-	fi
-done
-build=$CKREMM_CACHE/build-deb61
+deb61_prepare dev-qemu
 logs=$CKREMM_CACHE/logs
 mkdir -p "$logs"
 console=$logs/dev-qemu.console.log
 timeout_s=${CKREMM_VM_TIMEOUT:-300}
-
-"$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" "$build"
-# The initramfs has no libraries: the tests must be static.
-make -C "$CKREMM_ROOT/tools" static
 
 # The initramfs: busybox, the module, the tests and an /init around the same
 # fragment dev-uml.sh runs.  /dev/console must exist before devtmpfs is
@@ -81,11 +67,7 @@ qemu_boot dev-qemu "$vmlinuz" "$initrd" "$console" 2 512 "$timeout_s" ||
 	extra_failed=$((extra_failed + 1))
 "$CKREMM_ROOT/tools/vm/logcheck.sh" "$console" || extra_failed=$((extra_failed + 1))
 
-read -r passed failed < <(dev_test_counts "$console")
-if ((passed + failed == 0)); then
-	echo "dev-qemu: no test ran" >&2
-	extra_failed=$((extra_failed + 1))
-fi
+read -r passed failed < <(device_counts dev-qemu "$console")
 read -r c_passed c_failed < <(proofs_counts "$console" ckremm-conflict)
 echo "dev-qemu: conflict_test $c_passed passed, $c_failed failed" >&2
 passed=$((passed + c_passed))

@@ -214,14 +214,48 @@ uml_device_stage() {
 	"$CKREMM_ROOT/tools/vm/logcheck.sh" "$console" ||
 		extra_failed=$((extra_failed + 1))
 
-	read -r passed failed < <(dev_test_counts "$console")
-	if ((passed + failed == 0)); then
-		echo "$stage: no test ran" >&2
-		extra_failed=$((extra_failed + 1))
-	fi
+	read -r passed failed < <(device_counts "$stage" "$console")
 	failed=$((failed + extra_failed))
 	echo "$stage: $passed passed, $failed failed"
 	((failed == 0))
+}
+
+# For a stage on Debian's own kernel: set kdir (its headers), vmlinuz (the
+# image tools/ci/deps.sh extracted) and build (where ckremm.ko is built
+# against them), build the module and the static tools.  A missing piece
+# ends the stage as one failure.
+#   deb61_prepare <stage>
+deb61_prepare() {
+	local stage=$1 abi f
+
+	abi=$(headers_abi)
+	kdir=/usr/src/linux-headers-$abi
+	vmlinuz=$CKREMM_CACHE/linux-image-$abi/boot/vmlinuz-$abi
+	for f in "$kdir/Makefile" "$vmlinuz" /bin/busybox; do
+		if [[ ! -e $f ]]; then
+			echo "$stage: missing $f: run tools/ci/deps.sh" >&2
+			echo "$stage: 0 passed, 1 failed"
+			exit 1
+		fi
+	done
+	build=$CKREMM_CACHE/build-deb61
+	"$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" "$build"
+	# An initramfs has no libraries: the tools must be static.
+	make -C "$CKREMM_ROOT/tools" static
+}
+
+# Print "<passed> <failed>" for a console log of dev_test_commands, as
+# dev_test_counts does, with one failure more if nothing was counted.
+#   device_counts <stage> <console>
+device_counts() {
+	local passed failed
+
+	read -r passed failed < <(dev_test_counts "$2")
+	if ((passed + failed == 0)); then
+		echo "$1: no test ran" >&2
+		failed=1
+	fi
+	echo "$passed $failed"
 }
 
 # Parse KUnit's KTAP output (kernel log lines, read from <ktap file>) with

@@ -31,25 +31,11 @@ stage=pressure-qemu
 # Small enough that four users run it out of memory in seconds, large
 # enough for Debian's kernel, the initramfs and a 48 MiB bystander.
 mem=256M
-abi=$(headers_abi)
-kdir=/usr/src/linux-headers-$abi
-vmlinuz=$CKREMM_CACHE/linux-image-$abi/boot/vmlinuz-$abi
-for f in "$kdir/Makefile" "$vmlinuz" /bin/busybox; do
-	if [[ ! -e $f ]]; then
-		echo "$stage: missing $f: run tools/ci/deps.sh" >&2
-		echo "$stage: 0 passed, 1 failed"
-		exit 1
-	fi
-done
-build=$CKREMM_CACHE/build-deb61
+deb61_prepare "$stage"
 logs=$CKREMM_CACHE/logs
 mkdir -p "$logs"
 console=$logs/$stage.console.log
 timeout_s=${CKREMM_VM_TIMEOUT:-300}
-
-"$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" "$build"
-# The initramfs has no libraries: the test must be static.
-make -C "$CKREMM_ROOT/tools" static
 
 # The initramfs: busybox, the module without its debug info (the guest's
 # memory is what the test measures), the test and an /init around the
@@ -106,11 +92,7 @@ if [[ -n $oom ]]; then
 fi
 "$CKREMM_ROOT/tools/vm/logcheck.sh" "$console" || extra_failed=$((extra_failed + 1))
 
-read -r passed failed < <(dev_test_counts "$console")
-if ((passed + failed == 0)); then
-	echo "$stage: no test ran" >&2
-	extra_failed=$((extra_failed + 1))
-fi
+read -r passed failed < <(device_counts "$stage" "$console")
 failed=$((failed + extra_failed))
 echo "$stage: $passed passed, $failed failed"
 ((failed == 0))
