@@ -1111,21 +1111,21 @@ static void h_pool_validate_detects_overrun(struct kunit *test)
 /*
  * An overrun that rewrites the next header with values that still agree
  * with its neighbours (another alignment the pool hands out): the
- * structural checks of a pool made without H_POOL_KEYED cannot tell and
- * free it; a keyed pool (create_h_pool()'s default) refuses the header
- * until it is put back.
+ * structural checks of a pool made without H_POOL_KEYED (create_h_pool())
+ * cannot tell and free it; a keyed pool refuses the header until it is
+ * put back.
  */
 static void h_pool_keyed_catches_plausible_rewrite(struct kunit *test)
 {
-	struct h_pool *keyed = kunit_h_pool(test, 4096);
-	struct h_pool *plain = h_pool_create(4096, 0);
+	struct h_pool *plain = kunit_h_pool(test, 4096);
+	struct h_pool *keyed = h_pool_create(4096, H_POOL_KEYED);
 	struct h_pool *pools[2] = { keyed, plain };
 	unsigned int i;
 
-	KUNIT_ASSERT_NOT_NULL(test, plain);
+	KUNIT_ASSERT_NOT_NULL(test, keyed);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
 							destroy_h_pool_action,
-							plain), 0);
+							keyed), 0);
 	KUNIT_EXPECT_NULL(test, h_pool_create(4096, ~H_POOL_KEYED));
 	for (i = 0; i < ARRAY_SIZE(pools); i++) {
 		u8 *a = h_pool_alloc(pools[i], 64), *b = h_pool_alloc(pools[i], 64);

@@ -26,10 +26,10 @@
 
 static_assert(CKREMM_BATCH_MAX <= H_POOL_BATCH_MAX);
 
-static bool h_pool_keyed = true;
+static bool h_pool_keyed;
 module_param(h_pool_keyed, bool, 0644);
 MODULE_PARM_DESC(h_pool_keyed,
-		 "Header pools created afterwards sign every header with a keyed checksum (H_POOL_KEYED), which also catches overruns by kernel callers that keep a header plausible, for a keyed hash per header; N checks structure only (default Y)");
+		 "Header pools created afterwards sign every header with a keyed checksum (H_POOL_KEYED), which also catches overruns by kernel callers that keep a header plausible, for a keyed hash per header; N checks structure only (default N)");
 
 static struct h_pool *to_h_pool(struct ckremm_pool *pool)
 {

@@ -63,28 +63,28 @@
  * userspace never writes a header.
  *
  * What is left is a caller in the kernel that overruns its block into the
- * header after it.  create_h_pool(), and h_pool_create() with
- * H_POOL_KEYED (the ckremm module's h_pool_keyed parameter, on by
- * default, for the device's pools), sign every header with a checksum,
- * SipHash under a random 128-bit key per pool, that binds it to its
- * offset, and refuse any header that does not carry it.  h_pool_create()
- * without the flag does instead what the kernel's own allocators do by
- * default, cheap structural checks: every header whose fields a call
- * carries into a header it writes afresh (a neighbour that merges, the
- * block after a block that changes size, the head of a free list about
- * to be split) must fit the arena, start a block, carry the flags a
- * header of its kind is written with (HP_FREE alone, or an alignment the
- * pool hands out), be confirmed by the back-size of the block after it
- * and, if free, be on its free list; an overrun that changes a size or a
- * flag is refused, not merged, but one that writes plausible values (the
- * alignment of another allocation, say) is not seen.  The checksum costs
- * a keyed hash per header written or trusted: 985 instructions per
- * alloc/free step of the benchmark trace against 586 without, in the
- * spirit of slub_debug.  Free-list links are encoded in both modes
- * (hp_link_mask(), about 38 of those instructions).  Reading headers
- * through a mapping does not reveal the key.  No mode can stop a caller
- * that writes back an old header of the block after it at its own place:
- * the pool sees a valid header.  A refused
+ * header after it.  By default (create_h_pool(), h_pool_create() without
+ * flags, the device's pools unless the module's h_pool_keyed parameter is
+ * set) the pool does what the kernel's own allocators do by default:
+ * cheap structural checks, once per header a call relies on.  A caller's
+ * block must fit the arena, carry the flags a used header is written with
+ * (an alignment the pool hands out) and agree on the sizes with both
+ * neighbours (their back-size and size); a free neighbour about to be
+ * merged, or a free block about to be split, must carry HP_FREE alone,
+ * be confirmed by the back-size of the block after it, and be linked both
+ * ways on its free list (hp_is_listed()).  An overrun that changes a size
+ * or a flag is refused, not merged; one that writes plausible values (the
+ * alignment of another allocation, say) is not seen.  Free-list links are
+ * encoded in every mode (hp_link_mask()), which is what makes a forged
+ * free header fail the list check.  h_pool_create() with H_POOL_KEYED, in
+ * the spirit of slub_debug, signs every header with a checksum, SipHash
+ * under a random 128-bit key per pool that binds it to its offset, and
+ * refuses any header that does not carry it; reading headers through a
+ * mapping does not reveal the key.  The price, measured on the benchmark
+ * trace (tools/bench, bench_host icount): 402 instructions per
+ * alloc/free step by default, 988 keyed.  No mode can stop a caller that
+ * writes back an old header of the block after it at its own place: the
+ * pool sees a valid header.  A refused
  * call returns false, NULL or -EINVAL, counts in the statistics, prints
  * one rate-limited warning and leaves the pool as it was.
  *
@@ -138,6 +138,8 @@
 #define HP_WRITER_WAITS		0x8U	/* refused for readers: no new readers */
 #define HP_ALIGN_SHIFT		8	/* log2 of the requested alignment */
 #define HP_ALIGN_MASK		(0xffU << HP_ALIGN_SHIFT)
+/* log2 of the largest alignment handed out, the page size */
+#define HP_MAX_ALIGN_SHIFT	(ckremm_ffs32((u32)CKREMM_PAGE_SIZE))
 #define HP_READER		BIT(16)	/* one shared hold, counted */
 #define HP_READERS_MASK		(0xffffU * HP_READER)
 #define HP_HOLDS		(HP_HELD_ALONE | HP_READERS_MASK)
@@ -286,40 +288,36 @@ static void hp_set(struct h_pool *pool, u32 off, u32 prev_units, u32 units,
 	h->check = hp_checksum(pool, off, h);
 	if (off + units == pool->arena_units)
 		pool->last = off;
-	pool->seq++;
 }
 
 static bool hp_hdr_own(const struct h_pool *pool, u32 off);
 
 /*
- * Tell the block after @off, if any, how large @off now is.  Its other
- * fields are written again as they are, so they must pass hp_hdr_own()
- * first (the checksum of a keyed pool), unless @checked says the caller
- * has just checked them: a header forged by an overrun is left as found,
- * for the calls that trust it to refuse.  Only the header's own fields
- * are asked for, not its agreement with the block after it, which an
- * overrun of this block's neighbour cannot have changed.
+ * Tell the block at @next, unless it is the end of the arena, that the
+ * block before it is now @units long.  Callers reach @next from a header
+ * they have checked, so it starts a block.  The structural mode writes
+ * that one field and vouches for nothing else.  A keyed pool signs the
+ * header afresh, so it asks for its checksum first, unless @checked says
+ * the caller has just checked it: a header forged by an overrun is left
+ * as found, for the calls that trust it to refuse.  Only the header's own
+ * fields are asked for, not its agreement with the block after it, which
+ * an overrun of this block's neighbour cannot have changed.
  */
-static void hp_relink_next(struct h_pool *pool, u32 off, bool checked)
+static void hp_set_back(struct h_pool *pool, u32 next, u32 units,
+			bool checked)
 {
-	u32 units = hp_hdr(pool, off)->units;
-	u32 next = off + units;
 	struct hp_hdr *h;
 
 	if (next >= pool->arena_units)
 		return;
-	if (!checked && !hp_hdr_own(pool, next)) {
+	if (pool->keyed && !checked && !hp_hdr_own(pool, next)) {
 		ckremm_warn("h_pool: block header damaged at offset %zu (overrun?)\n",
 			    (size_t)next << HP_GRANULE_SHIFT);
 		return;
 	}
 	h = hp_hdr(pool, next);
-	hp_set(pool, next, units, h->units, h->flags);
-}
-
-static void hp_link_next(struct h_pool *pool, u32 off)
-{
-	hp_relink_next(pool, off, false);
+	h->prev_units = units;
+	h->check = hp_checksum(pool, next, h);
 }
 
 /* A header swallowed by a merge must never validate again. */
@@ -327,7 +325,6 @@ static void hp_poison(struct h_pool *pool, u32 off)
 {
 	memset(hp_hdr(pool, off), 0, sizeof(struct hp_hdr));
 	pool->starts[off >> 3] &= ~BIT(off & 7);
-	pool->seq++;
 }
 
 /*
@@ -339,9 +336,10 @@ static bool hp_hdr_fits(const struct h_pool *pool, u32 off)
 {
 	const struct hp_hdr *h = hp_hdr(pool, off);
 
-	return hp_is_start(pool, off) && h->units >= HP_MIN_UNITS &&
-	       h->units <= pool->arena_units - off &&
-	       !off == !h->prev_units && h->prev_units <= off;
+	/* Unsigned wrap folds each pair of bounds into one comparison. */
+	return hp_is_start(pool, off) &&
+	       h->units - HP_MIN_UNITS <= pool->arena_units - off - HP_MIN_UNITS &&
+	       (off ? h->prev_units - 1 < off : !h->prev_units);
 }
 
 /*
@@ -359,53 +357,68 @@ static bool hp_hdr_fits(const struct h_pool *pool, u32 off)
 static bool hp_hdr_own(const struct h_pool *pool, u32 off)
 {
 	const struct hp_hdr *h = hp_hdr(pool, off);
-	u32 flags = h->flags & ~HP_MARK, align;
+	u32 flags = h->flags, align;
 
 	if (!hp_hdr_fits(pool, off))
 		return false;
 	if (pool->keyed)
 		return h->check == hp_checksum(pool, off, h);
-	if (h->check || (flags & ~HP_KNOWN_FLAGS))
-		return false;
 	/* A free header is written with HP_FREE alone. */
 	if (flags & HP_FREE)
-		return flags == HP_FREE && !(h->flags & HP_MARK);
+		return flags == HP_FREE && !h->check;
 	/* A used one with the alignment it was allocated with. */
 	align = (flags & HP_ALIGN_MASK) >> HP_ALIGN_SHIFT;
-	return align >= HP_GRANULE_SHIFT && align < 32 &&
-	       BIT(align) <= CKREMM_PAGE_SIZE;
+	return !(flags & ~(HP_KNOWN_FLAGS | HP_MARK)) && !h->check &&
+	       align - HP_GRANULE_SHIFT <= HP_MAX_ALIGN_SHIFT - HP_GRANULE_SHIFT;
+}
+
+/* Whether a free-list link may be followed: it names a free block. */
+static bool hp_link_ok(const struct h_pool *pool, u32 link)
+{
+	return link <= pool->arena_units - HP_MIN_UNITS &&
+	       hp_is_start(pool, link) && hp_is_free(pool, link);
 }
 
 /*
- * Whether free block @off is on its class's list: the head of its class,
- * or the next of the free block its (encoded) back link names.  A used
- * header whose HP_FREE bit an overrun set passes only by chance, once in
- * 2^32, since its payload bytes then decode to nothing of the kind.
+ * Whether free block @off is on its class's list, linked both ways: its
+ * back link names the free block whose next it is (or it heads its
+ * class), and its next link names a free block whose back link names it.
+ * This is the check that makes the encoded links worth their cost: a
+ * used header whose HP_FREE bit an overrun set, or a free one whose links
+ * it overwrote, passes only by chance, once in 2^32, since its payload
+ * bytes then decode to nothing of the kind.  hp_remove() trusts what
+ * passed it.
  */
 static bool hp_is_listed(const struct h_pool *pool, u32 off)
 {
-	u32 prev = hp_prev(pool, off);
+	u32 prev = hp_prev(pool, off), next = hp_next(pool, off);
 	unsigned int fl, sl;
 
+	if (next != HP_NIL &&
+	    (!hp_link_ok(pool, next) || hp_prev(pool, next) != off))
+		return false;
 	if (prev == HP_NIL) {
 		ckremm_sf_class(hp_hdr(pool, off)->units, &fl, &sl);
 		return pool->index.heads[fl][sl] == off;
 	}
-	return prev <= pool->arena_units - HP_MIN_UNITS &&
-	       hp_hdr_fits(pool, prev) && hp_is_free(pool, prev) &&
-	       hp_next(pool, prev) == off;
+	return hp_link_ok(pool, prev) && hp_next(pool, prev) == off;
 }
 
+/*
+ * Whether the header at @off may be trusted in full: hp_hdr_own(), a
+ * free block listed both ways, and (structural mode) a block after it
+ * that starts where the header says and agrees on its size.
+ */
 static bool hp_hdr_sane(const struct h_pool *pool, u32 off)
 {
 	u32 next = off + hp_hdr(pool, off)->units;
 
 	if (!hp_hdr_own(pool, off))
 		return false;
-	if (pool->keyed)
-		return true;
 	if (hp_is_free(pool, off) && !hp_is_listed(pool, off))
 		return false;
+	if (pool->keyed)
+		return true;
 	return next == pool->arena_units ||
 	       (hp_is_start(pool, next) &&
 		hp_hdr(pool, next)->prev_units == hp_hdr(pool, off)->units);
@@ -415,10 +428,12 @@ static bool hp_hdr_sane(const struct h_pool *pool, u32 off)
 
 /*
  * A free-list link lives in the payload of a free block, where an overrun
- * by the owner of the block before it can damage it.  It is followed only
- * to a header that fits the arena and says free (a list head is checked in
- * full before it is allocated); a damaged link ends the list (the blocks
- * behind it leak) and h_pool_validate() reports it.
+ * by the owner of the block before it can damage it.  Blocks are taken
+ * off a list only once hp_is_listed() has checked both their links; a
+ * free block with a damaged link is not split or merged, and
+ * h_pool_validate() reports it.  A walk along a list (hp_largest_free())
+ * follows a link only to a header that fits the arena and says free, and
+ * ends at a damaged one.
  */
 static u32 hp_checked_link(struct h_pool *pool, u32 link)
 {
@@ -427,8 +442,7 @@ static u32 hp_checked_link(struct h_pool *pool, u32 link)
 	if (link <= pool->arena_units - HP_MIN_UNITS &&
 	    hp_hdr_fits(pool, link) && hp_is_free(pool, link))
 		return link;
-	ckremm_warn("h_pool: free list damaged (link %u); blocks leaked\n",
-		    link);
+	ckremm_warn("h_pool: free list damaged (link %u)\n", link);
 	return HP_NIL;
 }
 
@@ -446,13 +460,12 @@ static void hp_insert(struct h_pool *pool, u32 off)
 	pool->index.heads[fl][sl] = off;
 	ckremm_sf_set(&pool->index, fl, sl, true);
 	pool->free_blocks++;
-	pool->seq++;
 }
 
+/* Take free block @off, which passed hp_is_listed(), off its list. */
 static void hp_remove(struct h_pool *pool, u32 off)
 {
-	u32 next = hp_checked_link(pool, hp_next(pool, off));
-	u32 prev = hp_checked_link(pool, hp_prev(pool, off));
+	u32 next = hp_next(pool, off), prev = hp_prev(pool, off);
 	unsigned int fl, sl;
 
 	ckremm_sf_class(hp_hdr(pool, off)->units, &fl, &sl);
@@ -466,7 +479,6 @@ static void hp_remove(struct h_pool *pool, u32 off)
 			ckremm_sf_set(&pool->index, fl, sl, false);
 	}
 	pool->free_blocks--;
-	pool->seq++;
 }
 
 /*
@@ -489,32 +501,30 @@ static u32 hp_find_free(struct h_pool *pool, u32 units)
 /* ---- block surgery (pool lock held) ------------------------------------- */
 
 /*
- * Cut block @off (not in the free index) down to @units, returning the
- * excess to the pool merged with a free follower.  Returns units cut.
+ * Cut used block @off down to @units, returning the excess to the pool
+ * merged with a free follower.  Returns units cut.
  */
 static u32 hp_trim(struct h_pool *pool, u32 off, u32 units)
 {
 	struct hp_hdr *h = hp_hdr(pool, off);
-	u32 excess = h->units - units;
+	u32 cut = h->units - units, free_units = cut;
 	u32 rest = off + units;
 	u32 next = off + h->units;
 
-	if (excess < HP_MIN_UNITS)
+	if (cut < HP_MIN_UNITS)
 		return 0;
 	hp_set(pool, off, h->prev_units, units, h->flags);
 	if (next < pool->arena_units && hp_is_free(pool, next) &&
 	    hp_hdr_sane(pool, next)) {
-		u32 next_units = hp_hdr(pool, next)->units;
-
+		free_units += hp_hdr(pool, next)->units;
 		hp_remove(pool, next);
 		hp_poison(pool, next);
-		hp_set(pool, rest, units, excess + next_units, HP_FREE);
-	} else {
-		hp_set(pool, rest, units, excess, HP_FREE);
 	}
-	hp_link_next(pool, rest);
+	hp_set(pool, rest, units, free_units, HP_FREE);
+	hp_set_back(pool, rest + free_units, free_units, false);
 	hp_insert(pool, rest);
-	return excess;
+	pool->seq++;
+	return cut;
 }
 
 static void hp_account_used(struct h_pool *pool, size_t units)
@@ -524,10 +534,15 @@ static void hp_account_used(struct h_pool *pool, size_t units)
 		pool->peak_units = pool->used_units;
 }
 
-/* Allocate @units at payload alignment @align (>= 16, <= page size). */
+/*
+ * Allocate @units at payload alignment @align (>= 16, <= page size).  The
+ * block found is cut to size in one pass: its header, the free rest after
+ * it, and the back-size of the block after that.  A free block's follower
+ * is never free, so nothing merges.
+ */
 static u32 hp_alloc_locked(struct h_pool *pool, u32 units, size_t align)
 {
-	u32 extra = 0, off, gap, flags;
+	u32 extra = 0, off, gap = 0, total, rest, prev_units;
 	struct hp_hdr *h;
 
 	if (align > HP_GRANULE)
@@ -538,15 +553,17 @@ static u32 hp_alloc_locked(struct h_pool *pool, u32 units, size_t align)
 	if (off == HP_NIL)
 		goto fail;
 	/* An overrun into a free block's header must not steer a split. */
-	if (!hp_hdr_sane(pool, off) || !hp_is_free(pool, off)) {
+	if (!hp_is_free(pool, off) || !hp_hdr_sane(pool, off)) {
 		ckremm_warn("h_pool: free block header damaged at offset %zu\n",
 			    (size_t)off << HP_GRANULE_SHIFT);
 		goto fail;
 	}
 	hp_remove(pool, off);
+	h = hp_hdr(pool, off);
+	total = h->units;
+	prev_units = h->prev_units;
 
 	/* Split off a leading free block until the payload is aligned. */
-	gap = 0;
 	if (align > HP_GRANULE) {
 		size_t payload = ((size_t)off + 1) << HP_GRANULE_SHIFT;
 		size_t mask = align - 1;
@@ -556,23 +573,29 @@ static u32 hp_alloc_locked(struct h_pool *pool, u32 units, size_t align)
 		if (gap && gap < HP_MIN_UNITS)
 			gap += (u32)(align >> HP_GRANULE_SHIFT);
 	}
-	h = hp_hdr(pool, off);
 	if (gap) {
-		u32 total = h->units;
-
-		hp_set(pool, off, h->prev_units, gap, HP_FREE);
+		hp_set(pool, off, prev_units, gap, HP_FREE);
 		hp_insert(pool, off);
 		off += gap;
-		hp_set(pool, off, gap, total - gap, 0);
-		hp_link_next(pool, off);
-		h = hp_hdr(pool, off);
+		total -= gap;
+		prev_units = gap;
 	}
 
-	flags = (u32)(ckremm_ffs32((u32)align) << HP_ALIGN_SHIFT);
-	hp_set(pool, off, h->prev_units, h->units, flags);
-	hp_trim(pool, off, units);
-	hp_account_used(pool, hp_hdr(pool, off)->units);
+	rest = total - units;
+	if (rest < HP_MIN_UNITS) {
+		units = total;
+		rest = 0;
+	}
+	hp_set(pool, off, prev_units, units,
+	       (u32)(ckremm_ffs32((u32)align) << HP_ALIGN_SHIFT));
+	if (rest) {
+		hp_set(pool, off + units, units, rest, HP_FREE);
+		hp_insert(pool, off + units);
+	}
+	hp_set_back(pool, off + total, rest ? rest : units, false);
+	hp_account_used(pool, units);
 	pool->used_blocks++;
+	pool->seq++;
 	return off;
 
 fail:
@@ -580,6 +603,11 @@ fail:
 	return HP_NIL;
 }
 
+/*
+ * Free used block @off, merging it with free neighbours.  hp_find_owned()
+ * has checked the block and both neighbours, or this same hold of the
+ * lock wrote them.
+ */
 static void hp_free_locked(struct h_pool *pool, u32 off)
 {
 	struct hp_hdr *h = hp_hdr(pool, off);
@@ -612,8 +640,9 @@ static void hp_free_locked(struct h_pool *pool, u32 off)
 	 * hp_find_owned() or written by this same hold of the lock; the one
 	 * after a merged neighbour was not.
 	 */
-	hp_relink_next(pool, off, !merged);
+	hp_set_back(pool, off + units, units, !merged);
 	hp_insert(pool, off);
+	pool->seq++;
 }
 
 /* Offset of the block whose payload is @ptr, a pointer already checked. */
@@ -658,7 +687,7 @@ static u32 hp_find_used(struct h_pool *pool, const void *ptr, const char **why)
 	uintptr_t base = (uintptr_t)pool->arena;
 	uintptr_t p = (uintptr_t)ptr;
 	const struct hp_hdr *h;
-	u32 off, next;
+	u32 off, next, prev;
 
 	if (p < base + HP_GRANULE || p >= base + pool->arena_size) {
 		*why = "pointer outside the pool";
@@ -669,7 +698,7 @@ static u32 hp_find_used(struct h_pool *pool, const void *ptr, const char **why)
 		return HP_NIL;
 	}
 	off = (u32)(((p - base) >> HP_GRANULE_SHIFT) - 1);
-	if (!hp_hdr_sane(pool, off)) {
+	if (!hp_hdr_own(pool, off)) {
 		*why = "pointer not at the start of a block";
 		return HP_NIL;
 	}
@@ -678,12 +707,14 @@ static u32 hp_find_used(struct h_pool *pool, const void *ptr, const char **why)
 		*why = "block already free (double free?)";
 		return HP_NIL;
 	}
+	/* Both neighbours start blocks and agree on the sizes. */
 	next = off + h->units;
+	prev = off - h->prev_units;
 	if ((next < pool->arena_units &&
-	     (!hp_hdr_fits(pool, next) ||
+	     (!hp_is_start(pool, next) ||
 	      hp_hdr(pool, next)->prev_units != h->units)) ||
-	    (off && (!hp_hdr_fits(pool, off - h->prev_units) ||
-		     hp_hdr(pool, off - h->prev_units)->units != h->prev_units))) {
+	    (off && (!hp_is_start(pool, prev) ||
+		     hp_hdr(pool, prev)->units != h->prev_units))) {
 		*why = "block headers damaged (overrun?)";
 		return HP_NIL;
 	}
@@ -692,13 +723,13 @@ static u32 hp_find_used(struct h_pool *pool, const void *ptr, const char **why)
 
 /*
  * As hp_find_used(), for a call that frees or resizes the block.  Such a
- * call rewrites the header after the block and merges with a free block
- * before it, carrying their sizes into headers it writes afresh.  Those
- * two headers must pass hp_hdr_sane() too (the checksum of a keyed pool;
- * structure, flags and a place on the free list in others), or an overrun
+ * call merges with free neighbours, carrying their sizes into headers it
+ * writes afresh, and rewrites the header after the block.  A free
+ * neighbour must pass hp_hdr_sane() (its own fields, both links, and the
+ * block after it), a used one after the block hp_hdr_own(), or an overrun
  * by the owner of the block could forge a free neighbour that swallows
- * live blocks; the call is refused before it changes anything.
- * Headers further on are checked where they are reached (hp_link_next(),
+ * live blocks; the call is refused before it changes anything.  Headers
+ * further on are checked where they are reached (hp_set_back(),
  * hp_trim()).
  */
 static u32 hp_find_owned(struct h_pool *pool, const void *ptr,
@@ -711,7 +742,9 @@ static u32 hp_find_owned(struct h_pool *pool, const void *ptr,
 		return off;
 	next = off + hp_hdr(pool, off)->units;
 	prev = off - hp_hdr(pool, off)->prev_units;
-	if ((next < pool->arena_units && !hp_hdr_sane(pool, next)) ||
+	if ((next < pool->arena_units &&
+	     !(hp_is_free(pool, next) ? hp_hdr_sane(pool, next) :
+					hp_hdr_own(pool, next))) ||
 	    (off && hp_is_free(pool, prev) && !hp_hdr_sane(pool, prev))) {
 		*why = "block headers damaged (overrun?)";
 		return HP_NIL;
@@ -862,8 +895,8 @@ EXPORT_SYMBOL_GPL(h_pool_create);
  * create_h_pool() - create a header pool over a new arena
  * @size: arena bytes; rounded down to a multiple of 16
  *
- * h_pool_create() with H_POOL_KEYED: the default keeps the keyed header
- * checksum until the structural checks alone have earned their place.
+ * h_pool_create() with no flags: the structural checks of "Misuse" in
+ * h_pool.c, as the kernel's own allocators check by default.
  *
  * Context: Process context; may sleep.
  * Return: the pool, or NULL if @size cannot hold one 16-byte block (less
@@ -871,7 +904,7 @@ EXPORT_SYMBOL_GPL(h_pool_create);
  */
 struct h_pool *create_h_pool(size_t size)
 {
-	return h_pool_create(size, H_POOL_KEYED);
+	return h_pool_create(size, 0);
 }
 EXPORT_SYMBOL_GPL(create_h_pool);
 
@@ -1340,7 +1373,8 @@ int h_pool_resize(struct h_pool *pool, void *ptr, size_t size, void **moved)
 		hp_remove(pool, next);
 		hp_poison(pool, next);
 		hp_set(pool, off, h->prev_units, h->units + next_units, h->flags);
-		hp_link_next(pool, off);
+		hp_set_back(pool, off + h->units, h->units, false);
+		pool->seq++;
 		hp_account_used(pool, next_units - hp_trim(pool, off, units));
 		goto out;
 	}
@@ -1745,8 +1779,9 @@ static void hp_refile(struct h_pool *pool, u32 off)
 		hp_poison(pool, next);
 	}
 	hp_set(pool, off, prev_units, units, HP_FREE);
-	hp_link_next(pool, off);
+	hp_set_back(pool, off + units, units, false);
 	hp_insert(pool, off);
+	pool->seq++;
 }
 
 /**
