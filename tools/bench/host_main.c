@@ -26,7 +26,8 @@ static const char usage[] =
 	"  --seeds N       fragmentation seeds per size range [20]\n"
 	"  --frag-arena B  fragmentation arena [8 MiB]\n"
 	"  --seed N        first random seed [1]\n"
-	"  --only NAME     icount: h_pool, t_pool or glibc\n";
+	"  --only NAME     icount: h_pool, h_pool_keyed (H_POOL_KEYED), t_pool\n"
+	"                  or glibc\n";
 
 void bench_die(const char *fmt, ...)
 {

@@ -39,6 +39,7 @@ struct bench_ctx {
 	const struct bench_trace *trace;
 	union bench_name *names;
 	size_t arena;
+	unsigned int hp_flags;	/* h_pool_create() flags */
 	struct h_pool *hp;
 	struct t_pool *tp;
 };
@@ -102,9 +103,10 @@ static void ctx_setup(struct bench_ctx *c, enum bench_alloc a)
 {
 	memset(c->names, 0, c->trace->slots * sizeof(*c->names));
 	if (a == BA_H_POOL) {
-		c->hp = create_h_pool(c->arena);
+		c->hp = h_pool_create(c->arena, c->hp_flags);
 		if (!c->hp)
-			bench_die("create_h_pool(%zu) failed", c->arena);
+			bench_die("h_pool_create(%zu, %#x) failed", c->arena,
+				  c->hp_flags);
 	} else if (a == BA_T_POOL) {
 		c->tp = t_pool_create(c->arena, c->trace->slots + 64);
 		if (!c->tp)
@@ -194,8 +196,12 @@ int bench_icount(const struct bench_opts *o)
 	for (a = 0; a < BA_COUNT; a++)
 		if (o->only && !strcmp(o->only, alloc_names[a]))
 			break;
+	if (o->only && !strcmp(o->only, "h_pool_keyed")) {
+		a = BA_H_POOL;
+		c.hp_flags = H_POOL_KEYED;
+	}
 	if (a == BA_COUNT)
-		bench_die("icount needs --only h_pool, t_pool or glibc");
+		bench_die("icount needs --only h_pool, h_pool_keyed, t_pool or glibc");
 	mallopt(M_TRIM_THRESHOLD, 1 << 30);
 	bench_trace_alloc(&trace, o);
 	c.names = bench_xcalloc(trace.slots, sizeof(*c.names));
@@ -203,7 +209,7 @@ int bench_icount(const struct bench_opts *o)
 	if (icount_replay(&c, (enum bench_alloc)a))
 		bench_die("%s: allocations failed", alloc_names[a]);
 	ctx_teardown(&c, (enum bench_alloc)a);
-	printf("# icount: %s replayed %u steps\n", alloc_names[a], trace.count);
+	printf("# icount: %s replayed %u steps\n", o->only, trace.count);
 	free(c.names);
 	bench_trace_free(&trace);
 	return 0;
