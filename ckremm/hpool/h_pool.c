@@ -263,7 +263,7 @@ static bool hp_is_free(const struct h_pool *pool, u32 off)
  * which userspace may read through a mapping of the arena: hence a keyed
  * PRF rather than a cheap mix.
  */
-static u32 hp_checksum(const struct h_pool *pool, u32 off,
+static __always_inline u32 hp_checksum(const struct h_pool *pool, u32 off,
 		       const struct hp_hdr *h)
 {
 	if (!pool->keyed)
@@ -271,12 +271,12 @@ static u32 hp_checksum(const struct h_pool *pool, u32 off,
 	return ckremm_hash4(&pool->key, off, h->prev_units, h->units, h->flags);
 }
 
-static bool hp_is_start(const struct h_pool *pool, u32 off)
+static __always_inline bool hp_is_start(const struct h_pool *pool, u32 off)
 {
 	return pool->starts[off >> 3] & BIT(off & 7);
 }
 
-static void hp_set(struct h_pool *pool, u32 off, u32 prev_units, u32 units,
+static __always_inline void hp_set(struct h_pool *pool, u32 off, u32 prev_units, u32 units,
 		   u32 flags)
 {
 	struct hp_hdr *h = hp_hdr(pool, off);
@@ -290,7 +290,7 @@ static void hp_set(struct h_pool *pool, u32 off, u32 prev_units, u32 units,
 		pool->last = off;
 }
 
-static bool hp_hdr_own(const struct h_pool *pool, u32 off);
+static __always_inline bool hp_hdr_own(const struct h_pool *pool, u32 off);
 
 /*
  * Tell the block at @next, unless it is the end of the arena, that the
@@ -303,7 +303,7 @@ static bool hp_hdr_own(const struct h_pool *pool, u32 off);
  * fields are asked for, not its agreement with the block after it, which
  * an overrun of this block's neighbour cannot have changed.
  */
-static void hp_set_back(struct h_pool *pool, u32 next, u32 units,
+static __always_inline void hp_set_back(struct h_pool *pool, u32 next, u32 units,
 			bool checked)
 {
 	struct hp_hdr *h;
@@ -332,7 +332,7 @@ static void hp_poison(struct h_pool *pool, u32 off)
  * where the pool started a block?  Header bytes copied into a payload, as
  * a writer of the pool can do, never start a block.
  */
-static bool hp_hdr_fits(const struct h_pool *pool, u32 off)
+static __always_inline bool hp_hdr_fits(const struct h_pool *pool, u32 off)
 {
 	const struct hp_hdr *h = hp_hdr(pool, off);
 
@@ -354,7 +354,7 @@ static bool hp_hdr_fits(const struct h_pool *pool, u32 off)
  * every header and compares the sizes itself, so that it names the
  * damaged header rather than the one before it.
  */
-static bool hp_hdr_own(const struct h_pool *pool, u32 off)
+static __always_inline bool hp_hdr_own(const struct h_pool *pool, u32 off)
 {
 	const struct hp_hdr *h = hp_hdr(pool, off);
 	u32 flags = h->flags, align;
@@ -373,7 +373,7 @@ static bool hp_hdr_own(const struct h_pool *pool, u32 off)
 }
 
 /* Whether a free-list link may be followed: it names a free block. */
-static bool hp_link_ok(const struct h_pool *pool, u32 link)
+static __always_inline bool hp_link_ok(const struct h_pool *pool, u32 link)
 {
 	return link <= pool->arena_units - HP_MIN_UNITS &&
 	       hp_is_start(pool, link) && hp_is_free(pool, link);
@@ -446,7 +446,7 @@ static u32 hp_checked_link(struct h_pool *pool, u32 link)
 	return HP_NIL;
 }
 
-static void hp_insert(struct h_pool *pool, u32 off)
+static __always_inline void hp_insert(struct h_pool *pool, u32 off)
 {
 	unsigned int fl, sl;
 	u32 head;
@@ -463,7 +463,7 @@ static void hp_insert(struct h_pool *pool, u32 off)
 }
 
 /* Take free block @off, which passed hp_is_listed(), off its list. */
-static void hp_remove(struct h_pool *pool, u32 off)
+static __always_inline void hp_remove(struct h_pool *pool, u32 off)
 {
 	u32 next = hp_next(pool, off), prev = hp_prev(pool, off);
 	unsigned int fl, sl;
@@ -486,7 +486,7 @@ static void hp_remove(struct h_pool *pool, u32 off)
  * tried first; otherwise the request is rounded up to the next class
  * boundary, so that any block of any class found from there fits.
  */
-static u32 hp_find_free(struct h_pool *pool, u32 units)
+static __always_inline u32 hp_find_free(struct h_pool *pool, u32 units)
 {
 	unsigned int fl, sl;
 	u32 head;

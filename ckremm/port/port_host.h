@@ -26,6 +26,9 @@ typedef unsigned long long u64;
 #ifndef BIT
 #define BIT(n) (1UL << (n))
 #endif
+#ifndef __always_inline
+#define __always_inline inline __attribute__((__always_inline__))
+#endif
 
 /* Nothing to export outside the kernel; keeps the declaration form. */
 #define EXPORT_SYMBOL_GPL(sym) extern int ckremm_host_export_##sym
