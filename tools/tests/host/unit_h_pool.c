@@ -2134,6 +2134,59 @@ TEST(damage_two_blocks_away_leaves_relinks_alone)
 	pool_del(pool);
 }
 
+/*
+ * Headers the structural checks let through, because every field is one
+ * the pool writes, but that no pool in order has: validate names each.
+ * (A keyed pool refuses them all as unsigned.)
+ */
+static void expect_fault(struct h_pool *pool, const void *damaged,
+			 const void *at, const char *why)
+{
+	struct h_pool_fault fault = { .offset = SIZE_MAX, .reason = NULL };
+
+	CHECK_EQ(h_pool_validate(pool, &fault), -EUCLEAN);
+#ifdef POOL_KEYED
+	why = "damaged block header";
+	at = damaged;
+#else
+	(void)damaged;
+#endif
+	CHECK(fault.reason && !strcmp(fault.reason, why), "reason '%s', want '%s'",
+	      fault.reason ? fault.reason : "(none)", why);
+	if (at)
+		CHECK_EQ(fault.offset, arena_off(pool, at) - 16);
+}
+
+TEST(validate_names_impossible_headers)
+{
+	struct h_pool *pool = pool_new(16 * KIB);
+	unsigned char *a = h_pool_alloc(pool, 64), *b = h_pool_alloc(pool, 64);
+	unsigned char *c = h_pool_alloc(pool, 64), *d = h_pool_alloc(pool, 64);
+	uint32_t *flags = (uint32_t *)(void *)(b - 16) + 2, saved;
+
+	REQUIRE(a && b && c && d);
+	saved = *flags;
+	*flags = saved | 0x4 | (1u << 16);	/* held alone and by a reader */
+	expect_fault(pool, b, b, "block held alone and shared at once");
+	*flags = saved | 0x8;			/* a writer waits, no readers */
+	expect_fault(pool, b, b, "block waits for readers it does not have");
+	*flags = 0x1;				/* free, between used blocks */
+	expect_fault(pool, b, NULL, "block counts disagree with the statistics");
+	/* c's neighbour is refused for a merge, then put back. */
+	CHECK_EQ(h_pool_free(pool, c), -EINVAL);
+	*flags = saved;
+	CHECK_EQ(h_pool_free(pool, c), 0);
+	*flags = 0x1;				/* free, beside a free block */
+	expect_fault(pool, b, c, "two adjacent free blocks");
+	*flags = saved;
+	pool_consistent(pool, "the flags put back");
+	CHECK_EQ(h_pool_free(pool, a), 0);
+	CHECK_EQ(h_pool_free(pool, b), 0);
+	CHECK_EQ(h_pool_free(pool, d), 0);
+	check_empty(pool, "after the impossible headers");
+	pool_del(pool);
+}
+
 /* Unknown flags are refused. */
 TEST(create_refuses_unknown_flags)
 {
