@@ -26,8 +26,9 @@ typedef unsigned long long u64;
 #ifndef BIT
 #define BIT(n) (1UL << (n))
 #endif
+/* glibc's <sys/cdefs.h> has it; elsewhere inline is only a hint. */
 #ifndef __always_inline
-#define __always_inline inline __attribute__((__always_inline__))
+#define __always_inline inline
 #endif
 
 /* Nothing to export outside the kernel; keeps the declaration form. */
