@@ -1151,6 +1151,40 @@ static void h_pool_keyed_catches_plausible_rewrite(struct kunit *test)
 	}
 }
 
+/*
+ * A pool with a front cache (H_POOL_CACHE): a freed block waits in the
+ * cache and comes back to the next allocation of its size, a second free
+ * of it is refused, and a reorder merges what waits, leaving the pool as
+ * empty as one without a cache.
+ */
+static void h_pool_cache_reuses_and_merges(struct kunit *test)
+{
+	struct h_pool *pool = h_pool_create(1024 * 1024, H_POOL_CACHE);
+	struct h_pool_stats st;
+	void *a, *b;
+
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							destroy_h_pool_action,
+							pool), 0);
+	a = h_pool_alloc(pool, 100);
+	b = h_pool_alloc(pool, 100);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_EQ(test, h_pool_free(pool, a), 0);
+	h_pool_get_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.cached_blocks, 1);
+	expect_pool_consistent(test, pool);
+	KUNIT_EXPECT_EQ(test, h_pool_free(pool, a), -EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, h_pool_alloc(pool, 100), a);
+	KUNIT_EXPECT_EQ(test, h_pool_free(pool, a), 0);
+	KUNIT_EXPECT_EQ(test, h_pool_free(pool, b), 0);
+	KUNIT_EXPECT_TRUE(test, reorder_h_mem(pool));
+	h_pool_get_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.cached_blocks, 0);
+	expect_pool_empty(test, pool);
+}
+
 static struct kunit_case h_pool_misuse_cases[] = {
 	KUNIT_CASE(h_pool_dealloc_null),
 	KUNIT_CASE(h_pool_dealloc_outside),
@@ -1162,6 +1196,7 @@ static struct kunit_case h_pool_misuse_cases[] = {
 	KUNIT_CASE(h_pool_misuse_other_calls),
 	KUNIT_CASE(h_pool_validate_detects_overrun),
 	KUNIT_CASE(h_pool_keyed_catches_plausible_rewrite),
+	KUNIT_CASE(h_pool_cache_reuses_and_merges),
 	{}
 };
 

@@ -20,7 +20,8 @@ static int hp_fault(struct h_pool_fault *f, u32 off, const char *reason)
 
 /*
  * A whole-pool check in steps: what one step leaves for the next.  The
- * blocks are walked first, then the free index class by class.
+ * blocks are walked first, then the free index class by class, then the
+ * front cache.
  */
 struct hp_check {
 	u32 seq;		/* the pool as the check has seen it */
@@ -30,7 +31,10 @@ struct hp_check {
 	size_t used;
 	size_t used_blocks;
 	size_t free_blocks;
+	size_t cached_blocks;
 	struct ckremm_sf_check index;
+	u32 cache_size;		/* next size of the front cache to look at */
+	size_t cache_seen;
 };
 
 /* Look at up to @budget blocks; 1 when the check is complete. */
@@ -60,6 +64,7 @@ static int hp_check_blocks(struct h_pool *pool, struct hp_check *c,
 		} else {
 			c->used += h->units;
 			c->used_blocks++;
+			c->cached_blocks += !!(h->flags & HP_CACHED);
 		}
 		c->prev_free = is_free;
 		c->prev_units = h->units;
@@ -69,8 +74,42 @@ static int hp_check_blocks(struct h_pool *pool, struct hp_check *c,
 	if (c->off < pool->arena_units)
 		return 0;
 	if (c->used != pool->used_units || c->used_blocks != pool->used_blocks ||
-	    c->free_blocks != pool->free_blocks)
+	    c->free_blocks != pool->free_blocks ||
+	    c->cached_blocks != pool->cached_blocks)
 		return hp_fault(f, 0, "block counts disagree with the statistics");
+	return 1;
+}
+
+/*
+ * Check the front cache, up to @budget entries: each names a cached block
+ * of its list's size, and the lists hold exactly the cached blocks the
+ * walk counted (so no block is listed twice).  1 when complete.
+ */
+static int hp_check_cache(struct h_pool *pool, struct hp_check *c,
+			  struct h_pool_fault *f, unsigned int *budget)
+{
+	unsigned int i;
+	u32 off;
+
+	for (; c->cache_size < pool->cache_sizes && *budget; c->cache_size++) {
+		(*budget)--;
+		if (pool->cache_count[c->cache_size] > HP_CACHE_DEPTH)
+			return hp_fault(f, 0, "front cache list overfull");
+		for (i = 0; i < pool->cache_count[c->cache_size]; i++) {
+			off = pool->cache[c->cache_size * HP_CACHE_DEPTH + i];
+			if (off > pool->arena_units - HP_MIN_UNITS ||
+			    !hp_hdr_own(pool, off) ||
+			    !(hp_hdr(pool, off)->flags & HP_CACHED) ||
+			    hp_hdr(pool, off)->units != c->cache_size + HP_MIN_UNITS)
+				return hp_fault(f, off > pool->arena_units ? 0 : off,
+						"front cache names a block that is not cached");
+			c->cache_seen++;
+		}
+	}
+	if (c->cache_size < pool->cache_sizes)
+		return 0;
+	if (c->cache_seen != pool->cached_blocks)
+		return hp_fault(f, 0, "front cache lists disagree with the blocks");
 	return 1;
 }
 
@@ -108,8 +147,9 @@ static int hp_check_index(struct h_pool *pool, struct hp_check *c,
  * @fault: if not NULL, receives the first inconsistency found
  *
  * Walks every block header (checksums or flags, sizes, neighbour links, no two
- * adjacent free blocks) and every free list (bitmaps, size classes, back
- * links, counts), and compares the totals with the statistics.  O(blocks),
+ * adjacent free blocks), every free list (bitmaps, size classes, back
+ * links, counts) and the front cache, and compares the totals with the
+ * statistics.  O(blocks),
  * in steps of HP_STEP_BLOCKS with the lock dropped between them; a change
  * to the pool between two steps starts the check again, so the result is
  * that of one consistent state.  Meant for tests and debugging.
@@ -144,6 +184,8 @@ int h_pool_validate(struct h_pool *pool, struct h_pool_fault *fault)
 		ret = hp_check_blocks(pool, &c, fault, &budget);
 		if (ret > 0)
 			ret = hp_check_index(pool, &c, fault, &budget);
+		if (ret > 0)
+			ret = hp_check_cache(pool, &c, fault, &budget);
 		ckremm_unlock(&pool->lock, flags);
 	} while (!ret);
 	return ret < 0 ? ret : 0;
@@ -182,7 +224,8 @@ static void hp_refile(struct h_pool *pool, u32 off)
  * pool driven only through this API has none: the guarantee does not rest
  * on that) and filing each free block again at the head of its class, so
  * that every free list ends up in address order and the allocations that
- * follow take the lowest addresses first.  Used blocks never move.
+ * follow take the lowest addresses first.  Used blocks never move.  Blocks
+ * waiting in a front cache are merged first.
  *
  * O(blocks), in steps of HP_STEP_BLOCKS with the lock dropped between
  * them.  If the block the walk was to go on from is merged away meanwhile,
@@ -202,6 +245,10 @@ bool reorder_h_mem(struct h_pool *pool)
 
 	if (!pool)
 		return false;
+	/* Cached blocks merge like any others. */
+	flags = ckremm_lock(&pool->lock);
+	hp_cache_flush(pool, &flags);
+	ckremm_unlock(&pool->lock, flags);
 	for (;;) {
 		flags = ckremm_lock(&pool->lock);
 		if (off == HP_NIL || !hp_hdr_sane(pool, off)) {

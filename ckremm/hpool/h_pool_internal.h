@@ -23,6 +23,7 @@
 #define HP_MARK			0x2U	/* transient: claimed by a batch free */
 #define HP_HELD_ALONE		0x4U	/* one request holds the block alone */
 #define HP_WRITER_WAITS		0x8U	/* refused for readers: no new readers */
+#define HP_CACHED		0x10U	/* freed, waiting in the front cache */
 #define HP_ALIGN_SHIFT		8	/* log2 of the requested alignment */
 #define HP_ALIGN_MASK		(0xffU << HP_ALIGN_SHIFT)
 /* log2 of the largest alignment handed out, the page size */
@@ -30,13 +31,24 @@
 #define HP_READER		BIT(16)	/* one shared hold, counted */
 #define HP_READERS_MASK		(0xffffU * HP_READER)
 #define HP_HOLDS		(HP_HELD_ALONE | HP_READERS_MASK)
-#define HP_KNOWN_FLAGS		(HP_FREE | HP_ALIGN_MASK | HP_HOLDS | \
-				 HP_WRITER_WAITS)
+/* The flags of a used block of the natural alignment, free to cache. */
+#define HP_PLAIN		(HP_GRANULE_SHIFT << HP_ALIGN_SHIFT)
+#define HP_KNOWN_FLAGS		(HP_FREE | HP_CACHED | HP_ALIGN_MASK | \
+				 HP_HOLDS | HP_WRITER_WAITS)
 
 /* Blocks a walk over the arena looks at per hold of the lock. */
 #define HP_STEP_BLOCKS		256
 /* Fresh starts a stepped walk makes when the pool changes under it. */
 #define HP_CHECK_TRIES		16
+
+/* Front cache (H_POOL_CACHE): blocks kept per size. */
+#define HP_CACHE_DEPTH		32
+/* Sizes cached: blocks of 2..257 units, payloads of up to 4 KiB. */
+#define HP_CACHE_MAX_SIZES	256
+/* One cached size per this much arena, so the cache costs under 1%. */
+#define HP_CACHE_ARENA_PER_SIZE	16384
+/* Cached blocks a flush merges per hold of the lock. */
+#define HP_CACHE_FLUSH_STEP	8
 
 /*
  * struct hp_hdr - the inline header at the start of every block
@@ -81,6 +93,13 @@ struct h_pool {
 	size_t free_blocks;
 	size_t failed_allocs;
 	size_t refused_calls;
+
+	/* H_POOL_CACHE; see "Front cache" in h_pool.c */
+	u32 *cache;		/* HP_CACHE_DEPTH offsets per size */
+	u8 *cache_count;	/* blocks cached per size */
+	u32 cache_sizes;	/* sizes cached: blocks of 2..cache_sizes + 1 units */
+	u32 cache_cursor;	/* size a flush looks at next */
+	size_t cached_blocks;	/* counted in used_blocks and used_units too */
 };
 
 /* ---- headers --------------------------------------------------------- */
@@ -150,12 +169,15 @@ static inline bool hp_is_free(const struct h_pool *pool, u32 off)
  * which userspace may read through a mapping of the arena: hence a keyed
  * PRF rather than a cheap mix.
  */
+u32 hp_keyed_checksum(const struct h_pool *pool, u32 off,
+		      const struct hp_hdr *h);
+
 static __always_inline u32 hp_checksum(const struct h_pool *pool, u32 off,
 				       const struct hp_hdr *h)
 {
 	if (!pool->keyed)
 		return 0;
-	return ckremm_hash4(&pool->key, off, h->prev_units, h->units, h->flags);
+	return hp_keyed_checksum(pool, off, h);
 }
 
 static __always_inline bool hp_is_start(const struct h_pool *pool,
@@ -224,9 +246,11 @@ static __always_inline bool hp_hdr_own(const struct h_pool *pool,
 		return false;
 	if (pool->keyed)
 		return h->check == hp_checksum(pool, off, h);
-	/* A free header is written with HP_FREE alone. */
+	/* A free header is written with HP_FREE alone, a cached one so. */
 	if (flags & HP_FREE)
 		return flags == HP_FREE && !h->check;
+	if (flags & HP_CACHED)
+		return flags == (HP_CACHED | HP_PLAIN) && !h->check;
 	/* A used one with the alignment it was allocated with. */
 	align = (flags & HP_ALIGN_MASK) >> HP_ALIGN_SHIFT;
 	return !(flags & ~(HP_KNOWN_FLAGS | HP_MARK)) && !h->check &&
@@ -305,5 +329,6 @@ static __always_inline void hp_remove(struct h_pool *pool, u32 off)
 }
 
 bool hp_hdr_sane(const struct h_pool *pool, u32 off);
+void hp_cache_flush(struct h_pool *pool, unsigned long *flags);
 
 #endif /* CKREMM_H_POOL_INTERNAL_H */

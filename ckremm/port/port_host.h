@@ -26,9 +26,17 @@ typedef unsigned long long u64;
 #ifndef BIT
 #define BIT(n) (1UL << (n))
 #endif
-/* glibc's <sys/cdefs.h> has it; elsewhere inline is only a hint. */
+/*
+ * glibc's <sys/cdefs.h> has __always_inline and __attribute_noinline__;
+ * elsewhere inline is only a hint, and a slow path may be inlined.
+ */
 #ifndef __always_inline
 #define __always_inline inline
+#endif
+#ifdef __attribute_noinline__
+#define ckremm_noinline __attribute_noinline__
+#else
+#define ckremm_noinline
 #endif
 
 /* Nothing to export outside the kernel; keeps the declaration form. */

@@ -42,6 +42,8 @@
 #include <linux/vmalloc.h>
 
 #define CKREMM_PAGE_SIZE PAGE_SIZE
+/* A slow path out of line: the fast path that leaves for it saves nothing. */
+#define ckremm_noinline noinline
 
 struct ckremm_lock {
 	raw_spinlock_t lock;	/* guards one pool's whole state */

@@ -32,6 +32,12 @@ struct h_pool;
 
 /* h_pool_create() flag: sign every header with a keyed checksum. */
 #define H_POOL_KEYED		0x1U
+/*
+ * h_pool_create() flag: keep recently freed small blocks in a front cache
+ * and hand them out again before they are merged (see h_pool.c, "Front
+ * cache").
+ */
+#define H_POOL_CACHE		0x2U
 
 /**
  * struct h_pool_stats - a consistent snapshot of a header pool
@@ -46,7 +52,11 @@ struct h_pool;
  *	block succeeds only if that block heads its size class (the price
  *	of constant-time search, see h_pool.c)
  * @used_blocks: number of allocated blocks
- * @free_blocks: number of free blocks
+ * @free_blocks: number of free blocks in the free index
+ * @cached_blocks: freed blocks waiting in the front cache (H_POOL_CACHE).
+ *	Until an allocation takes them or a flush merges them they are the
+ *	cache's: counted in @used_blocks and @used_bytes, reported used by
+ *	a walk
  * @peak_used: highest @used_bytes since the pool was created
  * @failed_allocs: allocation requests refused for lack of space
  * @refused_calls: calls refused as misuse (bad pointer, double free, ...)
@@ -62,6 +72,7 @@ struct h_pool_stats {
 	size_t largest_free;
 	size_t used_blocks;
 	size_t free_blocks;
+	size_t cached_blocks;
 	size_t peak_used;
 	size_t failed_allocs;
 	size_t refused_calls;

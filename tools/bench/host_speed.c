@@ -23,10 +23,12 @@
 
 #include "bench_host.h"
 
-enum bench_alloc { BA_H_POOL, BA_T_POOL, BA_GLIBC, BA_COUNT };
+enum bench_alloc { BA_H_POOL, BA_H_POOL_CACHE, BA_T_POOL, BA_GLIBC,
+		   BA_COUNT };
 
 static const char *const alloc_names[BA_COUNT] = {
-	[BA_H_POOL] = "h_pool", [BA_T_POOL] = "t_pool", [BA_GLIBC] = "glibc",
+	[BA_H_POOL] = "h_pool", [BA_H_POOL_CACHE] = "h_pool_cache",
+	[BA_T_POOL] = "t_pool", [BA_GLIBC] = "glibc",
 };
 
 /* Per-slot names of the live blocks: pointers, or t_pool handles. */
@@ -102,11 +104,14 @@ static __attribute__((noinline)) u32 replay_glibc(struct bench_ctx *c)
 static void ctx_setup(struct bench_ctx *c, enum bench_alloc a)
 {
 	memset(c->names, 0, c->trace->slots * sizeof(*c->names));
-	if (a == BA_H_POOL) {
-		c->hp = h_pool_create(c->arena, c->hp_flags);
+	if (a == BA_H_POOL || a == BA_H_POOL_CACHE) {
+		unsigned int flags = a == BA_H_POOL_CACHE ? H_POOL_CACHE :
+							    c->hp_flags;
+
+		c->hp = h_pool_create(c->arena, flags);
 		if (!c->hp)
 			bench_die("h_pool_create(%zu, %#x) failed", c->arena,
-				  c->hp_flags);
+				  flags);
 	} else if (a == BA_T_POOL) {
 		c->tp = t_pool_create(c->arena, c->trace->slots + 64);
 		if (!c->tp)
@@ -116,7 +121,7 @@ static void ctx_setup(struct bench_ctx *c, enum bench_alloc a)
 
 static void ctx_teardown(struct bench_ctx *c, enum bench_alloc a)
 {
-	if (a == BA_H_POOL)
+	if (a == BA_H_POOL || a == BA_H_POOL_CACHE)
 		destroy_h_pool(c->hp);
 	else if (a == BA_T_POOL)
 		destroy_t_pool(c->tp);
@@ -128,6 +133,7 @@ static u32 replay(struct bench_ctx *c, enum bench_alloc a)
 {
 	switch (a) {
 	case BA_H_POOL:
+	case BA_H_POOL_CACHE:
 		return replay_h_pool(c);
 	case BA_T_POOL:
 		return replay_t_pool(c);
@@ -201,7 +207,7 @@ int bench_icount(const struct bench_opts *o)
 		c.hp_flags = H_POOL_KEYED;
 	}
 	if (a == BA_COUNT)
-		bench_die("icount needs --only h_pool, h_pool_keyed, t_pool or glibc");
+		bench_die("icount needs --only h_pool, h_pool_keyed, h_pool_cache, t_pool or glibc");
 	mallopt(M_TRIM_THRESHOLD, 1 << 30);
 	bench_trace_alloc(&trace, o);
 	c.names = bench_xcalloc(trace.slots, sizeof(*c.names));

@@ -4,9 +4,10 @@
  * built for the host with the host port layer.
  *
  * Input: byte 0 picks a size below 32 that create_h_pool() must refuse,
- * and its top bit the pool's checks: clear for H_POOL_KEYED (the mode the
+ * its top bit the pool's checks: clear for H_POOL_KEYED (the mode the
  * committed regression inputs were found in), set for the default
- * structural checks; bytes 1-2 give the arena size (32 + 2 * v, so up to 128 KiB, not always
+ * structural checks, and its bit 6 a front cache (H_POOL_CACHE), whose
+ * blocks the walk shows used and the model counts apart; bytes 1-2 give the arena size (32 + 2 * v, so up to 128 KiB, not always
  * a multiple of 16).  Then operations follow, each an opcode byte and its
  * arguments (see the op table at the bottom):
  *
@@ -78,6 +79,7 @@ static struct {
 	size_t largest;		/* largest free block, header included */
 	bool same_layout;	/* the op must not change the layout */
 	bool damaged;		/* an owner wrote past its block */
+	bool cache;		/* H_POOL_CACHE */
 	uint64_t tag;
 	uint8_t *snap;		/* arena copy for refused calls */
 	struct h_pool_stats snap_st;
@@ -183,21 +185,25 @@ static bool extent_eq(const struct h_pool_extent *a,
 	return a->offset == b->offset && a->size == b->size && a->used == b->used;
 }
 
-static void check_stats(size_t nfree, size_t largest)
+/* Blocks in the front cache: @ncached of them, @cached bytes in all. */
+static void check_stats(size_t nfree, size_t largest, size_t ncached,
+			size_t cached)
 {
 	struct h_pool_stats st;
-	size_t used = 0, exact;
+	size_t used = cached, exact;
 	unsigned int i;
 
 	for (i = 0; i < H.n; i++)
 		used += H.b[i].usable + H_POOL_HEADER_SIZE;
 	h_pool_get_stats(H.pool, &st);
 	EXPECT(st.arena_size == H.size, "%zu", st.arena_size);
-	EXPECT(st.used_blocks == H.n, "%zu vs %u", st.used_blocks, H.n);
+	EXPECT(st.cached_blocks == ncached, "%zu vs %zu", st.cached_blocks, ncached);
+	EXPECT(st.used_blocks == H.n + ncached, "%zu vs %u + %zu",
+	       st.used_blocks, H.n, ncached);
 	EXPECT(st.used_bytes == used, "%zu vs %zu", st.used_bytes, used);
 	EXPECT(st.free_bytes == H.size - used, "%zu", st.free_bytes);
 	EXPECT(st.free_blocks == nfree, "%zu vs %zu", st.free_blocks, nfree);
-	EXPECT(st.header_bytes == (H.n + nfree) * H_POOL_HEADER_SIZE,
+	EXPECT(st.header_bytes == (H.n + ncached + nfree) * H_POOL_HEADER_SIZE,
 	       "%zu", st.header_bytes);
 	exact = largest ? largest - H_POOL_HEADER_SIZE : 0;
 	if (nfree <= 64)
@@ -223,6 +229,7 @@ static void check_all(void)
 {
 	struct h_pool_fault f = { 0, NULL };
 	size_t off = 0, nfree = 0, nused = 0, largest = 0, i;
+	size_t ncached = 0, cached = 0;
 	struct h_pool_extent *t;
 	bool prev_free = false;
 	int ret;
@@ -246,7 +253,18 @@ static void check_all(void)
 		       "extent %zu at %zu has size %zu", i, off, e->size);
 		if (e->used) {
 			int k = owner_of(H.arena + e->offset + H_POOL_HEADER_SIZE);
+			uint32_t flags;
 
+			/* The third word of a header holds the flags. */
+			memcpy(&flags, H.arena + e->offset + 8, sizeof(flags));
+			if (k < 0 && H.cache && (flags & 0x10)) {
+				/* A freed block the front cache keeps. */
+				ncached++;
+				cached += e->size;
+				prev_free = false;
+				off += e->size;
+				continue;
+			}
 			EXPECT(k >= 0, "used block at %zu unknown to the model", off);
 			EXPECT(H.b[k].usable + H_POOL_HEADER_SIZE == e->size,
 			       "block at %zu has %zu bytes, model %zu usable", off,
@@ -264,7 +282,7 @@ static void check_all(void)
 	EXPECT(off == H.size, "walk covers %zu of %zu bytes", off, H.size);
 	EXPECT(nused == H.n, "walk shows %zu used blocks, model %u", nused, H.n);
 	H.largest = largest;
-	check_stats(nfree, largest);
+	check_stats(nfree, largest, ncached, cached);
 
 	for (i = 0; i < H.n; i++) {
 		const struct blk *b = &H.b[i];
@@ -612,7 +630,8 @@ static void op_batch_alloc(struct fuzz_in *in)
 		h_pool_get_stats(H.pool, &st);
 		EXPECT(st.peak_used == peak, "failed batch moved the peak to %zu", st.peak_used);
 		H.failed++;
-		H.same_layout = true;
+		/* Unless it merged the front cache first. */
+		H.same_layout = !H.st.cached_blocks;
 		return;
 	}
 	EXPECT(ret == 0, "batch returned %d", ret);
@@ -735,8 +754,11 @@ static void op_reorder(void)
 {
 	TRACE("  reorder\n");
 	EXPECT(reorder_h_mem(H.pool), "reorder returned false");
-	/* Frees merge at once, so there is nothing to merge: blocks stay. */
-	H.same_layout = true;
+	/*
+	 * Frees merge at once, so there is nothing to merge but what waits in
+	 * a front cache: otherwise blocks stay.
+	 */
+	H.same_layout = !H.st.cached_blocks;
 }
 
 /* A walk from any cursor must go on from the first block at or after it. */
@@ -1312,6 +1334,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	arena_size = in_u8(&in);
 	flags = arena_size & 0x80 ? 0 : H_POOL_KEYED;
+	if (arena_size & 0x40)
+		flags |= H_POOL_CACHE;
+	H.cache = flags & H_POOL_CACHE;
 	arena_size %= 32;
 	EXPECT(!create_h_pool(arena_size), "pool of %zu bytes created", arena_size);
 	arena_size = 32 + 2 * (size_t)in_u16(&in);
