@@ -8,19 +8,40 @@
  * tables outside it, so an overrun of one block can damage its neighbour's
  * bytes but never the pool's bookkeeping:
  *
- *   segments   one node per run of the arena, used or free, linked in
- *              address order; free runs are also filed in a segregated-fit
- *              index (ckremm_segfit.h) for O(1) good-fit allocation
- *   slots      the handle table: slot i names segment slots[i].seg and
- *              carries a generation and a pin count; a handle is
- *              (generation << 32) | (i + 1), so handle 0 is never valid and
- *              a stale handle's generation no longer matches
- *   offsets    an open-addressing hash from a used block's arena offset to
- *              its segment, for the seed calls that take a pointer
+ *   nodes      one node per run of the arena, used or free, linked in
+ *              address order; a run's length is where the next run
+ *              starts.  Free runs are also filed in a segregated-fit index
+ *              (ckremm_segfit.h) for O(1) good-fit allocation.  A used
+ *              block's node is its handle: the handle is
+ *              (generation << 32) | (node + 1), so handle 0 is never
+ *              valid, and the node keeps the block's generation, pins and
+ *              holds.  A reorder moves a block by changing its node's
+ *              offset, so the node, and the handle, stay the block's.
+ *   chunks     nodes live in chunks of TP_CHUNK_NODES, 4 KiB each, reached
+ *              through a directory sized at creation for the most nodes
+ *              the pool can need.  Chunks are added as blocks come and
+ *              are kept until the pool is destroyed, so the tables follow
+ *              the largest number of blocks the pool has held and are
+ *              never copied.
+ *   regions    the first node that starts in each 4 KiB of the arena, so
+ *              that the seed calls that name a block by its address find
+ *              it by walking at most TP_REGION_UNITS nodes.
  *
- * Freed slots are reused first in, first out, so a slot comes back only
- * after every other free slot has been used: a stale handle would have to
- * survive 2^32 reuses of its own slot to be honoured by mistake.
+ * Generations are drawn from one counter per pool: a handle is honoured
+ * only while its node holds the very block it was made for, and a stale
+ * handle could be honoured by mistake only after 2^32 more allocations in
+ * the pool, and then only if the block allocated exactly then took the
+ * same node.
+ *
+ * Growing
+ * -------
+ * An allocation that must split a free run and finds no spare node drops
+ * the lock, asks for a chunk with ckremm_meta_zalloc_nowait() (never
+ * sleeps), takes the lock again and starts over.  If another CPU added a
+ * chunk meanwhile, the new chunk is freed, with the lock dropped again.
+ * Nothing is allocated or freed under the lock.  If the chunk cannot be
+ * had, the allocation fails like one for which there is no room, and the
+ * pool is as it was.
  *
  * Compaction
  * ----------
@@ -49,7 +70,7 @@
  * hold; t_pool_write(), t_pool_clean() and the destination of a copy hold
  * the block alone.  Callers that copy a block themselves (the device, to
  * and from user memory) take the same holds with t_pool_hold().  A hold
- * is a word of the block's slot; taking one is refused with -EBUSY, never
+ * is a field of the block's node; taking one is refused with -EBUSY, never
  * waited for, when it conflicts with a hold already there, and a held
  * block cannot be freed (-EBUSY).  Holds name no owner: the holder's own
  * calls on the block are refused like anyone's until it lets go.  A call
@@ -64,16 +85,18 @@
  *
  * Costs
  * -----
- * Allocation, free, handle lookup, pin and unpin are O(1) (the pointer
- * calls add one hash probe sequence, O(1) expected).  Reads, writes,
- * copies and clears are O(bytes), in steps.  A reorder pass is
+ * Allocation, free, handle lookup, pin and unpin are O(1); an allocation
+ * that adds a chunk also initialises its TP_CHUNK_NODES nodes.  The
+ * pointer calls add a walk of at most TP_REGION_UNITS nodes.  Reads,
+ * writes, copies and clears are O(bytes), in steps.  A reorder pass is
  * O(blocks + bytes moved) in steps of bounded size.  t_pool_validate() and
  * the search for a walk's cursor are O(blocks), also in steps of bounded
  * size; no call keeps interrupts off for longer than one step.
  *
- * Memory: the arena; per table slot 16 bytes of slot, 8 bytes of hash and
- * 64 bytes of segment nodes (two per slot, for a used block and the free
- * run after it): 88 bytes per slot, plus the pool structure.
+ * Memory: the arena; 20 bytes per node (a block or a free run, in 4 KiB
+ * chunks of 204 nodes, added as needed); 4 bytes per 4 KiB of arena for
+ * the regions; 8 bytes per chunk the pool may need for the directory; and
+ * the pool structure.  An empty pool of 64 MiB costs about 90 KiB.
  *
  * Context
  * -------
@@ -83,7 +106,10 @@
  * steps, which shortens the hold but not the caller's own section: a
  * whole reorder or validate called from interrupt context, or under a
  * lock of the caller's, runs until it ends with interrupts off.  Such
- * callers step a reorder themselves with t_pool_reorder_step().
+ * callers step a reorder themselves with t_pool_reorder_step().  An
+ * allocation that grows the tables allocates with the lock dropped and
+ * without sleeping; on PREEMPT_RT it cannot allocate where the caller
+ * cannot sleep, and fails there once the nodes it has run out.
  */
 
 #include "ckremm_port.h"
@@ -99,53 +125,66 @@
 #define TP_CHECK_NODES		256
 /* Fresh starts a stepped check makes when the pool changes under it. */
 #define TP_CHECK_TRIES		16
-
-#define TP_USED			0x1U	/* names a live block */
-#define TP_HOLE			0x2U	/* free run a block is moving into */
+/* Chunks an allocation adds before it gives up on other CPUs' appetite. */
+#define TP_GROW_TRIES		4
 
 /*
- * struct tp_seg - one run of the arena
+ * Nodes come in chunks of one 4 KiB allocation: 204 nodes of 20 bytes.  A
+ * node's number is its chunk << TP_CHUNK_SHIFT | its place in the chunk,
+ * so the numbers of a chunk's last 52 places are never used.
+ */
+#define TP_CHUNK_BYTES		4096U
+#define TP_CHUNK_SHIFT		8
+#define TP_CHUNK_NODES		(TP_CHUNK_BYTES / sizeof(struct tp_seg))
+
+/* The arena is cut into regions of 4 KiB for the pointer calls. */
+#define TP_REGION_SHIFT		8
+#define TP_REGION_UNITS		BIT(TP_REGION_SHIFT)
+
+/*
+ * A node's state, in the top bits of tp_seg.prev_state.  A hole is the
+ * free run a block is moving into; a spare node is in no run.
+ */
+#define TP_STATE_SHIFT		30
+#define TP_FREE			0U
+#define TP_USED			1U
+#define TP_HOLE			2U
+#define TP_SPARE		3U
+#define TP_PREV_MASK		(BIT(TP_STATE_SHIFT) - 1)
+
+/*
+ * struct tp_seg - one node: a run of the arena, or a spare
  * @off: where the run starts, in 16-byte units
- * @units: its length in 16-byte units
- * @prev: the segment before it in the arena, or TP_NIL
- * @next: the segment after it in the arena, or TP_NIL
- * @link_prev: previous free run of its class (free runs only)
- * @link_next: next free run of its class, or next spare node
- * @slot: the handle slot of a used block
- * @flags: TP_USED, TP_HOLE
+ * @prev_state: the run before it in the arena (TP_PREV_MASK if none), and
+ *	the state in the top two bits
+ * @next: the run after it in the arena, or TP_NIL; the run ends where
+ *	that one starts, or at the end of the arena
+ * @link_prev: free run: previous free run of its class
+ * @link_next: free run: next free run of its class; spare: next spare
+ * @gen: used block: the generation in its handle
+ * @pins: used block: how many pins hold it in place
+ * @holds: used block: TP_HELD_ALONE, or how many calls share a hold and
+ *	TP_WRITER_WAITS
  */
 struct tp_seg {
 	u32 off;
-	u32 units;
-	u32 prev;
+	u32 prev_state;
 	u32 next;
-	u32 link_prev;
-	u32 link_next;
-	u32 slot;
-	u32 flags;
-};
-
-/*
- * struct tp_slot - one entry of the handle table
- * @seg: the block's segment, or TP_NIL when the slot is free
- * @gen: generation, bumped by every free
- * @pins: how many pins hold the block in place
- * @next_free: free slot: next slot in the FIFO of free slots
- * @holds: live block: TP_HELD_ALONE, or how many calls share a hold and
- *	TP_WRITER_WAITS
- */
-struct tp_slot {
-	u32 seg;
-	u32 gen;
-	u32 pins;
 	union {
-		u32 next_free;
-		u32 holds;
+		struct {
+			u32 link_prev;
+			u32 link_next;
+		};
+		struct {
+			u32 gen;
+			u16 pins;
+			u16 holds;
+		};
 	};
 };
 
-#define TP_HELD_ALONE		BIT(31)
-#define TP_WRITER_WAITS		BIT(30)	/* refused for readers: no new readers */
+#define TP_HELD_ALONE		BIT(15)
+#define TP_WRITER_WAITS		BIT(14)	/* refused for readers: no new readers */
 #define TP_READERS_MASK		(TP_WRITER_WAITS - 1)
 
 /* The block in transit during a reorder step, if any. */
@@ -161,23 +200,19 @@ struct t_pool {
 	size_t arena_size;
 	u32 arena_units;
 
-	struct tp_seg *segs;
-	u32 seg_count;
-	u32 spare;
-	u32 first;
+	struct tp_seg **dir;	/* the chunks of nodes */
+	u32 chunks;		/* chunks in use */
+	u32 dir_size;		/* room in @dir */
+	u32 spare;		/* first spare node, or TP_NIL */
+	u32 first;		/* the run at the start of the arena */
 	struct ckremm_segfit index;
+	u32 *region;		/* per region: first node that starts in it */
+	u32 regions;
 
-	struct tp_slot *slots;
 	u32 capacity;
-	u32 slot_head;
-	u32 slot_tail;
+	u32 gen;		/* generation of the last block allocated */
 
-	u32 *hash;
-	u32 hash_mask;
-	u32 hash_mult;	/* random and odd: see tp_hash_home() */
-	u32 hash_shift;
-
-	u32 seq;	/* bumped by every change to segments, index or pins */
+	u32 seq;	/* bumped by every change to nodes, index or pins */
 
 	u32 cursor;	/* where a reorder pass is; TP_NIL when none is */
 	struct tp_move move;
@@ -204,104 +239,207 @@ static u8 *tp_addr_of(const struct t_pool *pool, u32 units)
 	return pool->arena + tp_bytes(units);
 }
 
-static bool tp_is_free(const struct tp_seg *s)
-{
-	return !(s->flags & (TP_USED | TP_HOLE));
-}
-
 static void tp_refuse(struct t_pool *pool, const char *why)
 {
 	pool->refused_calls++;
 	ckremm_warn("t_pool: %s\n", why);
 }
 
-/* ---- segment nodes --------------------------------------------------- */
+/* ---- nodes --------------------------------------------------------------- */
 
-static u32 tp_node_get(struct t_pool *pool)
+static struct tp_seg *tp_seg(const struct t_pool *pool, u32 n)
 {
-	u32 n = pool->spare;
-
-	if (n != TP_NIL)
-		pool->spare = pool->segs[n].link_next;
-	return n;
+	return &pool->dir[n >> TP_CHUNK_SHIFT][n & (BIT(TP_CHUNK_SHIFT) - 1)];
 }
 
-/* Release node @n, which was merged into @survivor. */
+/* Whether @n names a node of a chunk the pool has. */
+static bool tp_node_exists(const struct t_pool *pool, u32 n)
+{
+	return (n >> TP_CHUNK_SHIFT) < pool->chunks &&
+	       (n & (BIT(TP_CHUNK_SHIFT) - 1)) < TP_CHUNK_NODES;
+}
+
+static u32 tp_state(const struct tp_seg *s)
+{
+	return s->prev_state >> TP_STATE_SHIFT;
+}
+
+static void tp_set_state(struct tp_seg *s, u32 state)
+{
+	s->prev_state = (s->prev_state & TP_PREV_MASK) | state << TP_STATE_SHIFT;
+}
+
+static bool tp_is_free(const struct tp_seg *s)
+{
+	return tp_state(s) == TP_FREE;
+}
+
+static bool tp_is_used(const struct tp_seg *s)
+{
+	return tp_state(s) == TP_USED;
+}
+
+static u32 tp_prev(const struct tp_seg *s)
+{
+	u32 p = s->prev_state & TP_PREV_MASK;
+
+	return p == TP_PREV_MASK ? TP_NIL : p;
+}
+
+static void tp_set_prev(struct tp_seg *s, u32 p)
+{
+	s->prev_state = (s->prev_state & ~TP_PREV_MASK) | (p & TP_PREV_MASK);
+}
+
+/* Where run @s ends, in units. */
+static u32 tp_end(const struct t_pool *pool, const struct tp_seg *s)
+{
+	return s->next == TP_NIL ? pool->arena_units :
+	       tp_seg(pool, s->next)->off;
+}
+
+static u32 tp_units(const struct t_pool *pool, const struct tp_seg *s)
+{
+	return tp_end(pool, s) - s->off;
+}
+
+/* Make node @n spare, merged into @survivor or never used. */
 static void tp_node_put(struct t_pool *pool, u32 n, u32 survivor)
 {
+	struct tp_seg *s = tp_seg(pool, n);
+
 	if (pool->cursor == n)
 		pool->cursor = survivor;
-	pool->seq++;
-	pool->segs[n].flags = 0;
-	pool->segs[n].units = 0;
-	pool->segs[n].link_next = pool->spare;
+	s->prev_state = TP_SPARE << TP_STATE_SHIFT | TP_PREV_MASK;
+	s->next = TP_NIL;
+	s->link_next = pool->spare;
 	pool->spare = n;
 }
 
-/* Unlink @n from the address order. */
+/* Add @chunk, zeroed, as chunk number pool->chunks: all its nodes spare. */
+static void tp_add_chunk(struct t_pool *pool, struct tp_seg *chunk)
+{
+	u32 base = pool->chunks << TP_CHUNK_SHIFT;
+	u32 i;
+
+	pool->dir[pool->chunks++] = chunk;
+	for (i = TP_CHUNK_NODES; i-- > 0;)
+		tp_node_put(pool, base + i, TP_NIL);
+	pool->seq++;
+}
+
+/* ---- regions --------------------------------------------------------------- */
+
+static u32 *tp_region_of(const struct t_pool *pool, u32 off)
+{
+	return &pool->region[off >> TP_REGION_SHIFT];
+}
+
+/* Run @n, linked, starts where it is: first of its region? */
+static void tp_region_add(struct t_pool *pool, u32 n)
+{
+	u32 off = tp_seg(pool, n)->off;
+	u32 *r = tp_region_of(pool, off);
+
+	if (*r == TP_NIL || tp_seg(pool, *r)->off > off)
+		*r = n;
+}
+
+/* Run @n, still linked, is going away from where it starts. */
+static void tp_region_del(struct t_pool *pool, u32 n)
+{
+	const struct tp_seg *s = tp_seg(pool, n);
+	u32 *r = tp_region_of(pool, s->off);
+
+	if (*r != n)
+		return;
+	if (s->next != TP_NIL &&
+	    tp_region_of(pool, tp_seg(pool, s->next)->off) == r)
+		*r = s->next;
+	else
+		*r = TP_NIL;
+}
+
+/* The run that starts at @off, or TP_NIL: at most TP_REGION_UNITS steps. */
+static u32 tp_find_start(const struct t_pool *pool, u32 off)
+{
+	u32 n = *tp_region_of(pool, off);
+
+	while (n != TP_NIL) {
+		const struct tp_seg *s = tp_seg(pool, n);
+
+		if (s->off >= off)
+			return s->off == off ? n : TP_NIL;
+		n = s->next;
+	}
+	return TP_NIL;
+}
+
+/* ---- address order --------------------------------------------------------- */
+
+/* Unlink run @n from the address order: the run before it grows over it. */
 static void tp_unlink(struct t_pool *pool, u32 n)
 {
-	struct tp_seg *s = &pool->segs[n];
+	struct tp_seg *s = tp_seg(pool, n);
+	u32 prev = tp_prev(s);
 
-	pool->seq++;
-	if (s->prev != TP_NIL)
-		pool->segs[s->prev].next = s->next;
+	tp_region_del(pool, n);
+	if (prev != TP_NIL)
+		tp_seg(pool, prev)->next = s->next;
 	else
 		pool->first = s->next;
 	if (s->next != TP_NIL)
-		pool->segs[s->next].prev = s->prev;
+		tp_set_prev(tp_seg(pool, s->next), prev);
 }
 
-/* Link @n into the address order right after @at. */
+/* Link @n, whose offset is set, into the address order right after @at. */
 static void tp_link_after(struct t_pool *pool, u32 at, u32 n)
 {
-	struct tp_seg *s = &pool->segs[n];
+	struct tp_seg *s = tp_seg(pool, n), *a = tp_seg(pool, at);
 
-	pool->seq++;
-	s->prev = at;
-	s->next = pool->segs[at].next;
+	tp_set_prev(s, at);
+	s->next = a->next;
 	if (s->next != TP_NIL)
-		pool->segs[s->next].prev = n;
-	pool->segs[at].next = n;
+		tp_set_prev(tp_seg(pool, s->next), n);
+	a->next = n;
 }
 
 /* ---- the free index ---------------------------------------------------- */
 
 static void tp_index_insert(struct t_pool *pool, u32 n)
 {
-	struct tp_seg *s = &pool->segs[n];
+	struct tp_seg *s = tp_seg(pool, n);
 	unsigned int fl, sl;
 	u32 head;
 
-	ckremm_sf_class(s->units, &fl, &sl);
+	ckremm_sf_class(tp_units(pool, s), &fl, &sl);
 	head = pool->index.heads[fl][sl];
 	s->link_next = head;
 	s->link_prev = TP_NIL;
 	if (head != TP_NIL)
-		pool->segs[head].link_prev = n;
+		tp_seg(pool, head)->link_prev = n;
 	pool->index.heads[fl][sl] = n;
 	ckremm_sf_set(&pool->index, fl, sl, true);
 	pool->free_blocks++;
-	pool->seq++;
 }
 
+/* Remove free run @n, whose length has not changed since it was filed. */
 static void tp_index_remove(struct t_pool *pool, u32 n)
 {
-	struct tp_seg *s = &pool->segs[n];
+	struct tp_seg *s = tp_seg(pool, n);
 	unsigned int fl, sl;
 
-	ckremm_sf_class(s->units, &fl, &sl);
 	if (s->link_next != TP_NIL)
-		pool->segs[s->link_next].link_prev = s->link_prev;
+		tp_seg(pool, s->link_next)->link_prev = s->link_prev;
 	if (s->link_prev != TP_NIL) {
-		pool->segs[s->link_prev].link_next = s->link_next;
+		tp_seg(pool, s->link_prev)->link_next = s->link_next;
 	} else {
+		ckremm_sf_class(tp_units(pool, s), &fl, &sl);
 		pool->index.heads[fl][sl] = s->link_next;
 		if (s->link_next == TP_NIL)
 			ckremm_sf_set(&pool->index, fl, sl, false);
 	}
 	pool->free_blocks--;
-	pool->seq++;
 }
 
 static u32 tp_find_free(struct t_pool *pool, u32 units)
@@ -311,84 +449,30 @@ static u32 tp_find_free(struct t_pool *pool, u32 units)
 
 	ckremm_sf_class(units, &fl, &sl);
 	head = pool->index.heads[fl][sl];
-	if (head != TP_NIL && pool->segs[head].units >= units)
+	if (head != TP_NIL && tp_units(pool, tp_seg(pool, head)) >= units)
 		return head;
 	return ckremm_sf_search(&pool->index, units);
 }
 
-/* ---- offset hash ------------------------------------------------------- */
-
-/*
- * Multiply-shift hashing with a multiplier drawn at random per pool: the
- * top bits of off * mult.  Callers choose block sizes and so offsets; with
- * a fixed multiplier they could pile their blocks into one long probe run
- * and make every lookup under the lock walk it.  A random multiplier keeps
- * the expected run short for any set of offsets chosen without knowing it.
- */
-static u32 tp_hash_home(const struct t_pool *pool, u32 off)
-{
-	return (off * pool->hash_mult) >> pool->hash_shift;
-}
-
-static void tp_hash_insert(struct t_pool *pool, u32 n)
-{
-	u32 i = tp_hash_home(pool, pool->segs[n].off);
-
-	while (pool->hash[i] != TP_NIL)
-		i = (i + 1) & pool->hash_mask;
-	pool->hash[i] = n;
-}
-
-static u32 tp_hash_find(const struct t_pool *pool, u32 off)
-{
-	u32 i = tp_hash_home(pool, off);
-	u32 n;
-
-	while ((n = pool->hash[i]) != TP_NIL) {
-		if (pool->segs[n].off == off && (pool->segs[n].flags & TP_USED))
-			return n;
-		i = (i + 1) & pool->hash_mask;
-	}
-	return TP_NIL;
-}
-
-/* Remove @n; entries after it shift back so probe sequences stay whole. */
-static void tp_hash_remove(struct t_pool *pool, u32 n)
-{
-	u32 i = tp_hash_home(pool, pool->segs[n].off);
-	u32 j;
-
-	while (pool->hash[i] != n)
-		i = (i + 1) & pool->hash_mask;
-	for (j = (i + 1) & pool->hash_mask; pool->hash[j] != TP_NIL;
-	     j = (j + 1) & pool->hash_mask) {
-		u32 home = tp_hash_home(pool, pool->segs[pool->hash[j]].off);
-
-		/* Move j back to i unless its home lies cyclically in (i, j]. */
-		if (((j - home) & pool->hash_mask) >= ((j - i) & pool->hash_mask)) {
-			pool->hash[i] = pool->hash[j];
-			i = j;
-		}
-	}
-	pool->hash[i] = TP_NIL;
-}
-
 /* ---- handles ----------------------------------------------------------- */
 
-static u64 tp_handle(const struct t_pool *pool, u32 slot)
+static u64 tp_handle(const struct t_pool *pool, u32 n)
 {
-	return ((u64)pool->slots[slot].gen << 32) | (slot + 1);
+	return ((u64)tp_seg(pool, n)->gen << 32) | (n + 1);
 }
 
-/* Segment of a live handle, or TP_NIL (refused and reported). */
+/* Node of a live handle's block, or TP_NIL. */
 static u32 tp_find(const struct t_pool *pool, u64 handle)
 {
-	u32 slot = (u32)handle - 1;
+	u32 n = (u32)handle - 1;
+	const struct tp_seg *s;
 
-	if ((u32)handle == 0 || slot >= pool->capacity ||
-	    pool->slots[slot].gen != (u32)(handle >> 32))
+	if (!tp_node_exists(pool, n))
 		return TP_NIL;
-	return pool->slots[slot].seg;
+	s = tp_seg(pool, n);
+	if (!tp_is_used(s) || s->gen != (u32)(handle >> 32))
+		return TP_NIL;
+	return n;
 }
 
 /* As tp_find(), and a dead handle is refused and reported. */
@@ -401,7 +485,7 @@ static u32 tp_lookup(struct t_pool *pool, u64 handle)
 	return n;
 }
 
-/* Segment of the used block that starts at @ptr, or TP_NIL (refused). */
+/* Node of the used block that starts at @ptr, or TP_NIL (refused). */
 static u32 tp_lookup_ptr(struct t_pool *pool, const void *ptr)
 {
 	uintptr_t base = (uintptr_t)pool->arena;
@@ -413,9 +497,11 @@ static u32 tp_lookup_ptr(struct t_pool *pool, const void *ptr)
 		tp_refuse(pool, "pointer outside the pool or not at a block");
 		return TP_NIL;
 	}
-	n = tp_hash_find(pool, (u32)((p - base) >> TP_SHIFT));
-	if (n == TP_NIL)
+	n = tp_find_start(pool, (u32)((p - base) >> TP_SHIFT));
+	if (n == TP_NIL || !tp_is_used(tp_seg(pool, n))) {
 		tp_refuse(pool, "pointer not at a live block (freed, or moved by a reorder?)");
+		return TP_NIL;
+	}
 	return n;
 }
 
@@ -428,12 +514,12 @@ static u32 tp_lookup_ptr(struct t_pool *pool, const void *ptr)
 static u8 *tp_byte(const struct t_pool *pool, u32 n, size_t pos,
 		   size_t *contig)
 {
-	const struct tp_seg *s = &pool->segs[n];
-	size_t size = tp_bytes(s->units);
+	const struct tp_seg *s = tp_seg(pool, n);
+	size_t size = tp_bytes(tp_units(pool, s));
 
 	if (pool->move.seg == n) {
 		size_t done = pool->move.done;
-		u32 dst = pool->segs[pool->move.hole].off;
+		u32 dst = tp_seg(pool, pool->move.hole)->off;
 
 		if (pos < done) {
 			*contig = done - pos;
@@ -448,25 +534,27 @@ static u8 *tp_byte(const struct t_pool *pool, u32 n, size_t pos,
 static void tp_finish_move(struct t_pool *pool)
 {
 	u32 n = pool->move.seg, h = pool->move.hole;
-	struct tp_seg *s = &pool->segs[n], *hole = &pool->segs[h];
+	struct tp_seg *s = tp_seg(pool, n), *hole = tp_seg(pool, h);
+	u32 units = tp_units(pool, s), *r = tp_region_of(pool, hole->off);
 	u32 next;
 
-	tp_hash_remove(pool, n);
-	s->off = hole->off;
-	hole->off = s->off + s->units;
-	tp_hash_insert(pool, n);
-
 	/* Address order [prev, hole, s, next] becomes [prev, s, hole, next]. */
+	tp_region_del(pool, n);
+	if (*r == h)
+		*r = n;
 	tp_unlink(pool, h);
+	s->off = hole->off;
+	hole->off = s->off + units;
 	tp_link_after(pool, n, h);
-	hole->flags = 0;
+	tp_region_add(pool, h);
+	tp_set_state(hole, TP_FREE);
 	pool->move.seg = TP_NIL;
 	pool->move.hole = TP_NIL;
+	pool->seq++;
 
 	next = hole->next;
-	if (next != TP_NIL && tp_is_free(&pool->segs[next])) {
+	if (next != TP_NIL && tp_is_free(tp_seg(pool, next))) {
 		tp_index_remove(pool, next);
-		hole->units += pool->segs[next].units;
 		tp_unlink(pool, next);
 		tp_node_put(pool, next, h);
 	}
@@ -476,10 +564,10 @@ static void tp_finish_move(struct t_pool *pool)
 /* Copy up to @budget more bytes of the block in transit.  Returns bytes. */
 static size_t tp_move_some(struct t_pool *pool, size_t budget)
 {
-	struct tp_seg *s = &pool->segs[pool->move.seg];
-	size_t size = tp_bytes(s->units);
+	struct tp_seg *s = tp_seg(pool, pool->move.seg);
+	size_t size = tp_bytes(tp_units(pool, s));
 	size_t n = size - pool->move.done;
-	u8 *dst = tp_addr_of(pool, pool->segs[pool->move.hole].off);
+	u8 *dst = tp_addr_of(pool, tp_seg(pool, pool->move.hole)->off);
 
 	if (n > budget)
 		n = budget;
@@ -515,11 +603,6 @@ static u32 tp_lookup_settled(struct t_pool *pool, u64 handle,
 
 /* ---- holds (pool lock held) ------------------------------------------------ */
 
-static struct tp_slot *tp_slot_of(struct t_pool *pool, u32 n)
-{
-	return &pool->slots[pool->segs[n].slot];
-}
-
 /*
  * Whether used block @n may take a hold, @alone or shared.  No new reader
  * joins while a call that needs the block alone waits for the readers to
@@ -527,7 +610,7 @@ static struct tp_slot *tp_slot_of(struct t_pool *pool, u32 n)
  */
 static bool tp_may_hold(struct t_pool *pool, u32 n, bool alone)
 {
-	u32 holds = tp_slot_of(pool, n)->holds;
+	u32 holds = tp_seg(pool, n)->holds;
 
 	if (holds & TP_HELD_ALONE)
 		return false;
@@ -544,37 +627,37 @@ static bool tp_may_hold(struct t_pool *pool, u32 n, bool alone)
  */
 static int tp_busy(struct t_pool *pool, u32 n)
 {
-	struct tp_slot *slot = tp_slot_of(pool, n);
+	struct tp_seg *s = tp_seg(pool, n);
 
-	if (slot->holds & TP_READERS_MASK)
-		slot->holds |= TP_WRITER_WAITS;
+	if (s->holds & TP_READERS_MASK)
+		s->holds |= TP_WRITER_WAITS;
 	return -EBUSY;
 }
 
 static void tp_hold_locked(struct t_pool *pool, u32 n, bool alone)
 {
-	tp_slot_of(pool, n)->holds += alone ? TP_HELD_ALONE : 1;
+	tp_seg(pool, n)->holds += alone ? TP_HELD_ALONE : 1;
 }
 
 static void tp_unhold_locked(struct t_pool *pool, u32 n, bool alone)
 {
-	struct tp_slot *slot = tp_slot_of(pool, n);
+	struct tp_seg *s = tp_seg(pool, n);
 
 	if (alone)
-		slot->holds &= ~TP_HELD_ALONE;
+		s->holds &= ~TP_HELD_ALONE;
 	else
-		slot->holds--;
+		s->holds--;
 	/* The last reader gone, no writer waits for readers any more. */
-	if (!(slot->holds & TP_READERS_MASK))
-		slot->holds &= ~TP_WRITER_WAITS;
+	if (!(s->holds & TP_READERS_MASK))
+		s->holds &= ~TP_WRITER_WAITS;
 }
 
 /* Pinned and held blocks stay where they are. */
 static bool tp_is_fixed(struct t_pool *pool, u32 n)
 {
-	const struct tp_slot *slot = tp_slot_of(pool, n);
+	const struct tp_seg *s = tp_seg(pool, n);
 
-	return slot->pins || slot->holds;
+	return s->pins || s->holds;
 }
 
 /*
@@ -595,99 +678,143 @@ static void tp_settle(struct t_pool *pool, u32 n, unsigned long *flags)
 
 /* ---- allocation and free (pool lock held) --------------------------------- */
 
-static void tp_account_used(struct t_pool *pool, u32 units)
+/*
+ * Allocate @units.  Returns the block's node, or TP_NIL with *@grow set
+ * if a spare node is all that is missing (the pool is unchanged), or
+ * TP_NIL with *@grow clear if there is no room (the caller counts it).
+ */
+static u32 tp_alloc_locked(struct t_pool *pool, u32 units, bool *grow)
 {
+	struct tp_seg *f, *s;
+	u32 n, fn, prev;
+
+	*grow = false;
+	if (pool->used_blocks == pool->capacity)
+		return TP_NIL;
+	fn = tp_find_free(pool, units);
+	if (fn == TP_NIL)
+		return TP_NIL;
+	f = tp_seg(pool, fn);
+	n = fn;
+	if (f->off + units != tp_end(pool, f)) {
+		/* The block takes a spare node and the front of the run. */
+		n = pool->spare;
+		if (n == TP_NIL) {
+			*grow = true;
+			return TP_NIL;
+		}
+		tp_index_remove(pool, fn);
+		s = tp_seg(pool, n);
+		pool->spare = s->link_next;
+		prev = tp_prev(f);
+		s->off = f->off;
+		f->off += units;
+		if (prev != TP_NIL) {
+			tp_link_after(pool, prev, n);
+		} else {
+			tp_set_prev(s, TP_NIL);
+			s->next = fn;
+			tp_set_prev(f, n);
+			pool->first = n;
+		}
+		if (*tp_region_of(pool, s->off) == fn)
+			*tp_region_of(pool, s->off) = n;
+		tp_region_add(pool, fn);
+		tp_index_insert(pool, fn);
+	} else {
+		tp_index_remove(pool, fn);
+		s = f;
+	}
+
+	if (!++pool->gen)
+		pool->gen = 1;
+	s->gen = pool->gen;
+	s->pins = 0;
+	s->holds = 0;
+	tp_set_state(s, TP_USED);
+	pool->seq++;
 	pool->used_units += units;
 	if (pool->used_units > pool->peak_units)
 		pool->peak_units = pool->used_units;
+	pool->used_blocks++;
+	return n;
 }
 
-/* Allocate @units; returns the handle slot or TP_NIL (caller counts it). */
-static u32 tp_alloc_locked(struct t_pool *pool, u32 units)
+/*
+ * Make a node spare for tp_alloc_locked(): add a chunk, allocated with the
+ * lock dropped (held on entry and return).  Returns 0 when there may be a
+ * spare node now (another CPU's chunk, if it won the race), -ENOMEM if
+ * there is no chunk to be had.
+ */
+static int tp_grow(struct t_pool *pool, unsigned long *flags)
 {
-	u32 n, rest, slot = pool->slot_head;
-	struct tp_seg *s;
+	u32 chunks = pool->chunks;
+	struct tp_seg *chunk;
 
-	if (slot == TP_NIL)
-		return TP_NIL;
-	n = tp_find_free(pool, units);
-	if (n == TP_NIL)
-		return TP_NIL;
-	tp_index_remove(pool, n);
-	s = &pool->segs[n];
-
-	/* Split off the rest; with no spare node the block keeps it. */
-	if (s->units > units) {
-		rest = tp_node_get(pool);
-		if (rest != TP_NIL) {
-			struct tp_seg *r = &pool->segs[rest];
-
-			r->off = s->off + units;
-			r->units = s->units - units;
-			r->flags = 0;
-			s->units = units;
-			tp_link_after(pool, n, rest);
-			tp_index_insert(pool, rest);
-		}
+	if (chunks == pool->dir_size)
+		return -ENOMEM;
+	ckremm_unlock(&pool->lock, *flags);
+	chunk = ckremm_meta_zalloc_nowait(TP_CHUNK_BYTES);
+	*flags = ckremm_lock(&pool->lock);
+	if (!chunk)
+		return -ENOMEM;
+	if (pool->chunks == chunks) {
+		tp_add_chunk(pool, chunk);
+		return 0;
 	}
+	/* Another CPU grew the table while the lock was dropped. */
+	ckremm_unlock(&pool->lock, *flags);
+	ckremm_meta_free(chunk);
+	*flags = ckremm_lock(&pool->lock);
+	return 0;
+}
 
-	pool->slot_head = pool->slots[slot].next_free;
-	if (pool->slot_head == TP_NIL)
-		pool->slot_tail = TP_NIL;
-	pool->slots[slot].seg = n;
-	pool->slots[slot].pins = 0;
-	pool->slots[slot].holds = 0;
-	s->flags = TP_USED;
-	s->slot = slot;
-	tp_hash_insert(pool, n);
-	tp_account_used(pool, s->units);
-	pool->used_blocks++;
-	return slot;
+/* tp_alloc_locked(), growing the table as needed (the lock may drop). */
+static u32 tp_alloc_growing(struct t_pool *pool, u32 units,
+			    unsigned long *flags)
+{
+	unsigned int tries = 0;
+	bool grow;
+	u32 n;
+
+	for (;;) {
+		n = tp_alloc_locked(pool, units, &grow);
+		if (!grow || tries++ == TP_GROW_TRIES || tp_grow(pool, flags))
+			return n;
+	}
 }
 
 static void tp_free_locked(struct t_pool *pool, u32 n)
 {
-	struct tp_seg *s = &pool->segs[n];
-	u32 slot = s->slot, other;
+	struct tp_seg *s = tp_seg(pool, n);
+	u32 other;
 
-	pool->slots[slot].seg = TP_NIL;
-	pool->slots[slot].gen++;
-	pool->slots[slot].next_free = TP_NIL;
-	if (pool->slot_tail != TP_NIL)
-		pool->slots[pool->slot_tail].next_free = slot;
-	else
-		pool->slot_head = slot;
-	pool->slot_tail = slot;
-
-	tp_hash_remove(pool, n);
-	pool->used_units -= s->units;
+	pool->used_units -= tp_units(pool, s);
 	pool->used_blocks--;
-	s->flags = 0;
+	pool->seq++;
+	tp_set_state(s, TP_FREE);
 
 	/* A block freed in transit ends its move: it and its hole are free. */
 	if (pool->move.seg == n) {
 		other = pool->move.hole;
 		pool->move.seg = TP_NIL;
 		pool->move.hole = TP_NIL;
-		pool->segs[other].flags = 0;
-		pool->segs[other].units += s->units;
+		tp_set_state(tp_seg(pool, other), TP_FREE);
 		tp_unlink(pool, n);
 		tp_node_put(pool, n, other);
 		n = other;
-		s = &pool->segs[n];
+		s = tp_seg(pool, n);
 	}
 
 	other = s->next;
-	if (other != TP_NIL && tp_is_free(&pool->segs[other])) {
+	if (other != TP_NIL && tp_is_free(tp_seg(pool, other))) {
 		tp_index_remove(pool, other);
-		s->units += pool->segs[other].units;
 		tp_unlink(pool, other);
 		tp_node_put(pool, other, n);
 	}
-	other = s->prev;
-	if (other != TP_NIL && tp_is_free(&pool->segs[other])) {
+	other = tp_prev(s);
+	if (other != TP_NIL && tp_is_free(tp_seg(pool, other))) {
 		tp_index_remove(pool, other);
-		pool->segs[other].units += s->units;
 		tp_unlink(pool, n);
 		tp_node_put(pool, n, other);
 		n = other;
@@ -698,14 +825,17 @@ static void tp_free_locked(struct t_pool *pool, u32 n)
 /* ---- creation ------------------------------------------------------------ */
 
 /**
- * t_pool_create() - create a table pool with a given table capacity
+ * t_pool_create() - create a table pool with a given most number of blocks
  * @size: arena bytes; rounded down to a multiple of 16
- * @capacity: handle table slots (most blocks live at once), or 0 for one
- *	slot per 256 bytes of arena, at least 64
+ * @capacity: most blocks live at once (handles in use), or 0 for one per
+ *	256 bytes of arena, at least 64
  *
- * Bookkeeping costs 88 bytes per slot outside the arena (see the top of
- * this file); both arena and tables are zeroed, and in the kernel charged
- * to the caller's memory cgroup.
+ * The tables start with room for 204 runs and grow as blocks come (see
+ * the top of this file): an empty pool costs its structure, a directory
+ * of 8 bytes per 204 blocks of @capacity and 4 bytes per 4 KiB of arena
+ * outside the arena; each run adds 20 bytes, in 4 KiB steps.  The arena
+ * is zeroed and, like the tables, in the kernel charged to the caller's
+ * memory cgroup.
  *
  * Context: Process context; may sleep.
  * Return: the pool, or NULL if @size is below 16 or above T_POOL_MAX_SIZE,
@@ -713,8 +843,10 @@ static void tp_free_locked(struct t_pool *pool, u32 n)
  */
 struct t_pool *t_pool_create(size_t size, unsigned int capacity)
 {
+	struct tp_seg *chunk;
 	struct t_pool *pool;
-	u32 i, hash_size, shift;
+	u64 max_nodes;
+	u32 n;
 
 	ckremm_might_sleep();
 	if (size < TP_GRANULE || size > T_POOL_MAX_SIZE ||
@@ -730,56 +862,52 @@ struct t_pool *t_pool_create(size_t size, unsigned int capacity)
 		capacity = c < 64 ? 64 : c > T_POOL_MAX_CAPACITY ?
 			   T_POOL_MAX_CAPACITY : (u32)c;
 	}
-	for (hash_size = 2, shift = 31; hash_size < 2 * capacity; hash_size <<= 1)
-		shift--;
 
 	pool = ckremm_meta_zalloc(sizeof(*pool));
 	if (!pool)
 		return NULL;
-	pool->capacity = capacity;
-	pool->seg_count = 2 * capacity + 2;
-	pool->hash_mask = hash_size - 1;
-	pool->hash_shift = shift;
-	pool->hash_mult = ckremm_random_u32() | 1;
-	pool->segs = ckremm_meta_zalloc(pool->seg_count * sizeof(*pool->segs));
-	pool->slots = ckremm_meta_zalloc(capacity * sizeof(*pool->slots));
-	pool->hash = ckremm_meta_zalloc(hash_size * sizeof(*pool->hash));
+	pool->arena_units = (u32)(size >> TP_SHIFT);
+	/*
+	 * Runs tile the arena, at least a unit each; a free run never
+	 * borders another one, so there is at most one more of them than
+	 * blocks, and one hole.
+	 */
+	max_nodes = 2 * (u64)capacity + 2;
+	if (max_nodes > pool->arena_units)
+		max_nodes = pool->arena_units;
+	pool->dir_size = (u32)((max_nodes + TP_CHUNK_NODES - 1) / TP_CHUNK_NODES);
+	pool->regions = (pool->arena_units + TP_REGION_UNITS - 1) >> TP_REGION_SHIFT;
+	pool->dir = ckremm_meta_zalloc(pool->dir_size * sizeof(*pool->dir));
+	pool->region = ckremm_meta_zalloc(pool->regions * sizeof(*pool->region));
+	chunk = ckremm_meta_zalloc(TP_CHUNK_BYTES);
 	pool->arena = ckremm_arena_alloc(size);
-	if (!pool->segs || !pool->slots || !pool->hash || !pool->arena) {
+	if (!pool->dir || !pool->region || !pool->arena || !chunk) {
+		ckremm_meta_free(chunk);
 		destroy_t_pool(pool);
 		return NULL;
 	}
 
 	ckremm_lock_init(&pool->lock);
 	pool->arena_size = size;
-	pool->arena_units = (u32)(size >> TP_SHIFT);
+	pool->capacity = capacity;
 	pool->step_bytes = CKREMM_STEP_BYTES;
 	pool->move.seg = TP_NIL;
 	pool->move.hole = TP_NIL;
 	pool->cursor = TP_NIL;
-	memset(pool->hash, 0xff, hash_size * sizeof(*pool->hash));
-	ckremm_sf_init(&pool->index);
-
-	for (i = 0; i < capacity; i++) {
-		pool->slots[i].seg = TP_NIL;
-		pool->slots[i].gen = 1;
-		pool->slots[i].next_free = i + 1 < capacity ? i + 1 : TP_NIL;
-	}
-	pool->slot_head = 0;
-	pool->slot_tail = capacity - 1;
-
-	/* Node 0 is the whole arena; the rest are spare. */
 	pool->spare = TP_NIL;
-	for (i = pool->seg_count - 1; i > 0; i--) {
-		pool->segs[i].link_next = pool->spare;
-		pool->spare = i;
-	}
-	pool->segs[0].off = 0;
-	pool->segs[0].units = pool->arena_units;
-	pool->segs[0].prev = TP_NIL;
-	pool->segs[0].next = TP_NIL;
-	pool->first = 0;
-	tp_index_insert(pool, 0);
+	memset(pool->region, 0xff, pool->regions * sizeof(*pool->region));
+	ckremm_sf_init(&pool->index);
+	tp_add_chunk(pool, chunk);
+
+	/* The first node is the whole arena. */
+	n = pool->spare;
+	pool->spare = tp_seg(pool, n)->link_next;
+	tp_seg(pool, n)->prev_state = TP_FREE << TP_STATE_SHIFT | TP_PREV_MASK;
+	tp_seg(pool, n)->off = 0;
+	tp_seg(pool, n)->next = TP_NIL;
+	pool->first = n;
+	tp_region_add(pool, n);
+	tp_index_insert(pool, n);
 	return pool;
 }
 EXPORT_SYMBOL_GPL(t_pool_create);
@@ -788,7 +916,7 @@ EXPORT_SYMBOL_GPL(t_pool_create);
  * create_t_pool() - create a table pool
  * @size: arena bytes; rounded down to a multiple of 16
  *
- * Same as t_pool_create() with the default table capacity: one slot per
+ * Same as t_pool_create() with the default most number of blocks: one per
  * 256 bytes of arena, at least 64.
  *
  * Context: Process context; may sleep.
@@ -811,14 +939,17 @@ EXPORT_SYMBOL_GPL(create_t_pool);
  */
 bool destroy_t_pool(struct t_pool *pool)
 {
+	u32 i;
+
 	ckremm_might_sleep();
 	if (!pool)
 		return false;
 	if (pool->arena)
 		ckremm_arena_free(pool->arena);
-	ckremm_meta_free(pool->hash);
-	ckremm_meta_free(pool->slots);
-	ckremm_meta_free(pool->segs);
+	for (i = 0; i < pool->chunks; i++)
+		ckremm_meta_free(pool->dir[i]);
+	ckremm_meta_free(pool->dir);
+	ckremm_meta_free(pool->region);
 	ckremm_meta_free(pool);
 	return true;
 }
@@ -869,17 +1000,22 @@ static bool tp_units_for(size_t size, u32 *units)
  * T_POOL_REORDER_ON_FAIL a failing call may run a whole reorder pass (in
  * steps, the lock dropped between them) before it gives up.
  *
- * Context: Any context; takes the pool lock with interrupts disabled.
+ * An allocation that needs a node when none is spare adds a chunk of
+ * nodes, allocated without sleeping and with the lock dropped (see
+ * "Growing" at the top of this file).
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.  On
+ * PREEMPT_RT, where the caller cannot sleep the tables cannot grow.
  * Return: the block's handle, or T_POOL_NO_HANDLE if nothing fits, the
- * table is full, or the request is refused (size 0 or impossible, unknown
- * flags).
+ * pool holds its most blocks already, the tables cannot grow, or the
+ * request is refused (size 0 or impossible, unknown flags).
  */
 u64 t_pool_alloc_handle(struct t_pool *pool, size_t size, unsigned int flags)
 {
 	unsigned long irqflags;
 	u64 handle = T_POOL_NO_HANDLE;
 	bool retry;
-	u32 units, slot;
+	u32 units, n;
 
 	if (!pool) {
 		ckremm_warn("t_pool: alloc from a NULL pool\n");
@@ -890,19 +1026,18 @@ u64 t_pool_alloc_handle(struct t_pool *pool, size_t size, unsigned int flags)
 		tp_refuse(pool, "alloc of size 0, of an impossible size, or with unknown flags");
 		goto out;
 	}
-	slot = tp_alloc_locked(pool, units);
-	retry = slot == TP_NIL && (flags & T_POOL_REORDER_ON_FAIL) &&
-		pool->slot_head != TP_NIL &&
-		tp_bytes(pool->arena_units) - tp_bytes(pool->used_units) >=
-		tp_bytes(units);
+	n = tp_alloc_growing(pool, units, &irqflags);
+	retry = n == TP_NIL && (flags & T_POOL_REORDER_ON_FAIL) &&
+		pool->used_blocks < pool->capacity &&
+		pool->arena_units - pool->used_units >= units;
 	if (retry) {
 		ckremm_unlock(&pool->lock, irqflags);
 		t_pool_reorder(pool, NULL);
 		irqflags = ckremm_lock(&pool->lock);
-		slot = tp_alloc_locked(pool, units);
+		n = tp_alloc_growing(pool, units, &irqflags);
 	}
-	if (slot != TP_NIL)
-		handle = tp_handle(pool, slot);
+	if (n != TP_NIL)
+		handle = tp_handle(pool, n);
 	else
 		pool->failed_allocs++;
 out:
@@ -919,11 +1054,11 @@ static int tp_free_unpinned(struct t_pool *pool, u32 n)
 {
 	if (n == TP_NIL)
 		return -EINVAL;
-	if (pool->slots[pool->segs[n].slot].pins) {
+	if (tp_seg(pool, n)->pins) {
 		tp_refuse(pool, "free of a pinned block");
 		return -EBUSY;
 	}
-	if (pool->slots[pool->segs[n].slot].holds)
+	if (tp_seg(pool, n)->holds)
 		return tp_busy(pool, n);
 	tp_free_locked(pool, n);
 	return 0;
@@ -980,7 +1115,7 @@ void *t_pool_alloc(struct t_pool *pool, size_t size)
 	/* A reorder may have started meanwhile; the block must be in place. */
 	n = tp_lookup_settled(pool, handle, &flags);
 	if (n != TP_NIL)
-		ptr = tp_addr_of(pool, pool->segs[n].off);
+		ptr = tp_addr_of(pool, tp_seg(pool, n)->off);
 	ckremm_unlock(&pool->lock, flags);
 	return ptr;
 }
@@ -1029,7 +1164,7 @@ u64 t_pool_handle_of(struct t_pool *pool, const void *ptr)
 	flags = ckremm_lock(&pool->lock);
 	n = tp_lookup_ptr(pool, ptr);
 	if (n != TP_NIL)
-		handle = tp_handle(pool, pool->segs[n].slot);
+		handle = tp_handle(pool, n);
 	ckremm_unlock(&pool->lock, flags);
 	return handle;
 }
@@ -1055,7 +1190,7 @@ size_t t_pool_size_of(struct t_pool *pool, u64 handle)
 	flags = ckremm_lock(&pool->lock);
 	n = tp_lookup(pool, handle);
 	if (n != TP_NIL)
-		size = tp_bytes(pool->segs[n].units);
+		size = tp_bytes(tp_units(pool, tp_seg(pool, n)));
 	ckremm_unlock(&pool->lock, flags);
 	return size;
 }
@@ -1116,6 +1251,7 @@ static int tp_access(struct t_pool *pool, u64 handle, u64 src_handle,
 	bool alone = op != TP_READ, held = false;
 	unsigned long flags;
 	u32 n, src = TP_NIL;
+	size_t size;
 	int ret = 0;
 
 	if (!pool)
@@ -1128,9 +1264,10 @@ static int tp_access(struct t_pool *pool, u64 handle, u64 src_handle,
 		ret = -EINVAL;
 		goto out;
 	}
-	if (pos > tp_bytes(pool->segs[n].units) ||
-	    len > tp_bytes(pool->segs[n].units) - pos ||
-	    (op == TP_COPY && tp_bytes(pool->segs[src].units) - pos < len)) {
+	size = tp_bytes(tp_units(pool, tp_seg(pool, n)));
+	if (pos > size || len > size - pos ||
+	    (op == TP_COPY &&
+	     tp_bytes(tp_units(pool, tp_seg(pool, src))) - pos < len)) {
 		tp_refuse(pool, "access past the end of a block");
 		ret = -EINVAL;
 		goto out;
@@ -1185,7 +1322,7 @@ out:
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
  * Return: 0; -EINVAL for a dead handle or a range outside the block;
- * -EBUSY if another call holds the block alone or waits to, or 2^30 - 1
+ * -EBUSY if another call holds the block alone or waits to, or 2^14 - 1
  * readers share it.
  */
 int t_pool_read(struct t_pool *pool, u64 handle, size_t pos, void *buf,
@@ -1271,8 +1408,8 @@ int t_pool_copy(struct t_pool *pool, u64 dst, u64 src)
 		ckremm_unlock(&pool->lock, flags);
 		return -EINVAL;
 	}
-	dsize = tp_bytes(pool->segs[d].units);
-	ssize = tp_bytes(pool->segs[n].units);
+	dsize = tp_bytes(tp_units(pool, tp_seg(pool, d)));
+	ssize = tp_bytes(tp_units(pool, tp_seg(pool, n)));
 	if (dsize < ssize)
 		tp_refuse(pool, "copy into a smaller block");
 	ckremm_unlock(&pool->lock, flags);
@@ -1343,7 +1480,7 @@ EXPORT_SYMBOL_GPL(copy_t_ptr);
  * Context: Any context; takes the pool lock with interrupts disabled.
  * Return: 0; -EINVAL for a dead handle; -EBUSY if another call holds the
  * block alone, or (for @alone) shares it, or (for a shared hold) a call
- * that needs it alone waits for its readers to go, or 2^30 - 1 readers
+ * that needs it alone waits for its readers to go, or 2^14 - 1 readers
  * share it already.
  */
 int t_pool_hold(struct t_pool *pool, u64 handle, bool alone, void **addr,
@@ -1364,8 +1501,8 @@ int t_pool_hold(struct t_pool *pool, u64 handle, bool alone, void **addr,
 	} else {
 		tp_hold_locked(pool, n, alone);
 		tp_settle(pool, n, &flags);
-		*addr = tp_addr_of(pool, pool->segs[n].off);
-		*size = tp_bytes(pool->segs[n].units);
+		*addr = tp_addr_of(pool, tp_seg(pool, n)->off);
+		*size = tp_bytes(tp_units(pool, tp_seg(pool, n)));
 	}
 	ckremm_unlock(&pool->lock, flags);
 	return ret;
@@ -1392,7 +1529,7 @@ int t_pool_unhold(struct t_pool *pool, u64 handle, bool alone)
 	flags = ckremm_lock(&pool->lock);
 	n = tp_lookup(pool, handle);
 	if (n != TP_NIL) {
-		u32 holds = tp_slot_of(pool, n)->holds;
+		u32 holds = tp_seg(pool, n)->holds;
 
 		if (alone ? holds & TP_HELD_ALONE : holds & TP_READERS_MASK) {
 			tp_unhold_locked(pool, n, alone);
@@ -1419,7 +1556,7 @@ EXPORT_SYMBOL_GPL(t_pool_unhold);
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
  * Return: the block's address, or NULL for a dead handle or a block
- * already pinned U32_MAX times.
+ * already pinned U16_MAX (65535) times.
  */
 void *t_pool_pin(struct t_pool *pool, u64 handle)
 {
@@ -1432,15 +1569,15 @@ void *t_pool_pin(struct t_pool *pool, u64 handle)
 	flags = ckremm_lock(&pool->lock);
 	n = tp_lookup_settled(pool, handle, &flags);
 	if (n != TP_NIL) {
-		struct tp_slot *slot = &pool->slots[pool->segs[n].slot];
+		struct tp_seg *s = tp_seg(pool, n);
 
-		if (slot->pins == U32_MAX) {
+		if (s->pins == U16_MAX) {
 			tp_refuse(pool, "pin count would overflow");
 		} else {
-			if (!slot->pins++)
+			if (!s->pins++)
 				pool->pinned_blocks++;
 			pool->seq++;
-			ptr = tp_addr_of(pool, pool->segs[n].off);
+			ptr = tp_addr_of(pool, s->off);
 		}
 	}
 	ckremm_unlock(&pool->lock, flags);
@@ -1467,12 +1604,12 @@ int t_pool_unpin(struct t_pool *pool, u64 handle)
 	flags = ckremm_lock(&pool->lock);
 	n = tp_lookup(pool, handle);
 	if (n != TP_NIL) {
-		struct tp_slot *slot = &pool->slots[pool->segs[n].slot];
+		struct tp_seg *s = tp_seg(pool, n);
 
-		if (!slot->pins) {
+		if (!s->pins) {
 			tp_refuse(pool, "unpin of a block that is not pinned");
 		} else {
-			if (!--slot->pins)
+			if (!--s->pins)
 				pool->pinned_blocks--;
 			pool->seq++;
 			ret = 0;
@@ -1505,7 +1642,7 @@ int t_pool_offset_of(struct t_pool *pool, u64 handle, size_t *offset)
 	flags = ckremm_lock(&pool->lock);
 	n = tp_lookup_settled(pool, handle, &flags);
 	if (n != TP_NIL)
-		*offset = tp_bytes(pool->segs[n].off);
+		*offset = tp_bytes(tp_seg(pool, n)->off);
 	ckremm_unlock(&pool->lock, flags);
 	return n == TP_NIL ? -EINVAL : 0;
 }
@@ -1521,9 +1658,11 @@ static size_t tp_largest_free(const struct t_pool *pool)
 
 	for (n = ckremm_sf_top(&pool->index);
 	     n != TP_NIL && seen++ < CKREMM_SF_TOP_SCAN;
-	     n = pool->segs[n].link_next) {
-		if (pool->segs[n].units > best)
-			best = pool->segs[n].units;
+	     n = tp_seg(pool, n)->link_next) {
+		u32 units = tp_units(pool, tp_seg(pool, n));
+
+		if (units > best)
+			best = units;
 	}
 	return tp_bytes(best);
 }
@@ -1552,24 +1691,25 @@ static bool tp_reorder_step_locked(struct t_pool *pool, size_t budget,
 		}
 		/* Next free run from the cursor. */
 		for (hole = pool->cursor; hole != TP_NIL && nodes &&
-		     !tp_is_free(&pool->segs[hole]); nodes--)
-			hole = pool->segs[hole].next;
+		     !tp_is_free(tp_seg(pool, hole)); nodes--)
+			hole = tp_seg(pool, hole)->next;
 		pool->cursor = hole;
 		if (hole == TP_NIL)
 			goto done;
 		if (!nodes)
 			break;
-		if (pool->segs[hole].next == TP_NIL)
+		n = tp_seg(pool, hole)->next;
+		if (n == TP_NIL)
 			goto done;
 
-		n = pool->segs[hole].next;
 		nodes--;
 		if (tp_is_fixed(pool, n)) {
 			pool->cursor = n;	/* step over the pinned block */
 			continue;
 		}
 		tp_index_remove(pool, hole);
-		pool->segs[hole].flags = TP_HOLE;
+		tp_set_state(tp_seg(pool, hole), TP_HOLE);
+		pool->seq++;
 		pool->move.seg = n;
 		pool->move.hole = hole;
 		pool->move.done = 0;
@@ -1685,13 +1825,23 @@ EXPORT_SYMBOL_GPL(reorder_t_mem);
 
 /* ---- figures and checks ---------------------------------------------------- */
 
+/* Bytes the pool has allocated outside the arena. */
+static size_t tp_meta_bytes(const struct t_pool *pool)
+{
+	return sizeof(*pool) + pool->dir_size * sizeof(*pool->dir) +
+	       pool->regions * sizeof(*pool->region) +
+	       (size_t)pool->chunks * TP_CHUNK_BYTES;
+}
+
 /**
  * t_pool_get_stats() - take a consistent snapshot of a pool's figures
  * @pool: the pool
  * @stats: filled in
  *
  * O(1): the largest free run is looked for among the first runs of the
- * highest non-empty size class, as for the header pool.
+ * highest non-empty size class, as for the header pool.  @stats->meta_bytes
+ * counts every byte the pool has allocated outside its arena: its tables
+ * as they have grown so far.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
  */
@@ -1714,10 +1864,7 @@ void t_pool_get_stats(struct t_pool *pool, struct t_pool_stats *stats)
 	stats->failed_allocs = pool->failed_allocs;
 	stats->refused_calls = pool->refused_calls;
 	stats->table_capacity = pool->capacity;
-	stats->meta_bytes = sizeof(*pool) +
-			    pool->seg_count * sizeof(*pool->segs) +
-			    pool->capacity * sizeof(*pool->slots) +
-			    ((size_t)pool->hash_mask + 1) * sizeof(*pool->hash);
+	stats->meta_bytes = tp_meta_bytes(pool);
 	stats->reorders = pool->reorders;
 	stats->bytes_moved = pool->bytes_moved;
 	if (stats->free_bytes)
@@ -1736,15 +1883,19 @@ static int tp_fault(struct t_pool_fault *f, u32 off, const char *reason)
 	return -EUCLEAN;
 }
 
-/* A stepped whole-pool check: segments, then free slots, then the index. */
+/*
+ * A stepped whole-pool check: runs, then spare nodes, then regions, then
+ * the index.
+ */
 struct tp_check {
 	u32 seq;
 	int phase;
-	u32 n;			/* next segment, or next free slot */
+	u32 n;			/* next run, spare node or region */
 	u32 prev;
 	u32 off;
 	bool prev_free;
 	size_t nodes;
+	size_t runs;
 	size_t used;
 	size_t used_blocks;
 	size_t free_runs;
@@ -1752,76 +1903,121 @@ struct tp_check {
 	struct ckremm_sf_check index;
 };
 
-/* Look at up to @budget segments; 1 when they are all checked. */
-static int tp_check_segments(struct t_pool *pool, struct tp_check *c,
-			     struct t_pool_fault *f, unsigned int *budget)
+/* The first run that starts in a region must be the region's. */
+static bool tp_region_ok(const struct t_pool *pool, const struct tp_check *c)
+{
+	bool first = c->prev == TP_NIL ||
+		     tp_seg(pool, c->prev)->off >> TP_REGION_SHIFT !=
+		     c->off >> TP_REGION_SHIFT;
+
+	return !first || *tp_region_of(pool, c->off) == c->n;
+}
+
+/* Look at up to @budget runs; 1 when they are all checked. */
+static int tp_check_runs(struct t_pool *pool, struct tp_check *c,
+			 struct t_pool_fault *f, unsigned int *budget)
 {
 	for (; c->n != TP_NIL && *budget; (*budget)--) {
-		const struct tp_seg *s = &pool->segs[c->n];
+		const struct tp_seg *s;
+		u32 state, end;
 
-		if (c->n >= pool->seg_count || ++c->nodes > pool->seg_count)
-			return tp_fault(f, c->off, "segment list leads astray");
-		if (s->prev != c->prev || s->off != c->off || !s->units ||
-		    s->units > pool->arena_units - c->off)
-			return tp_fault(f, c->off, "segment does not follow the one before it");
-		if (s->flags & TP_HOLE) {
+		if (!tp_node_exists(pool, c->n) ||
+		    ++c->runs > (size_t)pool->chunks * TP_CHUNK_NODES)
+			return tp_fault(f, c->off, "run list leads astray");
+		s = tp_seg(pool, c->n);
+		state = tp_state(s);
+		if (s->next != TP_NIL && !tp_node_exists(pool, s->next))
+			return tp_fault(f, c->off, "run list leads astray");
+		end = tp_end(pool, s);
+		if (tp_prev(s) != c->prev || s->off != c->off ||
+		    end <= s->off || end > pool->arena_units ||
+		    state == TP_SPARE)
+			return tp_fault(f, c->off, "run does not follow the one before it");
+		if (!tp_region_ok(pool, c))
+			return tp_fault(f, c->off, "run missing from the region table");
+		if (state == TP_HOLE) {
 			if (pool->move.hole != c->n || s->next != pool->move.seg)
 				return tp_fault(f, c->off, "hole without a block moving into it");
-		} else if (s->flags & TP_USED) {
-			if (s->slot >= pool->capacity || pool->slots[s->slot].seg != c->n)
-				return tp_fault(f, c->off, "block and handle table disagree");
-			if (tp_hash_find(pool, s->off) != c->n)
-				return tp_fault(f, c->off, "block missing from the offset hash");
-			c->used += s->units;
+		} else if (state == TP_USED) {
+			c->used += end - s->off;
 			c->used_blocks++;
-			c->pinned += !!pool->slots[s->slot].pins;
+			c->pinned += !!s->pins;
 		} else {
 			if (c->prev_free)
 				return tp_fault(f, c->off, "two adjacent free runs");
 			c->free_runs++;
 		}
-		c->prev_free = tp_is_free(s);
+		c->prev_free = state == TP_FREE;
 		c->prev = c->n;
-		c->off += s->units;
+		c->off = end;
 		c->n = s->next;
 	}
 	if (c->n != TP_NIL)
 		return 0;
 	if (c->off != pool->arena_units)
-		return tp_fault(f, c->off, "segments do not cover the arena");
+		return tp_fault(f, c->off, "runs do not cover the arena");
 	if (c->used != pool->used_units || c->used_blocks != pool->used_blocks ||
 	    c->free_runs != pool->free_blocks || c->pinned != pool->pinned_blocks)
 		return tp_fault(f, 0, "counts disagree with the statistics");
 	return 1;
 }
 
-/* Look at up to @budget free slots; 1 when they are all checked. */
-static int tp_check_slots(struct t_pool *pool, struct tp_check *c,
-			  struct t_pool_fault *f, unsigned int *budget)
+/* Look at up to @budget spare nodes; 1 when they are all checked. */
+static int tp_check_spares(struct t_pool *pool, struct tp_check *c,
+			   struct t_pool_fault *f, unsigned int *budget)
 {
 	for (; c->n != TP_NIL && *budget; (*budget)--) {
-		if (c->n >= pool->capacity || ++c->nodes > pool->capacity ||
-		    pool->slots[c->n].seg != TP_NIL)
-			return tp_fault(f, 0, "free slot list broken");
-		c->n = pool->slots[c->n].next_free;
+		if (!tp_node_exists(pool, c->n) ||
+		    ++c->nodes > (size_t)pool->chunks * TP_CHUNK_NODES ||
+		    tp_state(tp_seg(pool, c->n)) != TP_SPARE)
+			return tp_fault(f, 0, "spare node list broken");
+		c->n = tp_seg(pool, c->n)->link_next;
 	}
 	if (c->n != TP_NIL)
 		return 0;
-	if (c->nodes + c->used_blocks != pool->capacity)
-		return tp_fault(f, 0, "handle slots lost");
+	if (c->nodes + c->runs != (size_t)pool->chunks * TP_CHUNK_NODES)
+		return tp_fault(f, 0, "nodes lost");
 	return 1;
+}
+
+/*
+ * Look at up to @budget regions; 1 when they are all checked.  Each names
+ * no run, or a run that starts in it after one that does not.
+ */
+static int tp_check_regions(struct t_pool *pool, struct tp_check *c,
+			    struct t_pool_fault *f, unsigned int *budget)
+{
+	for (; c->n < pool->regions && *budget; (*budget)--, c->n++) {
+		u32 n = pool->region[c->n], prev;
+		const struct tp_seg *s;
+
+		if (n == TP_NIL)
+			continue;
+		s = tp_node_exists(pool, n) ? tp_seg(pool, n) : NULL;
+		prev = s ? tp_prev(s) : TP_NIL;
+		if (!s || tp_state(s) == TP_SPARE ||
+		    s->off >> TP_REGION_SHIFT != c->n ||
+		    (prev != TP_NIL &&
+		     tp_seg(pool, prev)->off >> TP_REGION_SHIFT == c->n))
+			return tp_fault(f, c->n << TP_REGION_SHIFT,
+					"region table names a wrong run");
+	}
+	return c->n == pool->regions;
 }
 
 static bool tp_check_run(const void *p, u32 n, struct ckremm_sf_run *r)
 {
 	const struct t_pool *pool = p;
+	const struct tp_seg *s;
 
-	if (n >= pool->seg_count || !tp_is_free(&pool->segs[n]) ||
-	    !pool->segs[n].units)
+	if (!tp_node_exists(pool, n))
 		return false;
-	r->units = pool->segs[n].units;
-	r->next = pool->segs[n].link_next;
-	r->prev = pool->segs[n].link_prev;
+	s = tp_seg(pool, n);
+	if (!tp_is_free(s) || (s->next != TP_NIL && !tp_node_exists(pool, s->next)))
+		return false;
+	r->units = tp_units(pool, s);
+	r->next = s->link_next;
+	r->prev = s->link_prev;
 	return true;
 }
 
@@ -1835,24 +2031,30 @@ static int tp_check_step(struct t_pool *pool, struct tp_check *c,
 	int ret;
 
 	if (c->phase == 0) {
-		ret = tp_check_segments(pool, c, f, &budget);
+		ret = tp_check_runs(pool, c, f, &budget);
 		if (ret <= 0)
 			return ret;
 		c->phase = 1;
-		c->n = pool->slot_head;
-		c->nodes = 0;
+		c->n = pool->spare;
 	}
 	if (c->phase == 1) {
-		ret = tp_check_slots(pool, c, f, &budget);
+		ret = tp_check_spares(pool, c, f, &budget);
 		if (ret <= 0)
 			return ret;
 		c->phase = 2;
+		c->n = 0;
+	}
+	if (c->phase == 2) {
+		ret = tp_check_regions(pool, c, f, &budget);
+		if (ret <= 0)
+			return ret;
+		c->phase = 3;
 	}
 	ret = ckremm_sf_check_step(&pool->index, &c->index, c->free_runs,
 				   &budget, tp_check_run, pool, &why, &where);
 	if (ret < 0)
-		return tp_fault(f, where == TP_NIL ? 0 : pool->segs[where].off,
-				why);
+		return tp_fault(f, where == TP_NIL || !tp_node_exists(pool, where) ?
+				0 : tp_seg(pool, where)->off, why);
 	return ret;
 }
 
@@ -1861,13 +2063,15 @@ static int tp_check_step(struct t_pool *pool, struct tp_check *c,
  * @pool: the pool
  * @fault: if not NULL, receives the first inconsistency found
  *
- * Walks the segments (they must tile the arena in order, agree with the
- * handle table and the offset hash, and never leave two free runs side by
- * side), the free slots and the free index, and compares the totals with
- * the statistics.  O(blocks), in steps of TP_CHECK_NODES with the lock
- * dropped between them; a change to the pool between two steps starts the
- * check again, so the result is that of one consistent state.  Valid in
- * the middle of a reorder pass too.  Meant for tests and debugging.
+ * Walks the runs (they must tile the arena in order, be found through the
+ * region table and never leave two free runs side by side), the spare
+ * nodes (with the runs they must make up every node of every chunk), the
+ * region table and the free index, and compares the totals with the
+ * statistics.  O(blocks + chunks + arena / 4 KiB), in steps of
+ * TP_CHECK_NODES with the lock dropped between them; a change to the pool
+ * between two steps starts the check again, so the result is that of one
+ * consistent state.  Valid in the middle of a reorder pass too.  Meant
+ * for tests and debugging.
  *
  * Context: Any context; takes the pool lock with interrupts disabled, once
  * per step.
@@ -1905,10 +2109,10 @@ int t_pool_validate(struct t_pool *pool, struct t_pool_fault *fault)
 EXPORT_SYMBOL_GPL(t_pool_validate);
 
 /*
- * The segment containing byte @pos (or the first after it), pool lock
- * held on entry and on return.  A used block that starts at @pos is found
- * through the offset hash; anything else is sought from the bottom of the
- * arena in steps of TP_CHECK_NODES, the lock dropped between them.
+ * The run containing byte @pos (or the first after it), pool lock held on
+ * entry and on return.  A run that starts at @pos is found through the
+ * region table; anything else is sought from the bottom of the arena in
+ * steps of TP_CHECK_NODES, the lock dropped between them.
  */
 static u32 tp_seek(struct t_pool *pool, size_t pos, unsigned long *flags)
 {
@@ -1916,7 +2120,7 @@ static u32 tp_seek(struct t_pool *pool, size_t pos, unsigned long *flags)
 	u32 n, seq;
 
 	if (!(pos & (TP_GRANULE - 1)) && pos < pool->arena_size) {
-		n = tp_hash_find(pool, (u32)(pos >> TP_SHIFT));
+		n = tp_find_start(pool, (u32)(pos >> TP_SHIFT));
 		if (n != TP_NIL)
 			return n;
 	}
@@ -1924,14 +2128,14 @@ static u32 tp_seek(struct t_pool *pool, size_t pos, unsigned long *flags)
 	for (;;) {
 		for (i = 0; i < TP_CHECK_NODES; i++) {
 			if (n == TP_NIL ||
-			    tp_bytes(pool->segs[n].off + pool->segs[n].units) > pos)
+			    tp_bytes(tp_end(pool, tp_seg(pool, n))) > pos)
 				return n;
-			n = pool->segs[n].next;
+			n = tp_seg(pool, n)->next;
 		}
 		seq = pool->seq;
 		ckremm_unlock(&pool->lock, *flags);
 		*flags = ckremm_lock(&pool->lock);
-		/* The segments changed: our node may be gone; start again. */
+		/* The runs changed: our node may be gone; start again. */
 		if (pool->seq != seq)
 			n = tries++ < TP_CHECK_TRIES ? pool->first : TP_NIL;
 	}
@@ -1947,8 +2151,8 @@ static u32 tp_seek(struct t_pool *pool, size_t pos, unsigned long *flags)
  *
  * The walk starts at the run that contains @cursor.  It holds the lock for
  * at most @max runs, plus the search for @cursor when it is not the start
- * of a used block, which proceeds in steps (see tp_seek()).  A block in
- * transit is shown where its move began.
+ * of a run, which proceeds in steps (see tp_seek()).  A block in transit
+ * is shown where its move began.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
  * Return: the number of extents written.
@@ -1964,16 +2168,16 @@ unsigned int t_pool_walk(struct t_pool *pool, size_t *cursor,
 		return 0;
 	flags = ckremm_lock(&pool->lock);
 	for (n = tp_seek(pool, *cursor, &flags); n != TP_NIL && i < max;
-	     n = pool->segs[n].next, i++) {
-		const struct tp_seg *s = &pool->segs[n];
+	     n = tp_seg(pool, n)->next, i++) {
+		const struct tp_seg *s = tp_seg(pool, n);
+		bool used = tp_is_used(s);
 
 		out[i].offset = tp_bytes(s->off);
-		out[i].size = tp_bytes(s->units);
-		out[i].handle = s->flags & TP_USED ? tp_handle(pool, s->slot) :
-			       T_POOL_NO_HANDLE;
-		out[i].pinned = (s->flags & TP_USED) && pool->slots[s->slot].pins;
+		out[i].size = tp_bytes(tp_units(pool, s));
+		out[i].handle = used ? tp_handle(pool, n) : T_POOL_NO_HANDLE;
+		out[i].pinned = used && s->pins;
 	}
-	*cursor = n != TP_NIL ? tp_bytes(pool->segs[n].off) : pool->arena_size;
+	*cursor = n != TP_NIL ? tp_bytes(tp_seg(pool, n)->off) : pool->arena_size;
 	ckremm_unlock(&pool->lock, flags);
 	return i;
 }
