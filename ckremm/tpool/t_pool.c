@@ -303,11 +303,10 @@ static u32 tp_units(const struct t_pool *pool, const struct tp_seg *s)
 	return tp_end(pool, s) - s->off;
 }
 
-/* Make node @n spare, merged into @survivor or never used. */
-static void tp_node_put(struct t_pool *pool, u32 n, u32 survivor)
+/* Make node @n (at @s) spare, merged into @survivor or never used. */
+static void tp_node_put(struct t_pool *pool, u32 n, struct tp_seg *s,
+			u32 survivor)
 {
-	struct tp_seg *s = tp_seg(pool, n);
-
 	if (pool->cursor == n)
 		pool->cursor = survivor;
 	s->prev_state = TP_SPARE << TP_STATE_SHIFT | TP_PREV_MASK;
@@ -324,7 +323,7 @@ static void tp_add_chunk(struct t_pool *pool, struct tp_seg *chunk)
 
 	pool->dir[pool->chunks++] = chunk;
 	for (i = TP_CHUNK_NODES; i-- > 0;)
-		tp_node_put(pool, base + i, TP_NIL);
+		tp_node_put(pool, base + i, &chunk[i], TP_NIL);
 	pool->seq++;
 }
 
@@ -335,20 +334,19 @@ static u32 *tp_region_of(const struct t_pool *pool, u32 off)
 	return &pool->region[off >> TP_REGION_SHIFT];
 }
 
-/* Run @n, linked, starts where it is: first of its region? */
-static void tp_region_add(struct t_pool *pool, u32 n)
+/* Run @n (at @s), linked, starts where it is: first of its region? */
+static void tp_region_add(struct t_pool *pool, u32 n, const struct tp_seg *s)
 {
-	u32 off = tp_seg(pool, n)->off;
+	u32 off = s->off;
 	u32 *r = tp_region_of(pool, off);
 
 	if (*r == TP_NIL || tp_seg(pool, *r)->off > off)
 		*r = n;
 }
 
-/* Run @n, still linked, is going away from where it starts. */
-static void tp_region_del(struct t_pool *pool, u32 n)
+/* Run @n (at @s), still linked, is going away from where it starts. */
+static void tp_region_del(struct t_pool *pool, u32 n, const struct tp_seg *s)
 {
-	const struct tp_seg *s = tp_seg(pool, n);
 	u32 *r = tp_region_of(pool, s->off);
 
 	if (*r != n)
@@ -377,13 +375,15 @@ static u32 tp_find_start(const struct t_pool *pool, u32 off)
 
 /* ---- address order --------------------------------------------------------- */
 
-/* Unlink run @n from the address order: the run before it grows over it. */
-static void tp_unlink(struct t_pool *pool, u32 n)
+/*
+ * Unlink run @n (at @s) from the address order: the run before it grows
+ * over it.
+ */
+static void tp_unlink(struct t_pool *pool, u32 n, struct tp_seg *s)
 {
-	struct tp_seg *s = tp_seg(pool, n);
 	u32 prev = tp_prev(s);
 
-	tp_region_del(pool, n);
+	tp_region_del(pool, n, s);
 	if (prev != TP_NIL)
 		tp_seg(pool, prev)->next = s->next;
 	else
@@ -392,11 +392,13 @@ static void tp_unlink(struct t_pool *pool, u32 n)
 		tp_set_prev(tp_seg(pool, s->next), prev);
 }
 
-/* Link @n, whose offset is set, into the address order right after @at. */
-static void tp_link_after(struct t_pool *pool, u32 at, u32 n)
+/*
+ * Link @n (at @s), whose offset is set, into the address order right after
+ * @at (at @a).
+ */
+static void tp_link_after(struct t_pool *pool, u32 at, struct tp_seg *a,
+			  u32 n, struct tp_seg *s)
 {
-	struct tp_seg *s = tp_seg(pool, n), *a = tp_seg(pool, at);
-
 	tp_set_prev(s, at);
 	s->next = a->next;
 	if (s->next != TP_NIL)
@@ -406,13 +408,14 @@ static void tp_link_after(struct t_pool *pool, u32 at, u32 n)
 
 /* ---- the free index ---------------------------------------------------- */
 
-static void tp_index_insert(struct t_pool *pool, u32 n)
+/* File free run @n (at @s) of @units. */
+static void tp_index_insert(struct t_pool *pool, u32 n, struct tp_seg *s,
+			    u32 units)
 {
-	struct tp_seg *s = tp_seg(pool, n);
 	unsigned int fl, sl;
 	u32 head;
 
-	ckremm_sf_class(tp_units(pool, s), &fl, &sl);
+	ckremm_sf_class(units, &fl, &sl);
 	head = pool->index.heads[fl][sl];
 	s->link_next = head;
 	s->link_prev = TP_NIL;
@@ -423,10 +426,9 @@ static void tp_index_insert(struct t_pool *pool, u32 n)
 	pool->free_blocks++;
 }
 
-/* Remove free run @n, whose length has not changed since it was filed. */
-static void tp_index_remove(struct t_pool *pool, u32 n)
+/* Remove free run @s, filed when it had @units, as it still has. */
+static void tp_index_remove(struct t_pool *pool, struct tp_seg *s, u32 units)
 {
-	struct tp_seg *s = tp_seg(pool, n);
 	unsigned int fl, sl;
 
 	if (s->link_next != TP_NIL)
@@ -434,7 +436,7 @@ static void tp_index_remove(struct t_pool *pool, u32 n)
 	if (s->link_prev != TP_NIL) {
 		tp_seg(pool, s->link_prev)->link_next = s->link_next;
 	} else {
-		ckremm_sf_class(tp_units(pool, s), &fl, &sl);
+		ckremm_sf_class(units, &fl, &sl);
 		pool->index.heads[fl][sl] = s->link_next;
 		if (s->link_next == TP_NIL)
 			ckremm_sf_set(&pool->index, fl, sl, false);
@@ -442,16 +444,30 @@ static void tp_index_remove(struct t_pool *pool, u32 n)
 	pool->free_blocks--;
 }
 
-static u32 tp_find_free(struct t_pool *pool, u32 units)
+/*
+ * A free run of at most @units, or TP_NIL; its node goes to *@sp, its
+ * length to *@have.
+ */
+static u32 tp_find_free(struct t_pool *pool, u32 units, struct tp_seg **sp,
+			u32 *have)
 {
 	unsigned int fl, sl;
-	u32 head;
+	u32 n;
 
 	ckremm_sf_class(units, &fl, &sl);
-	head = pool->index.heads[fl][sl];
-	if (head != TP_NIL && tp_units(pool, tp_seg(pool, head)) >= units)
-		return head;
-	return ckremm_sf_search(&pool->index, units);
+	n = pool->index.heads[fl][sl];
+	if (n != TP_NIL) {
+		*sp = tp_seg(pool, n);
+		*have = tp_units(pool, *sp);
+		if (*have >= units)
+			return n;
+	}
+	n = ckremm_sf_search(&pool->index, units);
+	if (n != TP_NIL) {
+		*sp = tp_seg(pool, n);
+		*have = tp_units(pool, *sp);
+	}
+	return n;
 }
 
 /* ---- handles ----------------------------------------------------------- */
@@ -539,14 +555,14 @@ static void tp_finish_move(struct t_pool *pool)
 	u32 next;
 
 	/* Address order [prev, hole, s, next] becomes [prev, s, hole, next]. */
-	tp_region_del(pool, n);
+	tp_region_del(pool, n, s);
 	if (*r == h)
 		*r = n;
-	tp_unlink(pool, h);
+	tp_unlink(pool, h, hole);
 	s->off = hole->off;
 	hole->off = s->off + units;
-	tp_link_after(pool, n, h);
-	tp_region_add(pool, h);
+	tp_link_after(pool, n, s, h, hole);
+	tp_region_add(pool, h, hole);
 	tp_set_state(hole, TP_FREE);
 	pool->move.seg = TP_NIL;
 	pool->move.hole = TP_NIL;
@@ -554,11 +570,13 @@ static void tp_finish_move(struct t_pool *pool)
 
 	next = hole->next;
 	if (next != TP_NIL && tp_is_free(tp_seg(pool, next))) {
-		tp_index_remove(pool, next);
-		tp_unlink(pool, next);
-		tp_node_put(pool, next, h);
+		struct tp_seg *nx = tp_seg(pool, next);
+
+		tp_index_remove(pool, nx, tp_units(pool, nx));
+		tp_unlink(pool, next, nx);
+		tp_node_put(pool, next, nx, h);
 	}
-	tp_index_insert(pool, h);
+	tp_index_insert(pool, h, hole, tp_units(pool, hole));
 }
 
 /* Copy up to @budget more bytes of the block in transit.  Returns bytes. */
@@ -679,51 +697,40 @@ static void tp_settle(struct t_pool *pool, u32 n, unsigned long *flags)
 /* ---- allocation and free (pool lock held) --------------------------------- */
 
 /*
- * Allocate @units.  Returns the block's node, or TP_NIL with *@grow set
- * if a spare node is all that is missing (the pool is unchanged), or
- * TP_NIL with *@grow clear if there is no room (the caller counts it).
+ * Allocate @units.  Returns the block's node (at *@sp), or TP_NIL with
+ * *@grow set if a spare node is all that is missing (the pool is
+ * unchanged), or TP_NIL with *@grow clear if there is no room (the caller
+ * counts it).  The block takes the front of a free run and its node; the
+ * rest of the run takes a spare node.
  */
-static u32 tp_alloc_locked(struct t_pool *pool, u32 units, bool *grow)
+static u32 tp_alloc_locked(struct t_pool *pool, u32 units,
+			   struct tp_seg **sp, bool *grow)
 {
-	struct tp_seg *f, *s;
-	u32 n, fn, prev;
+	struct tp_seg *s, *r;
+	u32 n, rn, have;
 
 	*grow = false;
 	if (pool->used_blocks == pool->capacity)
 		return TP_NIL;
-	fn = tp_find_free(pool, units);
-	if (fn == TP_NIL)
+	n = tp_find_free(pool, units, &s, &have);
+	if (n == TP_NIL)
 		return TP_NIL;
-	f = tp_seg(pool, fn);
-	n = fn;
-	if (f->off + units != tp_end(pool, f)) {
-		/* The block takes a spare node and the front of the run. */
-		n = pool->spare;
-		if (n == TP_NIL) {
+	if (have != units) {
+		rn = pool->spare;
+		if (rn == TP_NIL) {
 			*grow = true;
 			return TP_NIL;
 		}
-		tp_index_remove(pool, fn);
-		s = tp_seg(pool, n);
-		pool->spare = s->link_next;
-		prev = tp_prev(f);
-		s->off = f->off;
-		f->off += units;
-		if (prev != TP_NIL) {
-			tp_link_after(pool, prev, n);
-		} else {
-			tp_set_prev(s, TP_NIL);
-			s->next = fn;
-			tp_set_prev(f, n);
-			pool->first = n;
-		}
-		if (*tp_region_of(pool, s->off) == fn)
-			*tp_region_of(pool, s->off) = n;
-		tp_region_add(pool, fn);
-		tp_index_insert(pool, fn);
+		r = tp_seg(pool, rn);
+		pool->spare = r->link_next;
+		tp_index_remove(pool, s, have);
+		r->off = s->off + units;
+		r->prev_state = TP_FREE << TP_STATE_SHIFT;
+		tp_link_after(pool, n, s, rn, r);
+		tp_region_add(pool, rn, r);
+		tp_index_insert(pool, rn, r, have - units);
 	} else {
-		tp_index_remove(pool, fn);
-		s = f;
+		tp_index_remove(pool, s, have);
 	}
 
 	if (!++pool->gen)
@@ -737,6 +744,7 @@ static u32 tp_alloc_locked(struct t_pool *pool, u32 units, bool *grow)
 	if (pool->used_units > pool->peak_units)
 		pool->peak_units = pool->used_units;
 	pool->used_blocks++;
+	*sp = s;
 	return n;
 }
 
@@ -769,27 +777,39 @@ static int tp_grow(struct t_pool *pool, unsigned long *flags)
 	return 0;
 }
 
-/* tp_alloc_locked(), growing the table as needed (the lock may drop). */
+/*
+ * tp_alloc_locked() found no spare node: add chunks, with the lock dropped
+ * while each is allocated (held on entry and return), and try again.
+ */
 static u32 tp_alloc_growing(struct t_pool *pool, u32 units,
-			    unsigned long *flags)
+			    struct tp_seg **sp, unsigned long *flags)
 {
 	unsigned int tries = 0;
-	bool grow;
-	u32 n;
+	bool grow = true;
+	u32 n = TP_NIL;
 
-	for (;;) {
-		n = tp_alloc_locked(pool, units, &grow);
-		if (!grow || tries++ == TP_GROW_TRIES || tp_grow(pool, flags))
-			return n;
-	}
+	while (grow && tries++ < TP_GROW_TRIES && !tp_grow(pool, flags))
+		n = tp_alloc_locked(pool, units, sp, &grow);
+	return n;
 }
 
-static void tp_free_locked(struct t_pool *pool, u32 n)
+/* tp_alloc_locked(), growing the table as needed (the lock may drop). */
+static u32 tp_alloc_any(struct t_pool *pool, u32 units, struct tp_seg **sp,
+			unsigned long *flags)
 {
-	struct tp_seg *s = tp_seg(pool, n);
-	u32 other;
+	bool grow;
+	u32 n = tp_alloc_locked(pool, units, sp, &grow);
 
-	pool->used_units -= tp_units(pool, s);
+	return grow ? tp_alloc_growing(pool, units, sp, flags) : n;
+}
+
+/* Free used block @n (at @s), merging it with free runs beside it. */
+static void tp_free_locked(struct t_pool *pool, u32 n, struct tp_seg *s)
+{
+	u32 off = s->off, end = tp_end(pool, s), other;
+	struct tp_seg *o;
+
+	pool->used_units -= end - off;
 	pool->used_blocks--;
 	pool->seq++;
 	tp_set_state(s, TP_FREE);
@@ -797,29 +817,42 @@ static void tp_free_locked(struct t_pool *pool, u32 n)
 	/* A block freed in transit ends its move: it and its hole are free. */
 	if (pool->move.seg == n) {
 		other = pool->move.hole;
+		o = tp_seg(pool, other);
 		pool->move.seg = TP_NIL;
 		pool->move.hole = TP_NIL;
-		tp_set_state(tp_seg(pool, other), TP_FREE);
-		tp_unlink(pool, n);
-		tp_node_put(pool, n, other);
+		tp_set_state(o, TP_FREE);
+		tp_unlink(pool, n, s);
+		tp_node_put(pool, n, s, other);
 		n = other;
-		s = tp_seg(pool, n);
+		s = o;
+		off = s->off;
 	}
 
 	other = s->next;
-	if (other != TP_NIL && tp_is_free(tp_seg(pool, other))) {
-		tp_index_remove(pool, other);
-		tp_unlink(pool, other);
-		tp_node_put(pool, other, n);
+	if (other != TP_NIL) {
+		o = tp_seg(pool, other);
+		if (tp_is_free(o)) {
+			u32 o_end = tp_end(pool, o);
+
+			tp_index_remove(pool, o, o_end - end);
+			tp_unlink(pool, other, o);
+			tp_node_put(pool, other, o, n);
+			end = o_end;
+		}
 	}
 	other = tp_prev(s);
-	if (other != TP_NIL && tp_is_free(tp_seg(pool, other))) {
-		tp_index_remove(pool, other);
-		tp_unlink(pool, n);
-		tp_node_put(pool, n, other);
-		n = other;
+	if (other != TP_NIL) {
+		o = tp_seg(pool, other);
+		if (tp_is_free(o)) {
+			tp_index_remove(pool, o, off - o->off);
+			off = o->off;
+			tp_unlink(pool, n, s);
+			tp_node_put(pool, n, s, other);
+			n = other;
+			s = o;
+		}
 	}
-	tp_index_insert(pool, n);
+	tp_index_insert(pool, n, s, end - off);
 }
 
 /* ---- creation ------------------------------------------------------------ */
@@ -901,13 +934,13 @@ struct t_pool *t_pool_create(size_t size, unsigned int capacity)
 
 	/* The first node is the whole arena. */
 	n = pool->spare;
-	pool->spare = tp_seg(pool, n)->link_next;
-	tp_seg(pool, n)->prev_state = TP_FREE << TP_STATE_SHIFT | TP_PREV_MASK;
-	tp_seg(pool, n)->off = 0;
-	tp_seg(pool, n)->next = TP_NIL;
+	pool->spare = chunk->link_next;
+	chunk->prev_state = TP_FREE << TP_STATE_SHIFT | TP_PREV_MASK;
+	chunk->off = 0;
+	chunk->next = TP_NIL;
 	pool->first = n;
-	tp_region_add(pool, n);
-	tp_index_insert(pool, n);
+	tp_region_add(pool, n, chunk);
+	tp_index_insert(pool, n, chunk, pool->arena_units);
 	return pool;
 }
 EXPORT_SYMBOL_GPL(t_pool_create);
@@ -1014,6 +1047,7 @@ u64 t_pool_alloc_handle(struct t_pool *pool, size_t size, unsigned int flags)
 {
 	unsigned long irqflags;
 	u64 handle = T_POOL_NO_HANDLE;
+	struct tp_seg *s;
 	bool retry;
 	u32 units, n;
 
@@ -1026,7 +1060,7 @@ u64 t_pool_alloc_handle(struct t_pool *pool, size_t size, unsigned int flags)
 		tp_refuse(pool, "alloc of size 0, of an impossible size, or with unknown flags");
 		goto out;
 	}
-	n = tp_alloc_growing(pool, units, &irqflags);
+	n = tp_alloc_any(pool, units, &s, &irqflags);
 	retry = n == TP_NIL && (flags & T_POOL_REORDER_ON_FAIL) &&
 		pool->used_blocks < pool->capacity &&
 		pool->arena_units - pool->used_units >= units;
@@ -1034,10 +1068,10 @@ u64 t_pool_alloc_handle(struct t_pool *pool, size_t size, unsigned int flags)
 		ckremm_unlock(&pool->lock, irqflags);
 		t_pool_reorder(pool, NULL);
 		irqflags = ckremm_lock(&pool->lock);
-		n = tp_alloc_growing(pool, units, &irqflags);
+		n = tp_alloc_any(pool, units, &s, &irqflags);
 	}
 	if (n != TP_NIL)
-		handle = tp_handle(pool, n);
+		handle = (u64)s->gen << 32 | (n + 1);
 	else
 		pool->failed_allocs++;
 out:
@@ -1052,15 +1086,18 @@ EXPORT_SYMBOL_GPL(t_pool_alloc_handle);
  */
 static int tp_free_unpinned(struct t_pool *pool, u32 n)
 {
+	struct tp_seg *s;
+
 	if (n == TP_NIL)
 		return -EINVAL;
-	if (tp_seg(pool, n)->pins) {
+	s = tp_seg(pool, n);
+	if (s->pins) {
 		tp_refuse(pool, "free of a pinned block");
 		return -EBUSY;
 	}
-	if (tp_seg(pool, n)->holds)
+	if (s->holds)
 		return tp_busy(pool, n);
-	tp_free_locked(pool, n);
+	tp_free_locked(pool, n, s);
 	return 0;
 }
 
@@ -1675,6 +1712,7 @@ static bool tp_reorder_step_locked(struct t_pool *pool, size_t budget,
 				   struct t_pool_reorder_result *res)
 {
 	unsigned int nodes = TP_STEP_NODES;
+	struct tp_seg *hs;
 
 	if (pool->cursor == TP_NIL)
 		pool->cursor = pool->first;
@@ -1707,8 +1745,9 @@ static bool tp_reorder_step_locked(struct t_pool *pool, size_t budget,
 			pool->cursor = n;	/* step over the pinned block */
 			continue;
 		}
-		tp_index_remove(pool, hole);
-		tp_set_state(tp_seg(pool, hole), TP_HOLE);
+		hs = tp_seg(pool, hole);
+		tp_index_remove(pool, hs, tp_units(pool, hs));
+		tp_set_state(hs, TP_HOLE);
 		pool->seq++;
 		pool->move.seg = n;
 		pool->move.hole = hole;
