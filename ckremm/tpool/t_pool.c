@@ -130,12 +130,13 @@
 
 /*
  * Nodes come in chunks of one 4 KiB allocation: 204 nodes of 20 bytes.  A
- * node's number is its chunk << TP_CHUNK_SHIFT | its place in the chunk,
- * so the numbers of a chunk's last 52 places are never used.
+ * node's number is its chunk << TP_CHUNK_SHIFT | its byte offset in the
+ * chunk, so that finding a node takes a shift, a mask and an addition.
  */
 #define TP_CHUNK_BYTES		4096U
-#define TP_CHUNK_SHIFT		8
+#define TP_CHUNK_SHIFT		12
 #define TP_CHUNK_NODES		(TP_CHUNK_BYTES / sizeof(struct tp_seg))
+#define TP_CHUNK_USED		(TP_CHUNK_NODES * sizeof(struct tp_seg))
 
 /* The arena is cut into regions of 4 KiB for the pointer calls. */
 #define TP_REGION_SHIFT		8
@@ -249,14 +250,18 @@ static void tp_refuse(struct t_pool *pool, const char *why)
 
 static struct tp_seg *tp_seg(const struct t_pool *pool, u32 n)
 {
-	return &pool->dir[n >> TP_CHUNK_SHIFT][n & (BIT(TP_CHUNK_SHIFT) - 1)];
+	u8 *chunk = (u8 *)pool->dir[n >> TP_CHUNK_SHIFT];
+
+	return (struct tp_seg *)(chunk + (n & (TP_CHUNK_BYTES - 1)));
 }
 
 /* Whether @n names a node of a chunk the pool has. */
 static bool tp_node_exists(const struct t_pool *pool, u32 n)
 {
-	return (n >> TP_CHUNK_SHIFT) < pool->chunks &&
-	       (n & (BIT(TP_CHUNK_SHIFT) - 1)) < TP_CHUNK_NODES;
+	u32 at = n & (TP_CHUNK_BYTES - 1);
+
+	return (n >> TP_CHUNK_SHIFT) < pool->chunks && at < TP_CHUNK_USED &&
+	       !(at % sizeof(struct tp_seg));
 }
 
 static u32 tp_state(const struct tp_seg *s)
@@ -323,7 +328,7 @@ static void tp_add_chunk(struct t_pool *pool, struct tp_seg *chunk)
 
 	pool->dir[pool->chunks++] = chunk;
 	for (i = TP_CHUNK_NODES; i-- > 0;)
-		tp_node_put(pool, base + i, &chunk[i], TP_NIL);
+		tp_node_put(pool, base + i * sizeof(*chunk), &chunk[i], TP_NIL);
 	pool->seq++;
 }
 
