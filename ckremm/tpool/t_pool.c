@@ -309,8 +309,8 @@ static u32 tp_units(const struct t_pool *pool, const struct tp_seg *s)
 }
 
 /* Make node @n (at @s) spare, merged into @survivor or never used. */
-static void tp_node_put(struct t_pool *pool, u32 n, struct tp_seg *s,
-			u32 survivor)
+static inline void tp_node_put(struct t_pool *pool, u32 n, struct tp_seg *s,
+			       u32 survivor)
 {
 	if (pool->cursor == n)
 		pool->cursor = survivor;
@@ -340,7 +340,7 @@ static u32 *tp_region_of(const struct t_pool *pool, u32 off)
 }
 
 /* Run @n (at @s), linked, starts where it is: first of its region? */
-static void tp_region_add(struct t_pool *pool, u32 n, const struct tp_seg *s)
+static inline void tp_region_add(struct t_pool *pool, u32 n, const struct tp_seg *s)
 {
 	u32 off = s->off;
 	u32 *r = tp_region_of(pool, off);
@@ -350,7 +350,7 @@ static void tp_region_add(struct t_pool *pool, u32 n, const struct tp_seg *s)
 }
 
 /* Run @n (at @s), still linked, is going away from where it starts. */
-static void tp_region_del(struct t_pool *pool, u32 n, const struct tp_seg *s)
+static inline void tp_region_del(struct t_pool *pool, u32 n, const struct tp_seg *s)
 {
 	u32 *r = tp_region_of(pool, s->off);
 
@@ -384,7 +384,7 @@ static u32 tp_find_start(const struct t_pool *pool, u32 off)
  * Unlink run @n (at @s) from the address order: the run before it grows
  * over it.
  */
-static void tp_unlink(struct t_pool *pool, u32 n, struct tp_seg *s)
+static inline void tp_unlink(struct t_pool *pool, u32 n, struct tp_seg *s)
 {
 	u32 prev = tp_prev(s);
 
@@ -401,8 +401,8 @@ static void tp_unlink(struct t_pool *pool, u32 n, struct tp_seg *s)
  * Link @n (at @s), whose offset is set, into the address order right after
  * @at (at @a).
  */
-static void tp_link_after(struct t_pool *pool, u32 at, struct tp_seg *a,
-			  u32 n, struct tp_seg *s)
+static inline void tp_link_after(struct t_pool *pool, u32 at, struct tp_seg *a,
+				 u32 n, struct tp_seg *s)
 {
 	tp_set_prev(s, at);
 	s->next = a->next;
@@ -414,8 +414,8 @@ static void tp_link_after(struct t_pool *pool, u32 at, struct tp_seg *a,
 /* ---- the free index ---------------------------------------------------- */
 
 /* File free run @n (at @s) of @units. */
-static void tp_index_insert(struct t_pool *pool, u32 n, struct tp_seg *s,
-			    u32 units)
+static inline void tp_index_insert(struct t_pool *pool, u32 n, struct tp_seg *s,
+				   u32 units)
 {
 	unsigned int fl, sl;
 	u32 head;
@@ -432,7 +432,7 @@ static void tp_index_insert(struct t_pool *pool, u32 n, struct tp_seg *s,
 }
 
 /* Remove free run @s, filed when it had @units, as it still has. */
-static void tp_index_remove(struct t_pool *pool, struct tp_seg *s, u32 units)
+static inline void tp_index_remove(struct t_pool *pool, struct tp_seg *s, u32 units)
 {
 	unsigned int fl, sl;
 
@@ -483,7 +483,7 @@ static u64 tp_handle(const struct t_pool *pool, u32 n)
 }
 
 /* Node of a live handle's block, or TP_NIL. */
-static u32 tp_find(const struct t_pool *pool, u64 handle)
+static inline u32 tp_find(const struct t_pool *pool, u64 handle)
 {
 	u32 n = (u32)handle - 1;
 	const struct tp_seg *s;
@@ -497,7 +497,7 @@ static u32 tp_find(const struct t_pool *pool, u64 handle)
 }
 
 /* As tp_find(), and a dead handle is refused and reported. */
-static u32 tp_lookup(struct t_pool *pool, u64 handle)
+static inline u32 tp_lookup(struct t_pool *pool, u64 handle)
 {
 	u32 n = tp_find(pool, handle);
 
