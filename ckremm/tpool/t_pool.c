@@ -43,26 +43,6 @@
  * had, the allocation fails like one for which there is no room, and the
  * pool is as it was.
  *
- * Compaction
- * ----------
- * reorder_t_mem() slides used blocks towards the start of the arena.  A
- * pass keeps a cursor; each step finds the next free run F from the
- * cursor and moves the used block U just after it down into F, so that U
- * starts where F did and F moves up behind U, where it merges with any
- * free run after it.  With no pins, one pass leaves every used block at
- * the bottom and all free space as one run at the top.  A pinned block is
- * not moved: the pass steps over it, leaving the free run in front of it
- * until it is unpinned.
- *
- * A step copies at most a budget of bytes (t_pool_set_step(), by default
- * CKREMM_STEP_BYTES) with the lock held and then drops the lock, so
- * allocations, frees and accesses from other CPUs interleave with a
- * compaction.  A block larger than the budget moves over several steps;
- * while it is in transit its first bytes are at the new place and the rest
- * at the old one, and every access through the pool maps each byte to
- * where it is.  Freeing a block in transit simply ends its move; pinning
- * it, or asking where it is, completes the move first, a step at a time.
- *
  * Holds
  * -----
  * A call that works on a block for longer than one step holds it instead
@@ -98,6 +78,13 @@
  * the regions; 8 bytes per chunk the pool may need for the directory; and
  * the pool structure.  An empty pool of 64 MiB costs about 90 KiB.
  *
+ * The files
+ * ---------
+ * This file allocates, frees and reaches blocks; t_pool_move.c moves them
+ * (compaction, and the blocks in transit); t_pool_check.c checks the
+ * structure and walks it.  t_pool_internal.h holds what they share: the
+ * node, the pool, and the small functions that read them.
+ *
  * Context
  * -------
  * Every call takes the pool's raw spinlock with interrupts disabled and
@@ -112,213 +99,14 @@
  * cannot sleep, and fails there once the nodes it has run out.
  */
 
-#include "ckremm_port.h"
-#include "ckremm_segfit.h"
-#include <ckremm/t_pool.h>
-
-#define TP_SHIFT		4
-#define TP_GRANULE		BIT(TP_SHIFT)
-#define TP_NIL			CKREMM_SF_NIL
-/* Segment nodes a reorder step may look at before it lets go of the lock. */
-#define TP_STEP_NODES		64
-/* Segments a check or a seek looks at per hold of the lock. */
-#define TP_CHECK_NODES		256
-/* Fresh starts a stepped check makes when the pool changes under it. */
-#define TP_CHECK_TRIES		16
-/* Chunks an allocation adds before it gives up on other CPUs' appetite. */
-#define TP_GROW_TRIES		4
-
-/*
- * Nodes come in chunks of one 4 KiB allocation: 204 nodes of 20 bytes.  A
- * node's number is its chunk << TP_CHUNK_SHIFT | its byte offset in the
- * chunk, so that finding a node takes a shift, a mask and an addition.
- */
-#define TP_CHUNK_BYTES		4096U
-#define TP_CHUNK_SHIFT		12
-#define TP_CHUNK_NODES		(TP_CHUNK_BYTES / sizeof(struct tp_seg))
-#define TP_CHUNK_USED		(TP_CHUNK_NODES * sizeof(struct tp_seg))
-
-/* The arena is cut into regions of 4 KiB for the pointer calls. */
-#define TP_REGION_SHIFT		8
-#define TP_REGION_UNITS		BIT(TP_REGION_SHIFT)
-
-/*
- * A node's state, in the top bits of tp_seg.prev_state.  A hole is the
- * free run a block is moving into; a spare node is in no run.
- */
-#define TP_STATE_SHIFT		30
-#define TP_FREE			0U
-#define TP_USED			1U
-#define TP_HOLE			2U
-#define TP_SPARE		3U
-#define TP_PREV_MASK		(BIT(TP_STATE_SHIFT) - 1)
-
-/*
- * struct tp_seg - one node: a run of the arena, or a spare
- * @off: where the run starts, in 16-byte units
- * @prev_state: the run before it in the arena (TP_PREV_MASK if none), and
- *	the state in the top two bits
- * @next: the run after it in the arena, or TP_NIL; the run ends where
- *	that one starts, or at the end of the arena
- * @link_prev: free run: previous free run of its class
- * @link_next: free run: next free run of its class; spare: next spare
- * @gen: used block: the generation in its handle
- * @pins: used block: how many pins hold it in place
- * @holds: used block: TP_HELD_ALONE, or how many calls share a hold and
- *	TP_WRITER_WAITS
- */
-struct tp_seg {
-	u32 off;
-	u32 prev_state;
-	u32 next;
-	union {
-		struct {
-			u32 link_prev;
-			u32 link_next;
-		};
-		struct {
-			u32 gen;
-			u16 pins;
-			u16 holds;
-		};
-	};
-};
-
-#define TP_HELD_ALONE		BIT(15)
-#define TP_WRITER_WAITS		BIT(14)	/* refused for readers: no new readers */
-#define TP_READERS_MASK		(TP_WRITER_WAITS - 1)
-
-/* The block in transit during a reorder step, if any. */
-struct tp_move {
-	u32 seg;
-	u32 hole;
-	size_t done;
-};
-
-struct t_pool {
-	struct ckremm_lock lock;
-	u8 *arena;
-	size_t arena_size;
-	u32 arena_units;
-
-	struct tp_seg **dir;	/* the chunks of nodes */
-	u32 chunks;		/* chunks in use */
-	u32 dir_size;		/* room in @dir */
-	u32 spare;		/* first spare node, or TP_NIL */
-	u32 first;		/* the run at the start of the arena */
-	struct ckremm_segfit index;
-	u32 *region;		/* per region: first node that starts in it */
-	u32 regions;
-
-	u32 capacity;
-	u32 gen;		/* generation of the last block allocated */
-
-	u32 seq;	/* bumped by every change to nodes, index or pins */
-
-	u32 cursor;	/* where a reorder pass is; TP_NIL when none is */
-	struct tp_move move;
-	size_t step_bytes;
-
-	size_t used_units;
-	size_t peak_units;
-	size_t used_blocks;
-	size_t free_blocks;
-	size_t pinned_blocks;
-	size_t failed_allocs;
-	size_t refused_calls;
-	size_t reorders;
-	size_t bytes_moved;
-};
-
-static size_t tp_bytes(u32 units)
-{
-	return (size_t)units << TP_SHIFT;
-}
-
-static u8 *tp_addr_of(const struct t_pool *pool, u32 units)
-{
-	return pool->arena + tp_bytes(units);
-}
-
-static void tp_refuse(struct t_pool *pool, const char *why)
+#include "t_pool_internal.h"
+void tp_refuse(struct t_pool *pool, const char *why)
 {
 	pool->refused_calls++;
 	ckremm_warn("t_pool: %s\n", why);
 }
 
 /* ---- nodes --------------------------------------------------------------- */
-
-static struct tp_seg *tp_seg(const struct t_pool *pool, u32 n)
-{
-	u8 *chunk = (u8 *)pool->dir[n >> TP_CHUNK_SHIFT];
-
-	return (struct tp_seg *)(chunk + (n & (TP_CHUNK_BYTES - 1)));
-}
-
-/* Whether @n names a node of a chunk the pool has. */
-static bool tp_node_exists(const struct t_pool *pool, u32 n)
-{
-	u32 at = n & (TP_CHUNK_BYTES - 1);
-
-	return (n >> TP_CHUNK_SHIFT) < pool->chunks && at < TP_CHUNK_USED &&
-	       !(at % sizeof(struct tp_seg));
-}
-
-static u32 tp_state(const struct tp_seg *s)
-{
-	return s->prev_state >> TP_STATE_SHIFT;
-}
-
-static void tp_set_state(struct tp_seg *s, u32 state)
-{
-	s->prev_state = (s->prev_state & TP_PREV_MASK) | state << TP_STATE_SHIFT;
-}
-
-static bool tp_is_free(const struct tp_seg *s)
-{
-	return tp_state(s) == TP_FREE;
-}
-
-static bool tp_is_used(const struct tp_seg *s)
-{
-	return tp_state(s) == TP_USED;
-}
-
-static u32 tp_prev(const struct tp_seg *s)
-{
-	u32 p = s->prev_state & TP_PREV_MASK;
-
-	return p == TP_PREV_MASK ? TP_NIL : p;
-}
-
-static void tp_set_prev(struct tp_seg *s, u32 p)
-{
-	s->prev_state = (s->prev_state & ~TP_PREV_MASK) | (p & TP_PREV_MASK);
-}
-
-/* Where run @s ends, in units. */
-static u32 tp_end(const struct t_pool *pool, const struct tp_seg *s)
-{
-	return s->next == TP_NIL ? pool->arena_units :
-	       tp_seg(pool, s->next)->off;
-}
-
-static u32 tp_units(const struct t_pool *pool, const struct tp_seg *s)
-{
-	return tp_end(pool, s) - s->off;
-}
-
-/* Make node @n (at @s) spare, merged into @survivor or never used. */
-static inline void tp_node_put(struct t_pool *pool, u32 n, struct tp_seg *s,
-			       u32 survivor)
-{
-	if (pool->cursor == n)
-		pool->cursor = survivor;
-	s->prev_state = TP_SPARE << TP_STATE_SHIFT | TP_PREV_MASK;
-	s->next = TP_NIL;
-	s->link_next = pool->spare;
-	pool->spare = n;
-}
 
 /* Add @chunk, zeroed, as chunk number pool->chunks: all its nodes spare. */
 static void tp_add_chunk(struct t_pool *pool, struct tp_seg *chunk)
@@ -334,37 +122,8 @@ static void tp_add_chunk(struct t_pool *pool, struct tp_seg *chunk)
 
 /* ---- regions --------------------------------------------------------------- */
 
-static u32 *tp_region_of(const struct t_pool *pool, u32 off)
-{
-	return &pool->region[off >> TP_REGION_SHIFT];
-}
-
-/* Run @n (at @s), linked, starts where it is: first of its region? */
-static inline void tp_region_add(struct t_pool *pool, u32 n, const struct tp_seg *s)
-{
-	u32 off = s->off;
-	u32 *r = tp_region_of(pool, off);
-
-	if (*r == TP_NIL || tp_seg(pool, *r)->off > off)
-		*r = n;
-}
-
-/* Run @n (at @s), still linked, is going away from where it starts. */
-static inline void tp_region_del(struct t_pool *pool, u32 n, const struct tp_seg *s)
-{
-	u32 *r = tp_region_of(pool, s->off);
-
-	if (*r != n)
-		return;
-	if (s->next != TP_NIL &&
-	    tp_region_of(pool, tp_seg(pool, s->next)->off) == r)
-		*r = s->next;
-	else
-		*r = TP_NIL;
-}
-
 /* The run that starts at @off, or TP_NIL: at most TP_REGION_UNITS steps. */
-static u32 tp_find_start(const struct t_pool *pool, u32 off)
+u32 tp_find_start(const struct t_pool *pool, u32 off)
 {
 	u32 n = *tp_region_of(pool, off);
 
@@ -380,74 +139,7 @@ static u32 tp_find_start(const struct t_pool *pool, u32 off)
 
 /* ---- address order --------------------------------------------------------- */
 
-/*
- * Unlink run @n (at @s) from the address order: the run before it grows
- * over it.
- */
-static inline void tp_unlink(struct t_pool *pool, u32 n, struct tp_seg *s)
-{
-	u32 prev = tp_prev(s);
-
-	tp_region_del(pool, n, s);
-	if (prev != TP_NIL)
-		tp_seg(pool, prev)->next = s->next;
-	else
-		pool->first = s->next;
-	if (s->next != TP_NIL)
-		tp_set_prev(tp_seg(pool, s->next), prev);
-}
-
-/*
- * Link @n (at @s), whose offset is set, into the address order right after
- * @at (at @a).
- */
-static inline void tp_link_after(struct t_pool *pool, u32 at, struct tp_seg *a,
-				 u32 n, struct tp_seg *s)
-{
-	tp_set_prev(s, at);
-	s->next = a->next;
-	if (s->next != TP_NIL)
-		tp_set_prev(tp_seg(pool, s->next), n);
-	a->next = n;
-}
-
 /* ---- the free index ---------------------------------------------------- */
-
-/* File free run @n (at @s) of @units. */
-static inline void tp_index_insert(struct t_pool *pool, u32 n, struct tp_seg *s,
-				   u32 units)
-{
-	unsigned int fl, sl;
-	u32 head;
-
-	ckremm_sf_class(units, &fl, &sl);
-	head = pool->index.heads[fl][sl];
-	s->link_next = head;
-	s->link_prev = TP_NIL;
-	if (head != TP_NIL)
-		tp_seg(pool, head)->link_prev = n;
-	pool->index.heads[fl][sl] = n;
-	ckremm_sf_set(&pool->index, fl, sl, true);
-	pool->free_blocks++;
-}
-
-/* Remove free run @s, filed when it had @units, as it still has. */
-static inline void tp_index_remove(struct t_pool *pool, struct tp_seg *s, u32 units)
-{
-	unsigned int fl, sl;
-
-	if (s->link_next != TP_NIL)
-		tp_seg(pool, s->link_next)->link_prev = s->link_prev;
-	if (s->link_prev != TP_NIL) {
-		tp_seg(pool, s->link_prev)->link_next = s->link_next;
-	} else {
-		ckremm_sf_class(units, &fl, &sl);
-		pool->index.heads[fl][sl] = s->link_next;
-		if (s->link_next == TP_NIL)
-			ckremm_sf_set(&pool->index, fl, sl, false);
-	}
-	pool->free_blocks--;
-}
 
 /*
  * A free run of at most @units, or TP_NIL; its node goes to *@sp, its
@@ -477,35 +169,6 @@ static u32 tp_find_free(struct t_pool *pool, u32 units, struct tp_seg **sp,
 
 /* ---- handles ----------------------------------------------------------- */
 
-static u64 tp_handle(const struct t_pool *pool, u32 n)
-{
-	return ((u64)tp_seg(pool, n)->gen << 32) | (n + 1);
-}
-
-/* Node of a live handle's block, or TP_NIL. */
-static inline u32 tp_find(const struct t_pool *pool, u64 handle)
-{
-	u32 n = (u32)handle - 1;
-	const struct tp_seg *s;
-
-	if (!tp_node_exists(pool, n))
-		return TP_NIL;
-	s = tp_seg(pool, n);
-	if (!tp_is_used(s) || s->gen != (u32)(handle >> 32))
-		return TP_NIL;
-	return n;
-}
-
-/* As tp_find(), and a dead handle is refused and reported. */
-static inline u32 tp_lookup(struct t_pool *pool, u64 handle)
-{
-	u32 n = tp_find(pool, handle);
-
-	if (n == TP_NIL)
-		tp_refuse(pool, "stale, freed or forged handle");
-	return n;
-}
-
 /* Node of the used block that starts at @ptr, or TP_NIL (refused). */
 static u32 tp_lookup_ptr(struct t_pool *pool, const void *ptr)
 {
@@ -522,104 +185,6 @@ static u32 tp_lookup_ptr(struct t_pool *pool, const void *ptr)
 	if (n == TP_NIL || !tp_is_used(tp_seg(pool, n))) {
 		tp_refuse(pool, "pointer not at a live block (freed, or moved by a reorder?)");
 		return TP_NIL;
-	}
-	return n;
-}
-
-/* ---- moving blocks ------------------------------------------------------ */
-
-/*
- * Address of byte @pos of block @n and how many bytes from there are
- * contiguous; a block in transit is in two pieces.
- */
-static u8 *tp_byte(const struct t_pool *pool, u32 n, size_t pos,
-		   size_t *contig)
-{
-	const struct tp_seg *s = tp_seg(pool, n);
-	size_t size = tp_bytes(tp_units(pool, s));
-
-	if (pool->move.seg == n) {
-		size_t done = pool->move.done;
-		u32 dst = tp_seg(pool, pool->move.hole)->off;
-
-		if (pos < done) {
-			*contig = done - pos;
-			return tp_addr_of(pool, dst) + pos;
-		}
-	}
-	*contig = size - pos;
-	return tp_addr_of(pool, s->off) + pos;
-}
-
-/* The move is complete: swap block and hole, merge the hole upwards. */
-static void tp_finish_move(struct t_pool *pool)
-{
-	u32 n = pool->move.seg, h = pool->move.hole;
-	struct tp_seg *s = tp_seg(pool, n), *hole = tp_seg(pool, h);
-	u32 units = tp_units(pool, s), *r = tp_region_of(pool, hole->off);
-	u32 next;
-
-	/* Address order [prev, hole, s, next] becomes [prev, s, hole, next]. */
-	tp_region_del(pool, n, s);
-	if (*r == h)
-		*r = n;
-	tp_unlink(pool, h, hole);
-	s->off = hole->off;
-	hole->off = s->off + units;
-	tp_link_after(pool, n, s, h, hole);
-	tp_region_add(pool, h, hole);
-	tp_set_state(hole, TP_FREE);
-	pool->move.seg = TP_NIL;
-	pool->move.hole = TP_NIL;
-	pool->seq++;
-
-	next = hole->next;
-	if (next != TP_NIL && tp_is_free(tp_seg(pool, next))) {
-		struct tp_seg *nx = tp_seg(pool, next);
-
-		tp_index_remove(pool, nx, tp_units(pool, nx));
-		tp_unlink(pool, next, nx);
-		tp_node_put(pool, next, nx, h);
-	}
-	tp_index_insert(pool, h, hole, tp_units(pool, hole));
-}
-
-/* Copy up to @budget more bytes of the block in transit.  Returns bytes. */
-static size_t tp_move_some(struct t_pool *pool, size_t budget)
-{
-	struct tp_seg *s = tp_seg(pool, pool->move.seg);
-	size_t size = tp_bytes(tp_units(pool, s));
-	size_t n = size - pool->move.done;
-	u8 *dst = tp_addr_of(pool, tp_seg(pool, pool->move.hole)->off);
-
-	if (n > budget)
-		n = budget;
-	memmove(dst + pool->move.done,
-		tp_addr_of(pool, s->off) + pool->move.done, n);
-	pool->move.done += n;
-	pool->bytes_moved += n;
-	if (pool->move.done == size)
-		tp_finish_move(pool);
-	return n;
-}
-
-/*
- * tp_lookup(), and if the block is in transit, finish its move a step at
- * a time with the lock dropped between steps (held on entry and return).
- * Returns TP_NIL if the handle is dead, or dies while the lock is dropped.
- */
-static u32 tp_lookup_settled(struct t_pool *pool, u64 handle,
-			     unsigned long *flags)
-{
-	u32 n = tp_lookup(pool, handle);
-
-	while (n != TP_NIL && pool->move.seg == n) {
-		tp_move_some(pool, pool->step_bytes);
-		if (pool->move.seg != n)
-			break;
-		ckremm_unlock(&pool->lock, *flags);
-		*flags = ckremm_lock(&pool->lock);
-		n = tp_find(pool, handle);
 	}
 	return n;
 }
@@ -676,27 +241,11 @@ static void tp_unhold_locked(struct t_pool *pool, u32 n, bool alone)
 }
 
 /* Pinned and held blocks stay where they are. */
-static bool tp_is_fixed(struct t_pool *pool, u32 n)
+bool tp_is_fixed(struct t_pool *pool, u32 n)
 {
 	const struct tp_seg *s = tp_seg(pool, n);
 
 	return s->pins || s->holds;
-}
-
-/*
- * A held block in transit is moved the rest of the way, a step at a time
- * with the lock dropped between steps (held on entry and return); being
- * held, it neither dies nor starts another move meanwhile.
- */
-static void tp_settle(struct t_pool *pool, u32 n, unsigned long *flags)
-{
-	while (pool->move.seg == n) {
-		tp_move_some(pool, pool->step_bytes);
-		if (pool->move.seg != n)
-			break;
-		ckremm_unlock(&pool->lock, *flags);
-		*flags = ckremm_lock(&pool->lock);
-	}
 }
 
 /* ---- allocation and free (pool lock held) --------------------------------- */
@@ -992,30 +541,6 @@ bool destroy_t_pool(struct t_pool *pool)
 	return true;
 }
 EXPORT_SYMBOL_GPL(destroy_t_pool);
-
-/**
- * t_pool_set_step() - bound the bytes a reorder moves per lock hold
- * @pool: the pool
- * @bytes: bytes per step; 0 restores CKREMM_STEP_BYTES; at most
- *	T_POOL_STEP_MAX (larger values are clamped)
- *
- * Smaller steps shorten the time interrupts are off on this CPU and other
- * CPUs wait for the lock; larger steps make a reorder cheaper in total.
- *
- * Context: Any context; takes the pool lock with interrupts disabled.
- */
-void t_pool_set_step(struct t_pool *pool, size_t bytes)
-{
-	unsigned long flags;
-
-	if (!pool)
-		return;
-	flags = ckremm_lock(&pool->lock);
-	pool->step_bytes = !bytes ? CKREMM_STEP_BYTES :
-			   bytes > T_POOL_STEP_MAX ? T_POOL_STEP_MAX : bytes;
-	ckremm_unlock(&pool->lock, flags);
-}
-EXPORT_SYMBOL_GPL(t_pool_set_step);
 
 /* ---- allocation ------------------------------------------------------------ */
 
@@ -1690,10 +1215,10 @@ int t_pool_offset_of(struct t_pool *pool, u64 handle, size_t *offset)
 }
 EXPORT_SYMBOL_GPL(t_pool_offset_of);
 
-/* ---- compaction ------------------------------------------------------------ */
+/* ---- the largest free run ----------------------------------------------- */
 
 /* As in the header pool: the first CKREMM_SF_TOP_SCAN runs of the top class. */
-static size_t tp_largest_free(const struct t_pool *pool)
+size_t tp_largest_free(const struct t_pool *pool)
 {
 	unsigned int seen = 0;
 	u32 n, best = 0;
@@ -1708,164 +1233,6 @@ static size_t tp_largest_free(const struct t_pool *pool)
 	}
 	return tp_bytes(best);
 }
-
-/*
- * One step of a reorder pass: move at most @budget bytes and look at most
- * TP_STEP_NODES segments.  Returns true while the pass has more to do.
- */
-static bool tp_reorder_step_locked(struct t_pool *pool, size_t budget,
-				   struct t_pool_reorder_result *res)
-{
-	unsigned int nodes = TP_STEP_NODES;
-	struct tp_seg *hs;
-
-	if (pool->cursor == TP_NIL)
-		pool->cursor = pool->first;
-	while (budget && nodes) {
-		u32 hole, n;
-
-		if (pool->move.seg != TP_NIL) {
-			size_t moved = tp_move_some(pool, budget);
-
-			budget -= moved;
-			if (res)
-				res->bytes_moved += moved;
-			continue;
-		}
-		/* Next free run from the cursor. */
-		for (hole = pool->cursor; hole != TP_NIL && nodes &&
-		     !tp_is_free(tp_seg(pool, hole)); nodes--)
-			hole = tp_seg(pool, hole)->next;
-		pool->cursor = hole;
-		if (hole == TP_NIL)
-			goto done;
-		if (!nodes)
-			break;
-		n = tp_seg(pool, hole)->next;
-		if (n == TP_NIL)
-			goto done;
-
-		nodes--;
-		if (tp_is_fixed(pool, n)) {
-			pool->cursor = n;	/* step over the pinned block */
-			continue;
-		}
-		hs = tp_seg(pool, hole);
-		tp_index_remove(pool, hs, tp_units(pool, hs));
-		tp_set_state(hs, TP_HOLE);
-		pool->seq++;
-		pool->move.seg = n;
-		pool->move.hole = hole;
-		pool->move.done = 0;
-		if (res)
-			res->blocks_moved++;
-	}
-	return true;
-
-done:
-	pool->cursor = TP_NIL;
-	pool->reorders++;
-	return false;
-}
-
-static void tp_reorder_result(struct t_pool *pool,
-			      struct t_pool_reorder_result *res)
-{
-	if (!res)
-		return;
-	res->largest_free = tp_largest_free(pool);
-	res->free_blocks = pool->free_blocks;
-}
-
-/**
- * t_pool_reorder_step() - run one bounded step of a reorder pass
- * @pool: the pool
- * @budget: most bytes to move in this step; 0 for the pool's step size;
- *	clamped to T_POOL_STEP_MAX
- * @res: if not NULL, bytes and blocks moved are added to it and the free
- *	figures after the step are stored
- *
- * For callers that want to spread a compaction out themselves, e.g. one
- * step per timer tick.  Several callers may step the same pass.
- *
- * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: 1 while the pass has more to do, 0 when it has ended, -EINVAL if
- * @pool is NULL.
- */
-int t_pool_reorder_step(struct t_pool *pool, size_t budget,
-			struct t_pool_reorder_result *res)
-{
-	unsigned long flags;
-	bool more;
-
-	if (!pool)
-		return -EINVAL;
-	if (!budget)
-		budget = pool->step_bytes;
-	else if (budget > T_POOL_STEP_MAX)
-		budget = T_POOL_STEP_MAX;
-	flags = ckremm_lock(&pool->lock);
-	more = tp_reorder_step_locked(pool, budget, res);
-	tp_reorder_result(pool, res);
-	ckremm_unlock(&pool->lock, flags);
-	return more;
-}
-EXPORT_SYMBOL_GPL(t_pool_reorder_step);
-
-/**
- * t_pool_reorder() - compact a pool: one whole reorder pass
- * @pool: the pool
- * @res: if not NULL, zeroed and then filled with what the pass did
- *
- * Runs steps of the pool's step size, dropping the lock between them,
- * from the bottom of the arena (a stepped pass under way is restarted).
- * With no pins and no concurrent allocations, all free space ends as one
- * run at the top of the arena, as large as the free byte count.  Contents
- * are preserved byte for byte; handles stay valid, addresses of unpinned
- * blocks do not.
- *
- * Context: Any context; takes the pool lock with interrupts disabled, once
- * per step.  O(blocks + bytes moved).
- * Return: 0, or -EINVAL if @pool is NULL.
- */
-int t_pool_reorder(struct t_pool *pool, struct t_pool_reorder_result *res)
-{
-	unsigned long flags;
-	int ret;
-
-	if (res)
-		memset(res, 0, sizeof(*res));
-	if (!pool)
-		return -EINVAL;
-	/*
-	 * Start over from the bottom of the arena even if a stepped pass is
-	 * under way: holes may have opened behind its cursor.
-	 */
-	flags = ckremm_lock(&pool->lock);
-	pool->cursor = pool->first;
-	ckremm_unlock(&pool->lock, flags);
-	do
-		ret = t_pool_reorder_step(pool, 0, res);
-	while (ret > 0);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(t_pool_reorder);
-
-/**
- * reorder_t_mem() - compact a pool (the seed's call)
- * @pool: the pool
- *
- * Same as t_pool_reorder().  Every address of an unpinned block obtained
- * before the call may be stale after it.
- *
- * Context: Any context; see t_pool_reorder().
- * Return: true, or false if @pool is NULL.
- */
-bool reorder_t_mem(struct t_pool *pool)
-{
-	return !t_pool_reorder(pool, NULL);
-}
-EXPORT_SYMBOL_GPL(reorder_t_mem);
 
 /* ---- figures and checks ---------------------------------------------------- */
 
@@ -1917,315 +1284,6 @@ void t_pool_get_stats(struct t_pool *pool, struct t_pool_stats *stats)
 	ckremm_unlock(&pool->lock, flags);
 }
 EXPORT_SYMBOL_GPL(t_pool_get_stats);
-
-static int tp_fault(struct t_pool_fault *f, u32 off, const char *reason)
-{
-	if (f) {
-		f->offset = tp_bytes(off);
-		f->reason = reason;
-	}
-	return -EUCLEAN;
-}
-
-/*
- * A stepped whole-pool check: runs, then spare nodes, then regions, then
- * the index.
- */
-struct tp_check {
-	u32 seq;
-	int phase;
-	u32 n;			/* next run, spare node or region */
-	u32 prev;
-	u32 off;
-	bool prev_free;
-	size_t nodes;
-	size_t runs;
-	size_t used;
-	size_t used_blocks;
-	size_t free_runs;
-	size_t pinned;
-	struct ckremm_sf_check index;
-};
-
-/* The first run that starts in a region must be the region's. */
-static bool tp_region_ok(const struct t_pool *pool, const struct tp_check *c)
-{
-	bool first = c->prev == TP_NIL ||
-		     tp_seg(pool, c->prev)->off >> TP_REGION_SHIFT !=
-		     c->off >> TP_REGION_SHIFT;
-
-	return !first || *tp_region_of(pool, c->off) == c->n;
-}
-
-/* Look at up to @budget runs; 1 when they are all checked. */
-static int tp_check_runs(struct t_pool *pool, struct tp_check *c,
-			 struct t_pool_fault *f, unsigned int *budget)
-{
-	for (; c->n != TP_NIL && *budget; (*budget)--) {
-		const struct tp_seg *s;
-		u32 state, end;
-
-		if (!tp_node_exists(pool, c->n) ||
-		    ++c->runs > (size_t)pool->chunks * TP_CHUNK_NODES)
-			return tp_fault(f, c->off, "run list leads astray");
-		s = tp_seg(pool, c->n);
-		state = tp_state(s);
-		if (s->next != TP_NIL && !tp_node_exists(pool, s->next))
-			return tp_fault(f, c->off, "run list leads astray");
-		end = tp_end(pool, s);
-		if (tp_prev(s) != c->prev || s->off != c->off ||
-		    end <= s->off || end > pool->arena_units ||
-		    state == TP_SPARE)
-			return tp_fault(f, c->off, "run does not follow the one before it");
-		if (!tp_region_ok(pool, c))
-			return tp_fault(f, c->off, "run missing from the region table");
-		if (state == TP_HOLE) {
-			if (pool->move.hole != c->n || s->next != pool->move.seg)
-				return tp_fault(f, c->off, "hole without a block moving into it");
-		} else if (state == TP_USED) {
-			c->used += end - s->off;
-			c->used_blocks++;
-			c->pinned += !!s->pins;
-		} else {
-			if (c->prev_free)
-				return tp_fault(f, c->off, "two adjacent free runs");
-			c->free_runs++;
-		}
-		c->prev_free = state == TP_FREE;
-		c->prev = c->n;
-		c->off = end;
-		c->n = s->next;
-	}
-	if (c->n != TP_NIL)
-		return 0;
-	if (c->off != pool->arena_units)
-		return tp_fault(f, c->off, "runs do not cover the arena");
-	if (c->used != pool->used_units || c->used_blocks != pool->used_blocks ||
-	    c->free_runs != pool->free_blocks || c->pinned != pool->pinned_blocks)
-		return tp_fault(f, 0, "counts disagree with the statistics");
-	return 1;
-}
-
-/* Look at up to @budget spare nodes; 1 when they are all checked. */
-static int tp_check_spares(struct t_pool *pool, struct tp_check *c,
-			   struct t_pool_fault *f, unsigned int *budget)
-{
-	for (; c->n != TP_NIL && *budget; (*budget)--) {
-		if (!tp_node_exists(pool, c->n) ||
-		    ++c->nodes > (size_t)pool->chunks * TP_CHUNK_NODES ||
-		    tp_state(tp_seg(pool, c->n)) != TP_SPARE)
-			return tp_fault(f, 0, "spare node list broken");
-		c->n = tp_seg(pool, c->n)->link_next;
-	}
-	if (c->n != TP_NIL)
-		return 0;
-	if (c->nodes + c->runs != (size_t)pool->chunks * TP_CHUNK_NODES)
-		return tp_fault(f, 0, "nodes lost");
-	return 1;
-}
-
-/*
- * Look at up to @budget regions; 1 when they are all checked.  Each names
- * no run, or a run that starts in it after one that does not.
- */
-static int tp_check_regions(struct t_pool *pool, struct tp_check *c,
-			    struct t_pool_fault *f, unsigned int *budget)
-{
-	for (; c->n < pool->regions && *budget; (*budget)--, c->n++) {
-		u32 n = pool->region[c->n], prev;
-		const struct tp_seg *s;
-
-		if (n == TP_NIL)
-			continue;
-		s = tp_node_exists(pool, n) ? tp_seg(pool, n) : NULL;
-		prev = s ? tp_prev(s) : TP_NIL;
-		if (!s || tp_state(s) == TP_SPARE ||
-		    s->off >> TP_REGION_SHIFT != c->n ||
-		    (prev != TP_NIL &&
-		     tp_seg(pool, prev)->off >> TP_REGION_SHIFT == c->n))
-			return tp_fault(f, c->n << TP_REGION_SHIFT,
-					"region table names a wrong run");
-	}
-	return c->n == pool->regions;
-}
-
-static bool tp_check_run(const void *p, u32 n, struct ckremm_sf_run *r)
-{
-	const struct t_pool *pool = p;
-	const struct tp_seg *s;
-
-	if (!tp_node_exists(pool, n))
-		return false;
-	s = tp_seg(pool, n);
-	if (!tp_is_free(s) || (s->next != TP_NIL && !tp_node_exists(pool, s->next)))
-		return false;
-	r->units = tp_units(pool, s);
-	r->next = s->link_next;
-	r->prev = s->link_prev;
-	return true;
-}
-
-/* One step of a check; 1 when complete. */
-static int tp_check_step(struct t_pool *pool, struct tp_check *c,
-			 struct t_pool_fault *f)
-{
-	unsigned int budget = TP_CHECK_NODES;
-	const char *why;
-	u32 where;
-	int ret;
-
-	if (c->phase == 0) {
-		ret = tp_check_runs(pool, c, f, &budget);
-		if (ret <= 0)
-			return ret;
-		c->phase = 1;
-		c->n = pool->spare;
-	}
-	if (c->phase == 1) {
-		ret = tp_check_spares(pool, c, f, &budget);
-		if (ret <= 0)
-			return ret;
-		c->phase = 2;
-		c->n = 0;
-	}
-	if (c->phase == 2) {
-		ret = tp_check_regions(pool, c, f, &budget);
-		if (ret <= 0)
-			return ret;
-		c->phase = 3;
-	}
-	ret = ckremm_sf_check_step(&pool->index, &c->index, c->free_runs,
-				   &budget, tp_check_run, pool, &why, &where);
-	if (ret < 0)
-		return tp_fault(f, where == TP_NIL || !tp_node_exists(pool, where) ?
-				0 : tp_seg(pool, where)->off, why);
-	return ret;
-}
-
-/**
- * t_pool_validate() - check the whole structure of a pool
- * @pool: the pool
- * @fault: if not NULL, receives the first inconsistency found
- *
- * Walks the runs (they must tile the arena in order, be found through the
- * region table and never leave two free runs side by side), the spare
- * nodes (with the runs they must make up every node of every chunk), the
- * region table and the free index, and compares the totals with the
- * statistics.  O(blocks + chunks + arena / 4 KiB), in steps of
- * TP_CHECK_NODES with the lock dropped between them; a change to the pool
- * between two steps starts the check again, so the result is that of one
- * consistent state.  Valid in the middle of a reorder pass too.  Meant
- * for tests and debugging.
- *
- * Context: Any context; takes the pool lock with interrupts disabled, once
- * per step.
- * Return: 0 if consistent, -EUCLEAN if not, -EBUSY if the pool changed
- * under every one of TP_CHECK_TRIES attempts, -EINVAL if @pool is NULL.
- */
-int t_pool_validate(struct t_pool *pool, struct t_pool_fault *fault)
-{
-	struct tp_check c = { 0 };
-	unsigned int tries = 0;
-	unsigned long flags;
-	int ret;
-
-	if (!pool)
-		return -EINVAL;
-	do {
-		flags = ckremm_lock(&pool->lock);
-		if (!tries || c.seq != pool->seq) {
-			if (tries++ == TP_CHECK_TRIES) {
-				ckremm_unlock(&pool->lock, flags);
-				if (fault)
-					fault->reason = "pool kept changing: try again";
-				return -EBUSY;
-			}
-			memset(&c, 0, sizeof(c));
-			c.seq = pool->seq;
-			c.n = pool->first;
-			c.prev = TP_NIL;
-		}
-		ret = tp_check_step(pool, &c, fault);
-		ckremm_unlock(&pool->lock, flags);
-	} while (!ret);
-	return ret < 0 ? ret : 0;
-}
-EXPORT_SYMBOL_GPL(t_pool_validate);
-
-/*
- * The run containing byte @pos (or the first after it), pool lock held on
- * entry and on return.  A run that starts at @pos is found through the
- * region table; anything else is sought from the bottom of the arena in
- * steps of TP_CHECK_NODES, the lock dropped between them.
- */
-static u32 tp_seek(struct t_pool *pool, size_t pos, unsigned long *flags)
-{
-	unsigned int tries = 0, i;
-	u32 n, seq;
-
-	if (!(pos & (TP_GRANULE - 1)) && pos < pool->arena_size) {
-		n = tp_find_start(pool, (u32)(pos >> TP_SHIFT));
-		if (n != TP_NIL)
-			return n;
-	}
-	n = pool->first;
-	for (;;) {
-		for (i = 0; i < TP_CHECK_NODES; i++) {
-			if (n == TP_NIL ||
-			    tp_bytes(tp_end(pool, tp_seg(pool, n))) > pos)
-				return n;
-			n = tp_seg(pool, n)->next;
-		}
-		seq = pool->seq;
-		ckremm_unlock(&pool->lock, *flags);
-		*flags = ckremm_lock(&pool->lock);
-		/* The runs changed: our node may be gone; start again. */
-		if (pool->seq != seq)
-			n = tries++ < TP_CHECK_TRIES ? pool->first : TP_NIL;
-	}
-}
-
-/**
- * t_pool_walk() - report the runs of a pool in address order
- * @pool: the pool
- * @cursor: 0 to start; on return, where to continue (the arena size once
- *	the walk has reached the end)
- * @out: receives up to @max extents
- * @max: room in @out
- *
- * The walk starts at the run that contains @cursor.  It holds the lock for
- * at most @max runs, plus the search for @cursor when it is not the start
- * of a run, which proceeds in steps (see tp_seek()).  A block in transit
- * is shown where its move began.
- *
- * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: the number of extents written.
- */
-unsigned int t_pool_walk(struct t_pool *pool, size_t *cursor,
-			 struct t_pool_extent *out, unsigned int max)
-{
-	unsigned long flags;
-	unsigned int i = 0;
-	u32 n;
-
-	if (!pool || !cursor || !out)
-		return 0;
-	flags = ckremm_lock(&pool->lock);
-	for (n = tp_seek(pool, *cursor, &flags); n != TP_NIL && i < max;
-	     n = tp_seg(pool, n)->next, i++) {
-		const struct tp_seg *s = tp_seg(pool, n);
-		bool used = tp_is_used(s);
-
-		out[i].offset = tp_bytes(s->off);
-		out[i].size = tp_bytes(tp_units(pool, s));
-		out[i].handle = used ? tp_handle(pool, n) : T_POOL_NO_HANDLE;
-		out[i].pinned = used && s->pins;
-	}
-	*cursor = n != TP_NIL ? tp_bytes(tp_seg(pool, n)->off) : pool->arena_size;
-	ckremm_unlock(&pool->lock, flags);
-	return i;
-}
-EXPORT_SYMBOL_GPL(t_pool_walk);
 
 /**
  * t_pool_arena() - where a pool's arena lies

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Line coverage of the portable core (ckremm/hpool/h_pool.c,
-# ckremm/tpool/t_pool.c and the host half of ckremm/port/) by the host
+# ckremm/tpool/*.c and the host half of ckremm/port/) by the host
 # tests of tools/tests/host and tools/tests/tpool, measured with gcc's
 # --coverage and gcov.  The test programs are built again, instrumented
 # instead of sanitized, under tools/build/coverage/, and run; their counts
@@ -107,7 +107,7 @@ awk -F'\t' -v root="$CKREMM_ROOT/" '
 		f = norm($1)
 		if (index(f, root) != 1) next
 		f = substr(f, length(root) + 1)
-		if (f !~ /^ckremm\/(hpool\/h_pool\.c|tpool\/t_pool\.c|port\/[^\/]+)$/) next
+		if (f !~ /^ckremm\/(hpool\/h_pool\.c|tpool\/t_pool[a-z_]*\.[ch]|port\/[^\/]+)$/) next
 		split($2, c, ":")
 		count = c[1]; line = c[2] + 0
 		gsub(/ /, "", count)
