@@ -247,10 +247,12 @@ const struct ckremm_kind ckremm_table_kind = {
 	.by_handle	= true,
 	.map_writable	= true,
 	/*
-	 * A table slot per 256 bytes by default: 88 bytes (see t_pool.c),
-	 * and up to 8 more as the offset hash rounds up to a power of two.
+	 * Tables grow with the blocks (see t_pool.c), up to one block per
+	 * 256 bytes by default: two nodes of 20 bytes per block (a block
+	 * and a free run), 4080 of every 4096 bytes of a chunk, and a
+	 * directory and region table of well under a byte per 256.
 	 */
-	.meta_per_256	= 96,
+	.meta_per_256	= 42,
 	.create		= table_create,
 	.destroy	= table_destroy,
 	.t_alloc	= table_t_alloc,

@@ -7,7 +7,8 @@
  * C library:
  *
  *   arena memory        ckremm_arena_alloc()/ckremm_arena_free()
- *   pool metadata       ckremm_meta_zalloc()/ckremm_meta_free()
+ *   pool metadata       ckremm_meta_zalloc()/ckremm_meta_free(), and
+ *                       ckremm_meta_zalloc_nowait() for tables that grow
  *   the pool lock       struct ckremm_lock, ckremm_lock()/ckremm_unlock()
  *   bit scans           ckremm_fls32(), ckremm_ffs32()
  *   overflow checks     ckremm_add_overflow()

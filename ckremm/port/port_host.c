@@ -7,6 +7,26 @@
 #include "ckremm_port.h"
 
 unsigned long ckremm_host_warnings;
+unsigned long ckremm_host_nowait_failures;
+void (*ckremm_host_nowait_hook)(void *arg);
+void *ckremm_host_nowait_arg;
+
+void *ckremm_meta_zalloc_nowait(size_t size)
+{
+	unsigned long left;
+
+	if (ckremm_host_nowait_hook)
+		ckremm_host_nowait_hook(ckremm_host_nowait_arg);
+	left = __atomic_load_n(&ckremm_host_nowait_failures, __ATOMIC_RELAXED);
+	while (left) {
+		if (__atomic_compare_exchange_n(&ckremm_host_nowait_failures,
+						&left, left - 1, false,
+						__ATOMIC_RELAXED,
+						__ATOMIC_RELAXED))
+			return NULL;
+	}
+	return calloc(1, size);
+}
 
 void ckremm_host_warn(const char *fmt, ...)
 {

@@ -44,6 +44,9 @@ typedef unsigned long long u64;
 
 #define CKREMM_PAGE_SIZE 4096UL
 
+#ifndef U16_MAX
+#define U16_MAX 0xffffU
+#endif
 #ifndef U32_MAX
 #define U32_MAX 0xffffffffU
 #endif
@@ -90,6 +93,18 @@ static inline void *ckremm_meta_zalloc(size_t size)
 {
 	return calloc(1, size);
 }
+
+/*
+ * Tables that grow while the pool is in use.  Tests make it fail
+ * (ckremm_host_nowait_failures: the next that many calls return NULL) and
+ * run code of theirs inside it (ckremm_host_nowait_hook, called with
+ * ckremm_host_nowait_arg before each allocation), e.g. a second call on a
+ * pool whose lock the first one dropped to grow.
+ */
+extern unsigned long ckremm_host_nowait_failures;
+extern void (*ckremm_host_nowait_hook)(void *arg);
+extern void *ckremm_host_nowait_arg;
+void *ckremm_meta_zalloc_nowait(size_t size);
 
 static inline void ckremm_meta_free(void *p)
 {

@@ -23,7 +23,8 @@
  * most T_POOL_STEP_MAX bytes), and drop it between steps.  The table
  * pool's offset hash is keyed per pool, so callers cannot line its probe
  * runs up.  Nothing under the lock sleeps, allocates, frees or takes
- * another lock; only a rate-limited warning may print.
+ * another lock; only a rate-limited warning may print.  A table that
+ * grows does so with the lock dropped (ckremm_meta_zalloc_nowait()).
  */
 #ifndef CKREMM_PORT_LINUX_H
 #define CKREMM_PORT_LINUX_H
@@ -33,6 +34,7 @@
 #include <linux/export.h>
 #include <linux/kernel.h>
 #include <linux/overflow.h>
+#include <linux/preempt.h>
 #include <linux/random.h>
 #include <linux/siphash.h>
 #include <linux/slab.h>
@@ -91,6 +93,21 @@ static inline void *ckremm_meta_zalloc(size_t size)
 			__GFP_RETRY_MAYFAIL);
 }
 
+/*
+ * Context: any context, with no lock of the caller's held on PREEMPT_RT.
+ * For tables that grow while the pool is in use: never sleeps, never
+ * reclaims, never warns; fails instead.  On PREEMPT_RT the slab allocator
+ * takes sleeping locks, so where the caller cannot sleep (hard interrupt,
+ * interrupts or preemption off) it is not asked at all and the call fails.
+ */
+static inline void *ckremm_meta_zalloc_nowait(size_t size)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible())
+		return NULL;
+	return kzalloc(size, GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN);
+}
+
+/* Also for ckremm_meta_zalloc_nowait() memory, in the same contexts. */
 static inline void ckremm_meta_free(void *p)
 {
 	kvfree(p);

@@ -14,8 +14,8 @@
  *   h_pool   used_bytes - requested: the 16-byte header, rounding to 16
  *            and tails too small to split off (header_bytes separates the
  *            headers)
- *   t_pool   used_bytes - requested (rounding) plus the table: meta_bytes
- *            per table slot
+ *   t_pool   used_bytes - requested (rounding) plus the tables, which
+ *            grow with the blocks: meta_bytes per live block
  *   glibc    malloc_usable_size() + 8 (the chunk's size word) - requested
  */
 #include <malloc.h>
@@ -86,7 +86,7 @@ int bench_overhead(const struct bench_opts *o)
 	h_pool_get_stats(hp, &hs);
 	t_pool_get_stats(tp, &ts);
 
-	printf("# overhead: %u blocks of the speed trace (mean request %.1f bytes), arena %zu bytes, t_pool table of %u slots\n",
+	printf("# overhead: %u blocks of the speed trace (mean request %.1f bytes), arena %zu bytes, t_pool of at most %u blocks\n",
 	       blocks, (double)requested / blocks, o->arena, cap);
 	bench_row("overhead", "h_pool", "header_bytes_per_block", "bytes", 0,
 		  (double)hs.header_bytes / (hs.used_blocks + hs.free_blocks));
@@ -96,11 +96,11 @@ int bench_overhead(const struct bench_opts *o)
 		  (double)h_meta);
 	bench_row("overhead", "t_pool", "rounding_bytes_per_block", "bytes", 0,
 		  (double)(ts.used_bytes - requested) / blocks);
-	bench_row("overhead", "t_pool", "table_bytes_per_slot", "bytes", 0,
-		  (double)ts.meta_bytes / ts.table_capacity);
+	bench_row("overhead", "t_pool", "table_bytes_per_block", "bytes", 0,
+		  (double)ts.meta_bytes / ts.used_blocks);
 	bench_row("overhead", "t_pool", "bytes_per_block", "bytes", 0,
 		  (double)(ts.used_bytes - requested) / blocks +
-		  (double)ts.meta_bytes / ts.table_capacity);
+		  (double)ts.meta_bytes / ts.used_blocks);
 	bench_row("overhead", "t_pool", "meta_bytes_per_pool", "bytes", 0,
 		  (double)ts.meta_bytes);
 	bench_row("overhead", "t_pool", "meta_bytes_per_pool_malloc", "bytes", 0,

@@ -153,7 +153,7 @@ END {
 	cmp(7, "bytes per block beyond request: h_pool", "overhead,h_pool,bytes_per_block", "B", "overhead,glibc,bytes_per_block", "glibc", 1, "", 0, "-")
 	alone(7, "  of which the inline header", "overhead,h_pool,header_bytes_per_block", 0, "B", "", 0, "-", "", "")
 	cmp(7, "bytes per block: t_pool (rounding + table slot)", "overhead,t_pool,bytes_per_block", "B", "overhead,glibc,bytes_per_block", "glibc", 1, "", 0, "-")
-	alone(7, "  of which the table, per slot", "overhead,t_pool,table_bytes_per_slot", 0, "B", "", 0, "-", "", "")
+	alone(7, "  of which the tables, per block", "overhead,t_pool,table_bytes_per_block", 0, "B", "", 0, "-", "", "")
 	alone(7, "bytes per block: kmalloc (ksize - request)", "kernel_overhead,kmalloc,bytes_per_block", 0, "B", "", 0, "-", "", "")
 	alone(7, "metadata per pool outside the arena: h_pool", "overhead,h_pool,meta_bytes_per_pool", 0, "B", "", 0, "-", "", "")
 	alone(7, "  t_pool (tables sized for the speed trace)", "overhead,t_pool,meta_bytes_per_pool", 0, "B", "", 0, "-", "", "")

@@ -72,7 +72,6 @@ static struct {
 	unsigned int cap;
 	struct tblk b[MAX_LIVE];
 	unsigned int n;
-	int *slot_idx;		/* per slot: the model's block, or -1 */
 	unsigned long *start;	/* per granule: the last walk that showed a
 				 * used block starting there */
 	u64 dead[MAX_DEAD];
@@ -104,13 +103,12 @@ static size_t off_of(const void *p)
 
 static int idx_of(u64 h)
 {
-	uint32_t slot = (uint32_t)h - 1;
-	int i;
+	unsigned int i;
 
-	if (!(uint32_t)h || slot >= T.cap)
-		return -1;
-	i = T.slot_idx[slot];
-	return i >= 0 && T.b[i].h == h ? i : -1;
+	for (i = 0; i < T.n; i++)
+		if (T.b[i].h == h)
+			return (int)i;
+	return -1;
 }
 
 static bool was_dead(u64 h)
@@ -158,7 +156,6 @@ static unsigned int blk_add(u64 h, size_t req)
 	b->shadow = malloc(b->size);
 	if (!b->shadow)
 		abort();
-	T.slot_idx[(uint32_t)h - 1] = (int)i;
 	pattern_fill(b->shadow, b->size, ++T.tag, 0);
 	ret = t_pool_write(T.pool, h, 0, b->shadow, b->size);
 	EXPECT(ret == 0, "write of a new block returned %d", ret);
@@ -170,12 +167,9 @@ static void blk_del(unsigned int i)
 	unsigned int last = --T.n;
 
 	dead_push(T.b[i].h);
-	T.slot_idx[(uint32_t)T.b[i].h - 1] = -1;
 	free(T.b[i].shadow);
-	if (i != last) {
+	if (i != last)
 		T.b[i] = T.b[last];
-		T.slot_idx[(uint32_t)T.b[i].h - 1] = (int)i;
-	}
 }
 
 static size_t pinned_count(void)
@@ -444,10 +438,9 @@ static bool must_fit(size_t req, bool reorder)
 static int take_handle(u64 h, size_t req)
 {
 	size_t sz;
-	uint32_t slot = (uint32_t)h - 1;
 
-	EXPECT((uint32_t)h && slot < T.cap, "handle %#llx outside the table", h);
-	EXPECT(T.slot_idx[slot] < 0, "handle %#llx names a live slot", h);
+	EXPECT((uint32_t)h, "handle %#llx names no node", h);
+	EXPECT(idx_of(h) < 0, "handle %#llx names a live block", h);
 	EXPECT(!was_dead(h), "handle %#llx given out again", h);
 	sz = t_pool_size_of(T.pool, h);
 	EXPECT(sz == round16(req), "size_of %zu for a request of %zu", sz, req);
@@ -481,8 +474,8 @@ static u64 bad_handle(struct fuzz_in *in)
 			}
 		}
 		break;
-	case 2:		/* a slot past the table */
-		h = (1ULL << 32) | ((u64)T.cap + 1 + r);
+	case 2:		/* a node past every chunk the pool can have */
+		h = (1ULL << 32) | (0x10000000ULL + r);
 		TRACE("    bad handle: %#llx, past the table\n", h);
 		return h;
 	case 3:		/* slot part 0 */
@@ -1308,18 +1301,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	T.ext_cap = 2 * (size_t)cap + 4;
 	T.ext = calloc(T.ext_cap, sizeof(*T.ext));
 	T.ext_prev = calloc(T.ext_cap, sizeof(*T.ext));
-	T.slot_idx = malloc(cap * sizeof(*T.slot_idx));
 	T.start = calloc(T.size / 16, sizeof(*T.start));
 	T.buf = malloc(T.size + 64);
-	if (!T.ext || !T.ext_prev || !T.slot_idx || !T.start || !T.buf)
+	if (!T.ext || !T.ext_prev || !T.start || !T.buf)
 		abort();
-	for (i = 0; i < cap; i++)
-		T.slot_idx[i] = -1;
 	check_all();
 	EXPECT(T.next == 1 && T.ext[0].handle == T_POOL_NO_HANDLE,
 	       "a new pool is not one free run");
-	EXPECT(T.st.meta_bytes >= 88 * (size_t)cap, "%zu bytes of tables for %u slots",
-	       T.st.meta_bytes, cap);
+	EXPECT(T.st.meta_bytes >= 4096 && T.st.meta_bytes <= 8192 + T.size / 1024 +
+	       8 * ((size_t)cap / 100 + 1),
+	       "%zu bytes of tables for an empty pool of %zu bytes and %u blocks",
+	       T.st.meta_bytes, T.size, cap);
 
 	while (in_more(&in) && fuzz_op < MAX_OPS) {
 		fuzz_op++;
@@ -1388,7 +1380,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(T.b[i].shadow);
 	free(T.ext);
 	free(T.ext_prev);
-	free(T.slot_idx);
 	free(T.start);
 	free(T.buf);
 	return 0;

@@ -375,6 +375,94 @@ TP_CASE(smp_smoke)
 	free(sh);
 }
 
+/*
+ * Two threads allocate into one pool that starts with a single chunk of
+ * nodes, so that both keep running out of nodes and grow the tables with
+ * the lock dropped, often at the same moment.  Every block must come out
+ * whole and distinct, and the tables must hold no chunk that nobody
+ * needed: a thread that lost a race to grow freed its chunk.
+ */
+#define GROWERS		2
+#define GROW_BLOCKS	6000
+
+struct grower {
+	struct t_pool *pool;
+	unsigned int id;
+	uint64_t h[GROW_BLOCKS];
+	unsigned long bad;
+};
+
+static void *grow_run(void *arg)
+{
+	struct grower *g = arg;
+	unsigned int i;
+
+	for (i = 0; i < GROW_BLOCKS; i++) {
+		uint64_t tag = (uint64_t)g->id << 32 | i;
+		unsigned char buf[64];
+
+		g->h[i] = t_pool_alloc_handle(g->pool, 16 + (i % 4) * 16, 0);
+		if (g->h[i] == T_POOL_NO_HANDLE) {
+			g->bad++;
+			continue;
+		}
+		tp_pattern_fill(buf, sizeof(buf), tag, 0);
+		if (t_pool_write(g->pool, g->h[i], 0, buf,
+				 t_pool_size_of(g->pool, g->h[i])))
+			g->bad++;
+	}
+	return NULL;
+}
+
+TP_CASE(smp_grow_race)
+{
+	struct t_pool *pool = tp_new(8 << 20, 0);
+	struct grower *g = calloc(GROWERS, sizeof(*g));
+	pthread_t t[GROWERS];
+	struct t_pool_stats empty, st;
+	unsigned int i, j, runs, chunks;
+
+	ASSERT(g);
+	t_pool_get_stats(pool, &empty);
+	for (i = 0; i < GROWERS; i++) {
+		g[i].pool = pool;
+		g[i].id = i + 1;
+		ASSERT(!pthread_create(&t[i], NULL, grow_run, &g[i]));
+	}
+	for (i = 0; i < GROWERS; i++)
+		pthread_join(t[i], NULL);
+	EXPECT_VALID(pool);
+	t_pool_get_stats(pool, &st);
+	EXPECT_EQ(st.used_blocks, GROWERS * GROW_BLOCKS);
+	EXPECT_EQ(st.failed_allocs, 0);
+	for (i = 0; i < GROWERS; i++) {
+		EXPECT_EQ(g[i].bad, 0);
+		for (j = 0; j < GROW_BLOCKS; j++) {
+			unsigned char buf[64];
+			size_t size = t_pool_size_of(pool, g[i].h[j]);
+
+			EXPECT_EQ(size, 16 + (j % 4) * 16);
+			if (size != 16 + (j % 4) * 16)
+				continue;
+			EXPECT_EQ(t_pool_read(pool, g[i].h[j], 0, buf, size), 0);
+			EXPECT_EQ(tp_pattern_mismatch(buf, size,
+						      (uint64_t)g[i].id << 32 | j,
+						      0), -1);
+		}
+	}
+	/* 204 nodes per 4 KiB chunk: as many chunks as the runs need. */
+	runs = st.used_blocks + st.free_blocks;
+	chunks = (unsigned int)((st.meta_bytes - empty.meta_bytes) / 4096) + 1;
+	tap_note("%u runs in %u chunks", runs, chunks);
+	EXPECT_EQ(chunks, (runs + 203) / 204);
+	for (i = 0; i < GROWERS; i++)
+		for (j = 0; j < GROW_BLOCKS; j++)
+			EXPECT_EQ(t_pool_free(pool, g[i].h[j]), 0);
+	EXPECT_VALID(pool);
+	free(g);
+	destroy_t_pool(pool);
+}
+
 #ifndef TPOOL_TSAN
 /* Run smp_smoke in the ThreadSanitizer build; its output becomes ours. */
 TP_CASE(smp_under_tsan)
@@ -385,7 +473,8 @@ TP_CASE(smp_under_tsan)
 	ASSERT(n > 0);
 	self[n] = '\0';
 	snprintf(tsan, sizeof(tsan), "%s_tsan", self);
-	execl(tsan, tsan, "--jobs=1", "smp: 3 workers", (char *)NULL);
+	execl(tsan, tsan, "--jobs=1", "smp: 3 workers", "smp: two threads grow",
+	      (char *)NULL);
 	tap_fail(__FILE__, __LINE__, "cannot run %s: %s", tsan, strerror(errno));
 	tap_abort();
 }
@@ -393,6 +482,7 @@ TP_CASE(smp_under_tsan)
 
 const struct tap_case smp_cases[] = {
 	{ "smp: 3 workers, a reorderer and a pinner on one pool", smp_smoke, 0, 100 },
+	{ "smp: two threads grow the tables of one pool at once", smp_grow_race, 0, 100 },
 #ifndef TPOOL_TSAN
 	{ "smp: the same under ThreadSanitizer", smp_under_tsan, 0, 100 },
 #endif

@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ckremm table pool: what t_pool.c, t_pool_move.c and t_pool_check.c
+ * share.  The data structures are explained at the top of t_pool.c.
+ *
+ * Every function declared here is called with the pool lock held, except
+ * where its comment says it drops the lock between steps.
+ */
+#ifndef CKREMM_T_POOL_INTERNAL_H
+#define CKREMM_T_POOL_INTERNAL_H
+
+#include "ckremm_port.h"
+#include "ckremm_segfit.h"
+#include <ckremm/t_pool.h>
+
+#define TP_SHIFT		4
+#define TP_GRANULE		BIT(TP_SHIFT)
+#define TP_NIL			CKREMM_SF_NIL
+/* Segment nodes a reorder step may look at before it lets go of the lock. */
+#define TP_STEP_NODES		64
+/* Segments a check or a seek looks at per hold of the lock. */
+#define TP_CHECK_NODES		256
+/* Fresh starts a stepped check makes when the pool changes under it. */
+#define TP_CHECK_TRIES		16
+/* Chunks an allocation adds before it gives up on other CPUs' appetite. */
+#define TP_GROW_TRIES		4
+
+/*
+ * Nodes come in chunks of one 4 KiB allocation: 204 nodes of 20 bytes.  A
+ * node's number is its chunk << TP_CHUNK_SHIFT | its byte offset in the
+ * chunk, so that finding a node takes a shift, a mask and an addition.
+ */
+#define TP_CHUNK_BYTES		4096U
+#define TP_CHUNK_SHIFT		12
+#define TP_CHUNK_NODES		(TP_CHUNK_BYTES / sizeof(struct tp_seg))
+#define TP_CHUNK_USED		(TP_CHUNK_NODES * sizeof(struct tp_seg))
+
+/* The arena is cut into regions of 4 KiB for the pointer calls. */
+#define TP_REGION_SHIFT		8
+#define TP_REGION_UNITS		BIT(TP_REGION_SHIFT)
+
+/*
+ * A node's state, in the top bits of tp_seg.prev_state.  A hole is the
+ * free run a block is moving into; a spare node is in no run.
+ */
+#define TP_STATE_SHIFT		30
+#define TP_FREE			0U
+#define TP_USED			1U
+#define TP_HOLE			2U
+#define TP_SPARE		3U
+#define TP_PREV_MASK		(BIT(TP_STATE_SHIFT) - 1)
+
+/*
+ * struct tp_seg - one node: a run of the arena, or a spare
+ * @off: where the run starts, in 16-byte units
+ * @prev_state: the run before it in the arena (TP_PREV_MASK if none), and
+ *	the state in the top two bits
+ * @next: the run after it in the arena, or TP_NIL; the run ends where
+ *	that one starts, or at the end of the arena
+ * @link_prev: free run: previous free run of its class
+ * @link_next: free run: next free run of its class; spare: next spare
+ * @gen: used block: the generation in its handle
+ * @pins: used block: how many pins hold it in place
+ * @holds: used block: TP_HELD_ALONE, or how many calls share a hold and
+ *	TP_WRITER_WAITS
+ */
+struct tp_seg {
+	u32 off;
+	u32 prev_state;
+	u32 next;
+	union {
+		struct {
+			u32 link_prev;
+			u32 link_next;
+		};
+		struct {
+			u32 gen;
+			u16 pins;
+			u16 holds;
+		};
+	};
+};
+
+#define TP_HELD_ALONE		BIT(15)
+#define TP_WRITER_WAITS		BIT(14)	/* refused for readers: no new readers */
+#define TP_READERS_MASK		(TP_WRITER_WAITS - 1)
+
+/* The block in transit during a reorder step, if any. */
+struct tp_move {
+	u32 seg;
+	u32 hole;
+	size_t done;
+};
+
+struct t_pool {
+	struct ckremm_lock lock;
+	u8 *arena;
+	size_t arena_size;
+	u32 arena_units;
+
+	struct tp_seg **dir;	/* the chunks of nodes */
+	u32 chunks;		/* chunks in use */
+	u32 dir_size;		/* room in @dir */
+	u32 spare;		/* first spare node, or TP_NIL */
+	u32 first;		/* the run at the start of the arena */
+	struct ckremm_segfit index;
+	u32 *region;		/* per region: first node that starts in it */
+	u32 regions;
+
+	u32 capacity;
+	u32 gen;		/* generation of the last block allocated */
+
+	u32 seq;	/* bumped by every change to nodes, index or pins */
+
+	u32 cursor;	/* where a reorder pass is; TP_NIL when none is */
+	struct tp_move move;
+	size_t step_bytes;
+
+	size_t used_units;
+	size_t peak_units;
+	size_t used_blocks;
+	size_t free_blocks;
+	size_t pinned_blocks;
+	size_t failed_allocs;
+	size_t refused_calls;
+	size_t reorders;
+	size_t bytes_moved;
+};
+
+void tp_refuse(struct t_pool *pool, const char *why);
+
+static inline size_t tp_bytes(u32 units)
+{
+	return (size_t)units << TP_SHIFT;
+}
+
+static inline u8 *tp_addr_of(const struct t_pool *pool, u32 units)
+{
+	return pool->arena + tp_bytes(units);
+}
+
+static inline struct tp_seg *tp_seg(const struct t_pool *pool, u32 n)
+{
+	u8 *chunk = (u8 *)pool->dir[n >> TP_CHUNK_SHIFT];
+
+	return (struct tp_seg *)(chunk + (n & (TP_CHUNK_BYTES - 1)));
+}
+
+/* Whether @n names a node of a chunk the pool has. */
+static inline bool tp_node_exists(const struct t_pool *pool, u32 n)
+{
+	u32 at = n & (TP_CHUNK_BYTES - 1);
+
+	return (n >> TP_CHUNK_SHIFT) < pool->chunks && at < TP_CHUNK_USED &&
+	       !(at % sizeof(struct tp_seg));
+}
+
+static inline u32 tp_state(const struct tp_seg *s)
+{
+	return s->prev_state >> TP_STATE_SHIFT;
+}
+
+static inline void tp_set_state(struct tp_seg *s, u32 state)
+{
+	s->prev_state = (s->prev_state & TP_PREV_MASK) | state << TP_STATE_SHIFT;
+}
+
+static inline bool tp_is_free(const struct tp_seg *s)
+{
+	return tp_state(s) == TP_FREE;
+}
+
+static inline bool tp_is_used(const struct tp_seg *s)
+{
+	return tp_state(s) == TP_USED;
+}
+
+static inline u32 tp_prev(const struct tp_seg *s)
+{
+	u32 p = s->prev_state & TP_PREV_MASK;
+
+	return p == TP_PREV_MASK ? TP_NIL : p;
+}
+
+static inline void tp_set_prev(struct tp_seg *s, u32 p)
+{
+	s->prev_state = (s->prev_state & ~TP_PREV_MASK) | (p & TP_PREV_MASK);
+}
+
+/* Where run @s ends, in units. */
+static inline u32 tp_end(const struct t_pool *pool, const struct tp_seg *s)
+{
+	return s->next == TP_NIL ? pool->arena_units :
+	       tp_seg(pool, s->next)->off;
+}
+
+static inline u32 tp_units(const struct t_pool *pool, const struct tp_seg *s)
+{
+	return tp_end(pool, s) - s->off;
+}
+
+static inline u32 *tp_region_of(const struct t_pool *pool, u32 off)
+{
+	return &pool->region[off >> TP_REGION_SHIFT];
+}
+
+static inline u64 tp_handle(const struct t_pool *pool, u32 n)
+{
+	return ((u64)tp_seg(pool, n)->gen << 32) | (n + 1);
+}
+
+/* Make node @n (at @s) spare, merged into @survivor or never used. */
+static inline void tp_node_put(struct t_pool *pool, u32 n, struct tp_seg *s,
+			       u32 survivor)
+{
+	if (pool->cursor == n)
+		pool->cursor = survivor;
+	s->prev_state = TP_SPARE << TP_STATE_SHIFT | TP_PREV_MASK;
+	s->next = TP_NIL;
+	s->link_next = pool->spare;
+	pool->spare = n;
+}
+
+/* Run @n (at @s), linked, starts where it is: first of its region? */
+static inline void tp_region_add(struct t_pool *pool, u32 n, const struct tp_seg *s)
+{
+	u32 off = s->off;
+	u32 *r = tp_region_of(pool, off);
+
+	if (*r == TP_NIL || tp_seg(pool, *r)->off > off)
+		*r = n;
+}
+
+/* Run @n (at @s), still linked, is going away from where it starts. */
+static inline void tp_region_del(struct t_pool *pool, u32 n, const struct tp_seg *s)
+{
+	u32 *r = tp_region_of(pool, s->off);
+
+	if (*r != n)
+		return;
+	if (s->next != TP_NIL &&
+	    tp_region_of(pool, tp_seg(pool, s->next)->off) == r)
+		*r = s->next;
+	else
+		*r = TP_NIL;
+}
+
+/*
+ * Unlink run @n (at @s) from the address order: the run before it grows
+ * over it.
+ */
+static inline void tp_unlink(struct t_pool *pool, u32 n, struct tp_seg *s)
+{
+	u32 prev = tp_prev(s);
+
+	tp_region_del(pool, n, s);
+	if (prev != TP_NIL)
+		tp_seg(pool, prev)->next = s->next;
+	else
+		pool->first = s->next;
+	if (s->next != TP_NIL)
+		tp_set_prev(tp_seg(pool, s->next), prev);
+}
+
+/*
+ * Link @n (at @s), whose offset is set, into the address order right after
+ * @at (at @a).
+ */
+static inline void tp_link_after(struct t_pool *pool, u32 at, struct tp_seg *a,
+				 u32 n, struct tp_seg *s)
+{
+	tp_set_prev(s, at);
+	s->next = a->next;
+	if (s->next != TP_NIL)
+		tp_set_prev(tp_seg(pool, s->next), n);
+	a->next = n;
+}
+
+/* File free run @n (at @s) of @units. */
+static inline void tp_index_insert(struct t_pool *pool, u32 n, struct tp_seg *s,
+				   u32 units)
+{
+	unsigned int fl, sl;
+	u32 head;
+
+	ckremm_sf_class(units, &fl, &sl);
+	head = pool->index.heads[fl][sl];
+	s->link_next = head;
+	s->link_prev = TP_NIL;
+	if (head != TP_NIL)
+		tp_seg(pool, head)->link_prev = n;
+	pool->index.heads[fl][sl] = n;
+	ckremm_sf_set(&pool->index, fl, sl, true);
+	pool->free_blocks++;
+}
+
+/* Remove free run @s, filed when it had @units, as it still has. */
+static inline void tp_index_remove(struct t_pool *pool, struct tp_seg *s, u32 units)
+{
+	unsigned int fl, sl;
+
+	if (s->link_next != TP_NIL)
+		tp_seg(pool, s->link_next)->link_prev = s->link_prev;
+	if (s->link_prev != TP_NIL) {
+		tp_seg(pool, s->link_prev)->link_next = s->link_next;
+	} else {
+		ckremm_sf_class(units, &fl, &sl);
+		pool->index.heads[fl][sl] = s->link_next;
+		if (s->link_next == TP_NIL)
+			ckremm_sf_set(&pool->index, fl, sl, false);
+	}
+	pool->free_blocks--;
+}
+
+/* Node of a live handle's block, or TP_NIL. */
+static inline u32 tp_find(const struct t_pool *pool, u64 handle)
+{
+	u32 n = (u32)handle - 1;
+	const struct tp_seg *s;
+
+	if (!tp_node_exists(pool, n))
+		return TP_NIL;
+	s = tp_seg(pool, n);
+	if (!tp_is_used(s) || s->gen != (u32)(handle >> 32))
+		return TP_NIL;
+	return n;
+}
+
+/* As tp_find(), and a dead handle is refused and reported. */
+static inline u32 tp_lookup(struct t_pool *pool, u64 handle)
+{
+	u32 n = tp_find(pool, handle);
+
+	if (n == TP_NIL)
+		tp_refuse(pool, "stale, freed or forged handle");
+	return n;
+}
+
+/* t_pool.c */
+u32 tp_find_start(const struct t_pool *pool, u32 off);
+bool tp_is_fixed(struct t_pool *pool, u32 n);
+size_t tp_largest_free(const struct t_pool *pool);
+
+/* t_pool_move.c */
+u8 *tp_byte(const struct t_pool *pool, u32 n, size_t pos,
+	    size_t *contig);
+size_t tp_move_some(struct t_pool *pool, size_t budget);
+u32 tp_lookup_settled(struct t_pool *pool, u64 handle,
+		      unsigned long *flags);
+void tp_settle(struct t_pool *pool, u32 n, unsigned long *flags);
+
+#endif /* CKREMM_T_POOL_INTERNAL_H */
