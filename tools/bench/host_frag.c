@@ -39,10 +39,12 @@ static const struct frag_range ranges[] = {
 	{ "256-16384", 256, 6 },
 };
 
-enum frag_series { FS_H_POOL, FS_T_POOL_REORDER, FS_T_POOL, FS_COUNT };
+enum frag_series { FS_H_POOL, FS_H_POOL_CACHE, FS_T_POOL_REORDER, FS_T_POOL,
+		   FS_COUNT };
 
 static const char *const series_names[FS_COUNT] = {
 	[FS_H_POOL] = "h_pool",
+	[FS_H_POOL_CACHE] = "h_pool_cache",
 	[FS_T_POOL_REORDER] = "t_pool_reorder",
 	[FS_T_POOL] = "t_pool",
 };
@@ -63,7 +65,7 @@ struct frag_pool {
 
 static bool frag_alloc(struct frag_pool *p, struct frag_block *b)
 {
-	if (p->series == FS_H_POOL) {
+	if (p->hp) {
 		b->ptr = h_pool_alloc(p->hp, b->size);
 		return b->ptr;
 	}
@@ -75,7 +77,7 @@ static bool frag_alloc(struct frag_pool *p, struct frag_block *b)
 
 static void frag_free(struct frag_pool *p, struct frag_block *b)
 {
-	if (p->series == FS_H_POOL)
+	if (p->hp)
 		h_pool_dealloc(p->hp, b->ptr);
 	else
 		t_pool_free(p->tp, b->handle);
@@ -99,6 +101,8 @@ static void frag_run(enum frag_series s, const struct frag_range *r,
 
 	if (s == FS_H_POOL)
 		p.hp = create_h_pool(arena);
+	else if (s == FS_H_POOL_CACHE)
+		p.hp = h_pool_create(arena, H_POOL_CACHE);
 	else
 		p.tp = t_pool_create(arena, (unsigned int)(arena / r->lo) + 64);
 	if (!p.hp && !p.tp)
@@ -124,7 +128,7 @@ static void frag_run(enum frag_series s, const struct frag_range *r,
 	}
 	res->occupancy = (double)live_bytes / (double)arena;
 
-	if (s == FS_H_POOL) {
+	if (p.hp) {
 		struct h_pool_stats st;
 
 		h_pool_get_stats(p.hp, &st);

@@ -88,7 +88,7 @@ host overhead
 
 # Instruction counts: the same trace, one replay, counted by callgrind.
 if [[ ${BENCH_ICOUNT:-1} == 1 ]] && command -v valgrind >/dev/null; then
-	for a in h_pool h_pool_keyed t_pool glibc; do
+	for a in h_pool h_pool_cache h_pool_keyed t_pool glibc; do
 		say "host: icount $a (callgrind)"
 		cg=$logs/callgrind.$a.out
 		if valgrind --tool=callgrind --toggle-collect=icount_replay \

@@ -95,11 +95,13 @@ static unsigned long long seed = 1;
 module_param(seed, ullong, 0444);
 MODULE_PARM_DESC(seed, "trace seed (default 1, as on the host)");
 
-enum kb_alloc { KB_H_POOL, KB_T_POOL, KB_KMALLOC, KB_GENALLOC, KB_COUNT };
+enum kb_alloc { KB_H_POOL, KB_T_POOL, KB_H_POOL_CACHE, KB_KMALLOC,
+	       KB_GENALLOC, KB_COUNT };
 
 static const char *const kb_names[KB_COUNT] = {
 	[KB_H_POOL] = "h_pool",
 	[KB_T_POOL] = "t_pool",
+	[KB_H_POOL_CACHE] = "h_pool_cache",
 	[KB_KMALLOC] = "kmalloc",
 	[KB_GENALLOC] = "genalloc",
 };
@@ -215,6 +217,9 @@ static int kb_create(struct kb_ctx *c, enum kb_alloc a)
 	case KB_H_POOL:
 		c->hp = create_h_pool(c->arena);
 		return c->hp ? 0 : -ENOMEM;
+	case KB_H_POOL_CACHE:
+		c->hp = h_pool_create(c->arena, H_POOL_CACHE);
+		return c->hp ? 0 : -ENOMEM;
 	case KB_T_POOL:
 		c->tp = t_pool_create(c->arena, c->slots + 64);
 		return c->tp ? 0 : -ENOMEM;
@@ -269,6 +274,7 @@ static bool kb_step(struct kb_ctx *c, enum kb_alloc a,
 	if (op->size) {
 		switch (a) {
 		case KB_H_POOL:
+		case KB_H_POOL_CACHE:
 			s->ptr = h_pool_alloc(c->hp, op->size);
 			return s->ptr;
 		case KB_T_POOL:
@@ -285,6 +291,7 @@ static bool kb_step(struct kb_ctx *c, enum kb_alloc a,
 	}
 	switch (a) {
 	case KB_H_POOL:
+	case KB_H_POOL_CACHE:
 		if (s->ptr)
 			h_pool_dealloc(c->hp, s->ptr);
 		break;
@@ -319,6 +326,7 @@ static void kb_teardown(struct kb_ctx *c, enum kb_alloc a)
 	}
 	switch (a) {
 	case KB_H_POOL:
+	case KB_H_POOL_CACHE:
 		destroy_h_pool(c->hp);
 		c->hp = NULL;
 		break;
@@ -424,6 +432,7 @@ static u32 kb_replay(struct kb_ctx *c, enum kb_alloc a, u32 first, u32 last)
 {
 	switch (a) {
 	case KB_H_POOL:
+	case KB_H_POOL_CACHE:
 		return kb_replay_h_pool(c, first, last);
 	case KB_T_POOL:
 		return kb_replay_t_pool(c, first, last);
@@ -521,7 +530,8 @@ static void kb_series_report(struct kb_series *s)
 static int kb_speed(struct kb_ctx *c, u32 full)
 {
 	u32 gen_count = genalloc_ops && genalloc_ops < full ? genalloc_ops : full;
-	struct kb_series s[5] = { };
+	/* One per allocator, and h_pool timed on genalloc's steps. */
+	struct kb_series s[KB_COUNT + 1] = { };
 	unsigned int run, i, a;
 	u64 milli;
 	int ret;
@@ -531,11 +541,13 @@ static int kb_speed(struct kb_ctx *c, u32 full)
 			     KB_CHUNK_FAST, full) ?:
 	      kb_series_init(&s[KB_T_POOL], "t_pool", KB_T_POOL,
 			     KB_CHUNK_FAST, full) ?:
+	      kb_series_init(&s[KB_H_POOL_CACHE], "h_pool_cache",
+			     KB_H_POOL_CACHE, KB_CHUNK_FAST, full) ?:
 	      kb_series_init(&s[KB_KMALLOC], "kmalloc", KB_KMALLOC,
 			     KB_CHUNK_FAST, full) ?:
 	      kb_series_init(&s[KB_GENALLOC], "genalloc", KB_GENALLOC,
 			     KB_CHUNK_GENALLOC, gen_count) ?:
-	      kb_series_init(&s[4], "h_pool_genalloc_steps", KB_H_POOL,
+	      kb_series_init(&s[KB_COUNT], "h_pool_genalloc_steps", KB_H_POOL,
 			     KB_CHUNK_FAST, gen_count);
 	if (ret)
 		goto out;
@@ -703,7 +715,8 @@ static void kb_latency_clock(u32 count, u32 *lat)
 
 static int kb_latency(struct kb_ctx *c)
 {
-	static const enum kb_alloc which[] = { KB_H_POOL, KB_T_POOL, KB_KMALLOC };
+	static const enum kb_alloc which[] = { KB_H_POOL, KB_T_POOL,
+					       KB_H_POOL_CACHE, KB_KMALLOC };
 	unsigned int w, rep, reps = max(lat_reps, 1U);
 	char series[32];
 	u32 *lat, *first;
