@@ -29,7 +29,8 @@ sync_copy() {
 }
 sync_copy "$here/kmod/" "$here/bench_trace.h" "$out/bench/" --exclude=Kbuild
 rsync -p --checksum "$here/kmod/Kbuild" "$out/Kbuild"
-sync_copy "$root/ckremm/hpool" "$root/ckremm/tpool" "$root/ckremm/port" "$out/ckremm/"
+sync_copy "$root/ckremm/hpool" "$root/ckremm/tpool" "$root/ckremm/port" \
+	"$root/ckremm/segfit" "$out/ckremm/"
 sync_copy "$root/include" "$out/"
 
 log=$out/build.log

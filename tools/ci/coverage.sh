@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Line coverage of the portable core (ckremm/hpool/, ckremm/tpool/ and
-# the host half of ckremm/port/) by the host
+# Line coverage of the portable core (ckremm/hpool/, ckremm/tpool/,
+# ckremm/segfit/ and the host half of ckremm/port/) by the host
 # tests of tools/tests/host and tools/tests/tpool, measured with gcc's
 # --coverage and gcov.  The test programs are built again, instrumented
 # instead of sanitized, under tools/build/coverage/, and run; their counts
@@ -13,7 +13,8 @@
 #   tools/ci/coverage.sh [--lines]   (make coverage)
 #       --lines   also list every line no test ran
 #
-# Prints each module's (ckremm/hpool/, ckremm/tpool/, ckremm/port/), each
+# Prints each module's (ckremm/hpool/, ckremm/tpool/, ckremm/segfit/,
+# ckremm/port/), each
 # file's and the total figure; every module and the total must reach
 # CKREMM_COVERAGE_MIN percent (default 95).  Last line
 # "coverage: N passed, M failed", one check per module and one for the total
@@ -108,7 +109,7 @@ awk -F'\t' -v root="$CKREMM_ROOT/" '
 		f = norm($1)
 		if (index(f, root) != 1) next
 		f = substr(f, length(root) + 1)
-		if (f !~ /^ckremm\/(hpool|tpool|port)\/[^\/]+$/) next
+		if (f !~ /^ckremm\/(hpool|tpool|port|segfit)\/[^\/]+$/) next
 		split($2, c, ":")
 		count = c[1]; line = c[2] + 0
 		gsub(/ /, "", count)

@@ -11,8 +11,9 @@
  *
  * The pools keep the lists themselves (in the arena for the header pool,
  * in the table for the table pool); this header owns the class arithmetic,
- * the heads and the bitmaps.  It lives in port/ so that each pool folder
- * still needs nothing but port/ to build.
+ * the heads and the bitmaps.  It is allocator logic, not a port's: it
+ * needs nothing of a port but its types and bit operations, and a pool
+ * lifted into another project takes this folder with port/ and its own.
  */
 #ifndef CKREMM_SEGFIT_H
 #define CKREMM_SEGFIT_H
