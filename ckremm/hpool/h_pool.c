@@ -25,7 +25,9 @@
  * Costs
  * -----
  * h_pool_alloc(), h_pool_dealloc() and their aligned, batch and realloc
- * forms run in constant time, and so does h_pool_get_stats().  Only
+ * forms run in constant time, and so does h_pool_get_stats(), but for
+ * an allocation in a pool with a front cache that finds nothing free (see
+ * "Front cache").  Only
  * h_pool_validate(), reorder_h_mem() and h_pool_walk() walk blocks; they
  * do it HP_STEP_BLOCKS blocks per hold of the lock, so no call keeps
  * interrupts off for longer than a bounded step.  Frees merge with free
@@ -655,50 +657,69 @@ static __always_inline bool hp_cache_put(struct h_pool *pool, const void *ptr,
 }
 
 /*
+ * Whether the cached block at @off of @units still carries the header the
+ * cache wrote.  An overrun by the owner of the block before it may have
+ * reached it while it waited.
+ */
+static __always_inline bool hp_cache_intact(const struct h_pool *pool,
+					    u32 off, u32 units, bool keyed)
+{
+	const struct hp_hdr *h = hp_hdr(pool, off);
+
+	return h->flags == (HP_CACHED | HP_PLAIN) && h->units == units &&
+	       hp_cache_signed(pool, off, keyed);
+}
+
+/* Take the block freed last off the list of @size; it stays marked cached. */
+static __always_inline u32 hp_cache_pop(struct h_pool *pool, u32 size)
+{
+	u8 *count = &pool->cache_count[size];
+
+	(*count)--;
+	pool->cached_blocks--;
+	pool->seq++;
+	return pool->cache[size * HP_CACHE_DEPTH + *count];
+}
+
+/*
  * Take a cached block of @units, the one of its size freed last: O(1).
- * An overrun by the owner of the block before it may have reached its
- * header while it waited.  The fast path (!@slow) leaves such a block
- * to the slow path, which takes it out of the cache and leaves it where
- * it is (h_pool_validate() reports it), and the allocation goes on
- * without it.
+ * The fast path (!@slow) leaves a block whose header is not the one the
+ * cache wrote to the slow path, which takes it off the list and leaves it
+ * where it is, still marked cached, for h_pool_validate() to report and
+ * every call on it to refuse; the allocation goes on without it.
  */
 static __always_inline u32 hp_cache_take(struct h_pool *pool, u32 units,
 					 bool slow)
 {
-	u32 size = units - HP_MIN_UNITS, *slot, off;
-	const struct hp_hdr *h;
-	u8 *count;
+	u32 size = units - HP_MIN_UNITS, off;
+	bool keyed = slow && pool->keyed;
 
 	if (size >= pool->cache_sizes || !pool->cache_count[size])
 		return HP_NIL;
-	count = &pool->cache_count[size];
-	slot = &pool->cache[size * HP_CACHE_DEPTH + *count - 1];
-	off = *slot;
-	h = hp_hdr(pool, off);
-	if (h->flags != (HP_CACHED | HP_PLAIN) || h->units != units ||
-	    !hp_cache_signed(pool, off, slow && pool->keyed)) {
+	off = pool->cache[size * HP_CACHE_DEPTH + pool->cache_count[size] - 1];
+	if (!hp_cache_intact(pool, off, units, keyed)) {
 		if (!slow)
 			return HP_NIL;
+		hp_cache_pop(pool, size);
 		ckremm_warn("h_pool: cached block header damaged at offset %zu (overrun?)\n",
 			    (size_t)off << HP_GRANULE_SHIFT);
-		off = HP_NIL;
-	} else {
-		hp_cache_set_flags(pool, off, HP_PLAIN, slow && pool->keyed);
+		return HP_NIL;
 	}
-	(*count)--;
-	pool->cached_blocks--;
-	pool->seq++;
+	hp_cache_pop(pool, size);
+	hp_cache_set_flags(pool, off, HP_PLAIN, keyed);
 	return off;
 }
 
 /*
  * Merge up to @budget cached blocks into the free index, each checked as
- * a free of it would check it (hp_find_owned()): a block whose header or
- * neighbours an overrun damaged while it waited is refused and stays out
- * of both the cache and the index.
+ * a free of it would check it (hp_find_owned()).  A block whose header or
+ * neighbours an overrun damaged while it waited is taken off its list and
+ * left where it is, still marked cached: validate reports it and every
+ * call on it is refused, as for any block the pool no longer lists.
  */
 static void hp_cache_flush_some(struct h_pool *pool, unsigned int budget)
 {
+	bool keyed = pool->keyed;
 	const char *why;
 	u32 size, off;
 
@@ -709,13 +730,20 @@ static void hp_cache_flush_some(struct h_pool *pool, unsigned int budget)
 			continue;
 		}
 		budget--;
-		off = hp_cache_take(pool, size + HP_MIN_UNITS, true);
-		if (off == HP_NIL)
-			continue;
-		if (hp_find_owned(pool, hp_payload(pool, off), &why) == off)
-			hp_free_locked(pool, off);
-		else
-			hp_refuse(pool, why);
+		off = hp_cache_pop(pool, size);
+		if (!hp_cache_intact(pool, off, size + HP_MIN_UNITS, keyed)) {
+			why = "cached block header damaged (overrun?)";
+		} else {
+			hp_cache_set_flags(pool, off, HP_PLAIN, keyed);
+			if (hp_find_owned(pool, hp_payload(pool, off), &why) == off) {
+				hp_free_locked(pool, off);
+				continue;
+			}
+			hp_cache_set_flags(pool, off, HP_CACHED | HP_PLAIN,
+					   keyed);
+		}
+		ckremm_warn("h_pool: %s at offset %zu; block left out\n", why,
+			    (size_t)off << HP_GRANULE_SHIFT);
 	}
 }
 
@@ -748,8 +776,9 @@ static u32 hp_alloc_flushing(struct h_pool *pool, u32 units, size_t align,
 	u32 off = hp_alloc_locked(pool, units, align);
 
 	if (off == HP_NIL && pool->cached_blocks) {
-		hp_cache_flush(pool, flags);
+		/* Counted once, and never seen to fall by a stats call. */
 		pool->failed_allocs--;
+		hp_cache_flush(pool, flags);
 		off = hp_alloc_locked(pool, units, align);
 	}
 	return off;
@@ -1451,7 +1480,9 @@ EXPORT_SYMBOL_GPL(h_pool_realloc);
  * @ptrs: receives @count pointers
  * @count: 1..H_POOL_BATCH_MAX
  *
- * All or nothing, under one hold of the lock: O(@count).
+ * All or nothing, under one hold of the lock: O(@count).  In a pool with
+ * a front cache, a batch that does not fit merges the cache first (a few
+ * blocks per hold of the lock) and is tried once more.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
  * Return: 0; -EINVAL for a bad @count, @align or a @size of 0; -ENOMEM

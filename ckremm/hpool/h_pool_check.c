@@ -33,7 +33,8 @@ struct hp_check {
 	size_t free_blocks;
 	size_t cached_blocks;
 	struct ckremm_sf_check index;
-	u32 cache_size;		/* next size of the front cache to look at */
+	u32 cache_size;		/* the size of the front cache being looked at */
+	u32 cache_entry;	/* and its next entry */
 	size_t cache_seen;
 };
 
@@ -88,23 +89,26 @@ static int hp_check_blocks(struct h_pool *pool, struct hp_check *c,
 static int hp_check_cache(struct h_pool *pool, struct hp_check *c,
 			  struct h_pool_fault *f, unsigned int *budget)
 {
-	unsigned int i;
-	u32 off;
+	u32 off, size;
 
-	for (; c->cache_size < pool->cache_sizes && *budget; c->cache_size++) {
+	while (c->cache_size < pool->cache_sizes && *budget) {
+		size = c->cache_size;
 		(*budget)--;
-		if (pool->cache_count[c->cache_size] > HP_CACHE_DEPTH)
+		if (pool->cache_count[size] > HP_CACHE_DEPTH)
 			return hp_fault(f, 0, "front cache list overfull");
-		for (i = 0; i < pool->cache_count[c->cache_size]; i++) {
-			off = pool->cache[c->cache_size * HP_CACHE_DEPTH + i];
-			if (off > pool->arena_units - HP_MIN_UNITS ||
-			    !hp_hdr_own(pool, off) ||
-			    !(hp_hdr(pool, off)->flags & HP_CACHED) ||
-			    hp_hdr(pool, off)->units != c->cache_size + HP_MIN_UNITS)
-				return hp_fault(f, off > pool->arena_units ? 0 : off,
-						"front cache names a block that is not cached");
-			c->cache_seen++;
+		if (c->cache_entry == pool->cache_count[size]) {
+			c->cache_entry = 0;
+			c->cache_size++;
+			continue;
 		}
+		off = pool->cache[size * HP_CACHE_DEPTH + c->cache_entry++];
+		if (off > pool->arena_units - HP_MIN_UNITS ||
+		    !hp_hdr_own(pool, off) ||
+		    !(hp_hdr(pool, off)->flags & HP_CACHED) ||
+		    hp_hdr(pool, off)->units != size + HP_MIN_UNITS)
+			return hp_fault(f, off > pool->arena_units ? 0 : off,
+					"front cache names a block that is not cached");
+		c->cache_seen++;
 	}
 	if (c->cache_size < pool->cache_sizes)
 		return 0;

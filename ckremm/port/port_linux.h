@@ -20,9 +20,8 @@
  * H_POOL_BATCH_MAX blocks) or for one step of longer work
  * (CKREMM_STEP_BYTES copied, HP_STEP_BLOCKS or TP_CHECK_NODES blocks
  * checked, the extents a walk's caller asked for, a reorder step of at
- * most T_POOL_STEP_MAX bytes), and drop it between steps.  The table
- * pool's offset hash is keyed per pool, so callers cannot line its probe
- * runs up.  Nothing under the lock sleeps, allocates, frees or takes
+ * most T_POOL_STEP_MAX bytes), and drop it between steps.  Nothing under
+ * the lock sleeps, allocates, frees or takes
  * another lock; only a rate-limited warning may print.  A table that
  * grows does so with the lock dropped (ckremm_meta_zalloc_nowait()).
  */
@@ -99,6 +98,12 @@ static inline void *ckremm_meta_zalloc(size_t size)
  * reclaims, never warns; fails instead.  On PREEMPT_RT the slab allocator
  * takes sleeping locks, so where the caller cannot sleep (hard interrupt,
  * interrupts or preemption off) it is not asked at all and the call fails.
+ * Elsewhere a caller in hard interrupt context or under a raw lock of its
+ * own reaches the slab allocator's spinlock_t locks, which lockdep with
+ * CONFIG_PROVE_RAW_LOCK_NESTING reports as an invalid wait context: such
+ * callers are best served by a table pool whose tables have grown
+ * beforehand, in process context (they never shrink).  A chunk is charged
+ * to the memory cgroup of whichever task grows the table.
  */
 static inline void *ckremm_meta_zalloc_nowait(size_t size)
 {

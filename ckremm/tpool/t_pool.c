@@ -318,8 +318,9 @@ static int tp_grow(struct t_pool *pool, unsigned long *flags)
 	ckremm_unlock(&pool->lock, *flags);
 	chunk = ckremm_meta_zalloc_nowait(TP_CHUNK_BYTES);
 	*flags = ckremm_lock(&pool->lock);
+	/* Another CPU's chunk serves as well as ours would have. */
 	if (!chunk)
-		return -ENOMEM;
+		return pool->chunks != chunks ? 0 : -ENOMEM;
 	if (pool->chunks == chunks) {
 		tp_add_chunk(pool, chunk);
 		return 0;

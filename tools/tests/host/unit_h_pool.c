@@ -2750,6 +2750,34 @@ TEST(cache_refuses_a_damaged_cached_block)
 	pool_del(pool);
 }
 
+/*
+ * An overrun reaches the neighbour of a block waiting in the cache: the
+ * flush that would merge the block refuses it, and leaves it marked
+ * cached, so that a second free of it is still refused as a double free
+ * and validate goes on reporting it.
+ */
+TEST(cache_flush_leaves_a_block_with_a_damaged_neighbour)
+{
+	struct h_pool *pool = cache_pool_new(256 * KIB);
+	unsigned char *a = h_pool_alloc(pool, 64), *b = h_pool_alloc(pool, 64);
+	unsigned char *c = h_pool_alloc(pool, 64);
+	struct h_pool_fault fault;
+	uint32_t *back;
+
+	REQUIRE(a && b && c);
+	CHECK_EQ(h_pool_free(pool, b), 0);
+	back = (uint32_t *)(void *)(c - 16);
+	*back += 1;			/* b's old owner overruns into c */
+	reorder_h_mem(pool);		/* merges the cache: b refused */
+	CHECK_EQ(cached_blocks(pool), 0);
+	*back -= 1;
+	CHECK_EQ(h_pool_free(pool, b), -EINVAL);
+	CHECK_EQ(h_pool_validate(pool, &fault), -EUCLEAN);
+	CHECK_EQ(h_pool_free(pool, a), 0);
+	CHECK_EQ(h_pool_free(pool, c), 0);
+	pool_del(pool);
+}
+
 /* A pool too small for one cached size has no cache, and works. */
 TEST(cache_needs_room)
 {
