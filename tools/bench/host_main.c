@@ -12,7 +12,8 @@ static const char usage[] =
 	"usage: bench_host <benchmark> [options]\n"
 	"\n"
 	"benchmarks:\n"
-	"  speed      ns per operation on one trace: h_pool, t_pool, glibc\n"
+	"  speed      ns per operation on one trace: h_pool, h_pool_cache, t_pool,\n"
+	"             glibc\n"
 	"  icount     one replay of one allocator (--only), for callgrind\n"
 	"  frag       occupancy at the first failed allocation\n"
 	"  reorder    t_pool compaction throughput against memmove\n"
@@ -26,8 +27,8 @@ static const char usage[] =
 	"  --seeds N       fragmentation seeds per size range [20]\n"
 	"  --frag-arena B  fragmentation arena [8 MiB]\n"
 	"  --seed N        first random seed [1]\n"
-	"  --only NAME     icount: h_pool, h_pool_keyed (H_POOL_KEYED), t_pool\n"
-	"                  or glibc\n";
+	"  --only NAME     icount: h_pool, h_pool_cache (H_POOL_CACHE),\n"
+	"                  h_pool_keyed (H_POOL_KEYED), t_pool or glibc\n";
 
 void bench_die(const char *fmt, ...)
 {
