@@ -51,8 +51,8 @@
 
 #define KIB		1024
 /*
- * The low half of a handle is its table slot plus one, the high half the
- * slot's generation (see the top of ckremm/tpool/t_pool.c).
+ * The low half of a handle is its table entry plus one, the high half the
+ * generation its block was given (see the top of ckremm/tpool/t_pool.c).
  */
 #define SLOT_BITS	0xffffffffULL
 #define GENERATION_ONE	BIT_ULL(32)

@@ -3,8 +3,9 @@
  * ckremm table pool: an arena of payload bytes only, tracked by a separate
  * table, so that blocks can move and the pool can be compacted.
  *
- * Blocks are named by handles.  A handle packs a table slot and that
- * slot's generation; freeing a block bumps the generation, so a stale or
+ * Blocks are named by handles.  A handle packs the block's entry in the
+ * table and the generation the block was given when it was allocated; an
+ * entry that no longer holds that block refuses it, so a stale or
  * double-freed handle is refused.  A block's address is valid only while
  * the block is pinned (t_pool_pin()) or until the next reorder: the
  * pointer-returning calls of the seed API (t_pool_alloc(), t_pool_dealloc(),
@@ -56,10 +57,12 @@ struct t_pool;
  * @free_blocks: free runs of the arena
  * @pinned_blocks: blocks pinned now
  * @peak_used: highest @used_bytes seen
- * @failed_allocs: allocations refused for lack of space or table slots
+ * @failed_allocs: allocations refused for lack of space, of table
+ *	entries, or of memory for the table to grow
  * @refused_calls: calls refused as misuse
- * @table_capacity: slots in the handle table
- * @meta_bytes: bytes of bookkeeping outside the arena
+ * @table_capacity: most blocks the pool may hold at once (its tables grow
+ *	up to it as blocks come)
+ * @meta_bytes: bytes of bookkeeping outside the arena, as allocated now
  * @reorders: reorder passes completed
  * @bytes_moved: payload bytes moved by reorders, in total
  * @frag_permille: 1000 - 1000 * @largest_free / @free_bytes

@@ -383,7 +383,7 @@ struct ckremm_reorder {
  * @failed_allocs: out: allocations refused for lack of space
  * @refused_calls: out: calls refused as misuse
  * @meta_bytes: out: bookkeeping bytes (inline headers or table)
- * @table_capacity: out: table slots (table pools; 0 otherwise)
+ * @table_capacity: out: most blocks at once (table pools; 0 otherwise)
  * @frag_permille: out: 1000 - 1000 * largest free block / free bytes
  * @pad: must be zero
  * @pinned_blocks: out: blocks pinned through any attachment (table
@@ -530,8 +530,8 @@ struct ckremm_walk {
 /*
  * Table pools (CKREMM_KIND_TABLE).  Their blocks move when the pool is
  * reordered, so userspace names them only by handle: a 64-bit value that
- * packs a table slot and a generation, refused (EINVAL) once the block is
- * freed.  ALLOC, FREE, CLEAN, REALLOC, READ, WRITE and the batches, which
+ * packs the block's table entry and its generation, refused (EINVAL) once
+ * the block is freed.  ALLOC, FREE, CLEAN, REALLOC, READ, WRITE and the batches, which
  * name blocks by offset, answer EOPNOTSUPP for a table pool, and the T_*
  * requests answer EOPNOTSUPP for a header pool; STATS, VALIDATE, REORDER,
  * WALK, LIST, CLOSE, DESTROY and mmap() work on both kinds.  The arena
