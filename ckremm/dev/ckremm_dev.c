@@ -30,6 +30,9 @@
  *     // view + a.offset holds "hello"
  *     close(fd);  // the pool and its memory go, once view is unmapped
  *
+ * Files: registry.c holds the pools, the per-user quota, the registry of
+ * named pools and their permissions; this file holds the rest.
+ *
  * Context and cost: every entry point runs in process context and may
  * sleep; pool calls hold the pool's raw spinlock for bounded steps.  Creating a
  * pool allocates its whole arena with vmalloc, charged to the caller's
@@ -72,7 +75,7 @@
  * more, so a T_PIN racing with CLOSE either fails to find the id or has
  * its pin dropped by the CLOSE.
  *
- * lock ordering:
+ * lock ordering (of every file in ckremm/dev/):
  *	mmap_lock (the core holds it around ->mmap and vm_ops->close)
  *	  cf->pools.xa_lock (spinlock: one open file's id table)
  *	  ckremm_users_lock (mutex: pools charged per fsuid)
@@ -142,8 +145,8 @@
 
 static_assert(CKREMM_MMAP_SHIFT > PAGE_SHIFT);
 
-static unsigned long max_pool_size = 64UL << 20;
-static unsigned int max_pools_per_user = 16;
+unsigned long ckremm_max_pool_size = 64UL << 20;
+unsigned int ckremm_max_pools_per_user = 16;
 
 static int max_pool_size_set(const char *val, const struct kernel_param *kp)
 {
@@ -164,10 +167,11 @@ static const struct kernel_param_ops max_pool_size_ops = {
 	.get = param_get_ulong,
 };
 
-module_param_cb(max_pool_size, &max_pool_size_ops, &max_pool_size, 0644);
+module_param_cb(max_pool_size, &max_pool_size_ops, &ckremm_max_pool_size,
+		0644);
 MODULE_PARM_DESC(max_pool_size,
 		 "Largest arena of one pool in bytes; larger creates fail with E2BIG (default 64 MiB)");
-module_param(max_pools_per_user, uint, 0644);
+module_param_named(max_pools_per_user, ckremm_max_pools_per_user, uint, 0644);
 MODULE_PARM_DESC(max_pools_per_user,
 		 "Most pools one fsuid may have alive, named or not; more fail with EDQUOT (default 16)");
 
@@ -208,273 +212,6 @@ struct ckremm_pin {
 	u64 handle;
 	unsigned int count;
 };
-
-static DEFINE_MUTEX(ckremm_registry_lock);
-/* Makes CREATE's memory check and arena allocation one step. */
-static DEFINE_MUTEX(ckremm_create_lock);
-static LIST_HEAD(ckremm_registry);
-
-static DEFINE_MUTEX(ckremm_users_lock);
-/*
- * kuid value -> xa_mk_value(number of pools charged to it).  Shared by
- * every user, so its nodes are not charged to whoever happens to add one.
- */
-static DEFINE_XARRAY(ckremm_users);
-
-/* Per-user quota */
-
-static int ckremm_user_charge(kuid_t uid)
-{
-	unsigned long key = __kuid_val(uid);
-	unsigned long pools;
-	void *entry;
-	int err = 0;
-
-	mutex_lock(&ckremm_users_lock);
-	entry = xa_load(&ckremm_users, key);
-	pools = entry ? xa_to_value(entry) : 0;
-	if (pools >= READ_ONCE(max_pools_per_user))
-		err = -EDQUOT;
-	else
-		err = xa_err(xa_store(&ckremm_users, key,
-				      xa_mk_value(pools + 1), GFP_KERNEL));
-	mutex_unlock(&ckremm_users_lock);
-	return err;
-}
-
-static void ckremm_user_uncharge(kuid_t uid)
-{
-	unsigned long key = __kuid_val(uid);
-	unsigned long pools;
-
-	mutex_lock(&ckremm_users_lock);
-	pools = xa_to_value(xa_load(&ckremm_users, key));
-	if (pools > 1)
-		xa_store(&ckremm_users, key, xa_mk_value(pools - 1),
-			 GFP_KERNEL);
-	else
-		xa_erase(&ckremm_users, key);
-	mutex_unlock(&ckremm_users_lock);
-}
-
-/* Pools */
-
-static const struct ckremm_kind *ckremm_kind_find(u32 kind)
-{
-	switch (kind) {
-	case CKREMM_KIND_HEADER:
-		return &ckremm_header_kind;
-	case CKREMM_KIND_TABLE:
-		return &ckremm_table_kind;
-	default:
-		return ERR_PTR(-EINVAL);
-	}
-}
-
-/*
- * Whether the machine can spare a pool of @kind over @size bytes of arena
- * for userspace.  The pool's memory is asked for with __GFP_RETRY_MAYFAIL,
- * so its own allocation fails rather than start the OOM killer; but a pool
- * that took the last reclaimable pages would have the next allocation of
- * any other process start it.  So a pool must leave a sixteenth of RAM
- * available (MemAvailable in /proc/meminfo) after its arena and tables.
- * Creators take ckremm_create_lock around the check and the allocation,
- * so that two of them cannot both pass the check on the same free memory.
- */
-static bool ckremm_memory_allows(const struct ckremm_kind *kind, size_t size)
-{
-	unsigned long pages = (size >> PAGE_SHIFT) + !!offset_in_page(size);
-	long avail = si_mem_available();
-
-	pages += DIV_ROUND_UP(pages * kind->meta_per_256, 256);
-	return avail > 0 &&
-	       pages + totalram_pages() / 16 <= (unsigned long)avail;
-}
-
-static struct ckremm_pool *ckremm_pool_create(const struct ckremm_kind *kind,
-					      size_t size, const char *name,
-					      umode_t mode)
-{
-	struct ckremm_pool *pool;
-	int err;
-
-	pool = kzalloc(sizeof(*pool), GFP_KERNEL_ACCOUNT);
-	if (!pool)
-		return ERR_PTR(-ENOMEM);
-	kref_init(&pool->ref);
-	INIT_LIST_HEAD(&pool->node);
-	pool->kind = kind;
-	pool->uid = current_fsuid();
-	pool->gid = current_fsgid();
-	pool->mode = mode;
-	if (name)
-		memcpy(pool->name, name, CKREMM_NAME_LEN);
-
-	err = ckremm_user_charge(pool->uid);
-	if (err)
-		goto err_free;
-	err = mutex_lock_killable(&ckremm_create_lock);
-	if (err)
-		goto err_uncharge;
-	err = ckremm_memory_allows(kind, size) ? kind->create(pool, size) :
-						 -ENOMEM;
-	mutex_unlock(&ckremm_create_lock);
-	if (err)
-		goto err_uncharge;
-	/* ckremm_mmap() maps the arena page by page from its first byte. */
-	if (WARN_ON_ONCE(!is_vmalloc_addr(pool->arena) ||
-			 !PAGE_ALIGNED(pool->arena))) {
-		err = -ENOMEM;
-		goto err_destroy;
-	}
-	return pool;
-
-err_destroy:
-	kind->destroy(pool);
-err_uncharge:
-	ckremm_user_uncharge(pool->uid);
-err_free:
-	kfree(pool);
-	return ERR_PTR(err);
-}
-
-static void ckremm_pool_release(struct kref *ref)
-{
-	struct ckremm_pool *pool = container_of(ref, struct ckremm_pool, ref);
-
-	pool->kind->destroy(pool);
-	ckremm_user_uncharge(pool->uid);
-	kfree(pool);
-}
-
-/* Context: process context, no spinlock held: the last put frees the arena. */
-static void ckremm_pool_put(struct ckremm_pool *pool)
-{
-	might_sleep();
-	kref_put(&pool->ref, ckremm_pool_release);
-}
-
-/* Names and permissions */
-
-static bool ckremm_name_char_ok(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-}
-
-/* 1..31 of [A-Za-z0-9._-], then NUL bytes to the end of the field. */
-static bool ckremm_name_valid(const char *name)
-{
-	size_t len = strnlen(name, CKREMM_NAME_LEN);
-	size_t i;
-
-	if (!len || len == CKREMM_NAME_LEN)
-		return false;
-	for (i = 0; i < len; i++) {
-		if (!ckremm_name_char_ok(name[i]))
-			return false;
-	}
-	return mem_is_zero(name + len, CKREMM_NAME_LEN - len);
-}
-
-/*
- * Whether the caller may attach a named pool, decided as for opening a
- * file: the owner's bits if the fsuid owns the pool, else the group's bits
- * if the caller is in its group, else the other bits; CAP_DAC_OVERRIDE
- * overrides them, and CAP_DAC_READ_SEARCH does for reading alone.
- */
-static int ckremm_pool_permission(const struct ckremm_pool *pool,
-				  bool read_only)
-{
-	unsigned int want = read_only ? MAY_READ : MAY_READ | MAY_WRITE;
-	unsigned int mode = pool->mode;
-
-	if (uid_eq(current_fsuid(), pool->uid))
-		mode >>= 6;
-	else if (in_group_p(pool->gid))
-		mode >>= 3;
-	if (!(want & ~mode & (MAY_READ | MAY_WRITE)))
-		return 0;
-	if (capable(CAP_DAC_OVERRIDE))
-		return 0;
-	if (read_only && capable(CAP_DAC_READ_SEARCH))
-		return 0;
-	return -EACCES;
-}
-
-static bool ckremm_may_destroy(const struct ckremm_pool *pool)
-{
-	return uid_eq(current_fsuid(), pool->uid) || capable(CAP_SYS_ADMIN);
-}
-
-/* The named registry */
-
-static struct ckremm_pool *ckremm_registry_find(const char *name)
-{
-	struct ckremm_pool *pool;
-
-	lockdep_assert_held(&ckremm_registry_lock);
-	list_for_each_entry(pool, &ckremm_registry, node) {
-		if (!memcmp(pool->name, name, CKREMM_NAME_LEN))
-			return pool;
-	}
-	return NULL;
-}
-
-static bool ckremm_registry_has(const char *name)
-{
-	bool found;
-
-	mutex_lock(&ckremm_registry_lock);
-	found = ckremm_registry_find(name);
-	mutex_unlock(&ckremm_registry_lock);
-	return found;
-}
-
-/* Publish @pool under its name; the registry takes a reference. */
-static int ckremm_registry_add(struct ckremm_pool *pool)
-{
-	int err = 0;
-
-	mutex_lock(&ckremm_registry_lock);
-	if (ckremm_registry_find(pool->name)) {
-		err = -EEXIST;
-	} else {
-		kref_get(&pool->ref);
-		list_add_tail(&pool->node, &ckremm_registry);
-	}
-	mutex_unlock(&ckremm_registry_lock);
-	return err;
-}
-
-/* The named pool @name with a reference for the caller, or -ENOENT. */
-static struct ckremm_pool *ckremm_registry_get(const char *name)
-{
-	struct ckremm_pool *pool;
-
-	mutex_lock(&ckremm_registry_lock);
-	pool = ckremm_registry_find(name);
-	if (pool)
-		kref_get(&pool->ref);
-	mutex_unlock(&ckremm_registry_lock);
-	return pool ?: ERR_PTR(-ENOENT);
-}
-
-/* Module unload: no file is open, so these are the last references. */
-static void ckremm_registry_drain(void)
-{
-	struct ckremm_pool *pool, *next;
-	LIST_HEAD(doomed);
-
-	mutex_lock(&ckremm_registry_lock);
-	list_splice_init(&ckremm_registry, &doomed);
-	mutex_unlock(&ckremm_registry_lock);
-
-	list_for_each_entry_safe(pool, next, &doomed, node) {
-		list_del_init(&pool->node);
-		ckremm_pool_put(pool);
-	}
-}
 
 /* One open file's pool table */
 
@@ -740,7 +477,7 @@ static int ckremm_check_create(const struct ckremm_create *c)
 	}
 	if (c->size < CKREMM_POOL_MIN_SIZE)
 		return -EINVAL;
-	if (c->size > READ_ONCE(max_pool_size))
+	if (c->size > READ_ONCE(ckremm_max_pool_size))
 		return -E2BIG;
 	return 0;
 }

@@ -4,23 +4,27 @@
  * the device sees it, and the small table of operations through which the
  * ioctls reach one kind of pool.
  *
- * The device core (ckremm_dev.c) validates every request field that the
- * ABI defines, finds the pool, holds a reference on it and copies to and
- * from userspace.  A kind (kind_header.c, kind_table.c) only translates
- * between the names userspace gives blocks (arena offsets or handles) and
- * its pool's own calls; it never sees a user pointer and never sleeps under
- * the pool's lock.
+ * The device core (ckremm_dev.c, registry.c) validates every request
+ * field that the ABI defines, finds the pool, holds a reference on it
+ * and copies to and from userspace.  A kind (kind_header.c, kind_table.c)
+ * only translates between the names userspace gives blocks (arena
+ * offsets or handles) and its pool's own calls; it never sees a user
+ * pointer and never sleeps under the pool's lock.
  */
 #ifndef CKREMM_DEV_H
 #define CKREMM_DEV_H
 
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rbtree.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
+#include <linux/xarray.h>
 
 #include <uapi/ckremm.h>
 
+struct file;
 struct ckremm_pool;
 
 /**
@@ -169,5 +173,32 @@ struct ckremm_pool {
 extern const struct ckremm_kind ckremm_header_kind;
 /* The table pool (struct t_pool): kind_table.c. */
 extern const struct ckremm_kind ckremm_table_kind;
+
+/* Module parameters (ckremm_dev.c): max_pool_size, max_pools_per_user. */
+extern unsigned long ckremm_max_pool_size;
+extern unsigned int ckremm_max_pools_per_user;
+
+/*
+ * registry.c: the pools, the per-user quota and the named registry.
+ * ckremm_registry (the named pools, by their node) and ckremm_users are
+ * guarded by ckremm_registry_lock and ckremm_users_lock (see "lock
+ * ordering" in ckremm_dev.c); each function's comment is beside its
+ * definition.
+ */
+extern struct mutex ckremm_registry_lock;
+extern struct list_head ckremm_registry;
+extern struct xarray ckremm_users;
+const struct ckremm_kind *ckremm_kind_find(u32 kind);
+struct ckremm_pool *ckremm_pool_create(const struct ckremm_kind *kind,
+				       size_t size, const char *name,
+				       umode_t mode);
+void ckremm_pool_put(struct ckremm_pool *pool);
+bool ckremm_name_valid(const char *name);
+int ckremm_pool_permission(const struct ckremm_pool *pool, bool read_only);
+bool ckremm_may_destroy(const struct ckremm_pool *pool);
+bool ckremm_registry_has(const char *name);
+int ckremm_registry_add(struct ckremm_pool *pool);
+struct ckremm_pool *ckremm_registry_get(const char *name);
+void ckremm_registry_drain(void);
 
 #endif /* CKREMM_DEV_H */
