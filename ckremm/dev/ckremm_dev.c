@@ -31,7 +31,8 @@
  *     close(fd);  // the pool and its memory go, once view is unmapped
  *
  * Files: registry.c holds the pools, the per-user quota, the registry of
- * named pools and their permissions; this file holds the rest.
+ * named pools and their permissions; attach.c an open file's
+ * attachments and their pins; this file holds the rest.
  *
  * Context and cost: every entry point runs in process context and may
  * sleep; pool calls hold the pool's raw spinlock for bounded steps.  Creating a
@@ -63,17 +64,6 @@
  * refused with EBUSY before it changes anything.  So a failed request
  * leaves every byte as it was, and no request sees its block freed,
  * resized or rewritten by another half way through.
- *
- * Pins: a table-pool pin belongs to the attachment it was taken through
- * (one pool id of one open file), which records each pinned handle with a
- * count.  CLOSE, DESTROY and release of the file drop the attachment's
- * pins before its pool reference, so pins never outlive the attachment and
- * its blocks become movable again.  The records of all attachments of a
- * file are guarded by the file's pin_lock, a mutex held across the
- * attachment's lookup and its pool calls: an attachment is freed only
- * after it was taken out of the id table and pin_lock was taken once
- * more, so a T_PIN racing with CLOSE either fails to find the id or has
- * its pin dropped by the CLOSE.
  *
  * lock ordering (of every file in ckremm/dev/):
  *	mmap_lock (the core holds it around ->mmap and vm_ops->close)
@@ -122,18 +112,6 @@
 
 #include "ckremm_dev.h"
 
-/* Page offset bits of an mmap() offset that select a page of the arena. */
-#define CKREMM_MMAP_PGSHIFT	(CKREMM_MMAP_SHIFT - PAGE_SHIFT)
-
-/*
- * Largest pool id in one open file: id << CKREMM_MMAP_SHIFT must be a
- * positive loff_t, and its page offset must fit vm_pgoff (an unsigned
- * long).  A 32-bit process's mmap2() carries 32 bits of page offset, so it
- * can map ids up to 255; ids are handed out lowest first.
- */
-#define CKREMM_MAX_ID	((u32)min_t(u64, ULONG_MAX >> CKREMM_MMAP_PGSHIFT, \
-				    (1ULL << (63 - CKREMM_MMAP_SHIFT)) - 1))
-
 /* Largest arena any pool can have: its mmap() window. */
 #define CKREMM_POOL_SIZE_LIMIT \
 	((unsigned long)min_t(u64, ULONG_MAX, 1ULL << CKREMM_MMAP_SHIFT))
@@ -174,166 +152,6 @@ MODULE_PARM_DESC(max_pool_size,
 module_param_named(max_pools_per_user, ckremm_max_pools_per_user, uint, 0644);
 MODULE_PARM_DESC(max_pools_per_user,
 		 "Most pools one fsuid may have alive, named or not; more fail with EDQUOT (default 16)");
-
-/**
- * struct ckremm_file - one open file of /dev/ckremm
- * @pools: pool id -> struct ckremm_attach; ids from 1, lowest free first.
- *	Its xa_lock orders lookups against CLOSE and DESTROY.
- * @pin_lock: guards the pin records of every attachment of this file and
- *	keeps an attachment found under it from being freed
- */
-struct ckremm_file {
-	struct xarray pools;
-	struct mutex pin_lock;	/* pin records; see struct ckremm_attach */
-};
-
-/**
- * struct ckremm_attach - a pool as seen through one id of one open file
- * @pool: the pool; the attachment holds one reference on it
- * @read_only: attached with CKREMM_OPEN_RDONLY: may read, map and query
- * @pins: struct ckremm_pin by handle: the blocks pinned through this
- *	attachment (table pools only); under the file's pin_lock
- */
-struct ckremm_attach {
-	struct ckremm_pool *pool;
-	bool read_only;
-	struct rb_root pins;
-};
-
-/**
- * struct ckremm_pin - pins one attachment holds on one block
- * @node: in the attachment's @pins, ordered by @handle
- * @handle: the block
- * @count: T_PIN requests not yet undone by T_UNPIN, at least 1; however
- *	many, the pool holds a single pin for them
- */
-struct ckremm_pin {
-	struct rb_node node;
-	u64 handle;
-	unsigned int count;
-};
-
-/* One open file's pool table */
-
-static struct ckremm_attach *ckremm_attach_new(struct ckremm_pool *pool,
-					       bool read_only)
-{
-	struct ckremm_attach *att;
-
-	att = kmalloc(sizeof(*att), GFP_KERNEL_ACCOUNT);
-	if (att) {
-		att->pool = pool;
-		att->read_only = read_only;
-		att->pins = RB_ROOT;
-	}
-	return att;
-}
-
-/* Drop every pin @att holds; its pool may then move the blocks again. */
-static void ckremm_attach_unpin_all(struct ckremm_attach *att)
-{
-	struct ckremm_pool *pool = att->pool;
-	struct ckremm_pin *pin, *next;
-
-	rbtree_postorder_for_each_entry_safe(pin, next, &att->pins, node) {
-		/* A pinned block cannot be freed: this cannot fail. */
-		WARN_ON_ONCE(pool->kind->unpin(pool, pin->handle));
-		kfree(pin);
-		cond_resched();
-	}
-	att->pins = RB_ROOT;
-}
-
-/*
- * Free an attachment that has left @cf's id table: its pins first, then
- * its pool reference.  Taking pin_lock waits for a T_PIN or T_UNPIN that
- * found @att before it left the table.
- */
-static void ckremm_attach_free(struct ckremm_file *cf,
-			       struct ckremm_attach *att)
-{
-	mutex_lock(&cf->pin_lock);
-	ckremm_attach_unpin_all(att);
-	mutex_unlock(&cf->pin_lock);
-	ckremm_pool_put(att->pool);
-	kfree(att);
-}
-
-static int ckremm_file_add(struct ckremm_file *cf, struct ckremm_attach *att,
-			   u32 *id)
-{
-	int err;
-
-	err = xa_alloc(&cf->pools, id, att, XA_LIMIT(1, CKREMM_MAX_ID),
-		       GFP_KERNEL_ACCOUNT);
-	/* Every id is taken: as with file descriptors. */
-	return err == -EBUSY ? -EMFILE : err;
-}
-
-/*
- * The pool behind @id with a reference for the caller, or -ENOENT.
- * *@read_only, if @read_only is not NULL, says whether the attachment is
- * read-only (CKREMM_OPEN_RDONLY).
- */
-static struct ckremm_pool *ckremm_file_get_pool(struct ckremm_file *cf,
-						unsigned long id,
-						bool *read_only)
-{
-	struct ckremm_pool *pool = ERR_PTR(-ENOENT);
-	struct ckremm_attach *att;
-
-	xa_lock(&cf->pools);
-	att = xa_load(&cf->pools, id);
-	if (att) {
-		pool = att->pool;
-		kref_get(&pool->ref);
-		if (read_only)
-			*read_only = att->read_only;
-	}
-	xa_unlock(&cf->pools);
-	return pool;
-}
-
-/*
- * The attachment behind @id, valid while the caller holds @cf->pin_lock.
- * -ENOENT if @id is not attached, -EBADF if @modify and the attachment is
- * read-only.
- */
-static struct ckremm_attach *ckremm_file_find_attach(struct ckremm_file *cf,
-						     unsigned long id,
-						     bool modify)
-{
-	struct ckremm_attach *att;
-
-	lockdep_assert_held(&cf->pin_lock);
-	att = xa_load(&cf->pools, id);
-	if (!att)
-		return ERR_PTR(-ENOENT);
-	if (modify && att->read_only)
-		return ERR_PTR(-EBADF);
-	return att;
-}
-
-/*
- * Take @id out of the table, if it holds an attachment (of @pool, unless
- * @pool is NULL).  Only one caller gets a given attachment back.  An id
- * that CREATE has reserved but not yet filled reads as empty.
- */
-static struct ckremm_attach *ckremm_file_detach(struct ckremm_file *cf,
-						u32 id,
-						const struct ckremm_pool *pool)
-{
-	struct ckremm_attach *att;
-
-	xa_lock(&cf->pools);
-	att = xa_load(&cf->pools, id);
-	if (att && (!pool || att->pool == pool))
-		__xa_erase(&cf->pools, id);
-	else
-		att = NULL;
-	xa_unlock(&cf->pools);
-	return att;
-}
 
 /* Requests on a pool, and checks shared by several of them */
 
@@ -1155,91 +973,6 @@ static int ckremm_ioctl_t_clean(struct ckremm_file *cf,
 	return ckremm_check_t_block(b) ?:
 	       ckremm_free_or_clean(cf, b->pool, CKREMM_NAMES_HANDLE,
 				    b->handle, true, NULL);
-}
-
-static int ckremm_pin_cmp(const void *key, const struct rb_node *node)
-{
-	u64 handle = *(const u64 *)key;
-	u64 other = rb_entry(node, struct ckremm_pin, node)->handle;
-
-	return handle < other ? -1 : handle > other;
-}
-
-static bool ckremm_pin_less(struct rb_node *a, const struct rb_node *b)
-{
-	return rb_entry(a, struct ckremm_pin, node)->handle <
-	       rb_entry(b, struct ckremm_pin, node)->handle;
-}
-
-static struct ckremm_pin *ckremm_pin_find(struct ckremm_attach *att,
-					  u64 handle)
-{
-	struct rb_node *node = rb_find(&handle, &att->pins, ckremm_pin_cmp);
-
-	return node ? rb_entry(node, struct ckremm_pin, node) : NULL;
-}
-
-/*
- * Pin @handle through @att and tell where the block is.  The first pin of
- * a handle through an attachment pins the block in the pool; later ones
- * only count, so the pool holds one pin per attachment however often
- * userspace asks.
- */
-static int ckremm_attach_pin(struct ckremm_attach *att,
-			     struct ckremm_t_block *b)
-{
-	struct ckremm_pool *pool = att->pool;
-	struct ckremm_pin *pin;
-	int err;
-
-	pin = ckremm_pin_find(att, b->handle);
-	if (pin) {
-		if (pin->count == UINT_MAX)
-			return -EOVERFLOW;
-		err = pool->kind->locate(pool, b->handle, &b->offset,
-					 &b->size);
-		if (!err)
-			pin->count++;
-		return err;
-	}
-
-	pin = kmalloc(sizeof(*pin), GFP_KERNEL_ACCOUNT);
-	if (!pin)
-		return -ENOMEM;
-	err = pool->kind->pin(pool, b->handle);
-	if (err)
-		goto err_free;
-	err = pool->kind->locate(pool, b->handle, &b->offset, &b->size);
-	if (err)
-		goto err_unpin;
-	pin->handle = b->handle;
-	pin->count = 1;
-	rb_add(&pin->node, &att->pins, ckremm_pin_less);
-	return 0;
-
-err_unpin:
-	pool->kind->unpin(pool, b->handle);
-err_free:
-	kfree(pin);
-	return err;
-}
-
-/* Undo one T_PIN of @handle through @att; -EINVAL if there was none. */
-static int ckremm_attach_unpin(struct ckremm_attach *att, u64 handle)
-{
-	struct ckremm_pool *pool = att->pool;
-	struct ckremm_pin *pin;
-
-	pin = ckremm_pin_find(att, handle);
-	if (!pin)
-		return -EINVAL;
-	if (--pin->count)
-		return 0;
-	rb_erase(&pin->node, &att->pins);
-	kfree(pin);
-	/* A pinned block cannot be freed: this cannot fail. */
-	WARN_ON_ONCE(pool->kind->unpin(pool, handle));
-	return 0;
 }
 
 /*

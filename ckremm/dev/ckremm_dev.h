@@ -4,12 +4,12 @@
  * the device sees it, and the small table of operations through which the
  * ioctls reach one kind of pool.
  *
- * The device core (ckremm_dev.c, registry.c) validates every request
- * field that the ABI defines, finds the pool, holds a reference on it
- * and copies to and from userspace.  A kind (kind_header.c, kind_table.c)
- * only translates between the names userspace gives blocks (arena
- * offsets or handles) and its pool's own calls; it never sees a user
- * pointer and never sleeps under the pool's lock.
+ * The device core (ckremm_dev.c, registry.c, attach.c) validates every
+ * request field that the ABI defines, finds the pool, holds a reference
+ * on it and copies to and from userspace.  A kind (kind_header.c,
+ * kind_table.c) only translates between the names userspace gives blocks
+ * (arena offsets or handles) and its pool's own calls; it never sees a
+ * user pointer and never sleeps under the pool's lock.
  */
 #ifndef CKREMM_DEV_H
 #define CKREMM_DEV_H
@@ -174,6 +174,34 @@ extern const struct ckremm_kind ckremm_header_kind;
 /* The table pool (struct t_pool): kind_table.c. */
 extern const struct ckremm_kind ckremm_table_kind;
 
+/* Page offset bits of an mmap() offset that select a page of the arena. */
+#define CKREMM_MMAP_PGSHIFT	(CKREMM_MMAP_SHIFT - PAGE_SHIFT)
+
+/**
+ * struct ckremm_file - one open file of /dev/ckremm
+ * @pools: pool id -> struct ckremm_attach; ids from 1, lowest free first.
+ *	Its xa_lock orders lookups against CLOSE and DESTROY.
+ * @pin_lock: guards the pin records of every attachment of this file and
+ *	keeps an attachment found under it from being freed
+ */
+struct ckremm_file {
+	struct xarray pools;
+	struct mutex pin_lock;	/* pin records; see struct ckremm_attach */
+};
+
+/**
+ * struct ckremm_attach - a pool as seen through one id of one open file
+ * @pool: the pool; the attachment holds one reference on it
+ * @read_only: attached with CKREMM_OPEN_RDONLY: may read, map and query
+ * @pins: struct ckremm_pin by handle: the blocks pinned through this
+ *	attachment (table pools only); under the file's pin_lock
+ */
+struct ckremm_attach {
+	struct ckremm_pool *pool;
+	bool read_only;
+	struct rb_root pins;
+};
+
 /* Module parameters (ckremm_dev.c): max_pool_size, max_pools_per_user. */
 extern unsigned long ckremm_max_pool_size;
 extern unsigned int ckremm_max_pools_per_user;
@@ -200,5 +228,23 @@ bool ckremm_registry_has(const char *name);
 int ckremm_registry_add(struct ckremm_pool *pool);
 struct ckremm_pool *ckremm_registry_get(const char *name);
 void ckremm_registry_drain(void);
+
+/*
+ * attach.c: one open file's attachments, and the pins taken through
+ * them; each function's comment is beside its definition.
+ */
+struct ckremm_attach *ckremm_attach_new(struct ckremm_pool *pool,
+					bool read_only);
+void ckremm_attach_free(struct ckremm_file *cf, struct ckremm_attach *att);
+int ckremm_file_add(struct ckremm_file *cf, struct ckremm_attach *att,
+		    u32 *id);
+struct ckremm_pool *ckremm_file_get_pool(struct ckremm_file *cf,
+					 unsigned long id, bool *read_only);
+struct ckremm_attach *ckremm_file_find_attach(struct ckremm_file *cf,
+					      unsigned long id, bool modify);
+struct ckremm_attach *ckremm_file_detach(struct ckremm_file *cf, u32 id,
+					 const struct ckremm_pool *pool);
+int ckremm_attach_pin(struct ckremm_attach *att, struct ckremm_t_block *b);
+int ckremm_attach_unpin(struct ckremm_attach *att, u64 handle);
 
 #endif /* CKREMM_DEV_H */
