@@ -4,12 +4,13 @@
  * the device sees it, and the small table of operations through which the
  * ioctls reach one kind of pool.
  *
- * The device core (ckremm_dev.c, registry.c, attach.c) validates every
- * request field that the ABI defines, finds the pool, holds a reference
- * on it and copies to and from userspace.  A kind (kind_header.c,
- * kind_table.c) only translates between the names userspace gives blocks
- * (arena offsets or handles) and its pool's own calls; it never sees a
- * user pointer and never sleeps under the pool's lock.
+ * The device core (ckremm_dev.c, registry.c, attach.c, ioctl.c)
+ * validates every request field that the ABI defines, finds the pool,
+ * holds a reference on it and copies to and from userspace.  A kind
+ * (kind_header.c, kind_table.c) only translates between the names
+ * userspace gives blocks (arena offsets or handles) and its pool's own
+ * calls; it never sees a user pointer and never sleeps under the pool's
+ * lock.
  */
 #ifndef CKREMM_DEV_H
 #define CKREMM_DEV_H
@@ -246,5 +247,8 @@ struct ckremm_attach *ckremm_file_detach(struct ckremm_file *cf, u32 id,
 					 const struct ckremm_pool *pool);
 int ckremm_attach_pin(struct ckremm_attach *att, struct ckremm_t_block *b);
 int ckremm_attach_unpin(struct ckremm_attach *att, u64 handle);
+
+/* ioctl.c: the unlocked_ioctl (and, through compat_ptr_ioctl, compat) entry. */
+long ckremm_ioctl(struct file *file, unsigned int cmd, unsigned long uarg);
 
 #endif /* CKREMM_DEV_H */
