@@ -76,7 +76,7 @@ static void ckremm_attach_unpin_all(struct ckremm_attach *att)
 
 	rbtree_postorder_for_each_entry_safe(pin, next, &att->pins, node) {
 		/* A pinned block cannot be freed: this cannot fail. */
-		WARN_ON_ONCE(pool->kind->unpin(pool, pin->handle));
+		WARN_ON_ONCE(pool->ops->unpin(pool, pin->handle));
 		kfree(pin);
 		cond_resched();
 	}
@@ -215,7 +215,7 @@ int ckremm_attach_pin(struct ckremm_attach *att,
 	if (pin) {
 		if (pin->count == UINT_MAX)
 			return -EOVERFLOW;
-		err = pool->kind->locate(pool, b->handle, &b->offset,
+		err = pool->ops->locate(pool, b->handle, &b->offset,
 					 &b->size);
 		if (!err)
 			pin->count++;
@@ -225,10 +225,10 @@ int ckremm_attach_pin(struct ckremm_attach *att,
 	pin = kmalloc(sizeof(*pin), GFP_KERNEL_ACCOUNT);
 	if (!pin)
 		return -ENOMEM;
-	err = pool->kind->pin(pool, b->handle);
+	err = pool->ops->pin(pool, b->handle);
 	if (err)
 		goto err_free;
-	err = pool->kind->locate(pool, b->handle, &b->offset, &b->size);
+	err = pool->ops->locate(pool, b->handle, &b->offset, &b->size);
 	if (err)
 		goto err_unpin;
 	pin->handle = b->handle;
@@ -237,7 +237,7 @@ int ckremm_attach_pin(struct ckremm_attach *att,
 	return 0;
 
 err_unpin:
-	pool->kind->unpin(pool, b->handle);
+	pool->ops->unpin(pool, b->handle);
 err_free:
 	kfree(pin);
 	return err;
@@ -257,6 +257,6 @@ int ckremm_attach_unpin(struct ckremm_attach *att, u64 handle)
 	rb_erase(&pin->node, &att->pins);
 	kfree(pin);
 	/* A pinned block cannot be freed: this cannot fail. */
-	WARN_ON_ONCE(pool->kind->unpin(pool, handle));
+	WARN_ON_ONCE(pool->ops->unpin(pool, handle));
 	return 0;
 }

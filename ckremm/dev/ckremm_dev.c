@@ -192,7 +192,7 @@ static int ckremm_mmap(struct file *file, struct vm_area_struct *vma)
 	pool = ckremm_file_get_pool(cf, id, &read_only);
 	if (IS_ERR(pool))
 		return -EINVAL;
-	writable = pool->kind->map_writable && !read_only;
+	writable = pool->ops->map_writable && !read_only;
 	if (!writable && (vma->vm_flags & VM_WRITE)) {
 		err = -EACCES;
 		goto err_put;

@@ -29,7 +29,7 @@ struct file;
 struct ckremm_pool;
 
 /**
- * struct ckremm_kind - the operations of one kind of pool
+ * struct ckremm_pool_ops - the operations of one kind of pool
  * @kind: CKREMM_KIND_* of the pools made through this table
  * @by_handle: userspace names blocks by handle (the T_* requests) rather
  *	than by arena offset; the requests of the other naming answer
@@ -99,7 +99,7 @@ struct ckremm_pool;
  * no ckremm lock taken, except that @pin, @unpin and @locate may run under
  * the pin lock of the open file that records the pins (a mutex).
  */
-struct ckremm_kind {
+struct ckremm_pool_ops {
 	u32 kind;
 	bool by_handle;
 	bool map_writable;
@@ -142,7 +142,7 @@ struct ckremm_kind {
  * struct ckremm_pool - a pool of any kind, as the device holds it
  * @ref: one for the named registry while the pool has a name, one for
  *	each attachment to an open file, one for each mapping
- * @kind: the pool's operations
+ * @ops: the pool's operations, those of its kind
  * @impl: the kind's own pool (struct h_pool or struct t_pool)
  * @arena: kernel address of the arena: page-aligned vmalloc memory; never
  *	shown to userspace
@@ -159,7 +159,7 @@ struct ckremm_kind {
  */
 struct ckremm_pool {
 	struct kref ref;
-	const struct ckremm_kind *kind;
+	const struct ckremm_pool_ops *ops;
 	void *impl;
 	void *arena;
 	size_t arena_size;
@@ -171,9 +171,9 @@ struct ckremm_pool {
 };
 
 /* The header pool (struct h_pool): kind_header.c. */
-extern const struct ckremm_kind ckremm_header_kind;
+extern const struct ckremm_pool_ops ckremm_header_ops;
 /* The table pool (struct t_pool): kind_table.c. */
-extern const struct ckremm_kind ckremm_table_kind;
+extern const struct ckremm_pool_ops ckremm_table_ops;
 
 /* Page offset bits of an mmap() offset that select a page of the arena. */
 #define CKREMM_MMAP_PGSHIFT	(CKREMM_MMAP_SHIFT - PAGE_SHIFT)
@@ -217,8 +217,8 @@ extern unsigned int ckremm_max_pools_per_user;
 extern struct mutex ckremm_registry_lock;
 extern struct list_head ckremm_registry;
 extern struct xarray ckremm_users;
-const struct ckremm_kind *ckremm_kind_find(u32 kind);
-struct ckremm_pool *ckremm_pool_create(const struct ckremm_kind *kind,
+const struct ckremm_pool_ops *ckremm_pool_ops_find(u32 kind);
+struct ckremm_pool *ckremm_pool_create(const struct ckremm_pool_ops *ops,
 				       size_t size, const char *name,
 				       umode_t mode);
 void ckremm_pool_put(struct ckremm_pool *pool);

@@ -59,7 +59,7 @@ static int ckremm_check_naming(const struct ckremm_pool *pool,
 {
 	bool by_handle = naming == CKREMM_NAMES_HANDLE;
 
-	if (naming != CKREMM_NAMES_NONE && pool->kind->by_handle != by_handle)
+	if (naming != CKREMM_NAMES_NONE && pool->ops->by_handle != by_handle)
 		return -EOPNOTSUPP;
 	return 0;
 }
@@ -193,7 +193,7 @@ static int ckremm_ioctl_create(struct ckremm_file *cf,
 {
 	struct ckremm_create *c = &arg->create;
 	bool named = c->flags & CKREMM_CREATE_NAMED;
-	const struct ckremm_kind *kind;
+	const struct ckremm_pool_ops *ops;
 	struct ckremm_attach *att;
 	struct ckremm_pool *pool;
 	u32 id;
@@ -202,14 +202,14 @@ static int ckremm_ioctl_create(struct ckremm_file *cf,
 	err = ckremm_check_create(c);
 	if (err)
 		return err;
-	kind = ckremm_kind_find(c->kind);
-	if (IS_ERR(kind))
-		return PTR_ERR(kind);
+	ops = ckremm_pool_ops_find(c->kind);
+	if (IS_ERR(ops))
+		return PTR_ERR(ops);
 	/* Spare a large vmalloc; ckremm_registry_add() has the final say. */
 	if (named && ckremm_registry_has(c->name))
 		return -EEXIST;
 
-	pool = ckremm_pool_create(kind, c->size, named ? c->name : NULL,
+	pool = ckremm_pool_create(ops, c->size, named ? c->name : NULL,
 				  c->mode ?: 0600);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
@@ -279,7 +279,7 @@ static int ckremm_ioctl_open(struct ckremm_file *cf,
 		goto err_free_att;
 
 	o->pool = id;
-	o->kind = pool->kind->kind;
+	o->kind = pool->ops->kind;
 	o->arena_size = pool->arena_size;
 	o->mmap_offset = (u64)id << CKREMM_MMAP_SHIFT;
 	return 0;
@@ -364,7 +364,7 @@ static int ckremm_ioctl_alloc(struct ckremm_file *cf,
 	pool = ckremm_request_pool(cf, a->pool, true, CKREMM_NAMES_OFFSET);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
-	err = pool->kind->alloc(pool, a->size, a->align, &a->offset);
+	err = pool->ops->alloc(pool, a->size, a->align, &a->offset);
 	ckremm_pool_put(pool);
 	return err;
 }
@@ -388,9 +388,9 @@ static int ckremm_free_or_clean(struct ckremm_file *cf, u32 id,
 	if (err)
 		goto out_put;
 	if (clean)
-		err = pool->kind->clean(pool, block, size);
+		err = pool->ops->clean(pool, block, size);
 	else
-		err = pool->kind->free(pool, block);
+		err = pool->ops->free(pool, block);
 out_put:
 	ckremm_pool_put(pool);
 	return err;
@@ -434,7 +434,7 @@ static int ckremm_ioctl_realloc(struct ckremm_file *cf,
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
 	err = ckremm_check_block(pool, CKREMM_NAMES_OFFSET, r->offset) ?:
-	      pool->kind->realloc(pool, r->offset, r->size, &r->new_offset);
+	      pool->ops->realloc(pool, r->offset, r->size, &r->new_offset);
 	ckremm_pool_put(pool);
 	return err;
 }
@@ -476,13 +476,13 @@ static int ckremm_ioctl_alloc_batch(struct ckremm_file *cf,
 		err = -EFAULT;
 		goto out_free;
 	}
-	err = pool->kind->alloc_batch(pool, b->size, b->align, offsets,
+	err = pool->ops->alloc_batch(pool, b->size, b->align, offsets,
 				      b->count);
 	if (err)
 		goto out_free;
 	if (copy_to_user(uoffsets, offsets, bytes)) {
 		/* Undo, so that a failed request leaves the pool as it was. */
-		pool->kind->free_batch(pool, offsets, b->count);
+		pool->ops->free_batch(pool, offsets, b->count);
 		err = -EFAULT;
 	}
 out_free:
@@ -524,7 +524,7 @@ static int ckremm_ioctl_free_batch(struct ckremm_file *cf,
 	for (i = 0; i < b->count && !err; i++)
 		err = ckremm_check_block(pool, CKREMM_NAMES_OFFSET, offsets[i]);
 	if (!err)
-		err = pool->kind->free_batch(pool, offsets, b->count);
+		err = pool->ops->free_batch(pool, offsets, b->count);
 out_free:
 	kfree(offsets);
 out_put:
@@ -591,7 +591,7 @@ static int ckremm_copy_block(struct ckremm_pool *pool, u64 block, u64 pos,
 			return -ENOMEM;
 	}
 	for (;;) {
-		err = pool->kind->hold(pool, block, write, &addr, &usable);
+		err = pool->ops->hold(pool, block, write, &addr, &usable);
 		if (err)
 			break;
 		if (pos > usable || len > usable - pos)
@@ -599,7 +599,7 @@ static int ckremm_copy_block(struct ckremm_pool *pool, u64 block, u64 pos,
 		else
 			err = ckremm_copy_held((u8 *)addr + pos, ubuf, len,
 					       bounce, write);
-		pool->kind->unhold(pool, block, write);
+		pool->ops->unhold(pool, block, write);
 		if (err != -EAGAIN)
 			break;
 		if (fault_in_writeable((char __user *)ubuf, len)) {
@@ -663,7 +663,7 @@ static int ckremm_ioctl_reorder(struct ckremm_file *cf,
 	pool = ckremm_request_pool(cf, r->pool, true, CKREMM_NAMES_NONE);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
-	err = pool->kind->reorder(pool, r);
+	err = pool->ops->reorder(pool, r);
 	ckremm_pool_put(pool);
 	return err;
 }
@@ -680,8 +680,8 @@ static int ckremm_ioctl_stats(struct ckremm_file *cf,
 	pool = ckremm_request_pool(cf, s->pool, false, CKREMM_NAMES_NONE);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
-	s->kind = pool->kind->kind;
-	pool->kind->stats(pool, s);
+	s->kind = pool->ops->kind;
+	pool->ops->stats(pool, s);
 	ckremm_pool_put(pool);
 	return 0;
 }
@@ -701,7 +701,7 @@ static int ckremm_ioctl_validate(struct ckremm_file *cf,
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
 	/* The check's verdict, even "try again", is the request's result. */
-	v->status = pool->kind->validate(pool, &offset, &reason);
+	v->status = pool->ops->validate(pool, &offset, &reason);
 	if (v->status) {
 		v->offset = offset;
 		strscpy(v->reason, reason ?: "unknown", sizeof(v->reason));
@@ -715,9 +715,9 @@ static void ckremm_list_fill(struct ckremm_list_entry *e,
 {
 	struct ckremm_stats st = { 0 };
 
-	pool->kind->stats(pool, &st);
+	pool->ops->stats(pool, &st);
 	memcpy(e->name, pool->name, CKREMM_NAME_LEN);
-	e->kind = pool->kind->kind;
+	e->kind = pool->ops->kind;
 	e->uid = from_kuid_munged(current_user_ns(), pool->uid);
 	e->gid = from_kgid_munged(current_user_ns(), pool->gid);
 	e->mode = pool->mode;
@@ -781,7 +781,7 @@ static int ckremm_walk(struct ckremm_pool *pool, struct ckremm_walk *w)
 	if (!chunk)
 		return -ENOMEM;
 	while (done < w->count && cursor < pool->arena_size) {
-		n = pool->kind->walk(pool, &cursor, chunk,
+		n = pool->ops->walk(pool, &cursor, chunk,
 				     min(w->count - done, CKREMM_WALK_CHUNK));
 		if (!n)
 			break;
@@ -833,7 +833,7 @@ static int ckremm_ioctl_t_alloc(struct ckremm_file *cf,
 	pool = ckremm_request_pool(cf, a->pool, true, CKREMM_NAMES_HANDLE);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
-	err = pool->kind->t_alloc(pool, a->size, a->flags, &a->handle);
+	err = pool->ops->t_alloc(pool, a->size, a->flags, &a->handle);
 	ckremm_pool_put(pool);
 	return err;
 }
@@ -880,7 +880,7 @@ static int ckremm_ioctl_t_pin_unpin(struct ckremm_file *cf,
 	att = ckremm_file_find_attach(cf, b->pool, true);
 	if (IS_ERR(att))
 		err = PTR_ERR(att);
-	else if (!att->pool->kind->by_handle)
+	else if (!att->pool->ops->by_handle)
 		err = -EOPNOTSUPP;
 	else if (pin)
 		err = ckremm_attach_pin(att, b);
@@ -915,7 +915,7 @@ static int ckremm_ioctl_t_locate(struct ckremm_file *cf,
 	pool = ckremm_request_pool(cf, b->pool, false, CKREMM_NAMES_HANDLE);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
-	err = pool->kind->locate(pool, b->handle, &b->offset, &b->size);
+	err = pool->ops->locate(pool, b->handle, &b->offset, &b->size);
 	ckremm_pool_put(pool);
 	return err;
 }
@@ -944,7 +944,7 @@ static int ckremm_ioctl_t_copy(struct ckremm_file *cf,
 	pool = ckremm_request_pool(cf, c->pool, true, CKREMM_NAMES_HANDLE);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
-	err = pool->kind->copy(pool, c->dst, c->src);
+	err = pool->ops->copy(pool, c->dst, c->src);
 	ckremm_pool_put(pool);
 	return err;
 }

@@ -231,7 +231,7 @@ static unsigned int header_walk(struct ckremm_pool *pool, u64 *cursor,
 	return done;
 }
 
-const struct ckremm_kind ckremm_header_kind = {
+const struct ckremm_pool_ops ckremm_header_ops = {
 	.kind		= CKREMM_KIND_HEADER,
 	.by_handle	= false,
 	.map_writable	= false,

@@ -242,7 +242,7 @@ static unsigned int table_walk(struct ckremm_pool *pool, u64 *cursor,
 	return done;
 }
 
-const struct ckremm_kind ckremm_table_kind = {
+const struct ckremm_pool_ops ckremm_table_ops = {
 	.kind		= CKREMM_KIND_TABLE,
 	.by_handle	= true,
 	.map_writable	= true,

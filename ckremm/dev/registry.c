@@ -74,21 +74,21 @@ static void ckremm_user_uncharge(kuid_t uid)
 
 /* Pools */
 
-const struct ckremm_kind *ckremm_kind_find(u32 kind)
+const struct ckremm_pool_ops *ckremm_pool_ops_find(u32 kind)
 {
 	switch (kind) {
 	case CKREMM_KIND_HEADER:
-		return &ckremm_header_kind;
+		return &ckremm_header_ops;
 	case CKREMM_KIND_TABLE:
-		return &ckremm_table_kind;
+		return &ckremm_table_ops;
 	default:
 		return ERR_PTR(-EINVAL);
 	}
 }
 
 /*
- * Whether the machine can spare a pool of @kind over @size bytes of arena
- * for userspace.  The pool's memory is asked for with __GFP_RETRY_MAYFAIL,
+ * Whether the machine can spare a pool of @ops's kind over @size bytes of
+ * arena for userspace.  The pool's memory is asked for with __GFP_RETRY_MAYFAIL,
  * so its own allocation fails rather than start the OOM killer; but a pool
  * that took the last reclaimable pages would have the next allocation of
  * any other process start it.  So a pool must leave a sixteenth of RAM
@@ -96,17 +96,17 @@ const struct ckremm_kind *ckremm_kind_find(u32 kind)
  * Creators take ckremm_create_lock around the check and the allocation,
  * so that two of them cannot both pass the check on the same free memory.
  */
-static bool ckremm_memory_allows(const struct ckremm_kind *kind, size_t size)
+static bool ckremm_memory_allows(const struct ckremm_pool_ops *ops, size_t size)
 {
 	unsigned long pages = (size >> PAGE_SHIFT) + !!offset_in_page(size);
 	long avail = si_mem_available();
 
-	pages += DIV_ROUND_UP(pages * kind->meta_per_256, 256);
+	pages += DIV_ROUND_UP(pages * ops->meta_per_256, 256);
 	return avail > 0 &&
 	       pages + totalram_pages() / 16 <= (unsigned long)avail;
 }
 
-struct ckremm_pool *ckremm_pool_create(const struct ckremm_kind *kind,
+struct ckremm_pool *ckremm_pool_create(const struct ckremm_pool_ops *ops,
 				       size_t size, const char *name,
 				       umode_t mode)
 {
@@ -118,7 +118,7 @@ struct ckremm_pool *ckremm_pool_create(const struct ckremm_kind *kind,
 		return ERR_PTR(-ENOMEM);
 	kref_init(&pool->ref);
 	INIT_LIST_HEAD(&pool->node);
-	pool->kind = kind;
+	pool->ops = ops;
 	pool->uid = current_fsuid();
 	pool->gid = current_fsgid();
 	pool->mode = mode;
@@ -131,7 +131,7 @@ struct ckremm_pool *ckremm_pool_create(const struct ckremm_kind *kind,
 	err = mutex_lock_killable(&ckremm_create_lock);
 	if (err)
 		goto err_uncharge;
-	err = ckremm_memory_allows(kind, size) ? kind->create(pool, size) :
+	err = ckremm_memory_allows(ops, size) ? ops->create(pool, size) :
 						 -ENOMEM;
 	mutex_unlock(&ckremm_create_lock);
 	if (err)
@@ -145,7 +145,7 @@ struct ckremm_pool *ckremm_pool_create(const struct ckremm_kind *kind,
 	return pool;
 
 err_destroy:
-	kind->destroy(pool);
+	ops->destroy(pool);
 err_uncharge:
 	ckremm_user_uncharge(pool->uid);
 err_free:
@@ -157,7 +157,7 @@ static void ckremm_pool_release(struct kref *ref)
 {
 	struct ckremm_pool *pool = container_of(ref, struct ckremm_pool, ref);
 
-	pool->kind->destroy(pool);
+	pool->ops->destroy(pool);
 	ckremm_user_uncharge(pool->uid);
 	kfree(pool);
 }
