@@ -249,6 +249,24 @@ static __always_inline u32 hp_find_free(struct h_pool *pool, u32 units)
 /* ---- block surgery (pool lock held) ------------------------------------- */
 
 /*
+ * Absorb the block at @next into the block that ends there, if it is free
+ * and passes hp_hdr_sane(): take it off its list and out of the blocks.
+ * Returns its units, or 0 if it stays.
+ */
+u32 hp_absorb_next(struct h_pool *pool, u32 next)
+{
+	u32 units;
+
+	if (next >= pool->arena_units || !hp_is_free(pool, next) ||
+	    !hp_hdr_sane(pool, next))
+		return 0;
+	units = hp_hdr(pool, next)->units;
+	hp_remove(pool, next);
+	hp_poison(pool, next);
+	return units;
+}
+
+/*
  * Cut used block @off down to @units, returning the excess to the pool
  * merged with a free follower.  Returns units cut.
  */
@@ -262,12 +280,7 @@ static u32 hp_trim(struct h_pool *pool, u32 off, u32 units)
 	if (cut < HP_MIN_UNITS)
 		return 0;
 	hp_set(pool, off, h->prev_units, units, h->flags);
-	if (next < pool->arena_units && hp_is_free(pool, next) &&
-	    hp_hdr_sane(pool, next)) {
-		free_units += hp_hdr(pool, next)->units;
-		hp_remove(pool, next);
-		hp_poison(pool, next);
-	}
+	free_units += hp_absorb_next(pool, next);
 	hp_set(pool, rest, units, free_units, HP_FREE);
 	hp_set_back(pool, rest + free_units, free_units, false);
 	hp_insert(pool, rest);

@@ -203,16 +203,11 @@ EXPORT_SYMBOL_GPL(h_pool_validate);
 static void hp_refile(struct h_pool *pool, u32 off)
 {
 	u32 prev_units = hp_hdr(pool, off)->prev_units;
-	u32 units = hp_hdr(pool, off)->units;
-	u32 next;
+	u32 units = hp_hdr(pool, off)->units, more;
 
 	hp_remove(pool, off);
-	while ((next = off + units) < pool->arena_units &&
-	       hp_is_free(pool, next) && hp_hdr_sane(pool, next)) {
-		units += hp_hdr(pool, next)->units;
-		hp_remove(pool, next);
-		hp_poison(pool, next);
-	}
+	while ((more = hp_absorb_next(pool, off + units)))
+		units += more;
 	hp_set(pool, off, prev_units, units, HP_FREE);
 	hp_set_back(pool, off + units, units, false);
 	hp_insert(pool, off);

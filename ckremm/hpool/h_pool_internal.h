@@ -329,6 +329,7 @@ static __always_inline void hp_remove(struct h_pool *pool, u32 off)
 }
 
 bool hp_hdr_sane(const struct h_pool *pool, u32 off);
+u32 hp_absorb_next(struct h_pool *pool, u32 next);
 void hp_cache_flush(struct h_pool *pool, unsigned long *flags);
 
 #endif /* CKREMM_H_POOL_INTERNAL_H */
