@@ -110,6 +110,24 @@ static inline u32 bench_trace_slots(const struct bench_trace_shape *shape)
 	return 2 * shape->live;
 }
 
+/*
+ * Free a random live slot: swap it to the end of the live part of @live,
+ * which makes it the first free one, and write the step into @op.
+ */
+static inline void bench_trace_free_one(struct bench_rng *rng,
+					struct bench_op *op, u32 *live,
+					u32 *nlive)
+{
+	u32 pick = bench_rng_below(rng, *nlive);
+	u32 slot = live[pick];
+
+	live[pick] = live[*nlive - 1];
+	live[*nlive - 1] = slot;
+	(*nlive)--;
+	op->slot = slot;
+	op->size = 0;
+}
+
 /**
  * bench_trace_make() - generate a trace
  * @shape: its parameters; @shape->ops >= 2 * @shape->live
@@ -140,28 +158,12 @@ static inline u32 bench_trace_make(const struct bench_trace_shape *shape,
 							shape->k);
 			nlive++;
 		} else {
-			u32 pick = bench_rng_below(&rng, nlive);
-			u32 slot = live[pick];
-
-			live[pick] = live[nlive - 1];
-			live[nlive - 1] = slot;
-			nlive--;
-			out[n].slot = slot;
-			out[n].size = 0;
+			bench_trace_free_one(&rng, &out[n], live, &nlive);
 		}
 		n++;
 	}
-	while (nlive) {
-		u32 pick = bench_rng_below(&rng, nlive);
-		u32 slot = live[pick];
-
-		live[pick] = live[nlive - 1];
-		live[nlive - 1] = slot;
-		nlive--;
-		out[n].slot = slot;
-		out[n].size = 0;
-		n++;
-	}
+	while (nlive)
+		bench_trace_free_one(&rng, &out[n++], live, &nlive);
 	return n;
 }
 

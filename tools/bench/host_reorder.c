@@ -17,6 +17,7 @@
 #include <ckremm/t_pool.h>
 
 #include "bench_host.h"
+#include "bench_fixture.h"
 
 struct reorder_layout {
 	struct t_pool_extent *used;
@@ -26,27 +27,14 @@ struct reorder_layout {
 
 static struct t_pool *fragmented_pool(size_t arena, u64 seed)
 {
-	size_t n = 0, i, room = arena / 512, used = 0;
-	struct t_pool *pool = t_pool_create(arena, (unsigned int)room);
-	struct bench_rng rng;
+	u32 room = (u32)(arena / 512);
+	struct t_pool *pool = t_pool_create(arena, room);
 	u64 *handles;
 
 	if (!pool)
 		bench_die("t_pool_create(%zu) failed", arena);
 	handles = bench_xcalloc(room, sizeof(*handles));
-	bench_rng_seed(&rng, seed);
-	while (n < room && used < arena / 10 * 9) {
-		u32 size = bench_log_uniform(&rng, 16, 8);
-		u64 h = t_pool_alloc_handle(pool, size, 0);
-
-		if (h == T_POOL_NO_HANDLE)
-			break;
-		handles[n++] = h;
-		used += (size + 15) & ~15U;
-	}
-	for (i = 0; i < n; i++)
-		if (bench_rng_below(&rng, 2))
-			t_pool_free(pool, handles[i]);
+	bench_fragment_t_pool(pool, arena, handles, room, seed);
 	free(handles);
 	return pool;
 }

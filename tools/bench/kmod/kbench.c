@@ -58,6 +58,7 @@
 #include <ckremm/t_pool.h>
 
 #include "bench_trace.h"
+#include "bench_fixture.h"
 
 static unsigned int runs = 7;
 module_param(runs, uint, 0444);
@@ -756,25 +757,9 @@ static struct t_pool *kb_fragmented_pool(size_t arena, u64 *handles,
 					 u32 room, u64 stream)
 {
 	struct t_pool *pool = t_pool_create(arena, room);
-	struct bench_rng rng;
-	size_t used = 0;
-	u32 n = 0, i;
 
-	if (!pool)
-		return NULL;
-	bench_rng_seed(&rng, stream);
-	while (n < room && used < arena / 10 * 9) {
-		u32 size = bench_log_uniform(&rng, 16, 8);
-		u64 h = t_pool_alloc_handle(pool, size, 0);
-
-		if (h == T_POOL_NO_HANDLE)
-			break;
-		handles[n++] = h;
-		used += round_up(size, T_POOL_ALIGN);
-	}
-	for (i = 0; i < n; i++)
-		if (bench_rng_below(&rng, 2))
-			t_pool_free(pool, handles[i]);
+	if (pool)
+		bench_fragment_t_pool(pool, arena, handles, room, stream);
 	return pool;
 }
 
