@@ -26,6 +26,13 @@ log=$dir/logs/charts.log
 mkdir -p "$charts" "$dir/logs"
 : >"$log"
 term='set terminal svg size 860,560 noenhanced font "sans,13" background rgb "white"'
+# Clustered bars, one cluster per row of the data file, the key below.
+histogram='set grid ytics
+set key outside bottom center horizontal maxrows 2
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9'
 
 # ---- latency: exceedance curves -------------------------------------------------
 
@@ -80,12 +87,7 @@ set xlabel "request sizes (bytes, log-uniform)"
 set ylabel "live requested bytes / arena (%)"
 set yrange [50:100]
 set xrange [-0.6:3.6]
-set grid ytics
-set key outside bottom center horizontal maxrows 2
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.85 border -1
-set boxwidth 0.9
+$histogram
 set arrow from graph 0, first 96 to graph 1, first 96 nohead dt 2 lc rgb "#1b9e77"
 set arrow from graph 0, first 99.5 to graph 1, first 99.5 nohead dt 2 lc rgb "#d95f02"
 plot "$charts/frag.dat" using (100*\$2):xtic(1) lc rgb "#1b9e77" title "h_pool (target 96% on 16-4096, 70% on 16-64)", \
@@ -127,12 +129,7 @@ set output "$charts/speed.svg"
 set title "ns per alloc or free on the same random trace (medians of runs)"
 set ylabel "ns per operation"
 set yrange [0:*]
-set grid ytics
-set key outside bottom center horizontal maxrows 2
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.85 border -1
-set boxwidth 0.9
+$histogram
 plot "$charts/speed.dat" using 2:xtic(1) lc rgb "#1b9e77" title "h_pool", \
      "" using 3 lc rgb "#66c2a5" title "h_pool with H_POOL_CACHE", \
      "" using 4 lc rgb "#d95f02" title "t_pool (handles)", \
