@@ -17,7 +17,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 src=$(kernel_source)
-kdir=$("$CKREMM_ROOT/tools/vm/uml-kernel.sh" | tail -n1)
+kdir=$("$CKREMM_ROOT/tools/vm/kernel.sh" uml | tail -n1)
 build=$CKREMM_CACHE/build-uml
 logs=$CKREMM_CACHE/logs
 mkdir -p "$logs"

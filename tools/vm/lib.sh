@@ -191,7 +191,7 @@ uml_device_stage() {
 	local kdir build logs console commands passed failed
 	local extra_failed=0 vm_status=0
 
-	kdir=$("$CKREMM_ROOT/tools/vm/uml-kernel.sh" | tail -n1)
+	kdir=$("$CKREMM_ROOT/tools/vm/kernel.sh" uml | tail -n1)
 	build=$CKREMM_CACHE/build-uml
 	logs=$CKREMM_CACHE/logs
 	mkdir -p "$logs"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # The pools on many CPUs with interrupts, under a debug kernel: boots the
-# debug kernel of tools/vm/x86-kernel.sh (lockdep, KASAN, kmemleak) under
+# x86-debug kernel of tools/vm/kernel.sh (lockdep, KASAN, kmemleak) under
 # QEMU on up to four emulated CPUs from a busybox initramfs and, in the
 # guest:
 #   - clears kmemleak's record of the boot,
@@ -79,8 +79,8 @@ timeout_s=${CKREMM_VM_TIMEOUT:-$((480 + total_s + 120 * rounds))}
 for f in /bin/busybox /usr/bin/qemu-system-x86_64; do
 	[[ -e $f ]] || fail_early "missing $f: run tools/ci/deps.sh"
 done
-kdir=$("$CKREMM_ROOT/tools/vm/x86-kernel.sh" "$flavour" | tail -n1) ||
-	fail_early "could not build the $flavour kernel (tools/vm/x86-kernel.sh $flavour)"
+kdir=$("$CKREMM_ROOT/tools/vm/kernel.sh" "x86-$flavour" | tail -n1) ||
+	fail_early "could not build the $flavour kernel (tools/vm/kernel.sh x86-$flavour)"
 bzimage=$kdir/arch/x86/boot/bzImage
 build=$CKREMM_CACHE/build-x86-$flavour
 logs=$CKREMM_CACHE/logs
