@@ -115,9 +115,9 @@ kernel() {
 	local kdir kbuild modbuild commands console status=0
 
 	say "kernel: bench kernel (built once; reused while its config is unchanged)"
-	if ! kdir=$("$here/uml-bench-kernel.sh" 2>"$logs/uml-bench-kernel.log" | tail -n1) ||
+	if ! kdir=$("$root/tools/vm/kernel.sh" bench-uml 2>"$logs/kernel.log" | tail -n1) ||
 		[[ ! -f $kdir/.ckremm-built ]]; then
-		not_measured "kernel figures" "the bench kernel did not build (see $logs/uml-bench-kernel.log)"
+		not_measured "kernel figures" "the bench kernel did not build (see $logs/kernel.log)"
 		return 1
 	fi
 	kbuild=$out/kmod

@@ -57,23 +57,25 @@ make -s -C "$tests/host" BUILD="$out/host" INSTRUMENT="$instrument" "${host_prog
 # it under ThreadSanitizer as usual.
 make -s -C "$tests/tpool" BUILD="$out/tpool" INSTRUMENT="$instrument" all
 
+# suite <name> <command...>: run one instrumented suite, its TAP kept in
+# $out/<name>.tap; a suite that fails counts one failure and shows why.
+suite() {
+	local name=$1
+	shift
+	if "$@" >"$out/$name.tap" 2>&1; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "coverage: the $name tests failed under coverage:" >&2
+		grep -A3 '^not ok' "$out/$name.tap" | head -n 40 >&2 || true
+	fi
+	tail -n1 "$out/$name.tap"
+}
+
 start=$SECONDS
-if (cd "$tests/host" && ./run-tests.sh "${host_progs[@]}") >"$out/host.tap" 2>&1; then
-	passed=$((passed + 1))
-else
-	failed=$((failed + 1))
-	echo "coverage: the host tests failed under coverage:" >&2
-	grep -A3 '^not ok' "$out/host.tap" | head -n 40 >&2 || true
-fi
-tail -n1 "$out/host.tap"
-if "$out/tpool/tpool_tests" >"$out/tpool.tap" 2>&1; then
-	passed=$((passed + 1))
-else
-	failed=$((failed + 1))
-	echo "coverage: the tpool tests failed under coverage:" >&2
-	grep -A3 '^not ok' "$out/tpool.tap" | head -n 40 >&2 || true
-fi
-tail -n1 "$out/tpool.tap"
+host_tests() (cd "$tests/host" && ./run-tests.sh "${host_progs[@]}")
+suite host host_tests
+suite tpool "$out/tpool/tpool_tests"
 echo "coverage: tests ran $((SECONDS - start)) s"
 
 # gcov's text report of every object (the port's inline functions are

@@ -75,11 +75,11 @@ build() {
 deb=/usr/src/linux-headers-$(headers_abi)
 build w1-deb61 "$deb" W=1
 build sparse-deb61 "$deb" C=2 CHECK=sparse
-if uml=$("$CKREMM_ROOT/tools/vm/uml-kernel.sh" 2>"$logs/uml-kernel.log" | tail -n1); then
+if uml=$("$CKREMM_ROOT/tools/vm/kernel.sh" uml 2>"$logs/kernel-uml.log" | tail -n1); then
 	build w1-uml "$uml" ARCH=um W=1
 	build sparse-uml "$uml" ARCH=um C=2 CHECK=sparse
 else
-	record "UML kernel for the W=1 and sparse builds" "$logs/uml-kernel.log" 0
+	record "UML kernel for the W=1 and sparse builds" "$logs/kernel-uml.log" 0
 fi
 
 echo "1..$n"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # The SMP stress of tools/vm/smp-qemu.sh (KUnit stress, proofs.sh,
-# dev_test) on the KCSAN kernel of tools/vm/x86-kernel.sh kcsan, which
+# dev_test) on the x86-kcsan kernel of tools/vm/kernel.sh, which
 # watches for data races instead of memory errors.
 #
 #   tools/vm/kcsan-qemu.sh    -> last line "kcsan-qemu: N passed, M failed"

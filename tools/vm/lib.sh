@@ -55,7 +55,15 @@ kernel_source() {
 # busybox applet first in PATH and a tmpfs on /run as scratch (TMPDIR).
 # It prints "ckremm-vm: exit status N" when the fragment ends, then powers
 # off.  Used both on a hostfs root and in an initramfs; /bin/busybox is
-# Debian's busybox-static in either.
+# Debian's busybox-static in either.  The fragment may use:
+#   check <what> <command...>   runs the command, prints
+#                               "ckremm-check: ok|not ok - <what>"
+#   run_tap <name> <command...> runs a program that prints TAP, shown live
+#                               and kept in /run/<name>.out, then checks
+#                               "<name> exits 0"
+#   reprint <name> <prefix>     prints /run/<name>.out again, each line
+#                               prefixed "<prefix>: ", with the console
+#                               quiet so that no kernel message splits a line
 #   guest_init <commands.sh>
 guest_init() {
 	# /run rather than /tmp: under UML the guest sees the host's files, and
@@ -71,6 +79,24 @@ export PATH=/run/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/run TMPDIR=/run
 grep -q '^devtmpfs /dev ' /proc/mounts || mount -t devtmpfs devtmpfs /dev
 mount -t debugfs debugfs /sys/kernel/debug
 cd /run
+check() {
+	what=$1
+	shift
+	if "$@"; then echo "ckremm-check: ok - $what"; else echo "ckremm-check: not ok - $what"; fi
+}
+run_tap() {
+	local name=$1
+	shift
+	( st=0; "$@" || st=$?; echo $st >"/run/$name.status" ) 2>&1 | tee "/run/$name.out"
+	check "$name exits 0" test "$(cat "/run/$name.status")" = 0
+}
+reprint() {
+	local loglevel
+	loglevel=$(cut -f1 /proc/sys/kernel/printk)
+	dmesg -n 1
+	sed "s/^/$2: /" "/run/$1.out"
+	dmesg -n "$loglevel"
+}
 echo "ckremm-vm: start"
 (
 set -e
@@ -114,48 +140,33 @@ tap_count() {
 }
 
 # Print the guest-side sh fragment of the /dev/ckremm end-to-end test: load
-# the module, check the device node, run dev_test, unload.  The guest's own
-# checks print "ckremm-check: ok|not ok - <what>"; dev_test's TAP is
-# printed again after it finished, each line prefixed "ckremm-tap: ", with
-# the console quiet so that no kernel message splits a line.
-#   dev_test_commands <ckremm.ko> <test command> [<name shown in checks>]
+# the module, check the device node, run the test, unload.  The checks print
+# "ckremm-check: ok|not ok - <what>"; the test's TAP is printed again after
+# it finished, each line prefixed "ckremm-tap: " (see guest_init).
+#   dev_test_commands <ckremm.ko [params]> <test command> [<name>]
+#                     [<sh lines run with the module loaded, after the test>]
+#                     [<sh lines in place of the check of the node's mode>]
 dev_test_commands() {
-	local name=${3:-dev_test}
+	local ko=${1%% *} params='' name=${3:-dev_test}
+	# shellcheck disable=SC2016 # expanded in the guest
+	local mode='check "/dev/ckremm has mode 0600" test "$(stat -c %a /dev/ckremm)" = 600'
 
+	[[ $1 != *" "* ]] || params=" ${1#* }"
+	[[ -z ${5:-} ]] || mode=$5
 	cat <<EOF
-check() {
-	what=\$1
-	shift
-	if "\$@"; then echo "ckremm-check: ok - \$what"; else echo "ckremm-check: not ok - \$what"; fi
-}
-check "insmod ckremm.ko" insmod $1
+check "insmod ${ko##*/}$params" insmod $1
 check "/dev/ckremm is a char device" test -c /dev/ckremm
-check "/dev/ckremm has mode 0600" test "\$(stat -c %a /dev/ckremm)" = 600
-# Shown live as well, in case the kernel dies half way.
-( st=0; $2 || st=\$?; echo \$st >/run/dev_test.status ) 2>&1 |
-	tee /run/dev_test.out
-check "$name exits 0" test "\$(cat /run/dev_test.status)" = 0
+$mode
+run_tap $name $2
+${4:-}
 check "rmmod ckremm" rmmod ckremm
 check "/dev/ckremm is gone" test ! -e /dev/ckremm
-EOF
-	quiet_reprint /run/dev_test.out ckremm-tap
-}
-
-# Print the guest-side sh lines that print <file> again, each line
-# prefixed "<prefix>: ", with the console quiet so that no kernel message
-# splits a line.
-#   quiet_reprint <file> <prefix>
-quiet_reprint() {
-	cat <<EOF
-loglevel=\$(cut -f1 /proc/sys/kernel/printk)
-dmesg -n 1
-sed 's/^/$2: /' $1
-dmesg -n "\$loglevel"
+reprint $name ckremm-tap
 EOF
 }
 
 # Print "<passed> <failed>" for the TAP of tools/tests/dev/proofs.sh that a
-# guest reprinted (quiet_reprint <file> ckremm-proofs) into a console log,
+# guest reprinted (reprint <name> ckremm-proofs) into a console log,
 # or for another program's TAP reprinted with <prefix>.  A run that printed
 # no result at all counts as one failure.
 #   proofs_counts <console> [<prefix>]
@@ -188,14 +199,11 @@ dev_test_counts() {
 #   uml_device_stage <stage> <test command> <name shown in checks>
 uml_device_stage() {
 	local stage=$1 test=$2 name=$3
-	local kdir build logs console commands passed failed
-	local extra_failed=0 vm_status=0
+	local kdir build console commands passed failed vm_status=0
 
-	kdir=$("$CKREMM_ROOT/tools/vm/uml-kernel.sh" | tail -n1)
+	kdir=$("$CKREMM_ROOT/tools/vm/kernel.sh" uml | tail -n1)
 	build=$CKREMM_CACHE/build-uml
-	logs=$CKREMM_CACHE/logs
-	mkdir -p "$logs"
-	console=$logs/$stage.console.log
+	console=$(console_log "$stage")
 
 	"$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" "$build" ARCH=um
 	# The guest runs the host's dynamically linked build straight from the
@@ -207,41 +215,102 @@ uml_device_stage() {
 	"$CKREMM_ROOT/tools/vm/uml-run.sh" "$kdir" "$commands" "$console" ||
 		vm_status=$?
 	rm -f "$commands"
+	read -r passed failed < <(guest_counts "$stage" "$console")
 	if ((vm_status != 0)); then
 		echo "$stage: the guest failed (status $vm_status)" >&2
-		extra_failed=$((extra_failed + 1))
+		failed=$((failed + 1))
 	fi
-	"$CKREMM_ROOT/tools/vm/logcheck.sh" "$console" ||
-		extra_failed=$((extra_failed + 1))
+	stage_end "$stage" "$console" "$passed" "$failed"
+}
 
-	read -r passed failed < <(device_counts "$stage" "$console")
-	failed=$((failed + extra_failed))
-	echo "$stage: $passed passed, $failed failed"
+# End a stage that cannot run: say why, count one failure, exit.
+#   stage_fail <stage> <why>
+stage_fail() {
+	echo "$1: $2" >&2
+	echo "$1: 0 passed, 1 failed"
+	exit 1
+}
+
+# Print the path of <stage>'s console log under $CKREMM_CACHE/logs.
+#   console_log <stage>
+console_log() {
+	mkdir -p "$CKREMM_CACHE/logs"
+	echo "$CKREMM_CACHE/logs/$1.console.log"
+}
+
+# Count one failure more if tools/vm/logcheck.sh finds a kernel report in
+# <log>, print "<stage>: N passed, M failed" and return non-zero if M > 0.
+#   stage_end <stage> <log> <passed> <failed>
+stage_end() {
+	local failed=$4
+
+	"$CKREMM_ROOT/tools/vm/logcheck.sh" "$2" || failed=$((failed + 1))
+	echo "$1: $3 passed, $failed failed"
 	((failed == 0))
+}
+
+# Before a QEMU stage: check that busybox, QEMU and the kernel tree <kdir>
+# are there, build the module against <kdir> into <build>, and the static
+# tools (an initramfs has no C library).  A missing piece ends the stage.
+#   qemu_prepare <stage> <kdir> <build> [make args...]
+qemu_prepare() {
+	local stage=$1 kdir=$2 build=$3 f
+	shift 3
+
+	for f in /bin/busybox /usr/bin/qemu-system-x86_64 "$kdir/Makefile"; do
+		[[ -e $f ]] || stage_fail "$stage" "missing $f: run tools/ci/deps.sh"
+	done
+	"$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" "$build" "$@" >&2
+	make -C "$CKREMM_ROOT/tools" static >&2
 }
 
 # For a stage on Debian's own kernel: set kdir (its headers), vmlinuz (the
 # image tools/ci/deps.sh extracted) and build (where ckremm.ko is built
-# against them), build the module and the static tools.  A missing piece
-# ends the stage as one failure.
+# against them), and prepare as qemu_prepare does.
 #   deb61_prepare <stage>
 deb61_prepare() {
-	local stage=$1 abi f
+	local stage=$1 abi
 
 	abi=$(headers_abi)
 	kdir=/usr/src/linux-headers-$abi
 	vmlinuz=$CKREMM_CACHE/linux-image-$abi/boot/vmlinuz-$abi
-	for f in "$kdir/Makefile" "$vmlinuz" /bin/busybox; do
-		if [[ ! -e $f ]]; then
-			echo "$stage: missing $f: run tools/ci/deps.sh" >&2
-			echo "$stage: 0 passed, 1 failed"
-			exit 1
-		fi
-	done
+	[[ -e $vmlinuz ]] || stage_fail "$stage" "missing $vmlinuz: run tools/ci/deps.sh"
 	build=$CKREMM_CACHE/build-deb61
-	"$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" "$build"
-	# An initramfs has no libraries: the tools must be static.
-	make -C "$CKREMM_ROOT/tools" static
+	qemu_prepare "$stage" "$kdir" "$build"
+}
+
+# Print "<host file>=/ckremm-bin/<name>" for the static build of each tool
+# of tools/build that a <pattern> names ('*': every one), as qemu_stage
+# takes files.
+#   static_tools <pattern>...
+static_tools() {
+	local pattern f
+
+	for pattern in "$@"; do
+		for f in "$CKREMM_ROOT"/tools/build/$pattern.static; do
+			[[ -e $f ]] || { echo "no static $pattern in tools/build" >&2; return 1; }
+			f=${f##*/}
+			echo "$CKREMM_ROOT/tools/build/$f=/ckremm-bin/${f%.static}"
+		done
+	done
+}
+
+# Print "<passed> <failed>" for a guest's console log: the checks and the
+# TAP of dev_test_commands (device_counts), plus the TAP each <prefix>
+# marks (proofs_counts), each said on stderr.
+#   guest_counts <stage> <console> [<prefix>...]
+guest_counts() {
+	local stage=$1 console=$2 prefix passed failed p f
+
+	read -r passed failed < <(device_counts "$stage" "$console")
+	shift 2
+	for prefix in "$@"; do
+		read -r p f < <(proofs_counts "$console" "$prefix")
+		echo "$stage: $prefix $p passed, $f failed" >&2
+		passed=$((passed + p))
+		failed=$((failed + f))
+	done
+	echo "$passed $failed"
 }
 
 # Print "<passed> <failed>" for a console log of dev_test_commands, as
@@ -279,23 +348,38 @@ kunit_counts() {
 	echo "$passed $failed"
 }
 
-# Pack the tree <root> into the gzipped newc initramfs <file>, in a stable
-# order so that the same tree gives the same bytes.
-#   pack_initramfs <root> <file>
-pack_initramfs() {
-	(cd "$1" && find . -print0 | sort -z | cpio --null -o -H newc --quiet) |
-		gzip -9n >"$2"
-}
+# Boot a QEMU stage's guest: pack an initramfs of busybox, the <files>
+# and an /init around the sh fragment <commands> (see guest_init) into
+# $CKREMM_CACHE/initramfs-<stage>.cpio.gz, in a stable order so that the
+# same tree gives the same bytes, then boot <kernel> on it under QEMU with
+# <cpus> emulated CPUs (TCG: no KVM here) and <mem> of memory, the serial
+# console shown on stdout and saved in console_log <stage>; give up after
+# <timeout> seconds.  Each file is <host file>=<path in the guest>.
+# panic=-1 with -no-reboot turns a panic into QEMU exiting.  Returns 0 if
+# the guest ran its commands to exit status 0, else says why on stderr
+# and returns 1.
+#   qemu_stage <stage> <kernel> <cpus> <mem> <timeout> <commands> [<files>...]
+qemu_stage() {
+	local stage=$1 kernel=$2 cpus=$3 mem=$4 timeout_s=$5 commands=$6
+	local root=$CKREMM_CACHE/initramfs-$stage initrd=$CKREMM_CACHE/initramfs-$stage.cpio.gz
+	local console start=$SECONDS vm_status status f
+	shift 6
 
-# Boot <kernel> with <initrd> under QEMU on <cpus> emulated CPUs (TCG: no
-# KVM here) with <mem> of memory and the serial console on stdout, saved
-# to <console>; give up after <timeout> seconds.  panic=-1 with -no-reboot
-# turns a panic into QEMU exiting.  Returns 0 if the guest ran its
-# commands to exit status 0, else says why on stderr and returns 1.
-#   qemu_boot <stage> <kernel> <initrd> <console> <cpus> <mem> <timeout>
-qemu_boot() {
-	local stage=$1 kernel=$2 initrd=$3 console=$4 cpus=$5 mem=$6 timeout_s=$7
-	local start=$SECONDS vm_status status
+	console=$(console_log "$stage")
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,dev,proc,sys,run}
+	cp /bin/busybox "$root/bin/busybox"
+	# /dev/console must exist before devtmpfs is mounted, or init starts
+	# without stdio.
+	mknod -m 600 "$root/dev/console" c 5 1
+	for f in "$@"; do
+		mkdir -p "$(dirname "$root${f#*=}")"
+		cp "${f%%=*}" "$root${f#*=}"
+	done
+	guest_init "$commands" >"$root/init"
+	chmod 755 "$root/init"
+	(cd "$root" && find . -print0 | sort -z | cpio --null -o -H newc --quiet) |
+		gzip -9n >"$initrd"
 
 	set +e
 	timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg -smp "$cpus" -m "$mem" \

@@ -17,7 +17,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 echo "run-demo: preparing the UML kernel (built once, then reused)..."
-kdir=$("$CKREMM_ROOT/tools/vm/uml-kernel.sh" | tail -n1)
+kdir=$("$CKREMM_ROOT/tools/vm/kernel.sh" uml | tail -n1)
 build=$CKREMM_CACHE/build-uml
 echo "run-demo: building ckremm.ko and ckremmctl..."
 "$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" "$build" ARCH=um >/dev/null

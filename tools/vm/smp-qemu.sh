@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # The pools on many CPUs with interrupts, under a debug kernel: boots the
-# debug kernel of tools/vm/x86-kernel.sh (lockdep, KASAN, kmemleak) under
+# x86-debug kernel of tools/vm/kernel.sh (lockdep, KASAN, kmemleak) under
 # QEMU on up to four emulated CPUs from a busybox initramfs and, in the
 # guest:
 #   - clears kmemleak's record of the boot,
@@ -60,67 +60,32 @@ case ${1:-} in
 	;;
 esac
 
-fail_early() {
-	echo "$stage: $1" >&2
-	echo "$stage: 0 passed, 1 failed"
-	exit 1
-}
-
 total_s=${CKREMM_STRESS_SECONDS:-20}
 cpus=${CKREMM_STRESS_CPUS:-$(($(nproc) + 1 < 4 ? $(nproc) + 1 : 4))}
 [[ $total_s =~ ^[1-9][0-9]*$ && $cpus =~ ^[1-9][0-9]?$ ]] ||
-	fail_early "CKREMM_STRESS_SECONDS and CKREMM_STRESS_CPUS must be positive integers"
+	stage_fail "$stage" "CKREMM_STRESS_SECONDS and CKREMM_STRESS_CPUS must be positive integers"
 # KUnit gives a case 300 s: long runs are rounds of at most 120 s each.
 rounds=$(((total_s + 119) / 120))
 round_s=$(((total_s + rounds - 1) / rounds))
 # A round may run up to 120 s over while its slowest actor catches up.
 timeout_s=${CKREMM_VM_TIMEOUT:-$((480 + total_s + 120 * rounds))}
 
-for f in /bin/busybox /usr/bin/qemu-system-x86_64; do
-	[[ -e $f ]] || fail_early "missing $f: run tools/ci/deps.sh"
-done
-kdir=$("$CKREMM_ROOT/tools/vm/x86-kernel.sh" "$flavour" | tail -n1) ||
-	fail_early "could not build the $flavour kernel (tools/vm/x86-kernel.sh $flavour)"
-bzimage=$kdir/arch/x86/boot/bzImage
+kdir=$("$CKREMM_ROOT/tools/vm/kernel.sh" "x86-$flavour" | tail -n1) ||
+	stage_fail "$stage" "could not build the $flavour kernel (tools/vm/kernel.sh x86-$flavour)"
 build=$CKREMM_CACHE/build-x86-$flavour
+qemu_prepare "$stage" "$kdir" "$build" ARCH=x86_64
+for m in ckremm ckremm_stress; do
+	[[ -f $build/$m.ko ]] || stage_fail "$stage" "$build/$m.ko was not built"
+done
 logs=$CKREMM_CACHE/logs
-mkdir -p "$logs"
-console=$logs/$stage.console.log
+console=$(console_log "$stage")
 ktap=$logs/$stage.ktap.log
 parsed=$logs/$stage.parsed.log
-
-"$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" "$build" ARCH=x86_64 >&2
-for m in ckremm ckremm_stress; do
-	[[ -f $build/$m.ko ]] || fail_early "$build/$m.ko was not built"
-done
-# The initramfs has no C library: the tools must be static.
-make -C "$CKREMM_ROOT/tools" static >&2
-
-# The initramfs: busybox, both modules, every static tool as
-# /ckremm-bin/<name>, proofs.sh, and an /init around the
-# fragment below.  /dev/console must exist before devtmpfs is mounted.
-root=$CKREMM_CACHE/initramfs-$stage
-initrd=$CKREMM_CACHE/initramfs-$stage.cpio.gz
-rm -rf "$root"
-mkdir -p "$root"/{bin,dev,proc,sys,run,ckremm-bin}
-cp /bin/busybox "$root/bin/busybox"
-cp "$build/ckremm.ko" "$build/ckremm_stress.ko" "$root/"
-for f in "$CKREMM_ROOT"/tools/build/*.static; do
-	cp "$f" "$root/ckremm-bin/$(basename "$f" .static)"
-done
-[[ -x $root/ckremm-bin/dev_test ]] || fail_early "no static dev_test in tools/build"
-cp "$CKREMM_ROOT/tools/tests/dev/proofs.sh" "$root/proofs.sh"
-mknod -m 600 "$root/dev/console" c 5 1
 
 commands=$(mktemp)
 trap 'rm -f "$commands"' EXIT
 {
 	cat <<EOF
-check() {
-	what=\$1
-	shift
-	if "\$@"; then echo "ckremm-check: ok - \$what"; else echo "ckremm-check: not ok - \$what"; fi
-}
 kmemleak=/sys/kernel/debug/kmemleak
 if [ $flavour = debug ]; then
 	check "kmemleak forgets the boot's objects" sh -c "echo clear >\$kmemleak"
@@ -131,10 +96,7 @@ check "insmod ckremm.ko" insmod /ckremm.ko
 echo "ckremm-vm: stress begin"
 check "insmod ckremm_stress.ko" insmod /ckremm_stress.ko seconds=$round_s rounds=$rounds
 check "rmmod ckremm_stress" rmmod ckremm_stress
-# Shown live as well, in case the kernel dies half way.
-( st=0; sh /proofs.sh /ckremm-bin memcg || st=\$?; echo \$st >/run/proofs.status ) 2>&1 |
-	tee /run/proofs.out
-check "proofs.sh exits 0" test "\$(cat /run/proofs.status)" = 0
+run_tap proofs.sh sh /proofs.sh /ckremm-bin memcg
 check "rmmod ckremm" rmmod ckremm
 EOF
 	dev_test_commands /ckremm.ko /ckremm-bin/dev_test
@@ -150,17 +112,17 @@ if [ $flavour = debug ]; then
 	check "kmemleak reports no leak" test ! -s /run/kmemleak.out
 	head -n 200 /run/kmemleak.out
 fi
+reprint proofs.sh ckremm-proofs
 EOF
-	quiet_reprint /run/proofs.out ckremm-proofs
 } >"$commands"
-guest_init "$commands" >"$root/init"
-chmod 755 "$root/init"
-pack_initramfs "$root" "$initrd"
 
 # One host thread per vCPU; PANIC_ON_OOPS makes an oops end the guest.
 echo "$stage: $cpus CPUs, $rounds round(s) of $round_s s of stress, timeout $timeout_s s" >&2
 extra_failed=0
-qemu_boot "$stage" "$bzimage" "$initrd" "$console" "$cpus" 1G "$timeout_s" ||
+mapfile -t tools < <(static_tools '*')
+qemu_stage "$stage" "$kdir/arch/x86/boot/bzImage" "$cpus" 1G "$timeout_s" "$commands" \
+	"$build/ckremm.ko=/ckremm.ko" "$build/ckremm_stress.ko=/ckremm_stress.ko" \
+	"${tools[@]}" "$CKREMM_ROOT/tools/tests/dev/proofs.sh=/proofs.sh" ||
 	extra_failed=$((extra_failed + 1))
 
 # KCSAN reports: split off, sorted into ckremm's and the kernel's own.
@@ -186,7 +148,6 @@ if [[ $flavour = kcsan ]]; then
 	grep -A3 '^--- report' "$races" | grep -E '^--- report|BUG: KCSAN' >&2 || true
 	extra_failed=$((extra_failed + ours))
 fi
-"$CKREMM_ROOT/tools/vm/logcheck.sh" "$checked" || extra_failed=$((extra_failed + 1))
 
 # The stress's KTAP: the kernel's lines (timestamped) from the marker to the
 # suite's result, or to the end of the log if the kernel died first.
@@ -199,12 +160,7 @@ if ((k_passed + k_failed == 0)); then
 	echo "$stage: no KUnit case ran" >&2
 	extra_failed=$((extra_failed + 1))
 fi
-read -r d_passed d_failed < <(dev_test_counts "$console")
-read -r p_passed p_failed < <(proofs_counts "$console")
-echo "$stage: KUnit $k_passed/$((k_passed + k_failed)), dev_test and checks" \
-	"$d_passed/$((d_passed + d_failed)), proofs $p_passed/$((p_passed + p_failed))" >&2
-
-passed=$((k_passed + d_passed + p_passed))
-failed=$((k_failed + d_failed + p_failed + extra_failed))
-echo "$stage: $passed passed, $failed failed"
-((failed == 0))
+read -r d_passed d_failed < <(guest_counts "$stage" "$console" ckremm-proofs)
+echo "$stage: KUnit $k_passed/$((k_passed + k_failed)), dev_test, proofs and checks" \
+	"$d_passed/$((d_passed + d_failed))" >&2
+stage_end "$stage" "$checked" $((k_passed + d_passed)) $((k_failed + d_failed + extra_failed))
