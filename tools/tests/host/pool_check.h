@@ -14,7 +14,7 @@
 
 #include <ckremm/h_pool.h>
 
-#include "harness.h"
+#include "ckremm_test.h"
 
 #define ROUND16(x) (((x) + 15) & ~(size_t)15)
 
@@ -28,7 +28,7 @@ bool in_arena(struct h_pool *pool, const void *p, size_t len);
 
 /*
  * h_pool_validate() == 0, the statistics identities, and a walk that tiles
- * the arena and agrees with the statistics.  Reports through CHECK() under
+ * the arena and agrees with the statistics.  Reports through EXPECT_TRUE() under
  * the name `where`; returns false if anything was wrong.
  */
 bool pool_consistent(struct h_pool *pool, const char *where);
@@ -100,5 +100,30 @@ static inline uint64_t rng_below(struct rng *r, uint64_t n)
 void rng_fill(struct rng *r, void *buf, size_t len);
 
 extern unsigned long ckremm_host_warnings;
+
+/*
+ * main() of every host test program: @cases_at_once cases at a time (0:
+ * one per CPU; TEST_JOBS or --jobs override it), the summary line
+ * "host: N passed, M failed".  The keyed and ThreadSanitizer builds of the
+ * same cases carry a prefix.
+ */
+#if defined(POOL_KEYED)
+#define HOST_TEST_PREFIX	"keyed: "
+#elif defined(__SANITIZE_THREAD__)
+#define HOST_TEST_PREFIX	"tsan_"
+#else
+#define HOST_TEST_PREFIX	""
+#endif
+
+#define HOST_TEST_MAIN(cases_at_once)					\
+	int main(int argc, char **argv)					\
+	{								\
+		static const struct test_config config = {		\
+			.suite = "host",				\
+			.jobs = (cases_at_once),			\
+			.prefix = HOST_TEST_PREFIX,			\
+		};							\
+		return test_main(argc, argv, &config);			\
+	}
 
 #endif /* CKREMM_HOST_POOL_CHECK_H */
