@@ -14,6 +14,8 @@
 
 #include <ckremm/h_pool.h>
 
+#include "ckremm_port.h"
+#include "bench_trace.h"
 #include "ckremm_test.h"
 
 #define ROUND16(x) (((x) + 15) & ~(size_t)15)
@@ -77,18 +79,14 @@ bool stats_equal_except(const struct h_pool_stats *a,
 			const struct h_pool_stats *b, bool skip_refused,
 			bool skip_failed, bool skip_peak, const char *what);
 
-/* splitmix64: seeded, reproducible. */
+/* Seeded, reproducible: the benchmarks' splitmix64. */
 struct rng {
-	uint64_t s;
+	u64 s;
 };
 
 static inline uint64_t rng_next(struct rng *r)
 {
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return splitmix64_next(&r->s);
 }
 
 /* Uniform in [0, n); n > 0. */

@@ -27,22 +27,6 @@ long tp_pattern_mismatch(const void *buf, size_t len, uint64_t tag,
 	return -1;
 }
 
-bool tp_fill_block(struct t_pool *pool, uint64_t handle, uint64_t tag)
-{
-	size_t size = t_pool_size_of(pool, handle);
-	unsigned char *buf;
-	int ret;
-
-	if (!EXPECT_TRUE(size > 0, "handle %#llx", (unsigned long long)handle))
-		return false;
-	buf = malloc(size);
-	ASSERT_TRUE(buf);
-	tp_pattern_fill(buf, size, tag, 0);
-	ret = t_pool_write(pool, handle, 0, buf, size);
-	free(buf);
-	return EXPECT_EQ(ret, 0);
-}
-
 bool tp_block_equals(struct t_pool *pool, uint64_t handle,
 		     const void *expect, size_t len)
 {
@@ -70,20 +54,39 @@ bool tp_block_equals(struct t_pool *pool, uint64_t handle,
 	return ok;
 }
 
-bool tp_block_has(struct t_pool *pool, uint64_t handle, uint64_t tag)
+/*
+ * Write the pattern @tag over the whole block @handle, or (@write false)
+ * read the block and compare it with the pattern; false if anything
+ * failed, reported.
+ */
+static bool pattern_in_block(struct t_pool *pool, uint64_t handle,
+			     uint64_t tag, bool write)
 {
 	size_t size = t_pool_size_of(pool, handle);
-	unsigned char *expect;
+	unsigned char *pattern;
 	bool ok;
 
 	if (!EXPECT_TRUE(size > 0, "handle %#llx", (unsigned long long)handle))
 		return false;
-	expect = malloc(size);
-	ASSERT_TRUE(expect);
-	tp_pattern_fill(expect, size, tag, 0);
-	ok = tp_block_equals(pool, handle, expect, size);
-	free(expect);
+	pattern = malloc(size);
+	ASSERT_TRUE(pattern);
+	tp_pattern_fill(pattern, size, tag, 0);
+	if (write)
+		ok = EXPECT_EQ(t_pool_write(pool, handle, 0, pattern, size), 0);
+	else
+		ok = tp_block_equals(pool, handle, pattern, size);
+	free(pattern);
 	return ok;
+}
+
+bool tp_fill_block(struct t_pool *pool, uint64_t handle, uint64_t tag)
+{
+	return pattern_in_block(pool, handle, tag, true);
+}
+
+bool tp_block_has(struct t_pool *pool, uint64_t handle, uint64_t tag)
+{
+	return pattern_in_block(pool, handle, tag, false);
 }
 
 bool tp_valid_at(struct t_pool *pool, const char *file, int line)
