@@ -16,7 +16,9 @@
  * with exit(), so that LeakSanitizer checks it on the way out; one that
  * failed or skipped leaves with _exit(): what it left behind is no news.
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* strerrorname_np, asprintf */
+#endif
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -759,6 +761,8 @@ static int run_program(struct run *r, int argc, char **argv,
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (r->plan)
-		printf("1..%u\n", selected);
+		printf("TAP version 13\n1..%u\n", selected);
+	if (config->started)
+		config->started();
 	return run_cases(r);
 }

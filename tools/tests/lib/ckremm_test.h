@@ -25,6 +25,7 @@
  * Up to --jobs cases run at once; results are printed in the order the
  * cases were defined, as TAP:
  *
+ *	TAP version 13
  *	1..N
  *	ok 1 - name
  *	not ok 2 - name
@@ -229,12 +230,15 @@ void test_register(const char *name, void (*fn)(unsigned long arg),
  * @timeout_s: seconds per case that does not say; 0 for
  *	TEST_TIMEOUT_DEFAULT
  * @prefix: put before every case's name (a second build of the same cases)
+ * @started: if set, called once after the plan, before the first case (to
+ *	say what the run runs against, as "# " lines)
  */
 struct test_config {
 	const char *suite;
 	unsigned int jobs;
 	unsigned int timeout_s;
 	const char *prefix;
+	void (*started)(void);
 };
 
 /* Runs the selected cases; 0 if every one passed or skipped, 1 if not,
@@ -297,25 +301,13 @@ void test_fail_errno(const char *file, int line, const char *expr, int got,
 
 #define SKIP(...)	test_skip(__VA_ARGS__)
 
-/* Evaluates to whether @cond held; reports it (and the message) if not. */
-#define EXPECT_TRUE(cond, ...) ({					\
-	bool ok_ = !!(cond);						\
-	test_checked();							\
-	if (!ok_)							\
-		test_fail_cond(TEST_FILE, __LINE__, #cond, " " __VA_ARGS__); \
-	ok_;								\
-})
-#define EXPECT_FALSE(cond, ...) ({					\
-	bool ok_ = !(cond);						\
-	test_checked();							\
-	if (!ok_)							\
-		test_fail_cond(TEST_FILE, __LINE__, "!(" #cond ")",	\
-			       " " __VA_ARGS__);			\
-	ok_;								\
-})
-#define EXPECT_NULL(p, ...)	__EXPECT_PTR(#p " == NULL", (p) == NULL, __VA_ARGS__)
-#define EXPECT_NONNULL(p, ...)	__EXPECT_PTR(#p " != NULL", (p) != NULL, __VA_ARGS__)
-#define __EXPECT_PTR(what, cond, ...) ({				\
+/*
+ * Every check evaluates to whether it held and reports it, with its source
+ * text as written (macro names unexpanded) and the message, if not.  The
+ * EXPECT_ and ASSERT_ forms stringify their operands themselves, so that
+ * neither shows macros expanded.
+ */
+#define __EXPECT_COND(what, cond, ...) ({				\
 	bool ok_ = (cond);						\
 	test_checked();							\
 	if (!ok_)							\
@@ -346,41 +338,50 @@ void test_fail_errno(const char *file, int line, const char *expr, int got,
 	__auto_type b_ = (b);						\
 	__EXPECT_CMP(sa, op, sb, a_, b_, __VA_ARGS__);			\
 })
+
+/* @expr gives 0 or a negative errno: expect -@err (or 0). */
+#define __EXPECT_ERRNO(what, expr, err, ...) ({				\
+	int got_ = (expr), want_ = -(err);				\
+	bool ok_ = got_ == want_;					\
+	test_checked();							\
+	if (!ok_)							\
+		test_fail_errno(TEST_FILE, __LINE__, what, got_, want_,	\
+				" " __VA_ARGS__);			\
+	ok_;								\
+})
+
+#define EXPECT_TRUE(c, ...)	__EXPECT_COND(#c, !!(c), __VA_ARGS__)
+#define EXPECT_FALSE(c, ...)	__EXPECT_COND("!(" #c ")", !(c), __VA_ARGS__)
+#define EXPECT_NULL(p, ...)	__EXPECT_COND(#p " == NULL", (p) == NULL, __VA_ARGS__)
+#define EXPECT_NONNULL(p, ...)	__EXPECT_COND(#p " != NULL", (p) != NULL, __VA_ARGS__)
 #define EXPECT_EQ(a, b, ...)	__EXPECT_EQ(#a, a, ==, #b, b, __VA_ARGS__)
 #define EXPECT_NE(a, b, ...)	__EXPECT_EQ(#a, a, !=, #b, b, __VA_ARGS__)
 #define EXPECT_LT(a, b, ...)	__EXPECT_ORDER(#a, a, <, #b, b, __VA_ARGS__)
 #define EXPECT_LE(a, b, ...)	__EXPECT_ORDER(#a, a, <=, #b, b, __VA_ARGS__)
 #define EXPECT_GT(a, b, ...)	__EXPECT_ORDER(#a, a, >, #b, b, __VA_ARGS__)
 #define EXPECT_GE(a, b, ...)	__EXPECT_ORDER(#a, a, >=, #b, b, __VA_ARGS__)
-
-/* @expr gives 0 or a negative errno: expect -@err (or 0). */
-#define EXPECT_ERRNO(expr, err, ...) ({					\
-	int got_ = (expr), want_ = -(err);				\
-	bool ok_ = got_ == want_;					\
-	test_checked();							\
-	if (!ok_)							\
-		test_fail_errno(TEST_FILE, __LINE__, #expr, got_, want_, \
-				" " __VA_ARGS__);			\
-	ok_;								\
-})
-#define EXPECT_OK(expr, ...)	EXPECT_ERRNO(expr, 0, __VA_ARGS__)
+#define EXPECT_ERRNO(e, err, ...) __EXPECT_ERRNO(#e, e, err, __VA_ARGS__)
+#define EXPECT_OK(e, ...)	__EXPECT_ERRNO(#e, e, 0, __VA_ARGS__)
 
 #define __ASSERT(check) do {						\
 	if (!(check))							\
 		test_abort();						\
 } while (0)
-#define ASSERT_TRUE(cond, ...)	__ASSERT(EXPECT_TRUE(cond, __VA_ARGS__))
-#define ASSERT_FALSE(cond, ...)	__ASSERT(EXPECT_FALSE(cond, __VA_ARGS__))
-#define ASSERT_NULL(p, ...)	__ASSERT(EXPECT_NULL(p, __VA_ARGS__))
-#define ASSERT_NONNULL(p, ...)	__ASSERT(EXPECT_NONNULL(p, __VA_ARGS__))
-#define ASSERT_EQ(a, b, ...)	__ASSERT(EXPECT_EQ(a, b, __VA_ARGS__))
-#define ASSERT_NE(a, b, ...)	__ASSERT(EXPECT_NE(a, b, __VA_ARGS__))
-#define ASSERT_LT(a, b, ...)	__ASSERT(EXPECT_LT(a, b, __VA_ARGS__))
-#define ASSERT_LE(a, b, ...)	__ASSERT(EXPECT_LE(a, b, __VA_ARGS__))
-#define ASSERT_GT(a, b, ...)	__ASSERT(EXPECT_GT(a, b, __VA_ARGS__))
-#define ASSERT_GE(a, b, ...)	__ASSERT(EXPECT_GE(a, b, __VA_ARGS__))
-#define ASSERT_ERRNO(expr, err, ...) \
-	__ASSERT(EXPECT_ERRNO(expr, err, __VA_ARGS__))
-#define ASSERT_OK(expr, ...)	__ASSERT(EXPECT_OK(expr, __VA_ARGS__))
+#define ASSERT_TRUE(c, ...)	__ASSERT(__EXPECT_COND(#c, !!(c), __VA_ARGS__))
+#define ASSERT_FALSE(c, ...) \
+	__ASSERT(__EXPECT_COND("!(" #c ")", !(c), __VA_ARGS__))
+#define ASSERT_NULL(p, ...) \
+	__ASSERT(__EXPECT_COND(#p " == NULL", (p) == NULL, __VA_ARGS__))
+#define ASSERT_NONNULL(p, ...) \
+	__ASSERT(__EXPECT_COND(#p " != NULL", (p) != NULL, __VA_ARGS__))
+#define ASSERT_EQ(a, b, ...)	__ASSERT(__EXPECT_EQ(#a, a, ==, #b, b, __VA_ARGS__))
+#define ASSERT_NE(a, b, ...)	__ASSERT(__EXPECT_EQ(#a, a, !=, #b, b, __VA_ARGS__))
+#define ASSERT_LT(a, b, ...)	__ASSERT(__EXPECT_ORDER(#a, a, <, #b, b, __VA_ARGS__))
+#define ASSERT_LE(a, b, ...)	__ASSERT(__EXPECT_ORDER(#a, a, <=, #b, b, __VA_ARGS__))
+#define ASSERT_GT(a, b, ...)	__ASSERT(__EXPECT_ORDER(#a, a, >, #b, b, __VA_ARGS__))
+#define ASSERT_GE(a, b, ...)	__ASSERT(__EXPECT_ORDER(#a, a, >=, #b, b, __VA_ARGS__))
+#define ASSERT_ERRNO(e, err, ...) \
+	__ASSERT(__EXPECT_ERRNO(#e, e, err, __VA_ARGS__))
+#define ASSERT_OK(e, ...)	__ASSERT(__EXPECT_ERRNO(#e, e, 0, __VA_ARGS__))
 
 #endif /* CKREMM_TEST_H */
