@@ -219,6 +219,21 @@ void test_fail_cmp(const char *file, int line, const char *a, const char *op,
 	va_end(ap);
 }
 
+int test_order(long long a, bool a_signed, long long b, bool b_signed)
+{
+	unsigned long long ua = (unsigned long long)a;
+	unsigned long long ub = (unsigned long long)b;
+
+	if (a_signed && b_signed)
+		return (a > b) - (a < b);
+	/* A negative signed side is below every unsigned value. */
+	if (a_signed && a < 0)
+		return -1;
+	if (b_signed && b < 0)
+		return 1;
+	return (ua > ub) - (ua < ub);
+}
+
 const char *test_errno_name(int err)
 {
 	static __thread char buf[24];

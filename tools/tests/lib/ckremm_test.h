@@ -280,6 +280,8 @@ void test_skip(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));
 /* Counts one check made; the check macros call it. */
 void test_checked(void);
+/* -1, 0 or 1 as @a is below, equal to or above @b, by value. */
+int test_order(long long a, bool a_signed, long long b, bool b_signed);
 /* "EINVAL" for EINVAL or -EINVAL, "0" for 0. */
 const char *test_errno_name(int err);
 
@@ -317,11 +319,11 @@ void test_fail_errno(const char *file, int line, const char *expr, int got,
 
 /*
  * Equality compares the bits of both sides as 64-bit integers, whatever
- * their types (pointers included); order compares them in their own types,
- * so a signed/unsigned mix is a compiler warning rather than a surprise.
+ * their types (pointers included); order compares integers by their
+ * values, whatever their types: -1 is less than 0u.
  */
-#define __EXPECT_CMP(sa, op, sb, va, vb, ...) ({			\
-	bool ok_ = (va) op (vb);					\
+#define __EXPECT_CMP(sa, op, sb, held, va, vb, ...) ({		\
+	bool ok_ = (held);						\
 	test_checked();							\
 	if (!ok_)							\
 		test_fail_cmp(TEST_FILE, __LINE__, sa, #op, sb,		\
@@ -331,12 +333,15 @@ void test_fail_errno(const char *file, int line, const char *expr, int got,
 })
 #define __EXPECT_EQ(sa, a, op, sb, b, ...) ({				\
 	long long a_ = (long long)(a), b_ = (long long)(b);		\
-	__EXPECT_CMP(sa, op, sb, a_, b_, __VA_ARGS__);			\
+	__EXPECT_CMP(sa, op, sb, a_ op b_, a_, b_, __VA_ARGS__);	\
 })
+#define __IS_SIGNED(x)	((__typeof__(x))-1 < (__typeof__(x))1)
 #define __EXPECT_ORDER(sa, a, op, sb, b, ...) ({			\
 	__auto_type a_ = (a);						\
 	__auto_type b_ = (b);						\
-	__EXPECT_CMP(sa, op, sb, a_, b_, __VA_ARGS__);			\
+	int order_ = test_order((long long)a_, __IS_SIGNED(a_),	\
+				(long long)b_, __IS_SIGNED(b_));	\
+	__EXPECT_CMP(sa, op, sb, order_ op 0, a_, b_, __VA_ARGS__);	\
 })
 
 /* @expr gives 0 or a negative errno: expect -@err (or 0). */

@@ -18,6 +18,8 @@ TEST(passes)
 	EXPECT_LE(2, 2);
 	EXPECT_GT(3L, 2L);
 	EXPECT_GE(3, 3);
+	EXPECT_LT(-1, 0u);		/* by value, whatever the types */
+	EXPECT_GT(sizeof(int), 0);
 	EXPECT_TRUE(1);
 	EXPECT_FALSE(0);
 	EXPECT_NULL(NULL);
@@ -45,6 +47,7 @@ TEST(every_check_fails)
 	EXPECT_LE(one, zero);
 	EXPECT_GT(zero, one);
 	EXPECT_GE(zero, one);
+	EXPECT_GT(-one, 0u);
 	EXPECT_TRUE(zero);
 	EXPECT_FALSE(one);
 	EXPECT_NULL(&zero);
