@@ -974,24 +974,49 @@ static void clean_case(unsigned long size)
 	pool_del(pool);
 }
 
-TEST(clean_refuses_bad_pointers)
-{
-	struct h_pool *pool = pool_new(16 * KIB), *other = pool_new(4 * KIB);
-	unsigned char *p = h_pool_alloc(pool, 256);
-	unsigned char *freed = h_pool_alloc(pool, 256);
-	unsigned char *foreign = h_pool_alloc(other, 64);
+/*
+ * What the calls that take a block are refused with: a live block p of 256
+ * bytes, the block after it freed (a block of 16 keeps it from the free
+ * tail), and a live block of another pool.
+ */
+FIXTURE(bad_pointers) {
+	struct h_pool *pool, *other;
+	unsigned char *p, *freed, *foreign;
+};
 
-	ASSERT_TRUE(p && freed && foreign && h_pool_alloc(pool, 16));
+FIXTURE_SETUP(bad_pointers)
+{
+	self->pool = pool_new(16 * KIB);
+	self->other = pool_new(4 * KIB);
+	self->p = h_pool_alloc(self->pool, 256);
+	self->freed = h_pool_alloc(self->pool, 256);
+	self->foreign = h_pool_alloc(self->other, 64);
+	ASSERT_TRUE(self->p && self->freed && self->foreign &&
+		    h_pool_alloc(self->pool, 16));
+	EXPECT_TRUE(h_pool_dealloc(self->pool, self->freed));
+}
+
+FIXTURE_TEARDOWN(bad_pointers)
+{
+	if (self->pool)
+		pool_del(self->pool);
+	if (self->other)
+		pool_del(self->other);
+}
+
+TEST_F(bad_pointers, clean_refused)
+{
+	struct h_pool *pool = self->pool;
+	unsigned char *p = self->p;
+
 	fill(p, 256, 4);
-	EXPECT_TRUE(h_pool_dealloc(pool, freed));
 	EXPECT_REFUSED(pool, clean_h_ptr(pool, NULL), false, "NULL");
 	EXPECT_REFUSED(pool, clean_h_ptr(pool, p + 16), false, "interior");
 	EXPECT_REFUSED(pool, clean_h_ptr(pool, p + 3), false, "unaligned");
-	EXPECT_REFUSED(pool, clean_h_ptr(pool, freed), false, "freed");
-	EXPECT_REFUSED(pool, clean_h_ptr(pool, foreign), false, "foreign");
+	EXPECT_REFUSED(pool, clean_h_ptr(pool, self->freed), false, "freed");
+	EXPECT_REFUSED(pool, clean_h_ptr(pool, self->foreign), false,
+		       "foreign");
 	holds(p, 256, 4);
-	pool_del(pool);
-	pool_del(other);
 }
 
 /* ---- realloc ------------------------------------------------------------- */
@@ -1198,24 +1223,18 @@ TEST(realloc_failure_keeps_block)
 	pool_del(pool);
 }
 
-TEST(realloc_bad_pointer_refused)
+TEST_F(bad_pointers, realloc_refused)
 {
-	struct h_pool *pool = pool_new(16 * KIB), *other = pool_new(4 * KIB);
-	unsigned char *p = h_pool_alloc(pool, 256);
-	unsigned char *freed = h_pool_alloc(pool, 256);
-	unsigned char *foreign = h_pool_alloc(other, 64);
+	struct h_pool *pool = self->pool;
 
-	ASSERT_TRUE(p && freed && foreign && h_pool_alloc(pool, 16));
-	EXPECT_TRUE(h_pool_dealloc(pool, freed));
-	EXPECT_REFUSED(pool, h_pool_realloc(pool, p + 32, 64), NULL,
+	EXPECT_REFUSED(pool, h_pool_realloc(pool, self->p + 32, 64), NULL,
 		       "interior");
-	EXPECT_REFUSED(pool, h_pool_realloc(pool, p + 1, 64), NULL,
+	EXPECT_REFUSED(pool, h_pool_realloc(pool, self->p + 1, 64), NULL,
 		       "unaligned");
-	EXPECT_REFUSED(pool, h_pool_realloc(pool, freed, 64), NULL, "freed");
-	EXPECT_REFUSED(pool, h_pool_realloc(pool, foreign, 64), NULL,
+	EXPECT_REFUSED(pool, h_pool_realloc(pool, self->freed, 64), NULL,
+		       "freed");
+	EXPECT_REFUSED(pool, h_pool_realloc(pool, self->foreign, 64), NULL,
 		       "foreign");
-	pool_del(pool);
-	pool_del(other);
 }
 
 /* ---- reorder ------------------------------------------------------------- */
@@ -1351,24 +1370,23 @@ TEST(batch_alloc_bad_arguments)
 }
 
 /*
- * All or nothing: a batch that does not fit leaves every statistic but
- * failed_allocs as it was, peak included, and the same blocks.
+ * All or nothing: a batch of @count blocks of @size (@align) that does not
+ * fit fails with -ENOMEM and leaves every statistic but failed_allocs as
+ * it was, peak included, and the same blocks.  Returns how much
+ * failed_allocs grew.
  */
-TEST(batch_alloc_all_or_nothing)
+static size_t batch_fails_changing_nothing(struct h_pool *pool, size_t size,
+					   size_t align, unsigned int count)
 {
-	/* 96 blocks of 16 bytes fit, no more. */
-	struct h_pool *pool = pool_new(96 * 32);
 	struct h_pool_extent *before, *after;
-	void *first[H_POOL_BATCH_MAX], *second[H_POOL_BATCH_MAX];
+	void *ptrs[H_POOL_BATCH_MAX];
 	struct h_pool_stats s0, s1;
 	size_t nb, na;
 
-	EXPECT_EQ(h_pool_alloc_batch(pool, 16, 0, first, 64), 0);
 	pool_stats(pool, &s0);
 	nb = pool_walk_all(pool, &before);
-	EXPECT_EQ(h_pool_alloc_batch(pool, 16, 0, second, 33), -ENOMEM);
+	EXPECT_EQ(h_pool_alloc_batch(pool, size, align, ptrs, count), -ENOMEM);
 	pool_stats(pool, &s1);
-	EXPECT_EQ(s1.failed_allocs, s0.failed_allocs + 1);
 	stats_equal_except(&s0, &s1, false, true, false, "-ENOMEM batch");
 	na = pool_walk_all(pool, &after);
 	EXPECT_TRUE(extents_equal(before, nb, after, na),
@@ -1376,6 +1394,18 @@ TEST(batch_alloc_all_or_nothing)
 	pool_consistent(pool, "after -ENOMEM");
 	free(before);
 	free(after);
+	return s1.failed_allocs - s0.failed_allocs;
+}
+
+TEST(batch_alloc_all_or_nothing)
+{
+	/* 96 blocks of 16 bytes fit, no more. */
+	struct h_pool *pool = pool_new(96 * 32);
+	void *first[H_POOL_BATCH_MAX], *second[H_POOL_BATCH_MAX];
+	struct h_pool_stats s1;
+
+	EXPECT_EQ(h_pool_alloc_batch(pool, 16, 0, first, 64), 0);
+	EXPECT_EQ(batch_fails_changing_nothing(pool, 16, 0, 33), 1);
 	/* Exactly what is left still fits. */
 	EXPECT_EQ(h_pool_alloc_batch(pool, 16, 0, second, 32), 0);
 	pool_stats(pool, &s1);
@@ -1390,24 +1420,9 @@ TEST(batch_alloc_all_or_nothing)
 TEST(batch_alloc_aligned_all_or_nothing)
 {
 	struct h_pool *pool = pool_new(64 * KIB);
-	void *ptrs[H_POOL_BATCH_MAX];
-	struct h_pool_extent *before, *after;
-	struct h_pool_stats s0, s1;
-	size_t nb, na;
 
 	ASSERT_TRUE(h_pool_alloc(pool, 100));
-	pool_stats(pool, &s0);
-	nb = pool_walk_all(pool, &before);
-	EXPECT_EQ(h_pool_alloc_batch(pool, 1000, 4096, ptrs, 20), -ENOMEM);
-	pool_stats(pool, &s1);
-	stats_equal_except(&s0, &s1, false, true, false, "-ENOMEM batch");
-	EXPECT_TRUE(s1.failed_allocs > s0.failed_allocs);
-	na = pool_walk_all(pool, &after);
-	EXPECT_TRUE(extents_equal(before, nb, after, na),
-		    "blocks changed by a failed batch");
-	pool_consistent(pool, "after -ENOMEM");
-	free(before);
-	free(after);
+	EXPECT_GT(batch_fails_changing_nothing(pool, 1000, 4096, 20), 0);
 	pool_del(pool);
 }
 
@@ -1560,32 +1575,26 @@ TEST(rw_bounds_are_overflow_safe)
 	pool_del(pool);
 }
 
-TEST(rw_bad_pointer_refused)
+TEST_F(bad_pointers, read_write_refused)
 {
-	struct h_pool *pool = pool_new(16 * KIB), *other = pool_new(4 * KIB);
-	unsigned char *p = h_pool_alloc(pool, 256);
-	unsigned char *freed = h_pool_alloc(pool, 256);
-	unsigned char *foreign = h_pool_alloc(other, 64);
+	struct h_pool *pool = self->pool;
+	unsigned char *freed = self->freed;
 	unsigned char buf[16] = { 0 };
 
-	ASSERT_TRUE(p && freed && foreign && h_pool_alloc(pool, 16));
-	EXPECT_TRUE(h_pool_dealloc(pool, freed));
 	EXPECT_REFUSED(pool, h_pool_write(pool, NULL, 0, buf, 1), -EINVAL,
 		       "NULL");
-	EXPECT_REFUSED(pool, h_pool_write(pool, p + 16, 0, buf, 1), -EINVAL,
-		       "interior");
+	EXPECT_REFUSED(pool, h_pool_write(pool, self->p + 16, 0, buf, 1),
+		       -EINVAL, "interior");
 	EXPECT_REFUSED(pool, h_pool_write(pool, freed, 0, buf, 1), -EINVAL,
 		       "freed");
 	EXPECT_REFUSED(pool, h_pool_write(pool, freed, 0, buf, 0), -EINVAL,
 		       "freed, len 0");
-	EXPECT_REFUSED(pool, h_pool_write(pool, foreign, 0, buf, 1), -EINVAL,
-		       "foreign");
-	EXPECT_REFUSED(pool, h_pool_read(pool, p + 8, 0, buf, 1), -EINVAL,
-		       "unaligned");
+	EXPECT_REFUSED(pool, h_pool_write(pool, self->foreign, 0, buf, 1),
+		       -EINVAL, "foreign");
+	EXPECT_REFUSED(pool, h_pool_read(pool, self->p + 8, 0, buf, 1),
+		       -EINVAL, "unaligned");
 	EXPECT_REFUSED(pool, h_pool_read(pool, freed, 0, buf, 1), -EINVAL,
 		       "read freed");
-	pool_del(pool);
-	pool_del(other);
 }
 
 TEST(rw_large_block_in_steps)
