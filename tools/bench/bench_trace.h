@@ -30,7 +30,19 @@ struct bench_op {
 	u32 size;
 };
 
-/* splitmix64: small, fast, and identical wherever it runs. */
+/*
+ * splitmix64: small, fast, and identical wherever it runs (the host tests'
+ * seeded generator is this one too).
+ */
+static inline u64 splitmix64_next(u64 *state)
+{
+	u64 z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
 struct bench_rng {
 	u64 state;
 };
@@ -42,11 +54,7 @@ static inline void bench_rng_seed(struct bench_rng *rng, u64 seed)
 
 static inline u64 bench_rng_next(struct bench_rng *rng)
 {
-	u64 z = (rng->state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return splitmix64_next(&rng->state);
 }
 
 /* Uniform in [0, @n), @n >= 1, by multiply-shift (bias below 2^-32). */

@@ -90,8 +90,8 @@ static const unsigned char *pat_of(unsigned int id)
 
 /* Report with the operation count, so a failure can be replayed. */
 #define MCHECK(m, cond, fmt, ...)					\
-	CHECK(cond, "op %lu (%s): " fmt, (m)->op, (m)->op_name,	\
-	      ##__VA_ARGS__)
+	EXPECT_TRUE(cond, "op %lu (%s): " fmt, (m)->op, (m)->op_name,	\
+		    ##__VA_ARGS__)
 
 static bool overlaps(const struct live *a, const struct live *b)
 {
@@ -217,7 +217,7 @@ static void full_check(struct model *m)
 			break;
 	pool_consistent(m->pool, m->op_name);
 	sorted = malloc((m->n + 1) * sizeof(*sorted));
-	REQUIRE(sorted);
+	ASSERT_TRUE(sorted);
 	memcpy(sorted, m->v, m->n * sizeof(*sorted));
 	qsort(sorted, m->n, sizeof(*sorted), live_by_addr);
 	n = pool_walk_all(m->pool, &ext);
@@ -719,10 +719,10 @@ static void run_model(uint64_t seed, size_t pool_size, unsigned long ops,
 	m.pool = pool_new(pool_size);
 	m.arena = pool_arena(m.pool, &m.base);
 	m.v = calloc(MAX_LIVE, sizeof(*m.v));
-	REQUIRE(m.v);
+	ASSERT_TRUE(m.v);
 	m.other = pool_new(4 * KIB);
 	for (i = 0; i < 4; i++)
-		REQUIRE(m.foreign[i] = h_pool_alloc(m.other, 100));
+		ASSERT_TRUE(m.foreign[i] = h_pool_alloc(m.other, 100));
 	m.op_name = "start";
 	check_after(&m);
 
@@ -770,14 +770,14 @@ static void run_model(uint64_t seed, size_t pool_size, unsigned long ops,
 		if (m.op % FULL_CHECK_EVERY == 0)
 			full_check(&m);
 		if (test_failed()) {
-			test_note("stopped at op %lu of seed %llu", m.op,
-				  (unsigned long long)seed);
+			TH_LOG("stopped at op %lu of seed %llu", m.op,
+			       (unsigned long long)seed);
 			break;
 		}
 	}
 	full_check(&m);
-	test_note("%lu ops, %zu live, failed_allocs %zu, refused %zu, peak %zu "
-		  "of %zu", m.op - 1, m.n, m.failed, m.refused, m.peak, m.arena);
+	TH_LOG("%lu ops, %zu live, failed_allocs %zu, refused %zu, peak %zu "
+	       "of %zu", m.op - 1, m.n, m.failed, m.refused, m.peak, m.arena);
 	/* The run did what it is for; after a failure that is moot. */
 	m.op_name = "end of run";
 	for (i = 0; i < OP_COUNT && !test_failed(); i++)
@@ -846,11 +846,8 @@ __attribute__((constructor)) static void register_models(void)
 		snprintf(name, sizeof(name), "model_%sseed_%llu_pool_%zu_ops_%lu",
 			 c->misuse ? "misuse_" : "",
 			 (unsigned long long)c->seed, c->pool_size, c->ops);
-		test_add(name, model_case_fn, i, 150);
+		test_register(name, model_case_fn, i, 150);
 	}
 }
 
-int main(int argc, char **argv)
-{
-	return test_main(argc, argv);
-}
+HOST_TEST_MAIN(0)

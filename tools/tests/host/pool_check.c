@@ -10,6 +10,18 @@
 
 #ifdef __SANITIZE_ADDRESS__
 #include <sanitizer/asan_interface.h>
+
+/*
+ * Allocation failure must be seen as NULL, as in the kernel, not as a
+ * sanitizer abort; and no single allocation may exceed 4 GiB, so that the
+ * tests can ask for a legal pool the host cannot give.
+ */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "allocator_may_return_null=1:max_allocation_size_mb=4096:"
+	       "detect_leaks=1:abort_on_error=0";
+}
 #endif
 
 /*
@@ -39,14 +51,14 @@ struct h_pool *pool_new(size_t size)
 	struct h_pool *pool = h_pool_create(size, 0);
 #endif
 
-	REQUIRE(pool != NULL, "create_h_pool(%zu)", size);
+	ASSERT_TRUE(pool != NULL, "create_h_pool(%zu)", size);
 	poison_arena_tail(pool);
 	return pool;
 }
 
 void pool_del(struct h_pool *pool)
 {
-	CHECK(destroy_h_pool(pool));
+	EXPECT_TRUE(destroy_h_pool(pool));
 }
 
 void pool_stats(struct h_pool *pool, struct h_pool_stats *st)
@@ -80,27 +92,27 @@ size_t pool_walk_all(struct h_pool *pool, struct h_pool_extent **out)
 	size_t arena = pool_arena(pool, &base);
 	unsigned int got;
 
-	REQUIRE(ext != NULL);
+	ASSERT_TRUE(ext != NULL);
 	for (;;) {
 		size_t before = cursor;
 
 		if (n + 16 > cap) {
 			cap *= 2;
 			ext = realloc(ext, cap * sizeof(*ext));
-			REQUIRE(ext != NULL);
+			ASSERT_TRUE(ext != NULL);
 		}
 		got = h_pool_walk(pool, &cursor, ext + n, 16);
 		if (!got)
 			break;
-		REQUIRE(got <= 16, "walk returned %u for max 16", got);
+		ASSERT_TRUE(got <= 16, "walk returned %u for max 16", got);
 		n += got;
 		/* A walk that does not move would never end. */
-		REQUIRE(cursor > before && cursor <= arena,
-			"walk cursor %zu -> %zu (arena %zu)", before, cursor,
-			arena);
+		ASSERT_TRUE(cursor > before && cursor <= arena,
+			    "walk cursor %zu -> %zu (arena %zu)", before, cursor,
+			    arena);
 	}
-	CHECK(cursor == arena, "walk ended at cursor %zu, arena %zu", cursor,
-	      arena);
+	EXPECT_TRUE(cursor == arena, "walk ended at cursor %zu, arena %zu", cursor,
+		    arena);
 	*out = ext;
 	return n;
 }
@@ -131,38 +143,38 @@ bool pool_consistent(struct h_pool *pool, const char *where)
 	int rc = h_pool_validate(pool, &fault);
 	bool ok = true;
 
-	ok &= CHECK(rc == 0, "%s: validate %d at offset %zu: %s", where, rc,
-		    fault.offset, fault.reason ? fault.reason : "(null)");
+	ok &= EXPECT_TRUE(rc == 0, "%s: validate %d at offset %zu: %s", where, rc,
+			  fault.offset, fault.reason ? fault.reason : "(null)");
 	pool_stats(pool, &st);
-	ok &= CHECK(st.arena_size == arena, "%s: stats arena %zu, arena %zu",
-		    where, st.arena_size, arena);
-	ok &= CHECK(st.used_bytes + st.free_bytes == st.arena_size,
-		    "%s: used %zu + free %zu != arena %zu", where,
-		    st.used_bytes, st.free_bytes, st.arena_size);
-	ok &= CHECK(st.header_bytes ==
-		    H_POOL_HEADER_SIZE * (st.used_blocks + st.free_blocks),
-		    "%s: header_bytes %zu, blocks %zu+%zu", where,
-		    st.header_bytes, st.used_blocks, st.free_blocks);
-	ok &= CHECK(st.frag_permille <= 1000, "%s: frag %u", where,
-		    st.frag_permille);
-	ok &= CHECK(st.peak_used >= st.used_bytes, "%s: peak %zu < used %zu",
-		    where, st.peak_used, st.used_bytes);
+	ok &= EXPECT_TRUE(st.arena_size == arena, "%s: stats arena %zu, arena %zu",
+			  where, st.arena_size, arena);
+	ok &= EXPECT_TRUE(st.used_bytes + st.free_bytes == st.arena_size,
+			  "%s: used %zu + free %zu != arena %zu", where,
+			  st.used_bytes, st.free_bytes, st.arena_size);
+	ok &= EXPECT_TRUE(st.header_bytes ==
+			  H_POOL_HEADER_SIZE * (st.used_blocks + st.free_blocks),
+			  "%s: header_bytes %zu, blocks %zu+%zu", where,
+			  st.header_bytes, st.used_blocks, st.free_blocks);
+	ok &= EXPECT_TRUE(st.frag_permille <= 1000, "%s: frag %u", where,
+			  st.frag_permille);
+	ok &= EXPECT_TRUE(st.peak_used >= st.used_bytes, "%s: peak %zu < used %zu",
+			  where, st.peak_used, st.used_bytes);
 	if (st.free_blocks <= 1)
-		ok &= CHECK(st.frag_permille == 0,
-			    "%s: frag %u with %zu free block(s)", where,
-			    st.frag_permille, st.free_blocks);
+		ok &= EXPECT_TRUE(st.frag_permille == 0,
+				  "%s: frag %u with %zu free block(s)", where,
+				  st.frag_permille, st.free_blocks);
 
 	n = pool_walk_all(pool, &ext);
 	for (i = 0; i < n; i++) {
-		ok &= CHECK(ext[i].offset == pos,
-			    "%s: extent %zu at %zu, expected %zu", where, i,
-			    ext[i].offset, pos);
-		ok &= CHECK(ext[i].size >= 32 && ext[i].size % 16 == 0,
-			    "%s: extent %zu size %zu", where, i, ext[i].size);
+		ok &= EXPECT_TRUE(ext[i].offset == pos,
+				  "%s: extent %zu at %zu, expected %zu", where, i,
+				  ext[i].offset, pos);
+		ok &= EXPECT_TRUE(ext[i].size >= 32 && ext[i].size % 16 == 0,
+				  "%s: extent %zu size %zu", where, i, ext[i].size);
 		if (i && !ext[i].used)
-			ok &= CHECK(ext[i - 1].used,
-				    "%s: free extents %zu and %zu adjacent",
-				    where, i - 1, i);
+			ok &= EXPECT_TRUE(ext[i - 1].used,
+					  "%s: free extents %zu and %zu adjacent",
+					  where, i - 1, i);
 		if (!ok)
 			break;
 		pos = ext[i].offset + ext[i].size;
@@ -179,18 +191,18 @@ bool pool_consistent(struct h_pool *pool, const char *where)
 	free(ext);
 	if (!ok)
 		return false;
-	ok &= CHECK(pos == arena, "%s: extents end at %zu, arena %zu", where,
-		    pos, arena);
-	ok &= CHECK(used_blocks == st.used_blocks && free_blocks ==
-		    st.free_blocks, "%s: walk %zu used/%zu free, stats %zu/%zu",
-		    where, used_blocks, free_blocks, st.used_blocks,
-		    st.free_blocks);
-	ok &= CHECK(used_bytes == st.used_bytes && free_bytes == st.free_bytes,
-		    "%s: walk %zu/%zu bytes, stats %zu/%zu", where,
-		    used_bytes, free_bytes, st.used_bytes, st.free_bytes);
-	ok &= CHECK(largest == st.largest_free,
-		    "%s: largest free payload %zu by walk, stats %zu", where,
-		    largest, st.largest_free);
+	ok &= EXPECT_TRUE(pos == arena, "%s: extents end at %zu, arena %zu", where,
+			  pos, arena);
+	ok &= EXPECT_TRUE(used_blocks == st.used_blocks && free_blocks ==
+			  st.free_blocks, "%s: walk %zu used/%zu free, stats %zu/%zu",
+			  where, used_blocks, free_blocks, st.used_blocks,
+			  st.free_blocks);
+	ok &= EXPECT_TRUE(used_bytes == st.used_bytes && free_bytes == st.free_bytes,
+			  "%s: walk %zu/%zu bytes, stats %zu/%zu", where,
+			  used_bytes, free_bytes, st.used_bytes, st.free_bytes);
+	ok &= EXPECT_TRUE(largest == st.largest_free,
+			  "%s: largest free payload %zu by walk, stats %zu", where,
+			  largest, st.largest_free);
 	return ok;
 }
 
@@ -201,8 +213,8 @@ bool stats_equal_except(const struct h_pool_stats *a,
 	bool ok = true;
 
 #define SAME(field) \
-	(ok &= CHECK(a->field == b->field, "%s: " #field " %zu -> %zu", \
-		     what, (size_t)a->field, (size_t)b->field))
+	(ok &= EXPECT_TRUE(a->field == b->field, "%s: " #field " %zu -> %zu", \
+			   what, (size_t)a->field, (size_t)b->field))
 	SAME(arena_size);
 	SAME(used_bytes);
 	SAME(free_bytes);
@@ -230,7 +242,7 @@ void snap_take(struct h_pool *pool, struct pool_snapshot *snap)
 					 __ATOMIC_RELAXED);
 	snap->size = pool_arena(pool, &base);
 	snap->bytes = malloc(snap->size);
-	REQUIRE(snap->bytes != NULL);
+	ASSERT_TRUE(snap->bytes != NULL);
 	memcpy(snap->bytes, base, snap->size);
 }
 
@@ -240,14 +252,14 @@ static bool snap_bytes_same(struct h_pool *pool, struct pool_snapshot *snap,
 	unsigned char *base;
 	size_t size = pool_arena(pool, &base), i;
 
-	if (!CHECK(size == snap->size, "%s: arena size changed", what))
+	if (!EXPECT_TRUE(size == snap->size, "%s: arena size changed", what))
 		return false;
 	if (!memcmp(base, snap->bytes, size))
 		return true;
 	for (i = 0; i < size && base[i] == snap->bytes[i]; i++)
 		;
-	CHECK(false, "%s: arena byte at offset %zu changed %#x -> %#x", what,
-	      i, snap->bytes[i], base[i]);
+	EXPECT_TRUE(false, "%s: arena byte at offset %zu changed %#x -> %#x", what,
+		    i, snap->bytes[i], base[i]);
 	return false;
 }
 
@@ -260,12 +272,12 @@ bool snap_refused_n(struct h_pool *pool, struct pool_snapshot *snap,
 	bool ok = true;
 
 	pool_stats(pool, &now);
-	ok &= CHECK(now.refused_calls == snap->st.refused_calls + calls,
-		    "%s: refused_calls %zu -> %zu, %lu refused call(s) made",
-		    what, snap->st.refused_calls, now.refused_calls, calls);
-	ok &= CHECK(warnings >= snap->warnings + calls,
-		    "%s: %lu warning(s) for %lu refused call(s)", what,
-		    warnings - snap->warnings, calls);
+	ok &= EXPECT_TRUE(now.refused_calls == snap->st.refused_calls + calls,
+			  "%s: refused_calls %zu -> %zu, %lu refused call(s) made",
+			  what, snap->st.refused_calls, now.refused_calls, calls);
+	ok &= EXPECT_TRUE(warnings >= snap->warnings + calls,
+			  "%s: %lu warning(s) for %lu refused call(s)", what,
+			  warnings - snap->warnings, calls);
 	ok &= stats_equal_except(&snap->st, &now, true, false, false, what);
 	ok &= snap_bytes_same(pool, snap, what);
 	ok &= pool_consistent(pool, what);

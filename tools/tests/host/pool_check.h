@@ -14,7 +14,9 @@
 
 #include <ckremm/h_pool.h>
 
-#include "harness.h"
+#include "ckremm_port.h"
+#include "bench_trace.h"
+#include "ckremm_test.h"
 
 #define ROUND16(x) (((x) + 15) & ~(size_t)15)
 
@@ -28,7 +30,7 @@ bool in_arena(struct h_pool *pool, const void *p, size_t len);
 
 /*
  * h_pool_validate() == 0, the statistics identities, and a walk that tiles
- * the arena and agrees with the statistics.  Reports through CHECK() under
+ * the arena and agrees with the statistics.  Reports through EXPECT_TRUE() under
  * the name `where`; returns false if anything was wrong.
  */
 bool pool_consistent(struct h_pool *pool, const char *where);
@@ -77,18 +79,14 @@ bool stats_equal_except(const struct h_pool_stats *a,
 			const struct h_pool_stats *b, bool skip_refused,
 			bool skip_failed, bool skip_peak, const char *what);
 
-/* splitmix64: seeded, reproducible. */
+/* Seeded, reproducible: the benchmarks' splitmix64. */
 struct rng {
-	uint64_t s;
+	u64 s;
 };
 
 static inline uint64_t rng_next(struct rng *r)
 {
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return splitmix64_next(&r->s);
 }
 
 /* Uniform in [0, n); n > 0. */
@@ -100,5 +98,30 @@ static inline uint64_t rng_below(struct rng *r, uint64_t n)
 void rng_fill(struct rng *r, void *buf, size_t len);
 
 extern unsigned long ckremm_host_warnings;
+
+/*
+ * main() of every host test program: @cases_at_once cases at a time (0:
+ * one per CPU; TEST_JOBS or --jobs override it), the summary line
+ * "host: N passed, M failed".  The keyed and ThreadSanitizer builds of the
+ * same cases carry a prefix.
+ */
+#if defined(POOL_KEYED)
+#define HOST_TEST_PREFIX	"keyed: "
+#elif defined(__SANITIZE_THREAD__)
+#define HOST_TEST_PREFIX	"tsan_"
+#else
+#define HOST_TEST_PREFIX	""
+#endif
+
+#define HOST_TEST_MAIN(cases_at_once)					\
+	int main(int argc, char **argv)					\
+	{								\
+		static const struct test_config config = {		\
+			.suite = "host",				\
+			.jobs = (cases_at_once),			\
+			.prefix = HOST_TEST_PREFIX,			\
+		};							\
+		return test_main(argc, argv, &config);			\
+	}
 
 #endif /* CKREMM_HOST_POOL_CHECK_H */

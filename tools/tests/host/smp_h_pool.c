@@ -23,10 +23,8 @@
 
 #ifdef __SANITIZE_THREAD__
 #define OPS_PER_THREAD 6000
-#define NAME(n) "tsan_" n
 #else
 #define OPS_PER_THREAD 25000
-#define NAME(n) n
 #endif
 
 #define KIB 1024UL
@@ -80,7 +78,7 @@ static void stamp(struct worker *w, void *p)
 	struct sig s = { w->id, ++w->seq, (uint32_t)usable, SIG_MAGIC };
 	unsigned char *b = p;
 
-	CHECK(usable >= 16, "usable %zu of live block %p", usable, p);
+	EXPECT_TRUE(usable >= 16, "usable %zu of live block %p", usable, p);
 	memcpy(b, &s, sizeof(s));
 	for (i = sizeof(s); i < usable; i++)
 		b[i] = pat(s.seq, i);
@@ -94,14 +92,14 @@ static size_t verify(struct shared *sh, const void *p)
 	size_t usable = h_pool_usable_size(sh->pool, p), i;
 
 	memcpy(&s, b, sizeof(s));
-	if (!CHECK(s.magic == SIG_MAGIC && s.usable == usable,
-		   "block %p: magic %#x, usable %u, pool says %zu", p, s.magic,
-		   s.usable, usable))
+	if (!EXPECT_TRUE(s.magic == SIG_MAGIC && s.usable == usable,
+			 "block %p: magic %#x, usable %u, pool says %zu", p, s.magic,
+			 s.usable, usable))
 		return 0;
 	for (i = sizeof(s); i < usable; i++)
 		if (b[i] != pat(s.seq, i))
-			return CHECK(false, "block %p of thread %u: byte %zu",
-				     p, s.owner, i);
+			return EXPECT_TRUE(false, "block %p of thread %u: byte %zu",
+					   p, s.owner, i);
 	return usable;
 }
 
@@ -121,8 +119,8 @@ static void drop_local(struct worker *w, unsigned int i)
 static void free_local(struct worker *w, unsigned int i)
 {
 	verify(w->sh, w->local[i]);
-	CHECK(h_pool_dealloc(w->sh->pool, w->local[i]), "free %p",
-	      w->local[i]);
+	EXPECT_TRUE(h_pool_dealloc(w->sh->pool, w->local[i]), "free %p",
+		    w->local[i]);
 	drop_local(w, i);
 }
 
@@ -132,14 +130,14 @@ static void check_stats(struct shared *sh)
 	struct h_pool_stats st;
 	int rc = h_pool_validate(sh->pool, &fault);
 
-	CHECK(rc == 0, "validate %d at %zu: %s", rc, fault.offset,
-	      fault.reason ? fault.reason : "?");
+	EXPECT_TRUE(rc == 0, "validate %d at %zu: %s", rc, fault.offset,
+		    fault.reason ? fault.reason : "?");
 	h_pool_get_stats(sh->pool, &st);
-	CHECK(st.used_bytes + st.free_bytes == st.arena_size &&
-	      st.header_bytes == 16 * (st.used_blocks + st.free_blocks) &&
-	      st.peak_used >= st.used_bytes && st.frag_permille <= 1000,
-	      "inconsistent snapshot: used %zu free %zu blocks %zu/%zu",
-	      st.used_bytes, st.free_bytes, st.used_blocks, st.free_blocks);
+	EXPECT_TRUE(st.used_bytes + st.free_bytes == st.arena_size &&
+		    st.header_bytes == 16 * (st.used_blocks + st.free_blocks) &&
+		    st.peak_used >= st.used_bytes && st.frag_permille <= 1000,
+		    "inconsistent snapshot: used %zu free %zu blocks %zu/%zu",
+		    st.used_bytes, st.free_bytes, st.used_blocks, st.free_blocks);
 }
 
 static void op_alloc(struct worker *w)
@@ -155,12 +153,12 @@ static void op_alloc(struct worker *w)
 		size_t align = (size_t)1 << rng_below(&w->r, 13);
 
 		p = h_pool_alloc_aligned(w->sh->pool, size, align);
-		CHECK(!p || (uintptr_t)p % align == 0, "%p align %zu", p,
-		      align);
+		EXPECT_TRUE(!p || (uintptr_t)p % align == 0, "%p align %zu", p,
+			    align);
 	}
 	if (!p)
 		return;
-	CHECK(in_arena(w->sh->pool, p, size), "%p outside", p);
+	EXPECT_TRUE(in_arena(w->sh->pool, p, size), "%p outside", p);
 	stamp(w, p);
 	w->local[w->n++] = p;
 }
@@ -173,12 +171,12 @@ static void op_realloc(struct worker *w)
 
 	old_usable = verify(w->sh, old);
 	copy = malloc(old_usable + 1);
-	REQUIRE(copy);
+	ASSERT_TRUE(copy);
 	memcpy(copy, old, old_usable);
 	q = h_pool_realloc(w->sh->pool, old, size);
 	if (q) {
 		keep = old_usable < size ? old_usable : size;
-		CHECK(!memcmp(q, copy, keep), "realloc lost contents");
+		EXPECT_TRUE(!memcmp(q, copy, keep), "realloc lost contents");
 		w->local[i] = q;
 		stamp(w, q);
 	} else {
@@ -193,11 +191,11 @@ static void op_clean(struct worker *w)
 	size_t usable = verify(w->sh, p), i;
 	const unsigned char *b = p;
 
-	CHECK(clean_h_ptr(w->sh->pool, p), "clean %p", p);
+	EXPECT_TRUE(clean_h_ptr(w->sh->pool, p), "clean %p", p);
 	for (i = 0; i < usable; i++)
 		if (b[i])
 			break;
-	CHECK(i == usable, "clean left byte %zu", i);
+	EXPECT_TRUE(i == usable, "clean left byte %zu", i);
 	stamp(w, p);
 }
 
@@ -210,10 +208,10 @@ static void op_read_write(struct worker *w)
 	size_t pos = rng_below(&w->r, usable - len + 1);
 
 	rng_fill(&w->r, buf, len);
-	CHECK(h_pool_write(w->sh->pool, p, pos, buf, len) == 0, "write");
-	CHECK(h_pool_read(w->sh->pool, p, pos, back, len) == 0, "read");
-	CHECK(!memcmp(back, buf, len) && !memcmp(p + pos, buf, len),
-	      "read/write %zu+%zu", pos, len);
+	EXPECT_TRUE(h_pool_write(w->sh->pool, p, pos, buf, len) == 0, "write");
+	EXPECT_TRUE(h_pool_read(w->sh->pool, p, pos, back, len) == 0, "read");
+	EXPECT_TRUE(!memcmp(back, buf, len) && !memcmp(p + pos, buf, len),
+		    "read/write %zu+%zu", pos, len);
 	stamp(w, p);
 }
 
@@ -228,8 +226,8 @@ static void op_handoff(struct worker *w)
 	theirs = __atomic_exchange_n(slot, mine, __ATOMIC_ACQ_REL);
 	if (theirs) {
 		verify(w->sh, theirs);
-		CHECK(h_pool_dealloc(w->sh->pool, theirs), "free handed %p",
-		      theirs);
+		EXPECT_TRUE(h_pool_dealloc(w->sh->pool, theirs), "free handed %p",
+			    theirs);
 	}
 }
 
@@ -245,8 +243,8 @@ static void op_batch(struct worker *w)
 			ptrs[i] = w->local[w->n - 1 - i];
 			verify(w->sh, ptrs[i]);
 		}
-		CHECK(h_pool_dealloc_batch(w->sh->pool, ptrs, i) == 0,
-		      "batch free of %u", i);
+		EXPECT_TRUE(h_pool_dealloc_batch(w->sh->pool, ptrs, i) == 0,
+			    "batch free of %u", i);
 		w->n -= i;
 		return;
 	}
@@ -254,7 +252,7 @@ static void op_batch(struct worker *w)
 				rng_below(&w->r, 2) ? 0 : 64, ptrs, count);
 	if (rc == -ENOMEM)
 		return;
-	if (!CHECK(rc == 0, "batch alloc: %d", rc))
+	if (!EXPECT_TRUE(rc == 0, "batch alloc: %d", rc))
 		return;
 	for (i = 0; i < count; i++) {
 		stamp(w, ptrs[i]);
@@ -269,9 +267,9 @@ static void op_misuse(struct worker *w)
 	size_t usable = verify(w->sh, p);
 
 	if (usable >= 32)
-		CHECK(!h_pool_dealloc(w->sh->pool, p + 16), "interior freed");
-	CHECK(!h_pool_dealloc(w->sh->pool, p + 8), "unaligned freed");
-	CHECK(!clean_h_ptr(w->sh->pool, p + 16), "interior cleaned");
+		EXPECT_TRUE(!h_pool_dealloc(w->sh->pool, p + 16), "interior freed");
+	EXPECT_TRUE(!h_pool_dealloc(w->sh->pool, p + 8), "unaligned freed");
+	EXPECT_TRUE(!clean_h_ptr(w->sh->pool, p + 16), "interior cleaned");
 	w->refused += 2 + (usable >= 32);
 	verify(w->sh, p);
 }
@@ -320,22 +318,22 @@ static void *maintainer_main(void *arg)
 		size_t cursor = 0, last_end = 0;
 		unsigned int n, i, calls = 0;
 
-		CHECK(reorder_h_mem(sh->pool), "reorder refused");
+		EXPECT_TRUE(reorder_h_mem(sh->pool), "reorder refused");
 		while ((n = h_pool_walk(sh->pool, &cursor, ext, 16))) {
 			for (i = 0; i < n; i++) {
-				CHECK(ext[i].offset >= last_end &&
-				      ext[i].offset + ext[i].size <= sh->arena,
-				      "walk: %zu+%zu after %zu", ext[i].offset,
-				      ext[i].size, last_end);
+				EXPECT_TRUE(ext[i].offset >= last_end &&
+					    ext[i].offset + ext[i].size <= sh->arena,
+					    "walk: %zu+%zu after %zu", ext[i].offset,
+					    ext[i].size, last_end);
 				last_end = ext[i].offset + ext[i].size;
 			}
-			REQUIRE(++calls < 1u << 20, "walk does not end");
+			ASSERT_TRUE(++calls < 1u << 20, "walk does not end");
 		}
-		CHECK(cursor == sh->arena, "walk ended at %zu", cursor);
+		EXPECT_TRUE(cursor == sh->arena, "walk ended at %zu", cursor);
 		check_stats(sh);
 		rounds++;
 	}
-	test_note("%lu maintenance rounds", rounds);
+	TH_LOG("%lu maintenance rounds", rounds);
 	return NULL;
 }
 
@@ -353,13 +351,13 @@ static void smp_case(unsigned long arg)
 	sh.pool = pool_new(192 * KIB);
 	h_pool_arena(sh.pool, &sh.arena);
 	if (sh.mode == SMP_WITH_REORDER)
-		REQUIRE(!pthread_create(&maint, NULL, maintainer_main, &sh));
+		ASSERT_TRUE(!pthread_create(&maint, NULL, maintainer_main, &sh));
 	for (i = 0; i < threads; i++) {
 		memset(&w[i], 0, sizeof(w[i]));
 		w[i].sh = &sh;
 		w[i].id = i + 1;
 		w[i].r.s = 1000 + i;
-		REQUIRE(!pthread_create(&w[i].thread, NULL, worker_main, &w[i]));
+		ASSERT_TRUE(!pthread_create(&w[i].thread, NULL, worker_main, &w[i]));
 	}
 	for (i = 0; i < threads; i++) {
 		pthread_join(w[i].thread, NULL);
@@ -372,21 +370,21 @@ static void smp_case(unsigned long arg)
 		if (!sh.slots[i])
 			continue;
 		verify(&sh, sh.slots[i]);
-		CHECK(h_pool_dealloc(sh.pool, sh.slots[i]), "free slot %u", i);
+		EXPECT_TRUE(h_pool_dealloc(sh.pool, sh.slots[i]), "free slot %u", i);
 	}
 	pool_consistent(sh.pool, "after the threads");
 	h_pool_get_stats(sh.pool, &st);
-	CHECK(st.used_blocks == 0 && st.free_blocks == 1 &&
-	      st.largest_free == sh.arena - 16 && st.frag_permille == 0,
-	      "not one free block at the end: %zu used, %zu free",
-	      st.used_blocks, st.free_blocks);
+	EXPECT_TRUE(st.used_blocks == 0 && st.free_blocks == 1 &&
+		    st.largest_free == sh.arena - 16 && st.frag_permille == 0,
+		    "not one free block at the end: %zu used, %zu free",
+		    st.used_blocks, st.free_blocks);
 	/* Each refused call counts once; nothing else is refused. */
-	CHECK(st.refused_calls == refused, "refused_calls %zu, made %lu",
-	      st.refused_calls, refused);
+	EXPECT_TRUE(st.refused_calls == refused, "refused_calls %zu, made %lu",
+		    st.refused_calls, refused);
 	if (sh.mode == SMP_WITH_MISUSE)
-		CHECK(refused > 0, "no refused call was made");
-	test_note("peak %zu of %zu, %zu failed allocations", st.peak_used,
-		  sh.arena, st.failed_allocs);
+		EXPECT_TRUE(refused > 0, "no refused call was made");
+	TH_LOG("peak %zu of %zu, %zu failed allocations", st.peak_used,
+	       sh.arena, st.failed_allocs);
 	pool_del(sh.pool);
 }
 
@@ -400,11 +398,11 @@ static void *creator_main(void *arg)
 		struct h_pool *pool = create_h_pool(4096 + 16 * rng_below(&r, 64));
 		void *p;
 
-		if (!CHECK(pool, "create"))
+		if (!EXPECT_TRUE(pool, "create"))
 			break;
 		p = h_pool_alloc(pool, 100);
-		CHECK(p && h_pool_dealloc(pool, p), "alloc/free");
-		CHECK(destroy_h_pool(pool), "destroy");
+		EXPECT_TRUE(p && h_pool_dealloc(pool, p), "alloc/free");
+		EXPECT_TRUE(destroy_h_pool(pool), "destroy");
 	}
 	return NULL;
 }
@@ -415,8 +413,8 @@ static void create_case(unsigned long threads)
 	unsigned long i;
 
 	for (i = 0; i < threads; i++)
-		REQUIRE(!pthread_create(&t[i], NULL, creator_main,
-					(void *)(i + 1)));
+		ASSERT_TRUE(!pthread_create(&t[i], NULL, creator_main,
+					    (void *)(i + 1)));
 	for (i = 0; i < threads; i++)
 		pthread_join(t[i], NULL);
 }
@@ -467,8 +465,8 @@ static void tag_check(const unsigned char *buf, const void *block)
 	memcpy(&tag, buf, sizeof(tag));
 	for (i = sizeof(tag); i < CONFLICT_SPAN; i++)
 		if (buf[i] != (tag ? pat(tag, i) : 0)) {
-			CHECK(false, "block %p torn: tag %#x, byte %zu", block,
-			      tag, i);
+			EXPECT_TRUE(false, "block %p torn: tag %#x, byte %zu", block,
+				    tag, i);
 			return;
 		}
 }
@@ -481,7 +479,7 @@ static void *conflict_main(void *arg)
 	uint32_t seq = 0;
 	unsigned int n;
 
-	if (!CHECK(buf, "malloc"))
+	if (!EXPECT_TRUE(buf, "malloc"))
 		return NULL;
 	for (n = 0; n < OPS_PER_THREAD / 4 && !test_failed(); n++) {
 		unsigned int i = (unsigned int)rng_below(&w->r, CONFLICT_BLOCKS);
@@ -514,8 +512,8 @@ static void *conflict_main(void *arg)
 				__atomic_add_fetch(&c->moves, 1, __ATOMIC_RELAXED);
 			break;
 		}
-		CHECK(!ret || ret == -EBUSY || ret == -EINVAL,
-		      "thread %u: answer %d", w->id, ret);
+		EXPECT_TRUE(!ret || ret == -EBUSY || ret == -EINVAL,
+			    "thread %u: answer %d", w->id, ret);
 		if (ret == -EBUSY)
 			__atomic_add_fetch(&c->busy, 1, __ATOMIC_RELAXED);
 	}
@@ -531,38 +529,34 @@ static void conflict_case(unsigned long threads)
 
 	for (i = 0; i < CONFLICT_BLOCKS; i++) {
 		c.blocks[i] = h_pool_alloc(c.pool, CONFLICT_SPAN);
-		REQUIRE(c.blocks[i] && h_pool_clean(c.pool, c.blocks[i], NULL) == 0);
+		ASSERT_TRUE(c.blocks[i] && h_pool_clean(c.pool, c.blocks[i], NULL) == 0);
 	}
 	for (i = 0; i < threads; i++) {
 		w[i] = (struct conflict_worker){ .c = &c, .id = (uint32_t)i + 1,
 						  .r = { i * 7919 + 17 } };
-		REQUIRE(!pthread_create(&w[i].thread, NULL, conflict_main, &w[i]));
+		ASSERT_TRUE(!pthread_create(&w[i].thread, NULL, conflict_main, &w[i]));
 	}
 	for (i = 0; i < threads; i++)
 		pthread_join(w[i].thread, NULL);
 	pool_consistent(c.pool, "after the conflicts");
-	test_note("%lu whole reads, %lu answers EBUSY, %lu blocks moved",
-		  c.reads, c.busy, c.moves);
-	CHECK(c.reads > 0 && c.moves > 0, "the threads read and moved blocks");
+	TH_LOG("%lu whole reads, %lu answers EBUSY, %lu blocks moved",
+	       c.reads, c.busy, c.moves);
+	EXPECT_TRUE(c.reads > 0 && c.moves > 0, "the threads read and moved blocks");
 	pool_del(c.pool);
 }
 
 __attribute__((constructor)) static void register_smp(void)
 {
-	test_add(NAME("smp_2_threads"), smp_case, 2 | (SMP_PLAIN << 8), 120);
-	test_add(NAME("smp_4_threads"), smp_case, 4 | (SMP_PLAIN << 8), 120);
-	test_add(NAME("smp_3_threads_with_reorder_walk_validate"), smp_case,
-		 3 | (SMP_WITH_REORDER << 8), 120);
-	test_add(NAME("smp_4_threads_with_refused_calls"), smp_case,
-		 4 | (SMP_WITH_MISUSE << 8), 120);
-	test_add(NAME("smp_create_destroy_from_4_threads"), create_case, 4, 60);
-	test_add(NAME("smp_conflicts_on_4_shared_blocks"), conflict_case, 3,
-		 120);
+	test_register("smp_2_threads", smp_case, 2 | (SMP_PLAIN << 8), 120);
+	test_register("smp_4_threads", smp_case, 4 | (SMP_PLAIN << 8), 120);
+	test_register("smp_3_threads_with_reorder_walk_validate", smp_case,
+		      3 | (SMP_WITH_REORDER << 8), 120);
+	test_register("smp_4_threads_with_refused_calls", smp_case,
+		      4 | (SMP_WITH_MISUSE << 8), 120);
+	test_register("smp_create_destroy_from_4_threads", create_case, 4, 60);
+	test_register("smp_conflicts_on_4_shared_blocks", conflict_case, 3,
+		      120);
 }
 
-int main(int argc, char **argv)
-{
-	/* Each case runs threads of its own: one case at a time. */
-	setenv("HOST_JOBS", "1", 0);
-	return test_main(argc, argv);
-}
+/* Each case runs threads of its own: one case at a time. */
+HOST_TEST_MAIN(1)

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "ckremm_test.h"
 #include "ckremm_segfit.h"
 
 /* ---- a stand-in pool for the index ---------------------------------------- */
@@ -108,7 +108,7 @@ static int check_all(const struct ckremm_segfit *sf,
 					   why, where);
 		(*calls)++;
 		/* A step never spends more than its budget. */
-		if (!CHECK(budget <= 7) || *calls > 10000)
+		if (!EXPECT_TRUE(budget <= 7) || *calls > 10000)
 			return -1;
 	} while (!ret);
 	return ret;
@@ -131,10 +131,10 @@ TEST(segfit_classes)
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		ckremm_sf_class(t[i].units, &fl, &sl);
-		CHECK(fl == t[i].fl && sl == t[i].sl,
-		      "%u units: class (%u, %u), want (%u, %u)", t[i].units,
-		      fl, sl, t[i].fl, t[i].sl);
-		CHECK(fl < CKREMM_SF_FL_COUNT && sl < CKREMM_SF_SL_COUNT);
+		EXPECT_TRUE(fl == t[i].fl && sl == t[i].sl,
+			    "%u units: class (%u, %u), want (%u, %u)", t[i].units,
+			    fl, sl, t[i].fl, t[i].sl);
+		EXPECT_TRUE(fl < CKREMM_SF_FL_COUNT && sl < CKREMM_SF_SL_COUNT);
 	}
 }
 
@@ -144,36 +144,36 @@ TEST(segfit_search_and_top)
 	struct fake_pool fp;
 
 	ckremm_sf_init(&sf);
-	CHECK_EQ(ckremm_sf_search(&sf, 1), CKREMM_SF_NIL);
-	CHECK_EQ(ckremm_sf_top(&sf), CKREMM_SF_NIL);
+	EXPECT_EQ(ckremm_sf_search(&sf, 1), CKREMM_SF_NIL);
+	EXPECT_EQ(ckremm_sf_top(&sf), CKREMM_SF_NIL);
 	sample(&sf, &fp);
 	/* Below 16 units every class is exact. */
-	CHECK_EQ(ckremm_sf_search(&sf, 3), 0);
-	CHECK_EQ(ckremm_sf_search(&sf, 4), 4);
-	CHECK_EQ(ckremm_sf_search(&sf, 5), 4);
+	EXPECT_EQ(ckremm_sf_search(&sf, 3), 0);
+	EXPECT_EQ(ckremm_sf_search(&sf, 4), 4);
+	EXPECT_EQ(ckremm_sf_search(&sf, 5), 4);
 	/* 40 and 41 share class (2, 4); the later filed run heads it. */
-	CHECK_EQ(ckremm_sf_search(&sf, 6), 2);
-	CHECK_EQ(ckremm_sf_search(&sf, 40), 2);
+	EXPECT_EQ(ckremm_sf_search(&sf, 6), 2);
+	EXPECT_EQ(ckremm_sf_search(&sf, 40), 2);
 	/*
 	 * 41 rounds up to the next class boundary, 42: runs of class (2, 4)
 	 * may be too small, so the search goes on to the run of 1000.
 	 */
-	CHECK_EQ(ckremm_sf_search(&sf, 41), 3);
+	EXPECT_EQ(ckremm_sf_search(&sf, 41), 3);
 	/* 1000 rounds up to 1031, above every class that has a run. */
-	CHECK_EQ(ckremm_sf_search(&sf, 1000), CKREMM_SF_NIL);
-	CHECK_EQ(ckremm_sf_search(&sf, 992), 3);
-	CHECK_EQ(ckremm_sf_search(&sf, 0xfffffff0U), CKREMM_SF_NIL);
-	CHECK_EQ(ckremm_sf_top(&sf), 3);
+	EXPECT_EQ(ckremm_sf_search(&sf, 1000), CKREMM_SF_NIL);
+	EXPECT_EQ(ckremm_sf_search(&sf, 992), 3);
+	EXPECT_EQ(ckremm_sf_search(&sf, 0xfffffff0U), CKREMM_SF_NIL);
+	EXPECT_EQ(ckremm_sf_top(&sf), 3);
 	/* Emptying a class clears its bits; the next class down is the top. */
 	fake_unfile(&sf, &fp, 3);
-	CHECK_EQ(ckremm_sf_top(&sf), 2);
-	CHECK_EQ(ckremm_sf_search(&sf, 41), CKREMM_SF_NIL);
-	CHECK(!(sf.fl_map & (1U << 6)), "first level 6 still marked");
+	EXPECT_EQ(ckremm_sf_top(&sf), 2);
+	EXPECT_EQ(ckremm_sf_search(&sf, 41), CKREMM_SF_NIL);
+	EXPECT_TRUE(!(sf.fl_map & (1U << 6)), "first level 6 still marked");
 	fake_unfile(&sf, &fp, 2);
-	CHECK_EQ(ckremm_sf_top(&sf), 1);
+	EXPECT_EQ(ckremm_sf_top(&sf), 1);
 	fake_unfile(&sf, &fp, 1);
-	CHECK_EQ(ckremm_sf_top(&sf), 4);
-	CHECK(!(sf.fl_map & (1U << 2)), "first level 2 still marked");
+	EXPECT_EQ(ckremm_sf_top(&sf), 4);
+	EXPECT_TRUE(!(sf.fl_map & (1U << 2)), "first level 2 still marked");
 }
 
 /* ---- the stepped check ---------------------------------------------------- */
@@ -188,14 +188,14 @@ TEST(segfit_check_accepts_a_sound_index)
 
 	ckremm_sf_init(&sf);
 	memset(&fp, 0, sizeof(fp));
-	CHECK_EQ(check_all(&sf, &fp, 0, &why, &where, &calls), 1);
+	EXPECT_EQ(check_all(&sf, &fp, 0, &why, &where, &calls), 1);
 	sample(&sf, &fp);
-	CHECK_EQ(check_all(&sf, &fp, SAMPLE_RUNS, &why, &where, &calls), 1);
-	CHECK(why == NULL, "reason %s", why);
+	EXPECT_EQ(check_all(&sf, &fp, SAMPLE_RUNS, &why, &where, &calls), 1);
+	EXPECT_TRUE(why == NULL, "reason %s", why);
 	/* 29 x 16 classes, 7 per call: the check took many steps. */
-	CHECK(calls > 60, "%u calls", calls);
+	EXPECT_TRUE(calls > 60, "%u calls", calls);
 	fake_unfile(&sf, &fp, 1);
-	CHECK_EQ(check_all(&sf, &fp, SAMPLE_RUNS - 1, &why, &where, &calls), 1);
+	EXPECT_EQ(check_all(&sf, &fp, SAMPLE_RUNS - 1, &why, &where, &calls), 1);
 }
 
 enum damage {
@@ -263,17 +263,17 @@ TEST(segfit_check_finds_damage)
 			break;
 		}
 		ret = check_all(&sf, &fp, runs, &why, &where, &calls);
-		CHECK_EQ(ret, -EUCLEAN);
-		CHECK(why && !strcmp(why, damages[i].why),
-		      "damage %u: reason '%s', want '%s'", i, why ? why : "(none)",
-		      damages[i].why);
+		EXPECT_EQ(ret, -EUCLEAN);
+		EXPECT_TRUE(why && !strcmp(why, damages[i].why),
+			    "damage %u: reason '%s', want '%s'", i, why ? why : "(none)",
+			    damages[i].why);
 		if (damages[i].has_where)
-			CHECK(where == damages[i].where,
-			      "damage %u: at run %u, want %u", i, where,
-			      damages[i].where);
+			EXPECT_TRUE(where == damages[i].where,
+				    "damage %u: at run %u, want %u", i, where,
+				    damages[i].where);
 		else
-			CHECK(where == CKREMM_SF_NIL, "damage %u: at run %u", i,
-			      where);
+			EXPECT_TRUE(where == CKREMM_SF_NIL, "damage %u: at run %u", i,
+				    where);
 	}
 }
 
@@ -300,14 +300,14 @@ TEST(permille_both_paths)
 		got = ckremm_permille(t[i].part, t[i].whole);
 		exact = (unsigned __int128)t[i].part * 1000 / t[i].whole;
 		/* Dividing by whole / 1000 may round up by one, never more. */
-		CHECK(got >= exact && got <= exact + 1 && got <= 1000,
-		      "%zu / %zu: %u permille, exactly %u", t[i].part,
-		      t[i].whole, got, (unsigned int)exact);
+		EXPECT_TRUE(got >= exact && got <= exact + 1 && got <= 1000,
+			    "%zu / %zu: %u permille, exactly %u", t[i].part,
+			    t[i].whole, got, (unsigned int)exact);
 		if (t[i].whole <= SIZE_MAX / 1000)
-			CHECK(got == exact, "%zu / %zu: %u, want %u", t[i].part,
-			      t[i].whole, got, (unsigned int)exact);
+			EXPECT_TRUE(got == exact, "%zu / %zu: %u, want %u", t[i].part,
+				    t[i].whole, got, (unsigned int)exact);
 		if (t[i].part == t[i].whole)
-			CHECK_EQ(got, 1000);
+			EXPECT_EQ(got, 1000);
 	}
 }
 
@@ -321,14 +321,14 @@ static char *warn_caught(void)
 	int saved;
 	size_t n;
 
-	REQUIRE(f != NULL);
+	ASSERT_TRUE(f != NULL);
 	fflush(stderr);
 	saved = dup(STDERR_FILENO);
-	REQUIRE(saved >= 0);
-	REQUIRE(dup2(fileno(f), STDERR_FILENO) >= 0);
+	ASSERT_TRUE(saved >= 0);
+	ASSERT_TRUE(dup2(fileno(f), STDERR_FILENO) >= 0);
 	ckremm_warn("h_pool: test warning %d of %s\n", 42, "two");
 	fflush(stderr);
-	REQUIRE(dup2(saved, STDERR_FILENO) >= 0);
+	ASSERT_TRUE(dup2(saved, STDERR_FILENO) >= 0);
 	close(saved);
 	rewind(f);
 	n = fread(text, 1, sizeof(text) - 1, f);
@@ -343,15 +343,15 @@ TEST(host_warn_quiet_by_default)
 	unsigned long w0 = ckremm_host_warnings;
 	char *text;
 
-	REQUIRE(unsetenv("CKREMM_VERBOSE") == 0);
+	ASSERT_TRUE(unsetenv("CKREMM_VERBOSE") == 0);
 	text = warn_caught();
-	CHECK(!*text, "printed '%s'", text);
-	CHECK_EQ(ckremm_host_warnings, w0 + 1);
+	EXPECT_TRUE(!*text, "printed '%s'", text);
+	EXPECT_EQ(ckremm_host_warnings, w0 + 1);
 	/* The setting is read once: setting it later changes nothing. */
-	REQUIRE(setenv("CKREMM_VERBOSE", "1", 1) == 0);
+	ASSERT_TRUE(setenv("CKREMM_VERBOSE", "1", 1) == 0);
 	text = warn_caught();
-	CHECK(!*text, "printed '%s'", text);
-	CHECK_EQ(ckremm_host_warnings, w0 + 2);
+	EXPECT_TRUE(!*text, "printed '%s'", text);
+	EXPECT_EQ(ckremm_host_warnings, w0 + 2);
 }
 
 TEST(host_warn_verbose_prints)
@@ -359,14 +359,11 @@ TEST(host_warn_verbose_prints)
 	unsigned long w0 = ckremm_host_warnings;
 	char *text;
 
-	REQUIRE(setenv("CKREMM_VERBOSE", "1", 1) == 0);
+	ASSERT_TRUE(setenv("CKREMM_VERBOSE", "1", 1) == 0);
 	text = warn_caught();
-	CHECK(!strcmp(text, "ckremm: h_pool: test warning 42 of two\n"),
-	      "printed '%s'", text);
-	CHECK_EQ(ckremm_host_warnings, w0 + 1);
+	EXPECT_TRUE(!strcmp(text, "ckremm: h_pool: test warning 42 of two\n"),
+		    "printed '%s'", text);
+	EXPECT_EQ(ckremm_host_warnings, w0 + 1);
 }
 
-int main(int argc, char **argv)
-{
-	return test_main(argc, argv);
-}
+TEST_HARNESS_MAIN("host")

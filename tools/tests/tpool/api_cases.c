@@ -23,7 +23,7 @@ static uint64_t must_alloc(struct t_pool *pool, size_t size)
 {
 	uint64_t h = t_pool_alloc_handle(pool, size, 0);
 
-	ASSERT(h != T_POOL_NO_HANDLE, "alloc of %zu bytes", size);
+	ASSERT_TRUE(h != T_POOL_NO_HANDLE, "alloc of %zu bytes", size);
 	ASSERT_VALID(pool);
 	return h;
 }
@@ -53,7 +53,7 @@ static void check_tiling(struct t_pool *pool, const struct t_pool_extent *ext,
 	t_pool_get_stats(pool, &st);
 	for (i = 0; i < n; i++) {
 		EXPECT_EQ(ext[i].offset, end);
-		EXPECT(ext[i].size > 0 && ext[i].size % 16 == 0);
+		EXPECT_TRUE(ext[i].size > 0 && ext[i].size % 16 == 0);
 		end = ext[i].offset + ext[i].size;
 		if (ext[i].handle != T_POOL_NO_HANDLE) {
 			used += ext[i].size;
@@ -61,10 +61,10 @@ static void check_tiling(struct t_pool *pool, const struct t_pool_extent *ext,
 			pinned += ext[i].pinned;
 			EXPECT_EQ(t_pool_size_of(pool, ext[i].handle), ext[i].size);
 		} else {
-			EXPECT(!ext[i].pinned);
-			EXPECT(i == 0 || ext[i - 1].handle != T_POOL_NO_HANDLE,
-			       "two free runs side by side at %zu",
-			       ext[i].offset);
+			EXPECT_TRUE(!ext[i].pinned);
+			EXPECT_TRUE(i == 0 || ext[i - 1].handle != T_POOL_NO_HANDLE,
+				    "two free runs side by side at %zu",
+				    ext[i].offset);
 			free_runs++;
 			if (ext[i].size > largest)
 				largest = ext[i].size;
@@ -80,7 +80,7 @@ static void check_tiling(struct t_pool *pool, const struct t_pool_extent *ext,
 
 /* ---- creation ------------------------------------------------------- */
 
-TP_CASE(create_rejects_small_sizes)
+TEST(create_rejects_small_sizes)
 {
 	static const size_t bad[] = { 0, 1, 8, 15 };
 	struct t_pool_stats st;
@@ -88,53 +88,53 @@ TP_CASE(create_rejects_small_sizes)
 	size_t i, size;
 
 	for (i = 0; i < ARRAY_LEN(bad); i++) {
-		EXPECT(t_pool_create(bad[i], 0) == NULL, "size %zu", bad[i]);
-		EXPECT(create_t_pool(bad[i]) == NULL, "size %zu", bad[i]);
+		EXPECT_TRUE(t_pool_create(bad[i], 0) == NULL, "size %zu", bad[i]);
+		EXPECT_TRUE(create_t_pool(bad[i]) == NULL, "size %zu", bad[i]);
 	}
 
 	/* 16 is the smallest pool; 17..31 round down to it. */
 	for (size = 16; size < 32; size++) {
 		pool = create_t_pool(size);
-		ASSERT(pool, "size %zu", size);
+		ASSERT_TRUE(pool, "size %zu", size);
 		EXPECT_VALID(pool);
 		t_pool_get_stats(pool, &st);
 		EXPECT_EQ(st.arena_size, 16);
 		EXPECT_EQ(st.free_bytes, 16);
-		EXPECT(t_pool_alloc_handle(pool, 16, 0) != T_POOL_NO_HANDLE);
-		EXPECT(t_pool_alloc_handle(pool, 1, 0) == T_POOL_NO_HANDLE);
+		EXPECT_TRUE(t_pool_alloc_handle(pool, 16, 0) != T_POOL_NO_HANDLE);
+		EXPECT_TRUE(t_pool_alloc_handle(pool, 1, 0) == T_POOL_NO_HANDLE);
 		EXPECT_VALID(pool);
-		EXPECT(destroy_t_pool(pool));
+		EXPECT_TRUE(destroy_t_pool(pool));
 	}
 }
 
-TP_CASE(create_rejects_large_sizes)
+TEST(create_rejects_large_sizes)
 {
-	EXPECT(t_pool_create(T_POOL_MAX_SIZE + 1, 0) == NULL);
-	EXPECT(t_pool_create(T_POOL_MAX_SIZE + 16, 0) == NULL);
-	EXPECT(t_pool_create(SIZE_MAX, 0) == NULL);
-	EXPECT(create_t_pool(SIZE_MAX) == NULL);
-	EXPECT(create_t_pool(T_POOL_MAX_SIZE + 1) == NULL);
+	EXPECT_TRUE(t_pool_create(T_POOL_MAX_SIZE + 1, 0) == NULL);
+	EXPECT_TRUE(t_pool_create(T_POOL_MAX_SIZE + 16, 0) == NULL);
+	EXPECT_TRUE(t_pool_create(SIZE_MAX, 0) == NULL);
+	EXPECT_TRUE(create_t_pool(SIZE_MAX) == NULL);
+	EXPECT_TRUE(create_t_pool(T_POOL_MAX_SIZE + 1) == NULL);
 }
 
-TP_CASE(create_rejects_large_capacity)
+TEST(create_rejects_large_capacity)
 {
 	struct t_pool_stats st;
 	struct t_pool *pool;
 
-	EXPECT(t_pool_create(4096, T_POOL_MAX_CAPACITY + 1) == NULL);
-	EXPECT(t_pool_create(4096, UINT_MAX) == NULL);
+	EXPECT_TRUE(t_pool_create(4096, T_POOL_MAX_CAPACITY + 1) == NULL);
+	EXPECT_TRUE(t_pool_create(4096, UINT_MAX) == NULL);
 
 	/* One slot is a working table. */
 	pool = tp_new(4096, 1);
 	t_pool_get_stats(pool, &st);
 	EXPECT_EQ(st.table_capacity, 1);
-	EXPECT(t_pool_alloc_handle(pool, 16, 0) != T_POOL_NO_HANDLE);
-	EXPECT(t_pool_alloc_handle(pool, 16, 0) == T_POOL_NO_HANDLE);
+	EXPECT_TRUE(t_pool_alloc_handle(pool, 16, 0) != T_POOL_NO_HANDLE);
+	EXPECT_TRUE(t_pool_alloc_handle(pool, 16, 0) == T_POOL_NO_HANDLE);
 	EXPECT_VALID(pool);
 	destroy_t_pool(pool);
 }
 
-TP_CASE(create_default_capacity)
+TEST(create_default_capacity)
 {
 	static const size_t sizes[] = {
 		16, 4096, 16383, 16384, 16384 + 255, 16640, 65536,
@@ -151,7 +151,7 @@ TP_CASE(create_default_capacity)
 			expect = 64;
 
 		pool = create_t_pool(sizes[i]);
-		ASSERT(pool, "size %zu", sizes[i]);
+		ASSERT_TRUE(pool, "size %zu", sizes[i]);
 		t_pool_get_stats(pool, &st);
 		EXPECT_EQ(st.table_capacity, expect);
 		EXPECT_EQ(st.arena_size, sizes[i] & ~(size_t)15);
@@ -159,16 +159,16 @@ TP_CASE(create_default_capacity)
 		 * Empty, the tables hold one chunk of nodes, whatever the
 		 * capacity: a large pool's cost no more than 1% of its arena.
 		 */
-		EXPECT(st.meta_bytes >= 4096, "%zu bytes", st.meta_bytes);
+		EXPECT_TRUE(st.meta_bytes >= 4096, "%zu bytes", st.meta_bytes);
 		if (st.arena_size >= (1 << 20))
-			EXPECT(st.meta_bytes * 100 <= st.arena_size,
-			       "%zu bytes for an arena of %zu",
-			       st.meta_bytes, st.arena_size);
+			EXPECT_TRUE(st.meta_bytes * 100 <= st.arena_size,
+				    "%zu bytes for an arena of %zu",
+				    st.meta_bytes, st.arena_size);
 		EXPECT_VALID(pool);
 		destroy_t_pool(pool);
 
 		pool = t_pool_create(sizes[i], 0);
-		ASSERT(pool, "size %zu", sizes[i]);
+		ASSERT_TRUE(pool, "size %zu", sizes[i]);
 		t_pool_get_stats(pool, &st);
 		EXPECT_EQ(st.table_capacity, expect);
 		destroy_t_pool(pool);
@@ -177,13 +177,13 @@ TP_CASE(create_default_capacity)
 		pool = tp_new(1 << 16, explicit_caps[i]);
 		t_pool_get_stats(pool, &st);
 		EXPECT_EQ(st.table_capacity, explicit_caps[i]);
-		EXPECT(st.meta_bytes > 0);
+		EXPECT_TRUE(st.meta_bytes > 0);
 		destroy_t_pool(pool);
 	}
 }
 
 /* Every call with a NULL pool refuses quietly instead of crashing. */
-TP_CASE(null_pool_is_refused)
+TEST(null_pool_is_refused)
 {
 	struct t_pool_reorder_result res;
 	struct t_pool_extent ext[2];
@@ -191,24 +191,24 @@ TP_CASE(null_pool_is_refused)
 	size_t off = 77, cursor = 0, size = 5;
 	char buf[16] = { 0 };
 
-	EXPECT(!destroy_t_pool(NULL));
-	EXPECT(t_pool_alloc(NULL, 16) == NULL);
-	EXPECT(!t_pool_dealloc(NULL, buf));
-	EXPECT(!clean_t_ptr(NULL, buf));
-	EXPECT(!copy_t_ptr(NULL, buf, buf));
-	EXPECT(!reorder_t_mem(NULL));
-	EXPECT(t_pool_alloc_handle(NULL, 16, 0) == T_POOL_NO_HANDLE);
+	EXPECT_TRUE(!destroy_t_pool(NULL));
+	EXPECT_TRUE(t_pool_alloc(NULL, 16) == NULL);
+	EXPECT_TRUE(!t_pool_dealloc(NULL, buf));
+	EXPECT_TRUE(!clean_t_ptr(NULL, buf));
+	EXPECT_TRUE(!copy_t_ptr(NULL, buf, buf));
+	EXPECT_TRUE(!reorder_t_mem(NULL));
+	EXPECT_TRUE(t_pool_alloc_handle(NULL, 16, 0) == T_POOL_NO_HANDLE);
 	EXPECT_EQ(t_pool_free(NULL, 1), -EINVAL);
 	EXPECT_EQ(t_pool_size_of(NULL, 1), 0);
 	EXPECT_EQ(t_pool_read(NULL, 1, 0, buf, 1), -EINVAL);
 	EXPECT_EQ(t_pool_write(NULL, 1, 0, buf, 1), -EINVAL);
 	EXPECT_EQ(t_pool_copy(NULL, 1, 2), -EINVAL);
 	EXPECT_EQ(t_pool_clean(NULL, 1), -EINVAL);
-	EXPECT(t_pool_pin(NULL, 1) == NULL);
+	EXPECT_TRUE(t_pool_pin(NULL, 1) == NULL);
 	EXPECT_EQ(t_pool_unpin(NULL, 1), -EINVAL);
 	EXPECT_EQ(t_pool_offset_of(NULL, 1, &off), -EINVAL);
 	EXPECT_EQ(off, 77);
-	EXPECT(t_pool_handle_of(NULL, buf) == T_POOL_NO_HANDLE);
+	EXPECT_TRUE(t_pool_handle_of(NULL, buf) == T_POOL_NO_HANDLE);
 	EXPECT_EQ(t_pool_reorder(NULL, &res), -EINVAL);
 	EXPECT_EQ(t_pool_reorder_step(NULL, 0, &res), -EINVAL);
 	t_pool_set_step(NULL, 100);
@@ -218,12 +218,12 @@ TP_CASE(null_pool_is_refused)
 	EXPECT_EQ(st.table_capacity, 0);
 	EXPECT_EQ(t_pool_validate(NULL, NULL), -EINVAL);
 	EXPECT_EQ(t_pool_walk(NULL, &cursor, ext, 2), 0);
-	EXPECT(t_pool_arena(NULL, &size) == NULL);
+	EXPECT_TRUE(t_pool_arena(NULL, &size) == NULL);
 }
 
 /* ---- allocation ----------------------------------------------------- */
 
-TP_CASE(alloc_refuses_bad_requests)
+TEST(alloc_refuses_bad_requests)
 {
 	static const size_t bad_sizes[] = {
 		0, SIZE_MAX, T_POOL_MAX_SIZE + 1, SIZE_MAX - 14,
@@ -238,29 +238,29 @@ TP_CASE(alloc_refuses_bad_requests)
 	must_alloc(pool, 100);
 	for (i = 0; i < ARRAY_LEN(bad_sizes); i++) {
 		tp_snap(pool, &snap);
-		EXPECT(t_pool_alloc_handle(pool, bad_sizes[i], 0) ==
+		EXPECT_TRUE(t_pool_alloc_handle(pool, bad_sizes[i], 0) ==
+			    T_POOL_NO_HANDLE, "size %zu", bad_sizes[i]);
+		EXPECT_UNCHANGED(pool, &snap, 1);
+		tp_snap(pool, &snap);
+		EXPECT_TRUE(t_pool_alloc_handle(pool, bad_sizes[i],
+						T_POOL_REORDER_ON_FAIL) ==
 		       T_POOL_NO_HANDLE, "size %zu", bad_sizes[i]);
 		EXPECT_UNCHANGED(pool, &snap, 1);
 		tp_snap(pool, &snap);
-		EXPECT(t_pool_alloc_handle(pool, bad_sizes[i],
-					   T_POOL_REORDER_ON_FAIL) ==
-		       T_POOL_NO_HANDLE, "size %zu", bad_sizes[i]);
-		EXPECT_UNCHANGED(pool, &snap, 1);
-		tp_snap(pool, &snap);
-		EXPECT(t_pool_alloc(pool, bad_sizes[i]) == NULL, "size %zu",
-		       bad_sizes[i]);
+		EXPECT_TRUE(t_pool_alloc(pool, bad_sizes[i]) == NULL, "size %zu",
+			    bad_sizes[i]);
 		EXPECT_UNCHANGED(pool, &snap, 1);
 	}
 	for (i = 0; i < ARRAY_LEN(bad_flags); i++) {
 		tp_snap(pool, &snap);
-		EXPECT(t_pool_alloc_handle(pool, 16, bad_flags[i]) ==
-		       T_POOL_NO_HANDLE, "flags %#x", bad_flags[i]);
+		EXPECT_TRUE(t_pool_alloc_handle(pool, 16, bad_flags[i]) ==
+			    T_POOL_NO_HANDLE, "flags %#x", bad_flags[i]);
 		EXPECT_UNCHANGED(pool, &snap, 1);
 	}
 	destroy_t_pool(pool);
 }
 
-TP_CASE(alloc_rounds_to_16_and_aligns)
+TEST(alloc_rounds_to_16_and_aligns)
 {
 	struct t_pool *pool = tp_new(1 << 16, 0);
 	uint64_t handles[80];
@@ -275,13 +275,13 @@ TP_CASE(alloc_rounds_to_16_and_aligns)
 
 		handles[i] = must_alloc(pool, req);
 		for (j = 0; j < i; j++)
-			EXPECT(handles[j] != handles[i], "handle reused while live");
+			EXPECT_TRUE(handles[j] != handles[i], "handle reused while live");
 		EXPECT_EQ(t_pool_size_of(pool, handles[i]), round16(req));
 		EXPECT_EQ(offset_of(pool, handles[i]) % T_POOL_ALIGN, 0);
 		p = t_pool_pin(pool, handles[i]);
-		ASSERT(p);
+		ASSERT_TRUE(p);
 		EXPECT_EQ((uintptr_t)p % T_POOL_ALIGN, 0);
-		EXPECT(p == arena + offset_of(pool, handles[i]));
+		EXPECT_TRUE(p == arena + offset_of(pool, handles[i]));
 		EXPECT_EQ(t_pool_unpin(pool, handles[i]), 0);
 		used += round16(req);
 	}
@@ -302,7 +302,7 @@ TP_CASE(alloc_rounds_to_16_and_aligns)
 	destroy_t_pool(pool);
 }
 
-TP_CASE(alloc_exhaustion_counts_failures)
+TEST(alloc_exhaustion_counts_failures)
 {
 	struct t_pool *pool = tp_new(4096, 64);
 	struct tp_snapshot snap;
@@ -311,7 +311,7 @@ TP_CASE(alloc_exhaustion_counts_failures)
 
 	whole = must_alloc(pool, 4096);
 	tp_snap(pool, &snap);
-	EXPECT(t_pool_alloc_handle(pool, 1, 0) == T_POOL_NO_HANDLE);
+	EXPECT_TRUE(t_pool_alloc_handle(pool, 1, 0) == T_POOL_NO_HANDLE);
 	t_pool_get_stats(pool, &st);
 	EXPECT_EQ(st.failed_allocs, snap.stats.failed_allocs + 1);
 	EXPECT_EQ(st.refused_calls, snap.stats.refused_calls);
@@ -319,12 +319,12 @@ TP_CASE(alloc_exhaustion_counts_failures)
 	EXPECT_VALID(pool);
 
 	EXPECT_EQ(t_pool_free(pool, whole), 0);
-	EXPECT(t_pool_alloc_handle(pool, 4097, 0) == T_POOL_NO_HANDLE);
-	EXPECT(t_pool_alloc_handle(pool, 1 << 30, 0) == T_POOL_NO_HANDLE);
+	EXPECT_TRUE(t_pool_alloc_handle(pool, 4097, 0) == T_POOL_NO_HANDLE);
+	EXPECT_TRUE(t_pool_alloc_handle(pool, 1 << 30, 0) == T_POOL_NO_HANDLE);
 	a = must_alloc(pool, 2048);
 	b = must_alloc(pool, 2048);
-	EXPECT(t_pool_alloc_handle(pool, 16, 0) == T_POOL_NO_HANDLE);
-	EXPECT(t_pool_alloc(pool, 16) == NULL);
+	EXPECT_TRUE(t_pool_alloc_handle(pool, 16, 0) == T_POOL_NO_HANDLE);
+	EXPECT_TRUE(t_pool_alloc(pool, 16) == NULL);
 	t_pool_get_stats(pool, &st);
 	EXPECT_EQ(st.failed_allocs, snap.stats.failed_allocs + 5);
 	EXPECT_EQ(st.refused_calls, snap.stats.refused_calls);
@@ -338,7 +338,7 @@ TP_CASE(alloc_exhaustion_counts_failures)
 	destroy_t_pool(pool);
 }
 
-TP_CASE(alloc_table_full)
+TEST(alloc_table_full)
 {
 	struct t_pool *pool = tp_new(1 << 16, 64);
 	struct t_pool_stats st;
@@ -349,11 +349,11 @@ TP_CASE(alloc_table_full)
 		h[i] = must_alloc(pool, 16);
 	t_pool_get_stats(pool, &st);
 	EXPECT_EQ(st.table_capacity, 64);
-	EXPECT(st.free_bytes >= (1 << 16) - 64 * 16);
-	EXPECT(t_pool_alloc_handle(pool, 16, 0) == T_POOL_NO_HANDLE);
-	EXPECT(t_pool_alloc_handle(pool, 16, T_POOL_REORDER_ON_FAIL) ==
-	       T_POOL_NO_HANDLE);
-	EXPECT(t_pool_alloc(pool, 16) == NULL);
+	EXPECT_TRUE(st.free_bytes >= (1 << 16) - 64 * 16);
+	EXPECT_TRUE(t_pool_alloc_handle(pool, 16, 0) == T_POOL_NO_HANDLE);
+	EXPECT_TRUE(t_pool_alloc_handle(pool, 16, T_POOL_REORDER_ON_FAIL) ==
+		    T_POOL_NO_HANDLE);
+	EXPECT_TRUE(t_pool_alloc(pool, 16) == NULL);
 	t_pool_get_stats(pool, &st);
 	EXPECT_EQ(st.failed_allocs, 3);
 	EXPECT_EQ(st.refused_calls, 0);
@@ -363,16 +363,16 @@ TP_CASE(alloc_table_full)
 	/* A freed slot comes back under a new handle. */
 	EXPECT_EQ(t_pool_free(pool, h[10]), 0);
 	again = must_alloc(pool, 32);
-	EXPECT(again != h[10]);
-	EXPECT(t_pool_size_of(pool, h[10]) == 0);
+	EXPECT_TRUE(again != h[10]);
+	EXPECT_TRUE(t_pool_size_of(pool, h[10]) == 0);
 	EXPECT_EQ(t_pool_size_of(pool, again), 32);
-	EXPECT(t_pool_alloc_handle(pool, 16, 0) == T_POOL_NO_HANDLE);
+	EXPECT_TRUE(t_pool_alloc_handle(pool, 16, 0) == T_POOL_NO_HANDLE);
 	destroy_t_pool(pool);
 }
 
 /* ---- free ----------------------------------------------------------- */
 
-TP_CASE(free_stale_and_double)
+TEST(free_stale_and_double)
 {
 	struct t_pool *pool = tp_new(8192, 4);
 	struct tp_snapshot snap;
@@ -393,11 +393,11 @@ TP_CASE(free_stale_and_double)
 	EXPECT_EQ(t_pool_size_of(pool, a), 0);
 	EXPECT_EQ(t_pool_read(pool, a, 0, buf, 16), -EINVAL);
 	EXPECT_EQ(t_pool_write(pool, a, 0, buf, 16), -EINVAL);
-	EXPECT(t_pool_pin(pool, a) == NULL);
+	EXPECT_TRUE(t_pool_pin(pool, a) == NULL);
 	EXPECT_EQ(t_pool_offset_of(pool, a, &off), -EINVAL);
 	EXPECT_EQ(off, 123);
 	EXPECT_UNCHANGED(pool, &snap, 6);
-	EXPECT(tp_block_has(pool, b, 2));
+	EXPECT_TRUE(tp_block_has(pool, b, 2));
 
 	/*
 	 * Cycle every slot of the table several times: the old handle
@@ -409,11 +409,11 @@ TP_CASE(free_stale_and_double)
 		tp_snap(pool, &snap);
 		EXPECT_EQ(t_pool_free(pool, a), -EINVAL);
 		EXPECT_UNCHANGED(pool, &snap, 1);
-		EXPECT(tp_block_has(pool, c, 3));
+		EXPECT_TRUE(tp_block_has(pool, c, 3));
 		EXPECT_EQ(t_pool_free(pool, c), 0);
 		EXPECT_EQ(t_pool_free(pool, c), -EINVAL);
 	}
-	EXPECT(tp_block_has(pool, b, 2));
+	EXPECT_TRUE(tp_block_has(pool, b, 2));
 	EXPECT_VALID(pool);
 	destroy_t_pool(pool);
 }
@@ -424,7 +424,7 @@ TP_CASE(free_stale_and_double)
  * slot that is free.  Every call that takes a handle refuses them all and
  * leaves the pool as it was.
  */
-TP_CASE(forged_handles_change_nothing)
+TEST(forged_handles_change_nothing)
 {
 	struct t_pool *pool = tp_new(8192, 8);
 	struct tp_snapshot snap;
@@ -459,7 +459,7 @@ TP_CASE(forged_handles_change_nothing)
 		EXPECT_EQ(t_pool_read(pool, f, 0, buf, 16), -EINVAL);
 		EXPECT_EQ(t_pool_write(pool, f, 0, buf, 16), -EINVAL);
 		EXPECT_EQ(t_pool_clean(pool, f), -EINVAL);
-		EXPECT(t_pool_pin(pool, f) == NULL);
+		EXPECT_TRUE(t_pool_pin(pool, f) == NULL);
 		EXPECT_EQ(t_pool_unpin(pool, f), -EINVAL);
 		off = 99;
 		EXPECT_EQ(t_pool_offset_of(pool, f, &off), -EINVAL);
@@ -467,14 +467,14 @@ TP_CASE(forged_handles_change_nothing)
 		EXPECT_EQ(t_pool_copy(pool, live, f), -EINVAL);
 		EXPECT_EQ(t_pool_copy(pool, f, live), -EINVAL);
 		EXPECT_UNCHANGED(pool, &snap, 9);
-		EXPECT(tp_block_has(pool, live, 1), "after forged %#llx",
-		       (unsigned long long)f);
-		EXPECT(tp_block_has(pool, other, 2));
+		EXPECT_TRUE(tp_block_has(pool, live, 1), "after forged %#llx",
+			    (unsigned long long)f);
+		EXPECT_TRUE(tp_block_has(pool, other, 2));
 	}
 	destroy_t_pool(pool);
 }
 
-TP_CASE(free_pinned_is_busy)
+TEST(free_pinned_is_busy)
 {
 	struct t_pool *pool = tp_new(8192, 0);
 	struct tp_snapshot snap;
@@ -484,14 +484,14 @@ TP_CASE(free_pinned_is_busy)
 	h = must_alloc(pool, 200);
 	tp_fill_block(pool, h, 5);
 	p = t_pool_pin(pool, h);
-	ASSERT(p);
+	ASSERT_TRUE(p);
 	tp_snap(pool, &snap);
 	EXPECT_EQ(t_pool_free(pool, h), -EBUSY);
 	EXPECT_UNCHANGED(pool, &snap, 1);
 	tp_snap(pool, &snap);
-	EXPECT(!t_pool_dealloc(pool, p));
+	EXPECT_TRUE(!t_pool_dealloc(pool, p));
 	EXPECT_UNCHANGED(pool, &snap, 1);
-	EXPECT(tp_block_has(pool, h, 5));
+	EXPECT_TRUE(tp_block_has(pool, h, 5));
 	EXPECT_EQ(tp_pattern_mismatch(p, 208, 5, 0), -1);
 
 	EXPECT_EQ(t_pool_unpin(pool, h), 0);
@@ -509,7 +509,7 @@ TP_CASE(free_pinned_is_busy)
  * alone refuses those and readers too.  Refusals for a hold are EBUSY and
  * change nothing, not even refused_calls: contention is no misuse.
  */
-TP_CASE(hold_refuses_conflicting_calls)
+TEST(hold_refuses_conflicting_calls)
 {
 	struct t_pool *pool = tp_new(1 << 16, 0);
 	unsigned char buf[64];
@@ -524,14 +524,14 @@ TP_CASE(hold_refuses_conflicting_calls)
 	tp_fill_block(pool, b, 32);
 	off = offset_of(pool, a);
 	ASSERT_EQ(t_pool_hold(pool, a, false, &addr, &size), 0);
-	EXPECT(addr == (unsigned char *)t_pool_arena(pool, NULL) + off);
+	EXPECT_TRUE(addr == (unsigned char *)t_pool_arena(pool, NULL) + off);
 	EXPECT_EQ(size, round16(5000));
 	EXPECT_EQ(t_pool_hold(pool, a, false, &addr, &size), 0);
 
 	EXPECT_EQ(t_pool_read(pool, a, 0, buf, sizeof(buf)), 0);
 	EXPECT_EQ(tp_pattern_mismatch(buf, sizeof(buf), 31, 0), -1);
 	EXPECT_EQ(t_pool_copy(pool, b, a), 0);
-	EXPECT(tp_block_has(pool, b, 31));
+	EXPECT_TRUE(tp_block_has(pool, b, 31));
 
 	tp_snap(pool, &snap);
 	EXPECT_EQ(t_pool_free(pool, a), -EBUSY);
@@ -548,7 +548,7 @@ TP_CASE(hold_refuses_conflicting_calls)
 	EXPECT_EQ(t_pool_unhold(pool, a, false), 0);
 	EXPECT_EQ(t_pool_hold(pool, a, false, &addr, &size), -EBUSY);
 	EXPECT_EQ(t_pool_unhold(pool, a, false), 0);
-	EXPECT(tp_block_has(pool, a, 31));
+	EXPECT_TRUE(tp_block_has(pool, a, 31));
 	tp_snap(pool, &snap);
 	EXPECT_EQ(t_pool_unhold(pool, a, false), -EINVAL);
 	EXPECT_UNCHANGED(pool, &snap, 1);
@@ -560,7 +560,7 @@ TP_CASE(hold_refuses_conflicting_calls)
 	EXPECT_EQ(t_pool_hold(pool, a, false, &addr, &size), -EBUSY);
 	EXPECT_EQ(t_pool_free(pool, a), -EBUSY);
 	EXPECT_EQ(t_pool_unhold(pool, a, true), 0);
-	EXPECT(tp_block_has(pool, a, 33));
+	EXPECT_TRUE(tp_block_has(pool, a, 33));
 	EXPECT_EQ(t_pool_free(pool, a), 0);
 	EXPECT_EQ(t_pool_hold(pool, a, false, &addr, &size), -EINVAL);
 	EXPECT_EQ(t_pool_unhold(pool, a, false), -EINVAL);
@@ -574,7 +574,7 @@ TP_CASE(hold_refuses_conflicting_calls)
  * A reorder steps over a held block as over a pinned one, and a hold on a
  * block in transit moves it the rest of the way first.
  */
-TP_CASE(held_blocks_stay_put)
+TEST(held_blocks_stay_put)
 {
 	struct t_pool *pool = tp_new(1 << 16, 0);
 	uint64_t a, b, c, d;
@@ -597,8 +597,8 @@ TP_CASE(held_blocks_stay_put)
 	EXPECT_EQ(t_pool_unhold(pool, b, false), 0);
 	EXPECT_EQ(t_pool_reorder(pool, NULL), 0);
 	EXPECT_EQ(offset_of(pool, b), 0);
-	EXPECT(tp_block_has(pool, b, 41));
-	EXPECT(tp_block_has(pool, d, 42));
+	EXPECT_TRUE(tp_block_has(pool, b, 41));
+	EXPECT_TRUE(tp_block_has(pool, d, 42));
 
 	/* A block in transit: the hold finishes its move, a step at a time. */
 	a = must_alloc(pool, 4096);
@@ -613,14 +613,14 @@ TP_CASE(held_blocks_stay_put)
 		  2048);
 	EXPECT_EQ(tp_pattern_mismatch(addr, size, 43, 0), -1);
 	EXPECT_EQ(t_pool_unhold(pool, c, false), 0);
-	EXPECT(tp_block_has(pool, c, 43));
+	EXPECT_TRUE(tp_block_has(pool, c, 43));
 	EXPECT_VALID(pool);
 	destroy_t_pool(pool);
 }
 
 /* ---- contents -------------------------------------------------------- */
 
-TP_CASE(read_write_offsets_and_bounds)
+TEST(read_write_offsets_and_bounds)
 {
 	struct t_pool *pool = tp_new(8192, 0);
 	struct tp_snapshot snap;
@@ -648,7 +648,7 @@ TP_CASE(read_write_offsets_and_bounds)
 			EXPECT_EQ(tp_pattern_mismatch(buf, len, pos * 131 + len, 0), -1);
 		}
 	}
-	EXPECT(tp_block_equals(pool, h, expect, 112));
+	EXPECT_TRUE(tp_block_equals(pool, h, expect, 112));
 
 	/* Right up to the end is fine; one byte past is not. */
 	EXPECT_EQ(t_pool_read(pool, h, 100, buf, 12), 0);
@@ -671,14 +671,14 @@ TP_CASE(read_write_offsets_and_bounds)
 	EXPECT_EQ(t_pool_read(pool, h, 1, buf, SIZE_MAX), -EINVAL);
 	EXPECT_EQ(t_pool_read(pool, h, SIZE_MAX - 3, buf, 8), -EINVAL);
 	EXPECT_UNCHANGED(pool, &snap, 11);
-	EXPECT(tp_block_equals(pool, h, expect, 112));
-	EXPECT(tp_block_has(pool, before, 10));
-	EXPECT(tp_block_has(pool, after, 12));
+	EXPECT_TRUE(tp_block_equals(pool, h, expect, 112));
+	EXPECT_TRUE(tp_block_has(pool, before, 10));
+	EXPECT_TRUE(tp_block_has(pool, after, 12));
 	destroy_t_pool(pool);
 }
 
 /* Writing a whole block never touches the blocks on either side. */
-TP_CASE(write_stays_inside_the_block)
+TEST(write_stays_inside_the_block)
 {
 	struct t_pool *pool = tp_new(1 << 16, 0);
 	size_t size;
@@ -693,12 +693,12 @@ TP_CASE(write_stays_inside_the_block)
 		tp_fill_block(pool, a, 1);
 		tp_fill_block(pool, c, 3);
 		tp_fill_block(pool, b, 2);
-		EXPECT(tp_block_has(pool, a, 1));
-		EXPECT(tp_block_has(pool, b, 2));
-		EXPECT(tp_block_has(pool, c, 3));
+		EXPECT_TRUE(tp_block_has(pool, a, 1));
+		EXPECT_TRUE(tp_block_has(pool, b, 2));
+		EXPECT_TRUE(tp_block_has(pool, c, 3));
 		EXPECT_EQ(t_pool_clean(pool, b), 0);
-		EXPECT(tp_block_has(pool, a, 1));
-		EXPECT(tp_block_has(pool, c, 3));
+		EXPECT_TRUE(tp_block_has(pool, a, 1));
+		EXPECT_TRUE(tp_block_has(pool, c, 3));
 		EXPECT_EQ(t_pool_free(pool, a), 0);
 		EXPECT_EQ(t_pool_free(pool, b), 0);
 		EXPECT_EQ(t_pool_free(pool, c), 0);
@@ -708,7 +708,7 @@ TP_CASE(write_stays_inside_the_block)
 }
 
 /* Accesses longer than a step are split; the bytes still line up. */
-TP_CASE(large_accesses_cross_steps)
+TEST(large_accesses_cross_steps)
 {
 	static const size_t steps[] = { 0, 1000, 17, 4096 };
 	struct t_pool *pool = tp_new(1 << 18, 0);
@@ -716,29 +716,29 @@ TP_CASE(large_accesses_cross_steps)
 	uint64_t a, b;
 	size_t i;
 
-	ASSERT(buf && expect);
+	ASSERT_TRUE(buf && expect);
 	a = must_alloc(pool, 40000);
 	b = must_alloc(pool, 40000);
 	for (i = 0; i < ARRAY_LEN(steps); i++) {
 		t_pool_set_step(pool, steps[i]);
-		EXPECT(tp_fill_block(pool, a, 100 + i));
-		EXPECT(tp_block_has(pool, a, 100 + i));
+		EXPECT_TRUE(tp_fill_block(pool, a, 100 + i));
+		EXPECT_TRUE(tp_block_has(pool, a, 100 + i));
 
 		/* an odd range across several step boundaries */
 		tp_pattern_fill(buf, 8193, 200 + i, 0);
 		EXPECT_EQ(t_pool_write(pool, a, 4095, buf, 8193), 0);
 		tp_pattern_fill(expect, 40000, 100 + i, 0);
 		memcpy(expect + 4095, buf, 8193);
-		EXPECT(tp_block_equals(pool, a, expect, 40000));
+		EXPECT_TRUE(tp_block_equals(pool, a, expect, 40000));
 		memset(buf, 0, 40000);
 		EXPECT_EQ(t_pool_read(pool, a, 4095, buf, 8193), 0);
 		EXPECT_EQ(tp_pattern_mismatch(buf, 8193, 200 + i, 0), -1);
 
 		EXPECT_EQ(t_pool_copy(pool, b, a), 0);
-		EXPECT(tp_block_equals(pool, b, expect, 40000));
+		EXPECT_TRUE(tp_block_equals(pool, b, expect, 40000));
 		EXPECT_EQ(t_pool_clean(pool, a), 0);
 		memset(expect, 0, 40000);
-		EXPECT(tp_block_equals(pool, a, expect, 40000));
+		EXPECT_TRUE(tp_block_equals(pool, a, expect, 40000));
 		EXPECT_VALID(pool);
 	}
 	free(buf);
@@ -746,7 +746,7 @@ TP_CASE(large_accesses_cross_steps)
 	destroy_t_pool(pool);
 }
 
-TP_CASE(copy_into_smaller_is_nospc)
+TEST(copy_into_smaller_is_nospc)
 {
 	struct t_pool *pool = tp_new(8192, 0);
 	struct tp_snapshot snap;
@@ -759,12 +759,12 @@ TP_CASE(copy_into_smaller_is_nospc)
 	tp_snap(pool, &snap);
 	EXPECT_EQ(t_pool_copy(pool, small, big), -ENOSPC);
 	EXPECT_UNCHANGED(pool, &snap, 1);
-	EXPECT(tp_block_has(pool, small, 1));
-	EXPECT(tp_block_has(pool, big, 2));
+	EXPECT_TRUE(tp_block_has(pool, small, 1));
+	EXPECT_TRUE(tp_block_has(pool, big, 2));
 	destroy_t_pool(pool);
 }
 
-TP_CASE(copy_equal_and_larger)
+TEST(copy_equal_and_larger)
 {
 	struct t_pool *pool = tp_new(8192, 0);
 	unsigned char expect[256];
@@ -778,23 +778,23 @@ TP_CASE(copy_equal_and_larger)
 	tp_fill_block(pool, larger, 3);
 
 	EXPECT_EQ(t_pool_copy(pool, same, src), 0);
-	EXPECT(tp_block_has(pool, same, 1));
-	EXPECT(tp_block_has(pool, src, 1));
+	EXPECT_TRUE(tp_block_has(pool, same, 1));
+	EXPECT_TRUE(tp_block_has(pool, src, 1));
 
 	EXPECT_EQ(t_pool_copy(pool, larger, src), 0);
 	tp_pattern_fill(expect, 256, 3, 0);
 	tp_pattern_fill(expect, 96, 1, 0);
-	EXPECT(tp_block_equals(pool, larger, expect, 256));
-	EXPECT(tp_block_has(pool, src, 1));
+	EXPECT_TRUE(tp_block_equals(pool, larger, expect, 256));
+	EXPECT_TRUE(tp_block_has(pool, src, 1));
 
 	/* onto itself: nothing to do, nothing changes */
 	EXPECT_EQ(t_pool_copy(pool, src, src), 0);
-	EXPECT(tp_block_has(pool, src, 1));
+	EXPECT_TRUE(tp_block_has(pool, src, 1));
 	EXPECT_VALID(pool);
 	destroy_t_pool(pool);
 }
 
-TP_CASE(copy_dead_handles)
+TEST(copy_dead_handles)
 {
 	struct t_pool *pool = tp_new(8192, 0);
 	struct tp_snapshot snap;
@@ -811,7 +811,7 @@ TP_CASE(copy_dead_handles)
 	tp_snap(pool, &snap);
 	EXPECT_EQ(t_pool_copy(pool, dead, live), -EINVAL);
 	EXPECT_UNCHANGED(pool, &snap, 1);
-	EXPECT(tp_block_has(pool, live, 1));
+	EXPECT_TRUE(tp_block_has(pool, live, 1));
 	destroy_t_pool(pool);
 }
 
@@ -819,7 +819,7 @@ TP_CASE(copy_dead_handles)
  * refused_calls counts calls refused as misuse (struct t_pool_stats):
  * one refused call is one count, however many of its arguments are bad.
  */
-TP_CASE(copy_refusal_counts_once)
+TEST(copy_refusal_counts_once)
 {
 	struct t_pool *pool = tp_new(8192, 0);
 	struct tp_snapshot snap;
@@ -835,7 +835,7 @@ TP_CASE(copy_refusal_counts_once)
 	destroy_t_pool(pool);
 }
 
-TP_CASE(clean_zeroes_one_block)
+TEST(clean_zeroes_one_block)
 {
 	struct t_pool *pool = tp_new(1 << 16, 0);
 	struct tp_snapshot snap;
@@ -849,9 +849,9 @@ TP_CASE(clean_zeroes_one_block)
 	tp_fill_block(pool, b, 2);
 	tp_fill_block(pool, c, 3);
 	EXPECT_EQ(t_pool_clean(pool, b), 0);
-	EXPECT(tp_block_equals(pool, b, zero, 10000));
-	EXPECT(tp_block_has(pool, a, 1));
-	EXPECT(tp_block_has(pool, c, 3));
+	EXPECT_TRUE(tp_block_equals(pool, b, zero, 10000));
+	EXPECT_TRUE(tp_block_has(pool, a, 1));
+	EXPECT_TRUE(tp_block_has(pool, c, 3));
 
 	EXPECT_EQ(t_pool_free(pool, b), 0);
 	tp_snap(pool, &snap);
@@ -863,7 +863,7 @@ TP_CASE(clean_zeroes_one_block)
 
 /* ---- pins and addresses ---------------------------------------------- */
 
-TP_CASE(pin_nests_and_counts)
+TEST(pin_nests_and_counts)
 {
 	struct t_pool *pool = tp_new(8192, 0);
 	struct tp_snapshot snap;
@@ -878,20 +878,20 @@ TP_CASE(pin_nests_and_counts)
 
 	p = t_pool_pin(pool, a);
 	q = t_pool_pin(pool, a);
-	ASSERT(p && q);
-	EXPECT(p == q);
-	EXPECT(p == arena + offset_of(pool, a));
+	ASSERT_TRUE(p && q);
+	EXPECT_TRUE(p == q);
+	EXPECT_TRUE(p == arena + offset_of(pool, a));
 	EXPECT_EQ(tp_pattern_mismatch(p, 64, 1, 0), -1);
 	t_pool_get_stats(pool, &st);
 	EXPECT_EQ(st.pinned_blocks, 1);
-	EXPECT(t_pool_pin(pool, b) != NULL);
+	EXPECT_TRUE(t_pool_pin(pool, b) != NULL);
 	t_pool_get_stats(pool, &st);
 	EXPECT_EQ(st.pinned_blocks, 2);
 	EXPECT_VALID(pool);
 
 	/* The address and the handle calls see the same bytes. */
 	tp_pattern_fill(p, 64, 7, 0);
-	EXPECT(tp_block_has(pool, a, 7));
+	EXPECT_TRUE(tp_block_has(pool, a, 7));
 	tp_pattern_fill(buf, 64, 8, 0);
 	EXPECT_EQ(t_pool_write(pool, a, 0, buf, 64), 0);
 	EXPECT_EQ(tp_pattern_mismatch(p, 64, 8, 0), -1);
@@ -912,13 +912,13 @@ TP_CASE(pin_nests_and_counts)
 	EXPECT_EQ(st.pinned_blocks, 0);
 	EXPECT_EQ(t_pool_free(pool, a), 0);
 	tp_snap(pool, &snap);
-	EXPECT(t_pool_pin(pool, a) == NULL);
+	EXPECT_TRUE(t_pool_pin(pool, a) == NULL);
 	EXPECT_EQ(t_pool_unpin(pool, a), -EINVAL);
 	EXPECT_UNCHANGED(pool, &snap, 2);
 	destroy_t_pool(pool);
 }
 
-TP_CASE(offset_of_reports_and_refuses)
+TEST(offset_of_reports_and_refuses)
 {
 	struct t_pool *pool = tp_new(8192, 0);
 	uint64_t a, b;
@@ -936,7 +936,7 @@ TP_CASE(offset_of_reports_and_refuses)
 	destroy_t_pool(pool);
 }
 
-TP_CASE(handle_of_block_starts_only)
+TEST(handle_of_block_starts_only)
 {
 	struct t_pool *pool = tp_new(8192, 0);
 	struct tp_snapshot snap;
@@ -950,29 +950,29 @@ TP_CASE(handle_of_block_starts_only)
 	a = must_alloc(pool, 100);
 	b = must_alloc(pool, 100);
 	pa = arena + offset_of(pool, a);
-	EXPECT(t_pool_handle_of(pool, pa) == a);
-	EXPECT(t_pool_handle_of(pool, arena + offset_of(pool, b)) == b);
+	EXPECT_TRUE(t_pool_handle_of(pool, pa) == a);
+	EXPECT_TRUE(t_pool_handle_of(pool, arena + offset_of(pool, b)) == b);
 
 	tp_snap(pool, &snap);
-	EXPECT(t_pool_handle_of(pool, pa + 1) == T_POOL_NO_HANDLE);
-	EXPECT(t_pool_handle_of(pool, pa + 16) == T_POOL_NO_HANDLE);
-	EXPECT(t_pool_handle_of(pool, pa + 96) == T_POOL_NO_HANDLE);
-	EXPECT(t_pool_handle_of(pool, arena + 4096) == T_POOL_NO_HANDLE); /* free */
-	EXPECT(t_pool_handle_of(pool, arena + arena_size) == T_POOL_NO_HANDLE);
-	EXPECT(t_pool_handle_of(pool, (void *)((uintptr_t)arena - 16)) ==
-	       T_POOL_NO_HANDLE);
-	EXPECT(t_pool_handle_of(pool, NULL) == T_POOL_NO_HANDLE);
-	EXPECT(t_pool_handle_of(pool, &local) == T_POOL_NO_HANDLE);
+	EXPECT_TRUE(t_pool_handle_of(pool, pa + 1) == T_POOL_NO_HANDLE);
+	EXPECT_TRUE(t_pool_handle_of(pool, pa + 16) == T_POOL_NO_HANDLE);
+	EXPECT_TRUE(t_pool_handle_of(pool, pa + 96) == T_POOL_NO_HANDLE);
+	EXPECT_TRUE(t_pool_handle_of(pool, arena + 4096) == T_POOL_NO_HANDLE); /* free */
+	EXPECT_TRUE(t_pool_handle_of(pool, arena + arena_size) == T_POOL_NO_HANDLE);
+	EXPECT_TRUE(t_pool_handle_of(pool, (void *)((uintptr_t)arena - 16)) ==
+		    T_POOL_NO_HANDLE);
+	EXPECT_TRUE(t_pool_handle_of(pool, NULL) == T_POOL_NO_HANDLE);
+	EXPECT_TRUE(t_pool_handle_of(pool, &local) == T_POOL_NO_HANDLE);
 	EXPECT_UNCHANGED(pool, &snap, 8);
 
 	EXPECT_EQ(t_pool_free(pool, a), 0);
-	EXPECT(t_pool_handle_of(pool, pa) == T_POOL_NO_HANDLE);
+	EXPECT_TRUE(t_pool_handle_of(pool, pa) == T_POOL_NO_HANDLE);
 	destroy_t_pool(pool);
 }
 
 /* ---- the seed's pointer calls ---------------------------------------- */
 
-TP_CASE(seed_alloc_and_dealloc)
+TEST(seed_alloc_and_dealloc)
 {
 	struct t_pool *pool = tp_new(8192, 0);
 	struct tp_snapshot snap;
@@ -982,41 +982,41 @@ TP_CASE(seed_alloc_and_dealloc)
 
 	p = t_pool_alloc(pool, 100);
 	q = t_pool_alloc(pool, 30);
-	ASSERT(p && q);
+	ASSERT_TRUE(p && q);
 	EXPECT_VALID(pool);
 	hp = t_pool_handle_of(pool, p);
-	EXPECT(hp != T_POOL_NO_HANDLE);
+	EXPECT_TRUE(hp != T_POOL_NO_HANDLE);
 	EXPECT_EQ(t_pool_size_of(pool, hp), 112);
-	EXPECT(p == arena + offset_of(pool, hp));
+	EXPECT_TRUE(p == arena + offset_of(pool, hp));
 	tp_pattern_fill(p, 112, 4, 0);
-	EXPECT(tp_block_has(pool, hp, 4));
+	EXPECT_TRUE(tp_block_has(pool, hp, 4));
 
 	tp_snap(pool, &snap);
-	EXPECT(!t_pool_dealloc(pool, p + 16));		/* interior */
-	EXPECT(!t_pool_dealloc(pool, p + 1));
-	EXPECT(!t_pool_dealloc(pool, NULL));
-	EXPECT(!t_pool_dealloc(pool, arena + 4096));	/* free space */
+	EXPECT_TRUE(!t_pool_dealloc(pool, p + 16));		/* interior */
+	EXPECT_TRUE(!t_pool_dealloc(pool, p + 1));
+	EXPECT_TRUE(!t_pool_dealloc(pool, NULL));
+	EXPECT_TRUE(!t_pool_dealloc(pool, arena + 4096));	/* free space */
 	EXPECT_UNCHANGED(pool, &snap, 4);
 
-	EXPECT(t_pool_dealloc(pool, p));
+	EXPECT_TRUE(t_pool_dealloc(pool, p));
 	EXPECT_VALID(pool);
 	EXPECT_EQ(t_pool_size_of(pool, hp), 0);
 	tp_snap(pool, &snap);
-	EXPECT(!t_pool_dealloc(pool, p));		/* double dealloc */
+	EXPECT_TRUE(!t_pool_dealloc(pool, p));		/* double dealloc */
 	EXPECT_UNCHANGED(pool, &snap, 1);
 
 	/* a pinned block cannot be freed by address either */
-	EXPECT(t_pool_pin(pool, t_pool_handle_of(pool, q)) == q);
+	EXPECT_TRUE(t_pool_pin(pool, t_pool_handle_of(pool, q)) == q);
 	tp_snap(pool, &snap);
-	EXPECT(!t_pool_dealloc(pool, q));
+	EXPECT_TRUE(!t_pool_dealloc(pool, q));
 	EXPECT_UNCHANGED(pool, &snap, 1);
 	EXPECT_EQ(t_pool_unpin(pool, t_pool_handle_of(pool, q)), 0);
-	EXPECT(t_pool_dealloc(pool, q));
+	EXPECT_TRUE(t_pool_dealloc(pool, q));
 	EXPECT_VALID(pool);
 	destroy_t_pool(pool);
 }
 
-TP_CASE(seed_clean_and_copy)
+TEST(seed_clean_and_copy)
 {
 	struct t_pool *pool = tp_new(8192, 0);
 	struct tp_snapshot snap;
@@ -1027,7 +1027,7 @@ TP_CASE(seed_clean_and_copy)
 	a = t_pool_alloc(pool, 64);
 	b = t_pool_alloc(pool, 128);
 	small = t_pool_alloc(pool, 32);
-	ASSERT(a && b && small);
+	ASSERT_TRUE(a && b && small);
 	ha = t_pool_handle_of(pool, a);
 	hb = t_pool_handle_of(pool, b);
 	hs = t_pool_handle_of(pool, small);
@@ -1035,34 +1035,34 @@ TP_CASE(seed_clean_and_copy)
 	tp_fill_block(pool, hb, 2);
 	tp_fill_block(pool, hs, 3);
 
-	EXPECT(copy_t_ptr(pool, b, a));
+	EXPECT_TRUE(copy_t_ptr(pool, b, a));
 	tp_pattern_fill(expect, 128, 2, 0);
 	tp_pattern_fill(expect, 64, 1, 0);
-	EXPECT(tp_block_equals(pool, hb, expect, 128));
+	EXPECT_TRUE(tp_block_equals(pool, hb, expect, 128));
 
 	tp_snap(pool, &snap);
-	EXPECT(!copy_t_ptr(pool, small, a));		/* smaller dst */
+	EXPECT_TRUE(!copy_t_ptr(pool, small, a));		/* smaller dst */
 	EXPECT_UNCHANGED(pool, &snap, 1);
-	EXPECT(tp_block_has(pool, hs, 3));
+	EXPECT_TRUE(tp_block_has(pool, hs, 3));
 	tp_snap(pool, &snap);
-	EXPECT(!copy_t_ptr(pool, a + 16, b));
+	EXPECT_TRUE(!copy_t_ptr(pool, a + 16, b));
 	EXPECT_UNCHANGED(pool, &snap, 1);
 	tp_snap(pool, &snap);
-	EXPECT(!copy_t_ptr(pool, a, b + 16));
+	EXPECT_TRUE(!copy_t_ptr(pool, a, b + 16));
 	EXPECT_UNCHANGED(pool, &snap, 1);
 
-	EXPECT(clean_t_ptr(pool, a));
-	EXPECT(tp_block_equals(pool, ha, zero, 64));
-	EXPECT(tp_block_equals(pool, hb, expect, 128));
+	EXPECT_TRUE(clean_t_ptr(pool, a));
+	EXPECT_TRUE(tp_block_equals(pool, ha, zero, 64));
+	EXPECT_TRUE(tp_block_equals(pool, hb, expect, 128));
 	tp_snap(pool, &snap);
-	EXPECT(!clean_t_ptr(pool, a + 16));
-	EXPECT(!clean_t_ptr(pool, NULL));
+	EXPECT_TRUE(!clean_t_ptr(pool, a + 16));
+	EXPECT_TRUE(!clean_t_ptr(pool, NULL));
 	EXPECT_UNCHANGED(pool, &snap, 2);
-	EXPECT(tp_block_has(pool, hs, 3));
+	EXPECT_TRUE(tp_block_has(pool, hs, 3));
 
-	EXPECT(t_pool_dealloc(pool, a));
+	EXPECT_TRUE(t_pool_dealloc(pool, a));
 	tp_snap(pool, &snap);
-	EXPECT(!clean_t_ptr(pool, a));
+	EXPECT_TRUE(!clean_t_ptr(pool, a));
 	EXPECT_UNCHANGED(pool, &snap, 1);
 	destroy_t_pool(pool);
 }
@@ -1078,7 +1078,7 @@ TP_CASE(seed_clean_and_copy)
  *   after:   [B 64][C 64][free .....]      old B address = start of C
  *                                          old C address = free space
  */
-TP_CASE(seed_pointer_after_reorder)
+TEST(seed_pointer_after_reorder)
 {
 	struct t_pool *pool = tp_new(4096, 0);
 	unsigned char *a, *b, *c;
@@ -1087,38 +1087,38 @@ TP_CASE(seed_pointer_after_reorder)
 	a = t_pool_alloc(pool, 64);
 	b = t_pool_alloc(pool, 64);
 	c = t_pool_alloc(pool, 64);
-	ASSERT(a && b && c);
+	ASSERT_TRUE(a && b && c);
 	hb = t_pool_handle_of(pool, b);
 	hc = t_pool_handle_of(pool, c);
 	tp_fill_block(pool, hb, 2);
 	tp_fill_block(pool, hc, 3);
-	EXPECT(t_pool_dealloc(pool, a));
-	EXPECT(reorder_t_mem(pool));
+	EXPECT_TRUE(t_pool_dealloc(pool, a));
+	EXPECT_TRUE(reorder_t_mem(pool));
 	EXPECT_VALID(pool);
 	EXPECT_EQ(offset_of(pool, hb), 0);
 	EXPECT_EQ(offset_of(pool, hc), 64);
 
 	/* old address of C: free space now, refused */
-	EXPECT(t_pool_handle_of(pool, c) == T_POOL_NO_HANDLE);
-	EXPECT(!t_pool_dealloc(pool, c));
-	EXPECT(!clean_t_ptr(pool, c));
+	EXPECT_TRUE(t_pool_handle_of(pool, c) == T_POOL_NO_HANDLE);
+	EXPECT_TRUE(!t_pool_dealloc(pool, c));
+	EXPECT_TRUE(!clean_t_ptr(pool, c));
 	EXPECT_VALID(pool);
 
 	/* old address of B: C starts there now, and is what it names */
-	EXPECT(t_pool_handle_of(pool, b) == hc);
-	EXPECT(tp_block_has(pool, hb, 2));
-	EXPECT(tp_block_has(pool, hc, 3));
-	EXPECT(t_pool_dealloc(pool, b));		/* frees C */
+	EXPECT_TRUE(t_pool_handle_of(pool, b) == hc);
+	EXPECT_TRUE(tp_block_has(pool, hb, 2));
+	EXPECT_TRUE(tp_block_has(pool, hc, 3));
+	EXPECT_TRUE(t_pool_dealloc(pool, b));		/* frees C */
 	EXPECT_EQ(t_pool_size_of(pool, hc), 0);
-	EXPECT(tp_block_has(pool, hb, 2));
-	EXPECT(!t_pool_dealloc(pool, b));
+	EXPECT_TRUE(tp_block_has(pool, hb, 2));
+	EXPECT_TRUE(!t_pool_dealloc(pool, b));
 	EXPECT_VALID(pool);
 	destroy_t_pool(pool);
 }
 
 /* ---- walk and statistics ---------------------------------------------- */
 
-TP_CASE(walk_tiles_the_arena)
+TEST(walk_tiles_the_arena)
 {
 	struct t_pool *pool = tp_new(1 << 14, 0);
 	struct t_pool_extent all[128], one[128], part[4];
@@ -1130,16 +1130,16 @@ TP_CASE(walk_tiles_the_arena)
 		h[i] = must_alloc(pool, 16 + 16 * (i % 5));
 	for (i = 0; i < ARRAY_LEN(h); i += 3)
 		EXPECT_EQ(t_pool_free(pool, h[i]), 0);
-	EXPECT(t_pool_pin(pool, h[4]) != NULL);
-	EXPECT(t_pool_pin(pool, h[8]) != NULL);
+	EXPECT_TRUE(t_pool_pin(pool, h[4]) != NULL);
+	EXPECT_TRUE(t_pool_pin(pool, h[8]) != NULL);
 	ASSERT_VALID(pool);
 
 	n = tp_walk_all(pool, all, ARRAY_LEN(all));
-	EXPECT(n > 20 && n < ARRAY_LEN(all));
+	EXPECT_TRUE(n > 20 && n < ARRAY_LEN(all));
 	check_tiling(pool, all, n);
 	for (i = 0; i < n; i++)
 		if (all[i].handle == h[4] || all[i].handle == h[8])
-			EXPECT(all[i].pinned);
+			EXPECT_TRUE(all[i].pinned);
 
 	/* One extent at a time gives the same list; the cursor ends at the end. */
 	cursor = 0;
@@ -1148,7 +1148,7 @@ TP_CASE(walk_tiles_the_arena)
 			break;
 	EXPECT_EQ(m, n);
 	EXPECT_EQ(cursor, 1 << 14);
-	EXPECT(tp_same_extents(one, all, n));
+	EXPECT_TRUE(tp_same_extents(one, all, n));
 	EXPECT_EQ(t_pool_walk(pool, &cursor, part, 4), 0);
 	EXPECT_EQ(cursor, 1 << 14);
 
@@ -1156,7 +1156,7 @@ TP_CASE(walk_tiles_the_arena)
 	cursor = all[5].offset + 16 < all[5].offset + all[5].size ?
 		 all[5].offset + 16 : all[5].offset;
 	EXPECT_EQ(t_pool_walk(pool, &cursor, part, 4), 4);
-	EXPECT(tp_same_extents(part, all + 5, 4));
+	EXPECT_TRUE(tp_same_extents(part, all + 5, 4));
 	EXPECT_EQ(cursor, all[9].offset);
 
 	/* Empty pool: one free run. */
@@ -1168,12 +1168,12 @@ TP_CASE(walk_tiles_the_arena)
 	n = tp_walk_all(pool, all, ARRAY_LEN(all));
 	EXPECT_EQ(n, 1);
 	EXPECT_EQ(all[0].size, 1 << 14);
-	EXPECT(all[0].handle == T_POOL_NO_HANDLE);
+	EXPECT_TRUE(all[0].handle == T_POOL_NO_HANDLE);
 	check_tiling(pool, all, n);
 	destroy_t_pool(pool);
 }
 
-TP_CASE(stats_add_up)
+TEST(stats_add_up)
 {
 	struct t_pool *pool = tp_new(1 << 14, 100);
 	struct t_pool_reorder_result res;
@@ -1189,7 +1189,7 @@ TP_CASE(stats_add_up)
 	EXPECT_EQ(st.free_blocks, 1);
 	EXPECT_EQ(st.frag_permille, 0);
 	EXPECT_EQ(st.table_capacity, 100);
-	EXPECT(st.meta_bytes > 0);
+	EXPECT_TRUE(st.meta_bytes > 0);
 
 	for (i = 0; i < ARRAY_LEN(h); i++) {
 		h[i] = must_alloc(pool, 256);
@@ -1211,7 +1211,7 @@ TP_CASE(stats_add_up)
 	EXPECT_EQ(st.largest_free, (1 << 14) - used);
 	/* 1000 - 1000 * largest / free = 1000 - 1000 * 11264 / 13824 */
 	EXPECT_EQ(st.frag_permille, 186);
-	EXPECT(st.frag_permille > 0);
+	EXPECT_TRUE(st.frag_permille > 0);
 	EXPECT_EQ(st.reorders, 0);
 	EXPECT_EQ(st.bytes_moved, 0);
 
@@ -1228,36 +1228,3 @@ TP_CASE(stats_add_up)
 	destroy_t_pool(pool);
 }
 
-const struct tap_case api_cases[] = {
-	{ "api: create refuses sizes below 16, rounds 16..31 down to 16", create_rejects_small_sizes, 0, 0 },
-	{ "api: create refuses sizes above T_POOL_MAX_SIZE", create_rejects_large_sizes, 0, 0 },
-	{ "api: create refuses capacity above T_POOL_MAX_CAPACITY", create_rejects_large_capacity, 0, 0 },
-	{ "api: default capacity is max(64, size/256)", create_default_capacity, 0, 0 },
-	{ "api: every call refuses a NULL pool", null_pool_is_refused, 0, 0 },
-	{ "api: alloc refuses size 0, impossible sizes and unknown flags", alloc_refuses_bad_requests, 0, 0 },
-	{ "api: alloc rounds to 16 and aligns every block", alloc_rounds_to_16_and_aligns, 0, 0 },
-	{ "api: exhaustion fails and counts failed_allocs", alloc_exhaustion_counts_failures, 0, 0 },
-	{ "api: a full table refuses the 65th block though bytes remain", alloc_table_full, 0, 0 },
-	{ "api: stale and double-freed handles are refused", free_stale_and_double, 0, 0 },
-	{ "api: forged handles are refused by every call, nothing changes", forged_handles_change_nothing, 0, 0 },
-	{ "api: free of a pinned block is -EBUSY", free_pinned_is_busy, 0, 0 },
-	{ "api: holds refuse conflicting calls with EBUSY, nothing changes", hold_refuses_conflicting_calls, 0, 0 },
-	{ "api: held blocks are not moved; a hold finishes a move", held_blocks_stay_put, 0, 0 },
-	{ "api: read/write at every offset, bounds overflow-safe", read_write_offsets_and_bounds, 0, 0 },
-	{ "api: writes stay inside their block", write_stays_inside_the_block, 0, 0 },
-	{ "api: accesses larger than a step", large_accesses_cross_steps, 0, 0 },
-	{ "api: copy into a smaller block is -ENOSPC and copies nothing", copy_into_smaller_is_nospc, 0, 0 },
-	{ "api: copy into an equal or larger block copies exactly src", copy_equal_and_larger, 0, 0 },
-	{ "api: copy with a dead handle is -EINVAL", copy_dead_handles, 0, 0 },
-	{ "api: copy with two dead handles counts one refused call", copy_refusal_counts_once, 0, 0 },
-	{ "api: clean zeroes the block and nothing else", clean_zeroes_one_block, 0, 0 },
-	{ "api: pins nest and are counted; unpin of an unpinned block refused", pin_nests_and_counts, 0, 0 },
-	{ "api: offset_of reports and refuses", offset_of_reports_and_refuses, 0, 0 },
-	{ "api: handle_of names block starts only", handle_of_block_starts_only, 0, 0 },
-	{ "api: seed alloc/dealloc, double and interior dealloc refused", seed_alloc_and_dealloc, 0, 0 },
-	{ "api: seed clean_t_ptr and copy_t_ptr", seed_clean_and_copy, 0, 0 },
-	{ "api: seed pointer from before a reorder names what starts there now", seed_pointer_after_reorder, 0, 0 },
-	{ "api: walk tiles the arena, in pieces or at once", walk_tiles_the_arena, 0, 0 },
-	{ "api: statistics add up", stats_add_up, 0, 0 },
-};
-const size_t api_case_count = ARRAY_LEN(api_cases);

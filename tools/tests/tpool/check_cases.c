@@ -18,9 +18,9 @@ static void expect_fault(struct t_pool *pool, const char *why)
 	struct t_pool_fault fault = { 0, NULL };
 
 	EXPECT_EQ(t_pool_validate(pool, &fault), -EUCLEAN);
-	EXPECT(fault.reason && !strcmp(fault.reason, why),
-	       "found \"%s\", expected \"%s\"",
-	       fault.reason ? fault.reason : "(nothing)", why);
+	EXPECT_TRUE(fault.reason && !strcmp(fault.reason, why),
+		    "found \"%s\", expected \"%s\"",
+		    fault.reason ? fault.reason : "(nothing)", why);
 }
 
 /* A pool of used blocks with a free run between the second and third. */
@@ -41,7 +41,7 @@ static struct tp_seg *seg_of(struct t_pool *pool, uint64_t h)
 	return tp_seg(pool, (u32)h - 1);
 }
 
-TP_CASE(validate_finds_broken_runs)
+TEST(validate_finds_broken_runs)
 {
 	uint64_t h[4];
 	struct t_pool *pool = broken_pool(h);
@@ -87,7 +87,7 @@ TP_CASE(validate_finds_broken_runs)
 	destroy_t_pool(pool);
 }
 
-TP_CASE(validate_finds_broken_tables)
+TEST(validate_finds_broken_tables)
 {
 	uint64_t h[4];
 	struct t_pool *pool = broken_pool(h);
@@ -120,23 +120,17 @@ TP_CASE(validate_finds_broken_tables)
 }
 
 /* Generations go round without ever giving out 0. */
-TP_CASE(generation_wraps_past_zero)
+TEST(generation_wraps_past_zero)
 {
 	struct t_pool *pool = tp_new(4096, 0);
 	uint64_t h;
 
 	pool->gen = 0xffffffffU;
 	h = t_pool_alloc_handle(pool, 16, 0);
-	ASSERT(h != T_POOL_NO_HANDLE);
+	ASSERT_TRUE(h != T_POOL_NO_HANDLE);
 	EXPECT_EQ(h >> 32, 1);
 	EXPECT_EQ(t_pool_size_of(pool, h), 16);
 	EXPECT_VALID(pool);
 	destroy_t_pool(pool);
 }
 
-const struct tap_case check_cases[] = {
-	{ "check: validate finds each kind of broken run", validate_finds_broken_runs, 0, 0 },
-	{ "check: validate finds broken spares, regions and index", validate_finds_broken_tables, 0, 0 },
-	{ "check: generations wrap past zero", generation_wraps_past_zero, 0, 0 },
-};
-const size_t check_case_count = ARRAY_LEN(check_cases);

@@ -45,7 +45,7 @@ static uint32_t next_rand(uint64_t *state)
 }
 
 /* Empty pools, large and small, cost no more than 1% of their arena. */
-TP_CASE(empty_pools_are_cheap)
+TEST(empty_pools_are_cheap)
 {
 	static const size_t sizes[] = { 1 * MIB, 16 * MIB, 64 * MIB, 256 * MIB };
 	struct t_pool *pool;
@@ -53,20 +53,20 @@ TP_CASE(empty_pools_are_cheap)
 
 	for (i = 0; i < ARRAY_LEN(sizes); i++) {
 		pool = create_t_pool(sizes[i]);
-		ASSERT(pool, "create_t_pool(%zu)", sizes[i]);
+		ASSERT_TRUE(pool, "create_t_pool(%zu)", sizes[i]);
 		meta = meta_of(pool);
-		tap_note("create_t_pool(%zu MiB): %zu bytes of tables (%.3f%%)",
-			 sizes[i] / MIB, meta, 100.0 * meta / sizes[i]);
-		EXPECT(meta * 100 <= sizes[i], "%zu bytes for %zu", meta,
-		       sizes[i]);
+		TH_LOG("create_t_pool(%zu MiB): %zu bytes of tables (%.3f%%)",
+		       sizes[i] / MIB, meta, 100.0 * meta / sizes[i]);
+		EXPECT_TRUE(meta * 100 <= sizes[i], "%zu bytes for %zu", meta,
+			    sizes[i]);
 		EXPECT_VALID(pool);
 		destroy_t_pool(pool);
 
 		/* The most blocks a pool can hold only sizes its directory. */
 		pool = tp_new(sizes[i], T_POOL_MAX_CAPACITY);
 		meta = meta_of(pool);
-		EXPECT(meta * 100 <= sizes[i], "%zu bytes for %zu", meta,
-		       sizes[i]);
+		EXPECT_TRUE(meta * 100 <= sizes[i], "%zu bytes for %zu", meta,
+			    sizes[i]);
 		destroy_t_pool(pool);
 	}
 }
@@ -76,7 +76,7 @@ TP_CASE(empty_pools_are_cheap)
  * its handle while the tables grow, and the tables cost a chunk per
  * CHUNK_NODES runs.
  */
-TP_CASE(grows_across_many_chunks)
+TEST(grows_across_many_chunks)
 {
 	enum { BLOCKS = 5000 };
 	struct t_pool *pool = tp_new(4 * MIB, 0);
@@ -85,24 +85,24 @@ TP_CASE(grows_across_many_chunks)
 	struct t_pool_stats st;
 	unsigned int i;
 
-	ASSERT(h);
+	ASSERT_TRUE(h);
 	for (i = 0; i < BLOCKS; i++) {
 		h[i] = t_pool_alloc_handle(pool, 16 + (i % 7) * 16, 0);
-		ASSERT(h[i] != T_POOL_NO_HANDLE, "block %u", i);
-		ASSERT(tp_fill_block(pool, h[i], i));
+		ASSERT_TRUE(h[i] != T_POOL_NO_HANDLE, "block %u", i);
+		ASSERT_TRUE(tp_fill_block(pool, h[i], i));
 	}
 	EXPECT_VALID(pool);
 	t_pool_get_stats(pool, &st);
 	meta = st.meta_bytes;
 	chunks = (meta - empty) / CHUNK_BYTES + 1;
-	tap_note("%u blocks: %zu chunks, %zu bytes of tables", BLOCKS, chunks,
-		 meta);
+	TH_LOG("%u blocks: %zu chunks, %zu bytes of tables", BLOCKS, chunks,
+	       meta);
 	EXPECT_EQ((meta - empty) % CHUNK_BYTES, 0);
 	/* BLOCKS blocks and one free run, no chunk more than they need. */
 	EXPECT_EQ(chunks, (BLOCKS + 1 + CHUNK_NODES - 1) / CHUNK_NODES);
 	EXPECT_EQ(st.used_blocks, BLOCKS);
 	for (i = 0; i < BLOCKS; i++)
-		EXPECT(tp_block_has(pool, h[i], i), "block %u", i);
+		EXPECT_TRUE(tp_block_has(pool, h[i], i), "block %u", i);
 
 	/* Freed nodes are used again before the tables grow any more. */
 	for (i = 0; i < BLOCKS; i += 2)
@@ -110,14 +110,14 @@ TP_CASE(grows_across_many_chunks)
 	EXPECT_VALID(pool);
 	for (i = 0; i < BLOCKS; i += 2) {
 		h[i] = t_pool_alloc_handle(pool, 16 + (i % 7) * 16, 0);
-		ASSERT(h[i] != T_POOL_NO_HANDLE, "block %u", i);
-		ASSERT(tp_fill_block(pool, h[i], i));
+		ASSERT_TRUE(h[i] != T_POOL_NO_HANDLE, "block %u", i);
+		ASSERT_TRUE(tp_fill_block(pool, h[i], i));
 	}
 	EXPECT_EQ(meta_of(pool), meta);
 	EXPECT_EQ(t_pool_reorder(pool, NULL), 0);
 	EXPECT_VALID(pool);
 	for (i = 0; i < BLOCKS; i++) {
-		EXPECT(tp_block_has(pool, h[i], i), "block %u", i);
+		EXPECT_TRUE(tp_block_has(pool, h[i], i), "block %u", i);
 		EXPECT_EQ(t_pool_free(pool, h[i]), 0);
 	}
 	EXPECT_VALID(pool);
@@ -130,7 +130,7 @@ TP_CASE(grows_across_many_chunks)
  * refused, that allocation fails like one without room, counted, and the
  * pool is as it was.  Given the chunk, the same allocation succeeds.
  */
-TP_CASE(chunk_failure_fails_cleanly)
+TEST(chunk_failure_fails_cleanly)
 {
 	struct t_pool *pool = tp_new(1 * MIB, 0);
 	struct tp_snapshot *snap = malloc(sizeof(*snap));
@@ -138,13 +138,13 @@ TP_CASE(chunk_failure_fails_cleanly)
 	unsigned int i;
 	uint64_t h;
 
-	ASSERT(snap);
+	ASSERT_TRUE(snap);
 	for (i = 0; meta_of(pool) == empty; i++) {
 		ckremm_host_nowait_failures = 1;
 		tp_snap(pool, snap);
 		h = t_pool_alloc_handle(pool, 32, 0);
 		if (h != T_POOL_NO_HANDLE) {
-			ASSERT(tp_fill_block(pool, h, i));
+			ASSERT_TRUE(tp_fill_block(pool, h, i));
 			continue;
 		}
 		/* This one needed a chunk and could not have it. */
@@ -158,18 +158,18 @@ TP_CASE(chunk_failure_fails_cleanly)
 		 * which tries for a chunk before and after it.
 		 */
 		ckremm_host_nowait_failures = 3;
-		EXPECT(t_pool_alloc(pool, 32) == NULL);
-		EXPECT(t_pool_alloc_handle(pool, 32, T_POOL_REORDER_ON_FAIL) ==
-		       T_POOL_NO_HANDLE);
+		EXPECT_TRUE(t_pool_alloc(pool, 32) == NULL);
+		EXPECT_TRUE(t_pool_alloc_handle(pool, 32, T_POOL_REORDER_ON_FAIL) ==
+			    T_POOL_NO_HANDLE);
 		EXPECT_EQ(ckremm_host_nowait_failures, 0);
 		EXPECT_EQ(failed_of(pool), failed + 2);
 		EXPECT_EQ(meta_of(pool), empty);
 		EXPECT_VALID(pool);
 		ckremm_host_nowait_failures = 0;
 		h = t_pool_alloc_handle(pool, 32, 0);
-		ASSERT(h != T_POOL_NO_HANDLE);
+		ASSERT_TRUE(h != T_POOL_NO_HANDLE);
 		EXPECT_EQ(meta_of(pool), empty + CHUNK_BYTES);
-		ASSERT(tp_fill_block(pool, h, i));
+		ASSERT_TRUE(tp_fill_block(pool, h, i));
 	}
 	ckremm_host_nowait_failures = 0;
 	EXPECT_EQ(i, CHUNK_NODES);
@@ -199,7 +199,7 @@ static void race_hook(void *arg)
  * its chunk and takes a node of the winner's, so the pool ends with one
  * chunk more, not two.
  */
-TP_CASE(grow_race_loser_frees_its_chunk)
+TEST(grow_race_loser_frees_its_chunk)
 {
 	struct t_pool *pool = tp_new(1 * MIB, 0);
 	struct race r = { .pool = pool };
@@ -209,7 +209,7 @@ TP_CASE(grow_race_loser_frees_its_chunk)
 
 	/* Use up the first chunk: the whole arena's run and 203 spares. */
 	for (i = 0; i < CHUNK_NODES - 1; i++)
-		ASSERT(t_pool_alloc_handle(pool, 16, 0) != T_POOL_NO_HANDLE);
+		ASSERT_TRUE(t_pool_alloc_handle(pool, 16, 0) != T_POOL_NO_HANDLE);
 	ASSERT_EQ(meta_of(pool), empty);
 
 	ckremm_host_nowait_arg = &r;
@@ -220,9 +220,9 @@ TP_CASE(grow_race_loser_frees_its_chunk)
 
 	/* The outer call's chunk, then the inner call's. */
 	EXPECT_EQ(r.calls, 2);
-	ASSERT(outer != T_POOL_NO_HANDLE);
-	ASSERT(r.inner != T_POOL_NO_HANDLE);
-	EXPECT(outer != r.inner);
+	ASSERT_TRUE(outer != T_POOL_NO_HANDLE);
+	ASSERT_TRUE(r.inner != T_POOL_NO_HANDLE);
+	EXPECT_TRUE(outer != r.inner);
 	EXPECT_EQ(t_pool_size_of(pool, outer), 32);
 	EXPECT_EQ(t_pool_size_of(pool, r.inner), 48);
 	EXPECT_EQ(meta_of(pool), empty + CHUNK_BYTES);
@@ -239,7 +239,7 @@ TP_CASE(grow_race_loser_frees_its_chunk)
  * 32k live blocks in 64 MiB) the pool spends at most 24 bytes outside its
  * arena per live block, all of its tables included.
  */
-TP_CASE(bytes_per_live_block)
+TEST(bytes_per_live_block)
 {
 	enum { BLOCKS = 32768 };
 	struct t_pool *pool = create_t_pool(64 * MIB);
@@ -248,29 +248,21 @@ TP_CASE(bytes_per_live_block)
 	unsigned int i;
 	double per;
 
-	ASSERT(pool);
+	ASSERT_TRUE(pool);
 	for (i = 0; i < BLOCKS; i++) {
 		size_t size = (size_t)16 << (next_rand(&rng) % 9);
 
 		size += next_rand(&rng) % size;
 		h = t_pool_alloc_handle(pool, size > 4096 ? 4096 : size, 0);
-		ASSERT(h != T_POOL_NO_HANDLE, "block %u", i);
+		ASSERT_TRUE(h != T_POOL_NO_HANDLE, "block %u", i);
 	}
 	t_pool_get_stats(pool, &st);
 	per = (double)st.meta_bytes / st.used_blocks;
-	tap_note("%zu live blocks: %zu bytes of tables, %.2f per block",
-		 st.used_blocks, st.meta_bytes, per);
-	EXPECT(st.meta_bytes <= 24 * st.used_blocks, "%.2f bytes per block",
-	       per);
+	TH_LOG("%zu live blocks: %zu bytes of tables, %.2f per block",
+	       st.used_blocks, st.meta_bytes, per);
+	EXPECT_TRUE(st.meta_bytes <= 24 * st.used_blocks, "%.2f bytes per block",
+		    per);
 	EXPECT_VALID(pool);
 	destroy_t_pool(pool);
 }
 
-const struct tap_case growth_cases[] = {
-	{ "growth: an empty pool costs at most 1% of its arena", empty_pools_are_cheap, 0, 0 },
-	{ "growth: tables grow across many chunks, blocks intact", grows_across_many_chunks, 0, 0 },
-	{ "growth: a chunk that cannot be had fails the allocation cleanly", chunk_failure_fails_cleanly, 0, 0 },
-	{ "growth: the loser of a race to grow frees its chunk", grow_race_loser_frees_its_chunk, 0, 0 },
-	{ "growth: at most 24 bytes of tables per live block", bytes_per_live_block, 0, 0 },
-};
-const size_t growth_case_count = ARRAY_LEN(growth_cases);

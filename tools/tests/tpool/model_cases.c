@@ -102,8 +102,8 @@ static void problem(struct model *m, enum problem kind, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	tap_fail(__FILE__, __LINE__, "op %lu (%s): %s: %s", m->op, m->op_name,
-		 problem_name[kind], msg);
+	test_fail_at(__FILE__, __LINE__, "op %lu (%s): %s: %s", m->op, m->op_name,
+		     problem_name[kind], msg);
 }
 
 static size_t pick(struct model *m, size_t n)
@@ -203,11 +203,11 @@ static void check_pool(struct model *m)
 	int ret = t_pool_validate(m->pool, &fault);
 
 	if (ret) {
-		tap_fail(__FILE__, __LINE__,
-			 "op %lu (%s): t_pool_validate() = %d at offset %zu: %s",
-			 m->op, m->op_name, ret, fault.offset,
-			 fault.reason ? fault.reason : "?");
-		tap_abort();
+		test_fail_at(__FILE__, __LINE__,
+			     "op %lu (%s): t_pool_validate() = %d at offset %zu: %s",
+			     m->op, m->op_name, ret, fault.offset,
+			     fault.reason ? fault.reason : "?");
+		test_abort();
 	}
 	t_pool_get_stats(m->pool, &st);
 	if (st.used_blocks != m->n || st.pinned_blocks != m->pinned ||
@@ -323,7 +323,7 @@ static void op_alloc(struct model *m)
 			size);
 	b->size = round16(size);
 	b->bytes = malloc(b->size);
-	ASSERT(b->bytes);
+	ASSERT_TRUE(b->bytes);
 	b->pins = 0;
 	b->pinned_at = NULL;
 	tp_pattern_fill(b->bytes, b->size, h, 0);
@@ -568,7 +568,7 @@ static void check_compacted(struct model *m, bool continued)
 	struct t_pool_stats st;
 	unsigned int n, i;
 
-	ASSERT(ext);
+	ASSERT_TRUE(ext);
 	t_pool_get_stats(m->pool, &st);
 	if (!m->pinned && (st.largest_free != st.free_bytes ||
 			   st.free_blocks > 1))
@@ -656,7 +656,7 @@ static void op_walk(struct model *m)
 	size_t end = 0, used = 0, blocks = 0, arena_size = 0;
 	unsigned int n, i;
 
-	ASSERT(ext);
+	ASSERT_TRUE(ext);
 	m->op_name = "walk";
 	n = tp_walk_all(m->pool, ext, 2 * m->capacity + 2);
 	for (i = 0; i < n; i++) {
@@ -701,7 +701,7 @@ static void run_model(unsigned long seed)
 	struct model *m = calloc(1, sizeof(*m));
 	struct t_pool_stats st;
 
-	ASSERT(m);
+	ASSERT_TRUE(m);
 	if (env && atol(env) > 0)
 		ops = (unsigned long)atol(env);
 	m->rng = seed * 0x9e3779b97f4a7c15ULL + 1;
@@ -710,7 +710,7 @@ static void run_model(unsigned long seed)
 	m->capacity = cfg->capacity;
 	m->b = calloc(m->capacity, sizeof(*m->b));
 	m->scratch = malloc(cfg->pool_size + 16);
-	ASSERT(m->b && m->scratch);
+	ASSERT_TRUE(m->b && m->scratch);
 
 	for (m->op = 0; m->op < ops; m->op++) {
 		size_t fill = m->used * 100 / cfg->pool_size;
@@ -780,26 +780,26 @@ static void run_model(unsigned long seed)
 	check_compacted(m, m->pass_running);
 
 	t_pool_get_stats(m->pool, &st);
-	tap_note("%lu ops: %lu allocs (%lu failed), %lu frees, %lu steps, %lu whole reorders (%lu with no pins, %lu of them not continuing a stepped pass), %lu dead-handle calls, %lu ops during a pass, up to %zu blocks, %zu bytes moved",
-		 ops, m->count_allocs, m->count_alloc_fails, m->count_frees,
-		 m->count_steps, m->count_reorders, m->count_reorders_unpinned,
-		 m->count_reorders_fresh_unpinned,
-		 m->count_stale,
-		 m->count_in_transit_ops, m->most_blocks, st.bytes_moved);
+	TH_LOG("%lu ops: %lu allocs (%lu failed), %lu frees, %lu steps, %lu whole reorders (%lu with no pins, %lu of them not continuing a stepped pass), %lu dead-handle calls, %lu ops during a pass, up to %zu blocks, %zu bytes moved",
+	       ops, m->count_allocs, m->count_alloc_fails, m->count_frees,
+	       m->count_steps, m->count_reorders, m->count_reorders_unpinned,
+	       m->count_reorders_fresh_unpinned,
+	       m->count_stale,
+	       m->count_in_transit_ops, m->most_blocks, st.bytes_moved);
 	for (k = 0; k < P_KINDS; k++)
 		if (m->problems[k])
-			tap_note("%lu x %s", m->problems[k], problem_name[k]);
+			TH_LOG("%lu x %s", m->problems[k], problem_name[k]);
 	/* The run did what it is for (a run stopped short proves nothing). */
 	if (ops >= MODEL_OPS) {
-		EXPECT(m->count_frees > 0 && m->count_steps > 0 &&
-		       m->count_in_transit_ops > 0,
-		       "no frees, no steps or nothing done during a pass");
-		EXPECT(m->count_reorders_fresh_unpinned > 0,
-		       "no whole reorder with no pins outside a pass");
-		EXPECT(m->count_stale > 0, "no call with a dead handle");
-		EXPECT(m->most_blocks >= m->capacity / 2,
-		       "never more than %zu blocks of %zu slots", m->most_blocks,
-		       m->capacity);
+		EXPECT_TRUE(m->count_frees > 0 && m->count_steps > 0 &&
+			    m->count_in_transit_ops > 0,
+			    "no frees, no steps or nothing done during a pass");
+		EXPECT_TRUE(m->count_reorders_fresh_unpinned > 0,
+			    "no whole reorder with no pins outside a pass");
+		EXPECT_TRUE(m->count_stale > 0, "no call with a dead handle");
+		EXPECT_TRUE(m->most_blocks >= m->capacity / 2,
+			    "never more than %zu blocks of %zu slots", m->most_blocks,
+			    m->capacity);
 	}
 
 	while (m->n)
@@ -810,17 +810,17 @@ static void run_model(unsigned long seed)
 	free(m);
 }
 
-TP_CASE(model_run)
+FIXTURE(model) {};
+FIXTURE_VARIANT(model) { unsigned long seed; };
+FIXTURE_VARIANT_ADD(model, seed_1) { .seed = 1 };	/* 256 KiB, 384 slots */
+FIXTURE_VARIANT_ADD(model, seed_2) { .seed = 2 };	/* 64 KiB, 96 slots */
+FIXTURE_VARIANT_ADD(model, seed_3) { .seed = 3 };	/* 1 MiB, 256 slots */
+FIXTURE_VARIANT_ADD(model, seed_4) { .seed = 4 };	/* 256 KiB, 384 slots */
+FIXTURE_VARIANT_ADD(model, seed_5) { .seed = 5 };	/* 64 KiB, 96 slots */
+FIXTURE_VARIANT_ADD(model, seed_6) { .seed = 6 };	/* 1 MiB, 256 slots */
+
+TEST_F_TIMEOUT(model, run, 100)
 {
-	run_model(arg);
+	run_model(variant->seed);
 }
 
-const struct tap_case model_cases[] = {
-	{ "model: seed 1, 256 KiB, 384 slots", model_run, 1, 100 },
-	{ "model: seed 2, 64 KiB, 96 slots", model_run, 2, 100 },
-	{ "model: seed 3, 1 MiB, 256 slots", model_run, 3, 100 },
-	{ "model: seed 4, 256 KiB, 384 slots", model_run, 4, 100 },
-	{ "model: seed 5, 64 KiB, 96 slots", model_run, 5, 100 },
-	{ "model: seed 6, 1 MiB, 256 slots", model_run, 6, 100 },
-};
-const size_t model_case_count = ARRAY_LEN(model_cases);

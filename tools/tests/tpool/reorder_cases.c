@@ -64,13 +64,13 @@ static void build(struct layout *l, size_t pool_size, const size_t *sizes,
 	uint64_t all[MAX_BLOCKS];
 	size_t i;
 
-	ASSERT(count <= MAX_BLOCKS);
+	ASSERT_TRUE(count <= MAX_BLOCKS);
 	memset(l, 0, sizeof(*l));
 	l->pool = tp_new(pool_size, 0);
 	for (i = 0; i < count; i++) {
 		all[i] = t_pool_alloc_handle(l->pool, sizes[i % nsizes], 0);
-		ASSERT(all[i] != T_POOL_NO_HANDLE, "block %zu of %zu", i, count);
-		ASSERT(tp_fill_block(l->pool, all[i], tag_of(all[i])));
+		ASSERT_TRUE(all[i] != T_POOL_NO_HANDLE, "block %zu of %zu", i, count);
+		ASSERT_TRUE(tp_fill_block(l->pool, all[i], tag_of(all[i])));
 	}
 	for (i = 0; i < count; i++) {
 		if (free_mask & (1ULL << i)) {
@@ -90,8 +90,8 @@ static void check_contents(struct layout *l)
 	size_t i;
 
 	for (i = 0; i < l->n; i++) {
-		EXPECT(tp_block_has(l->pool, l->b[i].h, tag_of(l->b[i].h)),
-		       "block %zu", i);
+		EXPECT_TRUE(tp_block_has(l->pool, l->b[i].h, tag_of(l->b[i].h)),
+			    "block %zu", i);
 		if (l->b[i].pinned_at)
 			EXPECT_EQ(tp_pattern_mismatch(l->b[i].pinned_at,
 						      l->b[i].size,
@@ -109,8 +109,8 @@ static void check_order(struct layout *l, bool packed)
 	for (i = 0; i < n; i++) {
 		if (ext[i].handle == T_POOL_NO_HANDLE)
 			continue;
-		if (!EXPECT(k < l->n) || !EXPECT(ext[i].handle == l->b[k].h,
-						 "block %zu out of order", k))
+		if (!EXPECT_TRUE(k < l->n) || !EXPECT_TRUE(ext[i].handle == l->b[k].h,
+							   "block %zu out of order", k))
 			return;
 		if (packed)
 			EXPECT_EQ(ext[i].offset, end);
@@ -129,9 +129,9 @@ static void check_compacted_around_pins(struct layout *l)
 
 	for (i = 0; i + 1 < n; i++)
 		if (ext[i].handle == T_POOL_NO_HANDLE)
-			EXPECT(ext[i + 1].pinned,
-			       "free run at %zu (%zu bytes) is followed by an unpinned block",
-			       ext[i].offset, ext[i].size);
+			EXPECT_TRUE(ext[i + 1].pinned,
+				    "free run at %zu (%zu bytes) is followed by an unpinned block",
+				    ext[i].offset, ext[i].size);
 }
 
 static void check_compact(struct t_pool *pool)
@@ -140,7 +140,7 @@ static void check_compact(struct t_pool *pool)
 
 	t_pool_get_stats(pool, &st);
 	EXPECT_EQ(st.largest_free, st.free_bytes);
-	EXPECT(st.free_blocks <= 1, "%zu free runs", st.free_blocks);
+	EXPECT_TRUE(st.free_blocks <= 1, "%zu free runs", st.free_blocks);
 	EXPECT_EQ(st.frag_permille, 0);
 }
 
@@ -173,14 +173,14 @@ static void destroy(struct layout *l)
 
 /* ---- no pins ---------------------------------------------------------- */
 
-TP_CASE(reorder_compact_pool_moves_nothing)
+TEST(reorder_compact_pool_moves_nothing)
 {
 	static const size_t sizes[] = { 48, 160, 16, 1000 };
 	struct t_pool_reorder_result res;
 	struct t_pool_stats st;
 	struct layout *l = malloc(sizeof(*l));
 
-	ASSERT(l);
+	ASSERT_TRUE(l);
 	/* empty pool */
 	build(l, 1 << 14, sizes, 4, 0, 0);
 	memset(&res, 0xff, sizeof(res));
@@ -201,7 +201,7 @@ TP_CASE(reorder_compact_pool_moves_nothing)
 	t_pool_get_stats(l->pool, &st);
 	EXPECT_EQ(st.reorders, 1);
 	EXPECT_EQ(st.bytes_moved, 0);
-	EXPECT(reorder_t_mem(l->pool));
+	EXPECT_TRUE(reorder_t_mem(l->pool));
 	t_pool_get_stats(l->pool, &st);
 	EXPECT_EQ(st.reorders, 2);
 	destroy(l);
@@ -221,7 +221,7 @@ TP_CASE(reorder_compact_pool_moves_nothing)
 	free(l);
 }
 
-TP_CASE(reorder_fragmented_without_pins)
+TEST(reorder_fragmented_without_pins)
 {
 	static const size_t steps[] = { 0, 1000, 16, 1 << 20, 4096, 33 };
 	struct t_pool_reorder_result res;
@@ -229,7 +229,7 @@ TP_CASE(reorder_fragmented_without_pins)
 	uint64_t rng = 0x5eed;
 	int round;
 
-	ASSERT(l);
+	ASSERT_TRUE(l);
 	for (round = 0; round < 24; round++) {
 		size_t sizes[7], i, count = 8 + tp_rand_below(&rng, 56);
 		uint64_t mask = tp_rand(&rng) & tp_rand(&rng);
@@ -260,7 +260,7 @@ TP_CASE(reorder_fragmented_without_pins)
 		EXPECT_EQ(res.blocks_moved, 0);
 		check_contents(l);
 		destroy(l);
-		if (tap_failed())
+		if (test_failed())
 			break;
 	}
 	free(l);
@@ -292,27 +292,37 @@ static bool pin_this(enum pin_where where, size_t i, size_t n)
  * is a hole before every live block and one at the very bottom.  Then the
  * chosen live blocks are pinned and the pool reordered.
  */
-TP_CASE(reorder_around_pins)
+FIXTURE(pins) {};
+FIXTURE_VARIANT(pins) { enum pin_where where; };
+FIXTURE_VARIANT_ADD(pins, first_block) { .where = PIN_FIRST };
+FIXTURE_VARIANT_ADD(pins, last_block) { .where = PIN_LAST };
+FIXTURE_VARIANT_ADD(pins, middle_block) { .where = PIN_MIDDLE };
+FIXTURE_VARIANT_ADD(pins, three_adjacent_blocks) { .where = PIN_ADJACENT };
+FIXTURE_VARIANT_ADD(pins, every_block) { .where = PIN_ALL };
+FIXTURE_VARIANT_ADD(pins, every_other_block) { .where = PIN_EVERY_OTHER };
+FIXTURE_VARIANT_ADD(pins, first_and_last_blocks) { .where = PIN_FIRST_AND_LAST };
+
+TEST_F(pins, reorder_around_pins)
 {
 	static const size_t sizes[] = { 64, 208, 16, 1024, 96, 4000, 32 };
-	enum pin_where where = (enum pin_where)arg;
+	enum pin_where where = variant->where;
 	struct t_pool_reorder_result res;
 	struct layout *l = malloc(sizeof(*l));
 	uint64_t mask = 0;
 	size_t i, pins = 0;
 	struct t_pool_stats st;
 
-	ASSERT(l);
+	ASSERT_TRUE(l);
 	for (i = 0; i < 30; i++)
 		if (i < 2 || i % 3 == 1)
 			mask |= 1ULL << i;
 	build(l, 1 << 17, sizes, ARRAY_LEN(sizes), 30, mask);
-	ASSERT(l->n >= 6);
+	ASSERT_TRUE(l->n >= 6);
 	for (i = 0; i < l->n; i++) {
 		if (!pin_this(where, i, l->n))
 			continue;
 		l->b[i].pinned_at = t_pool_pin(l->pool, l->b[i].h);
-		ASSERT(l->b[i].pinned_at);
+		ASSERT_TRUE(l->b[i].pinned_at);
 		pins++;
 	}
 	t_pool_get_stats(l->pool, &st);
@@ -326,7 +336,7 @@ TP_CASE(reorder_around_pins)
 			unsigned char *arena = t_pool_arena(l->pool, NULL);
 
 			EXPECT_EQ(offset_now(l->pool, l->b[i].h), l->b[i].off);
-			EXPECT(l->b[i].pinned_at == arena + l->b[i].off);
+			EXPECT_TRUE(l->b[i].pinned_at == arena + l->b[i].off);
 		}
 	}
 	check_contents(l);
@@ -336,7 +346,7 @@ TP_CASE(reorder_around_pins)
 	if (where == PIN_ALL)
 		EXPECT_EQ(res.bytes_moved, 0);
 	else
-		EXPECT(res.bytes_moved > 0);
+		EXPECT_TRUE(res.bytes_moved > 0);
 
 	/* Unpinned, a second pass compacts everything. */
 	for (i = 0; i < l->n; i++) {
@@ -358,7 +368,7 @@ TP_CASE(reorder_around_pins)
 
 /* ---- large blocks and blocks in transit -------------------------------- */
 
-TP_CASE(reorder_large_block_in_steps)
+TEST(reorder_large_block_in_steps)
 {
 	static const size_t holes[] = { 4096, 1000 * 16, 65536, 3 * 65536 };
 	size_t k;
@@ -375,7 +385,7 @@ TP_CASE(reorder_large_block_in_steps)
 		gap = t_pool_alloc_handle(pool, holes[k], 0);
 		big = t_pool_alloc_handle(pool, 65536, 0);
 		tail = t_pool_alloc_handle(pool, 5000, 0);
-		ASSERT(s && gap && big && tail);
+		ASSERT_TRUE(s && gap && big && tail);
 		tp_fill_block(pool, s, 1);
 		tp_fill_block(pool, big, 2);
 		tp_fill_block(pool, tail, 3);
@@ -385,19 +395,19 @@ TP_CASE(reorder_large_block_in_steps)
 		memset(&res, 0, sizeof(res));
 		do {
 			more = t_pool_reorder_step(pool, 0, &res);
-			ASSERT(more >= 0);
+			ASSERT_TRUE(more >= 0);
 			ASSERT_VALID(pool);
 			steps++;
-			ASSERT(steps < 1000);
+			ASSERT_TRUE(steps < 1000);
 		} while (more);
-		EXPECT(steps >= (65536 + 5008) / 1000, "%u steps", steps);
+		EXPECT_TRUE(steps >= (65536 + 5008) / 1000, "%u steps", steps);
 		EXPECT_EQ(res.blocks_moved, 2);
 		EXPECT_EQ(res.bytes_moved, 65536 + 5008);
 		EXPECT_EQ(offset_now(pool, big), 16);
 		EXPECT_EQ(offset_now(pool, tail), 16 + 65536);
-		EXPECT(tp_block_has(pool, s, 1));
-		EXPECT(tp_block_has(pool, big, 2));
-		EXPECT(tp_block_has(pool, tail, 3));
+		EXPECT_TRUE(tp_block_has(pool, s, 1));
+		EXPECT_TRUE(tp_block_has(pool, big, 2));
+		EXPECT_TRUE(tp_block_has(pool, tail, 3));
 		check_compact(pool);
 		t_pool_get_stats(pool, &st);
 		EXPECT_EQ(st.bytes_moved, 65536 + 5008);
@@ -422,10 +432,30 @@ enum transit_action {
  * step.  The hole is 4 KiB (old and new places of B overlap) or 96 KiB
  * (they do not).
  */
-TP_CASE(reorder_block_in_transit)
+FIXTURE(transit) {};
+FIXTURE_VARIANT(transit) { enum transit_action action; bool big_hole; };
+FIXTURE_VARIANT_ADD(transit, read) { .action = TR_READ };
+FIXTURE_VARIANT_ADD(transit, write) { .action = TR_WRITE };
+FIXTURE_VARIANT_ADD(transit, free) { .action = TR_FREE };
+FIXTURE_VARIANT_ADD(transit, pin) { .action = TR_PIN };
+FIXTURE_VARIANT_ADD(transit, copy_from) { .action = TR_COPY_FROM };
+FIXTURE_VARIANT_ADD(transit, copy_into) { .action = TR_COPY_INTO };
+FIXTURE_VARIANT_ADD(transit, clean) { .action = TR_CLEAN };
+FIXTURE_VARIANT_ADD(transit, offset_of) { .action = TR_OFFSET_OF };
+FIXTURE_VARIANT_ADD(transit, alloc) { .action = TR_ALLOC };
+FIXTURE_VARIANT_ADD(transit, handle_of_and_walk) { .action = TR_LOOKUP };
+FIXTURE_VARIANT_ADD(transit, free_neighbours) { .action = TR_FREE_NEIGHBOURS };
+FIXTURE_VARIANT_ADD(transit, read_big_hole) { .action = TR_READ, .big_hole = true };
+FIXTURE_VARIANT_ADD(transit, write_big_hole) { .action = TR_WRITE, .big_hole = true };
+FIXTURE_VARIANT_ADD(transit, free_big_hole) { .action = TR_FREE, .big_hole = true };
+FIXTURE_VARIANT_ADD(transit, pin_big_hole) { .action = TR_PIN, .big_hole = true };
+FIXTURE_VARIANT_ADD(transit, copy_into_big_hole) { .action = TR_COPY_INTO, .big_hole = true };
+FIXTURE_VARIANT_ADD(transit, alloc_big_hole) { .action = TR_ALLOC, .big_hole = true };
+
+TEST_F(transit, reorder_block_in_transit)
 {
-	enum transit_action action = (enum transit_action)(arg & 0xff);
-	size_t hole_size = arg & TR_BIG_HOLE ? 96 * 1024 : 4096;
+	enum transit_action action = variant->action;
+	size_t hole_size = variant->big_hole ? 96 * 1024 : 4096;
 	struct t_pool *pool = tp_new(1 << 19, 0);
 	unsigned char *expect = malloc(BIG), *buf = malloc(BIG);
 	unsigned char *arena = t_pool_arena(pool, NULL);
@@ -433,18 +463,19 @@ TP_CASE(reorder_block_in_transit)
 	struct t_pool_reorder_result res;
 	struct t_pool_extent ext[32];
 	size_t old_b, new_b, done = 0, i;
-	uint64_t rng = arg + 1;
+	/* a seed per variant: the action, and 0x100 for the big hole */
+	uint64_t rng = (action | (variant->big_hole ? TR_BIG_HOLE : 0)) + 1;
 	bool b_alive = true, s_alive = true, c_alive = true;
 	unsigned int steps;
 	int more = 1;
 
-	ASSERT(expect && buf);
+	ASSERT_TRUE(expect && buf);
 	s = t_pool_alloc_handle(pool, 16, 0);
 	hole = t_pool_alloc_handle(pool, hole_size, 0);
 	b = t_pool_alloc_handle(pool, BIG, 0);
 	c = t_pool_alloc_handle(pool, 4096, 0);
 	d = t_pool_alloc_handle(pool, BIG, 0);
-	ASSERT(s && hole && b && c && d);
+	ASSERT_TRUE(s && hole && b && c && d);
 	tp_fill_block(pool, s, 1);
 	tp_fill_block(pool, b, 2);
 	tp_fill_block(pool, c, 3);
@@ -472,17 +503,17 @@ TP_CASE(reorder_block_in_transit)
 		for (i = 0; i < n; i++)
 			if (ext[i].handle == b)
 				seen = ext[i].offset == old_b;
-		ASSERT(seen, "B is not at its old offset in the walk");
+		ASSERT_TRUE(seen, "B is not at its old offset in the walk");
 	}
 
 	switch (action) {
 	case TR_READ:
-		EXPECT(tp_block_equals(pool, b, expect, BIG));
+		EXPECT_TRUE(tp_block_equals(pool, b, expect, BIG));
 		/* pieces across the point reached so far */
 		EXPECT_EQ(t_pool_read(pool, b, done - 10, buf, 20), 0);
-		EXPECT(!memcmp(buf, expect + done - 10, 20));
+		EXPECT_TRUE(!memcmp(buf, expect + done - 10, 20));
 		EXPECT_EQ(t_pool_read(pool, b, done, buf, BIG - done), 0);
-		EXPECT(!memcmp(buf, expect + done, BIG - done));
+		EXPECT_TRUE(!memcmp(buf, expect + done, BIG - done));
 		break;
 	case TR_WRITE:
 		tp_pattern_fill(buf, 1000, 9, 0);
@@ -498,7 +529,7 @@ TP_CASE(reorder_block_in_transit)
 			EXPECT_EQ(t_pool_write(pool, b, i, &v, 1), 0);
 			expect[i] = v;
 		}
-		EXPECT(tp_block_equals(pool, b, expect, BIG));
+		EXPECT_TRUE(tp_block_equals(pool, b, expect, BIG));
 		break;
 	case TR_FREE:
 		EXPECT_EQ(t_pool_free(pool, b), 0);
@@ -509,55 +540,55 @@ TP_CASE(reorder_block_in_transit)
 	case TR_PIN: {
 		unsigned char *p = t_pool_pin(pool, b);
 
-		ASSERT(p);
-		EXPECT(p == arena + new_b, "pinned B at %zu, expected %zu",
-		       (size_t)(p - arena), new_b);
+		ASSERT_TRUE(p);
+		EXPECT_TRUE(p == arena + new_b, "pinned B at %zu, expected %zu",
+			    (size_t)(p - arena), new_b);
 		EXPECT_EQ(offset_now(pool, b), new_b);
-		EXPECT(!memcmp(p, expect, BIG));
+		EXPECT_TRUE(!memcmp(p, expect, BIG));
 		ASSERT_VALID(pool);
 		break;
 	}
 	case TR_COPY_FROM:
 		EXPECT_EQ(t_pool_copy(pool, d, b), 0);
-		EXPECT(tp_block_equals(pool, d, expect, BIG));
+		EXPECT_TRUE(tp_block_equals(pool, d, expect, BIG));
 		break;
 	case TR_COPY_INTO:
 		EXPECT_EQ(t_pool_copy(pool, b, c), 0);
 		tp_pattern_fill(expect, 4096, 3, 0);
-		EXPECT(tp_block_equals(pool, b, expect, BIG));
+		EXPECT_TRUE(tp_block_equals(pool, b, expect, BIG));
 		ASSERT_VALID(pool);
 		EXPECT_EQ(t_pool_reorder_step(pool, 0, &res), 1);
 		EXPECT_EQ(t_pool_copy(pool, b, d), 0);
 		tp_pattern_fill(expect, BIG, 4, 0);
-		EXPECT(tp_block_equals(pool, b, expect, BIG));
+		EXPECT_TRUE(tp_block_equals(pool, b, expect, BIG));
 		break;
 	case TR_CLEAN:
 		EXPECT_EQ(t_pool_clean(pool, b), 0);
 		memset(expect, 0, BIG);
-		EXPECT(tp_block_equals(pool, b, expect, BIG));
+		EXPECT_TRUE(tp_block_equals(pool, b, expect, BIG));
 		break;
 	case TR_OFFSET_OF:
 		/* finishes the move first */
 		EXPECT_EQ(offset_now(pool, b), new_b);
 		ASSERT_VALID(pool);
-		EXPECT(t_pool_handle_of(pool, arena + new_b) == b);
+		EXPECT_TRUE(t_pool_handle_of(pool, arena + new_b) == b);
 		break;
 	case TR_ALLOC:
 		/* none of these may land in the hole B is moving into */
 		for (i = 0; i < ARRAY_LEN(extra); i++) {
 			extra[i] = t_pool_alloc_handle(pool, i ? 512 * i : hole_size, 0);
-			ASSERT(extra[i], "alloc %zu", i);
+			ASSERT_TRUE(extra[i], "alloc %zu", i);
 			ASSERT_VALID(pool);
 			tp_fill_block(pool, extra[i], 100 + i);
-			EXPECT(tp_block_equals(pool, b, expect, BIG));
+			EXPECT_TRUE(tp_block_equals(pool, b, expect, BIG));
 		}
 		break;
 	case TR_LOOKUP: {
 		size_t end = 0;
 		unsigned int n;
 
-		EXPECT(t_pool_handle_of(pool, arena + old_b) == b);
-		EXPECT(t_pool_handle_of(pool, arena + new_b) == T_POOL_NO_HANDLE);
+		EXPECT_TRUE(t_pool_handle_of(pool, arena + old_b) == b);
+		EXPECT_TRUE(t_pool_handle_of(pool, arena + new_b) == T_POOL_NO_HANDLE);
 		n = tp_walk_all(pool, ext, ARRAY_LEN(ext));
 		for (i = 0; i < n; i++) {
 			EXPECT_EQ(ext[i].offset, end);
@@ -584,31 +615,31 @@ TP_CASE(reorder_block_in_transit)
 
 		more = t_pool_reorder_step(pool, budgets[tp_rand_below(&rng, 6)],
 					   &res);
-		ASSERT(more >= 0);
+		ASSERT_TRUE(more >= 0);
 		ASSERT_VALID(pool);
 		if (b_alive && steps % 16 == 0)
-			EXPECT(tp_block_equals(pool, b, expect, BIG), "step %u",
-			       steps);
+			EXPECT_TRUE(tp_block_equals(pool, b, expect, BIG), "step %u",
+				    steps);
 	}
 	EXPECT_EQ(more, 0);
 
 	if (b_alive) {
-		EXPECT(tp_block_equals(pool, b, expect, BIG));
+		EXPECT_TRUE(tp_block_equals(pool, b, expect, BIG));
 		EXPECT_EQ(offset_now(pool, b), new_b);
 	}
 	if (s_alive)
-		EXPECT(tp_block_has(pool, s, 1));
+		EXPECT_TRUE(tp_block_has(pool, s, 1));
 	if (c_alive)
-		EXPECT(tp_block_has(pool, c, 3));
+		EXPECT_TRUE(tp_block_has(pool, c, 3));
 	if (action == TR_COPY_INTO)
-		EXPECT(tp_block_has(pool, d, 4));
+		EXPECT_TRUE(tp_block_has(pool, d, 4));
 	else if (action == TR_COPY_FROM)
-		EXPECT(tp_block_has(pool, d, 2));
+		EXPECT_TRUE(tp_block_has(pool, d, 2));
 	else
-		EXPECT(tp_block_has(pool, d, 4));
+		EXPECT_TRUE(tp_block_has(pool, d, 4));
 	for (i = 0; i < ARRAY_LEN(extra); i++)
 		if (extra[i])
-			EXPECT(tp_block_has(pool, extra[i], 100 + i));
+			EXPECT_TRUE(tp_block_has(pool, extra[i], 100 + i));
 
 	if (action == TR_PIN) {
 		EXPECT_EQ(t_pool_unpin(pool, b), 0);
@@ -618,7 +649,7 @@ TP_CASE(reorder_block_in_transit)
 	ASSERT_VALID(pool);
 	check_compact(pool);
 	if (b_alive)
-		EXPECT(tp_block_equals(pool, b, expect, BIG));
+		EXPECT_TRUE(tp_block_equals(pool, b, expect, BIG));
 	free(expect);
 	free(buf);
 	destroy_t_pool(pool);
@@ -638,25 +669,25 @@ static void build_checkerboard(struct layout *l)
 	build(l, 1 << 16, kib, 1, 64, mask);
 }
 
-TP_CASE(reorder_on_fail_succeeds)
+TEST(reorder_on_fail_succeeds)
 {
 	struct layout *l = malloc(sizeof(*l));
 	struct t_pool_stats st0, st;
 	uint64_t h, rest;
 
-	ASSERT(l);
+	ASSERT_TRUE(l);
 	build_checkerboard(l);
 	t_pool_get_stats(l->pool, &st0);
 	EXPECT_EQ(st0.free_bytes, 32 * 1024);
 	EXPECT_EQ(st0.largest_free, 1024);
 
-	EXPECT(t_pool_alloc_handle(l->pool, 8192, 0) == T_POOL_NO_HANDLE);
+	EXPECT_TRUE(t_pool_alloc_handle(l->pool, 8192, 0) == T_POOL_NO_HANDLE);
 	t_pool_get_stats(l->pool, &st);
 	EXPECT_EQ(st.failed_allocs, st0.failed_allocs + 1);
 	EXPECT_EQ(st.reorders, 0);
 
 	h = t_pool_alloc_handle(l->pool, 8192, T_POOL_REORDER_ON_FAIL);
-	EXPECT(h != T_POOL_NO_HANDLE);
+	EXPECT_TRUE(h != T_POOL_NO_HANDLE);
 	ASSERT_VALID(l->pool);
 	t_pool_get_stats(l->pool, &st);
 	EXPECT_EQ(st.failed_allocs, st0.failed_allocs + 1);
@@ -666,7 +697,7 @@ TP_CASE(reorder_on_fail_succeeds)
 
 	/* every byte that is left, in one block */
 	rest = t_pool_alloc_handle(l->pool, 24 * 1024, T_POOL_REORDER_ON_FAIL);
-	EXPECT(rest != T_POOL_NO_HANDLE);
+	EXPECT_TRUE(rest != T_POOL_NO_HANDLE);
 	t_pool_get_stats(l->pool, &st);
 	EXPECT_EQ(st.free_bytes, 0);
 	EXPECT_EQ(st.failed_allocs, st0.failed_allocs + 1);
@@ -675,16 +706,16 @@ TP_CASE(reorder_on_fail_succeeds)
 	free(l);
 }
 
-TP_CASE(reorder_on_fail_not_enough_bytes)
+TEST(reorder_on_fail_not_enough_bytes)
 {
 	struct layout *l = malloc(sizeof(*l));
 	struct t_pool_stats st0, st;
 
-	ASSERT(l);
+	ASSERT_TRUE(l);
 	build_checkerboard(l);
 	t_pool_get_stats(l->pool, &st0);
-	EXPECT(t_pool_alloc_handle(l->pool, 32 * 1024 + 16,
-				   T_POOL_REORDER_ON_FAIL) == T_POOL_NO_HANDLE);
+	EXPECT_TRUE(t_pool_alloc_handle(l->pool, 32 * 1024 + 16,
+					T_POOL_REORDER_ON_FAIL) == T_POOL_NO_HANDLE);
 	t_pool_get_stats(l->pool, &st);
 	EXPECT_EQ(st.failed_allocs, st0.failed_allocs + 1);
 	EXPECT_EQ(st.reorders, st0.reorders);	/* no point compacting */
@@ -702,7 +733,7 @@ TP_CASE(reorder_on_fail_not_enough_bytes)
  *
  *   [A 2K free][P 2K pinned][B 2K][free 2K]   alloc 3K, REORDER_ON_FAIL
  */
-TP_CASE(reorder_on_fail_counts_one_failure)
+TEST(reorder_on_fail_counts_one_failure)
 {
 	struct t_pool *pool = tp_new(8192, 0);
 	struct t_pool_stats st0, st;
@@ -711,14 +742,14 @@ TP_CASE(reorder_on_fail_counts_one_failure)
 	a = t_pool_alloc_handle(pool, 2048, 0);
 	p = t_pool_alloc_handle(pool, 2048, 0);
 	b = t_pool_alloc_handle(pool, 2048, 0);
-	ASSERT(a && p && b);
-	ASSERT(t_pool_pin(pool, p));
+	ASSERT_TRUE(a && p && b);
+	ASSERT_TRUE(t_pool_pin(pool, p));
 	EXPECT_EQ(t_pool_free(pool, a), 0);
 	t_pool_get_stats(pool, &st0);
 	EXPECT_EQ(st0.free_bytes, 4096);
 
-	EXPECT(t_pool_alloc_handle(pool, 3072, T_POOL_REORDER_ON_FAIL) ==
-	       T_POOL_NO_HANDLE);
+	EXPECT_TRUE(t_pool_alloc_handle(pool, 3072, T_POOL_REORDER_ON_FAIL) ==
+		    T_POOL_NO_HANDLE);
 	t_pool_get_stats(pool, &st);
 	EXPECT_EQ(st.failed_allocs, st0.failed_allocs + 1);
 	EXPECT_EQ(st.refused_calls, st0.refused_calls);
@@ -746,7 +777,7 @@ static struct t_pool *build_partial_pass(uint64_t *h)
 
 	for (i = 0; i < 16; i++) {
 		h[i] = t_pool_alloc_handle(pool, 1024, 0);
-		ASSERT(h[i]);
+		ASSERT_TRUE(h[i]);
 		tp_fill_block(pool, h[i], tag_of(h[i]));
 	}
 	EXPECT_EQ(t_pool_free(pool, h[0]), 0);
@@ -763,7 +794,7 @@ static struct t_pool *build_partial_pass(uint64_t *h)
 	return pool;
 }
 
-TP_CASE(reorder_after_partial_pass_compacts)
+TEST(reorder_after_partial_pass_compacts)
 {
 	struct t_pool_reorder_result res;
 	struct t_pool *pool;
@@ -775,11 +806,11 @@ TP_CASE(reorder_after_partial_pass_compacts)
 	ASSERT_VALID(pool);
 	check_compact(pool);
 	for (i = 2; i < 16; i++)
-		EXPECT(tp_block_has(pool, h[i], tag_of(h[i])));
+		EXPECT_TRUE(tp_block_has(pool, h[i], tag_of(h[i])));
 	destroy_t_pool(pool);
 }
 
-TP_CASE(reorder_on_fail_after_partial_pass)
+TEST(reorder_on_fail_after_partial_pass)
 {
 	struct t_pool_stats st0, st;
 	struct t_pool *pool;
@@ -791,48 +822,13 @@ TP_CASE(reorder_on_fail_after_partial_pass)
 	EXPECT_EQ(st0.free_bytes, 2048);
 	EXPECT_EQ(st0.pinned_blocks, 0);
 	big = t_pool_alloc_handle(pool, 2048, T_POOL_REORDER_ON_FAIL);
-	EXPECT(big != T_POOL_NO_HANDLE,
-	       "2 KiB free in total, nothing pinned, and the alloc failed");
+	EXPECT_TRUE(big != T_POOL_NO_HANDLE,
+		    "2 KiB free in total, nothing pinned, and the alloc failed");
 	ASSERT_VALID(pool);
 	t_pool_get_stats(pool, &st);
 	EXPECT_EQ(st.failed_allocs, st0.failed_allocs);
 	for (i = 2; i < 16; i++)
-		EXPECT(tp_block_has(pool, h[i], tag_of(h[i])));
+		EXPECT_TRUE(tp_block_has(pool, h[i], tag_of(h[i])));
 	destroy_t_pool(pool);
 }
 
-const struct tap_case reorder_cases[] = {
-	{ "reorder: a compact pool moves nothing", reorder_compact_pool_moves_nothing, 0, 0 },
-	{ "reorder: fragmented pool without pins ends as one free run", reorder_fragmented_without_pins, 0, 0 },
-	{ "reorder: pinned first block", reorder_around_pins, PIN_FIRST, 0 },
-	{ "reorder: pinned last block", reorder_around_pins, PIN_LAST, 0 },
-	{ "reorder: pinned middle block", reorder_around_pins, PIN_MIDDLE, 0 },
-	{ "reorder: three adjacent pinned blocks", reorder_around_pins, PIN_ADJACENT, 0 },
-	{ "reorder: every block pinned", reorder_around_pins, PIN_ALL, 0 },
-	{ "reorder: every other block pinned", reorder_around_pins, PIN_EVERY_OTHER, 0 },
-	{ "reorder: first and last blocks pinned", reorder_around_pins, PIN_FIRST_AND_LAST, 0 },
-	{ "reorder: a 64 KiB block moves in 1000-byte steps", reorder_large_block_in_steps, 0, 0 },
-	{ "reorder: read a block in transit", reorder_block_in_transit, TR_READ, 0 },
-	{ "reorder: write a block in transit", reorder_block_in_transit, TR_WRITE, 0 },
-	{ "reorder: free a block in transit", reorder_block_in_transit, TR_FREE, 0 },
-	{ "reorder: pin a block in transit", reorder_block_in_transit, TR_PIN, 0 },
-	{ "reorder: copy from a block in transit", reorder_block_in_transit, TR_COPY_FROM, 0 },
-	{ "reorder: copy into a block in transit", reorder_block_in_transit, TR_COPY_INTO, 0 },
-	{ "reorder: clean a block in transit", reorder_block_in_transit, TR_CLEAN, 0 },
-	{ "reorder: offset_of a block in transit", reorder_block_in_transit, TR_OFFSET_OF, 0 },
-	{ "reorder: alloc while a block is in transit", reorder_block_in_transit, TR_ALLOC, 0 },
-	{ "reorder: handle_of and walk while a block is in transit", reorder_block_in_transit, TR_LOOKUP, 0 },
-	{ "reorder: free the neighbours of a block in transit", reorder_block_in_transit, TR_FREE_NEIGHBOURS, 0 },
-	{ "reorder: read a block in transit, hole larger than the block", reorder_block_in_transit, TR_READ | TR_BIG_HOLE, 0 },
-	{ "reorder: write a block in transit, hole larger than the block", reorder_block_in_transit, TR_WRITE | TR_BIG_HOLE, 0 },
-	{ "reorder: free a block in transit, hole larger than the block", reorder_block_in_transit, TR_FREE | TR_BIG_HOLE, 0 },
-	{ "reorder: pin a block in transit, hole larger than the block", reorder_block_in_transit, TR_PIN | TR_BIG_HOLE, 0 },
-	{ "reorder: copy into a block in transit, hole larger than the block", reorder_block_in_transit, TR_COPY_INTO | TR_BIG_HOLE, 0 },
-	{ "reorder: alloc while a block is in transit, hole larger than the block", reorder_block_in_transit, TR_ALLOC | TR_BIG_HOLE, 0 },
-	{ "reorder_on_fail: fragmentation alone does not fail an alloc", reorder_on_fail_succeeds, 0, 0 },
-	{ "reorder_on_fail: too few free bytes fails without compacting", reorder_on_fail_not_enough_bytes, 0, 0 },
-	{ "reorder_on_fail: a refused call counts one failed alloc", reorder_on_fail_counts_one_failure, 0, 0 },
-	{ "reorder: a full reorder after a partial pass compacts everything", reorder_after_partial_pass_compacts, 0, 0 },
-	{ "reorder_on_fail: succeeds after a partial pass left holes behind", reorder_on_fail_after_partial_pass, 0, 0 },
-};
-const size_t reorder_case_count = ARRAY_LEN(reorder_cases);

@@ -95,7 +95,7 @@ static void mismatch(struct shared *sh, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	tap_fail(__FILE__, __LINE__, "%s", msg);
+	test_fail_at(__FILE__, __LINE__, "%s", msg);
 }
 
 static void count(unsigned long *counter)
@@ -329,7 +329,7 @@ static void *pinner_main(void *arg)
 	return NULL;
 }
 
-TP_CASE(smp_smoke)
+TEST_TIMEOUT(smp_smoke, 100)
 {
 	struct shared *sh = calloc(1, sizeof(*sh));
 	struct worker *w = calloc(WORKERS, sizeof(*w));
@@ -337,7 +337,7 @@ TP_CASE(smp_smoke)
 	struct t_pool_stats st;
 	unsigned int i;
 
-	ASSERT(sh && w);
+	ASSERT_TRUE(sh && w);
 	/* small enough that blocks collide and REORDER_ON_FAIL has work */
 	sh->pool = tp_new(48 << 10, 1024);
 	sh->arena = t_pool_arena(sh->pool, NULL);
@@ -346,10 +346,10 @@ TP_CASE(smp_smoke)
 		w[i].sh = sh;
 		w[i].id = i;
 		w[i].rng = 1000 + i;
-		ASSERT(!pthread_create(&wt[i], NULL, worker_main, &w[i]));
+		ASSERT_TRUE(!pthread_create(&wt[i], NULL, worker_main, &w[i]));
 	}
-	ASSERT(!pthread_create(&rt, NULL, reorder_main, sh));
-	ASSERT(!pthread_create(&pt, NULL, pinner_main, sh));
+	ASSERT_TRUE(!pthread_create(&rt, NULL, reorder_main, sh));
+	ASSERT_TRUE(!pthread_create(&pt, NULL, pinner_main, sh));
 	for (i = 0; i < WORKERS; i++)
 		pthread_join(wt[i], NULL);
 	pthread_join(rt, NULL);
@@ -362,14 +362,14 @@ TP_CASE(smp_smoke)
 	EXPECT_EQ(st.used_bytes, 0);
 	EXPECT_EQ(st.pinned_blocks, 0);
 	/* the run did what it is for */
-	EXPECT(st.bytes_moved > 0);
-	EXPECT(sh->pins > 0 && sh->copies > 0 && sh->steps > 0);
-	EXPECT(t_pool_reorder(sh->pool, NULL) == 0);
+	EXPECT_TRUE(st.bytes_moved > 0);
+	EXPECT_TRUE(sh->pins > 0 && sh->copies > 0 && sh->steps > 0);
+	EXPECT_TRUE(t_pool_reorder(sh->pool, NULL) == 0);
 	t_pool_get_stats(sh->pool, &st);
 	EXPECT_EQ(st.free_blocks, 1);
-	tap_note("%lu allocs (%lu failed), %lu reorder steps, %zu bytes moved, %zu reorders, %lu pins, %lu copies",
-		 sh->allocs, sh->alloc_fails, sh->steps, st.bytes_moved,
-		 st.reorders, sh->pins, sh->copies);
+	TH_LOG("%lu allocs (%lu failed), %lu reorder steps, %zu bytes moved, %zu reorders, %lu pins, %lu copies",
+	       sh->allocs, sh->alloc_fails, sh->steps, st.bytes_moved,
+	       st.reorders, sh->pins, sh->copies);
 	destroy_t_pool(sh->pool);
 	free(w);
 	free(sh);
@@ -414,7 +414,7 @@ static void *grow_run(void *arg)
 	return NULL;
 }
 
-TP_CASE(smp_grow_race)
+TEST_TIMEOUT(smp_grow_race, 100)
 {
 	struct t_pool *pool = tp_new(8 << 20, 0);
 	struct grower *g = calloc(GROWERS, sizeof(*g));
@@ -422,12 +422,12 @@ TP_CASE(smp_grow_race)
 	struct t_pool_stats empty, st;
 	unsigned int i, j, runs, chunks;
 
-	ASSERT(g);
+	ASSERT_TRUE(g);
 	t_pool_get_stats(pool, &empty);
 	for (i = 0; i < GROWERS; i++) {
 		g[i].pool = pool;
 		g[i].id = i + 1;
-		ASSERT(!pthread_create(&t[i], NULL, grow_run, &g[i]));
+		ASSERT_TRUE(!pthread_create(&t[i], NULL, grow_run, &g[i]));
 	}
 	for (i = 0; i < GROWERS; i++)
 		pthread_join(t[i], NULL);
@@ -453,7 +453,7 @@ TP_CASE(smp_grow_race)
 	/* 204 nodes per 4 KiB chunk: as many chunks as the runs need. */
 	runs = st.used_blocks + st.free_blocks;
 	chunks = (unsigned int)((st.meta_bytes - empty.meta_bytes) / 4096) + 1;
-	tap_note("%u runs in %u chunks", runs, chunks);
+	TH_LOG("%u runs in %u chunks", runs, chunks);
 	EXPECT_EQ(chunks, (runs + 203) / 204);
 	for (i = 0; i < GROWERS; i++)
 		for (j = 0; j < GROW_BLOCKS; j++)
@@ -465,26 +465,18 @@ TP_CASE(smp_grow_race)
 
 #ifndef TPOOL_TSAN
 /* Run smp_smoke in the ThreadSanitizer build; its output becomes ours. */
-TP_CASE(smp_under_tsan)
+TEST_TIMEOUT(smp_under_tsan, 100)
 {
 	char self[4096], tsan[4200];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
-	ASSERT(n > 0);
+	ASSERT_TRUE(n > 0);
 	self[n] = '\0';
 	snprintf(tsan, sizeof(tsan), "%s_tsan", self);
-	execl(tsan, tsan, "--jobs=1", "smp: 3 workers", "smp: two threads grow",
+	execl(tsan, tsan, "--jobs=1", "-t", "smp_smoke", "-t", "smp_grow_race",
 	      (char *)NULL);
-	tap_fail(__FILE__, __LINE__, "cannot run %s: %s", tsan, strerror(errno));
-	tap_abort();
+	test_fail_at(__FILE__, __LINE__, "cannot run %s: %s", tsan, strerror(errno));
+	test_abort();
 }
 #endif
 
-const struct tap_case smp_cases[] = {
-	{ "smp: 3 workers, a reorderer and a pinner on one pool", smp_smoke, 0, 100 },
-	{ "smp: two threads grow the tables of one pool at once", smp_grow_race, 0, 100 },
-#ifndef TPOOL_TSAN
-	{ "smp: the same under ThreadSanitizer", smp_under_tsan, 0, 100 },
-#endif
-};
-const size_t smp_case_count = ARRAY_LEN(smp_cases);

@@ -27,22 +27,6 @@ long tp_pattern_mismatch(const void *buf, size_t len, uint64_t tag,
 	return -1;
 }
 
-bool tp_fill_block(struct t_pool *pool, uint64_t handle, uint64_t tag)
-{
-	size_t size = t_pool_size_of(pool, handle);
-	unsigned char *buf;
-	int ret;
-
-	if (!EXPECT(size > 0, "handle %#llx", (unsigned long long)handle))
-		return false;
-	buf = malloc(size);
-	ASSERT(buf);
-	tp_pattern_fill(buf, size, tag, 0);
-	ret = t_pool_write(pool, handle, 0, buf, size);
-	free(buf);
-	return EXPECT_EQ(ret, 0);
-}
-
 bool tp_block_equals(struct t_pool *pool, uint64_t handle,
 		     const void *expect, size_t len)
 {
@@ -54,15 +38,15 @@ bool tp_block_equals(struct t_pool *pool, uint64_t handle,
 	if (!EXPECT_EQ(size, len))
 		return false;
 	buf = malloc(size);
-	ASSERT(buf);
+	ASSERT_TRUE(buf);
 	memset(buf, 0xa5, size);
 	ok = EXPECT_EQ(t_pool_read(pool, handle, 0, buf, size), 0);
 	for (i = 0; ok && i < size; i++) {
 		if (buf[i] != ((const unsigned char *)expect)[i]) {
-			tap_fail(__FILE__, __LINE__,
-				 "block %#llx byte %zu of %zu is %#x, expected %#x",
-				 (unsigned long long)handle, i, size, buf[i],
-				 ((const unsigned char *)expect)[i]);
+			test_fail_at(__FILE__, __LINE__,
+				     "block %#llx byte %zu of %zu is %#x, expected %#x",
+				     (unsigned long long)handle, i, size, buf[i],
+				     ((const unsigned char *)expect)[i]);
 			ok = false;
 		}
 	}
@@ -70,20 +54,39 @@ bool tp_block_equals(struct t_pool *pool, uint64_t handle,
 	return ok;
 }
 
-bool tp_block_has(struct t_pool *pool, uint64_t handle, uint64_t tag)
+/*
+ * Write the pattern @tag over the whole block @handle, or (@write false)
+ * read the block and compare it with the pattern; false if anything
+ * failed, reported.
+ */
+static bool pattern_in_block(struct t_pool *pool, uint64_t handle,
+			     uint64_t tag, bool write)
 {
 	size_t size = t_pool_size_of(pool, handle);
-	unsigned char *expect;
+	unsigned char *pattern;
 	bool ok;
 
-	if (!EXPECT(size > 0, "handle %#llx", (unsigned long long)handle))
+	if (!EXPECT_TRUE(size > 0, "handle %#llx", (unsigned long long)handle))
 		return false;
-	expect = malloc(size);
-	ASSERT(expect);
-	tp_pattern_fill(expect, size, tag, 0);
-	ok = tp_block_equals(pool, handle, expect, size);
-	free(expect);
+	pattern = malloc(size);
+	ASSERT_TRUE(pattern);
+	tp_pattern_fill(pattern, size, tag, 0);
+	if (write)
+		ok = EXPECT_EQ(t_pool_write(pool, handle, 0, pattern, size), 0);
+	else
+		ok = tp_block_equals(pool, handle, pattern, size);
+	free(pattern);
 	return ok;
+}
+
+bool tp_fill_block(struct t_pool *pool, uint64_t handle, uint64_t tag)
+{
+	return pattern_in_block(pool, handle, tag, true);
+}
+
+bool tp_block_has(struct t_pool *pool, uint64_t handle, uint64_t tag)
+{
+	return pattern_in_block(pool, handle, tag, false);
 }
 
 bool tp_valid_at(struct t_pool *pool, const char *file, int line)
@@ -91,10 +94,10 @@ bool tp_valid_at(struct t_pool *pool, const char *file, int line)
 	struct t_pool_fault fault = { 0, NULL };
 	int ret = t_pool_validate(pool, &fault);
 
-	tap_checked();
+	test_checked();
 	if (ret)
-		tap_fail(file, line, "t_pool_validate() = %d at offset %zu: %s",
-			 ret, fault.offset, fault.reason ? fault.reason : "?");
+		test_fail_at(file, line, "t_pool_validate() = %d at offset %zu: %s",
+			     ret, fault.offset, fault.reason ? fault.reason : "?");
 	return ret == 0;
 }
 
@@ -137,7 +140,7 @@ bool tp_unchanged_at(struct t_pool *pool, const struct tp_snapshot *before,
 	const struct t_pool_stats *b = &before->stats, *a;
 	bool ok = true;
 
-	ASSERT(now);
+	ASSERT_TRUE(now);
 	if (!tp_valid_at(pool, file, line))
 		ok = false;
 	tp_snap(pool, now);
@@ -155,19 +158,19 @@ bool tp_unchanged_at(struct t_pool *pool, const struct tp_snapshot *before,
 	    a->meta_bytes != b->meta_bytes || a->reorders != b->reorders ||
 	    a->bytes_moved != b->bytes_moved ||
 	    a->frag_permille != b->frag_permille) {
-		tap_fail(file, line,
-			 "statistics changed: refused %zu -> %zu (expected +%zu), used %zu -> %zu, blocks %zu -> %zu, failed %zu -> %zu",
-			 before->stats.refused_calls, now->stats.refused_calls,
-			 refused, before->stats.used_bytes,
-			 now->stats.used_bytes, before->stats.used_blocks,
-			 now->stats.used_blocks, before->stats.failed_allocs,
-			 now->stats.failed_allocs);
+		test_fail_at(file, line,
+			     "statistics changed: refused %zu -> %zu (expected +%zu), used %zu -> %zu, blocks %zu -> %zu, failed %zu -> %zu",
+			     before->stats.refused_calls, now->stats.refused_calls,
+			     refused, before->stats.used_bytes,
+			     now->stats.used_bytes, before->stats.used_blocks,
+			     now->stats.used_blocks, before->stats.failed_allocs,
+			     now->stats.failed_allocs);
 		ok = false;
 	}
 	if (now->next != before->next ||
 	    !tp_same_extents(now->ext, before->ext, now->next)) {
-		tap_fail(file, line, "layout changed (%u extents, was %u)",
-			 now->next, before->next);
+		test_fail_at(file, line, "layout changed (%u extents, was %u)",
+			     now->next, before->next);
 		ok = false;
 	}
 	free(now);
@@ -178,6 +181,6 @@ struct t_pool *tp_new(size_t size, unsigned int capacity)
 {
 	struct t_pool *pool = t_pool_create(size, capacity);
 
-	ASSERT(pool, "t_pool_create(%zu, %u)", size, capacity);
+	ASSERT_TRUE(pool, "t_pool_create(%zu, %u)", size, capacity);
 	return pool;
 }

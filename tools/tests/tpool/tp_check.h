@@ -14,12 +14,9 @@
 
 #include <ckremm/t_pool.h>
 
-#include "tap.h"
+#include "ckremm_test.h"
 
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
-
-/* A case function; @arg is the table entry's parameter (a seed, a mode). */
-#define TP_CASE(fn)	static void fn(unsigned long arg __attribute__((unused)))
 
 /*
  * Byte @k of the pattern named @tag.  Neighbouring bytes and shifted
@@ -51,7 +48,7 @@ bool tp_valid_at(struct t_pool *pool, const char *file, int line);
 #define EXPECT_VALID(pool)	tp_valid_at((pool), __FILE__, __LINE__)
 #define ASSERT_VALID(pool)	do {					\
 	if (!tp_valid_at((pool), __FILE__, __LINE__))			\
-		tap_abort();						\
+		test_abort();						\
 } while (0)
 
 /* Every extent of the pool in address order; returns the count. */
