@@ -29,6 +29,7 @@
 #include <uapi/ckremm.h>
 
 struct file;
+struct kernel_param;
 struct ckremm_pool;
 
 /**
@@ -203,6 +204,8 @@ struct ckremm_attach {
 /* Module parameters (ckremm_dev.c): max_pool_size, max_pools_per_user. */
 extern unsigned long ckremm_max_pool_size;
 extern unsigned int ckremm_max_pools_per_user;
+int ckremm_param_set_range(const char *val, const struct kernel_param *kp,
+			   unsigned long min, unsigned long max);
 
 /*
  * registry.c: the pools, the per-user quota and the named registry.

@@ -42,26 +42,17 @@ static_assert(CKREMM_BATCH_MAX <= T_POOL_BATCH_MAX);
 #define TABLE_STEP_MIN		256
 #define TABLE_STEP_MAX		T_POOL_STEP_MAX
 
-static unsigned int reorder_step_bytes = SZ_4K;
+static unsigned long reorder_step_bytes = SZ_4K;
 
 static int reorder_step_bytes_set(const char *val,
 				  const struct kernel_param *kp)
 {
-	unsigned int bytes;
-	int err;
-
-	err = kstrtouint(val, 0, &bytes);
-	if (err)
-		return err;
-	if (bytes < TABLE_STEP_MIN || bytes > TABLE_STEP_MAX)
-		return -EINVAL;
-	WRITE_ONCE(*(unsigned int *)kp->arg, bytes);
-	return 0;
+	return ckremm_param_set_range(val, kp, TABLE_STEP_MIN, TABLE_STEP_MAX);
 }
 
 static const struct kernel_param_ops reorder_step_bytes_ops = {
 	.set = reorder_step_bytes_set,
-	.get = param_get_uint,
+	.get = param_get_ulong,
 };
 
 module_param_cb(reorder_step_bytes, &reorder_step_bytes_ops,
