@@ -82,9 +82,11 @@ struct ckremm_pool;
  *	them, with where and what in *@offset and *@reason (a static string,
  *	or NULL)
  * @walk: WALK: report up to @max extents from the first one at or after
- *	*@cursor (an arena offset below @pool->arena_size) into @out and
- *	advance *@cursor, to @pool->arena_size at the end; returns the
- *	number written, 0 only at the end
+ *	*@cursor (an arena offset below @pool->arena_size) into @out, from
+ *	one call of the pool's walk, and advance *@cursor past them, to
+ *	@pool->arena_size at the end; returns the number written, which may
+ *	be fewer than @max, or 0 with *@cursor advanced; the device calls it
+ *	again until it has enough or *@cursor stops
  *
  * A block is named by a u64, @block (@dst, @src): an arena offset or a
  * handle, as the kind decides; names come from userspace unchecked, and

@@ -777,6 +777,27 @@ static int ckremm_ioctl_validate(struct ckremm_req *rq,
 	return 0;
 }
 
+/*
+ * Up to @max extents from *@cursor on, from as many calls of the kind's
+ * walk as it takes; fewer only at the end of the arena, or if the pool
+ * stops advancing the cursor.
+ */
+static unsigned int ckremm_walk_fill(struct ckremm_pool *pool, u64 *cursor,
+				     struct ckremm_extent *out,
+				     unsigned int max)
+{
+	unsigned int n = 0;
+	u64 before;
+
+	while (n < max && *cursor < pool->arena_size) {
+		before = *cursor;
+		n += pool->ops->walk(pool, cursor, out + n, max - n);
+		if (*cursor == before)
+			break;
+	}
+	return n;
+}
+
 static int ckremm_walk(struct ckremm_pool *pool, struct ckremm_walk *w)
 {
 	struct ckremm_extent __user *uentries = u64_to_user_ptr(w->entries);
@@ -797,7 +818,7 @@ static int ckremm_walk(struct ckremm_pool *pool, struct ckremm_walk *w)
 	if (!chunk)
 		return -ENOMEM;
 	while (done < w->count && cursor < pool->arena_size) {
-		n = pool->ops->walk(pool, &cursor, chunk,
+		n = ckremm_walk_fill(pool, &cursor, chunk,
 				     min(w->count - done, CKREMM_WALK_CHUNK));
 		if (!n)
 			break;
