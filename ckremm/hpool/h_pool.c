@@ -525,6 +525,22 @@ static u32 hp_find_owned(struct h_pool *pool, const void *ptr,
 	return off;
 }
 
+/*
+ * hp_find_used() (or, @owned, hp_find_owned()) for a call that gives up
+ * on HP_NIL: the refusal is counted and reported here.
+ */
+static u32 hp_lookup(struct h_pool *pool, const void *ptr, bool owned)
+{
+	const char *why;
+	u32 off;
+
+	off = owned ? hp_find_owned(pool, ptr, &why) :
+		      hp_find_used(pool, ptr, &why);
+	if (off == HP_NIL)
+		hp_refuse(pool, why);
+	return off;
+}
+
 /* ---- holds (pool lock held) ------------------------------------------------ */
 
 /* Sign a header afresh with new flags; its block's place and size stay. */
@@ -945,7 +961,7 @@ out:
 }
 
 /*
- * The body of h_pool_alloc() and h_pool_alloc_aligned(), inlined into
+ * The body of h_pool_alloc() and h_pool_alloc_block(), inlined into
  * each: a block of the natural alignment and a cached size comes from the
  * front cache, anything else from hp_alloc_slow(), which the fast path
  * leaves for without saving anything (the common call pays for nothing
@@ -978,11 +994,12 @@ static __always_inline void *hp_alloc(struct h_pool *pool, size_t size,
 }
 
 /**
- * h_pool_alloc_aligned() - allocate a block at a given alignment
+ * h_pool_alloc_block() - allocate a block at a given alignment
  * @pool: the pool
  * @size: payload bytes, at least 1
  * @align: 0 for 16, or a power of two up to the page size; values below 16
  *	give 16
+ * @ptr: receives the payload's address
  *
  * O(1): two bitmap scans and at most two splits, or in a pool with a
  * front cache a block of the exact size freed last.  If nothing fits
@@ -990,15 +1007,49 @@ static __always_inline void *hp_alloc(struct h_pool *pool, size_t size,
  * hold of the lock, and the search is made once more.  The usable size of
  * the block (h_pool_usable_size()) is @size rounded up to 16, or up to 16
  * bytes more when the remainder was too small to make a block of its own.
+ * The reason of a failure is told by the arguments alone, so a failed
+ * call is one call on the pool.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: the payload's address, or NULL if no free block fits (counted in
- * failed_allocs) or if the request is refused: @size 0 or so large that its
- * rounding overflows, @align not a power of two or above the page size.
+ * Return: 0; -EINVAL (refused) if @pool or @ptr is NULL, @size is 0 or
+ * @align is not a power of two or is above the page size; -ENOMEM if no
+ * free block fits (counted in failed_allocs), also for a @size so large
+ * that no pool can hold it (refused).  *@ptr is left alone on error.
+ */
+int h_pool_alloc_block(struct h_pool *pool, size_t size, size_t align,
+		       void **ptr)
+{
+	size_t natural = hp_align_for(align);
+	void *p;
+
+	if (!ptr)
+		return -EINVAL;
+	p = hp_alloc(pool, size, natural);
+	if (p) {
+		*ptr = p;
+		return 0;
+	}
+	return !pool || !size || !natural ? -EINVAL : -ENOMEM;
+}
+EXPORT_SYMBOL_GPL(h_pool_alloc_block);
+
+/**
+ * h_pool_alloc_aligned() - allocate a block at a given alignment
+ * @pool: the pool
+ * @size: payload bytes, at least 1
+ * @align: 0 for 16, or a power of two up to the page size; values below 16
+ *	give 16
+ *
+ * h_pool_alloc_block() for callers that need no reason.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: the payload's address, or NULL if h_pool_alloc_block() fails.
  */
 void *h_pool_alloc_aligned(struct h_pool *pool, size_t size, size_t align)
 {
-	return hp_alloc(pool, size, hp_align_for(align));
+	void *ptr;
+
+	return h_pool_alloc_block(pool, size, align, &ptr) ? NULL : ptr;
 }
 EXPORT_SYMBOL_GPL(h_pool_alloc_aligned);
 
@@ -1022,22 +1073,17 @@ EXPORT_SYMBOL_GPL(h_pool_alloc);
 /* A free the front cache did not take, with the pool locked. */
 static ckremm_noinline int hp_free_slow(struct h_pool *pool, void *ptr)
 {
-	const char *why;
-	int ret = 0;
 	u32 off;
 
 	if (pool->cache && pool->keyed && hp_cache_put(pool, ptr, true))
 		return 0;
-	off = hp_find_owned(pool, ptr, &why);
-	if (off == HP_NIL) {
-		hp_refuse(pool, why);
-		ret = -EINVAL;
-	} else if (hp_is_held(pool, off)) {
-		ret = hp_busy(pool, off);
-	} else {
-		hp_free_locked(pool, off);
-	}
-	return ret;
+	off = hp_lookup(pool, ptr, true);
+	if (off == HP_NIL)
+		return -EINVAL;
+	if (hp_is_held(pool, off))
+		return hp_busy(pool, off);
+	hp_free_locked(pool, off);
+	return 0;
 }
 
 /* The body of h_pool_free() and h_pool_dealloc(), inlined into each. */
@@ -1146,7 +1192,6 @@ static int hp_access(struct h_pool *pool, const void *ptr, size_t pos,
 {
 	bool alone = op != HP_READ;
 	unsigned long flags;
-	const char *why;
 	size_t usable;
 	int ret = 0;
 	u8 *p;
@@ -1157,9 +1202,8 @@ static int hp_access(struct h_pool *pool, const void *ptr, size_t pos,
 		return -EINVAL;
 	}
 	flags = ckremm_lock(&pool->lock);
-	off = hp_find_used(pool, ptr, &why);
+	off = hp_lookup(pool, ptr, false);
 	if (off == HP_NIL) {
-		hp_refuse(pool, why);
 		ret = -EINVAL;
 		goto out;
 	}
@@ -1309,16 +1353,14 @@ int h_pool_hold(struct h_pool *pool, const void *ptr, bool alone,
 		size_t *usable)
 {
 	unsigned long flags;
-	const char *why;
 	int ret;
 	u32 off;
 
 	if (!pool)
 		return -EINVAL;
 	flags = ckremm_lock(&pool->lock);
-	off = hp_find_used(pool, ptr, &why);
+	off = hp_lookup(pool, ptr, false);
 	if (off == HP_NIL) {
-		hp_refuse(pool, why);
 		ret = -EINVAL;
 	} else {
 		ret = hp_hold_locked(pool, off, alone);

@@ -7,8 +7,8 @@
  * the bits of their mask; fields documented as "out:" only must be zero on
  * input too, so that a stale request passed again is caught.  A request
  * that fails validation returns an error and changes nothing.  Userspace
- * never sees a kernel address: blocks are named by their byte offset in the
- * pool's arena (the offset of the block's first usable byte).
+ * never sees a kernel address: a block is named by a __u64, its byte
+ * offset in the pool's arena or a handle, as the pool's kind decides.
  *
  * Pools are named per open file by a small integer id (@pool).  Pools
  * created by an open file die with it, unless created with
@@ -16,16 +16,24 @@
  * creator's uid, gid and a mode, is opened by name (checked like a file's
  * permissions) and lives until destroyed or until the module is unloaded.
  *
- * Two kinds of pool take different requests:
- *	CKREMM_KIND_HEADER	blocks never move and are named by offset:
- *		ALLOC, FREE, CLEAN, REALLOC, ALLOC_BATCH, FREE_BATCH, READ,
- *		WRITE
- *	CKREMM_KIND_TABLE	blocks move when the pool is reordered and are
- *		named by handle (see "Table pools" below): T_ALLOC, T_FREE,
- *		T_CLEAN, T_PIN, T_UNPIN, T_LOCATE, T_READ, T_WRITE, T_COPY
- *	both	VERSION, CREATE, OPEN, CLOSE, DESTROY, REORDER, STATS,
- *		VALIDATE, LIST, WALK and mmap()
- * A request of the other kind's list answers EOPNOTSUPP.
+ * Two kinds of pool, one set of requests.  Every request that acts on a
+ * block names it by one __u64, @block:
+ *	CKREMM_KIND_HEADER	blocks never move; @block is the arena offset
+ *		of the block's first usable byte
+ *	CKREMM_KIND_TABLE	blocks move when the pool is reordered; @block
+ *		is a handle (see "Table pools" below)
+ * Both kinds take VERSION, CREATE, OPEN, CLOSE, DESTROY, ALLOC, FREE,
+ * CLEAN, ALLOC_BATCH, FREE_BATCH, READ, WRITE, REORDER, STATS, VALIDATE,
+ * LIST, WALK and mmap().  Operations that only one kind has answer the
+ * other kind EOPNOTSUPP: REALLOC and a non-zero @align are the header
+ * pool's; PIN, UNPIN, LOCATE, COPY and CKREMM_ALLOC_REORDER are the table
+ * pool's.
+ *
+ * ABI version 1 named blocks by offset in one set of requests and by
+ * handle in another (T_ALLOC, T_FREE, ...).  Version 2 numbers its block
+ * requests afresh; the numbers version 1 used for them answer EPROTO, so
+ * that a program built for version 1 is refused, not misread.  Programs
+ * check CKREMM_IOC_VERSION, whose number and layout never change.
  *
  * Example:
  *
@@ -36,7 +44,7 @@
  *	ioctl(fd, CKREMM_IOC_ALLOC, &a);
  *	const char *view = mmap(NULL, c.arena_size, PROT_READ, MAP_SHARED,
  *				fd, c.mmap_offset);
- *	// view + a.offset is the block's first byte
+ *	// view + a.block is the block's first byte
  *
  * Mapping: the mmap() offset is a pool's mmap_offset plus, optionally, a
  * page-aligned offset into its arena; the mapping must lie inside the arena
@@ -49,17 +57,17 @@
  * offset); ids are handed out lowest first.
  *
  * Concurrent requests on one block: every block behaves as if guarded by
- * a reader-writer lock that requests try and never wait for.  READ,
- * T_READ and the source of T_COPY share it; every other request on a
- * block takes it alone: WRITE, T_WRITE, CLEAN, T_CLEAN, the destination
- * of T_COPY, FREE, T_FREE, every block of a FREE_BATCH, and REALLOC (the
- * block, and the new block while a moving REALLOC copies into it).  A
+ * a reader-writer lock that requests try and never wait for.  READ and
+ * the source of COPY share it; every other request on a block takes it
+ * alone: WRITE, CLEAN, the destination of COPY, FREE, every block of a
+ * FREE_BATCH, and REALLOC (the block, and the new block while a moving
+ * REALLOC copies into it).  A
  * request keeps its hold for as long as it runs, however many steps a
  * large block takes, whoever else (another thread, process or open file)
  * acts on the pool meanwhile.  A request that finds a conflicting hold
  * answers EBUSY and changes nothing; so no request is left half done by
- * another, and a read never sees a block half written.  T_PIN, T_UNPIN,
- * T_LOCATE, REORDER, WALK, STATS and VALIDATE take no hold; a reorder
+ * another, and a read never sees a block half written.  PIN, UNPIN,
+ * LOCATE, REORDER, WALK, STATS and VALIDATE take no hold; a reorder
  * steps over held blocks as over pinned ones.  A request refused because
  * readers hold its block keeps new readers out until they are gone, so
  * that overlapping reads cannot refuse writers for ever.  CLOSE and
@@ -69,16 +77,18 @@
  * writes half done.
  *
  * Sizes: @size 0 is EINVAL; a size the pool has no room for, now or ever
- * (larger than its arena), is ENOMEM, for ALLOC, ALLOC_BATCH, REALLOC and
- * T_ALLOC alike.
+ * (larger than its arena), is ENOMEM, for ALLOC, ALLOC_BATCH and REALLOC
+ * alike.
  *
  * Errors, common to every request:
  *	ENOTTY	not a ckremm command (type, number or direction unknown)
  *	EINVAL	the command's size is not the size of its struct, or a
  *		field fails validation: unknown flag bits, non-zero
  *		reserved/pad/out field, bad name, size or alignment, count
- *		out of range, an offset outside the arena or not a live
- *		block, @pos/@len outside the block
+ *		out of range, a @block that is not a live block of the
+ *		pool (an offset outside the arena or not a block's first
+ *		byte; a handle that is 0, freed, stale or forged),
+ *		@pos/@len outside the block
  *	EFAULT	the request or a buffer it points to is not accessible;
  *		for requests that return data, the struct is checked to be
  *		writable before anything changes
@@ -86,20 +96,23 @@
  *		pool has that name
  *	EBADF	the pool is attached read-only (CKREMM_OPEN_RDONLY) and the
  *		request would change it: ALLOC, FREE, CLEAN, REALLOC,
- *		ALLOC_BATCH, FREE_BATCH, WRITE, REORDER, T_ALLOC, T_FREE,
- *		T_CLEAN, T_WRITE, T_COPY, and T_PIN and T_UNPIN, since pins
- *		decide which blocks a reorder may move or a T_FREE may free
+ *		ALLOC_BATCH, FREE_BATCH, WRITE, COPY, REORDER, and PIN and
+ *		UNPIN, since pins decide which blocks a reorder may move or
+ *		a FREE may free
  *	ENOMEM	the pool has no room for the block (ALLOC, REALLOC, the
- *		batch is refused whole; T_ALLOC, also when the pool's handle
- *		table is full), or the kernel is out of memory; a pool's
+ *		batch is refused whole; for a table pool also when its
+ *		handle table is full), or the kernel is out of memory; a pool's
  *		arena and tables are never taken at the price of the OOM
  *		killer
  *	EBUSY	another request holds the block (see "Concurrent requests
  *		on one block" above): FREE, CLEAN, REALLOC, FREE_BATCH,
- *		READ, WRITE, T_FREE, T_CLEAN, T_READ, T_WRITE, T_COPY
- *	EOPNOTSUPP  the pool's kind does not take the request: a request
- *		naming blocks by offset on a table pool, a T_* request on a
+ *		READ, WRITE, COPY
+ *	EOPNOTSUPP  the pool's kind does not take the request or one of
+ *		its fields: REALLOC or a non-zero @align on a table pool;
+ *		PIN, UNPIN, LOCATE, COPY or CKREMM_ALLOC_REORDER on a
  *		header pool
+ *	EPROTO	a request number of ABI version 1 that version 2 retired
+ *		(see above)
  * and to some:
  *	CREATE	E2BIG: @size above the max_pool_size module parameter;
  *		ENOMEM: the arena and its tables would leave less than a
@@ -114,19 +127,16 @@
  *	CREATE, OPEN	EMFILE: this open file has no pool id left
  *	DESTROY	EPERM: the pool is named and the caller neither owns it
  *		(fsuid) nor has CAP_SYS_ADMIN
- *	READ, WRITE, T_READ, T_WRITE	EINTR: a fatal signal stopped a
- *		long copy midway
+ *	READ, WRITE	EINTR: a fatal signal stopped a long copy midway
  *	REORDER	EUCLEAN: the pool found itself inconsistent
  *	WALK	EINVAL: @cursor beyond the arena and not CKREMM_WALK_END
- *	T_*	EINVAL: @handle (@dst, @src) is not a live block of the pool:
- *		0, freed, stale or forged
- *	T_FREE	EBUSY: the block is pinned, through any attachment, or
- *		held by another request
- *	T_COPY	ENOSPC: @dst is smaller than @src
- *	T_PIN	EOVERFLOW: this attachment already holds UINT_MAX pins on
- *		the block
- *	T_UNPIN	EINVAL: this attachment holds no pin on @handle
- * A READ, WRITE, T_READ or T_WRITE that faults on the user buffer, or is
+ *	FREE, FREE_BATCH	EBUSY: also when a table pool's block is
+ *		pinned, through any attachment
+ *	COPY	ENOSPC: @dst is smaller than @src
+ *	PIN	EOVERFLOW: this attachment already holds UINT_MAX pins on
+ *		the block, or 65535 attachments already pin it
+ *	UNPIN	EINVAL: this attachment holds no pin on @block
+ * A READ or WRITE that faults on the user buffer, or is
  * interrupted, may have copied a prefix; every other request either
  * completes or changes nothing (unless the caller unmaps the struct while
  * the call runs).
@@ -137,12 +147,12 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define CKREMM_ABI_VERSION	1
+#define CKREMM_ABI_VERSION	2
 #define CKREMM_IOC_MAGIC	0xC7
 
 /* Pool names: NUL-terminated, [A-Za-z0-9._-], at most 31 characters. */
 #define CKREMM_NAME_LEN		32
-/* Most offsets one batch request carries. */
+/* Most blocks one batch request carries. */
 #define CKREMM_BATCH_MAX	64
 /* mmap() offset of pool id p is p << CKREMM_MMAP_SHIFT. */
 #define CKREMM_MMAP_SHIFT	36
@@ -246,14 +256,17 @@ struct ckremm_pool_ref {
 	__u64 reserved;
 };
 
+#define CKREMM_ALLOC_REORDER	(1U << 0)	/* table pools: compact, retry once */
+#define CKREMM_ALLOC_FLAGS	(CKREMM_ALLOC_REORDER)
+
 /**
  * struct ckremm_alloc - CKREMM_IOC_ALLOC: allocate one block
  * @pool: the pool's id in this open file
- * @flags: must be zero
- * @size: bytes wanted, at least 1
+ * @flags: CKREMM_ALLOC_*
+ * @size: bytes wanted, at least 1 (a table pool rounds up to 16)
  * @align: 0 for the pool's natural alignment, or a power of two up to
- *	the page size
- * @offset: out: arena offset of the block's first byte
+ *	the page size (header pools only)
+ * @block: out: the new block
  * @reserved: must be zero
  */
 struct ckremm_alloc {
@@ -261,42 +274,52 @@ struct ckremm_alloc {
 	__u32 flags;
 	__u64 size;
 	__u64 align;
-	__u64 offset;
+	__u64 block;
 	__u64 reserved;
 };
 
 /**
- * struct ckremm_block - CKREMM_IOC_FREE, CKREMM_IOC_CLEAN: act on a block
+ * struct ckremm_block - FREE, CLEAN, PIN, UNPIN, LOCATE: act on a block
  * @pool: the pool's id in this open file
  * @flags: must be zero
- * @offset: arena offset of the block's first byte
- * @size: out: the block's usable bytes (CLEAN only; FREE leaves it zero)
+ * @block: the block
+ * @offset: out: CLEAN, PIN, LOCATE: arena offset of the block's first
+ *	usable byte now (a header pool's @block itself)
+ * @size: out: CLEAN, PIN, LOCATE: the block's usable bytes
  * @reserved: must be zero
+ *
+ * FREE and UNPIN write nothing back.  CLEAN zeroes the whole block.  PIN
+ * (table pools) holds the block in place until undone by UNPIN through the
+ * same pool id of the same open file, or until that attachment goes
+ * (CLOSE, DESTROY, last close() of the file); its @offset stays valid that
+ * long.  LOCATE's @offset is the block's only until the next reorder,
+ * unless the block is pinned.
  */
 struct ckremm_block {
 	__u32 pool;
 	__u32 flags;
+	__u64 block;
 	__u64 offset;
 	__u64 size;
 	__u64 reserved;
 };
 
 /**
- * struct ckremm_realloc - CKREMM_IOC_REALLOC: resize a block
+ * struct ckremm_realloc - CKREMM_IOC_REALLOC: resize a block (header pools)
  * @pool: the pool's id in this open file
  * @flags: must be zero
- * @offset: arena offset of the block
+ * @block: the block
  * @size: new size, at least 1
- * @new_offset: out: where the block is now; contents are kept up to the
+ * @new_block: out: where the block is now; contents are kept up to the
  *	smaller of the two sizes, and so is the block's alignment
  * @reserved: must be zero
  */
 struct ckremm_realloc {
 	__u32 pool;
 	__u32 flags;
-	__u64 offset;
+	__u64 block;
 	__u64 size;
-	__u64 new_offset;
+	__u64 new_block;
 	__u64 reserved;
 };
 
@@ -308,12 +331,13 @@ struct ckremm_realloc {
  * @reserved0: must be zero
  * @size: ALLOC_BATCH: bytes of each block; FREE_BATCH: must be zero
  * @align: ALLOC_BATCH: as in struct ckremm_alloc; FREE_BATCH: must be zero
- * @offsets: user pointer to @count __u64 offsets: written by ALLOC_BATCH,
+ * @blocks: user pointer to @count __u64 blocks: written by ALLOC_BATCH,
  *	read by FREE_BATCH
  * @reserved: must be zero
  *
  * Both are all or nothing: ALLOC_BATCH allocates every block or none;
- * FREE_BATCH checks every offset (duplicates included) before it frees any.
+ * FREE_BATCH checks every block (duplicates included, and for a table
+ * pool that none is pinned) before it frees any.
  */
 struct ckremm_batch {
 	__u32 pool;
@@ -322,7 +346,7 @@ struct ckremm_batch {
 	__u32 reserved0;
 	__u64 size;
 	__u64 align;
-	__u64 offsets;
+	__u64 blocks;
 	__u64 reserved;
 };
 
@@ -330,7 +354,7 @@ struct ckremm_batch {
  * struct ckremm_rw - CKREMM_IOC_READ, CKREMM_IOC_WRITE: block contents
  * @pool: the pool's id in this open file
  * @flags: must be zero
- * @offset: arena offset of the block
+ * @block: the block
  * @pos: first byte inside the block
  * @len: bytes to copy; @pos + @len must lie inside the block's usable
  *	bytes; 0 copies nothing but still checks the block
@@ -342,10 +366,28 @@ struct ckremm_batch {
 struct ckremm_rw {
 	__u32 pool;
 	__u32 flags;
-	__u64 offset;
+	__u64 block;
 	__u64 pos;
 	__u64 len;
 	__u64 buf;
+	__u64 reserved;
+};
+
+/**
+ * struct ckremm_copy - CKREMM_IOC_COPY: copy one block into another
+ *	(table pools)
+ * @pool: the pool's id in this open file
+ * @flags: must be zero
+ * @dst: the destination, at least as large as @src (else ENOSPC,
+ *	nothing copied)
+ * @src: the source
+ * @reserved: must be zero
+ */
+struct ckremm_copy {
+	__u32 pool;
+	__u32 flags;
+	__u64 dst;
+	__u64 src;
 	__u64 reserved;
 };
 
@@ -513,14 +555,6 @@ struct ckremm_walk {
 #define CKREMM_IOC_OPEN		_IOWR(CKREMM_IOC_MAGIC, 0x02, struct ckremm_open)
 #define CKREMM_IOC_CLOSE	_IOW(CKREMM_IOC_MAGIC, 0x03, struct ckremm_pool_ref)
 #define CKREMM_IOC_DESTROY	_IOW(CKREMM_IOC_MAGIC, 0x04, struct ckremm_pool_ref)
-#define CKREMM_IOC_ALLOC	_IOWR(CKREMM_IOC_MAGIC, 0x05, struct ckremm_alloc)
-#define CKREMM_IOC_FREE		_IOW(CKREMM_IOC_MAGIC, 0x06, struct ckremm_block)
-#define CKREMM_IOC_CLEAN	_IOWR(CKREMM_IOC_MAGIC, 0x07, struct ckremm_block)
-#define CKREMM_IOC_REALLOC	_IOWR(CKREMM_IOC_MAGIC, 0x08, struct ckremm_realloc)
-#define CKREMM_IOC_ALLOC_BATCH	_IOW(CKREMM_IOC_MAGIC, 0x09, struct ckremm_batch)
-#define CKREMM_IOC_FREE_BATCH	_IOW(CKREMM_IOC_MAGIC, 0x0a, struct ckremm_batch)
-#define CKREMM_IOC_READ		_IOW(CKREMM_IOC_MAGIC, 0x0b, struct ckremm_rw)
-#define CKREMM_IOC_WRITE	_IOW(CKREMM_IOC_MAGIC, 0x0c, struct ckremm_rw)
 #define CKREMM_IOC_REORDER	_IOWR(CKREMM_IOC_MAGIC, 0x0d, struct ckremm_reorder)
 #define CKREMM_IOC_STATS	_IOWR(CKREMM_IOC_MAGIC, 0x0e, struct ckremm_stats)
 #define CKREMM_IOC_VALIDATE	_IOWR(CKREMM_IOC_MAGIC, 0x0f, struct ckremm_validate)
@@ -528,120 +562,42 @@ struct ckremm_walk {
 #define CKREMM_IOC_WALK		_IOWR(CKREMM_IOC_MAGIC, 0x11, struct ckremm_walk)
 
 /*
+ * Block requests, version 2.  Numbers 0x05..0x0c and 0x20..0x28 were
+ * version 1's block requests: they answer EPROTO and are never reused.
+ */
+#define CKREMM_IOC_ALLOC	_IOWR(CKREMM_IOC_MAGIC, 0x40, struct ckremm_alloc)
+#define CKREMM_IOC_FREE		_IOW(CKREMM_IOC_MAGIC, 0x41, struct ckremm_block)
+#define CKREMM_IOC_CLEAN	_IOWR(CKREMM_IOC_MAGIC, 0x42, struct ckremm_block)
+#define CKREMM_IOC_REALLOC	_IOWR(CKREMM_IOC_MAGIC, 0x43, struct ckremm_realloc)
+#define CKREMM_IOC_ALLOC_BATCH	_IOW(CKREMM_IOC_MAGIC, 0x44, struct ckremm_batch)
+#define CKREMM_IOC_FREE_BATCH	_IOW(CKREMM_IOC_MAGIC, 0x45, struct ckremm_batch)
+#define CKREMM_IOC_READ		_IOW(CKREMM_IOC_MAGIC, 0x46, struct ckremm_rw)
+#define CKREMM_IOC_WRITE	_IOW(CKREMM_IOC_MAGIC, 0x47, struct ckremm_rw)
+#define CKREMM_IOC_PIN		_IOWR(CKREMM_IOC_MAGIC, 0x48, struct ckremm_block)
+#define CKREMM_IOC_UNPIN	_IOW(CKREMM_IOC_MAGIC, 0x49, struct ckremm_block)
+#define CKREMM_IOC_LOCATE	_IOWR(CKREMM_IOC_MAGIC, 0x4a, struct ckremm_block)
+#define CKREMM_IOC_COPY		_IOW(CKREMM_IOC_MAGIC, 0x4b, struct ckremm_copy)
+
+/*
  * Table pools (CKREMM_KIND_TABLE).  Their blocks move when the pool is
  * reordered, so userspace names them only by handle: a 64-bit value that
  * packs the block's table entry and its generation, refused (EINVAL) once
- * the block is freed.  ALLOC, FREE, CLEAN, REALLOC, READ, WRITE and the batches, which
- * name blocks by offset, answer EOPNOTSUPP for a table pool, and the T_*
- * requests answer EOPNOTSUPP for a header pool; STATS, VALIDATE, REORDER,
- * WALK, LIST, CLOSE, DESTROY and mmap() work on both kinds.  The arena
- * holds payload only, so it may be mapped read-write; an offset (from
- * T_LOCATE, T_PIN or WALK) and the bytes seen there through a mapping
- * stay the block's only while it is pinned, since a reorder moves unpinned
- * blocks.  A WALK reports no headers (@meta 0) and flags pinned blocks
- * CKREMM_EXTENT_PINNED.
+ * the block is freed.  The arena holds payload only, so it may be mapped
+ * read-write; an offset (from LOCATE, PIN or WALK) and the bytes seen
+ * there through a mapping stay the block's only while it is pinned, since
+ * a reorder moves unpinned blocks.  A WALK reports no headers (@meta 0)
+ * and flags pinned blocks CKREMM_EXTENT_PINNED.
  *
  * Pins belong to the attachment they were taken through (the pool id in
- * this open file): pins nest, T_UNPIN undoes one T_PIN of the same
+ * this open file): pins nest, UNPIN undoes one PIN of the same
  * attachment, and CLOSE, DESTROY or the last close() of the open file
- * drops every pin the attachment still holds.  A pinned block does not move and cannot be
- * freed (EBUSY), whoever pinned it.  A read-only attachment can neither
- * pin nor unpin (EBADF).
+ * drops every pin the attachment still holds.  A pinned block does not
+ * move and cannot be freed (EBUSY), whoever pinned it.  A read-only
+ * attachment can neither pin nor unpin (EBADF).
  *
  * A reorder moves at most the module parameter reorder_step_bytes per hold
  * of the pool's lock (/sys/module/ckremm/parameters/reorder_step_bytes,
  * 256..65536, default 4096); a pool keeps the value it was created with.
  */
-
-#define CKREMM_T_ALLOC_REORDER	(1U << 0)	/* compact and retry once */
-#define CKREMM_T_ALLOC_FLAGS	(CKREMM_T_ALLOC_REORDER)
-
-/**
- * struct ckremm_t_alloc - CKREMM_IOC_T_ALLOC: allocate a table-pool block
- * @pool: the pool's id in this open file
- * @flags: CKREMM_T_ALLOC_*
- * @size: bytes wanted, at least 1 (rounded up to 16)
- * @handle: out: the block's handle
- * @reserved: must be zero
- */
-struct ckremm_t_alloc {
-	__u32 pool;
-	__u32 flags;
-	__u64 size;
-	__u64 handle;
-	__u64 reserved;
-};
-
-/**
- * struct ckremm_t_block - T_FREE, T_CLEAN, T_PIN, T_UNPIN, T_LOCATE
- * @pool: the pool's id in this open file
- * @flags: must be zero
- * @handle: the block
- * @offset: out: T_PIN, T_LOCATE: where the block's bytes are now
- * @size: out: T_PIN, T_LOCATE: the block's size
- * @reserved: must be zero
- *
- * T_FREE refuses a pinned block with EBUSY.  T_CLEAN zeroes the whole
- * block.  T_PIN holds the block in place until undone by T_UNPIN through
- * the same pool id of the same open file, or until that attachment goes
- * (CLOSE, DESTROY, last close() of the file); its @offset stays valid that
- * long.  T_UNPIN of a block this attachment has
- * not pinned is EINVAL.
- */
-struct ckremm_t_block {
-	__u32 pool;
-	__u32 flags;
-	__u64 handle;
-	__u64 offset;
-	__u64 size;
-	__u64 reserved;
-};
-
-/**
- * struct ckremm_t_rw - CKREMM_IOC_T_READ, CKREMM_IOC_T_WRITE
- * @pool: the pool's id in this open file
- * @flags: must be zero
- * @handle: the block
- * @pos: first byte inside the block
- * @len: bytes to copy; @pos + @len must not pass the block's size
- * @buf: user pointer to @len bytes
- * @reserved: must be zero
- */
-struct ckremm_t_rw {
-	__u32 pool;
-	__u32 flags;
-	__u64 handle;
-	__u64 pos;
-	__u64 len;
-	__u64 buf;
-	__u64 reserved;
-};
-
-/**
- * struct ckremm_t_copy - CKREMM_IOC_T_COPY: copy one block into another
- * @pool: the pool's id in this open file
- * @flags: must be zero
- * @dst: handle of the destination, at least as large as @src (else
- *	ENOSPC, nothing copied)
- * @src: handle of the source
- * @reserved: must be zero
- */
-struct ckremm_t_copy {
-	__u32 pool;
-	__u32 flags;
-	__u64 dst;
-	__u64 src;
-	__u64 reserved;
-};
-
-#define CKREMM_IOC_T_ALLOC	_IOWR(CKREMM_IOC_MAGIC, 0x20, struct ckremm_t_alloc)
-#define CKREMM_IOC_T_FREE	_IOW(CKREMM_IOC_MAGIC, 0x21, struct ckremm_t_block)
-#define CKREMM_IOC_T_CLEAN	_IOW(CKREMM_IOC_MAGIC, 0x22, struct ckremm_t_block)
-#define CKREMM_IOC_T_PIN	_IOWR(CKREMM_IOC_MAGIC, 0x23, struct ckremm_t_block)
-#define CKREMM_IOC_T_UNPIN	_IOW(CKREMM_IOC_MAGIC, 0x24, struct ckremm_t_block)
-#define CKREMM_IOC_T_LOCATE	_IOWR(CKREMM_IOC_MAGIC, 0x25, struct ckremm_t_block)
-#define CKREMM_IOC_T_READ	_IOW(CKREMM_IOC_MAGIC, 0x26, struct ckremm_t_rw)
-#define CKREMM_IOC_T_WRITE	_IOW(CKREMM_IOC_MAGIC, 0x27, struct ckremm_t_rw)
-#define CKREMM_IOC_T_COPY	_IOW(CKREMM_IOC_MAGIC, 0x28, struct ckremm_t_copy)
 
 #endif /* _UAPI_LINUX_CKREMM_H */
