@@ -126,23 +126,25 @@ int verb_open(struct ctl *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* @count table-pool blocks, all or none: there is no batch request. */
-static int table_alloc_many(struct ckremm_pool *pool, __u64 size, bool reorder,
-			    __u64 *handles, unsigned long long count)
+/*
+ * @count blocks, all or none.  A batch takes no flags, so @flags'
+ * CKREMM_ALLOC_REORDER is done as the module does it for one block:
+ * compact once when nothing fits, and try again.
+ */
+static int alloc_blocks(struct ckremm_pool *pool, __u64 size, __u64 align,
+			__u32 flags, __u64 *blocks, size_t count)
 {
-	unsigned long long done;
-	int ret = 0;
+	int ret;
 
-	for (done = 0; done < count; done++) {
-		ret = ckremm_t_alloc(pool, size,
-				     reorder ? CKREMM_T_ALLOC_REORDER : 0,
-				     &handles[done]);
-		if (ret)
-			break;
+	if (count == 1)
+		return ckremm_alloc_ex(pool, size, align, flags, blocks);
+	ret = ckremm_alloc_many(pool, size, align, blocks, count);
+	if (ret == -ENOMEM && (flags & CKREMM_ALLOC_REORDER)) {
+		ret = ckremm_reorder(pool, NULL);
+		if (!ret)
+			ret = ckremm_alloc_many(pool, size, align, blocks,
+						count);
 	}
-	if (ret)
-		while (done--)
-			ckremm_t_free(pool, handles[done]);
 	return ret;
 }
 
@@ -193,12 +195,8 @@ int verb_alloc(struct ctl *ctl, int argc, char **argv)
 	blocks = calloc(count, sizeof(*blocks));
 	if (!blocks)
 		return ctl_fail(-ENOMEM, NULL, "alloc");
-	if (by_handle)
-		ret = table_alloc_many(&pool, size, reorder, blocks, count);
-	else if (count == 1)
-		ret = ckremm_alloc_aligned(&pool, size, align, blocks);
-	else
-		ret = ckremm_alloc_many(&pool, size, align, blocks, count);
+	ret = alloc_blocks(&pool, size, align,
+			   reorder ? CKREMM_ALLOC_REORDER : 0, blocks, count);
 	if (ret) {
 		free(blocks);
 		return pool_fail(&pool, ret, hint_for_space(ret, pool.name),
@@ -235,7 +233,6 @@ int verb_free(struct ctl *ctl, int argc, char **argv)
 	const char *hint = NULL;
 	size_t n, i, freed;
 	__u64 *blocks;
-	bool batched;
 	int ret;
 
 	ctl_no_options(ctl, argc, argv);
@@ -252,23 +249,13 @@ int verb_free(struct ctl *ctl, int argc, char **argv)
 		return ret;
 	}
 
-	/* Table pools have no batch request: one block at a time, in order. */
-	batched = n > 1 && !ckremm_pool_by_handle(&pool);
-	if (batched) {
-		ret = ckremm_free_many(&pool, blocks, n, &freed);
-	} else {
-		for (freed = 0; freed < n; freed++) {
-			ret = ckremm_block_free(&pool, blocks[freed]);
-			if (ret)
-				break;
-		}
-	}
+	ret = ckremm_free_many(&pool, blocks, n, &freed);
 	free(blocks);
 	if (ret) {
 		if (freed)
 			fprintf(stderr, "ckremmctl: freed the first %zu of %zu blocks; the rest were not freed\n",
 				freed, n);
-		if (batched)
+		if (n > 1)
 			hint = find_hint(free_batch_hints, ret, pool.name);
 		return pool_fail(&pool, ret,
 				 hint ? hint : hint_for_block(ret, pool.name),
@@ -412,8 +399,8 @@ int verb_write(struct ctl *ctl, int argc, char **argv)
 			return ctl_fail(-ENOMEM, NULL, "write");
 		memset(buf, pattern, (size_t)len);
 	}
-	ret = ckremm_block_write(&pool, block, pos, data ? (const void *)data : buf,
-				 len);
+	ret = ckremm_write(&pool, block, pos, data ? (const void *)data : buf,
+			   len);
 	free(buf);
 	if (ret)
 		return rw_fail(&pool, "write", ret, block, pos, len);
@@ -504,7 +491,7 @@ int verb_read(struct ctl *ctl, int argc, char **argv)
 	buf = malloc(len ? (size_t)len : 1);
 	if (!buf)
 		return ctl_fail(-ENOMEM, NULL, "read");
-	ret = ckremm_block_read(&pool, block, pos, buf, len);
+	ret = ckremm_read(&pool, block, pos, buf, len);
 	if (ret) {
 		free(buf);
 		return rw_fail(&pool, "read", ret, block, pos, len);
@@ -538,7 +525,7 @@ int verb_clean(struct ctl *ctl, int argc, char **argv)
 	ret = ctl_open_pool(ctl, argv[optind], false, &pool);
 	if (ret)
 		return ret;
-	ret = ckremm_block_clean(&pool, block, &size);
+	ret = ckremm_clean(&pool, block, NULL, &size);
 	if (ret)
 		return pool_fail(&pool, ret, hint_for_block(ret, pool.name),
 				 "clean %llu", (unsigned long long)block);
@@ -806,7 +793,7 @@ int verb_locate(struct ctl *ctl, int argc, char **argv)
 	ret = ctl_open_pool(ctl, argv[optind], true, &pool);
 	if (ret)
 		return ret;
-	ret = ckremm_t_locate(&pool, handle, &offset, &size);
+	ret = ckremm_locate(&pool, handle, &offset, &size);
 	if (ret)
 		return pool_fail(&pool, ret, hint_for_block(ret, pool.name),
 				 "locate %llu", (unsigned long long)handle);
@@ -837,7 +824,7 @@ int verb_copy(struct ctl *ctl, int argc, char **argv)
 	ret = ctl_open_pool(ctl, argv[optind], false, &pool);
 	if (ret)
 		return ret;
-	ret = ckremm_t_copy(&pool, dst, src);
+	ret = ckremm_copy(&pool, dst, src);
 	if (ret)
 		return pool_fail(&pool, ret,
 				 -ret == ENOSPC ?

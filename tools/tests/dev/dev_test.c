@@ -39,10 +39,10 @@
 #define E_NOT_OWNER	EPERM	/* destroy by someone not the owner */
 #define E_READ_ONLY	EBADF	/* change through a read-only attachment */
 #define E_USER_LIMIT	EDQUOT	/* max_pools_per_user reached */
-#define E_WRONG_KIND	EOPNOTSUPP	/* request names blocks the other way */
-#define E_PINNED	EBUSY	/* T_FREE of a pinned block */
-#define E_TOO_SMALL	ENOSPC	/* T_COPY into a smaller block */
-#define E_NOT_PINNED	EINVAL	/* T_UNPIN without a pin of this attachment */
+#define E_WRONG_KIND	EOPNOTSUPP	/* request only the other kind takes */
+#define E_PINNED	EBUSY	/* FREE of a table pool's pinned block */
+#define E_TOO_SMALL	ENOSPC	/* COPY into a smaller block */
+#define E_NOT_PINNED	EINVAL	/* UNPIN without a pin of this attachment */
 #define E_BAD_SIZE	EINVAL	/* _IOC_SIZE differs from the ABI's struct */
 #define E_BAD_COMMAND	ENOTTY	/* unknown type, number or direction */
 #define E_MAP_WRITE	EACCES	/* writable mapping of a header pool */
@@ -164,7 +164,8 @@ TEST(version_reports_abi)
 	struct ckremm_version v = { .abi = 12345 };
 
 	ASSERT_OK(ckremm_ioc_version(f->fd, &v));
-	CHECK_EQ(v.abi, CKREMM_ABI_VERSION);
+	CHECK_EQ(v.abi, 2);
+	CHECK_EQ(v.reserved, 0);
 	CHECK_OK(ckremm_check_version(f->fd, NULL));
 }
 
@@ -380,15 +381,19 @@ TEST(out_fields_not_zero)
 	CHECK_ERRNO(ckremm_ioc_open(f->fd, &o), E_BAD_REQUEST);
 
 	a.pool = b.pool = r.pool = s.pool = f->pool.id;
-	a.offset = 16;
+	a.block = 16;
 	CHECK_ERRNO(ckremm_ioc_alloc(f->fd, &a), E_BAD_REQUEST);
 	ASSERT_OK(ckremm_alloc(&f->pool, 16, &off));
-	b.offset = off;
+	b.block = off;
 	b.size = 16;
 	CHECK_ERRNO(ckremm_ioc_clean(f->fd, &b), E_BAD_REQUEST);
 	CHECK_ERRNO(ckremm_ioc_free(f->fd, &b), E_BAD_REQUEST);
-	r.offset = off;
-	r.new_offset = off;
+	b.size = 0;
+	b.offset = off;
+	CHECK_ERRNO(ckremm_ioc_clean(f->fd, &b), E_BAD_REQUEST);
+	CHECK_ERRNO(ckremm_ioc_free(f->fd, &b), E_BAD_REQUEST);
+	r.block = off;
+	r.new_block = off;
 	CHECK_ERRNO(ckremm_ioc_realloc(f->fd, &r), E_BAD_REQUEST);
 	/* a stats request passed again, out fields filled in, is caught */
 	ASSERT_OK(ckremm_ioc_stats(f->fd, &s));
@@ -577,7 +582,7 @@ TEST(open_read_only_refuses_changes)
 
 	CHECK_ERRNO(ckremm_alloc(&r, 16, &off2), E_READ_ONLY);
 	CHECK_ERRNO(ckremm_write(&r, off, 0, "xxxx", 4), E_READ_ONLY);
-	CHECK_ERRNO(ckremm_clean(&r, off, NULL), E_READ_ONLY);
+	CHECK_ERRNO(ckremm_clean(&r, off, NULL, NULL), E_READ_ONLY);
 	CHECK_ERRNO(ckremm_realloc(&r, off, 128, &off2), E_READ_ONLY);
 	CHECK_ERRNO(ckremm_reorder(&r, &ro), E_READ_ONLY);
 	CHECK_ERRNO(ckremm_free(&r, off), E_READ_ONLY);
@@ -1000,7 +1005,7 @@ TEST(alloc_align_not_power_of_two)
 	__u64 off;
 
 	for (size_t i = 0; i < sizeof(aligns) / sizeof(aligns[0]); i++)
-		CHECK(ckremm_alloc_aligned(&f->pool, 64, aligns[i], &off) ==
+		CHECK(ckremm_alloc_ex(&f->pool, 64, aligns[i], 0, &off) ==
 		      -E_BAD_REQUEST, "align %llu not refused",
 		      (unsigned long long)aligns[i]);
 	CHECK_EQ(stats_of(&f->pool).used_blocks, 0);
@@ -1010,11 +1015,11 @@ TEST(alloc_align_above_page)
 {
 	__u64 off;
 
-	CHECK_ERRNO(ckremm_alloc_aligned(&f->pool, 64, page_size() * 2, &off),
+	CHECK_ERRNO(ckremm_alloc_ex(&f->pool, 64, page_size() * 2, 0, &off),
 		    E_BAD_REQUEST);
-	CHECK_ERRNO(ckremm_alloc_aligned(&f->pool, 64, 1ULL << 40, &off),
+	CHECK_ERRNO(ckremm_alloc_ex(&f->pool, 64, 1ULL << 40, 0, &off),
 		    E_BAD_REQUEST);
-	CHECK_ERRNO(ckremm_alloc_aligned(&f->pool, 64, 1ULL << 63, &off),
+	CHECK_ERRNO(ckremm_alloc_ex(&f->pool, 64, 1ULL << 63, 0, &off),
 		    E_BAD_REQUEST);
 }
 
@@ -1025,7 +1030,7 @@ TEST(alloc_aligned_blocks)
 
 		/* a small block first, so alignment is not free */
 		ASSERT_OK(ckremm_alloc(&f->pool, 24, &spacer));
-		if (!CHECK_OK(ckremm_alloc_aligned(&f->pool, 40, align, &off)))
+		if (!CHECK_OK(ckremm_alloc_ex(&f->pool, 40, align, 0, &off)))
 			continue;
 		CHECK(off % align == 0, "offset %llu not aligned to %llu",
 		      (unsigned long long)off, (unsigned long long)align);
@@ -1150,32 +1155,80 @@ TEST(free_bad_requests)
 	__u64 off;
 
 	ASSERT_OK(ckremm_alloc(&f->pool, 16, &off));
-	b.offset = off;
+	b.block = off;
 	CHECK_REFUSED_WITH(ckremm_ioc_free, b, flags, 1, E_BAD_REQUEST);
 	CHECK_REFUSED_WITH(ckremm_ioc_free, b, reserved, 1, E_BAD_REQUEST);
 	CHECK_REFUSED_WITH(ckremm_ioc_free, b, pool, f->pool.id + 5, E_NO_POOL);
 	CHECK_EQ(stats_of(&f->pool).used_blocks, 1);
 	CHECK_OK(ckremm_ioc_free(f->fd, &b));
+	CHECK_EQ(b.offset, 0);
 	CHECK_EQ(b.size, 0);
 }
 
-/* ---- batches ---------------------------------------------------------- */
+/* ---- batches, on both kinds -------------------------------------------- */
 
-TEST(alloc_batch_distinct_blocks)
+/*
+ * Run @body on a fresh unnamed pool of @size bytes of each kind, made in
+ * @f's file.  Stops at the first pool that cannot be made.
+ */
+static void on_each_kind(struct fixture *f, __u64 size,
+			 void (*body)(struct fixture *f, struct ckremm_pool *p))
 {
-	__u64 off[CKREMM_BATCH_MAX];
+	static const __u32 kinds[] = { CKREMM_KIND_HEADER, CKREMM_KIND_TABLE };
 
-	ASSERT_OK(ckremm_alloc_batch(&f->pool, 100, 0, off, CKREMM_BATCH_MAX));
-	for (int i = 0; i < CKREMM_BATCH_MAX; i++) {
-		CHECK(off[i] % 16 == 0 && off[i] < f->pool.arena_size,
-		      "offset %d: %llu", i, (unsigned long long)off[i]);
-		for (int j = 0; j < i; j++)
-			CHECK(off[i] != off[j], "offsets %d and %d equal", i, j);
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		struct ckremm_pool p;
+
+		if (!CHECK_OK(ckremm_pool_create(f->fd, kinds[i], size, NULL, 0,
+						 &p)))
+			return;
+		body(f, &p);
+		ckremm_pool_close(&p);
 	}
-	CHECK_EQ(stats_of(&f->pool).used_blocks, CKREMM_BATCH_MAX);
-	CHECK_OK(ckremm_free_batch(&f->pool, off, CKREMM_BATCH_MAX));
-	CHECK_EQ(stats_of(&f->pool).used_blocks, 0);
-	pool_consistent(&f->pool);
+}
+
+/*
+ * A case whose body runs on a fresh pool @p of @size bytes of each kind,
+ * through on_each_kind().
+ */
+#define KIND_TEST(name, size)						\
+	static void name##_on(struct fixture *f, struct ckremm_pool *p); \
+	TEST(name)							\
+	{								\
+		on_each_kind(f, size, name##_on);			\
+	}								\
+	static void name##_on(struct fixture *f __attribute__((unused)), \
+			      struct ckremm_pool *p)
+
+/* @n blocks of @size bytes, one request each. */
+static int alloc_each(struct ckremm_pool *p, __u64 *block, int n, __u64 size)
+{
+	for (int i = 0; i < n; i++) {
+		int ret = ckremm_alloc(p, size, &block[i]);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+KIND_TEST(alloc_batch_distinct_blocks, FIXTURE_POOL_SIZE)
+{
+	__u64 b[CKREMM_BATCH_MAX];
+
+	ASSERT_OK(ckremm_alloc_batch(p, 100, 0, b, CKREMM_BATCH_MAX));
+	for (int i = 0; i < CKREMM_BATCH_MAX; i++) {
+		if (!ckremm_pool_by_handle(p))
+			CHECK(b[i] % 16 == 0 && b[i] < p->arena_size,
+			      "offset %d: %llu", i, (unsigned long long)b[i]);
+		CHECK(usable(p, b[i]) >= 100, "block %d too small", i);
+		for (int j = 0; j < i; j++)
+			CHECK(b[i] != b[j], "blocks %d and %d equal", i, j);
+	}
+	CHECK_EQ(stats_of(p).used_blocks, CKREMM_BATCH_MAX);
+	CHECK_OK(ckremm_free_batch(p, b, CKREMM_BATCH_MAX));
+	CHECK_EQ(stats_of(p).used_blocks, 0);
+	pool_consistent(p);
 }
 
 TEST(alloc_batch_aligned)
@@ -1188,129 +1241,164 @@ TEST(alloc_batch_aligned)
 		      (unsigned long long)off[i]);
 }
 
-TEST(alloc_batch_all_or_nothing)
+/* On a pool of 4 KiB. */
+KIND_TEST(alloc_batch_all_or_nothing, 4096)
 {
 	struct ckremm_stats before, after;
-	struct ckremm_pool small;
-	__u64 off[CKREMM_BATCH_MAX], one;
+	__u64 b[CKREMM_BATCH_MAX], one;
 
-	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_HEADER, 4096, NULL, 0,
-				     &small));
-	ASSERT_OK(ckremm_alloc(&small, 100, &one));
-	before = stats_of(&small);
+	ASSERT_OK(ckremm_alloc(p, 100, &one));
+	before = stats_of(p);
 	/* 64 blocks of 256 bytes cannot fit in 4 KiB */
-	memset(off, 0xa5, sizeof(off));
-	CHECK_ERRNO(ckremm_alloc_batch(&small, 256, 0, off, CKREMM_BATCH_MAX),
+	memset(b, 0xa5, sizeof(b));
+	CHECK_ERRNO(ckremm_alloc_batch(p, 256, 0, b, CKREMM_BATCH_MAX),
 		    E_NO_SPACE);
-	after = stats_of(&small);
+	after = stats_of(p);
 	same_layout(&before, &after);
-	CHECK_EQ(after.peak_used, before.peak_used);
-	pool_consistent(&small);
+	if (!ckremm_pool_by_handle(p))
+		CHECK_EQ(after.peak_used, before.peak_used);
+	pool_consistent(p);
 	/* and a batch that fits still works */
-	CHECK_OK(ckremm_alloc_batch(&small, 256, 0, off, 4));
+	CHECK_OK(ckremm_alloc_batch(p, 256, 0, b, 4));
+	CHECK_EQ(stats_of(p).used_blocks, 5);
 }
 
-TEST(alloc_batch_bad_requests)
+/* What ALLOC_BATCH and FREE_BATCH refuse alike, on copies of @req. */
+static void batch_fields_refused(struct fixture *f,
+				 int (*ioc)(int, struct ckremm_batch *),
+				 struct ckremm_batch req)
 {
-	__u64 off[CKREMM_BATCH_MAX + 1];
-	struct ckremm_batch b = {
-		.pool = f->pool.id, .size = 16, .count = 1,
-		.offsets = (__u64)(uintptr_t)off,
+	CHECK_REFUSED_WITH(ioc, req, count, 0, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ioc, req, count, CKREMM_BATCH_MAX + 1,
+			   E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ioc, req, flags, 1, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ioc, req, reserved0, 1, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ioc, req, reserved, 1, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ioc, req, pool, req.pool + 40, E_NO_POOL);
+}
+
+KIND_TEST(alloc_batch_bad_requests, FIXTURE_POOL_SIZE)
+{
+	__u64 b[CKREMM_BATCH_MAX + 1];
+	struct ckremm_batch req = {
+		.pool = p->id, .size = 16, .count = 1,
+		.blocks = (__u64)(uintptr_t)b,
 	};
 
-	CHECK_REFUSED_WITH(ckremm_ioc_alloc_batch, b, count, 0, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_alloc_batch, b, count,
-			   CKREMM_BATCH_MAX + 1, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_alloc_batch, b, size, 0, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_alloc_batch, b, align, 3, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_alloc_batch, b, flags, 1, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_alloc_batch, b, reserved0, 1,
-			   E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_alloc_batch, b, reserved, 1,
-			   E_BAD_REQUEST);
-	/* an unwritable offsets array: nothing may stay allocated */
-	b.offsets = 16;
-	b.count = 8;
-	CHECK_ERRNO(ckremm_ioc_alloc_batch(f->fd, &b), EFAULT);
-	CHECK_EQ(stats_of(&f->pool).used_blocks, 0);
-	pool_consistent(&f->pool);
+	batch_fields_refused(f, ckremm_ioc_alloc_batch, req);
+	CHECK_REFUSED_WITH(ckremm_ioc_alloc_batch, req, size, 0, E_BAD_REQUEST);
+	if (!ckremm_pool_by_handle(p))
+		CHECK_REFUSED_WITH(ckremm_ioc_alloc_batch, req, align, 3,
+				   E_BAD_REQUEST);
+	/* an unwritable blocks array: nothing may stay allocated */
+	req.blocks = 16;
+	req.count = 8;
+	CHECK_ERRNO(ckremm_ioc_alloc_batch(f->fd, &req), EFAULT);
+	CHECK_EQ(stats_of(p).used_blocks, 0);
+	pool_consistent(p);
 }
 
-TEST(free_batch_frees_every_block)
+KIND_TEST(free_batch_frees_every_block, FIXTURE_POOL_SIZE)
 {
-	__u64 off[40];
+	__u64 b[40];
 
 	for (int i = 0; i < 40; i++)
-		ASSERT_OK(ckremm_alloc(&f->pool, 8 + i * 16, &off[i]));
-	CHECK_OK(ckremm_free_batch(&f->pool, off, 40));
-	CHECK_EQ(stats_of(&f->pool).used_blocks, 0);
-	CHECK_EQ(stats_of(&f->pool).free_blocks, 1);
-	pool_consistent(&f->pool);
+		ASSERT_OK(ckremm_alloc(p, 8 + i * 16, &b[i]));
+	CHECK_OK(ckremm_free_batch(p, b, 40));
+	CHECK_EQ(stats_of(p).used_blocks, 0);
+	if (!ckremm_pool_by_handle(p))
+		CHECK_EQ(stats_of(p).free_blocks, 1);
+	for (int i = 0; i < 40; i++)
+		CHECK_ERRNO(ckremm_free(p, b[i]), E_NO_BLOCK);
+	pool_consistent(p);
 }
 
-TEST(free_batch_duplicate_changes_nothing)
+/*
+ * FREE_BATCH of @batch[@n] must fail with -@err and change nothing: the
+ * layout stays, and every block of @live[@nlive] still reads.
+ */
+static void free_batch_refused(struct ckremm_pool *p, const __u64 *batch,
+			       unsigned int n, int err, const __u64 *live,
+			       int nlive)
 {
-	struct ckremm_stats before, after;
-	__u64 off[4], batch[5];
+	struct ckremm_stats before = stats_of(p), after;
 	char buf[4];
 
-	for (int i = 0; i < 4; i++)
-		ASSERT_OK(ckremm_alloc(&f->pool, 64, &off[i]));
-	before = stats_of(&f->pool);
-	batch[0] = off[0];
-	batch[1] = off[1];
-	batch[2] = off[2];
-	batch[3] = off[3];
-	batch[4] = off[1];
-	CHECK_ERRNO(ckremm_free_batch(&f->pool, batch, 5), E_NO_BLOCK);
-	after = stats_of(&f->pool);
+	CHECK_ERRNO(ckremm_free_batch(p, batch, n), err);
+	after = stats_of(p);
 	same_layout(&before, &after);
-	/* every block is still live */
-	for (int i = 0; i < 4; i++)
-		CHECK_OK(ckremm_read(&f->pool, off[i], 0, buf, 4));
+	for (int i = 0; i < nlive; i++)
+		CHECK_OK(ckremm_read(p, live[i], 0, buf, sizeof(buf)));
+}
+
+KIND_TEST(free_batch_duplicate_changes_nothing, FIXTURE_POOL_SIZE)
+{
+	__u64 b[4], batch[5];
+
+	ASSERT_OK(alloc_each(p, b, 4, 64));
+	memcpy(batch, b, sizeof(b));
+	batch[4] = b[1];
+	free_batch_refused(p, batch, 5, E_NO_BLOCK, b, 4);
 	/* and a batch without the duplicate succeeds */
-	CHECK_OK(ckremm_free_batch(&f->pool, batch, 4));
-	CHECK_EQ(stats_of(&f->pool).used_blocks, 0);
-	pool_consistent(&f->pool);
+	CHECK_OK(ckremm_free_batch(p, batch, 4));
+	CHECK_EQ(stats_of(p).used_blocks, 0);
+	pool_consistent(p);
 }
 
-TEST(free_batch_bad_offset_changes_nothing)
+KIND_TEST(free_batch_bad_offset_changes_nothing, FIXTURE_POOL_SIZE)
 {
-	struct ckremm_stats before, after;
-	__u64 off[3], batch[3];
+	__u64 b[3], batch[3];
 
-	for (int i = 0; i < 3; i++)
-		ASSERT_OK(ckremm_alloc(&f->pool, 64, &off[i]));
-	ASSERT_OK(ckremm_free(&f->pool, off[2]));
-	before = stats_of(&f->pool);
-	batch[0] = off[0];
-	batch[1] = off[1];
-	batch[2] = off[1] + 16;		/* inside a block */
-	CHECK_ERRNO(ckremm_free_batch(&f->pool, batch, 3), E_NO_BLOCK);
-	batch[2] = off[2];		/* already free */
-	CHECK_ERRNO(ckremm_free_batch(&f->pool, batch, 3), E_NO_BLOCK);
-	batch[2] = ~0ULL;		/* outside the arena */
-	CHECK_ERRNO(ckremm_free_batch(&f->pool, batch, 3), E_NO_BLOCK);
-	after = stats_of(&f->pool);
-	same_layout(&before, &after);
-	pool_consistent(&f->pool);
+	ASSERT_OK(alloc_each(p, b, 3, 64));
+	ASSERT_OK(ckremm_free(p, b[2]));
+	batch[0] = b[0];
+	batch[1] = b[1];
+	/* inside a block (header pool); never a handle (table pool) */
+	batch[2] = ckremm_pool_by_handle(p) ? 0 : b[1] + 16;
+	free_batch_refused(p, batch, 3, E_NO_BLOCK, b, 2);
+	batch[2] = b[2];		/* already free */
+	free_batch_refused(p, batch, 3, E_NO_BLOCK, b, 2);
+	batch[2] = ~0ULL;		/* outside the arena; forged */
+	free_batch_refused(p, batch, 3, E_NO_BLOCK, b, 2);
+	pool_consistent(p);
 }
 
-TEST(free_batch_bad_requests)
+/* A pinned block refuses the whole batch, whoever pinned it. */
+TEST(free_batch_pinned_refused_whole)
 {
-	__u64 off[2];
-	struct ckremm_batch b = { .pool = f->pool.id, .count = 2 };
+	const char *name = fixture_name(f, "bpin");
+	struct ckremm_pool p, other;
+	__u64 b[4];
 
-	ASSERT_OK(ckremm_alloc(&f->pool, 16, &off[0]));
-	ASSERT_OK(ckremm_alloc(&f->pool, 16, &off[1]));
-	b.offsets = (__u64)(uintptr_t)off;
-	CHECK_REFUSED_WITH(ckremm_ioc_free_batch, b, size, 16, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_free_batch, b, align, 16, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_free_batch, b, count, 0, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_free_batch, b, count,
-			   CKREMM_BATCH_MAX + 1, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_free_batch, b, offsets, 16, EFAULT);
-	CHECK_EQ(stats_of(&f->pool).used_blocks, 2);
+	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_TABLE, 65536, name, 0,
+				     &p));
+	ASSERT_OK(ckremm_pool_open(f->fd, name, 0, &other));
+	ASSERT_OK(alloc_each(&p, b, 4, 64));
+	ASSERT_OK(ckremm_pin(&other, b[3], NULL, NULL));
+	free_batch_refused(&p, b, 4, E_PINNED, b, 4);
+	ASSERT_OK(ckremm_unpin(&other, b[3]));
+	ASSERT_OK(ckremm_pin(&p, b[0], NULL, NULL));
+	free_batch_refused(&p, b, 4, E_PINNED, b, 4);
+	ASSERT_OK(ckremm_unpin(&p, b[0]));
+	CHECK_OK(ckremm_free_batch(&p, b, 4));
+	CHECK_EQ(stats_of(&p).used_blocks, 0);
+	pool_consistent(&p);
+}
+
+KIND_TEST(free_batch_bad_requests, FIXTURE_POOL_SIZE)
+{
+	__u64 b[2];
+	struct ckremm_batch req = { .pool = p->id, .count = 2 };
+
+	ASSERT_OK(alloc_each(p, b, 2, 16));
+	req.blocks = (__u64)(uintptr_t)b;
+	batch_fields_refused(f, ckremm_ioc_free_batch, req);
+	CHECK_REFUSED_WITH(ckremm_ioc_free_batch, req, size, 16,
+			   E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_free_batch, req, align, 16,
+			   E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_free_batch, req, blocks, 16, EFAULT);
+	CHECK_EQ(stats_of(p).used_blocks, 2);
 }
 
 /* ---- read and write --------------------------------------------------- */
@@ -1420,7 +1508,7 @@ TEST(read_write_bad_requests)
 	struct ckremm_rw rw = { .pool = f->pool.id, .len = 8 };
 
 	ASSERT_OK(ckremm_alloc(&f->pool, 16, &off));
-	rw.offset = off;
+	rw.block = off;
 	rw.buf = (__u64)(uintptr_t)buf;
 	CHECK_REFUSED_WITH(ckremm_ioc_read, rw, flags, 1, E_BAD_REQUEST);
 	CHECK_REFUSED_WITH(ckremm_ioc_write, rw, flags, 1, E_BAD_REQUEST);
@@ -1445,7 +1533,7 @@ TEST(clean_zeroes_block)
 	memset(buf, 0xee, sizeof(buf));
 	ASSERT_OK(ckremm_write(&f->pool, off, 0, buf, size));
 	ASSERT_OK(ckremm_write(&f->pool, neighbour, 0, buf, 16));
-	CHECK_OK(ckremm_clean(&f->pool, off, &cleaned));
+	CHECK_OK(ckremm_clean(&f->pool, off, NULL, &cleaned));
 	CHECK_EQ(cleaned, size);
 	ASSERT_OK(ckremm_read(&f->pool, off, 0, buf, size));
 	for (__u64 i = 0; i < size; i++)
@@ -1465,13 +1553,13 @@ TEST(clean_bad_requests)
 	__u64 off;
 
 	ASSERT_OK(ckremm_alloc(&f->pool, 64, &off));
-	CHECK_ERRNO(ckremm_clean(&f->pool, off + 16, NULL), E_NO_BLOCK);
-	CHECK_ERRNO(ckremm_clean(&f->pool, ~0ULL, NULL), E_NO_BLOCK);
-	b.offset = off;
+	CHECK_ERRNO(ckremm_clean(&f->pool, off + 16, NULL, NULL), E_NO_BLOCK);
+	CHECK_ERRNO(ckremm_clean(&f->pool, ~0ULL, NULL, NULL), E_NO_BLOCK);
+	b.block = off;
 	CHECK_REFUSED_WITH(ckremm_ioc_clean, b, flags, 1, E_BAD_REQUEST);
 	CHECK_REFUSED_WITH(ckremm_ioc_clean, b, reserved, 1, E_BAD_REQUEST);
 	CHECK_OK(ckremm_free(&f->pool, off));
-	CHECK_ERRNO(ckremm_clean(&f->pool, off, NULL), E_NO_BLOCK);
+	CHECK_ERRNO(ckremm_clean(&f->pool, off, NULL, NULL), E_NO_BLOCK);
 }
 
 TEST(realloc_keeps_content)
@@ -1505,7 +1593,7 @@ TEST(realloc_keeps_alignment)
 	__u64 align = page_size(), off, blocker, moved, spacer;
 
 	ASSERT_OK(ckremm_alloc(&f->pool, 48, &spacer));
-	ASSERT_OK(ckremm_alloc_aligned(&f->pool, 100, align, &off));
+	ASSERT_OK(ckremm_alloc_ex(&f->pool, 100, align, 0, &off));
 	ASSERT_OK(ckremm_alloc(&f->pool, 16, &blocker));
 	ASSERT_OK(ckremm_write(&f->pool, off, 0, "aligned", 7));
 	ASSERT_OK(ckremm_realloc(&f->pool, off, 3 * align, &moved));
@@ -1532,7 +1620,7 @@ TEST(realloc_refusals)
 	CHECK_ERRNO(ckremm_realloc(&f->pool, ~0ULL, 32, &new_off), E_NO_BLOCK);
 	CHECK_ERRNO(ckremm_realloc(&f->pool, off, 2ULL * FIXTURE_POOL_SIZE,
 				   &new_off), E_NO_SPACE);
-	r.offset = off;
+	r.block = off;
 	CHECK_REFUSED_WITH(ckremm_ioc_realloc, r, flags, 1, E_BAD_REQUEST);
 	CHECK_REFUSED_WITH(ckremm_ioc_realloc, r, reserved, 1, E_BAD_REQUEST);
 	{
@@ -1545,64 +1633,6 @@ TEST(realloc_refusals)
 }
 
 /* ---- table pools: blocks by handle ------------------------------------- */
-
-TEST(t_requests_refused_on_header_pool)
-{
-	struct ckremm_t_alloc a = { .pool = f->pool.id, .size = 64 };
-	struct ckremm_t_block b = { .pool = f->pool.id, .handle = 1 };
-	struct ckremm_t_rw rw = { .pool = f->pool.id, .handle = 1 };
-	struct ckremm_t_copy c = { .pool = f->pool.id, .dst = 1, .src = 2 };
-	__u64 off;
-
-	ASSERT_OK(ckremm_alloc(&f->pool, 64, &off));
-	CHECK_ERRNO(ckremm_ioc_t_alloc(f->fd, &a), E_WRONG_KIND);
-	b.handle = off;		/* a live block, named the wrong way */
-	CHECK_ERRNO(ckremm_ioc_t_free(f->fd, &b), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_ioc_t_clean(f->fd, &b), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_ioc_t_locate(f->fd, &b), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_ioc_t_pin(f->fd, &b), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_ioc_t_unpin(f->fd, &b), E_WRONG_KIND);
-	rw.handle = off;
-	CHECK_ERRNO(ckremm_ioc_t_read(f->fd, &rw), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_ioc_t_write(f->fd, &rw), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_ioc_t_copy(f->fd, &c), E_WRONG_KIND);
-	CHECK_EQ(stats_of(&f->pool).used_blocks, 1);
-	pool_consistent(&f->pool);
-}
-
-TEST(t_requests_bad_fields)
-{
-	struct ckremm_t_alloc a = { .pool = f->pool.id, .size = 64 };
-	struct ckremm_t_block b = { .pool = f->pool.id, .handle = 1 };
-	struct ckremm_t_rw rw = { .pool = f->pool.id, .handle = 1 };
-	struct ckremm_t_copy c = { .pool = f->pool.id, .dst = 1, .src = 2 };
-
-	CHECK_REFUSED_WITH(ckremm_ioc_t_alloc, a, flags, 1U << 1,
-			   E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_t_alloc, a, size, 0, E_BAD_REQUEST);
-	/* out fields */
-	CHECK_REFUSED_WITH(ckremm_ioc_t_alloc, a, handle, 5, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_t_alloc, a, reserved, 1, E_BAD_REQUEST);
-
-	CHECK_REFUSED_WITH(ckremm_ioc_t_free, b, flags, 1, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_t_locate, b, flags, 1, E_BAD_REQUEST);
-	/* out fields */
-	CHECK_REFUSED_WITH(ckremm_ioc_t_clean, b, offset, 16, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_t_pin, b, offset, 16, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_t_locate, b, size, 16, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_t_unpin, b, size, 16, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_t_free, b, reserved, 1, E_BAD_REQUEST);
-
-	CHECK_REFUSED_WITH(ckremm_ioc_t_read, rw, flags, 1, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_t_write, rw, reserved, 1, E_BAD_REQUEST);
-
-	CHECK_REFUSED_WITH(ckremm_ioc_t_copy, c, flags, 1, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_t_copy, c, reserved, 1, E_BAD_REQUEST);
-
-	/* a pool id this file does not have */
-	CHECK_REFUSED_WITH(ckremm_ioc_t_alloc, a, pool, f->pool.id + 50,
-			   E_NO_POOL);
-}
 
 /* A table pool of @size bytes in @f's file; a failure is recorded. */
 static int table_pool(struct fixture *f, __u64 size, struct ckremm_pool *p)
@@ -1630,12 +1660,12 @@ TEST(two_processes_share_a_named_table_pool)
 	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_TABLE, 65536, name, 0,
 				     &p));
 	for (int i = 0; i < 16; i++) {
-		ASSERT_OK(ckremm_t_alloc(&p, sizeof(in), 0, &h[i]));
+		ASSERT_OK(ckremm_alloc(&p, sizeof(in), &h[i]));
 		fill_pattern(in, sizeof(in), i);
-		ASSERT_OK(ckremm_t_write(&p, h[i], 0, in, sizeof(in)));
+		ASSERT_OK(ckremm_write(&p, h[i], 0, in, sizeof(in)));
 	}
 	for (int i = 0; i < 16; i += 2)
-		ASSERT_OK(ckremm_t_free(&p, h[i]));
+		ASSERT_OK(ckremm_free(&p, h[i]));
 	pid = fork();
 	ASSERT(pid >= 0, "fork");
 	if (!pid) {
@@ -1646,7 +1676,7 @@ TEST(two_processes_share_a_named_table_pool)
 
 		for (int i = 1; ok && i < 16; i += 2) {
 			fill_pattern(in, sizeof(in), i);
-			ok = !ckremm_t_read(&q, h[i], 0, out, sizeof(out)) &&
+			ok = !ckremm_read(&q, h[i], 0, out, sizeof(out)) &&
 			     !memcmp(in, out, sizeof(in));
 		}
 		_exit(ok ? 0 : 1);
@@ -1656,7 +1686,7 @@ TEST(two_processes_share_a_named_table_pool)
 	      "child saw status %d", status);
 	for (int i = 1; i < 16; i += 2) {
 		fill_pattern(in, sizeof(in), i);
-		CHECK_OK(ckremm_t_read(&p, h[i], 0, out, sizeof(out)));
+		CHECK_OK(ckremm_read(&p, h[i], 0, out, sizeof(out)));
 		CHECK(!memcmp(in, out, sizeof(in)), "block %d changed", i);
 	}
 	CHECK_EQ(stats_of(&p).free_blocks, 1);
@@ -1674,56 +1704,194 @@ TEST(table_pool_handles)
 		return;
 	CHECK_EQ(stats_of(&p).kind, CKREMM_KIND_TABLE);
 	for (int i = 0; i < 4; i++)
-		ASSERT_OK(ckremm_t_alloc(&p, 300, 0, &h[i]));
+		ASSERT_OK(ckremm_alloc(&p, 300, &h[i]));
 	for (int i = 0; i < 4; i++)
 		for (int j = 0; j < i; j++)
 			CHECK(h[i] != h[j], "handles %d and %d equal", i, j);
-	ASSERT_OK(ckremm_t_locate(&p, h[2], &off, &size));
+	ASSERT_OK(ckremm_locate(&p, h[2], &off, &size));
 	CHECK(size >= 300 && off + size <= p.arena_size,
 	      "block at %llu, %llu bytes", (unsigned long long)off,
 	      (unsigned long long)size);
 	fill_pattern(in, sizeof(in), 5);
-	ASSERT_OK(ckremm_t_write(&p, h[2], 0, in, sizeof(in)));
-	CHECK_OK(ckremm_t_read(&p, h[2], 0, out, sizeof(out)));
+	ASSERT_OK(ckremm_write(&p, h[2], 0, in, sizeof(in)));
+	CHECK_OK(ckremm_read(&p, h[2], 0, out, sizeof(out)));
 	CHECK(!memcmp(in, out, sizeof(in)), "read back differs");
-	CHECK_ERRNO(ckremm_t_read(&p, h[2], size, out, 1), E_NO_BLOCK);
-	CHECK_OK(ckremm_t_clean(&p, h[2]));
+	CHECK_ERRNO(ckremm_read(&p, h[2], size, out, 1), E_NO_BLOCK);
+	CHECK_OK(ckremm_clean(&p, h[2], NULL, NULL));
 	memset(out, 0xa5, sizeof(out));
-	CHECK_OK(ckremm_t_read(&p, h[2], 0, out, sizeof(out)));
+	CHECK_OK(ckremm_read(&p, h[2], 0, out, sizeof(out)));
 	for (size_t i = 0; i < sizeof(out); i++)
 		if (!CHECK(!out[i], "clean left byte %zu: %#x", i, out[i]))
 			break;
 	/* a freed handle is refused for good */
-	CHECK_OK(ckremm_t_free(&p, h[2]));
-	CHECK_ERRNO(ckremm_t_free(&p, h[2]), E_NO_BLOCK);
-	CHECK_ERRNO(ckremm_t_read(&p, h[2], 0, out, 1), E_NO_BLOCK);
-	CHECK_ERRNO(ckremm_t_locate(&p, h[2], &off, &size), E_NO_BLOCK);
-	CHECK_ERRNO(ckremm_t_free(&p, 0), E_NO_BLOCK);
-	CHECK_ERRNO(ckremm_t_free(&p, ~0ULL), E_NO_BLOCK);
+	CHECK_OK(ckremm_free(&p, h[2]));
+	CHECK_ERRNO(ckremm_free(&p, h[2]), E_NO_BLOCK);
+	CHECK_ERRNO(ckremm_read(&p, h[2], 0, out, 1), E_NO_BLOCK);
+	CHECK_ERRNO(ckremm_locate(&p, h[2], &off, &size), E_NO_BLOCK);
+	CHECK_ERRNO(ckremm_free(&p, 0), E_NO_BLOCK);
+	CHECK_ERRNO(ckremm_free(&p, ~0ULL), E_NO_BLOCK);
 	CHECK_EQ(stats_of(&p).used_blocks, 3);
 	pool_consistent(&p);
 }
 
-TEST(table_pool_refuses_offset_requests)
+/* ---- what only one kind of pool takes --------------------------------- */
+
+TEST(table_requests_refused_on_header_pool)
 {
+	struct ckremm_alloc a = {
+		.pool = f->pool.id, .size = 64, .flags = CKREMM_ALLOC_REORDER,
+	};
+	struct ckremm_block b = { .pool = f->pool.id };
+	struct ckremm_copy c = { .pool = f->pool.id };
+	struct ckremm_stats before, after;
+	__u64 off, other;
+
+	ASSERT_OK(ckremm_alloc(&f->pool, 64, &off));
+	ASSERT_OK(ckremm_alloc(&f->pool, 64, &other));
+	before = stats_of(&f->pool);
+	CHECK_ERRNO(ckremm_ioc_alloc(f->fd, &a), E_WRONG_KIND);
+	b.block = off;		/* a live block */
+	CHECK_ERRNO(ckremm_ioc_pin(f->fd, &b), E_WRONG_KIND);
+	CHECK_ERRNO(ckremm_ioc_unpin(f->fd, &b), E_WRONG_KIND);
+	CHECK_ERRNO(ckremm_ioc_locate(f->fd, &b), E_WRONG_KIND);
+	c.dst = other;
+	c.src = off;
+	CHECK_ERRNO(ckremm_ioc_copy(f->fd, &c), E_WRONG_KIND);
+	after = stats_of(&f->pool);
+	same_layout(&before, &after);
+	CHECK_EQ(after.pinned_blocks, 0);
+	pool_consistent(&f->pool);
+}
+
+TEST(header_requests_refused_on_table_pool)
+{
+	struct ckremm_stats before, after;
 	struct ckremm_pool p;
-	__u64 h, off, size, batch[1];
+	__u64 h, got, b[2];
 	char buf[4];
 
 	if (table_pool(f, 65536, &p))
 		return;
-	ASSERT_OK(ckremm_t_alloc(&p, 64, 0, &h));
-	ASSERT_OK(ckremm_t_locate(&p, h, &off, &size));
-	batch[0] = off;
-	CHECK_ERRNO(ckremm_alloc(&p, 64, &off), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_free(&p, batch[0]), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_clean(&p, batch[0], NULL), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_realloc(&p, batch[0], 128, &off), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_read(&p, batch[0], 0, buf, 4), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_write(&p, batch[0], 0, buf, 4), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_alloc_batch(&p, 64, 0, batch, 1), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_free_batch(&p, batch, 1), E_WRONG_KIND);
-	CHECK_EQ(stats_of(&p).used_blocks, 1);
+	ASSERT_OK(ckremm_alloc(&p, 64, &h));
+	ASSERT_OK(ckremm_write(&p, h, 0, "kept", 4));
+	before = stats_of(&p);
+	CHECK_ERRNO(ckremm_realloc(&p, h, 128, &got), E_WRONG_KIND);
+	CHECK_ERRNO(ckremm_realloc(&p, h, 16, &got), E_WRONG_KIND);
+	CHECK_ERRNO(ckremm_alloc_ex(&p, 64, 16, 0, &got), E_WRONG_KIND);
+	CHECK_ERRNO(ckremm_alloc_ex(&p, 64, page_size(), 0, &got),
+		    E_WRONG_KIND);
+	CHECK_ERRNO(ckremm_alloc_batch(&p, 64, 16, b, 2), E_WRONG_KIND);
+	after = stats_of(&p);
+	same_layout(&before, &after);
+	CHECK_OK(ckremm_read(&p, h, 0, buf, 4));
+	CHECK(!memcmp(buf, "kept", 4), "a refused request changed the block");
+}
+
+TEST(version_1_requests_answer_eproto)
+{
+	struct ckremm_pool t;
+	__u64 off, h;
+
+	if (table_pool(f, 65536, &t))
+		return;
+	ASSERT_OK(ckremm_alloc(&f->pool, 64, &off));
+	ASSERT_OK(ckremm_alloc(&t, 64, &h));
+	for (unsigned int i = 0; i < v1_request_count; i++) {
+		bool table = v1_requests[i].name[0] == 'T';
+		/* pool, flags, then a block or a size, as version 1 had */
+		__u64 req[8] = { table ? t.id : f->pool.id, table ? h : off };
+
+		CHECK(ckremm_ioc_raw(f->fd, v1_requests[i].cmd, req) == -EPROTO,
+		      "version 1 request %s not refused with EPROTO",
+		      v1_requests[i].name);
+	}
+	CHECK_EQ(stats_of(&f->pool).used_blocks, 1);
+	CHECK_EQ(stats_of(&t).used_blocks, 1);
+	CHECK_EQ(stats_of(&t).pinned_blocks, 0);
+}
+
+/* CLEAN, PIN and LOCATE say where the block is and its usable size. */
+TEST(clean_pin_locate_report_offset_and_size)
+{
+	struct ckremm_block b = { .pool = f->pool.id };
+	struct ckremm_pool t;
+	__u64 off, h, at, size, o2, s2;
+	const char *view;
+
+	ASSERT_OK(ckremm_alloc(&f->pool, 100, &off));
+	b.block = off;
+	ASSERT_OK(ckremm_ioc_clean(f->fd, &b));
+	CHECK_EQ(b.offset, off);
+	CHECK_EQ(b.size, usable(&f->pool, off));
+
+	if (table_pool(f, 65536, &t))
+		return;
+	ASSERT_OK(ckremm_alloc(&t, 40, &h));	/* not at offset 0 */
+	ASSERT_OK(ckremm_alloc(&t, 300, &h));
+	ASSERT_OK(ckremm_write(&t, h, 0, "where", 5));
+	ASSERT_OK(ckremm_locate(&t, h, &at, &size));
+	CHECK(size >= 300 && at + size <= t.arena_size,
+	      "block at %llu, %llu bytes", (unsigned long long)at,
+	      (unsigned long long)size);
+	ASSERT_OK(ckremm_map_arena(&t, (const void **)&view));
+	CHECK(!memcmp(view + at, "where", 5), "LOCATE's offset is not the block");
+	ASSERT_OK(ckremm_pin(&t, h, &o2, &s2));
+	CHECK_EQ(o2, at);
+	CHECK_EQ(s2, size);
+	ASSERT_OK(ckremm_clean(&t, h, &o2, &s2));
+	CHECK_EQ(o2, at);
+	CHECK_EQ(s2, size);
+	CHECK(!view[at], "CLEAN left the block's first byte");
+	ckremm_unmap_arena(&t, view);
+	/* UNPIN writes nothing back */
+	b = (struct ckremm_block){ .pool = t.id, .block = h };
+	CHECK_OK(ckremm_ioc_unpin(f->fd, &b));
+	CHECK_EQ(b.offset, 0);
+	CHECK_EQ(b.size, 0);
+}
+
+/* Fields of the table pool's own requests, on a live block. */
+TEST(table_requests_bad_fields)
+{
+	struct ckremm_pool p;
+	__u64 h, h2;
+
+	if (table_pool(f, 65536, &p))
+		return;
+	ASSERT_OK(ckremm_alloc(&p, 64, &h));
+	ASSERT_OK(ckremm_alloc(&p, 64, &h2));
+
+	struct ckremm_alloc a = { .pool = p.id, .size = 64 };
+	struct ckremm_block b = { .pool = p.id, .block = h };
+	struct ckremm_rw rw = { .pool = p.id, .block = h };
+	struct ckremm_copy c = { .pool = p.id, .dst = h2, .src = h };
+
+	CHECK_REFUSED_WITH(ckremm_ioc_alloc, a, flags, 1U << 1,
+			   E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_alloc, a, size, 0, E_BAD_REQUEST);
+	/* out fields */
+	CHECK_REFUSED_WITH(ckremm_ioc_alloc, a, block, 5, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_alloc, a, reserved, 1, E_BAD_REQUEST);
+
+	CHECK_REFUSED_WITH(ckremm_ioc_free, b, flags, 1, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_locate, b, flags, 1, E_BAD_REQUEST);
+	/* out fields */
+	CHECK_REFUSED_WITH(ckremm_ioc_clean, b, offset, 16, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_pin, b, offset, 16, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_locate, b, size, 16, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_unpin, b, size, 16, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_free, b, reserved, 1, E_BAD_REQUEST);
+
+	CHECK_REFUSED_WITH(ckremm_ioc_read, rw, flags, 1, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_write, rw, reserved, 1, E_BAD_REQUEST);
+
+	CHECK_REFUSED_WITH(ckremm_ioc_copy, c, flags, 1, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_copy, c, reserved, 1, E_BAD_REQUEST);
+
+	/* a pool id this file does not have */
+	CHECK_REFUSED_WITH(ckremm_ioc_alloc, a, pool, p.id + 50, E_NO_POOL);
+	CHECK_EQ(stats_of(&p).used_blocks, 2);
+	CHECK_EQ(stats_of(&p).pinned_blocks, 0);
 }
 
 TEST(table_pool_reorder_compacts)
@@ -1736,11 +1904,11 @@ TEST(table_pool_reorder_compacts)
 	if (table_pool(f, 65536, &p))
 		return;
 	for (int i = 0; i < 32; i++) {
-		ASSERT_OK(ckremm_t_alloc(&p, 500, 0, &h[i]));
-		ASSERT_OK(ckremm_t_write(&p, h[i], 0, &i, sizeof(i)));
+		ASSERT_OK(ckremm_alloc(&p, 500, &h[i]));
+		ASSERT_OK(ckremm_write(&p, h[i], 0, &i, sizeof(i)));
 	}
 	for (int i = 0; i < 32; i += 2)
-		ASSERT_OK(ckremm_t_free(&p, h[i]));
+		ASSERT_OK(ckremm_free(&p, h[i]));
 	CHECK(stats_of(&p).free_blocks > 1, "no fragmentation to start with");
 	ASSERT_OK(ckremm_reorder(&p, &r));
 	s = stats_of(&p);
@@ -1753,7 +1921,7 @@ TEST(table_pool_reorder_compacts)
 	for (int i = 1; i < 32; i += 2) {
 		int v = -1;
 
-		CHECK_OK(ckremm_t_read(&p, h[i], 0, &v, sizeof(v)));
+		CHECK_OK(ckremm_read(&p, h[i], 0, &v, sizeof(v)));
 		CHECK(v == i, "block %d holds %d after reorder", i, v);
 	}
 	pool_consistent(&p);
@@ -1768,14 +1936,14 @@ TEST(table_pool_alloc_with_reorder)
 	if (table_pool(f, 16384, &p))
 		return;
 	/* fill the pool, then free every other block */
-	while (n < 64 && !ckremm_t_alloc(&p, 240, 0, &h[n]))
+	while (n < 64 && !ckremm_alloc(&p, 240, &h[n]))
 		n++;
 	ASSERT(n > 8, "only %d blocks fit", n);
 	for (int i = 0; i < n; i += 2)
-		ASSERT_OK(ckremm_t_free(&p, h[i]));
+		ASSERT_OK(ckremm_free(&p, h[i]));
 	/* half the pool is free, but only in small pieces */
-	CHECK_ERRNO(ckremm_t_alloc(&p, 2048, 0, &big), E_NO_SPACE);
-	CHECK_OK(ckremm_t_alloc(&p, 2048, CKREMM_T_ALLOC_REORDER, &big));
+	CHECK_ERRNO(ckremm_alloc(&p, 2048, &big), E_NO_SPACE);
+	CHECK_OK(ckremm_alloc_ex(&p, 2048, 0, CKREMM_ALLOC_REORDER, &big));
 	pool_consistent(&p);
 }
 
@@ -1787,18 +1955,18 @@ TEST(table_pool_copy)
 
 	if (table_pool(f, 65536, &p))
 		return;
-	ASSERT_OK(ckremm_t_alloc(&p, 64, 0, &small));
-	ASSERT_OK(ckremm_t_alloc(&p, 200, 0, &src));
-	ASSERT_OK(ckremm_t_alloc(&p, 400, 0, &dst));
+	ASSERT_OK(ckremm_alloc(&p, 64, &small));
+	ASSERT_OK(ckremm_alloc(&p, 200, &src));
+	ASSERT_OK(ckremm_alloc(&p, 400, &dst));
 	fill_pattern(in, sizeof(in), 11);
-	ASSERT_OK(ckremm_t_write(&p, src, 0, in, sizeof(in)));
-	CHECK_OK(ckremm_t_copy(&p, dst, src));
-	CHECK_OK(ckremm_t_read(&p, dst, 0, out, sizeof(out)));
+	ASSERT_OK(ckremm_write(&p, src, 0, in, sizeof(in)));
+	CHECK_OK(ckremm_copy(&p, dst, src));
+	CHECK_OK(ckremm_read(&p, dst, 0, out, sizeof(out)));
 	CHECK(!memcmp(in, out, sizeof(in)), "copy differs");
-	CHECK_ERRNO(ckremm_t_copy(&p, small, src), E_TOO_SMALL);
-	CHECK_ERRNO(ckremm_t_copy(&p, dst, 0), E_NO_BLOCK);
-	CHECK_OK(ckremm_t_free(&p, src));
-	CHECK_ERRNO(ckremm_t_copy(&p, dst, src), E_NO_BLOCK);
+	CHECK_ERRNO(ckremm_copy(&p, small, src), E_TOO_SMALL);
+	CHECK_ERRNO(ckremm_copy(&p, dst, 0), E_NO_BLOCK);
+	CHECK_OK(ckremm_free(&p, src));
+	CHECK_ERRNO(ckremm_copy(&p, dst, src), E_NO_BLOCK);
 }
 
 TEST(table_pool_pins)
@@ -1809,35 +1977,35 @@ TEST(table_pool_pins)
 	if (table_pool(f, 65536, &p))
 		return;
 	for (int i = 0; i < 8; i++)
-		ASSERT_OK(ckremm_t_alloc(&p, 256, 0, &h[i]));
-	ASSERT_OK(ckremm_t_pin(&p, h[5], &off, &size));
+		ASSERT_OK(ckremm_alloc(&p, 256, &h[i]));
+	ASSERT_OK(ckremm_pin(&p, h[5], &off, &size));
 	CHECK(size >= 256, "pinned size %llu", (unsigned long long)size);
 	CHECK_EQ(stats_of(&p).pinned_blocks, 1);
 	for (int i = 0; i < 7; i++)
 		if (i != 5)
-			ASSERT_OK(ckremm_t_free(&p, h[i]));
-	CHECK_ERRNO(ckremm_t_free(&p, h[5]), E_PINNED);
-	ASSERT_OK(ckremm_t_locate(&p, h[7], &last, &last_size));
+			ASSERT_OK(ckremm_free(&p, h[i]));
+	CHECK_ERRNO(ckremm_free(&p, h[5]), E_PINNED);
+	ASSERT_OK(ckremm_locate(&p, h[7], &last, &last_size));
 	/*
 	 * A pinned block stays put; the block past the hole after it moves
 	 * down against it.
 	 */
 	CHECK_OK(ckremm_reorder(&p, NULL));
-	ASSERT_OK(ckremm_t_locate(&p, h[5], &after, &size));
+	ASSERT_OK(ckremm_locate(&p, h[5], &after, &size));
 	CHECK_EQ(after, off);
-	ASSERT_OK(ckremm_t_locate(&p, h[7], &after, &last_size));
+	ASSERT_OK(ckremm_locate(&p, h[7], &after, &last_size));
 	CHECK(after == off + size && after < last,
 	      "block after the pin at %llu, was %llu, pin ends at %llu",
 	      (unsigned long long)after, (unsigned long long)last,
 	      (unsigned long long)(off + size));
 	/* pins nest */
-	CHECK_OK(ckremm_t_pin(&p, h[5], NULL, NULL));
-	CHECK_OK(ckremm_t_unpin(&p, h[5]));
-	CHECK_ERRNO(ckremm_t_free(&p, h[5]), E_PINNED);
-	CHECK_OK(ckremm_t_unpin(&p, h[5]));
-	CHECK_ERRNO(ckremm_t_unpin(&p, h[5]), E_NOT_PINNED);
+	CHECK_OK(ckremm_pin(&p, h[5], NULL, NULL));
+	CHECK_OK(ckremm_unpin(&p, h[5]));
+	CHECK_ERRNO(ckremm_free(&p, h[5]), E_PINNED);
+	CHECK_OK(ckremm_unpin(&p, h[5]));
+	CHECK_ERRNO(ckremm_unpin(&p, h[5]), E_NOT_PINNED);
 	CHECK_EQ(stats_of(&p).pinned_blocks, 0);
-	CHECK_OK(ckremm_t_free(&p, h[5]));
+	CHECK_OK(ckremm_free(&p, h[5]));
 	pool_consistent(&p);
 }
 
@@ -1852,21 +2020,21 @@ TEST(table_pool_pins_belong_to_their_attachment)
 
 	ret = ckremm_pool_create(f->fd, CKREMM_KIND_TABLE, 65536, name, 0, &a);
 	ASSERT_OK(ret);
-	ASSERT_OK(ckremm_t_alloc(&a, 100, 0, &h));
+	ASSERT_OK(ckremm_alloc(&a, 100, &h));
 	ASSERT_OK(ckremm_pool_open(f->fd, name, 0, &b));
 	ASSERT_OK(ckremm_pool_open(f->fd, name, CKREMM_OPEN_RDONLY, &ro));
 
 	/* a read-only attachment neither pins nor unpins */
-	CHECK_ERRNO(ckremm_t_pin(&ro, h, NULL, NULL), E_READ_ONLY);
-	CHECK_ERRNO(ckremm_t_unpin(&ro, h), E_READ_ONLY);
-	CHECK_ERRNO(ckremm_t_write(&ro, h, 0, "x", 1), E_READ_ONLY);
-	CHECK_ERRNO(ckremm_t_alloc(&ro, 16, 0, &off), E_READ_ONLY);
+	CHECK_ERRNO(ckremm_pin(&ro, h, NULL, NULL), E_READ_ONLY);
+	CHECK_ERRNO(ckremm_unpin(&ro, h), E_READ_ONLY);
+	CHECK_ERRNO(ckremm_write(&ro, h, 0, "x", 1), E_READ_ONLY);
+	CHECK_ERRNO(ckremm_alloc(&ro, 16, &off), E_READ_ONLY);
 
 	/* a pin through b holds against a free through a ... */
-	ASSERT_OK(ckremm_t_pin(&b, h, &off, NULL));
-	CHECK_ERRNO(ckremm_t_free(&a, h), E_PINNED);
+	ASSERT_OK(ckremm_pin(&b, h, &off, NULL));
+	CHECK_ERRNO(ckremm_free(&a, h), E_PINNED);
 	/* ... cannot be undone through a ... */
-	CHECK_ERRNO(ckremm_t_unpin(&a, h), E_NOT_PINNED);
+	CHECK_ERRNO(ckremm_unpin(&a, h), E_NOT_PINNED);
 	/* ... shows in a walk ... */
 	if (CHECK_OK(ckremm_walk_all(&a, &ext, &n))) {
 		for (size_t i = 0; i < n; i++) {
@@ -1882,7 +2050,7 @@ TEST(table_pool_pins_belong_to_their_attachment)
 	/* ... and goes with b */
 	CHECK_OK(ckremm_pool_close(&b));
 	CHECK_EQ(stats_of(&a).pinned_blocks, 0);
-	CHECK_OK(ckremm_t_free(&a, h));
+	CHECK_OK(ckremm_free(&a, h));
 }
 
 TEST(table_pool_maps_writable)
@@ -1894,9 +2062,9 @@ TEST(table_pool_maps_writable)
 
 	if (table_pool(f, 65536, &p))
 		return;
-	ASSERT_OK(ckremm_t_alloc(&p, 64, 0, &h));
-	ASSERT_OK(ckremm_t_write(&p, h, 0, "table", 5));
-	ASSERT_OK(ckremm_t_locate(&p, h, &off, &size));
+	ASSERT_OK(ckremm_alloc(&p, 64, &h));
+	ASSERT_OK(ckremm_write(&p, h, 0, "table", 5));
+	ASSERT_OK(ckremm_locate(&p, h, &off, &size));
 	len = p.arena_size;
 	view = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd,
 		    (off_t)p.mmap_offset);
@@ -1908,7 +2076,7 @@ TEST(table_pool_maps_writable)
 	{
 		char buf[6] = { 0 };
 
-		CHECK_OK(ckremm_t_read(&p, h, 0, buf, 5));
+		CHECK_OK(ckremm_read(&p, h, 0, buf, 5));
 		CHECK(!strcmp(buf, "TABLE"), "read '%s'", buf);
 	}
 	munmap(view, len);
@@ -2480,6 +2648,7 @@ const struct test_case dev_cases[] = {
 	CASE(free_batch_frees_every_block, 0),
 	CASE(free_batch_duplicate_changes_nothing, 0),
 	CASE(free_batch_bad_offset_changes_nothing, 0),
+	CASE(free_batch_pinned_refused_whole, 0),
 	CASE(free_batch_bad_requests, 0),
 	CASE(read_write_round_trip, 0),
 	CASE(read_write_bounds, 0),
@@ -2490,11 +2659,13 @@ const struct test_case dev_cases[] = {
 	CASE(realloc_keeps_content, 0),
 	CASE(realloc_keeps_alignment, 0),
 	CASE(realloc_refusals, 0),
-	CASE(t_requests_refused_on_header_pool, 0),
-	CASE(t_requests_bad_fields, 0),
 	CASE(table_pool_handles, 0),
 	CASE(two_processes_share_a_named_table_pool, 0),
-	CASE(table_pool_refuses_offset_requests, 0),
+	CASE(table_requests_refused_on_header_pool, 0),
+	CASE(header_requests_refused_on_table_pool, 0),
+	CASE(version_1_requests_answer_eproto, 0),
+	CASE(clean_pin_locate_report_offset_and_size, 0),
+	CASE(table_requests_bad_fields, 0),
 	CASE(table_pool_reorder_compacts, 0),
 	CASE(table_pool_alloc_with_reorder, 0),
 	CASE(table_pool_copy, 0),

@@ -11,11 +11,11 @@
  * through READ and through the mapping, and free.  Blocks of different
  * workers must never overlap: a worker whose bytes change finds out.
  *
- * Table pool: the same workers use handles, pins, T_COPY and a read-write
+ * Table pool: the same workers use handles, pins, COPY and a read-write
  * mapping, while one more process reorders the pool without pause.  A
  * pinned block is checked (and rewritten) through the mapping at the
- * offset T_PIN gave, so a pin that lets a block move shows; every other
- * check goes through T_READ, so a move that loses bytes shows.
+ * offset PIN gave, so a pin that lets a block move shows; every other
+ * check goes through READ, so a move that loses bytes shows.
  *
  * Each worker stops after OPS operations or SECONDS, whichever comes
  * first.  Prints TAP; any mismatch or unexpected errno fails.  Exit status
@@ -240,17 +240,17 @@ static void t_verify(struct worker *w, const struct block *b)
 	int ret;
 
 	pattern(want, b->len, b->key);
-	ret = ckremm_t_read(&w->pool, b->name, 0, got, b->len);
+	ret = ckremm_read(&w->pool, b->name, 0, got, b->len);
 	if (ret)
-		unexpected(w, "T_READ of a live block", ret);
+		unexpected(w, "READ of a live block", ret);
 	else if (memcmp(got, want, b->len))
-		mismatch(w, "T_READ", b, got, want);
+		mismatch(w, "READ", b, got, want);
 }
 
 /*
  * Pin @b, compare it through the mapping at the pinned offset, rewrite it
  * there under a new key (the reorderer runs meanwhile), unpin, and check
- * the new bytes through T_READ.
+ * the new bytes through READ.
  */
 static void t_pin_cycle(struct worker *w, struct block *b)
 {
@@ -258,15 +258,15 @@ static void t_pin_cycle(struct worker *w, struct block *b)
 	__u64 off, size;
 	int ret;
 
-	ret = ckremm_t_pin(&w->pool, b->name, &off, &size);
+	ret = ckremm_pin(&w->pool, b->name, &off, &size);
 	if (ret) {
-		unexpected(w, "T_PIN of a live block", ret);
+		unexpected(w, "PIN of a live block", ret);
 		return;
 	}
 	add(&w->sh->pins, 1);
 	if (size < b->len || off + size > w->pool.arena_size) {
 		add(&w->sh->errors, 1);
-		diag("worker %d: T_PIN gave %#llx + %llu for a block of %u",
+		diag("worker %d: PIN gave %#llx + %llu for a block of %u",
 		     w->id, (unsigned long long)off, (unsigned long long)size,
 		     b->len);
 	} else {
@@ -284,9 +284,9 @@ static void t_pin_cycle(struct worker *w, struct block *b)
 			mismatch(w, "pinned block moved", b, w->view + off,
 				 want);
 	}
-	ret = ckremm_t_unpin(&w->pool, b->name);
+	ret = ckremm_unpin(&w->pool, b->name);
 	if (ret)
-		unexpected(w, "T_UNPIN", ret);
+		unexpected(w, "UNPIN", ret);
 	t_verify(w, b);
 }
 
@@ -299,15 +299,15 @@ static void t_step(struct worker *w)
 
 	if (w->nlive < LIVE_MAX && (!w->nlive || rnd(&w->rng) % 3)) {
 		__u32 len = pick_size(w);
-		__u32 flags = rnd(&w->rng) % 4 ? 0 : CKREMM_T_ALLOC_REORDER;
+		__u32 flags = rnd(&w->rng) % 4 ? 0 : CKREMM_ALLOC_REORDER;
 
-		ret = ckremm_t_alloc(&w->pool, len, flags, &h);
+		ret = ckremm_alloc_ex(&w->pool, len, 0, flags, &h);
 		if (ret == -ENOMEM) {
 			add(&w->sh->full, 1);
 			return;
 		}
 		if (ret) {
-			unexpected(w, "T_ALLOC", ret);
+			unexpected(w, "ALLOC", ret);
 			return;
 		}
 		b = &w->live[w->nlive++];
@@ -315,9 +315,9 @@ static void t_step(struct worker *w)
 		b->len = len;
 		b->key = new_key(w, h);
 		pattern(buf, len, b->key);
-		ret = ckremm_t_write(&w->pool, h, 0, buf, len);
+		ret = ckremm_write(&w->pool, h, 0, buf, len);
 		if (ret)
-			unexpected(w, "T_WRITE of a new block", ret);
+			unexpected(w, "WRITE of a new block", ret);
 		t_verify(w, b);
 		return;
 	}
@@ -331,19 +331,19 @@ static void t_step(struct worker *w)
 	case 1:		/* a copy of the same size, checked, kept */
 		if (w->nlive == LIVE_MAX)
 			break;
-		ret = ckremm_t_alloc(&w->pool, b->len, 0, &h);
+		ret = ckremm_alloc(&w->pool, b->len, &h);
 		if (ret == -ENOMEM) {
 			add(&w->sh->full, 1);
 			break;
 		}
 		if (ret) {
-			unexpected(w, "T_ALLOC", ret);
+			unexpected(w, "ALLOC", ret);
 			break;
 		}
-		ret = ckremm_t_copy(&w->pool, h, b->name);
+		ret = ckremm_copy(&w->pool, h, b->name);
 		if (ret) {
-			unexpected(w, "T_COPY", ret);
-			ckremm_t_free(&w->pool, h);
+			unexpected(w, "COPY", ret);
+			ckremm_free(&w->pool, h);
 			break;
 		}
 		add(&w->sh->copies, 1);
@@ -352,9 +352,9 @@ static void t_step(struct worker *w)
 		t_verify(w, &w->live[w->nlive++]);
 		break;
 	default:
-		ret = ckremm_t_free(&w->pool, b->name);
+		ret = ckremm_free(&w->pool, b->name);
 		if (ret)
-			unexpected(w, "T_FREE of a live block", ret);
+			unexpected(w, "FREE of a live block", ret);
 		forget(w, i);
 		break;
 	}
@@ -410,7 +410,7 @@ static int work(struct shared *sh, int id, const char *name, bool table)
 
 		if (table) {
 			t_verify(&w, b);
-			ret = ckremm_t_free(&w.pool, b->name);
+			ret = ckremm_free(&w.pool, b->name);
 		} else {
 			h_verify(&w, b);
 			ret = ckremm_free(&w.pool, b->name);
