@@ -775,6 +775,37 @@ static void h_pool_stats_peak(struct kunit *test)
 	expect_pool_empty(test, pool);
 }
 
+/* h_pool_alloc_block() tells a refused request from a full pool. */
+static void h_pool_alloc_block_reasons(struct kunit *test)
+{
+	struct h_pool *pool = kunit_h_pool(test, 4096);
+	struct h_pool_stats st;
+	void *ptr = NULL, *big;
+
+	KUNIT_EXPECT_EQ(test, h_pool_alloc_block(pool, 0, 0, &ptr), -EINVAL);
+	KUNIT_EXPECT_EQ(test, h_pool_alloc_block(pool, 16, 24, &ptr), -EINVAL);
+	KUNIT_EXPECT_EQ(test, h_pool_alloc_block(pool, 16, 2 * PAGE_SIZE, &ptr),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, h_pool_alloc_block(NULL, 16, 0, &ptr), -EINVAL);
+	KUNIT_EXPECT_EQ(test, h_pool_alloc_block(pool, 16, 0, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, h_pool_alloc_block(pool, 8192, 0, &ptr), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, h_pool_alloc_block(pool, SIZE_MAX, 0, &ptr),
+			-ENOMEM);
+	KUNIT_EXPECT_NULL(test, ptr);
+	h_pool_get_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.failed_allocs, 1);
+	KUNIT_EXPECT_EQ(test, st.refused_calls, 4);
+
+	KUNIT_ASSERT_EQ(test, h_pool_alloc_block(pool, 100, 256, &ptr), 0);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((uintptr_t)ptr, 256));
+	KUNIT_EXPECT_GE(test, h_pool_usable_size(pool, ptr), 100);
+	KUNIT_ASSERT_EQ(test, h_pool_alloc_block(pool, 16, 0, &big), 0);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((uintptr_t)big, H_POOL_MIN_ALIGN));
+	KUNIT_EXPECT_EQ(test, h_pool_free(pool, ptr), 0);
+	KUNIT_EXPECT_EQ(test, h_pool_free(pool, big), 0);
+	expect_pool_empty(test, pool);
+}
+
 static struct kunit_case h_pool_cases[] = {
 	KUNIT_CASE(create_h_pool_rejects_sizes),
 	KUNIT_CASE_PARAM(create_h_pool_arena_size, h_pool_arena_gen_params),
@@ -786,6 +817,7 @@ static struct kunit_case h_pool_cases[] = {
 	KUNIT_CASE(h_pool_dealloc_coalesces),
 	KUNIT_CASE_PARAM(clean_h_ptr_zeroes_usable, h_pool_size_gen_params),
 	KUNIT_CASE(h_pool_stats_peak),
+	KUNIT_CASE(h_pool_alloc_block_reasons),
 	{}
 };
 

@@ -938,6 +938,121 @@ static void t_pool_null_pool(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, destroy_t_pool(NULL));
 }
 
+/* The calls that say why they fail, and where a block is. */
+static void t_pool_errno_calls(struct kunit *test)
+{
+	struct t_pool *pool = kunit_t_pool(test, 4 * KIB, 0);
+	size_t offset = 1, size = 1, off2, size2;
+	u8 *arena = t_pool_arena(pool, NULL);
+	u64 h = T_POOL_NO_HANDLE, h2;
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, t_pool_alloc_block(pool, 0, 0, &h), -EINVAL);
+	KUNIT_EXPECT_EQ(test, t_pool_alloc_block(pool, 16, 0x2, &h), -EINVAL);
+	KUNIT_EXPECT_EQ(test, t_pool_alloc_block(NULL, 16, 0, &h), -EINVAL);
+	KUNIT_EXPECT_EQ(test, t_pool_alloc_block(pool, 16, 0, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, t_pool_alloc_block(pool, 4 * KIB + 1, 0, &h),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, t_pool_alloc_block(pool, SIZE_MAX, 0, &h),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, h, T_POOL_NO_HANDLE);
+	KUNIT_ASSERT_EQ(test, t_pool_alloc_block(pool, 100, 0, &h), 0);
+	KUNIT_ASSERT_EQ(test, t_pool_alloc_block(pool, 32, 0, &h2), 0);
+
+	KUNIT_EXPECT_EQ(test, t_pool_locate(pool, h2, &offset, &size), 0);
+	KUNIT_EXPECT_EQ(test, offset, 112);
+	KUNIT_EXPECT_EQ(test, size, 32);
+	KUNIT_EXPECT_EQ(test, t_pool_locate(pool, h, NULL, &size), 0);
+	KUNIT_EXPECT_EQ(test, size, 112);
+	KUNIT_EXPECT_EQ(test, t_pool_locate(pool, h ^ BIT_ULL(40), &offset,
+					    &size), -EINVAL);
+	KUNIT_EXPECT_EQ(test, offset, 112);
+
+	memset(arena + 112, 0xa5, 32);
+	KUNIT_EXPECT_EQ(test, t_pool_clean_locate(pool, h2, &off2, &size2), 0);
+	KUNIT_EXPECT_EQ(test, off2, 112);
+	KUNIT_EXPECT_EQ(test, size2, 32);
+	KUNIT_EXPECT_TRUE(test, mem_is_zero(arena + 112, 32));
+	KUNIT_EXPECT_EQ(test, t_pool_clean_locate(pool, 0, &off2, NULL),
+			-EINVAL);
+
+	/* Pinned where it was; the block left in front of it moves none. */
+	KUNIT_EXPECT_EQ(test, t_pool_free(pool, h), 0);
+	KUNIT_EXPECT_EQ(test, t_pool_pin_locate(pool, h2, &off2, &size2), 0);
+	KUNIT_EXPECT_EQ(test, off2, 112);
+	KUNIT_EXPECT_EQ(test, size2, 32);
+	KUNIT_EXPECT_TRUE(test, reorder_t_mem(pool));
+	KUNIT_EXPECT_EQ(test, t_pool_locate(pool, h2, &offset, NULL), 0);
+	KUNIT_EXPECT_EQ(test, offset, 112);
+	for (i = 1; i < U16_MAX; i++)
+		KUNIT_ASSERT_EQ(test, t_pool_pin_locate(pool, h2, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, t_pool_pin_locate(pool, h2, NULL, NULL),
+			-EOVERFLOW);
+	KUNIT_EXPECT_EQ(test, t_pool_pin_locate(pool, h, NULL, NULL), -EINVAL);
+	for (i = 0; i < U16_MAX; i++)
+		KUNIT_ASSERT_EQ(test, t_pool_unpin(pool, h2), 0);
+	KUNIT_EXPECT_EQ(test, t_pool_free(pool, h2), 0);
+	expect_pool_empty(test, pool);
+}
+
+/* Batches are all or nothing, refusals included. */
+static void t_pool_batches(struct kunit *test)
+{
+	struct t_pool *pool = kunit_t_pool(test, 4 * KIB, 0);
+	u64 h[T_POOL_BATCH_MAX + 1], one;
+	struct t_pool_stats before, after;
+	unsigned int i;
+	size_t size;
+	void *addr;
+
+	KUNIT_EXPECT_EQ(test, t_pool_alloc_batch(pool, 16, h, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, t_pool_alloc_batch(pool, 16, h,
+						 T_POOL_BATCH_MAX + 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, t_pool_alloc_batch(pool, 0, h, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, t_pool_alloc_batch(NULL, 16, h, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, t_pool_free_batch(pool, h, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, t_pool_free_batch(NULL, h, 1), -EINVAL);
+
+	/* 64 blocks of 64 bytes fill the arena: one more byte each does not. */
+	t_pool_get_stats(pool, &before);
+	KUNIT_EXPECT_EQ(test, t_pool_alloc_batch(pool, 65, h, 64), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, t_pool_alloc_batch(pool, SIZE_MAX, h, 2),
+			-ENOMEM);
+	t_pool_get_stats(pool, &after);
+	expect_stats_same(test, &before, &after, "failed batch");
+	KUNIT_EXPECT_EQ(test, after.failed_allocs, before.failed_allocs + 2);
+	expect_pool_empty(test, pool);
+
+	KUNIT_ASSERT_EQ(test, t_pool_alloc_batch(pool, 64, h, 64), 0);
+	t_pool_get_stats(pool, &after);
+	KUNIT_EXPECT_EQ(test, after.used_blocks, 64);
+	KUNIT_EXPECT_EQ(test, after.free_bytes, 0);
+	for (i = 0; i < 64; i++)
+		KUNIT_EXPECT_EQ(test, t_pool_size_of(pool, h[i]), 64);
+
+	/* A repeat, a dead handle, a pin or a hold refuses the whole batch. */
+	h[64] = h[3];
+	KUNIT_EXPECT_EQ(test, t_pool_free_batch(pool, h + 3, 62), -EINVAL);
+	KUNIT_EXPECT_EQ(test, t_pool_free_batch(pool, h, 65), -EINVAL);
+	one = h[5];
+	KUNIT_ASSERT_EQ(test, t_pool_free(pool, one), 0);
+	KUNIT_EXPECT_EQ(test, t_pool_free_batch(pool, h, 8), -EINVAL);
+	KUNIT_ASSERT_EQ(test, t_pool_alloc_batch(pool, 64, &h[5], 1), 0);
+	KUNIT_ASSERT_NOT_NULL(test, t_pool_pin(pool, h[10]));
+	KUNIT_EXPECT_EQ(test, t_pool_free_batch(pool, h, 11), -EBUSY);
+	KUNIT_EXPECT_EQ(test, t_pool_unpin(pool, h[10]), 0);
+	KUNIT_ASSERT_EQ(test, t_pool_hold(pool, h[20], false, &addr, &size), 0);
+	KUNIT_EXPECT_EQ(test, t_pool_free_batch(pool, h, 21), -EBUSY);
+	KUNIT_EXPECT_EQ(test, t_pool_unhold(pool, h[20], false), 0);
+	t_pool_get_stats(pool, &after);
+	KUNIT_EXPECT_EQ(test, after.used_blocks, 64);
+	expect_pool_consistent(test, pool, true);
+
+	KUNIT_EXPECT_EQ(test, t_pool_free_batch(pool, h, 64), 0);
+	KUNIT_EXPECT_EQ(test, t_pool_free(pool, h[7]), -EINVAL);
+	expect_pool_empty(test, pool);
+}
+
 static struct kunit_case t_pool_cases[] = {
 	KUNIT_CASE(t_pool_create_rejects),
 	KUNIT_CASE_PARAM(t_pool_create_arena, t_pool_create_gen_params),
@@ -949,6 +1064,8 @@ static struct kunit_case t_pool_cases[] = {
 	KUNIT_CASE(t_pool_walk_batches),
 	KUNIT_CASE(t_pool_handle_of_addresses),
 	KUNIT_CASE(t_pool_null_pool),
+	KUNIT_CASE(t_pool_errno_calls),
+	KUNIT_CASE(t_pool_batches),
 	{}
 };
 

@@ -11,7 +11,7 @@
  * file are guarded by the file's pin_lock, a mutex held across the
  * attachment's lookup and its pool calls: an attachment is freed only
  * after it was taken out of the id table and pin_lock was taken once
- * more, so a T_PIN racing with CLOSE either fails to find the id or has
+ * more, so a PIN racing with CLOSE either fails to find the id or has
  * its pin dropped by the CLOSE.
  *
  * Locking: see "lock ordering" at the top of ckremm_dev.c.
@@ -43,7 +43,7 @@
  * struct ckremm_pin - pins one attachment holds on one block
  * @node: in the attachment's @pins, ordered by @handle
  * @handle: the block
- * @count: T_PIN requests not yet undone by T_UNPIN, at least 1; however
+ * @count: PIN requests not yet undone by UNPIN, at least 1; however
  *	many, the pool holds a single pin for them
  */
 struct ckremm_pin {
@@ -85,7 +85,7 @@ static void ckremm_attach_unpin_all(struct ckremm_attach *att)
 
 /*
  * Free an attachment that has left @cf's id table: its pins first, then
- * its pool reference.  Taking pin_lock waits for a T_PIN or T_UNPIN that
+ * its pool reference.  Taking pin_lock waits for a PIN or UNPIN that
  * found @att before it left the table.
  */
 void ckremm_attach_free(struct ckremm_file *cf,
@@ -199,24 +199,23 @@ static struct ckremm_pin *ckremm_pin_find(struct ckremm_attach *att,
 }
 
 /*
- * Pin @handle through @att and tell where the block is.  The first pin of
- * a handle through an attachment pins the block in the pool; later ones
- * only count, so the pool holds one pin per attachment however often
+ * Pin @block through @att and tell where it is and its size.  The first
+ * pin of a block through an attachment pins the block in the pool; later
+ * ones only count, so the pool holds one pin per attachment however often
  * userspace asks.
  */
-int ckremm_attach_pin(struct ckremm_attach *att,
-		      struct ckremm_t_block *b)
+int ckremm_attach_pin(struct ckremm_attach *att, u64 block, u64 *offset,
+		      u64 *size)
 {
 	struct ckremm_pool *pool = att->pool;
 	struct ckremm_pin *pin;
 	int err;
 
-	pin = ckremm_pin_find(att, b->handle);
+	pin = ckremm_pin_find(att, block);
 	if (pin) {
 		if (pin->count == UINT_MAX)
 			return -EOVERFLOW;
-		err = pool->ops->locate(pool, b->handle, &b->offset,
-					 &b->size);
+		err = pool->ops->locate(pool, block, offset, size);
 		if (!err)
 			pin->count++;
 		return err;
@@ -225,25 +224,18 @@ int ckremm_attach_pin(struct ckremm_attach *att,
 	pin = kmalloc(sizeof(*pin), GFP_KERNEL_ACCOUNT);
 	if (!pin)
 		return -ENOMEM;
-	err = pool->ops->pin(pool, b->handle);
-	if (err)
-		goto err_free;
-	err = pool->ops->locate(pool, b->handle, &b->offset, &b->size);
-	if (err)
-		goto err_unpin;
-	pin->handle = b->handle;
+	err = pool->ops->pin(pool, block, offset, size);
+	if (err) {
+		kfree(pin);
+		return err;
+	}
+	pin->handle = block;
 	pin->count = 1;
 	rb_add(&pin->node, &att->pins, ckremm_pin_less);
 	return 0;
-
-err_unpin:
-	pool->ops->unpin(pool, b->handle);
-err_free:
-	kfree(pin);
-	return err;
 }
 
-/* Undo one T_PIN of @handle through @att; -EINVAL if there was none. */
+/* Undo one PIN of @handle through @att; -EINVAL if there was none. */
 int ckremm_attach_unpin(struct ckremm_attach *att, u64 handle)
 {
 	struct ckremm_pool *pool = att->pool;

@@ -8,9 +8,10 @@
  * registry: it carries its creator's fsuid, fsgid and a mode, other files
  * attach it by name (checked like opening a file), it is listed, and it
  * lives until it is destroyed by its owner (or CAP_SYS_ADMIN) or the module
- * is unloaded.  Every pool operation is an ioctl (include/uapi/ckremm.h);
- * blocks are named by arena offsets (header pools) or by handles (table
- * pools, whose blocks move), never by kernel addresses.  The arena can be
+ * is unloaded.  Every pool operation is one ioctl for both kinds of pool
+ * (include/uapi/ckremm.h); a block is named by one u64, an arena offset
+ * (header pools) or a handle (table pools, whose blocks move), never by a
+ * kernel address, and the pool's kind decides which.  The arena can be
  * mapped with mmap() at the offset the create or open request returned:
  * read-only for a header pool, whose arena holds the headers it trusts,
  * and read-write for a table pool, whose arena holds payload only.
@@ -22,31 +23,32 @@
  *     ioctl(fd, CKREMM_IOC_CREATE, &c);
  *     struct ckremm_alloc a = { .pool = c.pool, .size = 64 };
  *     ioctl(fd, CKREMM_IOC_ALLOC, &a);
- *     struct ckremm_rw w = { .pool = c.pool, .offset = a.offset,
+ *     struct ckremm_rw w = { .pool = c.pool, .block = a.block,
  *                            .len = 5, .buf = (__u64)(uintptr_t)"hello" };
  *     ioctl(fd, CKREMM_IOC_WRITE, &w);
  *     view = mmap(NULL, c.arena_size, PROT_READ, MAP_SHARED, fd,
  *                 c.mmap_offset);
- *     // view + a.offset holds "hello"
+ *     // view + a.block holds "hello"
  *     close(fd);  // the pool and its memory go, once view is unmapped
  *
  * Files: registry.c holds the pools, the per-user quota, the registry of
  * named pools and their permissions; attach.c an open file's
- * attachments and their pins; ioctl.c the ioctls and their dispatch
- * table; this file the file operations, mmap, the module parameters and
- * module init and exit.
+ * attachments and their pins; ioctl.c the ioctls, their dispatch table
+ * and the checks common to every request; kind_header.c and kind_table.c
+ * each kind's operations (struct ckremm_pool_ops); this file the file
+ * operations, mmap, the module parameters max_pool_size and
+ * max_pools_per_user, and module init and exit.
  *
  * Context and cost: every entry point runs in process context and may
- * sleep; pool calls hold the pool's raw spinlock for bounded steps.  Creating a
- * pool allocates its whole arena with vmalloc, charged to the caller's
- * memory cgroup, as is every other allocation made on a caller's behalf.
- * READ, WRITE, T_READ and T_WRITE hold their block (see "Holds" in ioctl.c)
- * and copy between it and user memory with no lock held (writes through a
+ * sleep; pool calls hold the pool's raw spinlock for bounded steps.
+ * Creating a pool allocates its whole arena with vmalloc, charged to the
+ * caller's memory cgroup, as is every other allocation made on a caller's
+ * behalf.  READ and WRITE hold their block (see "Holds" in ioctl.c) and
+ * copy between it and user memory with no lock held (writes through a
  * one-page bounce buffer); a read never waits for a user page while it
- * holds the block.
- * mmap() maps every requested page up front.  max_pool_size bounds one
- * arena and max_pools_per_user the pools that one fsuid has alive (named
- * or not, until their memory is freed).
+ * holds the block.  mmap() maps every requested page up front.
+ * max_pool_size bounds one arena and max_pools_per_user the pools that one
+ * fsuid has alive (named or not, until their memory is freed).
  *
  * Lifetime: struct ckremm_pool is reference counted.  The named registry
  * holds one reference while the pool has a name, each attachment to an

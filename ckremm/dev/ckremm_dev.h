@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * ckremm device internals shared by the files of ckremm/dev/: a pool as
- * the device sees it, and the small table of operations through which the
- * ioctls reach one kind of pool.
+ * the device sees it, an open file and its attachments, and the table of
+ * operations through which the ioctls reach one kind of pool.
  *
  * The device core (ckremm_dev.c, registry.c, attach.c, ioctl.c)
  * validates every request field that the ABI defines, finds the pool,
@@ -11,6 +11,9 @@
  * userspace gives blocks (arena offsets or handles) and its pool's own
  * calls; it never sees a user pointer and never sleeps under the pool's
  * lock.
+ *
+ * Locking: this header takes no lock; the locks it declares, and their
+ * order, are described in "lock ordering" at the top of ckremm_dev.c.
  */
 #ifndef CKREMM_DEV_H
 #define CKREMM_DEV_H
@@ -31,9 +34,6 @@ struct ckremm_pool;
 /**
  * struct ckremm_pool_ops - the operations of one kind of pool
  * @kind: CKREMM_KIND_* of the pools made through this table
- * @by_handle: userspace names blocks by handle (the T_* requests) rather
- *	than by arena offset; the requests of the other naming answer
- *	EOPNOTSUPP
  * @map_writable: whether the arena may be mapped writable; false when the
  *	arena holds metadata that userspace must not forge
  * @meta_per_256: most bytes of memory outside the arena that a pool
@@ -46,89 +46,85 @@ struct ckremm_pool;
  *	ckremm_create_lock; 0, -E2BIG (beyond what the kind can manage) or
  *	-ENOMEM
  * @destroy: free what @create made; may sleep
- * @alloc: by offset: allocate a block of @size bytes (>= 1) at @align (0
- *	or a power of two up to PAGE_SIZE); its offset goes to @offset;
- *	0 or -ENOMEM
- * @alloc_batch: by offset: @count (1..CKREMM_BATCH_MAX) blocks, all or
- *	none; 0, -ENOMEM or -EINVAL
- * @free_batch: by offset: free @count blocks, checking all before freeing
- *	any; 0, -EINVAL or -EBUSY (one is held by another request)
- * @realloc: by offset: resize the block at @offset to @size (>= 1); its
- *	new offset goes to @new_offset; 0, -EINVAL (no such block), -EBUSY
- *	(held by another request) or -ENOMEM (block unchanged)
- * @t_alloc: by handle: allocate a block of @size bytes (>= 1) with
- *	CKREMM_T_ALLOC_* @flags; its handle goes to @handle; 0 or -ENOMEM
- * @locate: by handle: where the block's bytes are now, and its size;
- *	0 or -EINVAL
- * @copy: by handle: copy block @src into block @dst; 0, -EINVAL,
- *	-EBUSY (a block held by another request) or -ENOSPC (@dst smaller
- *	than @src); nothing copied on error
- * @pin: by handle: take one pin, so that the block neither moves nor can
- *	be freed until @unpin; 0 or -EINVAL
- * @unpin: by handle: drop one pin taken by @pin; 0 or -EINVAL
- * @free: free @block; 0, -EINVAL or -EBUSY (held by another request, or
- *	pinned)
- * @clean: zero @block, whose size goes to @size (header pools; table
- *	pools leave it); 0, -EINVAL or -EBUSY (held by another request)
- * @hold: hold @block, alone (@alone) or shared with other readers, so
- *	that its @size bytes at @addr may be used with no lock held; 0,
- *	-EINVAL or -EBUSY (a conflicting hold of another request)
+ * @alloc: ALLOC: a block of @size bytes (>= 1) at @align (0, or a power
+ *	of two up to PAGE_SIZE) with CKREMM_ALLOC_* @flags; its name goes
+ *	to *@block; 0, -ENOMEM, or -EOPNOTSUPP for an @align or a flag the
+ *	kind does not take
+ * @free: FREE: 0, -EINVAL or -EBUSY (held by another request, or pinned)
+ * @clean: CLEAN: zero the block; where it is then and its usable size go
+ *	to *@offset and *@size; 0, -EINVAL or -EBUSY
+ * @realloc: REALLOC: resize the block to @size (>= 1); its new name goes
+ *	to *@new_block; 0, -EINVAL, -EBUSY or -ENOMEM (block unchanged)
+ * @alloc_batch: ALLOC_BATCH: @count (1..CKREMM_BATCH_MAX) blocks as
+ *	@alloc makes them, all or none, named in @blocks; 0, -ENOMEM or
+ *	-EOPNOTSUPP as for @alloc
+ * @free_batch: FREE_BATCH: free @count blocks, checking all of them
+ *	(repeats, holds and pins included) before freeing any; 0, -EINVAL
+ *	or -EBUSY
+ * @hold: READ, WRITE: hold the block, alone (@alone) or shared with
+ *	other readers, so that its @size bytes at @addr may be used with no
+ *	lock held; 0, -EINVAL or -EBUSY
  * @unhold: release the hold that @hold took
- * @reorder: defragment; fills the out fields of @r; 0 or -errno
- * @stats: fill the out fields of @s
- * @validate: check the pool; 0 if consistent, else -EUCLEAN or -EBUSY
- *	(the pool kept changing under the check) as struct ckremm_validate
- *	has them, with where and what in *@offset and *@reason (a static
- *	string, or NULL)
- * @walk: report up to @max extents from the first one at or after
+ * @pin: PIN: take one pin, so that the block neither moves nor can be
+ *	freed until @unpin; where it is and its size go to *@offset and
+ *	*@size; 0, -EINVAL or -EOVERFLOW (the kind's most pins)
+ * @unpin: UNPIN: drop one pin taken by @pin; 0 or -EINVAL
+ * @locate: LOCATE: where the block is now and its size; 0 or -EINVAL
+ * @copy: COPY: copy block @src into block @dst; 0, -EINVAL, -EBUSY (a
+ *	block held by another request) or -ENOSPC (@dst smaller than @src);
+ *	nothing copied on error
+ * @reorder: REORDER: defragment; fills the out fields of @r; 0 or -errno
+ * @stats: STATS, LIST: fill the out fields of @s but @s->kind
+ * @validate: VALIDATE: 0 if consistent, else -EUCLEAN or -EBUSY (the
+ *	pool kept changing under the check) as struct ckremm_validate has
+ *	them, with where and what in *@offset and *@reason (a static string,
+ *	or NULL)
+ * @walk: WALK: report up to @max extents from the first one at or after
  *	*@cursor (an arena offset below @pool->arena_size) into @out and
  *	advance *@cursor, to @pool->arena_size at the end; returns the
  *	number written, 0 only at the end
  *
- * A @block is an arena offset or a handle, as @by_handle says.  A kind
- * provides every operation except those marked for the other naming,
- * which it leaves NULL: the device core answers requests that name blocks
- * the other way with EOPNOTSUPP and never calls them.  Offsets from
- * userspace reach the kind already checked to lie inside the arena;
- * handles and offsets alike are then checked by the pool itself, under
- * its lock.  A request holds every block it works on for as long as it
- * works on it (the pool's holds: see include/uapi/ckremm.h), so a request
- * that conflicts with it is refused with -EBUSY and changes nothing.
- * Every call
- * but @create and @destroy is made with a reference on the pool held and
- * no ckremm lock taken, except that @pin, @unpin and @locate may run under
- * the pin lock of the open file that records the pins (a mutex).
+ * A block is named by a u64, @block (@dst, @src): an arena offset or a
+ * handle, as the kind decides; names come from userspace unchecked, and
+ * the kind refuses those that name no live block with -EINVAL.  A kind
+ * that does not have an operation leaves it NULL (a header pool: @realloc
+ * set, @pin, @unpin, @locate and @copy NULL; a table pool the other way
+ * round), and the device answers its request with EOPNOTSUPP without
+ * calling anything.  A request holds every block it works on for as long
+ * as it works on it (the pool's holds: see include/uapi/ckremm.h), so a
+ * request that conflicts with it is refused with -EBUSY and changes
+ * nothing.  Every call but @create and @destroy is made with a reference
+ * on the pool held and no ckremm lock taken, except that @pin, @unpin and
+ * @locate may run under the pin lock of the open file that records the
+ * pins (a mutex); none sleeps but @create and @destroy.
  */
 struct ckremm_pool_ops {
 	u32 kind;
-	bool by_handle;
 	bool map_writable;
 	unsigned int meta_per_256;
 	int (*create)(struct ckremm_pool *pool, size_t size);
 	void (*destroy)(struct ckremm_pool *pool);
 
 	int (*alloc)(struct ckremm_pool *pool, size_t size, size_t align,
-		     u64 *offset);
-	int (*alloc_batch)(struct ckremm_pool *pool, size_t size, size_t align,
-			   u64 *offsets, unsigned int count);
-	int (*free_batch)(struct ckremm_pool *pool, const u64 *offsets,
-			  unsigned int count);
-	int (*realloc)(struct ckremm_pool *pool, u64 offset, size_t size,
-		       u64 *new_offset);
-
-	int (*t_alloc)(struct ckremm_pool *pool, size_t size, u32 flags,
-		       u64 *handle);
-	int (*locate)(struct ckremm_pool *pool, u64 handle, u64 *offset,
-		      u64 *size);
-	int (*copy)(struct ckremm_pool *pool, u64 dst, u64 src);
-	int (*pin)(struct ckremm_pool *pool, u64 handle);
-	int (*unpin)(struct ckremm_pool *pool, u64 handle);
-
+		     u32 flags, u64 *block);
 	int (*free)(struct ckremm_pool *pool, u64 block);
-	int (*clean)(struct ckremm_pool *pool, u64 block, u64 *size);
+	int (*clean)(struct ckremm_pool *pool, u64 block, u64 *offset,
+		     u64 *size);
+	int (*realloc)(struct ckremm_pool *pool, u64 block, size_t size,
+		       u64 *new_block);
+	int (*alloc_batch)(struct ckremm_pool *pool, size_t size, size_t align,
+			   u64 *blocks, unsigned int count);
+	int (*free_batch)(struct ckremm_pool *pool, const u64 *blocks,
+			  unsigned int count);
 	int (*hold)(struct ckremm_pool *pool, u64 block, bool alone,
 		    void **addr, size_t *size);
 	void (*unhold)(struct ckremm_pool *pool, u64 block, bool alone);
+	int (*pin)(struct ckremm_pool *pool, u64 block, u64 *offset,
+		   u64 *size);
+	int (*unpin)(struct ckremm_pool *pool, u64 block);
+	int (*locate)(struct ckremm_pool *pool, u64 block, u64 *offset,
+		      u64 *size);
+	int (*copy)(struct ckremm_pool *pool, u64 dst, u64 src);
 
 	int (*reorder)(struct ckremm_pool *pool, struct ckremm_reorder *r);
 	void (*stats)(struct ckremm_pool *pool, struct ckremm_stats *s);
@@ -245,8 +241,9 @@ struct ckremm_attach *ckremm_file_find_attach(struct ckremm_file *cf,
 					      unsigned long id, bool modify);
 struct ckremm_attach *ckremm_file_detach(struct ckremm_file *cf, u32 id,
 					 const struct ckremm_pool *pool);
-int ckremm_attach_pin(struct ckremm_attach *att, struct ckremm_t_block *b);
-int ckremm_attach_unpin(struct ckremm_attach *att, u64 handle);
+int ckremm_attach_pin(struct ckremm_attach *att, u64 block, u64 *offset,
+		      u64 *size);
+int ckremm_attach_unpin(struct ckremm_attach *att, u64 block);
 
 /* ioctl.c: the unlocked_ioctl (and, through compat_ptr_ioctl, compat) entry. */
 long ckremm_ioctl(struct file *file, unsigned int cmd, unsigned long uarg);

@@ -1,19 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * /dev/ckremm: the ioctls, each checked and copied in by ckremm_ioctl()
- * and served by one handler of the table at its end.
+ * /dev/ckremm: the ioctls.  ckremm_ioctl() owns the path every request
+ * takes, in this order: the command is found in ckremm_ioctls[] (indexed
+ * by _IOC_NR behind array_index_nospec), its direction and size compared
+ * with the table's, the struct copied in (and, for one that returns data,
+ * written back unchanged, so that a result that cannot be delivered fails
+ * before anything changes), its fields checked (the descriptor's @check:
+ * flag masks, reserved, pad and out fields zero, sizes and counts in
+ * range), then the pool it names found through the open file and the
+ * attachment's rights checked (EBADF for a change through a read-only
+ * attachment), and only then its handler run: for a request on blocks,
+ * one operation of the pool's kind (struct ckremm_pool_ops), which the
+ * kind may not have (EOPNOTSUPP).  The out fields are copied back last.
+ * The numbers ABI version 1 used for its block requests answer EPROTO.
  *
  * Holds: the device serves many processes at once and never assumes that
  * one of them owns a block.  Every request that works on a block for
  * longer than one hold of the pool lock holds the block in the pool
  * (h_pool_hold(), t_pool_hold(), or the pool call itself for CLEAN,
- * REALLOC and T_COPY): READ and T_READ share the hold, every other
- * request needs it alone, and a request that meets a conflicting hold is
- * refused with EBUSY before it changes anything.  So a failed request
- * leaves every byte as it was, and no request sees its block freed,
- * resized or rewritten by another half way through.
+ * REALLOC and COPY): READ and the source of COPY share the hold, every
+ * other request needs it alone, and a request that meets a conflicting
+ * hold is refused with EBUSY before it changes anything.  So a failed
+ * request leaves every byte as it was, and no request sees its block
+ * freed, resized or rewritten by another half way through.
  *
- * Locking: see "lock ordering" at the top of ckremm_dev.c.
+ * Locking: a request on a pool holds a reference on it, taken under the
+ * file's xa_lock, and no ckremm lock while the kind's operation runs
+ * (which takes the pool's lock); PIN and UNPIN run under the file's
+ * pin_lock instead.  CREATE, OPEN, DESTROY and LIST take the registry's
+ * locks.  No copy to or from user memory runs under any of them: see
+ * "lock ordering" at the top of ckremm_dev.c.
  */
 
 #include <linux/cred.h>
@@ -41,66 +57,66 @@
 /* Extents gathered per copy_to_user() of a walk. */
 #define CKREMM_WALK_CHUNK	64
 
-/* Requests on a pool, and checks shared by several of them */
+/* The block requests of ABI version 1, by number: refused with EPROTO. */
+#define CKREMM_V1_BLOCK_FIRST	0x05
+#define CKREMM_V1_BLOCK_LAST	0x0c
+#define CKREMM_V1_TABLE_FIRST	0x20
+#define CKREMM_V1_TABLE_LAST	0x28
 
-/* How a request names the blocks of its pool. */
-enum ckremm_naming {
-	CKREMM_NAMES_NONE,	/* no block, or blocks of either kind (WALK) */
-	CKREMM_NAMES_OFFSET,	/* by arena offset, as header pools do */
-	CKREMM_NAMES_HANDLE,	/* by handle, as table pools do */
+/*
+ * A request as copied in.  Every request on a pool starts with its __u32
+ * pool id, which @pool reads whatever the request.
+ */
+union ckremm_ioctl_arg {
+	u32 pool;
+	struct ckremm_version version;
+	struct ckremm_create create;
+	struct ckremm_open open;
+	struct ckremm_pool_ref ref;
+	struct ckremm_alloc alloc;
+	struct ckremm_block block;
+	struct ckremm_realloc realloc;
+	struct ckremm_batch batch;
+	struct ckremm_rw rw;
+	struct ckremm_copy copy;
+	struct ckremm_reorder reorder;
+	struct ckremm_stats stats;
+	struct ckremm_validate validate;
+	struct ckremm_list list;
+	struct ckremm_walk walk;
 };
 
-/*
- * A request that names blocks one way is not supported by a pool whose
- * blocks are named the other: its kind lacks the operations.
- */
-static int ckremm_check_naming(const struct ckremm_pool *pool,
-			       enum ckremm_naming naming)
-{
-	bool by_handle = naming == CKREMM_NAMES_HANDLE;
+static_assert(offsetof(struct ckremm_alloc, pool) == 0);
+static_assert(offsetof(struct ckremm_block, pool) == 0);
+static_assert(offsetof(struct ckremm_realloc, pool) == 0);
+static_assert(offsetof(struct ckremm_batch, pool) == 0);
+static_assert(offsetof(struct ckremm_rw, pool) == 0);
+static_assert(offsetof(struct ckremm_copy, pool) == 0);
+static_assert(offsetof(struct ckremm_reorder, pool) == 0);
+static_assert(offsetof(struct ckremm_stats, pool) == 0);
+static_assert(offsetof(struct ckremm_validate, pool) == 0);
+static_assert(offsetof(struct ckremm_walk, pool) == 0);
 
-	if (naming != CKREMM_NAMES_NONE && pool->ops->by_handle != by_handle)
-		return -EOPNOTSUPP;
-	return 0;
-}
+/* What a request acts on, found by ckremm_ioctl() before its handler. */
+enum ckremm_scope {
+	CKREMM_ON_FILE,	/* the open file: no pool, or a pool it finds itself */
+	CKREMM_ON_POOL,	/* the pool @pool names, with a reference */
+	CKREMM_ON_PINS,	/* the attachment @pool names, under its pin_lock */
+};
 
-/*
- * The pool a request names by its id @id, with a reference for the
- * caller.  -ENOENT if @id is not attached to @cf, -EBADF if the request
- * changes the pool (@modify) and the attachment is read-only, -EOPNOTSUPP
- * if the request names blocks the other way than the pool does.
+/**
+ * struct ckremm_req - what a request's handler works on
+ * @cf: the open file the request came through
+ * @pool: CKREMM_ON_POOL, CKREMM_ON_PINS: the pool the request names
+ * @att: CKREMM_ON_PINS: the attachment the request names
  */
-static struct ckremm_pool *ckremm_request_pool(struct ckremm_file *cf, u32 id,
-					       bool modify,
-					       enum ckremm_naming naming)
-{
+struct ckremm_req {
+	struct ckremm_file *cf;
 	struct ckremm_pool *pool;
-	bool read_only;
-	int err;
+	struct ckremm_attach *att;
+};
 
-	pool = ckremm_file_get_pool(cf, id, &read_only);
-	if (IS_ERR(pool))
-		return pool;
-	err = modify && read_only ? -EBADF : ckremm_check_naming(pool, naming);
-	if (err) {
-		ckremm_pool_put(pool);
-		return ERR_PTR(err);
-	}
-	return pool;
-}
-
-/*
- * A block as a request names it: an arena offset must lie inside the
- * arena before the kind makes a pointer of it; a handle is checked by the
- * pool alone.
- */
-static int ckremm_check_block(const struct ckremm_pool *pool,
-			      enum ckremm_naming naming, u64 block)
-{
-	if (naming == CKREMM_NAMES_OFFSET && block >= pool->arena_size)
-		return -EINVAL;
-	return 0;
-}
+/* Field checks, made before the pool is looked up */
 
 /* Whether the bytes of @req from @from to @size are all zero. */
 static bool ckremm_zero_from(const void *req, size_t from, size_t size)
@@ -125,43 +141,99 @@ static int ckremm_check_alloc_args(u64 size, u64 align)
 	return 0;
 }
 
-/* The ioctls */
+static int ckremm_check_alloc(const union ckremm_ioctl_arg *arg)
+{
+	const struct ckremm_alloc *a = &arg->alloc;
 
-/*
- * A request as copied in.  @rw also carries T_READ and T_WRITE: struct
- * ckremm_t_rw is struct ckremm_rw with @handle in the place of @offset.
- */
-union ckremm_ioctl_arg {
-	struct ckremm_version version;
-	struct ckremm_create create;
-	struct ckremm_open open;
-	struct ckremm_pool_ref ref;
-	struct ckremm_alloc alloc;
-	struct ckremm_block block;
-	struct ckremm_realloc realloc;
-	struct ckremm_batch batch;
-	struct ckremm_rw rw;
-	struct ckremm_reorder reorder;
-	struct ckremm_stats stats;
-	struct ckremm_validate validate;
-	struct ckremm_list list;
-	struct ckremm_walk walk;
-	struct ckremm_t_alloc t_alloc;
-	struct ckremm_t_block t_block;
-	struct ckremm_t_copy t_copy;
-};
+	if (a->flags & ~CKREMM_ALLOC_FLAGS || a->block || a->reserved)
+		return -EINVAL;
+	return ckremm_check_alloc_args(a->size, a->align);
+}
 
-static_assert(sizeof(struct ckremm_t_rw) == sizeof(struct ckremm_rw));
-static_assert(offsetof(struct ckremm_t_rw, handle) ==
-	      offsetof(struct ckremm_rw, offset));
-static_assert(offsetof(struct ckremm_t_rw, pos) ==
-	      offsetof(struct ckremm_rw, pos));
-static_assert(offsetof(struct ckremm_t_rw, buf) ==
-	      offsetof(struct ckremm_rw, buf));
-static_assert(offsetof(struct ckremm_t_rw, reserved) ==
-	      offsetof(struct ckremm_rw, reserved));
+/* FREE, CLEAN, PIN, UNPIN and LOCATE: the out fields must be zero too. */
+static int ckremm_check_block(const union ckremm_ioctl_arg *arg)
+{
+	const struct ckremm_block *b = &arg->block;
 
-static int ckremm_ioctl_version(struct ckremm_file *cf,
+	return b->flags || b->offset || b->size || b->reserved ? -EINVAL : 0;
+}
+
+static int ckremm_check_realloc(const union ckremm_ioctl_arg *arg)
+{
+	const struct ckremm_realloc *r = &arg->realloc;
+
+	if (r->flags || r->new_block || r->reserved)
+		return -EINVAL;
+	return ckremm_check_alloc_args(r->size, 0);
+}
+
+static int ckremm_check_batch(const struct ckremm_batch *b)
+{
+	if (b->flags || b->reserved0 || b->reserved)
+		return -EINVAL;
+	if (!b->count || b->count > CKREMM_BATCH_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+static int ckremm_check_alloc_batch(const union ckremm_ioctl_arg *arg)
+{
+	const struct ckremm_batch *b = &arg->batch;
+
+	return ckremm_check_batch(b) ?:
+	       ckremm_check_alloc_args(b->size, b->align);
+}
+
+static int ckremm_check_free_batch(const union ckremm_ioctl_arg *arg)
+{
+	const struct ckremm_batch *b = &arg->batch;
+
+	if (b->size || b->align)
+		return -EINVAL;
+	return ckremm_check_batch(b);
+}
+
+static int ckremm_check_rw(const union ckremm_ioctl_arg *arg)
+{
+	return arg->rw.flags || arg->rw.reserved ? -EINVAL : 0;
+}
+
+static int ckremm_check_copy(const union ckremm_ioctl_arg *arg)
+{
+	return arg->copy.flags || arg->copy.reserved ? -EINVAL : 0;
+}
+
+/* REORDER, STATS, VALIDATE: every field after @pool is flags or out. */
+static int ckremm_check_reorder(const union ckremm_ioctl_arg *arg)
+{
+	return ckremm_zero_from(arg, sizeof(u32),
+				sizeof(struct ckremm_reorder)) ? 0 : -EINVAL;
+}
+
+static int ckremm_check_stats(const union ckremm_ioctl_arg *arg)
+{
+	return ckremm_zero_from(arg, sizeof(u32),
+				sizeof(struct ckremm_stats)) ? 0 : -EINVAL;
+}
+
+static int ckremm_check_validate(const union ckremm_ioctl_arg *arg)
+{
+	return ckremm_zero_from(arg, sizeof(u32),
+				sizeof(struct ckremm_validate)) ? 0 : -EINVAL;
+}
+
+static int ckremm_check_walk(const union ckremm_ioctl_arg *arg)
+{
+	const struct ckremm_walk *w = &arg->walk;
+
+	if (w->reserved || !w->count || w->count > CKREMM_WALK_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+/* Requests on the open file */
+
+static int ckremm_ioctl_version(struct ckremm_req *rq,
 				union ckremm_ioctl_arg *arg)
 {
 	arg->version.abi = CKREMM_ABI_VERSION;
@@ -188,9 +260,10 @@ static int ckremm_check_create(const struct ckremm_create *c)
 	return 0;
 }
 
-static int ckremm_ioctl_create(struct ckremm_file *cf,
+static int ckremm_ioctl_create(struct ckremm_req *rq,
 			       union ckremm_ioctl_arg *arg)
 {
+	struct ckremm_file *cf = rq->cf;
 	struct ckremm_create *c = &arg->create;
 	bool named = c->flags & CKREMM_CREATE_NAMED;
 	const struct ckremm_pool_ops *ops;
@@ -247,9 +320,10 @@ err_put_pool:
 	return err;
 }
 
-static int ckremm_ioctl_open(struct ckremm_file *cf,
+static int ckremm_ioctl_open(struct ckremm_req *rq,
 			     union ckremm_ioctl_arg *arg)
 {
+	struct ckremm_file *cf = rq->cf;
 	struct ckremm_open *o = &arg->open;
 	bool read_only = o->flags & CKREMM_OPEN_RDONLY;
 	struct ckremm_attach *att;
@@ -291,9 +365,10 @@ err_put_pool:
 	return err;
 }
 
-static int ckremm_ioctl_close(struct ckremm_file *cf,
+static int ckremm_ioctl_close(struct ckremm_req *rq,
 			      union ckremm_ioctl_arg *arg)
 {
+	struct ckremm_file *cf = rq->cf;
 	struct ckremm_pool_ref *r = &arg->ref;
 	struct ckremm_attach *att;
 
@@ -306,9 +381,10 @@ static int ckremm_ioctl_close(struct ckremm_file *cf,
 	return 0;
 }
 
-static int ckremm_ioctl_destroy(struct ckremm_file *cf,
+static int ckremm_ioctl_destroy(struct ckremm_req *rq,
 				union ckremm_ioctl_arg *arg)
 {
+	struct ckremm_file *cf = rq->cf;
 	struct ckremm_pool_ref *r = &arg->ref;
 	struct ckremm_attach *att;
 	struct ckremm_pool *pool;
@@ -349,187 +425,134 @@ out_unlock:
 	return err;
 }
 
-static int ckremm_ioctl_alloc(struct ckremm_file *cf,
+static void ckremm_list_fill(struct ckremm_list_entry *e,
+			     struct ckremm_pool *pool)
+{
+	struct ckremm_stats st = { 0 };
+
+	pool->ops->stats(pool, &st);
+	memcpy(e->name, pool->name, CKREMM_NAME_LEN);
+	e->kind = pool->ops->kind;
+	e->uid = from_kuid_munged(current_user_ns(), pool->uid);
+	e->gid = from_kgid_munged(current_user_ns(), pool->gid);
+	e->mode = pool->mode;
+	e->arena_size = pool->arena_size;
+	e->used_bytes = st.used_bytes;
+}
+
+static int ckremm_ioctl_list(struct ckremm_req *rq,
+			     union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_list *l = &arg->list;
+	struct ckremm_list_entry *entries = NULL;
+	struct ckremm_pool *pool;
+	u32 room, n = 0;
+	int err = 0;
+
+	if (l->flags || l->reserved)
+		return -EINVAL;
+
+	mutex_lock(&ckremm_registry_lock);
+	room = min_t(size_t, l->count, list_count_nodes(&ckremm_registry));
+	if (room) {
+		entries = kvcalloc(room, sizeof(*entries), GFP_KERNEL_ACCOUNT);
+		if (!entries) {
+			mutex_unlock(&ckremm_registry_lock);
+			return -ENOMEM;
+		}
+	}
+	list_for_each_entry(pool, &ckremm_registry, node) {
+		if (n < room)
+			ckremm_list_fill(&entries[n], pool);
+		n++;
+	}
+	mutex_unlock(&ckremm_registry_lock);
+
+	if (room && copy_to_user(u64_to_user_ptr(l->entries), entries,
+				 room * sizeof(*entries)))
+		err = -EFAULT;
+	l->count = n;
+	kvfree(entries);
+	return err;
+}
+
+/* Requests on blocks: one operation of the pool's kind each */
+
+static int ckremm_ioctl_alloc(struct ckremm_req *rq,
 			      union ckremm_ioctl_arg *arg)
 {
 	struct ckremm_alloc *a = &arg->alloc;
-	struct ckremm_pool *pool;
-	int err;
 
-	if (a->flags || a->offset || a->reserved)
-		return -EINVAL;
-	err = ckremm_check_alloc_args(a->size, a->align);
-	if (err)
-		return err;
-	pool = ckremm_request_pool(cf, a->pool, true, CKREMM_NAMES_OFFSET);
-	if (IS_ERR(pool))
-		return PTR_ERR(pool);
-	err = pool->ops->alloc(pool, a->size, a->align, &a->offset);
-	ckremm_pool_put(pool);
-	return err;
+	return rq->pool->ops->alloc(rq->pool, a->size, a->align, a->flags,
+				    &a->block);
 }
 
-/*
- * FREE, CLEAN, T_FREE and T_CLEAN: free or zero the block @block of pool
- * @id, named as @naming says.  A header-pool clean reports in @size the
- * block's usable bytes.
- */
-static int ckremm_free_or_clean(struct ckremm_file *cf, u32 id,
-				enum ckremm_naming naming, u64 block,
-				bool clean, u64 *size)
-{
-	struct ckremm_pool *pool;
-	int err;
-
-	pool = ckremm_request_pool(cf, id, true, naming);
-	if (IS_ERR(pool))
-		return PTR_ERR(pool);
-	err = ckremm_check_block(pool, naming, block);
-	if (err)
-		goto out_put;
-	if (clean)
-		err = pool->ops->clean(pool, block, size);
-	else
-		err = pool->ops->free(pool, block);
-out_put:
-	ckremm_pool_put(pool);
-	return err;
-}
-
-static int ckremm_ioctl_free(struct ckremm_file *cf,
+static int ckremm_ioctl_free(struct ckremm_req *rq,
 			     union ckremm_ioctl_arg *arg)
 {
-	struct ckremm_block *b = &arg->block;
-
-	if (b->flags || b->size || b->reserved)
-		return -EINVAL;
-	return ckremm_free_or_clean(cf, b->pool, CKREMM_NAMES_OFFSET,
-				    b->offset, false, NULL);
+	return rq->pool->ops->free(rq->pool, arg->block.block);
 }
 
-static int ckremm_ioctl_clean(struct ckremm_file *cf,
+static int ckremm_ioctl_clean(struct ckremm_req *rq,
 			      union ckremm_ioctl_arg *arg)
 {
 	struct ckremm_block *b = &arg->block;
 
-	if (b->flags || b->size || b->reserved)
-		return -EINVAL;
-	return ckremm_free_or_clean(cf, b->pool, CKREMM_NAMES_OFFSET,
-				    b->offset, true, &b->size);
+	return rq->pool->ops->clean(rq->pool, b->block, &b->offset, &b->size);
 }
 
-static int ckremm_ioctl_realloc(struct ckremm_file *cf,
+static int ckremm_ioctl_realloc(struct ckremm_req *rq,
 				union ckremm_ioctl_arg *arg)
 {
+	const struct ckremm_pool_ops *ops = rq->pool->ops;
 	struct ckremm_realloc *r = &arg->realloc;
-	struct ckremm_pool *pool;
-	int err;
 
-	if (r->flags || r->new_offset || r->reserved)
-		return -EINVAL;
-	err = ckremm_check_alloc_args(r->size, 0);
-	if (err)
-		return err;
-	pool = ckremm_request_pool(cf, r->pool, true, CKREMM_NAMES_OFFSET);
-	if (IS_ERR(pool))
-		return PTR_ERR(pool);
-	err = ckremm_check_block(pool, CKREMM_NAMES_OFFSET, r->offset) ?:
-	      pool->ops->realloc(pool, r->offset, r->size, &r->new_offset);
-	ckremm_pool_put(pool);
-	return err;
+	if (!ops->realloc)
+		return -EOPNOTSUPP;
+	return ops->realloc(rq->pool, r->block, r->size, &r->new_block);
 }
 
-static int ckremm_check_batch(const struct ckremm_batch *b)
-{
-	if (b->flags || b->reserved0 || b->reserved)
-		return -EINVAL;
-	if (!b->count || b->count > CKREMM_BATCH_MAX)
-		return -EINVAL;
-	return 0;
-}
-
-static int ckremm_ioctl_alloc_batch(struct ckremm_file *cf,
+static int ckremm_ioctl_alloc_batch(struct ckremm_req *rq,
 				    union ckremm_ioctl_arg *arg)
 {
 	struct ckremm_batch *b = &arg->batch;
-	u64 __user *uoffsets = u64_to_user_ptr(b->offsets);
-	struct ckremm_pool *pool;
-	size_t bytes;
-	u64 *offsets;
+	u64 __user *ublocks = u64_to_user_ptr(b->blocks);
+	struct ckremm_pool *pool = rq->pool;
+	size_t bytes = b->count * sizeof(u64);
+	u64 blocks[CKREMM_BATCH_MAX];
 	int err;
 
-	err = ckremm_check_batch(b) ?: ckremm_check_alloc_args(b->size,
-							       b->align);
-	if (err)
-		return err;
-	pool = ckremm_request_pool(cf, b->pool, true, CKREMM_NAMES_OFFSET);
-	if (IS_ERR(pool))
-		return PTR_ERR(pool);
-	bytes = b->count * sizeof(*offsets);
-	offsets = kmalloc(bytes, GFP_KERNEL_ACCOUNT);
-	if (!offsets) {
-		err = -ENOMEM;
-		goto out_put;
-	}
-	/* The offsets are the result: make sure they can be delivered. */
-	if (clear_user(uoffsets, bytes)) {
-		err = -EFAULT;
-		goto out_free;
-	}
-	err = pool->ops->alloc_batch(pool, b->size, b->align, offsets,
+	/* The blocks are the result: make sure they can be delivered. */
+	if (clear_user(ublocks, bytes))
+		return -EFAULT;
+	err = pool->ops->alloc_batch(pool, b->size, b->align, blocks,
 				      b->count);
 	if (err)
-		goto out_free;
-	if (copy_to_user(uoffsets, offsets, bytes)) {
-		/* Undo, so that a failed request leaves the pool as it was. */
-		pool->ops->free_batch(pool, offsets, b->count);
-		err = -EFAULT;
+		return err;
+	if (copy_to_user(ublocks, blocks, bytes)) {
+		/*
+		 * Undo, so that a failed request leaves the pool as it was.
+		 * Nobody was told the new names, but a table pool's handles
+		 * can be guessed: one pinned meanwhile stays, as it would
+		 * after any refused FREE_BATCH.
+		 */
+		pool->ops->free_batch(pool, blocks, b->count);
+		return -EFAULT;
 	}
-out_free:
-	kfree(offsets);
-out_put:
-	ckremm_pool_put(pool);
-	return err;
+	return 0;
 }
 
-static int ckremm_ioctl_free_batch(struct ckremm_file *cf,
+static int ckremm_ioctl_free_batch(struct ckremm_req *rq,
 				   union ckremm_ioctl_arg *arg)
 {
 	struct ckremm_batch *b = &arg->batch;
-	struct ckremm_pool *pool;
-	unsigned int i;
-	size_t bytes;
-	u64 *offsets;
-	int err;
+	u64 blocks[CKREMM_BATCH_MAX];
 
-	err = ckremm_check_batch(b);
-	if (err)
-		return err;
-	if (b->size || b->align)
-		return -EINVAL;
-	pool = ckremm_request_pool(cf, b->pool, true, CKREMM_NAMES_OFFSET);
-	if (IS_ERR(pool))
-		return PTR_ERR(pool);
-	bytes = b->count * sizeof(*offsets);
-	offsets = kmalloc(bytes, GFP_KERNEL_ACCOUNT);
-	if (!offsets) {
-		err = -ENOMEM;
-		goto out_put;
-	}
-	/* One copy of the offsets: the ones checked are the ones freed. */
-	if (copy_from_user(offsets, u64_to_user_ptr(b->offsets), bytes)) {
-		err = -EFAULT;
-		goto out_free;
-	}
-	for (i = 0; i < b->count && !err; i++)
-		err = ckremm_check_block(pool, CKREMM_NAMES_OFFSET, offsets[i]);
-	if (!err)
-		err = pool->ops->free_batch(pool, offsets, b->count);
-out_free:
-	kfree(offsets);
-out_put:
-	ckremm_pool_put(pool);
-	return err;
+	/* One copy of the names: the blocks checked are the blocks freed. */
+	if (copy_from_user(blocks, u64_to_user_ptr(b->blocks),
+			   b->count * sizeof(u64)))
+		return -EFAULT;
+	return rq->pool->ops->free_batch(rq->pool, blocks, b->count);
 }
 
 /*
@@ -616,149 +639,100 @@ static int ckremm_copy_block(struct ckremm_pool *pool, u64 block, u64 pos,
 	return err;
 }
 
-/*
- * READ, WRITE, T_READ and T_WRITE: @rw->offset holds the block's offset or
- * handle, as @naming says.
- */
-static int ckremm_ioctl_rw(struct ckremm_file *cf, const struct ckremm_rw *rw,
-			   enum ckremm_naming naming, bool write)
-{
-	struct ckremm_pool *pool;
-	int err;
-
-	if (rw->flags || rw->reserved)
-		return -EINVAL;
-	pool = ckremm_request_pool(cf, rw->pool, write, naming);
-	if (IS_ERR(pool))
-		return PTR_ERR(pool);
-	err = ckremm_check_block(pool, naming, rw->offset) ?:
-	      ckremm_copy_block(pool, rw->offset, rw->pos, rw->len, rw->buf,
-				write);
-	ckremm_pool_put(pool);
-	return err;
-}
-
-static int ckremm_ioctl_read(struct ckremm_file *cf,
+static int ckremm_ioctl_read(struct ckremm_req *rq,
 			     union ckremm_ioctl_arg *arg)
 {
-	return ckremm_ioctl_rw(cf, &arg->rw, CKREMM_NAMES_OFFSET, false);
+	const struct ckremm_rw *rw = &arg->rw;
+
+	return ckremm_copy_block(rq->pool, rw->block, rw->pos, rw->len,
+				 rw->buf, false);
 }
 
-static int ckremm_ioctl_write(struct ckremm_file *cf,
+static int ckremm_ioctl_write(struct ckremm_req *rq,
 			      union ckremm_ioctl_arg *arg)
 {
-	return ckremm_ioctl_rw(cf, &arg->rw, CKREMM_NAMES_OFFSET, true);
+	const struct ckremm_rw *rw = &arg->rw;
+
+	return ckremm_copy_block(rq->pool, rw->block, rw->pos, rw->len,
+				 rw->buf, true);
 }
 
-static int ckremm_ioctl_reorder(struct ckremm_file *cf,
+/*
+ * Pins are a change: they decide which blocks a reorder may move and which
+ * may be freed, so a read-only attachment may not take or drop them.
+ */
+static int ckremm_ioctl_pin(struct ckremm_req *rq,
+			    union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_block *b = &arg->block;
+
+	if (!rq->pool->ops->pin)
+		return -EOPNOTSUPP;
+	return ckremm_attach_pin(rq->att, b->block, &b->offset, &b->size);
+}
+
+static int ckremm_ioctl_unpin(struct ckremm_req *rq,
+			      union ckremm_ioctl_arg *arg)
+{
+	if (!rq->pool->ops->unpin)
+		return -EOPNOTSUPP;
+	return ckremm_attach_unpin(rq->att, arg->block.block);
+}
+
+static int ckremm_ioctl_locate(struct ckremm_req *rq,
+			       union ckremm_ioctl_arg *arg)
+{
+	const struct ckremm_pool_ops *ops = rq->pool->ops;
+	struct ckremm_block *b = &arg->block;
+
+	if (!ops->locate)
+		return -EOPNOTSUPP;
+	return ops->locate(rq->pool, b->block, &b->offset, &b->size);
+}
+
+static int ckremm_ioctl_copy(struct ckremm_req *rq,
+			     union ckremm_ioctl_arg *arg)
+{
+	const struct ckremm_pool_ops *ops = rq->pool->ops;
+	const struct ckremm_copy *c = &arg->copy;
+
+	if (!ops->copy)
+		return -EOPNOTSUPP;
+	return ops->copy(rq->pool, c->dst, c->src);
+}
+
+/* Requests on a whole pool */
+
+static int ckremm_ioctl_reorder(struct ckremm_req *rq,
 				union ckremm_ioctl_arg *arg)
 {
-	struct ckremm_reorder *r = &arg->reorder;
-	struct ckremm_pool *pool;
-	int err;
-
-	if (!ckremm_zero_from(r, offsetofend(struct ckremm_reorder, pool),
-			      sizeof(*r)))
-		return -EINVAL;
-	pool = ckremm_request_pool(cf, r->pool, true, CKREMM_NAMES_NONE);
-	if (IS_ERR(pool))
-		return PTR_ERR(pool);
-	err = pool->ops->reorder(pool, r);
-	ckremm_pool_put(pool);
-	return err;
+	return rq->pool->ops->reorder(rq->pool, &arg->reorder);
 }
 
-static int ckremm_ioctl_stats(struct ckremm_file *cf,
+static int ckremm_ioctl_stats(struct ckremm_req *rq,
 			      union ckremm_ioctl_arg *arg)
 {
 	struct ckremm_stats *s = &arg->stats;
-	struct ckremm_pool *pool;
 
-	if (!ckremm_zero_from(s, offsetofend(struct ckremm_stats, pool),
-			      sizeof(*s)))
-		return -EINVAL;
-	pool = ckremm_request_pool(cf, s->pool, false, CKREMM_NAMES_NONE);
-	if (IS_ERR(pool))
-		return PTR_ERR(pool);
-	s->kind = pool->ops->kind;
-	pool->ops->stats(pool, s);
-	ckremm_pool_put(pool);
+	s->kind = rq->pool->ops->kind;
+	rq->pool->ops->stats(rq->pool, s);
 	return 0;
 }
 
-static int ckremm_ioctl_validate(struct ckremm_file *cf,
+static int ckremm_ioctl_validate(struct ckremm_req *rq,
 				 union ckremm_ioctl_arg *arg)
 {
 	struct ckremm_validate *v = &arg->validate;
-	struct ckremm_pool *pool;
 	const char *reason = NULL;
 	u64 offset = 0;
 
-	if (!ckremm_zero_from(v, offsetofend(struct ckremm_validate, pool),
-			      sizeof(*v)))
-		return -EINVAL;
-	pool = ckremm_request_pool(cf, v->pool, false, CKREMM_NAMES_NONE);
-	if (IS_ERR(pool))
-		return PTR_ERR(pool);
 	/* The check's verdict, even "try again", is the request's result. */
-	v->status = pool->ops->validate(pool, &offset, &reason);
+	v->status = rq->pool->ops->validate(rq->pool, &offset, &reason);
 	if (v->status) {
 		v->offset = offset;
 		strscpy(v->reason, reason ?: "unknown", sizeof(v->reason));
 	}
-	ckremm_pool_put(pool);
 	return 0;
-}
-
-static void ckremm_list_fill(struct ckremm_list_entry *e,
-			     struct ckremm_pool *pool)
-{
-	struct ckremm_stats st = { 0 };
-
-	pool->ops->stats(pool, &st);
-	memcpy(e->name, pool->name, CKREMM_NAME_LEN);
-	e->kind = pool->ops->kind;
-	e->uid = from_kuid_munged(current_user_ns(), pool->uid);
-	e->gid = from_kgid_munged(current_user_ns(), pool->gid);
-	e->mode = pool->mode;
-	e->arena_size = pool->arena_size;
-	e->used_bytes = st.used_bytes;
-}
-
-static int ckremm_ioctl_list(struct ckremm_file *cf,
-			     union ckremm_ioctl_arg *arg)
-{
-	struct ckremm_list *l = &arg->list;
-	struct ckremm_list_entry *entries = NULL;
-	struct ckremm_pool *pool;
-	u32 room, n = 0;
-	int err = 0;
-
-	if (l->flags || l->reserved)
-		return -EINVAL;
-
-	mutex_lock(&ckremm_registry_lock);
-	room = min_t(size_t, l->count, list_count_nodes(&ckremm_registry));
-	if (room) {
-		entries = kvcalloc(room, sizeof(*entries), GFP_KERNEL_ACCOUNT);
-		if (!entries) {
-			mutex_unlock(&ckremm_registry_lock);
-			return -ENOMEM;
-		}
-	}
-	list_for_each_entry(pool, &ckremm_registry, node) {
-		if (n < room)
-			ckremm_list_fill(&entries[n], pool);
-		n++;
-	}
-	mutex_unlock(&ckremm_registry_lock);
-
-	if (room && copy_to_user(u64_to_user_ptr(l->entries), entries,
-				 room * sizeof(*entries)))
-		err = -EFAULT;
-	l->count = n;
-	kvfree(entries);
-	return err;
 }
 
 static int ckremm_walk(struct ckremm_pool *pool, struct ckremm_walk *w)
@@ -799,196 +773,126 @@ static int ckremm_walk(struct ckremm_pool *pool, struct ckremm_walk *w)
 	return 0;
 }
 
-static int ckremm_ioctl_walk(struct ckremm_file *cf,
+static int ckremm_ioctl_walk(struct ckremm_req *rq,
 			     union ckremm_ioctl_arg *arg)
 {
-	struct ckremm_walk *w = &arg->walk;
-	struct ckremm_pool *pool;
-	int err;
-
-	if (w->reserved || !w->count || w->count > CKREMM_WALK_MAX)
-		return -EINVAL;
-	pool = ckremm_request_pool(cf, w->pool, false, CKREMM_NAMES_NONE);
-	if (IS_ERR(pool))
-		return PTR_ERR(pool);
-	err = ckremm_walk(pool, w);
-	ckremm_pool_put(pool);
-	return err;
-}
-
-/* Table-pool requests: blocks named by handle */
-
-static int ckremm_ioctl_t_alloc(struct ckremm_file *cf,
-				union ckremm_ioctl_arg *arg)
-{
-	struct ckremm_t_alloc *a = &arg->t_alloc;
-	struct ckremm_pool *pool;
-	int err;
-
-	if (a->flags & ~CKREMM_T_ALLOC_FLAGS || a->handle || a->reserved)
-		return -EINVAL;
-	err = ckremm_check_alloc_args(a->size, 0);
-	if (err)
-		return err;
-	pool = ckremm_request_pool(cf, a->pool, true, CKREMM_NAMES_HANDLE);
-	if (IS_ERR(pool))
-		return PTR_ERR(pool);
-	err = pool->ops->t_alloc(pool, a->size, a->flags, &a->handle);
-	ckremm_pool_put(pool);
-	return err;
-}
-
-static int ckremm_check_t_block(const struct ckremm_t_block *b)
-{
-	return b->flags || b->offset || b->size || b->reserved ? -EINVAL : 0;
-}
-
-static int ckremm_ioctl_t_free(struct ckremm_file *cf,
-			       union ckremm_ioctl_arg *arg)
-{
-	struct ckremm_t_block *b = &arg->t_block;
-
-	return ckremm_check_t_block(b) ?:
-	       ckremm_free_or_clean(cf, b->pool, CKREMM_NAMES_HANDLE,
-				    b->handle, false, NULL);
-}
-
-static int ckremm_ioctl_t_clean(struct ckremm_file *cf,
-				union ckremm_ioctl_arg *arg)
-{
-	struct ckremm_t_block *b = &arg->t_block;
-
-	return ckremm_check_t_block(b) ?:
-	       ckremm_free_or_clean(cf, b->pool, CKREMM_NAMES_HANDLE,
-				    b->handle, true, NULL);
-}
-
-/*
- * Pins are a change: they decide which blocks a reorder may move and which
- * may be freed, so a read-only attachment may not take or drop them.
- */
-static int ckremm_ioctl_t_pin_unpin(struct ckremm_file *cf,
-				    struct ckremm_t_block *b, bool pin)
-{
-	struct ckremm_attach *att;
-	int err;
-
-	err = ckremm_check_t_block(b);
-	if (err)
-		return err;
-	mutex_lock(&cf->pin_lock);
-	att = ckremm_file_find_attach(cf, b->pool, true);
-	if (IS_ERR(att))
-		err = PTR_ERR(att);
-	else if (!att->pool->ops->by_handle)
-		err = -EOPNOTSUPP;
-	else if (pin)
-		err = ckremm_attach_pin(att, b);
-	else
-		err = ckremm_attach_unpin(att, b->handle);
-	mutex_unlock(&cf->pin_lock);
-	return err;
-}
-
-static int ckremm_ioctl_t_pin(struct ckremm_file *cf,
-			      union ckremm_ioctl_arg *arg)
-{
-	return ckremm_ioctl_t_pin_unpin(cf, &arg->t_block, true);
-}
-
-static int ckremm_ioctl_t_unpin(struct ckremm_file *cf,
-				union ckremm_ioctl_arg *arg)
-{
-	return ckremm_ioctl_t_pin_unpin(cf, &arg->t_block, false);
-}
-
-static int ckremm_ioctl_t_locate(struct ckremm_file *cf,
-				 union ckremm_ioctl_arg *arg)
-{
-	struct ckremm_t_block *b = &arg->t_block;
-	struct ckremm_pool *pool;
-	int err;
-
-	err = ckremm_check_t_block(b);
-	if (err)
-		return err;
-	pool = ckremm_request_pool(cf, b->pool, false, CKREMM_NAMES_HANDLE);
-	if (IS_ERR(pool))
-		return PTR_ERR(pool);
-	err = pool->ops->locate(pool, b->handle, &b->offset, &b->size);
-	ckremm_pool_put(pool);
-	return err;
-}
-
-static int ckremm_ioctl_t_read(struct ckremm_file *cf,
-			       union ckremm_ioctl_arg *arg)
-{
-	return ckremm_ioctl_rw(cf, &arg->rw, CKREMM_NAMES_HANDLE, false);
-}
-
-static int ckremm_ioctl_t_write(struct ckremm_file *cf,
-				union ckremm_ioctl_arg *arg)
-{
-	return ckremm_ioctl_rw(cf, &arg->rw, CKREMM_NAMES_HANDLE, true);
-}
-
-static int ckremm_ioctl_t_copy(struct ckremm_file *cf,
-			       union ckremm_ioctl_arg *arg)
-{
-	struct ckremm_t_copy *c = &arg->t_copy;
-	struct ckremm_pool *pool;
-	int err;
-
-	if (c->flags || c->reserved)
-		return -EINVAL;
-	pool = ckremm_request_pool(cf, c->pool, true, CKREMM_NAMES_HANDLE);
-	if (IS_ERR(pool))
-		return PTR_ERR(pool);
-	err = pool->ops->copy(pool, c->dst, c->src);
-	ckremm_pool_put(pool);
-	return err;
+	return ckremm_walk(rq->pool, &arg->walk);
 }
 
 /**
  * struct ckremm_ioctl_desc - one ioctl of /dev/ckremm
  * @cmd: its full command number: direction, size, type and number
+ * @scope: what ckremm_ioctl() finds for it before @handler: nothing, a
+ *	pool or an attachment, by the request's leading @pool
+ * @modify: it changes the pool: refused with EBADF through a read-only
+ *	attachment
+ * @check: NULL, or checks the request's fields before the pool is looked
+ *	up: 0, -EINVAL or -ENOMEM
  * @handler: does the work on the request, already copied in; fills in
  *	the out fields; returns 0 or -errno
  */
 struct ckremm_ioctl_desc {
 	unsigned int cmd;
-	int (*handler)(struct ckremm_file *cf, union ckremm_ioctl_arg *arg);
+	enum ckremm_scope scope;
+	bool modify;
+	int (*check)(const union ckremm_ioctl_arg *arg);
+	int (*handler)(struct ckremm_req *rq, union ckremm_ioctl_arg *arg);
 };
 
+/* The descriptor of CKREMM_IOC_<_name>, at the index of its number. */
+#define CKREMM_IOCTL(_name, _scope, _modify, _check, _handler)		\
+	[_IOC_NR(CKREMM_IOC_##_name)] = {				\
+		.cmd = CKREMM_IOC_##_name, .scope = (_scope),		\
+		.modify = (_modify), .check = (_check),			\
+		.handler = (_handler),					\
+	}
+
 static const struct ckremm_ioctl_desc ckremm_ioctls[] = {
-	[_IOC_NR(CKREMM_IOC_VERSION)] = { CKREMM_IOC_VERSION, ckremm_ioctl_version },
-	[_IOC_NR(CKREMM_IOC_CREATE)] = { CKREMM_IOC_CREATE, ckremm_ioctl_create },
-	[_IOC_NR(CKREMM_IOC_OPEN)] = { CKREMM_IOC_OPEN, ckremm_ioctl_open },
-	[_IOC_NR(CKREMM_IOC_CLOSE)] = { CKREMM_IOC_CLOSE, ckremm_ioctl_close },
-	[_IOC_NR(CKREMM_IOC_DESTROY)] = { CKREMM_IOC_DESTROY, ckremm_ioctl_destroy },
-	[_IOC_NR(CKREMM_IOC_ALLOC)] = { CKREMM_IOC_ALLOC, ckremm_ioctl_alloc },
-	[_IOC_NR(CKREMM_IOC_FREE)] = { CKREMM_IOC_FREE, ckremm_ioctl_free },
-	[_IOC_NR(CKREMM_IOC_CLEAN)] = { CKREMM_IOC_CLEAN, ckremm_ioctl_clean },
-	[_IOC_NR(CKREMM_IOC_REALLOC)] = { CKREMM_IOC_REALLOC, ckremm_ioctl_realloc },
-	[_IOC_NR(CKREMM_IOC_ALLOC_BATCH)] = { CKREMM_IOC_ALLOC_BATCH, ckremm_ioctl_alloc_batch },
-	[_IOC_NR(CKREMM_IOC_FREE_BATCH)] = { CKREMM_IOC_FREE_BATCH, ckremm_ioctl_free_batch },
-	[_IOC_NR(CKREMM_IOC_READ)] = { CKREMM_IOC_READ, ckremm_ioctl_read },
-	[_IOC_NR(CKREMM_IOC_WRITE)] = { CKREMM_IOC_WRITE, ckremm_ioctl_write },
-	[_IOC_NR(CKREMM_IOC_REORDER)] = { CKREMM_IOC_REORDER, ckremm_ioctl_reorder },
-	[_IOC_NR(CKREMM_IOC_STATS)] = { CKREMM_IOC_STATS, ckremm_ioctl_stats },
-	[_IOC_NR(CKREMM_IOC_VALIDATE)] = { CKREMM_IOC_VALIDATE, ckremm_ioctl_validate },
-	[_IOC_NR(CKREMM_IOC_LIST)] = { CKREMM_IOC_LIST, ckremm_ioctl_list },
-	[_IOC_NR(CKREMM_IOC_WALK)] = { CKREMM_IOC_WALK, ckremm_ioctl_walk },
-	[_IOC_NR(CKREMM_IOC_T_ALLOC)] = { CKREMM_IOC_T_ALLOC, ckremm_ioctl_t_alloc },
-	[_IOC_NR(CKREMM_IOC_T_FREE)] = { CKREMM_IOC_T_FREE, ckremm_ioctl_t_free },
-	[_IOC_NR(CKREMM_IOC_T_CLEAN)] = { CKREMM_IOC_T_CLEAN, ckremm_ioctl_t_clean },
-	[_IOC_NR(CKREMM_IOC_T_PIN)] = { CKREMM_IOC_T_PIN, ckremm_ioctl_t_pin },
-	[_IOC_NR(CKREMM_IOC_T_UNPIN)] = { CKREMM_IOC_T_UNPIN, ckremm_ioctl_t_unpin },
-	[_IOC_NR(CKREMM_IOC_T_LOCATE)] = { CKREMM_IOC_T_LOCATE, ckremm_ioctl_t_locate },
-	[_IOC_NR(CKREMM_IOC_T_READ)] = { CKREMM_IOC_T_READ, ckremm_ioctl_t_read },
-	[_IOC_NR(CKREMM_IOC_T_WRITE)] = { CKREMM_IOC_T_WRITE, ckremm_ioctl_t_write },
-	[_IOC_NR(CKREMM_IOC_T_COPY)] = { CKREMM_IOC_T_COPY, ckremm_ioctl_t_copy },
+	CKREMM_IOCTL(VERSION, CKREMM_ON_FILE, false, NULL,
+		     ckremm_ioctl_version),
+	CKREMM_IOCTL(CREATE, CKREMM_ON_FILE, false, NULL, ckremm_ioctl_create),
+	CKREMM_IOCTL(OPEN, CKREMM_ON_FILE, false, NULL, ckremm_ioctl_open),
+	CKREMM_IOCTL(CLOSE, CKREMM_ON_FILE, false, NULL, ckremm_ioctl_close),
+	CKREMM_IOCTL(DESTROY, CKREMM_ON_FILE, false, NULL,
+		     ckremm_ioctl_destroy),
+	CKREMM_IOCTL(REORDER, CKREMM_ON_POOL, true,
+		     ckremm_check_reorder, ckremm_ioctl_reorder),
+	CKREMM_IOCTL(STATS, CKREMM_ON_POOL, false,
+		     ckremm_check_stats, ckremm_ioctl_stats),
+	CKREMM_IOCTL(VALIDATE, CKREMM_ON_POOL, false,
+		     ckremm_check_validate, ckremm_ioctl_validate),
+	CKREMM_IOCTL(LIST, CKREMM_ON_FILE, false, NULL, ckremm_ioctl_list),
+	CKREMM_IOCTL(WALK, CKREMM_ON_POOL, false,
+		     ckremm_check_walk, ckremm_ioctl_walk),
+	CKREMM_IOCTL(ALLOC, CKREMM_ON_POOL, true,
+		     ckremm_check_alloc, ckremm_ioctl_alloc),
+	CKREMM_IOCTL(FREE, CKREMM_ON_POOL, true,
+		     ckremm_check_block, ckremm_ioctl_free),
+	CKREMM_IOCTL(CLEAN, CKREMM_ON_POOL, true,
+		     ckremm_check_block, ckremm_ioctl_clean),
+	CKREMM_IOCTL(REALLOC, CKREMM_ON_POOL, true,
+		     ckremm_check_realloc, ckremm_ioctl_realloc),
+	CKREMM_IOCTL(ALLOC_BATCH, CKREMM_ON_POOL, true,
+		     ckremm_check_alloc_batch, ckremm_ioctl_alloc_batch),
+	CKREMM_IOCTL(FREE_BATCH, CKREMM_ON_POOL, true,
+		     ckremm_check_free_batch, ckremm_ioctl_free_batch),
+	CKREMM_IOCTL(READ, CKREMM_ON_POOL, false,
+		     ckremm_check_rw, ckremm_ioctl_read),
+	CKREMM_IOCTL(WRITE, CKREMM_ON_POOL, true,
+		     ckremm_check_rw, ckremm_ioctl_write),
+	CKREMM_IOCTL(PIN, CKREMM_ON_PINS, true,
+		     ckremm_check_block, ckremm_ioctl_pin),
+	CKREMM_IOCTL(UNPIN, CKREMM_ON_PINS, true,
+		     ckremm_check_block, ckremm_ioctl_unpin),
+	CKREMM_IOCTL(LOCATE, CKREMM_ON_POOL, false,
+		     ckremm_check_block, ckremm_ioctl_locate),
+	CKREMM_IOCTL(COPY, CKREMM_ON_POOL, true,
+		     ckremm_check_copy, ckremm_ioctl_copy),
 };
+
+/* A number ABI version 1 gave a block request, which version 2 retired. */
+static bool ckremm_retired(unsigned int nr)
+{
+	return (nr >= CKREMM_V1_BLOCK_FIRST && nr <= CKREMM_V1_BLOCK_LAST) ||
+	       (nr >= CKREMM_V1_TABLE_FIRST && nr <= CKREMM_V1_TABLE_LAST);
+}
+
+/*
+ * Run @desc's handler on @arg, with the pool or attachment it acts on
+ * found first, and let go of them after.
+ */
+static int ckremm_run(const struct ckremm_ioctl_desc *desc,
+		      struct ckremm_file *cf, union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_req rq = { .cf = cf };
+	bool read_only;
+	int err;
+
+	switch (desc->scope) {
+	case CKREMM_ON_FILE:
+		return desc->handler(&rq, arg);
+	case CKREMM_ON_POOL:
+		rq.pool = ckremm_file_get_pool(cf, arg->pool, &read_only);
+		if (IS_ERR(rq.pool))
+			return PTR_ERR(rq.pool);
+		err = desc->modify && read_only ? -EBADF :
+		      desc->handler(&rq, arg);
+		ckremm_pool_put(rq.pool);
+		return err;
+	case CKREMM_ON_PINS:
+		mutex_lock(&cf->pin_lock);
+		rq.att = ckremm_file_find_attach(cf, arg->pool, desc->modify);
+		if (IS_ERR(rq.att)) {
+			err = PTR_ERR(rq.att);
+		} else {
+			rq.pool = rq.att->pool;
+			err = desc->handler(&rq, arg);
+		}
+		mutex_unlock(&cf->pin_lock);
+		return err;
+	}
+	return -ENOTTY;
+}
 
 long ckremm_ioctl(struct file *file, unsigned int cmd,
 		  unsigned long uarg)
@@ -1001,8 +905,11 @@ long ckremm_ioctl(struct file *file, unsigned int cmd,
 	unsigned int size;
 	int err;
 
-	if (_IOC_TYPE(cmd) != CKREMM_IOC_MAGIC ||
-	    nr >= ARRAY_SIZE(ckremm_ioctls))
+	if (_IOC_TYPE(cmd) != CKREMM_IOC_MAGIC)
+		return -ENOTTY;
+	if (ckremm_retired(nr))
+		return -EPROTO;
+	if (nr >= ARRAY_SIZE(ckremm_ioctls))
 		return -ENOTTY;
 	nr = array_index_nospec(nr, ARRAY_SIZE(ckremm_ioctls));
 	desc = &ckremm_ioctls[nr];
@@ -1025,7 +932,9 @@ long ckremm_ioctl(struct file *file, unsigned int cmd,
 			return -EFAULT;
 	}
 
-	err = desc->handler(cf, &arg);
+	err = desc->check ? desc->check(&arg) : 0;
+	if (!err)
+		err = ckremm_run(desc, cf, &arg);
 	if (!err && (_IOC_DIR(cmd) & _IOC_READ) &&
 	    copy_to_user(argp, &arg, size))
 		err = -EFAULT;

@@ -1,21 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The header pool behind /dev/ckremm.
+ * The header pool behind /dev/ckremm: the ckremm_header_ops of struct
+ * ckremm_pool_ops, and the module parameter h_pool_keyed.
  *
  * Userspace names a block by the arena offset of its payload's first byte;
  * this file turns such offsets into the pointers that the h_pool API takes
- * and back.  The device core has already checked that every offset lies
- * inside the arena, so the pointer made from it points into the arena; the
- * pool itself then decides whether a live block starts there, under its
- * own lock.
+ * and back.  An offset outside the arena is refused here, so the pointer
+ * made from one points into the arena; the pool itself then decides
+ * whether a live block starts there, under its own lock.  Blocks never
+ * move, so the table pool's operations (PIN, UNPIN, LOCATE, COPY and
+ * CKREMM_ALLOC_REORDER) are not here: the device answers them EOPNOTSUPP.
  *
  * A header pool keeps each block's header inline in the arena, so its arena
  * is only ever mapped read-only (.map_writable = false): a writable mapping
  * would let userspace forge the headers the pool trusts.
+ *
+ * Locking: none of its own; each h_pool call takes the pool's lock, and
+ * is made with no ckremm lock held (see struct ckremm_pool_ops).
  */
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
-#include <linux/slab.h>
 
 #include <ckremm/h_pool.h>
 
@@ -36,9 +40,17 @@ static struct h_pool *to_h_pool(struct ckremm_pool *pool)
 	return pool->impl;
 }
 
-static void *header_ptr(struct ckremm_pool *pool, u64 offset)
+/*
+ * The pointer that offset @offset from userspace makes, if it lies inside
+ * the arena; the pool itself then decides, under its lock, whether a live
+ * block starts there.
+ */
+static int header_ptr(struct ckremm_pool *pool, u64 offset, void **ptr)
 {
-	return (u8 *)pool->arena + offset;
+	if (offset >= pool->arena_size)
+		return -EINVAL;
+	*ptr = (u8 *)pool->arena + offset;
+	return 0;
 }
 
 static u64 header_offset(struct ckremm_pool *pool, const void *ptr)
@@ -66,77 +78,78 @@ static void header_destroy(struct ckremm_pool *pool)
 }
 
 static int header_alloc(struct ckremm_pool *pool, size_t size, size_t align,
-			u64 *offset)
+			u32 flags, u64 *offset)
 {
 	void *ptr;
+	int err;
 
-	ptr = h_pool_alloc_aligned(to_h_pool(pool), size, align);
-	if (!ptr)
-		return -ENOMEM;
-	*offset = header_offset(pool, ptr);
-	return 0;
+	/* Blocks of a header pool never move: there is nothing to compact. */
+	if (flags & CKREMM_ALLOC_REORDER)
+		return -EOPNOTSUPP;
+	err = h_pool_alloc_block(to_h_pool(pool), size, align, &ptr);
+	if (!err)
+		*offset = header_offset(pool, ptr);
+	return err;
 }
 
 static int header_alloc_batch(struct ckremm_pool *pool, size_t size,
 			      size_t align, u64 *offsets, unsigned int count)
 {
-	void **ptrs;
+	void *ptrs[CKREMM_BATCH_MAX];
 	unsigned int i;
 	int err;
 
-	ptrs = kmalloc_array(count, sizeof(*ptrs), GFP_KERNEL_ACCOUNT);
-	if (!ptrs)
-		return -ENOMEM;
 	err = h_pool_alloc_batch(to_h_pool(pool), size, align, ptrs, count);
-	if (!err) {
-		for (i = 0; i < count; i++)
-			offsets[i] = header_offset(pool, ptrs[i]);
-	}
-	kfree(ptrs);
+	for (i = 0; !err && i < count; i++)
+		offsets[i] = header_offset(pool, ptrs[i]);
 	return err;
 }
 
 static int header_free(struct ckremm_pool *pool, u64 offset)
 {
-	return h_pool_free(to_h_pool(pool), header_ptr(pool, offset));
+	void *ptr;
+
+	return header_ptr(pool, offset, &ptr) ?:
+	       h_pool_free(to_h_pool(pool), ptr);
 }
 
 static int header_free_batch(struct ckremm_pool *pool, const u64 *offsets,
 			     unsigned int count)
 {
-	void **ptrs;
+	void *ptrs[CKREMM_BATCH_MAX];
 	unsigned int i;
-	int err;
+	int err = 0;
 
-	ptrs = kmalloc_array(count, sizeof(*ptrs), GFP_KERNEL_ACCOUNT);
-	if (!ptrs)
-		return -ENOMEM;
-	for (i = 0; i < count; i++)
-		ptrs[i] = header_ptr(pool, offsets[i]);
-	err = h_pool_dealloc_batch(to_h_pool(pool), ptrs, count);
-	kfree(ptrs);
-	return err;
+	for (i = 0; !err && i < count; i++)
+		err = header_ptr(pool, offsets[i], &ptrs[i]);
+	return err ?: h_pool_dealloc_batch(to_h_pool(pool), ptrs, count);
 }
 
-static int header_clean(struct ckremm_pool *pool, u64 offset, u64 *size)
+/* A header pool's block is where its offset says: @offset is @block. */
+static int header_clean(struct ckremm_pool *pool, u64 block, u64 *offset,
+			u64 *size)
 {
 	size_t cleaned;
+	void *ptr;
 	int err;
 
-	err = h_pool_clean(to_h_pool(pool), header_ptr(pool, offset), &cleaned);
-	if (!err && size)
+	err = header_ptr(pool, block, &ptr) ?:
+	      h_pool_clean(to_h_pool(pool), ptr, &cleaned);
+	if (!err) {
+		*offset = block;
 		*size = cleaned;
+	}
 	return err;
 }
 
 static int header_realloc(struct ckremm_pool *pool, u64 offset, size_t size,
 			  u64 *new_offset)
 {
-	void *moved;
+	void *ptr, *moved;
 	int err;
 
-	err = h_pool_resize(to_h_pool(pool), header_ptr(pool, offset), size,
-			    &moved);
+	err = header_ptr(pool, offset, &ptr) ?:
+	      h_pool_resize(to_h_pool(pool), ptr, size, &moved);
 	if (!err)
 		*new_offset = header_offset(pool, moved);
 	return err;
@@ -145,10 +158,11 @@ static int header_realloc(struct ckremm_pool *pool, u64 offset, size_t size,
 static int header_hold(struct ckremm_pool *pool, u64 offset, bool alone,
 		       void **addr, size_t *size)
 {
-	void *ptr = header_ptr(pool, offset);
+	void *ptr;
 	int err;
 
-	err = h_pool_hold(to_h_pool(pool), ptr, alone, size);
+	err = header_ptr(pool, offset, &ptr) ?:
+	      h_pool_hold(to_h_pool(pool), ptr, alone, size);
 	if (!err)
 		*addr = ptr;
 	return err;
@@ -157,8 +171,8 @@ static int header_hold(struct ckremm_pool *pool, u64 offset, bool alone,
 static void header_unhold(struct ckremm_pool *pool, u64 offset, bool alone)
 {
 	/* The hold was taken by this request: the block is alive and held. */
-	WARN_ON_ONCE(h_pool_unhold(to_h_pool(pool), header_ptr(pool, offset),
-				   alone));
+	WARN_ON_ONCE(h_pool_unhold(to_h_pool(pool),
+				   (u8 *)pool->arena + offset, alone));
 }
 
 static int header_reorder(struct ckremm_pool *pool, struct ckremm_reorder *r)
@@ -233,18 +247,17 @@ static unsigned int header_walk(struct ckremm_pool *pool, u64 *cursor,
 
 const struct ckremm_pool_ops ckremm_header_ops = {
 	.kind		= CKREMM_KIND_HEADER,
-	.by_handle	= false,
 	.map_writable	= false,
 	/* The bitmap of block starts: a bit per 16 bytes. */
 	.meta_per_256	= 2,
 	.create		= header_create,
 	.destroy	= header_destroy,
 	.alloc		= header_alloc,
-	.alloc_batch	= header_alloc_batch,
-	.free_batch	= header_free_batch,
-	.realloc	= header_realloc,
 	.free		= header_free,
 	.clean		= header_clean,
+	.realloc	= header_realloc,
+	.alloc_batch	= header_alloc_batch,
+	.free_batch	= header_free_batch,
 	.hold		= header_hold,
 	.unhold		= header_unhold,
 	.reorder	= header_reorder,

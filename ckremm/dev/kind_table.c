@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The table pool behind /dev/ckremm.
+ * The table pool behind /dev/ckremm: the ckremm_table_ops of struct
+ * ckremm_pool_ops, and the module parameter reorder_step_bytes.
  *
  * Userspace names a table-pool block by its handle, the same 64-bit value
  * the t_pool API hands out: a reorder moves blocks, so an arena offset is
- * only a snapshot (T_LOCATE), stable while the block is pinned.  Handles
+ * only a snapshot (LOCATE), stable while the block is pinned.  Handles
  * come from userspace unchecked; the pool refuses stale, freed and forged
  * ones itself, under its lock, so this file passes them straight through.
+ * Blocks are never resized and all have one alignment: there is no
+ * REALLOC here (the device answers it EOPNOTSUPP), and an ALLOC or
+ * ALLOC_BATCH with a non-zero @align is refused with EOPNOTSUPP.
  *
  * The arena holds payload bytes only: everything the pool trusts lives in
  * tables outside it.  Userspace may therefore map it read-write
@@ -17,6 +21,10 @@
  * left behind by an earlier pass are closed too; it moves at most
  * reorder_step_bytes per hold of the pool lock and drops the lock between
  * steps.
+ *
+ * Locking: none of its own; each t_pool call takes the pool's lock, and
+ * is made with no ckremm lock held but, for PIN, UNPIN and LOCATE, the
+ * pin lock of the open file (see struct ckremm_pool_ops).
  */
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
@@ -28,6 +36,8 @@
 
 /* Extents converted per t_pool_walk() call, on the stack. */
 #define TABLE_WALK_STEP		8
+
+static_assert(CKREMM_BATCH_MAX <= T_POOL_BATCH_MAX);
 
 #define TABLE_STEP_MIN		256
 #define TABLE_STEP_MAX		T_POOL_STEP_MAX
@@ -84,19 +94,25 @@ static void table_destroy(struct ckremm_pool *pool)
 	destroy_t_pool(to_t_pool(pool));
 }
 
-static int table_t_alloc(struct ckremm_pool *pool, size_t size, u32 flags,
-			 u64 *handle)
+/* Every block is aligned to T_POOL_ALIGN, and no more. */
+static int table_alloc(struct ckremm_pool *pool, size_t size, size_t align,
+		       u32 flags, u64 *handle)
 {
 	unsigned int tflags = 0;
-	u64 h;
 
-	if (flags & CKREMM_T_ALLOC_REORDER)
+	if (align)
+		return -EOPNOTSUPP;
+	if (flags & CKREMM_ALLOC_REORDER)
 		tflags |= T_POOL_REORDER_ON_FAIL;
-	h = t_pool_alloc_handle(to_t_pool(pool), size, tflags);
-	if (h == T_POOL_NO_HANDLE)
-		return -ENOMEM;
-	*handle = h;
-	return 0;
+	return t_pool_alloc_block(to_t_pool(pool), size, tflags, handle);
+}
+
+static int table_alloc_batch(struct ckremm_pool *pool, size_t size,
+			     size_t align, u64 *handles, unsigned int count)
+{
+	if (align)
+		return -EOPNOTSUPP;
+	return t_pool_alloc_batch(to_t_pool(pool), size, handles, count);
 }
 
 static int table_free(struct ckremm_pool *pool, u64 handle)
@@ -104,9 +120,53 @@ static int table_free(struct ckremm_pool *pool, u64 handle)
 	return t_pool_free(to_t_pool(pool), handle);
 }
 
-static int table_clean(struct ckremm_pool *pool, u64 handle, u64 *size)
+static int table_free_batch(struct ckremm_pool *pool, const u64 *handles,
+			    unsigned int count)
 {
-	return t_pool_clean(to_t_pool(pool), handle);
+	return t_pool_free_batch(to_t_pool(pool), handles, count);
+}
+
+/*
+ * The calls that say where a block is and its size, in the u64 fields of
+ * the ABI: the one pool call reports both, so they describe one block.
+ */
+static int table_report(int (*call)(struct t_pool *pool, u64 handle,
+				    size_t *offset, size_t *size),
+			struct ckremm_pool *pool, u64 handle, u64 *offset,
+			u64 *size)
+{
+	size_t off, bytes;
+	int err;
+
+	err = call(to_t_pool(pool), handle, &off, &bytes);
+	if (!err) {
+		*offset = off;
+		*size = bytes;
+	}
+	return err;
+}
+
+static int table_clean(struct ckremm_pool *pool, u64 handle, u64 *offset,
+		       u64 *size)
+{
+	return table_report(t_pool_clean_locate, pool, handle, offset, size);
+}
+
+static int table_pin(struct ckremm_pool *pool, u64 handle, u64 *offset,
+		     u64 *size)
+{
+	return table_report(t_pool_pin_locate, pool, handle, offset, size);
+}
+
+static int table_locate(struct ckremm_pool *pool, u64 handle, u64 *offset,
+			u64 *size)
+{
+	return table_report(t_pool_locate, pool, handle, offset, size);
+}
+
+static int table_unpin(struct ckremm_pool *pool, u64 handle)
+{
+	return t_pool_unpin(to_t_pool(pool), handle);
 }
 
 static int table_hold(struct ckremm_pool *pool, u64 handle, bool alone,
@@ -124,38 +184,6 @@ static void table_unhold(struct ckremm_pool *pool, u64 handle, bool alone)
 static int table_copy(struct ckremm_pool *pool, u64 dst, u64 src)
 {
 	return t_pool_copy(to_t_pool(pool), dst, src);
-}
-
-/*
- * Offset and size are two pool calls; a block that dies between them is
- * reported dead, never with a stale size.  A pinned block can do neither.
- */
-static int table_locate(struct ckremm_pool *pool, u64 handle, u64 *offset,
-			u64 *size)
-{
-	struct t_pool *tp = to_t_pool(pool);
-	size_t off, bytes;
-	int err;
-
-	err = t_pool_offset_of(tp, handle, &off);
-	if (err)
-		return err;
-	bytes = t_pool_size_of(tp, handle);
-	if (!bytes)
-		return -EINVAL;
-	*offset = off;
-	*size = bytes;
-	return 0;
-}
-
-static int table_pin(struct ckremm_pool *pool, u64 handle)
-{
-	return t_pool_pin(to_t_pool(pool), handle) ? 0 : -EINVAL;
-}
-
-static int table_unpin(struct ckremm_pool *pool, u64 handle)
-{
-	return t_pool_unpin(to_t_pool(pool), handle);
 }
 
 static int table_reorder(struct ckremm_pool *pool, struct ckremm_reorder *r)
@@ -244,7 +272,6 @@ static unsigned int table_walk(struct ckremm_pool *pool, u64 *cursor,
 
 const struct ckremm_pool_ops ckremm_table_ops = {
 	.kind		= CKREMM_KIND_TABLE,
-	.by_handle	= true,
 	.map_writable	= true,
 	/*
 	 * Tables grow with the blocks (see t_pool.c), up to one block per
@@ -255,15 +282,17 @@ const struct ckremm_pool_ops ckremm_table_ops = {
 	.meta_per_256	= 42,
 	.create		= table_create,
 	.destroy	= table_destroy,
-	.t_alloc	= table_t_alloc,
-	.locate		= table_locate,
-	.copy		= table_copy,
-	.pin		= table_pin,
-	.unpin		= table_unpin,
+	.alloc		= table_alloc,
 	.free		= table_free,
 	.clean		= table_clean,
+	.alloc_batch	= table_alloc_batch,
+	.free_batch	= table_free_batch,
 	.hold		= table_hold,
 	.unhold		= table_unhold,
+	.pin		= table_pin,
+	.unpin		= table_unpin,
+	.locate		= table_locate,
+	.copy		= table_copy,
 	.reorder	= table_reorder,
 	.stats		= table_stats,
 	.validate	= table_validate,

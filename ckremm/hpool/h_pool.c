@@ -945,7 +945,7 @@ out:
 }
 
 /*
- * The body of h_pool_alloc() and h_pool_alloc_aligned(), inlined into
+ * The body of h_pool_alloc() and h_pool_alloc_block(), inlined into
  * each: a block of the natural alignment and a cached size comes from the
  * front cache, anything else from hp_alloc_slow(), which the fast path
  * leaves for without saving anything (the common call pays for nothing
@@ -978,11 +978,12 @@ static __always_inline void *hp_alloc(struct h_pool *pool, size_t size,
 }
 
 /**
- * h_pool_alloc_aligned() - allocate a block at a given alignment
+ * h_pool_alloc_block() - allocate a block at a given alignment
  * @pool: the pool
  * @size: payload bytes, at least 1
  * @align: 0 for 16, or a power of two up to the page size; values below 16
  *	give 16
+ * @ptr: receives the payload's address
  *
  * O(1): two bitmap scans and at most two splits, or in a pool with a
  * front cache a block of the exact size freed last.  If nothing fits
@@ -990,15 +991,49 @@ static __always_inline void *hp_alloc(struct h_pool *pool, size_t size,
  * hold of the lock, and the search is made once more.  The usable size of
  * the block (h_pool_usable_size()) is @size rounded up to 16, or up to 16
  * bytes more when the remainder was too small to make a block of its own.
+ * The reason of a failure is told by the arguments alone, so a failed
+ * call is one call on the pool.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: the payload's address, or NULL if no free block fits (counted in
- * failed_allocs) or if the request is refused: @size 0 or so large that its
- * rounding overflows, @align not a power of two or above the page size.
+ * Return: 0; -EINVAL (refused) if @pool or @ptr is NULL, @size is 0 or
+ * @align is not a power of two or is above the page size; -ENOMEM if no
+ * free block fits (counted in failed_allocs), also for a @size so large
+ * that no pool can hold it (refused).  *@ptr is left alone on error.
+ */
+int h_pool_alloc_block(struct h_pool *pool, size_t size, size_t align,
+		       void **ptr)
+{
+	size_t natural = hp_align_for(align);
+	void *p;
+
+	if (!ptr)
+		return -EINVAL;
+	p = hp_alloc(pool, size, natural);
+	if (p) {
+		*ptr = p;
+		return 0;
+	}
+	return !pool || !size || !natural ? -EINVAL : -ENOMEM;
+}
+EXPORT_SYMBOL_GPL(h_pool_alloc_block);
+
+/**
+ * h_pool_alloc_aligned() - allocate a block at a given alignment
+ * @pool: the pool
+ * @size: payload bytes, at least 1
+ * @align: 0 for 16, or a power of two up to the page size; values below 16
+ *	give 16
+ *
+ * h_pool_alloc_block() for callers that need no reason.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: the payload's address, or NULL if h_pool_alloc_block() fails.
  */
 void *h_pool_alloc_aligned(struct h_pool *pool, size_t size, size_t align)
 {
-	return hp_alloc(pool, size, hp_align_for(align));
+	void *ptr;
+
+	return h_pool_alloc_block(pool, size, align, &ptr) ? NULL : ptr;
 }
 EXPORT_SYMBOL_GPL(h_pool_alloc_aligned);
 

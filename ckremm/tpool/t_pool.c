@@ -554,11 +554,12 @@ static bool tp_units_for(size_t size, u32 *units)
 }
 
 /**
- * t_pool_alloc_handle() - allocate a block and name it by a handle
+ * t_pool_alloc_block() - allocate a block and name it by a handle
  * @pool: the pool
  * @size: bytes, at least 1; rounded up to 16
  * @flags: 0, or T_POOL_REORDER_ON_FAIL to compact the pool and try once
  *	more when no free run fits although enough bytes are free
+ * @handle: receives the block's handle
  *
  * O(1), good fit: the smallest size class that surely fits is used.  With
  * T_POOL_REORDER_ON_FAIL a failing call may run a whole reorder pass (in
@@ -570,25 +571,29 @@ static bool tp_units_for(size_t size, u32 *units)
  *
  * Context: Any context; takes the pool lock with interrupts disabled.  On
  * PREEMPT_RT, where the caller cannot sleep the tables cannot grow.
- * Return: the block's handle, or T_POOL_NO_HANDLE if nothing fits, the
- * pool holds its most blocks already, the tables cannot grow, or the
- * request is refused (size 0 or impossible, unknown flags).
+ * Return: 0; -EINVAL if @pool or @handle is NULL, @size is 0 or @flags
+ * has unknown bits; -ENOMEM if nothing fits (also a @size no pool can
+ * hold), the pool holds its most blocks already or its tables cannot
+ * grow.  *@handle is left alone on error.
  */
-u64 t_pool_alloc_handle(struct t_pool *pool, size_t size, unsigned int flags)
+int t_pool_alloc_block(struct t_pool *pool, size_t size, unsigned int flags,
+		       u64 *handle)
 {
 	unsigned long irqflags;
-	u64 handle = T_POOL_NO_HANDLE;
 	struct tp_seg *s;
 	bool retry;
 	u32 units, n;
+	int ret = 0;
 
-	if (!pool) {
-		ckremm_warn("t_pool: alloc from a NULL pool\n");
-		return T_POOL_NO_HANDLE;
+	if (!pool || !handle) {
+		ckremm_warn("t_pool: alloc from a NULL pool or into NULL\n");
+		return -EINVAL;
 	}
 	irqflags = ckremm_lock(&pool->lock);
 	if (!tp_units_for(size, &units) || (flags & ~T_POOL_REORDER_ON_FAIL)) {
 		tp_refuse(pool, "alloc of size 0, of an impossible size, or with unknown flags");
+		ret = size && !(flags & ~T_POOL_REORDER_ON_FAIL) ? -ENOMEM :
+								    -EINVAL;
 		goto out;
 	}
 	n = tp_alloc_any(pool, units, &s, &irqflags);
@@ -601,12 +606,36 @@ u64 t_pool_alloc_handle(struct t_pool *pool, size_t size, unsigned int flags)
 		irqflags = ckremm_lock(&pool->lock);
 		n = tp_alloc_any(pool, units, &s, &irqflags);
 	}
-	if (n != TP_NIL)
-		handle = (u64)s->gen << 32 | (n + 1);
-	else
+	if (n != TP_NIL) {
+		*handle = tp_handle(pool, n);
+	} else {
 		pool->failed_allocs++;
+		ret = -ENOMEM;
+	}
 out:
 	ckremm_unlock(&pool->lock, irqflags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(t_pool_alloc_block);
+
+/**
+ * t_pool_alloc_handle() - allocate a block and name it by a handle
+ * @pool: the pool
+ * @size: bytes, at least 1; rounded up to 16
+ * @flags: 0, or T_POOL_REORDER_ON_FAIL (see t_pool_alloc_block())
+ *
+ * t_pool_alloc_block() for callers that need no reason.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: the block's handle, or T_POOL_NO_HANDLE if t_pool_alloc_block()
+ * fails.
+ */
+u64 t_pool_alloc_handle(struct t_pool *pool, size_t size, unsigned int flags)
+{
+	u64 handle;
+
+	if (t_pool_alloc_block(pool, size, flags, &handle))
+		return T_POOL_NO_HANDLE;
 	return handle;
 }
 EXPORT_SYMBOL_GPL(t_pool_alloc_handle);
@@ -656,6 +685,178 @@ int t_pool_free(struct t_pool *pool, u64 handle)
 	return ret;
 }
 EXPORT_SYMBOL_GPL(t_pool_free);
+
+/* ---- batches --------------------------------------------------------------- */
+
+/* Spare nodes, counted up to @want. */
+static u32 tp_spares(const struct t_pool *pool, u32 want)
+{
+	u32 n = pool->spare, have = 0;
+
+	while (n != TP_NIL && have < want) {
+		have++;
+		n = tp_seg(pool, n)->link_next;
+	}
+	return have;
+}
+
+/*
+ * Try to have @want spare nodes, so that as many allocations can follow
+ * with the lock held throughout: chunks are added with the lock dropped
+ * (held on entry and return).  Best effort: an allocation that still
+ * finds no spare node fails.
+ */
+static void tp_reserve_spares(struct t_pool *pool, u32 want,
+			      unsigned long *flags)
+{
+	unsigned int tries = 0;
+
+	while (tp_spares(pool, want) < want && tries++ < TP_GROW_TRIES &&
+	       !tp_grow(pool, flags))
+		;
+}
+
+/**
+ * t_pool_alloc_batch() - allocate several blocks of one size, all or none
+ * @pool: the pool
+ * @size: bytes of each block, at least 1; rounded up to 16
+ * @handles: receives @count handles
+ * @count: 1..T_POOL_BATCH_MAX
+ *
+ * The spare nodes the blocks may need are added first (with the lock
+ * dropped, see "Growing" at the top of this file); then every block is
+ * allocated in one hold of the lock, so no other call sees some of them
+ * without the others.  If one does not fit, those already taken are
+ * freed again before the lock is dropped: the pool is as it was, but for
+ * its tables, which may have grown.  O(@count), and O(@count) per chunk
+ * added.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.  On
+ * PREEMPT_RT, where the caller cannot sleep the tables cannot grow.
+ * Return: 0; -EINVAL if @pool or @handles is NULL, @size is 0 or @count
+ * is out of range; -ENOMEM if the blocks do not all fit (also a @size no
+ * pool can hold), would pass the pool's most blocks, or need tables that
+ * cannot grow.  On error @handles may hold handles of blocks freed again,
+ * which every call refuses.
+ */
+int t_pool_alloc_batch(struct t_pool *pool, size_t size, u64 *handles,
+		       unsigned int count)
+{
+	unsigned long flags;
+	struct tp_seg *s;
+	u32 units, peak, n;
+	unsigned int i;
+	bool grow;
+	int ret = 0;
+
+	if (!pool || !handles)
+		return -EINVAL;
+	flags = ckremm_lock(&pool->lock);
+	if (!size || !count || count > T_POOL_BATCH_MAX) {
+		tp_refuse(pool, "batch alloc of size 0 or of a bad count");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (!tp_units_for(size, &units) ||
+	    pool->capacity - pool->used_blocks < count) {
+		ret = -ENOMEM;
+		goto out_failed;
+	}
+	tp_reserve_spares(pool, count, &flags);
+	peak = pool->peak_units;
+	for (i = 0; i < count; i++) {
+		n = tp_alloc_locked(pool, units, &s, &grow);
+		if (n == TP_NIL)
+			break;
+		handles[i] = tp_handle(pool, n);
+	}
+	if (i == count)
+		goto out;
+	/* Seen by no one yet: neither pinned, held nor moving. */
+	while (i--) {
+		n = (u32)handles[i] - 1;
+		tp_free_locked(pool, n, tp_seg(pool, n));
+	}
+	pool->peak_units = peak;
+	ret = -ENOMEM;
+out_failed:
+	pool->failed_allocs++;
+out:
+	ckremm_unlock(&pool->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(t_pool_alloc_batch);
+
+/*
+ * Whether block @i of a batch free may go: a live handle, not given
+ * before in the batch, neither pinned nor held.  0, -EINVAL or -EBUSY.
+ */
+static int tp_check_batch_free(struct t_pool *pool, const u64 *handles,
+			       unsigned int i)
+{
+	struct tp_seg *s;
+	unsigned int j;
+	u32 n;
+
+	n = tp_lookup(pool, handles[i]);
+	if (n == TP_NIL)
+		return -EINVAL;
+	for (j = 0; j < i; j++) {
+		if (handles[j] == handles[i]) {
+			tp_refuse(pool, "the same block twice in one batch free");
+			return -EINVAL;
+		}
+	}
+	s = tp_seg(pool, n);
+	if (s->pins) {
+		tp_refuse(pool, "free of a pinned block");
+		return -EBUSY;
+	}
+	return s->holds ? tp_busy(pool, n) : 0;
+}
+
+/**
+ * t_pool_free_batch() - free several blocks, all or none
+ * @pool: the pool
+ * @handles: the blocks
+ * @count: 1..T_POOL_BATCH_MAX
+ *
+ * Every handle is checked before any block is freed, in one hold of the
+ * lock: a dead or repeated handle, or a pinned or held block, refuses the
+ * whole batch.  O(@count^2) comparisons for the repeats, at most 2016.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: 0; -EINVAL if @pool or @handles is NULL, @count is out of range,
+ * or a handle is stale, freed, forged or given twice; -EBUSY if a block is
+ * pinned or another call holds it.  Nothing is freed on error.
+ */
+int t_pool_free_batch(struct t_pool *pool, const u64 *handles,
+		      unsigned int count)
+{
+	unsigned long flags;
+	unsigned int i;
+	int ret = 0;
+	u32 n;
+
+	if (!pool || !handles)
+		return -EINVAL;
+	flags = ckremm_lock(&pool->lock);
+	if (!count || count > T_POOL_BATCH_MAX) {
+		tp_refuse(pool, "batch free of a bad count");
+		ret = -EINVAL;
+		goto out;
+	}
+	for (i = 0; i < count && !ret; i++)
+		ret = tp_check_batch_free(pool, handles, i);
+	for (i = 0; i < count && !ret; i++) {
+		n = (u32)handles[i] - 1;
+		tp_free_locked(pool, n, tp_seg(pool, n));
+	}
+out:
+	ckremm_unlock(&pool->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(t_pool_free_batch);
 
 /**
  * t_pool_alloc() - allocate a block and return its current address
@@ -805,16 +1006,38 @@ static void tp_access_locked(struct t_pool *pool, u32 n, u32 src,
 	}
 }
 
+/* Where a block is and its size, for the calls that report them. */
+struct tp_place {
+	size_t offset;
+	size_t size;
+};
+
+/* The place of live block @n, through pointers that may be NULL. */
+static void tp_report_place(const struct t_pool *pool, u32 n,
+			    size_t *offset, size_t *size)
+{
+	const struct tp_seg *s = tp_seg(pool, n);
+
+	if (offset)
+		*offset = tp_bytes(s->off);
+	if (size)
+		*size = tp_bytes(tp_units(pool, s));
+}
+
 /*
- * Move bytes between a block and a buffer, clear a block, or copy one
- * block into another, the pool's step size at a time under the lock.
- * Work of more than one step holds its blocks between steps: block
- * @handle alone (shared for a read), the source of a copy shared.  A held
- * block neither dies nor starts a move, but one already in transit may
- * go on moving: every step maps each byte to where it is.
+ * Move bytes between a block and a buffer, clear a block (from @pos to
+ * its end: @len is not used), or copy one block into another, the pool's
+ * step size at a time under the lock.  Work of more than one step holds
+ * its blocks between steps: block @handle alone (shared for a read), the
+ * source of a copy shared.  A held block neither dies nor starts a move,
+ * but one already in transit may go on moving: every step maps each byte
+ * to where it is.  With @place, block @handle is held from the first step
+ * and moved the rest of the way at the end, and where it is then goes to
+ * @place.
  */
 static int tp_access(struct t_pool *pool, u64 handle, u64 src_handle,
-		     size_t pos, u8 *buf, size_t len, enum tp_op op)
+		     size_t pos, u8 *buf, size_t len, enum tp_op op,
+		     struct tp_place *place)
 {
 	bool alone = op != TP_READ, held = false;
 	unsigned long flags;
@@ -833,6 +1056,8 @@ static int tp_access(struct t_pool *pool, u64 handle, u64 src_handle,
 		goto out;
 	}
 	size = tp_bytes(tp_units(pool, tp_seg(pool, n)));
+	if (op == TP_ZERO && pos <= size)
+		len = size - pos;
 	if (pos > size || len > size - pos ||
 	    (op == TP_COPY &&
 	     tp_bytes(tp_units(pool, tp_seg(pool, src))) - pos < len)) {
@@ -847,6 +1072,10 @@ static int tp_access(struct t_pool *pool, u64 handle, u64 src_handle,
 	if (src != TP_NIL && !tp_may_hold(pool, src, false)) {
 		ret = -EBUSY;
 		goto out;
+	}
+	if (place) {
+		tp_hold_locked(pool, n, alone);
+		held = true;
 	}
 	for (;;) {
 		size_t step = len < pool->step_bytes ? len : pool->step_bytes;
@@ -866,6 +1095,10 @@ static int tp_access(struct t_pool *pool, u64 handle, u64 src_handle,
 		}
 		ckremm_unlock(&pool->lock, flags);
 		flags = ckremm_lock(&pool->lock);
+	}
+	if (place) {
+		tp_settle(pool, n, &flags);
+		tp_report_place(pool, n, &place->offset, &place->size);
 	}
 	if (held) {
 		tp_unhold_locked(pool, n, alone);
@@ -898,7 +1131,7 @@ int t_pool_read(struct t_pool *pool, u64 handle, size_t pos, void *buf,
 {
 	if (!buf && len)
 		return -EINVAL;
-	return tp_access(pool, handle, 0, pos, buf, len, TP_READ);
+	return tp_access(pool, handle, 0, pos, buf, len, TP_READ, NULL);
 }
 EXPORT_SYMBOL_GPL(t_pool_read);
 
@@ -922,16 +1155,56 @@ int t_pool_write(struct t_pool *pool, u64 handle, size_t pos,
 {
 	if (!buf && len)
 		return -EINVAL;
-	return tp_access(pool, handle, 0, pos, (u8 *)buf, len, TP_WRITE);
+	return tp_access(pool, handle, 0, pos, (u8 *)buf, len, TP_WRITE,
+			 NULL);
 }
 EXPORT_SYMBOL_GPL(t_pool_write);
+
+/**
+ * t_pool_clean_locate() - zero every byte of a block and tell where it is
+ * @pool: the pool
+ * @handle: the block
+ * @offset: if not NULL, receives the block's offset from the start of the
+ *	arena once it is clean, valid until the next reorder unless the
+ *	block is pinned
+ * @size: if not NULL, receives the block's size
+ *
+ * A block larger than the pool's step size is held alone between steps;
+ * a block whose place is asked for is held alone from the first step,
+ * and moved the rest of the way at the end if a reorder was moving it.
+ * The lookup, the clearing and the report are one call: the block
+ * reported is the block cleared.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: 0; -EINVAL for a dead handle; -EBUSY if another call holds the
+ * block.  Nothing is cleared on error, and *@offset and *@size are left
+ * alone.
+ */
+int t_pool_clean_locate(struct t_pool *pool, u64 handle, size_t *offset,
+			size_t *size)
+{
+	struct tp_place place;
+	int ret;
+
+	if (!offset && !size)
+		return tp_access(pool, handle, 0, 0, NULL, 0, TP_ZERO, NULL);
+	ret = tp_access(pool, handle, 0, 0, NULL, 0, TP_ZERO, &place);
+	if (ret)
+		return ret;
+	if (offset)
+		*offset = place.offset;
+	if (size)
+		*size = place.size;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(t_pool_clean_locate);
 
 /**
  * t_pool_clean() - zero every byte of a block
  * @pool: the pool
  * @handle: the block
  *
- * A block larger than the pool's step size is held alone between steps.
+ * t_pool_clean_locate() without the report.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
  * Return: 0; -EINVAL for a dead handle; -EBUSY if another call holds the
@@ -939,11 +1212,7 @@ EXPORT_SYMBOL_GPL(t_pool_write);
  */
 int t_pool_clean(struct t_pool *pool, u64 handle)
 {
-	size_t size = t_pool_size_of(pool, handle);
-
-	if (!size)
-		return -EINVAL;
-	return tp_access(pool, handle, 0, 0, NULL, size, TP_ZERO);
+	return t_pool_clean_locate(pool, handle, NULL, NULL);
 }
 EXPORT_SYMBOL_GPL(t_pool_clean);
 
@@ -985,7 +1254,7 @@ int t_pool_copy(struct t_pool *pool, u64 dst, u64 src)
 		return -ENOSPC;
 	if (dst == src)
 		return 0;
-	return tp_access(pool, dst, src, 0, NULL, ssize, TP_COPY);
+	return tp_access(pool, dst, src, 0, NULL, ssize, TP_COPY, NULL);
 }
 EXPORT_SYMBOL_GPL(t_pool_copy);
 
@@ -1114,26 +1383,30 @@ EXPORT_SYMBOL_GPL(t_pool_unhold);
 /* ---- pins ------------------------------------------------------------------ */
 
 /**
- * t_pool_pin() - hold a block in place and get its address
+ * t_pool_pin_locate() - hold a block in place and tell where it is
  * @pool: the pool
  * @handle: the block
+ * @offset: if not NULL, receives the block's offset from the start of the
+ *	arena, valid until the last pin is undone
+ * @size: if not NULL, receives the block's size
  *
  * Pins nest; the block does not move until every pin is undone with
  * t_pool_unpin().  A block in the middle of a move is moved the rest of
  * the way first, in steps with the lock dropped between them.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: the block's address, or NULL for a dead handle or a block
- * already pinned U16_MAX (65535) times.
+ * Return: 0; -EINVAL for a dead handle; -EOVERFLOW for a block already
+ * pinned U16_MAX (65535) times.  Nothing changes on error.
  */
-void *t_pool_pin(struct t_pool *pool, u64 handle)
+int t_pool_pin_locate(struct t_pool *pool, u64 handle, size_t *offset,
+		      size_t *size)
 {
 	unsigned long flags;
-	void *ptr = NULL;
+	int ret = -EINVAL;
 	u32 n;
 
 	if (!pool)
-		return NULL;
+		return -EINVAL;
 	flags = ckremm_lock(&pool->lock);
 	n = tp_lookup_settled(pool, handle, &flags);
 	if (n != TP_NIL) {
@@ -1141,15 +1414,37 @@ void *t_pool_pin(struct t_pool *pool, u64 handle)
 
 		if (s->pins == U16_MAX) {
 			tp_refuse(pool, "pin count would overflow");
+			ret = -EOVERFLOW;
 		} else {
 			if (!s->pins++)
 				pool->pinned_blocks++;
 			pool->seq++;
-			ptr = tp_addr_of(pool, s->off);
+			tp_report_place(pool, n, offset, size);
+			ret = 0;
 		}
 	}
 	ckremm_unlock(&pool->lock, flags);
-	return ptr;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(t_pool_pin_locate);
+
+/**
+ * t_pool_pin() - hold a block in place and get its address
+ * @pool: the pool
+ * @handle: the block
+ *
+ * t_pool_pin_locate() for callers that want the block's address.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: the block's address, or NULL if t_pool_pin_locate() fails.
+ */
+void *t_pool_pin(struct t_pool *pool, u64 handle)
+{
+	size_t offset;
+
+	if (t_pool_pin_locate(pool, handle, &offset, NULL))
+		return NULL;
+	return (u8 *)pool->arena + offset;
 }
 EXPORT_SYMBOL_GPL(t_pool_pin);
 
@@ -1189,18 +1484,23 @@ int t_pool_unpin(struct t_pool *pool, u64 handle)
 EXPORT_SYMBOL_GPL(t_pool_unpin);
 
 /**
- * t_pool_offset_of() - where a block lives now
+ * t_pool_locate() - where a block lives now, and its size
  * @pool: the pool
  * @handle: the block
- * @offset: receives the block's offset from the start of the arena
+ * @offset: if not NULL, receives the block's offset from the start of the
+ *	arena
+ * @size: if not NULL, receives the block's size
  *
- * Valid until the next reorder unless the block is pinned.  A block in the
- * middle of a move is moved the rest of the way first, in steps.
+ * Both figures come from one hold of the lock, so they describe the same
+ * block.  The offset is valid until the next reorder unless the block is
+ * pinned.  A block in the middle of a move is moved the rest of the way
+ * first, in steps.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
  * Return: 0, or -EINVAL for a dead handle.
  */
-int t_pool_offset_of(struct t_pool *pool, u64 handle, size_t *offset)
+int t_pool_locate(struct t_pool *pool, u64 handle, size_t *offset,
+		  size_t *size)
 {
 	unsigned long flags;
 	u32 n;
@@ -1210,9 +1510,26 @@ int t_pool_offset_of(struct t_pool *pool, u64 handle, size_t *offset)
 	flags = ckremm_lock(&pool->lock);
 	n = tp_lookup_settled(pool, handle, &flags);
 	if (n != TP_NIL)
-		*offset = tp_bytes(tp_seg(pool, n)->off);
+		tp_report_place(pool, n, offset, size);
 	ckremm_unlock(&pool->lock, flags);
 	return n == TP_NIL ? -EINVAL : 0;
+}
+EXPORT_SYMBOL_GPL(t_pool_locate);
+
+/**
+ * t_pool_offset_of() - where a block lives now
+ * @pool: the pool
+ * @handle: the block
+ * @offset: receives the block's offset from the start of the arena
+ *
+ * t_pool_locate() without the size.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: 0, or -EINVAL for a dead handle.
+ */
+int t_pool_offset_of(struct t_pool *pool, u64 handle, size_t *offset)
+{
+	return t_pool_locate(pool, handle, offset, NULL);
 }
 EXPORT_SYMBOL_GPL(t_pool_offset_of);
 

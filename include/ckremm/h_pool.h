@@ -113,6 +113,8 @@ bool h_pool_dealloc(struct h_pool *pool, void *ptr);
 bool clean_h_ptr(struct h_pool *pool, void *ptr);
 bool reorder_h_mem(struct h_pool *pool);
 
+int h_pool_alloc_block(struct h_pool *pool, size_t size, size_t align,
+		       void **ptr);
 int h_pool_free(struct h_pool *pool, void *ptr);
 int h_pool_resize(struct h_pool *pool, void *ptr, size_t size, void **moved);
 int h_pool_clean(struct h_pool *pool, void *ptr, size_t *cleaned);

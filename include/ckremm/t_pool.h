@@ -41,6 +41,8 @@ struct t_pool;
 #define T_POOL_STEP_MAX		0x10000U
 /* Handle 0 is never a block. */
 #define T_POOL_NO_HANDLE	0ULL
+/* Most blocks one batch call handles while holding the pool lock. */
+#define T_POOL_BATCH_MAX	64
 
 /* t_pool_alloc_handle() flags */
 #define T_POOL_REORDER_ON_FAIL	0x1U	/* compact and retry when only
@@ -136,6 +138,10 @@ bool copy_t_ptr(struct t_pool *pool, void *dst, const void *src);
 struct t_pool *t_pool_create(size_t size, unsigned int capacity);
 u64 t_pool_alloc_handle(struct t_pool *pool, size_t size, unsigned int flags);
 int t_pool_free(struct t_pool *pool, u64 handle);
+int t_pool_alloc_batch(struct t_pool *pool, size_t size, u64 *handles,
+		       unsigned int count);
+int t_pool_free_batch(struct t_pool *pool, const u64 *handles,
+		      unsigned int count);
 size_t t_pool_size_of(struct t_pool *pool, u64 handle);
 int t_pool_read(struct t_pool *pool, u64 handle, size_t pos, void *buf,
 		size_t len);
@@ -150,6 +156,16 @@ void *t_pool_pin(struct t_pool *pool, u64 handle);
 int t_pool_unpin(struct t_pool *pool, u64 handle);
 int t_pool_offset_of(struct t_pool *pool, u64 handle, size_t *offset);
 u64 t_pool_handle_of(struct t_pool *pool, const void *ptr);
+
+/* The same, with the reason of a failure and where the block is. */
+int t_pool_alloc_block(struct t_pool *pool, size_t size, unsigned int flags,
+		       u64 *handle);
+int t_pool_clean_locate(struct t_pool *pool, u64 handle, size_t *offset,
+			size_t *size);
+int t_pool_pin_locate(struct t_pool *pool, u64 handle, size_t *offset,
+		      size_t *size);
+int t_pool_locate(struct t_pool *pool, u64 handle, size_t *offset,
+		  size_t *size);
 
 /* Compaction, figures and checks. */
 int t_pool_reorder(struct t_pool *pool, struct t_pool_reorder_result *res);
