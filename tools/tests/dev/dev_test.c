@@ -1066,7 +1066,10 @@ TEST(alloc_bad_requests)
 {
 	struct ckremm_alloc a = { .pool = f->pool.id, .size = 16 };
 
-	CHECK_REFUSED_WITH(ckremm_ioc_alloc, a, flags, 1, E_BAD_REQUEST);
+	/* bit 0 is CKREMM_ALLOC_REORDER, a table pool's (see below) */
+	CHECK_REFUSED_WITH(ckremm_ioc_alloc, a, flags, 1U << 1, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_alloc, a, flags, 1U << 31,
+			   E_BAD_REQUEST);
 	CHECK_REFUSED_WITH(ckremm_ioc_alloc, a, reserved, 1, E_BAD_REQUEST);
 	CHECK_REFUSED_WITH(ckremm_ioc_alloc, a, pool, f->pool.id + 77,
 			   E_NO_POOL);
