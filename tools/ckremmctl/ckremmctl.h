@@ -107,6 +107,16 @@ const char *hint_for_block(int err, const char *pool);
 const char *hint_for_space(int err, const char *pool);
 const char *fmt_bytes(unsigned long long bytes, char *buf, size_t size);
 
+/**
+ * struct json_u64_field - one number of a JSON object
+ * @key: its key; NULL ends a list
+ * @value: the number
+ */
+struct json_u64_field {
+	const char *key;
+	__u64 value;
+};
+
 /* util.c: JSON on stdout, one document per invocation */
 void json_begin(void);
 void json_end(void);
@@ -115,6 +125,7 @@ void json_object_end(void);
 void json_array_begin(const char *key);
 void json_array_end(void);
 void json_u64(const char *key, unsigned long long value);
+void json_u64s(const struct json_u64_field *fields);
 void json_bool(const char *key, bool value);
 void json_str(const char *key, const char *value);
 void json_strn(const char *key, const char *value, size_t len);

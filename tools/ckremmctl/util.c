@@ -531,6 +531,12 @@ void json_u64(const char *key, unsigned long long value)
 	printf("%llu", value);
 }
 
+void json_u64s(const struct json_u64_field *fields)
+{
+	for (; fields->key; fields++)
+		json_u64(fields->key, fields->value);
+}
+
 void json_bool(const char *key, bool value)
 {
 	json_key(key);

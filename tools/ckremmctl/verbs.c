@@ -20,6 +20,16 @@ static const char *block_key(const struct ckremm_pool *pool)
 	return ckremm_pool_by_handle(pool) ? "handle" : "offset";
 }
 
+/* A verb's JSON result: the pool's name, then @fields. */
+static void json_result(const struct ckremm_pool *pool,
+			const struct json_u64_field *fields)
+{
+	json_begin();
+	json_str("pool", pool->name);
+	json_u64s(fields);
+	json_end();
+}
+
 static void print_pool(struct ctl *ctl, const struct ckremm_pool *pool,
 		       const char *verb)
 {
@@ -262,11 +272,9 @@ int verb_free(struct ctl *ctl, int argc, char **argv)
 				 "free");
 	}
 	if (ctl->json) {
-		json_begin();
-		json_str("pool", pool.name);
-		json_u64("freed", freed);
-		json_u64("requested", n);
-		json_end();
+		json_result(&pool, (const struct json_u64_field[]){
+			{ "freed", freed }, { "requested", n }, { NULL, 0 },
+		});
 	}
 	return EXIT_OK;
 }
@@ -405,12 +413,10 @@ int verb_write(struct ctl *ctl, int argc, char **argv)
 	if (ret)
 		return rw_fail(&pool, "write", ret, block, pos, len);
 	if (ctl->json) {
-		json_begin();
-		json_str("pool", pool.name);
-		json_u64(block_key(&pool), block);
-		json_u64("pos", pos);
-		json_u64("len", len);
-		json_end();
+		json_result(&pool, (const struct json_u64_field[]){
+			{ block_key(&pool), block }, { "pos", pos },
+			{ "len", len }, { NULL, 0 },
+		});
 	}
 	return EXIT_OK;
 }
@@ -530,11 +536,10 @@ int verb_clean(struct ctl *ctl, int argc, char **argv)
 		return pool_fail(&pool, ret, hint_for_block(ret, pool.name),
 				 "clean %llu", (unsigned long long)block);
 	if (ctl->json) {
-		json_begin();
-		json_str("pool", pool.name);
-		json_u64(block_key(&pool), block);
-		json_u64("size", size);
-		json_end();
+		json_result(&pool, (const struct json_u64_field[]){
+			{ block_key(&pool), block }, { "size", size },
+			{ NULL, 0 },
+		});
 	}
 	return EXIT_OK;
 }
@@ -569,43 +574,49 @@ int verb_realloc(struct ctl *ctl, int argc, char **argv)
 				 (unsigned long long)size);
 	}
 	if (ctl->json) {
-		json_begin();
-		json_str("pool", pool.name);
-		json_u64(block_key(&pool), block);
-		json_u64("size", size);
-		json_u64("new_offset", new_offset);
-		json_end();
+		json_result(&pool, (const struct json_u64_field[]){
+			{ block_key(&pool), block }, { "size", size },
+			{ "new_offset", new_offset }, { NULL, 0 },
+		});
 	} else {
 		printf("%llu\n", (unsigned long long)new_offset);
 	}
 	return EXIT_OK;
 }
 
-int verb_reorder(struct ctl *ctl, int argc, char **argv)
+/*
+ * A verb that takes only NAME: attach the pool (read-only if @rdonly) and
+ * let @fn make its request and print the outcome.
+ */
+static int on_pool(struct ctl *ctl, int argc, char **argv, bool rdonly,
+		   int (*fn)(struct ctl *ctl, struct ckremm_pool *pool))
 {
-	struct ckremm_reorder r;
 	struct ckremm_pool pool;
 	int ret;
 
 	ctl_no_options(ctl, argc, argv);
-	ret = ctl_open_pool_arg(ctl, argc, argv, false, &pool);
+	ret = ctl_open_pool_arg(ctl, argc, argv, rdonly, &pool);
+	return ret ? ret : fn(ctl, &pool);
+}
+
+static int reorder_pool(struct ctl *ctl, struct ckremm_pool *pool)
+{
+	struct ckremm_reorder r;
+	int ret = ckremm_reorder(pool, &r);
+
 	if (ret)
-		return ret;
-	ret = ckremm_reorder(&pool, &r);
-	if (ret)
-		return pool_fail(&pool, ret, hint_for_block(ret, pool.name),
+		return pool_fail(pool, ret, hint_for_block(ret, pool->name),
 				 "reorder");
 	if (ctl->json) {
-		json_begin();
-		json_str("pool", pool.name);
-		json_u64("bytes_moved", r.bytes_moved);
-		json_u64("blocks_moved", r.blocks_moved);
-		json_u64("largest_free", r.largest_free);
-		json_u64("free_blocks", r.free_blocks);
-		json_end();
+		json_result(pool, (const struct json_u64_field[]){
+			{ "bytes_moved", r.bytes_moved },
+			{ "blocks_moved", r.blocks_moved },
+			{ "largest_free", r.largest_free },
+			{ "free_blocks", r.free_blocks }, { NULL, 0 },
+		});
 	} else {
 		printf("%s: moved %llu bytes in %llu blocks; largest free %llu bytes, %llu free block%s\n",
-		       pool.name, (unsigned long long)r.bytes_moved,
+		       pool->name, (unsigned long long)r.bytes_moved,
 		       (unsigned long long)r.blocks_moved,
 		       (unsigned long long)r.largest_free,
 		       (unsigned long long)r.free_blocks,
@@ -614,24 +625,20 @@ int verb_reorder(struct ctl *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
-int verb_stats(struct ctl *ctl, int argc, char **argv)
+int verb_reorder(struct ctl *ctl, int argc, char **argv)
+{
+	return on_pool(ctl, argc, argv, false, reorder_pool);
+}
+
+static int stats_of_pool(struct ctl *ctl, struct ckremm_pool *pool)
 {
 	struct ckremm_stats s;
-	struct ckremm_pool pool;
-	int ret;
+	int ret = ckremm_stats(pool, &s);
 
-	ctl_no_options(ctl, argc, argv);
-	ret = ctl_open_pool_arg(ctl, argc, argv, true, &pool);
 	if (ret)
-		return ret;
-	ret = ckremm_stats(&pool, &s);
-	if (ret)
-		return pool_fail(&pool, ret, NULL, "stats");
+		return pool_fail(pool, ret, NULL, "stats");
 
-	const struct {
-		const char *key;
-		__u64 value;
-	} rows[] = {
+	const struct json_u64_field rows[] = {
 		{ "arena_size", s.arena_size },
 		{ "used_bytes", s.used_bytes },
 		{ "free_bytes", s.free_bytes },
@@ -645,43 +652,41 @@ int verb_stats(struct ctl *ctl, int argc, char **argv)
 		{ "table_capacity", s.table_capacity },
 		{ "pinned_blocks", s.pinned_blocks },
 		{ "frag_permille", s.frag_permille },
+		{ NULL, 0 },
 	};
-	size_t nrows = sizeof(rows) / sizeof(rows[0]);
 
 	if (ctl->json) {
 		json_begin();
-		json_str("pool", pool.name);
+		json_str("pool", pool->name);
 		json_str("kind", ckremm_kind_name(s.kind));
-		for (size_t i = 0; i < nrows; i++)
-			json_u64(rows[i].key, rows[i].value);
+		json_u64s(rows);
 		json_end();
 		return EXIT_OK;
 	}
-	printf("%-15s %s\n%-15s %s\n", "pool", pool.name, "kind",
+	printf("%-15s %s\n%-15s %s\n", "pool", pool->name, "kind",
 	       ckremm_kind_name(s.kind));
-	for (size_t i = 0; i < nrows; i++)
+	for (size_t i = 0; rows[i].key; i++)
 		printf("%-15s %llu\n", rows[i].key,
 		       (unsigned long long)rows[i].value);
 	return EXIT_OK;
 }
 
-int verb_validate(struct ctl *ctl, int argc, char **argv)
+int verb_stats(struct ctl *ctl, int argc, char **argv)
+{
+	return on_pool(ctl, argc, argv, true, stats_of_pool);
+}
+
+static int validate_pool(struct ctl *ctl, struct ckremm_pool *pool)
 {
 	struct ckremm_validate v;
-	struct ckremm_pool pool;
-	int ret;
+	int ret = ckremm_validate(pool, &v);
 
-	ctl_no_options(ctl, argc, argv);
-	ret = ctl_open_pool_arg(ctl, argc, argv, true, &pool);
-	if (ret)
-		return ret;
-	ret = ckremm_validate(&pool, &v);
 	if (ret && ret != -EUCLEAN)
-		return pool_fail(&pool, ret, NULL, "validate");
+		return pool_fail(pool, ret, NULL, "validate");
 	v.reason[sizeof(v.reason) - 1] = '\0';
 	if (ctl->json) {
 		json_begin();
-		json_str("pool", pool.name);
+		json_str("pool", pool->name);
 		json_bool("ok", !ret);
 		if (ret) {
 			json_u64("offset", v.offset);
@@ -689,13 +694,18 @@ int verb_validate(struct ctl *ctl, int argc, char **argv)
 		}
 		json_end();
 	} else if (!ret) {
-		printf("%s: ok\n", pool.name);
+		printf("%s: ok\n", pool->name);
 	} else {
-		printf("%s: inconsistent at offset %llu: %s\n", pool.name,
+		printf("%s: inconsistent at offset %llu: %s\n", pool->name,
 		       (unsigned long long)v.offset,
 		       v.reason[0] ? v.reason : "(no reason given)");
 	}
 	return ret ? EXIT_FAILED : EXIT_OK;
+}
+
+int verb_validate(struct ctl *ctl, int argc, char **argv)
+{
+	return on_pool(ctl, argc, argv, true, validate_pool);
 }
 
 int verb_list(struct ctl *ctl, int argc, char **argv)
@@ -798,12 +808,10 @@ int verb_locate(struct ctl *ctl, int argc, char **argv)
 		return pool_fail(&pool, ret, hint_for_block(ret, pool.name),
 				 "locate %llu", (unsigned long long)handle);
 	if (ctl->json) {
-		json_begin();
-		json_str("pool", pool.name);
-		json_u64("handle", handle);
-		json_u64("offset", offset);
-		json_u64("size", size);
-		json_end();
+		json_result(&pool, (const struct json_u64_field[]){
+			{ "handle", handle }, { "offset", offset },
+			{ "size", size }, { NULL, 0 },
+		});
 	} else {
 		printf("offset %llu size %llu\n", (unsigned long long)offset,
 		       (unsigned long long)size);
@@ -833,11 +841,9 @@ int verb_copy(struct ctl *ctl, int argc, char **argv)
 				 "copy %llu to %llu", (unsigned long long)src,
 				 (unsigned long long)dst);
 	if (ctl->json) {
-		json_begin();
-		json_str("pool", pool.name);
-		json_u64("dst", dst);
-		json_u64("src", src);
-		json_end();
+		json_result(&pool, (const struct json_u64_field[]){
+			{ "dst", dst }, { "src", src }, { NULL, 0 },
+		});
 	}
 	return EXIT_OK;
 }
