@@ -531,28 +531,52 @@ TEST(open_bad_requests)
 	CHECK_EQ(o.mmap_offset, (__u64)o.pool << CKREMM_MMAP_SHIFT);
 }
 
+/*
+ * A named header pool of @size bytes made through @fd, with one block
+ * that holds @bytes (without their NUL).  Returns 0 or -errno.
+ */
+static int named_with_bytes(int fd, const char *name, __u64 size,
+			    __u32 mode, const char *bytes,
+			    struct ckremm_pool *p, __u64 *block)
+{
+	int ret = ckremm_pool_create(fd, CKREMM_KIND_HEADER, size, name, mode,
+				     p);
+
+	if (!ret)
+		ret = ckremm_alloc(p, 64, block);
+	if (!ret)
+		ret = ckremm_write(p, *block, 0, bytes, strlen(bytes));
+	return ret;
+}
+
+/* @block of @p starts with @bytes; a failure is recorded. */
+static bool holds(struct ckremm_pool *p, __u64 block, const char *bytes)
+{
+	char buf[32] = { 0 };
+	size_t len = strlen(bytes);
+
+	return CHECK_OK(ckremm_read(p, block, 0, buf, len)) &&
+	       CHECK(!memcmp(buf, bytes, len), "read '%.*s', want '%s'",
+		     (int)len, buf, bytes);
+}
+
 TEST(open_named_from_another_file)
 {
 	const char *name = fixture_name(f, "share");
 	struct ckremm_pool a, b;
-	char buf[6] = { 0 };
 	__u64 off;
 	int fd2;
 
-	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_HEADER, 65536, name,
-				     0640, &a));
-	ASSERT_OK(ckremm_alloc(&a, 64, &off));
-	ASSERT_OK(ckremm_write(&a, off, 0, "hello", 5));
+	ASSERT_OK(named_with_bytes(f->fd, name, 65536, 0640, "hello", &a,
+				   &off));
 	fd2 = ckremm_dev_open(NULL);
 	ASSERT(fd2 >= 0, "second open: %s", errno_name(fd2));
 	if (CHECK_OK(ckremm_pool_open(fd2, name, 0, &b))) {
 		CHECK_EQ(b.kind, CKREMM_KIND_HEADER);
 		CHECK_EQ(b.arena_size, a.arena_size);
-		CHECK_OK(ckremm_read(&b, off, 0, buf, 5));
-		CHECK(!strcmp(buf, "hello"), "read '%s'", buf);
+		holds(&b, off, "hello");
 		CHECK_OK(ckremm_write(&b, off, 0, "HELLO", 5));
-		CHECK_OK(ckremm_read(&a, off, 0, buf, 5));
-		CHECK(!strcmp(buf, "HELLO"), "read '%s'", buf);
+		holds(&a, off, "HELLO");
 	}
 	ckremm_dev_close(fd2);
 }
@@ -567,10 +591,7 @@ TEST(open_read_only_refuses_changes)
 	char buf[4];
 	__u64 off, off2, size;
 
-	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_HEADER, 65536, name, 0,
-				     &w));
-	ASSERT_OK(ckremm_alloc(&w, 64, &off));
-	ASSERT_OK(ckremm_write(&w, off, 0, "abcd", 4));
+	ASSERT_OK(named_with_bytes(f->fd, name, 65536, 0, "abcd", &w, &off));
 	ASSERT_OK(ckremm_pool_open(f->fd, name, CKREMM_OPEN_RDONLY, &r));
 	CHECK(r.id != w.id, "both attachments got id %u", r.id);
 
@@ -665,21 +686,16 @@ TEST(destroyed_pool_lives_while_attached)
 {
 	const char *name = fixture_name(f, "linger");
 	struct ckremm_pool a, b;
-	char buf[8] = { 0 };
 	__u64 off;
 	int fd2;
 
-	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_HEADER, 4096, name, 0,
-				     &a));
-	ASSERT_OK(ckremm_alloc(&a, 16, &off));
-	ASSERT_OK(ckremm_write(&a, off, 0, "still", 5));
+	ASSERT_OK(named_with_bytes(f->fd, name, 4096, 0, "still", &a, &off));
 	fd2 = ckremm_dev_open(NULL);
 	ASSERT(fd2 >= 0, "second open: %s", errno_name(fd2));
 	if (CHECK_OK(ckremm_pool_open(fd2, name, 0, &b))) {
 		CHECK_OK(ckremm_pool_destroy(&a));
 		CHECK_ERRNO(ckremm_pool_open(f->fd, name, 0, &a), E_NO_NAME);
-		CHECK_OK(ckremm_read(&b, off, 0, buf, 5));
-		CHECK(!strcmp(buf, "still"), "read '%s'", buf);
+		holds(&b, off, "still");
 		CHECK_OK(ckremm_alloc(&b, 16, &off));
 		pool_consistent(&b);
 	}
@@ -690,22 +706,35 @@ TEST(named_pool_outlives_its_creator)
 {
 	const char *name = fixture_name(f, "outlive");
 	struct ckremm_pool p;
-	char buf[8] = { 0 };
 	__u64 off;
 	int fd;
 
 	fd = ckremm_dev_open(NULL);
 	ASSERT(fd >= 0, "open: %s", errno_name(fd));
-	ASSERT_OK(ckremm_pool_create(fd, CKREMM_KIND_HEADER, 65536, name, 0,
-				     &p));
-	ASSERT_OK(ckremm_alloc(&p, 32, &off));
-	ASSERT_OK(ckremm_write(&p, off, 0, "kept", 4));
+	ASSERT_OK(named_with_bytes(fd, name, 65536, 0, "kept", &p, &off));
 	ckremm_dev_close(fd);
 
 	ASSERT_OK(ckremm_pool_open(f->fd, name, 0, &p));
-	CHECK_OK(ckremm_read(&p, off, 0, buf, 4));
-	CHECK(!strcmp(buf, "kept"), "read '%s'", buf);
+	holds(&p, off, "kept");
 	CHECK_EQ(stats_of(&p).used_blocks, 1);
+}
+
+/* In a child: attach the named pool @name through a file of its own. */
+static bool attach_anew(const char *name, struct ckremm_pool *q)
+{
+	int fd = ckremm_dev_open(NULL);
+
+	return fd >= 0 && !ckremm_pool_open(fd, name, 0, q);
+}
+
+/* The child @pid exits 0; a failure is recorded. */
+static bool child_succeeds(pid_t pid)
+{
+	int status;
+
+	return CHECK(waitpid(pid, &status, 0) == pid, "waitpid") &&
+	       CHECK(WIFEXITED(status) && !WEXITSTATUS(status),
+		     "child saw status %d", status);
 }
 
 /* Wait for one byte from @fd; false on EOF or error. */
@@ -719,7 +748,7 @@ static bool wait_byte(int fd)
 TEST(two_processes_share_a_named_pool)
 {
 	const char *name = fixture_name(f, "fork");
-	int to_child[2], to_parent[2], status;
+	int to_child[2], to_parent[2];
 	struct ckremm_pool p;
 	char buf[16] = { 0 };
 	__u64 off;
@@ -734,8 +763,7 @@ TEST(two_processes_share_a_named_pool)
 	if (!pid) {
 		/* A process of its own with a file of its own. */
 		struct ckremm_pool q;
-		int fd = ckremm_dev_open(NULL);
-		int ok = fd >= 0 && !ckremm_pool_open(fd, name, 0, &q) &&
+		int ok = attach_anew(name, &q) &&
 			 !ckremm_write(&q, off, 0, "from child", 10);
 
 		if (write(to_parent[1], "w", 1) != 1 || !wait_byte(to_child[0]))
@@ -749,9 +777,7 @@ TEST(two_processes_share_a_named_pool)
 	CHECK(!strcmp(buf, "from child"), "parent read '%s'", buf);
 	CHECK_OK(ckremm_write(&p, off, 0, "from parent", 11));
 	CHECK(write(to_child[1], "r", 1) == 1, "pipe write");
-	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
-	CHECK(WIFEXITED(status) && !WEXITSTATUS(status),
-	      "child saw status %d", status);
+	child_succeeds(pid);
 	close(to_child[0]);
 	close(to_child[1]);
 	close(to_parent[0]);
@@ -759,11 +785,12 @@ TEST(two_processes_share_a_named_pool)
 }
 
 /*
- * In a child that has become uid/gid 65534 (keeping @fd, opened as root):
- * the errno of OPEN of @name with @flags, and of DESTROY if it opened.
- * Returns the OPEN result in the low byte, DESTROY's in the next.
+ * Fork a child that becomes uid/gid 65534 and exits with @fn(@fd, @arg)
+ * (@fd stays the file root opened).  Returns that exit status, below 255,
+ * or -1 if the child could not run or switch.
  */
-static int open_as_nobody(int fd, const char *name, __u32 flags)
+static int as_nobody(int (*fn)(int fd, const void *arg), int fd,
+		     const void *arg)
 {
 	int status;
 	pid_t pid = fork();
@@ -771,56 +798,83 @@ static int open_as_nobody(int fd, const char *name, __u32 flags)
 	if (pid < 0)
 		return -1;
 	if (!pid) {
-		struct ckremm_pool p;
-		int o, d = 0;
-
 		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
 			_exit(255);
-		o = -ckremm_pool_open(fd, name, flags, &p);
-		if (!o)
-			d = -ckremm_pool_destroy(&p);
-		_exit((o & 0x7f) | ((d & 0x7f) ? 0x80 : 0));
+		_exit(fn(fd, arg));
 	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) == 255)
 		return -1;
 	return WEXITSTATUS(status);
 }
 
+struct open_try {
+	const char *name;
+	__u32 flags;
+};
+
+/*
+ * OPEN as struct open_try says, and DESTROY if it opened: the errno of
+ * OPEN in the low 7 bits, bit 7 set if DESTROY failed.
+ */
+static int open_and_destroy(int fd, const void *arg)
+{
+	const struct open_try *t = arg;
+	struct ckremm_pool p;
+	int o, d = 0;
+
+	o = -ckremm_pool_open(fd, t->name, t->flags, &p);
+	if (!o)
+		d = -ckremm_pool_destroy(&p);
+	return (o & 0x7f) | ((d & 0x7f) ? 0x80 : 0);
+}
+
+/* The errno of OPEN of @name with @flags by uid 65534, as above. */
+static int open_as_nobody(int fd, const char *name, __u32 flags)
+{
+	struct open_try t = { .name = name, .flags = flags };
+
+	return as_nobody(open_and_destroy, fd, &t);
+}
+
 TEST(other_user_kept_out_by_mode)
 {
-	const char *priv = fixture_name(f, "m600");
-	const char *rd = fixture_name(f, "m644");
-	const char *rw = fixture_name(f, "m666");
+	static const struct {
+		__u32 mode;
+		__u32 flags;	/* of the other user's OPEN */
+		int err;	/* what it must get */
+	} tries[] = {
+		{ 0600, CKREMM_OPEN_RDONLY, E_NOT_ALLOWED },
+		{ 0600, 0, E_NOT_ALLOWED },
+		{ 0644, CKREMM_OPEN_RDONLY, 0 },
+		{ 0644, 0, E_NOT_ALLOWED },
+		{ 0666, 0, 0 },	/* last: its answer is checked on */
+	};
+	const char *name = NULL;
 	struct ckremm_pool p;
-	int r;
+	int r = 0;
 
 	if (geteuid())
 		SKIP("needs root to switch to a second uid");
-	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_HEADER, 4096, priv,
-				     0600, &p));
-	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_HEADER, 4096, rd,
-				     0644, &p));
-	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_HEADER, 4096, rw,
-				     0666, &p));
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		char suffix[8];
 
-	r = open_as_nobody(f->fd, priv, CKREMM_OPEN_RDONLY);
-	CHECK((r & 0x7f) == E_NOT_ALLOWED, "0600 read-only open: %s",
-	      errno_name(r & 0x7f));
-	r = open_as_nobody(f->fd, priv, 0);
-	CHECK((r & 0x7f) == E_NOT_ALLOWED, "0600 open: %s",
-	      errno_name(r & 0x7f));
-	r = open_as_nobody(f->fd, rd, CKREMM_OPEN_RDONLY);
-	CHECK((r & 0x7f) == 0, "0644 read-only open: %s",
-	      errno_name(r & 0x7f));
-	r = open_as_nobody(f->fd, rd, 0);
-	CHECK((r & 0x7f) == E_NOT_ALLOWED, "0644 read-write open: %s",
-	      errno_name(r & 0x7f));
-	r = open_as_nobody(f->fd, rw, 0);
-	CHECK((r & 0x7f) == 0, "0666 read-write open: %s",
-	      errno_name(r & 0x7f));
+		snprintf(suffix, sizeof(suffix), "m%o", tries[i].mode);
+		if (!i || tries[i].mode != tries[i - 1].mode) {
+			name = fixture_name(f, suffix);
+			ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_HEADER,
+						     4096, name, tries[i].mode,
+						     &p));
+		}
+		r = open_as_nobody(f->fd, name, tries[i].flags);
+		CHECK((r & 0x7f) == tries[i].err, "%04o %s open: got %s, want %s",
+		      tries[i].mode,
+		      tries[i].flags ? "read-only" : "read-write",
+		      errno_name(r & 0x7f), errno_name(tries[i].err));
+	}
 	CHECK(r & 0x80, "a user not the owner destroyed a 0666 pool");
 	/* it is still there */
-	CHECK_OK(ckremm_pool_open(f->fd, rw, 0, &p));
+	CHECK_OK(ckremm_pool_open(f->fd, name, 0, &p));
 }
 
 /* Write a module parameter; false if it cannot be written. */
@@ -840,28 +894,20 @@ static bool set_module_param(const char *name, unsigned long long value)
 	return ok;
 }
 
-/* In a child that has become uid 65534: create a pool on @fd (opened by
- * root).  Returns the positive errno, 0 on success, -1 if the child
- * could not run. */
+/* CREATE of a pool of 4 KiB: its errno. */
+static int create_small(int fd, const void *arg __attribute__((unused)))
+{
+	struct ckremm_pool p;
+
+	return -ckremm_pool_create(fd, CKREMM_KIND_HEADER, 4096, NULL, 0, &p) &
+	       0x7f;
+}
+
+/* CREATE by uid 65534 on @fd (opened by root): the positive errno, 0 on
+ * success, -1 if the child could not run. */
 static int create_as_nobody(int fd)
 {
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -1;
-	if (!pid) {
-		struct ckremm_pool p;
-
-		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
-			_exit(255);
-		_exit(-ckremm_pool_create(fd, CKREMM_KIND_HEADER, 4096, NULL, 0,
-					  &p) & 0x7f);
-	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) == 255)
-		return -1;
-	return WEXITSTATUS(status);
+	return as_nobody(create_small, fd, NULL);
 }
 
 /*
@@ -1657,7 +1703,6 @@ TEST(two_processes_share_a_named_table_pool)
 	unsigned char in[500], out[500];
 	struct ckremm_pool p;
 	__u64 h[16];
-	int status;
 	pid_t pid;
 
 	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_TABLE, 65536, name, 0,
@@ -1673,9 +1718,7 @@ TEST(two_processes_share_a_named_table_pool)
 	ASSERT(pid >= 0, "fork");
 	if (!pid) {
 		struct ckremm_pool q;
-		int fd = ckremm_dev_open(NULL);
-		int ok = fd >= 0 && !ckremm_pool_open(fd, name, 0, &q) &&
-			 !ckremm_reorder(&q, NULL);
+		int ok = attach_anew(name, &q) && !ckremm_reorder(&q, NULL);
 
 		for (int i = 1; ok && i < 16; i += 2) {
 			fill_pattern(in, sizeof(in), i);
@@ -1684,9 +1727,7 @@ TEST(two_processes_share_a_named_table_pool)
 		}
 		_exit(ok ? 0 : 1);
 	}
-	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
-	CHECK(WIFEXITED(status) && !WEXITSTATUS(status),
-	      "child saw status %d", status);
+	child_succeeds(pid);
 	for (int i = 1; i < 16; i += 2) {
 		fill_pattern(in, sizeof(in), i);
 		CHECK_OK(ckremm_read(&p, h[i], 0, out, sizeof(out)));
