@@ -1903,6 +1903,29 @@ static bool gather(struct check *c, struct stress *st, unsigned int nactors,
 	return true;
 }
 
+static bool refused_pattern(const struct check *c, enum seen seen, __u64 key)
+{
+	return seen == SEEN_WHOLE && has_key(c->refused, c->nrefused, key);
+}
+
+/*
+ * What is wrong with bytes that were seen as @seen with @key: NULL if
+ * they are one whole pattern of a completed write, or zeros after a clean.
+ */
+static const char *content_fault(const struct check *c, enum seen seen,
+				 __u64 key)
+{
+	if (refused_pattern(c, seen, key))
+		return "the pattern of a refused write";
+	if (seen == SEEN_TORN)
+		return "a mix";
+	if (seen == SEEN_WHOLE && !has_key(c->good, c->ngood, key))
+		return "a pattern no completed write made";
+	if (seen == SEEN_ZERO && !c->cleaned)
+		return "zeros, though nothing was cleaned";
+	return NULL;
+}
+
 /*
  * Every completed READ saw one whole pattern of a completed write, or
  * zeros after a clean.
@@ -1918,18 +1941,12 @@ static void check_reads(struct check *c, struct stress *st,
 			if (e->op != OP_READ || e->err)
 				continue;
 			t->reads++;
-			if (e->seen == SEEN_WHOLE &&
-			    has_key(c->refused, c->nrefused, e->key))
-				wrong = "the pattern of a refused write";
-			else if (unwritten_then(c, e->name, e->t0, e->t1))
+			/* A block nobody had written may hold anything, but
+			 * never a refused write's pattern. */
+			if (!refused_pattern(c, e->seen, e->key) &&
+			    unwritten_then(c, e->name, e->t0, e->t1))
 				continue;
-			else if (e->seen == SEEN_TORN)
-				wrong = "a mix";
-			else if (e->seen == SEEN_WHOLE &&
-				 !has_key(c->good, c->ngood, e->key))
-				wrong = "a pattern no completed write made";
-			else if (e->seen == SEEN_ZERO && !c->cleaned)
-				wrong = "zeros, though nothing was cleaned";
+			wrong = content_fault(c, e->seen, e->key);
 			if (!wrong)
 				continue;
 			t->bad_reads++;
@@ -2038,16 +2055,7 @@ static void check_blocks(struct check *c, bool table, struct tally *t)
 		const char *wrong = NULL;
 
 		t->blocks++;
-		if (l->seen == SEEN_TORN)
-			wrong = "a mix";
-		else if (l->seen == SEEN_WHOLE &&
-			 has_key(c->refused, c->nrefused, l->key))
-			wrong = "the pattern of a refused write";
-		else if (l->seen == SEEN_WHOLE &&
-			 !has_key(c->good, c->ngood, l->key))
-			wrong = "a pattern no completed write made";
-		else if (l->seen == SEEN_ZERO && !c->cleaned)
-			wrong = "zeros, though nothing was cleaned";
+		wrong = content_fault(c, l->seen, l->key);
 		if (!wrong)
 			continue;
 		t->bad_blocks++;
