@@ -73,7 +73,8 @@ struct ckremm_pool;
  * @copy: COPY: copy block @src into block @dst; 0, -EINVAL, -EBUSY (a
  *	block held by another request) or -ENOSPC (@dst smaller than @src);
  *	nothing copied on error
- * @reorder: REORDER: defragment; fills the out fields of @r; 0 or -errno
+ * @reorder: REORDER: defragment; fills @r->bytes_moved and
+ *	@r->blocks_moved (the device the rest); 0 or -errno
  * @stats: STATS, LIST: fill the out fields of @s but @s->kind
  * @validate: VALIDATE: 0 if consistent, else -EUCLEAN or -EBUSY (the
  *	pool kept changing under the check) as struct ckremm_validate has

@@ -260,6 +260,46 @@ static int ckremm_check_create(const struct ckremm_create *c)
 	return 0;
 }
 
+/*
+ * A new attachment of @pool to @cf, under an id reserved for it that
+ * reads as empty until ckremm_attach_publish(); ckremm_attach_cancel()
+ * undoes it.  The caller's reference on @pool becomes the attachment's
+ * once it is published.
+ */
+static int ckremm_attach_reserve(struct ckremm_file *cf,
+				 struct ckremm_pool *pool, bool read_only,
+				 struct ckremm_attach **att, u32 *id)
+{
+	int err;
+
+	*att = ckremm_attach_new(pool, read_only);
+	if (!*att)
+		return -ENOMEM;
+	err = ckremm_file_add(cf, NULL, id);
+	if (err)
+		kfree(*att);
+	return err;
+}
+
+static void ckremm_attach_cancel(struct ckremm_file *cf,
+				 struct ckremm_attach *att, u32 id)
+{
+	xa_release(&cf->pools, id);
+	kfree(att);
+}
+
+/* Fill the reserved id: allocates nothing, cannot fail. */
+static void ckremm_attach_publish(struct ckremm_file *cf,
+				  struct ckremm_attach *att, u32 id)
+{
+	xa_store(&cf->pools, id, att, GFP_KERNEL_ACCOUNT);
+}
+
+static u64 ckremm_mmap_offset(u32 id)
+{
+	return (u64)id << CKREMM_MMAP_SHIFT;
+}
+
 static int ckremm_ioctl_create(struct ckremm_req *rq,
 			       union ckremm_ioctl_arg *arg)
 {
@@ -286,35 +326,27 @@ static int ckremm_ioctl_create(struct ckremm_req *rq,
 				  c->mode ?: 0600);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
-	att = ckremm_attach_new(pool, false);
-	if (!att) {
-		err = -ENOMEM;
-		goto err_put_pool;
-	}
 	/*
 	 * Reserve the id first: once the name is published nothing may fail,
 	 * or another process could attach a pool whose creation then fails.
 	 */
-	err = ckremm_file_add(cf, NULL, &id);
+	err = ckremm_attach_reserve(cf, pool, false, &att, &id);
 	if (err)
-		goto err_free_att;
+		goto err_put_pool;
 	if (named) {
 		err = ckremm_registry_add(pool);
 		if (err)
-			goto err_release_id;
+			goto err_cancel;
 	}
 
 	c->pool = id;
-	c->mmap_offset = (u64)id << CKREMM_MMAP_SHIFT;
+	c->mmap_offset = ckremm_mmap_offset(id);
 	c->arena_size = pool->arena_size;
-	/* Fills the reserved slot: allocates nothing, cannot fail. */
-	xa_store(&cf->pools, id, att, GFP_KERNEL_ACCOUNT);
+	ckremm_attach_publish(cf, att, id);
 	return 0;
 
-err_release_id:
-	xa_release(&cf->pools, id);
-err_free_att:
-	kfree(att);
+err_cancel:
+	ckremm_attach_cancel(cf, att, id);
 err_put_pool:
 	ckremm_pool_put(pool);
 	return err;
@@ -340,29 +372,19 @@ static int ckremm_ioctl_open(struct ckremm_req *rq,
 	pool = ckremm_registry_get(o->name);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
-	err = ckremm_pool_permission(pool, read_only);
-	if (err)
-		goto err_put_pool;
-	att = ckremm_attach_new(pool, read_only);
-	if (!att) {
-		err = -ENOMEM;
-		goto err_put_pool;
+	err = ckremm_pool_permission(pool, read_only) ?:
+	      ckremm_attach_reserve(cf, pool, read_only, &att, &id);
+	if (err) {
+		ckremm_pool_put(pool);
+		return err;
 	}
-	err = ckremm_file_add(cf, att, &id);
-	if (err)
-		goto err_free_att;
 
 	o->pool = id;
 	o->kind = pool->ops->kind;
 	o->arena_size = pool->arena_size;
-	o->mmap_offset = (u64)id << CKREMM_MMAP_SHIFT;
+	o->mmap_offset = ckremm_mmap_offset(id);
+	ckremm_attach_publish(cf, att, id);
 	return 0;
-
-err_free_att:
-	kfree(att);
-err_put_pool:
-	ckremm_pool_put(pool);
-	return err;
 }
 
 static int ckremm_ioctl_close(struct ckremm_req *rq,
@@ -703,10 +725,21 @@ static int ckremm_ioctl_copy(struct ckremm_req *rq,
 
 /* Requests on a whole pool */
 
+/* What a reorder left is what the figures say right after it. */
 static int ckremm_ioctl_reorder(struct ckremm_req *rq,
 				union ckremm_ioctl_arg *arg)
 {
-	return rq->pool->ops->reorder(rq->pool, &arg->reorder);
+	struct ckremm_reorder *r = &arg->reorder;
+	struct ckremm_stats st = { 0 };
+	int err;
+
+	err = rq->pool->ops->reorder(rq->pool, r);
+	if (err)
+		return err;
+	rq->pool->ops->stats(rq->pool, &st);
+	r->largest_free = st.largest_free;
+	r->free_blocks = st.free_blocks;
+	return 0;
 }
 
 static int ckremm_ioctl_stats(struct ckremm_req *rq,

@@ -177,17 +177,8 @@ static void header_unhold(struct ckremm_pool *pool, u64 offset, bool alone)
 
 static int header_reorder(struct ckremm_pool *pool, struct ckremm_reorder *r)
 {
-	struct h_pool_stats st;
-
-	if (!reorder_h_mem(to_h_pool(pool)))
-		return -EUCLEAN;
-	h_pool_get_stats(to_h_pool(pool), &st);
-	/* Used blocks of a header pool never move. */
-	r->bytes_moved = 0;
-	r->blocks_moved = 0;
-	r->largest_free = st.largest_free;
-	r->free_blocks = st.free_blocks;
-	return 0;
+	/* Used blocks of a header pool never move: nothing to report. */
+	return reorder_h_mem(to_h_pool(pool)) ? 0 : -EUCLEAN;
 }
 
 static void header_stats(struct ckremm_pool *pool, struct ckremm_stats *s)

@@ -196,8 +196,6 @@ static int table_reorder(struct ckremm_pool *pool, struct ckremm_reorder *r)
 		return err;
 	r->bytes_moved = res.bytes_moved;
 	r->blocks_moved = res.blocks_moved;
-	r->largest_free = res.largest_free;
-	r->free_blocks = res.free_blocks;
 	return 0;
 }
 

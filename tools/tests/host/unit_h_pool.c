@@ -656,6 +656,36 @@ TEST(aligned_every_alignment_1_to_4096)
 	pool_del(pool);
 }
 
+/* h_pool_alloc_block(): a refused request is -EINVAL, a full pool -ENOMEM. */
+TEST(alloc_block_says_why)
+{
+	struct h_pool *pool = pool_new(4 * KIB);
+	struct h_pool_stats st;
+	void *p = NULL;
+
+	EXPECT_REFUSED(pool, h_pool_alloc_block(pool, 0, 0, &p), -EINVAL,
+		       "size 0");
+	EXPECT_REFUSED(pool, h_pool_alloc_block(pool, 16, 48, &p), -EINVAL,
+		       "align 48");
+	EXPECT_REFUSED(pool, h_pool_alloc_block(pool, SIZE_MAX, 0, &p), -ENOMEM,
+		       "impossible size");
+	CHECK(h_pool_alloc_block(NULL, 16, 0, &p) == -EINVAL);
+	CHECK(h_pool_alloc_block(pool, 16, 0, NULL) == -EINVAL);
+	CHECK(h_pool_alloc_block(pool, 8 * KIB, 0, &p) == -ENOMEM);
+	CHECK(p == NULL);
+	h_pool_get_stats(pool, &st);
+	CHECK(st.failed_allocs == 1);
+
+	REQUIRE(h_pool_alloc_block(pool, 40, 128, &p) == 0);
+	CHECK((uintptr_t)p % 128 == 0);
+	CHECK(h_pool_usable_size(pool, p) >= 40);
+	fill(p, 40, 3);
+	holds(p, 40, 3);
+	CHECK(h_pool_free(pool, p) == 0);
+	check_empty(pool, "done");
+	pool_del(pool);
+}
+
 TEST(aligned_zero_and_small_mean_16)
 {
 	struct h_pool *pool = pool_new(4 * KIB);

@@ -12,9 +12,9 @@
 #include "tap.h"
 
 extern const struct tap_case api_cases[], reorder_cases[], model_cases[],
-	smp_cases[], growth_cases[], check_cases[];
+	smp_cases[], growth_cases[], check_cases[], errno_cases[];
 extern const size_t api_case_count, reorder_case_count, model_case_count,
-	smp_case_count, growth_case_count, check_case_count;
+	smp_case_count, growth_case_count, check_case_count, errno_case_count;
 
 int main(int argc, char **argv)
 {
@@ -25,6 +25,7 @@ int main(int argc, char **argv)
 		{ smp_cases, smp_case_count },
 		{ growth_cases, growth_case_count },
 		{ check_cases, check_case_count },
+		{ errno_cases, errno_case_count },
 	};
 
 	return tap_run(tables, sizeof(tables) / sizeof(tables[0]), argc, argv);
