@@ -584,6 +584,123 @@ static void spoil_field(struct fz *z, enum kind k, const void *req,
 	spoil_field(z, k, &(req), sizeof(req), offsetof(__typeof__(req), field), \
 		    sizeof((req).field), what)
 
+/* A field of a request that must be zero: reserved, pad, out, flags. */
+struct zero_field {
+	size_t at;
+	size_t width;
+	const char *what;
+};
+
+#define ZERO_FIELD(type, field, what)					\
+	{ offsetof(type, field), sizeof(((type *)0)->field), what }
+
+/*
+ * With a chance of @n in @out_of, spoil one of @fields[@n] in a copy of
+ * @req (@size bytes) and expect EINVAL.  Returns whether it did.
+ */
+static bool spoil_zero_field(struct fz *z, enum kind k, const void *req,
+			     size_t size, const struct zero_field *fields,
+			     unsigned int n, unsigned int out_of)
+{
+	unsigned int i = below(z, out_of);
+
+	if (i >= n)
+		return false;
+	spoil_field(z, k, req, size, fields[i].at, fields[i].width,
+		    fields[i].what);
+	return true;
+}
+
+#define SPOIL_ZERO_FIELD(z, k, req, fields, out_of)			\
+	spoil_zero_field(z, k, &(req), sizeof(req), fields,		\
+			 sizeof(fields) / sizeof((fields)[0]), out_of)
+
+static const struct zero_field alloc_fields[] = {
+	ZERO_FIELD(struct ckremm_alloc, block, "out field block set"),
+	ZERO_FIELD(struct ckremm_alloc, reserved, "reserved set"),
+};
+
+static const struct zero_field block_fields[] = {
+	ZERO_FIELD(struct ckremm_block, flags, "flags set"),
+	ZERO_FIELD(struct ckremm_block, offset, "out field offset set"),
+	ZERO_FIELD(struct ckremm_block, size, "out field size set"),
+	ZERO_FIELD(struct ckremm_block, reserved, "reserved set"),
+};
+
+static const struct zero_field realloc_fields[] = {
+	ZERO_FIELD(struct ckremm_realloc, flags, "flags set"),
+	ZERO_FIELD(struct ckremm_realloc, new_block, "out field new_block set"),
+	ZERO_FIELD(struct ckremm_realloc, reserved, "reserved set"),
+};
+
+static const struct zero_field alloc_batch_fields[] = {
+	ZERO_FIELD(struct ckremm_batch, flags, "flags set"),
+	ZERO_FIELD(struct ckremm_batch, reserved0, "reserved0 set"),
+	ZERO_FIELD(struct ckremm_batch, reserved, "reserved set"),
+};
+
+static const struct zero_field free_batch_fields[] = {
+	ZERO_FIELD(struct ckremm_batch, flags, "flags set"),
+	ZERO_FIELD(struct ckremm_batch, size, "size set"),
+	ZERO_FIELD(struct ckremm_batch, align, "align set"),
+	ZERO_FIELD(struct ckremm_batch, reserved0, "reserved0 set"),
+};
+
+static const struct zero_field rw_fields[] = {
+	ZERO_FIELD(struct ckremm_rw, flags, "flags set"),
+	ZERO_FIELD(struct ckremm_rw, reserved, "reserved set"),
+};
+
+static const struct zero_field copy_fields[] = {
+	ZERO_FIELD(struct ckremm_copy, flags, "flags set"),
+	ZERO_FIELD(struct ckremm_copy, reserved, "reserved set"),
+};
+
+static const struct zero_field reorder_fields[] = {
+	ZERO_FIELD(struct ckremm_reorder, flags, "flags set"),
+	ZERO_FIELD(struct ckremm_reorder, bytes_moved, "out field set"),
+	ZERO_FIELD(struct ckremm_reorder, reserved[1], "reserved set"),
+};
+
+static const struct zero_field stats_fields[] = {
+	ZERO_FIELD(struct ckremm_stats, kind, "out field kind set"),
+	ZERO_FIELD(struct ckremm_stats, pad, "pad set"),
+	ZERO_FIELD(struct ckremm_stats, reserved[2], "reserved set"),
+};
+
+static const struct zero_field validate_fields[] = {
+	ZERO_FIELD(struct ckremm_validate, flags, "flags set"),
+	ZERO_FIELD(struct ckremm_validate, status, "out field status set"),
+	ZERO_FIELD(struct ckremm_validate, reserved, "reserved set"),
+};
+
+static const struct zero_field list_fields[] = {
+	ZERO_FIELD(struct ckremm_list, flags, "flags set"),
+	ZERO_FIELD(struct ckremm_list, reserved, "reserved set"),
+};
+
+static const struct zero_field create_fields[] = {
+	ZERO_FIELD(struct ckremm_create, reserved[1], "reserved set"),
+	ZERO_FIELD(struct ckremm_create, pool, "out field pool set"),
+	ZERO_FIELD(struct ckremm_create, mmap_offset,
+		   "out field mmap_offset set"),
+	ZERO_FIELD(struct ckremm_create, arena_size,
+		   "out field arena_size set"),
+};
+
+static const struct zero_field open_fields[] = {
+	ZERO_FIELD(struct ckremm_open, pool, "out field pool set"),
+	ZERO_FIELD(struct ckremm_open, kind, "out field kind set"),
+	ZERO_FIELD(struct ckremm_open, pad, "pad set"),
+	ZERO_FIELD(struct ckremm_open, arena_size, "out field arena_size set"),
+	ZERO_FIELD(struct ckremm_open, reserved[1], "reserved set"),
+};
+
+static const struct zero_field ref_fields[] = {
+	ZERO_FIELD(struct ckremm_pool_ref, flags, "flags set"),
+	ZERO_FIELD(struct ckremm_pool_ref, reserved, "reserved set"),
+};
+
 /* ---- requests on blocks of the private pools ---------------------- */
 
 /* An alignment that is not a power of two up to the page size. */
@@ -612,9 +729,10 @@ static void f_alloc(struct fz *z)
 		a.align = 1ULL << below(z, 13);
 	if (table && below(z, 4) == 0)
 		a.flags = CKREMM_ALLOC_REORDER;
-	if (spoil_common(z, K_ALLOC, &a, sizeof(a), NULL))
+	if (spoil_common(z, K_ALLOC, &a, sizeof(a), NULL) ||
+	    SPOIL_ZERO_FIELD(z, K_ALLOC, a, alloc_fields, 11))
 		return;
-	switch (below(z, 11)) {
+	switch (below(z, 9)) {
 	case 0:
 		a.flags = bad_flags(z, CKREMM_ALLOC_FLAGS);
 		/* A header pool may see CKREMM_ALLOC_REORDER among them. */
@@ -624,17 +742,11 @@ static void f_alloc(struct fz *z)
 		       "unknown flags");
 		return;
 	case 1:
-		SPOIL(z, K_ALLOC, a, block, "out field block set");
-		return;
-	case 2:
-		SPOIL(z, K_ALLOC, a, reserved, "reserved set");
-		return;
-	case 3:
 		a.size = 0;
 		expect(z, K_ALLOC, ioc(z->fd, CKREMM_IOC_ALLOC, &a), A_INVAL,
 		       "size 0");
 		return;
-	case 4:
+	case 2:
 		/* What only the other kind of pool takes. */
 		a.flags = table ? 0 : CKREMM_ALLOC_REORDER;
 		a.align = table ? 1ULL << below(z, 13) : 0;
@@ -642,14 +754,14 @@ static void f_alloc(struct fz *z)
 		       table ? "align on a table pool" :
 		       "CKREMM_ALLOC_REORDER on a header pool");
 		return;
-	case 5:
+	case 3:
 		if (table)
 			break;
 		a.align = bad_align(z);
 		expect(z, K_ALLOC, ioc(z->fd, CKREMM_IOC_ALLOC, &a), A_INVAL,
 		       "align not a power of two up to the page size");
 		return;
-	case 6:
+	case 4:
 		a.size = m->pool.arena_size + (below(z, 2) ? 1 : edge64(z));
 		if (a.size <= m->pool.arena_size)
 			a.size = ~0ULL;
@@ -708,24 +820,9 @@ static void f_block(struct fz *z, enum kind k)
 	int i, ret;
 
 	b.block = any_block(z, m);
-	if (spoil_common(z, k, &b, sizeof(b), table_only ? &z->hm : NULL))
+	if (spoil_common(z, k, &b, sizeof(b), table_only ? &z->hm : NULL) ||
+	    SPOIL_ZERO_FIELD(z, k, b, block_fields, 8))
 		return;
-	switch (below(z, 8)) {
-	case 0:
-		SPOIL(z, k, b, flags, "flags set");
-		return;
-	case 1:
-		SPOIL(z, k, b, offset, "out field offset set");
-		return;
-	case 2:
-		SPOIL(z, k, b, size, "out field size set");
-		return;
-	case 3:
-		SPOIL(z, k, b, reserved, "reserved set");
-		return;
-	default:
-		break;
-	}
 	i = m_find(m, b.block);
 	if (i < 0)
 		want = A_INVAL;
@@ -776,27 +873,14 @@ static void f_realloc(struct fz *z)
 
 	r.block = any_offset(z, m);
 	r.size = 1 + below(z, 2048);
-	if (spoil_common(z, K_REALLOC, &r, sizeof(r), &z->tm))
+	if (spoil_common(z, K_REALLOC, &r, sizeof(r), &z->tm) ||
+	    SPOIL_ZERO_FIELD(z, K_REALLOC, r, realloc_fields, 9))
 		return;
-	switch (below(z, 9)) {
-	case 0:
-		SPOIL(z, K_REALLOC, r, flags, "flags set");
-		return;
-	case 1:
-		SPOIL(z, K_REALLOC, r, new_block, "out field new_block set");
-		return;
-	case 2:
-		SPOIL(z, K_REALLOC, r, reserved, "reserved set");
-		return;
-	case 3:
-		if (m_find(m, r.block) < 0)
-			break;
+	if (below(z, 6) == 0 && m_find(m, r.block) >= 0) {
 		r.size = 0;
 		expect(z, K_REALLOC, ioc(z->fd, CKREMM_IOC_REALLOC, &r),
 		       A_INVAL, "size 0");
 		return;
-	default:
-		break;
 	}
 	i = m_find(m, r.block);
 	ret = ioc(z->fd, CKREMM_IOC_REALLOC, &r);
@@ -824,26 +908,18 @@ static void f_alloc_batch(struct fz *z)
 	b.count = 1 + below(z, 8);
 	b.size = 1 + below(z, 256);
 	b.blocks = uptr(blocks);
-	if (spoil_common(z, K_ALLOC_BATCH, &b, sizeof(b), NULL))
+	if (spoil_common(z, K_ALLOC_BATCH, &b, sizeof(b), NULL) ||
+	    SPOIL_ZERO_FIELD(z, K_ALLOC_BATCH, b, alloc_batch_fields, 11))
 		return;
-	switch (below(z, 11)) {
+	switch (below(z, 8)) {
 	case 0:
-		SPOIL(z, K_ALLOC_BATCH, b, flags, "flags set");
-		return;
-	case 1:
-		SPOIL(z, K_ALLOC_BATCH, b, reserved0, "reserved0 set");
-		return;
-	case 2:
-		SPOIL(z, K_ALLOC_BATCH, b, reserved, "reserved set");
-		return;
-	case 3:
 		b.count = (const __u32[]){ 0, CKREMM_BATCH_MAX + 1, 0x80000000,
 					   0xffffffff }[below(z, 4)];
 		expect(z, K_ALLOC_BATCH, ioc(z->fd, CKREMM_IOC_ALLOC_BATCH, &b),
 		       A_INVAL, "count 0 or above CKREMM_BATCH_MAX");
 		return;
-	case 4:
-	case 5:
+	case 1:
+	case 2:
 		before = used_blocks(z, m, K_ALLOC_BATCH);
 		b.blocks = below(z, 2) ? uptr(z->ro) : bad_pointer(z);
 		expect(z, K_ALLOC_BATCH, ioc(z->fd, CKREMM_IOC_ALLOC_BATCH, &b),
@@ -852,12 +928,12 @@ static void f_alloc_batch(struct fz *z)
 			used_blocks(z, m, K_ALLOC_BATCH) == before,
 			"a refused ALLOC_BATCH left blocks behind");
 		return;
-	case 6:
+	case 3:
 		b.size = 0;
 		expect(z, K_ALLOC_BATCH, ioc(z->fd, CKREMM_IOC_ALLOC_BATCH, &b),
 		       A_INVAL, "size 0");
 		return;
-	case 7:
+	case 4:
 		if (!by_handle(m))
 			break;
 		b.align = 1ULL << below(z, 13);
@@ -890,27 +966,16 @@ static void f_free_batch(struct fz *z)
 		blocks[i] = m->n > (int)i ? m->b[i].block : any_block(z, m);
 	b.count = n;
 	b.blocks = uptr(blocks);
-	if (spoil_common(z, K_FREE_BATCH, &b, sizeof(b), NULL))
+	if (spoil_common(z, K_FREE_BATCH, &b, sizeof(b), NULL) ||
+	    SPOIL_ZERO_FIELD(z, K_FREE_BATCH, b, free_batch_fields, 10))
 		return;
-	switch (below(z, 10)) {
+	switch (below(z, 6)) {
 	case 0:
-		SPOIL(z, K_FREE_BATCH, b, flags, "flags set");
-		return;
-	case 1:
-		SPOIL(z, K_FREE_BATCH, b, size, "size set");
-		return;
-	case 2:
-		SPOIL(z, K_FREE_BATCH, b, align, "align set");
-		return;
-	case 3:
-		SPOIL(z, K_FREE_BATCH, b, reserved0, "reserved0 set");
-		return;
-	case 4:
 		b.count = below(z, 2) ? 0 : CKREMM_BATCH_MAX + 1;
 		expect(z, K_FREE_BATCH, ioc(z->fd, CKREMM_IOC_FREE_BATCH, &b),
 		       A_INVAL, "count 0 or above CKREMM_BATCH_MAX");
 		return;
-	case 5:
+	case 1:
 		b.blocks = bad_pointer(z);
 		before = used_blocks(z, m, K_FREE_BATCH);
 		expect(z, K_FREE_BATCH, ioc(z->fd, CKREMM_IOC_FREE_BATCH, &b),
@@ -919,7 +984,7 @@ static void f_free_batch(struct fz *z)
 			used_blocks(z, m, K_FREE_BATCH) == before,
 			"a refused FREE_BATCH freed blocks");
 		return;
-	case 6:
+	case 2:
 		/* A duplicate, or one block not live: nothing may go. */
 		if (n < CKREMM_BATCH_MAX)
 			blocks[n] = below(z, 2) ? blocks[0] : any_block(z, m);
@@ -976,18 +1041,13 @@ static void f_rw(struct fz *z, bool is_write)
 	r.pos = usable ? below(z, (unsigned int)usable + 1) : 0;
 	r.len = usable - r.pos ? below(z, (unsigned int)(usable - r.pos) + 1) : 0;
 	r.buf = uptr(z->buf);
-	if (spoil_common(z, k, &r, sizeof(r), NULL))
+	if (spoil_common(z, k, &r, sizeof(r), NULL) ||
+	    SPOIL_ZERO_FIELD(z, k, r, rw_fields, 12))
 		return;
 	want = usable ? A_OK : A_INVAL;
 	what = usable ? "in range" : "not a live block";
-	switch (below(z, 12)) {
+	switch (below(z, 10)) {
 	case 0:
-		SPOIL(z, k, r, flags, "flags set");
-		return;
-	case 1:
-		SPOIL(z, k, r, reserved, "reserved set");
-		return;
-	case 2:
 		r.pos = below(z, 2) ? usable + 1 : edge64(z);
 		if (r.pos <= usable)
 			r.pos = usable + 1;
@@ -995,14 +1055,14 @@ static void f_rw(struct fz *z, bool is_write)
 		want = A_INVAL;
 		what = "pos past the block";
 		break;
-	case 3:
+	case 1:
 		r.len = usable - r.pos + (below(z, 2) ? 1 : edge64(z));
 		if (r.len <= usable - r.pos)
 			r.len = usable - r.pos + 1;
 		want = A_INVAL;
 		what = "pos + len past the block";
 		break;
-	case 4:
+	case 2:
 		if (!usable || r.len == 0)
 			break;
 		r.buf = is_write ? bad_pointer(z) :
@@ -1010,7 +1070,7 @@ static void f_rw(struct fz *z, bool is_write)
 		want = A_FAULT;
 		what = is_write ? "buffer not readable" : "buffer not writable";
 		break;
-	case 5:
+	case 3:
 		r.pos = usable;
 		r.len = 0;
 		r.buf = below(z, 2) ? 0 : bad_pointer(z);
@@ -1043,18 +1103,9 @@ static void f_copy(struct fz *z)
 
 	c.dst = any_handle(z, m);
 	c.src = any_handle(z, m);
-	if (spoil_common(z, K_COPY, &c, sizeof(c), &z->hm))
+	if (spoil_common(z, K_COPY, &c, sizeof(c), &z->hm) ||
+	    SPOIL_ZERO_FIELD(z, K_COPY, c, copy_fields, 6))
 		return;
-	switch (below(z, 6)) {
-	case 0:
-		SPOIL(z, K_COPY, c, flags, "flags set");
-		return;
-	case 1:
-		SPOIL(z, K_COPY, c, reserved, "reserved set");
-		return;
-	default:
-		break;
-	}
 	d = m_find(m, c.dst);
 	s = m_find(m, c.src);
 	if (d < 0 || s < 0)
@@ -1100,21 +1151,9 @@ static void f_reorder(struct fz *z)
 	struct ckremm_reorder r = { .pool = m->pool.id };
 	int ret;
 
-	if (spoil_common(z, K_REORDER, &r, sizeof(r), NULL))
+	if (spoil_common(z, K_REORDER, &r, sizeof(r), NULL) ||
+	    SPOIL_ZERO_FIELD(z, K_REORDER, r, reorder_fields, 5))
 		return;
-	switch (below(z, 5)) {
-	case 0:
-		SPOIL(z, K_REORDER, r, flags, "flags set");
-		return;
-	case 1:
-		SPOIL(z, K_REORDER, r, bytes_moved, "out field set");
-		return;
-	case 2:
-		SPOIL(z, K_REORDER, r, reserved[1], "reserved set");
-		return;
-	default:
-		break;
-	}
 	ret = ioc(z->fd, CKREMM_IOC_REORDER, &r);
 	if (!expect(z, K_REORDER, ret, A_OK, "valid") || ret)
 		return;
@@ -1142,21 +1181,9 @@ static void f_stats(struct fz *z)
 	struct ckremm_stats s = { .pool = m->pool.id };
 	int ret;
 
-	if (spoil_common(z, K_STATS, &s, sizeof(s), NULL))
+	if (spoil_common(z, K_STATS, &s, sizeof(s), NULL) ||
+	    SPOIL_ZERO_FIELD(z, K_STATS, s, stats_fields, 5))
 		return;
-	switch (below(z, 5)) {
-	case 0:
-		SPOIL(z, K_STATS, s, kind, "out field kind set");
-		return;
-	case 1:
-		SPOIL(z, K_STATS, s, pad, "pad set");
-		return;
-	case 2:
-		SPOIL(z, K_STATS, s, reserved[2], "reserved set");
-		return;
-	default:
-		break;
-	}
 	ret = ioc(z->fd, CKREMM_IOC_STATS, &s);
 	if (!expect(z, K_STATS, ret, A_OK, "valid") || ret)
 		return;
@@ -1178,21 +1205,9 @@ static void f_validate(struct fz *z)
 	struct ckremm_validate v = { .pool = m->pool.id };
 	int ret;
 
-	if (spoil_common(z, K_VALIDATE, &v, sizeof(v), NULL))
+	if (spoil_common(z, K_VALIDATE, &v, sizeof(v), NULL) ||
+	    SPOIL_ZERO_FIELD(z, K_VALIDATE, v, validate_fields, 5))
 		return;
-	switch (below(z, 5)) {
-	case 0:
-		SPOIL(z, K_VALIDATE, v, flags, "flags set");
-		return;
-	case 1:
-		SPOIL(z, K_VALIDATE, v, status, "out field status set");
-		return;
-	case 2:
-		SPOIL(z, K_VALIDATE, v, reserved, "reserved set");
-		return;
-	default:
-		break;
-	}
 	ret = ioc(z->fd, CKREMM_IOC_VALIDATE, &v);
 	if (expect(z, K_VALIDATE, ret, A_OK, "valid") && !ret &&
 	    !require(z, K_VALIDATE, v.status == 0,
@@ -1208,18 +1223,14 @@ static void f_list(struct fz *z)
 	struct ckremm_list l = { .count = 8, .entries = uptr(e) };
 	int ret;
 
-	switch (below(z, 7)) {
+	if (SPOIL_ZERO_FIELD(z, K_LIST, l, list_fields, 7))
+		return;
+	switch (below(z, 5)) {
 	case 0:
-		SPOIL(z, K_LIST, l, flags, "flags set");
-		return;
-	case 1:
-		SPOIL(z, K_LIST, l, reserved, "reserved set");
-		return;
-	case 2:
 		ret = ioc(z->fd, CKREMM_IOC_LIST, (void *)(uintptr_t)bad_pointer(z));
 		expect(z, K_LIST, ret, A_FAULT, "struct at a bad pointer");
 		return;
-	case 3:
+	case 1:
 		/* Faults if any pool is named; this process keeps two. */
 		l.count = below(z, 2) ? 1 : edge32(z);
 		l.entries = bad_pointer(z);
@@ -1228,7 +1239,7 @@ static void f_list(struct fz *z)
 		expect(z, K_LIST, ret, A_FAULT | A_OK | A_NOMEM,
 		       "entries not writable");
 		return;
-	case 4:
+	case 2:
 		l.count = 0;
 		l.entries = bad_pointer(z);
 		break;
@@ -1401,20 +1412,9 @@ static void f_create(struct fz *z)
 		       "size above max_pool_size");
 		return;
 	case 4:
-		SPOIL(z, K_CREATE, c, reserved[1], "reserved set");
-		return;
 	case 5:
-		switch (below(z, 3)) {
-		case 0:
-			SPOIL(z, K_CREATE, c, pool, "out field pool set");
-			return;
-		case 1:
-			SPOIL(z, K_CREATE, c, mmap_offset, "out field mmap_offset set");
-			return;
-		default:
-			SPOIL(z, K_CREATE, c, arena_size, "out field arena_size set");
-			return;
-		}
+		SPOIL_ZERO_FIELD(z, K_CREATE, c, create_fields, 4);
+		return;
 	case 6:
 		if (below(z, 2))
 			c.mode = 1 + below(z, 0777);
@@ -1517,19 +1517,11 @@ static void f_open(struct fz *z)
 		       "bad name");
 		return;
 	case 2:
-		SPOIL(z, K_OPEN, o, pool, "out field pool set");
-		return;
 	case 3:
-		SPOIL(z, K_OPEN, o, kind, "out field kind set");
-		return;
 	case 4:
-		SPOIL(z, K_OPEN, o, pad, "pad set");
-		return;
 	case 5:
-		SPOIL(z, K_OPEN, o, arena_size, "out field arena_size set");
-		return;
 	case 6:
-		SPOIL(z, K_OPEN, o, reserved[1], "reserved set");
+		SPOIL_ZERO_FIELD(z, K_OPEN, o, open_fields, 5);
 		return;
 	case 7:
 		snprintf(o.name, sizeof(o.name), "%snone%d", prefix, z->id);
@@ -1566,12 +1558,9 @@ static void f_close_destroy(struct fz *z, bool destroy)
 
 	switch (below(z, 4)) {
 	case 0:
-		r.pool = ids[below(z, 2)];
-		SPOIL(z, k, r, flags, "flags set");
-		break;
 	case 1:
 		r.pool = ids[below(z, 2)];
-		SPOIL(z, k, r, reserved, "reserved set");
+		SPOIL_ZERO_FIELD(z, k, r, ref_fields, 2);
 		break;
 	case 2:
 		ret = ioc(z->fd, kinds[k].cmd, (void *)(uintptr_t)bad_pointer(z));
