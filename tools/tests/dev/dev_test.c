@@ -362,14 +362,11 @@ TEST(out_fields_not_zero)
 	struct ckremm_open o = { 0 };
 	__u64 off;
 
-	c.pool = 1;
-	CHECK_ERRNO(ckremm_ioc_create(f->fd, &c), E_BAD_REQUEST);
-	c.pool = 0;
-	c.arena_size = 4096;
-	CHECK_ERRNO(ckremm_ioc_create(f->fd, &c), E_BAD_REQUEST);
-	c.arena_size = 0;
-	c.mmap_offset = 1ULL << CKREMM_MMAP_SHIFT;
-	CHECK_ERRNO(ckremm_ioc_create(f->fd, &c), E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_create, c, pool, 1, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_create, c, arena_size, 4096,
+			   E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_create, c, mmap_offset,
+			   1ULL << CKREMM_MMAP_SHIFT, E_BAD_REQUEST);
 
 	strcpy(o.name, fixture_name(f, "out"));
 	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_HEADER, 4096, o.name,
@@ -2126,31 +2123,39 @@ TEST(table_pool_maps_writable)
 	munmap(view, len);
 }
 
-TEST(table_pool_read_only_maps_read_only)
+/*
+ * @p's attachment maps its arena read-only only: a writable shared
+ * mapping is refused, and a read-only one cannot be made writable.
+ */
+static void maps_read_only_only(struct fixture *f, struct ckremm_pool *p)
 {
-	const char *name = fixture_name(f, "tro");
-	struct ckremm_pool p, ro;
-	size_t len;
+	size_t len = p->arena_size;
 	void *view;
-	int ret;
 
-	ret = ckremm_pool_create(f->fd, CKREMM_KIND_TABLE, 65536, name, 0, &p);
-	ASSERT_OK(ret);
-	ASSERT_OK(ckremm_pool_open(f->fd, name, CKREMM_OPEN_RDONLY, &ro));
-	len = ro.arena_size;
 	view = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd,
-		    (off_t)ro.mmap_offset);
+		    (off_t)p->mmap_offset);
 	CHECK(view == MAP_FAILED && errno == E_MAP_WRITE,
-	      "writable mapping through a read-only attachment: %s",
+	      "writable shared mapping: %s",
 	      view == MAP_FAILED ? errno_name(errno) : "allowed");
 	if (view != MAP_FAILED)
 		munmap(view, len);
 	view = mmap(NULL, len, PROT_READ, MAP_SHARED, f->fd,
-		    (off_t)ro.mmap_offset);
+		    (off_t)p->mmap_offset);
 	ASSERT(view != MAP_FAILED, "read-only mapping: %s", errno_name(errno));
 	CHECK(mprotect(view, len, PROT_READ | PROT_WRITE) == -1,
-	      "mprotect made a read-only attachment's mapping writable");
+	      "mprotect made a read-only mapping writable");
 	munmap(view, len);
+}
+
+TEST(table_pool_read_only_maps_read_only)
+{
+	const char *name = fixture_name(f, "tro");
+	struct ckremm_pool p, ro;
+
+	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_TABLE, 65536, name, 0,
+				     &p));
+	ASSERT_OK(ckremm_pool_open(f->fd, name, CKREMM_OPEN_RDONLY, &ro));
+	maps_read_only_only(f, &ro);
 }
 
 /* ---- reorder, stats, validate ------------------------------------------ */
@@ -2360,16 +2365,13 @@ TEST(walk_bad_requests)
 		.pool = f->pool.id, .entries = (__u64)(uintptr_t)e,
 	};
 
-	w.count = 0;
-	CHECK_ERRNO(ckremm_ioc_walk(f->fd, &w), E_BAD_REQUEST);
-	w.count = 4097;
-	CHECK_ERRNO(ckremm_ioc_walk(f->fd, &w), E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_walk, w, count, 0, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_walk, w, count, 4097, E_BAD_REQUEST);
 	w.count = 8;
-	w.reserved = 1;
-	CHECK_ERRNO(ckremm_ioc_walk(f->fd, &w), E_BAD_REQUEST);
-	w.reserved = 0;
-	w.cursor = f->pool.arena_size + 16;	/* past the arena */
-	CHECK_ERRNO(ckremm_ioc_walk(f->fd, &w), E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_walk, w, reserved, 1, E_BAD_REQUEST);
+	/* past the arena */
+	CHECK_REFUSED_WITH(ckremm_ioc_walk, w, cursor,
+			   f->pool.arena_size + 16, E_BAD_REQUEST);
 	w.cursor = CKREMM_WALK_END;		/* a finished walk */
 	CHECK_OK(ckremm_ioc_walk(f->fd, &w));
 	CHECK_EQ(w.count, 0);
@@ -2575,23 +2577,7 @@ TEST(mmap_shows_block_contents)
 
 TEST(mmap_write_refused)
 {
-	size_t len = f->pool.arena_size;
-	void *p;
-
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd,
-		 (off_t)f->pool.mmap_offset);
-	CHECK(p == MAP_FAILED && errno == E_MAP_WRITE,
-	      "writable shared mapping: %s",
-	      p == MAP_FAILED ? errno_name(errno) : "allowed");
-	if (p != MAP_FAILED)
-		munmap(p, len);
-	/* nor can a read-only mapping be made writable later */
-	p = mmap(NULL, len, PROT_READ, MAP_SHARED, f->fd,
-		 (off_t)f->pool.mmap_offset);
-	ASSERT(p != MAP_FAILED, "read-only mapping: %s", errno_name(errno));
-	CHECK(mprotect(p, len, PROT_READ | PROT_WRITE) == -1,
-	      "mprotect made the arena writable");
-	munmap(p, len);
+	maps_read_only_only(f, &f->pool);
 }
 
 TEST(mmap_unknown_pool_refused)
