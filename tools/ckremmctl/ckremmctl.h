@@ -96,6 +96,12 @@ int ctl_open_pool(struct ctl *ctl, const char *name, bool rdonly,
 		  struct ckremm_pool *pool);
 int ctl_open_pool_arg(struct ctl *ctl, int argc, char **argv, bool rdonly,
 		      struct ckremm_pool *pool);
+/* A verb without options whose words are @usage: "NAME" then numbers,
+ * e.g. "NAME BLOCK SIZE"; each number goes to @numbers in order (SIZE
+ * takes a size suffix), then NAME is attached. */
+int ctl_open_pool_words(struct ctl *ctl, int argc, char **argv,
+			const char *usage, bool rdonly,
+			struct ckremm_pool *pool, __u64 *numbers);
 int ctl_fail(int err, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int pool_fail(const struct ckremm_pool *pool, int err, const char *hint,

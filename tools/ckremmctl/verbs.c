@@ -525,10 +525,8 @@ int verb_clean(struct ctl *ctl, int argc, char **argv)
 	__u64 block, size = 0;
 	int ret;
 
-	ctl_no_options(ctl, argc, argv);
-	want_args(ctl, argc, argv, "NAME BLOCK");
-	block = arg_number(ctl, "BLOCK", argv[optind + 1]);
-	ret = ctl_open_pool(ctl, argv[optind], false, &pool);
+	ret = ctl_open_pool_words(ctl, argc, argv, "NAME BLOCK", false, &pool,
+				  &block);
 	if (ret)
 		return ret;
 	ret = ckremm_clean(&pool, block, NULL, &size);
@@ -553,17 +551,17 @@ static const struct errno_hint realloc_hints[] = {
 int verb_realloc(struct ctl *ctl, int argc, char **argv)
 {
 	struct ckremm_pool pool;
-	__u64 block, size, new_offset = 0;
+	__u64 words[2], new_offset = 0;	/* BLOCK, SIZE */
+	__u64 block, size;
 	const char *hint;
 	int ret;
 
-	ctl_no_options(ctl, argc, argv);
-	want_args(ctl, argc, argv, "NAME BLOCK SIZE");
-	block = arg_number(ctl, "BLOCK", argv[optind + 1]);
-	size = arg_size(ctl, "SIZE", argv[optind + 2]);
-	ret = ctl_open_pool(ctl, argv[optind], false, &pool);
+	ret = ctl_open_pool_words(ctl, argc, argv, "NAME BLOCK SIZE", false,
+				  &pool, words);
 	if (ret)
 		return ret;
+	block = words[0];
+	size = words[1];
 	ret = ckremm_realloc(&pool, block, size, &new_offset);
 	if (ret) {
 		hint = find_hint(realloc_hints, ret, pool.name);
@@ -594,8 +592,7 @@ static int on_pool(struct ctl *ctl, int argc, char **argv, bool rdonly,
 	struct ckremm_pool pool;
 	int ret;
 
-	ctl_no_options(ctl, argc, argv);
-	ret = ctl_open_pool_arg(ctl, argc, argv, rdonly, &pool);
+	ret = ctl_open_pool_words(ctl, argc, argv, "NAME", rdonly, &pool, NULL);
 	return ret ? ret : fn(ctl, &pool);
 }
 
@@ -797,10 +794,8 @@ int verb_locate(struct ctl *ctl, int argc, char **argv)
 	__u64 handle, offset = 0, size = 0;
 	int ret;
 
-	ctl_no_options(ctl, argc, argv);
-	want_args(ctl, argc, argv, "NAME HANDLE");
-	handle = arg_number(ctl, "HANDLE", argv[optind + 1]);
-	ret = ctl_open_pool(ctl, argv[optind], true, &pool);
+	ret = ctl_open_pool_words(ctl, argc, argv, "NAME HANDLE", true, &pool,
+				  &handle);
 	if (ret)
 		return ret;
 	ret = ckremm_locate(&pool, handle, &offset, &size);
@@ -822,16 +817,15 @@ int verb_locate(struct ctl *ctl, int argc, char **argv)
 int verb_copy(struct ctl *ctl, int argc, char **argv)
 {
 	struct ckremm_pool pool;
-	__u64 dst, src;
+	__u64 words[2], dst, src;	/* DST, SRC */
 	int ret;
 
-	ctl_no_options(ctl, argc, argv);
-	want_args(ctl, argc, argv, "NAME DST SRC");
-	dst = arg_number(ctl, "DST", argv[optind + 1]);
-	src = arg_number(ctl, "SRC", argv[optind + 2]);
-	ret = ctl_open_pool(ctl, argv[optind], false, &pool);
+	ret = ctl_open_pool_words(ctl, argc, argv, "NAME DST SRC", false, &pool,
+				  words);
 	if (ret)
 		return ret;
+	dst = words[0];
+	src = words[1];
 	ret = ckremm_copy(&pool, dst, src);
 	if (ret)
 		return pool_fail(&pool, ret,
