@@ -14,7 +14,13 @@
  * more, so a PIN racing with CLOSE either fails to find the id or has
  * its pin dropped by the CLOSE.
  *
- * Locking: see "lock ordering" at the top of ckremm_dev.c.
+ * Locking: the id table (cf->pools) is an xarray whose xa_lock orders a
+ * lookup, which takes a pool reference under it, against CLOSE and
+ * DESTROY, which take the attachment out under it.  cf->pin_lock (a
+ * mutex) guards every attachment's pin records and is held across the
+ * pool calls that pin and unpin (which take the pool's lock), so pins in
+ * the records and pins in the pool agree.  See "lock ordering" at the top
+ * of ckremm_dev.c.
  */
 
 #include <linux/kernel.h>

@@ -105,18 +105,30 @@ static_assert(CKREMM_MMAP_SHIFT > PAGE_SHIFT);
 unsigned long ckremm_max_pool_size = 64UL << 20;
 unsigned int ckremm_max_pools_per_user = 16;
 
-static int max_pool_size_set(const char *val, const struct kernel_param *kp)
+/*
+ * Set the unsigned long module parameter @kp from @val, refused with
+ * -EINVAL unless it lies in @min..@max: a kernel_param_ops.set of the
+ * device's bounded parameters.
+ */
+int ckremm_param_set_range(const char *val, const struct kernel_param *kp,
+			   unsigned long min, unsigned long max)
 {
-	unsigned long size;
+	unsigned long value;
 	int err;
 
-	err = kstrtoul(val, 0, &size);
+	err = kstrtoul(val, 0, &value);
 	if (err)
 		return err;
-	if (size < CKREMM_POOL_MIN_SIZE || size > CKREMM_POOL_SIZE_LIMIT)
+	if (value < min || value > max)
 		return -EINVAL;
-	WRITE_ONCE(*(unsigned long *)kp->arg, size);
+	WRITE_ONCE(*(unsigned long *)kp->arg, value);
 	return 0;
+}
+
+static int max_pool_size_set(const char *val, const struct kernel_param *kp)
+{
+	return ckremm_param_set_range(val, kp, CKREMM_POOL_MIN_SIZE,
+				      CKREMM_POOL_SIZE_LIMIT);
 }
 
 static const struct kernel_param_ops max_pool_size_ops = {

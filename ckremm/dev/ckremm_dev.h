@@ -29,6 +29,7 @@
 #include <uapi/ckremm.h>
 
 struct file;
+struct kernel_param;
 struct ckremm_pool;
 
 /**
@@ -81,9 +82,11 @@ struct ckremm_pool;
  *	them, with where and what in *@offset and *@reason (a static string,
  *	or NULL)
  * @walk: WALK: report up to @max extents from the first one at or after
- *	*@cursor (an arena offset below @pool->arena_size) into @out and
- *	advance *@cursor, to @pool->arena_size at the end; returns the
- *	number written, 0 only at the end
+ *	*@cursor (an arena offset below @pool->arena_size) into @out, from
+ *	one call of the pool's walk, and advance *@cursor past them, to
+ *	@pool->arena_size at the end; returns the number written, which may
+ *	be fewer than @max, or 0 with *@cursor advanced; the device calls it
+ *	again until it has enough or *@cursor stops
  *
  * A block is named by a u64, @block (@dst, @src): an arena offset or a
  * handle, as the kind decides; names come from userspace unchecked, and
@@ -203,6 +206,8 @@ struct ckremm_attach {
 /* Module parameters (ckremm_dev.c): max_pool_size, max_pools_per_user. */
 extern unsigned long ckremm_max_pool_size;
 extern unsigned int ckremm_max_pools_per_user;
+int ckremm_param_set_range(const char *val, const struct kernel_param *kp,
+			   unsigned long min, unsigned long max);
 
 /*
  * registry.c: the pools, the per-user quota and the named registry.

@@ -240,8 +240,10 @@ static int ckremm_ioctl_version(struct ckremm_req *rq,
 	return 0;
 }
 
-static int ckremm_check_create(const struct ckremm_create *c)
+static int ckremm_check_create(const union ckremm_ioctl_arg *arg)
 {
+	const struct ckremm_create *c = &arg->create;
+
 	if (c->flags & ~CKREMM_CREATE_FLAGS)
 		return -EINVAL;
 	if (c->pool || c->mmap_offset || c->arena_size ||
@@ -312,9 +314,6 @@ static int ckremm_ioctl_create(struct ckremm_req *rq,
 	u32 id;
 	int err;
 
-	err = ckremm_check_create(c);
-	if (err)
-		return err;
 	ops = ckremm_pool_ops_find(c->kind);
 	if (IS_ERR(ops))
 		return PTR_ERR(ops);
@@ -352,6 +351,18 @@ err_put_pool:
 	return err;
 }
 
+static int ckremm_check_open(const union ckremm_ioctl_arg *arg)
+{
+	const struct ckremm_open *o = &arg->open;
+
+	if (o->flags & ~CKREMM_OPEN_FLAGS || !ckremm_name_valid(o->name))
+		return -EINVAL;
+	if (o->pool || o->kind || o->pad || o->arena_size || o->mmap_offset ||
+	    !mem_is_zero(o->reserved, sizeof(o->reserved)))
+		return -EINVAL;
+	return 0;
+}
+
 static int ckremm_ioctl_open(struct ckremm_req *rq,
 			     union ckremm_ioctl_arg *arg)
 {
@@ -362,12 +373,6 @@ static int ckremm_ioctl_open(struct ckremm_req *rq,
 	struct ckremm_pool *pool;
 	u32 id;
 	int err;
-
-	if (o->flags & ~CKREMM_OPEN_FLAGS || !ckremm_name_valid(o->name))
-		return -EINVAL;
-	if (o->pool || o->kind || o->pad || o->arena_size || o->mmap_offset ||
-	    !mem_is_zero(o->reserved, sizeof(o->reserved)))
-		return -EINVAL;
 
 	pool = ckremm_registry_get(o->name);
 	if (IS_ERR(pool))
@@ -387,6 +392,12 @@ static int ckremm_ioctl_open(struct ckremm_req *rq,
 	return 0;
 }
 
+/* CLOSE, DESTROY */
+static int ckremm_check_pool_ref(const union ckremm_ioctl_arg *arg)
+{
+	return arg->ref.flags || arg->ref.reserved ? -EINVAL : 0;
+}
+
 static int ckremm_ioctl_close(struct ckremm_req *rq,
 			      union ckremm_ioctl_arg *arg)
 {
@@ -394,8 +405,6 @@ static int ckremm_ioctl_close(struct ckremm_req *rq,
 	struct ckremm_pool_ref *r = &arg->ref;
 	struct ckremm_attach *att;
 
-	if (r->flags || r->reserved)
-		return -EINVAL;
 	att = ckremm_file_detach(cf, r->pool, NULL);
 	if (!att)
 		return -ENOENT;
@@ -413,8 +422,6 @@ static int ckremm_ioctl_destroy(struct ckremm_req *rq,
 	bool named;
 	int err;
 
-	if (r->flags || r->reserved)
-		return -EINVAL;
 	pool = ckremm_file_get_pool(cf, r->pool, NULL);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
@@ -462,6 +469,11 @@ static void ckremm_list_fill(struct ckremm_list_entry *e,
 	e->used_bytes = st.used_bytes;
 }
 
+static int ckremm_check_list(const union ckremm_ioctl_arg *arg)
+{
+	return arg->list.flags || arg->list.reserved ? -EINVAL : 0;
+}
+
 static int ckremm_ioctl_list(struct ckremm_req *rq,
 			     union ckremm_ioctl_arg *arg)
 {
@@ -470,9 +482,6 @@ static int ckremm_ioctl_list(struct ckremm_req *rq,
 	struct ckremm_pool *pool;
 	u32 room, n = 0;
 	int err = 0;
-
-	if (l->flags || l->reserved)
-		return -EINVAL;
 
 	mutex_lock(&ckremm_registry_lock);
 	room = min_t(size_t, l->count, list_count_nodes(&ckremm_registry));
@@ -768,6 +777,27 @@ static int ckremm_ioctl_validate(struct ckremm_req *rq,
 	return 0;
 }
 
+/*
+ * Up to @max extents from *@cursor on, from as many calls of the kind's
+ * walk as it takes; fewer only at the end of the arena, or if the pool
+ * stops advancing the cursor.
+ */
+static unsigned int ckremm_walk_fill(struct ckremm_pool *pool, u64 *cursor,
+				     struct ckremm_extent *out,
+				     unsigned int max)
+{
+	unsigned int n = 0;
+	u64 before;
+
+	while (n < max && *cursor < pool->arena_size) {
+		before = *cursor;
+		n += pool->ops->walk(pool, cursor, out + n, max - n);
+		if (*cursor == before)
+			break;
+	}
+	return n;
+}
+
 static int ckremm_walk(struct ckremm_pool *pool, struct ckremm_walk *w)
 {
 	struct ckremm_extent __user *uentries = u64_to_user_ptr(w->entries);
@@ -788,7 +818,7 @@ static int ckremm_walk(struct ckremm_pool *pool, struct ckremm_walk *w)
 	if (!chunk)
 		return -ENOMEM;
 	while (done < w->count && cursor < pool->arena_size) {
-		n = pool->ops->walk(pool, &cursor, chunk,
+		n = ckremm_walk_fill(pool, &cursor, chunk,
 				     min(w->count - done, CKREMM_WALK_CHUNK));
 		if (!n)
 			break;
@@ -819,8 +849,8 @@ static int ckremm_ioctl_walk(struct ckremm_req *rq,
  *	pool or an attachment, by the request's leading @pool
  * @modify: it changes the pool: refused with EBADF through a read-only
  *	attachment
- * @check: NULL, or checks the request's fields before the pool is looked
- *	up: 0, -EINVAL or -ENOMEM
+ * @check: NULL, or checks the request's fields before anything is looked
+ *	up: 0, or -EINVAL (-E2BIG, -ENOMEM for sizes no pool can have)
  * @handler: does the work on the request, already copied in; fills in
  *	the out fields; returns 0 or -errno
  */
@@ -843,18 +873,22 @@ struct ckremm_ioctl_desc {
 static const struct ckremm_ioctl_desc ckremm_ioctls[] = {
 	CKREMM_IOCTL(VERSION, CKREMM_ON_FILE, false, NULL,
 		     ckremm_ioctl_version),
-	CKREMM_IOCTL(CREATE, CKREMM_ON_FILE, false, NULL, ckremm_ioctl_create),
-	CKREMM_IOCTL(OPEN, CKREMM_ON_FILE, false, NULL, ckremm_ioctl_open),
-	CKREMM_IOCTL(CLOSE, CKREMM_ON_FILE, false, NULL, ckremm_ioctl_close),
-	CKREMM_IOCTL(DESTROY, CKREMM_ON_FILE, false, NULL,
-		     ckremm_ioctl_destroy),
+	CKREMM_IOCTL(CREATE, CKREMM_ON_FILE, false,
+		     ckremm_check_create, ckremm_ioctl_create),
+	CKREMM_IOCTL(OPEN, CKREMM_ON_FILE, false,
+		     ckremm_check_open, ckremm_ioctl_open),
+	CKREMM_IOCTL(CLOSE, CKREMM_ON_FILE, false,
+		     ckremm_check_pool_ref, ckremm_ioctl_close),
+	CKREMM_IOCTL(DESTROY, CKREMM_ON_FILE, false,
+		     ckremm_check_pool_ref, ckremm_ioctl_destroy),
 	CKREMM_IOCTL(REORDER, CKREMM_ON_POOL, true,
 		     ckremm_check_reorder, ckremm_ioctl_reorder),
 	CKREMM_IOCTL(STATS, CKREMM_ON_POOL, false,
 		     ckremm_check_stats, ckremm_ioctl_stats),
 	CKREMM_IOCTL(VALIDATE, CKREMM_ON_POOL, false,
 		     ckremm_check_validate, ckremm_ioctl_validate),
-	CKREMM_IOCTL(LIST, CKREMM_ON_FILE, false, NULL, ckremm_ioctl_list),
+	CKREMM_IOCTL(LIST, CKREMM_ON_FILE, false,
+		     ckremm_check_list, ckremm_ioctl_list),
 	CKREMM_IOCTL(WALK, CKREMM_ON_POOL, false,
 		     ckremm_check_walk, ckremm_ioctl_walk),
 	CKREMM_IOCTL(ALLOC, CKREMM_ON_POOL, true,

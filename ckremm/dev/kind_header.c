@@ -217,23 +217,18 @@ static unsigned int header_walk(struct ckremm_pool *pool, u64 *cursor,
 {
 	struct h_pool_extent step[HEADER_WALK_STEP];
 	size_t pos = *cursor;
-	unsigned int done = 0, n, i;
+	unsigned int n, i;
 
-	while (done < max && pos < pool->arena_size) {
-		n = h_pool_walk(to_h_pool(pool), &pos, step,
-				min_t(unsigned int, max - done,
-				      HEADER_WALK_STEP));
-		if (!n)
-			break;
-		for (i = 0; i < n; i++, done++) {
-			out[done].offset = step[i].offset;
-			out[done].size = step[i].size;
-			out[done].flags = step[i].used ? CKREMM_EXTENT_USED : 0;
-			out[done].meta = H_POOL_HEADER_SIZE;
-		}
+	n = h_pool_walk(to_h_pool(pool), &pos, step,
+			min_t(unsigned int, max, HEADER_WALK_STEP));
+	for (i = 0; i < n; i++) {
+		out[i].offset = step[i].offset;
+		out[i].size = step[i].size;
+		out[i].flags = step[i].used ? CKREMM_EXTENT_USED : 0;
+		out[i].meta = H_POOL_HEADER_SIZE;
 	}
 	*cursor = pos;
-	return done;
+	return n;
 }
 
 const struct ckremm_pool_ops ckremm_header_ops = {

@@ -42,26 +42,17 @@ static_assert(CKREMM_BATCH_MAX <= T_POOL_BATCH_MAX);
 #define TABLE_STEP_MIN		256
 #define TABLE_STEP_MAX		T_POOL_STEP_MAX
 
-static unsigned int reorder_step_bytes = SZ_4K;
+static unsigned long reorder_step_bytes = SZ_4K;
 
 static int reorder_step_bytes_set(const char *val,
 				  const struct kernel_param *kp)
 {
-	unsigned int bytes;
-	int err;
-
-	err = kstrtouint(val, 0, &bytes);
-	if (err)
-		return err;
-	if (bytes < TABLE_STEP_MIN || bytes > TABLE_STEP_MAX)
-		return -EINVAL;
-	WRITE_ONCE(*(unsigned int *)kp->arg, bytes);
-	return 0;
+	return ckremm_param_set_range(val, kp, TABLE_STEP_MIN, TABLE_STEP_MAX);
 }
 
 static const struct kernel_param_ops reorder_step_bytes_ops = {
 	.set = reorder_step_bytes_set,
-	.get = param_get_uint,
+	.get = param_get_ulong,
 };
 
 module_param_cb(reorder_step_bytes, &reorder_step_bytes_ops,
@@ -235,7 +226,7 @@ static int table_validate(struct ckremm_pool *pool, u64 *offset,
  * t_pool_walk() resumes at the run that holds the cursor, which starts
  * before it if runs merged since the last call.  The ABI resumes at the
  * first run at or after the cursor, so such a run is left out rather than
- * reported twice.
+ * reported twice: a call may report nothing and still advance *@cursor.
  */
 static unsigned int table_walk(struct ckremm_pool *pool, u64 *cursor,
 			       struct ckremm_extent *out, unsigned int max)
@@ -244,25 +235,20 @@ static unsigned int table_walk(struct ckremm_pool *pool, u64 *cursor,
 	size_t start = *cursor, pos = *cursor;
 	unsigned int done = 0, n, i;
 
-	while (done < max && pos < pool->arena_size) {
-		n = t_pool_walk(to_t_pool(pool), &pos, step,
-				min_t(unsigned int, max - done,
-				      TABLE_WALK_STEP));
-		if (!n)
-			break;
-		for (i = 0; i < n; i++) {
-			if (step[i].offset < start)
-				continue;
-			out[done].offset = step[i].offset;
-			out[done].size = step[i].size;
-			out[done].flags = 0;
-			if (step[i].handle != T_POOL_NO_HANDLE)
-				out[done].flags |= CKREMM_EXTENT_USED;
-			if (step[i].pinned)
-				out[done].flags |= CKREMM_EXTENT_PINNED;
-			out[done].meta = 0;
-			done++;
-		}
+	n = t_pool_walk(to_t_pool(pool), &pos, step,
+			min_t(unsigned int, max, TABLE_WALK_STEP));
+	for (i = 0; i < n; i++) {
+		if (step[i].offset < start)
+			continue;
+		out[done].offset = step[i].offset;
+		out[done].size = step[i].size;
+		out[done].flags = 0;
+		if (step[i].handle != T_POOL_NO_HANDLE)
+			out[done].flags |= CKREMM_EXTENT_USED;
+		if (step[i].pinned)
+			out[done].flags |= CKREMM_EXTENT_PINNED;
+		out[done].meta = 0;
+		done++;
 	}
 	*cursor = pos;
 	return done;

@@ -1,9 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * /dev/ckremm: the pools themselves, the per-user quota, the registry
- * of named pools and the permissions of attaching and destroying them.
+ * /dev/ckremm: the pools themselves (creation, reference counting and
+ * release), the per-user quota, the registry of named pools and the
+ * permissions of attaching and destroying them.
  *
- * Locking: see "lock ordering" at the top of ckremm_dev.c.
+ * Locking: ckremm_registry_lock (a mutex) guards the list of named pools
+ * and each pool's @node; ckremm_users_lock (a mutex) guards the pools
+ * charged to each fsuid; ckremm_create_lock (a mutex) makes CREATE's
+ * memory check and its allocation one step, and is held while a kind
+ * makes its pool (which may take the new pool's lock).  None is held
+ * while another of them is taken, nor across a copy to or from user
+ * memory, and the last reference to a pool, which frees it, is dropped
+ * with none held.  See "lock ordering" at the top of ckremm_dev.c.
  */
 
 #include <linux/capability.h>

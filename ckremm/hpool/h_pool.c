@@ -525,6 +525,22 @@ static u32 hp_find_owned(struct h_pool *pool, const void *ptr,
 	return off;
 }
 
+/*
+ * hp_find_used() (or, @owned, hp_find_owned()) for a call that gives up
+ * on HP_NIL: the refusal is counted and reported here.
+ */
+static u32 hp_lookup(struct h_pool *pool, const void *ptr, bool owned)
+{
+	const char *why;
+	u32 off;
+
+	off = owned ? hp_find_owned(pool, ptr, &why) :
+		      hp_find_used(pool, ptr, &why);
+	if (off == HP_NIL)
+		hp_refuse(pool, why);
+	return off;
+}
+
 /* ---- holds (pool lock held) ------------------------------------------------ */
 
 /* Sign a header afresh with new flags; its block's place and size stay. */
@@ -1057,22 +1073,17 @@ EXPORT_SYMBOL_GPL(h_pool_alloc);
 /* A free the front cache did not take, with the pool locked. */
 static ckremm_noinline int hp_free_slow(struct h_pool *pool, void *ptr)
 {
-	const char *why;
-	int ret = 0;
 	u32 off;
 
 	if (pool->cache && pool->keyed && hp_cache_put(pool, ptr, true))
 		return 0;
-	off = hp_find_owned(pool, ptr, &why);
-	if (off == HP_NIL) {
-		hp_refuse(pool, why);
-		ret = -EINVAL;
-	} else if (hp_is_held(pool, off)) {
-		ret = hp_busy(pool, off);
-	} else {
-		hp_free_locked(pool, off);
-	}
-	return ret;
+	off = hp_lookup(pool, ptr, true);
+	if (off == HP_NIL)
+		return -EINVAL;
+	if (hp_is_held(pool, off))
+		return hp_busy(pool, off);
+	hp_free_locked(pool, off);
+	return 0;
 }
 
 /* The body of h_pool_free() and h_pool_dealloc(), inlined into each. */
@@ -1181,7 +1192,6 @@ static int hp_access(struct h_pool *pool, const void *ptr, size_t pos,
 {
 	bool alone = op != HP_READ;
 	unsigned long flags;
-	const char *why;
 	size_t usable;
 	int ret = 0;
 	u8 *p;
@@ -1192,9 +1202,8 @@ static int hp_access(struct h_pool *pool, const void *ptr, size_t pos,
 		return -EINVAL;
 	}
 	flags = ckremm_lock(&pool->lock);
-	off = hp_find_used(pool, ptr, &why);
+	off = hp_lookup(pool, ptr, false);
 	if (off == HP_NIL) {
-		hp_refuse(pool, why);
 		ret = -EINVAL;
 		goto out;
 	}
@@ -1344,16 +1353,14 @@ int h_pool_hold(struct h_pool *pool, const void *ptr, bool alone,
 		size_t *usable)
 {
 	unsigned long flags;
-	const char *why;
 	int ret;
 	u32 off;
 
 	if (!pool)
 		return -EINVAL;
 	flags = ckremm_lock(&pool->lock);
-	off = hp_find_used(pool, ptr, &why);
+	off = hp_lookup(pool, ptr, false);
 	if (off == HP_NIL) {
-		hp_refuse(pool, why);
 		ret = -EINVAL;
 	} else {
 		ret = hp_hold_locked(pool, off, alone);

@@ -1382,6 +1382,50 @@ EXPORT_SYMBOL_GPL(t_pool_unhold);
 
 /* ---- pins ------------------------------------------------------------------ */
 
+/*
+ * Take one pin on @handle's block (@pin) and report where it is, or drop
+ * one (!@pin).  A block to pin that is in transit is moved the rest of
+ * the way first, with the lock dropped between steps (held on entry and
+ * return).
+ */
+static int tp_change_pins(struct t_pool *pool, u64 handle, bool pin,
+			  size_t *offset, size_t *size)
+{
+	unsigned long flags;
+	struct tp_seg *s;
+	int ret = 0;
+	u32 n;
+
+	if (!pool)
+		return -EINVAL;
+	flags = ckremm_lock(&pool->lock);
+	n = pin ? tp_lookup_settled(pool, handle, &flags) :
+		  tp_lookup(pool, handle);
+	if (n == TP_NIL) {
+		ret = -EINVAL;
+		goto out;
+	}
+	s = tp_seg(pool, n);
+	if (pin && s->pins == U16_MAX) {
+		tp_refuse(pool, "pin count would overflow");
+		ret = -EOVERFLOW;
+	} else if (!pin && !s->pins) {
+		tp_refuse(pool, "unpin of a block that is not pinned");
+		ret = -EINVAL;
+	} else if (pin) {
+		if (!s->pins++)
+			pool->pinned_blocks++;
+		tp_report_place(pool, n, offset, size);
+	} else if (!--s->pins) {
+		pool->pinned_blocks--;
+	}
+	if (!ret)
+		pool->seq++;
+out:
+	ckremm_unlock(&pool->lock, flags);
+	return ret;
+}
+
 /**
  * t_pool_pin_locate() - hold a block in place and tell where it is
  * @pool: the pool
@@ -1401,30 +1445,7 @@ EXPORT_SYMBOL_GPL(t_pool_unhold);
 int t_pool_pin_locate(struct t_pool *pool, u64 handle, size_t *offset,
 		      size_t *size)
 {
-	unsigned long flags;
-	int ret = -EINVAL;
-	u32 n;
-
-	if (!pool)
-		return -EINVAL;
-	flags = ckremm_lock(&pool->lock);
-	n = tp_lookup_settled(pool, handle, &flags);
-	if (n != TP_NIL) {
-		struct tp_seg *s = tp_seg(pool, n);
-
-		if (s->pins == U16_MAX) {
-			tp_refuse(pool, "pin count would overflow");
-			ret = -EOVERFLOW;
-		} else {
-			if (!s->pins++)
-				pool->pinned_blocks++;
-			pool->seq++;
-			tp_report_place(pool, n, offset, size);
-			ret = 0;
-		}
-	}
-	ckremm_unlock(&pool->lock, flags);
-	return ret;
+	return tp_change_pins(pool, handle, true, offset, size);
 }
 EXPORT_SYMBOL_GPL(t_pool_pin_locate);
 
@@ -1458,28 +1479,7 @@ EXPORT_SYMBOL_GPL(t_pool_pin);
  */
 int t_pool_unpin(struct t_pool *pool, u64 handle)
 {
-	unsigned long flags;
-	int ret = -EINVAL;
-	u32 n;
-
-	if (!pool)
-		return -EINVAL;
-	flags = ckremm_lock(&pool->lock);
-	n = tp_lookup(pool, handle);
-	if (n != TP_NIL) {
-		struct tp_seg *s = tp_seg(pool, n);
-
-		if (!s->pins) {
-			tp_refuse(pool, "unpin of a block that is not pinned");
-		} else {
-			if (!--s->pins)
-				pool->pinned_blocks--;
-			pool->seq++;
-			ret = 0;
-		}
-	}
-	ckremm_unlock(&pool->lock, flags);
-	return ret;
+	return tp_change_pins(pool, handle, false, NULL, NULL);
 }
 EXPORT_SYMBOL_GPL(t_pool_unpin);
 

@@ -134,7 +134,7 @@
  *		pinned, through any attachment
  *	COPY	ENOSPC: @dst is smaller than @src
  *	PIN	EOVERFLOW: this attachment already holds UINT_MAX pins on
- *		the block
+ *		the block, or 65535 attachments already pin it
  *	UNPIN	EINVAL: this attachment holds no pin on @block
  * A READ or WRITE that faults on the user buffer, or is
  * interrupted, may have copied a prefix; every other request either
