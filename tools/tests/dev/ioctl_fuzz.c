@@ -1024,10 +1024,10 @@ static void f_free_batch(struct fz *z)
 		m_forget(m, m_find(m, blocks[i]));
 }
 
-/* READ or WRITE (@is_write) of a block of either kind. */
-static void f_rw(struct fz *z, bool is_write)
+/* READ or WRITE (@k) of a block of either kind. */
+static void f_rw(struct fz *z, enum kind k)
 {
-	enum kind k = is_write ? K_WRITE : K_READ;
+	bool is_write = k == K_WRITE;
 	struct model *m = any_model(z);
 	struct ckremm_rw r = { .pool = m->pool.id };
 	unsigned long long want;
@@ -1549,9 +1549,9 @@ static void f_open(struct fz *z)
 	}
 }
 
-static void f_close_destroy(struct fz *z, bool destroy)
+/* CLOSE or DESTROY (@k). */
+static void f_close_destroy(struct fz *z, enum kind k)
 {
-	enum kind k = destroy ? K_DESTROY : K_CLOSE;
 	struct ckremm_pool_ref r = { .pool = z->hm.pool.id };
 	__u32 ids[] = { z->hm.pool.id, z->tm.pool.id };
 	int ret;
@@ -2021,106 +2021,62 @@ static void f_race(struct fz *z)
 
 /* ---- a process's life --------------------------------------------- */
 
+/*
+ * What a process sends, and how often (in 160ths): a request of each kind
+ * through the generator that knows it, either one that takes the kind it
+ * counts under or one that counts under its own.
+ */
+static const struct {
+	void (*send)(struct fz *z);
+	void (*send_kind)(struct fz *z, enum kind k);
+	enum kind k;
+	unsigned int weight;
+} mix[] = {
+	{ f_version, NULL, K_VERSION, 4 },
+	{ f_create, NULL, K_CREATE, 4 },
+	{ f_open, NULL, K_OPEN, 4 },
+	{ NULL, f_close_destroy, K_CLOSE, 4 },
+	{ NULL, f_close_destroy, K_DESTROY, 4 },
+	{ f_alloc, NULL, K_ALLOC, 16 },
+	{ NULL, f_block, K_FREE, 8 },
+	{ NULL, f_block, K_CLEAN, 4 },
+	{ f_realloc, NULL, K_REALLOC, 4 },
+	{ f_alloc_batch, NULL, K_ALLOC_BATCH, 4 },
+	{ f_free_batch, NULL, K_FREE_BATCH, 4 },
+	{ NULL, f_rw, K_READ, 8 },
+	{ NULL, f_rw, K_WRITE, 8 },
+	{ NULL, f_block, K_PIN, 4 },
+	{ NULL, f_block, K_UNPIN, 4 },
+	{ NULL, f_block, K_LOCATE, 4 },
+	{ f_copy, NULL, K_COPY, 4 },
+	{ f_reorder, NULL, K_REORDER, 4 },
+	{ f_stats, NULL, K_STATS, 4 },
+	{ f_validate, NULL, K_VALIDATE, 4 },
+	{ f_list, NULL, K_LIST, 4 },
+	{ f_walk, NULL, K_WALK, 4 },
+	{ f_retired, NULL, K_RETIRED, 4 },
+	{ f_bad_command, NULL, K_BAD_COMMAND, 4 },
+	{ f_bad_size, NULL, K_BAD_SIZE, 4 },
+	{ f_bad_pointer, NULL, K_BAD_POINTER, 4 },
+	{ f_mmap, NULL, K_MMAP, 4 },
+	{ f_race, NULL, K_RACE, 1 },
+	{ f_shared, NULL, K_SHARED, 27 },
+};
+
 static void fuzz_one(struct fz *z)
 {
-	switch (below(z, 40)) {
-	case 0:
-		f_version(z);
-		break;
-	case 1:
-		f_create(z);
-		break;
-	case 2:
-		f_open(z);
-		break;
-	case 3:
-		f_close_destroy(z, false);
-		break;
-	case 4:
-		f_close_destroy(z, true);
-		break;
-	case 5:
-	case 6:
-	case 7:
-	case 8:
-		f_alloc(z);
-		break;
-	case 9:
-	case 10:
-		f_block(z, K_FREE);
-		break;
-	case 11:
-		f_block(z, K_CLEAN);
-		break;
-	case 12:
-		f_realloc(z);
-		break;
-	case 13:
-		f_alloc_batch(z);
-		break;
-	case 14:
-		f_free_batch(z);
-		break;
-	case 15:
-	case 16:
-		f_rw(z, false);
-		break;
-	case 17:
-	case 18:
-		f_rw(z, true);
-		break;
-	case 19:
-		f_block(z, K_PIN);
-		break;
-	case 20:
-		f_block(z, K_UNPIN);
-		break;
-	case 21:
-		f_block(z, K_LOCATE);
-		break;
-	case 22:
-		f_copy(z);
-		break;
-	case 23:
-		f_reorder(z);
-		break;
-	case 24:
-		f_stats(z);
-		break;
-	case 25:
-		f_validate(z);
-		break;
-	case 26:
-		f_list(z);
-		break;
-	case 27:
-		f_walk(z);
-		break;
-	case 28:
-		f_retired(z);
-		break;
-	case 29:
-		f_bad_command(z);
-		break;
-	case 30:
-		f_bad_size(z);
-		break;
-	case 31:
-		f_bad_pointer(z);
-		break;
-	case 32:
-		f_mmap(z);
-		break;
-	case 33:
-		if (below(z, 4) == 0)
-			f_race(z);
-		else
-			f_shared(z);
-		break;
-	default:
-		f_shared(z);
-		break;
-	}
+	unsigned int total = 0, pick;
+	size_t i;
+
+	for (i = 0; i < sizeof(mix) / sizeof(mix[0]); i++)
+		total += mix[i].weight;
+	pick = below(z, total);
+	for (i = 0; pick >= mix[i].weight; i++)
+		pick -= mix[i].weight;
+	if (mix[i].send)
+		mix[i].send(z);
+	else
+		mix[i].send_kind(z, mix[i].k);
 }
 
 static double now(void)
