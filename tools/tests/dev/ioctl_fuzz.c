@@ -8,16 +8,19 @@
  * 4000; at most SECONDS, default 30): every field of every struct in
  * include/uapi/ckremm.h at its boundaries (0, 1, max - 1, max, 2^31,
  * 2^32, ~0), reserved and out fields set, unknown flags, kinds and
- * commands, struct sizes other than the ABI's, stale and forged handles,
- * offsets inside, between and past blocks, names with odd bytes or no
- * terminator, NULL, unmapped, read-only and kernel pointers; and races:
+ * commands, the request numbers of ABI version 1, each request on the
+ * kind of pool that does not take it, struct sizes other than the ABI's,
+ * stale and forged handles, offsets inside, between and past blocks,
+ * names with odd bytes or no terminator, NULL, unmapped, read-only and
+ * kernel pointers; and races:
  * one pool id closed and reattached by one thread while another uses it,
  * a mapping used as a copy buffer while it is unmapped, a file closed
  * under a request, named pools destroyed and recreated while other
  * processes use them, and one open file shared by every process.
  *
- * Each process keeps a model of its own unnamed pools (live blocks,
- * usable sizes, handles freed, pins and where they hold their blocks), so
+ * Each process keeps a model of its own two unnamed pools, one of each
+ * kind (live blocks, usable sizes, blocks freed, pins and where they hold
+ * their blocks), and sends each block request to either as it allows, so
  * most requests have one right answer, the one the ABI documents; those
  * that race with other processes must at least answer success or an
  * errno the ABI lists for that request.  Any other answer is a mismatch.
