@@ -30,7 +30,7 @@
 struct dev_ctx {
 	int fd;
 	__u32 pool;
-	__u64 offsets[BATCH];
+	__u64 blocks[BATCH];
 };
 
 static void die(const char *what)
@@ -61,12 +61,12 @@ static __u64 alloc_one(struct dev_ctx *c)
 
 	if (ioctl(c->fd, CKREMM_IOC_ALLOC, &a))
 		die("CKREMM_IOC_ALLOC");
-	return a.offset;
+	return a.block;
 }
 
-static void free_one(struct dev_ctx *c, __u64 offset)
+static void free_one(struct dev_ctx *c, __u64 block)
 {
-	struct ckremm_block b = { .pool = c->pool, .offset = offset };
+	struct ckremm_block b = { .pool = c->pool, .block = block };
 
 	if (ioctl(c->fd, CKREMM_IOC_FREE, &b))
 		die("CKREMM_IOC_FREE");
@@ -82,16 +82,16 @@ static void single64(struct dev_ctx *c)
 	int i;
 
 	for (i = 0; i < BATCH; i++)
-		c->offsets[i] = alloc_one(c);
+		c->blocks[i] = alloc_one(c);
 	for (i = 0; i < BATCH; i++)
-		free_one(c, c->offsets[i]);
+		free_one(c, c->blocks[i]);
 }
 
 static void batch64(struct dev_ctx *c)
 {
 	struct ckremm_batch b = {
 		.pool = c->pool, .count = BATCH, .size = BLOCK_SIZE,
-		.offsets = (__u64)(uintptr_t)c->offsets,
+		.blocks = (__u64)(uintptr_t)c->blocks,
 	};
 
 	if (ioctl(c->fd, CKREMM_IOC_ALLOC_BATCH, &b))

@@ -96,6 +96,12 @@ int ctl_open_pool(struct ctl *ctl, const char *name, bool rdonly,
 		  struct ckremm_pool *pool);
 int ctl_open_pool_arg(struct ctl *ctl, int argc, char **argv, bool rdonly,
 		      struct ckremm_pool *pool);
+/* A verb without options whose words are @usage: "NAME" then numbers,
+ * e.g. "NAME BLOCK SIZE"; each number goes to @numbers in order (SIZE
+ * takes a size suffix), then NAME is attached. */
+int ctl_open_pool_words(struct ctl *ctl, int argc, char **argv,
+			const char *usage, bool rdonly,
+			struct ckremm_pool *pool, __u64 *numbers);
 int ctl_fail(int err, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int pool_fail(const struct ckremm_pool *pool, int err, const char *hint,
@@ -107,6 +113,16 @@ const char *hint_for_block(int err, const char *pool);
 const char *hint_for_space(int err, const char *pool);
 const char *fmt_bytes(unsigned long long bytes, char *buf, size_t size);
 
+/**
+ * struct json_u64_field - one number of a JSON object
+ * @key: its key; NULL ends a list
+ * @value: the number
+ */
+struct json_u64_field {
+	const char *key;
+	__u64 value;
+};
+
 /* util.c: JSON on stdout, one document per invocation */
 void json_begin(void);
 void json_end(void);
@@ -115,6 +131,7 @@ void json_object_end(void);
 void json_array_begin(const char *key);
 void json_array_end(void);
 void json_u64(const char *key, unsigned long long value);
+void json_u64s(const struct json_u64_field *fields);
 void json_bool(const char *key, bool value);
 void json_str(const char *key, const char *value);
 void json_strn(const char *key, const char *value, size_t len);

@@ -56,8 +56,9 @@ static const struct verb verbs[] = {
 		"allocate blocks, print how to name them",
 		"Allocate N blocks of SIZE bytes and print each one's BLOCK, one per\n"
 		"line: its arena offset in a header pool, its handle in a table pool.\n"
-		"All or nothing: in a header pool --count above 1 uses batches of at\n"
-		"most 64; if any block fails, the ones made are freed again.\n\n"
+		"All or nothing: --count above 1 uses batches of at most 64; if any\n"
+		"block fails, the ones made are freed again (with --reorder, after one\n"
+		"compaction and a second try).\n\n"
 		"  -a, --align ALIGN   power of two up to the page size (default: the\n"
 		"                      pool's natural alignment; header pools)\n"
 		"  -n, --count N       blocks to allocate (default 1)\n"
@@ -70,9 +71,9 @@ static const struct verb verbs[] = {
 		"free", verb_free,
 		"free NAME BLOCK...",
 		"free blocks",
-		"Free each BLOCK. In a header pool several are freed in batches of at\n"
-		"most 64, each checked whole (a duplicate or a bad offset frees\n"
-		"nothing of its batch); in a table pool one after another.\n\n"
+		"Free each BLOCK. Several are freed in batches of at most 64, each\n"
+		"checked whole: a duplicate, a block that is not live or, in a table\n"
+		"pool, a pinned one frees nothing of its batch.\n\n"
 		COMMON_HELP,
 	},
 	{

@@ -437,6 +437,28 @@ int ctl_open_pool_arg(struct ctl *ctl, int argc, char **argv, bool rdonly,
 	return ctl_open_pool(ctl, argv[optind], rdonly, pool);
 }
 
+int ctl_open_pool_words(struct ctl *ctl, int argc, char **argv,
+			const char *usage, bool rdonly,
+			struct ckremm_pool *pool, __u64 *numbers)
+{
+	const char *word = strchr(usage, ' ');
+	char name[16];
+
+	ctl_no_options(ctl, argc, argv);
+	want_args(ctl, argc, argv, usage);
+	for (int i = 1; word; i++, numbers++) {
+		const char *end = strchr(++word, ' ');
+		int len = end ? (int)(end - word) : (int)strlen(word);
+
+		snprintf(name, sizeof(name), "%.*s", len, word);
+		*numbers = strcmp(name, "SIZE") ?
+			   arg_number(ctl, name, argv[optind + i]) :
+			   arg_size(ctl, name, argv[optind + i]);
+		word = end;
+	}
+	return ctl_open_pool(ctl, argv[optind], rdonly, pool);
+}
+
 /* ------------------------------------------------------------------ */
 /* JSON                                                                 */
 
@@ -529,6 +551,12 @@ void json_u64(const char *key, unsigned long long value)
 {
 	json_key(key);
 	printf("%llu", value);
+}
+
+void json_u64s(const struct json_u64_field *fields)
+{
+	for (; fields->key; fields++)
+		json_u64(fields->key, fields->value);
 }
 
 void json_bool(const char *key, bool value)

@@ -20,6 +20,16 @@ static const char *block_key(const struct ckremm_pool *pool)
 	return ckremm_pool_by_handle(pool) ? "handle" : "offset";
 }
 
+/* A verb's JSON result: the pool's name, then @fields. */
+static void json_result(const struct ckremm_pool *pool,
+			const struct json_u64_field *fields)
+{
+	json_begin();
+	json_str("pool", pool->name);
+	json_u64s(fields);
+	json_end();
+}
+
 static void print_pool(struct ctl *ctl, const struct ckremm_pool *pool,
 		       const char *verb)
 {
@@ -126,23 +136,25 @@ int verb_open(struct ctl *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* @count table-pool blocks, all or none: there is no batch request. */
-static int table_alloc_many(struct ckremm_pool *pool, __u64 size, bool reorder,
-			    __u64 *handles, unsigned long long count)
+/*
+ * @count blocks, all or none.  A batch takes no flags, so @flags'
+ * CKREMM_ALLOC_REORDER is done as the module does it for one block:
+ * compact once when nothing fits, and try again.
+ */
+static int alloc_blocks(struct ckremm_pool *pool, __u64 size, __u64 align,
+			__u32 flags, __u64 *blocks, size_t count)
 {
-	unsigned long long done;
-	int ret = 0;
+	int ret;
 
-	for (done = 0; done < count; done++) {
-		ret = ckremm_t_alloc(pool, size,
-				     reorder ? CKREMM_T_ALLOC_REORDER : 0,
-				     &handles[done]);
-		if (ret)
-			break;
+	if (count == 1)
+		return ckremm_alloc_ex(pool, size, align, flags, blocks);
+	ret = ckremm_alloc_many(pool, size, align, blocks, count);
+	if (ret == -ENOMEM && (flags & CKREMM_ALLOC_REORDER)) {
+		ret = ckremm_reorder(pool, NULL);
+		if (!ret)
+			ret = ckremm_alloc_many(pool, size, align, blocks,
+						count);
 	}
-	if (ret)
-		while (done--)
-			ckremm_t_free(pool, handles[done]);
 	return ret;
 }
 
@@ -193,12 +205,8 @@ int verb_alloc(struct ctl *ctl, int argc, char **argv)
 	blocks = calloc(count, sizeof(*blocks));
 	if (!blocks)
 		return ctl_fail(-ENOMEM, NULL, "alloc");
-	if (by_handle)
-		ret = table_alloc_many(&pool, size, reorder, blocks, count);
-	else if (count == 1)
-		ret = ckremm_alloc_aligned(&pool, size, align, blocks);
-	else
-		ret = ckremm_alloc_many(&pool, size, align, blocks, count);
+	ret = alloc_blocks(&pool, size, align,
+			   reorder ? CKREMM_ALLOC_REORDER : 0, blocks, count);
 	if (ret) {
 		free(blocks);
 		return pool_fail(&pool, ret, hint_for_space(ret, pool.name),
@@ -235,7 +243,6 @@ int verb_free(struct ctl *ctl, int argc, char **argv)
 	const char *hint = NULL;
 	size_t n, i, freed;
 	__u64 *blocks;
-	bool batched;
 	int ret;
 
 	ctl_no_options(ctl, argc, argv);
@@ -252,34 +259,22 @@ int verb_free(struct ctl *ctl, int argc, char **argv)
 		return ret;
 	}
 
-	/* Table pools have no batch request: one block at a time, in order. */
-	batched = n > 1 && !ckremm_pool_by_handle(&pool);
-	if (batched) {
-		ret = ckremm_free_many(&pool, blocks, n, &freed);
-	} else {
-		for (freed = 0; freed < n; freed++) {
-			ret = ckremm_block_free(&pool, blocks[freed]);
-			if (ret)
-				break;
-		}
-	}
+	ret = ckremm_free_many(&pool, blocks, n, &freed);
 	free(blocks);
 	if (ret) {
 		if (freed)
 			fprintf(stderr, "ckremmctl: freed the first %zu of %zu blocks; the rest were not freed\n",
 				freed, n);
-		if (batched)
+		if (n > 1)
 			hint = find_hint(free_batch_hints, ret, pool.name);
 		return pool_fail(&pool, ret,
 				 hint ? hint : hint_for_block(ret, pool.name),
 				 "free");
 	}
 	if (ctl->json) {
-		json_begin();
-		json_str("pool", pool.name);
-		json_u64("freed", freed);
-		json_u64("requested", n);
-		json_end();
+		json_result(&pool, (const struct json_u64_field[]){
+			{ "freed", freed }, { "requested", n }, { NULL, 0 },
+		});
 	}
 	return EXIT_OK;
 }
@@ -412,18 +407,16 @@ int verb_write(struct ctl *ctl, int argc, char **argv)
 			return ctl_fail(-ENOMEM, NULL, "write");
 		memset(buf, pattern, (size_t)len);
 	}
-	ret = ckremm_block_write(&pool, block, pos, data ? (const void *)data : buf,
-				 len);
+	ret = ckremm_write(&pool, block, pos, data ? (const void *)data : buf,
+			   len);
 	free(buf);
 	if (ret)
 		return rw_fail(&pool, "write", ret, block, pos, len);
 	if (ctl->json) {
-		json_begin();
-		json_str("pool", pool.name);
-		json_u64(block_key(&pool), block);
-		json_u64("pos", pos);
-		json_u64("len", len);
-		json_end();
+		json_result(&pool, (const struct json_u64_field[]){
+			{ block_key(&pool), block }, { "pos", pos },
+			{ "len", len }, { NULL, 0 },
+		});
 	}
 	return EXIT_OK;
 }
@@ -504,7 +497,7 @@ int verb_read(struct ctl *ctl, int argc, char **argv)
 	buf = malloc(len ? (size_t)len : 1);
 	if (!buf)
 		return ctl_fail(-ENOMEM, NULL, "read");
-	ret = ckremm_block_read(&pool, block, pos, buf, len);
+	ret = ckremm_read(&pool, block, pos, buf, len);
 	if (ret) {
 		free(buf);
 		return rw_fail(&pool, "read", ret, block, pos, len);
@@ -532,22 +525,19 @@ int verb_clean(struct ctl *ctl, int argc, char **argv)
 	__u64 block, size = 0;
 	int ret;
 
-	ctl_no_options(ctl, argc, argv);
-	want_args(ctl, argc, argv, "NAME BLOCK");
-	block = arg_number(ctl, "BLOCK", argv[optind + 1]);
-	ret = ctl_open_pool(ctl, argv[optind], false, &pool);
+	ret = ctl_open_pool_words(ctl, argc, argv, "NAME BLOCK", false, &pool,
+				  &block);
 	if (ret)
 		return ret;
-	ret = ckremm_block_clean(&pool, block, &size);
+	ret = ckremm_clean(&pool, block, NULL, &size);
 	if (ret)
 		return pool_fail(&pool, ret, hint_for_block(ret, pool.name),
 				 "clean %llu", (unsigned long long)block);
 	if (ctl->json) {
-		json_begin();
-		json_str("pool", pool.name);
-		json_u64(block_key(&pool), block);
-		json_u64("size", size);
-		json_end();
+		json_result(&pool, (const struct json_u64_field[]){
+			{ block_key(&pool), block }, { "size", size },
+			{ NULL, 0 },
+		});
 	}
 	return EXIT_OK;
 }
@@ -561,17 +551,17 @@ static const struct errno_hint realloc_hints[] = {
 int verb_realloc(struct ctl *ctl, int argc, char **argv)
 {
 	struct ckremm_pool pool;
-	__u64 block, size, new_offset = 0;
+	__u64 words[2], new_offset = 0;	/* BLOCK, SIZE */
+	__u64 block, size;
 	const char *hint;
 	int ret;
 
-	ctl_no_options(ctl, argc, argv);
-	want_args(ctl, argc, argv, "NAME BLOCK SIZE");
-	block = arg_number(ctl, "BLOCK", argv[optind + 1]);
-	size = arg_size(ctl, "SIZE", argv[optind + 2]);
-	ret = ctl_open_pool(ctl, argv[optind], false, &pool);
+	ret = ctl_open_pool_words(ctl, argc, argv, "NAME BLOCK SIZE", false,
+				  &pool, words);
 	if (ret)
 		return ret;
+	block = words[0];
+	size = words[1];
 	ret = ckremm_realloc(&pool, block, size, &new_offset);
 	if (ret) {
 		hint = find_hint(realloc_hints, ret, pool.name);
@@ -582,43 +572,48 @@ int verb_realloc(struct ctl *ctl, int argc, char **argv)
 				 (unsigned long long)size);
 	}
 	if (ctl->json) {
-		json_begin();
-		json_str("pool", pool.name);
-		json_u64(block_key(&pool), block);
-		json_u64("size", size);
-		json_u64("new_offset", new_offset);
-		json_end();
+		json_result(&pool, (const struct json_u64_field[]){
+			{ block_key(&pool), block }, { "size", size },
+			{ "new_offset", new_offset }, { NULL, 0 },
+		});
 	} else {
 		printf("%llu\n", (unsigned long long)new_offset);
 	}
 	return EXIT_OK;
 }
 
-int verb_reorder(struct ctl *ctl, int argc, char **argv)
+/*
+ * A verb that takes only NAME: attach the pool (read-only if @rdonly) and
+ * let @fn make its request and print the outcome.
+ */
+static int on_pool(struct ctl *ctl, int argc, char **argv, bool rdonly,
+		   int (*fn)(struct ctl *ctl, struct ckremm_pool *pool))
 {
-	struct ckremm_reorder r;
 	struct ckremm_pool pool;
 	int ret;
 
-	ctl_no_options(ctl, argc, argv);
-	ret = ctl_open_pool_arg(ctl, argc, argv, false, &pool);
+	ret = ctl_open_pool_words(ctl, argc, argv, "NAME", rdonly, &pool, NULL);
+	return ret ? ret : fn(ctl, &pool);
+}
+
+static int reorder_pool(struct ctl *ctl, struct ckremm_pool *pool)
+{
+	struct ckremm_reorder r;
+	int ret = ckremm_reorder(pool, &r);
+
 	if (ret)
-		return ret;
-	ret = ckremm_reorder(&pool, &r);
-	if (ret)
-		return pool_fail(&pool, ret, hint_for_block(ret, pool.name),
+		return pool_fail(pool, ret, hint_for_block(ret, pool->name),
 				 "reorder");
 	if (ctl->json) {
-		json_begin();
-		json_str("pool", pool.name);
-		json_u64("bytes_moved", r.bytes_moved);
-		json_u64("blocks_moved", r.blocks_moved);
-		json_u64("largest_free", r.largest_free);
-		json_u64("free_blocks", r.free_blocks);
-		json_end();
+		json_result(pool, (const struct json_u64_field[]){
+			{ "bytes_moved", r.bytes_moved },
+			{ "blocks_moved", r.blocks_moved },
+			{ "largest_free", r.largest_free },
+			{ "free_blocks", r.free_blocks }, { NULL, 0 },
+		});
 	} else {
 		printf("%s: moved %llu bytes in %llu blocks; largest free %llu bytes, %llu free block%s\n",
-		       pool.name, (unsigned long long)r.bytes_moved,
+		       pool->name, (unsigned long long)r.bytes_moved,
 		       (unsigned long long)r.blocks_moved,
 		       (unsigned long long)r.largest_free,
 		       (unsigned long long)r.free_blocks,
@@ -627,24 +622,20 @@ int verb_reorder(struct ctl *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
-int verb_stats(struct ctl *ctl, int argc, char **argv)
+int verb_reorder(struct ctl *ctl, int argc, char **argv)
+{
+	return on_pool(ctl, argc, argv, false, reorder_pool);
+}
+
+static int stats_of_pool(struct ctl *ctl, struct ckremm_pool *pool)
 {
 	struct ckremm_stats s;
-	struct ckremm_pool pool;
-	int ret;
+	int ret = ckremm_stats(pool, &s);
 
-	ctl_no_options(ctl, argc, argv);
-	ret = ctl_open_pool_arg(ctl, argc, argv, true, &pool);
 	if (ret)
-		return ret;
-	ret = ckremm_stats(&pool, &s);
-	if (ret)
-		return pool_fail(&pool, ret, NULL, "stats");
+		return pool_fail(pool, ret, NULL, "stats");
 
-	const struct {
-		const char *key;
-		__u64 value;
-	} rows[] = {
+	const struct json_u64_field rows[] = {
 		{ "arena_size", s.arena_size },
 		{ "used_bytes", s.used_bytes },
 		{ "free_bytes", s.free_bytes },
@@ -658,43 +649,41 @@ int verb_stats(struct ctl *ctl, int argc, char **argv)
 		{ "table_capacity", s.table_capacity },
 		{ "pinned_blocks", s.pinned_blocks },
 		{ "frag_permille", s.frag_permille },
+		{ NULL, 0 },
 	};
-	size_t nrows = sizeof(rows) / sizeof(rows[0]);
 
 	if (ctl->json) {
 		json_begin();
-		json_str("pool", pool.name);
+		json_str("pool", pool->name);
 		json_str("kind", ckremm_kind_name(s.kind));
-		for (size_t i = 0; i < nrows; i++)
-			json_u64(rows[i].key, rows[i].value);
+		json_u64s(rows);
 		json_end();
 		return EXIT_OK;
 	}
-	printf("%-15s %s\n%-15s %s\n", "pool", pool.name, "kind",
+	printf("%-15s %s\n%-15s %s\n", "pool", pool->name, "kind",
 	       ckremm_kind_name(s.kind));
-	for (size_t i = 0; i < nrows; i++)
+	for (size_t i = 0; rows[i].key; i++)
 		printf("%-15s %llu\n", rows[i].key,
 		       (unsigned long long)rows[i].value);
 	return EXIT_OK;
 }
 
-int verb_validate(struct ctl *ctl, int argc, char **argv)
+int verb_stats(struct ctl *ctl, int argc, char **argv)
+{
+	return on_pool(ctl, argc, argv, true, stats_of_pool);
+}
+
+static int validate_pool(struct ctl *ctl, struct ckremm_pool *pool)
 {
 	struct ckremm_validate v;
-	struct ckremm_pool pool;
-	int ret;
+	int ret = ckremm_validate(pool, &v);
 
-	ctl_no_options(ctl, argc, argv);
-	ret = ctl_open_pool_arg(ctl, argc, argv, true, &pool);
-	if (ret)
-		return ret;
-	ret = ckremm_validate(&pool, &v);
 	if (ret && ret != -EUCLEAN)
-		return pool_fail(&pool, ret, NULL, "validate");
+		return pool_fail(pool, ret, NULL, "validate");
 	v.reason[sizeof(v.reason) - 1] = '\0';
 	if (ctl->json) {
 		json_begin();
-		json_str("pool", pool.name);
+		json_str("pool", pool->name);
 		json_bool("ok", !ret);
 		if (ret) {
 			json_u64("offset", v.offset);
@@ -702,13 +691,18 @@ int verb_validate(struct ctl *ctl, int argc, char **argv)
 		}
 		json_end();
 	} else if (!ret) {
-		printf("%s: ok\n", pool.name);
+		printf("%s: ok\n", pool->name);
 	} else {
-		printf("%s: inconsistent at offset %llu: %s\n", pool.name,
+		printf("%s: inconsistent at offset %llu: %s\n", pool->name,
 		       (unsigned long long)v.offset,
 		       v.reason[0] ? v.reason : "(no reason given)");
 	}
 	return ret ? EXIT_FAILED : EXIT_OK;
+}
+
+int verb_validate(struct ctl *ctl, int argc, char **argv)
+{
+	return on_pool(ctl, argc, argv, true, validate_pool);
 }
 
 int verb_list(struct ctl *ctl, int argc, char **argv)
@@ -800,23 +794,19 @@ int verb_locate(struct ctl *ctl, int argc, char **argv)
 	__u64 handle, offset = 0, size = 0;
 	int ret;
 
-	ctl_no_options(ctl, argc, argv);
-	want_args(ctl, argc, argv, "NAME HANDLE");
-	handle = arg_number(ctl, "HANDLE", argv[optind + 1]);
-	ret = ctl_open_pool(ctl, argv[optind], true, &pool);
+	ret = ctl_open_pool_words(ctl, argc, argv, "NAME HANDLE", true, &pool,
+				  &handle);
 	if (ret)
 		return ret;
-	ret = ckremm_t_locate(&pool, handle, &offset, &size);
+	ret = ckremm_locate(&pool, handle, &offset, &size);
 	if (ret)
 		return pool_fail(&pool, ret, hint_for_block(ret, pool.name),
 				 "locate %llu", (unsigned long long)handle);
 	if (ctl->json) {
-		json_begin();
-		json_str("pool", pool.name);
-		json_u64("handle", handle);
-		json_u64("offset", offset);
-		json_u64("size", size);
-		json_end();
+		json_result(&pool, (const struct json_u64_field[]){
+			{ "handle", handle }, { "offset", offset },
+			{ "size", size }, { NULL, 0 },
+		});
 	} else {
 		printf("offset %llu size %llu\n", (unsigned long long)offset,
 		       (unsigned long long)size);
@@ -827,17 +817,16 @@ int verb_locate(struct ctl *ctl, int argc, char **argv)
 int verb_copy(struct ctl *ctl, int argc, char **argv)
 {
 	struct ckremm_pool pool;
-	__u64 dst, src;
+	__u64 words[2], dst, src;	/* DST, SRC */
 	int ret;
 
-	ctl_no_options(ctl, argc, argv);
-	want_args(ctl, argc, argv, "NAME DST SRC");
-	dst = arg_number(ctl, "DST", argv[optind + 1]);
-	src = arg_number(ctl, "SRC", argv[optind + 2]);
-	ret = ctl_open_pool(ctl, argv[optind], false, &pool);
+	ret = ctl_open_pool_words(ctl, argc, argv, "NAME DST SRC", false, &pool,
+				  words);
 	if (ret)
 		return ret;
-	ret = ckremm_t_copy(&pool, dst, src);
+	dst = words[0];
+	src = words[1];
+	ret = ckremm_copy(&pool, dst, src);
 	if (ret)
 		return pool_fail(&pool, ret,
 				 -ret == ENOSPC ?
@@ -846,11 +835,9 @@ int verb_copy(struct ctl *ctl, int argc, char **argv)
 				 "copy %llu to %llu", (unsigned long long)src,
 				 (unsigned long long)dst);
 	if (ctl->json) {
-		json_begin();
-		json_str("pool", pool.name);
-		json_u64("dst", dst);
-		json_u64("src", src);
-		json_end();
+		json_result(&pool, (const struct json_u64_field[]){
+			{ "dst", dst }, { "src", src }, { NULL, 0 },
+		});
 	}
 	return EXIT_OK;
 }

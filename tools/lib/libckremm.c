@@ -103,20 +103,15 @@ IOC_WRAPPER(alloc_batch, CKREMM_IOC_ALLOC_BATCH, struct ckremm_batch)
 IOC_WRAPPER(free_batch, CKREMM_IOC_FREE_BATCH, struct ckremm_batch)
 IOC_WRAPPER(read, CKREMM_IOC_READ, struct ckremm_rw)
 IOC_WRAPPER(write, CKREMM_IOC_WRITE, struct ckremm_rw)
+IOC_WRAPPER(pin, CKREMM_IOC_PIN, struct ckremm_block)
+IOC_WRAPPER(unpin, CKREMM_IOC_UNPIN, struct ckremm_block)
+IOC_WRAPPER(locate, CKREMM_IOC_LOCATE, struct ckremm_block)
+IOC_WRAPPER(copy, CKREMM_IOC_COPY, struct ckremm_copy)
 IOC_WRAPPER(reorder, CKREMM_IOC_REORDER, struct ckremm_reorder)
 IOC_WRAPPER(stats, CKREMM_IOC_STATS, struct ckremm_stats)
 IOC_WRAPPER(validate, CKREMM_IOC_VALIDATE, struct ckremm_validate)
 IOC_WRAPPER(list, CKREMM_IOC_LIST, struct ckremm_list)
 IOC_WRAPPER(walk, CKREMM_IOC_WALK, struct ckremm_walk)
-IOC_WRAPPER(t_alloc, CKREMM_IOC_T_ALLOC, struct ckremm_t_alloc)
-IOC_WRAPPER(t_free, CKREMM_IOC_T_FREE, struct ckremm_t_block)
-IOC_WRAPPER(t_clean, CKREMM_IOC_T_CLEAN, struct ckremm_t_block)
-IOC_WRAPPER(t_pin, CKREMM_IOC_T_PIN, struct ckremm_t_block)
-IOC_WRAPPER(t_unpin, CKREMM_IOC_T_UNPIN, struct ckremm_t_block)
-IOC_WRAPPER(t_locate, CKREMM_IOC_T_LOCATE, struct ckremm_t_block)
-IOC_WRAPPER(t_read, CKREMM_IOC_T_READ, struct ckremm_t_rw)
-IOC_WRAPPER(t_write, CKREMM_IOC_T_WRITE, struct ckremm_t_rw)
-IOC_WRAPPER(t_copy, CKREMM_IOC_T_COPY, struct ckremm_t_copy)
 
 bool ckremm_name_valid(const char *name)
 {
@@ -244,77 +239,110 @@ int ckremm_destroy_by_name(int fd, const char *name)
 	return ret;
 }
 
-int ckremm_alloc(struct ckremm_pool *pool, __u64 size, __u64 *offset)
+bool ckremm_pool_by_handle(const struct ckremm_pool *pool)
 {
-	return ckremm_alloc_aligned(pool, size, 0, offset);
+	return pool->kind == CKREMM_KIND_TABLE;
 }
 
-int ckremm_alloc_aligned(struct ckremm_pool *pool, __u64 size, __u64 align,
-			 __u64 *offset)
+int ckremm_alloc(struct ckremm_pool *pool, __u64 size, __u64 *block)
+{
+	return ckremm_alloc_ex(pool, size, 0, 0, block);
+}
+
+int ckremm_alloc_ex(struct ckremm_pool *pool, __u64 size, __u64 align,
+		    __u32 flags, __u64 *block)
 {
 	struct ckremm_alloc a = {
-		.pool = pool->id, .size = size, .align = align,
+		.pool = pool->id, .flags = flags, .size = size, .align = align,
 	};
 	int ret = ckremm_ioc_alloc(pool->fd, &a);
 
 	if (!ret)
-		*offset = a.offset;
+		*block = a.block;
 	return ret;
 }
 
-/* FREE or CLEAN of the block at @offset; CLEAN's size goes to @size. */
+/*
+ * FREE, CLEAN, PIN, UNPIN or LOCATE of @block; CLEAN, PIN and LOCATE say
+ * where it is and its size (either may be NULL).
+ */
 static int block_request(struct ckremm_pool *pool, unsigned long request,
-			 __u64 offset, __u64 *size)
+			 __u64 block, __u64 *offset, __u64 *size)
 {
-	struct ckremm_block b = { .pool = pool->id, .offset = offset };
+	struct ckremm_block b = { .pool = pool->id, .block = block };
 	int ret = ioc(pool->fd, request, &b);
 
+	if (!ret && offset)
+		*offset = b.offset;
 	if (!ret && size)
 		*size = b.size;
 	return ret;
 }
 
-int ckremm_free(struct ckremm_pool *pool, __u64 offset)
+int ckremm_free(struct ckremm_pool *pool, __u64 block)
 {
-	return block_request(pool, CKREMM_IOC_FREE, offset, NULL);
+	return block_request(pool, CKREMM_IOC_FREE, block, NULL, NULL);
+}
+
+int ckremm_clean(struct ckremm_pool *pool, __u64 block, __u64 *offset,
+		 __u64 *size)
+{
+	return block_request(pool, CKREMM_IOC_CLEAN, block, offset, size);
+}
+
+int ckremm_pin(struct ckremm_pool *pool, __u64 block, __u64 *offset,
+	       __u64 *size)
+{
+	return block_request(pool, CKREMM_IOC_PIN, block, offset, size);
+}
+
+int ckremm_unpin(struct ckremm_pool *pool, __u64 block)
+{
+	return block_request(pool, CKREMM_IOC_UNPIN, block, NULL, NULL);
+}
+
+int ckremm_locate(struct ckremm_pool *pool, __u64 block, __u64 *offset,
+		  __u64 *size)
+{
+	return block_request(pool, CKREMM_IOC_LOCATE, block, offset, size);
 }
 
 /*
  * One ALLOC_BATCH or FREE_BATCH (@size and @align 0) of @count blocks.
- * Only ALLOC_BATCH writes @offsets: FREE_BATCH callers cast away const.
+ * Only ALLOC_BATCH writes @blocks: FREE_BATCH callers cast away const.
  */
 static int batch_request(struct ckremm_pool *pool, unsigned long request,
-			 __u64 size, __u64 align, __u64 *offsets,
+			 __u64 size, __u64 align, __u64 *blocks,
 			 unsigned int count)
 {
 	struct ckremm_batch b = {
 		.pool = pool->id, .count = count, .size = size,
-		.align = align, .offsets = user_ptr(offsets),
+		.align = align, .blocks = user_ptr(blocks),
 	};
 
 	return ioc(pool->fd, request, &b);
 }
 
 int ckremm_alloc_batch(struct ckremm_pool *pool, __u64 size, __u64 align,
-		       __u64 *offsets, unsigned int count)
+		       __u64 *blocks, unsigned int count)
 {
 	return batch_request(pool, CKREMM_IOC_ALLOC_BATCH, size, align,
-			     offsets, count);
+			     blocks, count);
 }
 
-int ckremm_free_batch(struct ckremm_pool *pool, const __u64 *offsets,
+int ckremm_free_batch(struct ckremm_pool *pool, const __u64 *blocks,
 		      unsigned int count)
 {
 	return batch_request(pool, CKREMM_IOC_FREE_BATCH, 0, 0,
-			     (__u64 *)offsets, count);
+			     (__u64 *)blocks, count);
 }
 
 /*
- * ALLOC_BATCH or FREE_BATCH over @count offsets, CKREMM_BATCH_MAX at a
- * time, up to the first refusal; the offsets done go to *@done.
+ * ALLOC_BATCH or FREE_BATCH over @count blocks, CKREMM_BATCH_MAX at a
+ * time, up to the first refusal; the blocks done go to *@done.
  */
 static int in_batches(struct ckremm_pool *pool, unsigned long request,
-		      __u64 size, __u64 align, __u64 *offsets, size_t count,
+		      __u64 size, __u64 align, __u64 *blocks, size_t count,
 		      size_t *done)
 {
 	int ret = 0;
@@ -326,7 +354,7 @@ static int in_batches(struct ckremm_pool *pool, unsigned long request,
 				 CKREMM_BATCH_MAX : (unsigned int)left;
 
 		ret = batch_request(pool, request, size, align,
-				    offsets + *done, n);
+				    blocks + *done, n);
 		if (ret)
 			break;
 		*done += n;
@@ -335,199 +363,72 @@ static int in_batches(struct ckremm_pool *pool, unsigned long request,
 }
 
 int ckremm_alloc_many(struct ckremm_pool *pool, __u64 size, __u64 align,
-		      __u64 *offsets, size_t count)
+		      __u64 *blocks, size_t count)
 {
 	size_t done;
 	int ret = in_batches(pool, CKREMM_IOC_ALLOC_BATCH, size, align,
-			     offsets, count, &done);
+			     blocks, count, &done);
 
 	if (ret)
 		/* Best effort: the pool just handed these blocks out. */
-		ckremm_free_many(pool, offsets, done, NULL);
+		ckremm_free_many(pool, blocks, done, NULL);
 	return ret;
 }
 
-int ckremm_free_many(struct ckremm_pool *pool, const __u64 *offsets,
+int ckremm_free_many(struct ckremm_pool *pool, const __u64 *blocks,
 		     size_t count, size_t *freed)
 {
 	size_t done;
 	int ret = in_batches(pool, CKREMM_IOC_FREE_BATCH, 0, 0,
-			     (__u64 *)offsets, count, &done);
+			     (__u64 *)blocks, count, &done);
 
 	if (freed)
 		*freed = done;
 	return ret;
 }
 
-/* READ or WRITE of @len bytes at @pos in the block at @offset. */
+/* READ or WRITE of @len bytes at @pos in @block. */
 static int rw_request(struct ckremm_pool *pool, unsigned long request,
-		      __u64 offset, __u64 pos, const void *buf, __u64 len)
+		      __u64 block, __u64 pos, const void *buf, __u64 len)
 {
 	struct ckremm_rw rw = {
-		.pool = pool->id, .offset = offset, .pos = pos, .len = len,
+		.pool = pool->id, .block = block, .pos = pos, .len = len,
 		.buf = user_ptr(buf),
 	};
 
 	return ioc(pool->fd, request, &rw);
 }
 
-int ckremm_read(struct ckremm_pool *pool, __u64 offset, __u64 pos,
+int ckremm_read(struct ckremm_pool *pool, __u64 block, __u64 pos,
 		void *buf, __u64 len)
 {
-	return rw_request(pool, CKREMM_IOC_READ, offset, pos, buf, len);
+	return rw_request(pool, CKREMM_IOC_READ, block, pos, buf, len);
 }
 
-int ckremm_write(struct ckremm_pool *pool, __u64 offset, __u64 pos,
+int ckremm_write(struct ckremm_pool *pool, __u64 block, __u64 pos,
 		 const void *buf, __u64 len)
 {
-	return rw_request(pool, CKREMM_IOC_WRITE, offset, pos, buf, len);
+	return rw_request(pool, CKREMM_IOC_WRITE, block, pos, buf, len);
 }
 
-int ckremm_clean(struct ckremm_pool *pool, __u64 offset, __u64 *size)
-{
-	return block_request(pool, CKREMM_IOC_CLEAN, offset, size);
-}
-
-int ckremm_realloc(struct ckremm_pool *pool, __u64 offset, __u64 size,
-		   __u64 *new_offset)
+int ckremm_realloc(struct ckremm_pool *pool, __u64 block, __u64 size,
+		   __u64 *new_block)
 {
 	struct ckremm_realloc r = {
-		.pool = pool->id, .offset = offset, .size = size,
+		.pool = pool->id, .block = block, .size = size,
 	};
 	int ret = ckremm_ioc_realloc(pool->fd, &r);
 
-	if (!ret && new_offset)
-		*new_offset = r.new_offset;
+	if (!ret && new_block)
+		*new_block = r.new_block;
 	return ret;
 }
 
-int ckremm_t_alloc(struct ckremm_pool *pool, __u64 size, __u32 flags,
-		   __u64 *handle)
+int ckremm_copy(struct ckremm_pool *pool, __u64 dst, __u64 src)
 {
-	struct ckremm_t_alloc a = {
-		.pool = pool->id, .flags = flags, .size = size,
-	};
-	int ret = ckremm_ioc_t_alloc(pool->fd, &a);
+	struct ckremm_copy c = { .pool = pool->id, .dst = dst, .src = src };
 
-	if (!ret)
-		*handle = a.handle;
-	return ret;
-}
-
-/*
- * T_FREE, T_CLEAN, T_PIN, T_UNPIN or T_LOCATE of the block @handle; T_PIN
- * and T_LOCATE say where it is and its size (either may be NULL).
- */
-static int t_block_request(struct ckremm_pool *pool, unsigned long request,
-			   __u64 handle, __u64 *offset, __u64 *size)
-{
-	struct ckremm_t_block b = { .pool = pool->id, .handle = handle };
-	int ret = ioc(pool->fd, request, &b);
-
-	if (!ret && offset)
-		*offset = b.offset;
-	if (!ret && size)
-		*size = b.size;
-	return ret;
-}
-
-int ckremm_t_free(struct ckremm_pool *pool, __u64 handle)
-{
-	return t_block_request(pool, CKREMM_IOC_T_FREE, handle, NULL, NULL);
-}
-
-int ckremm_t_clean(struct ckremm_pool *pool, __u64 handle)
-{
-	return t_block_request(pool, CKREMM_IOC_T_CLEAN, handle, NULL, NULL);
-}
-
-int ckremm_t_pin(struct ckremm_pool *pool, __u64 handle, __u64 *offset,
-		 __u64 *size)
-{
-	return t_block_request(pool, CKREMM_IOC_T_PIN, handle, offset, size);
-}
-
-int ckremm_t_unpin(struct ckremm_pool *pool, __u64 handle)
-{
-	return t_block_request(pool, CKREMM_IOC_T_UNPIN, handle, NULL, NULL);
-}
-
-int ckremm_t_locate(struct ckremm_pool *pool, __u64 handle, __u64 *offset,
-		    __u64 *size)
-{
-	return t_block_request(pool, CKREMM_IOC_T_LOCATE, handle, offset,
-			       size);
-}
-
-/* T_READ or T_WRITE of @len bytes at @pos in the block @handle. */
-static int t_rw_request(struct ckremm_pool *pool, unsigned long request,
-			__u64 handle, __u64 pos, const void *buf, __u64 len)
-{
-	struct ckremm_t_rw rw = {
-		.pool = pool->id, .handle = handle, .pos = pos, .len = len,
-		.buf = user_ptr(buf),
-	};
-
-	return ioc(pool->fd, request, &rw);
-}
-
-int ckremm_t_read(struct ckremm_pool *pool, __u64 handle, __u64 pos,
-		  void *buf, __u64 len)
-{
-	return t_rw_request(pool, CKREMM_IOC_T_READ, handle, pos, buf, len);
-}
-
-int ckremm_t_write(struct ckremm_pool *pool, __u64 handle, __u64 pos,
-		   const void *buf, __u64 len)
-{
-	return t_rw_request(pool, CKREMM_IOC_T_WRITE, handle, pos, buf, len);
-}
-
-int ckremm_t_copy(struct ckremm_pool *pool, __u64 dst, __u64 src)
-{
-	struct ckremm_t_copy c = { .pool = pool->id, .dst = dst, .src = src };
-
-	return ckremm_ioc_t_copy(pool->fd, &c);
-}
-
-bool ckremm_pool_by_handle(const struct ckremm_pool *pool)
-{
-	return pool->kind == CKREMM_KIND_TABLE;
-}
-
-int ckremm_block_free(struct ckremm_pool *pool, __u64 block)
-{
-	if (ckremm_pool_by_handle(pool))
-		return ckremm_t_free(pool, block);
-	return ckremm_free(pool, block);
-}
-
-int ckremm_block_clean(struct ckremm_pool *pool, __u64 block, __u64 *size)
-{
-	int ret;
-
-	if (!ckremm_pool_by_handle(pool))
-		return ckremm_clean(pool, block, size);
-	ret = ckremm_t_clean(pool, block);
-	if (!ret && size)
-		ret = ckremm_t_locate(pool, block, NULL, size);
-	return ret;
-}
-
-int ckremm_block_read(struct ckremm_pool *pool, __u64 block, __u64 pos,
-		      void *buf, __u64 len)
-{
-	if (ckremm_pool_by_handle(pool))
-		return ckremm_t_read(pool, block, pos, buf, len);
-	return ckremm_read(pool, block, pos, buf, len);
-}
-
-int ckremm_block_write(struct ckremm_pool *pool, __u64 block, __u64 pos,
-		       const void *buf, __u64 len)
-{
-	if (ckremm_pool_by_handle(pool))
-		return ckremm_t_write(pool, block, pos, buf, len);
-	return ckremm_write(pool, block, pos, buf, len);
+	return ckremm_ioc_copy(pool->fd, &c);
 }
 
 int ckremm_reorder(struct ckremm_pool *pool, struct ckremm_reorder *out)
@@ -692,7 +593,7 @@ int ckremm_block_size(struct ckremm_pool *pool, __u64 block, __u64 *size)
 	int ret;
 
 	if (ckremm_pool_by_handle(pool))
-		return ckremm_t_locate(pool, block, NULL, size);
+		return ckremm_locate(pool, block, NULL, size);
 	ret = ckremm_walk(pool, match_block, &q);
 
 	if (ret < 0)

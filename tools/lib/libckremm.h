@@ -20,13 +20,13 @@
  *
  *	int fd = ckremm_dev_open(NULL);
  *	struct ckremm_pool pool;
- *	__u64 off;
+ *	__u64 block;
  *
  *	if (fd < 0 || ckremm_pool_create(fd, CKREMM_KIND_HEADER, 1 << 20,
  *					 "demo", 0600, &pool) ||
- *	    ckremm_alloc(&pool, 100, &off))
+ *	    ckremm_alloc(&pool, 100, &block))
  *		... report ...
- *	ckremm_write(&pool, off, 0, "hello", 5);
+ *	ckremm_write(&pool, block, 0, "hello", 5);
  */
 #ifndef LIBCKREMM_H
 #define LIBCKREMM_H
@@ -74,20 +74,15 @@ int ckremm_ioc_alloc_batch(int fd, struct ckremm_batch *arg);
 int ckremm_ioc_free_batch(int fd, struct ckremm_batch *arg);
 int ckremm_ioc_read(int fd, struct ckremm_rw *arg);
 int ckremm_ioc_write(int fd, struct ckremm_rw *arg);
+int ckremm_ioc_pin(int fd, struct ckremm_block *arg);
+int ckremm_ioc_unpin(int fd, struct ckremm_block *arg);
+int ckremm_ioc_locate(int fd, struct ckremm_block *arg);
+int ckremm_ioc_copy(int fd, struct ckremm_copy *arg);
 int ckremm_ioc_reorder(int fd, struct ckremm_reorder *arg);
 int ckremm_ioc_stats(int fd, struct ckremm_stats *arg);
 int ckremm_ioc_validate(int fd, struct ckremm_validate *arg);
 int ckremm_ioc_list(int fd, struct ckremm_list *arg);
 int ckremm_ioc_walk(int fd, struct ckremm_walk *arg);
-int ckremm_ioc_t_alloc(int fd, struct ckremm_t_alloc *arg);
-int ckremm_ioc_t_free(int fd, struct ckremm_t_block *arg);
-int ckremm_ioc_t_clean(int fd, struct ckremm_t_block *arg);
-int ckremm_ioc_t_pin(int fd, struct ckremm_t_block *arg);
-int ckremm_ioc_t_unpin(int fd, struct ckremm_t_block *arg);
-int ckremm_ioc_t_locate(int fd, struct ckremm_t_block *arg);
-int ckremm_ioc_t_read(int fd, struct ckremm_t_rw *arg);
-int ckremm_ioc_t_write(int fd, struct ckremm_t_rw *arg);
-int ckremm_ioc_t_copy(int fd, struct ckremm_t_copy *arg);
 
 /* Any request by number, for requests the ABI does not define.  Returns 0
  * (or the ioctl's non-negative result) or -errno. */
@@ -153,129 +148,93 @@ int ckremm_destroy_by_name(int fd, const char *name);
 /* ------------------------------------------------------------------ */
 /* Blocks                                                               */
 
-/* Allocate @size bytes at the pool's natural alignment; the block's arena
- * offset goes to @offset.  Returns 0 or -errno. */
-int ckremm_alloc(struct ckremm_pool *pool, __u64 size, __u64 *offset);
+/*
+ * A block is named by one __u64, as the pool's kind decides: the arena
+ * offset of its first usable byte in a header pool, its handle in a table
+ * pool.  Every call below takes both kinds; what only one kind has
+ * (realloc and alignment for header pools; pins, locate, copy and
+ * CKREMM_ALLOC_REORDER for table pools) returns -EOPNOTSUPP on the other.
+ */
+
+/* True if @pool names its blocks by handle (a table pool). */
+bool ckremm_pool_by_handle(const struct ckremm_pool *pool);
+
+/* Allocate @size bytes at the pool's natural alignment; the block goes to
+ * @block.  Returns 0 or -errno. */
+int ckremm_alloc(struct ckremm_pool *pool, __u64 size, __u64 *block);
 
 /* As ckremm_alloc(), with the block's first byte aligned to @align (a
- * power of two up to the page size, or 0).  Returns 0 or -errno. */
-int ckremm_alloc_aligned(struct ckremm_pool *pool, __u64 size, __u64 align,
-			 __u64 *offset);
+ * power of two up to the page size, or 0) and @flags CKREMM_ALLOC_*
+ * (CKREMM_ALLOC_REORDER: compact a table pool and retry once if nothing
+ * fits).  Returns 0 or -errno. */
+int ckremm_alloc_ex(struct ckremm_pool *pool, __u64 size, __u64 align,
+		    __u32 flags, __u64 *block);
 
-/* Free the block at @offset.  Returns 0 or -errno. */
-int ckremm_free(struct ckremm_pool *pool, __u64 offset);
+/* Free @block (-EBUSY while a table pool's block is pinned).  Returns 0
+ * or -errno. */
+int ckremm_free(struct ckremm_pool *pool, __u64 block);
 
 /* One ALLOC_BATCH request: @count (1..CKREMM_BATCH_MAX) blocks of @size
- * bytes, offsets into @offsets; all or none.  Returns 0 or -errno. */
+ * bytes into @blocks; all or none.  Returns 0 or -errno. */
 int ckremm_alloc_batch(struct ckremm_pool *pool, __u64 size, __u64 align,
-		       __u64 *offsets, unsigned int count);
+		       __u64 *blocks, unsigned int count);
 
-/* One FREE_BATCH request: @count (1..CKREMM_BATCH_MAX) offsets, all
+/* One FREE_BATCH request: @count (1..CKREMM_BATCH_MAX) blocks, all
  * checked before any is freed.  Returns 0 or -errno. */
-int ckremm_free_batch(struct ckremm_pool *pool, const __u64 *offsets,
+int ckremm_free_batch(struct ckremm_pool *pool, const __u64 *blocks,
 		      unsigned int count);
 
 /* Any number of blocks, in batches of CKREMM_BATCH_MAX.  If a batch
  * fails, the blocks the earlier batches made are freed again, so the call
  * is all or nothing.  Returns 0 or -errno. */
 int ckremm_alloc_many(struct ckremm_pool *pool, __u64 size, __u64 align,
-		      __u64 *offsets, size_t count);
+		      __u64 *blocks, size_t count);
 
-/* Any number of offsets, in batches of CKREMM_BATCH_MAX.  Each batch is
+/* Any number of blocks, in batches of CKREMM_BATCH_MAX.  Each batch is
  * all or nothing; batches before a failing one stay freed.  Returns 0 or
- * -errno, with the number of offsets freed in @freed (may be NULL). */
-int ckremm_free_many(struct ckremm_pool *pool, const __u64 *offsets,
+ * -errno, with the number of blocks freed in @freed (may be NULL). */
+int ckremm_free_many(struct ckremm_pool *pool, const __u64 *blocks,
 		     size_t count, size_t *freed);
 
-/* Copy @len bytes from byte @pos of the block at @offset into @buf.
- * Returns 0 or -errno. */
-int ckremm_read(struct ckremm_pool *pool, __u64 offset, __u64 pos,
+/* Copy @len bytes from byte @pos of @block into @buf.  Returns 0 or
+ * -errno. */
+int ckremm_read(struct ckremm_pool *pool, __u64 block, __u64 pos,
 		void *buf, __u64 len);
 
-/* Copy @len bytes from @buf to byte @pos of the block at @offset.
- * Returns 0 or -errno. */
-int ckremm_write(struct ckremm_pool *pool, __u64 offset, __u64 pos,
+/* Copy @len bytes from @buf to byte @pos of @block.  Returns 0 or -errno. */
+int ckremm_write(struct ckremm_pool *pool, __u64 block, __u64 pos,
 		 const void *buf, __u64 len);
 
-/* Zero the block at @offset; its usable size goes to @size (may be NULL).
- * Returns 0 or -errno. */
-int ckremm_clean(struct ckremm_pool *pool, __u64 offset, __u64 *size);
-
-/* Resize the block at @offset to @size bytes, keeping its contents and
- * alignment; where it lives now goes to @new_offset.  Returns 0 or -errno. */
-int ckremm_realloc(struct ckremm_pool *pool, __u64 offset, __u64 size,
-		   __u64 *new_offset);
-
-/* ------------------------------------------------------------------ */
-/* Table-pool blocks, named by handle                                   */
-
-/* Allocate @size bytes in a table pool; the block's handle goes to
- * @handle.  @flags is CKREMM_T_ALLOC_* (CKREMM_T_ALLOC_REORDER: compact
- * and retry once if nothing fits).  Returns 0 or -errno. */
-int ckremm_t_alloc(struct ckremm_pool *pool, __u64 size, __u32 flags,
-		   __u64 *handle);
-
-/* Free the block @handle (-EBUSY while pinned).  Returns 0 or -errno. */
-int ckremm_t_free(struct ckremm_pool *pool, __u64 handle);
-
-/* Zero the block @handle.  Returns 0 or -errno. */
-int ckremm_t_clean(struct ckremm_pool *pool, __u64 handle);
-
-/* Pin the block @handle so that reorders leave it where it is, through
- * this open file until unpinned or closed; where it is goes to @offset and
- * its size to @size (either may be NULL).  Returns 0 or -errno. */
-int ckremm_t_pin(struct ckremm_pool *pool, __u64 handle, __u64 *offset,
+/* Zero @block; the arena offset of its first usable byte goes to @offset
+ * and its usable size to @size (either may be NULL).  Returns 0 or
+ * -errno. */
+int ckremm_clean(struct ckremm_pool *pool, __u64 block, __u64 *offset,
 		 __u64 *size);
 
-/* Drop a pin this open file holds on @handle.  Returns 0 or -errno. */
-int ckremm_t_unpin(struct ckremm_pool *pool, __u64 handle);
+/* Resize the header pool's @block to @size bytes, keeping its contents
+ * and alignment; where it lives now goes to @new_block.  Returns 0 or
+ * -errno. */
+int ckremm_realloc(struct ckremm_pool *pool, __u64 block, __u64 size,
+		   __u64 *new_block);
 
-/* Where the block @handle is now and its size (either may be NULL).
- * Returns 0 or -errno. */
-int ckremm_t_locate(struct ckremm_pool *pool, __u64 handle, __u64 *offset,
-		    __u64 *size);
+/* Pin the table pool's @block so that reorders leave it where it is,
+ * through this attachment until unpinned or closed; where it is goes to
+ * @offset and its size to @size (either may be NULL).  Returns 0 or
+ * -errno. */
+int ckremm_pin(struct ckremm_pool *pool, __u64 block, __u64 *offset,
+	       __u64 *size);
 
-/* Copy @len bytes from byte @pos of the block @handle into @buf.
- * Returns 0 or -errno. */
-int ckremm_t_read(struct ckremm_pool *pool, __u64 handle, __u64 pos,
-		  void *buf, __u64 len);
+/* Drop a pin this attachment holds on @block.  Returns 0 or -errno. */
+int ckremm_unpin(struct ckremm_pool *pool, __u64 block);
 
-/* Copy @len bytes from @buf to byte @pos of the block @handle.  Returns 0
- * or -errno. */
-int ckremm_t_write(struct ckremm_pool *pool, __u64 handle, __u64 pos,
-		   const void *buf, __u64 len);
+/* Where the table pool's @block is now and its size (either may be
+ * NULL).  Returns 0 or -errno. */
+int ckremm_locate(struct ckremm_pool *pool, __u64 block, __u64 *offset,
+		  __u64 *size);
 
-/* Copy the block @src into the block @dst, which must be at least as
+/* Copy the table pool's block @src into @dst, which must be at least as
  * large (else -ENOSPC).  Returns 0 or -errno. */
-int ckremm_t_copy(struct ckremm_pool *pool, __u64 dst, __u64 src);
-
-/* ------------------------------------------------------------------ */
-/* Blocks of either kind                                                */
-
-/*
- * A "block" below is what the pool's kind names blocks by: the arena
- * offset of its first byte in a header pool, its handle in a table pool.
- * These calls pick the request that fits, so a caller such as ckremmctl
- * can treat both kinds alike.
- */
-
-/* True if @pool names its blocks by handle (a table pool). */
-bool ckremm_pool_by_handle(const struct ckremm_pool *pool);
-
-/* Free one block.  Returns 0 or -errno. */
-int ckremm_block_free(struct ckremm_pool *pool, __u64 block);
-
-/* Zero one block; its usable size goes to @size (may be NULL).  Returns 0
- * or -errno. */
-int ckremm_block_clean(struct ckremm_pool *pool, __u64 block, __u64 *size);
-
-/* Read from one block, as ckremm_read().  Returns 0 or -errno. */
-int ckremm_block_read(struct ckremm_pool *pool, __u64 block, __u64 pos,
-		      void *buf, __u64 len);
-
-/* Write into one block, as ckremm_write().  Returns 0 or -errno. */
-int ckremm_block_write(struct ckremm_pool *pool, __u64 block, __u64 pos,
-		       const void *buf, __u64 len);
+int ckremm_copy(struct ckremm_pool *pool, __u64 dst, __u64 src);
 
 /* ------------------------------------------------------------------ */
 /* Whole-pool operations                                                */
@@ -310,8 +269,8 @@ int ckremm_walk(struct ckremm_pool *pool, ckremm_walk_fn fn, void *ctx);
 int ckremm_walk_all(struct ckremm_pool *pool, struct ckremm_extent **extents,
 		    size_t *count);
 
-/* The usable bytes of a block (an offset or a handle, as above): for a
- * header pool found by walking the arena, for a table pool by T_LOCATE.
+/* The usable bytes of a block: for a header pool found by walking the
+ * arena, for a table pool by LOCATE.
  * Returns 0, -EINVAL if there is no such live block, or -errno. */
 int ckremm_block_size(struct ckremm_pool *pool, __u64 block, __u64 *size);
 

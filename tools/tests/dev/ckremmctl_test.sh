@@ -58,7 +58,7 @@ echo "TAP version 13"
 echo "1..$planned"
 
 run version
-status_is 0 && out_has "module ABI 1"
+status_is 0 && out_has "module ABI 2"
 ok "version names the module ABI"
 
 run create "$POOL" --size 64K --mode 0640

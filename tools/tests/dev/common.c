@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/ioctl.h>
+#include <uapi/ckremm.h>
 
 #include "common.h"
 
@@ -42,6 +44,31 @@ const char *errno_name(int err)
 	snprintf(buf[next], sizeof(buf[next]), "errno %d", err);
 	return buf[next];
 }
+
+#define V1(name, dir, nr, size) { name, _IOC(dir, CKREMM_IOC_MAGIC, nr, size) }
+#define V1_RW	(_IOC_READ | _IOC_WRITE)
+
+const struct v1_request v1_requests[] = {
+	V1("ALLOC", V1_RW, 0x05, 40),
+	V1("FREE", _IOC_WRITE, 0x06, 32),
+	V1("CLEAN", V1_RW, 0x07, 32),
+	V1("REALLOC", V1_RW, 0x08, 40),
+	V1("ALLOC_BATCH", _IOC_WRITE, 0x09, 48),
+	V1("FREE_BATCH", _IOC_WRITE, 0x0a, 48),
+	V1("READ", _IOC_WRITE, 0x0b, 48),
+	V1("WRITE", _IOC_WRITE, 0x0c, 48),
+	V1("T_ALLOC", V1_RW, 0x20, 32),
+	V1("T_FREE", _IOC_WRITE, 0x21, 40),
+	V1("T_CLEAN", _IOC_WRITE, 0x22, 40),
+	V1("T_PIN", V1_RW, 0x23, 40),
+	V1("T_UNPIN", _IOC_WRITE, 0x24, 40),
+	V1("T_LOCATE", V1_RW, 0x25, 40),
+	V1("T_READ", _IOC_WRITE, 0x26, 48),
+	V1("T_WRITE", _IOC_WRITE, 0x27, 48),
+	V1("T_COPY", _IOC_WRITE, 0x28, 32),
+};
+const unsigned int v1_request_count =
+	sizeof(v1_requests) / sizeof(v1_requests[0]);
 
 void tap(bool ok, const char *fmt, ...)
 {

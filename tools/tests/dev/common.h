@@ -53,6 +53,17 @@ int write_str(const char *path, const char *s);
 /* Capabilities in effect, from /proc/self/status; ~0 if unreadable. */
 unsigned long long cap_eff(void);
 
+/*
+ * The block requests of ABI version 1, encoded (direction, number, size)
+ * as a program built for it sends them; version 2 answers them EPROTO.
+ */
+struct v1_request {
+	const char *name;
+	unsigned long cmd;
+};
+extern const struct v1_request v1_requests[];
+extern const unsigned int v1_request_count;
+
 /* A 64-bit mixer (the finaliser of MurmurHash3): patterns from keys. */
 static inline unsigned long long mix64(unsigned long long x)
 {

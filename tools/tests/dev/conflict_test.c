@@ -2,10 +2,10 @@
 /*
  * Requests that conflict on one block of a shared pool.  Each block
  * behaves as if guarded by a reader-writer lock that requests only try,
- * never wait: READ, T_READ and the source of T_COPY share it; WRITE,
- * T_WRITE, CLEAN, T_CLEAN, the destination of T_COPY, FREE, FREE_BATCH,
- * REALLOC (the old block, and the new one while it is copied into) and
- * T_FREE take it alone, for as long as they run.  A request that cannot
+ * never wait: READ and the source of COPY share it; WRITE, CLEAN, the
+ * destination of COPY, FREE, FREE_BATCH and REALLOC (the old block, and
+ * the new one while it is copied into) take it alone, for as long as they
+ * run.  A request that cannot
  * get its hold answers EBUSY and changes nothing.
  *
  *	conflict_test [-p PROCS] [-n OVERLAPS] [-t SECONDS] [-s SEED]
@@ -20,7 +20,7 @@
  *	lands: VALIDATE stays clean and the other's blocks keep their bytes.
  *   2. REALLOC moves a block while the other frees the old one and
  *	allocates as much: not both answer 0, and the new block survives.
- *   3. T_COPY while the other frees its source: the destination ends
+ *   3. COPY while the other frees its source: the destination ends
  *	either as it was or as a whole copy of the source.
  *   4. CLEAN while the other shrinks the block with REALLOC: a CLEAN
  *	that fails leaves every byte as it was.
@@ -38,10 +38,10 @@
  * asked for and none is planned; the SMP stages (dev-qemu, smp-qemu,
  * kcsan-qemu, rt-qemu) require it.
  *
- * A reader waiting for a page: a READ (and a T_READ) through a read-only
- * attachment whose buffer is a userfaultfd page nobody fills must not
- * keep the owner from writing the block, and must then return the
- * written bytes (where userfaultfd works; planned only there).
+ * A reader waiting for a page: a READ, on either kind of pool, through a
+ * read-only attachment whose buffer is a userfaultfd page nobody fills
+ * must not keep the owner from writing the block, and must then return
+ * the written bytes (where userfaultfd works; planned only there).
  *
  * Stress: PROCS processes (default 3) of two threads each, every thread
  * with a file of its own, share a named pool of each kind in rounds of a
@@ -341,7 +341,7 @@ static void a_copy(struct race *r, struct ckremm_pool *p)
 	int ret;
 
 	a_begin(r);
-	ret = ckremm_t_copy(p, r->x, r->src);
+	ret = ckremm_copy(p, r->x, r->src);
 	a_end(r, ret);
 }
 
@@ -350,7 +350,7 @@ static void a_clean(struct race *r, struct ckremm_pool *p)
 	int ret;
 
 	a_begin(r);
-	ret = ckremm_clean(p, r->x, NULL);
+	ret = ckremm_clean(p, r->x, NULL, NULL);
 	a_end(r, ret);
 }
 
@@ -516,7 +516,7 @@ static bool prep_copy(struct race *r, struct ckremm_pool *p)
 {
 	__u64 off, size;
 
-	return !ckremm_t_locate(p, r->x, &off, &size) &&
+	return !ckremm_locate(p, r->x, &off, &size) &&
 	       watch_prep(p, off, pat_word(r->key, 0));
 }
 
@@ -534,7 +534,7 @@ static void b_free_src(struct race *r, struct ckremm_pool *p)
 	if (!b_watch(r))
 		return;
 	b_before(r);
-	ret = ckremm_t_free(p, r->src);
+	ret = ckremm_free(p, r->src);
 	b_after(r, ret);
 }
 
@@ -559,7 +559,7 @@ static int race_write(struct ckremm_pool *p, __u64 block, __u64 len,
 		      __u64 key)
 {
 	fill(race_wbuf, len, key, 0);
-	return ckremm_block_write(p, block, 0, race_wbuf, len);
+	return ckremm_write(p, block, 0, race_wbuf, len);
 }
 
 /* Bytes [@pos, @pos + @len) of @block must be @key's pattern (0: zeros). */
@@ -571,7 +571,7 @@ static void expect(struct faults *f, struct ckremm_pool *p, __u64 block,
 	__u64 first = len, differ = 0;
 	int ret;
 
-	ret = ckremm_block_read(p, block, pos, got, len);
+	ret = ckremm_read(p, block, pos, got, len);
 	if (ret) {
 		fault(f, "%s: READ of %llu bytes at %#llx answered %s", what,
 		      (unsigned long long)len, (unsigned long long)block,
@@ -644,8 +644,8 @@ static int setup_moving(struct race *r, struct ckremm_pool *p)
 
 static int setup_copy(struct race *r, struct ckremm_pool *p)
 {
-	return ckremm_t_alloc(p, RACE_BLOCK, 0, &r->x) ?:
-	       ckremm_t_alloc(p, RACE_BLOCK, 0, &r->src) ?:
+	return ckremm_alloc(p, RACE_BLOCK, &r->x) ?:
+	       ckremm_alloc(p, RACE_BLOCK, &r->src) ?:
 	       race_write(p, r->x, RACE_BLOCK, r->key) ?:
 	       race_write(p, r->src, RACE_BLOCK, r->key2);
 }
@@ -703,22 +703,22 @@ static void judge_copy(struct faults *f, struct race *r, struct ckremm_pool *p)
 	struct race_out *o = &r->o;
 
 	if (!one_of(o->a_ret, 0, -EBUSY, -EINVAL))
-		fault(f, "T_COPY answered %s", errno_name(o->a_ret));
+		fault(f, "COPY answered %s", errno_name(o->a_ret));
 	if (o->b_sent && !one_of(o->b_ret, 0, -EBUSY, -EINVAL))
-		fault(f, "T_FREE of the source answered %s",
+		fault(f, "FREE of the source answered %s",
 		      errno_name(o->b_ret));
 	if (o->a_ret)
 		expect(f, p, r->x, 0, RACE_BLOCK, r->key,
-		       "the destination of a T_COPY that failed");
+		       "the destination of a COPY that failed");
 	else
 		expect(f, p, r->x, 0, RACE_BLOCK, r->key2,
-		       "the destination of a T_COPY that completed");
+		       "the destination of a COPY that completed");
 	if (f->n)
-		diag("  T_COPY answered %s; T_FREE of its source %s%s",
+		diag("  COPY answered %s; FREE of its source %s%s",
 		     errno_name(o->a_ret),
 		     o->b_sent ? errno_name(o->b_ret) : "not sent",
 		     o->b_sent && o->b_before && o->b_after ?
-		     ", sent and answered while T_COPY ran" : "");
+		     ", sent and answered while COPY ran" : "");
 	expect_valid(f, p);
 }
 
@@ -760,8 +760,8 @@ static void free_all(struct ckremm_pool *p)
 
 static void reset_copy(struct race *r, struct ckremm_pool *p)
 {
-	ckremm_t_free(p, r->x);
-	ckremm_t_free(p, r->src);
+	ckremm_free(p, r->x);
+	ckremm_free(p, r->src);
 }
 
 static void reset_header(struct race *r, struct ckremm_pool *p)
@@ -798,7 +798,7 @@ static const struct race_case race_cases[] = {
 		.reset = reset_header,
 	},
 	{
-		.title = "race 3: T_COPY of 16 MiB while another process frees the source",
+		.title = "race 3: COPY of 16 MiB while another process frees the source",
 		.rule = "the destination is all as it was, or all the source",
 		.kind = CKREMM_KIND_TABLE, .setup = setup_copy,
 		.a = a_copy, .b_prep = prep_copy, .b = b_free_src,
@@ -956,7 +956,7 @@ static void *waiting_read_main(void *arg)
 	struct waiting_read *w = arg;
 
 	if (w->pool.kind == CKREMM_KIND_TABLE)
-		w->ret = ckremm_t_read(&w->pool, w->block, 0, w->buf, WAIT_BLOCK);
+		w->ret = ckremm_read(&w->pool, w->block, 0, w->buf, WAIT_BLOCK);
 	else
 		w->ret = ckremm_read(&w->pool, w->block, 0, w->buf, WAIT_BLOCK);
 	return NULL;
@@ -1016,7 +1016,7 @@ static void waiting_reader(int fd, __u32 kind)
 	w.buf = mmap(NULL, WAIT_BLOCK, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (kind == CKREMM_KIND_TABLE)
-		ret = ckremm_t_alloc(&owner, WAIT_BLOCK, 0, &w.block);
+		ret = ckremm_alloc(&owner, WAIT_BLOCK, &w.block);
 	else
 		ret = ckremm_alloc(&owner, WAIT_BLOCK, &w.block);
 	reg.range.start = (unsigned long)w.buf;
@@ -1039,7 +1039,7 @@ static void waiting_reader(int fd, __u32 kind)
 		src[i] = (unsigned char)mix64(i ^ 0x5eed);
 	if (stuck) {
 		if (kind == CKREMM_KIND_TABLE)
-			wrote = ckremm_t_write(&owner, w.block, 0, src, WAIT_BLOCK);
+			wrote = ckremm_write(&owner, w.block, 0, src, WAIT_BLOCK);
 		else
 			wrote = ckremm_write(&owner, w.block, 0, src, WAIT_BLOCK);
 	}
@@ -1091,13 +1091,10 @@ enum op {
 	OP_DESTROY, OP_COUNT
 };
 
-static const char *const op_names[2][OP_COUNT] = {
-	{ "READ", "WRITE", "CLEAN", "-", "FREE", "FREE_BATCH", "REALLOC",
-	  "ALLOC", "-", "-", "-", "REORDER", "VALIDATE", "STATS", "WALK",
-	  "CLOSE", "OPEN", "close()", "DESTROY" },
-	{ "T_READ", "T_WRITE", "T_CLEAN", "T_COPY", "T_FREE", "-", "-",
-	  "T_ALLOC", "T_PIN", "T_UNPIN", "T_LOCATE", "REORDER", "VALIDATE",
-	  "STATS", "WALK", "CLOSE", "OPEN", "close()", "DESTROY" },
+static const char *const op_names[OP_COUNT] = {
+	"READ", "WRITE", "CLEAN", "COPY", "FREE", "FREE_BATCH", "REALLOC",
+	"ALLOC", "PIN", "UNPIN", "LOCATE", "REORDER", "VALIDATE", "STATS",
+	"WALK", "CLOSE", "OPEN", "close()", "DESTROY",
 };
 
 /* What a completed READ saw. */
@@ -1109,8 +1106,8 @@ struct entry {
 	__u8 seen;	/* READ: enum seen */
 	__s16 err;	/* 0 or -errno */
 	__u32 len;	/* bytes read or written, a new block's size */
-	__u64 name;	/* the block (T_COPY: destination) */
-	/* T_COPY: source; FREE_BATCH: second block; ALLOC, REALLOC: the
+	__u64 name;	/* the block (COPY: destination) */
+	/* COPY: source; FREE_BATCH: second block; ALLOC, REALLOC: the
 	 * new block; READ: first bad byte.
 	 */
 	__u64 aux;
@@ -1253,7 +1250,7 @@ static int do_write(struct actor *a, __u64 name, __u64 len)
 	e->key = make_key(a->round, a->id, ++a->seq);
 	e->len = (__u32)len;
 	stamp(a->wbuf, len, e->key);
-	return log_end(a, e, ckremm_block_write(&a->pool, name, 0, a->wbuf,
+	return log_end(a, e, ckremm_write(&a->pool, name, 0, a->wbuf,
 						len));
 }
 
@@ -1263,7 +1260,7 @@ static void do_read(struct actor *a, __u64 name, __u64 len)
 	int ret;
 
 	e->len = (__u32)len;
-	ret = ckremm_block_read(&a->pool, name, 0, a->rbuf, len);
+	ret = ckremm_read(&a->pool, name, 0, a->rbuf, len);
 	e->t1 = now();
 	if (!ret)
 		e->seen = (__u8)judge(a->rbuf, len, &e->key, &e->aux);
@@ -1274,7 +1271,7 @@ static int do_free(struct actor *a, __u64 name)
 {
 	struct entry *e = log_begin(a, OP_FREE, name);
 
-	return log_end(a, e, ckremm_block_free(&a->pool, name));
+	return log_end(a, e, ckremm_free(&a->pool, name));
 }
 
 /* Write a block this thread just made until the write is not refused. */
@@ -1315,14 +1312,14 @@ static void do_alloc(struct actor *a, int s)
 	__u64 size = a->table ? a->st->tsize : pick_size(a, NEW_MAX);
 	struct entry *e = log_begin(a, OP_ALLOC, 0);
 	__u64 name = 0;
+	__u32 flags = 0;
 	int ret;
 
 	e->len = (__u32)size;
-	if (a->table)
-		ret = ckremm_t_alloc(&a->pool, size, rnd(&a->rng) % 4 ? 0 :
-				     CKREMM_T_ALLOC_REORDER, &name);
-	else
-		ret = ckremm_alloc(&a->pool, size, &name);
+	/* A table pool may compact to make room; a header pool may not. */
+	if (a->table && !(rnd(&a->rng) % 4))
+		flags = CKREMM_ALLOC_REORDER;
+	ret = ckremm_alloc_ex(&a->pool, size, 0, flags, &name);
 	e->aux = name;
 	if (log_end(a, e, ret))
 		return;
@@ -1376,21 +1373,21 @@ static void do_copy(struct actor *a, int s, __u64 dst)
 		return;
 	e = log_begin(a, OP_COPY, dst);
 	e->aux = src;
-	log_end(a, e, ckremm_t_copy(&a->pool, dst, src));
+	log_end(a, e, ckremm_copy(&a->pool, dst, src));
 }
 
 static void do_pin(struct actor *a, __u64 name)
 {
 	struct entry *e = log_begin(a, OP_PIN, name);
 
-	if (log_end(a, e, ckremm_t_pin(&a->pool, name, NULL, NULL)))
+	if (log_end(a, e, ckremm_pin(&a->pool, name, NULL, NULL)))
 		return;
 	if (a->npins < PINS_MAX) {
 		a->pins[a->npins++] = name;
 		return;
 	}
 	e = log_begin(a, OP_UNPIN, name);
-	log_end(a, e, ckremm_t_unpin(&a->pool, name));
+	log_end(a, e, ckremm_unpin(&a->pool, name));
 }
 
 static void do_unpin(struct actor *a)
@@ -1398,7 +1395,7 @@ static void do_unpin(struct actor *a)
 	__u64 name = a->pins[--a->npins];
 	struct entry *e = log_begin(a, OP_UNPIN, name);
 
-	log_end(a, e, ckremm_t_unpin(&a->pool, name));
+	log_end(a, e, ckremm_unpin(&a->pool, name));
 }
 
 static int do_simple(struct actor *a, enum op op, __u64 name)
@@ -1412,10 +1409,10 @@ static int do_simple(struct actor *a, enum op op, __u64 name)
 
 	switch (op) {
 	case OP_CLEAN:
-		ret = ckremm_block_clean(&a->pool, name, NULL);
+		ret = ckremm_clean(&a->pool, name, NULL, NULL);
 		break;
 	case OP_LOCATE:
-		ret = ckremm_t_locate(&a->pool, name, NULL, NULL);
+		ret = ckremm_locate(&a->pool, name, NULL, NULL);
 		break;
 	case OP_REORDER:
 		ret = ckremm_reorder(&a->pool, NULL);
@@ -1852,7 +1849,7 @@ static bool gather(struct check *c, struct stress *st, unsigned int nactors,
 					t->unexpected++;
 					fault(&t->answers, "thread %d: %s of %#llx answered %s",
 					      actor,
-					      op_names[st->table][e->op],
+					      op_names[e->op],
 					      (unsigned long long)e->name,
 					      errno_name(e->err));
 				}
@@ -1906,6 +1903,29 @@ static bool gather(struct check *c, struct stress *st, unsigned int nactors,
 	return true;
 }
 
+static bool refused_pattern(const struct check *c, enum seen seen, __u64 key)
+{
+	return seen == SEEN_WHOLE && has_key(c->refused, c->nrefused, key);
+}
+
+/*
+ * What is wrong with bytes that were seen as @seen with @key: NULL if
+ * they are one whole pattern of a completed write, or zeros after a clean.
+ */
+static const char *content_fault(const struct check *c, enum seen seen,
+				 __u64 key)
+{
+	if (refused_pattern(c, seen, key))
+		return "the pattern of a refused write";
+	if (seen == SEEN_TORN)
+		return "a mix";
+	if (seen == SEEN_WHOLE && !has_key(c->good, c->ngood, key))
+		return "a pattern no completed write made";
+	if (seen == SEEN_ZERO && !c->cleaned)
+		return "zeros, though nothing was cleaned";
+	return NULL;
+}
+
 /*
  * Every completed READ saw one whole pattern of a completed write, or
  * zeros after a clean.
@@ -1921,23 +1941,17 @@ static void check_reads(struct check *c, struct stress *st,
 			if (e->op != OP_READ || e->err)
 				continue;
 			t->reads++;
-			if (e->seen == SEEN_WHOLE &&
-			    has_key(c->refused, c->nrefused, e->key))
-				wrong = "the pattern of a refused write";
-			else if (unwritten_then(c, e->name, e->t0, e->t1))
+			/* A block nobody had written may hold anything, but
+			 * never a refused write's pattern. */
+			if (!refused_pattern(c, e->seen, e->key) &&
+			    unwritten_then(c, e->name, e->t0, e->t1))
 				continue;
-			else if (e->seen == SEEN_TORN)
-				wrong = "a mix";
-			else if (e->seen == SEEN_WHOLE &&
-				 !has_key(c->good, c->ngood, e->key))
-				wrong = "a pattern no completed write made";
-			else if (e->seen == SEEN_ZERO && !c->cleaned)
-				wrong = "zeros, though nothing was cleaned";
+			wrong = content_fault(c, e->seen, e->key);
 			if (!wrong)
 				continue;
 			t->bad_reads++;
 			fault(&t->reads_f, "thread %u: %s of %#llx (%u bytes) saw %s (key %#llx, byte %llu)",
-			      i, op_names[st->table][OP_READ],
+			      i, op_names[OP_READ],
 			      (unsigned long long)e->name, e->len, wrong,
 			      (unsigned long long)e->key,
 			      (unsigned long long)e->aux);
@@ -1955,7 +1969,7 @@ static int cmp_offset(const void *x, const void *y)
 /*
  * The live blocks at the end of a round, their bytes judged through a
  * mapping; a table pool's blocks named by the handles of the log that
- * T_LOCATE finds.
+ * LOCATE finds.
  */
 static bool collect_live(struct check *c, struct ckremm_pool *p, bool table)
 {
@@ -1992,7 +2006,7 @@ static bool collect_live(struct check *c, struct ckremm_pool *p, bool table)
 
 		if (i && c->recs[i].name == c->recs[i - 1].name)
 			continue;
-		if (ckremm_t_locate(p, c->recs[i].name, &key.offset, NULL))
+		if (ckremm_locate(p, c->recs[i].name, &key.offset, NULL))
 			continue;
 		l = bsearch(&key, c->live, c->nlive, sizeof(key), cmp_offset);
 		if (l)
@@ -2006,7 +2020,7 @@ static const char *effect_name(int what, bool table)
 {
 	static const char *const names[2][6] = {
 		{ "WRITE", "CLEAN", "-", "FREE", "ALLOC or REALLOC", "REALLOC" },
-		{ "T_WRITE", "T_CLEAN", "T_COPY", "T_FREE", "T_ALLOC", "-" },
+		{ "WRITE", "CLEAN", "COPY", "FREE", "ALLOC", "-" },
 	};
 
 	return names[table][what];
@@ -2041,16 +2055,7 @@ static void check_blocks(struct check *c, bool table, struct tally *t)
 		const char *wrong = NULL;
 
 		t->blocks++;
-		if (l->seen == SEEN_TORN)
-			wrong = "a mix";
-		else if (l->seen == SEEN_WHOLE &&
-			 has_key(c->refused, c->nrefused, l->key))
-			wrong = "the pattern of a refused write";
-		else if (l->seen == SEEN_WHOLE &&
-			 !has_key(c->good, c->ngood, l->key))
-			wrong = "a pattern no completed write made";
-		else if (l->seen == SEEN_ZERO && !c->cleaned)
-			wrong = "zeros, though nothing was cleaned";
+		wrong = content_fault(c, l->seen, l->key);
 		if (!wrong)
 			continue;
 		t->bad_blocks++;
@@ -2167,8 +2172,7 @@ static bool stress_round(int fd, struct stress *st, int round, bool last,
 		memset(e, 0, sizeof(*e));
 		e->op = OP_ALLOC;
 		e->t0 = now();
-		ret = st->table ? ckremm_t_alloc(&p, size, 0, &name) :
-		      ckremm_alloc(&p, size, &name);
+		ret = ckremm_alloc(&p, size, &name);
 		e->t1 = now();
 		e->aux = name;
 		e->err = (__s16)ret;
@@ -2184,7 +2188,7 @@ static bool stress_round(int fd, struct stress *st, int round, bool last,
 		e->key = make_key(round, PARENT, (__u64)s + 1);
 		stamp(buf, size, e->key);
 		e->t0 = now();
-		e->err = (__s16)ckremm_block_write(&p, name, 0, buf, size);
+		e->err = (__s16)ckremm_write(&p, name, 0, buf, size);
 		e->t1 = now();
 	}
 	memset(st->nlog, 0, sizeof(st->nlog));
@@ -2266,7 +2270,7 @@ static void run_stress(int fd, bool table)
 	for (int op = 0; op < OP_COUNT; op++)
 		if (t.by_op[op][0])
 			diag("  %-10s %6lu sent, %6lu answered 0, %6lu EBUSY",
-			     op_names[table][op], t.by_op[op][0],
+			     op_names[op], t.by_op[op][0],
 			     t.by_op[op][1], t.by_op[op][2]);
 	tap(ok && !t.lost && t.rounds == rounds,
 	    "%s: %u threads in %u processes ran %u of %u rounds (%lu requests, %lu things left undone)",

@@ -39,10 +39,10 @@
 #define E_NOT_OWNER	EPERM	/* destroy by someone not the owner */
 #define E_READ_ONLY	EBADF	/* change through a read-only attachment */
 #define E_USER_LIMIT	EDQUOT	/* max_pools_per_user reached */
-#define E_WRONG_KIND	EOPNOTSUPP	/* request names blocks the other way */
-#define E_PINNED	EBUSY	/* T_FREE of a pinned block */
-#define E_TOO_SMALL	ENOSPC	/* T_COPY into a smaller block */
-#define E_NOT_PINNED	EINVAL	/* T_UNPIN without a pin of this attachment */
+#define E_WRONG_KIND	EOPNOTSUPP	/* request only the other kind takes */
+#define E_PINNED	EBUSY	/* FREE of a table pool's pinned block */
+#define E_TOO_SMALL	ENOSPC	/* COPY into a smaller block */
+#define E_NOT_PINNED	EINVAL	/* UNPIN without a pin of this attachment */
 #define E_BAD_SIZE	EINVAL	/* _IOC_SIZE differs from the ABI's struct */
 #define E_BAD_COMMAND	ENOTTY	/* unknown type, number or direction */
 #define E_MAP_WRITE	EACCES	/* writable mapping of a header pool */
@@ -164,7 +164,8 @@ TEST(version_reports_abi)
 	struct ckremm_version v = { .abi = 12345 };
 
 	ASSERT_OK(ckremm_ioc_version(f->fd, &v));
-	CHECK_EQ(v.abi, CKREMM_ABI_VERSION);
+	CHECK_EQ(v.abi, 2);
+	CHECK_EQ(v.reserved, 0);
 	CHECK_OK(ckremm_check_version(f->fd, NULL));
 }
 
@@ -361,14 +362,11 @@ TEST(out_fields_not_zero)
 	struct ckremm_open o = { 0 };
 	__u64 off;
 
-	c.pool = 1;
-	CHECK_ERRNO(ckremm_ioc_create(f->fd, &c), E_BAD_REQUEST);
-	c.pool = 0;
-	c.arena_size = 4096;
-	CHECK_ERRNO(ckremm_ioc_create(f->fd, &c), E_BAD_REQUEST);
-	c.arena_size = 0;
-	c.mmap_offset = 1ULL << CKREMM_MMAP_SHIFT;
-	CHECK_ERRNO(ckremm_ioc_create(f->fd, &c), E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_create, c, pool, 1, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_create, c, arena_size, 4096,
+			   E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_create, c, mmap_offset,
+			   1ULL << CKREMM_MMAP_SHIFT, E_BAD_REQUEST);
 
 	strcpy(o.name, fixture_name(f, "out"));
 	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_HEADER, 4096, o.name,
@@ -380,15 +378,19 @@ TEST(out_fields_not_zero)
 	CHECK_ERRNO(ckremm_ioc_open(f->fd, &o), E_BAD_REQUEST);
 
 	a.pool = b.pool = r.pool = s.pool = f->pool.id;
-	a.offset = 16;
+	a.block = 16;
 	CHECK_ERRNO(ckremm_ioc_alloc(f->fd, &a), E_BAD_REQUEST);
 	ASSERT_OK(ckremm_alloc(&f->pool, 16, &off));
-	b.offset = off;
+	b.block = off;
 	b.size = 16;
 	CHECK_ERRNO(ckremm_ioc_clean(f->fd, &b), E_BAD_REQUEST);
 	CHECK_ERRNO(ckremm_ioc_free(f->fd, &b), E_BAD_REQUEST);
-	r.offset = off;
-	r.new_offset = off;
+	b.size = 0;
+	b.offset = off;
+	CHECK_ERRNO(ckremm_ioc_clean(f->fd, &b), E_BAD_REQUEST);
+	CHECK_ERRNO(ckremm_ioc_free(f->fd, &b), E_BAD_REQUEST);
+	r.block = off;
+	r.new_block = off;
 	CHECK_ERRNO(ckremm_ioc_realloc(f->fd, &r), E_BAD_REQUEST);
 	/* a stats request passed again, out fields filled in, is caught */
 	ASSERT_OK(ckremm_ioc_stats(f->fd, &s));
@@ -526,28 +528,52 @@ TEST(open_bad_requests)
 	CHECK_EQ(o.mmap_offset, (__u64)o.pool << CKREMM_MMAP_SHIFT);
 }
 
+/*
+ * A named header pool of @size bytes made through @fd, with one block
+ * that holds @bytes (without their NUL).  Returns 0 or -errno.
+ */
+static int named_with_bytes(int fd, const char *name, __u64 size,
+			    __u32 mode, const char *bytes,
+			    struct ckremm_pool *p, __u64 *block)
+{
+	int ret = ckremm_pool_create(fd, CKREMM_KIND_HEADER, size, name, mode,
+				     p);
+
+	if (!ret)
+		ret = ckremm_alloc(p, 64, block);
+	if (!ret)
+		ret = ckremm_write(p, *block, 0, bytes, strlen(bytes));
+	return ret;
+}
+
+/* @block of @p starts with @bytes; a failure is recorded. */
+static bool holds(struct ckremm_pool *p, __u64 block, const char *bytes)
+{
+	char buf[32] = { 0 };
+	size_t len = strlen(bytes);
+
+	return CHECK_OK(ckremm_read(p, block, 0, buf, len)) &&
+	       CHECK(!memcmp(buf, bytes, len), "read '%.*s', want '%s'",
+		     (int)len, buf, bytes);
+}
+
 TEST(open_named_from_another_file)
 {
 	const char *name = fixture_name(f, "share");
 	struct ckremm_pool a, b;
-	char buf[6] = { 0 };
 	__u64 off;
 	int fd2;
 
-	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_HEADER, 65536, name,
-				     0640, &a));
-	ASSERT_OK(ckremm_alloc(&a, 64, &off));
-	ASSERT_OK(ckremm_write(&a, off, 0, "hello", 5));
+	ASSERT_OK(named_with_bytes(f->fd, name, 65536, 0640, "hello", &a,
+				   &off));
 	fd2 = ckremm_dev_open(NULL);
 	ASSERT(fd2 >= 0, "second open: %s", errno_name(fd2));
 	if (CHECK_OK(ckremm_pool_open(fd2, name, 0, &b))) {
 		CHECK_EQ(b.kind, CKREMM_KIND_HEADER);
 		CHECK_EQ(b.arena_size, a.arena_size);
-		CHECK_OK(ckremm_read(&b, off, 0, buf, 5));
-		CHECK(!strcmp(buf, "hello"), "read '%s'", buf);
+		holds(&b, off, "hello");
 		CHECK_OK(ckremm_write(&b, off, 0, "HELLO", 5));
-		CHECK_OK(ckremm_read(&a, off, 0, buf, 5));
-		CHECK(!strcmp(buf, "HELLO"), "read '%s'", buf);
+		holds(&a, off, "HELLO");
 	}
 	ckremm_dev_close(fd2);
 }
@@ -562,10 +588,7 @@ TEST(open_read_only_refuses_changes)
 	char buf[4];
 	__u64 off, off2, size;
 
-	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_HEADER, 65536, name, 0,
-				     &w));
-	ASSERT_OK(ckremm_alloc(&w, 64, &off));
-	ASSERT_OK(ckremm_write(&w, off, 0, "abcd", 4));
+	ASSERT_OK(named_with_bytes(f->fd, name, 65536, 0, "abcd", &w, &off));
 	ASSERT_OK(ckremm_pool_open(f->fd, name, CKREMM_OPEN_RDONLY, &r));
 	CHECK(r.id != w.id, "both attachments got id %u", r.id);
 
@@ -577,7 +600,7 @@ TEST(open_read_only_refuses_changes)
 
 	CHECK_ERRNO(ckremm_alloc(&r, 16, &off2), E_READ_ONLY);
 	CHECK_ERRNO(ckremm_write(&r, off, 0, "xxxx", 4), E_READ_ONLY);
-	CHECK_ERRNO(ckremm_clean(&r, off, NULL), E_READ_ONLY);
+	CHECK_ERRNO(ckremm_clean(&r, off, NULL, NULL), E_READ_ONLY);
 	CHECK_ERRNO(ckremm_realloc(&r, off, 128, &off2), E_READ_ONLY);
 	CHECK_ERRNO(ckremm_reorder(&r, &ro), E_READ_ONLY);
 	CHECK_ERRNO(ckremm_free(&r, off), E_READ_ONLY);
@@ -660,21 +683,16 @@ TEST(destroyed_pool_lives_while_attached)
 {
 	const char *name = fixture_name(f, "linger");
 	struct ckremm_pool a, b;
-	char buf[8] = { 0 };
 	__u64 off;
 	int fd2;
 
-	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_HEADER, 4096, name, 0,
-				     &a));
-	ASSERT_OK(ckremm_alloc(&a, 16, &off));
-	ASSERT_OK(ckremm_write(&a, off, 0, "still", 5));
+	ASSERT_OK(named_with_bytes(f->fd, name, 4096, 0, "still", &a, &off));
 	fd2 = ckremm_dev_open(NULL);
 	ASSERT(fd2 >= 0, "second open: %s", errno_name(fd2));
 	if (CHECK_OK(ckremm_pool_open(fd2, name, 0, &b))) {
 		CHECK_OK(ckremm_pool_destroy(&a));
 		CHECK_ERRNO(ckremm_pool_open(f->fd, name, 0, &a), E_NO_NAME);
-		CHECK_OK(ckremm_read(&b, off, 0, buf, 5));
-		CHECK(!strcmp(buf, "still"), "read '%s'", buf);
+		holds(&b, off, "still");
 		CHECK_OK(ckremm_alloc(&b, 16, &off));
 		pool_consistent(&b);
 	}
@@ -685,22 +703,35 @@ TEST(named_pool_outlives_its_creator)
 {
 	const char *name = fixture_name(f, "outlive");
 	struct ckremm_pool p;
-	char buf[8] = { 0 };
 	__u64 off;
 	int fd;
 
 	fd = ckremm_dev_open(NULL);
 	ASSERT(fd >= 0, "open: %s", errno_name(fd));
-	ASSERT_OK(ckremm_pool_create(fd, CKREMM_KIND_HEADER, 65536, name, 0,
-				     &p));
-	ASSERT_OK(ckremm_alloc(&p, 32, &off));
-	ASSERT_OK(ckremm_write(&p, off, 0, "kept", 4));
+	ASSERT_OK(named_with_bytes(fd, name, 65536, 0, "kept", &p, &off));
 	ckremm_dev_close(fd);
 
 	ASSERT_OK(ckremm_pool_open(f->fd, name, 0, &p));
-	CHECK_OK(ckremm_read(&p, off, 0, buf, 4));
-	CHECK(!strcmp(buf, "kept"), "read '%s'", buf);
+	holds(&p, off, "kept");
 	CHECK_EQ(stats_of(&p).used_blocks, 1);
+}
+
+/* In a child: attach the named pool @name through a file of its own. */
+static bool attach_anew(const char *name, struct ckremm_pool *q)
+{
+	int fd = ckremm_dev_open(NULL);
+
+	return fd >= 0 && !ckremm_pool_open(fd, name, 0, q);
+}
+
+/* The child @pid exits 0; a failure is recorded. */
+static bool child_succeeds(pid_t pid)
+{
+	int status;
+
+	return CHECK(waitpid(pid, &status, 0) == pid, "waitpid") &&
+	       CHECK(WIFEXITED(status) && !WEXITSTATUS(status),
+		     "child saw status %d", status);
 }
 
 /* Wait for one byte from @fd; false on EOF or error. */
@@ -714,7 +745,7 @@ static bool wait_byte(int fd)
 TEST(two_processes_share_a_named_pool)
 {
 	const char *name = fixture_name(f, "fork");
-	int to_child[2], to_parent[2], status;
+	int to_child[2], to_parent[2];
 	struct ckremm_pool p;
 	char buf[16] = { 0 };
 	__u64 off;
@@ -729,8 +760,7 @@ TEST(two_processes_share_a_named_pool)
 	if (!pid) {
 		/* A process of its own with a file of its own. */
 		struct ckremm_pool q;
-		int fd = ckremm_dev_open(NULL);
-		int ok = fd >= 0 && !ckremm_pool_open(fd, name, 0, &q) &&
+		int ok = attach_anew(name, &q) &&
 			 !ckremm_write(&q, off, 0, "from child", 10);
 
 		if (write(to_parent[1], "w", 1) != 1 || !wait_byte(to_child[0]))
@@ -744,9 +774,7 @@ TEST(two_processes_share_a_named_pool)
 	CHECK(!strcmp(buf, "from child"), "parent read '%s'", buf);
 	CHECK_OK(ckremm_write(&p, off, 0, "from parent", 11));
 	CHECK(write(to_child[1], "r", 1) == 1, "pipe write");
-	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
-	CHECK(WIFEXITED(status) && !WEXITSTATUS(status),
-	      "child saw status %d", status);
+	child_succeeds(pid);
 	close(to_child[0]);
 	close(to_child[1]);
 	close(to_parent[0]);
@@ -754,11 +782,12 @@ TEST(two_processes_share_a_named_pool)
 }
 
 /*
- * In a child that has become uid/gid 65534 (keeping @fd, opened as root):
- * the errno of OPEN of @name with @flags, and of DESTROY if it opened.
- * Returns the OPEN result in the low byte, DESTROY's in the next.
+ * Fork a child that becomes uid/gid 65534 and exits with @fn(@fd, @arg)
+ * (@fd stays the file root opened).  Returns that exit status, below 255,
+ * or -1 if the child could not run or switch.
  */
-static int open_as_nobody(int fd, const char *name, __u32 flags)
+static int as_nobody(int (*fn)(int fd, const void *arg), int fd,
+		     const void *arg)
 {
 	int status;
 	pid_t pid = fork();
@@ -766,56 +795,83 @@ static int open_as_nobody(int fd, const char *name, __u32 flags)
 	if (pid < 0)
 		return -1;
 	if (!pid) {
-		struct ckremm_pool p;
-		int o, d = 0;
-
 		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
 			_exit(255);
-		o = -ckremm_pool_open(fd, name, flags, &p);
-		if (!o)
-			d = -ckremm_pool_destroy(&p);
-		_exit((o & 0x7f) | ((d & 0x7f) ? 0x80 : 0));
+		_exit(fn(fd, arg));
 	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) == 255)
 		return -1;
 	return WEXITSTATUS(status);
 }
 
+struct open_try {
+	const char *name;
+	__u32 flags;
+};
+
+/*
+ * OPEN as struct open_try says, and DESTROY if it opened: the errno of
+ * OPEN in the low 7 bits, bit 7 set if DESTROY failed.
+ */
+static int open_and_destroy(int fd, const void *arg)
+{
+	const struct open_try *t = arg;
+	struct ckremm_pool p;
+	int o, d = 0;
+
+	o = -ckremm_pool_open(fd, t->name, t->flags, &p);
+	if (!o)
+		d = -ckremm_pool_destroy(&p);
+	return (o & 0x7f) | ((d & 0x7f) ? 0x80 : 0);
+}
+
+/* The errno of OPEN of @name with @flags by uid 65534, as above. */
+static int open_as_nobody(int fd, const char *name, __u32 flags)
+{
+	struct open_try t = { .name = name, .flags = flags };
+
+	return as_nobody(open_and_destroy, fd, &t);
+}
+
 TEST(other_user_kept_out_by_mode)
 {
-	const char *priv = fixture_name(f, "m600");
-	const char *rd = fixture_name(f, "m644");
-	const char *rw = fixture_name(f, "m666");
+	static const struct {
+		__u32 mode;
+		__u32 flags;	/* of the other user's OPEN */
+		int err;	/* what it must get */
+	} tries[] = {
+		{ 0600, CKREMM_OPEN_RDONLY, E_NOT_ALLOWED },
+		{ 0600, 0, E_NOT_ALLOWED },
+		{ 0644, CKREMM_OPEN_RDONLY, 0 },
+		{ 0644, 0, E_NOT_ALLOWED },
+		{ 0666, 0, 0 },	/* last: its answer is checked on */
+	};
+	const char *name = NULL;
 	struct ckremm_pool p;
-	int r;
+	int r = 0;
 
 	if (geteuid())
 		SKIP("needs root to switch to a second uid");
-	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_HEADER, 4096, priv,
-				     0600, &p));
-	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_HEADER, 4096, rd,
-				     0644, &p));
-	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_HEADER, 4096, rw,
-				     0666, &p));
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		char suffix[8];
 
-	r = open_as_nobody(f->fd, priv, CKREMM_OPEN_RDONLY);
-	CHECK((r & 0x7f) == E_NOT_ALLOWED, "0600 read-only open: %s",
-	      errno_name(r & 0x7f));
-	r = open_as_nobody(f->fd, priv, 0);
-	CHECK((r & 0x7f) == E_NOT_ALLOWED, "0600 open: %s",
-	      errno_name(r & 0x7f));
-	r = open_as_nobody(f->fd, rd, CKREMM_OPEN_RDONLY);
-	CHECK((r & 0x7f) == 0, "0644 read-only open: %s",
-	      errno_name(r & 0x7f));
-	r = open_as_nobody(f->fd, rd, 0);
-	CHECK((r & 0x7f) == E_NOT_ALLOWED, "0644 read-write open: %s",
-	      errno_name(r & 0x7f));
-	r = open_as_nobody(f->fd, rw, 0);
-	CHECK((r & 0x7f) == 0, "0666 read-write open: %s",
-	      errno_name(r & 0x7f));
+		snprintf(suffix, sizeof(suffix), "m%o", tries[i].mode);
+		if (!i || tries[i].mode != tries[i - 1].mode) {
+			name = fixture_name(f, suffix);
+			ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_HEADER,
+						     4096, name, tries[i].mode,
+						     &p));
+		}
+		r = open_as_nobody(f->fd, name, tries[i].flags);
+		CHECK((r & 0x7f) == tries[i].err, "%04o %s open: got %s, want %s",
+		      tries[i].mode,
+		      tries[i].flags ? "read-only" : "read-write",
+		      errno_name(r & 0x7f), errno_name(tries[i].err));
+	}
 	CHECK(r & 0x80, "a user not the owner destroyed a 0666 pool");
 	/* it is still there */
-	CHECK_OK(ckremm_pool_open(f->fd, rw, 0, &p));
+	CHECK_OK(ckremm_pool_open(f->fd, name, 0, &p));
 }
 
 /* Write a module parameter; false if it cannot be written. */
@@ -835,28 +891,20 @@ static bool set_module_param(const char *name, unsigned long long value)
 	return ok;
 }
 
-/* In a child that has become uid 65534: create a pool on @fd (opened by
- * root).  Returns the positive errno, 0 on success, -1 if the child
- * could not run. */
+/* CREATE of a pool of 4 KiB: its errno. */
+static int create_small(int fd, const void *arg __attribute__((unused)))
+{
+	struct ckremm_pool p;
+
+	return -ckremm_pool_create(fd, CKREMM_KIND_HEADER, 4096, NULL, 0, &p) &
+	       0x7f;
+}
+
+/* CREATE by uid 65534 on @fd (opened by root): the positive errno, 0 on
+ * success, -1 if the child could not run. */
 static int create_as_nobody(int fd)
 {
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -1;
-	if (!pid) {
-		struct ckremm_pool p;
-
-		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
-			_exit(255);
-		_exit(-ckremm_pool_create(fd, CKREMM_KIND_HEADER, 4096, NULL, 0,
-					  &p) & 0x7f);
-	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) == 255)
-		return -1;
-	return WEXITSTATUS(status);
+	return as_nobody(create_small, fd, NULL);
 }
 
 /*
@@ -1000,7 +1048,7 @@ TEST(alloc_align_not_power_of_two)
 	__u64 off;
 
 	for (size_t i = 0; i < sizeof(aligns) / sizeof(aligns[0]); i++)
-		CHECK(ckremm_alloc_aligned(&f->pool, 64, aligns[i], &off) ==
+		CHECK(ckremm_alloc_ex(&f->pool, 64, aligns[i], 0, &off) ==
 		      -E_BAD_REQUEST, "align %llu not refused",
 		      (unsigned long long)aligns[i]);
 	CHECK_EQ(stats_of(&f->pool).used_blocks, 0);
@@ -1010,11 +1058,11 @@ TEST(alloc_align_above_page)
 {
 	__u64 off;
 
-	CHECK_ERRNO(ckremm_alloc_aligned(&f->pool, 64, page_size() * 2, &off),
+	CHECK_ERRNO(ckremm_alloc_ex(&f->pool, 64, page_size() * 2, 0, &off),
 		    E_BAD_REQUEST);
-	CHECK_ERRNO(ckremm_alloc_aligned(&f->pool, 64, 1ULL << 40, &off),
+	CHECK_ERRNO(ckremm_alloc_ex(&f->pool, 64, 1ULL << 40, 0, &off),
 		    E_BAD_REQUEST);
-	CHECK_ERRNO(ckremm_alloc_aligned(&f->pool, 64, 1ULL << 63, &off),
+	CHECK_ERRNO(ckremm_alloc_ex(&f->pool, 64, 1ULL << 63, 0, &off),
 		    E_BAD_REQUEST);
 }
 
@@ -1025,7 +1073,7 @@ TEST(alloc_aligned_blocks)
 
 		/* a small block first, so alignment is not free */
 		ASSERT_OK(ckremm_alloc(&f->pool, 24, &spacer));
-		if (!CHECK_OK(ckremm_alloc_aligned(&f->pool, 40, align, &off)))
+		if (!CHECK_OK(ckremm_alloc_ex(&f->pool, 40, align, 0, &off)))
 			continue;
 		CHECK(off % align == 0, "offset %llu not aligned to %llu",
 		      (unsigned long long)off, (unsigned long long)align);
@@ -1061,7 +1109,10 @@ TEST(alloc_bad_requests)
 {
 	struct ckremm_alloc a = { .pool = f->pool.id, .size = 16 };
 
-	CHECK_REFUSED_WITH(ckremm_ioc_alloc, a, flags, 1, E_BAD_REQUEST);
+	/* bit 0 is CKREMM_ALLOC_REORDER, a table pool's (see below) */
+	CHECK_REFUSED_WITH(ckremm_ioc_alloc, a, flags, 1U << 1, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_alloc, a, flags, 1U << 31,
+			   E_BAD_REQUEST);
 	CHECK_REFUSED_WITH(ckremm_ioc_alloc, a, reserved, 1, E_BAD_REQUEST);
 	CHECK_REFUSED_WITH(ckremm_ioc_alloc, a, pool, f->pool.id + 77,
 			   E_NO_POOL);
@@ -1150,32 +1201,80 @@ TEST(free_bad_requests)
 	__u64 off;
 
 	ASSERT_OK(ckremm_alloc(&f->pool, 16, &off));
-	b.offset = off;
+	b.block = off;
 	CHECK_REFUSED_WITH(ckremm_ioc_free, b, flags, 1, E_BAD_REQUEST);
 	CHECK_REFUSED_WITH(ckremm_ioc_free, b, reserved, 1, E_BAD_REQUEST);
 	CHECK_REFUSED_WITH(ckremm_ioc_free, b, pool, f->pool.id + 5, E_NO_POOL);
 	CHECK_EQ(stats_of(&f->pool).used_blocks, 1);
 	CHECK_OK(ckremm_ioc_free(f->fd, &b));
+	CHECK_EQ(b.offset, 0);
 	CHECK_EQ(b.size, 0);
 }
 
-/* ---- batches ---------------------------------------------------------- */
+/* ---- batches, on both kinds -------------------------------------------- */
 
-TEST(alloc_batch_distinct_blocks)
+/*
+ * Run @body on a fresh unnamed pool of @size bytes of each kind, made in
+ * @f's file.  Stops at the first pool that cannot be made.
+ */
+static void on_each_kind(struct fixture *f, __u64 size,
+			 void (*body)(struct fixture *f, struct ckremm_pool *p))
 {
-	__u64 off[CKREMM_BATCH_MAX];
+	static const __u32 kinds[] = { CKREMM_KIND_HEADER, CKREMM_KIND_TABLE };
 
-	ASSERT_OK(ckremm_alloc_batch(&f->pool, 100, 0, off, CKREMM_BATCH_MAX));
-	for (int i = 0; i < CKREMM_BATCH_MAX; i++) {
-		CHECK(off[i] % 16 == 0 && off[i] < f->pool.arena_size,
-		      "offset %d: %llu", i, (unsigned long long)off[i]);
-		for (int j = 0; j < i; j++)
-			CHECK(off[i] != off[j], "offsets %d and %d equal", i, j);
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		struct ckremm_pool p;
+
+		if (!CHECK_OK(ckremm_pool_create(f->fd, kinds[i], size, NULL, 0,
+						 &p)))
+			return;
+		body(f, &p);
+		ckremm_pool_close(&p);
 	}
-	CHECK_EQ(stats_of(&f->pool).used_blocks, CKREMM_BATCH_MAX);
-	CHECK_OK(ckremm_free_batch(&f->pool, off, CKREMM_BATCH_MAX));
-	CHECK_EQ(stats_of(&f->pool).used_blocks, 0);
-	pool_consistent(&f->pool);
+}
+
+/*
+ * A case whose body runs on a fresh pool @p of @size bytes of each kind,
+ * through on_each_kind().
+ */
+#define KIND_TEST(name, size)						\
+	static void name##_on(struct fixture *f, struct ckremm_pool *p); \
+	TEST(name)							\
+	{								\
+		on_each_kind(f, size, name##_on);			\
+	}								\
+	static void name##_on(struct fixture *f __attribute__((unused)), \
+			      struct ckremm_pool *p)
+
+/* @n blocks of @size bytes, one request each. */
+static int alloc_each(struct ckremm_pool *p, __u64 *block, int n, __u64 size)
+{
+	for (int i = 0; i < n; i++) {
+		int ret = ckremm_alloc(p, size, &block[i]);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+KIND_TEST(alloc_batch_distinct_blocks, FIXTURE_POOL_SIZE)
+{
+	__u64 b[CKREMM_BATCH_MAX];
+
+	ASSERT_OK(ckremm_alloc_batch(p, 100, 0, b, CKREMM_BATCH_MAX));
+	for (int i = 0; i < CKREMM_BATCH_MAX; i++) {
+		if (!ckremm_pool_by_handle(p))
+			CHECK(b[i] % 16 == 0 && b[i] < p->arena_size,
+			      "offset %d: %llu", i, (unsigned long long)b[i]);
+		CHECK(usable(p, b[i]) >= 100, "block %d too small", i);
+		for (int j = 0; j < i; j++)
+			CHECK(b[i] != b[j], "blocks %d and %d equal", i, j);
+	}
+	CHECK_EQ(stats_of(p).used_blocks, CKREMM_BATCH_MAX);
+	CHECK_OK(ckremm_free_batch(p, b, CKREMM_BATCH_MAX));
+	CHECK_EQ(stats_of(p).used_blocks, 0);
+	pool_consistent(p);
 }
 
 TEST(alloc_batch_aligned)
@@ -1188,129 +1287,164 @@ TEST(alloc_batch_aligned)
 		      (unsigned long long)off[i]);
 }
 
-TEST(alloc_batch_all_or_nothing)
+/* On a pool of 4 KiB. */
+KIND_TEST(alloc_batch_all_or_nothing, 4096)
 {
 	struct ckremm_stats before, after;
-	struct ckremm_pool small;
-	__u64 off[CKREMM_BATCH_MAX], one;
+	__u64 b[CKREMM_BATCH_MAX], one;
 
-	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_HEADER, 4096, NULL, 0,
-				     &small));
-	ASSERT_OK(ckremm_alloc(&small, 100, &one));
-	before = stats_of(&small);
+	ASSERT_OK(ckremm_alloc(p, 100, &one));
+	before = stats_of(p);
 	/* 64 blocks of 256 bytes cannot fit in 4 KiB */
-	memset(off, 0xa5, sizeof(off));
-	CHECK_ERRNO(ckremm_alloc_batch(&small, 256, 0, off, CKREMM_BATCH_MAX),
+	memset(b, 0xa5, sizeof(b));
+	CHECK_ERRNO(ckremm_alloc_batch(p, 256, 0, b, CKREMM_BATCH_MAX),
 		    E_NO_SPACE);
-	after = stats_of(&small);
+	after = stats_of(p);
 	same_layout(&before, &after);
-	CHECK_EQ(after.peak_used, before.peak_used);
-	pool_consistent(&small);
+	if (!ckremm_pool_by_handle(p))
+		CHECK_EQ(after.peak_used, before.peak_used);
+	pool_consistent(p);
 	/* and a batch that fits still works */
-	CHECK_OK(ckremm_alloc_batch(&small, 256, 0, off, 4));
+	CHECK_OK(ckremm_alloc_batch(p, 256, 0, b, 4));
+	CHECK_EQ(stats_of(p).used_blocks, 5);
 }
 
-TEST(alloc_batch_bad_requests)
+/* What ALLOC_BATCH and FREE_BATCH refuse alike, on copies of @req. */
+static void batch_fields_refused(struct fixture *f,
+				 int (*ioc)(int, struct ckremm_batch *),
+				 struct ckremm_batch req)
 {
-	__u64 off[CKREMM_BATCH_MAX + 1];
-	struct ckremm_batch b = {
-		.pool = f->pool.id, .size = 16, .count = 1,
-		.offsets = (__u64)(uintptr_t)off,
+	CHECK_REFUSED_WITH(ioc, req, count, 0, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ioc, req, count, CKREMM_BATCH_MAX + 1,
+			   E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ioc, req, flags, 1, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ioc, req, reserved0, 1, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ioc, req, reserved, 1, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ioc, req, pool, req.pool + 40, E_NO_POOL);
+}
+
+KIND_TEST(alloc_batch_bad_requests, FIXTURE_POOL_SIZE)
+{
+	__u64 b[CKREMM_BATCH_MAX + 1];
+	struct ckremm_batch req = {
+		.pool = p->id, .size = 16, .count = 1,
+		.blocks = (__u64)(uintptr_t)b,
 	};
 
-	CHECK_REFUSED_WITH(ckremm_ioc_alloc_batch, b, count, 0, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_alloc_batch, b, count,
-			   CKREMM_BATCH_MAX + 1, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_alloc_batch, b, size, 0, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_alloc_batch, b, align, 3, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_alloc_batch, b, flags, 1, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_alloc_batch, b, reserved0, 1,
-			   E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_alloc_batch, b, reserved, 1,
-			   E_BAD_REQUEST);
-	/* an unwritable offsets array: nothing may stay allocated */
-	b.offsets = 16;
-	b.count = 8;
-	CHECK_ERRNO(ckremm_ioc_alloc_batch(f->fd, &b), EFAULT);
-	CHECK_EQ(stats_of(&f->pool).used_blocks, 0);
-	pool_consistent(&f->pool);
+	batch_fields_refused(f, ckremm_ioc_alloc_batch, req);
+	CHECK_REFUSED_WITH(ckremm_ioc_alloc_batch, req, size, 0, E_BAD_REQUEST);
+	if (!ckremm_pool_by_handle(p))
+		CHECK_REFUSED_WITH(ckremm_ioc_alloc_batch, req, align, 3,
+				   E_BAD_REQUEST);
+	/* an unwritable blocks array: nothing may stay allocated */
+	req.blocks = 16;
+	req.count = 8;
+	CHECK_ERRNO(ckremm_ioc_alloc_batch(f->fd, &req), EFAULT);
+	CHECK_EQ(stats_of(p).used_blocks, 0);
+	pool_consistent(p);
 }
 
-TEST(free_batch_frees_every_block)
+KIND_TEST(free_batch_frees_every_block, FIXTURE_POOL_SIZE)
 {
-	__u64 off[40];
+	__u64 b[40];
 
 	for (int i = 0; i < 40; i++)
-		ASSERT_OK(ckremm_alloc(&f->pool, 8 + i * 16, &off[i]));
-	CHECK_OK(ckremm_free_batch(&f->pool, off, 40));
-	CHECK_EQ(stats_of(&f->pool).used_blocks, 0);
-	CHECK_EQ(stats_of(&f->pool).free_blocks, 1);
-	pool_consistent(&f->pool);
+		ASSERT_OK(ckremm_alloc(p, 8 + i * 16, &b[i]));
+	CHECK_OK(ckremm_free_batch(p, b, 40));
+	CHECK_EQ(stats_of(p).used_blocks, 0);
+	if (!ckremm_pool_by_handle(p))
+		CHECK_EQ(stats_of(p).free_blocks, 1);
+	for (int i = 0; i < 40; i++)
+		CHECK_ERRNO(ckremm_free(p, b[i]), E_NO_BLOCK);
+	pool_consistent(p);
 }
 
-TEST(free_batch_duplicate_changes_nothing)
+/*
+ * FREE_BATCH of @batch[@n] must fail with -@err and change nothing: the
+ * layout stays, and every block of @live[@nlive] still reads.
+ */
+static void free_batch_refused(struct ckremm_pool *p, const __u64 *batch,
+			       unsigned int n, int err, const __u64 *live,
+			       int nlive)
 {
-	struct ckremm_stats before, after;
-	__u64 off[4], batch[5];
+	struct ckremm_stats before = stats_of(p), after;
 	char buf[4];
 
-	for (int i = 0; i < 4; i++)
-		ASSERT_OK(ckremm_alloc(&f->pool, 64, &off[i]));
-	before = stats_of(&f->pool);
-	batch[0] = off[0];
-	batch[1] = off[1];
-	batch[2] = off[2];
-	batch[3] = off[3];
-	batch[4] = off[1];
-	CHECK_ERRNO(ckremm_free_batch(&f->pool, batch, 5), E_NO_BLOCK);
-	after = stats_of(&f->pool);
+	CHECK_ERRNO(ckremm_free_batch(p, batch, n), err);
+	after = stats_of(p);
 	same_layout(&before, &after);
-	/* every block is still live */
-	for (int i = 0; i < 4; i++)
-		CHECK_OK(ckremm_read(&f->pool, off[i], 0, buf, 4));
+	for (int i = 0; i < nlive; i++)
+		CHECK_OK(ckremm_read(p, live[i], 0, buf, sizeof(buf)));
+}
+
+KIND_TEST(free_batch_duplicate_changes_nothing, FIXTURE_POOL_SIZE)
+{
+	__u64 b[4], batch[5];
+
+	ASSERT_OK(alloc_each(p, b, 4, 64));
+	memcpy(batch, b, sizeof(b));
+	batch[4] = b[1];
+	free_batch_refused(p, batch, 5, E_NO_BLOCK, b, 4);
 	/* and a batch without the duplicate succeeds */
-	CHECK_OK(ckremm_free_batch(&f->pool, batch, 4));
-	CHECK_EQ(stats_of(&f->pool).used_blocks, 0);
-	pool_consistent(&f->pool);
+	CHECK_OK(ckremm_free_batch(p, batch, 4));
+	CHECK_EQ(stats_of(p).used_blocks, 0);
+	pool_consistent(p);
 }
 
-TEST(free_batch_bad_offset_changes_nothing)
+KIND_TEST(free_batch_bad_offset_changes_nothing, FIXTURE_POOL_SIZE)
 {
-	struct ckremm_stats before, after;
-	__u64 off[3], batch[3];
+	__u64 b[3], batch[3];
 
-	for (int i = 0; i < 3; i++)
-		ASSERT_OK(ckremm_alloc(&f->pool, 64, &off[i]));
-	ASSERT_OK(ckremm_free(&f->pool, off[2]));
-	before = stats_of(&f->pool);
-	batch[0] = off[0];
-	batch[1] = off[1];
-	batch[2] = off[1] + 16;		/* inside a block */
-	CHECK_ERRNO(ckremm_free_batch(&f->pool, batch, 3), E_NO_BLOCK);
-	batch[2] = off[2];		/* already free */
-	CHECK_ERRNO(ckremm_free_batch(&f->pool, batch, 3), E_NO_BLOCK);
-	batch[2] = ~0ULL;		/* outside the arena */
-	CHECK_ERRNO(ckremm_free_batch(&f->pool, batch, 3), E_NO_BLOCK);
-	after = stats_of(&f->pool);
-	same_layout(&before, &after);
-	pool_consistent(&f->pool);
+	ASSERT_OK(alloc_each(p, b, 3, 64));
+	ASSERT_OK(ckremm_free(p, b[2]));
+	batch[0] = b[0];
+	batch[1] = b[1];
+	/* inside a block (header pool); never a handle (table pool) */
+	batch[2] = ckremm_pool_by_handle(p) ? 0 : b[1] + 16;
+	free_batch_refused(p, batch, 3, E_NO_BLOCK, b, 2);
+	batch[2] = b[2];		/* already free */
+	free_batch_refused(p, batch, 3, E_NO_BLOCK, b, 2);
+	batch[2] = ~0ULL;		/* outside the arena; forged */
+	free_batch_refused(p, batch, 3, E_NO_BLOCK, b, 2);
+	pool_consistent(p);
 }
 
-TEST(free_batch_bad_requests)
+/* A pinned block refuses the whole batch, whoever pinned it. */
+TEST(free_batch_pinned_refused_whole)
 {
-	__u64 off[2];
-	struct ckremm_batch b = { .pool = f->pool.id, .count = 2 };
+	const char *name = fixture_name(f, "bpin");
+	struct ckremm_pool p, other;
+	__u64 b[4];
 
-	ASSERT_OK(ckremm_alloc(&f->pool, 16, &off[0]));
-	ASSERT_OK(ckremm_alloc(&f->pool, 16, &off[1]));
-	b.offsets = (__u64)(uintptr_t)off;
-	CHECK_REFUSED_WITH(ckremm_ioc_free_batch, b, size, 16, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_free_batch, b, align, 16, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_free_batch, b, count, 0, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_free_batch, b, count,
-			   CKREMM_BATCH_MAX + 1, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_free_batch, b, offsets, 16, EFAULT);
-	CHECK_EQ(stats_of(&f->pool).used_blocks, 2);
+	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_TABLE, 65536, name, 0,
+				     &p));
+	ASSERT_OK(ckremm_pool_open(f->fd, name, 0, &other));
+	ASSERT_OK(alloc_each(&p, b, 4, 64));
+	ASSERT_OK(ckremm_pin(&other, b[3], NULL, NULL));
+	free_batch_refused(&p, b, 4, E_PINNED, b, 4);
+	ASSERT_OK(ckremm_unpin(&other, b[3]));
+	ASSERT_OK(ckremm_pin(&p, b[0], NULL, NULL));
+	free_batch_refused(&p, b, 4, E_PINNED, b, 4);
+	ASSERT_OK(ckremm_unpin(&p, b[0]));
+	CHECK_OK(ckremm_free_batch(&p, b, 4));
+	CHECK_EQ(stats_of(&p).used_blocks, 0);
+	pool_consistent(&p);
+}
+
+KIND_TEST(free_batch_bad_requests, FIXTURE_POOL_SIZE)
+{
+	__u64 b[2];
+	struct ckremm_batch req = { .pool = p->id, .count = 2 };
+
+	ASSERT_OK(alloc_each(p, b, 2, 16));
+	req.blocks = (__u64)(uintptr_t)b;
+	batch_fields_refused(f, ckremm_ioc_free_batch, req);
+	CHECK_REFUSED_WITH(ckremm_ioc_free_batch, req, size, 16,
+			   E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_free_batch, req, align, 16,
+			   E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_free_batch, req, blocks, 16, EFAULT);
+	CHECK_EQ(stats_of(p).used_blocks, 2);
 }
 
 /* ---- read and write --------------------------------------------------- */
@@ -1420,7 +1554,7 @@ TEST(read_write_bad_requests)
 	struct ckremm_rw rw = { .pool = f->pool.id, .len = 8 };
 
 	ASSERT_OK(ckremm_alloc(&f->pool, 16, &off));
-	rw.offset = off;
+	rw.block = off;
 	rw.buf = (__u64)(uintptr_t)buf;
 	CHECK_REFUSED_WITH(ckremm_ioc_read, rw, flags, 1, E_BAD_REQUEST);
 	CHECK_REFUSED_WITH(ckremm_ioc_write, rw, flags, 1, E_BAD_REQUEST);
@@ -1445,7 +1579,7 @@ TEST(clean_zeroes_block)
 	memset(buf, 0xee, sizeof(buf));
 	ASSERT_OK(ckremm_write(&f->pool, off, 0, buf, size));
 	ASSERT_OK(ckremm_write(&f->pool, neighbour, 0, buf, 16));
-	CHECK_OK(ckremm_clean(&f->pool, off, &cleaned));
+	CHECK_OK(ckremm_clean(&f->pool, off, NULL, &cleaned));
 	CHECK_EQ(cleaned, size);
 	ASSERT_OK(ckremm_read(&f->pool, off, 0, buf, size));
 	for (__u64 i = 0; i < size; i++)
@@ -1465,13 +1599,13 @@ TEST(clean_bad_requests)
 	__u64 off;
 
 	ASSERT_OK(ckremm_alloc(&f->pool, 64, &off));
-	CHECK_ERRNO(ckremm_clean(&f->pool, off + 16, NULL), E_NO_BLOCK);
-	CHECK_ERRNO(ckremm_clean(&f->pool, ~0ULL, NULL), E_NO_BLOCK);
-	b.offset = off;
+	CHECK_ERRNO(ckremm_clean(&f->pool, off + 16, NULL, NULL), E_NO_BLOCK);
+	CHECK_ERRNO(ckremm_clean(&f->pool, ~0ULL, NULL, NULL), E_NO_BLOCK);
+	b.block = off;
 	CHECK_REFUSED_WITH(ckremm_ioc_clean, b, flags, 1, E_BAD_REQUEST);
 	CHECK_REFUSED_WITH(ckremm_ioc_clean, b, reserved, 1, E_BAD_REQUEST);
 	CHECK_OK(ckremm_free(&f->pool, off));
-	CHECK_ERRNO(ckremm_clean(&f->pool, off, NULL), E_NO_BLOCK);
+	CHECK_ERRNO(ckremm_clean(&f->pool, off, NULL, NULL), E_NO_BLOCK);
 }
 
 TEST(realloc_keeps_content)
@@ -1505,7 +1639,7 @@ TEST(realloc_keeps_alignment)
 	__u64 align = page_size(), off, blocker, moved, spacer;
 
 	ASSERT_OK(ckremm_alloc(&f->pool, 48, &spacer));
-	ASSERT_OK(ckremm_alloc_aligned(&f->pool, 100, align, &off));
+	ASSERT_OK(ckremm_alloc_ex(&f->pool, 100, align, 0, &off));
 	ASSERT_OK(ckremm_alloc(&f->pool, 16, &blocker));
 	ASSERT_OK(ckremm_write(&f->pool, off, 0, "aligned", 7));
 	ASSERT_OK(ckremm_realloc(&f->pool, off, 3 * align, &moved));
@@ -1532,7 +1666,7 @@ TEST(realloc_refusals)
 	CHECK_ERRNO(ckremm_realloc(&f->pool, ~0ULL, 32, &new_off), E_NO_BLOCK);
 	CHECK_ERRNO(ckremm_realloc(&f->pool, off, 2ULL * FIXTURE_POOL_SIZE,
 				   &new_off), E_NO_SPACE);
-	r.offset = off;
+	r.block = off;
 	CHECK_REFUSED_WITH(ckremm_ioc_realloc, r, flags, 1, E_BAD_REQUEST);
 	CHECK_REFUSED_WITH(ckremm_ioc_realloc, r, reserved, 1, E_BAD_REQUEST);
 	{
@@ -1545,64 +1679,6 @@ TEST(realloc_refusals)
 }
 
 /* ---- table pools: blocks by handle ------------------------------------- */
-
-TEST(t_requests_refused_on_header_pool)
-{
-	struct ckremm_t_alloc a = { .pool = f->pool.id, .size = 64 };
-	struct ckremm_t_block b = { .pool = f->pool.id, .handle = 1 };
-	struct ckremm_t_rw rw = { .pool = f->pool.id, .handle = 1 };
-	struct ckremm_t_copy c = { .pool = f->pool.id, .dst = 1, .src = 2 };
-	__u64 off;
-
-	ASSERT_OK(ckremm_alloc(&f->pool, 64, &off));
-	CHECK_ERRNO(ckremm_ioc_t_alloc(f->fd, &a), E_WRONG_KIND);
-	b.handle = off;		/* a live block, named the wrong way */
-	CHECK_ERRNO(ckremm_ioc_t_free(f->fd, &b), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_ioc_t_clean(f->fd, &b), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_ioc_t_locate(f->fd, &b), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_ioc_t_pin(f->fd, &b), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_ioc_t_unpin(f->fd, &b), E_WRONG_KIND);
-	rw.handle = off;
-	CHECK_ERRNO(ckremm_ioc_t_read(f->fd, &rw), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_ioc_t_write(f->fd, &rw), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_ioc_t_copy(f->fd, &c), E_WRONG_KIND);
-	CHECK_EQ(stats_of(&f->pool).used_blocks, 1);
-	pool_consistent(&f->pool);
-}
-
-TEST(t_requests_bad_fields)
-{
-	struct ckremm_t_alloc a = { .pool = f->pool.id, .size = 64 };
-	struct ckremm_t_block b = { .pool = f->pool.id, .handle = 1 };
-	struct ckremm_t_rw rw = { .pool = f->pool.id, .handle = 1 };
-	struct ckremm_t_copy c = { .pool = f->pool.id, .dst = 1, .src = 2 };
-
-	CHECK_REFUSED_WITH(ckremm_ioc_t_alloc, a, flags, 1U << 1,
-			   E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_t_alloc, a, size, 0, E_BAD_REQUEST);
-	/* out fields */
-	CHECK_REFUSED_WITH(ckremm_ioc_t_alloc, a, handle, 5, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_t_alloc, a, reserved, 1, E_BAD_REQUEST);
-
-	CHECK_REFUSED_WITH(ckremm_ioc_t_free, b, flags, 1, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_t_locate, b, flags, 1, E_BAD_REQUEST);
-	/* out fields */
-	CHECK_REFUSED_WITH(ckremm_ioc_t_clean, b, offset, 16, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_t_pin, b, offset, 16, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_t_locate, b, size, 16, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_t_unpin, b, size, 16, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_t_free, b, reserved, 1, E_BAD_REQUEST);
-
-	CHECK_REFUSED_WITH(ckremm_ioc_t_read, rw, flags, 1, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_t_write, rw, reserved, 1, E_BAD_REQUEST);
-
-	CHECK_REFUSED_WITH(ckremm_ioc_t_copy, c, flags, 1, E_BAD_REQUEST);
-	CHECK_REFUSED_WITH(ckremm_ioc_t_copy, c, reserved, 1, E_BAD_REQUEST);
-
-	/* a pool id this file does not have */
-	CHECK_REFUSED_WITH(ckremm_ioc_t_alloc, a, pool, f->pool.id + 50,
-			   E_NO_POOL);
-}
 
 /* A table pool of @size bytes in @f's file; a failure is recorded. */
 static int table_pool(struct fixture *f, __u64 size, struct ckremm_pool *p)
@@ -1624,39 +1700,34 @@ TEST(two_processes_share_a_named_table_pool)
 	unsigned char in[500], out[500];
 	struct ckremm_pool p;
 	__u64 h[16];
-	int status;
 	pid_t pid;
 
 	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_TABLE, 65536, name, 0,
 				     &p));
 	for (int i = 0; i < 16; i++) {
-		ASSERT_OK(ckremm_t_alloc(&p, sizeof(in), 0, &h[i]));
+		ASSERT_OK(ckremm_alloc(&p, sizeof(in), &h[i]));
 		fill_pattern(in, sizeof(in), i);
-		ASSERT_OK(ckremm_t_write(&p, h[i], 0, in, sizeof(in)));
+		ASSERT_OK(ckremm_write(&p, h[i], 0, in, sizeof(in)));
 	}
 	for (int i = 0; i < 16; i += 2)
-		ASSERT_OK(ckremm_t_free(&p, h[i]));
+		ASSERT_OK(ckremm_free(&p, h[i]));
 	pid = fork();
 	ASSERT(pid >= 0, "fork");
 	if (!pid) {
 		struct ckremm_pool q;
-		int fd = ckremm_dev_open(NULL);
-		int ok = fd >= 0 && !ckremm_pool_open(fd, name, 0, &q) &&
-			 !ckremm_reorder(&q, NULL);
+		int ok = attach_anew(name, &q) && !ckremm_reorder(&q, NULL);
 
 		for (int i = 1; ok && i < 16; i += 2) {
 			fill_pattern(in, sizeof(in), i);
-			ok = !ckremm_t_read(&q, h[i], 0, out, sizeof(out)) &&
+			ok = !ckremm_read(&q, h[i], 0, out, sizeof(out)) &&
 			     !memcmp(in, out, sizeof(in));
 		}
 		_exit(ok ? 0 : 1);
 	}
-	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
-	CHECK(WIFEXITED(status) && !WEXITSTATUS(status),
-	      "child saw status %d", status);
+	child_succeeds(pid);
 	for (int i = 1; i < 16; i += 2) {
 		fill_pattern(in, sizeof(in), i);
-		CHECK_OK(ckremm_t_read(&p, h[i], 0, out, sizeof(out)));
+		CHECK_OK(ckremm_read(&p, h[i], 0, out, sizeof(out)));
 		CHECK(!memcmp(in, out, sizeof(in)), "block %d changed", i);
 	}
 	CHECK_EQ(stats_of(&p).free_blocks, 1);
@@ -1674,56 +1745,194 @@ TEST(table_pool_handles)
 		return;
 	CHECK_EQ(stats_of(&p).kind, CKREMM_KIND_TABLE);
 	for (int i = 0; i < 4; i++)
-		ASSERT_OK(ckremm_t_alloc(&p, 300, 0, &h[i]));
+		ASSERT_OK(ckremm_alloc(&p, 300, &h[i]));
 	for (int i = 0; i < 4; i++)
 		for (int j = 0; j < i; j++)
 			CHECK(h[i] != h[j], "handles %d and %d equal", i, j);
-	ASSERT_OK(ckremm_t_locate(&p, h[2], &off, &size));
+	ASSERT_OK(ckremm_locate(&p, h[2], &off, &size));
 	CHECK(size >= 300 && off + size <= p.arena_size,
 	      "block at %llu, %llu bytes", (unsigned long long)off,
 	      (unsigned long long)size);
 	fill_pattern(in, sizeof(in), 5);
-	ASSERT_OK(ckremm_t_write(&p, h[2], 0, in, sizeof(in)));
-	CHECK_OK(ckremm_t_read(&p, h[2], 0, out, sizeof(out)));
+	ASSERT_OK(ckremm_write(&p, h[2], 0, in, sizeof(in)));
+	CHECK_OK(ckremm_read(&p, h[2], 0, out, sizeof(out)));
 	CHECK(!memcmp(in, out, sizeof(in)), "read back differs");
-	CHECK_ERRNO(ckremm_t_read(&p, h[2], size, out, 1), E_NO_BLOCK);
-	CHECK_OK(ckremm_t_clean(&p, h[2]));
+	CHECK_ERRNO(ckremm_read(&p, h[2], size, out, 1), E_NO_BLOCK);
+	CHECK_OK(ckremm_clean(&p, h[2], NULL, NULL));
 	memset(out, 0xa5, sizeof(out));
-	CHECK_OK(ckremm_t_read(&p, h[2], 0, out, sizeof(out)));
+	CHECK_OK(ckremm_read(&p, h[2], 0, out, sizeof(out)));
 	for (size_t i = 0; i < sizeof(out); i++)
 		if (!CHECK(!out[i], "clean left byte %zu: %#x", i, out[i]))
 			break;
 	/* a freed handle is refused for good */
-	CHECK_OK(ckremm_t_free(&p, h[2]));
-	CHECK_ERRNO(ckremm_t_free(&p, h[2]), E_NO_BLOCK);
-	CHECK_ERRNO(ckremm_t_read(&p, h[2], 0, out, 1), E_NO_BLOCK);
-	CHECK_ERRNO(ckremm_t_locate(&p, h[2], &off, &size), E_NO_BLOCK);
-	CHECK_ERRNO(ckremm_t_free(&p, 0), E_NO_BLOCK);
-	CHECK_ERRNO(ckremm_t_free(&p, ~0ULL), E_NO_BLOCK);
+	CHECK_OK(ckremm_free(&p, h[2]));
+	CHECK_ERRNO(ckremm_free(&p, h[2]), E_NO_BLOCK);
+	CHECK_ERRNO(ckremm_read(&p, h[2], 0, out, 1), E_NO_BLOCK);
+	CHECK_ERRNO(ckremm_locate(&p, h[2], &off, &size), E_NO_BLOCK);
+	CHECK_ERRNO(ckremm_free(&p, 0), E_NO_BLOCK);
+	CHECK_ERRNO(ckremm_free(&p, ~0ULL), E_NO_BLOCK);
 	CHECK_EQ(stats_of(&p).used_blocks, 3);
 	pool_consistent(&p);
 }
 
-TEST(table_pool_refuses_offset_requests)
+/* ---- what only one kind of pool takes --------------------------------- */
+
+TEST(table_requests_refused_on_header_pool)
 {
+	struct ckremm_alloc a = {
+		.pool = f->pool.id, .size = 64, .flags = CKREMM_ALLOC_REORDER,
+	};
+	struct ckremm_block b = { .pool = f->pool.id };
+	struct ckremm_copy c = { .pool = f->pool.id };
+	struct ckremm_stats before, after;
+	__u64 off, other;
+
+	ASSERT_OK(ckremm_alloc(&f->pool, 64, &off));
+	ASSERT_OK(ckremm_alloc(&f->pool, 64, &other));
+	before = stats_of(&f->pool);
+	CHECK_ERRNO(ckremm_ioc_alloc(f->fd, &a), E_WRONG_KIND);
+	b.block = off;		/* a live block */
+	CHECK_ERRNO(ckremm_ioc_pin(f->fd, &b), E_WRONG_KIND);
+	CHECK_ERRNO(ckremm_ioc_unpin(f->fd, &b), E_WRONG_KIND);
+	CHECK_ERRNO(ckremm_ioc_locate(f->fd, &b), E_WRONG_KIND);
+	c.dst = other;
+	c.src = off;
+	CHECK_ERRNO(ckremm_ioc_copy(f->fd, &c), E_WRONG_KIND);
+	after = stats_of(&f->pool);
+	same_layout(&before, &after);
+	CHECK_EQ(after.pinned_blocks, 0);
+	pool_consistent(&f->pool);
+}
+
+TEST(header_requests_refused_on_table_pool)
+{
+	struct ckremm_stats before, after;
 	struct ckremm_pool p;
-	__u64 h, off, size, batch[1];
+	__u64 h, got, b[2];
 	char buf[4];
 
 	if (table_pool(f, 65536, &p))
 		return;
-	ASSERT_OK(ckremm_t_alloc(&p, 64, 0, &h));
-	ASSERT_OK(ckremm_t_locate(&p, h, &off, &size));
-	batch[0] = off;
-	CHECK_ERRNO(ckremm_alloc(&p, 64, &off), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_free(&p, batch[0]), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_clean(&p, batch[0], NULL), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_realloc(&p, batch[0], 128, &off), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_read(&p, batch[0], 0, buf, 4), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_write(&p, batch[0], 0, buf, 4), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_alloc_batch(&p, 64, 0, batch, 1), E_WRONG_KIND);
-	CHECK_ERRNO(ckremm_free_batch(&p, batch, 1), E_WRONG_KIND);
-	CHECK_EQ(stats_of(&p).used_blocks, 1);
+	ASSERT_OK(ckremm_alloc(&p, 64, &h));
+	ASSERT_OK(ckremm_write(&p, h, 0, "kept", 4));
+	before = stats_of(&p);
+	CHECK_ERRNO(ckremm_realloc(&p, h, 128, &got), E_WRONG_KIND);
+	CHECK_ERRNO(ckremm_realloc(&p, h, 16, &got), E_WRONG_KIND);
+	CHECK_ERRNO(ckremm_alloc_ex(&p, 64, 16, 0, &got), E_WRONG_KIND);
+	CHECK_ERRNO(ckremm_alloc_ex(&p, 64, page_size(), 0, &got),
+		    E_WRONG_KIND);
+	CHECK_ERRNO(ckremm_alloc_batch(&p, 64, 16, b, 2), E_WRONG_KIND);
+	after = stats_of(&p);
+	same_layout(&before, &after);
+	CHECK_OK(ckremm_read(&p, h, 0, buf, 4));
+	CHECK(!memcmp(buf, "kept", 4), "a refused request changed the block");
+}
+
+TEST(version_1_requests_answer_eproto)
+{
+	struct ckremm_pool t;
+	__u64 off, h;
+
+	if (table_pool(f, 65536, &t))
+		return;
+	ASSERT_OK(ckremm_alloc(&f->pool, 64, &off));
+	ASSERT_OK(ckremm_alloc(&t, 64, &h));
+	for (unsigned int i = 0; i < v1_request_count; i++) {
+		bool table = v1_requests[i].name[0] == 'T';
+		/* pool, flags, then a block or a size, as version 1 had */
+		__u64 req[8] = { table ? t.id : f->pool.id, table ? h : off };
+
+		CHECK(ckremm_ioc_raw(f->fd, v1_requests[i].cmd, req) == -EPROTO,
+		      "version 1 request %s not refused with EPROTO",
+		      v1_requests[i].name);
+	}
+	CHECK_EQ(stats_of(&f->pool).used_blocks, 1);
+	CHECK_EQ(stats_of(&t).used_blocks, 1);
+	CHECK_EQ(stats_of(&t).pinned_blocks, 0);
+}
+
+/* CLEAN, PIN and LOCATE say where the block is and its usable size. */
+TEST(clean_pin_locate_report_offset_and_size)
+{
+	struct ckremm_block b = { .pool = f->pool.id };
+	struct ckremm_pool t;
+	__u64 off, h, at, size, o2, s2;
+	const char *view;
+
+	ASSERT_OK(ckremm_alloc(&f->pool, 100, &off));
+	b.block = off;
+	ASSERT_OK(ckremm_ioc_clean(f->fd, &b));
+	CHECK_EQ(b.offset, off);
+	CHECK_EQ(b.size, usable(&f->pool, off));
+
+	if (table_pool(f, 65536, &t))
+		return;
+	ASSERT_OK(ckremm_alloc(&t, 40, &h));	/* not at offset 0 */
+	ASSERT_OK(ckremm_alloc(&t, 300, &h));
+	ASSERT_OK(ckremm_write(&t, h, 0, "where", 5));
+	ASSERT_OK(ckremm_locate(&t, h, &at, &size));
+	CHECK(size >= 300 && at + size <= t.arena_size,
+	      "block at %llu, %llu bytes", (unsigned long long)at,
+	      (unsigned long long)size);
+	ASSERT_OK(ckremm_map_arena(&t, (const void **)&view));
+	CHECK(!memcmp(view + at, "where", 5), "LOCATE's offset is not the block");
+	ASSERT_OK(ckremm_pin(&t, h, &o2, &s2));
+	CHECK_EQ(o2, at);
+	CHECK_EQ(s2, size);
+	ASSERT_OK(ckremm_clean(&t, h, &o2, &s2));
+	CHECK_EQ(o2, at);
+	CHECK_EQ(s2, size);
+	CHECK(!view[at], "CLEAN left the block's first byte");
+	ckremm_unmap_arena(&t, view);
+	/* UNPIN writes nothing back */
+	b = (struct ckremm_block){ .pool = t.id, .block = h };
+	CHECK_OK(ckremm_ioc_unpin(f->fd, &b));
+	CHECK_EQ(b.offset, 0);
+	CHECK_EQ(b.size, 0);
+}
+
+/* Fields of the table pool's own requests, on a live block. */
+TEST(table_requests_bad_fields)
+{
+	struct ckremm_pool p;
+	__u64 h, h2;
+
+	if (table_pool(f, 65536, &p))
+		return;
+	ASSERT_OK(ckremm_alloc(&p, 64, &h));
+	ASSERT_OK(ckremm_alloc(&p, 64, &h2));
+
+	struct ckremm_alloc a = { .pool = p.id, .size = 64 };
+	struct ckremm_block b = { .pool = p.id, .block = h };
+	struct ckremm_rw rw = { .pool = p.id, .block = h };
+	struct ckremm_copy c = { .pool = p.id, .dst = h2, .src = h };
+
+	CHECK_REFUSED_WITH(ckremm_ioc_alloc, a, flags, 1U << 1,
+			   E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_alloc, a, size, 0, E_BAD_REQUEST);
+	/* out fields */
+	CHECK_REFUSED_WITH(ckremm_ioc_alloc, a, block, 5, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_alloc, a, reserved, 1, E_BAD_REQUEST);
+
+	CHECK_REFUSED_WITH(ckremm_ioc_free, b, flags, 1, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_locate, b, flags, 1, E_BAD_REQUEST);
+	/* out fields */
+	CHECK_REFUSED_WITH(ckremm_ioc_clean, b, offset, 16, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_pin, b, offset, 16, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_locate, b, size, 16, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_unpin, b, size, 16, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_free, b, reserved, 1, E_BAD_REQUEST);
+
+	CHECK_REFUSED_WITH(ckremm_ioc_read, rw, flags, 1, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_write, rw, reserved, 1, E_BAD_REQUEST);
+
+	CHECK_REFUSED_WITH(ckremm_ioc_copy, c, flags, 1, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_copy, c, reserved, 1, E_BAD_REQUEST);
+
+	/* a pool id this file does not have */
+	CHECK_REFUSED_WITH(ckremm_ioc_alloc, a, pool, p.id + 50, E_NO_POOL);
+	CHECK_EQ(stats_of(&p).used_blocks, 2);
+	CHECK_EQ(stats_of(&p).pinned_blocks, 0);
 }
 
 TEST(table_pool_reorder_compacts)
@@ -1736,11 +1945,11 @@ TEST(table_pool_reorder_compacts)
 	if (table_pool(f, 65536, &p))
 		return;
 	for (int i = 0; i < 32; i++) {
-		ASSERT_OK(ckremm_t_alloc(&p, 500, 0, &h[i]));
-		ASSERT_OK(ckremm_t_write(&p, h[i], 0, &i, sizeof(i)));
+		ASSERT_OK(ckremm_alloc(&p, 500, &h[i]));
+		ASSERT_OK(ckremm_write(&p, h[i], 0, &i, sizeof(i)));
 	}
 	for (int i = 0; i < 32; i += 2)
-		ASSERT_OK(ckremm_t_free(&p, h[i]));
+		ASSERT_OK(ckremm_free(&p, h[i]));
 	CHECK(stats_of(&p).free_blocks > 1, "no fragmentation to start with");
 	ASSERT_OK(ckremm_reorder(&p, &r));
 	s = stats_of(&p);
@@ -1753,7 +1962,7 @@ TEST(table_pool_reorder_compacts)
 	for (int i = 1; i < 32; i += 2) {
 		int v = -1;
 
-		CHECK_OK(ckremm_t_read(&p, h[i], 0, &v, sizeof(v)));
+		CHECK_OK(ckremm_read(&p, h[i], 0, &v, sizeof(v)));
 		CHECK(v == i, "block %d holds %d after reorder", i, v);
 	}
 	pool_consistent(&p);
@@ -1768,14 +1977,14 @@ TEST(table_pool_alloc_with_reorder)
 	if (table_pool(f, 16384, &p))
 		return;
 	/* fill the pool, then free every other block */
-	while (n < 64 && !ckremm_t_alloc(&p, 240, 0, &h[n]))
+	while (n < 64 && !ckremm_alloc(&p, 240, &h[n]))
 		n++;
 	ASSERT(n > 8, "only %d blocks fit", n);
 	for (int i = 0; i < n; i += 2)
-		ASSERT_OK(ckremm_t_free(&p, h[i]));
+		ASSERT_OK(ckremm_free(&p, h[i]));
 	/* half the pool is free, but only in small pieces */
-	CHECK_ERRNO(ckremm_t_alloc(&p, 2048, 0, &big), E_NO_SPACE);
-	CHECK_OK(ckremm_t_alloc(&p, 2048, CKREMM_T_ALLOC_REORDER, &big));
+	CHECK_ERRNO(ckremm_alloc(&p, 2048, &big), E_NO_SPACE);
+	CHECK_OK(ckremm_alloc_ex(&p, 2048, 0, CKREMM_ALLOC_REORDER, &big));
 	pool_consistent(&p);
 }
 
@@ -1787,18 +1996,18 @@ TEST(table_pool_copy)
 
 	if (table_pool(f, 65536, &p))
 		return;
-	ASSERT_OK(ckremm_t_alloc(&p, 64, 0, &small));
-	ASSERT_OK(ckremm_t_alloc(&p, 200, 0, &src));
-	ASSERT_OK(ckremm_t_alloc(&p, 400, 0, &dst));
+	ASSERT_OK(ckremm_alloc(&p, 64, &small));
+	ASSERT_OK(ckremm_alloc(&p, 200, &src));
+	ASSERT_OK(ckremm_alloc(&p, 400, &dst));
 	fill_pattern(in, sizeof(in), 11);
-	ASSERT_OK(ckremm_t_write(&p, src, 0, in, sizeof(in)));
-	CHECK_OK(ckremm_t_copy(&p, dst, src));
-	CHECK_OK(ckremm_t_read(&p, dst, 0, out, sizeof(out)));
+	ASSERT_OK(ckremm_write(&p, src, 0, in, sizeof(in)));
+	CHECK_OK(ckremm_copy(&p, dst, src));
+	CHECK_OK(ckremm_read(&p, dst, 0, out, sizeof(out)));
 	CHECK(!memcmp(in, out, sizeof(in)), "copy differs");
-	CHECK_ERRNO(ckremm_t_copy(&p, small, src), E_TOO_SMALL);
-	CHECK_ERRNO(ckremm_t_copy(&p, dst, 0), E_NO_BLOCK);
-	CHECK_OK(ckremm_t_free(&p, src));
-	CHECK_ERRNO(ckremm_t_copy(&p, dst, src), E_NO_BLOCK);
+	CHECK_ERRNO(ckremm_copy(&p, small, src), E_TOO_SMALL);
+	CHECK_ERRNO(ckremm_copy(&p, dst, 0), E_NO_BLOCK);
+	CHECK_OK(ckremm_free(&p, src));
+	CHECK_ERRNO(ckremm_copy(&p, dst, src), E_NO_BLOCK);
 }
 
 TEST(table_pool_pins)
@@ -1809,35 +2018,35 @@ TEST(table_pool_pins)
 	if (table_pool(f, 65536, &p))
 		return;
 	for (int i = 0; i < 8; i++)
-		ASSERT_OK(ckremm_t_alloc(&p, 256, 0, &h[i]));
-	ASSERT_OK(ckremm_t_pin(&p, h[5], &off, &size));
+		ASSERT_OK(ckremm_alloc(&p, 256, &h[i]));
+	ASSERT_OK(ckremm_pin(&p, h[5], &off, &size));
 	CHECK(size >= 256, "pinned size %llu", (unsigned long long)size);
 	CHECK_EQ(stats_of(&p).pinned_blocks, 1);
 	for (int i = 0; i < 7; i++)
 		if (i != 5)
-			ASSERT_OK(ckremm_t_free(&p, h[i]));
-	CHECK_ERRNO(ckremm_t_free(&p, h[5]), E_PINNED);
-	ASSERT_OK(ckremm_t_locate(&p, h[7], &last, &last_size));
+			ASSERT_OK(ckremm_free(&p, h[i]));
+	CHECK_ERRNO(ckremm_free(&p, h[5]), E_PINNED);
+	ASSERT_OK(ckremm_locate(&p, h[7], &last, &last_size));
 	/*
 	 * A pinned block stays put; the block past the hole after it moves
 	 * down against it.
 	 */
 	CHECK_OK(ckremm_reorder(&p, NULL));
-	ASSERT_OK(ckremm_t_locate(&p, h[5], &after, &size));
+	ASSERT_OK(ckremm_locate(&p, h[5], &after, &size));
 	CHECK_EQ(after, off);
-	ASSERT_OK(ckremm_t_locate(&p, h[7], &after, &last_size));
+	ASSERT_OK(ckremm_locate(&p, h[7], &after, &last_size));
 	CHECK(after == off + size && after < last,
 	      "block after the pin at %llu, was %llu, pin ends at %llu",
 	      (unsigned long long)after, (unsigned long long)last,
 	      (unsigned long long)(off + size));
 	/* pins nest */
-	CHECK_OK(ckremm_t_pin(&p, h[5], NULL, NULL));
-	CHECK_OK(ckremm_t_unpin(&p, h[5]));
-	CHECK_ERRNO(ckremm_t_free(&p, h[5]), E_PINNED);
-	CHECK_OK(ckremm_t_unpin(&p, h[5]));
-	CHECK_ERRNO(ckremm_t_unpin(&p, h[5]), E_NOT_PINNED);
+	CHECK_OK(ckremm_pin(&p, h[5], NULL, NULL));
+	CHECK_OK(ckremm_unpin(&p, h[5]));
+	CHECK_ERRNO(ckremm_free(&p, h[5]), E_PINNED);
+	CHECK_OK(ckremm_unpin(&p, h[5]));
+	CHECK_ERRNO(ckremm_unpin(&p, h[5]), E_NOT_PINNED);
 	CHECK_EQ(stats_of(&p).pinned_blocks, 0);
-	CHECK_OK(ckremm_t_free(&p, h[5]));
+	CHECK_OK(ckremm_free(&p, h[5]));
 	pool_consistent(&p);
 }
 
@@ -1852,21 +2061,21 @@ TEST(table_pool_pins_belong_to_their_attachment)
 
 	ret = ckremm_pool_create(f->fd, CKREMM_KIND_TABLE, 65536, name, 0, &a);
 	ASSERT_OK(ret);
-	ASSERT_OK(ckremm_t_alloc(&a, 100, 0, &h));
+	ASSERT_OK(ckremm_alloc(&a, 100, &h));
 	ASSERT_OK(ckremm_pool_open(f->fd, name, 0, &b));
 	ASSERT_OK(ckremm_pool_open(f->fd, name, CKREMM_OPEN_RDONLY, &ro));
 
 	/* a read-only attachment neither pins nor unpins */
-	CHECK_ERRNO(ckremm_t_pin(&ro, h, NULL, NULL), E_READ_ONLY);
-	CHECK_ERRNO(ckremm_t_unpin(&ro, h), E_READ_ONLY);
-	CHECK_ERRNO(ckremm_t_write(&ro, h, 0, "x", 1), E_READ_ONLY);
-	CHECK_ERRNO(ckremm_t_alloc(&ro, 16, 0, &off), E_READ_ONLY);
+	CHECK_ERRNO(ckremm_pin(&ro, h, NULL, NULL), E_READ_ONLY);
+	CHECK_ERRNO(ckremm_unpin(&ro, h), E_READ_ONLY);
+	CHECK_ERRNO(ckremm_write(&ro, h, 0, "x", 1), E_READ_ONLY);
+	CHECK_ERRNO(ckremm_alloc(&ro, 16, &off), E_READ_ONLY);
 
 	/* a pin through b holds against a free through a ... */
-	ASSERT_OK(ckremm_t_pin(&b, h, &off, NULL));
-	CHECK_ERRNO(ckremm_t_free(&a, h), E_PINNED);
+	ASSERT_OK(ckremm_pin(&b, h, &off, NULL));
+	CHECK_ERRNO(ckremm_free(&a, h), E_PINNED);
 	/* ... cannot be undone through a ... */
-	CHECK_ERRNO(ckremm_t_unpin(&a, h), E_NOT_PINNED);
+	CHECK_ERRNO(ckremm_unpin(&a, h), E_NOT_PINNED);
 	/* ... shows in a walk ... */
 	if (CHECK_OK(ckremm_walk_all(&a, &ext, &n))) {
 		for (size_t i = 0; i < n; i++) {
@@ -1882,7 +2091,7 @@ TEST(table_pool_pins_belong_to_their_attachment)
 	/* ... and goes with b */
 	CHECK_OK(ckremm_pool_close(&b));
 	CHECK_EQ(stats_of(&a).pinned_blocks, 0);
-	CHECK_OK(ckremm_t_free(&a, h));
+	CHECK_OK(ckremm_free(&a, h));
 }
 
 TEST(table_pool_maps_writable)
@@ -1894,9 +2103,9 @@ TEST(table_pool_maps_writable)
 
 	if (table_pool(f, 65536, &p))
 		return;
-	ASSERT_OK(ckremm_t_alloc(&p, 64, 0, &h));
-	ASSERT_OK(ckremm_t_write(&p, h, 0, "table", 5));
-	ASSERT_OK(ckremm_t_locate(&p, h, &off, &size));
+	ASSERT_OK(ckremm_alloc(&p, 64, &h));
+	ASSERT_OK(ckremm_write(&p, h, 0, "table", 5));
+	ASSERT_OK(ckremm_locate(&p, h, &off, &size));
 	len = p.arena_size;
 	view = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd,
 		    (off_t)p.mmap_offset);
@@ -1908,9 +2117,33 @@ TEST(table_pool_maps_writable)
 	{
 		char buf[6] = { 0 };
 
-		CHECK_OK(ckremm_t_read(&p, h, 0, buf, 5));
+		CHECK_OK(ckremm_read(&p, h, 0, buf, 5));
 		CHECK(!strcmp(buf, "TABLE"), "read '%s'", buf);
 	}
+	munmap(view, len);
+}
+
+/*
+ * @p's attachment maps its arena read-only only: a writable shared
+ * mapping is refused, and a read-only one cannot be made writable.
+ */
+static void maps_read_only_only(struct fixture *f, struct ckremm_pool *p)
+{
+	size_t len = p->arena_size;
+	void *view;
+
+	view = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd,
+		    (off_t)p->mmap_offset);
+	CHECK(view == MAP_FAILED && errno == E_MAP_WRITE,
+	      "writable shared mapping: %s",
+	      view == MAP_FAILED ? errno_name(errno) : "allowed");
+	if (view != MAP_FAILED)
+		munmap(view, len);
+	view = mmap(NULL, len, PROT_READ, MAP_SHARED, f->fd,
+		    (off_t)p->mmap_offset);
+	ASSERT(view != MAP_FAILED, "read-only mapping: %s", errno_name(errno));
+	CHECK(mprotect(view, len, PROT_READ | PROT_WRITE) == -1,
+	      "mprotect made a read-only mapping writable");
 	munmap(view, len);
 }
 
@@ -1918,27 +2151,11 @@ TEST(table_pool_read_only_maps_read_only)
 {
 	const char *name = fixture_name(f, "tro");
 	struct ckremm_pool p, ro;
-	size_t len;
-	void *view;
-	int ret;
 
-	ret = ckremm_pool_create(f->fd, CKREMM_KIND_TABLE, 65536, name, 0, &p);
-	ASSERT_OK(ret);
+	ASSERT_OK(ckremm_pool_create(f->fd, CKREMM_KIND_TABLE, 65536, name, 0,
+				     &p));
 	ASSERT_OK(ckremm_pool_open(f->fd, name, CKREMM_OPEN_RDONLY, &ro));
-	len = ro.arena_size;
-	view = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd,
-		    (off_t)ro.mmap_offset);
-	CHECK(view == MAP_FAILED && errno == E_MAP_WRITE,
-	      "writable mapping through a read-only attachment: %s",
-	      view == MAP_FAILED ? errno_name(errno) : "allowed");
-	if (view != MAP_FAILED)
-		munmap(view, len);
-	view = mmap(NULL, len, PROT_READ, MAP_SHARED, f->fd,
-		    (off_t)ro.mmap_offset);
-	ASSERT(view != MAP_FAILED, "read-only mapping: %s", errno_name(errno));
-	CHECK(mprotect(view, len, PROT_READ | PROT_WRITE) == -1,
-	      "mprotect made a read-only attachment's mapping writable");
-	munmap(view, len);
+	maps_read_only_only(f, &ro);
 }
 
 /* ---- reorder, stats, validate ------------------------------------------ */
@@ -2148,16 +2365,13 @@ TEST(walk_bad_requests)
 		.pool = f->pool.id, .entries = (__u64)(uintptr_t)e,
 	};
 
-	w.count = 0;
-	CHECK_ERRNO(ckremm_ioc_walk(f->fd, &w), E_BAD_REQUEST);
-	w.count = 4097;
-	CHECK_ERRNO(ckremm_ioc_walk(f->fd, &w), E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_walk, w, count, 0, E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_walk, w, count, 4097, E_BAD_REQUEST);
 	w.count = 8;
-	w.reserved = 1;
-	CHECK_ERRNO(ckremm_ioc_walk(f->fd, &w), E_BAD_REQUEST);
-	w.reserved = 0;
-	w.cursor = f->pool.arena_size + 16;	/* past the arena */
-	CHECK_ERRNO(ckremm_ioc_walk(f->fd, &w), E_BAD_REQUEST);
+	CHECK_REFUSED_WITH(ckremm_ioc_walk, w, reserved, 1, E_BAD_REQUEST);
+	/* past the arena */
+	CHECK_REFUSED_WITH(ckremm_ioc_walk, w, cursor,
+			   f->pool.arena_size + 16, E_BAD_REQUEST);
 	w.cursor = CKREMM_WALK_END;		/* a finished walk */
 	CHECK_OK(ckremm_ioc_walk(f->fd, &w));
 	CHECK_EQ(w.count, 0);
@@ -2363,23 +2577,7 @@ TEST(mmap_shows_block_contents)
 
 TEST(mmap_write_refused)
 {
-	size_t len = f->pool.arena_size;
-	void *p;
-
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd,
-		 (off_t)f->pool.mmap_offset);
-	CHECK(p == MAP_FAILED && errno == E_MAP_WRITE,
-	      "writable shared mapping: %s",
-	      p == MAP_FAILED ? errno_name(errno) : "allowed");
-	if (p != MAP_FAILED)
-		munmap(p, len);
-	/* nor can a read-only mapping be made writable later */
-	p = mmap(NULL, len, PROT_READ, MAP_SHARED, f->fd,
-		 (off_t)f->pool.mmap_offset);
-	ASSERT(p != MAP_FAILED, "read-only mapping: %s", errno_name(errno));
-	CHECK(mprotect(p, len, PROT_READ | PROT_WRITE) == -1,
-	      "mprotect made the arena writable");
-	munmap(p, len);
+	maps_read_only_only(f, &f->pool);
 }
 
 TEST(mmap_unknown_pool_refused)
@@ -2480,6 +2678,7 @@ const struct test_case dev_cases[] = {
 	CASE(free_batch_frees_every_block, 0),
 	CASE(free_batch_duplicate_changes_nothing, 0),
 	CASE(free_batch_bad_offset_changes_nothing, 0),
+	CASE(free_batch_pinned_refused_whole, 0),
 	CASE(free_batch_bad_requests, 0),
 	CASE(read_write_round_trip, 0),
 	CASE(read_write_bounds, 0),
@@ -2490,11 +2689,13 @@ const struct test_case dev_cases[] = {
 	CASE(realloc_keeps_content, 0),
 	CASE(realloc_keeps_alignment, 0),
 	CASE(realloc_refusals, 0),
-	CASE(t_requests_refused_on_header_pool, 0),
-	CASE(t_requests_bad_fields, 0),
 	CASE(table_pool_handles, 0),
 	CASE(two_processes_share_a_named_table_pool, 0),
-	CASE(table_pool_refuses_offset_requests, 0),
+	CASE(table_requests_refused_on_header_pool, 0),
+	CASE(header_requests_refused_on_table_pool, 0),
+	CASE(version_1_requests_answer_eproto, 0),
+	CASE(clean_pin_locate_report_offset_and_size, 0),
+	CASE(table_requests_bad_fields, 0),
 	CASE(table_pool_reorder_compacts, 0),
 	CASE(table_pool_alloc_with_reorder, 0),
 	CASE(table_pool_copy, 0),

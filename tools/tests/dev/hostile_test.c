@@ -232,12 +232,10 @@ static bool make_target(int fd, struct target *t, __u32 kind, __u32 mode,
 	t->name = name_of(suffix);
 	ret = ckremm_pool_create(fd, kind, 16384, t->name, mode, &t->pool);
 	if (!ret)
-		ret = kind == CKREMM_KIND_TABLE ?
-		      ckremm_t_alloc(&t->pool, 64, 0, &t->block) :
-		      ckremm_alloc(&t->pool, 64, &t->block);
+		ret = ckremm_alloc(&t->pool, 64, &t->block);
 	if (!ret)
-		ret = ckremm_block_write(&t->pool, t->block, 0, SECRET,
-					 sizeof(SECRET));
+		ret = ckremm_write(&t->pool, t->block, 0, SECRET,
+				   sizeof(SECRET));
 	return check(!ret, "root makes pool %s (mode %04o): %s", t->name,
 		     mode, errno_name(ret));
 }
@@ -251,7 +249,7 @@ static void target_intact(struct target *t, const char *after)
 
 	ret = fd < 0 ? fd : ckremm_pool_open(fd, t->name, 0, &p);
 	if (!ret)
-		ret = ckremm_block_read(&p, t->block, 0, buf, sizeof(buf));
+		ret = ckremm_read(&p, t->block, 0, buf, sizeof(buf));
 	check(!ret && !memcmp(buf, SECRET, sizeof(buf)),
 	      "%s: pool %s still there, bytes unchanged (%s)", after, t->name,
 	      errno_name(ret));
@@ -298,7 +296,7 @@ static void private_unreachable(int fd, void *arg)
 					  .kind = CKREMM_KIND_HEADER };
 		check(ckremm_ioc_stats(fd, &s) == -ENOENT &&
 		      ckremm_read(&q, 16, 0, buf, 1) == -ENOENT &&
-		      ckremm_t_read(&q, 1, 0, buf, 1) == -ENOENT &&
+		      ckremm_read(&q, 1, 0, buf, 1) == -ENOENT &&
 		      ckremm_ioc_destroy(fd, &r) == -ENOENT &&
 		      ckremm_alloc(&q, 16, &off) == -ENOENT,
 		      "other user: pool id %u of its own file reaches nothing",
@@ -342,7 +340,7 @@ static void read_only_use(int fd, void *arg)
 		ret = ckremm_pool_open(fd, t[i].name, CKREMM_OPEN_RDONLY, &p);
 		if (!check_ret(ret, 0, "other user: read-only OPEN of a 0644 pool"))
 			continue;
-		ret = ckremm_block_read(&p, t[i].block, 0, buf, sizeof(buf));
+		ret = ckremm_read(&p, t[i].block, 0, buf, sizeof(buf));
 		check(!ret && !memcmp(buf, SECRET, sizeof(buf)),
 		      "other user: reads the bytes (%s)", errno_name(ret));
 		m = mmap(NULL, p.arena_size, PROT_READ, MAP_SHARED, fd,
@@ -351,7 +349,7 @@ static void read_only_use(int fd, void *arg)
 			__u64 off = t[i].block;
 
 			if (table)
-				ckremm_t_locate(&p, t[i].block, &off, &x);
+				ckremm_locate(&p, t[i].block, &off, &x);
 			check(!memcmp((char *)m + off, SECRET, sizeof(SECRET)),
 			      "other user: the mapping shows the bytes");
 			check(mprotect(m, p.arena_size, PROT_READ | PROT_WRITE) &&
@@ -369,25 +367,19 @@ static void read_only_use(int fd, void *arg)
 			      "other user: %s writable mapping refused",
 			      f ? "private" : "shared");
 		}
-		if (table) {
-			check_ret(ckremm_t_write(&p, t[i].block, 0, "x", 1),
-				  EBADF, "other user: T_WRITE read-only");
-			check_ret(ckremm_t_pin(&p, t[i].block, &x, &x), EBADF,
-				  "other user: T_PIN read-only");
-			check_ret(ckremm_t_free(&p, t[i].block), EBADF,
-				  "other user: T_FREE read-only");
-			check_ret(ckremm_t_alloc(&p, 16, 0, &x), EBADF,
-				  "other user: T_ALLOC read-only");
-		} else {
-			check_ret(ckremm_write(&p, t[i].block, 0, "x", 1),
-				  EBADF, "other user: WRITE read-only");
-			check_ret(ckremm_free(&p, t[i].block), EBADF,
-				  "other user: FREE read-only");
+		check_ret(ckremm_write(&p, t[i].block, 0, "x", 1), EBADF,
+			  "other user: WRITE read-only");
+		check_ret(ckremm_free(&p, t[i].block), EBADF,
+			  "other user: FREE read-only");
+		check_ret(ckremm_alloc(&p, 16, &x), EBADF,
+			  "other user: ALLOC read-only");
+		/* and what only its kind of pool takes */
+		if (table)
+			check_ret(ckremm_pin(&p, t[i].block, &x, &x), EBADF,
+				  "other user: PIN read-only");
+		else
 			check_ret(ckremm_realloc(&p, t[i].block, 8, &x), EBADF,
 				  "other user: REALLOC read-only");
-			check_ret(ckremm_alloc(&p, 16, &x), EBADF,
-				  "other user: ALLOC read-only");
-		}
 		check_ret(ckremm_reorder(&p, NULL), EBADF,
 			  "other user: REORDER read-only");
 		check_ret(ckremm_pool_destroy(&p), EPERM,
@@ -435,14 +427,14 @@ static void write_and_pin(int fd, void *arg)
 	ret = ckremm_pool_open(fd, t->name, 0, &p);
 	if (!check_ret(ret, 0, "other user: read-write OPEN of a 0666 pool"))
 		goto out;
-	check_ret(ckremm_t_write(&p, t->block, 0, SECRET, sizeof(SECRET)), 0,
-		  "other user: T_WRITE into a 0666 pool");
+	check_ret(ckremm_write(&p, t->block, 0, SECRET, sizeof(SECRET)), 0,
+		  "other user: WRITE into a 0666 pool");
 	check_ret(ckremm_pool_destroy(&(struct ckremm_pool){ .fd = fd,
 							   .id = p.id }),
 		  EPERM, "other user: DESTROY of a 0666 pool");
 	ret = ckremm_pool_open(fd, t->name, 0, &p);
-	check_ret(ckremm_t_pin(&p, t->block, &s->pinned_at, &size), 0,
-		  "other user: T_PIN of root's block");
+	check_ret(ckremm_pin(&p, t->block, &s->pinned_at, &size), 0,
+		  "other user: PIN of root's block");
 	m = mmap(NULL, p.arena_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 		 (off_t)p.mmap_offset);
 	if (check(m != MAP_FAILED, "other user: maps a 0666 table pool writable")) {
@@ -771,20 +763,20 @@ static void pins_hold_until_the_file_goes(int fd)
 	pid = start_user(OTHER_UID, 0, NULL, write_and_pin, &s, "0666");
 	if (read(s.to_parent[0], &at, sizeof(at)) != sizeof(at))
 		check(false, "0666: the other user did not report its pin");
-	check_ret(ckremm_t_free(&w.pool, w.block), EBUSY,
-		  "root: T_FREE of its block pinned by the other user");
+	check_ret(ckremm_free(&w.pool, w.block), EBUSY,
+		  "root: FREE of its block pinned by the other user");
 	check_ret(ckremm_reorder(&w.pool, NULL), 0, "root: REORDER");
-	check(!ckremm_t_locate(&w.pool, w.block, &off, &size) && off == at,
+	check(!ckremm_locate(&w.pool, w.block, &off, &size) && off == at,
 	      "root: the other user's pin kept the block at %#llx",
 	      (unsigned long long)at);
-	check(!ckremm_t_read(&w.pool, w.block, 0, buf, 6) &&
+	check(!ckremm_read(&w.pool, w.block, 0, buf, 6) &&
 	      !memcmp(buf, "mapped", 6),
 	      "root: sees what the other user wrote through its mapping");
 	if (write(s.to_child[1], "d", 1) != 1)
 		check(false, "0666: lost touch with the other user");
 	end_user(pid, "0666");
-	check_ret(ckremm_t_free(&w.pool, w.block), 0,
-		  "root: T_FREE once the other user's file is gone");
+	check_ret(ckremm_free(&w.pool, w.block), 0,
+		  "root: FREE once the other user's file is gone");
 	close(s.to_parent[0]);
 	close(s.to_parent[1]);
 	close(s.to_child[0]);

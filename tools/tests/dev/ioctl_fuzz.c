@@ -8,16 +8,19 @@
  * 4000; at most SECONDS, default 30): every field of every struct in
  * include/uapi/ckremm.h at its boundaries (0, 1, max - 1, max, 2^31,
  * 2^32, ~0), reserved and out fields set, unknown flags, kinds and
- * commands, struct sizes other than the ABI's, stale and forged handles,
- * offsets inside, between and past blocks, names with odd bytes or no
- * terminator, NULL, unmapped, read-only and kernel pointers; and races:
+ * commands, the request numbers of ABI version 1, each request on the
+ * kind of pool that does not take it, struct sizes other than the ABI's,
+ * stale and forged handles, offsets inside, between and past blocks,
+ * names with odd bytes or no terminator, NULL, unmapped, read-only and
+ * kernel pointers; and races:
  * one pool id closed and reattached by one thread while another uses it,
  * a mapping used as a copy buffer while it is unmapped, a file closed
  * under a request, named pools destroyed and recreated while other
  * processes use them, and one open file shared by every process.
  *
- * Each process keeps a model of its own unnamed pools (live blocks,
- * usable sizes, handles freed, pins and where they hold their blocks), so
+ * Each process keeps a model of its own two unnamed pools, one of each
+ * kind (live blocks, usable sizes, blocks freed, pins and where they hold
+ * their blocks), and sends each block request to either as it allows, so
  * most requests have one right answer, the one the ABI documents; those
  * that race with other processes must at least answer success or an
  * errno the ABI lists for that request.  Any other answer is a mismatch.
@@ -63,13 +66,13 @@ enum {
 	A_DQUOT = 1ULL << 9, A_EXIST = 1ULL << 10, A_ACCES = 1ULL << 11,
 	A_MFILE = 1ULL << 12, A_PERM = 1ULL << 13, A_INTR = 1ULL << 14,
 	A_UCLEAN = 1ULL << 15, A_BUSY = 1ULL << 16, A_NOSPC = 1ULL << 17,
-	A_OVERFLOW = 1ULL << 18,
+	A_OVERFLOW = 1ULL << 18, A_PROTO = 1ULL << 19,
 };
 
 static const int answer_errno[] = {
 	0, EINVAL, ENOENT, EFAULT, ENOMEM, ENOTTY, EBADF, EOPNOTSUPP, E2BIG,
 	EDQUOT, EEXIST, EACCES, EMFILE, EPERM, EINTR, EUCLEAN, EBUSY, ENOSPC,
-	EOVERFLOW,
+	EOVERFLOW, EPROTO,
 };
 
 /* Errors every pool request may give (include/uapi/ckremm.h). */
@@ -79,10 +82,9 @@ static const int answer_errno[] = {
 enum kind {
 	K_VERSION, K_CREATE, K_OPEN, K_CLOSE, K_DESTROY, K_ALLOC, K_FREE,
 	K_CLEAN, K_REALLOC, K_ALLOC_BATCH, K_FREE_BATCH, K_READ, K_WRITE,
-	K_REORDER, K_STATS, K_VALIDATE, K_LIST, K_WALK, K_T_ALLOC, K_T_FREE,
-	K_T_CLEAN, K_T_PIN, K_T_UNPIN, K_T_LOCATE, K_T_READ, K_T_WRITE,
-	K_T_COPY, K_BAD_COMMAND, K_BAD_SIZE, K_BAD_POINTER, K_MMAP,
-	K_SHARED, K_RACE, NKINDS
+	K_PIN, K_UNPIN, K_LOCATE, K_COPY, K_REORDER, K_STATS, K_VALIDATE,
+	K_LIST, K_WALK, K_RETIRED, K_BAD_COMMAND, K_BAD_SIZE, K_BAD_POINTER,
+	K_MMAP, K_SHARED, K_RACE, NKINDS
 };
 
 /* Per kind: name, command (if one), and every answer the ABI allows. */
@@ -98,43 +100,31 @@ static const struct {
 	[K_CLOSE] = { "CLOSE", CKREMM_IOC_CLOSE, A_COMMON },
 	[K_DESTROY] = { "DESTROY", CKREMM_IOC_DESTROY, A_COMMON | A_PERM },
 	[K_ALLOC] = { "ALLOC", CKREMM_IOC_ALLOC, A_COMMON | A_BADF | A_NOTSUP },
-	[K_FREE] = { "FREE", CKREMM_IOC_FREE,
-		     A_COMMON | A_BADF | A_NOTSUP | A_BUSY },
-	[K_CLEAN] = { "CLEAN", CKREMM_IOC_CLEAN,
-		      A_COMMON | A_BADF | A_NOTSUP | A_BUSY },
+	[K_FREE] = { "FREE", CKREMM_IOC_FREE, A_COMMON | A_BADF | A_BUSY },
+	[K_CLEAN] = { "CLEAN", CKREMM_IOC_CLEAN, A_COMMON | A_BADF | A_BUSY },
 	[K_REALLOC] = { "REALLOC", CKREMM_IOC_REALLOC,
 			A_COMMON | A_BADF | A_NOTSUP | A_BUSY },
 	[K_ALLOC_BATCH] = { "ALLOC_BATCH", CKREMM_IOC_ALLOC_BATCH,
 			    A_COMMON | A_BADF | A_NOTSUP },
 	[K_FREE_BATCH] = { "FREE_BATCH", CKREMM_IOC_FREE_BATCH,
-			   A_COMMON | A_BADF | A_NOTSUP | A_BUSY },
-	[K_READ] = { "READ", CKREMM_IOC_READ,
-		     A_COMMON | A_NOTSUP | A_INTR | A_BUSY },
+			   A_COMMON | A_BADF | A_BUSY },
+	[K_READ] = { "READ", CKREMM_IOC_READ, A_COMMON | A_INTR | A_BUSY },
 	[K_WRITE] = { "WRITE", CKREMM_IOC_WRITE,
-		      A_COMMON | A_BADF | A_NOTSUP | A_INTR | A_BUSY },
+		      A_COMMON | A_BADF | A_INTR | A_BUSY },
+	[K_PIN] = { "PIN", CKREMM_IOC_PIN,
+		    A_COMMON | A_BADF | A_NOTSUP | A_OVERFLOW },
+	[K_UNPIN] = { "UNPIN", CKREMM_IOC_UNPIN,
+		      A_COMMON | A_BADF | A_NOTSUP },
+	[K_LOCATE] = { "LOCATE", CKREMM_IOC_LOCATE, A_COMMON | A_NOTSUP },
+	[K_COPY] = { "COPY", CKREMM_IOC_COPY,
+		     A_COMMON | A_BADF | A_NOTSUP | A_NOSPC | A_BUSY },
 	[K_REORDER] = { "REORDER", CKREMM_IOC_REORDER,
 			A_COMMON | A_BADF | A_UCLEAN },
 	[K_STATS] = { "STATS", CKREMM_IOC_STATS, A_COMMON },
 	[K_VALIDATE] = { "VALIDATE", CKREMM_IOC_VALIDATE, A_COMMON },
 	[K_LIST] = { "LIST", CKREMM_IOC_LIST, A_COMMON },
 	[K_WALK] = { "WALK", CKREMM_IOC_WALK, A_COMMON },
-	[K_T_ALLOC] = { "T_ALLOC", CKREMM_IOC_T_ALLOC,
-			A_COMMON | A_BADF | A_NOTSUP },
-	[K_T_FREE] = { "T_FREE", CKREMM_IOC_T_FREE,
-		       A_COMMON | A_BADF | A_NOTSUP | A_BUSY },
-	[K_T_CLEAN] = { "T_CLEAN", CKREMM_IOC_T_CLEAN,
-			A_COMMON | A_BADF | A_NOTSUP | A_BUSY },
-	[K_T_PIN] = { "T_PIN", CKREMM_IOC_T_PIN,
-		      A_COMMON | A_BADF | A_NOTSUP | A_OVERFLOW },
-	[K_T_UNPIN] = { "T_UNPIN", CKREMM_IOC_T_UNPIN,
-			A_COMMON | A_BADF | A_NOTSUP },
-	[K_T_LOCATE] = { "T_LOCATE", CKREMM_IOC_T_LOCATE, A_COMMON | A_NOTSUP },
-	[K_T_READ] = { "T_READ", CKREMM_IOC_T_READ,
-		       A_COMMON | A_NOTSUP | A_INTR | A_BUSY },
-	[K_T_WRITE] = { "T_WRITE", CKREMM_IOC_T_WRITE,
-			A_COMMON | A_BADF | A_NOTSUP | A_INTR | A_BUSY },
-	[K_T_COPY] = { "T_COPY", CKREMM_IOC_T_COPY,
-		       A_COMMON | A_BADF | A_NOTSUP | A_NOSPC | A_BUSY },
+	[K_RETIRED] = { "version 1 request", 0, A_PROTO },
 	[K_BAD_COMMAND] = { "unknown command", 0, A_NOTTY },
 	[K_BAD_SIZE] = { "wrong struct size", 0, A_INVAL },
 	[K_BAD_POINTER] = { "bad struct pointer", 0, A_FAULT },
@@ -143,8 +133,8 @@ static const struct {
 	[K_RACE] = { "races", 0, ~0ULL },
 };
 
-/* Request kinds K_VERSION..K_T_COPY have a command in kinds[]. */
-#define NCMDS	(K_T_COPY + 1)
+/* Request kinds K_VERSION..K_WALK have a command in kinds[]. */
+#define NCMDS	(K_WALK + 1)
 
 /* What every process adds to, shared across fork(). */
 struct shared {
@@ -155,17 +145,22 @@ struct shared {
 	unsigned int ring_pos;
 };
 
-struct hblock {
-	__u64 off;
+/* A live block of a private pool, as the model knows it. */
+struct mblock {
+	__u64 block;	/* offset (header pool) or handle (table pool) */
 	__u64 size;	/* asked for */
-	__u64 usable;	/* as WALK reports it */
-};
-
-struct tblock {
-	__u64 handle;
-	__u64 size;	/* as T_LOCATE reports it */
+	__u64 usable;	/* as WALK (header) or LOCATE (table) reports it */
 	__u64 pin_off;	/* where the pins hold it */
 	unsigned int pins;
+};
+
+/* One private unnamed pool and what its process knows of it. */
+struct model {
+	struct ckremm_pool pool;
+	struct mblock b[HMAX];
+	int n;
+	__u64 stale[STALE_MAX];	/* blocks freed */
+	unsigned int nstale;
 };
 
 /* One fuzzing process. */
@@ -174,14 +169,7 @@ struct fz {
 	int fd;			/* this process's own file */
 	int common_fd;		/* one file shared by every process */
 	__u64 rng;
-	struct ckremm_pool hp, tp;	/* private unnamed pools in @fd */
-	struct hblock hb[HMAX];
-	int nhb;
-	__u64 hstale[STALE_MAX];
-	struct tblock tb[HMAX];
-	int ntb;
-	__u64 tstale[STALE_MAX];
-	unsigned int nhstale, ntstale;
+	struct model hm, tm;	/* private unnamed pools in @fd, by kind */
 	__u32 sh_h, sh_t;	/* ids of the shared pools in @fd, or 0 */
 	unsigned char *buf;	/* BUF_SIZE scratch */
 	unsigned char *ro;	/* a read-only page */
@@ -348,88 +336,103 @@ static int ioc(int fd, unsigned long cmd, void *arg)
 
 /* ---- the model of the private pools ------------------------------- */
 
-static int h_find(struct fz *z, __u64 off)
+static bool by_handle(const struct model *m)
 {
-	for (int i = 0; i < z->nhb; i++)
-		if (z->hb[i].off == off)
+	return ckremm_pool_by_handle(&m->pool);
+}
+
+/* One of the private pools, either kind. */
+static struct model *any_model(struct fz *z)
+{
+	return below(z, 2) ? &z->tm : &z->hm;
+}
+
+static int m_find(const struct model *m, __u64 block)
+{
+	for (int i = 0; i < m->n; i++)
+		if (m->b[i].block == block)
 			return i;
 	return -1;
 }
 
-static int t_find(struct fz *z, __u64 handle)
+static void m_forget(struct model *m, int i)
 {
-	for (int i = 0; i < z->ntb; i++)
-		if (z->tb[i].handle == handle)
-			return i;
-	return -1;
+	m->stale[m->nstale++ % STALE_MAX] = m->b[i].block;
+	m->b[i] = m->b[--m->n];
 }
 
-static void h_forget(struct fz *z, int i)
-{
-	z->hstale[z->nhstale++ % STALE_MAX] = z->hb[i].off;
-	z->hb[i] = z->hb[--z->nhb];
-}
-
-static void t_forget(struct fz *z, int i)
-{
-	z->tstale[z->ntstale++ % STALE_MAX] = z->tb[i].handle;
-	z->tb[i] = z->tb[--z->ntb];
-}
-
-/* The usable bytes of the block at @off, from WALK (0 if not found). */
-static __u64 h_usable(struct fz *z, __u64 off)
+/* The usable bytes of @block, from WALK or LOCATE (0 if not found). */
+static __u64 m_usable(struct model *m, __u64 block)
 {
 	__u64 size = 0;
 
-	if (ckremm_block_size(&z->hp, off, &size))
+	if (ckremm_block_size(&m->pool, block, &size))
 		return 0;
 	return size;
 }
 
-/* A new block must lie in the arena and overlap no live block. */
-static bool h_fits(struct fz *z, enum kind k, __u64 off, __u64 size, int skip)
+/*
+ * A new block must be a new name: a handle neither 0 nor live, an offset
+ * whose @size bytes lie in the arena and overlap no live block but the
+ * one at @skip.
+ */
+static bool m_fits(struct fz *z, struct model *m, enum kind k, __u64 block,
+		   __u64 size, int skip)
 {
-	if (off >= z->hp.arena_size || size > z->hp.arena_size - off) {
+	__u64 arena = m->pool.arena_size;
+
+	if (by_handle(m))
+		return require(z, k, block && m_find(m, block) < 0,
+			       "a new block got 0 or a live handle");
+	if (block >= arena || size > arena - block) {
 		mismatch(z, k, "block %#llx + %llu outside the arena",
-			 (unsigned long long)off, (unsigned long long)size);
+			 (unsigned long long)block, (unsigned long long)size);
 		return false;
 	}
-	for (int i = 0; i < z->nhb; i++) {
+	for (int i = 0; i < m->n; i++) {
+		const struct mblock *b = &m->b[i];
+
 		if (i == skip)
 			continue;
-		if (off < z->hb[i].off + z->hb[i].usable &&
-		    z->hb[i].off < off + size) {
+		if (block < b->block + b->usable && b->block < block + size) {
 			mismatch(z, k, "block %#llx + %llu overlaps live %#llx + %llu",
-				 (unsigned long long)off,
+				 (unsigned long long)block,
 				 (unsigned long long)size,
-				 (unsigned long long)z->hb[i].off,
-				 (unsigned long long)z->hb[i].usable);
+				 (unsigned long long)b->block,
+				 (unsigned long long)b->usable);
 			return false;
 		}
 	}
 	return true;
 }
 
-static void h_remember(struct fz *z, enum kind k, __u64 off, __u64 size)
+static void m_remember(struct fz *z, struct model *m, enum kind k,
+		       __u64 block, __u64 size)
 {
-	struct hblock *b;
+	struct mblock *b;
 
-	if (!h_fits(z, k, off, size, -1) || z->nhb == HMAX) {
-		ckremm_free(&z->hp, off);
+	if (!m_fits(z, m, k, block, size, -1) || m->n == HMAX) {
+		ckremm_free(&m->pool, block);
 		return;
 	}
-	b = &z->hb[z->nhb++];
-	b->off = off;
-	b->size = size;
-	b->usable = h_usable(z, off);
+	b = &m->b[m->n++];
+	*b = (struct mblock){ .block = block, .size = size };
+	b->usable = m_usable(m, block);
 	require(z, k, b->usable >= size, "usable size below the size asked");
 }
 
-/* An offset that is not a live block of the private header pool, or a
- * live one: the model says which. */
-static __u64 h_any_offset(struct fz *z)
+/* A block freed earlier, or @otherwise if none was. */
+static __u64 m_stale(struct fz *z, const struct model *m, __u64 otherwise)
 {
-	__u64 base = z->nhb ? z->hb[below(z, (unsigned int)z->nhb)].off : 64;
+	if (!m->nstale)
+		return otherwise;
+	return m->stale[below(z, m->nstale < STALE_MAX ? m->nstale : STALE_MAX)];
+}
+
+/* An offset that is not a live block of the header pool, or a live one. */
+static __u64 any_offset(struct fz *z, const struct model *m)
+{
+	__u64 base = m->n ? m->b[below(z, (unsigned int)m->n)].block : 64;
 
 	switch (below(z, 9)) {
 	case 0:
@@ -441,24 +444,22 @@ static __u64 h_any_offset(struct fz *z)
 	case 3:
 		return base >= 16 ? base - 16 : 0;
 	case 4:
-		return z->hp.arena_size - below(z, 2);
+		return m->pool.arena_size - below(z, 2);
 	case 5:
-		return z->hp.arena_size + below(z, 2);
+		return m->pool.arena_size + below(z, 2);
 	case 6:
 		return edge64(z);
 	case 7:
-		if (z->nhstale)
-			return z->hstale[below(z, z->nhstale < STALE_MAX ?
-					       z->nhstale : STALE_MAX)];
-		return 0;
+		return m_stale(z, m, 0);
 	default:
 		return base;
 	}
 }
 
-static __u64 t_any_handle(struct fz *z)
+/* A handle that is not a live block of the table pool, or a live one. */
+static __u64 any_handle(struct fz *z, const struct model *m)
 {
-	__u64 h = z->ntb ? z->tb[below(z, (unsigned int)z->ntb)].handle : 1;
+	__u64 h = m->n ? m->b[below(z, (unsigned int)m->n)].block : 1;
 
 	switch (below(z, 7)) {
 	case 0:
@@ -470,22 +471,36 @@ static __u64 t_any_handle(struct fz *z)
 	case 3:
 		return rnd(z);
 	case 4:
-		if (z->ntstale)
-			return z->tstale[below(z, z->ntstale < STALE_MAX ?
-					       z->ntstale : STALE_MAX)];
-		return h + 1;
+		return m_stale(z, m, h + 1);
 	default:
 		return h;
 	}
 }
 
-static unsigned int pinned_count(struct fz *z)
+/* A live block of @m, or one of the names that are not. */
+static __u64 any_block(struct fz *z, const struct model *m)
+{
+	return by_handle(m) ? any_handle(z, m) : any_offset(z, m);
+}
+
+static unsigned int pinned_count(const struct model *m)
 {
 	unsigned int n = 0;
 
-	for (int i = 0; i < z->ntb; i++)
-		n += !!z->tb[i].pins;
+	for (int i = 0; i < m->n; i++)
+		n += !!m->b[i].pins;
 	return n;
+}
+
+static __u64 used_blocks(struct fz *z, struct model *m, enum kind k)
+{
+	struct ckremm_stats s;
+
+	if (ckremm_stats(&m->pool, &s)) {
+		mismatch(z, k, "STATS of the private pool failed");
+		return ~0ULL;
+	}
+	return s.used_blocks;
 }
 
 static void fill(struct fz *z, unsigned char *p, size_t len)
@@ -501,12 +516,13 @@ static void fill(struct fz *z, unsigned char *p, size_t len)
 
 /*
  * Spoils shared by every request on a pool: returns true if it sent the
- * request spoilt one way (a pool id not attached, the other kind's pool,
- * a struct nobody can read).  @req is a valid request of @size bytes
- * whose first field is the pool id.
+ * request spoilt one way (a pool id not attached, a pool of a kind that
+ * does not take the request, a struct nobody can read).  @req is a valid
+ * request of @size bytes whose first field is the pool id; @wrong is the
+ * private pool whose kind does not take it, or NULL if both kinds do.
  */
 static bool spoil_common(struct fz *z, enum kind k, void *req, size_t size,
-			 bool by_handle, bool any_kind)
+			 const struct model *wrong)
 {
 	unsigned char copy[256];
 	__u32 *pool = (__u32 *)copy;
@@ -531,11 +547,11 @@ static bool spoil_common(struct fz *z, enum kind k, void *req, size_t size,
 		expect(z, k, ret, A_NOENT, "pool id not attached");
 		return true;
 	case 1:
-		if (any_kind)
+		if (!wrong)
 			return false;
-		*pool = by_handle ? z->hp.id : z->tp.id;
+		*pool = wrong->pool.id;
 		ret = ioc(z->fd, kinds[k].cmd, copy);
-		expect(z, k, ret, A_NOTSUP, "pool of the other kind");
+		expect(z, k, ret, A_NOTSUP, "a kind of pool that does not take it");
 		return true;
 	case 2:
 		ret = ioc(z->fd, kinds[k].cmd, (void *)(uintptr_t)bad_pointer(z));
@@ -571,46 +587,187 @@ static void spoil_field(struct fz *z, enum kind k, const void *req,
 	spoil_field(z, k, &(req), sizeof(req), offsetof(__typeof__(req), field), \
 		    sizeof((req).field), what)
 
-/* ---- requests on the private header pool --------------------------- */
+/* A field of a request that must be zero: reserved, pad, out, flags. */
+struct zero_field {
+	size_t at;
+	size_t width;
+	const char *what;
+};
+
+#define ZERO_FIELD(type, field, what)					\
+	{ offsetof(type, field), sizeof(((type *)0)->field), what }
+
+/*
+ * With a chance of @n in @out_of, spoil one of @fields[@n] in a copy of
+ * @req (@size bytes) and expect EINVAL.  Returns whether it did.
+ */
+static bool spoil_zero_field(struct fz *z, enum kind k, const void *req,
+			     size_t size, const struct zero_field *fields,
+			     unsigned int n, unsigned int out_of)
+{
+	unsigned int i = below(z, out_of);
+
+	if (i >= n)
+		return false;
+	spoil_field(z, k, req, size, fields[i].at, fields[i].width,
+		    fields[i].what);
+	return true;
+}
+
+#define SPOIL_ZERO_FIELD(z, k, req, fields, out_of)			\
+	spoil_zero_field(z, k, &(req), sizeof(req), fields,		\
+			 sizeof(fields) / sizeof((fields)[0]), out_of)
+
+static const struct zero_field alloc_fields[] = {
+	ZERO_FIELD(struct ckremm_alloc, block, "out field block set"),
+	ZERO_FIELD(struct ckremm_alloc, reserved, "reserved set"),
+};
+
+static const struct zero_field block_fields[] = {
+	ZERO_FIELD(struct ckremm_block, flags, "flags set"),
+	ZERO_FIELD(struct ckremm_block, offset, "out field offset set"),
+	ZERO_FIELD(struct ckremm_block, size, "out field size set"),
+	ZERO_FIELD(struct ckremm_block, reserved, "reserved set"),
+};
+
+static const struct zero_field realloc_fields[] = {
+	ZERO_FIELD(struct ckremm_realloc, flags, "flags set"),
+	ZERO_FIELD(struct ckremm_realloc, new_block, "out field new_block set"),
+	ZERO_FIELD(struct ckremm_realloc, reserved, "reserved set"),
+};
+
+static const struct zero_field alloc_batch_fields[] = {
+	ZERO_FIELD(struct ckremm_batch, flags, "flags set"),
+	ZERO_FIELD(struct ckremm_batch, reserved0, "reserved0 set"),
+	ZERO_FIELD(struct ckremm_batch, reserved, "reserved set"),
+};
+
+static const struct zero_field free_batch_fields[] = {
+	ZERO_FIELD(struct ckremm_batch, flags, "flags set"),
+	ZERO_FIELD(struct ckremm_batch, size, "size set"),
+	ZERO_FIELD(struct ckremm_batch, align, "align set"),
+	ZERO_FIELD(struct ckremm_batch, reserved0, "reserved0 set"),
+};
+
+static const struct zero_field rw_fields[] = {
+	ZERO_FIELD(struct ckremm_rw, flags, "flags set"),
+	ZERO_FIELD(struct ckremm_rw, reserved, "reserved set"),
+};
+
+static const struct zero_field copy_fields[] = {
+	ZERO_FIELD(struct ckremm_copy, flags, "flags set"),
+	ZERO_FIELD(struct ckremm_copy, reserved, "reserved set"),
+};
+
+static const struct zero_field reorder_fields[] = {
+	ZERO_FIELD(struct ckremm_reorder, flags, "flags set"),
+	ZERO_FIELD(struct ckremm_reorder, bytes_moved, "out field set"),
+	ZERO_FIELD(struct ckremm_reorder, reserved[1], "reserved set"),
+};
+
+static const struct zero_field stats_fields[] = {
+	ZERO_FIELD(struct ckremm_stats, kind, "out field kind set"),
+	ZERO_FIELD(struct ckremm_stats, pad, "pad set"),
+	ZERO_FIELD(struct ckremm_stats, reserved[2], "reserved set"),
+};
+
+static const struct zero_field validate_fields[] = {
+	ZERO_FIELD(struct ckremm_validate, flags, "flags set"),
+	ZERO_FIELD(struct ckremm_validate, status, "out field status set"),
+	ZERO_FIELD(struct ckremm_validate, reserved, "reserved set"),
+};
+
+static const struct zero_field list_fields[] = {
+	ZERO_FIELD(struct ckremm_list, flags, "flags set"),
+	ZERO_FIELD(struct ckremm_list, reserved, "reserved set"),
+};
+
+static const struct zero_field create_fields[] = {
+	ZERO_FIELD(struct ckremm_create, reserved[1], "reserved set"),
+	ZERO_FIELD(struct ckremm_create, pool, "out field pool set"),
+	ZERO_FIELD(struct ckremm_create, mmap_offset,
+		   "out field mmap_offset set"),
+	ZERO_FIELD(struct ckremm_create, arena_size,
+		   "out field arena_size set"),
+};
+
+static const struct zero_field open_fields[] = {
+	ZERO_FIELD(struct ckremm_open, pool, "out field pool set"),
+	ZERO_FIELD(struct ckremm_open, kind, "out field kind set"),
+	ZERO_FIELD(struct ckremm_open, pad, "pad set"),
+	ZERO_FIELD(struct ckremm_open, arena_size, "out field arena_size set"),
+	ZERO_FIELD(struct ckremm_open, reserved[1], "reserved set"),
+};
+
+static const struct zero_field ref_fields[] = {
+	ZERO_FIELD(struct ckremm_pool_ref, flags, "flags set"),
+	ZERO_FIELD(struct ckremm_pool_ref, reserved, "reserved set"),
+};
+
+/* ---- requests on blocks of the private pools ---------------------- */
+
+/* An alignment that is not a power of two up to the page size. */
+static __u64 bad_align(struct fz *z)
+{
+	__u64 align;
+
+	do {
+		align = edge64(z) | (below(z, 2) ? 3 : 0);
+	} while (align && !(align & (align - 1)) && align <= page);
+	if (!(align & (align - 1)))
+		align = page << 1;
+	return align;
+}
 
 static void f_alloc(struct fz *z)
 {
-	struct ckremm_alloc a = { .pool = z->hp.id };
+	struct model *m = any_model(z);
+	bool table = by_handle(m);
+	struct ckremm_alloc a = { .pool = m->pool.id };
+	unsigned long long want;
 	int ret;
 
 	a.size = 1 + below(z, 2048);
-	if (below(z, 3) == 0)
+	if (!table && below(z, 3) == 0)
 		a.align = 1ULL << below(z, 13);
-	if (spoil_common(z, K_ALLOC, &a, sizeof(a), false, false))
+	if (table && below(z, 4) == 0)
+		a.flags = CKREMM_ALLOC_REORDER;
+	if (spoil_common(z, K_ALLOC, &a, sizeof(a), NULL) ||
+	    SPOIL_ZERO_FIELD(z, K_ALLOC, a, alloc_fields, 11))
 		return;
-	switch (below(z, 10)) {
+	switch (below(z, 9)) {
 	case 0:
-		SPOIL(z, K_ALLOC, a, flags, "flags set");
+		a.flags = bad_flags(z, CKREMM_ALLOC_FLAGS);
+		/* A header pool may see CKREMM_ALLOC_REORDER among them. */
+		want = A_INVAL | (!table && (a.flags & CKREMM_ALLOC_REORDER) ?
+				  A_NOTSUP : 0);
+		expect(z, K_ALLOC, ioc(z->fd, CKREMM_IOC_ALLOC, &a), want,
+		       "unknown flags");
 		return;
 	case 1:
-		SPOIL(z, K_ALLOC, a, offset, "out field offset set");
-		return;
-	case 2:
-		SPOIL(z, K_ALLOC, a, reserved, "reserved set");
-		return;
-	case 3:
 		a.size = 0;
 		expect(z, K_ALLOC, ioc(z->fd, CKREMM_IOC_ALLOC, &a), A_INVAL,
 		       "size 0");
 		return;
-	case 4:
-		do {
-			a.align = edge64(z) | (below(z, 2) ? 3 : 0);
-		} while (a.align && !(a.align & (a.align - 1)) &&
-			 a.align <= page);
-		if (!(a.align & (a.align - 1)))
-			a.align = page << 1;
+	case 2:
+		/* What only the other kind of pool takes. */
+		a.flags = table ? 0 : CKREMM_ALLOC_REORDER;
+		a.align = table ? 1ULL << below(z, 13) : 0;
+		expect(z, K_ALLOC, ioc(z->fd, CKREMM_IOC_ALLOC, &a), A_NOTSUP,
+		       table ? "align on a table pool" :
+		       "CKREMM_ALLOC_REORDER on a header pool");
+		return;
+	case 3:
+		if (table)
+			break;
+		a.align = bad_align(z);
 		expect(z, K_ALLOC, ioc(z->fd, CKREMM_IOC_ALLOC, &a), A_INVAL,
 		       "align not a power of two up to the page size");
 		return;
-	case 5:
-		a.size = below(z, 2) ? z->hp.arena_size + 1 :
-			 edge64(z) | z->hp.arena_size;
+	case 4:
+		a.size = m->pool.arena_size + (below(z, 2) ? 1 : edge64(z));
+		if (a.size <= m->pool.arena_size)
+			a.size = ~0ULL;
 		/* Valid but no arena holds it; EINVAL as a bad size too. */
 		expect(z, K_ALLOC, ioc(z->fd, CKREMM_IOC_ALLOC, &a),
 		       A_NOMEM | A_INVAL, "size beyond the arena");
@@ -622,153 +779,169 @@ static void f_alloc(struct fz *z)
 	if (!expect(z, K_ALLOC, ret, A_OK | A_NOMEM, "valid") || ret)
 		return;
 	if (a.align)
-		require(z, K_ALLOC, !(a.offset & (a.align - 1)),
+		require(z, K_ALLOC, !(a.block & (a.align - 1)),
 			"block not aligned as asked");
-	h_remember(z, K_ALLOC, a.offset, a.size);
+	m_remember(z, m, K_ALLOC, a.block, a.size);
 }
 
-static void f_free_or_clean(struct fz *z, bool clean)
+/* CLEAN, PIN and LOCATE: @b's offset and size are @m's block @i's. */
+static void check_place(struct fz *z, enum kind k, struct model *m, int i,
+			const struct ckremm_block *b)
 {
-	enum kind k = clean ? K_CLEAN : K_FREE;
-	unsigned long cmd = clean ? CKREMM_IOC_CLEAN : CKREMM_IOC_FREE;
-	struct ckremm_block b = { .pool = z->hp.id };
+	const struct mblock *mb = &m->b[i];
+
+	require(z, k, b->size == mb->usable &&
+		b->offset + b->size <= m->pool.arena_size,
+		"offset or size off the block");
+	if (!by_handle(m))
+		require(z, k, b->offset == b->block,
+			"a header pool's block is not at its offset");
+	if (mb->pins)
+		require(z, k, b->offset == mb->pin_off, "a pinned block moved");
+}
+
+/* The block @i of @m reads as zeros. */
+static void check_zero(struct fz *z, enum kind k, struct model *m, int i)
+{
+	if (ckremm_read(&m->pool, m->b[i].block, 0, z->buf, m->b[i].usable))
+		return;
+	for (__u64 j = 0; j < m->b[i].usable; j++)
+		if (z->buf[j]) {
+			mismatch(z, k, "byte %llu not zero after CLEAN",
+				 (unsigned long long)j);
+			break;
+		}
+}
+
+/* FREE and CLEAN on either kind; PIN, UNPIN and LOCATE on a table pool. */
+static void f_block(struct fz *z, enum kind k)
+{
+	bool table_only = k == K_PIN || k == K_UNPIN || k == K_LOCATE;
+	struct model *m = table_only ? &z->tm : any_model(z);
+	struct ckremm_block b = { .pool = m->pool.id };
+	unsigned long long want;
 	int i, ret;
 
-	b.offset = h_any_offset(z);
-	if (spoil_common(z, k, &b, sizeof(b), false, false))
+	b.block = any_block(z, m);
+	if (spoil_common(z, k, &b, sizeof(b), table_only ? &z->hm : NULL) ||
+	    SPOIL_ZERO_FIELD(z, k, b, block_fields, 8))
 		return;
-	switch (below(z, 8)) {
-	case 0:
-		SPOIL(z, k, b, flags, "flags set");
+	i = m_find(m, b.block);
+	if (i < 0)
+		want = A_INVAL;
+	else if (k == K_FREE && m->b[i].pins)
+		want = A_BUSY;
+	else if (k == K_UNPIN && !m->b[i].pins)
+		want = A_INVAL;
+	else
+		want = A_OK;
+	ret = ioc(z->fd, kinds[k].cmd, &b);
+	if (!expect(z, k, ret, want, i < 0 ? "not a live block" :
+		    want == A_BUSY ? "pinned" : want == A_INVAL ?
+		    "not pinned" : "a live block") || ret)
 		return;
-	case 1:
-		SPOIL(z, k, b, size, "out field size set");
-		return;
-	case 2:
-		SPOIL(z, k, b, reserved, "reserved set");
-		return;
+	switch (k) {
+	case K_FREE:
+		require(z, k, !b.offset && !b.size, "FREE wrote back");
+		m_forget(m, i);
+		break;
+	case K_CLEAN:
+		check_place(z, k, m, i, &b);
+		check_zero(z, k, m, i);
+		break;
+	case K_PIN:
+		if (m->b[i].pins++)
+			require(z, k, b.offset == m->b[i].pin_off,
+				"a second pin gave another offset");
+		m->b[i].pin_off = b.offset;
+		check_place(z, k, m, i, &b);
+		break;
+	case K_LOCATE:
+		check_place(z, k, m, i, &b);
+		break;
+	case K_UNPIN:
+		require(z, k, !b.offset && !b.size, "UNPIN wrote back");
+		m->b[i].pins--;
+		break;
 	default:
 		break;
-	}
-	i = h_find(z, b.offset);
-	ret = ioc(z->fd, cmd, &b);
-	if (!expect(z, k, ret, i >= 0 ? A_OK : A_INVAL,
-		    i >= 0 ? "a live block" : "not a live block") || ret)
-		return;
-	if (!clean) {
-		h_forget(z, i);
-		return;
-	}
-	require(z, k, b.size == z->hb[i].usable,
-		"CLEAN reports a size other than the block's usable bytes");
-	if (!ckremm_read(&z->hp, b.offset, 0, z->buf, z->hb[i].usable)) {
-		for (__u64 j = 0; j < z->hb[i].usable; j++)
-			if (z->buf[j]) {
-				mismatch(z, k, "byte %llu not zero after CLEAN",
-					 (unsigned long long)j);
-				break;
-			}
 	}
 }
 
 static void f_realloc(struct fz *z)
 {
-	struct ckremm_realloc r = { .pool = z->hp.id };
+	struct model *m = &z->hm;
+	struct ckremm_realloc r = { .pool = m->pool.id };
 	int i, ret;
 
-	r.offset = h_any_offset(z);
+	r.block = any_offset(z, m);
 	r.size = 1 + below(z, 2048);
-	if (spoil_common(z, K_REALLOC, &r, sizeof(r), false, false))
+	if (spoil_common(z, K_REALLOC, &r, sizeof(r), &z->tm) ||
+	    SPOIL_ZERO_FIELD(z, K_REALLOC, r, realloc_fields, 9))
 		return;
-	switch (below(z, 9)) {
-	case 0:
-		SPOIL(z, K_REALLOC, r, flags, "flags set");
-		return;
-	case 1:
-		SPOIL(z, K_REALLOC, r, new_offset, "out field new_offset set");
-		return;
-	case 2:
-		SPOIL(z, K_REALLOC, r, reserved, "reserved set");
-		return;
-	case 3:
-		if (h_find(z, r.offset) < 0)
-			break;
+	if (below(z, 6) == 0 && m_find(m, r.block) >= 0) {
 		r.size = 0;
 		expect(z, K_REALLOC, ioc(z->fd, CKREMM_IOC_REALLOC, &r),
 		       A_INVAL, "size 0");
 		return;
-	default:
-		break;
 	}
-	i = h_find(z, r.offset);
+	i = m_find(m, r.block);
 	ret = ioc(z->fd, CKREMM_IOC_REALLOC, &r);
 	if (!expect(z, K_REALLOC, ret, i >= 0 ? A_OK | A_NOMEM : A_INVAL,
 		    i >= 0 ? "a live block" : "not a live block") || ret)
 		return;
-	if (!h_fits(z, K_REALLOC, r.new_offset, r.size, i)) {
-		h_forget(z, i);
+	if (!m_fits(z, m, K_REALLOC, r.new_block, r.size, i)) {
+		m_forget(m, i);
 		return;
 	}
-	z->hb[i].off = r.new_offset;
-	z->hb[i].size = r.size;
-	z->hb[i].usable = h_usable(z, r.new_offset);
-	require(z, K_REALLOC, z->hb[i].usable >= r.size,
+	m->b[i].block = r.new_block;
+	m->b[i].size = r.size;
+	m->b[i].usable = m_usable(m, r.new_block);
+	require(z, K_REALLOC, m->b[i].usable >= r.size,
 		"usable size below the size asked");
-}
-
-static __u64 h_used_blocks(struct fz *z, enum kind k)
-{
-	struct ckremm_stats s;
-
-	if (ckremm_stats(&z->hp, &s)) {
-		mismatch(z, k, "STATS of the private pool failed");
-		return ~0ULL;
-	}
-	return s.used_blocks;
 }
 
 static void f_alloc_batch(struct fz *z)
 {
-	struct ckremm_batch b = { .pool = z->hp.id };
-	__u64 offs[CKREMM_BATCH_MAX + 1];
+	struct model *m = any_model(z);
+	struct ckremm_batch b = { .pool = m->pool.id };
+	__u64 blocks[CKREMM_BATCH_MAX + 1], before;
 	int ret;
 
 	b.count = 1 + below(z, 8);
 	b.size = 1 + below(z, 256);
-	b.offsets = uptr(offs);
-	if (spoil_common(z, K_ALLOC_BATCH, &b, sizeof(b), false, false))
+	b.blocks = uptr(blocks);
+	if (spoil_common(z, K_ALLOC_BATCH, &b, sizeof(b), NULL) ||
+	    SPOIL_ZERO_FIELD(z, K_ALLOC_BATCH, b, alloc_batch_fields, 11))
 		return;
-	switch (below(z, 10)) {
+	switch (below(z, 8)) {
 	case 0:
-		SPOIL(z, K_ALLOC_BATCH, b, flags, "flags set");
-		return;
-	case 1:
-		SPOIL(z, K_ALLOC_BATCH, b, reserved0, "reserved0 set");
-		return;
-	case 2:
-		SPOIL(z, K_ALLOC_BATCH, b, reserved, "reserved set");
-		return;
-	case 3:
 		b.count = (const __u32[]){ 0, CKREMM_BATCH_MAX + 1, 0x80000000,
 					   0xffffffff }[below(z, 4)];
 		expect(z, K_ALLOC_BATCH, ioc(z->fd, CKREMM_IOC_ALLOC_BATCH, &b),
 		       A_INVAL, "count 0 or above CKREMM_BATCH_MAX");
 		return;
-	case 4:
-	case 5: {
-		__u64 before = h_used_blocks(z, K_ALLOC_BATCH);
-
-		b.offsets = below(z, 2) ? uptr(z->ro) : bad_pointer(z);
+	case 1:
+	case 2:
+		before = used_blocks(z, m, K_ALLOC_BATCH);
+		b.blocks = below(z, 2) ? uptr(z->ro) : bad_pointer(z);
 		expect(z, K_ALLOC_BATCH, ioc(z->fd, CKREMM_IOC_ALLOC_BATCH, &b),
-		       A_FAULT, "offsets not writable");
-		require(z, K_ALLOC_BATCH, h_used_blocks(z, K_ALLOC_BATCH) == before,
+		       A_FAULT, "blocks not writable");
+		require(z, K_ALLOC_BATCH,
+			used_blocks(z, m, K_ALLOC_BATCH) == before,
 			"a refused ALLOC_BATCH left blocks behind");
 		return;
-	}
-	case 6:
+	case 3:
 		b.size = 0;
 		expect(z, K_ALLOC_BATCH, ioc(z->fd, CKREMM_IOC_ALLOC_BATCH, &b),
 		       A_INVAL, "size 0");
+		return;
+	case 4:
+		if (!by_handle(m))
+			break;
+		b.align = 1ULL << below(z, 13);
+		expect(z, K_ALLOC_BATCH, ioc(z->fd, CKREMM_IOC_ALLOC_BATCH, &b),
+		       A_NOTSUP, "align on a table pool");
 		return;
 	default:
 		break;
@@ -777,112 +950,107 @@ static void f_alloc_batch(struct fz *z)
 	if (!expect(z, K_ALLOC_BATCH, ret, A_OK | A_NOMEM, "valid") || ret)
 		return;
 	for (unsigned int i = 0; i < b.count; i++)
-		h_remember(z, K_ALLOC_BATCH, offs[i], b.size);
+		m_remember(z, m, K_ALLOC_BATCH, blocks[i], b.size);
 }
 
 static void f_free_batch(struct fz *z)
 {
-	struct ckremm_batch b = { .pool = z->hp.id };
-	__u64 offs[CKREMM_BATCH_MAX];
-	unsigned int n, v;
-	bool all_live = true;
+	struct model *m = any_model(z);
+	struct ckremm_batch b = { .pool = m->pool.id };
+	__u64 blocks[CKREMM_BATCH_MAX];
+	bool all_live = true, pinned = false;
+	unsigned long long want;
+	unsigned int n;
 	__u64 before;
 	int ret;
 
-	n = z->nhb ? 1 + below(z, (unsigned int)(z->nhb < 8 ? z->nhb : 8)) : 1;
+	n = m->n ? 1 + below(z, (unsigned int)(m->n < 8 ? m->n : 8)) : 1;
 	for (unsigned int i = 0; i < n; i++)
-		offs[i] = z->nhb > (int)i ? z->hb[i].off : h_any_offset(z);
+		blocks[i] = m->n > (int)i ? m->b[i].block : any_block(z, m);
 	b.count = n;
-	b.offsets = uptr(offs);
-	if (spoil_common(z, K_FREE_BATCH, &b, sizeof(b), false, false))
+	b.blocks = uptr(blocks);
+	if (spoil_common(z, K_FREE_BATCH, &b, sizeof(b), NULL) ||
+	    SPOIL_ZERO_FIELD(z, K_FREE_BATCH, b, free_batch_fields, 10))
 		return;
-	v = below(z, 10);
-	switch (v) {
+	switch (below(z, 6)) {
 	case 0:
-		SPOIL(z, K_FREE_BATCH, b, flags, "flags set");
-		return;
-	case 1:
-		SPOIL(z, K_FREE_BATCH, b, size, "size set");
-		return;
-	case 2:
-		SPOIL(z, K_FREE_BATCH, b, align, "align set");
-		return;
-	case 3:
-		SPOIL(z, K_FREE_BATCH, b, reserved0, "reserved0 set");
-		return;
-	case 4:
 		b.count = below(z, 2) ? 0 : CKREMM_BATCH_MAX + 1;
 		expect(z, K_FREE_BATCH, ioc(z->fd, CKREMM_IOC_FREE_BATCH, &b),
 		       A_INVAL, "count 0 or above CKREMM_BATCH_MAX");
 		return;
-	case 5:
-		b.offsets = bad_pointer(z);
-		before = h_used_blocks(z, K_FREE_BATCH);
+	case 1:
+		b.blocks = bad_pointer(z);
+		before = used_blocks(z, m, K_FREE_BATCH);
 		expect(z, K_FREE_BATCH, ioc(z->fd, CKREMM_IOC_FREE_BATCH, &b),
-		       A_FAULT, "offsets not readable");
-		require(z, K_FREE_BATCH, h_used_blocks(z, K_FREE_BATCH) == before,
+		       A_FAULT, "blocks not readable");
+		require(z, K_FREE_BATCH,
+			used_blocks(z, m, K_FREE_BATCH) == before,
 			"a refused FREE_BATCH freed blocks");
 		return;
-	case 6:
-		/* A duplicate, or one offset not live: nothing may go. */
+	case 2:
+		/* A duplicate, or one block not live: nothing may go. */
 		if (n < CKREMM_BATCH_MAX)
-			offs[n] = below(z, 2) ? offs[0] : h_any_offset(z);
+			blocks[n] = below(z, 2) ? blocks[0] : any_block(z, m);
 		b.count = n + 1;
 		break;
 	default:
 		break;
 	}
 	for (unsigned int i = 0; i < b.count; i++) {
-		if (h_find(z, offs[i]) < 0)
+		int at = m_find(m, blocks[i]);
+
+		if (at < 0)
 			all_live = false;
+		else if (m->b[at].pins)
+			pinned = true;
 		for (unsigned int j = 0; j < i; j++)
-			if (offs[j] == offs[i])
+			if (blocks[j] == blocks[i])
 				all_live = false;
 	}
-	before = h_used_blocks(z, K_FREE_BATCH);
+	/* Which refusal comes first is the module's choice. */
+	want = (all_live ? 0 : A_INVAL) | (pinned ? A_BUSY : 0);
+	if (!want)
+		want = A_OK;
+	before = used_blocks(z, m, K_FREE_BATCH);
 	ret = ioc(z->fd, CKREMM_IOC_FREE_BATCH, &b);
-	if (!expect(z, K_FREE_BATCH, ret, all_live ? A_OK : A_INVAL,
-		    all_live ? "live blocks" : "a duplicate or a dead block"))
+	if (!expect(z, K_FREE_BATCH, ret, want,
+		    want == A_OK ? "live blocks" :
+		    "a duplicate, a dead or a pinned block"))
 		return;
 	if (ret) {
-		require(z, K_FREE_BATCH, h_used_blocks(z, K_FREE_BATCH) == before,
+		require(z, K_FREE_BATCH,
+			used_blocks(z, m, K_FREE_BATCH) == before,
 			"a refused FREE_BATCH freed blocks");
 		return;
 	}
 	for (unsigned int i = 0; i < b.count; i++)
-		h_forget(z, h_find(z, offs[i]));
+		m_forget(m, m_find(m, blocks[i]));
 }
 
-/*
- * READ, WRITE, T_READ and T_WRITE: @block of @usable bytes (0 if not a
- * live block); @is_write; @by_handle picks the private pool.
- */
-static void f_rw(struct fz *z, enum kind k, __u64 block, __u64 usable)
+/* READ or WRITE (@k) of a block of either kind. */
+static void f_rw(struct fz *z, enum kind k)
 {
-	bool by_handle = k == K_T_READ || k == K_T_WRITE;
-	bool is_write = k == K_WRITE || k == K_T_WRITE;
-	struct ckremm_rw r = {
-		.pool = by_handle ? z->tp.id : z->hp.id, .offset = block,
-	};
+	bool is_write = k == K_WRITE;
+	struct model *m = any_model(z);
+	struct ckremm_rw r = { .pool = m->pool.id };
 	unsigned long long want;
 	const char *what;
-	int ret;
+	__u64 usable;
+	int i, ret;
 
+	r.block = any_block(z, m);
+	i = m_find(m, r.block);
+	usable = i >= 0 ? m->b[i].usable : 0;
 	r.pos = usable ? below(z, (unsigned int)usable + 1) : 0;
 	r.len = usable - r.pos ? below(z, (unsigned int)(usable - r.pos) + 1) : 0;
 	r.buf = uptr(z->buf);
-	if (spoil_common(z, k, &r, sizeof(r), by_handle, false))
+	if (spoil_common(z, k, &r, sizeof(r), NULL) ||
+	    SPOIL_ZERO_FIELD(z, k, r, rw_fields, 12))
 		return;
 	want = usable ? A_OK : A_INVAL;
 	what = usable ? "in range" : "not a live block";
-	switch (below(z, 12)) {
+	switch (below(z, 10)) {
 	case 0:
-		SPOIL(z, k, r, flags, "flags set");
-		return;
-	case 1:
-		SPOIL(z, k, r, reserved, "reserved set");
-		return;
-	case 2:
 		r.pos = below(z, 2) ? usable + 1 : edge64(z);
 		if (r.pos <= usable)
 			r.pos = usable + 1;
@@ -890,14 +1058,14 @@ static void f_rw(struct fz *z, enum kind k, __u64 block, __u64 usable)
 		want = A_INVAL;
 		what = "pos past the block";
 		break;
-	case 3:
+	case 1:
 		r.len = usable - r.pos + (below(z, 2) ? 1 : edge64(z));
 		if (r.len <= usable - r.pos)
 			r.len = usable - r.pos + 1;
 		want = A_INVAL;
 		what = "pos + len past the block";
 		break;
-	case 4:
+	case 2:
 		if (!usable || r.len == 0)
 			break;
 		r.buf = is_write ? bad_pointer(z) :
@@ -905,7 +1073,7 @@ static void f_rw(struct fz *z, enum kind k, __u64 block, __u64 usable)
 		want = A_FAULT;
 		what = is_write ? "buffer not readable" : "buffer not writable";
 		break;
-	case 5:
+	case 3:
 		r.pos = usable;
 		r.len = 0;
 		r.buf = below(z, 2) ? 0 : bad_pointer(z);
@@ -923,225 +1091,72 @@ static void f_rw(struct fz *z, enum kind k, __u64 block, __u64 usable)
 	/* Read back what was written. */
 	memcpy(z->buf + BUF_SIZE / 2, z->buf, r.len);
 	r.buf = uptr(z->buf);
-	ret = ioc(z->fd, by_handle ? CKREMM_IOC_T_READ : CKREMM_IOC_READ, &r);
+	ret = ioc(z->fd, CKREMM_IOC_READ, &r);
 	if (require(z, k, !ret, "reading back a write failed"))
 		require(z, k, !memcmp(z->buf, z->buf + BUF_SIZE / 2, r.len),
 			"read back other bytes than written");
 }
 
-static void f_h_rw(struct fz *z, bool is_write)
+static void f_copy(struct fz *z)
 {
-	__u64 off = h_any_offset(z);
-	int i = h_find(z, off);
-
-	f_rw(z, is_write ? K_WRITE : K_READ, off, i >= 0 ? z->hb[i].usable : 0);
-}
-
-/* ---- requests on the private table pool ---------------------------- */
-
-static void t_remember(struct fz *z, __u64 handle)
-{
-	struct tblock *b;
-	struct ckremm_t_block l = { .pool = z->tp.id, .handle = handle };
-	int ret;
-
-	if (!require(z, K_T_ALLOC, handle && t_find(z, handle) < 0,
-		     "T_ALLOC gave 0 or a live handle"))
-		return;
-	ret = ioc(z->fd, CKREMM_IOC_T_LOCATE, &l);
-	if (!expect(z, K_T_LOCATE, ret, A_OK, "a new block") || ret)
-		return;
-	if (z->ntb == HMAX) {
-		ckremm_t_free(&z->tp, handle);
-		return;
-	}
-	b = &z->tb[z->ntb++];
-	b->handle = handle;
-	b->size = l.size;
-	b->pins = 0;
-}
-
-static void f_t_alloc(struct fz *z)
-{
-	struct ckremm_t_alloc a = { .pool = z->tp.id };
-	int ret;
-
-	a.size = 1 + below(z, 2048);
-	a.flags = below(z, 4) ? 0 : CKREMM_T_ALLOC_REORDER;
-	if (spoil_common(z, K_T_ALLOC, &a, sizeof(a), true, false))
-		return;
-	switch (below(z, 10)) {
-	case 0:
-		a.flags = bad_flags(z, CKREMM_T_ALLOC_FLAGS);
-		expect(z, K_T_ALLOC, ioc(z->fd, CKREMM_IOC_T_ALLOC, &a),
-		       A_INVAL, "unknown flags");
-		return;
-	case 1:
-		SPOIL(z, K_T_ALLOC, a, handle, "out field handle set");
-		return;
-	case 2:
-		SPOIL(z, K_T_ALLOC, a, reserved, "reserved set");
-		return;
-	case 3:
-		a.size = 0;
-		expect(z, K_T_ALLOC, ioc(z->fd, CKREMM_IOC_T_ALLOC, &a),
-		       A_INVAL, "size 0");
-		return;
-	case 4:
-		a.size = z->tp.arena_size + (below(z, 2) ? 1 : edge64(z));
-		if (a.size <= z->tp.arena_size)
-			a.size = ~0ULL;
-		expect(z, K_T_ALLOC, ioc(z->fd, CKREMM_IOC_T_ALLOC, &a),
-		       A_NOMEM | A_INVAL, "size beyond the arena");
-		return;
-	default:
-		break;
-	}
-	ret = ioc(z->fd, CKREMM_IOC_T_ALLOC, &a);
-	if (!expect(z, K_T_ALLOC, ret, A_OK | A_NOMEM, "valid") || ret)
-		return;
-	t_remember(z, a.handle);
-}
-
-/* T_FREE, T_CLEAN, T_PIN, T_UNPIN, T_LOCATE. */
-static void f_t_block(struct fz *z, enum kind k)
-{
-	struct ckremm_t_block b = { .pool = z->tp.id };
-	unsigned long long want;
-	int i, ret;
-
-	b.handle = t_any_handle(z);
-	if (spoil_common(z, k, &b, sizeof(b), true, false))
-		return;
-	switch (below(z, 8)) {
-	case 0:
-		SPOIL(z, k, b, flags, "flags set");
-		return;
-	case 1:
-		SPOIL(z, k, b, offset, "out field offset set");
-		return;
-	case 2:
-		SPOIL(z, k, b, size, "out field size set");
-		return;
-	case 3:
-		SPOIL(z, k, b, reserved, "reserved set");
-		return;
-	default:
-		break;
-	}
-	i = t_find(z, b.handle);
-	if (i < 0)
-		want = A_INVAL;
-	else if (k == K_T_FREE && z->tb[i].pins)
-		want = A_BUSY;
-	else if (k == K_T_UNPIN && !z->tb[i].pins)
-		want = A_INVAL;
-	else
-		want = A_OK;
-	ret = ioc(z->fd, kinds[k].cmd, &b);
-	if (!expect(z, k, ret, want, i < 0 ? "not a live handle" :
-		    want == A_BUSY ? "pinned" : want == A_INVAL ?
-		    "not pinned" : "a live handle") || ret)
-		return;
-	switch (k) {
-	case K_T_FREE:
-		t_forget(z, i);
-		break;
-	case K_T_PIN:
-		if (z->tb[i].pins++)
-			require(z, k, b.offset == z->tb[i].pin_off,
-				"a second pin gave another offset");
-		z->tb[i].pin_off = b.offset;
-		/* fall through */
-	case K_T_LOCATE:
-		require(z, k, b.size == z->tb[i].size &&
-			b.offset + b.size <= z->tp.arena_size,
-			"offset or size off the block");
-		if (z->tb[i].pins)
-			require(z, k, b.offset == z->tb[i].pin_off,
-				"a pinned block moved");
-		break;
-	case K_T_UNPIN:
-		z->tb[i].pins--;
-		break;
-	default:
-		break;
-	}
-}
-
-static void f_t_rw(struct fz *z, bool is_write)
-{
-	__u64 h = t_any_handle(z);
-	int i = t_find(z, h);
-
-	f_rw(z, is_write ? K_T_WRITE : K_T_READ, h, i >= 0 ? z->tb[i].size : 0);
-}
-
-static void f_t_copy(struct fz *z)
-{
-	struct ckremm_t_copy c = { .pool = z->tp.id };
+	struct model *m = &z->tm;
+	struct ckremm_copy c = { .pool = m->pool.id };
 	unsigned long long want;
 	int d, s, ret;
 
-	c.dst = t_any_handle(z);
-	c.src = t_any_handle(z);
-	if (spoil_common(z, K_T_COPY, &c, sizeof(c), true, false))
+	c.dst = any_handle(z, m);
+	c.src = any_handle(z, m);
+	if (spoil_common(z, K_COPY, &c, sizeof(c), &z->hm) ||
+	    SPOIL_ZERO_FIELD(z, K_COPY, c, copy_fields, 6))
 		return;
-	switch (below(z, 6)) {
-	case 0:
-		SPOIL(z, K_T_COPY, c, flags, "flags set");
-		return;
-	case 1:
-		SPOIL(z, K_T_COPY, c, reserved, "reserved set");
-		return;
-	default:
-		break;
-	}
-	d = t_find(z, c.dst);
-	s = t_find(z, c.src);
+	d = m_find(m, c.dst);
+	s = m_find(m, c.src);
 	if (d < 0 || s < 0)
 		want = A_INVAL;
-	else if (z->tb[d].size < z->tb[s].size)
+	else if (m->b[d].usable < m->b[s].usable)
 		want = A_NOSPC;
 	else
 		want = A_OK;
-	ret = ioc(z->fd, CKREMM_IOC_T_COPY, &c);
-	if (!expect(z, K_T_COPY, ret, want, d < 0 || s < 0 ?
+	ret = ioc(z->fd, CKREMM_IOC_COPY, &c);
+	if (!expect(z, K_COPY, ret, want, d < 0 || s < 0 ?
 		    "not a live handle" : want == A_NOSPC ?
 		    "into a smaller block" : "live blocks") || ret || d == s)
 		return;
 	/* The bytes arrived. */
-	if (!ckremm_t_read(&z->tp, c.src, 0, z->buf, z->tb[s].size) &&
-	    !ckremm_t_read(&z->tp, c.dst, 0, z->buf + BUF_SIZE / 2,
-			   z->tb[s].size))
-		require(z, K_T_COPY,
-			!memcmp(z->buf, z->buf + BUF_SIZE / 2, z->tb[s].size),
-			"destination differs from source after T_COPY");
+	if (!ckremm_read(&m->pool, c.src, 0, z->buf, m->b[s].usable) &&
+	    !ckremm_read(&m->pool, c.dst, 0, z->buf + BUF_SIZE / 2,
+			 m->b[s].usable))
+		require(z, K_COPY,
+			!memcmp(z->buf, z->buf + BUF_SIZE / 2, m->b[s].usable),
+			"destination differs from source after COPY");
+}
+
+/* A request number version 1 used for a block request. */
+static void f_retired(struct fz *z)
+{
+	const struct v1_request *v = &v1_requests[below(z, v1_request_count)];
+	struct model *m = v->name[0] == 'T' ? &z->tm : &z->hm;
+	__u64 before = used_blocks(z, m, K_RETIRED);
+	/* pool, flags, then a block or a size, as version 1 had */
+	__u64 req[8] = { m->pool.id, any_block(z, m), 1 + below(z, 256) };
+
+	expect(z, K_RETIRED, ioc(z->fd, v->cmd, req), A_PROTO, v->name);
+	require(z, K_RETIRED, used_blocks(z, m, K_RETIRED) == before,
+		"a version 1 request changed the pool");
 }
 
 /* ---- whole-pool requests ------------------------------------------ */
 
 static void f_reorder(struct fz *z)
 {
-	bool table = below(z, 2);
-	struct ckremm_reorder r = { .pool = table ? z->tp.id : z->hp.id };
+	struct model *m = any_model(z);
+	bool table = by_handle(m);
+	struct ckremm_reorder r = { .pool = m->pool.id };
 	int ret;
 
-	if (spoil_common(z, K_REORDER, &r, sizeof(r), table, true))
+	if (spoil_common(z, K_REORDER, &r, sizeof(r), NULL) ||
+	    SPOIL_ZERO_FIELD(z, K_REORDER, r, reorder_fields, 5))
 		return;
-	switch (below(z, 5)) {
-	case 0:
-		SPOIL(z, K_REORDER, r, flags, "flags set");
-		return;
-	case 1:
-		SPOIL(z, K_REORDER, r, bytes_moved, "out field set");
-		return;
-	case 2:
-		SPOIL(z, K_REORDER, r, reserved[1], "reserved set");
-		return;
-	default:
-		break;
-	}
 	ret = ioc(z->fd, CKREMM_IOC_REORDER, &r);
 	if (!expect(z, K_REORDER, ret, A_OK, "valid") || ret)
 		return;
@@ -1151,38 +1166,27 @@ static void f_reorder(struct fz *z)
 		return;
 	}
 	/* Pinned blocks stayed where they were. */
-	for (int i = 0; i < z->ntb; i++) {
+	for (int i = 0; i < m->n; i++) {
 		__u64 off, size;
 
-		if (!z->tb[i].pins)
+		if (!m->b[i].pins)
 			continue;
-		if (!ckremm_t_locate(&z->tp, z->tb[i].handle, &off, &size))
-			require(z, K_REORDER, off == z->tb[i].pin_off,
+		if (!ckremm_locate(&m->pool, m->b[i].block, &off, &size))
+			require(z, K_REORDER, off == m->b[i].pin_off,
 				"REORDER moved a pinned block");
 	}
 }
 
 static void f_stats(struct fz *z)
 {
-	bool table = below(z, 2);
-	struct ckremm_stats s = { .pool = table ? z->tp.id : z->hp.id };
+	struct model *m = any_model(z);
+	bool table = by_handle(m);
+	struct ckremm_stats s = { .pool = m->pool.id };
 	int ret;
 
-	if (spoil_common(z, K_STATS, &s, sizeof(s), table, true))
+	if (spoil_common(z, K_STATS, &s, sizeof(s), NULL) ||
+	    SPOIL_ZERO_FIELD(z, K_STATS, s, stats_fields, 5))
 		return;
-	switch (below(z, 5)) {
-	case 0:
-		SPOIL(z, K_STATS, s, kind, "out field kind set");
-		return;
-	case 1:
-		SPOIL(z, K_STATS, s, pad, "pad set");
-		return;
-	case 2:
-		SPOIL(z, K_STATS, s, reserved[2], "reserved set");
-		return;
-	default:
-		break;
-	}
 	ret = ioc(z->fd, CKREMM_IOC_STATS, &s);
 	if (!expect(z, K_STATS, ret, A_OK, "valid") || ret)
 		return;
@@ -1190,34 +1194,23 @@ static void f_stats(struct fz *z)
 				       CKREMM_KIND_HEADER), "wrong kind");
 	require(z, K_STATS, s.used_bytes + s.free_bytes == s.arena_size,
 		"used + free != arena");
-	require(z, K_STATS, s.used_blocks == (__u64)(table ? z->ntb : z->nhb),
+	require(z, K_STATS, s.used_blocks == (__u64)m->n,
 		"used_blocks differs from the blocks alive");
 	if (table)
-		require(z, K_STATS, s.pinned_blocks == pinned_count(z),
+		require(z, K_STATS, s.pinned_blocks == pinned_count(m),
 			"pinned_blocks differs from the blocks pinned");
 }
 
 static void f_validate(struct fz *z)
 {
-	bool table = below(z, 2);
-	struct ckremm_validate v = { .pool = table ? z->tp.id : z->hp.id };
+	struct model *m = any_model(z);
+	bool table = by_handle(m);
+	struct ckremm_validate v = { .pool = m->pool.id };
 	int ret;
 
-	if (spoil_common(z, K_VALIDATE, &v, sizeof(v), table, true))
+	if (spoil_common(z, K_VALIDATE, &v, sizeof(v), NULL) ||
+	    SPOIL_ZERO_FIELD(z, K_VALIDATE, v, validate_fields, 5))
 		return;
-	switch (below(z, 5)) {
-	case 0:
-		SPOIL(z, K_VALIDATE, v, flags, "flags set");
-		return;
-	case 1:
-		SPOIL(z, K_VALIDATE, v, status, "out field status set");
-		return;
-	case 2:
-		SPOIL(z, K_VALIDATE, v, reserved, "reserved set");
-		return;
-	default:
-		break;
-	}
 	ret = ioc(z->fd, CKREMM_IOC_VALIDATE, &v);
 	if (expect(z, K_VALIDATE, ret, A_OK, "valid") && !ret &&
 	    !require(z, K_VALIDATE, v.status == 0,
@@ -1233,18 +1226,14 @@ static void f_list(struct fz *z)
 	struct ckremm_list l = { .count = 8, .entries = uptr(e) };
 	int ret;
 
-	switch (below(z, 7)) {
+	if (SPOIL_ZERO_FIELD(z, K_LIST, l, list_fields, 7))
+		return;
+	switch (below(z, 5)) {
 	case 0:
-		SPOIL(z, K_LIST, l, flags, "flags set");
-		return;
-	case 1:
-		SPOIL(z, K_LIST, l, reserved, "reserved set");
-		return;
-	case 2:
 		ret = ioc(z->fd, CKREMM_IOC_LIST, (void *)(uintptr_t)bad_pointer(z));
 		expect(z, K_LIST, ret, A_FAULT, "struct at a bad pointer");
 		return;
-	case 3:
+	case 1:
 		/* Faults if any pool is named; this process keeps two. */
 		l.count = below(z, 2) ? 1 : edge32(z);
 		l.entries = bad_pointer(z);
@@ -1253,7 +1242,7 @@ static void f_list(struct fz *z)
 		expect(z, K_LIST, ret, A_FAULT | A_OK | A_NOMEM,
 		       "entries not writable");
 		return;
-	case 4:
+	case 2:
 		l.count = 0;
 		l.entries = bad_pointer(z);
 		break;
@@ -1273,14 +1262,14 @@ static void f_list(struct fz *z)
 
 static void f_walk(struct fz *z)
 {
-	bool table = below(z, 2);
-	struct ckremm_pool *p = table ? &z->tp : &z->hp;
+	struct model *m = any_model(z);
+	struct ckremm_pool *p = &m->pool;
 	struct ckremm_walk w = { .pool = p->id, .count = WALK_ROOM };
 	__u64 end = 0;
 	int ret;
 
 	w.entries = uptr(z->walk);
-	if (spoil_common(z, K_WALK, &w, sizeof(w), table, true))
+	if (spoil_common(z, K_WALK, &w, sizeof(w), NULL))
 		return;
 	switch (below(z, 9)) {
 	case 0:
@@ -1426,20 +1415,9 @@ static void f_create(struct fz *z)
 		       "size above max_pool_size");
 		return;
 	case 4:
-		SPOIL(z, K_CREATE, c, reserved[1], "reserved set");
-		return;
 	case 5:
-		switch (below(z, 3)) {
-		case 0:
-			SPOIL(z, K_CREATE, c, pool, "out field pool set");
-			return;
-		case 1:
-			SPOIL(z, K_CREATE, c, mmap_offset, "out field mmap_offset set");
-			return;
-		default:
-			SPOIL(z, K_CREATE, c, arena_size, "out field arena_size set");
-			return;
-		}
+		SPOIL_ZERO_FIELD(z, K_CREATE, c, create_fields, 4);
+		return;
 	case 6:
 		if (below(z, 2))
 			c.mode = 1 + below(z, 0777);
@@ -1542,19 +1520,11 @@ static void f_open(struct fz *z)
 		       "bad name");
 		return;
 	case 2:
-		SPOIL(z, K_OPEN, o, pool, "out field pool set");
-		return;
 	case 3:
-		SPOIL(z, K_OPEN, o, kind, "out field kind set");
-		return;
 	case 4:
-		SPOIL(z, K_OPEN, o, pad, "pad set");
-		return;
 	case 5:
-		SPOIL(z, K_OPEN, o, arena_size, "out field arena_size set");
-		return;
 	case 6:
-		SPOIL(z, K_OPEN, o, reserved[1], "reserved set");
+		SPOIL_ZERO_FIELD(z, K_OPEN, o, open_fields, 5);
 		return;
 	case 7:
 		snprintf(o.name, sizeof(o.name), "%snone%d", prefix, z->id);
@@ -1582,21 +1552,18 @@ static void f_open(struct fz *z)
 	}
 }
 
-static void f_close_destroy(struct fz *z, bool destroy)
+/* CLOSE or DESTROY (@k). */
+static void f_close_destroy(struct fz *z, enum kind k)
 {
-	enum kind k = destroy ? K_DESTROY : K_CLOSE;
-	struct ckremm_pool_ref r = { .pool = z->hp.id };
-	__u32 ids[] = { z->hp.id, z->tp.id };
+	struct ckremm_pool_ref r = { .pool = z->hm.pool.id };
+	__u32 ids[] = { z->hm.pool.id, z->tm.pool.id };
 	int ret;
 
 	switch (below(z, 4)) {
 	case 0:
-		r.pool = ids[below(z, 2)];
-		SPOIL(z, k, r, flags, "flags set");
-		break;
 	case 1:
 		r.pool = ids[below(z, 2)];
-		SPOIL(z, k, r, reserved, "reserved set");
+		SPOIL_ZERO_FIELD(z, k, r, ref_fields, 2);
 		break;
 	case 2:
 		ret = ioc(z->fd, kinds[k].cmd, (void *)(uintptr_t)bad_pointer(z));
@@ -1611,8 +1578,8 @@ static void f_close_destroy(struct fz *z, bool destroy)
 		return;
 	}
 	/* The refused request left both private pools attached. */
-	require(z, k, !ckremm_stats(&z->hp, &(struct ckremm_stats){ 0 }) &&
-		!ckremm_stats(&z->tp, &(struct ckremm_stats){ 0 }),
+	require(z, k, !ckremm_stats(&z->hm.pool, &(struct ckremm_stats){ 0 }) &&
+		!ckremm_stats(&z->tm.pool, &(struct ckremm_stats){ 0 }),
 		"a refused request detached a pool");
 }
 
@@ -1652,7 +1619,8 @@ static void f_bad_command(struct fz *z)
 	case 0:		/* a number the ABI does not define */
 		do {
 			nr = below(z, 256);
-		} while (nr <= 0x11 || (nr >= 0x20 && nr <= 0x28));
+		} while (nr <= 0x11 || (nr >= 0x20 && nr <= 0x28) ||
+			 (nr >= 0x40 && nr <= 0x4b));
 		break;
 	case 1:		/* a defined number, the wrong direction */
 		nr = below(z, NCMDS);
@@ -1716,8 +1684,9 @@ static void f_bad_pointer(struct fz *z)
 
 static void f_mmap(struct fz *z)
 {
-	bool table = below(z, 2);
-	struct ckremm_pool *p = table ? &z->tp : &z->hp;
+	struct model *md = any_model(z);
+	bool table = by_handle(md);
+	struct ckremm_pool *p = &md->pool;
 	size_t len = (p->arena_size + page - 1) & ~(page - 1);
 	off_t off = (off_t)p->mmap_offset;
 	int prot = PROT_READ, flags = MAP_SHARED;
@@ -1767,24 +1736,24 @@ static void f_mmap(struct fz *z)
 		/* Read-only for good, and showing what READ shows. */
 		require(z, K_MMAP, mprotect(m, len, PROT_READ | PROT_WRITE) &&
 			errno == EACCES, "mprotect made a header pool writable");
-		if (z->nhb) {
-			struct hblock *b = &z->hb[below(z, (unsigned int)z->nhb)];
+		if (md->n) {
+			struct mblock *b = &md->b[below(z, (unsigned int)md->n)];
 
-			if (!ckremm_read(&z->hp, b->off, 0, z->buf, b->size))
+			if (!ckremm_read(p, b->block, 0, z->buf, b->size))
 				require(z, K_MMAP, !memcmp(z->buf,
-							   (char *)m + b->off,
+							   (char *)m + b->block,
 							   b->size),
 					"mapping differs from READ");
 		}
-	} else if (z->ntb && flags == MAP_PRIVATE && (prot & PROT_WRITE)) {
+	} else if (md->n && flags == MAP_PRIVATE && (prot & PROT_WRITE)) {
 		/* Writes to a private mapping stay private. */
-		struct tblock *b = &z->tb[below(z, (unsigned int)z->ntb)];
+		struct mblock *b = &md->b[below(z, (unsigned int)md->n)];
 		__u64 boff, bsize;
 
-		if (!ckremm_t_locate(&z->tp, b->handle, &boff, &bsize) &&
-		    !ckremm_t_read(&z->tp, b->handle, 0, z->buf, bsize)) {
+		if (!ckremm_locate(p, b->block, &boff, &bsize) &&
+		    !ckremm_read(p, b->block, 0, z->buf, bsize)) {
 			memset((char *)m + boff, 0xa5, bsize);
-			if (!ckremm_t_read(&z->tp, b->handle, 0,
+			if (!ckremm_read(p, b->block, 0,
 					   z->buf + BUF_SIZE / 2, bsize))
 				require(z, K_MMAP, !memcmp(z->buf,
 							   z->buf + BUF_SIZE / 2,
@@ -1843,8 +1812,8 @@ static void f_shared(struct fz *z)
 {
 	bool table = below(z, 2);
 	__u32 *id = table ? &z->sh_t : &z->sh_h;
-	unsigned long long all = kinds[K_ALLOC].sane | kinds[K_T_FREE].sane |
-				 kinds[K_T_PIN].sane | kinds[K_T_COPY].sane;
+	unsigned long long all = kinds[K_ALLOC].sane | kinds[K_FREE].sane |
+				 kinds[K_PIN].sane | kinds[K_COPY].sane;
 	struct ckremm_pool p = { .fd = z->fd, .id = *id };
 	__u64 block, a, b;
 	int ret;
@@ -1900,29 +1869,29 @@ static void f_shared(struct fz *z)
 	}
 	switch (below(z, 6)) {
 	case 0:
-		ret = ckremm_t_alloc(&p, 1 + below(z, 512),
-				     below(z, 2) ? CKREMM_T_ALLOC_REORDER : 0, &a);
-		expect(z, K_SHARED, ret, A_OK | A_NOMEM, "T_ALLOC");
+		ret = ckremm_alloc_ex(&p, 1 + below(z, 512), 0,
+				      below(z, 2) ? CKREMM_ALLOC_REORDER : 0, &a);
+		expect(z, K_SHARED, ret, A_OK | A_NOMEM, "ALLOC");
 		if (!ret)
 			publish(z, true, a);
 		return;
 	case 1:
-		ret = ckremm_t_free(&p, block);
+		ret = ckremm_free(&p, block);
 		break;
 	case 2:
-		ret = ckremm_t_pin(&p, block, &a, &b);
+		ret = ckremm_pin(&p, block, &a, &b);
 		if (!ret)
-			expect(z, K_SHARED, ckremm_t_unpin(&p, block), A_OK,
-			       "T_UNPIN of a block pinned just now");
+			expect(z, K_SHARED, ckremm_unpin(&p, block), A_OK,
+			       "UNPIN of a block pinned just now");
 		break;
 	case 3:
-		ret = ckremm_t_copy(&p, block, published(z, true));
+		ret = ckremm_copy(&p, block, published(z, true));
 		break;
 	case 4:
-		ret = ckremm_t_write(&p, block, 0, z->buf, 1 + below(z, 16));
+		ret = ckremm_write(&p, block, 0, z->buf, 1 + below(z, 16));
 		break;
 	default:
-		ret = ckremm_t_read(&p, block, 0, z->buf, 1 + below(z, 16));
+		ret = ckremm_read(&p, block, 0, z->buf, 1 + below(z, 16));
 		break;
 	}
 	expect(z, K_SHARED, ret, all, "a block of any process");
@@ -1989,8 +1958,8 @@ static void f_race(struct fz *z)
 		break;
 	default:	/* this process's file, and a mapping taken away */
 		r.fd = z->fd;
-		r.map_len = (z->tp.arena_size + page - 1) & ~(page - 1);
-		r.map_off = (off_t)z->tp.mmap_offset;
+		r.map_len = (z->tm.pool.arena_size + page - 1) & ~(page - 1);
+		r.map_off = (off_t)z->tm.pool.mmap_offset;
 		r.map = mmap(NULL, r.map_len, PROT_READ | PROT_WRITE,
 			     MAP_SHARED, z->fd, r.map_off);
 		if (!require(z, K_RACE, r.map != MAP_FAILED,
@@ -2010,31 +1979,31 @@ static void f_race(struct fz *z)
 
 		switch (below(z, 6)) {
 		case 0:
-			ret = ckremm_t_alloc(&p, 1 + below(z, 256), 0, &a);
+			ret = ckremm_alloc(&p, 1 + below(z, 256), &a);
 			if (!ret)
 				publish(z, true, a);
 			break;
 		case 1:
-			ret = ckremm_t_pin(&p, h, &a, &a);
+			ret = ckremm_pin(&p, h, &a, &a);
 			break;
 		case 2:
-			ret = ckremm_t_unpin(&p, h);
+			ret = ckremm_unpin(&p, h);
 			break;
 		case 3:
-			ret = ckremm_t_write(&p, h, 0, buf, 16);
+			ret = ckremm_write(&p, h, 0, buf, 16);
 			break;
 		case 4:
 			/* Into a private block, from a mapping going away. */
-			if (z->nhb) {
-				struct hblock *b = &z->hb[0];
+			if (z->hm.n) {
+				struct mblock *b = &z->hm.b[0];
 
-				ret = ckremm_read(&z->hp, b->off, 0, buf,
+				ret = ckremm_read(&z->hm.pool, b->block, 0, buf,
 						  b->size < 64 ? b->size : 64);
 				break;
 			}
 			/* fall through */
 		default:
-			ret = ckremm_t_read(&p, h, 0, buf, 16);
+			ret = ckremm_read(&p, h, 0, buf, 16);
 			break;
 		}
 		if (fd2 >= 0 && below(z, 8) == 0) {
@@ -2055,114 +2024,62 @@ static void f_race(struct fz *z)
 
 /* ---- a process's life --------------------------------------------- */
 
+/*
+ * What a process sends, and how often (in 160ths): a request of each kind
+ * through the generator that knows it, either one that takes the kind it
+ * counts under or one that counts under its own.
+ */
+static const struct {
+	void (*send)(struct fz *z);
+	void (*send_kind)(struct fz *z, enum kind k);
+	enum kind k;
+	unsigned int weight;
+} mix[] = {
+	{ f_version, NULL, K_VERSION, 4 },
+	{ f_create, NULL, K_CREATE, 4 },
+	{ f_open, NULL, K_OPEN, 4 },
+	{ NULL, f_close_destroy, K_CLOSE, 4 },
+	{ NULL, f_close_destroy, K_DESTROY, 4 },
+	{ f_alloc, NULL, K_ALLOC, 16 },
+	{ NULL, f_block, K_FREE, 8 },
+	{ NULL, f_block, K_CLEAN, 4 },
+	{ f_realloc, NULL, K_REALLOC, 4 },
+	{ f_alloc_batch, NULL, K_ALLOC_BATCH, 4 },
+	{ f_free_batch, NULL, K_FREE_BATCH, 4 },
+	{ NULL, f_rw, K_READ, 8 },
+	{ NULL, f_rw, K_WRITE, 8 },
+	{ NULL, f_block, K_PIN, 4 },
+	{ NULL, f_block, K_UNPIN, 4 },
+	{ NULL, f_block, K_LOCATE, 4 },
+	{ f_copy, NULL, K_COPY, 4 },
+	{ f_reorder, NULL, K_REORDER, 4 },
+	{ f_stats, NULL, K_STATS, 4 },
+	{ f_validate, NULL, K_VALIDATE, 4 },
+	{ f_list, NULL, K_LIST, 4 },
+	{ f_walk, NULL, K_WALK, 4 },
+	{ f_retired, NULL, K_RETIRED, 4 },
+	{ f_bad_command, NULL, K_BAD_COMMAND, 4 },
+	{ f_bad_size, NULL, K_BAD_SIZE, 4 },
+	{ f_bad_pointer, NULL, K_BAD_POINTER, 4 },
+	{ f_mmap, NULL, K_MMAP, 4 },
+	{ f_race, NULL, K_RACE, 1 },
+	{ f_shared, NULL, K_SHARED, 27 },
+};
+
 static void fuzz_one(struct fz *z)
 {
-	switch (below(z, 40)) {
-	case 0:
-		f_version(z);
-		break;
-	case 1:
-		f_create(z);
-		break;
-	case 2:
-		f_open(z);
-		break;
-	case 3:
-		f_close_destroy(z, false);
-		break;
-	case 4:
-		f_close_destroy(z, true);
-		break;
-	case 5:
-	case 6:
-		f_alloc(z);
-		break;
-	case 7:
-		f_free_or_clean(z, false);
-		break;
-	case 8:
-		f_free_or_clean(z, true);
-		break;
-	case 9:
-		f_realloc(z);
-		break;
-	case 10:
-		f_alloc_batch(z);
-		break;
-	case 11:
-		f_free_batch(z);
-		break;
-	case 12:
-		f_h_rw(z, false);
-		break;
-	case 13:
-		f_h_rw(z, true);
-		break;
-	case 14:
-		f_reorder(z);
-		break;
-	case 15:
-		f_stats(z);
-		break;
-	case 16:
-		f_validate(z);
-		break;
-	case 17:
-		f_list(z);
-		break;
-	case 18:
-		f_walk(z);
-		break;
-	case 19:
-	case 20:
-		f_t_alloc(z);
-		break;
-	case 21:
-		f_t_block(z, K_T_FREE);
-		break;
-	case 22:
-		f_t_block(z, K_T_CLEAN);
-		break;
-	case 23:
-		f_t_block(z, K_T_PIN);
-		break;
-	case 24:
-		f_t_block(z, K_T_UNPIN);
-		break;
-	case 25:
-		f_t_block(z, K_T_LOCATE);
-		break;
-	case 26:
-		f_t_rw(z, false);
-		break;
-	case 27:
-		f_t_rw(z, true);
-		break;
-	case 28:
-		f_t_copy(z);
-		break;
-	case 29:
-		f_bad_command(z);
-		break;
-	case 30:
-		f_bad_size(z);
-		break;
-	case 31:
-		f_bad_pointer(z);
-		break;
-	case 32:
-		f_mmap(z);
-		break;
-	case 33:
-		if (below(z, 4) == 0)
-			f_race(z);
-		else
-			f_shared(z);
-		break;
-	default:
-		f_shared(z);
-		break;
-	}
+	unsigned int total = 0, pick;
+	size_t i;
+
+	for (i = 0; i < sizeof(mix) / sizeof(mix[0]); i++)
+		total += mix[i].weight;
+	pick = below(z, total);
+	for (i = 0; pick >= mix[i].weight; i++)
+		pick -= mix[i].weight;
+	if (mix[i].send)
+		mix[i].send(z);
+	else
+		mix[i].send_kind(z, mix[i].k);
 }
 
 static double now(void)
@@ -2201,24 +2118,20 @@ static int fuzz_process(struct fz *z)
 
 	/* Leave the private pools as the model says, then let them go. */
 	f_stats(z);
-	while (z->ntb) {
-		while (z->tb[0].pins) {
-			ckremm_t_unpin(&z->tp, z->tb[0].handle);
-			z->tb[0].pins--;
-		}
-		expect(z, K_T_FREE, ckremm_t_free(&z->tp, z->tb[0].handle), A_OK,
-		       "a live block at the end");
-		t_forget(z, 0);
-	}
-	while (z->nhb) {
-		expect(z, K_FREE, ckremm_free(&z->hp, z->hb[0].off), A_OK,
-		       "a live block at the end");
-		h_forget(z, 0);
-	}
 	for (int t = 0; t < 2; t++) {
+		struct model *m = t ? &z->tm : &z->hm;
 		struct ckremm_stats s;
 
-		if (!ckremm_stats(t ? &z->tp : &z->hp, &s))
+		while (m->n) {
+			while (m->b[0].pins) {
+				ckremm_unpin(&m->pool, m->b[0].block);
+				m->b[0].pins--;
+			}
+			expect(z, K_FREE, ckremm_free(&m->pool, m->b[0].block),
+			       A_OK, "a live block at the end");
+			m_forget(m, 0);
+		}
+		if (!ckremm_stats(&m->pool, &s))
 			require(z, K_STATS, !s.used_blocks && !s.pinned_blocks &&
 				s.used_bytes + s.free_bytes == s.arena_size,
 				"a private pool not empty after freeing every block");
@@ -2330,9 +2243,9 @@ int main(int argc, char **argv)
 		zs[i].fd = ckremm_dev_open(NULL);
 		ret = zs[i].fd < 0 ? zs[i].fd :
 		      ckremm_pool_create(zs[i].fd, CKREMM_KIND_HEADER, POOL_SIZE,
-					 NULL, 0, &zs[i].hp) ?:
+					 NULL, 0, &zs[i].hm.pool) ?:
 		      ckremm_pool_create(zs[i].fd, CKREMM_KIND_TABLE, POOL_SIZE,
-					 NULL, 0, &zs[i].tp);
+					 NULL, 0, &zs[i].tm.pool);
 	}
 	if (ret) {
 		diag("setup failed: %s", strerror(-ret));

@@ -11,11 +11,11 @@
  * through READ and through the mapping, and free.  Blocks of different
  * workers must never overlap: a worker whose bytes change finds out.
  *
- * Table pool: the same workers use handles, pins, T_COPY and a read-write
+ * Table pool: the same workers use handles, pins, COPY and a read-write
  * mapping, while one more process reorders the pool without pause.  A
  * pinned block is checked (and rewritten) through the mapping at the
- * offset T_PIN gave, so a pin that lets a block move shows; every other
- * check goes through T_READ, so a move that loses bytes shows.
+ * offset PIN gave, so a pin that lets a block move shows; every other
+ * check goes through READ, so a move that loses bytes shows.
  *
  * Each worker stops after OPS operations or SECONDS, whichever comes
  * first.  Prints TAP; any mismatch or unexpected errno fails.  Exit status
@@ -157,9 +157,18 @@ static void forget(struct worker *w, int i)
 	w->live[i] = w->live[--w->nlive];
 }
 
-/* ---- header pool -------------------------------------------------- */
+/* ---- blocks of either kind ------------------------------------------ */
 
-static void h_verify(struct worker *w, const struct block *b)
+static bool table(const struct worker *w)
+{
+	return ckremm_pool_by_handle(&w->pool);
+}
+
+/*
+ * @b holds its pattern through READ and, in a header pool (whose blocks
+ * never move), through the mapping at its offset.
+ */
+static void verify(struct worker *w, const struct block *b)
 {
 	unsigned char want[BLOCK_MAX], got[BLOCK_MAX];
 	int ret;
@@ -170,103 +179,90 @@ static void h_verify(struct worker *w, const struct block *b)
 		unexpected(w, "READ of a live block", ret);
 	else if (memcmp(got, want, b->len))
 		mismatch(w, "READ", b, got, want);
+	if (table(w))
+		return;
 	if (memcmp(w->view + b->name, want, b->len))
 		mismatch(w, "mapping", b, w->view + b->name, want);
 	add(&w->sh->map_checks, 1);
 }
 
-static void h_step(struct worker *w)
+/* Write @b's pattern under a new key; a new block gets its first. */
+static void rewrite(struct worker *w, struct block *b, const char *what)
 {
 	unsigned char buf[BLOCK_MAX];
-	struct block *b;
-	int i, ret;
-
-	if (w->nlive < LIVE_MAX && (!w->nlive || rnd(&w->rng) % 3)) {
-		__u32 len = pick_size(w);
-		__u64 off;
-
-		ret = ckremm_alloc(&w->pool, len, &off);
-		if (ret == -ENOMEM) {
-			add(&w->sh->full, 1);
-			return;
-		}
-		if (ret) {
-			unexpected(w, "ALLOC", ret);
-			return;
-		}
-		if (off + len > w->pool.arena_size) {
-			add(&w->sh->errors, 1);
-			diag("worker %d: ALLOC gave %#llx + %u past the arena",
-			     w->id, (unsigned long long)off, len);
-			return;
-		}
-		b = &w->live[w->nlive++];
-		b->name = off;
-		b->len = len;
-		b->key = new_key(w, off);
-		pattern(buf, len, b->key);
-		ret = ckremm_write(&w->pool, off, 0, buf, len);
-		if (ret)
-			unexpected(w, "WRITE of a new block", ret);
-		h_verify(w, b);
-		return;
-	}
-	i = (int)(rnd(&w->rng) % (__u64)w->nlive);
-	b = &w->live[i];
-	h_verify(w, b);
-	switch (rnd(&w->rng) % 3) {
-	case 0:		/* rewrite it under a new key */
-		b->key = new_key(w, b->name);
-		pattern(buf, b->len, b->key);
-		ret = ckremm_write(&w->pool, b->name, 0, buf, b->len);
-		if (ret)
-			unexpected(w, "WRITE", ret);
-		h_verify(w, b);
-		break;
-	default:
-		ret = ckremm_free(&w->pool, b->name);
-		if (ret)
-			unexpected(w, "FREE of a live block", ret);
-		forget(w, i);
-		break;
-	}
-}
-
-/* ---- table pool --------------------------------------------------- */
-
-static void t_verify(struct worker *w, const struct block *b)
-{
-	unsigned char want[BLOCK_MAX], got[BLOCK_MAX];
 	int ret;
 
-	pattern(want, b->len, b->key);
-	ret = ckremm_t_read(&w->pool, b->name, 0, got, b->len);
+	b->key = new_key(w, b->name);
+	pattern(buf, b->len, b->key);
+	ret = ckremm_write(&w->pool, b->name, 0, buf, b->len);
 	if (ret)
-		unexpected(w, "T_READ of a live block", ret);
-	else if (memcmp(got, want, b->len))
-		mismatch(w, "T_READ", b, got, want);
+		unexpected(w, what, ret);
+	verify(w, b);
+}
+
+/*
+ * A new block of @len bytes, remembered; a table pool may compact to
+ * make room.  NULL if the pool is full or refused.
+ */
+static struct block *new_block(struct worker *w, __u32 len)
+{
+	__u32 flags = 0;
+	struct block *b;
+	__u64 name;
+	int ret;
+
+	if (table(w) && !(rnd(&w->rng) % 4))
+		flags = CKREMM_ALLOC_REORDER;
+	ret = ckremm_alloc_ex(&w->pool, len, 0, flags, &name);
+	if (ret == -ENOMEM) {
+		add(&w->sh->full, 1);
+		return NULL;
+	}
+	if (ret) {
+		unexpected(w, "ALLOC", ret);
+		return NULL;
+	}
+	if (!table(w) && name + len > w->pool.arena_size) {
+		add(&w->sh->errors, 1);
+		diag("worker %d: ALLOC gave %#llx + %u past the arena",
+		     w->id, (unsigned long long)name, len);
+		return NULL;
+	}
+	b = &w->live[w->nlive++];
+	b->name = name;
+	b->len = len;
+	return b;
+}
+
+static void free_block(struct worker *w, int i)
+{
+	int ret = ckremm_free(&w->pool, w->live[i].name);
+
+	if (ret)
+		unexpected(w, "FREE of a live block", ret);
+	forget(w, i);
 }
 
 /*
  * Pin @b, compare it through the mapping at the pinned offset, rewrite it
  * there under a new key (the reorderer runs meanwhile), unpin, and check
- * the new bytes through T_READ.
+ * the new bytes through READ.
  */
-static void t_pin_cycle(struct worker *w, struct block *b)
+static void pin_cycle(struct worker *w, struct block *b)
 {
 	unsigned char want[BLOCK_MAX];
 	__u64 off, size;
 	int ret;
 
-	ret = ckremm_t_pin(&w->pool, b->name, &off, &size);
+	ret = ckremm_pin(&w->pool, b->name, &off, &size);
 	if (ret) {
-		unexpected(w, "T_PIN of a live block", ret);
+		unexpected(w, "PIN of a live block", ret);
 		return;
 	}
 	add(&w->sh->pins, 1);
 	if (size < b->len || off + size > w->pool.arena_size) {
 		add(&w->sh->errors, 1);
-		diag("worker %d: T_PIN gave %#llx + %llu for a block of %u",
+		diag("worker %d: PIN gave %#llx + %llu for a block of %u",
 		     w->id, (unsigned long long)off, (unsigned long long)size,
 		     b->len);
 	} else {
@@ -284,78 +280,67 @@ static void t_pin_cycle(struct worker *w, struct block *b)
 			mismatch(w, "pinned block moved", b, w->view + off,
 				 want);
 	}
-	ret = ckremm_t_unpin(&w->pool, b->name);
+	ret = ckremm_unpin(&w->pool, b->name);
 	if (ret)
-		unexpected(w, "T_UNPIN", ret);
-	t_verify(w, b);
+		unexpected(w, "UNPIN", ret);
+	verify(w, b);
 }
 
-static void t_step(struct worker *w)
+/* A copy of @b of the same size, checked, kept. */
+static void copy_block(struct worker *w, const struct block *b)
 {
-	unsigned char buf[BLOCK_MAX];
+	struct block *c;
+	int ret;
+
+	if (w->nlive == LIVE_MAX)
+		return;
+	c = new_block(w, b->len);
+	if (!c)
+		return;
+	ret = ckremm_copy(&w->pool, c->name, b->name);
+	if (ret) {
+		unexpected(w, "COPY", ret);
+		free_block(w, w->nlive - 1);
+		return;
+	}
+	add(&w->sh->copies, 1);
+	c->key = b->key;
+	verify(w, c);
+}
+
+/*
+ * One operation: a new block, or one on a live block: in a header pool
+ * a rewrite or a free; in a table pool a pin cycle, a copy or a free.
+ */
+static void step(struct worker *w)
+{
 	struct block *b;
-	__u64 h;
-	int i, ret;
+	int i;
 
 	if (w->nlive < LIVE_MAX && (!w->nlive || rnd(&w->rng) % 3)) {
-		__u32 len = pick_size(w);
-		__u32 flags = rnd(&w->rng) % 4 ? 0 : CKREMM_T_ALLOC_REORDER;
-
-		ret = ckremm_t_alloc(&w->pool, len, flags, &h);
-		if (ret == -ENOMEM) {
-			add(&w->sh->full, 1);
-			return;
-		}
-		if (ret) {
-			unexpected(w, "T_ALLOC", ret);
-			return;
-		}
-		b = &w->live[w->nlive++];
-		b->name = h;
-		b->len = len;
-		b->key = new_key(w, h);
-		pattern(buf, len, b->key);
-		ret = ckremm_t_write(&w->pool, h, 0, buf, len);
-		if (ret)
-			unexpected(w, "T_WRITE of a new block", ret);
-		t_verify(w, b);
+		b = new_block(w, pick_size(w));
+		if (b)
+			rewrite(w, b, "WRITE of a new block");
 		return;
 	}
 	i = (int)(rnd(&w->rng) % (__u64)w->nlive);
 	b = &w->live[i];
-	t_verify(w, b);
-	switch (rnd(&w->rng) % 5) {
+	verify(w, b);
+	switch (rnd(&w->rng) % (table(w) ? 5 : 3)) {
 	case 0:
-		t_pin_cycle(w, b);
+		if (table(w))
+			pin_cycle(w, b);
+		else
+			rewrite(w, b, "WRITE");
 		break;
-	case 1:		/* a copy of the same size, checked, kept */
-		if (w->nlive == LIVE_MAX)
-			break;
-		ret = ckremm_t_alloc(&w->pool, b->len, 0, &h);
-		if (ret == -ENOMEM) {
-			add(&w->sh->full, 1);
+	case 1:
+		if (table(w)) {
+			copy_block(w, b);
 			break;
 		}
-		if (ret) {
-			unexpected(w, "T_ALLOC", ret);
-			break;
-		}
-		ret = ckremm_t_copy(&w->pool, h, b->name);
-		if (ret) {
-			unexpected(w, "T_COPY", ret);
-			ckremm_t_free(&w->pool, h);
-			break;
-		}
-		add(&w->sh->copies, 1);
-		w->live[w->nlive] = *b;
-		w->live[w->nlive].name = h;
-		t_verify(w, &w->live[w->nlive++]);
-		break;
+		/* fall through */
 	default:
-		ret = ckremm_t_free(&w->pool, b->name);
-		if (ret)
-			unexpected(w, "T_FREE of a live block", ret);
-		forget(w, i);
+		free_block(w, i);
 		break;
 	}
 }
@@ -398,23 +383,14 @@ static int work(struct shared *sh, int id, const char *name, bool table)
 	w.rng = mix64(opt.seed * 1000003 + (__u64)id * 7919 + table) | 1;
 	if (attach(&w, name, table ? PROT_READ | PROT_WRITE : PROT_READ))
 		return 1;
-	for (ops = 0; ops < opt.count && now() < end; ops++) {
-		if (table)
-			t_step(&w);
-		else
-			h_step(&w);
-	}
+	for (ops = 0; ops < opt.count && now() < end; ops++)
+		step(&w);
 	add(&sh->ops, ops);
 	while (w.nlive) {
 		struct block *b = &w.live[w.nlive - 1];
 
-		if (table) {
-			t_verify(&w, b);
-			ret = ckremm_t_free(&w.pool, b->name);
-		} else {
-			h_verify(&w, b);
-			ret = ckremm_free(&w.pool, b->name);
-		}
+		verify(&w, b);
+		ret = ckremm_free(&w.pool, b->name);
 		if (ret)
 			unexpected(&w, "free at the end", ret);
 		w.nlive--;
