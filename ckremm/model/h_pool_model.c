@@ -210,20 +210,31 @@ size_t h_model_diff(const struct h_model *m, unsigned int i, const void *buf,
 	return model_first_diff(buf, m->b[i].bytes + pos, len);
 }
 
-/* The index of a live block that overlaps block @i, headers included, or -1. */
-int h_model_overlap(const struct h_model *m, unsigned int i)
+/*
+ * The index of a live block other than @self that overlaps @usable bytes
+ * at @ptr, headers included, or -1.
+ */
+int h_model_overlap_at(const struct h_model *m, const void *ptr,
+		       size_t usable, int self)
 {
-	const struct h_model_block *a = &m->b[i], *b;
+	const u8 *lo = (const u8 *)ptr - H_POOL_HEADER_SIZE;
+	const u8 *hi = (const u8 *)ptr + usable;
+	const struct h_model_block *b;
 	unsigned int j;
 
 	for (j = 0; j < m->n; j++) {
 		b = &m->b[j];
-		if (j != i &&
-		    a->ptr - H_POOL_HEADER_SIZE < b->ptr + b->usable &&
-		    b->ptr - H_POOL_HEADER_SIZE < a->ptr + a->usable)
+		if ((int)j != self && lo < b->ptr + b->usable &&
+		    b->ptr - H_POOL_HEADER_SIZE < hi)
 			return (int)j;
 	}
 	return -1;
+}
+
+/* The index of a live block that overlaps block @i, or -1. */
+int h_model_overlap(const struct h_model *m, unsigned int i)
+{
+	return h_model_overlap_at(m, m->b[i].ptr, m->b[i].usable, (int)i);
 }
 
 /* The pool held the model's blocks and @extra bytes more at one moment. */

@@ -79,6 +79,8 @@ void h_model_clean(struct h_model *m, unsigned int i);
 size_t h_model_diff(const struct h_model *m, unsigned int i, const void *buf,
 		    size_t pos, size_t len);
 
+int h_model_overlap_at(const struct h_model *m, const void *ptr,
+		       size_t usable, int self);
 int h_model_overlap(const struct h_model *m, unsigned int i);
 void h_model_note_peak(struct h_model *m, size_t extra);
 size_t h_model_match_walk(const struct h_model *m,

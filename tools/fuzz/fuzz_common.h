@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * fuzz_common.h - what both pool fuzzers share: reading operations out of
- * a fuzzer's input, the trace of decoded operations, the failure report,
- * and the fill pattern that tells every block and byte position apart.
+ * a fuzzer's input, the trace of decoded operations and the failure
+ * report.  The fill patterns come with the reference models
+ * (ckremm/model/model_pattern.h).
  *
  * An input is read front to back; once it is used up every read returns
  * zero, so any input decodes to some finite sequence of operations.
@@ -20,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "model_pattern.h"
 
 struct fuzz_in {
 	const uint8_t *p;
@@ -111,39 +114,6 @@ static inline void fuzz_fail(const char *file, int line, const char *fmt, ...)
 	if (!(cond))							\
 		FAIL("%s: " fmt, #cond, ##__VA_ARGS__);			\
 } while (0)
-
-/*
- * Byte @k of the pattern @tag: neighbouring bytes, and the same position
- * in two blocks, differ, so a byte read from a wrong place shows up.
- */
-static inline uint8_t pattern_byte(uint64_t tag, size_t k)
-{
-	uint64_t x = (tag * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)k << 24) ^ k;
-
-	x *= 0xbf58476d1ce4e5b9ULL;
-	return (uint8_t)(x >> 56);
-}
-
-static inline void pattern_fill(uint8_t *buf, size_t len, uint64_t tag,
-				size_t from)
-{
-	size_t k;
-
-	for (k = 0; k < len; k++)
-		buf[k] = pattern_byte(tag, from + k);
-}
-
-/* First index where @a and @b differ, or -1. */
-static inline long first_diff(const uint8_t *a, const uint8_t *b, size_t len)
-{
-	size_t k;
-
-	if (!memcmp(a, b, len))
-		return -1;
-	for (k = 0; a[k] == b[k]; k++)
-		;
-	return (long)k;
-}
 
 static inline size_t round16(size_t n)
 {

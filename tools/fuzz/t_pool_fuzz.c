@@ -156,7 +156,7 @@ static unsigned int blk_add(u64 h, size_t req)
 	b->shadow = malloc(b->size);
 	if (!b->shadow)
 		abort();
-	pattern_fill(b->shadow, b->size, ++T.tag, 0);
+	model_pattern_fill(b->shadow, b->size, ++T.tag, 0);
 	ret = t_pool_write(T.pool, h, 0, b->shadow, b->size);
 	EXPECT(ret == 0, "write of a new block returned %d", ret);
 	return i;
@@ -338,19 +338,19 @@ static void check_all(void)
 
 	for (k = 0; k < T.n; k++) {
 		const struct tblk *b = &T.b[k];
-		long d;
+		size_t d;
 
 		memset(T.buf, 0x5a, b->size);
 		ret = t_pool_read(T.pool, b->h, 0, T.buf, b->size);
 		EXPECT(ret == 0, "read of block %#llx returned %d", b->h, ret);
-		d = first_diff(T.buf, b->shadow, b->size);
-		if (d >= 0)
-			FAIL("block %#llx at %zu (%zu bytes): byte %ld is %#x, model %#x",
+		d = model_first_diff(T.buf, b->shadow, b->size);
+		if (d < b->size)
+			FAIL("block %#llx at %zu (%zu bytes): byte %zu is %#x, model %#x",
 			     b->h, b->off, b->size, d, T.buf[d], b->shadow[d]);
 		if (b->pins) {
-			d = first_diff(b->pin_ptr, b->shadow, b->size);
-			if (d >= 0)
-				FAIL("pinned block %#llx: byte %ld at its address is %#x, model %#x",
+			d = model_first_diff(b->pin_ptr, b->shadow, b->size);
+			if (d < b->size)
+				FAIL("pinned block %#llx: byte %zu at its address is %#x, model %#x",
 				     b->h, d, b->pin_ptr[d], b->shadow[d]);
 		}
 	}
@@ -684,7 +684,7 @@ static void op_write(struct fuzz_in *in)
 	b = &T.b[i];
 	in_range(in, b, &pos, &len);
 	TRACE("  write %#llx [%zu, +%zu)\n", b->h, pos, len);
-	pattern_fill(T.buf, len, ++T.tag, pos);
+	model_pattern_fill(T.buf, len, ++T.tag, pos);
 	ret = t_pool_write(T.pool, b->h, pos, T.buf, len);
 	EXPECT(ret == 0, "write returned %d", ret);
 	memcpy(b->shadow + pos, T.buf, len);
@@ -695,7 +695,7 @@ static void op_read(struct fuzz_in *in)
 	int i = blk_pick(in);
 	size_t pos, len;
 	struct tblk *b;
-	long d;
+	size_t d;
 	int ret;
 
 	if (i < 0)
@@ -706,8 +706,8 @@ static void op_read(struct fuzz_in *in)
 	memset(T.buf, 0xa5, len);
 	ret = t_pool_read(T.pool, b->h, pos, T.buf, len);
 	EXPECT(ret == 0, "read returned %d", ret);
-	d = first_diff(T.buf, b->shadow + pos, len);
-	EXPECT(d < 0, "read byte %ld differs from the model", d);
+	d = model_first_diff(T.buf, b->shadow + pos, len);
+	EXPECT(d == len, "read byte %zu differs from the model", d);
 }
 
 static void op_clean(struct fuzz_in *in)
@@ -762,7 +762,7 @@ static void op_pin(struct fuzz_in *in)
 	int i = blk_pick(in);
 	struct tblk *b;
 	uint8_t *p;
-	long d;
+	size_t d;
 
 	if (i < 0)
 		return;
@@ -777,8 +777,8 @@ static void op_pin(struct fuzz_in *in)
 		EXPECT(p == b->pin_ptr, "a pinned block moved from %zu to %zu",
 		       off_of(b->pin_ptr), off_of(p));
 	TRACE("    -> offset %zu\n", off_of(p));
-	d = first_diff(p, b->shadow, b->size);
-	EXPECT(d < 0, "pinned block: byte %ld differs from the model", d);
+	d = model_first_diff(p, b->shadow, b->size);
+	EXPECT(d == b->size, "pinned block: byte %zu differs from the model", d);
 	b->pins++;
 	b->pin_ptr = p;
 	old_push(p);
