@@ -49,6 +49,7 @@
 #include <ckremm/t_pool.h>
 
 #include "ckremm_kunit.h"
+#include "t_pool_model.h"
 
 #define KIB		1024
 /*
@@ -160,16 +161,6 @@ static size_t pattern_check(const u8 *buf, size_t pos, size_t len, u32 seed)
 
 	for (i = 0; i < len; i++)
 		if (buf[i] != pattern_at(seed, pos + i))
-			break;
-	return i;
-}
-
-static size_t first_diff(const u8 *a, const u8 *b, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (a[i] != b[i])
 			break;
 	return i;
 }
@@ -1915,22 +1906,21 @@ static struct kunit_suite t_pool_reorder_suite = {
 #define MODEL_MAX	(8 * KIB)
 #define MODEL_STEP	64
 
-struct model_block {
-	u64 h;
-	size_t bytes;		/* the block's size, all of it tracked */
-	unsigned int pins;
-	u8 *ptr;		/* its address while pinned */
-	u8 *shadow;		/* what it must hold */
-};
-
+/*
+ * The cases name blocks by slot; the table pool's reference model
+ * (ckremm/model/t_pool_model.h) keeps them by handle.
+ */
 struct model {
 	struct kunit *test;
 	struct t_pool *pool;
-	struct model_block blk[MODEL_BLOCKS];
-	unsigned int live;
+	struct t_model tm;
+	u64 slot[MODEL_BLOCKS];	/* the handle in each slot, or none */
 	struct rnd_state rng;
 	u8 *scratch;
 };
+
+KUNIT_DEFINE_ACTION_WRAPPER(t_model_destroy_action, t_model_destroy,
+			    struct t_model *);
 
 /*
  * A pool with MODEL_STEP-byte steps, so that reads, writes and moves of
@@ -1939,40 +1929,58 @@ struct model {
 static struct model *model_new(struct kunit *test, size_t arena, u32 seed)
 {
 	struct model *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
-	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	m->test = test;
 	m->pool = kunit_t_pool(test, arena, 4 * MODEL_BLOCKS);
 	prandom_seed_state(&m->rng, seed);
 	m->scratch = kunit_buffer(test, MODEL_MAX);
-	for (i = 0; i < MODEL_BLOCKS; i++)
-		m->blk[i].shadow = kunit_buffer(test, MODEL_MAX);
+	KUNIT_ASSERT_EQ(test, t_model_init(&m->tm, MODEL_BLOCKS, seed), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							t_model_destroy_action,
+							&m->tm), 0);
 	t_pool_set_step(m->pool, MODEL_STEP);
 	return m;
 }
 
-static void model_check(struct model *m, unsigned int i)
+/* The model's index of the block in @slot, or -1 for an empty slot. */
+static int model_index(struct model *m, unsigned int slot)
 {
-	struct model_block *b = &m->blk[i];
+	if (m->slot[slot] == T_POOL_NO_HANDLE)
+		return -1;
+	return t_model_find(&m->tm, m->slot[slot]);
+}
+
+static struct t_model_block *model_block(struct model *m, unsigned int slot)
+{
+	int i = model_index(m, slot);
+
+	return i < 0 ? NULL : &m->tm.b[i];
+}
+
+static void model_check(struct model *m, unsigned int slot)
+{
+	int i = model_index(m, slot);
+	struct t_model_block *b;
 	size_t bad;
 	int ret;
 
-	if (!b->h)
+	if (i < 0)
 		return;
-	ret = t_pool_read(m->pool, b->h, 0, m->scratch, b->bytes);
-	KUNIT_EXPECT_EQ_MSG(m->test, ret, 0, "read of block %u", i);
+	b = &m->tm.b[i];
+	ret = t_pool_read(m->pool, b->h, 0, m->scratch, b->size);
+	KUNIT_EXPECT_EQ_MSG(m->test, ret, 0, "read of block %u", slot);
 	if (!ret) {
-		bad = first_diff(m->scratch, b->shadow, b->bytes);
-		KUNIT_EXPECT_EQ_MSG(m->test, bad, b->bytes,
+		bad = t_model_diff(&m->tm, i, m->scratch, 0, b->size);
+		KUNIT_EXPECT_EQ_MSG(m->test, bad, b->size,
 				    "block %u changed at byte %zu of %zu",
-				    i, bad, b->bytes);
+				    slot, bad, b->size);
 	}
 	if (b->pins) {
-		bad = first_diff(b->ptr, b->shadow, b->bytes);
-		KUNIT_EXPECT_EQ_MSG(m->test, bad, b->bytes,
+		bad = t_model_diff(&m->tm, i, b->pinned_at, 0, b->size);
+		KUNIT_EXPECT_EQ_MSG(m->test, bad, b->size,
 				    "pinned block %u changed at byte %zu of %zu",
-				    i, bad, b->bytes);
+				    slot, bad, b->size);
 	}
 }
 
@@ -1989,29 +1997,30 @@ static void model_consistent(struct model *m)
 {
 	u8 *arena = arena_of(m->pool);
 	struct t_pool_stats st;
-	unsigned int i, pinned = 0;
+	unsigned int i;
 
 	expect_t_pool_consistent(m->test, m->pool, false);
 	t_pool_get_stats(m->pool, &st);
-	for (i = 0; i < MODEL_BLOCKS; i++) {
-		if (!m->blk[i].pins)
+	for (i = 0; i < m->tm.n; i++) {
+		if (!m->tm.b[i].pins)
 			continue;
-		pinned++;
-		KUNIT_EXPECT_PTR_EQ_MSG(m->test, m->blk[i].ptr,
+		KUNIT_EXPECT_PTR_EQ_MSG(m->test, m->tm.b[i].pinned_at,
 					arena + offset_of(m->test, m->pool,
-							  m->blk[i].h),
-					"pinned block %u moved", i);
+							  m->tm.b[i].h),
+					"pinned block %#llx moved",
+					m->tm.b[i].h);
 	}
-	KUNIT_EXPECT_EQ(m->test, st.used_blocks, m->live);
-	KUNIT_EXPECT_EQ(m->test, st.pinned_blocks, pinned);
+	KUNIT_EXPECT_EQ(m->test, st.used_blocks, m->tm.n);
+	KUNIT_EXPECT_EQ(m->test, st.used_bytes, m->tm.used);
+	KUNIT_EXPECT_EQ(m->test, st.pinned_blocks, m->tm.pinned);
 }
 
-static void model_alloc(struct model *m, unsigned int i, size_t size,
+static void model_alloc(struct model *m, unsigned int slot, size_t size,
 			unsigned int flags)
 {
 	struct kunit *test = m->test;
-	struct model_block *b = &m->blk[i];
 	struct t_pool_stats before, after;
+	struct t_model_block *b;
 	u64 h;
 
 	t_pool_get_stats(m->pool, &before);
@@ -2032,89 +2041,92 @@ static void model_alloc(struct model *m, unsigned int i, size_t size,
 					    size, before.largest_free);
 		return;
 	}
-	b->h = h;
-	b->bytes = t_pool_size_of(m->pool, h);
-	KUNIT_EXPECT_EQ(test, b->bytes, rounded(size));
-	KUNIT_ASSERT_LE(test, b->bytes, MODEL_MAX);
-	pattern_fill(b->shadow, 0, b->bytes, prandom_u32_state(&m->rng));
-	KUNIT_EXPECT_EQ(test, t_pool_write(m->pool, h, 0, b->shadow, b->bytes),
+	KUNIT_EXPECT_FALSE_MSG(test, t_model_was_freed(&m->tm, h),
+			       "handle %#llx handed out again", h);
+	b = t_model_add(&m->tm, h, size);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	m->slot[slot] = h;
+	KUNIT_EXPECT_EQ(test, t_pool_size_of(m->pool, h), b->size);
+	KUNIT_ASSERT_LE(test, b->size, MODEL_MAX);
+	KUNIT_EXPECT_EQ(test, t_pool_write(m->pool, h, 0, b->bytes, b->size),
 			0);
-	m->live++;
 }
 
-static void model_free(struct model *m, unsigned int i)
+static void model_free(struct model *m, unsigned int slot)
 {
-	struct model_block *b = &m->blk[i];
-	int ret = t_pool_free(m->pool, b->h);
+	int i = model_index(m, slot);
+	u64 h = m->slot[slot];
+	int ret = t_pool_free(m->pool, h);
 
-	if (b->pins) {
+	if (m->tm.b[i].pins) {
 		KUNIT_EXPECT_EQ(m->test, ret, -EBUSY);
 		return;
 	}
 	KUNIT_EXPECT_EQ(m->test, ret, 0);
-	KUNIT_EXPECT_EQ(m->test, t_pool_size_of(m->pool, b->h), 0);
-	b->h = T_POOL_NO_HANDLE;
-	m->live--;
+	KUNIT_EXPECT_EQ(m->test, t_pool_size_of(m->pool, h), 0);
+	t_model_remove(&m->tm, i);
+	m->slot[slot] = T_POOL_NO_HANDLE;
 }
 
 /* A new pattern over a range chosen by @r. */
-static void model_write(struct model *m, unsigned int i, u32 r)
+static void model_write(struct model *m, unsigned int slot, u32 r)
 {
-	struct model_block *b = &m->blk[i];
-	size_t pos = r % b->bytes;
-	size_t len = 1 + (r >> 8) % (b->bytes - pos);
+	int i = model_index(m, slot);
+	struct t_model_block *b = &m->tm.b[i];
+	size_t pos = r % b->size;
+	size_t len = 1 + (r >> 8) % (b->size - pos);
 
-	pattern_fill(b->shadow + pos, pos, len, prandom_u32_state(&m->rng));
+	t_model_fill(&m->tm, i, pos, len);
 	KUNIT_EXPECT_EQ(m->test, t_pool_write(m->pool, b->h, pos,
-					      b->shadow + pos, len), 0);
+					      b->bytes + pos, len), 0);
 }
 
-static void model_clean(struct model *m, unsigned int i)
+static void model_clean(struct model *m, unsigned int slot)
 {
-	struct model_block *b = &m->blk[i];
+	int i = model_index(m, slot);
 
-	KUNIT_EXPECT_EQ(m->test, t_pool_clean(m->pool, b->h), 0);
-	memset(b->shadow, 0, b->bytes);
+	KUNIT_EXPECT_EQ(m->test, t_pool_clean(m->pool, m->slot[slot]), 0);
+	t_model_clean(&m->tm, i);
 }
 
 static void model_copy(struct model *m, unsigned int d, unsigned int s)
 {
-	struct model_block *dst = &m->blk[d], *src = &m->blk[s];
-	int ret = t_pool_copy(m->pool, dst->h, src->h);
+	int di = model_index(m, d), si = model_index(m, s);
+	int ret = t_pool_copy(m->pool, m->slot[d], m->slot[s]);
 
-	if (dst->bytes < src->bytes) {
+	if (m->tm.b[di].size < m->tm.b[si].size) {
 		KUNIT_EXPECT_EQ(m->test, ret, -ENOSPC);
 		return;
 	}
 	KUNIT_EXPECT_EQ(m->test, ret, 0);
-	memmove(dst->shadow, src->shadow, src->bytes);
+	t_model_copy(&m->tm, di, si);
 }
 
-static void model_pin(struct model *m, unsigned int i)
+static void model_pin(struct model *m, unsigned int slot)
 {
-	struct model_block *b = &m->blk[i];
+	int i = model_index(m, slot);
+	struct t_model_block *b = &m->tm.b[i];
 	u8 *p = t_pool_pin(m->pool, b->h);
 
 	KUNIT_ASSERT_NOT_NULL(m->test, p);
 	if (b->pins)
-		KUNIT_EXPECT_PTR_EQ(m->test, p, b->ptr);
-	b->ptr = p;
-	b->pins++;
-	model_check(m, i);
+		KUNIT_EXPECT_PTR_EQ(m->test, p, b->pinned_at);
+	KUNIT_EXPECT_EQ(m->test, t_pool_handle_of(m->pool, p), b->h);
+	t_model_pin(&m->tm, i, p);
+	model_check(m, slot);
 }
 
-static void model_unpin(struct model *m, unsigned int i)
+static void model_unpin(struct model *m, unsigned int slot)
 {
-	struct model_block *b = &m->blk[i];
-	int ret = t_pool_unpin(m->pool, b->h);
+	int i = model_index(m, slot);
+	int ret = t_pool_unpin(m->pool, m->slot[slot]);
 
-	if (!b->pins) {
+	if (!m->tm.b[i].pins) {
 		KUNIT_EXPECT_EQ(m->test, ret, -EINVAL);
 		return;
 	}
 	KUNIT_EXPECT_EQ(m->test, ret, 0);
-	if (!--b->pins)
-		b->ptr = NULL;
+	t_model_unpin(&m->tm, i);
 }
 
 static int model_step(struct model *m, size_t budget)
@@ -2132,14 +2144,14 @@ static void model_teardown(struct model *m)
 	unsigned int i;
 
 	for (i = 0; i < MODEL_BLOCKS; i++)
-		while (m->blk[i].pins)
+		while (model_block(m, i) && model_block(m, i)->pins)
 			model_unpin(m, i);
 	finish_pass(test, m->pool, 0);
 	KUNIT_EXPECT_EQ(test, t_pool_reorder(m->pool, NULL), 0);
 	expect_compacted(test, m->pool);
 	model_check_all(m);
 	for (i = 0; i < MODEL_BLOCKS; i++)
-		if (m->blk[i].h)
+		if (m->slot[i])
 			model_free(m, i);
 	expect_pool_empty(test, m->pool);
 }
@@ -2542,56 +2554,57 @@ static void t_pool_reorder_steps_interleaved(struct kunit *test)
 	/* Big blocks among small ones, every other one freed. */
 	for (i = 0; i < 24; i++) {
 		model_alloc(m, i, i % 4 == 1 ? 6000 : 40 + 30 * i, 0);
-		KUNIT_ASSERT_NE(test, m->blk[i].h, T_POOL_NO_HANDLE);
+		KUNIT_ASSERT_NE(test, m->slot[i], T_POOL_NO_HANDLE);
 	}
 	for (i = 0; i < 24; i += 2)
 		model_free(m, i);
 	model_consistent(m);
 
 	for (k = 0; k < 600; k++) {
-		struct model_block *b;
+		struct t_model_block *b;
 
 		slot = (k * 7) % MODEL_BLOCKS;
-		b = &m->blk[slot];
+		b = model_block(m, slot);
 		model_step(m, 16 + (k * 37) % 200);
 		model_consistent(m);
 		switch (k % 9) {
 		case 0:
-			if (!b->h)
+			if (!b)
 				model_alloc(m, slot, k % 16 ? 100 + k : 5000, 0);
 			break;
 		case 1:
-			if (b->h)
+			if (b)
 				model_free(m, slot);
 			break;
 		case 2:
 			model_check(m, slot);
 			break;
 		case 3:
-			if (b->h)
+			if (b)
 				model_write(m, slot, k * 2654435761U);
 			break;
 		case 4:
-			if (b->h && !b->pins)
+			if (b && !b->pins)
 				model_pin(m, slot);
 			break;
 		case 5:
 			/* The block pinned one turn ago. */
 			slot = ((k - 1) * 7) % MODEL_BLOCKS;
-			if (m->blk[slot].pins)
+			b = model_block(m, slot);
+			if (b && b->pins)
 				model_unpin(m, slot);
 			break;
 		case 6:
-			if (b->h)
+			if (b)
 				model_clean(m, slot);
 			break;
 		case 7:
 			i = (slot + 5) % MODEL_BLOCKS;
-			if (b->h && m->blk[i].h)
+			if (b && m->slot[i])
 				model_copy(m, slot, i);
 			break;
 		default:
-			if (b->h) {
+			if (b) {
 				offset_of(test, m->pool, b->h);
 				model_check(m, slot);
 			}
@@ -3208,9 +3221,9 @@ static void random_op(struct model *m)
 	u32 r = prandom_u32_state(&m->rng), arg = prandom_u32_state(&m->rng);
 	unsigned int i = r % MODEL_BLOCKS;
 	unsigned int j = (r / MODEL_BLOCKS) % MODEL_BLOCKS;
-	struct model_block *b = &m->blk[i];
+	struct t_model_block *b = model_block(m, i);
 
-	if (!b->h) {
+	if (!b) {
 		model_alloc(m, i, random_size(arg),
 			    (r >> 20) % 8 ? 0 : T_POOL_REORDER_ON_FAIL);
 		return;
@@ -3230,7 +3243,7 @@ static void random_op(struct model *m)
 		model_clean(m, i);
 		break;
 	case 7:
-		if (m->blk[j].h)
+		if (m->slot[j])
 			model_copy(m, i, j);
 		break;
 	case 8:
