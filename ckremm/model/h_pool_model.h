@@ -46,8 +46,8 @@ struct h_model {
 	struct h_model_block *b;
 	unsigned int n;		/* live blocks: b[0] to b[n - 1] */
 	unsigned int max;
-	u32 *owner;		/* per granule: 1 + index of the block whose
-				 * payload starts there, or 0 */
+	/* per granule: 1 + index of the block whose payload starts there */
+	u32 *owner;
 	void *stale[H_MODEL_STALE];
 	unsigned int n_stale, stale_next;
 	size_t used_bytes;	/* usable + header over live blocks */
