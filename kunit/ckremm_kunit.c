@@ -5,7 +5,10 @@
  * validation, its statistics and a walk of its arena against each other.
  */
 
+#include <linux/completion.h>
+#include <linux/hrtimer.h>
 #include <linux/minmax.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 
 #include "ckremm_kunit.h"
@@ -18,6 +21,67 @@ void ckremm_kunit_seed_desc(const u32 *seed, char *desc)
 {
 	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "seed %#x", *seed);
 }
+
+/* ---------------------------------------------------------------------- */
+/* Calls in atomic context                                                */
+/* ---------------------------------------------------------------------- */
+
+static DEFINE_RAW_SPINLOCK(ckremm_kunit_outer_lock);
+
+/*
+ * Runs @fn(@arg) under an irqsave raw spinlock of the test's own, so that
+ * the pool lock nests inside another one.
+ */
+void run_under_raw_lock(void (*fn)(void *arg), void *arg)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&ckremm_kunit_outer_lock, flags);
+	fn(arg);
+	raw_spin_unlock_irqrestore(&ckremm_kunit_outer_lock, flags);
+}
+
+struct hardirq_call {
+	struct hrtimer timer;
+	struct completion done;
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+static enum hrtimer_restart hardirq_call_timer(struct hrtimer *timer)
+{
+	struct hardirq_call *c = container_of(timer, struct hardirq_call, timer);
+
+	c->fn(c->arg);
+	complete(&c->done);
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * Runs @fn(@arg) from an hrtimer that expires in hard interrupt context,
+ * also on PREEMPT_RT, and waits for it.  Fails the case if it never ran.
+ */
+void run_in_hardirq(struct kunit *test, void (*fn)(void *arg), void *arg)
+{
+	struct hardirq_call *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	unsigned long left;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->fn = fn;
+	c->arg = arg;
+	init_completion(&c->done);
+	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	c->timer.function = hardirq_call_timer;
+	hrtimer_start(&c->timer, ns_to_ktime(100 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_HARD);
+	left = wait_for_completion_timeout(&c->done, 10 * HZ);
+	hrtimer_cancel(&c->timer);
+	KUNIT_ASSERT_NE_MSG(test, left, 0, "the hrtimer never fired");
+}
+
+/* ---------------------------------------------------------------------- */
+/* Walks                                                                  */
+/* ---------------------------------------------------------------------- */
 
 /*
  * Extent number @index, @size bytes at @offset, starts where the one

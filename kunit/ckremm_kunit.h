@@ -2,7 +2,8 @@
 /*
  * ckremm_kunit.h - helpers both KUnit files of ckremm_kunit.ko share
  * (kunit/ckremm_kunit.c): whether a case has failed, the seeds of the
- * random suites, and each pool's consistency expectations.
+ * random suites, calls made in atomic context, and each pool's
+ * consistency expectations.
  *
  * Random choices come from the kernel's prandom (struct rnd_state,
  * prandom_seed_state(), prandom_u32_state()): a fixed seed gives the same
@@ -27,6 +28,9 @@ static inline bool case_failed(struct kunit *test)
 #define CKREMM_KUNIT_SEEDS	3
 extern const u32 ckremm_kunit_seeds[CKREMM_KUNIT_SEEDS];
 void ckremm_kunit_seed_desc(const u32 *seed, char *desc);
+
+void run_under_raw_lock(void (*fn)(void *arg), void *arg);
+void run_in_hardirq(struct kunit *test, void (*fn)(void *arg), void *arg);
 
 /* What a walk of a header pool's whole arena found. */
 struct h_walk_totals {

@@ -29,8 +29,6 @@
  * assertion half way through.
  */
 
-#include <linux/completion.h>
-#include <linux/hrtimer.h>
 #include <linux/irqflags.h>
 #include <linux/math.h>
 #include <linux/minmax.h>
@@ -2214,8 +2212,6 @@ static struct kunit_suite h_pool_walk_suite = {
  * checked: KUnit's expectations may sleep, so they run afterwards.
  */
 struct irq_round {
-	struct hrtimer timer;
-	struct completion done;
 	struct h_pool *pool;
 	bool hardirq;
 	bool irqs_off;
@@ -2241,8 +2237,9 @@ struct irq_round {
 	u8 back[64];
 };
 
-static void irq_round_run(struct irq_round *r)
+static void irq_round_run(void *arg)
 {
+	struct irq_round *r = arg;
 	struct h_pool_extent ext[4];
 	size_t cursor = 0;
 	unsigned int n;
@@ -2311,51 +2308,25 @@ static void irq_round_check(struct kunit *test, struct irq_round *r)
 	expect_pool_empty(test, r->pool);
 }
 
-static DEFINE_RAW_SPINLOCK(h_pool_outer_lock);
-
 /* Under another irqsave spinlock: the pool lock nests inside it. */
 static void h_pool_calls_irqs_disabled(struct kunit *test)
 {
 	struct irq_round *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
-	unsigned long flags;
 
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	r->pool = kunit_h_pool(test, 64 * 1024);
-
-	raw_spin_lock_irqsave(&h_pool_outer_lock, flags);
-	irq_round_run(r);
-	raw_spin_unlock_irqrestore(&h_pool_outer_lock, flags);
-
+	run_under_raw_lock(irq_round_run, r);
 	irq_round_check(test, r);
-}
-
-static enum hrtimer_restart irq_round_timer(struct hrtimer *timer)
-{
-	struct irq_round *r = container_of(timer, struct irq_round, timer);
-
-	irq_round_run(r);
-	complete(&r->done);
-	return HRTIMER_NORESTART;
 }
 
 /* From an hrtimer that expires in hard interrupt context. */
 static void h_pool_calls_hardirq(struct kunit *test)
 {
 	struct irq_round *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
-	unsigned long left;
 
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	r->pool = kunit_h_pool(test, 64 * 1024);
-	init_completion(&r->done);
-
-	hrtimer_init(&r->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	r->timer.function = irq_round_timer;
-	hrtimer_start(&r->timer, ns_to_ktime(100 * NSEC_PER_USEC),
-		      HRTIMER_MODE_REL_HARD);
-	left = wait_for_completion_timeout(&r->done, 10 * HZ);
-	hrtimer_cancel(&r->timer);
-	KUNIT_ASSERT_NE_MSG(test, left, 0, "the hrtimer never fired");
-
+	run_in_hardirq(test, irq_round_run, r);
 	KUNIT_EXPECT_TRUE_MSG(test, r->hardirq,
 			      "the calls did not run in hard irq context");
 	irq_round_check(test, r);

@@ -36,8 +36,6 @@
  * have KUnit destroy it when the case ends, however it ends.
  */
 
-#include <linux/completion.h>
-#include <linux/hrtimer.h>
 #include <linux/irqflags.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
@@ -2994,8 +2992,6 @@ static struct kunit_suite t_pool_seed_suite = {
  * reorder pass is under way when the round starts, one block in transit.
  */
 struct irq_round {
-	struct hrtimer timer;
-	struct completion done;
 	struct t_pool *pool;
 	struct transit *transit;
 	u8 *moving_buf;
@@ -3033,8 +3029,9 @@ struct irq_round {
 	u8 back[IRQ_BIG];
 };
 
-static void irq_round_run(struct irq_round *r)
+static void irq_round_run(void *arg)
 {
+	struct irq_round *r = arg;
 	const struct tblock *mover = &r->transit->blk[T_MOVER];
 	struct t_pool_extent ext[4];
 	size_t cursor = 0;
@@ -3142,45 +3139,21 @@ static void irq_round_check(struct kunit *test, struct irq_round *r)
 	expect_compacted(test, r->pool);
 }
 
-static DEFINE_RAW_SPINLOCK(t_pool_outer_lock);
-
 /* Under another irqsave spinlock: the pool lock nests inside it. */
 static void t_pool_calls_irqs_disabled(struct kunit *test)
 {
 	struct irq_round *r = irq_round_new(test);
-	unsigned long flags;
 
-	raw_spin_lock_irqsave(&t_pool_outer_lock, flags);
-	irq_round_run(r);
-	raw_spin_unlock_irqrestore(&t_pool_outer_lock, flags);
-
+	run_under_raw_lock(irq_round_run, r);
 	irq_round_check(test, r);
-}
-
-static enum hrtimer_restart irq_round_timer(struct hrtimer *timer)
-{
-	struct irq_round *r = container_of(timer, struct irq_round, timer);
-
-	irq_round_run(r);
-	complete(&r->done);
-	return HRTIMER_NORESTART;
 }
 
 /* From an hrtimer that expires in hard interrupt context, also on RT. */
 static void t_pool_calls_hardirq(struct kunit *test)
 {
 	struct irq_round *r = irq_round_new(test);
-	unsigned long left;
 
-	init_completion(&r->done);
-	hrtimer_init(&r->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	r->timer.function = irq_round_timer;
-	hrtimer_start(&r->timer, ns_to_ktime(100 * NSEC_PER_USEC),
-		      HRTIMER_MODE_REL_HARD);
-	left = wait_for_completion_timeout(&r->done, 10 * HZ);
-	hrtimer_cancel(&r->timer);
-	KUNIT_ASSERT_NE_MSG(test, left, 0, "the hrtimer never fired");
-
+	run_in_hardirq(test, irq_round_run, r);
 	KUNIT_EXPECT_TRUE_MSG(test, r->hardirq,
 			      "the calls did not run in hard irq context");
 	irq_round_check(test, r);
