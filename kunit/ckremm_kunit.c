@@ -8,6 +8,7 @@
 #include <linux/completion.h>
 #include <linux/hrtimer.h>
 #include <linux/minmax.h>
+#include <linux/preempt.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 
@@ -46,12 +47,14 @@ struct hardirq_call {
 	struct completion done;
 	void (*fn)(void *arg);
 	void *arg;
+	bool hardirq;
 };
 
 static enum hrtimer_restart hardirq_call_timer(struct hrtimer *timer)
 {
 	struct hardirq_call *c = container_of(timer, struct hardirq_call, timer);
 
+	c->hardirq = in_hardirq();
 	c->fn(c->arg);
 	complete(&c->done);
 	return HRTIMER_NORESTART;
@@ -59,7 +62,8 @@ static enum hrtimer_restart hardirq_call_timer(struct hrtimer *timer)
 
 /*
  * Runs @fn(@arg) from an hrtimer that expires in hard interrupt context,
- * also on PREEMPT_RT, and waits for it.  Fails the case if it never ran.
+ * also on PREEMPT_RT, and waits for it.  Fails the case if it never ran
+ * or ran elsewhere.
  */
 void run_in_hardirq(struct kunit *test, void (*fn)(void *arg), void *arg)
 {
@@ -77,6 +81,8 @@ void run_in_hardirq(struct kunit *test, void (*fn)(void *arg), void *arg)
 	left = wait_for_completion_timeout(&c->done, 10 * HZ);
 	hrtimer_cancel(&c->timer);
 	KUNIT_ASSERT_NE_MSG(test, left, 0, "the hrtimer never fired");
+	KUNIT_EXPECT_TRUE_MSG(test, c->hardirq,
+			      "the calls did not run in hard irq context");
 }
 
 /* ---------------------------------------------------------------------- */
