@@ -258,13 +258,22 @@ static void stress_check(struct stress_actor *a, const u8 *p, size_t len,
 	}
 }
 
+/* A read through @call into a->buf returned @ret; @len bytes of @tag. */
+static void stress_check_read(struct stress_actor *a, const char *call,
+			      int ret, size_t len, u32 tag)
+{
+	if (ret)
+		stress_api(a, call, ret);
+	else
+		stress_check(a, a->buf, len, tag, call);
+}
+
 /* ---- header pool ---------------------------------------------------- */
 
 static void stress_h_verify(struct stress_actor *a, struct stress_hblock *b)
 {
 	struct stress_run *run = a->run;
 	size_t len;
-	int ret;
 
 	if (h_pool_usable_size(run->hp, b->ptr) < b->size)
 		stress_api(a, "h_pool_usable_size", 0);
@@ -274,11 +283,9 @@ static void stress_h_verify(struct stress_actor *a, struct stress_hblock *b)
 	}
 	/* Through the pool's own copy, a part at most a buffer long. */
 	len = min(b->size, a->max_size);
-	ret = h_pool_read(run->hp, b->ptr, 0, a->buf, len);
-	if (ret)
-		stress_api(a, "h_pool_read", ret);
-	else
-		stress_check(a, a->buf, len, b->tag, "h_pool_read");
+	stress_check_read(a, "h_pool_read",
+			  h_pool_read(run->hp, b->ptr, 0, a->buf, len), len,
+			  b->tag);
 }
 
 static void stress_h_alloc(struct stress_actor *a, struct stress_hblock *b)
@@ -384,11 +391,9 @@ static void stress_t_verify(struct stress_actor *a, struct stress_tblock *b)
 		a->cnt[SC_MOVED]++;
 	b->off = off;
 	len = min(b->size, a->max_size);
-	ret = t_pool_read(run->tp, b->handle, 0, a->buf, len);
-	if (ret)
-		stress_api(a, "t_pool_read", ret);
-	else
-		stress_check(a, a->buf, len, b->tag, "t_pool block");
+	stress_check_read(a, "t_pool_read",
+			  t_pool_read(run->tp, b->handle, 0, a->buf, len), len,
+			  b->tag);
 }
 
 /* Give an unpinned block new contents by handle. */
