@@ -115,6 +115,55 @@ static inline void fuzz_fail(const char *file, int line, const char *fmt, ...)
 		FAIL("%s: " fmt, #cond, ##__VA_ARGS__);			\
 } while (0)
 
+/*
+ * One call of a pool's walk: up to @max extents from *@cursor into the
+ * array at @out, which starts @n extents into the caller's array.
+ */
+typedef unsigned int (*fuzz_walk_fn)(size_t *cursor, size_t n,
+				     unsigned int max);
+
+/*
+ * Walks a whole arena of @size bytes through @walk, at most @chunk
+ * extents a call, into an array with room for @cap: each call must make
+ * progress and the last must end at the arena's end.  Returns how many
+ * extents the walk gave.
+ */
+static inline size_t walk_all_with(fuzz_walk_fn walk, size_t size, size_t cap,
+				   unsigned int chunk)
+{
+	size_t cursor = 0, n = 0, room;
+	unsigned int got;
+
+	do {
+		room = cap - n;
+		got = walk(&cursor, n, room < chunk ? (unsigned int)room : chunk);
+		n += got;
+		if (cursor < size)
+			EXPECT(got && n < cap,
+			       "walk stalled at cursor %zu after %zu extents",
+			       cursor, n);
+	} while (cursor < size);
+	EXPECT(cursor == size, "walk ended at cursor %zu", cursor);
+	return n;
+}
+
+/*
+ * A request beyond the arena may be refused as impossible or fail for
+ * lack of space: of the counters a model expects (*@failed, *@refused),
+ * exactly one must have grown, by one, to the pool's @now_failed and
+ * @now_refused, which the model then takes.
+ */
+static inline void either_counted_in(size_t *failed, size_t *refused,
+				     size_t now_failed, size_t now_refused)
+{
+	EXPECT(now_failed + now_refused == *failed + *refused + 1 &&
+	       now_failed >= *failed && now_refused >= *refused,
+	       "failed %zu refused %zu, before %zu %zu", now_failed,
+	       now_refused, *failed, *refused);
+	*failed = now_failed;
+	*refused = now_refused;
+}
+
 static inline size_t round16(size_t n)
 {
 	return (n + 15) & ~(size_t)15;

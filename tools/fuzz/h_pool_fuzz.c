@@ -134,23 +134,10 @@ static void check_contents(const char *when)
 
 /* ---- checks after every operation -------------------------------------- */
 
-static void walk_all(struct h_pool_extent *out, size_t *count)
+/* A part of a walk into H.ext. */
+static unsigned int walk_some(size_t *cursor, size_t n, unsigned int max)
 {
-	size_t cursor = 0, n = 0;
-	unsigned int got;
-
-	do {
-		size_t room = H.ext_cap - n;
-
-		got = h_pool_walk(H.pool, &cursor, out + n,
-				  room < WALK_CHUNK ? (unsigned int)room : WALK_CHUNK);
-		n += got;
-		if (cursor < H.size)
-			EXPECT(got && n < H.ext_cap,
-			       "walk stalled at cursor %zu after %zu blocks", cursor, n);
-	} while (cursor < H.size);
-	EXPECT(cursor == H.size, "walk ended at cursor %zu", cursor);
-	*count = n;
+	return h_pool_walk(H.pool, cursor, H.ext + n, max);
 }
 
 static bool extent_eq(const struct h_pool_extent *a,
@@ -217,7 +204,7 @@ static void check_all(void)
 	H.ext_prev = H.ext;
 	H.ext = t;
 	H.next_prev = H.next;
-	walk_all(H.ext, &H.next);
+	H.next = walk_all_with(walk_some, H.size, H.ext_cap, WALK_CHUNK);
 	for (i = 0; i < H.next; i++) {
 		const struct h_pool_extent *e = &H.ext[i];
 
@@ -304,12 +291,8 @@ static void either_counted(void)
 	struct h_pool_stats st;
 
 	h_pool_get_stats(H.pool, &st);
-	EXPECT(st.failed_allocs + st.refused_calls == H.hm.failed + H.hm.refused + 1 &&
-	       st.failed_allocs >= H.hm.failed && st.refused_calls >= H.hm.refused,
-	       "failed %zu refused %zu, before %zu %zu", st.failed_allocs,
-	       st.refused_calls, H.hm.failed, H.hm.refused);
-	H.hm.failed = st.failed_allocs;
-	H.hm.refused = st.refused_calls;
+	either_counted_in(&H.hm.failed, &H.hm.refused, st.failed_allocs,
+			  st.refused_calls);
 }
 
 /* ---- decoding helpers ------------------------------------------------ */
@@ -449,6 +432,36 @@ static uint8_t *bad_ptr(struct fuzz_in *in)
 
 /* ---- operations ------------------------------------------------------- */
 
+/*
+ * A request of @req bytes aligned to @align that is bad is refused; one
+ * beyond the arena is refused or fails.  Says whether the request was
+ * either, having checked that @p, the answer, is no block.
+ */
+static bool answered_bad_request(void *p, size_t req, size_t align)
+{
+	if (!req || !align_ok(align)) {
+		EXPECT(!p, "refused request returned a block");
+		H.hm.refused++;
+		return true;
+	}
+	if (req > H.size) {
+		EXPECT(!p, "request beyond the arena returned a block");
+		either_counted();
+		return true;
+	}
+	return false;
+}
+
+/* Any other request for a new block gets one, or fails where @must allows. */
+static void answer_alloc(void *p, size_t req, size_t align, bool must)
+{
+	if (answered_bad_request(p, req, align))
+		return;
+	if (!p)
+		H.hm.failed++;
+	take_block(p, req, align, must);
+}
+
 static void op_alloc(struct fuzz_in *in, bool aligned)
 {
 	size_t req = in_size(in, H.size);
@@ -462,19 +475,7 @@ static void op_alloc(struct fuzz_in *in, bool aligned)
 	      align, must ? " (must fit)" : "");
 	p = aligned ? h_pool_alloc_aligned(H.pool, req, align) :
 		      h_pool_alloc(H.pool, req);
-	if (!req || !align_ok(align)) {
-		EXPECT(!p, "refused request returned a block");
-		H.hm.refused++;
-		return;
-	}
-	if (req > H.size) {
-		EXPECT(!p, "request beyond the arena returned a block");
-		either_counted();
-		return;
-	}
-	if (!p)
-		H.hm.failed++;
-	take_block(p, req, align, must);
+	answer_alloc(p, req, align, must);
 }
 
 static void op_free(struct fuzz_in *in)
@@ -506,16 +507,7 @@ static void op_realloc(struct fuzz_in *in)
 		must = must_fit(req, 0);
 		TRACE("  realloc NULL to %zu\n", req);
 		p = h_pool_realloc(H.pool, NULL, req);
-		if (!req) {
-			EXPECT(!p, "realloc(NULL, 0) returned a block");
-			H.hm.refused++;
-		} else if (req > H.size) {
-			EXPECT(!p, "request beyond the arena returned a block");
-			either_counted();
-		} else {
-			H.hm.failed += !p;
-			take_block(p, req, 0, must);
-		}
+		answer_alloc(p, req, 0, must);
 		return;
 	}
 	i = sel % H.hm.n;
@@ -525,16 +517,8 @@ static void op_realloc(struct fuzz_in *in)
 	TRACE("  realloc offset %zu (usable %zu, align %zu) to %zu%s\n",
 	      off_of(old), b->usable, b->align, req, must ? " (must fit)" : "");
 	p = h_pool_realloc(H.pool, old, req);
-	if (!req) {
-		EXPECT(!p, "realloc to 0 returned a block");
-		H.hm.refused++;
+	if (answered_bad_request(p, req, 0))
 		return;
-	}
-	if (req > H.size) {
-		EXPECT(!p, "request beyond the arena returned a block");
-		either_counted();
-		return;
-	}
 	if (!p) {
 		EXPECT(!must, "realloc to %zu failed although it must fit (largest free block %zu)",
 		       req, H.largest);

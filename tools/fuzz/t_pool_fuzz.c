@@ -118,23 +118,10 @@ static unsigned int blk_add(u64 h, size_t req)
 
 /* ---- checks after every operation -------------------------------------- */
 
-static void walk_all(struct t_pool_extent *out, size_t *count)
+/* A part of a walk into T.ext. */
+static unsigned int walk_some(size_t *cursor, size_t n, unsigned int max)
 {
-	size_t cursor = 0, n = 0;
-	unsigned int got;
-
-	do {
-		size_t room = T.ext_cap - n;
-
-		got = t_pool_walk(T.pool, &cursor, out + n,
-				  room < WALK_CHUNK ? (unsigned int)room : WALK_CHUNK);
-		n += got;
-		if (cursor < T.size)
-			EXPECT(got && n < T.ext_cap,
-			       "walk stalled at cursor %zu after %zu runs", cursor, n);
-	} while (cursor < T.size);
-	EXPECT(cursor == T.size, "walk ended at cursor %zu", cursor);
-	*count = n;
+	return t_pool_walk(T.pool, cursor, T.ext + n, max);
 }
 
 static bool extent_eq(const struct t_pool_extent *a,
@@ -214,7 +201,7 @@ static void check_all(void)
 	T.ext_prev = T.ext;
 	T.ext = t;
 	T.next_prev = T.next;
-	walk_all(T.ext, &T.next);
+	T.next = walk_all_with(walk_some, T.size, T.ext_cap, WALK_CHUNK);
 	T.walk++;
 	T.nfree = 0;
 	T.largest = 0;
@@ -327,12 +314,8 @@ static void either_counted(void)
 	struct t_pool_stats st;
 
 	t_pool_get_stats(T.pool, &st);
-	EXPECT(st.failed_allocs + st.refused_calls == T.tm.failed + T.tm.refused + 1 &&
-	       st.failed_allocs >= T.tm.failed && st.refused_calls >= T.tm.refused,
-	       "failed %zu refused %zu, before %zu %zu", st.failed_allocs,
-	       st.refused_calls, T.tm.failed, T.tm.refused);
-	T.tm.failed = st.failed_allocs;
-	T.tm.refused = st.refused_calls;
+	either_counted_in(&T.tm.failed, &T.tm.refused, st.failed_allocs,
+			  st.refused_calls);
 }
 
 /* ---- decoding helpers ------------------------------------------------ */
