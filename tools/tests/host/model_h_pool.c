@@ -78,6 +78,17 @@ static size_t pick_block(struct model *m)
 	return rng_below(&m->r, m->hm.n);
 }
 
+/* Operation @name on a random live block *@i; false if there is none. */
+static bool start_on_block(struct model *m, const char *name, size_t *i)
+{
+	m->op_name = name;
+	if (!m->hm.n)
+		return false;
+	m->acted = true;
+	*i = pick_block(m);
+	return true;
+}
+
 static bool holds_contents(struct model *m, size_t i)
 {
 	const struct h_model_block *b = blk(m, i);
@@ -233,11 +244,8 @@ static void op_free(struct model *m)
 {
 	size_t i;
 
-	m->op_name = "free";
-	if (!m->hm.n)
+	if (!start_on_block(m, "free", &i))
 		return;
-	m->acted = true;
-	i = pick_block(m);
 	holds_contents(m, i);
 	MCHECK(m, h_pool_dealloc(m->pool, blk(m, i)->ptr), "free %p refused",
 	       blk(m, i)->ptr);
@@ -265,11 +273,8 @@ static void op_realloc(struct model *m)
 	struct h_model_block *b;
 	unsigned char *q;
 
-	m->op_name = "realloc";
-	if (!m->hm.n)
+	if (!start_on_block(m, "realloc", &i))
 		return;
-	m->acted = true;
-	i = pick_block(m);
 	b = blk(m, i);
 	next_free = free_after(m, b);
 	q = h_pool_realloc(m->pool, b->ptr, size);
@@ -304,11 +309,8 @@ static void op_clean(struct model *m)
 	struct h_model_block *b;
 	size_t i;
 
-	m->op_name = "clean";
-	if (!m->hm.n)
+	if (!start_on_block(m, "clean", &i))
 		return;
-	m->acted = true;
-	i = pick_block(m);
 	b = blk(m, i);
 	MCHECK(m, clean_h_ptr(m->pool, b->ptr), "clean %p refused", b->ptr);
 	h_model_clean(&m->hm, i);
@@ -324,11 +326,8 @@ static void op_read_write(struct model *m)
 	struct h_model_block *b;
 	size_t i, pos, len;
 
-	m->op_name = "read_write";
-	if (!m->hm.n)
+	if (!start_on_block(m, "read_write", &i))
 		return;
-	m->acted = true;
-	i = pick_block(m);
 	b = blk(m, i);
 	pos = rng_below(&m->r, b->usable + 1);
 	len = rng_below(&m->r, b->usable - pos + 1);
