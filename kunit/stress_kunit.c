@@ -631,6 +631,21 @@ static int stress_worker_fn(void *data)
 	return 0;
 }
 
+/* What a validate call answered: sound, busy, or a fault at @offset. */
+static void stress_count_validate(struct stress_actor *a, const char *call,
+				  int ret, size_t offset, const char *reason)
+{
+	if (!ret) {
+		a->cnt[SC_VALIDATE]++;
+	} else if (ret == -EBUSY) {
+		a->cnt[SC_VALIDATE_BUSY]++;
+	} else {
+		a->cnt[SC_MISMATCH]++;
+		stress_report(a, "%s: %d at %zu: %s", call, ret, offset,
+			      reason ? reason : "?");
+	}
+}
+
 static void stress_validate(struct stress_actor *a)
 {
 	struct stress_run *run = a->run;
@@ -639,25 +654,9 @@ static void stress_validate(struct stress_actor *a)
 	int ret;
 
 	ret = h_pool_validate(run->hp, &hf);
-	if (!ret) {
-		a->cnt[SC_VALIDATE]++;
-	} else if (ret == -EBUSY) {
-		a->cnt[SC_VALIDATE_BUSY]++;
-	} else {
-		a->cnt[SC_MISMATCH]++;
-		stress_report(a, "h_pool_validate: %d at %zu: %s", ret,
-			      hf.offset, hf.reason ? hf.reason : "?");
-	}
+	stress_count_validate(a, "h_pool_validate", ret, hf.offset, hf.reason);
 	ret = t_pool_validate(run->tp, &tf);
-	if (!ret) {
-		a->cnt[SC_VALIDATE]++;
-	} else if (ret == -EBUSY) {
-		a->cnt[SC_VALIDATE_BUSY]++;
-	} else {
-		a->cnt[SC_MISMATCH]++;
-		stress_report(a, "t_pool_validate: %d at %zu: %s", ret,
-			      tf.offset, tf.reason ? tf.reason : "?");
-	}
+	stress_count_validate(a, "t_pool_validate", ret, tf.offset, tf.reason);
 }
 
 /* A stepped pass with a random budget, other actors running meanwhile. */
