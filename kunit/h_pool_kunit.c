@@ -4,7 +4,7 @@
  *
  * The suites drive the API exported by ckremm.ko the way a driver would and
  * judge every outcome twice: by what the calls return, and by the pool's own
- * account of itself.  expect_pool_consistent() holds h_pool_validate(),
+ * account of itself.  expect_h_pool_consistent() holds h_pool_validate(),
  * h_pool_get_stats() and a walk over every block against each other; the
  * cases call it after each step that changes a pool.
  *
@@ -29,9 +29,6 @@
  * assertion half way through.
  */
 
-#include <kunit/test.h>
-#include <linux/completion.h>
-#include <linux/hrtimer.h>
 #include <linux/irqflags.h>
 #include <linux/math.h>
 #include <linux/minmax.h>
@@ -42,6 +39,9 @@
 #include <linux/string.h>
 
 #include <ckremm/h_pool.h>
+
+#include "ckremm_kunit.h"
+#include "h_pool_model.h"
 
 /* Smallest block: a header and one granule of payload. */
 #define MIN_BLOCK	(H_POOL_HEADER_SIZE + H_POOL_MIN_ALIGN)
@@ -66,11 +66,6 @@ static struct h_pool *kunit_h_pool(struct kunit *test, size_t size)
 	return pool;
 }
 
-static bool case_failed(struct kunit *test)
-{
-	return READ_ONCE(test->status) == KUNIT_FAILURE;
-}
-
 static u8 *pool_arena(struct h_pool *pool, size_t *size)
 {
 	return h_pool_arena(pool, size);
@@ -81,18 +76,6 @@ static size_t arena_offset(struct h_pool *pool, const void *p)
 	size_t size;
 
 	return (const u8 *)p - pool_arena(pool, &size);
-}
-
-/* Marsaglia's xorshift32: small, fixed-seed, the same on every run. */
-static u32 xorshift32(u32 *state)
-{
-	u32 x = *state;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	*state = x;
-	return x;
 }
 
 /* Byte @i of the pattern that @seed names. */
@@ -203,113 +186,6 @@ static void expect_disjoint(struct kunit *test, struct h_pool *pool,
 	}
 }
 
-struct walk_totals {
-	size_t extents;
-	size_t used_blocks;
-	size_t free_blocks;
-	size_t used_bytes;
-	size_t free_bytes;
-	size_t largest_free_block;
-	bool adjacent_free;
-};
-
-/*
- * Walks the whole arena in batches of @batch extents and checks that the
- * extents tile it: the first starts at 0, each starts where the one before
- * ended, the last ends at the arena's end, and the cursor tracks the end.
- */
-static void walk_pool(struct kunit *test, struct h_pool *pool,
-		      unsigned int batch, struct walk_totals *t)
-{
-	struct h_pool_extent ext[8];
-	size_t arena_size, cursor = 0, end = 0;
-	bool prev_free = false;
-	unsigned int n, i;
-
-	memset(t, 0, sizeof(*t));
-	pool_arena(pool, &arena_size);
-	batch = clamp_t(unsigned int, batch, 1, ARRAY_SIZE(ext));
-	for (;;) {
-		n = h_pool_walk(pool, &cursor, ext, batch);
-		if (!n)
-			break;
-		KUNIT_ASSERT_LE(test, n, batch);
-		for (i = 0; i < n; i++) {
-			KUNIT_ASSERT_EQ_MSG(test, ext[i].offset, end,
-					    "extent %zu does not start where the one before ended",
-					    t->extents);
-			KUNIT_ASSERT_GT(test, ext[i].size, H_POOL_HEADER_SIZE);
-			KUNIT_ASSERT_TRUE(test, IS_ALIGNED(ext[i].size,
-							   H_POOL_MIN_ALIGN));
-			end += ext[i].size;
-			KUNIT_ASSERT_LE(test, end, arena_size);
-			t->extents++;
-			if (ext[i].used) {
-				t->used_blocks++;
-				t->used_bytes += ext[i].size;
-			} else {
-				t->adjacent_free |= prev_free;
-				t->free_blocks++;
-				t->free_bytes += ext[i].size;
-				t->largest_free_block = max(t->largest_free_block,
-							    ext[i].size);
-			}
-			prev_free = !ext[i].used;
-		}
-		KUNIT_ASSERT_EQ_MSG(test, cursor, end,
-				    "the cursor does not follow the last extent");
-	}
-	KUNIT_EXPECT_EQ(test, end, arena_size);
-	KUNIT_EXPECT_EQ(test, cursor, arena_size);
-}
-
-/*
- * The invariant every step must keep: validate finds nothing, the stats
- * add up, and they agree with a walk of the arena.
- */
-static void expect_pool_consistent(struct kunit *test, struct h_pool *pool)
-{
-	struct h_pool_fault fault = { };
-	struct h_pool_stats st;
-	struct walk_totals wt;
-	size_t arena_size, expect_frag;
-	int ret;
-
-	ret = h_pool_validate(pool, &fault);
-	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "h_pool_validate: offset %zu: %s",
-			    fault.offset, fault.reason ?: "(no reason)");
-
-	h_pool_get_stats(pool, &st);
-	KUNIT_ASSERT_NOT_NULL(test, pool_arena(pool, &arena_size));
-	KUNIT_EXPECT_EQ(test, st.arena_size, arena_size);
-	KUNIT_EXPECT_EQ(test, st.used_bytes + st.free_bytes, st.arena_size);
-	KUNIT_EXPECT_EQ(test, st.header_bytes,
-			H_POOL_HEADER_SIZE * (st.used_blocks + st.free_blocks));
-	KUNIT_EXPECT_GE(test, st.peak_used, st.used_bytes);
-
-	walk_pool(test, pool, 8, &wt);
-	KUNIT_EXPECT_EQ(test, wt.used_blocks, st.used_blocks);
-	KUNIT_EXPECT_EQ(test, wt.free_blocks, st.free_blocks);
-	KUNIT_EXPECT_EQ(test, wt.used_bytes, st.used_bytes);
-	KUNIT_EXPECT_EQ(test, wt.free_bytes, st.free_bytes);
-	KUNIT_EXPECT_EQ(test, st.largest_free, wt.largest_free_block ?
-			wt.largest_free_block - H_POOL_HEADER_SIZE : 0);
-	KUNIT_EXPECT_FALSE_MSG(test, wt.adjacent_free,
-			       "two free blocks side by side: a free did not coalesce");
-
-	if (st.free_blocks <= 1) {
-		KUNIT_EXPECT_EQ(test, st.frag_permille, 0);
-	} else {
-		expect_frag = 1000 - 1000 * wt.largest_free_block /
-				     st.free_bytes;
-		KUNIT_EXPECT_LE_MSG(test,
-				    abs_diff((size_t)st.frag_permille,
-					     expect_frag), 1,
-				    "frag_permille %u, expected %zu",
-				    st.frag_permille, expect_frag);
-	}
-}
-
 /* The state of a pool with nothing allocated. */
 static void expect_pool_empty(struct kunit *test, struct h_pool *pool)
 {
@@ -323,7 +199,7 @@ static void expect_pool_empty(struct kunit *test, struct h_pool *pool)
 	KUNIT_EXPECT_EQ(test, st.largest_free,
 			st.arena_size - H_POOL_HEADER_SIZE);
 	KUNIT_EXPECT_EQ(test, st.frag_permille, 0);
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 }
 
 /* Every field but the two counters of refused and failed requests. */
@@ -520,7 +396,7 @@ static void create_h_pool_arena_size(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.largest_free, 0);
 	KUNIT_EXPECT_EQ(test, st.used_bytes, param->arena);
 	KUNIT_EXPECT_EQ(test, st.peak_used, param->arena);
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 
 	KUNIT_EXPECT_TRUE(test, h_pool_dealloc(pool, p));
 	expect_pool_empty(test, pool);
@@ -541,7 +417,7 @@ static void h_pool_alloc_sizes(struct kunit *test)
 		expect_block(test, pool, ptrs[i], size, 0);
 		usable[i] = h_pool_usable_size(pool, ptrs[i]);
 		fill_pattern(ptrs[i], usable[i], i + 1);
-		expect_pool_consistent(test, pool);
+		expect_h_pool_consistent(test, pool);
 	}
 	for (i = 0; i < ARRAY_SIZE(ptrs); i++)
 		expect_pattern(test, ptrs[i], usable[i], i + 1);
@@ -609,7 +485,7 @@ static void h_pool_alloc_aligned_powers(struct kunit *test)
 		expect_block(test, pool, p, sizes[i], align);
 		fill_pattern(p, sizes[i], i);
 		ptrs[i + 1] = p;
-		expect_pool_consistent(test, pool);
+		expect_h_pool_consistent(test, pool);
 	}
 	for (i = 0; i < ARRAY_SIZE(sizes); i++)
 		expect_pattern(test, ptrs[i + 1], sizes[i], i);
@@ -661,14 +537,15 @@ static void h_pool_dealloc_coalesces(struct kunit *test)
 	struct h_pool_stats st;
 	unsigned int i, j, runs, nfreed;
 	size_t run_bytes, largest;
-	u32 rng = 0x1234567;
+	struct rnd_state rng;
 
+	prandom_seed_state(&rng, 0x1234567);
 	KUNIT_ASSERT_NOT_NULL(test, order);
 	KUNIT_ASSERT_NOT_NULL(test, freed);
 	for (i = 0; i < count; i++)
 		order[i] = i;
 	for (i = count - 1; i > 0; i--) {
-		j = xorshift32(&rng) % (i + 1);
+		j = prandom_u32_state(&rng) % (i + 1);
 		swap(order[i], order[j]);
 	}
 
@@ -698,7 +575,7 @@ static void h_pool_dealloc_coalesces(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, st.used_blocks, count - nfreed);
 		KUNIT_EXPECT_EQ(test, st.largest_free,
 				largest - H_POOL_HEADER_SIZE);
-		expect_pool_consistent(test, pool);
+		expect_h_pool_consistent(test, pool);
 		if (case_failed(test))
 			return;
 	}
@@ -734,7 +611,7 @@ static void clean_h_ptr_zeroes_usable(struct kunit *test)
 	expect_pattern(test, after_blk, 64, 3);
 	expect_stats_unchanged(test, &before, &after, "clean_h_ptr");
 	expect_counted(test, &before, &after, 0, 0, "clean_h_ptr");
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 }
 
 static void h_pool_stats_peak(struct kunit *test)
@@ -850,7 +727,7 @@ static void expect_dealloc_refused(struct kunit *test, struct h_pool *pool,
 	KUNIT_EXPECT_EQ_MSG(test, after.failed_allocs, before.failed_allocs,
 			    "%s", what);
 	expect_stats_unchanged(test, &before, &after, what);
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 }
 
 static void h_pool_dealloc_null(struct kunit *test)
@@ -1088,8 +965,8 @@ static void h_pool_misuse_other_calls(struct kunit *test)
 
 	expect_pattern(test, big, usable, 11);
 	expect_pattern(test, foreign, 64, 12);
-	expect_pool_consistent(test, pool);
-	expect_pool_consistent(test, other);
+	expect_h_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, other);
 	KUNIT_EXPECT_TRUE(test, h_pool_dealloc(pool, big));
 	KUNIT_EXPECT_TRUE(test, h_pool_dealloc(other, foreign));
 	expect_pool_empty(test, pool);
@@ -1117,7 +994,7 @@ static void h_pool_validate_detects_overrun(struct kunit *test)
 	usable = h_pool_usable_size(pool, a);
 	KUNIT_ASSERT_PTR_EQ_MSG(test, a + usable, b - H_POOL_HEADER_SIZE,
 				"the blocks are not neighbours");
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 
 	memcpy(saved, b - H_POOL_HEADER_SIZE, sizeof(saved));
 	memset(a + usable, 0xee, H_POOL_HEADER_SIZE);
@@ -1133,7 +1010,7 @@ static void h_pool_validate_detects_overrun(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, reorder_h_mem(pool));
 
 	memcpy(b - H_POOL_HEADER_SIZE, saved, sizeof(saved));
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 	KUNIT_EXPECT_TRUE(test, h_pool_dealloc(pool, a));
 	KUNIT_EXPECT_TRUE(test, h_pool_dealloc(pool, b));
 	KUNIT_EXPECT_TRUE(test, h_pool_dealloc(pool, c));
@@ -1206,7 +1083,7 @@ static void h_pool_cache_reuses_and_merges(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, h_pool_free(pool, a), 0);
 	h_pool_get_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.cached_blocks, 1);
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 	KUNIT_EXPECT_EQ(test, h_pool_free(pool, a), -EINVAL);
 	KUNIT_EXPECT_PTR_EQ(test, h_pool_alloc(pool, 100), a);
 	KUNIT_EXPECT_EQ(test, h_pool_free(pool, a), 0);
@@ -1282,7 +1159,7 @@ static void h_pool_fill_small_blocks(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, h_pool_alloc_aligned(pool, 16, 64));
 	h_pool_get_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.failed_allocs, 3);
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 
 	for (i = 0; i < n; i++)
 		expect_pattern(test, ptrs[i], H_POOL_MIN_ALIGN, i);
@@ -1338,7 +1215,7 @@ static void h_pool_fill_mixed_then_holes(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, h_pool_dealloc(pool, ptrs[i]));
 		ptrs[i] = NULL;
 	}
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 
 	h_pool_get_stats(pool, &before);
 	KUNIT_EXPECT_GT(test, before.free_blocks, 1);
@@ -1368,17 +1245,18 @@ static void h_pool_largest_free_exact(struct kunit *test)
 	void **ptrs = kunit_kcalloc(test, slots, sizeof(*ptrs), GFP_KERNEL);
 	struct h_pool_stats st;
 	unsigned int round, i;
-	u32 rng = 0xc0ffee;
+	struct rnd_state rng;
 	void *p;
 
+	prandom_seed_state(&rng, 0xc0ffee);
 	KUNIT_ASSERT_NOT_NULL(test, ptrs);
 	for (round = 0; round < 200; round++) {
-		i = xorshift32(&rng) % slots;
+		i = prandom_u32_state(&rng) % slots;
 		if (ptrs[i]) {
 			KUNIT_ASSERT_TRUE(test, h_pool_dealloc(pool, ptrs[i]));
 			ptrs[i] = NULL;
 		} else {
-			ptrs[i] = h_pool_alloc(pool, 1 + xorshift32(&rng) % 700);
+			ptrs[i] = h_pool_alloc(pool, 1 + prandom_u32_state(&rng) % 700);
 		}
 
 		h_pool_get_stats(pool, &st);
@@ -1396,7 +1274,7 @@ static void h_pool_largest_free_exact(struct kunit *test)
 			if (p)
 				KUNIT_EXPECT_TRUE(test, h_pool_dealloc(pool, p));
 		}
-		expect_pool_consistent(test, pool);
+		expect_h_pool_consistent(test, pool);
 		if (case_failed(test))
 			return;
 	}
@@ -1470,7 +1348,7 @@ static void h_pool_largest_free_behind_smaller(struct kunit *test)
 					  holes[i].smaller, holes[i].larger,
 					  guaranteed_request(st.largest_free),
 					  st.largest_free);
-		expect_pool_consistent(test, pool);
+		expect_h_pool_consistent(test, pool);
 	}
 }
 
@@ -1533,8 +1411,9 @@ static void reorder_h_mem_keeps_blocks(struct kunit *test)
 	void **ptrs;
 	size_t *sizes;
 	unsigned int i, step, nb, na;
-	u32 rng = 0xabcdef;
+	struct rnd_state rng;
 
+	prandom_seed_state(&rng, 0xabcdef);
 	ptrs = kunit_kcalloc(test, slots, sizeof(*ptrs), GFP_KERNEL);
 	sizes = kunit_kcalloc(test, slots, sizeof(*sizes), GFP_KERNEL);
 	before_ext = kunit_kcalloc(test, max_ext, sizeof(*before_ext),
@@ -1547,7 +1426,7 @@ static void reorder_h_mem_keeps_blocks(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, after_ext);
 
 	for (step = 0; step < 400; step++) {
-		u32 r = xorshift32(&rng);
+		u32 r = prandom_u32_state(&rng);
 
 		i = r % slots;
 		if (ptrs[i]) {
@@ -1561,7 +1440,7 @@ static void reorder_h_mem_keeps_blocks(struct kunit *test)
 		if (ptrs[i])
 			fill_pattern(ptrs[i], sizes[i], i);
 	}
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 
 	h_pool_get_stats(pool, &before);
 	nb = snapshot_walk(test, pool, before_ext, max_ext);
@@ -1577,7 +1456,7 @@ static void reorder_h_mem_keeps_blocks(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, after_ext[i].size, before_ext[i].size);
 		KUNIT_EXPECT_EQ(test, after_ext[i].used, before_ext[i].used);
 	}
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 
 	for (i = 0; i < slots; i++) {
 		if (!ptrs[i])
@@ -1600,7 +1479,7 @@ static void reorder_h_mem_full_pool(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, reorder_h_mem(pool));
 	for (i = 0; i < 16; i++)
 		expect_pattern(test, blk[i], 32, i);
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 	for (i = 0; i < 16; i++)
 		KUNIT_EXPECT_TRUE(test, h_pool_dealloc(pool, blk[i]));
 	expect_pool_empty(test, pool);
@@ -1679,14 +1558,14 @@ static void h_pool_realloc_resizes(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	expect_block(test, pool, q, bigger, 0);
 	expect_pattern(test, q, size, 3);
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 
 	p = h_pool_realloc(pool, q, smaller);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_PTR_EQ_MSG(test, p, q, "a shrink moved the block");
 	expect_block(test, pool, p, smaller, 0);
 	expect_pattern(test, p, smaller, 3);
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 
 	KUNIT_EXPECT_TRUE(test, h_pool_dealloc(pool, p));
 	KUNIT_EXPECT_TRUE(test, h_pool_dealloc(pool, blocker));
@@ -1714,13 +1593,13 @@ static void h_pool_realloc_grows_in_place(struct kunit *test)
 	expect_pattern(test, blk[6], payload, 6);
 	h_pool_get_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.free_blocks, 0);
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 
 	/* One byte more fits nowhere: refused, the block intact. */
 	KUNIT_EXPECT_NULL(test, h_pool_realloc(pool, blk[4],
 					       payload + block + 1));
 	expect_pattern(test, blk[4], payload, 4);
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 
 	/* Part of a two-block hole: the rest of it stays free. */
 	KUNIT_ASSERT_TRUE(test, h_pool_dealloc(pool, blk[9]));
@@ -1732,7 +1611,7 @@ static void h_pool_realloc_grows_in_place(struct kunit *test)
 	h_pool_get_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.free_blocks, 1);
 	KUNIT_EXPECT_EQ(test, st.largest_free, 2 * block - 32 - 16);
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 }
 
 static void h_pool_realloc_shrinks_in_place(struct kunit *test)
@@ -1756,7 +1635,7 @@ static void h_pool_realloc_shrinks_in_place(struct kunit *test)
 	KUNIT_EXPECT_LE_MSG(test, after.used_bytes + 3800, before.used_bytes,
 			    "a shrink did not give its tail back");
 	KUNIT_EXPECT_EQ(test, after.used_blocks, before.used_blocks);
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 	KUNIT_EXPECT_TRUE(test, h_pool_dealloc(pool, p));
 	KUNIT_EXPECT_TRUE(test, h_pool_dealloc(pool, blocker));
 	expect_pool_empty(test, pool);
@@ -1787,7 +1666,7 @@ static void h_pool_realloc_moves(struct kunit *test)
 	expect_pattern(test, blk[8], payload, 8);
 	KUNIT_EXPECT_EQ(test, after.used_blocks, before.used_blocks);
 	expect_dealloc_refused(test, pool, blk[7], "a block realloc moved");
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 }
 
 static void h_pool_realloc_keeps_alignment(struct kunit *test)
@@ -1815,7 +1694,7 @@ static void h_pool_realloc_keeps_alignment(struct kunit *test)
 	KUNIT_EXPECT_PTR_NE(test, q, p);
 	expect_block(test, pool, q, 200, align);
 	expect_pattern(test, q, 64, 1);
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 }
 
 static void h_pool_realloc_failure_keeps_block(struct kunit *test)
@@ -1840,7 +1719,7 @@ static void h_pool_realloc_failure_keeps_block(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, h_pool_usable_size(pool, p), usable);
 	expect_pattern(test, p, usable, 2);
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 	KUNIT_EXPECT_TRUE(test, h_pool_dealloc(pool, p));
 	expect_pool_empty(test, pool);
 }
@@ -1894,7 +1773,7 @@ static void h_pool_batch_roundtrip(struct kunit *test)
 		expect_disjoint(test, pool, sorted, count);
 		h_pool_get_stats(pool, &st);
 		KUNIT_EXPECT_EQ(test, st.used_blocks, count);
-		expect_pool_consistent(test, pool);
+		expect_h_pool_consistent(test, pool);
 
 		for (i = 0; i < count; i++)
 			expect_pattern(test, ptrs[i], 100, i);
@@ -1965,7 +1844,7 @@ static void h_pool_alloc_batch_all_or_nothing(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, h_pool_alloc_batch(pool, size, 0, ptrs, fits), 0);
 	h_pool_get_stats(pool, &after);
 	KUNIT_EXPECT_EQ(test, after.used_blocks, fits);
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 	KUNIT_EXPECT_EQ(test, h_pool_dealloc_batch(pool, ptrs, fits), 0);
 	expect_pool_empty(test, pool);
 }
@@ -2026,7 +1905,7 @@ static void h_pool_dealloc_batch_rejects(struct kunit *test)
 
 	for (i = 0; i < n; i++)
 		expect_pattern(test, ptrs[i], 200, i);
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 	KUNIT_EXPECT_EQ(test, h_pool_dealloc_batch(pool, ptrs, n), 0);
 	expect_pool_empty(test, pool);
 	KUNIT_EXPECT_TRUE(test, h_pool_dealloc(other, foreign));
@@ -2084,7 +1963,7 @@ static void h_pool_rw_roundtrip(struct kunit *test)
 	/* Empty transfers at the very end are in bounds. */
 	KUNIT_EXPECT_EQ(test, h_pool_write(pool, p, usable, buf, 0), 0);
 	KUNIT_EXPECT_EQ(test, h_pool_read(pool, p, usable, back, 0), 0);
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 }
 
 static void h_pool_rw_bounds(struct kunit *test)
@@ -2139,7 +2018,7 @@ static void h_pool_rw_bounds(struct kunit *test)
 
 	expect_pattern(test, p, usable, 31);
 	expect_pattern(test, next, 100, 32);
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 }
 
 static void h_pool_rw_not_live(struct kunit *test)
@@ -2182,8 +2061,8 @@ static void h_pool_rw_not_live(struct kunit *test)
 		       "access to no block");
 	expect_pattern(test, big, 1024, 41);
 	expect_pattern(test, foreign, 64, 42);
-	expect_pool_consistent(test, pool);
-	expect_pool_consistent(test, other);
+	expect_h_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, other);
 }
 
 /*
@@ -2226,7 +2105,7 @@ static void h_pool_rw_holds(struct kunit *test)
 	expect_stats_unchanged(test, &before, &after, "calls refused as busy");
 	expect_counted(test, &before, &after, 0, 0, "calls refused as busy");
 	expect_pattern(test, big, big_len, 51);
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 	KUNIT_EXPECT_EQ(test, h_pool_unhold(pool, big, false), 0);
 	KUNIT_EXPECT_EQ(test, h_pool_unhold(pool, big, false), -EINVAL);
 
@@ -2282,7 +2161,7 @@ static void h_pool_walk_tiles(struct kunit *test)
 	const unsigned int slots = 40, max_ext = 2 * 40 + 2;
 	struct h_pool *pool = kunit_h_pool(test, 128 * 1024);
 	struct h_pool_extent *ext, *one;
-	struct walk_totals by1, by3, by8;
+	struct h_walk_totals by1, by3, by8;
 	size_t arena_size, cursor;
 	u8 *arena = pool_arena(pool, &arena_size);
 	void **ptrs;
@@ -2305,9 +2184,9 @@ static void h_pool_walk_tiles(struct kunit *test)
 		ptrs[i] = NULL;
 	}
 
-	walk_pool(test, pool, 1, &by1);
-	walk_pool(test, pool, 3, &by3);
-	walk_pool(test, pool, 8, &by8);
+	h_walk_pool(test, pool, 1, &by1);
+	h_walk_pool(test, pool, 3, &by3);
+	h_walk_pool(test, pool, 8, &by8);
 	KUNIT_EXPECT_EQ(test, by1.extents, by8.extents);
 	KUNIT_EXPECT_EQ(test, by3.extents, by8.extents);
 	KUNIT_EXPECT_EQ(test, by1.free_bytes, by8.free_bytes);
@@ -2342,7 +2221,7 @@ static void h_pool_walk_tiles(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, one[0].used, ext[i].used);
 		KUNIT_EXPECT_EQ(test, cursor, ext[i].offset + ext[i].size);
 	}
-	expect_pool_consistent(test, pool);
+	expect_h_pool_consistent(test, pool);
 }
 
 static struct kunit_case h_pool_walk_cases[] = {
@@ -2365,10 +2244,7 @@ static struct kunit_suite h_pool_walk_suite = {
  * checked: KUnit's expectations may sleep, so they run afterwards.
  */
 struct irq_round {
-	struct hrtimer timer;
-	struct completion done;
 	struct h_pool *pool;
-	bool hardirq;
 	bool irqs_off;
 	void *small;
 	void *aligned;
@@ -2392,13 +2268,13 @@ struct irq_round {
 	u8 back[64];
 };
 
-static void irq_round_run(struct irq_round *r)
+static void irq_round_run(void *arg)
 {
+	struct irq_round *r = arg;
 	struct h_pool_extent ext[4];
 	size_t cursor = 0;
 	unsigned int n;
 
-	r->hardirq = in_hardirq();
 	r->irqs_off = irqs_disabled();
 
 	r->small = h_pool_alloc(r->pool, 48);
@@ -2462,53 +2338,25 @@ static void irq_round_check(struct kunit *test, struct irq_round *r)
 	expect_pool_empty(test, r->pool);
 }
 
-static DEFINE_RAW_SPINLOCK(h_pool_outer_lock);
-
 /* Under another irqsave spinlock: the pool lock nests inside it. */
 static void h_pool_calls_irqs_disabled(struct kunit *test)
 {
 	struct irq_round *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
-	unsigned long flags;
 
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	r->pool = kunit_h_pool(test, 64 * 1024);
-
-	raw_spin_lock_irqsave(&h_pool_outer_lock, flags);
-	irq_round_run(r);
-	raw_spin_unlock_irqrestore(&h_pool_outer_lock, flags);
-
+	run_under_raw_lock(irq_round_run, r);
 	irq_round_check(test, r);
-}
-
-static enum hrtimer_restart irq_round_timer(struct hrtimer *timer)
-{
-	struct irq_round *r = container_of(timer, struct irq_round, timer);
-
-	irq_round_run(r);
-	complete(&r->done);
-	return HRTIMER_NORESTART;
 }
 
 /* From an hrtimer that expires in hard interrupt context. */
 static void h_pool_calls_hardirq(struct kunit *test)
 {
 	struct irq_round *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
-	unsigned long left;
 
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	r->pool = kunit_h_pool(test, 64 * 1024);
-	init_completion(&r->done);
-
-	hrtimer_init(&r->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	r->timer.function = irq_round_timer;
-	hrtimer_start(&r->timer, ns_to_ktime(100 * NSEC_PER_USEC),
-		      HRTIMER_MODE_REL_HARD);
-	left = wait_for_completion_timeout(&r->done, 10 * HZ);
-	hrtimer_cancel(&r->timer);
-	KUNIT_ASSERT_NE_MSG(test, left, 0, "the hrtimer never fired");
-
-	KUNIT_EXPECT_TRUE_MSG(test, r->hardirq,
-			      "the calls did not run in hard irq context");
+	run_in_hardirq(test, irq_round_run, r);
 	irq_round_check(test, r);
 }
 
@@ -2528,28 +2376,25 @@ static struct kunit_suite h_pool_atomic_suite = {
 /* ---------------------------------------------------------------------- */
 
 #define RANDOM_SLOTS	64
+#define RANDOM_BATCH	8
 #define RANDOM_STEPS	3000
 #define RANDOM_MAX_SIZE	16384
 
-struct random_slot {
-	u8 *ptr;
-	size_t size;	/* bytes that carry the pattern */
-	size_t align;	/* as requested; realloc must keep it */
-	u32 seed;
-};
-
+/* The pool and its reference model (ckremm/model/h_pool_model.h). */
 struct random_run {
 	struct kunit *test;
 	struct h_pool *pool;
-	struct random_slot slot[RANDOM_SLOTS];
-	unsigned int live;
-	u32 rng;
+	struct h_model hm;
+	struct rnd_state rng;
 	u8 *scratch;
 };
 
-static size_t random_size(u32 *rng)
+KUNIT_DEFINE_ACTION_WRAPPER(h_model_destroy_action, h_model_destroy,
+			    struct h_model *);
+
+static size_t random_size(struct rnd_state *rng)
 {
-	u32 r = xorshift32(rng);
+	u32 r = prandom_u32_state(rng);
 
 	switch (r & 7) {
 	case 0:
@@ -2562,38 +2407,48 @@ static size_t random_size(u32 *rng)
 	}
 }
 
-static size_t random_align(u32 *rng)
+static size_t random_align(struct rnd_state *rng)
 {
-	u32 r = xorshift32(rng);
+	u32 r = prandom_u32_state(rng);
 
 	if (r & 3)
 		return 0;
 	return (size_t)1 << ((r >> 2) % (PAGE_SHIFT + 1));
 }
 
-/* The new block must not overlap any other live block. */
-static void random_expect_apart(struct random_run *run, unsigned int self,
+/* Block @i holds, at @p, the bytes the model says, and overlaps no other. */
+static void random_expect_block(struct random_run *run, unsigned int i,
 				const u8 *p)
 {
-	size_t len = h_pool_usable_size(run->pool, p);
-	unsigned int i;
+	const struct h_model_block *b = &run->hm.b[i];
+	size_t bad = h_model_diff(&run->hm, i, p, 0, b->usable);
+	int other = h_model_overlap(&run->hm, i);
 
-	for (i = 0; i < RANDOM_SLOTS; i++) {
-		const u8 *q = run->slot[i].ptr;
-
-		if (i == self || !q)
-			continue;
-		KUNIT_EXPECT_TRUE_MSG(run->test,
-				      p + len <= q - H_POOL_HEADER_SIZE ||
-				      q + h_pool_usable_size(run->pool, q) <=
-				      p - H_POOL_HEADER_SIZE,
-				      "blocks at %zu and %zu overlap",
-				      arena_offset(run->pool, p),
-				      arena_offset(run->pool, q));
-	}
+	KUNIT_EXPECT_EQ_MSG(run->test, bad, b->usable,
+			    "block at %zu changed at byte %zu of %zu",
+			    arena_offset(run->pool, p), bad, b->usable);
+	KUNIT_EXPECT_LT_MSG(run->test, other, 0,
+			    "blocks at %zu and %zu overlap",
+			    arena_offset(run->pool, p),
+			    other < 0 ? 0 : arena_offset(run->pool,
+							 run->hm.b[other].ptr));
 }
 
-static void random_alloc(struct random_run *run, struct random_slot *s)
+/* A block the pool handed out joins the model with fresh contents. */
+static void random_take(struct random_run *run, u8 *p, size_t size,
+			size_t align)
+{
+	struct h_model_block *b;
+
+	expect_block(run->test, run->pool, p, size, align);
+	b = h_model_add(&run->hm, p, size, align,
+			h_pool_usable_size(run->pool, p));
+	KUNIT_ASSERT_NOT_NULL(run->test, b);
+	memcpy(p, b->bytes, b->usable);
+	random_expect_block(run, run->hm.n - 1, p);
+}
+
+static void random_alloc(struct random_run *run)
 {
 	struct kunit *test = run->test;
 	size_t size = random_size(&run->rng);
@@ -2614,78 +2469,95 @@ static void random_alloc(struct random_run *run, struct random_slot *s)
 					    size, before.largest_free);
 		return;
 	}
-	expect_block(test, run->pool, p, size, align);
-	random_expect_apart(run, s - run->slot, p);
-	s->ptr = p;
-	s->size = size;
-	s->align = align;
-	s->seed = xorshift32(&run->rng);
-	fill_pattern(p, size, s->seed);
-	run->live++;
+	random_take(run, p, size, align);
 }
 
-static void random_realloc(struct random_run *run, struct random_slot *s)
+static void random_realloc(struct random_run *run, unsigned int i)
 {
 	struct kunit *test = run->test;
-	size_t size = random_size(&run->rng);
-	size_t usable = h_pool_usable_size(run->pool, s->ptr);
+	struct h_model_block *b = &run->hm.b[i];
+	size_t size = random_size(&run->rng), usable = b->usable, keep, bad;
 	u8 *q;
 
-	q = h_pool_realloc(run->pool, s->ptr, size);
+	q = h_pool_realloc(run->pool, b->ptr, size);
 	if (!q) {
 		KUNIT_EXPECT_GT_MSG(test, size, usable,
 				    "realloc(%zu) of a %zu-byte block failed",
 				    size, usable);
-		KUNIT_EXPECT_EQ(test, h_pool_usable_size(run->pool, s->ptr),
+		KUNIT_EXPECT_EQ(test, h_pool_usable_size(run->pool, b->ptr),
 				usable);
-		expect_pattern(test, s->ptr, s->size, s->seed);
+		random_expect_block(run, i, b->ptr);
 		return;
 	}
 	if (size <= usable)
-		KUNIT_EXPECT_PTR_EQ_MSG(test, q, s->ptr,
+		KUNIT_EXPECT_PTR_EQ_MSG(test, q, b->ptr,
 					"realloc(%zu) of a %zu-byte block moved it",
 					size, usable);
-	expect_block(test, run->pool, q, size, s->align);
-	expect_pattern(test, q, min(size, s->size), s->seed);
-	random_expect_apart(run, s - run->slot, q);
-	s->ptr = q;
-	s->size = size;
-	s->seed = xorshift32(&run->rng);
-	fill_pattern(q, size, s->seed);
+	expect_block(test, run->pool, q, size, b->align);
+	usable = h_pool_usable_size(run->pool, q);
+	keep = h_model_realloc_keeps(b, q, size, usable);
+	bad = h_model_diff(&run->hm, i, q, 0, keep);
+	KUNIT_EXPECT_EQ_MSG(test, bad, keep,
+			    "realloc(%zu) lost byte %zu of the %zu kept",
+			    size, bad, keep);
+	KUNIT_ASSERT_EQ(test, h_model_resize(&run->hm, i, q, size, usable,
+					     keep), 0);
+	memcpy(q + keep, b->bytes + keep, usable - keep);
+	random_expect_block(run, i, q);
 }
 
-static void random_rw(struct random_run *run, struct random_slot *s)
+static void random_rw(struct random_run *run, unsigned int i)
 {
 	struct kunit *test = run->test;
-	size_t pos = xorshift32(&run->rng) % s->size;
-	size_t len = xorshift32(&run->rng) % (s->size - pos + 1);
-	size_t usable = h_pool_usable_size(run->pool, s->ptr);
-	size_t i;
+	struct h_model_block *b = &run->hm.b[i];
+	size_t pos = prandom_u32_state(&run->rng) % b->usable;
+	size_t len = prandom_u32_state(&run->rng) % (b->usable - pos + 1);
+	size_t bad;
 
-	/* What the read gives is the block's pattern, not just its bytes. */
-	KUNIT_EXPECT_EQ(test, h_pool_read(run->pool, s->ptr, pos,
+	/* What the read gives is the model's bytes, not just the block's. */
+	KUNIT_EXPECT_EQ(test, h_pool_read(run->pool, b->ptr, pos,
 					  run->scratch, len), 0);
-	for (i = 0; i < len; i++)
-		if (run->scratch[i] != pattern_byte(s->seed, pos + i))
-			break;
-	KUNIT_EXPECT_EQ_MSG(test, i, len, "read of %zu bytes at %zu", len, pos);
+	bad = h_model_diff(&run->hm, i, run->scratch, pos, len);
+	KUNIT_EXPECT_EQ_MSG(test, bad, len, "read of %zu bytes at %zu", len,
+			    pos);
 
-	s->seed = xorshift32(&run->rng);
-	fill_pattern(run->scratch, s->size, s->seed);
-	KUNIT_EXPECT_EQ(test, h_pool_write(run->pool, s->ptr, 0, run->scratch,
-					   s->size), 0);
-	KUNIT_EXPECT_EQ(test, h_pool_write(run->pool, s->ptr, usable - 1,
+	h_model_refill(&run->hm, i, 0);
+	KUNIT_EXPECT_EQ(test, h_pool_write(run->pool, b->ptr, 0, b->bytes,
+					   b->usable), 0);
+	KUNIT_EXPECT_EQ(test, h_pool_write(run->pool, b->ptr, b->usable - 1,
 					   run->scratch, 2), -EINVAL);
-	expect_pattern(test, s->ptr, s->size, s->seed);
+	random_expect_block(run, i, b->ptr);
 }
 
+static void random_clean(struct random_run *run, unsigned int i)
+{
+	struct h_model_block *b = &run->hm.b[i];
+
+	KUNIT_EXPECT_TRUE(run->test, clean_h_ptr(run->pool, b->ptr));
+	KUNIT_EXPECT_EQ(run->test, h_pool_usable_size(run->pool, b->ptr),
+			b->usable);
+	h_model_clean(&run->hm, i);
+	random_expect_block(run, i, b->ptr);
+	h_model_refill(&run->hm, i, 0);
+	memcpy(b->ptr, b->bytes, b->usable);
+}
+
+static void random_free(struct random_run *run, unsigned int i)
+{
+	random_expect_block(run, i, run->hm.b[i].ptr);
+	KUNIT_EXPECT_TRUE(run->test, h_pool_dealloc(run->pool,
+						    run->hm.b[i].ptr));
+	h_model_remove(&run->hm, i);
+}
+
+/* A batch joins the model, is checked against it, and goes again. */
 static void random_batch(struct random_run *run)
 {
 	struct kunit *test = run->test;
-	unsigned int n = 1 + xorshift32(&run->rng) % 8, i;
-	size_t size = 1 + xorshift32(&run->rng) % 256;
+	unsigned int n = 1 + prandom_u32_state(&run->rng) % RANDOM_BATCH, i;
+	size_t size = 1 + prandom_u32_state(&run->rng) % 256;
 	size_t align = random_align(&run->rng);
-	void *ptrs[8];
+	void *ptrs[RANDOM_BATCH];
 	int ret;
 
 	ret = h_pool_alloc_batch(run->pool, size, align, ptrs, n);
@@ -2693,37 +2565,47 @@ static void random_batch(struct random_run *run)
 		KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		expect_block(test, run->pool, ptrs[i], size, align);
-		random_expect_apart(run, RANDOM_SLOTS, ptrs[i]);
-		memset(ptrs[i], 0x5a, size);
-	}
+	for (i = 0; i < n; i++)
+		random_take(run, ptrs[i], size, align);
+	for (i = 0; i < n; i++)
+		random_expect_block(run, run->hm.n - n + i, ptrs[i]);
 	KUNIT_EXPECT_EQ(test, h_pool_dealloc_batch(run->pool, ptrs, n), 0);
+	for (i = 0; i < n; i++)
+		h_model_remove(&run->hm, run->hm.n - 1);
 }
 
+/* Every block as the model says, and a walk shows exactly the model's. */
 static void random_check_all(struct random_run *run)
 {
+	struct h_pool_extent *ext;
 	struct h_pool_stats st;
-	unsigned int i;
+	size_t arena, cursor = 0, n = 0, room = 2 * run->hm.n + 2;
+	unsigned int i, got;
 
-	for (i = 0; i < RANDOM_SLOTS; i++)
-		if (run->slot[i].ptr)
-			expect_pattern(run->test, run->slot[i].ptr,
-				       run->slot[i].size, run->slot[i].seed);
+	for (i = 0; i < run->hm.n; i++)
+		random_expect_block(run, i, run->hm.b[i].ptr);
 	h_pool_get_stats(run->pool, &st);
-	KUNIT_EXPECT_EQ(run->test, st.used_blocks, run->live);
+	KUNIT_EXPECT_EQ(run->test, st.used_blocks, run->hm.n);
+	KUNIT_EXPECT_EQ(run->test, st.used_bytes, run->hm.used_bytes);
+	ext = kunit_kcalloc(run->test, room, sizeof(*ext), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(run->test, ext);
+	h_pool_arena(run->pool, &arena);
+	do {
+		got = h_pool_walk(run->pool, &cursor, ext + n, room - n);
+		n += got;
+	} while (got && cursor < arena && n < room);
+	KUNIT_EXPECT_EQ(run->test, h_model_match_walk(&run->hm, ext, n), n + 1);
+	kunit_kfree(run->test, ext);
 }
 
 static void random_step(struct random_run *run)
 {
-	struct kunit *test = run->test;
-	u32 r = xorshift32(&run->rng);
-	struct random_slot *s = &run->slot[r % RANDOM_SLOTS];
-	size_t usable;
+	u32 r = prandom_u32_state(&run->rng);
+	unsigned int i = r % RANDOM_SLOTS;
 
 	r >>= 8;
 	if (r % 32 == 0) {
-		KUNIT_EXPECT_TRUE(test, reorder_h_mem(run->pool));
+		KUNIT_EXPECT_TRUE(run->test, reorder_h_mem(run->pool));
 		random_check_all(run);
 		return;
 	}
@@ -2731,8 +2613,8 @@ static void random_step(struct random_run *run)
 		random_batch(run);
 		return;
 	}
-	if (!s->ptr) {
-		random_alloc(run, s);
+	if (i >= run->hm.n) {
+		random_alloc(run);
 		return;
 	}
 
@@ -2740,55 +2622,47 @@ static void random_step(struct random_run *run)
 	case 0:
 	case 1:
 	case 2:
-		expect_pattern(test, s->ptr, s->size, s->seed);
-		KUNIT_EXPECT_TRUE(test, h_pool_dealloc(run->pool, s->ptr));
-		s->ptr = NULL;
-		run->live--;
+		random_free(run, i);
 		break;
 	case 3:
 	case 4:
-		random_realloc(run, s);
+		random_realloc(run, i);
 		break;
 	case 5:
-		KUNIT_EXPECT_TRUE(test, clean_h_ptr(run->pool, s->ptr));
-		usable = h_pool_usable_size(run->pool, s->ptr);
-		KUNIT_EXPECT_TRUE(test, is_zeroed(s->ptr, usable));
-		s->seed = xorshift32(&run->rng);
-		fill_pattern(s->ptr, s->size, s->seed);
+		random_clean(run, i);
 		break;
 	default:
-		random_rw(run, s);
+		random_rw(run, i);
 		break;
 	}
 }
 
-static const u32 h_pool_random_seeds[] = { 0x2545f491, 0x9e3779b9, 1 };
-
-static void h_pool_random_seed_desc(const u32 *seed, char *desc)
-{
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "seed %#x", *seed);
-}
-
-KUNIT_ARRAY_PARAM(h_pool_random_seed, h_pool_random_seeds,
-		  h_pool_random_seed_desc);
+KUNIT_ARRAY_PARAM(h_pool_random_seed, ckremm_kunit_seeds,
+		  ckremm_kunit_seed_desc);
 
 static void h_pool_random_workload(struct kunit *test)
 {
 	struct random_run *run = kunit_kzalloc(test, sizeof(*run), GFP_KERNEL);
 	struct h_pool_stats st;
-	unsigned int step, i;
+	unsigned int step;
 
 	KUNIT_ASSERT_NOT_NULL(test, run);
 	run->test = test;
-	run->rng = *(const u32 *)test->param_value;
+	prandom_seed_state(&run->rng, *(const u32 *)test->param_value);
 	/* Small enough that the larger requests sometimes find no room. */
 	run->pool = kunit_h_pool(test, 64 * 1024);
-	run->scratch = kunit_kmalloc(test, RANDOM_MAX_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_EQ(test, h_model_init(&run->hm, run->pool,
+					   RANDOM_SLOTS + RANDOM_BATCH,
+					   *(const u32 *)test->param_value), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							h_model_destroy_action,
+							&run->hm), 0);
+	run->scratch = kunit_kmalloc(test, RANDOM_MAX_SIZE + 32, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, run->scratch);
 
 	for (step = 0; step < RANDOM_STEPS; step++) {
 		random_step(run);
-		expect_pool_consistent(test, run->pool);
+		expect_h_pool_consistent(test, run->pool);
 		if (step % 256 == 255)
 			random_check_all(run);
 		if (case_failed(test)) {
@@ -2800,10 +2674,8 @@ static void h_pool_random_workload(struct kunit *test)
 	h_pool_get_stats(run->pool, &st);
 	KUNIT_EXPECT_GT_MSG(test, st.failed_allocs, 0,
 			    "the workload never ran out of room");
-	for (i = 0; i < RANDOM_SLOTS; i++)
-		if (run->slot[i].ptr)
-			KUNIT_EXPECT_TRUE(test, h_pool_dealloc(run->pool,
-							       run->slot[i].ptr));
+	while (run->hm.n)
+		random_free(run, run->hm.n - 1);
 	expect_pool_empty(test, run->pool);
 }
 

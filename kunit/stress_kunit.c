@@ -258,13 +258,22 @@ static void stress_check(struct stress_actor *a, const u8 *p, size_t len,
 	}
 }
 
+/* A read through @call into a->buf returned @ret; @len bytes of @tag. */
+static void stress_check_read(struct stress_actor *a, const char *call,
+			      int ret, size_t len, u32 tag)
+{
+	if (ret)
+		stress_api(a, call, ret);
+	else
+		stress_check(a, a->buf, len, tag, call);
+}
+
 /* ---- header pool ---------------------------------------------------- */
 
 static void stress_h_verify(struct stress_actor *a, struct stress_hblock *b)
 {
 	struct stress_run *run = a->run;
 	size_t len;
-	int ret;
 
 	if (h_pool_usable_size(run->hp, b->ptr) < b->size)
 		stress_api(a, "h_pool_usable_size", 0);
@@ -274,11 +283,9 @@ static void stress_h_verify(struct stress_actor *a, struct stress_hblock *b)
 	}
 	/* Through the pool's own copy, a part at most a buffer long. */
 	len = min(b->size, a->max_size);
-	ret = h_pool_read(run->hp, b->ptr, 0, a->buf, len);
-	if (ret)
-		stress_api(a, "h_pool_read", ret);
-	else
-		stress_check(a, a->buf, len, b->tag, "h_pool_read");
+	stress_check_read(a, "h_pool_read",
+			  h_pool_read(run->hp, b->ptr, 0, a->buf, len), len,
+			  b->tag);
 }
 
 static void stress_h_alloc(struct stress_actor *a, struct stress_hblock *b)
@@ -384,11 +391,9 @@ static void stress_t_verify(struct stress_actor *a, struct stress_tblock *b)
 		a->cnt[SC_MOVED]++;
 	b->off = off;
 	len = min(b->size, a->max_size);
-	ret = t_pool_read(run->tp, b->handle, 0, a->buf, len);
-	if (ret)
-		stress_api(a, "t_pool_read", ret);
-	else
-		stress_check(a, a->buf, len, b->tag, "t_pool block");
+	stress_check_read(a, "t_pool_read",
+			  t_pool_read(run->tp, b->handle, 0, a->buf, len), len,
+			  b->tag);
 }
 
 /* Give an unpinned block new contents by handle. */
@@ -626,6 +631,21 @@ static int stress_worker_fn(void *data)
 	return 0;
 }
 
+/* What a validate call answered: sound, busy, or a fault at @offset. */
+static void stress_count_validate(struct stress_actor *a, const char *call,
+				  int ret, size_t offset, const char *reason)
+{
+	if (!ret) {
+		a->cnt[SC_VALIDATE]++;
+	} else if (ret == -EBUSY) {
+		a->cnt[SC_VALIDATE_BUSY]++;
+	} else {
+		a->cnt[SC_MISMATCH]++;
+		stress_report(a, "%s: %d at %zu: %s", call, ret, offset,
+			      reason ? reason : "?");
+	}
+}
+
 static void stress_validate(struct stress_actor *a)
 {
 	struct stress_run *run = a->run;
@@ -634,25 +654,9 @@ static void stress_validate(struct stress_actor *a)
 	int ret;
 
 	ret = h_pool_validate(run->hp, &hf);
-	if (!ret) {
-		a->cnt[SC_VALIDATE]++;
-	} else if (ret == -EBUSY) {
-		a->cnt[SC_VALIDATE_BUSY]++;
-	} else {
-		a->cnt[SC_MISMATCH]++;
-		stress_report(a, "h_pool_validate: %d at %zu: %s", ret,
-			      hf.offset, hf.reason ? hf.reason : "?");
-	}
+	stress_count_validate(a, "h_pool_validate", ret, hf.offset, hf.reason);
 	ret = t_pool_validate(run->tp, &tf);
-	if (!ret) {
-		a->cnt[SC_VALIDATE]++;
-	} else if (ret == -EBUSY) {
-		a->cnt[SC_VALIDATE_BUSY]++;
-	} else {
-		a->cnt[SC_MISMATCH]++;
-		stress_report(a, "t_pool_validate: %d at %zu: %s", ret,
-			      tf.offset, tf.reason ? tf.reason : "?");
-	}
+	stress_count_validate(a, "t_pool_validate", ret, tf.offset, tf.reason);
 }
 
 /* A stepped pass with a random budget, other actors running meanwhile. */

@@ -4,7 +4,7 @@
  *
  * The cases drive the API exported by ckremm.ko the way a driver would and
  * judge every outcome twice: by what the calls return, and by the pool's
- * own account of itself.  expect_pool_consistent() holds t_pool_validate(),
+ * own account of itself.  expect_t_pool_consistent() holds t_pool_validate(),
  * t_pool_get_stats() and a walk of the arena against each other; the cases
  * call it after each step that changes a pool.  Block contents are checked
  * against patterns, or in the workloads against a shadow copy of every
@@ -36,9 +36,6 @@
  * have KUnit destroy it when the case ends, however it ends.
  */
 
-#include <kunit/test.h>
-#include <linux/completion.h>
-#include <linux/hrtimer.h>
 #include <linux/irqflags.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
@@ -48,6 +45,9 @@
 #include <linux/string.h>
 
 #include <ckremm/t_pool.h>
+
+#include "ckremm_kunit.h"
+#include "t_pool_model.h"
 
 #define KIB		1024
 /*
@@ -103,11 +103,6 @@ static u8 *kunit_buffer(struct kunit *test, size_t size)
 	return buf;
 }
 
-static bool case_failed(struct kunit *test)
-{
-	return READ_ONCE(test->status) == KUNIT_FAILURE;
-}
-
 static u8 *arena_of(struct t_pool *pool)
 {
 	return t_pool_arena(pool, NULL);
@@ -134,18 +129,6 @@ static size_t offset_of(struct kunit *test, struct t_pool *pool, u64 h)
 	KUNIT_EXPECT_EQ_MSG(test, t_pool_offset_of(pool, h, &off), 0,
 			    "t_pool_offset_of(%#llx)", h);
 	return off;
-}
-
-/* Marsaglia's xorshift32: fixed seeds give the same run every time. */
-static u32 next_random(u32 *state)
-{
-	u32 x = *state;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	*state = x;
-	return x;
 }
 
 /*
@@ -176,16 +159,6 @@ static size_t pattern_check(const u8 *buf, size_t pos, size_t len, u32 seed)
 
 	for (i = 0; i < len; i++)
 		if (buf[i] != pattern_at(seed, pos + i))
-			break;
-	return i;
-}
-
-static size_t first_diff(const u8 *a, const u8 *b, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (a[i] != b[i])
 			break;
 	return i;
 }
@@ -255,78 +228,6 @@ static void expect_blocks(struct kunit *test, struct t_pool *pool,
 			expect_pattern(test, pool, &b[i], scratch);
 }
 
-struct walk_sum {
-	size_t extents;
-	size_t used_blocks;
-	size_t used_bytes;
-	size_t free_runs;
-	size_t free_bytes;
-	size_t largest_free;
-	size_t pinned;
-	bool adjacent_free;
-};
-
-/*
- * Walks the whole arena @batch extents at a time and checks that the
- * extents tile it in address order, that the cursor follows them, and that
- * each used extent names a live block of its size.  Copies up to @max
- * extents to @ext if it is not NULL; returns how many it copied.
- */
-static size_t walk_pool(struct kunit *test, struct t_pool *pool,
-			unsigned int batch, struct walk_sum *sum,
-			struct t_pool_extent *ext, size_t max)
-{
-	struct t_pool_extent buf[8];
-	size_t arena = arena_size_of(pool), cursor = 0, end = 0;
-	bool prev_free = false;
-	unsigned int n, i;
-
-	memset(sum, 0, sizeof(*sum));
-	batch = clamp_t(unsigned int, batch, 1, ARRAY_SIZE(buf));
-	for (;;) {
-		n = t_pool_walk(pool, &cursor, buf, batch);
-		if (!n)
-			break;
-		KUNIT_ASSERT_LE(test, n, batch);
-		for (i = 0; i < n; i++) {
-			const struct t_pool_extent *e = &buf[i];
-			bool is_free = e->handle == T_POOL_NO_HANDLE;
-
-			KUNIT_ASSERT_EQ_MSG(test, e->offset, end,
-					    "extent %zu does not start where the one before ended",
-					    sum->extents);
-			KUNIT_ASSERT_GT(test, e->size, 0);
-			KUNIT_ASSERT_TRUE(test, IS_ALIGNED(e->size, T_POOL_ALIGN));
-			KUNIT_ASSERT_LE(test, e->size, arena - end);
-			if (ext && sum->extents < max)
-				ext[sum->extents] = *e;
-			sum->extents++;
-			end += e->size;
-			if (is_free) {
-				KUNIT_EXPECT_FALSE(test, e->pinned);
-				sum->adjacent_free |= prev_free;
-				sum->free_runs++;
-				sum->free_bytes += e->size;
-				sum->largest_free = max(sum->largest_free, e->size);
-			} else {
-				KUNIT_EXPECT_EQ_MSG(test,
-						    t_pool_size_of(pool, e->handle),
-						    e->size, "extent at %zu",
-						    e->offset);
-				sum->used_blocks++;
-				sum->used_bytes += e->size;
-				sum->pinned += e->pinned;
-			}
-			prev_free = is_free;
-		}
-		KUNIT_ASSERT_EQ_MSG(test, cursor, end,
-				    "the cursor does not follow the last extent");
-	}
-	KUNIT_EXPECT_EQ(test, end, arena);
-	KUNIT_EXPECT_EQ(test, cursor, arena);
-	return ext ? min(sum->extents, max) : 0;
-}
-
 static struct t_pool_extent *walk_buffer(struct kunit *test)
 {
 	struct t_pool_extent *ext;
@@ -334,55 +235,6 @@ static struct t_pool_extent *walk_buffer(struct kunit *test)
 	ext = kunit_kcalloc(test, WALK_MAX, sizeof(*ext), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ext);
 	return ext;
-}
-
-/*
- * The invariant every operation must keep: validate finds nothing, the
- * figures add up, and they agree with a walk of the arena.  @settled says
- * that no block can be in transit; while one is, the walk shows the run
- * it is moving into as one more free run, which the figures leave out.
- */
-static void expect_pool_consistent(struct kunit *test, struct t_pool *pool,
-				   bool settled)
-{
-	struct t_pool_fault fault = { };
-	struct t_pool_stats st;
-	struct walk_sum ws;
-	int ret;
-
-	ret = t_pool_validate(pool, &fault);
-	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "t_pool_validate: offset %zu: %s",
-			    fault.offset, fault.reason ?: "(no reason)");
-
-	t_pool_get_stats(pool, &st);
-	KUNIT_EXPECT_EQ(test, st.arena_size, arena_size_of(pool));
-	KUNIT_EXPECT_EQ(test, st.used_bytes + st.free_bytes, st.arena_size);
-	KUNIT_EXPECT_GE(test, st.peak_used, st.used_bytes);
-	KUNIT_EXPECT_LE(test, st.used_blocks, st.table_capacity);
-	KUNIT_EXPECT_LE(test, st.pinned_blocks, st.used_blocks);
-	KUNIT_EXPECT_LE(test, st.largest_free, st.free_bytes);
-	if (st.free_bytes)
-		KUNIT_EXPECT_EQ(test, st.frag_permille,
-				1000 - (unsigned int)((u64)st.largest_free * 1000 /
-						      st.free_bytes));
-	else
-		KUNIT_EXPECT_EQ(test, st.frag_permille, 0);
-
-	walk_pool(test, pool, 8, &ws, NULL, 0);
-	KUNIT_EXPECT_EQ(test, ws.used_blocks, st.used_blocks);
-	KUNIT_EXPECT_EQ(test, ws.used_bytes, st.used_bytes);
-	KUNIT_EXPECT_EQ(test, ws.free_bytes, st.free_bytes);
-	KUNIT_EXPECT_EQ(test, ws.pinned, st.pinned_blocks);
-	if (settled) {
-		KUNIT_EXPECT_EQ(test, ws.free_runs, st.free_blocks);
-		KUNIT_EXPECT_EQ(test, ws.largest_free, st.largest_free);
-		KUNIT_EXPECT_FALSE_MSG(test, ws.adjacent_free,
-				       "two free runs side by side: a free did not merge");
-	} else {
-		KUNIT_EXPECT_GE(test, ws.free_runs, st.free_blocks);
-		KUNIT_EXPECT_LE(test, ws.free_runs, st.free_blocks + 1);
-		KUNIT_EXPECT_LE(test, st.largest_free, ws.largest_free);
-	}
 }
 
 /* The state of a pool with nothing allocated. */
@@ -398,7 +250,7 @@ static void expect_pool_empty(struct kunit *test, struct t_pool *pool)
 	KUNIT_EXPECT_EQ(test, st.free_bytes, st.arena_size);
 	KUNIT_EXPECT_EQ(test, st.largest_free, st.arena_size);
 	KUNIT_EXPECT_EQ(test, st.frag_permille, 0);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 }
 
 /* After a whole pass with no pins: all free space is one run at the top. */
@@ -406,19 +258,19 @@ static void expect_compacted(struct kunit *test, struct t_pool *pool)
 {
 	struct t_pool_extent *ext = walk_buffer(test);
 	struct t_pool_stats st;
-	struct walk_sum ws;
+	struct t_walk_sum ws;
 	size_t n, i;
 
 	t_pool_get_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.largest_free, st.free_bytes);
 	KUNIT_EXPECT_EQ(test, st.free_blocks, st.free_bytes ? 1 : 0);
 	KUNIT_EXPECT_EQ(test, st.frag_permille, 0);
-	n = walk_pool(test, pool, 8, &ws, ext, WALK_MAX);
+	n = t_walk_pool(test, pool, 8, &ws, ext, WALK_MAX);
 	for (i = 0; i + 1 < n; i++)
 		KUNIT_EXPECT_NE_MSG(test, ext[i].handle, T_POOL_NO_HANDLE,
 				    "a free run of %zu bytes at %zu below a used block",
 				    ext[i].size, ext[i].offset);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 }
 
 /* Every figure but the counters of refused calls and failed allocations. */
@@ -457,9 +309,9 @@ static void finish_pass(struct kunit *test, struct t_pool *pool, size_t budget)
 		steps++;
 		KUNIT_ASSERT_LT_MSG(test, steps, 100000U,
 				    "the reorder pass does not end");
-		expect_pool_consistent(test, pool, false);
+		expect_t_pool_consistent(test, pool, false);
 	} while (ret);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -599,7 +451,7 @@ static void t_pool_create_arena(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.largest_free, 0);
 	KUNIT_EXPECT_EQ(test, st.frag_permille, 0);
 	KUNIT_EXPECT_EQ(test, st.peak_used, param->arena);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 	KUNIT_EXPECT_EQ(test, t_pool_alloc_handle(pool, 1, 0), T_POOL_NO_HANDLE);
 	KUNIT_EXPECT_EQ(test, t_pool_free(pool, h), 0);
 	expect_pool_empty(test, pool);
@@ -655,7 +507,7 @@ static void t_pool_alloc_handle_sizes(struct kunit *test)
 					      "blocks at %zu and %zu overlap",
 					      off[i], off[j]);
 		}
-		expect_pool_consistent(test, pool, true);
+		expect_t_pool_consistent(test, pool, true);
 	}
 	t_pool_get_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.used_blocks, ARRAY_SIZE(b));
@@ -674,7 +526,7 @@ static void t_pool_alloc_handle_sizes(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, t_pool_free(pool, b[free_order[i]].h), 0);
 		b[free_order[i]].h = T_POOL_NO_HANDLE;
 		expect_blocks(test, pool, b, ARRAY_SIZE(b), scratch);
-		expect_pool_consistent(test, pool, true);
+		expect_t_pool_consistent(test, pool, true);
 	}
 	expect_pool_empty(test, pool);
 	t_pool_get_stats(pool, &st);
@@ -735,7 +587,7 @@ static void t_pool_fill_and_empty(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.free_blocks, 0);
 	KUNIT_EXPECT_EQ(test, st.largest_free, 0);
 	KUNIT_EXPECT_EQ(test, st.failed_allocs, 1);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 
 	/* Every other block free: 128 runs of 16 bytes that cannot merge. */
 	for (i = 0; i < count; i += 2)
@@ -744,7 +596,7 @@ static void t_pool_fill_and_empty(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.free_blocks, count / 2);
 	KUNIT_EXPECT_EQ(test, st.largest_free, 16);
 	KUNIT_EXPECT_EQ(test, st.frag_permille, 1000 - 16 * 1000 / (2 * KIB));
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 	KUNIT_EXPECT_EQ(test, t_pool_alloc_handle(pool, 17, 0), T_POOL_NO_HANDLE);
 
 	for (i = 1; i < count; i += 2)
@@ -757,7 +609,7 @@ static void t_pool_free_merges(struct kunit *test)
 {
 	struct t_pool *pool = kunit_t_pool(test, 4 * KIB, 0);
 	struct t_pool_extent ext[8];
-	struct walk_sum ws;
+	struct t_walk_sum ws;
 	size_t off[5], n;
 	u64 h[5];
 	unsigned int i;
@@ -773,27 +625,27 @@ static void t_pool_free_merges(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, t_pool_free(pool, h[1]), 0);
 	KUNIT_EXPECT_EQ(test, t_pool_free(pool, h[3]), 0);
-	n = walk_pool(test, pool, 8, &ws, ext, ARRAY_SIZE(ext));
+	n = t_walk_pool(test, pool, 8, &ws, ext, ARRAY_SIZE(ext));
 	KUNIT_EXPECT_EQ(test, ws.free_runs, 3);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 
 	/* Block 2 joins the runs before and after it. */
 	KUNIT_EXPECT_EQ(test, t_pool_free(pool, h[2]), 0);
-	n = walk_pool(test, pool, 8, &ws, ext, ARRAY_SIZE(ext));
+	n = t_walk_pool(test, pool, 8, &ws, ext, ARRAY_SIZE(ext));
 	KUNIT_ASSERT_EQ(test, n, 4);
 	KUNIT_EXPECT_EQ(test, ext[1].offset, off[1]);
 	KUNIT_EXPECT_EQ(test, ext[1].size, 3 * 256);
 	KUNIT_EXPECT_EQ(test, ext[1].handle, T_POOL_NO_HANDLE);
 	KUNIT_EXPECT_EQ(test, ext[2].handle, h[4]);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 
 	/* Block 4 joins that run and the top of the arena. */
 	KUNIT_EXPECT_EQ(test, t_pool_free(pool, h[4]), 0);
-	n = walk_pool(test, pool, 8, &ws, ext, ARRAY_SIZE(ext));
+	n = t_walk_pool(test, pool, 8, &ws, ext, ARRAY_SIZE(ext));
 	KUNIT_ASSERT_EQ(test, n, 2);
 	KUNIT_EXPECT_EQ(test, ext[1].offset, off[1]);
 	KUNIT_EXPECT_EQ(test, ext[1].size, 4 * KIB - 256);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 
 	KUNIT_EXPECT_EQ(test, t_pool_free(pool, h[0]), 0);
 	expect_pool_empty(test, pool);
@@ -806,7 +658,7 @@ static void t_pool_walk_batches(struct kunit *test)
 	struct t_pool_extent *e3 = walk_buffer(test);
 	struct t_pool_extent *e8 = walk_buffer(test);
 	struct t_pool_extent one[1];
-	struct walk_sum s1, s3, s8;
+	struct t_walk_sum s1, s3, s8;
 	size_t n1, n3, n8, i, cursor, pinned = 0;
 	u64 h[40];
 
@@ -818,9 +670,9 @@ static void t_pool_walk_batches(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, t_pool_free(pool, h[i]), 0);
 	KUNIT_ASSERT_NOT_NULL(test, t_pool_pin(pool, h[1]));
 
-	n1 = walk_pool(test, pool, 1, &s1, e1, WALK_MAX);
-	n3 = walk_pool(test, pool, 3, &s3, e3, WALK_MAX);
-	n8 = walk_pool(test, pool, 8, &s8, e8, WALK_MAX);
+	n1 = t_walk_pool(test, pool, 1, &s1, e1, WALK_MAX);
+	n3 = t_walk_pool(test, pool, 3, &s3, e3, WALK_MAX);
+	n8 = t_walk_pool(test, pool, 8, &s8, e8, WALK_MAX);
 	KUNIT_EXPECT_EQ(test, n1, n8);
 	KUNIT_EXPECT_EQ(test, n3, n8);
 	KUNIT_EXPECT_EQ(test, s8.used_blocks, ARRAY_SIZE(h) - 14);
@@ -853,7 +705,7 @@ static void t_pool_walk_batches(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t_pool_walk(pool, &cursor, NULL, 1), 0);
 	KUNIT_EXPECT_EQ(test, t_pool_walk(pool, NULL, one, 1), 0);
 	KUNIT_EXPECT_EQ(test, t_pool_unpin(pool, h[1]), 0);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 }
 
 /* t_pool_handle_of() knows a block by the address of its first byte only. */
@@ -1206,7 +1058,7 @@ static void t_pool_bad_handle_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.refused_calls, before.refused_calls + 10);
 	KUNIT_EXPECT_EQ(test, after.failed_allocs, before.failed_allocs);
 	expect_blocks(test, pool, live, n, scratch);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 }
 
 /*
@@ -1236,7 +1088,7 @@ static void t_pool_freed_node_reuse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t_pool_size_of(pool, a), 0);
 	KUNIT_EXPECT_EQ(test, t_pool_size_of(pool, again.h), 16);
 	expect_pattern(test, pool, &again, scratch);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 }
 
 /*
@@ -1272,7 +1124,7 @@ static void t_pool_freed_nodes_reused(struct kunit *test)
 	KUNIT_EXPECT_NE(test, y, h[2]);
 	t_pool_get_stats(pool, &after);
 	KUNIT_EXPECT_EQ(test, after.meta_bytes, before.meta_bytes);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 }
 
 static void t_pool_table_full(struct kunit *test)
@@ -1297,13 +1149,13 @@ static void t_pool_table_full(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.failed_allocs, before.failed_allocs + 3);
 	KUNIT_EXPECT_EQ(test, after.refused_calls, before.refused_calls);
 	KUNIT_EXPECT_EQ(test, after.used_blocks, 8);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 
 	KUNIT_EXPECT_EQ(test, t_pool_free(pool, h[3]), 0);
 	again = t_pool_alloc_handle(pool, 16, 0);
 	KUNIT_EXPECT_NE(test, again, T_POOL_NO_HANDLE);
 	KUNIT_EXPECT_EQ(test, again & SLOT_BITS, h[3] & SLOT_BITS);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 }
 
 static void t_pool_pins_nest(struct kunit *test)
@@ -1327,7 +1179,7 @@ static void t_pool_pins_nest(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	t_pool_get_stats(pool, &before);
 	KUNIT_EXPECT_EQ(test, before.pinned_blocks, 2);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 
 	/* Writes through the address are what the pool reads. */
 	pattern_fill(p[0], 0, a.len, 0xa3);
@@ -1484,7 +1336,7 @@ static void t_pool_rw_bounds(struct kunit *test)
 	expect_stats_same(test, &before, &after, "accesses out of bounds");
 	KUNIT_EXPECT_EQ(test, after.refused_calls, before.refused_calls + 10);
 	expect_blocks(test, pool, b, 3, scratch);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 }
 
 static void t_pool_clean_sizes(struct kunit *test)
@@ -1499,7 +1351,7 @@ static void t_pool_clean_sizes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t_pool_clean(pool, b[1].h), 0);
 	b[1].seed = 0;
 	expect_blocks(test, pool, b, 3, scratch);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 }
 
 /* Copying @size bytes into a larger block: exactly the source's bytes. */
@@ -1528,7 +1380,7 @@ static void t_pool_copy_sizes(struct kunit *test)
 			    dr - r, "copy wrote past the source's size");
 	expect_pattern(test, pool, &src, scratch);
 	expect_pattern(test, pool, &guard, scratch);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 }
 
 static void t_pool_copy_smaller_dst(struct kunit *test)
@@ -1555,7 +1407,7 @@ static void t_pool_copy_smaller_dst(struct kunit *test)
 	same.len = 112;
 	same.seed = src.seed;
 	expect_pattern(test, pool, &same, scratch);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 }
 
 static void t_pool_copy_self(struct kunit *test)
@@ -1605,7 +1457,7 @@ static void t_pool_rw_small_steps(struct kunit *test)
 	b.seed = 0;
 	expect_pattern(test, pool, &b, scratch);
 	expect_pattern(test, pool, &a, scratch);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 }
 
 /*
@@ -1668,7 +1520,7 @@ static void t_pool_rw_holds(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t_pool_reorder(pool, NULL), 0);
 	expect_pattern(test, pool, &a, scratch);
 	expect_pattern(test, pool, &b, scratch);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 }
 
 static struct kunit_case t_pool_rw_cases[] = {
@@ -1717,7 +1569,7 @@ static void fragment_pool(struct kunit *test, struct t_pool *pool,
 		KUNIT_ASSERT_EQ(test, t_pool_free(pool, b[i].h), 0);
 		b[i].h = T_POOL_NO_HANDLE;
 	}
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 }
 
 static struct tblock *frag_blocks(struct kunit *test)
@@ -1737,13 +1589,13 @@ static void expected_moves(struct kunit *test, struct t_pool *pool,
 			   size_t *blocks, size_t *bytes)
 {
 	struct t_pool_extent *ext = walk_buffer(test);
-	struct walk_sum ws;
+	struct t_walk_sum ws;
 	bool seen_free = false;
 	size_t n, i;
 
 	*blocks = 0;
 	*bytes = 0;
-	n = walk_pool(test, pool, 8, &ws, ext, WALK_MAX);
+	n = t_walk_pool(test, pool, 8, &ws, ext, WALK_MAX);
 	for (i = 0; i < n; i++) {
 		if (ext[i].handle == T_POOL_NO_HANDLE) {
 			seen_free = true;
@@ -1823,7 +1675,7 @@ static void t_pool_reorder_nothing_to_do(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, res.bytes_moved, 0);
 	KUNIT_EXPECT_EQ(test, res.free_blocks, 0);
 	KUNIT_EXPECT_EQ(test, res.largest_free, 0);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 }
 
 #define PIN_FIRST	BIT(0)
@@ -1864,7 +1716,7 @@ static void t_pool_reorder_pinned(struct kunit *test)
 	u8 *arena = arena_of(pool), *ptr[3] = { };
 	size_t off[3] = { }, n, i, free_runs = 0, pins = 0;
 	struct t_pool_stats st;
-	struct walk_sum ws;
+	struct t_walk_sum ws;
 	unsigned int k;
 
 	fragment_pool(test, pool, b, false, scratch);
@@ -1893,7 +1745,7 @@ static void t_pool_reorder_pinned(struct kunit *test)
 	}
 	expect_blocks(test, pool, b, FRAG_BLOCKS, scratch);
 
-	n = walk_pool(test, pool, 8, &ws, ext, WALK_MAX);
+	n = t_walk_pool(test, pool, 8, &ws, ext, WALK_MAX);
 	for (i = 0; i < n; i++) {
 		if (ext[i].handle != T_POOL_NO_HANDLE)
 			continue;
@@ -1905,7 +1757,7 @@ static void t_pool_reorder_pinned(struct kunit *test)
 	KUNIT_EXPECT_LE(test, free_runs, pins + 1);
 	t_pool_get_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.pinned_blocks, pins);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 
 	/* Unpinned, a new pass compacts all. */
 	for (k = 0; k < ARRAY_SIZE(which); k++)
@@ -1938,7 +1790,7 @@ static void t_pool_reorder_step_budget(struct kunit *test)
 		KUNIT_EXPECT_LE(test, res.bytes_moved - prev, 100);
 		steps++;
 		KUNIT_ASSERT_LT(test, steps, 10000U);
-		expect_pool_consistent(test, pool, false);
+		expect_t_pool_consistent(test, pool, false);
 	} while (ret);
 	KUNIT_EXPECT_EQ(test, res.bytes_moved, bytes);
 	KUNIT_EXPECT_EQ(test, res.blocks_moved, blocks);
@@ -2012,7 +1864,7 @@ static void t_pool_reorder_on_fail(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.largest_free, after.free_bytes);
 	expect_blocks(test, pool, b, 16, scratch);
 	expect_pattern(test, pool, &fresh, scratch);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 }
 
 /* No compaction is tried when the free bytes could not hold the request. */
@@ -2040,7 +1892,7 @@ static void t_pool_reorder_on_fail_no_room(struct kunit *test)
 	t_pool_get_stats(pool, &after);
 	KUNIT_EXPECT_EQ(test, after.free_bytes, 0);
 	expect_blocks(test, pool, b, 16, scratch);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 }
 
 /*
@@ -2077,7 +1929,7 @@ static void t_pool_reorder_on_fail_pinned(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, t_pool_unpin(pool, b[i].h), 0);
 	}
 	expect_blocks(test, pool, b, 16, scratch);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 }
 
 /*
@@ -2103,7 +1955,7 @@ static void partial_pass(struct kunit *test, struct t_pool **poolp,
 	KUNIT_ASSERT_EQ(test, offset_of(test, pool, b[2].h), 128);
 	KUNIT_ASSERT_EQ(test, t_pool_free(pool, b[0].h), 0);
 	b[0].h = T_POOL_NO_HANDLE;
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 	*poolp = pool;
 }
 
@@ -2140,7 +1992,7 @@ static void t_pool_reorder_on_fail_after_partial_pass(struct kunit *test)
 	KUNIT_EXPECT_NE_MSG(test, h, T_POOL_NO_HANDLE,
 			    "384 bytes free, no pins, and the alloc failed");
 	expect_blocks(test, pool, b, 8, scratch);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 }
 
 static struct kunit_case t_pool_reorder_cases[] = {
@@ -2169,22 +2021,21 @@ static struct kunit_suite t_pool_reorder_suite = {
 #define MODEL_MAX	(8 * KIB)
 #define MODEL_STEP	64
 
-struct model_block {
-	u64 h;
-	size_t bytes;		/* the block's size, all of it tracked */
-	unsigned int pins;
-	u8 *ptr;		/* its address while pinned */
-	u8 *shadow;		/* what it must hold */
-};
-
+/*
+ * The cases name blocks by slot; the table pool's reference model
+ * (ckremm/model/t_pool_model.h) keeps them by handle.
+ */
 struct model {
 	struct kunit *test;
 	struct t_pool *pool;
-	struct model_block blk[MODEL_BLOCKS];
-	unsigned int live;
-	u32 rng;
+	struct t_model tm;
+	u64 slot[MODEL_BLOCKS];	/* the handle in each slot, or none */
+	struct rnd_state rng;
 	u8 *scratch;
 };
+
+KUNIT_DEFINE_ACTION_WRAPPER(t_model_destroy_action, t_model_destroy,
+			    struct t_model *);
 
 /*
  * A pool with MODEL_STEP-byte steps, so that reads, writes and moves of
@@ -2193,40 +2044,58 @@ struct model {
 static struct model *model_new(struct kunit *test, size_t arena, u32 seed)
 {
 	struct model *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
-	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	m->test = test;
 	m->pool = kunit_t_pool(test, arena, 4 * MODEL_BLOCKS);
-	m->rng = seed;
+	prandom_seed_state(&m->rng, seed);
 	m->scratch = kunit_buffer(test, MODEL_MAX);
-	for (i = 0; i < MODEL_BLOCKS; i++)
-		m->blk[i].shadow = kunit_buffer(test, MODEL_MAX);
+	KUNIT_ASSERT_EQ(test, t_model_init(&m->tm, MODEL_BLOCKS, seed), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							t_model_destroy_action,
+							&m->tm), 0);
 	t_pool_set_step(m->pool, MODEL_STEP);
 	return m;
 }
 
-static void model_check(struct model *m, unsigned int i)
+/* The model's index of the block in @slot, or -1 for an empty slot. */
+static int model_index(struct model *m, unsigned int slot)
 {
-	struct model_block *b = &m->blk[i];
+	if (m->slot[slot] == T_POOL_NO_HANDLE)
+		return -1;
+	return t_model_find(&m->tm, m->slot[slot]);
+}
+
+static struct t_model_block *model_block(struct model *m, unsigned int slot)
+{
+	int i = model_index(m, slot);
+
+	return i < 0 ? NULL : &m->tm.b[i];
+}
+
+static void model_check(struct model *m, unsigned int slot)
+{
+	int i = model_index(m, slot);
+	struct t_model_block *b;
 	size_t bad;
 	int ret;
 
-	if (!b->h)
+	if (i < 0)
 		return;
-	ret = t_pool_read(m->pool, b->h, 0, m->scratch, b->bytes);
-	KUNIT_EXPECT_EQ_MSG(m->test, ret, 0, "read of block %u", i);
+	b = &m->tm.b[i];
+	ret = t_pool_read(m->pool, b->h, 0, m->scratch, b->size);
+	KUNIT_EXPECT_EQ_MSG(m->test, ret, 0, "read of block %u", slot);
 	if (!ret) {
-		bad = first_diff(m->scratch, b->shadow, b->bytes);
-		KUNIT_EXPECT_EQ_MSG(m->test, bad, b->bytes,
+		bad = t_model_diff(&m->tm, i, m->scratch, 0, b->size);
+		KUNIT_EXPECT_EQ_MSG(m->test, bad, b->size,
 				    "block %u changed at byte %zu of %zu",
-				    i, bad, b->bytes);
+				    slot, bad, b->size);
 	}
 	if (b->pins) {
-		bad = first_diff(b->ptr, b->shadow, b->bytes);
-		KUNIT_EXPECT_EQ_MSG(m->test, bad, b->bytes,
+		bad = t_model_diff(&m->tm, i, b->pinned_at, 0, b->size);
+		KUNIT_EXPECT_EQ_MSG(m->test, bad, b->size,
 				    "pinned block %u changed at byte %zu of %zu",
-				    i, bad, b->bytes);
+				    slot, bad, b->size);
 	}
 }
 
@@ -2243,29 +2112,30 @@ static void model_consistent(struct model *m)
 {
 	u8 *arena = arena_of(m->pool);
 	struct t_pool_stats st;
-	unsigned int i, pinned = 0;
+	unsigned int i;
 
-	expect_pool_consistent(m->test, m->pool, false);
+	expect_t_pool_consistent(m->test, m->pool, false);
 	t_pool_get_stats(m->pool, &st);
-	for (i = 0; i < MODEL_BLOCKS; i++) {
-		if (!m->blk[i].pins)
+	for (i = 0; i < m->tm.n; i++) {
+		if (!m->tm.b[i].pins)
 			continue;
-		pinned++;
-		KUNIT_EXPECT_PTR_EQ_MSG(m->test, m->blk[i].ptr,
+		KUNIT_EXPECT_PTR_EQ_MSG(m->test, m->tm.b[i].pinned_at,
 					arena + offset_of(m->test, m->pool,
-							  m->blk[i].h),
-					"pinned block %u moved", i);
+							  m->tm.b[i].h),
+					"pinned block %#llx moved",
+					m->tm.b[i].h);
 	}
-	KUNIT_EXPECT_EQ(m->test, st.used_blocks, m->live);
-	KUNIT_EXPECT_EQ(m->test, st.pinned_blocks, pinned);
+	KUNIT_EXPECT_EQ(m->test, st.used_blocks, m->tm.n);
+	KUNIT_EXPECT_EQ(m->test, st.used_bytes, m->tm.used);
+	KUNIT_EXPECT_EQ(m->test, st.pinned_blocks, m->tm.pinned);
 }
 
-static void model_alloc(struct model *m, unsigned int i, size_t size,
+static void model_alloc(struct model *m, unsigned int slot, size_t size,
 			unsigned int flags)
 {
 	struct kunit *test = m->test;
-	struct model_block *b = &m->blk[i];
 	struct t_pool_stats before, after;
+	struct t_model_block *b;
 	u64 h;
 
 	t_pool_get_stats(m->pool, &before);
@@ -2286,89 +2156,92 @@ static void model_alloc(struct model *m, unsigned int i, size_t size,
 					    size, before.largest_free);
 		return;
 	}
-	b->h = h;
-	b->bytes = t_pool_size_of(m->pool, h);
-	KUNIT_EXPECT_EQ(test, b->bytes, rounded(size));
-	KUNIT_ASSERT_LE(test, b->bytes, MODEL_MAX);
-	pattern_fill(b->shadow, 0, b->bytes, next_random(&m->rng));
-	KUNIT_EXPECT_EQ(test, t_pool_write(m->pool, h, 0, b->shadow, b->bytes),
+	KUNIT_EXPECT_FALSE_MSG(test, t_model_was_freed(&m->tm, h),
+			       "handle %#llx handed out again", h);
+	b = t_model_add(&m->tm, h, size);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	m->slot[slot] = h;
+	KUNIT_EXPECT_EQ(test, t_pool_size_of(m->pool, h), b->size);
+	KUNIT_ASSERT_LE(test, b->size, MODEL_MAX);
+	KUNIT_EXPECT_EQ(test, t_pool_write(m->pool, h, 0, b->bytes, b->size),
 			0);
-	m->live++;
 }
 
-static void model_free(struct model *m, unsigned int i)
+static void model_free(struct model *m, unsigned int slot)
 {
-	struct model_block *b = &m->blk[i];
-	int ret = t_pool_free(m->pool, b->h);
+	int i = model_index(m, slot);
+	u64 h = m->slot[slot];
+	int ret = t_pool_free(m->pool, h);
 
-	if (b->pins) {
+	if (m->tm.b[i].pins) {
 		KUNIT_EXPECT_EQ(m->test, ret, -EBUSY);
 		return;
 	}
 	KUNIT_EXPECT_EQ(m->test, ret, 0);
-	KUNIT_EXPECT_EQ(m->test, t_pool_size_of(m->pool, b->h), 0);
-	b->h = T_POOL_NO_HANDLE;
-	m->live--;
+	KUNIT_EXPECT_EQ(m->test, t_pool_size_of(m->pool, h), 0);
+	t_model_remove(&m->tm, i);
+	m->slot[slot] = T_POOL_NO_HANDLE;
 }
 
 /* A new pattern over a range chosen by @r. */
-static void model_write(struct model *m, unsigned int i, u32 r)
+static void model_write(struct model *m, unsigned int slot, u32 r)
 {
-	struct model_block *b = &m->blk[i];
-	size_t pos = r % b->bytes;
-	size_t len = 1 + (r >> 8) % (b->bytes - pos);
+	int i = model_index(m, slot);
+	struct t_model_block *b = &m->tm.b[i];
+	size_t pos = r % b->size;
+	size_t len = 1 + (r >> 8) % (b->size - pos);
 
-	pattern_fill(b->shadow + pos, pos, len, next_random(&m->rng));
+	t_model_fill(&m->tm, i, pos, len);
 	KUNIT_EXPECT_EQ(m->test, t_pool_write(m->pool, b->h, pos,
-					      b->shadow + pos, len), 0);
+					      b->bytes + pos, len), 0);
 }
 
-static void model_clean(struct model *m, unsigned int i)
+static void model_clean(struct model *m, unsigned int slot)
 {
-	struct model_block *b = &m->blk[i];
+	int i = model_index(m, slot);
 
-	KUNIT_EXPECT_EQ(m->test, t_pool_clean(m->pool, b->h), 0);
-	memset(b->shadow, 0, b->bytes);
+	KUNIT_EXPECT_EQ(m->test, t_pool_clean(m->pool, m->slot[slot]), 0);
+	t_model_clean(&m->tm, i);
 }
 
 static void model_copy(struct model *m, unsigned int d, unsigned int s)
 {
-	struct model_block *dst = &m->blk[d], *src = &m->blk[s];
-	int ret = t_pool_copy(m->pool, dst->h, src->h);
+	int di = model_index(m, d), si = model_index(m, s);
+	int ret = t_pool_copy(m->pool, m->slot[d], m->slot[s]);
 
-	if (dst->bytes < src->bytes) {
+	if (m->tm.b[di].size < m->tm.b[si].size) {
 		KUNIT_EXPECT_EQ(m->test, ret, -ENOSPC);
 		return;
 	}
 	KUNIT_EXPECT_EQ(m->test, ret, 0);
-	memmove(dst->shadow, src->shadow, src->bytes);
+	t_model_copy(&m->tm, di, si);
 }
 
-static void model_pin(struct model *m, unsigned int i)
+static void model_pin(struct model *m, unsigned int slot)
 {
-	struct model_block *b = &m->blk[i];
+	int i = model_index(m, slot);
+	struct t_model_block *b = &m->tm.b[i];
 	u8 *p = t_pool_pin(m->pool, b->h);
 
 	KUNIT_ASSERT_NOT_NULL(m->test, p);
 	if (b->pins)
-		KUNIT_EXPECT_PTR_EQ(m->test, p, b->ptr);
-	b->ptr = p;
-	b->pins++;
-	model_check(m, i);
+		KUNIT_EXPECT_PTR_EQ(m->test, p, b->pinned_at);
+	KUNIT_EXPECT_EQ(m->test, t_pool_handle_of(m->pool, p), b->h);
+	t_model_pin(&m->tm, i, p);
+	model_check(m, slot);
 }
 
-static void model_unpin(struct model *m, unsigned int i)
+static void model_unpin(struct model *m, unsigned int slot)
 {
-	struct model_block *b = &m->blk[i];
-	int ret = t_pool_unpin(m->pool, b->h);
+	int i = model_index(m, slot);
+	int ret = t_pool_unpin(m->pool, m->slot[slot]);
 
-	if (!b->pins) {
+	if (!m->tm.b[i].pins) {
 		KUNIT_EXPECT_EQ(m->test, ret, -EINVAL);
 		return;
 	}
 	KUNIT_EXPECT_EQ(m->test, ret, 0);
-	if (!--b->pins)
-		b->ptr = NULL;
+	t_model_unpin(&m->tm, i);
 }
 
 static int model_step(struct model *m, size_t budget)
@@ -2386,14 +2259,14 @@ static void model_teardown(struct model *m)
 	unsigned int i;
 
 	for (i = 0; i < MODEL_BLOCKS; i++)
-		while (m->blk[i].pins)
+		while (model_block(m, i) && model_block(m, i)->pins)
 			model_unpin(m, i);
 	finish_pass(test, m->pool, 0);
 	KUNIT_EXPECT_EQ(test, t_pool_reorder(m->pool, NULL), 0);
 	expect_compacted(test, m->pool);
 	model_check_all(m);
 	for (i = 0; i < MODEL_BLOCKS; i++)
-		if (m->blk[i].h)
+		if (m->slot[i])
 			model_free(m, i);
 	expect_pool_empty(test, m->pool);
 }
@@ -2464,7 +2337,7 @@ static struct transit *transit_setup(struct kunit *test, bool full)
 	KUNIT_EXPECT_EQ(test, ext[0].size, 4 * KIB);
 	KUNIT_EXPECT_EQ(test, ext[1].handle, t->blk[T_MOVER].h);
 	KUNIT_EXPECT_EQ(test, ext[1].offset, t->from);
-	expect_pool_consistent(test, t->pool, false);
+	expect_t_pool_consistent(test, t->pool, false);
 	return t;
 }
 
@@ -2495,7 +2368,7 @@ static void t_pool_transit_read_write(struct kunit *test)
 
 	for (i = 0; i < 3; i++) {
 		KUNIT_EXPECT_EQ(test, t_pool_reorder_step(t->pool, 1000, NULL), 1);
-		expect_pool_consistent(test, t->pool, false);
+		expect_t_pool_consistent(test, t->pool, false);
 		expect_pattern(test, t->pool, mover, buf);
 	}
 
@@ -2529,7 +2402,7 @@ static void t_pool_transit_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t_pool_free(t->pool, t->blk[T_MOVER].h), 0);
 	KUNIT_EXPECT_EQ(test, t_pool_size_of(t->pool, t->blk[T_MOVER].h), 0);
 	t->blk[T_MOVER].h = T_POOL_NO_HANDLE;
-	expect_pool_consistent(test, t->pool, true);
+	expect_t_pool_consistent(test, t->pool, true);
 	KUNIT_ASSERT_EQ(test, t_pool_walk(t->pool, &cursor, ext, 1), 1);
 	KUNIT_EXPECT_EQ(test, ext[0].offset, t->to);
 	KUNIT_EXPECT_EQ(test, ext[0].size, 12 * KIB);
@@ -2558,7 +2431,7 @@ static void t_pool_transit_pin(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pattern_check(p, 0, mover->len, mover->seed),
 			mover->len);
 	KUNIT_EXPECT_EQ(test, offset_of(test, t->pool, mover->h), t->to);
-	expect_pool_consistent(test, t->pool, true);
+	expect_t_pool_consistent(test, t->pool, true);
 
 	finish_pass(test, t->pool, 0);
 	KUNIT_EXPECT_EQ(test, offset_of(test, t->pool, mover->h), t->to);
@@ -2578,7 +2451,7 @@ static void t_pool_transit_offset_of(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, offset_of(test, t->pool, t->blk[T_MOVER].h),
 			t->to);
-	expect_pool_consistent(test, t->pool, true);
+	expect_t_pool_consistent(test, t->pool, true);
 	transit_expect_all(test, t);
 	finish_pass(test, t->pool, 0);
 	expect_compacted(test, t->pool);
@@ -2617,7 +2490,7 @@ static void t_pool_transit_alloc(struct kunit *test)
 		}
 		fresh[i].len = sizes[i];
 		write_pattern(test, t->pool, &fresh[i], 0x9900 + i, t->scratch);
-		expect_pool_consistent(test, t->pool, false);
+		expect_t_pool_consistent(test, t->pool, false);
 		transit_expect_all(test, t);
 	}
 	finish_pass(test, t->pool, 0);
@@ -2649,7 +2522,7 @@ static void t_pool_transit_copy_clean(struct kunit *test)
 				mover->len - next->len);
 		expect_pattern(test, t->pool, big, buf);
 		KUNIT_EXPECT_EQ(test, t_pool_reorder_step(t->pool, 2000, NULL), 1);
-		expect_pool_consistent(test, t->pool, false);
+		expect_t_pool_consistent(test, t->pool, false);
 	}
 
 	KUNIT_EXPECT_EQ(test, t_pool_clean(t->pool, mover->h), 0);
@@ -2693,7 +2566,7 @@ static void t_pool_transit_old_address(struct kunit *test)
 				before.refused_calls + 1);
 		KUNIT_EXPECT_EQ(test, after.used_blocks, before.used_blocks);
 	}
-	expect_pool_consistent(test, t->pool, false);
+	expect_t_pool_consistent(test, t->pool, false);
 	transit_expect_all(test, t);
 	finish_pass(test, t->pool, 0);
 	transit_expect_all(test, t);
@@ -2708,13 +2581,13 @@ static void t_pool_transit_free_below(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, t_pool_free(t->pool, t->blk[T_LEAD].h), 0);
 	t->blk[T_LEAD].h = T_POOL_NO_HANDLE;
-	expect_pool_consistent(test, t->pool, false);
+	expect_t_pool_consistent(test, t->pool, false);
 	transit_expect_all(test, t);
 
 	/* Then the block in transit: all three runs become one. */
 	KUNIT_EXPECT_EQ(test, t_pool_free(t->pool, t->blk[T_MOVER].h), 0);
 	t->blk[T_MOVER].h = T_POOL_NO_HANDLE;
-	expect_pool_consistent(test, t->pool, true);
+	expect_t_pool_consistent(test, t->pool, true);
 	KUNIT_ASSERT_EQ(test, t_pool_walk(t->pool, &cursor, ext, 1), 1);
 	KUNIT_EXPECT_EQ(test, ext[0].offset, 0);
 	KUNIT_EXPECT_EQ(test, ext[0].size, 13 * KIB);
@@ -2762,7 +2635,7 @@ static void t_pool_transit_pin_next(struct kunit *test)
 	struct tblock *next = &t->blk[T_NEXT];
 	struct t_pool_extent *ext = walk_buffer(test);
 	size_t off = offset_of(test, t->pool, next->h), n, i;
-	struct walk_sum ws;
+	struct t_walk_sum ws;
 	u8 *p;
 
 	p = t_pool_pin(t->pool, next->h);
@@ -2770,7 +2643,7 @@ static void t_pool_transit_pin_next(struct kunit *test)
 	finish_pass(test, t->pool, 0);
 	KUNIT_EXPECT_EQ(test, offset_of(test, t->pool, next->h), off);
 	KUNIT_EXPECT_EQ(test, offset_of(test, t->pool, t->blk[T_MOVER].h), t->to);
-	n = walk_pool(test, t->pool, 8, &ws, ext, WALK_MAX);
+	n = t_walk_pool(test, t->pool, 8, &ws, ext, WALK_MAX);
 	for (i = 0; i + 1 < n; i++)
 		if (ext[i].handle == T_POOL_NO_HANDLE)
 			KUNIT_EXPECT_TRUE(test, ext[i + 1].pinned);
@@ -2796,56 +2669,57 @@ static void t_pool_reorder_steps_interleaved(struct kunit *test)
 	/* Big blocks among small ones, every other one freed. */
 	for (i = 0; i < 24; i++) {
 		model_alloc(m, i, i % 4 == 1 ? 6000 : 40 + 30 * i, 0);
-		KUNIT_ASSERT_NE(test, m->blk[i].h, T_POOL_NO_HANDLE);
+		KUNIT_ASSERT_NE(test, m->slot[i], T_POOL_NO_HANDLE);
 	}
 	for (i = 0; i < 24; i += 2)
 		model_free(m, i);
 	model_consistent(m);
 
 	for (k = 0; k < 600; k++) {
-		struct model_block *b;
+		struct t_model_block *b;
 
 		slot = (k * 7) % MODEL_BLOCKS;
-		b = &m->blk[slot];
+		b = model_block(m, slot);
 		model_step(m, 16 + (k * 37) % 200);
 		model_consistent(m);
 		switch (k % 9) {
 		case 0:
-			if (!b->h)
+			if (!b)
 				model_alloc(m, slot, k % 16 ? 100 + k : 5000, 0);
 			break;
 		case 1:
-			if (b->h)
+			if (b)
 				model_free(m, slot);
 			break;
 		case 2:
 			model_check(m, slot);
 			break;
 		case 3:
-			if (b->h)
+			if (b)
 				model_write(m, slot, k * 2654435761U);
 			break;
 		case 4:
-			if (b->h && !b->pins)
+			if (b && !b->pins)
 				model_pin(m, slot);
 			break;
 		case 5:
 			/* The block pinned one turn ago. */
 			slot = ((k - 1) * 7) % MODEL_BLOCKS;
-			if (m->blk[slot].pins)
+			b = model_block(m, slot);
+			if (b && b->pins)
 				model_unpin(m, slot);
 			break;
 		case 6:
-			if (b->h)
+			if (b)
 				model_clean(m, slot);
 			break;
 		case 7:
 			i = (slot + 5) % MODEL_BLOCKS;
-			if (b->h && m->blk[i].h)
+			if (b && m->slot[i])
 				model_copy(m, slot, i);
 			break;
 		default:
-			if (b->h) {
+			if (b) {
 				offset_of(test, m->pool, b->h);
 				model_check(m, slot);
 			}
@@ -2926,7 +2800,7 @@ static void t_pool_alloc_sizes(struct kunit *test)
 	memset(q, 0xee, r);
 	KUNIT_ASSERT_EQ(test, t_pool_read(pool, h, 0, scratch, r), 0);
 	KUNIT_EXPECT_EQ(test, pattern_check(scratch, 0, r, 0xabc), r);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 
 	KUNIT_EXPECT_TRUE(test, t_pool_dealloc(pool, p));
 	KUNIT_EXPECT_EQ(test, t_pool_size_of(pool, h), 0);
@@ -2967,7 +2841,7 @@ static void t_pool_dealloc_refuses(struct kunit *test)
 			before.refused_calls + ARRAY_SIZE(bad));
 	KUNIT_EXPECT_EQ(test, pattern_check(p, 0, 100, 0x1001), 100);
 	KUNIT_EXPECT_EQ(test, pattern_check(q, 0, 200, 0x2002), 200);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 
 	/* A double dealloc is refused and changes nothing. */
 	KUNIT_EXPECT_TRUE(test, t_pool_dealloc(pool, q));
@@ -2977,7 +2851,7 @@ static void t_pool_dealloc_refuses(struct kunit *test)
 	expect_stats_same(test, &before, &after, "double dealloc");
 	KUNIT_EXPECT_EQ(test, after.refused_calls, before.refused_calls + 1);
 	KUNIT_EXPECT_EQ(test, pattern_check(p, 0, 100, 0x1001), 100);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 
 	/* So is the dealloc of a pinned block. */
 	h = t_pool_handle_of(pool, p);
@@ -3016,7 +2890,7 @@ static void clean_t_ptr_zeroes(struct kunit *test)
 	expect_stats_same(test, &before, &after, "clean of a wrong address");
 	KUNIT_EXPECT_EQ(test, after.refused_calls, before.refused_calls + 2);
 	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0x11, 64));
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 }
 
 static void copy_t_ptr_bytes(struct kunit *test)
@@ -3055,7 +2929,7 @@ static void copy_t_ptr_bytes(struct kunit *test)
 	expect_stats_same(test, &before, &after, "copy with a wrong address");
 	KUNIT_EXPECT_EQ(test, after.refused_calls, before.refused_calls + 2);
 	KUNIT_EXPECT_EQ(test, pattern_check(big, 0, 112, 0x5a5), 112);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 }
 
 /*
@@ -3072,7 +2946,7 @@ static void reorder_t_mem_moves(struct kunit *test)
 	u8 *arena = arena_of(pool), *now;
 	struct t_pool_stats before, after;
 	size_t n, top, len;
-	struct walk_sum ws;
+	struct t_walk_sum ws;
 	unsigned int i, stale = count;
 
 	KUNIT_ASSERT_NOT_NULL(test, ptr);
@@ -3101,7 +2975,7 @@ static void reorder_t_mem_moves(struct kunit *test)
 	}
 
 	/* An old address that now lies in the free run at the top. */
-	n = walk_pool(test, pool, 8, &ws, ext, WALK_MAX);
+	n = t_walk_pool(test, pool, 8, &ws, ext, WALK_MAX);
 	KUNIT_ASSERT_GT(test, n, 0);
 	KUNIT_ASSERT_EQ(test, ext[n - 1].handle, T_POOL_NO_HANDLE);
 	top = ext[n - 1].offset;
@@ -3158,8 +3032,10 @@ static void t_pool_pointer_churn(struct kunit *test)
 	u8 *tag = kunit_kcalloc(test, slots, sizeof(*tag), GFP_KERNEL);
 	u8 *arena = arena_of(pool);
 	unsigned int round, i, j;
-	u32 rng = 0x1234567, r;
+	struct rnd_state rng;
+	u32 r;
 
+	prandom_seed_state(&rng, 0x1234567);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_NOT_NULL(test, h);
 	KUNIT_ASSERT_NOT_NULL(test, tag);
@@ -3174,7 +3050,7 @@ static void t_pool_pointer_churn(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, t_pool_alloc(pool, 16));
 
 	for (round = 0; round < 400; round++) {
-		r = next_random(&rng);
+		r = prandom_u32_state(&rng);
 		i = r % slots;
 		KUNIT_ASSERT_TRUE(test, t_pool_dealloc(pool, p[i]));
 		/* At most 6 KiB live in 16 KiB: some free run always fits. */
@@ -3193,7 +3069,7 @@ static void t_pool_pointer_churn(struct kunit *test)
 					    h[j], "round %u, block %u", round, j);
 			KUNIT_EXPECT_EQ(test, p[j][0], tag[j]);
 		}
-		expect_pool_consistent(test, pool, true);
+		expect_t_pool_consistent(test, pool, true);
 		if (case_failed(test)) {
 			kunit_info(test, "stopped after round %u\n", round);
 			return;
@@ -3233,13 +3109,10 @@ static struct kunit_suite t_pool_seed_suite = {
  * reorder pass is under way when the round starts, one block in transit.
  */
 struct irq_round {
-	struct hrtimer timer;
-	struct completion done;
 	struct t_pool *pool;
 	struct transit *transit;
 	u8 *moving_buf;
 
-	bool hardirq;
 	bool irqs_off;
 	int moving_read;
 	bool moving_intact;
@@ -3272,15 +3145,15 @@ struct irq_round {
 	u8 back[IRQ_BIG];
 };
 
-static void irq_round_run(struct irq_round *r)
+static void irq_round_run(void *arg)
 {
+	struct irq_round *r = arg;
 	const struct tblock *mover = &r->transit->blk[T_MOVER];
 	struct t_pool_extent ext[4];
 	size_t cursor = 0;
 	unsigned int n;
 	u8 *p;
 
-	r->hardirq = in_hardirq();
 	r->irqs_off = irqs_disabled();
 
 	r->moving_read = t_pool_read(r->pool, mover->h, 0, r->moving_buf,
@@ -3381,47 +3254,21 @@ static void irq_round_check(struct kunit *test, struct irq_round *r)
 	expect_compacted(test, r->pool);
 }
 
-static DEFINE_RAW_SPINLOCK(t_pool_outer_lock);
-
 /* Under another irqsave spinlock: the pool lock nests inside it. */
 static void t_pool_calls_irqs_disabled(struct kunit *test)
 {
 	struct irq_round *r = irq_round_new(test);
-	unsigned long flags;
 
-	raw_spin_lock_irqsave(&t_pool_outer_lock, flags);
-	irq_round_run(r);
-	raw_spin_unlock_irqrestore(&t_pool_outer_lock, flags);
-
+	run_under_raw_lock(irq_round_run, r);
 	irq_round_check(test, r);
-}
-
-static enum hrtimer_restart irq_round_timer(struct hrtimer *timer)
-{
-	struct irq_round *r = container_of(timer, struct irq_round, timer);
-
-	irq_round_run(r);
-	complete(&r->done);
-	return HRTIMER_NORESTART;
 }
 
 /* From an hrtimer that expires in hard interrupt context, also on RT. */
 static void t_pool_calls_hardirq(struct kunit *test)
 {
 	struct irq_round *r = irq_round_new(test);
-	unsigned long left;
 
-	init_completion(&r->done);
-	hrtimer_init(&r->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	r->timer.function = irq_round_timer;
-	hrtimer_start(&r->timer, ns_to_ktime(100 * NSEC_PER_USEC),
-		      HRTIMER_MODE_REL_HARD);
-	left = wait_for_completion_timeout(&r->done, 10 * HZ);
-	hrtimer_cancel(&r->timer);
-	KUNIT_ASSERT_NE_MSG(test, left, 0, "the hrtimer never fired");
-
-	KUNIT_EXPECT_TRUE_MSG(test, r->hardirq,
-			      "the calls did not run in hard irq context");
+	run_in_hardirq(test, irq_round_run, r);
 	irq_round_check(test, r);
 }
 
@@ -3457,12 +3304,12 @@ static size_t random_size(u32 r)
 
 static void random_op(struct model *m)
 {
-	u32 r = next_random(&m->rng), arg = next_random(&m->rng);
+	u32 r = prandom_u32_state(&m->rng), arg = prandom_u32_state(&m->rng);
 	unsigned int i = r % MODEL_BLOCKS;
 	unsigned int j = (r / MODEL_BLOCKS) % MODEL_BLOCKS;
-	struct model_block *b = &m->blk[i];
+	struct t_model_block *b = model_block(m, i);
 
-	if (!b->h) {
+	if (!b) {
 		model_alloc(m, i, random_size(arg),
 			    (r >> 20) % 8 ? 0 : T_POOL_REORDER_ON_FAIL);
 		return;
@@ -3482,7 +3329,7 @@ static void random_op(struct model *m)
 		model_clean(m, i);
 		break;
 	case 7:
-		if (m->blk[j].h)
+		if (m->slot[j])
 			model_copy(m, i, j);
 		break;
 	case 8:
@@ -3504,15 +3351,8 @@ static void random_op(struct model *m)
 	}
 }
 
-static const u32 t_pool_random_seeds[] = { 0x2545f491, 0x9e3779b9, 1 };
-
-static void t_pool_random_seed_desc(const u32 *seed, char *desc)
-{
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "seed %#x", *seed);
-}
-
-KUNIT_ARRAY_PARAM(t_pool_random_seed, t_pool_random_seeds,
-		  t_pool_random_seed_desc);
+KUNIT_ARRAY_PARAM(t_pool_random_seed, ckremm_kunit_seeds,
+		  ckremm_kunit_seed_desc);
 
 static void t_pool_random_workload(struct kunit *test)
 {
@@ -3522,7 +3362,7 @@ static void t_pool_random_workload(struct kunit *test)
 
 	for (step = 0; step < RANDOM_STEPS; step++) {
 		random_op(m);
-		model_step(m, 16 + next_random(&m->rng) % 300);
+		model_step(m, 16 + prandom_u32_state(&m->rng) % 300);
 		model_consistent(m);
 		if (step % 128 == 127)
 			model_check_all(m);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * fuzz_common.h - what both pool fuzzers share: reading operations out of
- * a fuzzer's input, the trace of decoded operations, the failure report,
- * and the fill pattern that tells every block and byte position apart.
+ * a fuzzer's input, the trace of decoded operations and the failure
+ * report.  The fill patterns come with the reference models
+ * (ckremm/model/model_pattern.h).
  *
  * An input is read front to back; once it is used up every read returns
  * zero, so any input decodes to some finite sequence of operations.
@@ -20,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "model_pattern.h"
 
 struct fuzz_in {
 	const uint8_t *p;
@@ -113,36 +116,52 @@ static inline void fuzz_fail(const char *file, int line, const char *fmt, ...)
 } while (0)
 
 /*
- * Byte @k of the pattern @tag: neighbouring bytes, and the same position
- * in two blocks, differ, so a byte read from a wrong place shows up.
+ * One call of a pool's walk: up to @max extents from *@cursor into the
+ * array at @out, which starts @n extents into the caller's array.
  */
-static inline uint8_t pattern_byte(uint64_t tag, size_t k)
-{
-	uint64_t x = (tag * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)k << 24) ^ k;
+typedef unsigned int (*fuzz_walk_fn)(size_t *cursor, size_t n,
+				     unsigned int max);
 
-	x *= 0xbf58476d1ce4e5b9ULL;
-	return (uint8_t)(x >> 56);
+/*
+ * Walks a whole arena of @size bytes through @walk, at most @chunk
+ * extents a call, into an array with room for @cap: each call must make
+ * progress and the last must end at the arena's end.  Returns how many
+ * extents the walk gave.
+ */
+static inline size_t walk_all_with(fuzz_walk_fn walk, size_t size, size_t cap,
+				   unsigned int chunk)
+{
+	size_t cursor = 0, n = 0, room;
+	unsigned int got;
+
+	do {
+		room = cap - n;
+		got = walk(&cursor, n, room < chunk ? (unsigned int)room : chunk);
+		n += got;
+		if (cursor < size)
+			EXPECT(got && n < cap,
+			       "walk stalled at cursor %zu after %zu extents",
+			       cursor, n);
+	} while (cursor < size);
+	EXPECT(cursor == size, "walk ended at cursor %zu", cursor);
+	return n;
 }
 
-static inline void pattern_fill(uint8_t *buf, size_t len, uint64_t tag,
-				size_t from)
+/*
+ * A request beyond the arena may be refused as impossible or fail for
+ * lack of space: of the counters a model expects (*@failed, *@refused),
+ * exactly one must have grown, by one, to the pool's @now_failed and
+ * @now_refused, which the model then takes.
+ */
+static inline void either_counted_in(size_t *failed, size_t *refused,
+				     size_t now_failed, size_t now_refused)
 {
-	size_t k;
-
-	for (k = 0; k < len; k++)
-		buf[k] = pattern_byte(tag, from + k);
-}
-
-/* First index where @a and @b differ, or -1. */
-static inline long first_diff(const uint8_t *a, const uint8_t *b, size_t len)
-{
-	size_t k;
-
-	if (!memcmp(a, b, len))
-		return -1;
-	for (k = 0; a[k] == b[k]; k++)
-		;
-	return (long)k;
+	EXPECT(now_failed + now_refused == *failed + *refused + 1 &&
+	       now_failed >= *failed && now_refused >= *refused,
+	       "failed %zu refused %zu, before %zu %zu", now_failed,
+	       now_refused, *failed, *refused);
+	*failed = now_failed;
+	*refused = now_refused;
 }
 
 static inline size_t round16(size_t n)

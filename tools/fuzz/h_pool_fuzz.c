@@ -23,8 +23,9 @@
  * block after it; from then on only what the pool promises for that case
  * is checked (see op_overrun()).
  *
- * The harness keeps a model: every live block's pointer, requested and
- * usable size, alignment and exact contents (a pattern written at
+ * The harness keeps the header pool's reference model (ckremm/model/
+ * h_pool_model.h): every live block's pointer, requested and usable
+ * size, alignment and exact contents (a pattern written at
  * allocation, then changed by every write and clean).  After every
  * operation: h_pool_validate() must pass, a walk must tile the arena with
  * exactly the model's blocks and never two free blocks side by side, the
@@ -44,8 +45,9 @@
 
 #include <ckremm/h_pool.h>
 
+#include "h_pool_model.h"
+
 #define MAX_LIVE	4096
-#define MAX_DEAD	64
 #define MAX_OPS		2048
 #define WALK_CHUNK	61
 
@@ -53,25 +55,11 @@ unsigned long fuzz_op;
 const char *fuzz_op_name;
 bool fuzz_trace;
 
-struct blk {
-	uint8_t *ptr;
-	size_t req;
-	size_t usable;
-	size_t align;		/* effective: 16 or more */
-	uint8_t *shadow;	/* what the usable bytes must hold */
-};
-
 static struct {
 	struct h_pool *pool;
 	uint8_t *arena;
 	size_t size;
-	struct blk b[MAX_LIVE];
-	unsigned int n;
-	uint16_t *owner;	/* per granule: 1 + index of the block whose
-				 * payload starts there, or 0 */
-	uint8_t *dead[MAX_DEAD];
-	unsigned int ndead, dead_next;
-	size_t failed, refused;	/* what the counters must say */
+	struct h_model hm;	/* the reference model (h_pool_model.h) */
 	struct h_pool_stats st;	/* at the last check */
 	struct h_pool_extent *ext, *ext_prev;
 	size_t next, next_prev;
@@ -80,7 +68,6 @@ static struct {
 	bool same_layout;	/* the op must not change the layout */
 	bool damaged;		/* an owner wrote past its block */
 	bool cache;		/* H_POOL_CACHE */
-	uint64_t tag;
 	uint8_t *snap;		/* arena copy for refused calls */
 	struct h_pool_stats snap_st;
 	uint8_t *buf;		/* scratch of arena size */
@@ -88,95 +75,69 @@ static struct {
 
 /* ---- the model --------------------------------------------------------- */
 
-static int owner_of(const void *p)
-{
-	uintptr_t a = (uintptr_t)p, base = (uintptr_t)H.arena;
-
-	if (a < base || a >= base + H.size || ((a - base) & 15))
-		return -1;
-	return (int)H.owner[(a - base) >> 4] - 1;
-}
-
-static void dead_push(uint8_t *p)
-{
-	H.dead[H.dead_next] = p;
-	H.dead_next = (H.dead_next + 1) % MAX_DEAD;
-	if (H.ndead < MAX_DEAD)
-		H.ndead++;
-}
-
 static size_t off_of(const void *p)
 {
 	return (size_t)((const uint8_t *)p - H.arena);
 }
 
-/* Fill [from, usable) of block @i with a fresh pattern, through the pool
- * or straight through the pointer (the caller owns the bytes).
+/*
+ * Write what the model holds for [from, usable) of block @i to the pool,
+ * through h_pool_write() or straight through the pointer (the caller owns
+ * the bytes).
  */
-static void blk_refill(unsigned int i, size_t from, bool through_pool)
+static void blk_store(unsigned int i, size_t from, bool through_pool)
 {
-	struct blk *b = &H.b[i];
+	struct h_model_block *b = &H.hm.b[i];
 	size_t len = b->usable - from;
 
-	pattern_fill(b->shadow + from, len, ++H.tag, from);
 	if (through_pool) {
-		int ret = h_pool_write(H.pool, b->ptr, from, b->shadow + from, len);
+		int ret = h_pool_write(H.pool, b->ptr, from, b->bytes + from, len);
 
 		EXPECT(ret == 0, "h_pool_write of a fresh block = %d", ret);
 	} else {
-		memcpy(b->ptr + from, b->shadow + from, len);
+		memcpy(b->ptr + from, b->bytes + from, len);
 	}
 }
 
-static unsigned int blk_add(uint8_t *p, size_t req, size_t align,
-			    size_t usable)
+static void blk_add(uint8_t *p, size_t req, size_t align, size_t usable)
 {
-	unsigned int i = H.n++;
-	struct blk *b = &H.b[i];
-
-	b->ptr = p;
-	b->req = req;
-	b->usable = usable;
-	b->align = align;
-	b->shadow = malloc(usable);
-	if (!b->shadow)
+	if (!h_model_add(&H.hm, p, req, align, usable))
 		abort();
-	H.owner[off_of(p) >> 4] = (uint16_t)(i + 1);
-	blk_refill(i, 0, (H.tag & 1) && !H.damaged);
-	return i;
+	blk_store(H.hm.n - 1, 0, (H.hm.tag & 1) && !H.damaged);
 }
 
-static void blk_del(unsigned int i)
+/* Block @i moved to @p or changed size; its first @keep bytes stay. */
+static void blk_resize(unsigned int i, uint8_t *p, size_t req, size_t usable,
+		       size_t keep, bool through_pool)
 {
-	unsigned int last = --H.n;
+	if (h_model_resize(&H.hm, i, p, req, usable, keep))
+		abort();
+	blk_store(i, keep, through_pool);
+}
 
-	H.owner[off_of(H.b[i].ptr) >> 4] = 0;
-	free(H.b[i].shadow);
-	if (i != last) {
-		H.b[i] = H.b[last];
-		H.owner[off_of(H.b[i].ptr) >> 4] = (uint16_t)(i + 1);
+/* Every byte of every live block as the model says. */
+static void check_contents(const char *when)
+{
+	const struct h_model_block *b;
+	unsigned int i;
+	size_t d;
+
+	for (i = 0; i < H.hm.n; i++) {
+		b = &H.hm.b[i];
+		d = h_model_diff(&H.hm, i, b->ptr, 0, b->usable);
+		if (d < b->usable)
+			FAIL("%sblock at offset %zu (usable %zu): byte %zu is %#x, model %#x",
+			     when, off_of(b->ptr) - H_POOL_HEADER_SIZE, b->usable,
+			     d, b->ptr[d], b->bytes[d]);
 	}
 }
 
 /* ---- checks after every operation -------------------------------------- */
 
-static void walk_all(struct h_pool_extent *out, size_t *count)
+/* A part of a walk into H.ext. */
+static unsigned int walk_some(size_t *cursor, size_t n, unsigned int max)
 {
-	size_t cursor = 0, n = 0;
-	unsigned int got;
-
-	do {
-		size_t room = H.ext_cap - n;
-
-		got = h_pool_walk(H.pool, &cursor, out + n,
-				  room < WALK_CHUNK ? (unsigned int)room : WALK_CHUNK);
-		n += got;
-		if (cursor < H.size)
-			EXPECT(got && n < H.ext_cap,
-			       "walk stalled at cursor %zu after %zu blocks", cursor, n);
-	} while (cursor < H.size);
-	EXPECT(cursor == H.size, "walk ended at cursor %zu", cursor);
-	*count = n;
+	return h_pool_walk(H.pool, cursor, H.ext + n, max);
 }
 
 static bool extent_eq(const struct h_pool_extent *a,
@@ -193,17 +154,17 @@ static void check_stats(size_t nfree, size_t largest, size_t ncached,
 	size_t used = cached, exact;
 	unsigned int i;
 
-	for (i = 0; i < H.n; i++)
-		used += H.b[i].usable + H_POOL_HEADER_SIZE;
+	for (i = 0; i < H.hm.n; i++)
+		used += H.hm.b[i].usable + H_POOL_HEADER_SIZE;
 	h_pool_get_stats(H.pool, &st);
 	EXPECT(st.arena_size == H.size, "%zu", st.arena_size);
 	EXPECT(st.cached_blocks == ncached, "%zu vs %zu", st.cached_blocks, ncached);
-	EXPECT(st.used_blocks == H.n + ncached, "%zu vs %u + %zu",
-	       st.used_blocks, H.n, ncached);
+	EXPECT(st.used_blocks == H.hm.n + ncached, "%zu vs %u + %zu",
+	       st.used_blocks, H.hm.n, ncached);
 	EXPECT(st.used_bytes == used, "%zu vs %zu", st.used_bytes, used);
 	EXPECT(st.free_bytes == H.size - used, "%zu", st.free_bytes);
 	EXPECT(st.free_blocks == nfree, "%zu vs %zu", st.free_blocks, nfree);
-	EXPECT(st.header_bytes == (H.n + ncached + nfree) * H_POOL_HEADER_SIZE,
+	EXPECT(st.header_bytes == (H.hm.n + ncached + nfree) * H_POOL_HEADER_SIZE,
 	       "%zu", st.header_bytes);
 	exact = largest ? largest - H_POOL_HEADER_SIZE : 0;
 	if (nfree <= 64)
@@ -220,8 +181,8 @@ static void check_stats(size_t nfree, size_t largest, size_t ncached,
 	EXPECT(st.peak_used >= st.used_bytes && st.peak_used >= H.st.peak_used &&
 	       st.peak_used <= H.size, "peak %zu, used %zu, peak before %zu",
 	       st.peak_used, st.used_bytes, H.st.peak_used);
-	EXPECT(st.failed_allocs == H.failed, "%zu vs %zu", st.failed_allocs, H.failed);
-	EXPECT(st.refused_calls == H.refused, "%zu vs %zu", st.refused_calls, H.refused);
+	EXPECT(st.failed_allocs == H.hm.failed, "%zu vs %zu", st.failed_allocs, H.hm.failed);
+	EXPECT(st.refused_calls == H.hm.refused, "%zu vs %zu", st.refused_calls, H.hm.refused);
 	H.st = st;
 }
 
@@ -243,7 +204,7 @@ static void check_all(void)
 	H.ext_prev = H.ext;
 	H.ext = t;
 	H.next_prev = H.next;
-	walk_all(H.ext, &H.next);
+	H.next = walk_all_with(walk_some, H.size, H.ext_cap, WALK_CHUNK);
 	for (i = 0; i < H.next; i++) {
 		const struct h_pool_extent *e = &H.ext[i];
 
@@ -252,7 +213,7 @@ static void check_all(void)
 		EXPECT(e->size >= 32 && !(e->size & 15) && e->size <= H.size - off,
 		       "extent %zu at %zu has size %zu", i, off, e->size);
 		if (e->used) {
-			int k = owner_of(H.arena + e->offset + H_POOL_HEADER_SIZE);
+			int k = h_model_find(&H.hm, H.arena + e->offset + H_POOL_HEADER_SIZE);
 			uint32_t flags;
 
 			/* The third word of a header holds the flags. */
@@ -266,9 +227,9 @@ static void check_all(void)
 				continue;
 			}
 			EXPECT(k >= 0, "used block at %zu unknown to the model", off);
-			EXPECT(H.b[k].usable + H_POOL_HEADER_SIZE == e->size,
+			EXPECT(H.hm.b[k].usable + H_POOL_HEADER_SIZE == e->size,
 			       "block at %zu has %zu bytes, model %zu usable", off,
-			       e->size, H.b[k].usable);
+			       e->size, H.hm.b[k].usable);
 			nused++;
 		} else {
 			EXPECT(!prev_free, "two adjacent free blocks at %zu", off);
@@ -280,19 +241,11 @@ static void check_all(void)
 		off += e->size;
 	}
 	EXPECT(off == H.size, "walk covers %zu of %zu bytes", off, H.size);
-	EXPECT(nused == H.n, "walk shows %zu used blocks, model %u", nused, H.n);
+	EXPECT(nused == H.hm.n, "walk shows %zu used blocks, model %u", nused, H.hm.n);
 	H.largest = largest;
 	check_stats(nfree, largest, ncached, cached);
 
-	for (i = 0; i < H.n; i++) {
-		const struct blk *b = &H.b[i];
-		long d = first_diff(b->ptr, b->shadow, b->usable);
-
-		if (d >= 0)
-			FAIL("block at offset %zu (usable %zu): byte %ld is %#x, model %#x",
-			     off_of(b->ptr) - H_POOL_HEADER_SIZE, b->usable, d,
-			     b->ptr[d], b->shadow[d]);
-	}
+	check_contents("");
 
 	if (H.same_layout) {
 		EXPECT(H.next == H.next_prev, "layout changed: %zu blocks, %zu before",
@@ -314,7 +267,7 @@ static void snap_take(void)
 static void snap_refused(unsigned int calls)
 {
 	struct h_pool_stats st;
-	long d;
+	size_t d;
 
 	h_pool_get_stats(H.pool, &st);
 	EXPECT(st.refused_calls == H.snap_st.refused_calls + calls,
@@ -323,9 +276,9 @@ static void snap_refused(unsigned int calls)
 	st.refused_calls = H.snap_st.refused_calls;
 	EXPECT(!memcmp(&st, &H.snap_st, sizeof(st)),
 	       "a refused call changed the statistics");
-	d = first_diff(H.arena, H.snap, H.size);
-	EXPECT(d < 0, "a refused call changed arena byte %ld", d);
-	H.refused += calls;
+	d = model_first_diff(H.arena, H.snap, H.size);
+	EXPECT(d == H.size, "a refused call changed arena byte %zu", d);
+	H.hm.refused += calls;
 	H.same_layout = true;
 }
 
@@ -338,12 +291,8 @@ static void either_counted(void)
 	struct h_pool_stats st;
 
 	h_pool_get_stats(H.pool, &st);
-	EXPECT(st.failed_allocs + st.refused_calls == H.failed + H.refused + 1 &&
-	       st.failed_allocs >= H.failed && st.refused_calls >= H.refused,
-	       "failed %zu refused %zu, before %zu %zu", st.failed_allocs,
-	       st.refused_calls, H.failed, H.refused);
-	H.failed = st.failed_allocs;
-	H.refused = st.refused_calls;
+	either_counted_in(&H.hm.failed, &H.hm.refused, st.failed_allocs,
+			  st.refused_calls);
 }
 
 /* ---- decoding helpers ------------------------------------------------ */
@@ -391,7 +340,7 @@ static int blk_pick(struct fuzz_in *in)
 {
 	uint16_t v = in_u16(in);
 
-	return H.n ? (int)(v % H.n) : -1;
+	return H.hm.n ? (int)(v % H.hm.n) : -1;
 }
 
 /*
@@ -413,13 +362,14 @@ static int take_block(void *p, size_t req, size_t align, bool must)
 	       "block %p outside the arena", p);
 	EXPECT(!((uintptr_t)q % eff_align(align)),
 	       "block at offset %zu not aligned to %zu", off, eff_align(align));
-	EXPECT(owner_of(q) < 0, "block at offset %zu handed out twice", off);
+	EXPECT(h_model_find(&H.hm, q) < 0, "block at offset %zu handed out twice", off);
 	usable = h_pool_usable_size(H.pool, q);
 	EXPECT(usable >= req && usable <= round16(req) + 16 &&
 	       usable <= H.size - off,
 	       "usable size %zu for a request of %zu at offset %zu", usable, req, off);
 	TRACE("    -> offset %zu usable %zu\n", off, usable);
-	return (int)blk_add(q, req, eff_align(align), usable);
+	blk_add(q, req, eff_align(align), usable);
+	return (int)H.hm.n - 1;
 }
 
 /* A pointer that no call may accept as a live block. */
@@ -429,18 +379,19 @@ static uint8_t *bad_ptr(struct fuzz_in *in)
 	uint8_t kind = in_u8(in);
 	uint16_t r = in_u16(in);
 	size_t i, nfree = 0;
+	uint8_t *p;
 
 	switch (kind % 6) {
 	case 0:		/* freed before, and not a live block now */
-		if (H.ndead && owner_of(H.dead[r % H.ndead]) < 0) {
-			TRACE("    bad pointer: freed at offset %zu\n",
-			      off_of(H.dead[r % H.ndead]));
-			return H.dead[r % H.ndead];
+		p = h_model_stale(&H.hm, r);
+		if (p) {
+			TRACE("    bad pointer: freed at offset %zu\n", off_of(p));
+			return p;
 		}
 		break;
 	case 1:		/* inside a live block */
-		if (H.n && H.b[r % H.n].usable > 1) {
-			const struct blk *b = &H.b[r % H.n];
+		if (H.hm.n && H.hm.b[r % H.hm.n].usable > 1) {
+			const struct h_model_block *b = &H.hm.b[r % H.hm.n];
 			size_t k = 1 + in_u16(in) % (b->usable - 1);
 
 			TRACE("    bad pointer: offset %zu inside the block at %zu\n",
@@ -481,6 +432,36 @@ static uint8_t *bad_ptr(struct fuzz_in *in)
 
 /* ---- operations ------------------------------------------------------- */
 
+/*
+ * A request of @req bytes aligned to @align that is bad is refused; one
+ * beyond the arena is refused or fails.  Says whether the request was
+ * either, having checked that @p, the answer, is no block.
+ */
+static bool answered_bad_request(void *p, size_t req, size_t align)
+{
+	if (!req || !align_ok(align)) {
+		EXPECT(!p, "refused request returned a block");
+		H.hm.refused++;
+		return true;
+	}
+	if (req > H.size) {
+		EXPECT(!p, "request beyond the arena returned a block");
+		either_counted();
+		return true;
+	}
+	return false;
+}
+
+/* Any other request for a new block gets one, or fails where @must allows. */
+static void answer_alloc(void *p, size_t req, size_t align, bool must)
+{
+	if (answered_bad_request(p, req, align))
+		return;
+	if (!p)
+		H.hm.failed++;
+	take_block(p, req, align, must);
+}
+
 static void op_alloc(struct fuzz_in *in, bool aligned)
 {
 	size_t req = in_size(in, H.size);
@@ -488,25 +469,13 @@ static void op_alloc(struct fuzz_in *in, bool aligned)
 	bool must = must_fit(req, align);
 	void *p;
 
-	if (H.n == MAX_LIVE)
+	if (H.hm.n == MAX_LIVE)
 		return;
 	TRACE("  alloc%s %zu align %zu%s\n", aligned ? "_aligned" : "", req,
 	      align, must ? " (must fit)" : "");
 	p = aligned ? h_pool_alloc_aligned(H.pool, req, align) :
 		      h_pool_alloc(H.pool, req);
-	if (!req || !align_ok(align)) {
-		EXPECT(!p, "refused request returned a block");
-		H.refused++;
-		return;
-	}
-	if (req > H.size) {
-		EXPECT(!p, "request beyond the arena returned a block");
-		either_counted();
-		return;
-	}
-	if (!p)
-		H.failed++;
-	take_block(p, req, align, must);
+	answer_alloc(p, req, align, must);
 }
 
 static void op_free(struct fuzz_in *in)
@@ -516,90 +485,61 @@ static void op_free(struct fuzz_in *in)
 
 	if (i < 0)
 		return;
-	p = H.b[i].ptr;
+	p = H.hm.b[i].ptr;
 	TRACE("  free offset %zu\n", off_of(p));
 	EXPECT(h_pool_dealloc(H.pool, p), "free of a live block refused");
-	dead_push(p);
-	blk_del(i);
+	h_model_remove(&H.hm, i);
 }
 
 static void op_realloc(struct fuzz_in *in)
 {
 	uint16_t sel = in_u16(in);
 	size_t req = in_size(in, H.size);
-	size_t keep, usable;
-	struct blk *b;
+	size_t keep, usable, d;
+	struct h_model_block *b;
 	uint8_t *p, *old;
+	unsigned int i;
 	bool must;
 
-	if (!H.n || !(sel % 8)) {
-		if (H.n == MAX_LIVE)
+	if (!H.hm.n || !(sel % 8)) {
+		if (H.hm.n == MAX_LIVE)
 			return;
 		must = must_fit(req, 0);
 		TRACE("  realloc NULL to %zu\n", req);
 		p = h_pool_realloc(H.pool, NULL, req);
-		if (!req) {
-			EXPECT(!p, "realloc(NULL, 0) returned a block");
-			H.refused++;
-		} else if (req > H.size) {
-			EXPECT(!p, "request beyond the arena returned a block");
-			either_counted();
-		} else {
-			H.failed += !p;
-			take_block(p, req, 0, must);
-		}
+		answer_alloc(p, req, 0, must);
 		return;
 	}
-	b = &H.b[sel % H.n];
+	i = sel % H.hm.n;
+	b = &H.hm.b[i];
 	old = b->ptr;
 	must = req <= b->usable || must_fit(req, b->align);
 	TRACE("  realloc offset %zu (usable %zu, align %zu) to %zu%s\n",
 	      off_of(old), b->usable, b->align, req, must ? " (must fit)" : "");
 	p = h_pool_realloc(H.pool, old, req);
-	if (!req) {
-		EXPECT(!p, "realloc to 0 returned a block");
-		H.refused++;
+	if (answered_bad_request(p, req, 0))
 		return;
-	}
-	if (req > H.size) {
-		EXPECT(!p, "request beyond the arena returned a block");
-		either_counted();
-		return;
-	}
 	if (!p) {
 		EXPECT(!must, "realloc to %zu failed although it must fit (largest free block %zu)",
 		       req, H.largest);
-		H.failed++;
+		H.hm.failed++;
 		return;
 	}
 	if (req <= b->usable)
 		EXPECT(p == old, "shrinking moved the block to offset %zu", off_of(p));
 	EXPECT(!((uintptr_t)p % b->align), "realloc lost the alignment %zu", b->align);
 	if (p != old)
-		EXPECT(owner_of(p) < 0, "realloc returned a live block");
+		EXPECT(h_model_find(&H.hm, p) < 0, "realloc returned a live block");
 	usable = h_pool_usable_size(H.pool, p);
 	EXPECT(usable >= req && usable <= round16(req) + 16,
 	       "usable %zu after realloc to %zu", usable, req);
-	if (p == old)
-		keep = usable < b->usable ? usable : b->usable;
-	else
-		keep = req < b->usable ? req : b->usable;
-	if (first_diff(p, b->shadow, keep) >= 0)
-		FAIL("realloc to %zu lost contents: byte %ld of %zu kept", req,
-		     first_diff(p, b->shadow, keep), keep);
+	keep = h_model_realloc_keeps(b, p, req, usable);
+	d = h_model_diff(&H.hm, i, p, 0, keep);
+	if (d < keep)
+		FAIL("realloc to %zu lost contents: byte %zu of %zu kept", req,
+		     d, keep);
 	TRACE("    -> offset %zu usable %zu\n", off_of(p), usable);
-	if (p != old) {
-		H.owner[off_of(old) >> 4] = 0;
-		H.owner[off_of(p) >> 4] = (uint16_t)(b - H.b + 1);
-		dead_push(old);
-	}
-	b->shadow = realloc(b->shadow, usable);
-	if (!b->shadow)
-		abort();
-	b->ptr = p;
-	b->req = req;
-	b->usable = usable;
-	blk_refill((unsigned int)(b - H.b), keep, H.tag & 1);
+	blk_resize(i, p, req, usable, keep, H.hm.tag & 1);
 }
 
 static void op_batch_alloc(struct fuzz_in *in)
@@ -612,14 +552,14 @@ static void op_batch_alloc(struct fuzz_in *in)
 	size_t peak = H.st.peak_used;
 	int ret;
 
-	if (H.n + count > MAX_LIVE)
+	if (H.hm.n + count > MAX_LIVE)
 		return;
 	TRACE("  alloc_batch %u x %zu align %zu\n", count, req, align);
 	ret = h_pool_alloc_batch(H.pool, req, align, ptrs, count);
 	TRACE("    -> %d\n", ret);
 	if (!count || count > H_POOL_BATCH_MAX || !req || !align_ok(align)) {
 		EXPECT(ret == -EINVAL, "bad batch returned %d", ret);
-		H.refused++;
+		H.hm.refused++;
 		H.same_layout = true;
 		return;
 	}
@@ -629,7 +569,7 @@ static void op_batch_alloc(struct fuzz_in *in)
 		EXPECT(!must, "batch of one %zu-byte block failed although it must fit", req);
 		h_pool_get_stats(H.pool, &st);
 		EXPECT(st.peak_used == peak, "failed batch moved the peak to %zu", st.peak_used);
-		H.failed++;
+		H.hm.failed++;
 		/* Unless it merged the front cache first. */
 		H.same_layout = !H.st.cached_blocks;
 		return;
@@ -647,19 +587,19 @@ static void op_batch_free(struct fuzz_in *in)
 	void *ptrs[H_POOL_BATCH_MAX + 1];
 	int ret;
 
-	if (count > H.n)
-		count = H.n;
+	if (count > H.hm.n)
+		count = H.hm.n;
 	if (!count)
 		return;
 	for (i = 0; i < count; i++)
-		ptrs[i] = H.b[(start + i) % H.n].ptr;
+		ptrs[i] = H.hm.b[(start + i) % H.hm.n].ptr;
 	if (kind < 5) {
-		TRACE("  free_batch %u from block %u\n", count, start % H.n);
+		TRACE("  free_batch %u from block %u\n", count, start % H.hm.n);
 		ret = h_pool_dealloc_batch(H.pool, ptrs, count);
 		EXPECT(ret == 0, "batch free of live blocks returned %d", ret);
 		for (i = 0; i < count; i++) {
-			dead_push(ptrs[i]);
-			blk_del((unsigned int)owner_of(ptrs[i]));
+			h_model_remove(&H.hm,
+				       (unsigned int)h_model_find(&H.hm, ptrs[i]));
 		}
 		return;
 	}
@@ -694,7 +634,7 @@ static void op_batch_free(struct fuzz_in *in)
 }
 
 /* A range inside block @b from the input. */
-static void in_range(struct fuzz_in *in, const struct blk *b, size_t *pos,
+static void in_range(struct fuzz_in *in, const struct h_model_block *b, size_t *pos,
 		     size_t *len)
 {
 	*pos = in_u16(in) % (b->usable + 1);
@@ -705,38 +645,38 @@ static void op_write(struct fuzz_in *in)
 {
 	int i = blk_pick(in);
 	size_t pos, len;
-	struct blk *b;
+	struct h_model_block *b;
 	int ret;
 
 	if (i < 0)
 		return;
-	b = &H.b[i];
+	b = &H.hm.b[i];
 	in_range(in, b, &pos, &len);
 	TRACE("  write offset %zu [%zu, +%zu)\n", off_of(b->ptr), pos, len);
-	pattern_fill(H.buf, len, ++H.tag, pos);
+	model_pattern_fill(H.buf, len, ++H.hm.tag, pos);
 	ret = h_pool_write(H.pool, b->ptr, pos, H.buf, len);
 	EXPECT(ret == 0, "write returned %d", ret);
-	memcpy(b->shadow + pos, H.buf, len);
+	h_model_write(&H.hm, i, pos, H.buf, len);
 }
 
 static void op_read(struct fuzz_in *in)
 {
 	int i = blk_pick(in);
 	size_t pos, len;
-	struct blk *b;
-	long d;
+	struct h_model_block *b;
+	size_t d;
 	int ret;
 
 	if (i < 0)
 		return;
-	b = &H.b[i];
+	b = &H.hm.b[i];
 	in_range(in, b, &pos, &len);
 	TRACE("  read offset %zu [%zu, +%zu)\n", off_of(b->ptr), pos, len);
 	memset(H.buf, 0x5a, len);
 	ret = h_pool_read(H.pool, b->ptr, pos, H.buf, len);
 	EXPECT(ret == 0, "read returned %d", ret);
-	d = first_diff(H.buf, b->shadow + pos, len);
-	EXPECT(d < 0, "read byte %ld differs from the model", d);
+	d = h_model_diff(&H.hm, i, H.buf, pos, len);
+	EXPECT(d == len, "read byte %zu differs from the model", d);
 }
 
 static void op_clean(struct fuzz_in *in)
@@ -745,9 +685,9 @@ static void op_clean(struct fuzz_in *in)
 
 	if (i < 0)
 		return;
-	TRACE("  clean offset %zu\n", off_of(H.b[i].ptr));
-	EXPECT(clean_h_ptr(H.pool, H.b[i].ptr), "clean of a live block refused");
-	memset(H.b[i].shadow, 0, H.b[i].usable);
+	TRACE("  clean offset %zu\n", off_of(H.hm.b[i].ptr));
+	EXPECT(clean_h_ptr(H.pool, H.hm.b[i].ptr), "clean of a live block refused");
+	h_model_clean(&H.hm, i);
 }
 
 static void op_reorder(void)
@@ -811,9 +751,9 @@ static void op_usable(struct fuzz_in *in)
 
 	if (i < 0)
 		return;
-	u = h_pool_usable_size(H.pool, H.b[i].ptr);
-	TRACE("  usable_size offset %zu -> %zu\n", off_of(H.b[i].ptr), u);
-	EXPECT(u == H.b[i].usable, "usable %zu, model %zu", u, H.b[i].usable);
+	u = h_pool_usable_size(H.pool, H.hm.b[i].ptr);
+	TRACE("  usable_size offset %zu -> %zu\n", off_of(H.hm.b[i].ptr), u);
+	EXPECT(u == H.hm.b[i].usable, "usable %zu, model %zu", u, H.hm.b[i].usable);
 }
 
 /*
@@ -829,12 +769,12 @@ static void misuse_forge(struct fuzz_in *in)
 	uint16_t r = in_u16(in), s = in_u16(in);
 	uint32_t hdr[3][4];
 	size_t at, src, k;
-	struct blk *b;
+	struct h_model_block *b;
 	bool chain = r & 1;
 
-	if (i < 0 || H.b[i].usable < (chain ? 96 : 32))
+	if (i < 0 || H.hm.b[i].usable < (chain ? 96 : 32))
 		return;
-	b = &H.b[i];
+	b = &H.hm.b[i];
 	src = H.ext[s % H.next].offset;
 	if (!chain) {
 		/* a real header at payload offset at, the block after it at k */
@@ -844,7 +784,7 @@ static void misuse_forge(struct fuzz_in *in)
 		TRACE("  misuse: header of %zu copied to offset %zu, freed there\n",
 		      src, off_of(b->ptr) + at);
 		memcpy(b->ptr + at, hdr[0], H_POOL_HEADER_SIZE);
-		memcpy(b->shadow + at, hdr[0], H_POOL_HEADER_SIZE);
+		h_model_write(&H.hm, i, at, hdr[0], H_POOL_HEADER_SIZE);
 	} else {
 		/* prev (2 units), the forged block (2 units), next (2 units) */
 		at = 16 * ((r >> 1) % (b->usable / 16 - 5));
@@ -859,7 +799,7 @@ static void misuse_forge(struct fuzz_in *in)
 		memcpy(b->ptr + at, hdr, sizeof(hdr) / 3);
 		memcpy(b->ptr + at + 32, hdr[1], 16);
 		memcpy(b->ptr + at + 64, hdr[2], 16);
-		memcpy(b->shadow + at, b->ptr + at, 80);
+		h_model_write(&H.hm, i, at, b->ptr + at, 80);
 		k = at + 48;
 	}
 	snap_take();
@@ -877,15 +817,15 @@ static void op_alloc_many(struct fuzz_in *in)
 	void *p;
 
 	TRACE("  alloc %u x %zu\n", count, req);
-	for (k = 0; k < count && H.n < MAX_LIVE; k++) {
+	for (k = 0; k < count && H.hm.n < MAX_LIVE; k++) {
 		p = h_pool_alloc(H.pool, req);
 		if (!req) {
 			EXPECT(!p, "alloc of 0 bytes accepted");
-			H.refused++;
+			H.hm.refused++;
 			return;
 		}
 		if (!p) {
-			H.failed++;
+			H.hm.failed++;
 			TRACE("    -> failed after %u\n", k);
 			return;
 		}
@@ -901,13 +841,12 @@ static void op_free_many(struct fuzz_in *in)
 	uint8_t *p;
 
 	TRACE("  free every %u-th block from %u\n", stride, phase);
-	for (i = H.n; i-- > 0;) {
+	for (i = H.hm.n; i-- > 0;) {
 		if (i % stride != phase)
 			continue;
-		p = H.b[i].ptr;
+		p = H.hm.b[i].ptr;
 		EXPECT(h_pool_dealloc(H.pool, p), "free of a live block refused");
-		dead_push(p);
-		blk_del(i);
+		h_model_remove(&H.hm, i);
 	}
 }
 
@@ -915,7 +854,7 @@ static void op_free_many(struct fuzz_in *in)
 static void misuse_null(struct fuzz_in *in)
 {
 	int i = blk_pick(in);
-	uint8_t *p = i >= 0 ? H.b[i].ptr : H.arena + H_POOL_HEADER_SIZE;
+	uint8_t *p = i >= 0 ? H.hm.b[i].ptr : H.arena + H_POOL_HEADER_SIZE;
 	struct h_pool_extent out[1];
 	struct h_pool_stats st;
 	void *ptrs[1] = { p };
@@ -979,11 +918,11 @@ static void op_overrun(struct fuzz_in *in)
 	int i = blk_pick(in);
 	const struct h_pool_extent *next = NULL;
 	size_t end, e;
-	struct blk *b;
+	struct h_model_block *b;
 
 	if (i < 0 || H.damaged)
 		return;
-	b = &H.b[i];
+	b = &H.hm.b[i];
 	end = off_of(b->ptr) + b->usable;
 	for (e = 0; e < H.next; e++)
 		if (H.ext[e].offset == end)
@@ -1001,27 +940,11 @@ static void op_overrun(struct fuzz_in *in)
 	H.damaged = true;
 }
 
-/* Does [p - header, p + len) meet a live block other than @self? */
-static bool overlaps_live(const uint8_t *p, size_t len, int self)
-{
-	const uint8_t *lo = p - H_POOL_HEADER_SIZE, *hi = p + len;
-	unsigned int i;
-
-	for (i = 0; i < H.n; i++) {
-		const struct blk *b = &H.b[i];
-
-		if ((int)i != self && lo < b->ptr + b->usable &&
-		    b->ptr - H_POOL_HEADER_SIZE < hi)
-			return true;
-	}
-	return false;
-}
-
 static void damaged_take(uint8_t *p, size_t req, size_t align)
 {
 	size_t usable;
 
-	if (!p || H.n == MAX_LIVE)
+	if (!p || H.hm.n == MAX_LIVE)
 		return;
 	usable = h_pool_usable_size(H.pool, p);
 	if (usable < req)
@@ -1030,7 +953,7 @@ static void damaged_take(uint8_t *p, size_t req, size_t align)
 	EXPECT(p >= H.arena + H_POOL_HEADER_SIZE && usable <= H.size - off_of(p),
 	       "block at %zu of %zu bytes outside the arena", off_of(p), usable);
 	EXPECT(!((uintptr_t)p % eff_align(align)), "block at %zu misaligned", off_of(p));
-	EXPECT(!overlaps_live(p, usable, -1),
+	EXPECT(h_model_overlap_at(&H.hm, p, usable, -1) < 0,
 	       "block at %zu (%zu bytes) overlaps a live block", off_of(p), usable);
 	blk_add(p, req, eff_align(align), usable);
 }
@@ -1039,7 +962,7 @@ static void damaged_op(struct fuzz_in *in)
 {
 	uint8_t op = in_u8(in) % 8;
 	size_t req, pos, len, keep, usable;
-	struct blk *b;
+	struct h_model_block *b;
 	uint8_t *p;
 	int i;
 
@@ -1055,9 +978,9 @@ static void damaged_op(struct fuzz_in *in)
 		i = blk_pick(in);
 		if (i < 0)
 			break;
-		TRACE("  free offset %zu\n", off_of(H.b[i].ptr));
-		if (h_pool_dealloc(H.pool, H.b[i].ptr))
-			blk_del(i);
+		TRACE("  free offset %zu\n", off_of(H.hm.b[i].ptr));
+		if (h_pool_dealloc(H.pool, H.hm.b[i].ptr))
+			h_model_remove(&H.hm, i);
 		else
 			TRACE("    refused\n");
 		break;
@@ -1066,7 +989,7 @@ static void damaged_op(struct fuzz_in *in)
 		req = in_size(in, H.size);
 		if (i < 0)
 			break;
-		b = &H.b[i];
+		b = &H.hm.b[i];
 		TRACE("  realloc offset %zu to %zu\n", off_of(b->ptr), req);
 		p = h_pool_realloc(H.pool, b->ptr, req);
 		if (!p)
@@ -1077,35 +1000,28 @@ static void damaged_op(struct fuzz_in *in)
 		TRACE("    -> offset %zu usable %zu\n", off_of(p), usable);
 		EXPECT(p >= H.arena + H_POOL_HEADER_SIZE && usable <= H.size - off_of(p),
 		       "block at %zu outside the arena", off_of(p));
-		EXPECT(!overlaps_live(p, usable, i),
+		EXPECT(h_model_overlap_at(&H.hm, p, usable, i) < 0,
 		       "realloc to %zu bytes at %zu overlaps a live block", usable, off_of(p));
 		keep = req < b->usable ? req : b->usable;
-		EXPECT(first_diff(p, b->shadow, keep) < 0, "realloc lost contents");
-		b->shadow = realloc(b->shadow, usable);
-		if (!b->shadow)
-			abort();
-		H.owner[off_of(b->ptr) >> 4] = 0;
-		H.owner[off_of(p) >> 4] = (uint16_t)(i + 1);
-		b->ptr = p;
-		b->usable = usable;
-		b->req = req;
-		blk_refill((unsigned int)i, keep, false);
+		EXPECT(h_model_diff(&H.hm, i, p, 0, keep) == keep,
+		       "realloc lost contents");
+		blk_resize(i, p, req, usable, keep, false);
 		break;
 	case 4:
 	case 5:
 		i = blk_pick(in);
 		if (i < 0)
 			break;
-		b = &H.b[i];
+		b = &H.hm.b[i];
 		in_range(in, b, &pos, &len);
 		TRACE("  %s offset %zu [%zu, +%zu)\n", op == 4 ? "write" : "read",
 		      off_of(b->ptr), pos, len);
 		if (op == 4) {
-			pattern_fill(H.buf, len, ++H.tag, pos);
+			model_pattern_fill(H.buf, len, ++H.hm.tag, pos);
 			if (!h_pool_write(H.pool, b->ptr, pos, H.buf, len))
-				memcpy(b->shadow + pos, H.buf, len);
+				h_model_write(&H.hm, i, pos, H.buf, len);
 		} else if (!h_pool_read(H.pool, b->ptr, pos, H.buf, len)) {
-			EXPECT(first_diff(H.buf, b->shadow + pos, len) < 0,
+			EXPECT(h_model_diff(&H.hm, i, H.buf, pos, len) == len,
 			       "read differs from the model");
 		}
 		break;
@@ -1113,9 +1029,9 @@ static void damaged_op(struct fuzz_in *in)
 		i = blk_pick(in);
 		if (i < 0)
 			break;
-		TRACE("  clean offset %zu\n", off_of(H.b[i].ptr));
-		if (clean_h_ptr(H.pool, H.b[i].ptr))
-			memset(H.b[i].shadow, 0, H.b[i].usable);
+		TRACE("  clean offset %zu\n", off_of(H.hm.b[i].ptr));
+		if (clean_h_ptr(H.pool, H.hm.b[i].ptr))
+			h_model_clean(&H.hm, i);
 		break;
 	default:
 		TRACE("  reorder\n");
@@ -1131,7 +1047,6 @@ static void check_damaged(void)
 	struct h_pool_stats st;
 	size_t cursor = 0, steps = 0;
 	struct h_pool_extent out[16];
-	unsigned int i;
 	int ret;
 
 	ret = h_pool_validate(H.pool, &f);
@@ -1145,14 +1060,7 @@ static void check_damaged(void)
 		if (!h_pool_walk(H.pool, &cursor, out, 16))
 			break;
 	EXPECT(cursor <= H.size && steps <= H.ext_cap + 1, "walk did not end");
-	for (i = 0; i < H.n; i++) {
-		const struct blk *b = &H.b[i];
-		long d = first_diff(b->ptr, b->shadow, b->usable);
-
-		if (d >= 0)
-			FAIL("after an overrun, block at %zu: byte %ld is %#x, model %#x",
-			     off_of(b->ptr), d, b->ptr[d], b->shadow[d]);
-	}
+	check_contents("after an overrun, ");
 }
 
 static void op_misuse(struct fuzz_in *in)
@@ -1160,7 +1068,7 @@ static void op_misuse(struct fuzz_in *in)
 	uint8_t kind = in_u8(in) % 13;
 	uint8_t small[64];
 	size_t pos, len, u;
-	struct blk *b;
+	struct h_model_block *b;
 	uint8_t *p;
 	int i, ret;
 
@@ -1176,11 +1084,10 @@ static void op_misuse(struct fuzz_in *in)
 		i = blk_pick(in);
 		if (i < 0)
 			return;
-		p = H.b[i].ptr;
+		p = H.hm.b[i].ptr;
 		TRACE("  misuse: double free of offset %zu\n", off_of(p));
 		EXPECT(h_pool_dealloc(H.pool, p), "free of a live block refused");
-		dead_push(p);
-		blk_del(i);
+		h_model_remove(&H.hm, i);
 		check_all();
 		snap_take();
 		EXPECT(!h_pool_dealloc(H.pool, p), "double free accepted");
@@ -1228,10 +1135,10 @@ static void op_misuse(struct fuzz_in *in)
 		u = h_pool_usable_size(H.pool, p);
 		EXPECT(u == 0, "usable size %zu of a bad pointer", u);
 		h_pool_get_stats(H.pool, &st);
-		EXPECT(st.refused_calls == H.refused ||
-		       st.refused_calls == H.refused + 1, "refused_calls %zu, model %zu",
-		       st.refused_calls, H.refused);
-		H.refused = st.refused_calls;
+		EXPECT(st.refused_calls == H.hm.refused ||
+		       st.refused_calls == H.hm.refused + 1, "refused_calls %zu, model %zu",
+		       st.refused_calls, H.hm.refused);
+		H.hm.refused = st.refused_calls;
 		H.same_layout = true;
 		break;
 	}
@@ -1239,7 +1146,7 @@ static void op_misuse(struct fuzz_in *in)
 		i = blk_pick(in);
 		if (i < 0)
 			return;
-		b = &H.b[i];
+		b = &H.hm.b[i];
 		pos = in_u16(in) % (b->usable + 32);
 		len = (pos < b->usable ? b->usable - pos : 0) + 1 + in_u8(in) % 64;
 		u = in_u8(in) & 1;
@@ -1274,7 +1181,7 @@ static void op_misuse(struct fuzz_in *in)
 		ret = h_pool_alloc_batch(H.pool, 16, 0, none, 0);
 		EXPECT(ret == -EINVAL, "batch of 0 returned %d", ret);
 		snap_refused(1);
-		if (H.n + H_POOL_BATCH_MAX + 1 <= MAX_LIVE) {
+		if (H.hm.n + H_POOL_BATCH_MAX + 1 <= MAX_LIVE) {
 			void *many[H_POOL_BATCH_MAX + 1];
 
 			snap_take();
@@ -1325,7 +1232,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size };
 	size_t arena_size, got;
-	unsigned int i, flags;
+	unsigned int flags;
 	uint8_t op;
 
 	memset(&H, 0, sizeof(H));
@@ -1350,10 +1257,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	H.ext_cap = H.size / 32 + 2;
 	H.ext = calloc(H.ext_cap, sizeof(*H.ext));
 	H.ext_prev = calloc(H.ext_cap, sizeof(*H.ext));
-	H.owner = calloc(H.size / 16, sizeof(*H.owner));
 	H.snap = malloc(H.size);
 	H.buf = malloc(H.size + 64);
-	if (!H.ext || !H.ext_prev || !H.owner || !H.snap || !H.buf)
+	if (!H.ext || !H.ext_prev || !H.snap || !H.buf ||
+	    h_model_init(&H.hm, H.pool, MAX_LIVE, 0))
 		abort();
 	check_all();
 	EXPECT(H.next == 1 && !H.ext[0].used, "a new pool is not one free block");
@@ -1427,11 +1334,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_op_name = "destroy";
 	EXPECT(destroy_h_pool(H.pool), "destroy refused");
-	for (i = 0; i < H.n; i++)
-		free(H.b[i].shadow);
+	h_model_destroy(&H.hm);
 	free(H.ext);
 	free(H.ext_prev);
-	free(H.owner);
 	free(H.snap);
 	free(H.buf);
 	return 0;

@@ -20,8 +20,9 @@
  *   blocks, unpins of unpinned ones, accesses past the end, copies into
  *   smaller blocks, size 0, unknown flags, NULL pools and arguments.
  *
- * The harness keeps a model: every live handle with its size, pin count,
- * pinned address and exact contents.  After every operation:
+ * The harness keeps the table pool's reference model (ckremm/model/
+ * t_pool_model.h): every live handle with its size, pin count, pinned
+ * address and exact contents.  After every operation:
  * t_pool_validate() must pass; a walk must tile the arena with exactly the
  * model's blocks (sizes, pins; a pinned block where it was pinned), never
  * two free runs side by side; the statistics must match the model and the
@@ -44,6 +45,8 @@
 
 #include <ckremm/t_pool.h>
 
+#include "t_pool_model.h"
+
 #define MAX_LIVE	600
 #define MAX_DEAD	64
 #define MAX_OPS		2048
@@ -54,31 +57,17 @@ unsigned long fuzz_op;
 const char *fuzz_op_name;
 bool fuzz_trace;
 
-struct tblk {
-	u64 h;
-	size_t req;
-	size_t size;
-	unsigned int pins;
-	uint8_t *pin_ptr;
-	size_t off;		/* where the last walk showed it */
-	unsigned long seen;	/* the last walk that showed it */
-	uint8_t *shadow;	/* what its bytes must be */
-};
-
 static struct {
 	struct t_pool *pool;
 	uint8_t *arena;
 	size_t size;
 	unsigned int cap;
-	struct tblk b[MAX_LIVE];
-	unsigned int n;
+	struct t_model tm;	/* the reference model (t_pool_model.h) */
 	unsigned long *start;	/* per granule: the last walk that showed a
 				 * used block starting there */
-	u64 dead[MAX_DEAD];
-	unsigned int ndead, dead_next;
 	uint8_t *old_ptr[MAX_DEAD];
 	unsigned int nold, old_next;
-	size_t failed, refused, reorders;
+	size_t reorders;
 	size_t step;
 	bool in_pass;		/* a stepped reorder pass is under way */
 	bool may_move;		/* this op may move bytes (bytes_moved grows) */
@@ -90,7 +79,6 @@ static struct {
 	size_t largest;		/* largest handle-less run of the last walk */
 	size_t nfree;
 	unsigned long walk;
-	uint64_t tag;
 	uint8_t *buf;
 } T;
 
@@ -99,34 +87,6 @@ static struct {
 static size_t off_of(const void *p)
 {
 	return (size_t)((const uint8_t *)p - T.arena);
-}
-
-static int idx_of(u64 h)
-{
-	unsigned int i;
-
-	for (i = 0; i < T.n; i++)
-		if (T.b[i].h == h)
-			return (int)i;
-	return -1;
-}
-
-static bool was_dead(u64 h)
-{
-	unsigned int i;
-
-	for (i = 0; i < T.ndead; i++)
-		if (T.dead[i] == h)
-			return true;
-	return false;
-}
-
-static void dead_push(u64 h)
-{
-	T.dead[T.dead_next] = h;
-	T.dead_next = (T.dead_next + 1) % MAX_DEAD;
-	if (T.ndead < MAX_DEAD)
-		T.ndead++;
 }
 
 static void old_push(uint8_t *p)
@@ -143,64 +103,25 @@ static bool live_start(size_t off)
 	return off < T.size && !(off & 15) && T.start[off >> 4] == T.walk;
 }
 
+/* A new block joins the model, and its pattern is written to it. */
 static unsigned int blk_add(u64 h, size_t req)
 {
-	unsigned int i = T.n++;
-	struct tblk *b = &T.b[i];
+	struct t_model_block *b = t_model_add(&T.tm, h, req);
 	int ret;
 
-	memset(b, 0, sizeof(*b));
-	b->h = h;
-	b->req = req;
-	b->size = round16(req);
-	b->shadow = malloc(b->size);
-	if (!b->shadow)
+	if (!b)
 		abort();
-	pattern_fill(b->shadow, b->size, ++T.tag, 0);
-	ret = t_pool_write(T.pool, h, 0, b->shadow, b->size);
+	ret = t_pool_write(T.pool, h, 0, b->bytes, b->size);
 	EXPECT(ret == 0, "write of a new block returned %d", ret);
-	return i;
-}
-
-static void blk_del(unsigned int i)
-{
-	unsigned int last = --T.n;
-
-	dead_push(T.b[i].h);
-	free(T.b[i].shadow);
-	if (i != last)
-		T.b[i] = T.b[last];
-}
-
-static size_t pinned_count(void)
-{
-	size_t k = 0;
-	unsigned int i;
-
-	for (i = 0; i < T.n; i++)
-		k += T.b[i].pins > 0;
-	return k;
+	return T.tm.n - 1;
 }
 
 /* ---- checks after every operation -------------------------------------- */
 
-static void walk_all(struct t_pool_extent *out, size_t *count)
+/* A part of a walk into T.ext. */
+static unsigned int walk_some(size_t *cursor, size_t n, unsigned int max)
 {
-	size_t cursor = 0, n = 0;
-	unsigned int got;
-
-	do {
-		size_t room = T.ext_cap - n;
-
-		got = t_pool_walk(T.pool, &cursor, out + n,
-				  room < WALK_CHUNK ? (unsigned int)room : WALK_CHUNK);
-		n += got;
-		if (cursor < T.size)
-			EXPECT(got && n < T.ext_cap,
-			       "walk stalled at cursor %zu after %zu runs", cursor, n);
-	} while (cursor < T.size);
-	EXPECT(cursor == T.size, "walk ended at cursor %zu", cursor);
-	*count = n;
+	return t_pool_walk(T.pool, cursor, T.ext + n, max);
 }
 
 static bool extent_eq(const struct t_pool_extent *a,
@@ -216,17 +137,17 @@ static void check_stats(void)
 	size_t used = 0;
 	unsigned int i;
 
-	for (i = 0; i < T.n; i++)
-		used += T.b[i].size;
+	for (i = 0; i < T.tm.n; i++)
+		used += T.tm.b[i].size;
 	t_pool_get_stats(T.pool, &st);
 	EXPECT(st.arena_size == T.size, "%zu", st.arena_size);
-	EXPECT(st.used_blocks == T.n, "%zu vs %u", st.used_blocks, T.n);
+	EXPECT(st.used_blocks == T.tm.n, "%zu vs %u", st.used_blocks, T.tm.n);
 	EXPECT(st.used_bytes == used, "%zu vs %zu", st.used_bytes, used);
 	EXPECT(st.free_bytes == T.size - used, "%zu", st.free_bytes);
-	EXPECT(st.pinned_blocks == pinned_count(), "%zu", st.pinned_blocks);
+	EXPECT(st.pinned_blocks == T.tm.pinned, "%zu", st.pinned_blocks);
 	EXPECT(st.table_capacity == T.cap, "%zu vs %u", st.table_capacity, T.cap);
-	EXPECT(st.failed_allocs == T.failed, "%zu vs %zu", st.failed_allocs, T.failed);
-	EXPECT(st.refused_calls == T.refused, "%zu vs %zu", st.refused_calls, T.refused);
+	EXPECT(st.failed_allocs == T.tm.failed, "%zu vs %zu", st.failed_allocs, T.tm.failed);
+	EXPECT(st.refused_calls == T.tm.refused, "%zu vs %zu", st.refused_calls, T.tm.refused);
 	EXPECT(st.reorders == T.reorders, "%zu vs %zu", st.reorders, T.reorders);
 	EXPECT(st.peak_used >= st.used_bytes && st.peak_used >= T.st.peak_used &&
 	       st.peak_used <= T.size, "peak %zu, used %zu, before %zu",
@@ -280,7 +201,7 @@ static void check_all(void)
 	T.ext_prev = T.ext;
 	T.ext = t;
 	T.next_prev = T.next;
-	walk_all(T.ext, &T.next);
+	T.next = walk_all_with(walk_some, T.size, T.ext_cap, WALK_CHUNK);
 	T.walk++;
 	T.nfree = 0;
 	T.largest = 0;
@@ -292,21 +213,21 @@ static void check_all(void)
 		EXPECT(e->size && !(e->size & 15) && e->size <= T.size - off,
 		       "run %zu at %zu has size %zu", i, off, e->size);
 		if (e->handle != T_POOL_NO_HANDLE) {
-			int j = idx_of(e->handle);
-			struct tblk *b;
+			int j = t_model_find(&T.tm, e->handle);
+			struct t_model_block *b;
 
 			EXPECT(j >= 0, "block %#llx at %zu unknown to the model",
 			       e->handle, off);
-			b = &T.b[j];
+			b = &T.tm.b[j];
 			EXPECT(b->seen != T.walk, "block %#llx shown twice", b->h);
 			EXPECT(b->size == e->size, "block %#llx has %zu bytes, model %zu",
 			       b->h, e->size, b->size);
 			EXPECT(e->pinned == (b->pins > 0), "block %#llx pinned %d, model %u pins",
 			       b->h, e->pinned, b->pins);
 			if (b->pins)
-				EXPECT(off == off_of(b->pin_ptr),
+				EXPECT(off == off_of(b->pinned_at),
 				       "pinned block %#llx moved from %zu to %zu", b->h,
-				       off_of(b->pin_ptr), off);
+				       off_of(b->pinned_at), off);
 			b->seen = T.walk;
 			b->off = off;
 			T.start[off >> 4] = T.walk;
@@ -333,25 +254,25 @@ static void check_all(void)
 		off += e->size;
 	}
 	EXPECT(off == T.size, "walk covers %zu of %zu bytes", off, T.size);
-	EXPECT(nused == T.n, "walk shows %zu blocks, model %u", nused, T.n);
+	EXPECT(nused == T.tm.n, "walk shows %zu blocks, model %u", nused, T.tm.n);
 	check_stats();
 
-	for (k = 0; k < T.n; k++) {
-		const struct tblk *b = &T.b[k];
-		long d;
+	for (k = 0; k < T.tm.n; k++) {
+		const struct t_model_block *b = &T.tm.b[k];
+		size_t d;
 
 		memset(T.buf, 0x5a, b->size);
 		ret = t_pool_read(T.pool, b->h, 0, T.buf, b->size);
 		EXPECT(ret == 0, "read of block %#llx returned %d", b->h, ret);
-		d = first_diff(T.buf, b->shadow, b->size);
-		if (d >= 0)
-			FAIL("block %#llx at %zu (%zu bytes): byte %ld is %#x, model %#x",
-			     b->h, b->off, b->size, d, T.buf[d], b->shadow[d]);
+		d = model_first_diff(T.buf, b->bytes, b->size);
+		if (d < b->size)
+			FAIL("block %#llx at %zu (%zu bytes): byte %zu is %#x, model %#x",
+			     b->h, b->off, b->size, d, T.buf[d], b->bytes[d]);
 		if (b->pins) {
-			d = first_diff(b->pin_ptr, b->shadow, b->size);
-			if (d >= 0)
-				FAIL("pinned block %#llx: byte %ld at its address is %#x, model %#x",
-				     b->h, d, b->pin_ptr[d], b->shadow[d]);
+			d = model_first_diff(b->pinned_at, b->bytes, b->size);
+			if (d < b->size)
+				FAIL("pinned block %#llx: byte %zu at its address is %#x, model %#x",
+				     b->h, d, b->pinned_at[d], b->bytes[d]);
 		}
 	}
 
@@ -383,7 +304,7 @@ static void snap_refused(unsigned int calls)
 	st.refused_calls = T.snap_st.refused_calls;
 	EXPECT(!memcmp(&st, &T.snap_st, sizeof(st)),
 	       "a refused call changed the statistics");
-	T.refused += calls;
+	T.tm.refused += calls;
 	T.same_layout = true;
 }
 
@@ -393,12 +314,8 @@ static void either_counted(void)
 	struct t_pool_stats st;
 
 	t_pool_get_stats(T.pool, &st);
-	EXPECT(st.failed_allocs + st.refused_calls == T.failed + T.refused + 1 &&
-	       st.failed_allocs >= T.failed && st.refused_calls >= T.refused,
-	       "failed %zu refused %zu, before %zu %zu", st.failed_allocs,
-	       st.refused_calls, T.failed, T.refused);
-	T.failed = st.failed_allocs;
-	T.refused = st.refused_calls;
+	either_counted_in(&T.tm.failed, &T.tm.refused, st.failed_allocs,
+			  st.refused_calls);
 }
 
 /* ---- decoding helpers ------------------------------------------------ */
@@ -407,7 +324,7 @@ static int blk_pick(struct fuzz_in *in)
 {
 	uint16_t v = in_u16(in);
 
-	return T.n ? (int)(v % T.n) : -1;
+	return T.tm.n ? (int)(v % T.tm.n) : -1;
 }
 
 /* A step or budget: 0 (the default), 1..15, 16..2304, or 512..49152. */
@@ -427,9 +344,9 @@ static bool must_fit(size_t req, bool reorder)
 {
 	size_t need = round16(req);
 
-	if (!req || T.n >= T.cap)
+	if (!req || T.tm.n >= T.cap)
 		return false;
-	if (reorder && !pinned_count() && T.size - T.st.used_bytes >= need)
+	if (reorder && !T.tm.pinned && T.size - T.st.used_bytes >= need)
 		return true;
 	return !T.in_pass && need * 17 <= T.largest * 16;
 }
@@ -440,8 +357,8 @@ static int take_handle(u64 h, size_t req)
 	size_t sz;
 
 	EXPECT((uint32_t)h, "handle %#llx names no node", h);
-	EXPECT(idx_of(h) < 0, "handle %#llx names a live block", h);
-	EXPECT(!was_dead(h), "handle %#llx given out again", h);
+	EXPECT(t_model_find(&T.tm, h) < 0, "handle %#llx names a live block", h);
+	EXPECT(!t_model_was_freed(&T.tm, h), "handle %#llx given out again", h);
 	sz = t_pool_size_of(T.pool, h);
 	EXPECT(sz == round16(req), "size_of %zu for a request of %zu", sz, req);
 	TRACE("    -> handle %#llx\n", h);
@@ -458,17 +375,17 @@ static u64 bad_handle(struct fuzz_in *in)
 
 	switch (kind % 6) {
 	case 0:
-		if (T.ndead) {
-			h = T.dead[r % T.ndead];
+		h = t_model_stale(&T.tm, r);
+		if (h != T_POOL_NO_HANDLE) {
 			TRACE("    bad handle: freed %#llx\n", h);
 			return h;
 		}
 		break;
 	case 1:		/* a live slot, another generation */
-		if (T.n) {
-			h = T.b[r % T.n].h;
+		if (T.tm.n) {
+			h = T.tm.b[r % T.tm.n].h;
 			h += (kind & 0x80) ? (1ULL << 32) : -(1ULL << 32);
-			if (idx_of(h) < 0) {
+			if (t_model_find(&T.tm, h) < 0) {
 				TRACE("    bad handle: %#llx, another generation\n", h);
 				return h;
 			}
@@ -484,7 +401,7 @@ static u64 bad_handle(struct fuzz_in *in)
 		return h;
 	case 4:		/* the first generation of some slot */
 		h = (1ULL << 32) | (1 + r % T.cap);
-		i = idx_of(h);
+		i = t_model_find(&T.tm, h);
 		if (i < 0) {
 			TRACE("    bad handle: %#llx, first generation\n", h);
 			return h;
@@ -517,8 +434,8 @@ static uint8_t *bad_ptr(struct fuzz_in *in)
 		}
 		break;
 	case 1:		/* inside a block */
-		if (T.n && T.b[r % T.n].size > 1) {
-			const struct tblk *b = &T.b[r % T.n];
+		if (T.tm.n && T.tm.b[r % T.tm.n].size > 1) {
+			const struct t_model_block *b = &T.tm.b[r % T.tm.n];
 			size_t k = 1 + in_u16(in) % (b->size - 1);
 
 			if (!live_start(b->off + k)) {
@@ -563,7 +480,7 @@ static void op_alloc_handle(struct fuzz_in *in)
 	struct t_pool_stats st;
 	u64 h;
 
-	if (T.n == MAX_LIVE)
+	if (T.tm.n == MAX_LIVE)
 		return;
 	TRACE("  alloc_handle %zu flags %#x%s\n", req, flags, must ? " (must fit)" : "");
 	T.may_move = reorder;
@@ -579,7 +496,7 @@ static void op_alloc_handle(struct fuzz_in *in)
 	}
 	if (!req || (flags & ~T_POOL_REORDER_ON_FAIL)) {
 		EXPECT(h == T_POOL_NO_HANDLE, "refused request gave a handle");
-		T.refused++;
+		T.tm.refused++;
 		T.same_layout = true;
 		return;
 	}
@@ -589,10 +506,10 @@ static void op_alloc_handle(struct fuzz_in *in)
 		return;
 	}
 	if (h == T_POOL_NO_HANDLE) {
-		EXPECT(!must, "alloc of %zu failed: %u of %u slots used, largest free run %zu, %zu bytes free, %zu pinned",
-		       req, T.n, T.cap, T.largest, T.size - T.st.used_bytes,
-		       pinned_count());
-		T.failed++;
+		EXPECT(!must, "alloc of %zu failed: %u of %u slots used, largest free run %zu, %zu bytes free, %u pinned",
+		       req, T.tm.n, T.cap, T.largest, T.size - T.st.used_bytes,
+		       T.tm.pinned);
+		T.tm.failed++;
 		return;
 	}
 	take_handle(h, req);
@@ -605,13 +522,13 @@ static void op_alloc_ptr(struct fuzz_in *in)
 	uint8_t *p;
 	u64 h;
 
-	if (T.n == MAX_LIVE)
+	if (T.tm.n == MAX_LIVE)
 		return;
 	TRACE("  alloc %zu%s\n", req, must ? " (must fit)" : "");
 	p = t_pool_alloc(T.pool, req);
 	if (!req) {
 		EXPECT(!p, "alloc of 0 gave a block");
-		T.refused++;
+		T.tm.refused++;
 		T.same_layout = true;
 		return;
 	}
@@ -622,8 +539,8 @@ static void op_alloc_ptr(struct fuzz_in *in)
 	}
 	if (!p) {
 		EXPECT(!must, "alloc of %zu failed: largest free run %zu, %u of %u slots",
-		       req, T.largest, T.n, T.cap);
-		T.failed++;
+		       req, T.largest, T.tm.n, T.cap);
+		T.tm.failed++;
 		return;
 	}
 	EXPECT(p >= T.arena && p < T.arena + T.size && !((uintptr_t)p & 15),
@@ -638,13 +555,13 @@ static void op_alloc_ptr(struct fuzz_in *in)
 static void op_free(struct fuzz_in *in, bool by_ptr)
 {
 	int i = blk_pick(in);
-	struct tblk *b;
+	struct t_model_block *b;
 	uint8_t *p;
 	int ret;
 
 	if (i < 0)
 		return;
-	b = &T.b[i];
+	b = &T.tm.b[i];
 	p = T.arena + b->off;
 	TRACE("  free %s %#llx at %zu%s\n", by_ptr ? "pointer of" : "handle",
 	      b->h, b->off, b->pins ? " (pinned)" : "");
@@ -662,10 +579,10 @@ static void op_free(struct fuzz_in *in, bool by_ptr)
 		return;
 	}
 	EXPECT(ret == 0, "free of a live block returned %d", ret);
-	blk_del(i);
+	t_model_remove(&T.tm, i);
 }
 
-static void in_range(struct fuzz_in *in, const struct tblk *b, size_t *pos,
+static void in_range(struct fuzz_in *in, const struct t_model_block *b, size_t *pos,
 		     size_t *len)
 {
 	*pos = in_u16(in) % (b->size + 1);
@@ -676,69 +593,69 @@ static void op_write(struct fuzz_in *in)
 {
 	int i = blk_pick(in);
 	size_t pos, len;
-	struct tblk *b;
+	struct t_model_block *b;
 	int ret;
 
 	if (i < 0)
 		return;
-	b = &T.b[i];
+	b = &T.tm.b[i];
 	in_range(in, b, &pos, &len);
 	TRACE("  write %#llx [%zu, +%zu)\n", b->h, pos, len);
-	pattern_fill(T.buf, len, ++T.tag, pos);
+	model_pattern_fill(T.buf, len, ++T.tm.tag, pos);
 	ret = t_pool_write(T.pool, b->h, pos, T.buf, len);
 	EXPECT(ret == 0, "write returned %d", ret);
-	memcpy(b->shadow + pos, T.buf, len);
+	t_model_write(&T.tm, i, pos, T.buf, len);
 }
 
 static void op_read(struct fuzz_in *in)
 {
 	int i = blk_pick(in);
 	size_t pos, len;
-	struct tblk *b;
-	long d;
+	struct t_model_block *b;
+	size_t d;
 	int ret;
 
 	if (i < 0)
 		return;
-	b = &T.b[i];
+	b = &T.tm.b[i];
 	in_range(in, b, &pos, &len);
 	TRACE("  read %#llx [%zu, +%zu)\n", b->h, pos, len);
 	memset(T.buf, 0xa5, len);
 	ret = t_pool_read(T.pool, b->h, pos, T.buf, len);
 	EXPECT(ret == 0, "read returned %d", ret);
-	d = first_diff(T.buf, b->shadow + pos, len);
-	EXPECT(d < 0, "read byte %ld differs from the model", d);
+	d = model_first_diff(T.buf, b->bytes + pos, len);
+	EXPECT(d == len, "read byte %zu differs from the model", d);
 }
 
 static void op_clean(struct fuzz_in *in)
 {
 	bool by_ptr = in_u8(in) & 1;
 	int i = blk_pick(in);
-	struct tblk *b;
+	struct t_model_block *b;
 
 	if (i < 0)
 		return;
-	b = &T.b[i];
+	b = &T.tm.b[i];
 	TRACE("  clean %s %#llx at %zu\n", by_ptr ? "pointer of" : "handle",
 	      b->h, b->off);
 	if (by_ptr)
 		EXPECT(clean_t_ptr(T.pool, T.arena + b->off), "clean by pointer refused");
 	else
 		EXPECT(t_pool_clean(T.pool, b->h) == 0, "clean refused");
-	memset(b->shadow, 0, b->size);
+	t_model_clean(&T.tm, i);
 }
 
 static void op_copy(struct fuzz_in *in)
 {
 	bool by_ptr = in_u8(in) & 1;
 	int d = blk_pick(in), s = blk_pick(in);
-	struct tblk *bd, *bs;
+	struct t_model_block *bd, *bs;
 	int ret;
 
 	if (d < 0)
 		return;
-	bd = &T.b[d];
-	bs = &T.b[s];
+	bd = &T.tm.b[d];
+	bs = &T.tm.b[s];
 	TRACE("  copy %s %#llx (%zu bytes) <- %#llx (%zu bytes)\n",
 	      by_ptr ? "pointers of" : "handles", bd->h, bd->size, bs->h, bs->size);
 	if (bd->size < bs->size)
@@ -754,19 +671,19 @@ static void op_copy(struct fuzz_in *in)
 		return;
 	}
 	EXPECT(ret == 0, "copy returned %d", ret);
-	memmove(bd->shadow, bs->shadow, bs->size);
+	t_model_copy(&T.tm, d, s);
 }
 
 static void op_pin(struct fuzz_in *in)
 {
 	int i = blk_pick(in);
-	struct tblk *b;
+	struct t_model_block *b;
 	uint8_t *p;
-	long d;
+	size_t d;
 
 	if (i < 0)
 		return;
-	b = &T.b[i];
+	b = &T.tm.b[i];
 	TRACE("  pin %#llx (%u pins)\n", b->h, b->pins);
 	T.may_move = true;	/* a block in transit completes its move */
 	p = t_pool_pin(T.pool, b->h);
@@ -774,25 +691,24 @@ static void op_pin(struct fuzz_in *in)
 	EXPECT(p >= T.arena && p < T.arena + T.size && !((uintptr_t)p & 15),
 	       "pinned address %p outside the arena", (void *)p);
 	if (b->pins)
-		EXPECT(p == b->pin_ptr, "a pinned block moved from %zu to %zu",
-		       off_of(b->pin_ptr), off_of(p));
+		EXPECT(p == b->pinned_at, "a pinned block moved from %zu to %zu",
+		       off_of(b->pinned_at), off_of(p));
 	TRACE("    -> offset %zu\n", off_of(p));
-	d = first_diff(p, b->shadow, b->size);
-	EXPECT(d < 0, "pinned block: byte %ld differs from the model", d);
-	b->pins++;
-	b->pin_ptr = p;
+	d = model_first_diff(p, b->bytes, b->size);
+	EXPECT(d == b->size, "pinned block: byte %zu differs from the model", d);
+	t_model_pin(&T.tm, i, p);
 	old_push(p);
 }
 
 static void op_unpin(struct fuzz_in *in)
 {
 	int i = blk_pick(in);
-	struct tblk *b;
+	struct t_model_block *b;
 	int ret;
 
 	if (i < 0)
 		return;
-	b = &T.b[i];
+	b = &T.tm.b[i];
 	TRACE("  unpin %#llx (%u pins)\n", b->h, b->pins);
 	if (!b->pins)
 		snap_take();
@@ -803,7 +719,7 @@ static void op_unpin(struct fuzz_in *in)
 		return;
 	}
 	EXPECT(ret == 0, "unpin returned %d", ret);
-	b->pins--;
+	t_model_unpin(&T.tm, i);
 }
 
 /*
@@ -927,13 +843,13 @@ static void op_query(struct fuzz_in *in)
 {
 	uint8_t kind = in_u8(in) % 3;
 	int i = blk_pick(in);
-	struct tblk *b;
+	struct t_model_block *b;
 	size_t off, sz;
 	u64 h;
 
 	if (i < 0)
 		return;
-	b = &T.b[i];
+	b = &T.tm.b[i];
 	switch (kind) {
 	case 0:
 		sz = t_pool_size_of(T.pool, b->h);
@@ -1006,7 +922,7 @@ static void misuse_handle(struct fuzz_in *in)
 	uint8_t call = in_u8(in) % 10;
 	u64 h = bad_handle(in);
 	int other = blk_pick(in);
-	u64 live = other >= 0 ? T.b[other].h : h;
+	u64 live = other >= 0 ? T.tm.b[other].h : h;
 	uint8_t small[32];
 	size_t off = 0;
 	int ret = 0;
@@ -1056,7 +972,7 @@ static void misuse_ptr(struct fuzz_in *in)
 	uint8_t call = in_u8(in) % 5;
 	uint8_t *p = bad_ptr(in);
 	int other = blk_pick(in);
-	uint8_t *live = other >= 0 ? T.arena + T.b[other].off : p;
+	uint8_t *live = other >= 0 ? T.arena + T.tm.b[other].off : p;
 	bool ok;
 
 	TRACE("  misuse: pointer call %u\n", call);
@@ -1090,15 +1006,15 @@ static void op_alloc_many(struct fuzz_in *in)
 	u64 h;
 
 	TRACE("  alloc_handle %u x %zu\n", count, req);
-	for (k = 0; k < count && T.n < MAX_LIVE; k++) {
+	for (k = 0; k < count && T.tm.n < MAX_LIVE; k++) {
 		h = t_pool_alloc_handle(T.pool, req, 0);
 		if (!req) {
 			EXPECT(h == T_POOL_NO_HANDLE, "alloc of 0 gave a handle");
-			T.refused++;
+			T.tm.refused++;
 			return;
 		}
 		if (h == T_POOL_NO_HANDLE) {
-			T.failed++;
+			T.tm.failed++;
 			TRACE("    -> failed after %u\n", k);
 			return;
 		}
@@ -1114,12 +1030,12 @@ static void op_free_many(struct fuzz_in *in)
 	int ret;
 
 	TRACE("  free every %u-th block from %u\n", stride, phase);
-	for (i = T.n; i-- > 0;) {
-		if (i % stride != phase || T.b[i].pins)
+	for (i = T.tm.n; i-- > 0;) {
+		if (i % stride != phase || T.tm.b[i].pins)
 			continue;
-		ret = t_pool_free(T.pool, T.b[i].h);
-		EXPECT(ret == 0, "free of %#llx returned %d", T.b[i].h, ret);
-		blk_del(i);
+		ret = t_pool_free(T.pool, T.tm.b[i].h);
+		EXPECT(ret == 0, "free of %#llx returned %d", T.tm.b[i].h, ret);
+		t_model_remove(&T.tm, i);
 	}
 }
 
@@ -1127,8 +1043,8 @@ static void op_free_many(struct fuzz_in *in)
 static void misuse_null(struct fuzz_in *in)
 {
 	int i = blk_pick(in);
-	u64 h = i >= 0 ? T.b[i].h : T_POOL_NO_HANDLE;
-	uint8_t *p = i >= 0 ? T.arena + T.b[i].off : T.arena;
+	u64 h = i >= 0 ? T.tm.b[i].h : T_POOL_NO_HANDLE;
+	uint8_t *p = i >= 0 ? T.arena + T.tm.b[i].off : T.arena;
 	struct t_pool_reorder_result res;
 	struct t_pool_extent out[1];
 	struct t_pool_stats st;
@@ -1183,7 +1099,8 @@ static void op_misuse(struct fuzz_in *in)
 {
 	uint8_t kind = in_u8(in) % 6;
 	size_t pos, len;
-	struct tblk *b;
+	struct t_model_block *b;
+	uint8_t *p;
 	int i, ret;
 	bool rd;
 
@@ -1198,7 +1115,7 @@ static void op_misuse(struct fuzz_in *in)
 		i = blk_pick(in);
 		if (i < 0)
 			return;
-		b = &T.b[i];
+		b = &T.tm.b[i];
 		pos = in_u16(in) % (b->size + 32);
 		len = (pos < b->size ? b->size - pos : 0) + 1 + in_u8(in) % 64;
 		rd = in_u8(in) & 1;
@@ -1225,12 +1142,12 @@ static void op_misuse(struct fuzz_in *in)
 		i = blk_pick(in);
 		if (i < 0)
 			return;
-		b = &T.b[i];
+		b = &T.tm.b[i];
 		TRACE("  misuse: pin %#llx, then free it\n", b->h);
 		T.may_move = true;
-		b->pin_ptr = t_pool_pin(T.pool, b->h);
-		EXPECT(b->pin_ptr, "pin of a live block refused");
-		b->pins++;
+		p = t_pool_pin(T.pool, b->h);
+		EXPECT(p, "pin of a live block refused");
+		t_model_pin(&T.tm, i, p);
 		check_all();
 		snap_take();
 		ret = t_pool_free(T.pool, b->h);
@@ -1238,7 +1155,7 @@ static void op_misuse(struct fuzz_in *in)
 		snap_refused(1);
 		check_all();
 		snap_take();
-		EXPECT(!t_pool_dealloc(T.pool, b->pin_ptr), "pinned block freed by pointer");
+		EXPECT(!t_pool_dealloc(T.pool, b->pinned_at), "pinned block freed by pointer");
 		snap_refused(1);
 		break;
 	}
@@ -1274,7 +1191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size };
 	size_t arena_size, got;
-	unsigned int i, cap;
+	unsigned int cap;
 	uint8_t op;
 
 	memset(&T, 0, sizeof(T));
@@ -1303,6 +1220,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	T.ext_prev = calloc(T.ext_cap, sizeof(*T.ext));
 	T.start = calloc(T.size / 16, sizeof(*T.start));
 	T.buf = malloc(T.size + 64);
+	if (t_model_init(&T.tm, MAX_LIVE, 0))
+		abort();
 	if (!T.ext || !T.ext_prev || !T.start || !T.buf)
 		abort();
 	check_all();
@@ -1376,8 +1295,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_op_name = "destroy";
 	EXPECT(destroy_t_pool(T.pool), "destroy refused");
-	for (i = 0; i < T.n; i++)
-		free(T.b[i].shadow);
+	t_model_destroy(&T.tm);
 	free(T.ext);
 	free(T.ext_prev);
 	free(T.start);

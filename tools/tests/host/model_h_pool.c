@@ -2,19 +2,20 @@
 /*
  * Long randomized runs of the header pool against a reference model.
  *
- * The model is the list of live blocks (pointer, requested size,
- * alignment, usable size, an id) and the counters the pool must agree
- * with.  Every live block holds a byte pattern derived from its id over
- * all of its usable bytes.  Random operations (alloc with log-uniform
+ * The model is the header pool's reference model (ckremm/model/
+ * h_pool_model.h): the live blocks (pointer, requested size, alignment,
+ * usable size and the exact bytes each must hold, a pattern at first,
+ * then what writes, cleans and reallocs left) and the counters the pool
+ * must agree with.  Random operations (alloc with log-uniform
  * sizes 1..8192 and random alignments, free, realloc, clean, batch alloc
  * and free, reorder, read and write through the pool, probes of
  * largest_free) drive pool and model together.  After every operation:
  * h_pool_validate() is 0, the statistics agree with the model (used
  * blocks and bytes, failed and refused calls, and the peak, which the
  * model follows through the moment a moving realloc or a probe holds two
- * blocks), the touched block overlaps no other and holds its pattern.
+ * blocks), the touched block overlaps no other and holds its bytes.
  * Every FULL_CHECK_EVERY operations, and after a reorder: every block
- * holds its pattern and a walk of the arena shows exactly the model's
+ * holds its bytes and a walk of the arena shows exactly the model's
  * blocks.
  *
  * The misuse variant sprinkles in calls that must be refused (double and
@@ -33,6 +34,7 @@
 #include <string.h>
 
 #include "pool_check.h"
+#include "h_pool_model.h"
 
 #define KIB 1024UL
 #define MAX_LIVE 4096
@@ -40,35 +42,16 @@
 #define FULL_CHECK_EVERY 256
 /* Largest usable size of a block: a request plus rounding and a tail. */
 #define PAT_SPAN (MAX_REQ + 64)
-#define PAT_OFFSETS 4096
 
-struct live {
-	unsigned char *p;
-	size_t req;
-	size_t align;		/* effective: 16 or more */
-	size_t usable;
-	unsigned int id;
-};
-
+/* The pool, its reference model (h_pool_model.h) and the run's state. */
 struct model {
 	struct h_pool *pool;
 	unsigned char *base;
 	size_t arena;
 	struct rng r;
 	bool misuse;
-
-	struct live *v;
-	size_t n;
-	unsigned int next_id;
-	size_t used_bytes;	/* sum of usable + header over live blocks */
-	size_t failed;
-	size_t refused;
-	size_t peak;		/* highest used_bytes, also inside a call */
+	struct h_model hm;
 	struct h_pool_stats st;	/* after the last operation */
-
-	/* Pointers freed earlier, for stale-pointer misuse. */
-	void *stale[64];
-	unsigned int n_stale, stale_pos;
 
 	/* A second pool, for foreign pointers. */
 	struct h_pool *other;
@@ -80,54 +63,61 @@ struct model {
 	unsigned long counts[16];
 };
 
-static unsigned char pattern[PAT_OFFSETS + PAT_SPAN];
-static unsigned char zeroes[PAT_SPAN];
-
-static const unsigned char *pat_of(unsigned int id)
-{
-	return pattern + (id * 2654435761u) % PAT_OFFSETS;
-}
-
 /* Report with the operation count, so a failure can be replayed. */
 #define MCHECK(m, cond, fmt, ...)					\
 	EXPECT_TRUE(cond, "op %lu (%s): " fmt, (m)->op, (m)->op_name,	\
 		    ##__VA_ARGS__)
 
-static bool overlaps(const struct live *a, const struct live *b)
+static struct h_model_block *blk(struct model *m, size_t i)
 {
-	return a->p - 16 < b->p + b->usable && b->p - 16 < a->p + a->usable;
+	return &m->hm.b[i];
 }
 
-static bool holds_pattern(struct model *m, const struct live *b)
+static size_t pick_block(struct model *m)
 {
-	if (!memcmp(b->p, pat_of(b->id), b->usable))
-		return true;
-	for (size_t i = 0; i < b->usable; i++)
-		if (b->p[i] != pat_of(b->id)[i])
-			return MCHECK(m, false, "block %u (%p, %zu bytes): byte "
-				      "%zu is %#x, not %#x", b->id, b->p,
-				      b->usable, i, b->p[i], pat_of(b->id)[i]);
+	return rng_below(&m->r, m->hm.n);
+}
+
+/* Operation @name on a random live block *@i; false if there is none. */
+static bool start_on_block(struct model *m, const char *name, size_t *i)
+{
+	m->op_name = name;
+	if (!m->hm.n)
+		return false;
+	m->acted = true;
+	*i = pick_block(m);
 	return true;
 }
 
-/* A block new or changed: in the arena, aligned, alone, patterned. */
-static bool check_touched(struct model *m, const struct live *b)
+static bool holds_contents(struct model *m, size_t i)
 {
-	bool ok = true;
-	size_t i;
+	const struct h_model_block *b = blk(m, i);
+	size_t bad = h_model_diff(&m->hm, i, b->ptr, 0, b->usable);
 
-	ok &= MCHECK(m, in_arena(m->pool, b->p - 16, b->usable + 16),
-		     "block %p+%zu outside the arena", b->p, b->usable);
-	ok &= MCHECK(m, (uintptr_t)b->p % b->align == 0,
-		     "block %p not aligned to %zu", b->p, b->align);
-	ok &= MCHECK(m, b->usable >= b->req, "usable %zu < asked %zu",
-		     b->usable, b->req);
-	for (i = 0; i < m->n && ok; i++)
-		if (&m->v[i] != b)
-			ok &= MCHECK(m, !overlaps(&m->v[i], b),
-				     "block %p+%zu overlaps %p+%zu", b->p,
-				     b->usable, m->v[i].p, m->v[i].usable);
-	return ok && holds_pattern(m, b);
+	return MCHECK(m, bad == b->usable, "block at %p (%zu bytes): byte "
+		      "%zu is %#x, not %#x", b->ptr, b->usable, bad,
+		      bad < b->usable ? b->ptr[bad] : 0,
+		      bad < b->usable ? b->bytes[bad] : 0);
+}
+
+/* A block new or changed: in the arena, aligned, alone, as the model says. */
+static bool check_touched(struct model *m, size_t i)
+{
+	const struct h_model_block *b = blk(m, i);
+	int other = h_model_overlap(&m->hm, (unsigned int)i);
+	bool ok = true;
+
+	ok &= MCHECK(m, in_arena(m->pool, b->ptr - 16, b->usable + 16),
+		     "block %p+%zu outside the arena", b->ptr, b->usable);
+	ok &= MCHECK(m, (uintptr_t)b->ptr % b->align == 0,
+		     "block %p not aligned to %zu", b->ptr, b->align);
+	ok &= MCHECK(m, b->usable >= b->req &&
+		     b->usable <= ROUND16(b->req) + 16,
+		     "usable %zu for a request of %zu", b->usable, b->req);
+	ok &= MCHECK(m, other < 0, "block %p+%zu overlaps %p+%zu", b->ptr,
+		     b->usable, other < 0 ? NULL : blk(m, other)->ptr,
+		     other < 0 ? 0 : blk(m, other)->usable);
+	return ok && holds_contents(m, i);
 }
 
 static size_t log_uniform_size(struct rng *r, size_t max)
@@ -146,27 +136,7 @@ static size_t random_align(struct rng *r)
 	return k == 13 ? 0 : (size_t)1 << k;
 }
 
-static size_t eff_align(size_t align)
-{
-	return align < 16 ? 16 : align;
-}
-
-static void remember_stale(struct model *m, void *p)
-{
-	m->stale[m->stale_pos] = p;
-	m->stale_pos = (m->stale_pos + 1) % 64;
-	if (m->n_stale < 64)
-		m->n_stale++;
-}
-
 /* ---- after every operation ----------------------------------------------- */
-
-/* The pool held @used bytes in used blocks at some moment. */
-static void note_peak(struct model *m, size_t used)
-{
-	if (used > m->peak)
-		m->peak = used;
-}
 
 static void check_after(struct model *m)
 {
@@ -177,95 +147,59 @@ static void check_after(struct model *m)
 	MCHECK(m, rc == 0, "validate %d at %zu: %s", rc, fault.offset,
 	       fault.reason ? fault.reason : "?");
 	pool_stats(m->pool, &st);
-	MCHECK(m, st.used_blocks == m->n, "used_blocks %zu, model %zu",
-	       st.used_blocks, m->n);
-	MCHECK(m, st.used_bytes == m->used_bytes, "used_bytes %zu, model %zu",
-	       st.used_bytes, m->used_bytes);
+	MCHECK(m, st.used_blocks == m->hm.n, "used_blocks %zu, model %u",
+	       st.used_blocks, m->hm.n);
+	MCHECK(m, st.used_bytes == m->hm.used_bytes,
+	       "used_bytes %zu, model %zu", st.used_bytes, m->hm.used_bytes);
 	MCHECK(m, st.used_bytes + st.free_bytes == m->arena,
 	       "used %zu + free %zu != %zu", st.used_bytes, st.free_bytes,
 	       m->arena);
 	MCHECK(m, st.header_bytes == 16 * (st.used_blocks + st.free_blocks),
 	       "header_bytes %zu", st.header_bytes);
-	MCHECK(m, st.failed_allocs == m->failed, "failed_allocs %zu, model %zu",
-	       st.failed_allocs, m->failed);
-	MCHECK(m, st.refused_calls == m->refused, "refused_calls %zu, model %zu",
-	       st.refused_calls, m->refused);
-	note_peak(m, m->used_bytes);
-	MCHECK(m, st.peak_used == m->peak, "peak_used %zu, model %zu",
-	       st.peak_used, m->peak);
+	MCHECK(m, st.failed_allocs == m->hm.failed,
+	       "failed_allocs %zu, model %zu", st.failed_allocs, m->hm.failed);
+	MCHECK(m, st.refused_calls == m->hm.refused,
+	       "refused_calls %zu, model %zu", st.refused_calls,
+	       m->hm.refused);
+	h_model_note_peak(&m->hm, 0);
+	MCHECK(m, st.peak_used == m->hm.peak, "peak_used %zu, model %zu",
+	       st.peak_used, m->hm.peak);
 	MCHECK(m, st.frag_permille <= 1000, "frag %u", st.frag_permille);
 	MCHECK(m, st.largest_free <= st.free_bytes, "largest %zu > free %zu",
 	       st.largest_free, st.free_bytes);
 	m->st = st;
 }
 
-static int live_by_addr(const void *a, const void *b)
-{
-	const struct live *x = a, *y = b;
-
-	return x->p < y->p ? -1 : x->p > y->p;
-}
-
 static void full_check(struct model *m)
 {
 	struct h_pool_extent *ext;
-	struct live *sorted;
-	size_t n, i, j = 0;
+	size_t n, i, bad;
 
-	for (i = 0; i < m->n; i++)
-		if (!holds_pattern(m, &m->v[i]))
+	for (i = 0; i < m->hm.n; i++)
+		if (!holds_contents(m, i))
 			break;
 	pool_consistent(m->pool, m->op_name);
-	sorted = malloc((m->n + 1) * sizeof(*sorted));
-	ASSERT_TRUE(sorted);
-	memcpy(sorted, m->v, m->n * sizeof(*sorted));
-	qsort(sorted, m->n, sizeof(*sorted), live_by_addr);
 	n = pool_walk_all(m->pool, &ext);
-	for (i = 0; i < n; i++) {
-		if (!ext[i].used)
-			continue;
-		if (!MCHECK(m, j < m->n, "walk shows more used blocks than %zu",
-			    m->n))
-			break;
-		if (!MCHECK(m, ext[i].offset + 16 ==
-			    (size_t)(sorted[j].p - m->base) &&
-			    ext[i].size == sorted[j].usable + 16,
-			    "walk: used %zu+%zu, model %zu+%zu", ext[i].offset,
-			    ext[i].size, (size_t)(sorted[j].p - m->base) - 16,
-			    sorted[j].usable + 16))
-			break;
-		j++;
-	}
-	MCHECK(m, j == m->n, "walk found %zu of %zu blocks", j, m->n);
+	bad = h_model_match_walk(&m->hm, ext, n);
+	if (bad < n)
+		MCHECK(m, false, "walk: used %zu+%zu is no block of the model",
+		       ext[bad].offset, ext[bad].size);
+	else
+		MCHECK(m, bad > n, "walk misses blocks of the model");
 	free(ext);
-	free(sorted);
 }
 
 /* ---- operations ---------------------------------------------------------- */
 
-static struct live *add_live(struct model *m, void *p, size_t req,
-			     size_t align)
+/* A block the pool handed out joins the model, its bytes written. */
+static size_t add_live(struct model *m, void *p, size_t req, size_t align)
 {
-	struct live *b = &m->v[m->n++];
+	struct h_model_block *b;
 
-	b->p = p;
-	b->req = req;
-	b->align = eff_align(align);
-	b->usable = h_pool_usable_size(m->pool, p);
-	b->id = m->next_id++;
-	m->used_bytes += b->usable + 16;
-	if (b->usable <= PAT_SPAN)
-		memcpy(b->p, pat_of(b->id), b->usable);
-	else
-		MCHECK(m, false, "usable %zu for %zu bytes", b->usable, req);
-	return b;
-}
-
-static void drop_live(struct model *m, size_t i)
-{
-	m->used_bytes -= m->v[i].usable + 16;
-	remember_stale(m, m->v[i].p);
-	m->v[i] = m->v[--m->n];
+	b = h_model_add(&m->hm, p, req, align, h_pool_usable_size(m->pool, p));
+	ASSERT_NONNULL(b);
+	memcpy(b->ptr, b->bytes, b->usable);
+	return m->hm.n - 1;
 }
 
 /*
@@ -288,13 +222,13 @@ static void op_alloc(struct model *m, bool aligned)
 	void *p;
 
 	m->op_name = aligned ? "alloc_aligned" : "alloc";
-	if (m->n == MAX_LIVE)
+	if (m->hm.n == MAX_LIVE)
 		return;
 	m->acted = true;
 	p = aligned ? h_pool_alloc_aligned(m->pool, size, align) :
 		      h_pool_alloc(m->pool, size);
 	if (!p) {
-		m->failed++;
+		m->hm.failed++;
 		MCHECK(m, !must_fit(m, size, align),
 		       "alloc %zu align %zu failed, largest free %zu", size,
 		       align, m->st.largest_free);
@@ -310,21 +244,18 @@ static void op_free(struct model *m)
 {
 	size_t i;
 
-	m->op_name = "free";
-	if (!m->n)
+	if (!start_on_block(m, "free", &i))
 		return;
-	m->acted = true;
-	i = rng_below(&m->r, m->n);
-	holds_pattern(m, &m->v[i]);
-	MCHECK(m, h_pool_dealloc(m->pool, m->v[i].p), "free %p refused",
-	       m->v[i].p);
-	drop_live(m, i);
+	holds_contents(m, i);
+	MCHECK(m, h_pool_dealloc(m->pool, blk(m, i)->ptr), "free %p refused",
+	       blk(m, i)->ptr);
+	h_model_remove(&m->hm, (unsigned int)i);
 }
 
 /* Where the block after b starts, and whether it is free and how big. */
-static size_t free_after(struct model *m, const struct live *b)
+static size_t free_after(struct model *m, const struct h_model_block *b)
 {
-	size_t cursor = (size_t)(b->p - m->base) + b->usable;
+	size_t cursor = (size_t)(b->ptr - m->base) + b->usable;
 	size_t want = cursor;
 	struct h_pool_extent e;
 
@@ -338,90 +269,84 @@ static size_t free_after(struct model *m, const struct live *b)
 static void op_realloc(struct model *m)
 {
 	size_t size = log_uniform_size(&m->r, MAX_REQ), i, keep, next_free;
-	struct live *b, old;
+	size_t usable, bad;
+	struct h_model_block *b;
 	unsigned char *q;
 
-	m->op_name = "realloc";
-	if (!m->n)
+	if (!start_on_block(m, "realloc", &i))
 		return;
-	m->acted = true;
-	i = rng_below(&m->r, m->n);
-	b = &m->v[i];
-	old = *b;
+	b = blk(m, i);
 	next_free = free_after(m, b);
-	q = h_pool_realloc(m->pool, b->p, size);
+	q = h_pool_realloc(m->pool, b->ptr, size);
 	if (!q) {
-		m->failed++;
-		MCHECK(m, ROUND16(size) > old.usable,
-		       "shrink of %p from %zu to %zu failed", old.p, old.usable,
-		       size);
-		MCHECK(m, h_pool_usable_size(m->pool, old.p) == old.usable,
+		m->hm.failed++;
+		MCHECK(m, ROUND16(size) > b->usable,
+		       "shrink of %p from %zu to %zu failed", b->ptr,
+		       b->usable, size);
+		MCHECK(m, h_pool_usable_size(m->pool, b->ptr) == b->usable,
 		       "failed realloc changed the block");
-		holds_pattern(m, b);
+		holds_contents(m, i);
 		return;
 	}
-	if (ROUND16(size) <= old.usable)
-		MCHECK(m, q == old.p, "shrink %zu -> %zu moved the block",
-		       old.usable, size);
-	else if (old.usable + next_free >= ROUND16(size))
-		MCHECK(m, q == old.p, "grow %zu -> %zu with %zu free after "
-		       "moved the block", old.usable, size, next_free);
-	keep = old.usable < size ? old.usable : size;
-	MCHECK(m, !memcmp(q, pat_of(old.id), keep),
-	       "realloc %zu -> %zu lost contents", old.usable, size);
-	b->p = q;
-	b->req = size;
-	b->usable = h_pool_usable_size(m->pool, q);
-	if (q != old.p) {
-		/* The new block was taken before the old one was given back. */
-		note_peak(m, m->used_bytes + b->usable + 16);
-		remember_stale(m, old.p);
-	}
-	m->used_bytes += b->usable - old.usable;
-	if (MCHECK(m, b->usable <= PAT_SPAN, "usable %zu", b->usable))
-		memcpy(q, pat_of(b->id), b->usable);
-	check_touched(m, b);
+	if (ROUND16(size) <= b->usable)
+		MCHECK(m, q == b->ptr, "shrink %zu -> %zu moved the block",
+		       b->usable, size);
+	else if (b->usable + next_free >= ROUND16(size))
+		MCHECK(m, q == b->ptr, "grow %zu -> %zu with %zu free after "
+		       "moved the block", b->usable, size, next_free);
+	usable = h_pool_usable_size(m->pool, q);
+	keep = h_model_realloc_keeps(b, q, size, usable);
+	bad = h_model_diff(&m->hm, i, q, 0, keep);
+	MCHECK(m, bad == keep, "realloc %zu -> %zu lost byte %zu of %zu kept",
+	       b->usable, size, bad, keep);
+	ASSERT_EQ(h_model_resize(&m->hm, i, q, size, usable, keep), 0);
+	memcpy(q + keep, b->bytes + keep, usable - keep);
+	check_touched(m, i);
 }
 
 static void op_clean(struct model *m)
 {
-	struct live *b;
+	struct h_model_block *b;
+	size_t i;
 
-	m->op_name = "clean";
-	if (!m->n)
+	if (!start_on_block(m, "clean", &i))
 		return;
-	m->acted = true;
-	b = &m->v[rng_below(&m->r, m->n)];
-	MCHECK(m, clean_h_ptr(m->pool, b->p), "clean %p refused", b->p);
-	MCHECK(m, !memcmp(b->p, zeroes, b->usable), "clean left bytes");
-	memcpy(b->p, pat_of(b->id), b->usable);
+	b = blk(m, i);
+	MCHECK(m, clean_h_ptr(m->pool, b->ptr), "clean %p refused", b->ptr);
+	h_model_clean(&m->hm, i);
+	MCHECK(m, h_model_diff(&m->hm, i, b->ptr, 0, b->usable) == b->usable,
+	       "clean left bytes");
+	h_model_refill(&m->hm, i, 0);
+	memcpy(b->ptr, b->bytes, b->usable);
 }
 
 static void op_read_write(struct model *m)
 {
 	unsigned char buf[PAT_SPAN], back[PAT_SPAN];
-	size_t pos, len;
-	struct live *b;
+	struct h_model_block *b;
+	size_t i, pos, len;
 
-	m->op_name = "read_write";
-	if (!m->n)
+	if (!start_on_block(m, "read_write", &i))
 		return;
-	m->acted = true;
-	b = &m->v[rng_below(&m->r, m->n)];
+	b = blk(m, i);
 	pos = rng_below(&m->r, b->usable + 1);
 	len = rng_below(&m->r, b->usable - pos + 1);
 	rng_fill(&m->r, buf, len);
-	MCHECK(m, h_pool_write(m->pool, b->p, pos, buf, len) == 0,
+	MCHECK(m, h_pool_write(m->pool, b->ptr, pos, buf, len) == 0,
 	       "write %zu+%zu of %zu", pos, len, b->usable);
-	MCHECK(m, !memcmp(b->p + pos, buf, len), "write did not land");
-	MCHECK(m, !memcmp(b->p, pat_of(b->id), pos) &&
-	       !memcmp(b->p + pos + len, pat_of(b->id) + pos + len,
-		       b->usable - pos - len), "write spilled");
-	MCHECK(m, h_pool_read(m->pool, b->p, pos, back, len) == 0,
+	MCHECK(m, !memcmp(b->ptr + pos, buf, len), "write did not land");
+	MCHECK(m, h_model_diff(&m->hm, i, b->ptr, 0, pos) == pos &&
+	       h_model_diff(&m->hm, i, b->ptr + pos + len, pos + len,
+			    b->usable - pos - len) == b->usable - pos - len,
+	       "write spilled");
+	h_model_write(&m->hm, i, pos, buf, len);
+	MCHECK(m, h_pool_read(m->pool, b->ptr, pos, back, len) == 0,
 	       "read %zu+%zu of %zu", pos, len, b->usable);
 	MCHECK(m, !memcmp(back, buf, len), "read back differs");
-	MCHECK(m, h_pool_write(m->pool, b->p, pos, pat_of(b->id) + pos, len) ==
-	       0, "write back");
+	rng_fill(&m->r, buf, len);
+	MCHECK(m, h_pool_write(m->pool, b->ptr, pos, buf, len) == 0,
+	       "write again");
+	h_model_write(&m->hm, i, pos, buf, len);
 }
 
 static void op_batch_alloc(struct model *m)
@@ -436,13 +361,13 @@ static void op_batch_alloc(struct model *m)
 	m->op_name = "batch_alloc";
 	if (!rng_below(&m->r, 8))
 		count = H_POOL_BATCH_MAX;
-	if (m->n + count > MAX_LIVE)
+	if (m->hm.n + count > MAX_LIVE)
 		return;
 	m->acted = true;
 	rc = h_pool_alloc_batch(m->pool, size, align, ptrs, count);
 	if (rc == -ENOMEM) {
 		/* All or nothing, peak included: one failed allocation. */
-		m->failed++;
+		m->hm.failed++;
 		pool_stats(m->pool, &now);
 		stats_equal_except(&m->st, &now, false, true, false,
 				   "batch -ENOMEM");
@@ -454,33 +379,35 @@ static void op_batch_alloc(struct model *m)
 	for (i = 0; i < count; i++)
 		add_live(m, ptrs[i], size, align);
 	for (i = 0; i < count; i++)
-		check_touched(m, &m->v[m->n - count + i]);
+		check_touched(m, m->hm.n - count + i);
 }
 
 static void op_batch_free(struct model *m)
 {
 	void *ptrs[16];
-	unsigned int count, i;
+	unsigned int count, i, j;
+	size_t k;
 
 	m->op_name = "batch_free";
-	if (!m->n)
+	if (!m->hm.n)
 		return;
 	m->acted = true;
-	count = 1 + (unsigned int)rng_below(&m->r, m->n < 16 ? m->n : 16);
-	/* The last `count` blocks, after moving random ones there. */
+	count = 1 + (unsigned int)rng_below(&m->r, m->hm.n < 16 ? m->hm.n : 16);
+	/* `count` different blocks, chosen at random. */
 	for (i = 0; i < count; i++) {
-		size_t j = rng_below(&m->r, m->n - i);
-		struct live t = m->v[j];
-
-		m->v[j] = m->v[m->n - 1 - i];
-		m->v[m->n - 1 - i] = t;
-		ptrs[i] = t.p;
-		holds_pattern(m, &t);
+		do {
+			k = pick_block(m);
+			for (j = 0; j < i && ptrs[j] != blk(m, k)->ptr; j++)
+				;
+		} while (j < i);
+		ptrs[i] = blk(m, k)->ptr;
+		holds_contents(m, k);
 	}
 	MCHECK(m, h_pool_dealloc_batch(m->pool, ptrs, count) == 0,
 	       "batch free of %u", count);
 	for (i = 0; i < count; i++)
-		drop_live(m, m->n - 1);
+		h_model_remove(&m->hm,
+			       (unsigned int)h_model_find(&m->hm, ptrs[i]));
 }
 
 static void op_reorder(struct model *m)
@@ -498,7 +425,7 @@ static void op_probe(struct model *m)
 	void *p;
 
 	m->op_name = "probe";
-	if (!largest || m->n == MAX_LIVE)
+	if (!largest || m->hm.n == MAX_LIVE)
 		return;
 	m->acted = true;
 	size = ((largest + 16) * 16 / 17) & ~(size_t)15;
@@ -507,51 +434,35 @@ static void op_probe(struct model *m)
 		p = h_pool_alloc(m->pool, size);
 		if (!MCHECK(m, p != NULL, "alloc %zu failed, largest free %zu",
 			    size, largest)) {
-			m->failed++;
+			m->hm.failed++;
 		} else {
-			note_peak(m, m->used_bytes +
-				  h_pool_usable_size(m->pool, p) + 16);
+			h_model_note_peak(&m->hm,
+					  h_pool_usable_size(m->pool, p) + 16);
 			MCHECK(m, h_pool_dealloc(m->pool, p), "free probe");
 		}
 	}
 	MCHECK(m, h_pool_alloc(m->pool, largest + 1) == NULL,
 	       "alloc %zu succeeded, largest free %zu", largest + 1, largest);
-	m->failed++;
+	m->hm.failed++;
 }
 
 /* ---- misuse -------------------------------------------------------------- */
 
-static bool is_live(struct model *m, const void *p)
-{
-	size_t i;
-
-	for (i = 0; i < m->n; i++)
-		if (m->v[i].p == p)
-			return true;
-	return false;
-}
-
 /* A pointer the pool must not take for a block. */
 static void *bad_pointer(struct model *m)
 {
-	struct live *b = m->n ? &m->v[rng_below(&m->r, m->n)] : NULL;
-	void *p;
+	struct h_model_block *b = m->hm.n ? blk(m, pick_block(m)) : NULL;
 
 	switch (rng_below(&m->r, 7)) {
 	case 0:
-		if (m->n_stale) {
-			p = m->stale[rng_below(&m->r, m->n_stale)];
-			if (!is_live(m, p))
-				return p;
-		}
-		return NULL;
+		return h_model_stale(&m->hm, (unsigned int)rng_next(&m->r));
 	case 1:
 		if (b && b->usable >= 32)
-			return b->p + 16 * (1 + rng_below(&m->r, b->usable / 16 - 1));
+			return b->ptr + 16 * (1 + rng_below(&m->r, b->usable / 16 - 1));
 		return m->base + m->arena;
 	case 2:
 		if (b)
-			return b->p + 1 + rng_below(&m->r, 15);
+			return b->ptr + 1 + rng_below(&m->r, 15);
 		return m->base + 8;
 	case 3:
 		return m->base - 16 * (1 + rng_below(&m->r, 64));
@@ -560,7 +471,7 @@ static void *bad_pointer(struct model *m)
 	case 5:
 		return m->foreign[rng_below(&m->r, 4)];
 	default:
-		return b ? b->p - 16 : m->base;
+		return b ? b->ptr - 16 : m->base;
 	}
 }
 
@@ -606,13 +517,13 @@ static void op_misuse(struct model *m)
 		break;
 	case 5:
 		m->op_name = "misuse: access past the end";
-		if (!m->n) {
+		if (!m->hm.n) {
 			refused = 0;
 			break;
 		}
 		refused = 2;
 		{
-			struct live *b = &m->v[rng_below(&m->r, m->n)];
+			struct h_model_block *b = blk(m, pick_block(m));
 			size_t pos = rng_below(&m->r, b->usable + 1);
 			size_t len = b->usable - pos + 1 + rng_below(&m->r, 4);
 
@@ -620,23 +531,23 @@ static void op_misuse(struct model *m)
 				pos = SIZE_MAX - rng_below(&m->r, 8);
 				len = 2 + rng_below(&m->r, 16);
 			}
-			MCHECK(m, h_pool_write(m->pool, b->p, pos, buf, len) ==
+			MCHECK(m, h_pool_write(m->pool, b->ptr, pos, buf, len) ==
 			       -EINVAL, "write %zu+%zu of %zu", pos, len,
 			       b->usable);
-			MCHECK(m, h_pool_read(m->pool, b->p, pos, buf, len) ==
+			MCHECK(m, h_pool_read(m->pool, b->ptr, pos, buf, len) ==
 			       -EINVAL, "read %zu+%zu of %zu", pos, len,
 			       b->usable);
 		}
 		break;
 	case 6:
 		m->op_name = "misuse: batch free with a bad pointer";
-		if (m->n < 3) {
+		if (m->hm.n < 3) {
 			refused = 0;
 			break;
 		}
-		ptrs[0] = m->v[0].p;
-		ptrs[1] = m->v[m->n - 1].p;
-		ptrs[2] = rng_below(&m->r, 2) ? bad : m->v[0].p;
+		ptrs[0] = blk(m, 0)->ptr;
+		ptrs[1] = blk(m, m->hm.n - 1)->ptr;
+		ptrs[2] = rng_below(&m->r, 2) ? bad : blk(m, 0)->ptr;
 		MCHECK(m, h_pool_dealloc_batch(m->pool, ptrs, 3) == -EINVAL,
 		       "bad batch taken");
 		break;
@@ -649,11 +560,11 @@ static void op_misuse(struct model *m)
 		break;
 	case 8:
 		m->op_name = "misuse: realloc to 0";
-		if (!m->n) {
+		if (!m->hm.n) {
 			refused = 0;
 			break;
 		}
-		MCHECK(m, !h_pool_realloc(m->pool, m->v[0].p, 0),
+		MCHECK(m, !h_pool_realloc(m->pool, blk(m, 0)->ptr, 0),
 		       "realloc to 0");
 		break;
 	default:
@@ -666,7 +577,7 @@ static void op_misuse(struct model *m)
 	else
 		snap_same(m->pool, &s, m->op_name, false, false);
 	snap_free(&s);
-	m->refused += refused;
+	m->hm.refused += refused;
 	m->acted = refused > 0;
 }
 
@@ -715,11 +626,9 @@ static void run_model(uint64_t seed, size_t pool_size, unsigned long ops,
 	struct model m = { .r = { seed }, .misuse = misuse };
 	unsigned int i;
 
-	rng_fill(&m.r, pattern, sizeof(pattern));
 	m.pool = pool_new(pool_size);
 	m.arena = pool_arena(m.pool, &m.base);
-	m.v = calloc(MAX_LIVE, sizeof(*m.v));
-	ASSERT_TRUE(m.v);
+	ASSERT_EQ(h_model_init(&m.hm, m.pool, MAX_LIVE, seed), 0);
 	m.other = pool_new(4 * KIB);
 	for (i = 0; i < 4; i++)
 		ASSERT_TRUE(m.foreign[i] = h_pool_alloc(m.other, 100));
@@ -776,27 +685,29 @@ static void run_model(uint64_t seed, size_t pool_size, unsigned long ops,
 		}
 	}
 	full_check(&m);
-	TH_LOG("%lu ops, %zu live, failed_allocs %zu, refused %zu, peak %zu "
-	       "of %zu", m.op - 1, m.n, m.failed, m.refused, m.peak, m.arena);
+	TH_LOG("%lu ops, %u live, failed_allocs %zu, refused %zu, peak %zu "
+	       "of %zu", m.op - 1, m.hm.n, m.hm.failed, m.hm.refused, m.hm.peak,
+	       m.arena);
 	/* The run did what it is for; after a failure that is moot. */
 	m.op_name = "end of run";
 	for (i = 0; i < OP_COUNT && !test_failed(); i++)
 		MCHECK(&m, m.counts[i] || (i == OP_MISUSE && !misuse),
 		       "no %s in %lu ops", op_names[i], ops);
 	if (!test_failed()) {
-		MCHECK(&m, m.failed > 0, "the pool never ran out of room");
-		MCHECK(&m, !misuse || m.refused > 0, "no call was refused");
+		MCHECK(&m, m.hm.failed > 0, "the pool never ran out of room");
+		MCHECK(&m, !misuse || m.hm.refused > 0, "no call was refused");
 	}
 	/* Empty the pool: one free block again. */
-	while (m.n) {
+	while (m.hm.n) {
 		m.op_name = "final free";
-		MCHECK(&m, h_pool_dealloc(m.pool, m.v[m.n - 1].p), "final free");
-		drop_live(&m, m.n - 1);
+		MCHECK(&m, h_pool_dealloc(m.pool, blk(&m, m.hm.n - 1)->ptr),
+		       "final free");
+		h_model_remove(&m.hm, m.hm.n - 1);
 	}
 	check_after(&m);
 	MCHECK(&m, m.st.free_blocks == 1 && m.st.largest_free == m.arena - 16 &&
 	       m.st.frag_permille == 0, "not one free block at the end");
-	free(m.v);
+	h_model_destroy(&m.hm);
 	pool_del(m.pool);
 	pool_del(m.other);
 }

@@ -2,10 +2,10 @@
 /*
  * model_cases.c - long randomized runs of the table pool against a model.
  *
- * The model keeps, for every live handle, the block's size, the exact
- * bytes it must hold (starting as a pattern derived from the handle, then
- * changed by every write, copy and clean), its pin count and its pinned
- * address.  A seeded generator picks operations: alloc (log-uniform sizes
+ * The model is the table pool's reference model (ckremm/model/
+ * t_pool_model.h): for every live handle the block's size, the exact
+ * bytes it must hold (a pattern at first, then changed by every write,
+ * copy and clean), its pin count and its pinned address.  A seeded generator picks operations: alloc (log-uniform sizes
  * 1..8192, some with T_POOL_REORDER_ON_FAIL, a few refused on purpose),
  * free by handle or by address, write, read, copy, clean, pin, unpin,
  * reorder steps with random budgets, whole reorders, step size changes,
@@ -32,18 +32,10 @@
 #include <string.h>
 
 #include "tp_check.h"
+#include "t_pool_model.h"
 
 #define MODEL_OPS	100000
-#define STALE_KEPT	64
 #define SHOWN_PER_KIND	3
-
-struct mblock {
-	uint64_t h;
-	size_t size;
-	unsigned char *bytes;		/* what the block must hold */
-	unsigned int pins;
-	unsigned char *pinned_at;
-};
 
 enum problem {
 	P_CONTENT, P_RETURN, P_STATS, P_FAILED_COUNT, P_REFUSED_COUNT,
@@ -70,13 +62,7 @@ struct model {
 	struct t_pool *pool;
 	unsigned char *arena;
 	size_t capacity;
-	struct mblock *b;
-	size_t n;
-	size_t pinned;			/* blocks with pins > 0 */
-	size_t used;
-	uint64_t stale[STALE_KEPT];
-	size_t nstale;
-	size_t failed, refused;		/* expected counters */
+	struct t_model tm;		/* blocks and expected counters */
 	bool pass_running;
 	uint64_t rng;
 	unsigned long op;
@@ -145,7 +131,7 @@ static void expect_ret(struct model *m, long got, long want, const char *call)
 /* Read all of block @i and compare; on a difference, adopt the pool's bytes. */
 static void check_block(struct model *m, size_t i)
 {
-	struct mblock *b = &m->b[i];
+	struct t_model_block *b = &m->tm.b[i];
 	size_t k;
 	int ret;
 
@@ -155,20 +141,19 @@ static void check_block(struct model *m, size_t i)
 			(unsigned long long)b->h, ret);
 		return;
 	}
-	if (!memcmp(m->scratch, b->bytes, b->size))
+	k = t_model_diff(&m->tm, i, m->scratch, 0, b->size);
+	if (k == b->size)
 		return;
-	for (k = 0; m->scratch[k] == b->bytes[k]; k++)
-		;
 	problem(m, P_CONTENT, "block %#llx (%zu bytes) differs first at byte %zu: %#x, expected %#x",
 		(unsigned long long)b->h, b->size, k, m->scratch[k],
 		b->bytes[k]);
-	memcpy(b->bytes, m->scratch, b->size);
+	t_model_write(&m->tm, i, 0, m->scratch, b->size);
 }
 
 /* A pinned block must still be at its pinned address with the right bytes. */
 static void check_pinned(struct model *m, size_t i)
 {
-	struct mblock *b = &m->b[i];
+	struct t_model_block *b = &m->tm.b[i];
 	size_t off = SIZE_MAX;
 
 	if (!b->pins)
@@ -180,7 +165,7 @@ static void check_pinned(struct model *m, size_t i)
 			(size_t)(b->pinned_at - m->arena), off);
 		return;
 	}
-	if (memcmp(b->pinned_at, b->bytes, b->size))
+	if (t_model_diff(&m->tm, i, b->pinned_at, 0, b->size) < b->size)
 		problem(m, P_CONTENT, "pinned block %#llx differs through its address",
 			(unsigned long long)b->h);
 }
@@ -189,7 +174,7 @@ static void check_all_blocks(struct model *m)
 {
 	size_t i;
 
-	for (i = 0; i < m->n; i++) {
+	for (i = 0; i < m->tm.n; i++) {
 		check_block(m, i);
 		check_pinned(m, i);
 	}
@@ -210,52 +195,30 @@ static void check_pool(struct model *m)
 		test_abort();
 	}
 	t_pool_get_stats(m->pool, &st);
-	if (st.used_blocks != m->n || st.pinned_blocks != m->pinned ||
-	    st.used_bytes != m->used ||
+	if (st.used_blocks != m->tm.n || st.pinned_blocks != m->tm.pinned ||
+	    st.used_bytes != m->tm.used ||
 	    st.used_bytes + st.free_bytes != st.arena_size ||
 	    st.largest_free > st.free_bytes)
-		problem(m, P_STATS, "blocks %zu/%zu pinned %zu/%zu used %zu/%zu free %zu largest %zu",
-			st.used_blocks, m->n, st.pinned_blocks, m->pinned,
-			st.used_bytes, m->used, st.free_bytes, st.largest_free);
-	if (st.failed_allocs != m->failed) {
+		problem(m, P_STATS, "blocks %zu/%u pinned %zu/%u used %zu/%zu free %zu largest %zu",
+			st.used_blocks, m->tm.n, st.pinned_blocks, m->tm.pinned,
+			st.used_bytes, m->tm.used, st.free_bytes, st.largest_free);
+	if (st.failed_allocs != m->tm.failed) {
 		problem(m, P_FAILED_COUNT, "%zu, expected %zu", st.failed_allocs,
-			m->failed);
-		m->failed = st.failed_allocs;
+			m->tm.failed);
+		m->tm.failed = st.failed_allocs;
 	}
-	if (st.refused_calls != m->refused) {
+	if (st.refused_calls != m->tm.refused) {
 		problem(m, P_REFUSED_COUNT, "%zu, expected %zu", st.refused_calls,
-			m->refused);
-		m->refused = st.refused_calls;
+			m->tm.refused);
+		m->tm.refused = st.refused_calls;
 	}
 }
 
 /* ---- model bookkeeping ---------------------------------------------- */
 
-static void forget(struct model *m, size_t i)
-{
-	struct mblock *b = &m->b[i];
-
-	m->stale[m->nstale++ % STALE_KEPT] = b->h;
-	m->used -= b->size;
-	free(b->bytes);
-	m->b[i] = m->b[--m->n];
-}
-
-static uint64_t a_stale_handle(struct model *m)
-{
-	size_t kept = m->nstale < STALE_KEPT ? m->nstale : STALE_KEPT;
-
-	return kept ? m->stale[pick(m, kept)] : 0;
-}
-
 static bool is_live(struct model *m, uint64_t h)
 {
-	size_t i;
-
-	for (i = 0; i < m->n; i++)
-		if (m->b[i].h == h)
-			return true;
-	return false;
+	return t_model_find(&m->tm, h) >= 0;
 }
 
 /* ---- operations -------------------------------------------------------- */
@@ -266,16 +229,15 @@ static void op_alloc(struct model *m)
 	size_t size = log_uniform(m, 8192), units;
 	unsigned int flags = chance(m, 20) ? T_POOL_REORDER_ON_FAIL : 0;
 	bool was_running = m->pass_running;
-	struct mblock *b;
+	struct t_model_block *b;
 	uint64_t h;
-	size_t i;
 
 	if (chance(m, 1)) {
 		/* refused on purpose */
 		m->op_name = "alloc refused";
 		h = chance(m, 50) ? t_pool_alloc_handle(m->pool, 0, flags) :
 		    t_pool_alloc_handle(m->pool, size, 0x4 << pick(m, 20));
-		m->refused++;
+		m->tm.refused++;
 		if (h != T_POOL_NO_HANDLE)
 			problem(m, P_RETURN, "refused alloc gave a handle");
 		return;
@@ -293,51 +255,42 @@ static void op_alloc(struct model *m)
 			m->pass_running = false;
 	}
 	if (h == T_POOL_NO_HANDLE) {
-		m->failed++;
+		m->tm.failed++;
 		m->count_alloc_fails++;
 		units = round16(size) / 16;
-		if (m->n == m->capacity)
+		if (m->tm.n == m->capacity)
 			return;
 		/* good fit may pass over a run up to 1/16 larger than asked */
 		if (st.largest_free / 16 >= units + units / 16)
 			problem(m, P_ALLOC_FIT, "%zu bytes, largest free run %zu",
 				size, st.largest_free);
-		if (flags && !m->pinned && st.free_bytes >= round16(size))
+		if (flags && !m->tm.pinned && st.free_bytes >= round16(size))
 			problem(m, was_running ? P_ALLOC_REORDER_CONTINUED :
 				P_ALLOC_REORDER_FRESH, "%zu bytes, %zu free",
 				size, st.free_bytes);
 		return;
 	}
-	if (m->n == m->capacity) {
+	if (m->tm.n == m->capacity) {
 		problem(m, P_RETURN, "alloc succeeded with a full table");
 		return;
 	}
-	for (i = 0; i < STALE_KEPT && i < m->nstale; i++)
-		if (m->stale[i] == h)
-			problem(m, P_RETURN, "alloc handed out a dead handle again");
-	b = &m->b[m->n++];
-	b->h = h;
-	b->size = t_pool_size_of(m->pool, h);
-	if (b->size != round16(size))
-		problem(m, P_RETURN, "size_of %zu for a request of %zu", b->size,
-			size);
-	b->size = round16(size);
-	b->bytes = malloc(b->size);
-	ASSERT_TRUE(b->bytes);
-	b->pins = 0;
-	b->pinned_at = NULL;
-	tp_pattern_fill(b->bytes, b->size, h, 0);
+	if (t_model_was_freed(&m->tm, h))
+		problem(m, P_RETURN, "alloc handed out a dead handle again");
+	if (t_pool_size_of(m->pool, h) != round16(size))
+		problem(m, P_RETURN, "size_of %zu for a request of %zu",
+			t_pool_size_of(m->pool, h), size);
+	b = t_model_add(&m->tm, h, size);
+	ASSERT_TRUE(b);
 	expect_ret(m, t_pool_write(m->pool, h, 0, b->bytes, b->size), 0,
 		   "write of a new block");
-	m->used += b->size;
-	if (m->n > m->most_blocks)
-		m->most_blocks = m->n;
+	if (m->tm.n > m->most_blocks)
+		m->most_blocks = m->tm.n;
 }
 
 static void op_free(struct model *m)
 {
-	size_t i = pick(m, m->n);
-	struct mblock *b = &m->b[i];
+	size_t i = pick(m, m->tm.n);
+	struct t_model_block *b = &m->tm.b[i];
 	bool by_address = chance(m, 15);
 
 	m->op_name = by_address ? "free by address" : "free";
@@ -350,7 +303,7 @@ static void op_free(struct model *m)
 			   "offset_of");
 		ok = t_pool_dealloc(m->pool, m->arena + off);
 		if (b->pins) {
-			m->refused++;
+			m->tm.refused++;
 			if (ok)
 				problem(m, P_RETURN, "dealloc of a pinned block");
 			return;
@@ -363,7 +316,7 @@ static void op_free(struct model *m)
 		int ret = t_pool_free(m->pool, b->h);
 
 		if (b->pins) {
-			m->refused++;
+			m->tm.refused++;
 			expect_ret(m, ret, -EBUSY, "free of a pinned block");
 			return;
 		}
@@ -372,12 +325,13 @@ static void op_free(struct model *m)
 			return;
 	}
 	m->count_frees++;
-	forget(m, i);
+	t_model_remove(&m->tm, i);
 }
 
 static void op_write(struct model *m)
 {
-	struct mblock *b = &m->b[pick(m, m->n)];
+	size_t i = pick(m, m->tm.n);
+	struct t_model_block *b = &m->tm.b[i];
 	size_t pos = pick(m, b->size + 1);
 	size_t len = pick(m, b->size - pos + 1);
 	size_t k;
@@ -387,11 +341,11 @@ static void op_write(struct model *m)
 		m->scratch[k] = (unsigned char)tp_rand(&m->rng);
 	expect_ret(m, t_pool_write(m->pool, b->h, pos, m->scratch, len), 0,
 		   "write");
-	memcpy(b->bytes + pos, m->scratch, len);
+	t_model_write(&m->tm, i, pos, m->scratch, len);
 	if (chance(m, 5)) {
 		/* one byte too many is refused and writes nothing */
 		m->op_name = "write past the end";
-		m->refused++;
+		m->tm.refused++;
 		expect_ret(m, t_pool_write(m->pool, b->h, pos, m->scratch,
 					   b->size - pos + 1), -EINVAL,
 			   "write past the end");
@@ -400,7 +354,8 @@ static void op_write(struct model *m)
 
 static void op_read(struct model *m)
 {
-	struct mblock *b = &m->b[pick(m, m->n)];
+	size_t i = pick(m, m->tm.n);
+	struct t_model_block *b = &m->tm.b[i];
 	size_t pos = pick(m, b->size + 1);
 	size_t len = pick(m, b->size - pos + 1);
 
@@ -408,15 +363,16 @@ static void op_read(struct model *m)
 	memset(m->scratch, 0xa5, len);
 	expect_ret(m, t_pool_read(m->pool, b->h, pos, m->scratch, len), 0,
 		   "read");
-	if (memcmp(m->scratch, b->bytes + pos, len))
+	if (t_model_diff(&m->tm, i, m->scratch, pos, len) < len)
 		problem(m, P_CONTENT, "read of %zu bytes at %zu of block %#llx",
 			len, pos, (unsigned long long)b->h);
 }
 
 static void op_copy(struct model *m)
 {
-	struct mblock *dst = &m->b[pick(m, m->n)];
-	struct mblock *src = chance(m, 3) ? dst : &m->b[pick(m, m->n)];
+	size_t d = pick(m, m->tm.n);
+	size_t s = chance(m, 3) ? d : pick(m, m->tm.n);
+	struct t_model_block *dst = &m->tm.b[d], *src = &m->tm.b[s];
 	bool by_address = chance(m, 10) && dst->pins && src->pins;
 	int ret;
 
@@ -427,18 +383,19 @@ static void op_copy(struct model *m)
 	else
 		ret = t_pool_copy(m->pool, dst->h, src->h);
 	if (dst->size < src->size) {
-		m->refused++;
+		m->tm.refused++;
 		expect_ret(m, ret, -ENOSPC, "copy into a smaller block");
 		return;
 	}
 	expect_ret(m, ret, 0, "copy");
 	if (!ret)
-		memmove(dst->bytes, src->bytes, src->size);
+		t_model_copy(&m->tm, d, s);
 }
 
 static void op_clean(struct model *m)
 {
-	struct mblock *b = &m->b[pick(m, m->n)];
+	size_t i = pick(m, m->tm.n);
+	struct t_model_block *b = &m->tm.b[i];
 	bool by_address = b->pins && chance(m, 30);
 
 	m->op_name = by_address ? "clean by address" : "clean";
@@ -447,12 +404,13 @@ static void op_clean(struct model *m)
 			   "clean_t_ptr");
 	else
 		expect_ret(m, t_pool_clean(m->pool, b->h), 0, "clean");
-	memset(b->bytes, 0, b->size);
+	t_model_clean(&m->tm, i);
 }
 
 static void op_pin(struct model *m)
 {
-	struct mblock *b = &m->b[pick(m, m->n)];
+	size_t i = pick(m, m->tm.n);
+	struct t_model_block *b = &m->tm.b[i];
 	unsigned char *p;
 
 	m->op_name = "pin";
@@ -463,10 +421,8 @@ static void op_pin(struct model *m)
 	}
 	if (b->pins && p != b->pinned_at)
 		problem(m, P_PINNED_MOVED, "pinned again at another address");
-	if (!b->pins++)
-		m->pinned++;
-	b->pinned_at = p;
-	if (memcmp(p, b->bytes, b->size))
+	t_model_pin(&m->tm, i, p);
+	if (t_model_diff(&m->tm, i, p, 0, b->size) < b->size)
 		problem(m, P_CONTENT, "pinned block %#llx differs through its address",
 			(unsigned long long)b->h);
 	if (t_pool_handle_of(m->pool, p) != b->h)
@@ -475,15 +431,16 @@ static void op_pin(struct model *m)
 
 static void op_unpin(struct model *m)
 {
-	struct mblock *b = &m->b[pick(m, m->n)];
-	size_t i, start;
+	size_t i = pick(m, m->tm.n), k, start;
+	struct t_model_block *b = &m->tm.b[i];
 	int ret;
 
 	/* mostly a pinned block, so that pins come and go */
-	if (m->pinned && !chance(m, 10)) {
-		start = pick(m, m->n);
-		for (i = 0; i < m->n; i++) {
-			b = &m->b[(start + i) % m->n];
+	if (m->tm.pinned && !chance(m, 10)) {
+		start = pick(m, m->tm.n);
+		for (k = 0; k < m->tm.n; k++) {
+			i = (start + k) % m->tm.n;
+			b = &m->tm.b[i];
 			if (b->pins)
 				break;
 		}
@@ -492,24 +449,21 @@ static void op_unpin(struct model *m)
 	m->op_name = "unpin";
 	ret = t_pool_unpin(m->pool, b->h);
 	if (!b->pins) {
-		m->refused++;
+		m->tm.refused++;
 		expect_ret(m, ret, -EINVAL, "unpin of an unpinned block");
 		return;
 	}
 	expect_ret(m, ret, 0, "unpin");
-	if (!--b->pins) {
-		m->pinned--;
-		b->pinned_at = NULL;
-	}
+	t_model_unpin(&m->tm, i);
 }
 
 static void check_after_reorder_step(struct model *m)
 {
 	size_t i;
 
-	for (i = 0; m->n && i < 3; i++)
-		check_block(m, pick(m, m->n));
-	for (i = 0; i < m->n; i++)
+	for (i = 0; m->tm.n && i < 3; i++)
+		check_block(m, pick(m, m->tm.n));
+	for (i = 0; i < m->tm.n; i++)
 		check_pinned(m, i);
 }
 
@@ -570,16 +524,16 @@ static void check_compacted(struct model *m, bool continued)
 
 	ASSERT_TRUE(ext);
 	t_pool_get_stats(m->pool, &st);
-	if (!m->pinned && (st.largest_free != st.free_bytes ||
+	if (!m->tm.pinned && (st.largest_free != st.free_bytes ||
 			   st.free_blocks > 1))
 		problem(m, kind, "no pins, %zu free runs, largest %zu of %zu free bytes",
 			st.free_blocks, st.largest_free, st.free_bytes);
-	if (m->pinned) {
+	if (m->tm.pinned) {
 		n = tp_walk_all(m->pool, ext, 2 * m->capacity + 2);
 		for (i = 0; i + 1 < n; i++)
 			if (ext[i].handle == T_POOL_NO_HANDLE && !ext[i + 1].pinned) {
-				problem(m, kind, "%zu pinned, free run at %zu before an unpinned block",
-					m->pinned, ext[i].offset);
+				problem(m, kind, "%u pinned, free run at %zu before an unpinned block",
+					m->tm.pinned, ext[i].offset);
 				break;
 			}
 	}
@@ -600,8 +554,8 @@ static void op_reorder(struct model *m)
 	}
 	m->pass_running = false;
 	m->count_reorders++;
-	m->count_reorders_unpinned += !m->pinned;
-	m->count_reorders_fresh_unpinned += !m->pinned && !continued;
+	m->count_reorders_unpinned += !m->tm.pinned;
+	m->count_reorders_fresh_unpinned += !m->tm.pinned && !continued;
 	check_all_blocks(m);
 	check_compacted(m, continued);
 }
@@ -609,7 +563,8 @@ static void op_reorder(struct model *m)
 /* Dead and forged handles: refused by every call, nothing changes. */
 static void op_dead_handle(struct model *m)
 {
-	uint64_t h = chance(m, 70) ? a_stale_handle(m) : tp_rand(&m->rng);
+	uint64_t h = chance(m, 70) ?
+		     t_model_stale(&m->tm, (unsigned int)tp_rand(&m->rng)) : tp_rand(&m->rng);
 	size_t off = 1;
 	long ret;
 
@@ -646,7 +601,7 @@ static void op_dead_handle(struct model *m)
 		ret = t_pool_clean(m->pool, h);
 		break;
 	}
-	m->refused++;
+	m->tm.refused++;
 	expect_ret(m, ret, -EINVAL, m->op_name);
 }
 
@@ -674,9 +629,9 @@ static void op_walk(struct model *m)
 	t_pool_arena(m->pool, &arena_size);
 	if (end != arena_size)
 		problem(m, P_STATS, "walk ends at %zu of %zu", end, arena_size);
-	if (used != m->used || blocks != m->n)
-		problem(m, P_STATS, "walk: %zu blocks, %zu bytes; model %zu, %zu",
-			blocks, used, m->n, m->used);
+	if (used != m->tm.used || blocks != m->tm.n)
+		problem(m, P_STATS, "walk: %zu blocks, %zu bytes; model %u, %zu",
+			blocks, used, m->tm.n, m->tm.used);
 	free(ext);
 }
 
@@ -708,13 +663,13 @@ static void run_model(unsigned long seed)
 	m->pool = tp_new(cfg->pool_size, cfg->capacity);
 	m->arena = t_pool_arena(m->pool, NULL);
 	m->capacity = cfg->capacity;
-	m->b = calloc(m->capacity, sizeof(*m->b));
+	ASSERT_EQ(t_model_init(&m->tm, cfg->capacity, seed), 0);
 	m->scratch = malloc(cfg->pool_size + 16);
-	ASSERT_TRUE(m->b && m->scratch);
+	ASSERT_TRUE(m->scratch);
 
 	for (m->op = 0; m->op < ops; m->op++) {
-		size_t fill = m->used * 100 / cfg->pool_size;
-		size_t slots = m->n * 100 / m->capacity;
+		size_t fill = m->tm.used * 100 / cfg->pool_size;
+		size_t slots = m->tm.n * 100 / m->capacity;
 		unsigned int r = (unsigned int)pick(m, 1000);
 
 		/*
@@ -727,7 +682,7 @@ static void run_model(unsigned long seed)
 			fill = slots;
 		alloc_w = fill < 50 ? 300 : fill < 85 ? 200 : fill < 95 ? 170 : 140;
 
-		if (!m->n || r < alloc_w) {
+		if (!m->tm.n || r < alloc_w) {
 			op_alloc(m);
 		} else if ((r -= alloc_w) < 180) {
 			op_free(m);
@@ -765,14 +720,13 @@ static void run_model(unsigned long seed)
 
 	/* Unpin everything and end with a whole reorder and a full check. */
 	m->op_name = "final reorder";
-	for (k = 0; k < m->n; k++) {
-		while (m->b[k].pins) {
-			expect_ret(m, t_pool_unpin(m->pool, m->b[k].h), 0, "unpin");
-			m->b[k].pins--;
+	for (k = 0; k < m->tm.n; k++) {
+		while (m->tm.b[k].pins) {
+			expect_ret(m, t_pool_unpin(m->pool, m->tm.b[k].h), 0,
+				   "unpin");
+			t_model_unpin(&m->tm, k);
 		}
-		m->b[k].pinned_at = NULL;
 	}
-	m->pinned = 0;
 	check_pool(m);
 	expect_ret(m, t_pool_reorder(m->pool, NULL), 0, "reorder");
 	check_pool(m);
@@ -802,9 +756,9 @@ static void run_model(unsigned long seed)
 			    m->capacity);
 	}
 
-	while (m->n)
-		forget(m, m->n - 1);
-	free(m->b);
+	while (m->tm.n)
+		t_model_remove(&m->tm, m->tm.n - 1);
+	t_model_destroy(&m->tm);
 	free(m->scratch);
 	destroy_t_pool(m->pool);
 	free(m);
