@@ -898,7 +898,7 @@ static void t_pool_batches(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t_pool_unhold(pool, h[20], false), 0);
 	t_pool_get_stats(pool, &after);
 	KUNIT_EXPECT_EQ(test, after.used_blocks, 64);
-	expect_pool_consistent(test, pool, true);
+	expect_t_pool_consistent(test, pool, true);
 
 	KUNIT_EXPECT_EQ(test, t_pool_free_batch(pool, h, 64), 0);
 	KUNIT_EXPECT_EQ(test, t_pool_free(pool, h[7]), -EINVAL);
