@@ -4,11 +4,12 @@
 # The man pages and the bash completion against what they describe, on the
 # host, no device needed:
 #   - doc/ckremmctl.8.scd documents every verb "ckremmctl --help" lists,
-#     under each verb every option "ckremmctl help VERB" prints (the options
-#     every verb takes once, in OPTIONS OF EVERY VERB), and every global
-#     option;
+#     each under a heading that reads as the verb's usage line, with every
+#     option "ckremmctl help VERB" prints (the options every verb takes
+#     once, in OPTIONS OF EVERY VERB), and every global option;
 #   - tools/ckremmctl/ckremmctl.bash offers every verb, each verb's options,
-#     the kinds, the global options and the pools "ckremmctl list" prints;
+#     the kinds, the global options and the pools "ckremmctl list" prints,
+#     and knows which options take a value;
 #   - doc/ckremm.4.scd documents every module parameter of ckremm/dev/*.c
 #     and every CKREMM_IOC_ request of include/uapi/ckremm.h with its
 #     struct;
@@ -152,12 +153,16 @@ for verb in "${verbs[@]}"; do
 	text=$(entry "$commands" "*$verb*")
 	mapfile -t opts < <(grep -Fxv -f <(printf '%s\n' "$common") \
 		<<<"${verb_opts[$verb]}" | grep .)
+	usage=$(sed -n '1s/^usage: ckremmctl //p' "$TMP/help-$verb")
 	if [[ -z $text ]]; then
 		why="no entry '*$verb*' in COMMANDS"
 	else
 		why=$(missing "$text" "${opts[@]}")
+		heading=$(head -n1 <<<"$text" | tr -d '*_')
+		[[ $heading == "$usage" ]] ||
+			why+=$'\n'"heading '$heading' is not the usage '$usage'"
 	fi
-	result "ckremmctl.8 documents $verb$(long_options "${opts[@]}")" "$why"
+	result "ckremmctl.8 documents $verb$(long_options "${opts[@]}")" "${why#$'\n'}"
 done
 
 mapfile -t opts <<<"$common"
@@ -171,17 +176,38 @@ result "ckremmctl.8 documents the global options$(long_options "${opts[@]}")" \
 
 # ------------------------------------------------------------- completion
 
-# complete WORD...: what the completion offers for the last WORD of the
-# command line WORD..., one a line.
+# The completion, loaded into this shell: it defines only _ckremmctl*.
+why=$(bash -c '. "$1"' bash "$COMPLETION" 2>&1) || why=${why:-"cannot be loaded"}
+result "the completion loads" "$why"
+# shellcheck source=tools/ckremmctl/ckremmctl.bash
+. "$COMPLETION" 2>/dev/null
+
+# complete_words WORD...: what the completion offers for the last WORD of
+# the command line WORD..., one a line.
 complete_words() {
-	(
-		# shellcheck source=tools/ckremmctl/ckremmctl.bash
-		. "$COMPLETION" || exit 1
-		COMP_WORDS=("$@")
-		COMP_CWORD=$(($# - 1))
-		_ckremmctl
-		printf '%s\n' "${COMPREPLY[@]}"
-	) 2>&1
+	local -a COMP_WORDS=("$@") COMPREPLY=()
+	local COMP_CWORD=$(($# - 1))
+
+	_ckremmctl 2>&1
+	printf '%s\n' "${COMPREPLY[@]}"
+}
+
+# value_mismatch VERB HELP: the options of a help text that take a value
+# (a word in capitals follows them) which the completion does not know to
+# take one, and the other way round; VERB is empty for the global options.
+value_mismatch() {
+	local short long value opt
+
+	sed -nE 's/^ +(-[A-Za-z]), (--[a-z0-9-]+)( [A-Z]+)?.*/\1 \2 \3/p' <<<"$2" |
+		while read -r short long value; do
+			for opt in "$short" "$long"; do
+				if _ckremmctl_takes_value "$1" "$opt" 2>/dev/null; then
+					[[ -n $value ]] || echo "$opt taken to have a value"
+				else
+					[[ -z $value ]] || echo "$opt not taken to have a value"
+				fi
+			done
+		done
 }
 
 for verb in "${verbs[@]}"; do
@@ -192,14 +218,19 @@ for verb in "${verbs[@]}"; do
 	for opt in "${opts[@]}"; do
 		grep -qFx -- "$opt" <<<"$offered" || why+=$'\n'"option not offered: $opt"
 	done
+	mismatch=$(value_mismatch "$verb" "$(cat "$TMP/help-$verb")")
+	[[ -z $mismatch ]] || why+=$'\n'$mismatch
 	result "completion offers $verb and its options" "${why#$'\n'}"
 done
 
 mapfile -t opts < <(awk '/^options:/ { on = 1; next } on && /^$/ { exit }
 	on' "$TMP/help" | grep -oE -- '--[a-z0-9-]+')
 offered=$(complete_words ckremmctl --)
-result "completion offers the global options" \
-	"$(missing "$offered" "${opts[@]}")"
+why=$(missing "$offered" "${opts[@]}")
+mismatch=$(value_mismatch "" "$(awk '/^options:/ { on = 1; next }
+	on && /^$/ { exit } on' "$TMP/help")")
+[[ -z $mismatch ]] || why+=$'\n'$mismatch
+result "completion offers the global options" "${why#$'\n'}"
 
 # The kinds are what "help create" shows after --kind.
 mapfile -t kinds < <(sed -nE 's/.*--kind ([a-z|]+).*/\1/p' "$TMP/help-create" 2>/dev/null |
