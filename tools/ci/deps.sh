@@ -26,6 +26,8 @@ packages=(
 	qemu-system-x86 busybox-static
 	# build copies
 	rsync
+	# man pages (tools/Makefile's man target, tools/tests/doc_test.sh)
+	scdoc
 )
 
 updated=0
