@@ -28,9 +28,10 @@ if ! tools/ci/deps.sh; then
 	exit 1
 fi
 
-stages=(map host tpool fuzz coverage bench-smoke style kunit-uml dev-uml proofs-uml cli-uml dev-qemu pressure-qemu rt-qemu smp-qemu kcsan-qemu)
+stages=(map doc host tpool fuzz coverage bench-smoke style kunit-uml dev-uml proofs-uml cli-uml dev-qemu pressure-qemu rt-qemu smp-qemu kcsan-qemu)
 declare -A command=(
 	[map]="make -C tools check-map"
+	[doc]="make -C tools check-doc"
 	[host]="make -C tools check-host"
 	[tpool]="make -C tools check-tpool"
 	[fuzz]="make -C tools/fuzz check"
