@@ -24,7 +24,6 @@ static int hp_fault(struct h_pool_fault *f, u32 off, const char *reason)
  * front cache.
  */
 struct hp_check {
-	u32 seq;		/* the pool as the check has seen it */
 	u32 off;		/* next block to look at */
 	u32 prev_units;
 	bool prev_free;
@@ -168,24 +167,20 @@ int h_pool_validate(struct h_pool *pool, struct h_pool_fault *fault)
 	unsigned int tries = 0, budget;
 	struct hp_check c = { 0 };
 	unsigned long flags;
+	u32 seen = 0;
 	int ret;
 
 	if (!pool)
 		return -EINVAL;
 	do {
 		flags = ckremm_lock(&pool->lock);
-		if (!tries || c.seq != pool->seq) {
-			if (tries++ == HP_CHECK_TRIES) {
-				ckremm_unlock(&pool->lock, flags);
-				if (fault)
-					fault->reason = "pool kept changing: try again";
-				return -EBUSY;
-			}
+		ret = ckremm_pass_step(&tries, HP_CHECK_TRIES, &seen, pool->seq,
+				       fault ? &fault->reason : NULL);
+		if (ret > 0)
 			memset(&c, 0, sizeof(c));
-			c.seq = pool->seq;
-		}
 		budget = HP_STEP_BLOCKS;
-		ret = hp_check_blocks(pool, &c, fault, &budget);
+		if (ret >= 0)
+			ret = hp_check_blocks(pool, &c, fault, &budget);
 		if (ret > 0)
 			ret = hp_check_index(pool, &c, fault, &budget);
 		if (ret > 0)

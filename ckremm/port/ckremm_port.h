@@ -50,4 +50,30 @@ static inline unsigned int ckremm_permille(size_t part, size_t whole)
 	return (unsigned int)(part / (whole / 1000));
 }
 
+/*
+ * One step of a check that walks a pool a bounded step per hold of its
+ * lock and must start over whenever the pool changed between two steps.
+ * Called with the lock held before each step, with the pool's change count
+ * @seq; *@seen is the count the current pass started at, *@tries the
+ * passes started so far (0 before the first).
+ *
+ * Returns 0 to go on with the pass, 1 to start it over (the caller resets
+ * its state; *@seen is now @seq), or -EBUSY when the pool changed under
+ * every one of @max_tries passes after the first, *@reason (if not NULL)
+ * then saying so.
+ */
+static inline int ckremm_pass_step(unsigned int *tries, unsigned int max_tries,
+				   u32 *seen, u32 seq, const char **reason)
+{
+	if (*tries && *seen == seq)
+		return 0;
+	if ((*tries)++ == max_tries) {
+		if (reason)
+			*reason = "pool kept changing: try again";
+		return -EBUSY;
+	}
+	*seen = seq;
+	return 1;
+}
+
 #endif /* CKREMM_PORT_H */

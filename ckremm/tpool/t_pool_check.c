@@ -27,7 +27,6 @@ static int tp_fault(struct t_pool_fault *f, u32 off, const char *reason)
  * the index.
  */
 struct tp_check {
-	u32 seq;
 	int phase;
 	u32 n;			/* next run, spare node or region */
 	u32 prev;
@@ -221,25 +220,22 @@ int t_pool_validate(struct t_pool *pool, struct t_pool_fault *fault)
 	struct tp_check c = { 0 };
 	unsigned int tries = 0;
 	unsigned long flags;
+	u32 seen = 0;
 	int ret;
 
 	if (!pool)
 		return -EINVAL;
 	do {
 		flags = ckremm_lock(&pool->lock);
-		if (!tries || c.seq != pool->seq) {
-			if (tries++ == TP_CHECK_TRIES) {
-				ckremm_unlock(&pool->lock, flags);
-				if (fault)
-					fault->reason = "pool kept changing: try again";
-				return -EBUSY;
-			}
+		ret = ckremm_pass_step(&tries, TP_CHECK_TRIES, &seen, pool->seq,
+				       fault ? &fault->reason : NULL);
+		if (ret > 0) {
 			memset(&c, 0, sizeof(c));
-			c.seq = pool->seq;
 			c.n = pool->first;
 			c.prev = TP_NIL;
 		}
-		ret = tp_check_step(pool, &c, fault);
+		if (ret >= 0)
+			ret = tp_check_step(pool, &c, fault);
 		ckremm_unlock(&pool->lock, flags);
 	} while (!ret);
 	return ret < 0 ? ret : 0;
