@@ -176,6 +176,28 @@ extern const struct ckremm_pool_ops ckremm_header_ops;
 extern const struct ckremm_pool_ops ckremm_table_ops;
 
 /* Page offset bits of an mmap() offset that select a page of the arena. */
+/*
+ * Fill the counters of a struct ckremm_stats that both kinds keep under the
+ * same names from a pool's own stats (struct h_pool_stats or struct
+ * t_pool_stats: a macro, since the two are distinct types).  The kind
+ * fills in the rest.
+ */
+#define ckremm_stats_common(s, st) do {				\
+	struct ckremm_stats *__s = (s);				\
+	typeof(st) __st = (st);					\
+								\
+	__s->arena_size = __st->arena_size;			\
+	__s->used_bytes = __st->used_bytes;			\
+	__s->free_bytes = __st->free_bytes;			\
+	__s->largest_free = __st->largest_free;			\
+	__s->used_blocks = __st->used_blocks;			\
+	__s->free_blocks = __st->free_blocks;			\
+	__s->peak_used = __st->peak_used;			\
+	__s->failed_allocs = __st->failed_allocs;		\
+	__s->refused_calls = __st->refused_calls;		\
+	__s->frag_permille = __st->frag_permille;		\
+} while (0)
+
 #define CKREMM_MMAP_PGSHIFT	(CKREMM_MMAP_SHIFT - PAGE_SHIFT)
 
 /**

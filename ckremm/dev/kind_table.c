@@ -195,19 +195,10 @@ static void table_stats(struct ckremm_pool *pool, struct ckremm_stats *s)
 	struct t_pool_stats st;
 
 	t_pool_get_stats(to_t_pool(pool), &st);
-	s->arena_size = st.arena_size;
-	s->used_bytes = st.used_bytes;
-	s->free_bytes = st.free_bytes;
-	s->largest_free = st.largest_free;
-	s->used_blocks = st.used_blocks;
-	s->free_blocks = st.free_blocks;
-	s->peak_used = st.peak_used;
-	s->failed_allocs = st.failed_allocs;
-	s->refused_calls = st.refused_calls;
+	ckremm_stats_common(s, &st);
 	s->meta_bytes = st.meta_bytes;
 	s->table_capacity = st.table_capacity;
 	s->pinned_blocks = st.pinned_blocks;
-	s->frag_permille = st.frag_permille;
 }
 
 static int table_validate(struct ckremm_pool *pool, u64 *offset,
