@@ -225,11 +225,11 @@ static bool pool_consistent(struct ckremm_pool *p)
 	struct ckremm_validate v;
 	bool ok;
 
-	ok = EXPECT_TRUE(s.used_bytes + s.free_bytes == s.arena_size,
-			 "used %llu + free %llu != arena %llu",
-			 (unsigned long long)s.used_bytes,
-			 (unsigned long long)s.free_bytes,
-			 (unsigned long long)s.arena_size);
+	ok = EXPECT_EQ(s.used_bytes + s.free_bytes, s.arena_size,
+		       "used %llu + free %llu != arena %llu",
+		       (unsigned long long)s.used_bytes,
+		       (unsigned long long)s.free_bytes,
+		       (unsigned long long)s.arena_size);
 	ok &= EXPECT_OK(ckremm_validate(p, &v));
 	return ok;
 }
@@ -338,7 +338,7 @@ TEST_F(dev, request_struct_unreachable)
 	/* A request whose result cannot be written back changes nothing. */
 	ro = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
 		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_TRUE(ro != MAP_FAILED, "mmap: %s", errno_name(errno));
+	ASSERT_NE(ro, MAP_FAILED, "mmap: %s", errno_name(errno));
 	a = ro;
 	a->pool = self->pool.id;
 	a->size = 64;
@@ -361,7 +361,7 @@ TEST_F(dev, create_header_pool)
 		    "arena_size %llu for 65536 bytes asked",
 		    (unsigned long long)c.arena_size);
 	EXPECT_EQ(c.mmap_offset, (__u64)c.pool << CKREMM_MMAP_SHIFT);
-	EXPECT_TRUE(c.pool != self->pool.id, "two pools share id %u", c.pool);
+	EXPECT_NE(c.pool, self->pool.id, "two pools share id %u", c.pool);
 	p = self->pool;
 	p.id = c.pool;
 	ASSERT_OK(ckremm_stats(&p, &s));
@@ -381,9 +381,8 @@ TEST_F(dev, create_too_small)
 			.kind = CKREMM_KIND_HEADER, .size = sizes[i],
 		};
 
-		EXPECT_TRUE(ckremm_ioc_create(self->fd, &c) == -E_BAD_REQUEST,
-			    "pool of %llu bytes not refused with %s",
-			    (unsigned long long)sizes[i], errno_name(E_BAD_REQUEST));
+		EXPECT_ERRNO(ckremm_ioc_create(self->fd, &c), E_BAD_REQUEST,
+			     "pool of %llu bytes", (unsigned long long)sizes[i]);
 	}
 }
 
@@ -438,8 +437,8 @@ TEST_F(dev, create_unknown_kind)
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		struct ckremm_create c = { .kind = kinds[i], .size = 4096 };
 
-		EXPECT_TRUE(ckremm_ioc_create(self->fd, &c) == -E_BAD_REQUEST,
-			    "kind %u not refused", kinds[i]);
+		EXPECT_ERRNO(ckremm_ioc_create(self->fd, &c), E_BAD_REQUEST,
+			     "kind %u not refused", kinds[i]);
 	}
 }
 
@@ -451,8 +450,8 @@ TEST_F(dev, create_unknown_flags)
 			.flags = 1U << bit,
 		};
 
-		EXPECT_TRUE(ckremm_ioc_create(self->fd, &c) == -E_BAD_REQUEST,
-			    "flag bit %u not refused", bit);
+		EXPECT_ERRNO(ckremm_ioc_create(self->fd, &c), E_BAD_REQUEST,
+			     "flag bit %u not refused", bit);
 	}
 }
 
@@ -535,8 +534,8 @@ TEST_F(dev, create_named_bad_mode)
 		struct ckremm_create c = named_create(name, 4096);
 
 		c.mode = modes[i];
-		EXPECT_TRUE(ckremm_ioc_create(self->fd, &c) == -E_BAD_REQUEST,
-			    "mode %o not refused", modes[i]);
+		EXPECT_ERRNO(ckremm_ioc_create(self->fd, &c), E_BAD_REQUEST,
+			     "mode %o not refused", modes[i]);
 	}
 }
 
@@ -550,8 +549,8 @@ TEST_F(dev, create_bad_names)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		c = named_create(bad[i], 4096);
-		EXPECT_TRUE(ckremm_ioc_create(self->fd, &c) == -E_BAD_REQUEST,
-			    "name '%s' not refused", bad[i]);
+		EXPECT_ERRNO(ckremm_ioc_create(self->fd, &c), E_BAD_REQUEST,
+			     "name '%s' not refused", bad[i]);
 	}
 	/* 32 characters: no room for the NUL */
 	c = named_create("", 4096);
@@ -596,7 +595,7 @@ TEST_F(dev, create_duplicate_name)
 	EXPECT_ERRNO(ckremm_pool_create(self->fd, CKREMM_KIND_HEADER, 4096, name,
 					0, &b), E_NAME_TAKEN);
 	fd2 = ckremm_dev_open(NULL);
-	ASSERT_TRUE(fd2 >= 0, "second open: %s", errno_name(fd2));
+	ASSERT_GE(fd2, 0, "second open: %s", errno_name(fd2));
 	EXPECT_ERRNO(ckremm_pool_create(fd2, CKREMM_KIND_HEADER, 8192, name, 0,
 					&b), E_NAME_TAKEN);
 	ckremm_dev_close(fd2);
@@ -681,7 +680,7 @@ TEST_F(dev, open_named_from_another_file)
 	ASSERT_OK(named_with_bytes(self->fd, name, 65536, 0640, "hello", &a,
 				   &off));
 	fd2 = ckremm_dev_open(NULL);
-	ASSERT_TRUE(fd2 >= 0, "second open: %s", errno_name(fd2));
+	ASSERT_GE(fd2, 0, "second open: %s", errno_name(fd2));
 	if (EXPECT_OK(ckremm_pool_open(fd2, name, 0, &b))) {
 		EXPECT_EQ(b.kind, CKREMM_KIND_HEADER);
 		EXPECT_EQ(b.arena_size, a.arena_size);
@@ -704,7 +703,7 @@ TEST_F(dev, open_read_only_refuses_changes)
 
 	ASSERT_OK(named_with_bytes(self->fd, name, 65536, 0, "abcd", &w, &off));
 	ASSERT_OK(ckremm_pool_open(self->fd, name, CKREMM_OPEN_RDONLY, &r));
-	EXPECT_TRUE(r.id != w.id, "both attachments got id %u", r.id);
+	EXPECT_NE(r.id, w.id, "both attachments got id %u", r.id);
 
 	EXPECT_OK(ckremm_read(&r, off, 0, buf, 4));
 	EXPECT_TRUE(!memcmp(buf, "abcd", 4), "read back differs");
@@ -802,7 +801,7 @@ TEST_F(dev, destroyed_pool_lives_while_attached)
 
 	ASSERT_OK(named_with_bytes(self->fd, name, 4096, 0, "still", &a, &off));
 	fd2 = ckremm_dev_open(NULL);
-	ASSERT_TRUE(fd2 >= 0, "second open: %s", errno_name(fd2));
+	ASSERT_GE(fd2, 0, "second open: %s", errno_name(fd2));
 	if (EXPECT_OK(ckremm_pool_open(fd2, name, 0, &b))) {
 		EXPECT_OK(ckremm_pool_destroy(&a));
 		EXPECT_ERRNO(ckremm_pool_open(self->fd, name, 0, &a), E_NO_NAME);
@@ -821,7 +820,7 @@ TEST_F(dev, named_pool_outlives_its_creator)
 	int fd;
 
 	fd = ckremm_dev_open(NULL);
-	ASSERT_TRUE(fd >= 0, "open: %s", errno_name(fd));
+	ASSERT_GE(fd, 0, "open: %s", errno_name(fd));
 	ASSERT_OK(named_with_bytes(fd, name, 65536, 0, "kept", &p, &off));
 	ckremm_dev_close(fd);
 
@@ -843,7 +842,7 @@ static bool child_succeeds(pid_t pid)
 {
 	int status;
 
-	return EXPECT_TRUE(waitpid(pid, &status, 0) == pid, "waitpid") &&
+	return EXPECT_EQ(waitpid(pid, &status, 0), pid, "waitpid") &&
 	       EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status),
 			   "child saw status %d", status);
 }
@@ -870,7 +869,7 @@ TEST_F(dev, two_processes_share_a_named_pool)
 	ASSERT_OK(ckremm_alloc(&p, 64, &off));
 	ASSERT_TRUE(!pipe(to_child) && !pipe(to_parent), "pipe");
 	pid = fork();
-	ASSERT_TRUE(pid >= 0, "fork");
+	ASSERT_GE(pid, 0, "fork");
 	if (!pid) {
 		/* A process of its own with a file of its own. */
 		struct ckremm_pool q;
@@ -887,7 +886,7 @@ TEST_F(dev, two_processes_share_a_named_pool)
 	EXPECT_OK(ckremm_read(&p, off, 0, buf, 10));
 	EXPECT_TRUE(!strcmp(buf, "from child"), "parent read '%s'", buf);
 	EXPECT_OK(ckremm_write(&p, off, 0, "from parent", 11));
-	EXPECT_TRUE(write(to_child[1], "r", 1) == 1, "pipe write");
+	EXPECT_EQ(write(to_child[1], "r", 1), 1, "pipe write");
 	child_succeeds(pid);
 	close(to_child[0]);
 	close(to_child[1]);
@@ -978,10 +977,10 @@ TEST_F(dev, other_user_kept_out_by_mode)
 						     &p));
 		}
 		r = open_as_nobody(self->fd, name, tries[i].flags);
-		EXPECT_TRUE((r & 0x7f) == tries[i].err, "%04o %s open: got %s, want %s",
-			    tries[i].mode,
-			    tries[i].flags ? "read-only" : "read-write",
-			    errno_name(r & 0x7f), errno_name(tries[i].err));
+		EXPECT_EQ(r & 0x7f, tries[i].err, "%04o %s open: got %s, want %s",
+			  tries[i].mode,
+			  tries[i].flags ? "read-only" : "read-write",
+			  errno_name(r & 0x7f), errno_name(tries[i].err));
 	}
 	EXPECT_TRUE(r & 0x80, "a user not the owner destroyed a 0666 pool");
 	/* it is still there */
@@ -1038,8 +1037,8 @@ static unsigned int pools_that_fit(int fd, unsigned long long cap)
 			break;
 		made++;
 	}
-	EXPECT_TRUE(ret == -E_USER_LIMIT, "pool %u of a cap of %llu: got %s, want %s",
-		    made + 1, cap, errno_name(ret), errno_name(E_USER_LIMIT));
+	EXPECT_ERRNO(ret, E_USER_LIMIT, "pool %u of a cap of %llu",
+		     made + 1, cap);
 	return made;
 }
 
@@ -1083,12 +1082,12 @@ static void pools_die_with_their_file(FIXTURE_DATA(dev) *self,
 
 	(void)self;
 	fd = ckremm_dev_open(NULL);
-	ASSERT_TRUE(fd >= 0, "open: %s", errno_name(fd));
+	ASSERT_GE(fd, 0, "open: %s", errno_name(fd));
 	room = pools_that_fit(fd, cap);
 	ckremm_dev_close(fd);
-	EXPECT_TRUE(room > 0, "no pool fits under a cap of %llu", cap);
+	EXPECT_GT(room, 0, "no pool fits under a cap of %llu", cap);
 	fd = ckremm_dev_open(NULL);
-	ASSERT_TRUE(fd >= 0, "reopen: %s", errno_name(fd));
+	ASSERT_GE(fd, 0, "reopen: %s", errno_name(fd));
 	EXPECT_EQ(pools_that_fit(fd, cap), room);
 	ckremm_dev_close(fd);
 }
@@ -1105,7 +1104,7 @@ static void fill_up_to_cap(FIXTURE_DATA(dev) *self, unsigned long long cap)
 	int fd, ret = 0;
 
 	fd = ckremm_dev_open(NULL);
-	ASSERT_TRUE(fd >= 0, "open: %s", errno_name(fd));
+	ASSERT_GE(fd, 0, "open: %s", errno_name(fd));
 	/* The fixture's pool counts too: stop at the first refusal. */
 	while (made <= cap + 1) {
 		ret = ckremm_pool_create(fd, CKREMM_KIND_HEADER, 4096, NULL, 0,
@@ -1114,18 +1113,18 @@ static void fill_up_to_cap(FIXTURE_DATA(dev) *self, unsigned long long cap)
 			break;
 		made++;
 	}
-	EXPECT_TRUE(ret == -E_USER_LIMIT, "pool %u of a cap of %llu: got %s, want %s",
-		    made + 1, cap, errno_name(ret), errno_name(E_USER_LIMIT));
-	EXPECT_TRUE(made < cap, "made %u pools beside the fixture's under a cap of %llu",
-		    made, cap);
+	EXPECT_ERRNO(ret, E_USER_LIMIT, "pool %u of a cap of %llu",
+		     made + 1, cap);
+	EXPECT_LT(made, cap, "made %u pools beside the fixture's under a cap of %llu",
+		  made, cap);
 	/* named pools count the same */
 	EXPECT_ERRNO(ckremm_pool_create(fd, CKREMM_KIND_HEADER, 4096,
 				       fixture_name(self, "cap"), 0, &p[63]),
 		    E_USER_LIMIT);
 	/* the cap is per user: another uid still may */
 	if (!geteuid())
-		EXPECT_TRUE(create_as_nobody(fd) == 0,
-			    "uid 65534 refused while root is at its cap");
+		EXPECT_EQ(create_as_nobody(fd), 0,
+			  "uid 65534 refused while root is at its cap");
 	if (made) {
 		/* Closing one makes room for one. */
 		EXPECT_OK(ckremm_pool_close(&p[0]));
@@ -1135,7 +1134,7 @@ static void fill_up_to_cap(FIXTURE_DATA(dev) *self, unsigned long long cap)
 	ckremm_dev_close(fd);
 	/* All gone with the file: a new pool fits again. */
 	fd = ckremm_dev_open(NULL);
-	ASSERT_TRUE(fd >= 0, "open: %s", errno_name(fd));
+	ASSERT_GE(fd, 0, "open: %s", errno_name(fd));
 	EXPECT_OK(ckremm_pool_create(fd, CKREMM_KIND_HEADER, 4096, NULL, 0,
 				     &p[0]));
 	ckremm_dev_close(fd);
@@ -1162,9 +1161,9 @@ TEST_F(dev, alloc_align_not_power_of_two)
 	__u64 off;
 
 	for (size_t i = 0; i < sizeof(aligns) / sizeof(aligns[0]); i++)
-		EXPECT_TRUE(ckremm_alloc_ex(&self->pool, 64, aligns[i], 0, &off) ==
-			    -E_BAD_REQUEST, "align %llu not refused",
-			    (unsigned long long)aligns[i]);
+		EXPECT_ERRNO(ckremm_alloc_ex(&self->pool, 64, aligns[i], 0,
+					     &off), E_BAD_REQUEST,
+			     "align %llu", (unsigned long long)aligns[i]);
 	EXPECT_EQ(stats_of(&self->pool).used_blocks, 0);
 }
 
@@ -1189,11 +1188,11 @@ TEST_F(dev, alloc_aligned_blocks)
 		ASSERT_OK(ckremm_alloc(&self->pool, 24, &spacer));
 		if (!EXPECT_OK(ckremm_alloc_ex(&self->pool, 40, align, 0, &off)))
 			continue;
-		EXPECT_TRUE(off % align == 0, "offset %llu not aligned to %llu",
-			    (unsigned long long)off, (unsigned long long)align);
-		EXPECT_TRUE(off % 16 == 0, "offset %llu below natural alignment",
-			    (unsigned long long)off);
-		EXPECT_TRUE(usable(&self->pool, off) >= 40, "block too small");
+		EXPECT_EQ(off % align, 0, "offset %llu not aligned to %llu",
+			  (unsigned long long)off, (unsigned long long)align);
+		EXPECT_EQ(off % 16, 0, "offset %llu below natural alignment",
+			  (unsigned long long)off);
+		EXPECT_GE(usable(&self->pool, off), 40, "block too small");
 	}
 	pool_consistent(&self->pool);
 }
@@ -1209,12 +1208,12 @@ TEST_F(dev, alloc_huge_size)
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		int ret = ckremm_alloc(&self->pool, sizes[i], &off);
 
-		EXPECT_TRUE(ret == -E_NO_SPACE, "alloc of %llu bytes: %s",
-			    (unsigned long long)sizes[i], errno_name(ret));
+		EXPECT_ERRNO(ret, E_NO_SPACE, "alloc of %llu bytes: %s",
+			     (unsigned long long)sizes[i], errno_name(ret));
 	}
 	/* At least the first two are plain lack of space. */
-	EXPECT_TRUE(stats_of(&self->pool).failed_allocs >= before + 2,
-		    "failed_allocs did not count");
+	EXPECT_GE(stats_of(&self->pool).failed_allocs, before + 2,
+		  "failed_allocs did not count");
 	EXPECT_EQ(stats_of(&self->pool).used_blocks, 0);
 	pool_consistent(&self->pool);
 }
@@ -1245,10 +1244,10 @@ TEST_F(dev, alloc_blocks_do_not_overlap)
 		if (!EXPECT_OK(ckremm_alloc(&self->pool, size, &b[n].off)))
 			break;
 		b[n].size = usable(&self->pool, b[n].off);
-		EXPECT_TRUE(b[n].size >= size, "usable %llu < %llu",
-			    (unsigned long long)b[n].size, (unsigned long long)size);
-		EXPECT_TRUE(b[n].off + b[n].size <= self->pool.arena_size,
-			    "block past the arena");
+		EXPECT_GE(b[n].size, size, "usable %llu < %llu",
+			  (unsigned long long)b[n].size, (unsigned long long)size);
+		EXPECT_LE(b[n].off + b[n].size, self->pool.arena_size,
+			  "block past the arena");
 		n++;
 	}
 	for (int i = 0; i < n; i++)
@@ -1272,8 +1271,8 @@ TEST_F(dev, free_outside_arena)
 
 	ASSERT_OK(ckremm_alloc(&self->pool, 64, &off));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		EXPECT_TRUE(ckremm_free(&self->pool, bad[i]) == -E_NO_BLOCK,
-			    "free at %llu not refused", (unsigned long long)bad[i]);
+		EXPECT_ERRNO(ckremm_free(&self->pool, bad[i]), E_NO_BLOCK,
+			     "free at %llu not refused", (unsigned long long)bad[i]);
 	EXPECT_EQ(stats_of(&self->pool).used_blocks, 1);
 	pool_consistent(&self->pool);
 }
@@ -1381,9 +1380,9 @@ KIND_TEST(alloc_batch_distinct_blocks, FIXTURE_POOL_SIZE)
 		if (!ckremm_pool_by_handle(p))
 			EXPECT_TRUE(b[i] % 16 == 0 && b[i] < p->arena_size,
 				    "offset %d: %llu", i, (unsigned long long)b[i]);
-		EXPECT_TRUE(usable(p, b[i]) >= 100, "block %d too small", i);
+		EXPECT_GE(usable(p, b[i]), 100, "block %d too small", i);
 		for (int j = 0; j < i; j++)
-			EXPECT_TRUE(b[i] != b[j], "blocks %d and %d equal", i, j);
+			EXPECT_NE(b[i], b[j], "blocks %d and %d equal", i, j);
 	}
 	EXPECT_EQ(stats_of(p).used_blocks, CKREMM_BATCH_MAX);
 	EXPECT_OK(ckremm_free_batch(p, b, CKREMM_BATCH_MAX));
@@ -1397,8 +1396,8 @@ TEST_F(dev, alloc_batch_aligned)
 
 	ASSERT_OK(ckremm_alloc_batch(&self->pool, 10, 256, off, 16));
 	for (int i = 0; i < 16; i++)
-		EXPECT_TRUE(off[i] % 256 == 0, "offset %llu not 256-aligned",
-			    (unsigned long long)off[i]);
+		EXPECT_EQ(off[i] % 256, 0, "offset %llu not 256-aligned",
+			  (unsigned long long)off[i]);
 }
 
 /* On a pool of 4 KiB. */
@@ -1656,8 +1655,8 @@ TEST_F(dev, read_write_bad_buffer)
 	EXPECT_ERRNO(ckremm_write(&self->pool, off, 0, (void *)16, 64), EFAULT);
 	EXPECT_OK(ckremm_read(&self->pool, off, 0, buf, 64));
 	for (int i = 0; i < 64; i++)
-		if (!EXPECT_TRUE(buf[i] == 0x5a, "byte %d changed to %#x", i,
-				 buf[i]))
+		if (!EXPECT_EQ(buf[i], 0x5a, "byte %d changed to %#x", i,
+			       buf[i]))
 			break;
 }
 
@@ -1689,7 +1688,7 @@ TEST_F(dev, clean_zeroes_block)
 	ASSERT_OK(ckremm_alloc(&self->pool, 4500, &off));
 	ASSERT_OK(ckremm_alloc(&self->pool, 16, &neighbour));
 	size = usable(&self->pool, off);
-	ASSERT_TRUE(size <= sizeof(buf), "usable %llu", (unsigned long long)size);
+	ASSERT_LE(size, sizeof(buf), "usable %llu", (unsigned long long)size);
 	memset(buf, 0xee, sizeof(buf));
 	ASSERT_OK(ckremm_write(&self->pool, off, 0, buf, size));
 	ASSERT_OK(ckremm_write(&self->pool, neighbour, 0, buf, 16));
@@ -1702,8 +1701,8 @@ TEST_F(dev, clean_zeroes_block)
 			break;
 	ASSERT_OK(ckremm_read(&self->pool, neighbour, 0, buf, 16));
 	for (int i = 0; i < 16; i++)
-		if (!EXPECT_TRUE(buf[i] == 0xee, "clean reached byte %d of the neighbour",
-				 i))
+		if (!EXPECT_EQ(buf[i], 0xee, "clean reached byte %d of the neighbour",
+			       i))
 			break;
 }
 
@@ -1733,10 +1732,10 @@ TEST_F(dev, realloc_keeps_content)
 	fill_pattern(in, 1000, 9);
 	ASSERT_OK(ckremm_write(&self->pool, off, 0, in, 1000));
 	ASSERT_OK(ckremm_realloc(&self->pool, off, 3000, &grown));
-	EXPECT_TRUE(usable(&self->pool, grown) >= 3000, "grown block too small");
+	EXPECT_GE(usable(&self->pool, grown), 3000, "grown block too small");
 	EXPECT_OK(ckremm_read(&self->pool, grown, 0, out, 1000));
 	EXPECT_TRUE(!memcmp(in, out, 1000), "contents lost when growing");
-	EXPECT_TRUE(grown != off, "grew in place over the used neighbour");
+	EXPECT_NE(grown, off, "grew in place over the used neighbour");
 	EXPECT_ERRNO(ckremm_free(&self->pool, off), E_NO_BLOCK);
 
 	ASSERT_OK(ckremm_realloc(&self->pool, grown, 100, &shrunk));
@@ -1757,10 +1756,10 @@ TEST_F(dev, realloc_keeps_alignment)
 	ASSERT_OK(ckremm_alloc(&self->pool, 16, &blocker));
 	ASSERT_OK(ckremm_write(&self->pool, off, 0, "aligned", 7));
 	ASSERT_OK(ckremm_realloc(&self->pool, off, 3 * align, &moved));
-	EXPECT_TRUE(moved % align == 0, "moved to %llu, not %llu-aligned",
-		    (unsigned long long)moved, (unsigned long long)align);
+	EXPECT_EQ(moved % align, 0, "moved to %llu, not %llu-aligned",
+		  (unsigned long long)moved, (unsigned long long)align);
 	ASSERT_OK(ckremm_realloc(&self->pool, moved, 10, &off));
-	EXPECT_TRUE(off % align == 0, "shrunk to %llu", (unsigned long long)off);
+	EXPECT_EQ(off % align, 0, "shrunk to %llu", (unsigned long long)off);
 	pool_consistent(&self->pool);
 }
 
@@ -1826,7 +1825,7 @@ TEST_F(dev, two_processes_share_a_named_table_pool)
 	for (int i = 0; i < 16; i += 2)
 		ASSERT_OK(ckremm_free(&p, h[i]));
 	pid = fork();
-	ASSERT_TRUE(pid >= 0, "fork");
+	ASSERT_GE(pid, 0, "fork");
 	if (!pid) {
 		struct ckremm_pool q;
 		int ok = attach_anew(name, &q) && !ckremm_reorder(&q, NULL);
@@ -1862,7 +1861,7 @@ TEST_F(dev, table_pool_handles)
 		ASSERT_OK(ckremm_alloc(&p, 300, &h[i]));
 	for (int i = 0; i < 4; i++)
 		for (int j = 0; j < i; j++)
-			EXPECT_TRUE(h[i] != h[j], "handles %d and %d equal", i, j);
+			EXPECT_NE(h[i], h[j], "handles %d and %d equal", i, j);
 	ASSERT_OK(ckremm_locate(&p, h[2], &off, &size));
 	EXPECT_TRUE(size >= 300 && off + size <= p.arena_size,
 		    "block at %llu, %llu bytes", (unsigned long long)off,
@@ -1956,9 +1955,9 @@ TEST_F(dev, version_1_requests_answer_eproto)
 		/* pool, flags, then a block or a size, as version 1 had */
 		__u64 req[8] = { table ? t.id : self->pool.id, table ? h : off };
 
-		EXPECT_TRUE(ckremm_ioc_raw(self->fd, v1_requests[i].cmd, req) == -EPROTO,
-			    "version 1 request %s not refused with EPROTO",
-			    v1_requests[i].name);
+		EXPECT_ERRNO(ckremm_ioc_raw(self->fd, v1_requests[i].cmd, req), EPROTO,
+			     "version 1 request %s not refused with EPROTO",
+			     v1_requests[i].name);
 	}
 	EXPECT_EQ(stats_of(&self->pool).used_blocks, 1);
 	EXPECT_EQ(stats_of(&t).used_blocks, 1);
@@ -2064,7 +2063,7 @@ TEST_F(dev, table_pool_reorder_compacts)
 	}
 	for (int i = 0; i < 32; i += 2)
 		ASSERT_OK(ckremm_free(&p, h[i]));
-	EXPECT_TRUE(stats_of(&p).free_blocks > 1, "no fragmentation to start with");
+	EXPECT_GT(stats_of(&p).free_blocks, 1, "no fragmentation to start with");
 	ASSERT_OK(ckremm_reorder(&p, &r));
 	s = stats_of(&p);
 	EXPECT_TRUE(r.blocks_moved > 0 && r.bytes_moved > 0, "nothing moved");
@@ -2077,7 +2076,7 @@ TEST_F(dev, table_pool_reorder_compacts)
 		int v = -1;
 
 		EXPECT_OK(ckremm_read(&p, h[i], 0, &v, sizeof(v)));
-		EXPECT_TRUE(v == i, "block %d holds %d after reorder", i, v);
+		EXPECT_EQ(v, i, "block %d holds %d after reorder", i, v);
 	}
 	pool_consistent(&p);
 }
@@ -2093,7 +2092,7 @@ TEST_F(dev, table_pool_alloc_with_reorder)
 	/* fill the pool, then free every other block */
 	while (n < 64 && !ckremm_alloc(&p, 240, &h[n]))
 		n++;
-	ASSERT_TRUE(n > 8, "only %d blocks fit", n);
+	ASSERT_GT(n, 8, "only %d blocks fit", n);
 	for (int i = 0; i < n; i += 2)
 		ASSERT_OK(ckremm_free(&p, h[i]));
 	/* half the pool is free, but only in small pieces */
@@ -2134,7 +2133,7 @@ TEST_F(dev, table_pool_pins)
 	for (int i = 0; i < 8; i++)
 		ASSERT_OK(ckremm_alloc(&p, 256, &h[i]));
 	ASSERT_OK(ckremm_pin(&p, h[5], &off, &size));
-	EXPECT_TRUE(size >= 256, "pinned size %llu", (unsigned long long)size);
+	EXPECT_GE(size, 256, "pinned size %llu", (unsigned long long)size);
 	EXPECT_EQ(stats_of(&p).pinned_blocks, 1);
 	for (int i = 0; i < 7; i++)
 		if (i != 5)
@@ -2223,8 +2222,8 @@ TEST_F(dev, table_pool_maps_writable)
 	len = p.arena_size;
 	view = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
 		    (off_t)p.mmap_offset);
-	ASSERT_TRUE(view != MAP_FAILED, "writable mapping of a table pool: %s",
-		    errno_name(errno));
+	ASSERT_NE(view, MAP_FAILED, "writable mapping of a table pool: %s",
+		  errno_name(errno));
 	EXPECT_TRUE(!memcmp((char *)view + off, "table", 5), "mapped bytes");
 	/* bytes written through the mapping are the block's */
 	memcpy((char *)view + off, "TABLE", 5);
@@ -2255,9 +2254,9 @@ static void maps_read_only_only(FIXTURE_DATA(dev) *self, struct ckremm_pool *p)
 		munmap(view, len);
 	view = mmap(NULL, len, PROT_READ, MAP_SHARED, self->fd,
 		    (off_t)p->mmap_offset);
-	ASSERT_TRUE(view != MAP_FAILED, "read-only mapping: %s", errno_name(errno));
-	EXPECT_TRUE(mprotect(view, len, PROT_READ | PROT_WRITE) == -1,
-		    "mprotect made a read-only mapping writable");
+	ASSERT_NE(view, MAP_FAILED, "read-only mapping: %s", errno_name(errno));
+	EXPECT_EQ(mprotect(view, len, PROT_READ | PROT_WRITE), -1,
+		  "mprotect made a read-only mapping writable");
 	munmap(view, len);
 }
 
@@ -2303,7 +2302,7 @@ TEST_F(dev, reorder_header_pool)
 
 	ASSERT_OK(fragment(&self->pool, off, 32, 200));
 	before = stats_of(&self->pool);
-	EXPECT_TRUE(before.frag_permille > 0, "no fragmentation to start with");
+	EXPECT_GT(before.frag_permille, 0, "no fragmentation to start with");
 	ASSERT_OK(ckremm_reorder(&self->pool, &r));
 	/* a header pool never moves used blocks */
 	EXPECT_EQ(r.bytes_moved, 0);
@@ -2317,7 +2316,7 @@ TEST_F(dev, reorder_header_pool)
 		int v = -1;
 
 		EXPECT_OK(ckremm_read(&self->pool, off[i], 0, &v, sizeof(v)));
-		EXPECT_TRUE(v == i, "block %d holds %d after reorder", i, v);
+		EXPECT_EQ(v, i, "block %d holds %d after reorder", i, v);
 	}
 	pool_consistent(&self->pool);
 }
@@ -2349,8 +2348,8 @@ TEST_F(dev, stats_track_operations)
 		ASSERT_OK(ckremm_alloc(&self->pool, 100, &off[i]));
 	s1 = stats_of(&self->pool);
 	EXPECT_EQ(s1.used_blocks, 10);
-	EXPECT_TRUE(s1.used_bytes >= 10 * (100 + 16), "used_bytes %llu",
-		    (unsigned long long)s1.used_bytes);
+	EXPECT_GE(s1.used_bytes, 10 * (100 + 16), "used_bytes %llu",
+		  (unsigned long long)s1.used_bytes);
 	EXPECT_EQ(s1.meta_bytes, 16 * (s1.used_blocks + s1.free_blocks));
 	EXPECT_EQ(s1.peak_used, s1.used_bytes);
 	for (int i = 0; i < 10; i += 2)
@@ -2363,8 +2362,8 @@ TEST_F(dev, stats_track_operations)
 	EXPECT_EQ(s2.peak_used, s1.peak_used);
 	EXPECT_EQ(s2.failed_allocs, s1.failed_allocs + 1);
 	EXPECT_EQ(s2.refused_calls, s1.refused_calls + 1);
-	EXPECT_TRUE(s2.frag_permille > 0, "frag_permille 0 with 6 free blocks");
-	EXPECT_TRUE(s2.largest_free < s2.free_bytes, "largest_free");
+	EXPECT_GT(s2.frag_permille, 0, "frag_permille 0 with 6 free blocks");
+	EXPECT_LT(s2.largest_free, s2.free_bytes, "largest_free");
 	pool_consistent(&self->pool);
 }
 
@@ -2437,7 +2436,7 @@ TEST_F(dev, walk_matches_stats)
 	EXPECT_EQ(m.used_bytes, s.used_bytes);
 	/* every live block is one used extent, payload after its header */
 	for (int i = 1; i < 50; i += 2)
-		EXPECT_TRUE(usable(&self->pool, off[i]) >= 300, "block %d", i);
+		EXPECT_GE(usable(&self->pool, off[i]), 300, "block %d", i);
 }
 
 TEST_F(dev, walk_in_small_steps)
@@ -2449,7 +2448,7 @@ TEST_F(dev, walk_in_small_steps)
 
 	ASSERT_OK(fragment(&self->pool, off, 20, 64));
 	ASSERT_OK(ckremm_walk_all(&self->pool, &ext, &total));
-	ASSERT_TRUE(total <= 64, "%zu extents", total);
+	ASSERT_LE(total, 64, "%zu extents", total);
 	memcpy(all, ext, total * sizeof(*ext));
 	free(ext);
 	do {
@@ -2459,10 +2458,10 @@ TEST_F(dev, walk_in_small_steps)
 		};
 
 		ASSERT_OK(ckremm_ioc_walk(self->fd, &w));
-		ASSERT_TRUE(w.count <= 1, "wrote %u extents into room for 1",
-			    w.count);
+		ASSERT_LE(w.count, 1, "wrote %u extents into room for 1",
+			  w.count);
 		if (w.count) {
-			ASSERT_TRUE(n < total, "more extents one at a time");
+			ASSERT_LT(n, total, "more extents one at a time");
 			EXPECT_TRUE(!memcmp(&one, &all[n], sizeof(one)),
 				    "extent %zu differs", n);
 			n++;
@@ -2624,15 +2623,15 @@ TEST_F(dev, list_with_little_room)
 	/* no room: just the count */
 	ASSERT_OK(ckremm_ioc_list(self->fd, &l));
 	total = l.count;
-	EXPECT_TRUE(total >= 2, "count %u with two named pools", total);
+	EXPECT_GE(total, 2, "count %u with two named pools", total);
 	/* room for one: one written, the full count returned */
 	memset(one, 0xcc, sizeof(one));
 	l.count = 1;
 	l.entries = (__u64)(uintptr_t)one;
 	ASSERT_OK(ckremm_ioc_list(self->fd, &l));
 	EXPECT_EQ(l.count, total);
-	EXPECT_TRUE(one[0].name[0] != (char)0xcc, "first entry not written");
-	EXPECT_TRUE(one[1].name[0] == (char)0xcc, "wrote past the room given");
+	EXPECT_NE(one[0].name[0], (char)0xcc, "first entry not written");
+	EXPECT_EQ(one[1].name[0], (char)0xcc, "wrote past the room given");
 }
 
 TEST_F(dev, list_bad_requests)
@@ -2673,8 +2672,8 @@ TEST_F(dev, mmap_shows_block_contents)
 
 		part = mmap(NULL, page, PROT_READ, MAP_SHARED, self->fd,
 			    (off_t)(self->pool.mmap_offset + page));
-		if (EXPECT_TRUE(part != MAP_FAILED, "mmap of page 1: %s",
-				errno_name(errno))) {
+		if (EXPECT_NE(part, MAP_FAILED, "mmap of page 1: %s",
+			      errno_name(errno))) {
 			EXPECT_TRUE(!memcmp(part, view + page, page),
 				    "page 1 differs from the whole mapping");
 			munmap((void *)part, page);

@@ -252,7 +252,7 @@ TEST(map_huge_arena_no_overflow)
 	for (unsigned int i = 0; i <= 256; i++) {
 		__u64 start = ckremm_map_cell_start(&m, i);
 
-		EXPECT_TRUE(start >= prev, "cell %u starts before cell %u", i, i - 1);
+		EXPECT_GE(start, prev, "cell %u starts before cell %u", i, i - 1);
 		prev = start;
 	}
 	EXPECT_EQ(ckremm_map_cell_start(&m, 256), arena);
