@@ -2782,6 +2782,10 @@ int main(int argc, char **argv)
 		config.started = NULL;
 	}
 	status = test_main(n, args, &config);
+	for (int i = 1; i < n; i++)
+		if (!strcmp(args[i], "-h") || !strcmp(args[i], "--help"))
+			puts("--host-only is -f global, the map renderer's cases, which need no\n"
+			     "device, with the summary line \"map: N passed, M failed\".");
 	free(args);
 	return status;
 }
