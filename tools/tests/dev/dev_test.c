@@ -88,37 +88,16 @@ FIXTURE_TEARDOWN(dev)
 		ckremm_dev_close(self->fd);
 }
 
-/* Destroy every named pool whose name starts with run_prefix. */
-static int sweep_named_pools(void)
-{
-	struct ckremm_list_entry *e;
-	int fd = ckremm_dev_open(NULL);
-	size_t n, swept = 0;
-
-	if (fd < 0)
-		return 0;
-	if (!ckremm_list(fd, &e, &n)) {
-		for (size_t i = 0; i < n; i++) {
-			char name[CKREMM_NAME_LEN];
-
-			memcpy(name, e[i].name, sizeof(name));
-			name[CKREMM_NAME_LEN - 1] = '\0';
-			if (!strncmp(name, run_prefix, strlen(run_prefix)) &&
-			    !ckremm_destroy_by_name(fd, name))
-				swept++;
-		}
-		free(e);
-	}
-	ckremm_dev_close(fd);
-	return (int)swept;
-}
-
 /* A case that crashed or timed out destroyed nothing. */
 FIXTURE_TEARDOWN_PARENT(dev)
 {
-	int swept = sweep_named_pools();
+	int fd = ckremm_dev_open(NULL), swept;
 
-	if (swept)
+	if (fd < 0)
+		return;
+	swept = destroy_named_pools(fd, run_prefix);
+	ckremm_dev_close(fd);
+	if (swept > 0)
 		diag("%d named pool(s) left behind, destroyed", swept);
 }
 

@@ -920,15 +920,8 @@ TEST_F(hostile, no_named_pool_left)
 	size_t n;
 	int fd = ckremm_dev_open(NULL);
 
-	if (fd >= 0 && !ckremm_list(fd, &e, &n)) {
-		for (size_t i = 0; i < n; i++) {
-			e[i].name[CKREMM_NAME_LEN - 1] = '\0';
-			if (!strncmp(e[i].name, prefix, strlen(prefix)))
-				ckremm_destroy_by_name(fd, e[i].name);
-		}
-		free(e);
-		e = NULL;
-	}
+	if (fd >= 0)
+		destroy_named_pools(fd, prefix);
 	EXPECT_TRUE(fd >= 0 && !ckremm_list(fd, &e, &n) && !remaining(e, n),
 		    "no named pool of this run is left");
 	if (fd >= 0) {
