@@ -3,7 +3,7 @@
  * Hostile users of /dev/ckremm: what an unprivileged uid can and cannot
  * do to root's named pools and to the machine, and what holds the module.
  *
- *	hostile_test [--memcg]
+ *	hostile_test [--memcg] [-l] [-t NAME]... [NAME...]
  *
  * Run as root inside a guest with ckremm.ko loaded.  The second users are
  * uids no account has (54321, 54322): a child process sets its groups,
