@@ -12,6 +12,7 @@
 #include <uapi/ckremm.h>
 
 #include "common.h"
+#include "libckremm.h"
 
 static unsigned int tap_number, tap_failed;
 
@@ -184,4 +185,23 @@ unsigned long long cap_eff(void)
 			v = strtoull(line + 7, NULL, 16);
 	fclose(f);
 	return v;
+}
+
+int destroy_named_pools(int fd, const char *prefix)
+{
+	struct ckremm_list_entry *e;
+	size_t n;
+	int found = 0;
+
+	if (ckremm_list(fd, &e, &n))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		e[i].name[CKREMM_NAME_LEN - 1] = '\0';
+		if (!strncmp(e[i].name, prefix, strlen(prefix))) {
+			found++;
+			ckremm_destroy_by_name(fd, e[i].name);
+		}
+	}
+	free(e);
+	return found;
 }

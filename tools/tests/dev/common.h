@@ -44,6 +44,12 @@ struct run_opts {
 int run_opts_parse(struct run_opts *o, unsigned int max_procs, int argc,
 		   char **argv, const char *usage);
 
+/*
+ * Destroy every named pool @fd lists whose name starts with @prefix (a
+ * run's own prefix); returns how many there were, or -1 if LIST failed.
+ */
+int destroy_named_pools(int fd, const char *prefix);
+
 /* The number at the start of file @path (a module parameter, say). */
 bool read_ull(const char *path, unsigned long long *v);
 

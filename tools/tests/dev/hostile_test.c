@@ -3,7 +3,7 @@
  * Hostile users of /dev/ckremm: what an unprivileged uid can and cannot
  * do to root's named pools and to the machine, and what holds the module.
  *
- *	hostile_test [--memcg]
+ *	hostile_test [--memcg] [-l] [-t NAME]... [NAME...]
  *
  * Run as root inside a guest with ckremm.ko loaded.  The second users are
  * uids no account has (54321, 54322): a child process sets its groups,
@@ -28,8 +28,11 @@
  *     named, and is returned when it is destroyed (needs cgroup v2 with
  *     the memory controller; mounted at /sys/fs/cgroup if it is not)
  *
- * Prints TAP; exit status 0 only if every result passed.  Cases that
- * lower a module parameter restore it.
+ * Each of those is a case of tools/tests/lib/ckremm_test.h on the fixture
+ * "hostile" (root, with the device open, and the two uids unused), run one
+ * at a time in the order above; a check made in the other user's process
+ * fails that process, and so the case.  Prints TAP; exit status 0 only if
+ * every case passed.  Cases that lower a module parameter restore it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +52,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ckremm_test.h"
 #include "common.h"
 #include "libckremm.h"
 
@@ -57,47 +61,11 @@
 #define PARAM_DIR	"/sys/module/ckremm/parameters/"
 #define REFCNT		"/sys/module/ckremm/refcnt"
 #define CGROUP_ROOT	"/sys/fs/cgroup"
-#define MAX_RESULTS	512
 #define SECRET		"root's secret bytes"
 
-/* Results, in memory shared with the children that make checks. */
-struct result {
-	int ok;
-	char text[200];
-};
-
-struct results {
-	unsigned int n;
-	struct result r[MAX_RESULTS];
-};
-
-static struct results *res;
 static char prefix[16];
 static size_t page;
-
-/* Record one result; returns @ok. */
-static bool check(bool ok, const char *fmt, ...)
-{
-	unsigned int i = __atomic_fetch_add(&res->n, 1, __ATOMIC_RELAXED);
-	va_list ap;
-
-	if (i >= MAX_RESULTS)
-		return ok;
-	res->r[i].ok = ok;
-	va_start(ap, fmt);
-	vsnprintf(res->r[i].text, sizeof(res->r[i].text), fmt, ap);
-	va_end(ap);
-	if (!ok)
-		diag("failed: %s", res->r[i].text);
-	return ok;
-}
-
-/* @ret (0 or -errno) must be -@err (0 for success). */
-static bool check_ret(int ret, int err, const char *what)
-{
-	return check(ret == -err, "%s: %s (want %s)", what, errno_name(ret),
-		     errno_name(err));
-}
+static bool memcg;
 
 static bool param(const char *name, unsigned long long *v)
 {
@@ -167,8 +135,11 @@ static bool become(uid_t uid, gid_t gid, size_t ngroups, const gid_t *groups)
 	    setresuid(uid, uid, uid) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
 	    /* so that /proc/self is its own again, for /proc/self/mem */
 	    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
-		return check(false, "switch to uid %u: %s", (unsigned int)uid,
-			     strerror(errno));
+	{
+		test_fail_at(TEST_FILE, __LINE__, "switch to uid %u: %s",
+			     (unsigned int)uid, strerror(errno));
+		return false;
+	}
 	return geteuid() == uid && cap_eff() == 0;
 }
 
@@ -184,18 +155,19 @@ static pid_t start_user(uid_t uid, size_t ngroups, const gid_t *groups,
 	int fd = ckremm_dev_open(NULL);
 	pid_t pid;
 
-	if (!check(fd >= 0, "%s: root opens a file to hand over", who))
+	if (!EXPECT_TRUE(fd >= 0, "%s: root opens a file to hand over", who))
 		return -1;
 	fflush(stdout);
 	pid = fork();
 	if (!pid) {
-		if (!check(become(uid, uid, ngroups, groups),
-			   "%s: runs as uid %u with no capability", who,
-			   (unsigned int)uid))
+		if (!EXPECT_TRUE(become(uid, uid, ngroups, groups),
+				 "%s: runs as uid %u with no capability", who,
+				 (unsigned int)uid))
 			_exit(1);
 		fn(fd, arg);
 		fflush(stdout);
-		_exit(0);
+		/* A check that failed here fails the case through end_user(). */
+		_exit(test_failed() ? 1 : 0);
 	}
 	close(fd);
 	return pid;
@@ -206,9 +178,9 @@ static void end_user(pid_t pid, const char *who)
 {
 	int status;
 
-	check(pid > 0 && waitpid(pid, &status, 0) == pid &&
-	      WIFEXITED(status) && !WEXITSTATUS(status),
-	      "%s: the other user's process ended well", who);
+	EXPECT_TRUE(pid > 0 && waitpid(pid, &status, 0) == pid &&
+		    WIFEXITED(status) && !WEXITSTATUS(status),
+		    "%s: the other user's process ended well", who);
 }
 
 static void as_user(uid_t uid, size_t ngroups, const gid_t *groups,
@@ -236,8 +208,8 @@ static bool make_target(int fd, struct target *t, __u32 kind, __u32 mode,
 	if (!ret)
 		ret = ckremm_write(&t->pool, t->block, 0, SECRET,
 				   sizeof(SECRET));
-	return check(!ret, "root makes pool %s (mode %04o): %s", t->name,
-		     mode, errno_name(ret));
+	return EXPECT_TRUE(!ret, "root makes pool %s (mode %04o): %s", t->name,
+			   mode, errno_name(ret));
 }
 
 /* Root's view after the other user is done: the bytes are as written. */
@@ -250,9 +222,9 @@ static void target_intact(struct target *t, const char *after)
 	ret = fd < 0 ? fd : ckremm_pool_open(fd, t->name, 0, &p);
 	if (!ret)
 		ret = ckremm_read(&p, t->block, 0, buf, sizeof(buf));
-	check(!ret && !memcmp(buf, SECRET, sizeof(buf)),
-	      "%s: pool %s still there, bytes unchanged (%s)", after, t->name,
-	      errno_name(ret));
+	EXPECT_TRUE(!ret && !memcmp(buf, SECRET, sizeof(buf)),
+		    "%s: pool %s still there, bytes unchanged (%s)", after, t->name,
+		    errno_name(ret));
 	if (fd >= 0)
 		close(fd);
 }
@@ -263,13 +235,13 @@ static void node_kept_out(int fd, void *arg)
 {
 	(void)fd;
 	(void)arg;
-	check(open("/dev/ckremm", O_RDWR) < 0 && errno == EACCES,
-	      "other user: open(/dev/ckremm) refused by the node's mode 0600");
-	check(!access(PARAM_DIR "max_pools_per_user", R_OK) &&
-	      write_str(PARAM_DIR "max_pools_per_user", "1000\n") == -EACCES &&
-	      write_str(PARAM_DIR "max_pool_size", "1073741824\n") == -EACCES,
-	      "other user: module parameters readable, not writable");
-	check_ret(delete_module(), EPERM, "other user: delete_module(ckremm)");
+	EXPECT_TRUE(open("/dev/ckremm", O_RDWR) < 0 && errno == EACCES,
+		    "other user: open(/dev/ckremm) refused by the node's mode 0600");
+	EXPECT_TRUE(!access(PARAM_DIR "max_pools_per_user", R_OK) &&
+		    write_str(PARAM_DIR "max_pools_per_user", "1000\n") == -EACCES &&
+		    write_str(PARAM_DIR "max_pool_size", "1073741824\n") == -EACCES,
+		    "other user: module parameters readable, not writable");
+	EXPECT_ERRNO(delete_module(), EPERM, "other user: delete_module(ckremm)");
 }
 
 static void private_unreachable(int fd, void *arg)
@@ -280,10 +252,10 @@ static void private_unreachable(int fd, void *arg)
 	__u64 off;
 
 	for (int i = 0; i < 2; i++) {
-		check_ret(ckremm_pool_open(fd, t[i].name, 0, &p), EACCES,
-			  "other user: OPEN of a 0600 pool");
-		check_ret(ckremm_pool_open(fd, t[i].name, CKREMM_OPEN_RDONLY,
-					   &p), EACCES,
+		EXPECT_ERRNO(ckremm_pool_open(fd, t[i].name, 0, &p), EACCES,
+			     "other user: OPEN of a 0600 pool");
+		EXPECT_ERRNO(ckremm_pool_open(fd, t[i].name, CKREMM_OPEN_RDONLY,
+					      &p), EACCES,
 			  "other user: OPEN read-only of a 0600 pool");
 	}
 	/* No id of this file names root's pools, whatever it guesses. */
@@ -294,17 +266,17 @@ static void private_unreachable(int fd, void *arg)
 
 		q = (struct ckremm_pool){ .fd = fd, .id = id,
 					  .kind = CKREMM_KIND_HEADER };
-		check(ckremm_ioc_stats(fd, &s) == -ENOENT &&
-		      ckremm_read(&q, 16, 0, buf, 1) == -ENOENT &&
-		      ckremm_read(&q, 1, 0, buf, 1) == -ENOENT &&
-		      ckremm_ioc_destroy(fd, &r) == -ENOENT &&
-		      ckremm_alloc(&q, 16, &off) == -ENOENT,
-		      "other user: pool id %u of its own file reaches nothing",
-		      id);
+		EXPECT_TRUE(ckremm_ioc_stats(fd, &s) == -ENOENT &&
+			    ckremm_read(&q, 16, 0, buf, 1) == -ENOENT &&
+			    ckremm_read(&q, 1, 0, buf, 1) == -ENOENT &&
+			    ckremm_ioc_destroy(fd, &r) == -ENOENT &&
+			    ckremm_alloc(&q, 16, &off) == -ENOENT,
+			    "other user: pool id %u of its own file reaches nothing",
+			    id);
 		m = mmap(NULL, page, PROT_READ, MAP_SHARED, fd,
 			 (off_t)((__u64)id << CKREMM_MMAP_SHIFT));
-		check(m == MAP_FAILED && errno == EINVAL,
-		      "other user: mmap of pool id %u refused", id);
+		EXPECT_TRUE(m == MAP_FAILED && errno == EINVAL,
+			    "other user: mmap of pool id %u refused", id);
 	}
 }
 
@@ -316,8 +288,11 @@ static bool proc_mem_write_refused(void *addr)
 	int fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
 	ssize_t n;
 
-	if (fd < 0)
-		return check(false, "open /proc/self/mem: %s", strerror(errno));
+	if (fd < 0) {
+		test_fail_at(TEST_FILE, __LINE__, "open /proc/self/mem: %s",
+			     strerror(errno));
+		return false;
+	}
 	n = pwrite(fd, "forged", 6, (off_t)(uintptr_t)addr);
 	close(fd);
 	return n < 0;
@@ -335,55 +310,55 @@ static void read_only_use(int fd, void *arg)
 		void *m;
 		int ret;
 
-		check_ret(ckremm_pool_open(fd, t[i].name, 0, &p), EACCES,
-			  "other user: read-write OPEN of a 0644 pool");
+		EXPECT_ERRNO(ckremm_pool_open(fd, t[i].name, 0, &p), EACCES,
+			     "other user: read-write OPEN of a 0644 pool");
 		ret = ckremm_pool_open(fd, t[i].name, CKREMM_OPEN_RDONLY, &p);
-		if (!check_ret(ret, 0, "other user: read-only OPEN of a 0644 pool"))
+		if (!EXPECT_ERRNO(ret, 0, "other user: read-only OPEN of a 0644 pool"))
 			continue;
 		ret = ckremm_read(&p, t[i].block, 0, buf, sizeof(buf));
-		check(!ret && !memcmp(buf, SECRET, sizeof(buf)),
-		      "other user: reads the bytes (%s)", errno_name(ret));
+		EXPECT_TRUE(!ret && !memcmp(buf, SECRET, sizeof(buf)),
+			    "other user: reads the bytes (%s)", errno_name(ret));
 		m = mmap(NULL, p.arena_size, PROT_READ, MAP_SHARED, fd,
 			 (off_t)p.mmap_offset);
-		if (check(m != MAP_FAILED, "other user: maps it read-only")) {
+		if (EXPECT_TRUE(m != MAP_FAILED, "other user: maps it read-only")) {
 			__u64 off = t[i].block;
 
 			if (table)
 				ckremm_locate(&p, t[i].block, &off, &x);
-			check(!memcmp((char *)m + off, SECRET, sizeof(SECRET)),
-			      "other user: the mapping shows the bytes");
-			check(mprotect(m, p.arena_size, PROT_READ | PROT_WRITE) &&
-			      errno == EACCES,
-			      "other user: mprotect() cannot make it writable");
-			check(proc_mem_write_refused((char *)m + off),
-			      "other user: no write through /proc/self/mem");
+			EXPECT_TRUE(!memcmp((char *)m + off, SECRET, sizeof(SECRET)),
+				    "other user: the mapping shows the bytes");
+			EXPECT_TRUE(mprotect(m, p.arena_size, PROT_READ | PROT_WRITE) &&
+				    errno == EACCES,
+				    "other user: mprotect() cannot make it writable");
+			EXPECT_TRUE(proc_mem_write_refused((char *)m + off),
+				    "other user: no write through /proc/self/mem");
 			munmap(m, p.arena_size);
 		}
 		for (int f = 0; f < 2; f++) {
 			m = mmap(NULL, p.arena_size, PROT_READ | PROT_WRITE,
 				 f ? MAP_PRIVATE : MAP_SHARED, fd,
 				 (off_t)p.mmap_offset);
-			check(m == MAP_FAILED && errno == EACCES,
-			      "other user: %s writable mapping refused",
-			      f ? "private" : "shared");
+			EXPECT_TRUE(m == MAP_FAILED && errno == EACCES,
+				    "other user: %s writable mapping refused",
+				    f ? "private" : "shared");
 		}
-		check_ret(ckremm_write(&p, t[i].block, 0, "x", 1), EBADF,
-			  "other user: WRITE read-only");
-		check_ret(ckremm_free(&p, t[i].block), EBADF,
-			  "other user: FREE read-only");
-		check_ret(ckremm_alloc(&p, 16, &x), EBADF,
-			  "other user: ALLOC read-only");
+		EXPECT_ERRNO(ckremm_write(&p, t[i].block, 0, "x", 1), EBADF,
+			     "other user: WRITE read-only");
+		EXPECT_ERRNO(ckremm_free(&p, t[i].block), EBADF,
+			     "other user: FREE read-only");
+		EXPECT_ERRNO(ckremm_alloc(&p, 16, &x), EBADF,
+			     "other user: ALLOC read-only");
 		/* and what only its kind of pool takes */
 		if (table)
-			check_ret(ckremm_pin(&p, t[i].block, &x, &x), EBADF,
-				  "other user: PIN read-only");
+			EXPECT_ERRNO(ckremm_pin(&p, t[i].block, &x, &x), EBADF,
+				     "other user: PIN read-only");
 		else
-			check_ret(ckremm_realloc(&p, t[i].block, 8, &x), EBADF,
-				  "other user: REALLOC read-only");
-		check_ret(ckremm_reorder(&p, NULL), EBADF,
-			  "other user: REORDER read-only");
-		check_ret(ckremm_pool_destroy(&p), EPERM,
-			  "other user: DESTROY of root's pool");
+			EXPECT_ERRNO(ckremm_realloc(&p, t[i].block, 8, &x), EBADF,
+				     "other user: REALLOC read-only");
+		EXPECT_ERRNO(ckremm_reorder(&p, NULL), EBADF,
+			     "other user: REORDER read-only");
+		EXPECT_ERRNO(ckremm_pool_destroy(&p), EPERM,
+			     "other user: DESTROY of root's pool");
 	}
 }
 
@@ -392,10 +367,10 @@ static void group_read(int fd, void *arg)
 	struct target *t = arg;
 	struct ckremm_pool p;
 
-	check_ret(ckremm_pool_open(fd, t->name, CKREMM_OPEN_RDONLY, &p), 0,
-		  "other user in the pool's group: read-only OPEN of 0640");
-	check_ret(ckremm_pool_open(fd, t->name, 0, &p), EACCES,
-		  "other user in the pool's group: read-write OPEN of 0640");
+	EXPECT_ERRNO(ckremm_pool_open(fd, t->name, CKREMM_OPEN_RDONLY, &p), 0,
+		     "other user in the pool's group: read-only OPEN of 0640");
+	EXPECT_ERRNO(ckremm_pool_open(fd, t->name, 0, &p), EACCES,
+		     "other user in the pool's group: read-write OPEN of 0640");
 }
 
 static void no_group_read(int fd, void *arg)
@@ -403,8 +378,8 @@ static void no_group_read(int fd, void *arg)
 	struct target *t = arg;
 	struct ckremm_pool p;
 
-	check_ret(ckremm_pool_open(fd, t->name, CKREMM_OPEN_RDONLY, &p), EACCES,
-		  "other user outside the pool's group: read-only OPEN of 0640");
+	EXPECT_ERRNO(ckremm_pool_open(fd, t->name, CKREMM_OPEN_RDONLY, &p), EACCES,
+		     "other user outside the pool's group: read-only OPEN of 0640");
 }
 
 /* ---- write grants and pins ----------------------------------------- */
@@ -425,19 +400,19 @@ static void write_and_pin(int fd, void *arg)
 	int ret;
 
 	ret = ckremm_pool_open(fd, t->name, 0, &p);
-	if (!check_ret(ret, 0, "other user: read-write OPEN of a 0666 pool"))
+	if (!EXPECT_ERRNO(ret, 0, "other user: read-write OPEN of a 0666 pool"))
 		goto out;
-	check_ret(ckremm_write(&p, t->block, 0, SECRET, sizeof(SECRET)), 0,
-		  "other user: WRITE into a 0666 pool");
-	check_ret(ckremm_pool_destroy(&(struct ckremm_pool){ .fd = fd,
+	EXPECT_ERRNO(ckremm_write(&p, t->block, 0, SECRET, sizeof(SECRET)), 0,
+		     "other user: WRITE into a 0666 pool");
+	EXPECT_ERRNO(ckremm_pool_destroy(&(struct ckremm_pool){ .fd = fd,
 							   .id = p.id }),
 		  EPERM, "other user: DESTROY of a 0666 pool");
 	ret = ckremm_pool_open(fd, t->name, 0, &p);
-	check_ret(ckremm_pin(&p, t->block, &s->pinned_at, &size), 0,
-		  "other user: PIN of root's block");
+	EXPECT_ERRNO(ckremm_pin(&p, t->block, &s->pinned_at, &size), 0,
+		     "other user: PIN of root's block");
 	m = mmap(NULL, p.arena_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 		 (off_t)p.mmap_offset);
-	if (check(m != MAP_FAILED, "other user: maps a 0666 table pool writable")) {
+	if (EXPECT_TRUE(m != MAP_FAILED, "other user: maps a 0666 table pool writable")) {
 		memcpy(m + s->pinned_at, "mapped", 6);
 		munmap(m, p.arena_size);
 	}
@@ -445,7 +420,7 @@ out:
 	/* Tell root the pin is held; wait until root is done. */
 	if (write(s->to_parent[1], &s->pinned_at, sizeof(s->pinned_at)) < 0 ||
 	    read(s->to_child[0], &c, 1) != 1)
-		check(false, "other user: lost touch with root");
+		test_fail_at(TEST_FILE, __LINE__, "other user: lost touch with root");
 }
 
 /* ---- caps ---------------------------------------------------------- */
@@ -462,14 +437,14 @@ static void size_capped(int fd, void *arg)
 	struct cap_case *c = arg;
 	struct ckremm_pool p;
 
-	check_ret(ckremm_pool_create(fd, CKREMM_KIND_HEADER, c->max_size + 1,
-				     NULL, 0, &p), E2BIG,
+	EXPECT_ERRNO(ckremm_pool_create(fd, CKREMM_KIND_HEADER, c->max_size + 1,
+					NULL, 0, &p), E2BIG,
 		  "other user: a pool of max_pool_size + 1 bytes");
-	check_ret(ckremm_pool_create(fd, CKREMM_KIND_TABLE, c->max_size + 4096,
-				     name_of("big"), 0, &p), E2BIG,
+	EXPECT_ERRNO(ckremm_pool_create(fd, CKREMM_KIND_TABLE, c->max_size + 4096,
+					name_of("big"), 0, &p), E2BIG,
 		  "other user: a named pool above max_pool_size");
-	check_ret(ckremm_pool_create(fd, CKREMM_KIND_HEADER, c->max_size,
-				     NULL, 0, &p), 0,
+	EXPECT_ERRNO(ckremm_pool_create(fd, CKREMM_KIND_HEADER, c->max_size,
+					NULL, 0, &p), 0,
 		  "other user: a pool of exactly max_pool_size bytes");
 }
 
@@ -490,11 +465,11 @@ static void fill_named(int fd, void *arg)
 			break;
 		c->made++;
 	}
-	check(ret == -EDQUOT && (unsigned long long)c->made == c->cap,
-	      "other user: made %d named pools under a cap of %llu, then %s",
-	      c->made, c->cap, errno_name(ret));
-	check_ret(ckremm_pool_create(fd, CKREMM_KIND_TABLE, 4096, NULL, 0, &p),
-		  EDQUOT, "other user at its cap: an unnamed pool");
+	EXPECT_TRUE(ret == -EDQUOT && (unsigned long long)c->made == c->cap,
+		    "other user: made %d named pools under a cap of %llu, then %s",
+		    c->made, c->cap, errno_name(ret));
+	EXPECT_ERRNO(ckremm_pool_create(fd, CKREMM_KIND_TABLE, 4096, NULL, 0, &p),
+		     EDQUOT, "other user at its cap: an unnamed pool");
 }
 
 /* How many pools a new process of the user can make now. */
@@ -507,9 +482,9 @@ static void room_left(int fd, void *arg)
 	while ((unsigned long long)n <= c->cap &&
 	       !ckremm_pool_create(fd, CKREMM_KIND_HEADER, 4096, NULL, 0, &p))
 		n++;
-	check(n == c->expect_room,
-	      "other user, a new process: %d pools fit, want %d", n,
-	      c->expect_room);
+	EXPECT_TRUE(n == c->expect_room,
+		    "other user, a new process: %d pools fit, want %d", n,
+		    c->expect_room);
 }
 
 /*
@@ -539,24 +514,24 @@ static void mapping_keeps_charge(int fd, void *arg)
 	int mapped, unmapped, why_mapped, why_unmapped;
 	void *m;
 
-	if (!check_ret(ckremm_pool_create(fd, CKREMM_KIND_TABLE, 4096, NULL, 0,
-					  &p), 0, "other user: a pool to map"))
+	if (!EXPECT_ERRNO(ckremm_pool_create(fd, CKREMM_KIND_TABLE, 4096, NULL, 0,
+					     &p), 0, "other user: a pool to map"))
 		return;
 	m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 		 (off_t)p.mmap_offset);
 	close(fd);
-	if (!check(m != MAP_FAILED, "other user: maps the pool, closes the file"))
+	if (!EXPECT_TRUE(m != MAP_FAILED, "other user: maps the pool, closes the file"))
 		return;
 	memcpy(m, "still here", 10);
 	mapped = count_room(c->fd2, c->cap, &why_mapped);
-	check(!memcmp(m, "still here", 10), "other user: the mapping lives on");
+	EXPECT_TRUE(!memcmp(m, "still here", 10), "other user: the mapping lives on");
 	munmap(m, 4096);
 	unmapped = count_room(c->fd2, c->cap, &why_unmapped);
-	check((unsigned long long)mapped + 1 == c->cap &&
-	      (unsigned long long)unmapped == c->cap,
-	      "other user: %d pools fit while a closed pool is mapped, %d after munmap (cap %llu; the next CREATE answered %s, then %s)",
-	      mapped, unmapped, c->cap, errno_name(why_mapped),
-	      errno_name(why_unmapped));
+	EXPECT_TRUE((unsigned long long)mapped + 1 == c->cap &&
+		    (unsigned long long)unmapped == c->cap,
+		    "other user: %d pools fit while a closed pool is mapped, %d after munmap (cap %llu; the next CREATE answered %s, then %s)",
+		    mapped, unmapped, c->cap, errno_name(why_mapped),
+		    errno_name(why_unmapped));
 }
 
 /* ---- unloading ----------------------------------------------------- */
@@ -570,33 +545,33 @@ static void rmmod_refused(void)
 	pid_t pid;
 	void *m;
 
-	check(base != ~0ULL, "module reference count readable (%llu)", base);
+	EXPECT_TRUE(base != ~0ULL, "module reference count readable (%llu)", base);
 	fd = ckremm_dev_open(NULL);
-	if (!check(fd >= 0, "root opens the device"))
+	if (!EXPECT_TRUE(fd >= 0, "root opens the device"))
 		return;
 	ret = delete_module();
-	check(ret == -EWOULDBLOCK || ret == -EBUSY,
-	      "rmmod refused while a file is open: %s", errno_name(ret));
+	EXPECT_TRUE(ret == -EWOULDBLOCK || ret == -EBUSY,
+		    "rmmod refused while a file is open: %s", errno_name(ret));
 	ret = ckremm_pool_create(fd, CKREMM_KIND_TABLE, 16384, NULL, 0, &p);
 	m = ret ? MAP_FAILED : mmap(NULL, 16384, PROT_READ | PROT_WRITE,
 				    MAP_SHARED, fd, (off_t)p.mmap_offset);
-	check(m != MAP_FAILED, "root maps a pool");
+	EXPECT_TRUE(m != MAP_FAILED, "root maps a pool");
 	close(fd);
-	check(refcnt() > base, "the mapping still holds the module (%llu > %llu)",
-	      refcnt(), base);
+	EXPECT_TRUE(refcnt() > base, "the mapping still holds the module (%llu > %llu)",
+		    refcnt(), base);
 	ret = delete_module();
-	check(ret == -EWOULDBLOCK || ret == -EBUSY,
-	      "rmmod refused while only a mapping is held: %s", errno_name(ret));
+	EXPECT_TRUE(ret == -EWOULDBLOCK || ret == -EBUSY,
+		    "rmmod refused while only a mapping is held: %s", errno_name(ret));
 	if (m != MAP_FAILED) {
 		memset(m, 0x5a, 16384);
 		munmap(m, 16384);
 	}
-	check(refcnt() == base, "the module's reference returns after munmap (%llu)",
-	      refcnt());
+	EXPECT_TRUE(refcnt() == base, "the module's reference returns after munmap (%llu)",
+		    refcnt());
 
 	/* A file held by another process, until told to let go. */
 	fd = ckremm_dev_open(NULL);
-	if (!check(fd >= 0 && !pipe(hold), "root opens the device"))
+	if (!EXPECT_TRUE(fd >= 0 && !pipe(hold), "root opens the device"))
 		return;
 	fflush(stdout);
 	pid = fork();
@@ -607,13 +582,13 @@ static void rmmod_refused(void)
 	close(fd);
 	close(hold[0]);
 	ret = delete_module();
-	check(ret == -EWOULDBLOCK || ret == -EBUSY,
-	      "rmmod refused while another process holds a file: %s",
-	      errno_name(ret));
+	EXPECT_TRUE(ret == -EWOULDBLOCK || ret == -EBUSY,
+		    "rmmod refused while another process holds a file: %s",
+		    errno_name(ret));
 	close(hold[1]);
 	waitpid(pid, &status, 0);
-	check(refcnt() == base, "the module's reference returns when it exits (%llu)",
-	      refcnt());
+	EXPECT_TRUE(refcnt() == base, "the module's reference returns when it exits (%llu)",
+		    refcnt());
 
 	/* A named pool holds no file: the module could go. */
 	fd = ckremm_dev_open(NULL);
@@ -621,11 +596,11 @@ static void rmmod_refused(void)
 					       name_of("alive"), 0, &p);
 	if (fd >= 0)
 		close(fd);
-	check(!ret && refcnt() == base,
-	      "a named pool alive holds no reference (%llu)", refcnt());
+	EXPECT_TRUE(!ret && refcnt() == base,
+		    "a named pool alive holds no reference (%llu)", refcnt());
 	fd = ckremm_dev_open(NULL);
-	check(fd >= 0 && !ckremm_destroy_by_name(fd, name_of("alive")),
-	      "root destroys it");
+	EXPECT_TRUE(fd >= 0 && !ckremm_destroy_by_name(fd, name_of("alive")),
+		    "root destroys it");
 	if (fd >= 0)
 		close(fd);
 }
@@ -651,17 +626,17 @@ static void memcg_charge(void)
 
 	if (access(CGROUP_ROOT "/cgroup.controllers", R_OK) &&
 	    mount("cgroup2", CGROUP_ROOT, "cgroup2", 0, NULL)) {
-		check(false, "memcg: mount cgroup2 on " CGROUP_ROOT ": %s",
-		      strerror(errno));
+		test_fail_at(TEST_FILE, __LINE__, "memcg: mount cgroup2 on " CGROUP_ROOT ": %s",
+			     strerror(errno));
 		return;
 	}
 	ret = write_str(CGROUP_ROOT "/cgroup.subtree_control", "+memory");
-	if (!check(!ret, "memcg: memory controller enabled for children (%s)",
-		   errno_name(ret)))
+	if (!EXPECT_TRUE(!ret, "memcg: memory controller enabled for children (%s)",
+			 errno_name(ret)))
 		return;
 	snprintf(cg, sizeof(cg), CGROUP_ROOT "/%smemcg", prefix);
 	ret = mkdir(cg, 0755) ? -errno : 0;
-	if (!check(!ret, "memcg: make cgroup %s (%s)", cg, errno_name(ret)))
+	if (!EXPECT_TRUE(!ret, "memcg: make cgroup %s (%s)", cg, errno_name(ret)))
 		return;
 	if (pipe(to_child) || pipe(to_parent))
 		return;
@@ -686,37 +661,37 @@ static void memcg_charge(void)
 		_exit(0);	/* the named pool outlives this process */
 	}
 	if (read(to_parent[0], &ret, sizeof(ret)) != sizeof(ret) ||
-	    !check(!ret, "memcg: the creator moves into %s (%s)", cg,
-		   errno_name(ret)))
+	    !EXPECT_TRUE(!ret, "memcg: the creator moves into %s (%s)", cg,
+			 errno_name(ret)))
 		goto out;
 	cg_read(cg, "memory.current", &base);
 	if (write(to_child[1], "c", 1) != 1 ||
 	    read(to_parent[0], &ret, sizeof(ret)) != sizeof(ret) ||
-	    !check(!ret, "memcg: the creator makes an 8 MiB pool (%s)",
-		   errno_name(ret)))
+	    !EXPECT_TRUE(!ret, "memcg: the creator makes an 8 MiB pool (%s)",
+			 errno_name(ret)))
 		goto out;
 	cg_read(cg, "memory.current", &made);
-	check(made >= base + size - size / 16 && made <= base + size * 3 / 2,
-	      "memcg: memory.current grew by about the pool's size: %llu -> %llu",
-	      base, made);
+	EXPECT_TRUE(made >= base + size - size / 16 && made <= base + size * 3 / 2,
+		    "memcg: memory.current grew by about the pool's size: %llu -> %llu",
+		    base, made);
 	if (write(to_child[1], "x", 1) != 1)
 		goto out;
 	waitpid(pid, &status, 0);
 	pid = -1;
 	cg_read(cg, "memory.current", &after_exit);
-	check(after_exit >= base + size - size / 16,
-	      "memcg: still charged after the creator exits: %llu", after_exit);
+	EXPECT_TRUE(after_exit >= base + size - size / 16,
+		    "memcg: still charged after the creator exits: %llu", after_exit);
 	fd = ckremm_dev_open(NULL);
 	ret = fd < 0 ? fd : ckremm_destroy_by_name(fd, name);
 	if (fd >= 0)
 		close(fd);
-	check(!ret, "memcg: root (outside the cgroup) destroys it (%s)",
-	      errno_name(ret));
+	EXPECT_TRUE(!ret, "memcg: root (outside the cgroup) destroys it (%s)",
+		    errno_name(ret));
 	cg_read(cg, "memory.current", &after_destroy);
-	check(after_destroy + size - size / 16 <= after_exit &&
-	      after_destroy <= base + size / 8,
-	      "memcg: memory.current falls back after DESTROY: %llu -> %llu (was %llu)",
-	      after_exit, after_destroy, base);
+	EXPECT_TRUE(after_destroy + size - size / 16 <= after_exit &&
+		    after_destroy <= base + size / 8,
+		    "memcg: memory.current falls back after DESTROY: %llu -> %llu (was %llu)",
+		    after_exit, after_destroy, base);
 out:
 	if (pid > 0) {
 		kill(pid, SIGKILL);
@@ -732,7 +707,7 @@ out:
 	close(to_parent[0]);
 	close(to_parent[1]);
 	ret = rmdir(cg) ? -errno : 0;
-	check(!ret, "memcg: cgroup removed (%s)", errno_name(ret));
+	EXPECT_TRUE(!ret, "memcg: cgroup removed (%s)", errno_name(ret));
 }
 
 /* ---- the run ------------------------------------------------------- */
@@ -762,21 +737,21 @@ static void pins_hold_until_the_file_goes(int fd)
 		return;
 	pid = start_user(OTHER_UID, 0, NULL, write_and_pin, &s, "0666");
 	if (read(s.to_parent[0], &at, sizeof(at)) != sizeof(at))
-		check(false, "0666: the other user did not report its pin");
-	check_ret(ckremm_free(&w.pool, w.block), EBUSY,
-		  "root: FREE of its block pinned by the other user");
-	check_ret(ckremm_reorder(&w.pool, NULL), 0, "root: REORDER");
-	check(!ckremm_locate(&w.pool, w.block, &off, &size) && off == at,
-	      "root: the other user's pin kept the block at %#llx",
-	      (unsigned long long)at);
-	check(!ckremm_read(&w.pool, w.block, 0, buf, 6) &&
-	      !memcmp(buf, "mapped", 6),
-	      "root: sees what the other user wrote through its mapping");
+		test_fail_at(TEST_FILE, __LINE__, "0666: the other user did not report its pin");
+	EXPECT_ERRNO(ckremm_free(&w.pool, w.block), EBUSY,
+		     "root: FREE of its block pinned by the other user");
+	EXPECT_ERRNO(ckremm_reorder(&w.pool, NULL), 0, "root: REORDER");
+	EXPECT_TRUE(!ckremm_locate(&w.pool, w.block, &off, &size) && off == at,
+		    "root: the other user's pin kept the block at %#llx",
+		    (unsigned long long)at);
+	EXPECT_TRUE(!ckremm_read(&w.pool, w.block, 0, buf, 6) &&
+		    !memcmp(buf, "mapped", 6),
+		    "root: sees what the other user wrote through its mapping");
 	if (write(s.to_child[1], "d", 1) != 1)
-		check(false, "0666: lost touch with the other user");
+		test_fail_at(TEST_FILE, __LINE__, "0666: lost touch with the other user");
 	end_user(pid, "0666");
-	check_ret(ckremm_free(&w.pool, w.block), 0,
-		  "root: FREE once the other user's file is gone");
+	EXPECT_ERRNO(ckremm_free(&w.pool, w.block), 0,
+		     "root: FREE once the other user's file is gone");
 	close(s.to_parent[0]);
 	close(s.to_parent[1]);
 	close(s.to_child[0]);
@@ -794,17 +769,17 @@ static void caps_hold(int fd)
 	size_t n;
 	int owned = 0;
 
-	if (!check(c != MAP_FAILED && param("max_pool_size", &size0) &&
-		   param("max_pools_per_user", &cap0),
-		   "max_pool_size and max_pools_per_user readable"))
+	if (!EXPECT_TRUE(c != MAP_FAILED && param("max_pool_size", &size0) &&
+			 param("max_pools_per_user", &cap0),
+			 "max_pool_size and max_pools_per_user readable"))
 		return;
 	/* Small enough to reach here; restored at the end. */
 	c->max_size = size0 > (4U << 20) ? 1U << 20 : size0;
 	c->cap = cap0 > 32 ? 8 : cap0;
-	if (!check(set_param("max_pool_size", c->max_size) &&
-		   set_param("max_pools_per_user", c->cap),
-		   "caps set to %llu bytes and %llu pools for the case",
-		   c->max_size, c->cap))
+	if (!EXPECT_TRUE(set_param("max_pool_size", c->max_size) &&
+			 set_param("max_pools_per_user", c->cap),
+			 "caps set to %llu bytes and %llu pools for the case",
+			 c->max_size, c->cap))
 		return;
 
 	as_user(OTHER_UID, 0, NULL, size_capped, c, "max_pool_size");
@@ -817,125 +792,172 @@ static void caps_hold(int fd)
 			owned += e[i].uid == OTHER_UID;
 		free(e);
 	}
-	check((unsigned long long)owned == c->cap,
-	      "LIST shows %d pools of uid %u (cap %llu)", owned, OTHER_UID,
-	      c->cap);
-	check_ret(ckremm_destroy_by_name(fd, name_of("u0")), 0,
-		  "root (CAP_SYS_ADMIN) destroys one of the other user's pools");
+	EXPECT_TRUE((unsigned long long)owned == c->cap,
+		    "LIST shows %d pools of uid %u (cap %llu)", owned, OTHER_UID,
+		    c->cap);
+	EXPECT_ERRNO(ckremm_destroy_by_name(fd, name_of("u0")), 0,
+		     "root (CAP_SYS_ADMIN) destroys one of the other user's pools");
 	c->expect_room = 1;
 	as_user(OTHER_UID, 0, NULL, room_left, c,
 		"a destroyed pool makes room for one");
 	c->expect_room = (int)c->cap;
 	as_user(THIRD_UID, 0, NULL, room_left, c, "the cap is per user");
-	check_ret(ckremm_pool_create(fd, CKREMM_KIND_HEADER, 4096, NULL, 0, &p),
-		  0, "root still makes pools while the other user is at its cap");
+	EXPECT_ERRNO(ckremm_pool_create(fd, CKREMM_KIND_HEADER, 4096, NULL, 0, &p),
+		     0, "root still makes pools while the other user is at its cap");
 	ckremm_pool_close(&p);
 	for (int i = 1; i < c->made; i++) {
 		snprintf(suffix, sizeof(suffix), "u%d", i);
 		ckremm_destroy_by_name(fd, name_of(suffix));
 	}
 	c->fd2 = ckremm_dev_open(NULL);
-	if (check(c->fd2 >= 0, "root opens a second file to hand over")) {
+	if (EXPECT_TRUE(c->fd2 >= 0, "root opens a second file to hand over")) {
 		as_user(OTHER_UID, 0, NULL, mapping_keeps_charge, c,
 			"a mapping keeps its pool counted");
 		close(c->fd2);
 	}
-	check(set_param("max_pool_size", size0) &&
-	      set_param("max_pools_per_user", cap0),
-	      "caps restored to %llu bytes and %llu pools", size0, cap0);
+	EXPECT_TRUE(set_param("max_pool_size", size0) &&
+		    set_param("max_pools_per_user", cap0),
+		    "caps restored to %llu bytes and %llu pools", size0, cap0);
 	munmap(c, sizeof(*c));
 }
 
-int main(int argc, char **argv)
-{
-	bool memcg = argc == 2 && !strcmp(argv[1], "--memcg");
-	struct target t6[2], t4[2], g;
-	struct ckremm_list_entry *e;
-	gid_t root_group = 0;
-	unsigned int failed = 0;
-	size_t n;
+FIXTURE(hostile) {
 	int fd;
+};
 
-	if (argc > 2 || (argc == 2 && !memcg)) {
-		fputs("usage: hostile_test [--memcg]\n", stderr);
-		return 2;
-	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	page = (size_t)sysconf(_SC_PAGESIZE);
-	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
-		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (res == MAP_FAILED)
-		return 1;
-	snprintf(prefix, sizeof(prefix), "hx%d-", (int)getpid());
-	printf("TAP version 13\n");
-	diag("hostile_test: second users %u and %u%s", OTHER_UID, THIRD_UID,
-	     memcg ? ", memory cgroups" : "");
+FIXTURE_SETUP(hostile)
+{
+	self->fd = ckremm_dev_open(NULL);
+	ASSERT_TRUE(!geteuid() && self->fd >= 0,
+		    "runs as root with the device open");
+	ASSERT_TRUE(id_unused("/etc/passwd", OTHER_UID) &&
+		    id_unused("/etc/passwd", THIRD_UID) &&
+		    id_unused("/etc/group", OTHER_UID) &&
+		    id_unused("/etc/group", THIRD_UID),
+		    "uids %u and %u belong to no account", OTHER_UID, THIRD_UID);
+}
 
-	fd = ckremm_dev_open(NULL);
-	if (!check(!geteuid() && fd >= 0, "runs as root with the device open") ||
-	    !check(id_unused("/etc/passwd", OTHER_UID) &&
-		   id_unused("/etc/passwd", THIRD_UID) &&
-		   id_unused("/etc/group", OTHER_UID) &&
-		   id_unused("/etc/group", THIRD_UID),
-		   "uids %u and %u belong to no account", OTHER_UID, THIRD_UID))
-		goto out;
+FIXTURE_TEARDOWN(hostile)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
 
+TEST_F(hostile, node_and_parameters_are_roots)
+{
 	as_user(OTHER_UID, 0, NULL, node_kept_out, NULL, "node");
+}
 
-	if (make_target(fd, &t6[0], CKREMM_KIND_HEADER, 0600, "p600h") &&
-	    make_target(fd, &t6[1], CKREMM_KIND_TABLE, 0600, "p600t")) {
+TEST_F(hostile, pools_0600_unreachable)
+{
+	struct target t6[2];
+
+	if (make_target(self->fd, &t6[0], CKREMM_KIND_HEADER, 0600, "p600h") &&
+	    make_target(self->fd, &t6[1], CKREMM_KIND_TABLE, 0600, "p600t")) {
 		as_user(OTHER_UID, 0, NULL, private_unreachable, t6, "0600");
 		target_intact(&t6[0], "0600 header pool");
 		target_intact(&t6[1], "0600 table pool");
 	}
-	if (make_target(fd, &t4[0], CKREMM_KIND_HEADER, 0644, "p644h") &&
-	    make_target(fd, &t4[1], CKREMM_KIND_TABLE, 0644, "p644t")) {
-		const void *m;
+}
 
-		as_user(OTHER_UID, 0, NULL, read_only_use, t4, "0644");
-		target_intact(&t4[0], "0644 header pool");
-		target_intact(&t4[1], "0644 table pool");
-		if (check(!ckremm_map_arena(&t4[0].pool, &m),
-			  "root maps a header pool")) {
-			check(proc_mem_write_refused((char *)m + t4[0].block),
-			      "root: no write through /proc/self/mem into a header pool's mapping");
-			ckremm_unmap_arena(&t4[0].pool, m);
-			target_intact(&t4[0], "after root's /proc/self/mem write");
-		}
+TEST_F(hostile, pools_0644_read_only)
+{
+	struct target t4[2];
+	const void *m;
+
+	if (!make_target(self->fd, &t4[0], CKREMM_KIND_HEADER, 0644, "p644h") ||
+	    !make_target(self->fd, &t4[1], CKREMM_KIND_TABLE, 0644, "p644t"))
+		return;
+	as_user(OTHER_UID, 0, NULL, read_only_use, t4, "0644");
+	target_intact(&t4[0], "0644 header pool");
+	target_intact(&t4[1], "0644 table pool");
+	if (EXPECT_TRUE(!ckremm_map_arena(&t4[0].pool, &m),
+			"root maps a header pool")) {
+		EXPECT_TRUE(proc_mem_write_refused((char *)m + t4[0].block),
+			    "root: no write through /proc/self/mem into a header pool's mapping");
+		ckremm_unmap_arena(&t4[0].pool, m);
+		target_intact(&t4[0], "after root's /proc/self/mem write");
 	}
-	if (make_target(fd, &g, CKREMM_KIND_HEADER, 0640, "g640")) {
+}
+
+TEST_F(hostile, pools_0640_read_by_group)
+{
+	gid_t root_group = 0;
+	struct target g;
+
+	if (make_target(self->fd, &g, CKREMM_KIND_HEADER, 0640, "g640")) {
 		as_user(OTHER_UID, 1, &root_group, group_read, &g, "group");
 		as_user(OTHER_UID, 0, NULL, no_group_read, &g, "no group");
 	}
-	pins_hold_until_the_file_goes(fd);
-	caps_hold(fd);
-	rmmod_refused();
-	if (memcg)
-		memcg_charge();
+}
 
-	/* Nothing of this run is left. */
-	close(fd);
-	fd = ckremm_dev_open(NULL);
-	if (fd >= 0 && !ckremm_list(fd, &e, &n)) {
-		for (size_t i = 0; i < n; i++) {
-			e[i].name[CKREMM_NAME_LEN - 1] = '\0';
-			if (!strncmp(e[i].name, prefix, strlen(prefix)))
-				ckremm_destroy_by_name(fd, e[i].name);
-		}
-		free(e);
-	}
-	check(fd >= 0 && !ckremm_list(fd, &e, &n) && !remaining(e, n),
-	      "no named pool of this run is left");
+TEST_F(hostile, pins_hold_until_the_file_goes)
+{
+	pins_hold_until_the_file_goes(self->fd);
+}
+
+TEST_F(hostile, caps_hold)
+{
+	caps_hold(self->fd);
+}
+
+TEST_F(hostile, rmmod_refused_while_held)
+{
+	rmmod_refused();
+}
+
+TEST_F(hostile, memcg_charges_the_creator)
+{
+	if (!memcg)
+		SKIP("needs --memcg");
+	memcg_charge();
+}
+
+/* Nothing of this run is left. */
+TEST_F(hostile, no_named_pool_left)
+{
+	struct ckremm_list_entry *e = NULL;
+	size_t n;
+	int fd = ckremm_dev_open(NULL);
+
 	if (fd >= 0)
+		destroy_named_pools(fd, prefix);
+	EXPECT_TRUE(fd >= 0 && !ckremm_list(fd, &e, &n) && !remaining(e, n),
+		    "no named pool of this run is left");
+	if (fd >= 0) {
 		free(e);
-out:
-	if (fd >= 0)
 		close(fd);
-	printf("1..%u\n", res->n);
-	for (unsigned int i = 0; i < res->n && i < MAX_RESULTS; i++) {
-		printf("%sok %u - %s\n", res->r[i].ok ? "" : "not ", i + 1,
-		       res->r[i].text);
-		failed += !res->r[i].ok;
 	}
-	return failed || res->n > MAX_RESULTS ? 1 : 0;
+}
+
+static void say_users(void)
+{
+	diag("hostile_test: second users %u and %u%s", OTHER_UID, THIRD_UID,
+	     memcg ? ", memory cgroups" : "");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_config config = {
+		.suite = "hostile",
+		.jobs = 1,		/* the cases share the module's caps */
+		.timeout_s = 300,	/* QEMU with KASAN is slow */
+		.started = say_users,
+	};
+	char **args = calloc((size_t)argc + 1, sizeof(*args));
+	int n = 0, status;
+
+	if (!args)
+		return 2;
+	for (int i = 0; i < argc; i++) {
+		if (i && !strcmp(argv[i], "--memcg"))
+			memcg = true;
+		else
+			args[n++] = argv[i];
+	}
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	snprintf(prefix, sizeof(prefix), "hx%d-", (int)getpid());
+	status = test_main(n, args, &config);
+	free(args);
+	return status;
 }

@@ -2167,26 +2167,6 @@ static bool read_param(const char *name, __u64 *value)
 	return true;
 }
 
-/* Destroy every named pool of this run; returns how many there were. */
-static int sweep(int fd)
-{
-	struct ckremm_list_entry *e;
-	size_t n;
-	int found = 0;
-
-	if (ckremm_list(fd, &e, &n))
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		e[i].name[CKREMM_NAME_LEN - 1] = '\0';
-		if (!strncmp(e[i].name, prefix, strlen(prefix))) {
-			found++;
-			ckremm_destroy_by_name(fd, e[i].name);
-		}
-	}
-	free(e);
-	return found;
-}
-
 static const char usage[] =
 	"usage: ioctl_fuzz [-p PROCS] [-n REQUESTS] [-t SECONDS] [-s SEED]\n\n"
 	"PROCS processes (default 3, at most 8) send up to REQUESTS requests\n"
@@ -2283,7 +2263,7 @@ int main(int argc, char **argv)
 		    kinds[k].name, sh->sent[k], sh->bad[k]);
 	}
 	diag("%lu requests checked in all", total);
-	ret = sweep(fd);
+	ret = destroy_named_pools(fd, prefix);
 	tap(ret >= 0 && ret <= 2,
 	    "only the two shared named pools outlived the run (%d named pools)",
 	    ret);
@@ -2293,7 +2273,7 @@ int main(int argc, char **argv)
 	    "every pool's charge was returned: %d pools fit before, %d after",
 	    fit_before, fit_after);
 	fd = ckremm_dev_open(NULL);
-	ret = fd < 0 ? -1 : sweep(fd);
+	ret = fd < 0 ? -1 : destroy_named_pools(fd, prefix);
 	tap(ret == 0, "no named pool of this run left (%d)", ret);
 	if (fd >= 0)
 		close(fd);

@@ -6,7 +6,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "harness.h"
+#include "ckremm_test.h"
+#include "libckremm.h"
 
 #define USED	CKREMM_EXTENT_USED
 #define FREE	0
@@ -26,8 +27,8 @@ static bool drawn_as(const struct ckremm_map *m, const char *want, bool utf8)
 	char line[256];
 	int len = ckremm_map_draw(m, 0, m->ncells, utf8, line, sizeof(line));
 
-	return CHECK(len == (int)strlen(want) && !strcmp(line, want),
-		     "drawn '%s', want '%s'", len < 0 ? "(error)" : line, want);
+	return EXPECT_TRUE(len == (int)strlen(want) && !strcmp(line, want),
+			   "drawn '%s', want '%s'", len < 0 ? "(error)" : line, want);
 }
 
 TEST(map_one_free_extent)
@@ -38,12 +39,12 @@ TEST(map_one_free_extent)
 
 	build(&m, cells, 8, 4096, e, 1);
 	drawn_as(&m, "........", false);
-	CHECK_EQ(m.free_bytes, 4096);
-	CHECK_EQ(m.free_blocks, 1);
-	CHECK_EQ(m.used_blocks, 0);
-	CHECK_EQ(m.largest_free, 4096);
-	CHECK_EQ(m.largest_free_payload, 4096 - 16);
-	CHECK_EQ(ckremm_map_frag_permille(&m), 0);
+	EXPECT_EQ(m.free_bytes, 4096);
+	EXPECT_EQ(m.free_blocks, 1);
+	EXPECT_EQ(m.used_blocks, 0);
+	EXPECT_EQ(m.largest_free, 4096);
+	EXPECT_EQ(m.largest_free_payload, 4096 - 16);
+	EXPECT_EQ(ckremm_map_frag_permille(&m), 0);
 }
 
 TEST(map_counts_pinned_blocks)
@@ -56,8 +57,8 @@ TEST(map_counts_pinned_blocks)
 	struct ckremm_map m;
 
 	build(&m, cells, 4, 256, e, 4);
-	CHECK_EQ(m.used_blocks, 3);
-	CHECK_EQ(m.pinned_blocks, 2);
+	EXPECT_EQ(m.used_blocks, 3);
+	EXPECT_EQ(m.pinned_blocks, 2);
 	drawn_as(&m, "##.#", false);
 }
 
@@ -71,10 +72,10 @@ TEST(map_all_used)
 
 	build(&m, cells, 4, 4096, e, 2);
 	drawn_as(&m, "####", false);
-	CHECK_EQ(m.used_bytes, 4096);
-	CHECK_EQ(m.used_blocks, 2);
-	CHECK_EQ(m.free_bytes, 0);
-	CHECK_EQ(ckremm_map_frag_permille(&m), 0);
+	EXPECT_EQ(m.used_bytes, 4096);
+	EXPECT_EQ(m.used_blocks, 2);
+	EXPECT_EQ(m.free_bytes, 0);
+	EXPECT_EQ(ckremm_map_frag_permille(&m), 0);
 }
 
 TEST(map_cell_states_at_boundaries)
@@ -87,12 +88,12 @@ TEST(map_cell_states_at_boundaries)
 	struct ckremm_map m;
 
 	build(&m, cells, 4, 64, e, 3);
-	CHECK_EQ(ckremm_map_cell_state(&m, 0), CKREMM_CELL_USED);
-	CHECK_EQ(ckremm_map_cell_state(&m, 1), CKREMM_CELL_FREE);
-	CHECK_EQ(ckremm_map_cell_state(&m, 2), CKREMM_CELL_MIXED);
-	CHECK_EQ(ckremm_map_cell_state(&m, 3), CKREMM_CELL_USED);
-	CHECK_EQ(cells[2].free, 8);
-	CHECK_EQ(cells[2].used, 8);
+	EXPECT_EQ(ckremm_map_cell_state(&m, 0), CKREMM_CELL_USED);
+	EXPECT_EQ(ckremm_map_cell_state(&m, 1), CKREMM_CELL_FREE);
+	EXPECT_EQ(ckremm_map_cell_state(&m, 2), CKREMM_CELL_MIXED);
+	EXPECT_EQ(ckremm_map_cell_state(&m, 3), CKREMM_CELL_USED);
+	EXPECT_EQ(cells[2].free, 8);
+	EXPECT_EQ(cells[2].used, 8);
 	drawn_as(&m, "#.+#", false);
 }
 
@@ -104,12 +105,12 @@ TEST(map_uneven_cells_cover_arena)
 	struct ckremm_map m;
 
 	build(&m, cells, 3, 10, e, 1);
-	CHECK_EQ(ckremm_map_cell_start(&m, 0), 0);
-	CHECK_EQ(ckremm_map_cell_start(&m, 1), 3);
-	CHECK_EQ(ckremm_map_cell_start(&m, 2), 6);
-	CHECK_EQ(ckremm_map_cell_start(&m, 3), 10);
-	CHECK_EQ(cells[0].free + cells[1].free + cells[2].free, 10);
-	CHECK_EQ(cells[2].free, 4);
+	EXPECT_EQ(ckremm_map_cell_start(&m, 0), 0);
+	EXPECT_EQ(ckremm_map_cell_start(&m, 1), 3);
+	EXPECT_EQ(ckremm_map_cell_start(&m, 2), 6);
+	EXPECT_EQ(ckremm_map_cell_start(&m, 3), 10);
+	EXPECT_EQ(cells[0].free + cells[1].free + cells[2].free, 10);
+	EXPECT_EQ(cells[2].free, 4);
 }
 
 TEST(map_one_byte_used_shows)
@@ -124,10 +125,10 @@ TEST(map_one_byte_used_shows)
 	build(&m, cells, 8, 8192, e, 3);
 	/* byte 5000 is in cell 4 ([4096, 5120)) */
 	drawn_as(&m, "....+...", false);
-	CHECK_EQ(m.free_blocks, 2);
-	CHECK_EQ(m.largest_free, 5000);
+	EXPECT_EQ(m.free_blocks, 2);
+	EXPECT_EQ(m.largest_free, 5000);
 	/* 1000 - 1000 * 5000 / 8191 = 1000 - 610 */
-	CHECK_EQ(ckremm_map_frag_permille(&m), 390);
+	EXPECT_EQ(ckremm_map_frag_permille(&m), 390);
 }
 
 TEST(map_extent_order_does_not_matter)
@@ -142,10 +143,10 @@ TEST(map_extent_order_does_not_matter)
 
 	build(&a, a_cells, 16, 1024, fwd, 4);
 	build(&b, b_cells, 16, 1024, rev, 4);
-	CHECK(!memcmp(a_cells, b_cells, sizeof(a_cells)), "cells differ");
-	CHECK_EQ(a.used_bytes, b.used_bytes);
-	CHECK_EQ(a.largest_free, b.largest_free);
-	CHECK_EQ(a.largest_free, 574);
+	EXPECT_TRUE(!memcmp(a_cells, b_cells, sizeof(a_cells)), "cells differ");
+	EXPECT_EQ(a.used_bytes, b.used_bytes);
+	EXPECT_EQ(a.largest_free, b.largest_free);
+	EXPECT_EQ(a.largest_free, 574);
 }
 
 TEST(map_extent_past_end_is_clipped)
@@ -157,8 +158,8 @@ TEST(map_extent_past_end_is_clipped)
 	struct ckremm_map m;
 
 	build(&m, cells, 4, 64, e, 3);
-	CHECK_EQ(m.outside_bytes, 16 + 10);
-	CHECK_EQ(cells[3].free, 16);
+	EXPECT_EQ(m.outside_bytes, 16 + 10);
+	EXPECT_EQ(cells[3].free, 16);
 	drawn_as(&m, "###.", false);
 }
 
@@ -169,7 +170,7 @@ TEST(map_uncovered_cells_are_blank)
 	struct ckremm_map m;
 
 	build(&m, cells, 4, 64, e, 1);
-	CHECK_EQ(ckremm_map_cell_state(&m, 1), CKREMM_CELL_NONE);
+	EXPECT_EQ(ckremm_map_cell_state(&m, 1), CKREMM_CELL_NONE);
 	drawn_as(&m, "#   ", false);
 }
 
@@ -184,11 +185,11 @@ TEST(map_fragmentation_permille)
 
 	build(&m, cells, 1, 512, e, 4);
 	/* largest 300 of 400 free bytes */
-	CHECK_EQ(ckremm_map_frag_permille(&m), 250);
-	CHECK_EQ(ckremm_map_cell_state(&m, 0), CKREMM_CELL_MIXED);
+	EXPECT_EQ(ckremm_map_frag_permille(&m), 250);
+	EXPECT_EQ(ckremm_map_cell_state(&m, 0), CKREMM_CELL_MIXED);
 
 	build(&m, cells, 1, 512, e, 0);
-	CHECK_EQ(ckremm_map_frag_permille(&m), 0);
+	EXPECT_EQ(ckremm_map_frag_permille(&m), 0);
 }
 
 TEST(map_draw_utf8_shades)
@@ -214,12 +215,12 @@ TEST(map_draw_refuses_short_buffer)
 	char out[4];
 
 	build(&m, cells, 4, 64, e, 1);
-	CHECK_EQ(ckremm_map_draw(&m, 0, 4, false, out, sizeof(out)), -ENOSPC);
-	CHECK_EQ(ckremm_map_draw(&m, 0, 3, false, out, sizeof(out)), 3);
-	CHECK(!strcmp(out, "###"), "drew '%s'", out);
+	EXPECT_EQ(ckremm_map_draw(&m, 0, 4, false, out, sizeof(out)), -ENOSPC);
+	EXPECT_EQ(ckremm_map_draw(&m, 0, 3, false, out, sizeof(out)), 3);
+	EXPECT_TRUE(!strcmp(out, "###"), "drew '%s'", out);
 	/* one cell in UTF-8 is 3 bytes and the NUL: exactly room */
-	CHECK_EQ(ckremm_map_draw(&m, 0, 1, true, out, sizeof(out)), 3);
-	CHECK(!strcmp(out, "\u2588"), "drew '%s'", out);
+	EXPECT_EQ(ckremm_map_draw(&m, 0, 1, true, out, sizeof(out)), 3);
+	EXPECT_TRUE(!strcmp(out, "\u2588"), "drew '%s'", out);
 }
 
 TEST(map_draw_row_slice)
@@ -230,11 +231,11 @@ TEST(map_draw_row_slice)
 	char out[32];
 
 	build(&m, cells, 16, 1024, e, 2);
-	CHECK_EQ(ckremm_map_draw(&m, 4, 8, false, out, sizeof(out)), 8);
-	CHECK(!strcmp(out, "####...."), "drew '%s'", out);
+	EXPECT_EQ(ckremm_map_draw(&m, 4, 8, false, out, sizeof(out)), 8);
+	EXPECT_TRUE(!strcmp(out, "####...."), "drew '%s'", out);
 	/* a slice running past the last cell stops there */
-	CHECK_EQ(ckremm_map_draw(&m, 12, 8, false, out, sizeof(out)), 4);
-	CHECK(!strcmp(out, "...."), "drew '%s'", out);
+	EXPECT_EQ(ckremm_map_draw(&m, 12, 8, false, out, sizeof(out)), 4);
+	EXPECT_TRUE(!strcmp(out, "...."), "drew '%s'", out);
 }
 
 TEST(map_huge_arena_no_overflow)
@@ -251,16 +252,16 @@ TEST(map_huge_arena_no_overflow)
 	for (unsigned int i = 0; i <= 256; i++) {
 		__u64 start = ckremm_map_cell_start(&m, i);
 
-		CHECK(start >= prev, "cell %u starts before cell %u", i, i - 1);
+		EXPECT_GE(start, prev, "cell %u starts before cell %u", i, i - 1);
 		prev = start;
 	}
-	CHECK_EQ(ckremm_map_cell_start(&m, 256), arena);
+	EXPECT_EQ(ckremm_map_cell_start(&m, 256), arena);
 	for (unsigned int i = 0; i < 256; i++)
 		sum += cells[i].used + cells[i].free;
-	CHECK_EQ(sum, arena);
-	CHECK_EQ(ckremm_map_cell_state(&m, 0), CKREMM_CELL_USED);
-	CHECK_EQ(ckremm_map_cell_state(&m, 255), CKREMM_CELL_FREE);
-	CHECK_EQ(ckremm_map_frag_permille(&m), 0);
+	EXPECT_EQ(sum, arena);
+	EXPECT_EQ(ckremm_map_cell_state(&m, 0), CKREMM_CELL_USED);
+	EXPECT_EQ(ckremm_map_cell_state(&m, 255), CKREMM_CELL_FREE);
+	EXPECT_EQ(ckremm_map_frag_permille(&m), 0);
 }
 
 TEST(map_cells_sum_to_their_width)
@@ -287,35 +288,17 @@ TEST(map_cells_sum_to_their_width)
 		n++;
 	}
 	build(&m, cells, 77, 100000, e, n);
-	CHECK_EQ(m.used_bytes + m.free_bytes, 100000);
-	CHECK_EQ(m.used_blocks + m.free_blocks, n);
+	EXPECT_EQ(m.used_bytes + m.free_bytes, 100000);
+	EXPECT_EQ(m.used_blocks + m.free_blocks, n);
 	for (unsigned int i = 0; i < 77; i++) {
-		CHECK_EQ(cells[i].used + cells[i].free,
-			 ckremm_map_cell_start(&m, i + 1) -
-			 ckremm_map_cell_start(&m, i));
+		EXPECT_EQ(cells[i].used + cells[i].free,
+			  ckremm_map_cell_start(&m, i + 1) -
+			  ckremm_map_cell_start(&m, i));
 		sum += cells[i].used + cells[i].free;
 	}
 	/* and the widths cover the arena, no byte twice */
-	CHECK_EQ(ckremm_map_cell_start(&m, 0), 0);
-	CHECK_EQ(ckremm_map_cell_start(&m, 77), 100000);
-	CHECK_EQ(sum, 100000);
+	EXPECT_EQ(ckremm_map_cell_start(&m, 0), 0);
+	EXPECT_EQ(ckremm_map_cell_start(&m, 77), 100000);
+	EXPECT_EQ(sum, 100000);
 }
 
-const struct test_case map_cases[] = {
-	CASE(map_one_free_extent, CASE_HOST),
-	CASE(map_all_used, CASE_HOST),
-	CASE(map_counts_pinned_blocks, CASE_HOST),
-	CASE(map_cell_states_at_boundaries, CASE_HOST),
-	CASE(map_uneven_cells_cover_arena, CASE_HOST),
-	CASE(map_one_byte_used_shows, CASE_HOST),
-	CASE(map_extent_order_does_not_matter, CASE_HOST),
-	CASE(map_extent_past_end_is_clipped, CASE_HOST),
-	CASE(map_uncovered_cells_are_blank, CASE_HOST),
-	CASE(map_fragmentation_permille, CASE_HOST),
-	CASE(map_draw_utf8_shades, CASE_HOST),
-	CASE(map_draw_refuses_short_buffer, CASE_HOST),
-	CASE(map_draw_row_slice, CASE_HOST),
-	CASE(map_huge_arena_no_overflow, CASE_HOST),
-	CASE(map_cells_sum_to_their_width, CASE_HOST),
-	{ NULL, NULL, 0 },
-};

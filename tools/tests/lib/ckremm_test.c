@@ -6,9 +6,10 @@
  * the fork it maps, shared with the child, the case's result (skipped, and
  * why) and its fixture data, so that FIXTURE_TEARDOWN_PARENT sees what the
  * child left there however the child ended.  The child's stdout and stderr
- * go to an unlinked temporary file which the parent copies out as "# "
- * lines after the case's result line, so diagnostics, sanitizer reports and
- * leak reports stay next to the case they belong to.
+ * go to an unlinked temporary file (in $TMPDIR if it is set) which the
+ * parent copies out as "# " lines after the case's result line, so
+ * diagnostics, sanitizer reports and leak reports stay next to the case
+ * they belong to.
  *
  * In the child, ASSERT_*() and SKIP() end the case: from the case's own
  * thread they jump back to the runner, which runs the fixture's teardown;
@@ -401,11 +402,39 @@ static double elapsed(const struct timespec *since)
 	       (double)(now.tv_nsec - since->tv_nsec) / 1e9;
 }
 
+/*
+ * An unlinked file for a case's output, in $TMPDIR if it is set (a guest
+ * whose /tmp is read-only points it at a tmpfs), else where tmpfile()
+ * makes one.
+ */
+static FILE *case_output(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char *path;
+	FILE *out;
+	int fd;
+
+	if (!dir || !*dir)
+		return tmpfile();
+	if (asprintf(&path, "%s/ckremm_test.XXXXXX", dir) < 0)
+		return NULL;
+	fd = mkstemp(path);
+	if (fd >= 0)
+		unlink(path);
+	free(path);
+	if (fd < 0)
+		return NULL;
+	out = fdopen(fd, "w+");
+	if (!out)
+		close(fd);
+	return out;
+}
+
 static bool start_case(struct test_case *tc)
 {
 	const void *variant = tc->variant ? tc->variant->data : NULL;
 
-	tc->out = tmpfile();
+	tc->out = case_output();
 	tc->shared_size = shared_size(tc->def);
 	tc->result = shared_alloc(tc->shared_size);
 	if (!tc->out || !tc->result) {
