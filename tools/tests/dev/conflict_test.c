@@ -65,6 +65,10 @@
  *     a free or a move
  *   - with two CPUs or more, some requests met a hold (EBUSY)
  * Also: ALLOC and ALLOC_BATCH refuse an impossible size alike (ENOMEM).
+ * And the judgement of reads itself, on a made-up log of a header pool,
+ * whose names are offsets that outlive their blocks: a write sent before
+ * an ALLOC that got a freed block's offset again was answered may have
+ * reached the old block, so it does not make the new one written.
  *
  * Prints TAP; exit status 0 only if every result passed.
  */
@@ -98,10 +102,10 @@
 #define THREADS		2		/* stress threads per process */
 #define MAX_ACTORS	(MAX_PROCS * THREADS)
 /*
- * 8 results for the races (4 on one CPU, see the top), 1 for sizes, 6 per
- * pool kind of stress.
+ * 8 results for the races (4 on one CPU, see the top), 1 for sizes, 1
+ * for the judgement of reads, 6 per pool kind of stress.
  */
-#define PLAN		21
+#define PLAN		22
 #define RACES		4
 
 static long cpus;	/* online */
@@ -1704,7 +1708,12 @@ static size_t group(struct check *c, __u64 name, size_t *first)
  * Whether a read of @name in [@t0, @t1] may have met the bytes a block
  * had before its maker's first write: the name was given to a new block
  * before the read ended, and no write, clean or copy on it completed
- * before the read began.
+ * before the read began.  Only a request sent once the new block's maker
+ * was answered is certainly on the new block.  A header pool names a
+ * block by its offset, which outlives it: a write sent while an ALLOC or
+ * REALLOC was on its way may have reached the block that held the offset
+ * before, which a FREE then freed, so that the ALLOC got the offset again
+ * with whatever bytes the free left there (the free list's links, say).
  */
 static bool unwritten_then(struct check *c, __u64 name, double t0, double t1)
 {
@@ -1721,7 +1730,7 @@ static bool unwritten_then(struct check *c, __u64 name, double t0, double t1)
 		for (size_t j = 0; j < n; j++) {
 			const struct rec *w = &c->recs[first + j];
 
-			if (w->what <= FX_COPY && w->t0 >= b->t0 &&
+			if (w->what <= FX_COPY && w->t0 >= b->t1 &&
 			    w->t1 < t0)
 				covered = true;
 		}
@@ -1926,6 +1935,17 @@ static const char *content_fault(const struct check *c, enum seen seen,
 	return NULL;
 }
 
+/* What is wrong with what completed READ @e saw: NULL if nothing. */
+static const char *read_fault(struct check *c, const struct entry *e)
+{
+	/* A block nobody had written may hold anything, but never a
+	 * refused write's pattern. */
+	if (!refused_pattern(c, e->seen, e->key) &&
+	    unwritten_then(c, e->name, e->t0, e->t1))
+		return NULL;
+	return content_fault(c, e->seen, e->key);
+}
+
 /*
  * Every completed READ saw one whole pattern of a completed write, or
  * zeros after a clean.
@@ -1941,12 +1961,7 @@ static void check_reads(struct check *c, struct stress *st,
 			if (e->op != OP_READ || e->err)
 				continue;
 			t->reads++;
-			/* A block nobody had written may hold anything, but
-			 * never a refused write's pattern. */
-			if (!refused_pattern(c, e->seen, e->key) &&
-			    unwritten_then(c, e->name, e->t0, e->t1))
-				continue;
-			wrong = content_fault(c, e->seen, e->key);
+			wrong = read_fault(c, e);
 			if (!wrong)
 				continue;
 			t->bad_reads++;
@@ -2227,6 +2242,86 @@ static bool stress_round(int fd, struct stress *st, int round, bool last,
 	return true;
 }
 
+/* ---- the judgement of reads, on a made-up log ---------------------- */
+
+/* Log one request of @actor, sent at @t0 and answered @err at @t1. */
+static struct entry *made_up(struct stress *st, int actor, enum op op,
+			     __u64 name, __u64 aux, __u64 key, int err,
+			     double t0, double t1)
+{
+	struct entry *e = &st->log[actor][st->nlog[actor]++];
+
+	memset(e, 0, sizeof(*e));
+	e->op = op;
+	e->name = name;
+	e->aux = aux;
+	e->key = key;
+	e->err = (__s16)err;
+	e->len = NEW_MIN;
+	e->t0 = t0;
+	e->t1 = t1;
+	return e;
+}
+
+/*
+ * How check_reads() judges the READ of a header pool's block 0x10 in a
+ * made-up round: 0x10 is made and written; an ALLOC is sent and answered
+ * 0x10 only after another thread wrote 0x10 (at @write_t0) and a third
+ * freed it; then a READ sees @seen with @key.  Returns read_fault().
+ */
+static const char *judge_made_up(struct stress *st, double write_t0,
+				 enum seen seen, __u64 key)
+{
+	const __u64 x = 0x10, stale = make_key(0, 2, 2);
+	const char *wrong = "no judgement";
+	struct check c = { 0 };
+	struct tally t = { 0 };
+	struct entry *r;
+
+	memset(st->nlog, 0, sizeof(st->nlog));
+	st->table = 0;
+	made_up(st, 0, OP_ALLOC, 0, x, 0, 0, 0.0, 0.1);
+	made_up(st, 0, OP_WRITE, x, 0, make_key(0, 0, 1), 0, 0.2, 0.3);
+	made_up(st, 1, OP_ALLOC, 0, x, 0, 0, 1.0, 1.6);
+	made_up(st, 2, OP_WRITE, x, 0, stale, 0, write_t0, write_t0 + 0.05);
+	made_up(st, 3, OP_FREE, x, 0, 0, 0, 1.3, 1.4);
+	made_up(st, 4, OP_WRITE, x, 0, make_key(0, 4, 3), -EBUSY, 1.75, 1.76);
+	r = made_up(st, 5, OP_READ, x, 0, key, 0, 1.8, 1.9);
+	r->seen = (__u8)seen;
+	if (gather(&c, st, 6, NULL, 0, &t))
+		wrong = read_fault(&c, r);
+	check_free(&c);
+	return wrong;
+}
+
+/*
+ * A header pool names a block by its offset, so a write to that name
+ * sent while an ALLOC was on its way may have reached the block freed
+ * just before the ALLOC took its place: a READ of the new block before
+ * anything is written to it may see any bytes.  A write sent once the
+ * ALLOC was answered is certainly on the new block, and after it a mix
+ * is a torn read.  The pattern of a refused write is wrong either way.
+ */
+static void judge_reads(void)
+{
+	const __u64 links = 0x0000c0de00001234ULL, refused = make_key(0, 4, 3);
+	struct stress *st = calloc(1, sizeof(*st));
+	const char *before = "no memory", *after = "no memory";
+	const char *never = "no memory";
+
+	if (st) {
+		before = judge_made_up(st, 1.1, SEEN_TORN, links);
+		after = judge_made_up(st, 1.65, SEEN_TORN, links);
+		never = judge_made_up(st, 1.1, SEEN_WHOLE, refused);
+	}
+	tap(!before && after && !strcmp(after, "a mix") && never &&
+	    !strcmp(never, "the pattern of a refused write"),
+	    "stress judgement: a READ of an offset given again to a new block: a mix is no fault while the last write was sent before the ALLOC's answer (%s), a torn read once one was sent after it (%s); a refused write's pattern is a fault either way (%s)",
+	    before ? before : "no fault", after ? after : "no fault",
+	    never ? never : "no fault");
+	free(st);
+}
+
 static void run_stress(int fd, bool table)
 {
 	const char *label = table ? "stress, table pool" : "stress, header pool";
@@ -2327,6 +2422,7 @@ int main(int argc, char **argv)
 	}
 	run_races(fd);
 	impossible_size(fd);
+	judge_reads();
 	if (have_uffd) {
 		waiting_reader(fd, CKREMM_KIND_HEADER);
 		waiting_reader(fd, CKREMM_KIND_TABLE);
