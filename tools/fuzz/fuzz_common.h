@@ -2,7 +2,8 @@
 /*
  * fuzz_common.h - what both pool fuzzers share: reading operations out of
  * a fuzzer's input, the trace of decoded operations and the failure
- * report.  The fill patterns come with the reference models
+ * report; fuzz_common.c runs the operations a fuzzer's table names.  The
+ * fill patterns come with the reference models
  * (ckremm/model/model_pattern.h).
  *
  * An input is read front to back; once it is used up every read returns
