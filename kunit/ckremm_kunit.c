@@ -90,21 +90,73 @@ void run_in_hardirq(struct kunit *test, void (*fn)(void *arg), void *arg)
 /* ---------------------------------------------------------------------- */
 
 /*
- * Extent number @index, @size bytes at @offset, starts where the one
- * before it ended (*@end, which it moves on), is larger than @min_size, a
- * multiple of @align and inside an arena of @arena bytes.
+ * A walk of a whole arena of @arena bytes, batch by batch, checked as it
+ * goes: the extents tile the arena in address order and the walk's
+ * @cursor follows the last one.
  */
-static void expect_extent_follows(struct kunit *test, size_t index,
-				  size_t offset, size_t size, size_t min_size,
-				  size_t align, size_t *end, size_t arena)
+struct arena_walk {
+	struct kunit *test;
+	size_t arena;
+	size_t cursor;
+	size_t end;		/* where the extents taken so far end */
+	size_t taken;		/* extents taken so far */
+	unsigned int batch;	/* most extents one call of the walk asks for */
+	unsigned int n;		/* extents in the batch at hand */
+};
+
+/* Batches of @batch extents, at least one and at most @room. */
+static void arena_walk_start(struct arena_walk *w, struct kunit *test,
+			     size_t arena, unsigned int batch,
+			     unsigned int room)
 {
-	KUNIT_ASSERT_EQ_MSG(test, offset, *end,
+	*w = (struct arena_walk){
+		.test = test,
+		.arena = arena,
+		.batch = clamp_t(unsigned int, batch, 1, room),
+	};
+}
+
+/*
+ * The pool's walk gave a batch of @n extents: false when it gave none,
+ * once the extents and the cursor have reached the arena's end.
+ */
+static bool arena_walk_next(struct arena_walk *w, unsigned int n)
+{
+	struct kunit *test = w->test;
+
+	if (!n) {
+		KUNIT_EXPECT_EQ(test, w->end, w->arena);
+		KUNIT_EXPECT_EQ(test, w->cursor, w->arena);
+		return false;
+	}
+	KUNIT_ASSERT_LE(test, n, w->batch);
+	w->n = n;
+	return true;
+}
+
+/*
+ * Extent @i of the batch at hand, @size bytes at @offset, starts where
+ * the one before it ended, is larger than @min_size, a multiple of @align
+ * and inside the arena; after the batch's last one the cursor is where
+ * it ends.
+ */
+static void arena_walk_take(struct arena_walk *w, unsigned int i,
+			    size_t offset, size_t size, size_t min_size,
+			    size_t align)
+{
+	struct kunit *test = w->test;
+
+	KUNIT_ASSERT_EQ_MSG(test, offset, w->end,
 			    "extent %zu does not start where the one before ended",
-			    index);
+			    w->taken);
 	KUNIT_ASSERT_GT(test, size, min_size);
 	KUNIT_ASSERT_TRUE(test, IS_ALIGNED(size, align));
-	KUNIT_ASSERT_LE(test, size, arena - *end);
-	*end += size;
+	KUNIT_ASSERT_LE(test, size, w->arena - w->end);
+	w->end += size;
+	w->taken++;
+	if (i + 1 == w->n)
+		KUNIT_ASSERT_EQ_MSG(test, w->cursor, w->end,
+				    "the cursor does not follow the last extent");
 }
 
 /* ---------------------------------------------------------------------- */
@@ -120,22 +172,18 @@ void h_walk_pool(struct kunit *test, struct h_pool *pool, unsigned int batch,
 		 struct h_walk_totals *t)
 {
 	struct h_pool_extent ext[8];
-	size_t arena_size, cursor = 0, end = 0;
+	struct arena_walk w;
 	bool prev_free = false;
-	unsigned int n, i;
+	size_t arena_size;
+	unsigned int i;
 
 	memset(t, 0, sizeof(*t));
 	h_pool_arena(pool, &arena_size);
-	batch = clamp_t(unsigned int, batch, 1, ARRAY_SIZE(ext));
-	for (;;) {
-		n = h_pool_walk(pool, &cursor, ext, batch);
-		if (!n)
-			break;
-		KUNIT_ASSERT_LE(test, n, batch);
-		for (i = 0; i < n; i++) {
-			expect_extent_follows(test, t->extents, ext[i].offset,
-					      ext[i].size, H_POOL_HEADER_SIZE,
-					      H_POOL_MIN_ALIGN, &end, arena_size);
+	arena_walk_start(&w, test, arena_size, batch, ARRAY_SIZE(ext));
+	while (arena_walk_next(&w, h_pool_walk(pool, &w.cursor, ext, w.batch))) {
+		for (i = 0; i < w.n; i++) {
+			arena_walk_take(&w, i, ext[i].offset, ext[i].size,
+					H_POOL_HEADER_SIZE, H_POOL_MIN_ALIGN);
 			t->extents++;
 			if (ext[i].used) {
 				t->used_blocks++;
@@ -149,11 +197,7 @@ void h_walk_pool(struct kunit *test, struct h_pool *pool, unsigned int batch,
 			}
 			prev_free = !ext[i].used;
 		}
-		KUNIT_ASSERT_EQ_MSG(test, cursor, end,
-				    "the cursor does not follow the last extent");
 	}
-	KUNIT_EXPECT_EQ(test, end, arena_size);
-	KUNIT_EXPECT_EQ(test, cursor, arena_size);
 }
 
 /*
@@ -226,24 +270,19 @@ size_t t_walk_pool(struct kunit *test, struct t_pool *pool,
 		   struct t_pool_extent *ext, size_t max)
 {
 	struct t_pool_extent buf[8];
-	size_t arena = t_arena_size(pool), cursor = 0, end = 0;
+	struct arena_walk w;
 	bool prev_free = false;
-	unsigned int n, i;
+	unsigned int i;
 
 	memset(sum, 0, sizeof(*sum));
-	batch = clamp_t(unsigned int, batch, 1, ARRAY_SIZE(buf));
-	for (;;) {
-		n = t_pool_walk(pool, &cursor, buf, batch);
-		if (!n)
-			break;
-		KUNIT_ASSERT_LE(test, n, batch);
-		for (i = 0; i < n; i++) {
+	arena_walk_start(&w, test, t_arena_size(pool), batch, ARRAY_SIZE(buf));
+	while (arena_walk_next(&w, t_pool_walk(pool, &w.cursor, buf, w.batch))) {
+		for (i = 0; i < w.n; i++) {
 			const struct t_pool_extent *e = &buf[i];
 			bool is_free = e->handle == T_POOL_NO_HANDLE;
 
-			expect_extent_follows(test, sum->extents, e->offset,
-					      e->size, 0, T_POOL_ALIGN, &end,
-					      arena);
+			arena_walk_take(&w, i, e->offset, e->size, 0,
+					T_POOL_ALIGN);
 			if (ext && sum->extents < max)
 				ext[sum->extents] = *e;
 			sum->extents++;
@@ -264,11 +303,7 @@ size_t t_walk_pool(struct kunit *test, struct t_pool *pool,
 			}
 			prev_free = is_free;
 		}
-		KUNIT_ASSERT_EQ_MSG(test, cursor, end,
-				    "the cursor does not follow the last extent");
 	}
-	KUNIT_EXPECT_EQ(test, end, arena);
-	KUNIT_EXPECT_EQ(test, cursor, arena);
 	return ext ? min(sum->extents, max) : 0;
 }
 

@@ -2,7 +2,8 @@
 /*
  * fuzz_common.h - what both pool fuzzers share: reading operations out of
  * a fuzzer's input, the trace of decoded operations and the failure
- * report.  The fill patterns come with the reference models
+ * report; fuzz_common.c runs the operations a fuzzer's table names.  The
+ * fill patterns come with the reference models
  * (ckremm/model/model_pattern.h).
  *
  * An input is read front to back; once it is used up every read returns
@@ -82,11 +83,11 @@ extern unsigned long fuzz_op;
 extern const char *fuzz_op_name;
 extern bool fuzz_trace;
 
-static inline void fuzz_trace_init(void)
+/* Before a new input's pool is made: no operation has run yet. */
+static inline void fuzz_begin(void)
 {
-	const char *t = getenv("FUZZ_TRACE");
-
-	fuzz_trace = t && *t == '1';
+	fuzz_op = 0;
+	fuzz_op_name = NULL;
 }
 
 #define TRACE(...) do {							\
@@ -163,6 +164,31 @@ static inline void either_counted_in(size_t *failed, size_t *refused,
 	*failed = now_failed;
 	*refused = now_refused;
 }
+
+/*
+ * One kind of operation: its name, for the report and the trace, and what
+ * runs it.  A fuzzer's table of these is indexed by the operation's number,
+ * which its saved inputs name.
+ */
+struct fuzz_op_kind {
+	const char *name;
+	void (*run)(struct fuzz_in *in);
+};
+
+/*
+ * How a fuzzer runs one operation of @kind and checks its pool after it:
+ * @kind->run(@in), unless the pool's state calls for something else.
+ */
+typedef void (*fuzz_step_fn)(const struct fuzz_op_kind *kind,
+			     struct fuzz_in *in);
+
+/*
+ * Reads operations from @in until it is used up or @max_ops have run: a
+ * byte picks one of the @nkinds in @kinds, which is counted in fuzz_op,
+ * named in fuzz_op_name and the trace, and handed to @step.
+ */
+void fuzz_run_ops(struct fuzz_in *in, const struct fuzz_op_kind *kinds,
+		  unsigned int nkinds, unsigned long max_ops, fuzz_step_fn step);
 
 static inline size_t round16(size_t n)
 {

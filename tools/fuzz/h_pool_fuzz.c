@@ -51,10 +51,6 @@
 #define MAX_OPS		2048
 #define WALK_CHUNK	61
 
-unsigned long fuzz_op;
-const char *fuzz_op_name;
-bool fuzz_trace;
-
 static struct {
 	struct h_pool *pool;
 	uint8_t *arena;
@@ -690,8 +686,9 @@ static void op_clean(struct fuzz_in *in)
 	h_model_clean(&H.hm, i);
 }
 
-static void op_reorder(void)
+static void op_reorder(struct fuzz_in *in)
 {
+	(void)in;
 	TRACE("  reorder\n");
 	EXPECT(reorder_h_mem(H.pool), "reorder returned false");
 	/*
@@ -1203,6 +1200,16 @@ static void op_misuse(struct fuzz_in *in)
 
 /* ---- the input ------------------------------------------------------ */
 
+static void op_alloc_any(struct fuzz_in *in)
+{
+	op_alloc(in, false);
+}
+
+static void op_alloc_aligned(struct fuzz_in *in)
+{
+	op_alloc(in, true);
+}
+
 /* Append only: the inputs in regress/ name ops by these numbers. */
 enum {
 	OP_ALLOC, OP_ALLOC_ALIGNED, OP_FREE, OP_REALLOC, OP_BATCH_ALLOC,
@@ -1211,33 +1218,51 @@ enum {
 	OP_COUNT
 };
 
-static const char *const op_names[OP_COUNT] = {
-	"alloc", "alloc_aligned", "free", "realloc", "alloc_batch",
-	"free_batch", "write", "read", "clean", "reorder", "walk",
-	"usable_size", "misuse", "alloc_many", "free_many", "overrun",
+static const struct fuzz_op_kind op_kinds[OP_COUNT] = {
+	[OP_ALLOC] = { "alloc", op_alloc_any },
+	[OP_ALLOC_ALIGNED] = { "alloc_aligned", op_alloc_aligned },
+	[OP_FREE] = { "free", op_free },
+	[OP_REALLOC] = { "realloc", op_realloc },
+	[OP_BATCH_ALLOC] = { "alloc_batch", op_batch_alloc },
+	[OP_BATCH_FREE] = { "free_batch", op_batch_free },
+	[OP_WRITE] = { "write", op_write },
+	[OP_READ] = { "read", op_read },
+	[OP_CLEAN] = { "clean", op_clean },
+	[OP_REORDER] = { "reorder", op_reorder },
+	[OP_WALK] = { "walk", op_walk },
+	[OP_USABLE] = { "usable_size", op_usable },
+	[OP_MISUSE] = { "misuse", op_misuse },
+	[OP_ALLOC_MANY] = { "alloc_many", op_alloc_many },
+	[OP_FREE_MANY] = { "free_many", op_free_many },
+	[OP_OVERRUN] = { "overrun", op_overrun },
 };
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+/* After an overrun every op is one of damaged_op's, whatever it was. */
+static void step(const struct fuzz_op_kind *kind, struct fuzz_in *in)
 {
-	(void)argc;
-	(void)argv;
-	fuzz_trace_init();
-	return 0;
+	if (H.damaged) {
+		fuzz_op_name = "after overrun";
+		damaged_op(in);
+		check_damaged();
+		return;
+	}
+	kind->run(in);
+	if (H.damaged)
+		check_damaged();
+	else
+		check_all();
 }
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size };
 	size_t arena_size, got;
 	unsigned int flags;
-	uint8_t op;
 
 	memset(&H, 0, sizeof(H));
-	fuzz_op = 0;
-	fuzz_op_name = NULL;
+	fuzz_begin();
 
 	arena_size = in_u8(&in);
 	flags = arena_size & 0x80 ? 0 : H_POOL_KEYED;
@@ -1265,72 +1290,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_all();
 	EXPECT(H.next == 1 && !H.ext[0].used, "a new pool is not one free block");
 
-	while (in_more(&in) && fuzz_op < MAX_OPS) {
-		fuzz_op++;
-		op = in_u8(&in) % OP_COUNT;
-		fuzz_op_name = op_names[op];
-		TRACE("op %lu: %s\n", fuzz_op, fuzz_op_name);
-		if (H.damaged) {
-			fuzz_op_name = "after overrun";
-			damaged_op(&in);
-			check_damaged();
-			continue;
-		}
-		switch (op) {
-		case OP_ALLOC:
-			op_alloc(&in, false);
-			break;
-		case OP_ALLOC_ALIGNED:
-			op_alloc(&in, true);
-			break;
-		case OP_FREE:
-			op_free(&in);
-			break;
-		case OP_REALLOC:
-			op_realloc(&in);
-			break;
-		case OP_BATCH_ALLOC:
-			op_batch_alloc(&in);
-			break;
-		case OP_BATCH_FREE:
-			op_batch_free(&in);
-			break;
-		case OP_WRITE:
-			op_write(&in);
-			break;
-		case OP_READ:
-			op_read(&in);
-			break;
-		case OP_CLEAN:
-			op_clean(&in);
-			break;
-		case OP_REORDER:
-			op_reorder();
-			break;
-		case OP_WALK:
-			op_walk(&in);
-			break;
-		case OP_USABLE:
-			op_usable(&in);
-			break;
-		case OP_MISUSE:
-			op_misuse(&in);
-			break;
-		case OP_ALLOC_MANY:
-			op_alloc_many(&in);
-			break;
-		case OP_FREE_MANY:
-			op_free_many(&in);
-			break;
-		default:
-			op_overrun(&in);
-			break;
-		}
-		if (H.damaged)
-			check_damaged();
-		else
-			check_all();
-	}
+	fuzz_run_ops(&in, op_kinds, OP_COUNT, MAX_OPS, step);
 
 	fuzz_op_name = "destroy";
 	EXPECT(destroy_h_pool(H.pool), "destroy refused");

@@ -53,10 +53,6 @@
 #define WALK_CHUNK	37
 #define DEFAULT_STEP	4096
 
-unsigned long fuzz_op;
-const char *fuzz_op_name;
-bool fuzz_trace;
-
 static struct {
 	struct t_pool *pool;
 	uint8_t *arena;
@@ -1163,6 +1159,16 @@ static void op_misuse(struct fuzz_in *in)
 
 /* ---- the input ------------------------------------------------------ */
 
+static void op_free_handle(struct fuzz_in *in)
+{
+	op_free(in, false);
+}
+
+static void op_dealloc(struct fuzz_in *in)
+{
+	op_free(in, true);
+}
+
 /* Append only: the inputs in regress/ name ops by these numbers. */
 enum {
 	OP_ALLOC_HANDLE, OP_ALLOC_PTR, OP_FREE, OP_DEALLOC, OP_WRITE, OP_READ,
@@ -1170,33 +1176,42 @@ enum {
 	OP_QUERY, OP_WALK, OP_MISUSE, OP_ALLOC_MANY, OP_FREE_MANY, OP_COUNT
 };
 
-static const char *const op_names[OP_COUNT] = {
-	"alloc_handle", "alloc", "free", "dealloc", "write", "read", "clean",
-	"copy", "pin", "unpin", "reorder", "reorder_step", "query", "walk",
-	"misuse", "alloc_many", "free_many",
+static const struct fuzz_op_kind op_kinds[OP_COUNT] = {
+	[OP_ALLOC_HANDLE] = { "alloc_handle", op_alloc_handle },
+	[OP_ALLOC_PTR] = { "alloc", op_alloc_ptr },
+	[OP_FREE] = { "free", op_free_handle },
+	[OP_DEALLOC] = { "dealloc", op_dealloc },
+	[OP_WRITE] = { "write", op_write },
+	[OP_READ] = { "read", op_read },
+	[OP_CLEAN] = { "clean", op_clean },
+	[OP_COPY] = { "copy", op_copy },
+	[OP_PIN] = { "pin", op_pin },
+	[OP_UNPIN] = { "unpin", op_unpin },
+	[OP_REORDER] = { "reorder", op_reorder },
+	[OP_REORDER_STEP] = { "reorder_step", op_reorder_step },
+	[OP_QUERY] = { "query", op_query },
+	[OP_WALK] = { "walk", op_walk },
+	[OP_MISUSE] = { "misuse", op_misuse },
+	[OP_ALLOC_MANY] = { "alloc_many", op_alloc_many },
+	[OP_FREE_MANY] = { "free_many", op_free_many },
 };
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+static void step(const struct fuzz_op_kind *kind, struct fuzz_in *in)
 {
-	(void)argc;
-	(void)argv;
-	fuzz_trace_init();
-	return 0;
+	kind->run(in);
+	check_all();
 }
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size };
 	size_t arena_size, got;
 	unsigned int cap;
-	uint8_t op;
 
 	memset(&T, 0, sizeof(T));
-	fuzz_op = 0;
-	fuzz_op_name = NULL;
+	fuzz_begin();
 
 	arena_size = in_u8(&in) % 16;
 	EXPECT(!t_pool_create(arena_size, 0), "pool of %zu bytes created", arena_size);
@@ -1232,66 +1247,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	       "%zu bytes of tables for an empty pool of %zu bytes and %u blocks",
 	       T.st.meta_bytes, T.size, cap);
 
-	while (in_more(&in) && fuzz_op < MAX_OPS) {
-		fuzz_op++;
-		op = in_u8(&in) % OP_COUNT;
-		fuzz_op_name = op_names[op];
-		TRACE("op %lu: %s\n", fuzz_op, fuzz_op_name);
-		switch (op) {
-		case OP_ALLOC_HANDLE:
-			op_alloc_handle(&in);
-			break;
-		case OP_ALLOC_PTR:
-			op_alloc_ptr(&in);
-			break;
-		case OP_FREE:
-			op_free(&in, false);
-			break;
-		case OP_DEALLOC:
-			op_free(&in, true);
-			break;
-		case OP_WRITE:
-			op_write(&in);
-			break;
-		case OP_READ:
-			op_read(&in);
-			break;
-		case OP_CLEAN:
-			op_clean(&in);
-			break;
-		case OP_COPY:
-			op_copy(&in);
-			break;
-		case OP_PIN:
-			op_pin(&in);
-			break;
-		case OP_UNPIN:
-			op_unpin(&in);
-			break;
-		case OP_REORDER:
-			op_reorder(&in);
-			break;
-		case OP_REORDER_STEP:
-			op_reorder_step(&in);
-			break;
-		case OP_QUERY:
-			op_query(&in);
-			break;
-		case OP_WALK:
-			op_walk(&in);
-			break;
-		case OP_MISUSE:
-			op_misuse(&in);
-			break;
-		case OP_ALLOC_MANY:
-			op_alloc_many(&in);
-			break;
-		default:
-			op_free_many(&in);
-			break;
-		}
-		check_all();
-	}
+	fuzz_run_ops(&in, op_kinds, OP_COUNT, MAX_OPS, step);
 
 	fuzz_op_name = "destroy";
 	EXPECT(destroy_t_pool(T.pool), "destroy refused");
