@@ -144,6 +144,30 @@ static int hp_check_index(struct h_pool *pool, struct hp_check *c,
 	return ret;
 }
 
+/* What one h_pool_validate() carries from step to step. */
+struct hp_validate {
+	struct h_pool *pool;
+	struct h_pool_fault *fault;
+	struct hp_check c;
+};
+
+/* One step of h_pool_validate(), pool lock held: see ckremm_locked_pass(). */
+static int hp_validate_step(void *arg, bool restart)
+{
+	struct hp_validate *v = arg;
+	unsigned int budget = HP_STEP_BLOCKS;
+	int ret;
+
+	if (restart)
+		memset(&v->c, 0, sizeof(v->c));
+	ret = hp_check_blocks(v->pool, &v->c, v->fault, &budget);
+	if (ret > 0)
+		ret = hp_check_index(v->pool, &v->c, v->fault, &budget);
+	if (ret > 0)
+		ret = hp_check_cache(v->pool, &v->c, v->fault, &budget);
+	return ret;
+}
+
 /**
  * h_pool_validate() - check the whole structure of a pool
  * @pool: the pool
@@ -164,30 +188,13 @@ static int hp_check_index(struct h_pool *pool, struct hp_check *c,
  */
 int h_pool_validate(struct h_pool *pool, struct h_pool_fault *fault)
 {
-	unsigned int tries = 0, budget;
-	struct hp_check c = { 0 };
-	unsigned long flags;
-	u32 seen = 0;
-	int ret;
+	struct hp_validate v = { .pool = pool, .fault = fault };
 
 	if (!pool)
 		return -EINVAL;
-	do {
-		flags = ckremm_lock(&pool->lock);
-		ret = ckremm_pass_step(&tries, HP_CHECK_TRIES, &seen, pool->seq,
-				       fault ? &fault->reason : NULL);
-		if (ret > 0)
-			memset(&c, 0, sizeof(c));
-		budget = HP_STEP_BLOCKS;
-		if (ret >= 0)
-			ret = hp_check_blocks(pool, &c, fault, &budget);
-		if (ret > 0)
-			ret = hp_check_index(pool, &c, fault, &budget);
-		if (ret > 0)
-			ret = hp_check_cache(pool, &c, fault, &budget);
-		ckremm_unlock(&pool->lock, flags);
-	} while (!ret);
-	return ret < 0 ? ret : 0;
+	return ckremm_locked_pass(&pool->lock, &pool->seq, HP_CHECK_TRIES,
+				  fault ? &fault->reason : NULL,
+				  hp_validate_step, &v);
 }
 EXPORT_SYMBOL_GPL(h_pool_validate);
 

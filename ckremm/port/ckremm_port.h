@@ -50,30 +50,49 @@ static inline unsigned int ckremm_permille(size_t part, size_t whole)
 	return (unsigned int)(part / (whole / 1000));
 }
 
-/*
- * One step of a check that walks a pool a bounded step per hold of its
- * lock and must start over whenever the pool changed between two steps.
- * Called with the lock held before each step, with the pool's change count
- * @seq; *@seen is the count the current pass started at, *@tries the
- * passes started so far (0 before the first).
+/**
+ * ckremm_locked_pass() - a pass over a pool in bounded steps, started over
+ *	whenever the pool changed between two of them
+ * @lock: the pool's lock, taken around each step
+ * @seq: the pool's change count, read under @lock
+ * @max_tries: passes allowed after the first
+ * @reason: if not NULL, set to say why when the pass gives up
+ * @step: one step, called with @lock held: @restart is true at the start of
+ *	a pass (the step resets its state); returns 0 for more steps, > 0 when
+ *	the pass is done, < 0 on an error that ends it
+ * @arg: passed to @step
  *
- * Returns 0 to go on with the pass, 1 to start it over (the caller resets
- * its state; *@seen is now @seq), or -EBUSY when the pool changed under
- * every one of @max_tries passes after the first, *@reason (if not NULL)
- * then saying so.
+ * Lets the checks of a pool (validate) see one consistent state without
+ * holding the lock for longer than a step.
+ *
+ * Return: 0 when a pass completed, @step's error, or -EBUSY when the pool
+ * changed under every one of @max_tries passes after the first.
  */
-static inline int ckremm_pass_step(unsigned int *tries, unsigned int max_tries,
-				   u32 *seen, u32 seq, const char **reason)
+static inline int ckremm_locked_pass(struct ckremm_lock *lock, const u32 *seq,
+				     unsigned int max_tries, const char **reason,
+				     int (*step)(void *arg, bool restart),
+				     void *arg)
 {
-	if (*tries && *seen == seq)
-		return 0;
-	if ((*tries)++ == max_tries) {
-		if (reason)
-			*reason = "pool kept changing: try again";
-		return -EBUSY;
-	}
-	*seen = seq;
-	return 1;
+	unsigned int tries = 0;
+	unsigned long flags;
+	u32 seen = 0;
+	int ret;
+
+	do {
+		flags = ckremm_lock(lock);
+		if (tries && seen == *seq) {
+			ret = step(arg, false);
+		} else if (tries++ == max_tries) {
+			if (reason)
+				*reason = "pool kept changing: try again";
+			ret = -EBUSY;
+		} else {
+			seen = *seq;
+			ret = step(arg, true);
+		}
+		ckremm_unlock(lock, flags);
+	} while (!ret);
+	return ret < 0 ? ret : 0;
 }
 
 #endif /* CKREMM_PORT_H */

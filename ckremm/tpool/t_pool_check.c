@@ -195,6 +195,26 @@ static int tp_check_step(struct t_pool *pool, struct tp_check *c,
 	return ret;
 }
 
+/* What one t_pool_validate() carries from step to step. */
+struct tp_validate {
+	struct t_pool *pool;
+	struct t_pool_fault *fault;
+	struct tp_check c;
+};
+
+/* One step of t_pool_validate(), pool lock held: see ckremm_locked_pass(). */
+static int tp_validate_step(void *arg, bool restart)
+{
+	struct tp_validate *v = arg;
+
+	if (restart) {
+		memset(&v->c, 0, sizeof(v->c));
+		v->c.n = v->pool->first;
+		v->c.prev = TP_NIL;
+	}
+	return tp_check_step(v->pool, &v->c, v->fault);
+}
+
 /**
  * t_pool_validate() - check the whole structure of a pool
  * @pool: the pool
@@ -217,28 +237,13 @@ static int tp_check_step(struct t_pool *pool, struct tp_check *c,
  */
 int t_pool_validate(struct t_pool *pool, struct t_pool_fault *fault)
 {
-	struct tp_check c = { 0 };
-	unsigned int tries = 0;
-	unsigned long flags;
-	u32 seen = 0;
-	int ret;
+	struct tp_validate v = { .pool = pool, .fault = fault };
 
 	if (!pool)
 		return -EINVAL;
-	do {
-		flags = ckremm_lock(&pool->lock);
-		ret = ckremm_pass_step(&tries, TP_CHECK_TRIES, &seen, pool->seq,
-				       fault ? &fault->reason : NULL);
-		if (ret > 0) {
-			memset(&c, 0, sizeof(c));
-			c.n = pool->first;
-			c.prev = TP_NIL;
-		}
-		if (ret >= 0)
-			ret = tp_check_step(pool, &c, fault);
-		ckremm_unlock(&pool->lock, flags);
-	} while (!ret);
-	return ret < 0 ? ret : 0;
+	return ckremm_locked_pass(&pool->lock, &pool->seq, TP_CHECK_TRIES,
+				  fault ? &fault->reason : NULL,
+				  tp_validate_step, &v);
 }
 EXPORT_SYMBOL_GPL(t_pool_validate);
 
