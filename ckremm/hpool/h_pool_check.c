@@ -194,7 +194,7 @@ int h_pool_validate(struct h_pool *pool, struct h_pool_fault *fault)
 	} while (!ret);
 	return ret < 0 ? ret : 0;
 }
-EXPORT_SYMBOL_GPL(h_pool_validate);
+EXPORT_SYMBOL_NS_GPL(h_pool_validate, CKREMM_NS);
 
 /*
  * Take free block @off out of the index, absorb any free blocks after it,
@@ -274,7 +274,7 @@ out:
 	ckremm_unlock(&pool->lock, flags);
 	return true;
 }
-EXPORT_SYMBOL_GPL(reorder_h_mem);
+EXPORT_SYMBOL_NS_GPL(reorder_h_mem, CKREMM_NS);
 
 /*
  * First block at or after @want, found from the bottom of the arena in
@@ -347,4 +347,4 @@ out:
 	ckremm_unlock(&pool->lock, flags);
 	return n;
 }
-EXPORT_SYMBOL_GPL(h_pool_walk);
+EXPORT_SYMBOL_NS_GPL(h_pool_walk, CKREMM_NS);

@@ -15,6 +15,8 @@
  *   diagnostics         ckremm_warn() (rate limited)
  *   randomness          ckremm_random_u32()
  *   sizes               CKREMM_PAGE_SIZE, CKREMM_STEP_BYTES
+ *   exports             EXPORT_SYMBOL_NS_GPL(sym, CKREMM_NS), a no-op
+ *                       outside the kernel
  *
  * and provides u8/u16/u32/u64, size_t, bool, memcpy() and memset().
  *

@@ -40,7 +40,7 @@ typedef unsigned long long u64;
 #endif
 
 /* Nothing to export outside the kernel; keeps the declaration form. */
-#define EXPORT_SYMBOL_GPL(sym) extern int ckremm_host_export_##sym
+#define EXPORT_SYMBOL_NS_GPL(sym, ns) extern int ckremm_host_export_##sym##_##ns
 
 #define CKREMM_PAGE_SIZE 4096UL
 

@@ -42,7 +42,17 @@
 #include <linux/types.h>
 #include <linux/vmalloc.h>
 
+#include <ckremm/ckremm_ns.h>
+
 #define CKREMM_PAGE_SIZE PAGE_SIZE
+
+/*
+ * The pools export their calls with EXPORT_SYMBOL_NS_GPL(sym, CKREMM_NS):
+ * GPL-only, in the namespace CKREMM, which a module using them imports
+ * (CKREMM_NS, spelled as the kernel being built for expects, comes from
+ * include/ckremm/ckremm_ns.h).
+ */
+
 /* A slow path out of line: the fast path that leaves for it saves nothing. */
 #define ckremm_noinline noinline
 
