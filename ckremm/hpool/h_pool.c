@@ -848,6 +848,28 @@ static void hp_free_tables(struct h_pool *pool)
  */
 struct h_pool *h_pool_create(size_t size, unsigned int flags)
 {
+	return h_pool_create_named(size, flags, NULL);
+}
+EXPORT_SYMBOL_NS_GPL(h_pool_create, CKREMM_NS);
+
+/**
+ * h_pool_create_named() - create a header pool that carries a name
+ * @size: arena bytes; rounded down to a multiple of 16
+ * @flags: as for h_pool_create()
+ * @name: what the environment shows the pool as (in Linux, the directory
+ *	/sys/kernel/debug/ckremm/<name>/), or NULL for a name made up from
+ *	the pool's kind and a number; the caller's string need not outlive
+ *	the call
+ *
+ * h_pool_create() that names the pool.  Names need not be unique: a name
+ * already shown gets a number appended.
+ *
+ * Context: Process context; may sleep.
+ * Return: the pool, or NULL as for h_pool_create().
+ */
+struct h_pool *h_pool_create_named(size_t size, unsigned int flags,
+				   const char *name)
+{
 	struct h_pool *pool;
 
 	ckremm_might_sleep();
@@ -889,9 +911,10 @@ struct h_pool *h_pool_create(size_t size, unsigned int flags)
 	ckremm_sf_init(&pool->index);
 	hp_set(pool, 0, 0, pool->arena_units, HP_FREE);
 	hp_insert(pool, 0);
+	ckremm_pool_created(pool, CKREMM_POOL_HEADER, name);
 	return pool;
 }
-EXPORT_SYMBOL_NS_GPL(h_pool_create, CKREMM_NS);
+EXPORT_SYMBOL_NS_GPL(h_pool_create_named, CKREMM_NS);
 
 /**
  * create_h_pool() - create a header pool over a new arena
@@ -924,6 +947,7 @@ bool destroy_h_pool(struct h_pool *pool)
 	ckremm_might_sleep();
 	if (!pool)
 		return false;
+	ckremm_pool_destroyed(pool);
 	hp_free_tables(pool);
 	return true;
 }

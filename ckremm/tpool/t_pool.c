@@ -412,11 +412,30 @@ static void tp_free_locked(struct t_pool *pool, u32 n, struct tp_seg *s)
 
 /* ---- creation ------------------------------------------------------------ */
 
+/* Free what t_pool_create_named() allocated, whether it finished or not. */
+static void tp_free_tables(struct t_pool *pool)
+{
+	u32 i;
+
+	if (pool->arena)
+		ckremm_arena_free(pool->arena);
+	for (i = 0; i < pool->chunks; i++)
+		ckremm_meta_free(pool->dir[i]);
+	ckremm_meta_free(pool->dir);
+	ckremm_meta_free(pool->region);
+	ckremm_meta_free(pool);
+}
+
 /**
- * t_pool_create() - create a table pool with a given most number of blocks
+ * t_pool_create_named() - create a table pool that carries a name
  * @size: arena bytes; rounded down to a multiple of 16
  * @capacity: most blocks live at once (handles in use), or 0 for one per
  *	256 bytes of arena, at least 64
+ * @name: what the environment shows the pool as (in Linux, the directory
+ *	/sys/kernel/debug/ckremm/<name>/), or NULL for a name made up from
+ *	the pool's kind and a number; the caller's string need not outlive
+ *	the call.  Names need not be unique: a name already shown gets a
+ *	number appended
  *
  * The tables start with room for 204 runs and grow as blocks come (see
  * the top of this file): an empty pool costs its structure, a directory
@@ -429,7 +448,8 @@ static void tp_free_locked(struct t_pool *pool, u32 n, struct tp_seg *s)
  * Return: the pool, or NULL if @size is below 16 or above T_POOL_MAX_SIZE,
  * @capacity above T_POOL_MAX_CAPACITY, or memory is short.
  */
-struct t_pool *t_pool_create(size_t size, unsigned int capacity)
+struct t_pool *t_pool_create_named(size_t size, unsigned int capacity,
+				   const char *name)
 {
 	struct tp_seg *chunk;
 	struct t_pool *pool;
@@ -471,7 +491,7 @@ struct t_pool *t_pool_create(size_t size, unsigned int capacity)
 	pool->arena = ckremm_arena_alloc(size);
 	if (!pool->dir || !pool->region || !pool->arena || !chunk) {
 		ckremm_meta_free(chunk);
-		destroy_t_pool(pool);
+		tp_free_tables(pool);
 		return NULL;
 	}
 
@@ -496,7 +516,24 @@ struct t_pool *t_pool_create(size_t size, unsigned int capacity)
 	pool->first = n;
 	tp_region_add(pool, n, chunk);
 	tp_index_insert(pool, n, chunk, pool->arena_units);
+	ckremm_pool_created(pool, CKREMM_POOL_TABLE, name);
 	return pool;
+}
+EXPORT_SYMBOL_NS_GPL(t_pool_create_named, CKREMM_NS);
+
+/**
+ * t_pool_create() - create a table pool
+ * @size: arena bytes; rounded down to a multiple of 16
+ * @capacity: as for t_pool_create_named()
+ *
+ * t_pool_create_named() with no name.
+ *
+ * Context: Process context; may sleep.
+ * Return: the pool, or NULL as for t_pool_create_named().
+ */
+struct t_pool *t_pool_create(size_t size, unsigned int capacity)
+{
+	return t_pool_create_named(size, capacity, NULL);
 }
 EXPORT_SYMBOL_NS_GPL(t_pool_create, CKREMM_NS);
 
@@ -527,18 +564,11 @@ EXPORT_SYMBOL_NS_GPL(create_t_pool, CKREMM_NS);
  */
 bool destroy_t_pool(struct t_pool *pool)
 {
-	u32 i;
-
 	ckremm_might_sleep();
 	if (!pool)
 		return false;
-	if (pool->arena)
-		ckremm_arena_free(pool->arena);
-	for (i = 0; i < pool->chunks; i++)
-		ckremm_meta_free(pool->dir[i]);
-	ckremm_meta_free(pool->dir);
-	ckremm_meta_free(pool->region);
-	ckremm_meta_free(pool);
+	ckremm_pool_destroyed(pool);
+	tp_free_tables(pool);
 	return true;
 }
 EXPORT_SYMBOL_NS_GPL(destroy_t_pool, CKREMM_NS);
