@@ -355,7 +355,7 @@ static int ckremm_debugfs_map_open(struct inode *inode, struct file *file)
 static const struct file_operations ckremm_debugfs_map_fops = {
 	.owner		= THIS_MODULE,
 	.open		= ckremm_debugfs_map_open,
-	.read		= seq_read,
+	.read_iter	= seq_read_iter,
 	.llseek		= seq_lseek,
 	.release	= seq_release_private,
 };
@@ -378,7 +378,7 @@ static int ckremm_debugfs_validate_open(struct inode *inode, struct file *file)
 static const struct file_operations ckremm_debugfs_stats_fops = {
 	.owner		= THIS_MODULE,
 	.open		= ckremm_debugfs_stats_open,
-	.read		= seq_read,
+	.read_iter	= seq_read_iter,
 	.llseek		= seq_lseek,
 	.release	= single_release,
 };
@@ -386,7 +386,7 @@ static const struct file_operations ckremm_debugfs_stats_fops = {
 static const struct file_operations ckremm_debugfs_validate_fops = {
 	.owner		= THIS_MODULE,
 	.open		= ckremm_debugfs_validate_open,
-	.read		= seq_read,
+	.read_iter	= seq_read_iter,
 	.llseek		= seq_lseek,
 	.release	= single_release,
 };
