@@ -33,7 +33,8 @@
  *	  ckremm_debugfs_lock (mutex: the list of entries and the names)
  *	  entry->lock (mutex: the entry's pool pointer)
  *	    pool lock (raw spinlock, irqsave, taken inside each pool call)
- * ckremm_debugfs_lock and an entry's lock never nest.
+ * ckremm_debugfs_lock and an entry's lock never nest, and no debugfs call
+ * (which takes debugfs's inode locks) is made under either.
  */
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
@@ -460,8 +461,19 @@ void ckremm_pool_created(void *pool, unsigned int kind, const char *name)
 	e->pool = pool;
 	e->kind = kind;
 
+	/*
+	 * The name is taken under the lock, the directory made without it:
+	 * debugfs takes its directory's inode lock, which a reader of the
+	 * directory holds while it faults on user memory (mmap_lock), and
+	 * ckremm_pool_destroyed() may take ckremm_debugfs_lock under
+	 * mmap_lock.  No one else touches @e until the pool's creator
+	 * destroys it, which is after this returns.
+	 */
 	mutex_lock(&ckremm_debugfs_lock);
 	ckremm_debugfs_name(e, name);
+	list_add_tail(&e->node, &ckremm_debugfs_pools);
+	mutex_unlock(&ckremm_debugfs_lock);
+
 	e->dir = debugfs_create_dir(e->name, ckremm_debugfs_root);
 	debugfs_create_file_unsafe("stats", 0400, e->dir, e,
 				   &ckremm_debugfs_stats_fops);
@@ -469,8 +481,6 @@ void ckremm_pool_created(void *pool, unsigned int kind, const char *name)
 				   &ckremm_debugfs_map_fops);
 	debugfs_create_file_unsafe("validate", 0400, e->dir, e,
 				   &ckremm_debugfs_validate_fops);
-	list_add_tail(&e->node, &ckremm_debugfs_pools);
-	mutex_unlock(&ckremm_debugfs_lock);
 }
 
 /**
@@ -537,7 +547,7 @@ void ckremm_debugfs_init(void)
 void ckremm_debugfs_exit(void)
 {
 	flush_work(&ckremm_debugfs_reaper);
+	ckremm_debugfs_reap(NULL);
 	WARN_ON_ONCE(!list_empty(&ckremm_debugfs_pools));
 	debugfs_remove_recursive(ckremm_debugfs_root);
-	ckremm_debugfs_reap(NULL);
 }
