@@ -52,8 +52,11 @@
 #include "ckremm_port.h"
 #include "ckremm_dev.h"
 
-/* Longest directory name, suffix for a repeated name included. */
-#define CKREMM_DEBUGFS_NAME_LEN	48
+/*
+ * Longest directory name, with room for a device label (dev-<name>) whole
+ * and the suffix of a repeated name.
+ */
+#define CKREMM_DEBUGFS_NAME_LEN	64
 /* Extents a map read copies out of a pool per hold of its lock. */
 #define CKREMM_DEBUGFS_WALK	16
 

@@ -81,7 +81,7 @@ map_agrees() {
 
 COMMON="arena_size used_bytes free_bytes largest_free used_blocks free_blocks peak_used failed_allocs refused_calls frag_permille"
 
-planned=20
+planned=21
 echo "TAP version 13"
 echo "1..$planned"
 
@@ -138,6 +138,13 @@ cmp -s "$TMP/maphandles" "$TMP/ctlhandles"
 ok "a table pool's map lists the handles ckremmctl allocated"
 "$CTL" reorder "$TPOOL" >/dev/null && same_stats "$TPOOL" $COMMON table_capacity
 ok "after a reorder, debugfs and ckremmctl still agree"
+
+# The longest name the device takes shows whole.
+LONG=dbglong$$_abcdefghijklmnopqrstuvwxyz
+LONG=$(printf '%.31s' "$LONG")
+"$CTL" create "$LONG" --size 64K >/dev/null && [ -d "$D/dev-$LONG" ] &&
+	"$CTL" destroy "$LONG" >/dev/null
+ok "a pool with a 31-character name shows as dev-<name>, whole"
 
 # A file open while its pool is destroyed: reads fail, nothing breaks.
 exec 3<"$D/dev-$HPOOL/map"
