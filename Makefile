@@ -4,6 +4,7 @@
 #
 #   make               build ckremm.ko for the running kernel and the tools
 #   make module        build ckremm.ko (KDIR=<kernel build dir> to choose)
+#   make sample        build ckremm.ko and samples/ckremm_sample against it
 #   make tools         build ckremmctl, libckremm and the test programs
 #   make run           boot UML with ckremm loaded and demonstrate the pools
 #   make check         every test; ends with "N passed, N failed"
@@ -25,12 +26,16 @@ KDIR		?= /lib/modules/$(KVER)/build
 CKREMM_CACHE	?= /var/cache/ckremm
 export CKREMM_CACHE
 
-.PHONY: all module tools run check bench style coverage fuzz stress clean
+.PHONY: all module sample tools run check bench style coverage fuzz stress clean
 
 all: module tools
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+sample: module
+	$(MAKE) -C samples/ckremm_sample KDIR=$(KDIR) \
+		CKREMM_SYMVERS=$(CURDIR)/Module.symvers
 
 tools:
 	$(MAKE) -C tools
@@ -64,4 +69,5 @@ stress:
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	-$(MAKE) -C samples/ckremm_sample KDIR=$(KDIR) clean 2>/dev/null
 	$(MAKE) -C tools clean

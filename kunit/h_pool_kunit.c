@@ -38,6 +38,7 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 
+#include <ckremm/ckremm_ns.h>
 #include <ckremm/h_pool.h>
 
 #include "ckremm_kunit.h"
@@ -2698,3 +2699,4 @@ kunit_test_suites(&h_pool_suite, &h_pool_misuse_suite,
 
 MODULE_DESCRIPTION("KUnit suites for the ckremm header pool");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(CKREMM_NS);

@@ -53,6 +53,7 @@
 #include <linux/string.h>
 #include <linux/topology.h>
 
+#include <ckremm/ckremm_ns.h>
 #include <ckremm/h_pool.h>
 #include <ckremm/t_pool.h>
 
@@ -929,3 +930,4 @@ kunit_test_suites(&stress_suite);
 
 MODULE_DESCRIPTION("KUnit stress of the ckremm pools on every CPU, in threads and hard interrupts");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(CKREMM_NS);

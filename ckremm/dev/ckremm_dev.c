@@ -37,7 +37,8 @@
  * and the checks common to every request; kind_header.c and kind_table.c
  * each kind's operations (struct ckremm_pool_ops); this file the file
  * operations, mmap, the module parameters max_pool_size and
- * max_pools_per_user, and module init and exit.
+ * max_pools_per_user, and module init and exit; debugfs.c every pool in
+ * debugfs.
  *
  * Context and cost: every entry point runs in process context and may
  * sleep; pool calls hold the pool's raw spinlock for bounded steps.
@@ -70,6 +71,9 @@
  *	  pool lock
  *	ckremm_create_lock (mutex: CREATE's memory check and allocation)
  *	  pool lock (a new table pool's, to set its step)
+ *	  ckremm_debugfs_lock, a debugfs entry's lock (debugfs.c, whose
+ *	  "lock ordering" places them; also taken when a pool is freed,
+ *	  under mmap_lock or with no ckremm lock held)
  *
  * A lock is taken with nothing held or under locks above it only; locks on
  * one level never nest.  mmap_lock comes first because ->mmap looks up the
@@ -292,7 +296,13 @@ static struct miscdevice ckremm_misc = {
 
 static int __init ckremm_init(void)
 {
-	return misc_register(&ckremm_misc);
+	int err;
+
+	ckremm_debugfs_init();
+	err = misc_register(&ckremm_misc);
+	if (err)
+		ckremm_debugfs_exit();
+	return err;
 }
 
 static void __exit ckremm_exit(void)
@@ -300,6 +310,7 @@ static void __exit ckremm_exit(void)
 	misc_deregister(&ckremm_misc);
 	ckremm_registry_drain();
 	xa_destroy(&ckremm_users);
+	ckremm_debugfs_exit();
 }
 
 module_init(ckremm_init);

@@ -153,6 +153,9 @@ struct ckremm_pool_ops {
  * @mode: permission bits of a named pool
  * @node: in the named registry while the pool has a name, else empty
  * @name: the name it was created with, or all zero
+ * @label: what debugfs shows it as: "dev-<name>" for a named pool,
+ *	"dev-<tgid>-<n>" for another (the creator's thread group id, and a
+ *	number counted for every such pool)
  *
  * Everything but @ref and @node is set before the pool becomes visible
  * and never changes.  The last reference frees the pool's memory.
@@ -168,6 +171,7 @@ struct ckremm_pool {
 	umode_t mode;
 	struct list_head node;
 	char name[CKREMM_NAME_LEN];
+	char label[CKREMM_NAME_LEN + 8];
 };
 
 /* The header pool (struct h_pool): kind_header.c. */
@@ -272,6 +276,14 @@ struct ckremm_attach *ckremm_file_detach(struct ckremm_file *cf, u32 id,
 int ckremm_attach_pin(struct ckremm_attach *att, u64 block, u64 *offset,
 		      u64 *size);
 int ckremm_attach_unpin(struct ckremm_attach *att, u64 block);
+
+/*
+ * debugfs.c: /sys/kernel/debug/ckremm/, every pool's stats, map and
+ * validate; the pools reach it through ckremm_pool_created() and
+ * ckremm_pool_destroyed() (ckremm/port/port_linux.h).
+ */
+void ckremm_debugfs_init(void);
+void ckremm_debugfs_exit(void);
 
 /* ioctl.c: the unlocked_ioctl (and, through compat_ptr_ioctl, compat) entry. */
 long ckremm_ioctl(struct file *file, unsigned int cmd, unsigned long uarg);

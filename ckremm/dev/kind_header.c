@@ -64,7 +64,8 @@ static int header_create(struct ckremm_pool *pool, size_t size)
 
 	if (size > H_POOL_MAX_SIZE)
 		return -E2BIG;
-	hp = h_pool_create(size, READ_ONCE(h_pool_keyed) ? H_POOL_KEYED : 0);
+	hp = h_pool_create_named(size, READ_ONCE(h_pool_keyed) ? H_POOL_KEYED : 0,
+				 pool->label);
 	if (!hp)
 		return -ENOMEM;
 	pool->impl = hp;

@@ -71,7 +71,7 @@ static int table_create(struct ckremm_pool *pool, size_t size)
 
 	if (size > T_POOL_MAX_SIZE)
 		return -E2BIG;
-	tp = t_pool_create(size, 0);
+	tp = t_pool_create_named(size, 0, pool->label);
 	if (!tp)
 		return -ENOMEM;
 	t_pool_set_step(tp, READ_ONCE(reorder_step_bytes));

@@ -14,6 +14,7 @@
  * with none held.  See "lock ordering" at the top of ckremm_dev.c.
  */
 
+#include <linux/atomic.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/fs.h>
@@ -22,6 +23,7 @@
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
@@ -114,6 +116,9 @@ static bool ckremm_memory_allows(const struct ckremm_pool_ops *ops, size_t size)
 	       pages + totalram_pages() / 16 <= (unsigned long)avail;
 }
 
+/* Numbers the device's unnamed pools in their debugfs labels. */
+static atomic_long_t ckremm_unnamed_seq = ATOMIC_LONG_INIT(0);
+
 struct ckremm_pool *ckremm_pool_create(const struct ckremm_pool_ops *ops,
 				       size_t size, const char *name,
 				       umode_t mode)
@@ -132,6 +137,13 @@ struct ckremm_pool *ckremm_pool_create(const struct ckremm_pool_ops *ops,
 	pool->mode = mode;
 	if (name)
 		memcpy(pool->name, name, CKREMM_NAME_LEN);
+	if (name && name[0])
+		snprintf(pool->label, sizeof(pool->label), "dev-%.*s",
+			 CKREMM_NAME_LEN - 1, name);
+	else
+		snprintf(pool->label, sizeof(pool->label), "dev-%d-%lu",
+			 task_tgid_nr(current),
+			 (unsigned long)atomic_long_inc_return(&ckremm_unnamed_seq));
 
 	err = ckremm_user_charge(pool->uid);
 	if (err)

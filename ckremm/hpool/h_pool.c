@@ -848,6 +848,28 @@ static void hp_free_tables(struct h_pool *pool)
  */
 struct h_pool *h_pool_create(size_t size, unsigned int flags)
 {
+	return h_pool_create_named(size, flags, NULL);
+}
+EXPORT_SYMBOL_NS_GPL(h_pool_create, CKREMM_NS);
+
+/**
+ * h_pool_create_named() - create a header pool that carries a name
+ * @size: arena bytes; rounded down to a multiple of 16
+ * @flags: as for h_pool_create()
+ * @name: what the environment shows the pool as (in Linux, the directory
+ *	/sys/kernel/debug/ckremm/<name>/), or NULL for a name made up from
+ *	the pool's kind and a number; the caller's string need not outlive
+ *	the call
+ *
+ * h_pool_create() that names the pool.  Names need not be unique: a name
+ * already shown gets a number appended.
+ *
+ * Context: Process context; may sleep.
+ * Return: the pool, or NULL as for h_pool_create().
+ */
+struct h_pool *h_pool_create_named(size_t size, unsigned int flags,
+				   const char *name)
+{
 	struct h_pool *pool;
 
 	ckremm_might_sleep();
@@ -889,9 +911,10 @@ struct h_pool *h_pool_create(size_t size, unsigned int flags)
 	ckremm_sf_init(&pool->index);
 	hp_set(pool, 0, 0, pool->arena_units, HP_FREE);
 	hp_insert(pool, 0);
+	ckremm_pool_created(pool, CKREMM_POOL_HEADER, name);
 	return pool;
 }
-EXPORT_SYMBOL_GPL(h_pool_create);
+EXPORT_SYMBOL_NS_GPL(h_pool_create_named, CKREMM_NS);
 
 /**
  * create_h_pool() - create a header pool over a new arena
@@ -908,7 +931,7 @@ struct h_pool *create_h_pool(size_t size)
 {
 	return h_pool_create(size, 0);
 }
-EXPORT_SYMBOL_GPL(create_h_pool);
+EXPORT_SYMBOL_NS_GPL(create_h_pool, CKREMM_NS);
 
 /**
  * destroy_h_pool() - free a header pool and its arena
@@ -924,10 +947,11 @@ bool destroy_h_pool(struct h_pool *pool)
 	ckremm_might_sleep();
 	if (!pool)
 		return false;
+	ckremm_pool_destroyed(pool);
 	hp_free_tables(pool);
 	return true;
 }
-EXPORT_SYMBOL_GPL(destroy_h_pool);
+EXPORT_SYMBOL_NS_GPL(destroy_h_pool, CKREMM_NS);
 
 /*
  * One allocation the front cache did not answer, with @align normalized by
@@ -1031,7 +1055,7 @@ int h_pool_alloc_block(struct h_pool *pool, size_t size, size_t align,
 	}
 	return !pool || !size || !natural ? -EINVAL : -ENOMEM;
 }
-EXPORT_SYMBOL_GPL(h_pool_alloc_block);
+EXPORT_SYMBOL_NS_GPL(h_pool_alloc_block, CKREMM_NS);
 
 /**
  * h_pool_alloc_aligned() - allocate a block at a given alignment
@@ -1051,7 +1075,7 @@ void *h_pool_alloc_aligned(struct h_pool *pool, size_t size, size_t align)
 
 	return h_pool_alloc_block(pool, size, align, &ptr) ? NULL : ptr;
 }
-EXPORT_SYMBOL_GPL(h_pool_alloc_aligned);
+EXPORT_SYMBOL_NS_GPL(h_pool_alloc_aligned, CKREMM_NS);
 
 /**
  * h_pool_alloc() - allocate a block
@@ -1068,7 +1092,7 @@ void *h_pool_alloc(struct h_pool *pool, size_t size)
 {
 	return hp_alloc(pool, size, HP_GRANULE);
 }
-EXPORT_SYMBOL_GPL(h_pool_alloc);
+EXPORT_SYMBOL_NS_GPL(h_pool_alloc, CKREMM_NS);
 
 /* A free the front cache did not take, with the pool locked. */
 static ckremm_noinline int hp_free_slow(struct h_pool *pool, void *ptr)
@@ -1122,7 +1146,7 @@ int h_pool_free(struct h_pool *pool, void *ptr)
 {
 	return hp_free(pool, ptr);
 }
-EXPORT_SYMBOL_GPL(h_pool_free);
+EXPORT_SYMBOL_NS_GPL(h_pool_free, CKREMM_NS);
 
 /**
  * h_pool_dealloc() - free a block
@@ -1139,7 +1163,7 @@ bool h_pool_dealloc(struct h_pool *pool, void *ptr)
 {
 	return !hp_free(pool, ptr);
 }
-EXPORT_SYMBOL_GPL(h_pool_dealloc);
+EXPORT_SYMBOL_NS_GPL(h_pool_dealloc, CKREMM_NS);
 
 /**
  * h_pool_usable_size() - bytes a live block can hold
@@ -1166,7 +1190,7 @@ size_t h_pool_usable_size(struct h_pool *pool, const void *ptr)
 	ckremm_unlock(&pool->lock, flags);
 	return usable;
 }
-EXPORT_SYMBOL_GPL(h_pool_usable_size);
+EXPORT_SYMBOL_NS_GPL(h_pool_usable_size, CKREMM_NS);
 
 enum hp_op { HP_READ, HP_WRITE, HP_ZERO };
 
@@ -1259,7 +1283,7 @@ int h_pool_read(struct h_pool *pool, const void *ptr, size_t pos,
 		return -EINVAL;
 	return hp_access(pool, ptr, pos, buf, &len, HP_READ);
 }
-EXPORT_SYMBOL_GPL(h_pool_read);
+EXPORT_SYMBOL_NS_GPL(h_pool_read, CKREMM_NS);
 
 /**
  * h_pool_write() - copy bytes into a block
@@ -1284,7 +1308,7 @@ int h_pool_write(struct h_pool *pool, void *ptr, size_t pos,
 		return -EINVAL;
 	return hp_access(pool, ptr, pos, (void *)buf, &len, HP_WRITE);
 }
-EXPORT_SYMBOL_GPL(h_pool_write);
+EXPORT_SYMBOL_NS_GPL(h_pool_write, CKREMM_NS);
 
 /**
  * h_pool_clean() - zero every usable byte of a block, saying why not
@@ -1309,7 +1333,7 @@ int h_pool_clean(struct h_pool *pool, void *ptr, size_t *cleaned)
 		*cleaned = len;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(h_pool_clean);
+EXPORT_SYMBOL_NS_GPL(h_pool_clean, CKREMM_NS);
 
 /**
  * clean_h_ptr() - zero every usable byte of a block
@@ -1325,7 +1349,7 @@ bool clean_h_ptr(struct h_pool *pool, void *ptr)
 {
 	return !h_pool_clean(pool, ptr, NULL);
 }
-EXPORT_SYMBOL_GPL(clean_h_ptr);
+EXPORT_SYMBOL_NS_GPL(clean_h_ptr, CKREMM_NS);
 
 /**
  * h_pool_hold() - hold a block while its bytes are used directly
@@ -1370,7 +1394,7 @@ int h_pool_hold(struct h_pool *pool, const void *ptr, bool alone,
 	ckremm_unlock(&pool->lock, flags);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(h_pool_hold);
+EXPORT_SYMBOL_NS_GPL(h_pool_hold, CKREMM_NS);
 
 /**
  * h_pool_unhold() - release a hold taken with h_pool_hold()
@@ -1399,7 +1423,7 @@ int h_pool_unhold(struct h_pool *pool, const void *ptr, bool alone)
 	ckremm_unlock(&pool->lock, flags);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(h_pool_unhold);
+EXPORT_SYMBOL_NS_GPL(h_pool_unhold, CKREMM_NS);
 
 /**
  * h_pool_resize() - resize a block, keeping its contents and alignment
@@ -1503,7 +1527,7 @@ out:
 	ckremm_unlock(&pool->lock, flags);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(h_pool_resize);
+EXPORT_SYMBOL_NS_GPL(h_pool_resize, CKREMM_NS);
 
 /**
  * h_pool_realloc() - resize a block, keeping its contents and alignment
@@ -1525,7 +1549,7 @@ void *h_pool_realloc(struct h_pool *pool, void *ptr, size_t size)
 		return h_pool_alloc(pool, size);
 	return h_pool_resize(pool, ptr, size, &moved) ? NULL : moved;
 }
-EXPORT_SYMBOL_GPL(h_pool_realloc);
+EXPORT_SYMBOL_NS_GPL(h_pool_realloc, CKREMM_NS);
 
 /**
  * h_pool_alloc_batch() - allocate several blocks of one size at once
@@ -1594,7 +1618,7 @@ out:
 	ckremm_unlock(&pool->lock, flags);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(h_pool_alloc_batch);
+EXPORT_SYMBOL_NS_GPL(h_pool_alloc_batch, CKREMM_NS);
 
 static void hp_set_mark(struct h_pool *pool, u32 off, bool mark)
 {
@@ -1663,7 +1687,7 @@ out:
 	ckremm_unlock(&pool->lock, flags);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(h_pool_dealloc_batch);
+EXPORT_SYMBOL_NS_GPL(h_pool_dealloc_batch, CKREMM_NS);
 
 /*
  * Largest free block in units, from the first CKREMM_SF_TOP_SCAN blocks of
@@ -1721,7 +1745,7 @@ void h_pool_get_stats(struct h_pool *pool, struct h_pool_stats *stats)
 							      stats->free_bytes);
 	ckremm_unlock(&pool->lock, flags);
 }
-EXPORT_SYMBOL_GPL(h_pool_get_stats);
+EXPORT_SYMBOL_NS_GPL(h_pool_get_stats, CKREMM_NS);
 
 /**
  * h_pool_arena() - where a pool's arena lies
@@ -1742,4 +1766,4 @@ void *h_pool_arena(struct h_pool *pool, size_t *size)
 		*size = pool->arena_size;
 	return pool->arena;
 }
-EXPORT_SYMBOL_GPL(h_pool_arena);
+EXPORT_SYMBOL_NS_GPL(h_pool_arena, CKREMM_NS);

@@ -196,7 +196,7 @@ int h_pool_validate(struct h_pool *pool, struct h_pool_fault *fault)
 				  fault ? &fault->reason : NULL,
 				  hp_validate_step, &v);
 }
-EXPORT_SYMBOL_GPL(h_pool_validate);
+EXPORT_SYMBOL_NS_GPL(h_pool_validate, CKREMM_NS);
 
 /*
  * Take free block @off out of the index, absorb any free blocks after it,
@@ -276,7 +276,7 @@ out:
 	ckremm_unlock(&pool->lock, flags);
 	return true;
 }
-EXPORT_SYMBOL_GPL(reorder_h_mem);
+EXPORT_SYMBOL_NS_GPL(reorder_h_mem, CKREMM_NS);
 
 /*
  * First block at or after @want, found from the bottom of the arena in
@@ -349,4 +349,4 @@ out:
 	ckremm_unlock(&pool->lock, flags);
 	return n;
 }
-EXPORT_SYMBOL_GPL(h_pool_walk);
+EXPORT_SYMBOL_NS_GPL(h_pool_walk, CKREMM_NS);

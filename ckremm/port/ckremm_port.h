@@ -15,6 +15,11 @@
  *   diagnostics         ckremm_warn() (rate limited)
  *   randomness          ckremm_random_u32()
  *   sizes               CKREMM_PAGE_SIZE, CKREMM_STEP_BYTES
+ *   exports             EXPORT_SYMBOL_NS_GPL(sym, CKREMM_NS), a no-op
+ *                       outside the kernel
+ *   pool registry       ckremm_pool_created()/ckremm_pool_destroyed(), how
+ *                       the environment learns of each pool (the Linux
+ *                       module lists them in debugfs; elsewhere no-ops)
  *
  * and provides u8/u16/u32/u64, size_t, bool, memcpy() and memset().
  *
@@ -23,6 +28,10 @@
  */
 #ifndef CKREMM_PORT_H
 #define CKREMM_PORT_H
+
+/* The kinds of pool ckremm_pool_created() is told of. */
+#define CKREMM_POOL_HEADER	1	/* struct h_pool */
+#define CKREMM_POOL_TABLE	2	/* struct t_pool */
 
 #ifdef __KERNEL__
 #include "port_linux.h"

@@ -42,7 +42,38 @@
 #include <linux/types.h>
 #include <linux/vmalloc.h>
 
+#include <ckremm/ckremm_ns.h>
+
 #define CKREMM_PAGE_SIZE PAGE_SIZE
+
+/*
+ * The pools export their calls with EXPORT_SYMBOL_NS_GPL(sym, CKREMM_NS):
+ * GPL-only, in the namespace CKREMM, which a module using them imports
+ * (CKREMM_NS, spelled as the kernel being built for expects, comes from
+ * include/ckremm/ckremm_ns.h).
+ */
+
+/*
+ * The module lists every pool in debugfs (ckremm/dev/debugfs.c): a pool
+ * tells it of itself once made, with the name it was given (or NULL), and
+ * again before it frees anything.  Both may sleep.  A build of the pools
+ * without the module (the benchmark module compiles them in) does not
+ * define CKREMM_POOL_REGISTRY and lists nothing.
+ */
+#ifdef CKREMM_POOL_REGISTRY
+void ckremm_pool_created(void *pool, unsigned int kind, const char *name);
+void ckremm_pool_destroyed(void *pool);
+#else
+static inline void ckremm_pool_created(void *pool, unsigned int kind,
+				       const char *name)
+{
+}
+
+static inline void ckremm_pool_destroyed(void *pool)
+{
+}
+#endif
+
 /* A slow path out of line: the fast path that leaves for it saves nothing. */
 #define ckremm_noinline noinline
 

@@ -412,11 +412,30 @@ static void tp_free_locked(struct t_pool *pool, u32 n, struct tp_seg *s)
 
 /* ---- creation ------------------------------------------------------------ */
 
+/* Free what t_pool_create_named() allocated, whether it finished or not. */
+static void tp_free_tables(struct t_pool *pool)
+{
+	u32 i;
+
+	if (pool->arena)
+		ckremm_arena_free(pool->arena);
+	for (i = 0; i < pool->chunks; i++)
+		ckremm_meta_free(pool->dir[i]);
+	ckremm_meta_free(pool->dir);
+	ckremm_meta_free(pool->region);
+	ckremm_meta_free(pool);
+}
+
 /**
- * t_pool_create() - create a table pool with a given most number of blocks
+ * t_pool_create_named() - create a table pool that carries a name
  * @size: arena bytes; rounded down to a multiple of 16
  * @capacity: most blocks live at once (handles in use), or 0 for one per
  *	256 bytes of arena, at least 64
+ * @name: what the environment shows the pool as (in Linux, the directory
+ *	/sys/kernel/debug/ckremm/<name>/), or NULL for a name made up from
+ *	the pool's kind and a number; the caller's string need not outlive
+ *	the call.  Names need not be unique: a name already shown gets a
+ *	number appended
  *
  * The tables start with room for 204 runs and grow as blocks come (see
  * the top of this file): an empty pool costs its structure, a directory
@@ -429,7 +448,8 @@ static void tp_free_locked(struct t_pool *pool, u32 n, struct tp_seg *s)
  * Return: the pool, or NULL if @size is below 16 or above T_POOL_MAX_SIZE,
  * @capacity above T_POOL_MAX_CAPACITY, or memory is short.
  */
-struct t_pool *t_pool_create(size_t size, unsigned int capacity)
+struct t_pool *t_pool_create_named(size_t size, unsigned int capacity,
+				   const char *name)
 {
 	struct tp_seg *chunk;
 	struct t_pool *pool;
@@ -471,7 +491,7 @@ struct t_pool *t_pool_create(size_t size, unsigned int capacity)
 	pool->arena = ckremm_arena_alloc(size);
 	if (!pool->dir || !pool->region || !pool->arena || !chunk) {
 		ckremm_meta_free(chunk);
-		destroy_t_pool(pool);
+		tp_free_tables(pool);
 		return NULL;
 	}
 
@@ -496,9 +516,26 @@ struct t_pool *t_pool_create(size_t size, unsigned int capacity)
 	pool->first = n;
 	tp_region_add(pool, n, chunk);
 	tp_index_insert(pool, n, chunk, pool->arena_units);
+	ckremm_pool_created(pool, CKREMM_POOL_TABLE, name);
 	return pool;
 }
-EXPORT_SYMBOL_GPL(t_pool_create);
+EXPORT_SYMBOL_NS_GPL(t_pool_create_named, CKREMM_NS);
+
+/**
+ * t_pool_create() - create a table pool
+ * @size: arena bytes; rounded down to a multiple of 16
+ * @capacity: as for t_pool_create_named()
+ *
+ * t_pool_create_named() with no name.
+ *
+ * Context: Process context; may sleep.
+ * Return: the pool, or NULL as for t_pool_create_named().
+ */
+struct t_pool *t_pool_create(size_t size, unsigned int capacity)
+{
+	return t_pool_create_named(size, capacity, NULL);
+}
+EXPORT_SYMBOL_NS_GPL(t_pool_create, CKREMM_NS);
 
 /**
  * create_t_pool() - create a table pool
@@ -514,7 +551,7 @@ struct t_pool *create_t_pool(size_t size)
 {
 	return t_pool_create(size, 0);
 }
-EXPORT_SYMBOL_GPL(create_t_pool);
+EXPORT_SYMBOL_NS_GPL(create_t_pool, CKREMM_NS);
 
 /**
  * destroy_t_pool() - free a table pool, its tables and its arena
@@ -527,21 +564,14 @@ EXPORT_SYMBOL_GPL(create_t_pool);
  */
 bool destroy_t_pool(struct t_pool *pool)
 {
-	u32 i;
-
 	ckremm_might_sleep();
 	if (!pool)
 		return false;
-	if (pool->arena)
-		ckremm_arena_free(pool->arena);
-	for (i = 0; i < pool->chunks; i++)
-		ckremm_meta_free(pool->dir[i]);
-	ckremm_meta_free(pool->dir);
-	ckremm_meta_free(pool->region);
-	ckremm_meta_free(pool);
+	ckremm_pool_destroyed(pool);
+	tp_free_tables(pool);
 	return true;
 }
-EXPORT_SYMBOL_GPL(destroy_t_pool);
+EXPORT_SYMBOL_NS_GPL(destroy_t_pool, CKREMM_NS);
 
 /* ---- allocation ------------------------------------------------------------ */
 
@@ -616,7 +646,7 @@ out:
 	ckremm_unlock(&pool->lock, irqflags);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(t_pool_alloc_block);
+EXPORT_SYMBOL_NS_GPL(t_pool_alloc_block, CKREMM_NS);
 
 /**
  * t_pool_alloc_handle() - allocate a block and name it by a handle
@@ -638,7 +668,7 @@ u64 t_pool_alloc_handle(struct t_pool *pool, size_t size, unsigned int flags)
 		return T_POOL_NO_HANDLE;
 	return handle;
 }
-EXPORT_SYMBOL_GPL(t_pool_alloc_handle);
+EXPORT_SYMBOL_NS_GPL(t_pool_alloc_handle, CKREMM_NS);
 
 /*
  * Free block @n, found by a lookup (TP_NIL if that refused), unless
@@ -684,7 +714,7 @@ int t_pool_free(struct t_pool *pool, u64 handle)
 	ckremm_unlock(&pool->lock, flags);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(t_pool_free);
+EXPORT_SYMBOL_NS_GPL(t_pool_free, CKREMM_NS);
 
 /* ---- batches --------------------------------------------------------------- */
 
@@ -785,7 +815,7 @@ out:
 	ckremm_unlock(&pool->lock, flags);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(t_pool_alloc_batch);
+EXPORT_SYMBOL_NS_GPL(t_pool_alloc_batch, CKREMM_NS);
 
 /*
  * Whether block @i of a batch free may go: a live handle, not given
@@ -856,7 +886,7 @@ out:
 	ckremm_unlock(&pool->lock, flags);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(t_pool_free_batch);
+EXPORT_SYMBOL_NS_GPL(t_pool_free_batch, CKREMM_NS);
 
 /**
  * t_pool_alloc() - allocate a block and return its current address
@@ -888,7 +918,7 @@ void *t_pool_alloc(struct t_pool *pool, size_t size)
 	ckremm_unlock(&pool->lock, flags);
 	return ptr;
 }
-EXPORT_SYMBOL_GPL(t_pool_alloc);
+EXPORT_SYMBOL_NS_GPL(t_pool_alloc, CKREMM_NS);
 
 /**
  * t_pool_dealloc() - free a block by its current address
@@ -912,7 +942,7 @@ bool t_pool_dealloc(struct t_pool *pool, void *ptr)
 	ckremm_unlock(&pool->lock, flags);
 	return !ret;
 }
-EXPORT_SYMBOL_GPL(t_pool_dealloc);
+EXPORT_SYMBOL_NS_GPL(t_pool_dealloc, CKREMM_NS);
 
 /**
  * t_pool_handle_of() - the handle of the block at an address
@@ -937,7 +967,7 @@ u64 t_pool_handle_of(struct t_pool *pool, const void *ptr)
 	ckremm_unlock(&pool->lock, flags);
 	return handle;
 }
-EXPORT_SYMBOL_GPL(t_pool_handle_of);
+EXPORT_SYMBOL_NS_GPL(t_pool_handle_of, CKREMM_NS);
 
 /**
  * t_pool_size_of() - bytes of a block
@@ -963,7 +993,7 @@ size_t t_pool_size_of(struct t_pool *pool, u64 handle)
 	ckremm_unlock(&pool->lock, flags);
 	return size;
 }
-EXPORT_SYMBOL_GPL(t_pool_size_of);
+EXPORT_SYMBOL_NS_GPL(t_pool_size_of, CKREMM_NS);
 
 /* ---- block contents -------------------------------------------------------- */
 
@@ -1133,7 +1163,7 @@ int t_pool_read(struct t_pool *pool, u64 handle, size_t pos, void *buf,
 		return -EINVAL;
 	return tp_access(pool, handle, 0, pos, buf, len, TP_READ, NULL);
 }
-EXPORT_SYMBOL_GPL(t_pool_read);
+EXPORT_SYMBOL_NS_GPL(t_pool_read, CKREMM_NS);
 
 /**
  * t_pool_write() - copy bytes into a block
@@ -1158,7 +1188,7 @@ int t_pool_write(struct t_pool *pool, u64 handle, size_t pos,
 	return tp_access(pool, handle, 0, pos, (u8 *)buf, len, TP_WRITE,
 			 NULL);
 }
-EXPORT_SYMBOL_GPL(t_pool_write);
+EXPORT_SYMBOL_NS_GPL(t_pool_write, CKREMM_NS);
 
 /**
  * t_pool_clean_locate() - zero every byte of a block and tell where it is
@@ -1197,7 +1227,7 @@ int t_pool_clean_locate(struct t_pool *pool, u64 handle, size_t *offset,
 		*size = place.size;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(t_pool_clean_locate);
+EXPORT_SYMBOL_NS_GPL(t_pool_clean_locate, CKREMM_NS);
 
 /**
  * t_pool_clean() - zero every byte of a block
@@ -1214,7 +1244,7 @@ int t_pool_clean(struct t_pool *pool, u64 handle)
 {
 	return t_pool_clean_locate(pool, handle, NULL, NULL);
 }
-EXPORT_SYMBOL_GPL(t_pool_clean);
+EXPORT_SYMBOL_NS_GPL(t_pool_clean, CKREMM_NS);
 
 /**
  * t_pool_copy() - copy one block's contents into another
@@ -1256,7 +1286,7 @@ int t_pool_copy(struct t_pool *pool, u64 dst, u64 src)
 		return 0;
 	return tp_access(pool, dst, src, 0, NULL, ssize, TP_COPY, NULL);
 }
-EXPORT_SYMBOL_GPL(t_pool_copy);
+EXPORT_SYMBOL_NS_GPL(t_pool_copy, CKREMM_NS);
 
 /**
  * clean_t_ptr() - zero every byte of a block named by its address
@@ -1272,7 +1302,7 @@ bool clean_t_ptr(struct t_pool *pool, void *ptr)
 
 	return handle != T_POOL_NO_HANDLE && !t_pool_clean(pool, handle);
 }
-EXPORT_SYMBOL_GPL(clean_t_ptr);
+EXPORT_SYMBOL_NS_GPL(clean_t_ptr, CKREMM_NS);
 
 /**
  * copy_t_ptr() - copy one block's contents into another, by address
@@ -1292,7 +1322,7 @@ bool copy_t_ptr(struct t_pool *pool, void *dst, const void *src)
 
 	return s != T_POOL_NO_HANDLE && !t_pool_copy(pool, d, s);
 }
-EXPORT_SYMBOL_GPL(copy_t_ptr);
+EXPORT_SYMBOL_NS_GPL(copy_t_ptr, CKREMM_NS);
 
 /* ---- holds ----------------------------------------------------------------- */
 
@@ -1344,7 +1374,7 @@ int t_pool_hold(struct t_pool *pool, u64 handle, bool alone, void **addr,
 	ckremm_unlock(&pool->lock, flags);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(t_pool_hold);
+EXPORT_SYMBOL_NS_GPL(t_pool_hold, CKREMM_NS);
 
 /**
  * t_pool_unhold() - release a hold taken with t_pool_hold()
@@ -1378,7 +1408,7 @@ int t_pool_unhold(struct t_pool *pool, u64 handle, bool alone)
 	ckremm_unlock(&pool->lock, flags);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(t_pool_unhold);
+EXPORT_SYMBOL_NS_GPL(t_pool_unhold, CKREMM_NS);
 
 /* ---- pins ------------------------------------------------------------------ */
 
@@ -1447,7 +1477,7 @@ int t_pool_pin_locate(struct t_pool *pool, u64 handle, size_t *offset,
 {
 	return tp_change_pins(pool, handle, true, offset, size);
 }
-EXPORT_SYMBOL_GPL(t_pool_pin_locate);
+EXPORT_SYMBOL_NS_GPL(t_pool_pin_locate, CKREMM_NS);
 
 /**
  * t_pool_pin() - hold a block in place and get its address
@@ -1467,7 +1497,7 @@ void *t_pool_pin(struct t_pool *pool, u64 handle)
 		return NULL;
 	return (u8 *)pool->arena + offset;
 }
-EXPORT_SYMBOL_GPL(t_pool_pin);
+EXPORT_SYMBOL_NS_GPL(t_pool_pin, CKREMM_NS);
 
 /**
  * t_pool_unpin() - undo one t_pool_pin()
@@ -1481,7 +1511,7 @@ int t_pool_unpin(struct t_pool *pool, u64 handle)
 {
 	return tp_change_pins(pool, handle, false, NULL, NULL);
 }
-EXPORT_SYMBOL_GPL(t_pool_unpin);
+EXPORT_SYMBOL_NS_GPL(t_pool_unpin, CKREMM_NS);
 
 /**
  * t_pool_locate() - where a block lives now, and its size
@@ -1514,7 +1544,7 @@ int t_pool_locate(struct t_pool *pool, u64 handle, size_t *offset,
 	ckremm_unlock(&pool->lock, flags);
 	return n == TP_NIL ? -EINVAL : 0;
 }
-EXPORT_SYMBOL_GPL(t_pool_locate);
+EXPORT_SYMBOL_NS_GPL(t_pool_locate, CKREMM_NS);
 
 /**
  * t_pool_offset_of() - where a block lives now
@@ -1531,7 +1561,7 @@ int t_pool_offset_of(struct t_pool *pool, u64 handle, size_t *offset)
 {
 	return t_pool_locate(pool, handle, offset, NULL);
 }
-EXPORT_SYMBOL_GPL(t_pool_offset_of);
+EXPORT_SYMBOL_NS_GPL(t_pool_offset_of, CKREMM_NS);
 
 /* ---- the largest free run ----------------------------------------------- */
 
@@ -1601,7 +1631,7 @@ void t_pool_get_stats(struct t_pool *pool, struct t_pool_stats *stats)
 							      stats->free_bytes);
 	ckremm_unlock(&pool->lock, flags);
 }
-EXPORT_SYMBOL_GPL(t_pool_get_stats);
+EXPORT_SYMBOL_NS_GPL(t_pool_get_stats, CKREMM_NS);
 
 /**
  * t_pool_arena() - where a pool's arena lies
@@ -1619,4 +1649,4 @@ void *t_pool_arena(struct t_pool *pool, size_t *size)
 		*size = pool->arena_size;
 	return pool->arena;
 }
-EXPORT_SYMBOL_GPL(t_pool_arena);
+EXPORT_SYMBOL_NS_GPL(t_pool_arena, CKREMM_NS);

@@ -245,7 +245,7 @@ int t_pool_validate(struct t_pool *pool, struct t_pool_fault *fault)
 				  fault ? &fault->reason : NULL,
 				  tp_validate_step, &v);
 }
-EXPORT_SYMBOL_GPL(t_pool_validate);
+EXPORT_SYMBOL_NS_GPL(t_pool_validate, CKREMM_NS);
 
 /*
  * The run containing byte @pos (or the first after it), pool lock held on
@@ -320,4 +320,4 @@ unsigned int t_pool_walk(struct t_pool *pool, size_t *cursor,
 	ckremm_unlock(&pool->lock, flags);
 	return i;
 }
-EXPORT_SYMBOL_GPL(t_pool_walk);
+EXPORT_SYMBOL_NS_GPL(t_pool_walk, CKREMM_NS);

@@ -162,7 +162,7 @@ void t_pool_set_step(struct t_pool *pool, size_t bytes)
 			   bytes > T_POOL_STEP_MAX ? T_POOL_STEP_MAX : bytes;
 	ckremm_unlock(&pool->lock, flags);
 }
-EXPORT_SYMBOL_GPL(t_pool_set_step);
+EXPORT_SYMBOL_NS_GPL(t_pool_set_step, CKREMM_NS);
 
 /*
  * One step of a reorder pass: move at most @budget bytes and look at most
@@ -265,7 +265,7 @@ int t_pool_reorder_step(struct t_pool *pool, size_t budget,
 	ckremm_unlock(&pool->lock, flags);
 	return more;
 }
-EXPORT_SYMBOL_GPL(t_pool_reorder_step);
+EXPORT_SYMBOL_NS_GPL(t_pool_reorder_step, CKREMM_NS);
 
 /**
  * t_pool_reorder() - compact a pool: one whole reorder pass
@@ -304,7 +304,7 @@ int t_pool_reorder(struct t_pool *pool, struct t_pool_reorder_result *res)
 	while (ret > 0);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(t_pool_reorder);
+EXPORT_SYMBOL_NS_GPL(t_pool_reorder, CKREMM_NS);
 
 /**
  * reorder_t_mem() - compact a pool (the seed's call)
@@ -320,4 +320,4 @@ bool reorder_t_mem(struct t_pool *pool)
 {
 	return !t_pool_reorder(pool, NULL);
 }
-EXPORT_SYMBOL_GPL(reorder_t_mem);
+EXPORT_SYMBOL_NS_GPL(reorder_t_mem, CKREMM_NS);

@@ -105,6 +105,8 @@ struct h_pool_fault {
 
 struct h_pool *create_h_pool(size_t size);
 struct h_pool *h_pool_create(size_t size, unsigned int flags);
+struct h_pool *h_pool_create_named(size_t size, unsigned int flags,
+				   const char *name);
 bool destroy_h_pool(struct h_pool *pool);
 void *h_pool_alloc(struct h_pool *pool, size_t size);
 void *h_pool_alloc_aligned(struct h_pool *pool, size_t size, size_t align);

@@ -136,6 +136,8 @@ bool copy_t_ptr(struct t_pool *pool, void *dst, const void *src);
 
 /* Handles. */
 struct t_pool *t_pool_create(size_t size, unsigned int capacity);
+struct t_pool *t_pool_create_named(size_t size, unsigned int capacity,
+				   const char *name);
 u64 t_pool_alloc_handle(struct t_pool *pool, size_t size, unsigned int flags);
 int t_pool_free(struct t_pool *pool, u64 handle);
 int t_pool_alloc_batch(struct t_pool *pool, size_t size, u64 *handles,

@@ -28,7 +28,7 @@ if ! tools/ci/deps.sh; then
 	exit 1
 fi
 
-stages=(map doc host tpool fuzz coverage bench-smoke style kunit-uml dev-uml proofs-uml cli-uml dev-qemu pressure-qemu rt-qemu smp-qemu kcsan-qemu)
+stages=(map doc host tpool fuzz coverage bench-smoke style kunit-uml dev-uml proofs-uml cli-uml sample-uml dev-qemu pressure-qemu rt-qemu smp-qemu kcsan-qemu)
 declare -A command=(
 	[map]="make -C tools check-map"
 	[doc]="make -C tools check-doc"
@@ -42,6 +42,7 @@ declare -A command=(
 	[dev-uml]="tools/vm/dev-uml.sh"
 	[proofs-uml]="tools/vm/proofs-uml.sh"
 	[cli-uml]="tools/vm/cli-uml.sh"
+	[sample-uml]="tools/vm/sample-uml.sh"
 	[dev-qemu]="tools/vm/dev-qemu.sh"
 	[pressure-qemu]="tools/vm/pressure-qemu.sh"
 	[rt-qemu]="tools/vm/rt-qemu.sh"

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # The kernel's own style gates on the module sources:
-#   - checkpatch --strict on every .c/.h under ckremm/, include/, kunit/
+#   - checkpatch --strict on every .c/.h under ckremm/, include/, kunit/,
+#     samples/
 #     (one test per file, nothing ignored);
 #   - kernel-doc -Wall on the same files;
 #   - W=1 builds (with kernel-doc checks) against Debian's 6.1 headers and
@@ -40,7 +41,7 @@ record() {
 # checkpatch comes from the same 6.12 tree as the UML kernel: the newest
 # rules Debian ships.
 cd "$CKREMM_ROOT"
-mapfile -t files < <(find ckremm include kunit -name '*.[ch]' | sort)
+mapfile -t files < <(find ckremm include kunit samples -name '*.[ch]' | sort)
 for f in "${files[@]}"; do
 	log=$logs/checkpatch-${f//\//_}.log
 	perl "$src/scripts/checkpatch.pl" --strict --no-tree --color=never -f "$f" \
@@ -58,14 +59,17 @@ ok=1
 [[ -s $log ]] && ok=0
 record "kernel-doc -Wall on every .c/.h" "$log" "$ok"
 
-# build <name> <kernel dir> <make args...>: a clean build of the module
+# build <name> <kernel dir> <make args...>: a clean build of the module,
+# and of samples/ckremm_sample against it,
 # that must succeed and print no warning.  Clean, because kbuild only
 # reports warnings for what it recompiles.
 build() {
 	local name=$1 kdir=$2 out=$CKREMM_CACHE/build-style-$1 log=$logs/$1.log ok=0
 	shift 2
-	rm -rf "$out"
+	rm -rf "$out" "$out-sample"
 	if "$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" "$out" "$@" >"$log" 2>&1 &&
+		"$CKREMM_ROOT/tools/vm/build-sample.sh" "$kdir" "$out" "$out-sample" "$@" \
+			>>"$log" 2>&1 &&
 		! grep -qiE 'warning:|error:' "$log"; then
 		ok=1
 	fi

@@ -199,11 +199,10 @@ dev_test_counts() {
 #   uml_device_stage <stage> <test command> <name shown in checks>
 uml_device_stage() {
 	local stage=$1 test=$2 name=$3
-	local kdir build console commands passed failed vm_status=0
+	local kdir build commands
 
 	kdir=$("$CKREMM_ROOT/tools/vm/kernel.sh" uml | tail -n1)
 	build=$CKREMM_CACHE/build-uml
-	console=$(console_log "$stage")
 
 	"$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" "$build" ARCH=um
 	# The guest runs the host's dynamically linked build straight from the
@@ -212,6 +211,18 @@ uml_device_stage() {
 
 	commands=$(mktemp)
 	dev_test_commands "$build/ckremm.ko" "$test" "$name" >"$commands"
+	uml_guest_end "$stage" "$kdir" "$commands"
+}
+
+# Boot the UML kernel <kdir> on the sh fragment in the file <commands>
+# (then removed), count its checks and TAP as guest_counts does, check the
+# kernel log, and print "<stage>: N passed, M failed".  Returns non-zero
+# if anything failed.
+#   uml_guest_end <stage> <kdir> <commands>
+uml_guest_end() {
+	local stage=$1 kdir=$2 commands=$3 console passed failed vm_status=0
+
+	console=$(console_log "$stage")
 	"$CKREMM_ROOT/tools/vm/uml-run.sh" "$kdir" "$commands" "$console" ||
 		vm_status=$?
 	rm -f "$commands"

@@ -54,6 +54,7 @@
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 
+#include <ckremm/ckremm_ns.h>
 #include <ckremm/h_pool.h>
 #include <ckremm/t_pool.h>
 
@@ -943,3 +944,5 @@ module_exit(ckremm_bench_exit);
 
 MODULE_DESCRIPTION("ckremm pool benchmarks against kmalloc and genalloc");
 MODULE_LICENSE("GPL");
+/* The pools are compiled in; the import states the namespace all the same. */
+MODULE_IMPORT_NS(CKREMM_NS);

@@ -1,0 +1,173 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# /sys/kernel/debug/ckremm/ against what the pools say through the device:
+# the pools of samples/ckremm_sample (loaded with records=R ring_slots=S)
+# and pools made with ckremmctl, their stats, map and validate files, and a
+# file held open while its pool is destroyed.  TAP output, then
+# "debugfs: N passed, M failed".  Runs under busybox sh; needs root,
+# debugfs mounted, ckremm.ko and ckremm_sample.ko loaded.
+#
+#   tools/tests/dev/debugfs_test.sh path/to/ckremmctl R S
+#
+# Each check is a shell condition followed by "ok NAME", which reports the
+# condition's status.
+# shellcheck disable=SC2046,SC2086 # $COMMON and map_sums are word lists
+
+CTL=$1
+RECORDS=$2
+SLOTS=$3
+D=/sys/kernel/debug/ckremm
+HPOOL=dbgheader$$
+TPOOL=dbgtable$$
+TMP=${TMPDIR:-/tmp}/debugfs_test.$$
+mkdir -p "$TMP" || exit 1
+trap '"$CTL" destroy "$HPOOL" "$TPOOL" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+
+n=0
+passed=0
+failed=0
+
+# ok NAME: one TAP result, from the status of the condition just before;
+# a failure shows the files the checks compared.
+ok() {
+	result=$?
+	n=$((n + 1))
+	if [ "$result" -eq 0 ]; then
+		echo "ok $n - $1"
+		passed=$((passed + 1))
+	else
+		echo "not ok $n - $1"
+		for f in "$TMP"/*; do
+			[ -f "$f" ] || continue
+			echo "# ${f##*/}:"
+			sed 's/^/#   /' "$f"
+		done
+		failed=$((failed + 1))
+	fi
+}
+
+# stat_of DIR KEY: the value of KEY in DIR/stats.
+stat_of() { sed -n "s/^$2  *//p" "$1/stats"; }
+
+# map_sums DIR: "<lines> <used lines> <bytes>" of DIR/map.
+map_sums() {
+	awk '{ n++; b += $2 } $3 == "used" { u++ }
+	     END { printf "%d %d %d\n", n, u, b }' "$1/map"
+}
+
+# same_stats POOL KEYS...: the device's stats of POOL (ckremmctl) and its
+# debugfs stats agree on every KEY.
+same_stats() {
+	pool=$1
+	shift
+	"$CTL" stats "$pool" >"$TMP/ctl" || return 1
+	cat "$D/dev-$pool/stats" >"$TMP/debugfs" || return 1
+	for key in "$@"; do
+		a=$(sed -n "s/^$key  *//p" "$TMP/ctl")
+		b=$(sed -n "s/^$key  *//p" "$TMP/debugfs")
+		[ -n "$a" ] && [ "$a" = "$b" ] || return 1
+	done
+}
+
+# map_agrees DIR: the map tiles the arena and has one line per block and
+# free run the stats count.
+map_agrees() {
+	set -- "$1" $(map_sums "$1")
+	[ "$2" -eq $(($(stat_of "$1" used_blocks) + $(stat_of "$1" free_blocks))) ] &&
+		[ "$3" -eq "$(stat_of "$1" used_blocks)" ] &&
+		[ "$4" -eq "$(stat_of "$1" arena_size)" ]
+}
+
+COMMON="arena_size used_bytes free_bytes largest_free used_blocks free_blocks peak_used failed_allocs refused_calls frag_permille"
+
+planned=21
+echo "TAP version 13"
+echo "1..$planned"
+
+# The sample module's pools, named by it.
+rec=$D/ckremm_sample-records
+ring=$D/ckremm_sample-ring
+[ -r "$rec/stats" ] && [ -r "$rec/map" ] && [ -r "$rec/validate" ] &&
+	[ -r "$ring/stats" ] && [ -r "$ring/map" ] && [ -r "$ring/validate" ]
+ok "the sample's two pools each have stats, map and validate"
+[ "$(stat_of "$rec" kind)" = table ] && [ "$(stat_of "$ring" kind)" = header ]
+ok "the record store is a table pool, the ring a header pool"
+[ "$(stat_of "$rec" used_blocks)" -eq $((RECORDS / 2)) ] &&
+	[ "$(stat_of "$rec" reorders)" -ge 1 ]
+ok "the record store holds the $((RECORDS / 2)) records kept, after a reorder"
+[ "$(stat_of "$ring" used_blocks)" -eq "$SLOTS" ]
+ok "the ring holds its $SLOTS messages"
+[ "$(cat "$rec/validate")" = ok ] && [ "$(cat "$ring/validate")" = ok ]
+ok "both of the sample's pools validate"
+map_agrees "$rec" && map_agrees "$ring"
+ok "the sample's maps tile their arenas, a line per block and free run"
+# After the reorder the records are packed at the start: one free run.
+[ "$(awk '$3 == "free"' "$rec/map" | wc -l)" -eq 1 ] &&
+	[ "$(awk '$3 == "used" && $4 ~ /^[0-9]+$/' "$rec/map" | wc -l)" -eq $((RECORDS / 2)) ]
+ok "the record store's map shows its handles and one free run"
+
+# Pools made through the device, named "dev-<name>".
+"$CTL" create "$HPOOL" --size 256K --kind header >/dev/null &&
+	"$CTL" create "$TPOOL" --size 256K --kind table >/dev/null &&
+	"$CTL" alloc "$HPOOL" 100 --count 5 >"$TMP/hblocks" &&
+	"$CTL" alloc "$TPOOL" 300 --count 7 >"$TMP/tblocks" &&
+	"$CTL" free "$HPOOL" "$(sed -n 2p "$TMP/hblocks")" >/dev/null &&
+	"$CTL" free "$TPOOL" "$(sed -n 3p "$TMP/tblocks")" >/dev/null
+ok "ckremmctl makes a header and a table pool and allocates in them"
+[ -d "$D/dev-$HPOOL" ] && [ -d "$D/dev-$TPOOL" ]
+ok "the device's pools appear as dev-<name>"
+same_stats "$HPOOL" $COMMON
+ok "a header pool's debugfs stats are what ckremmctl stats says"
+same_stats "$TPOOL" $COMMON pinned_blocks table_capacity
+ok "a table pool's debugfs stats are what ckremmctl stats says"
+[ "$(stat_of "$D/dev-$HPOOL" used_blocks)" -eq 4 ] &&
+	[ "$(stat_of "$D/dev-$TPOOL" used_blocks)" -eq 6 ]
+ok "their stats count the blocks allocated and not freed"
+"$CTL" validate "$HPOOL" >"$TMP/ctl" && [ "$(cat "$TMP/ctl")" = "$HPOOL: ok" ] &&
+	[ "$(cat "$D/dev-$HPOOL/validate")" = ok ] &&
+	"$CTL" validate "$TPOOL" >"$TMP/ctl" && [ "$(cat "$TMP/ctl")" = "$TPOOL: ok" ] &&
+	[ "$(cat "$D/dev-$TPOOL/validate")" = ok ]
+ok "debugfs validate agrees with ckremmctl validate"
+map_agrees "$D/dev-$HPOOL" && map_agrees "$D/dev-$TPOOL"
+ok "the device pools' maps tile their arenas"
+# Table-pool handles in the map are the BLOCKs ckremmctl printed.
+awk '$3 == "used" { print $4 }' "$D/dev-$TPOOL/map" | sort >"$TMP/maphandles"
+sed 3d "$TMP/tblocks" | sort >"$TMP/ctlhandles"
+cmp -s "$TMP/maphandles" "$TMP/ctlhandles"
+ok "a table pool's map lists the handles ckremmctl allocated"
+"$CTL" reorder "$TPOOL" >/dev/null && same_stats "$TPOOL" $COMMON table_capacity
+ok "after a reorder, debugfs and ckremmctl still agree"
+
+# The longest name the device takes shows whole.
+LONG=dbglong$$_abcdefghijklmnopqrstuvwxyz
+LONG=$(printf '%.31s' "$LONG")
+"$CTL" create "$LONG" --size 64K >/dev/null && [ -d "$D/dev-$LONG" ] &&
+	"$CTL" destroy "$LONG" >/dev/null
+ok "a pool with a 31-character name shows as dev-<name>, whole"
+
+# A file open while its pool is destroyed: reads fail, nothing breaks.
+exec 3<"$D/dev-$HPOOL/map"
+"$CTL" destroy "$HPOOL" >/dev/null
+ok "a pool is destroyed while its map is open"
+! cat <&3 >/dev/null 2>&1
+ok "reading the map of a destroyed pool fails"
+exec 3<&-
+i=0
+while [ -d "$D/dev-$HPOOL" ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+[ ! -d "$D/dev-$HPOOL" ] && [ -d "$D/dev-$TPOOL" ]
+ok "the destroyed pool's directory goes, the other stays"
+"$CTL" destroy "$TPOOL" >/dev/null
+i=0
+while [ -d "$D/dev-$TPOOL" ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+[ ! -d "$D/dev-$TPOOL" ]
+ok "the second pool's directory goes when it is destroyed"
+
+echo "debugfs: $passed passed, $failed failed"
+[ "$n" -eq "$planned" ] && [ "$failed" -eq 0 ]
