@@ -32,7 +32,7 @@
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
-#include <uapi/ckremm.h>
+#include <uapi/linux/ckremm.h>
 
 #include "ckremm_dev.h"
 

@@ -9,7 +9,7 @@
  * attach it by name (checked like opening a file), it is listed, and it
  * lives until it is destroyed by its owner (or CAP_SYS_ADMIN) or the module
  * is unloaded.  Every pool operation is one ioctl for both kinds of pool
- * (include/uapi/ckremm.h); a block is named by one u64, an arena offset
+ * (include/uapi/linux/ckremm.h); a block is named by one u64, an arena offset
  * (header pools) or a handle (table pools, whose blocks move), never by a
  * kernel address, and the pool's kind decides which.  The arena can be
  * mapped with mmap() at the offset the create or open request returned:
@@ -96,7 +96,7 @@
 #include <linux/vmalloc.h>
 #include <linux/xarray.h>
 
-#include <uapi/ckremm.h>
+#include <uapi/linux/ckremm.h>
 
 #include "ckremm_dev.h"
 
@@ -317,4 +317,5 @@ module_init(ckremm_init);
 module_exit(ckremm_exit);
 
 MODULE_DESCRIPTION("ckremm memory pools and the /dev/ckremm device");
+MODULE_VERSION(CKREMM_VERSION);
 MODULE_LICENSE("GPL");

@@ -26,7 +26,7 @@
 #include <linux/uidgid.h>
 #include <linux/xarray.h>
 
-#include <uapi/ckremm.h>
+#include <uapi/linux/ckremm.h>
 
 struct file;
 struct kernel_param;
@@ -95,7 +95,7 @@ struct ckremm_pool;
  * set, @pin, @unpin, @locate and @copy NULL; a table pool the other way
  * round), and the device answers its request with EOPNOTSUPP without
  * calling anything.  A request holds every block it works on for as long
- * as it works on it (the pool's holds: see include/uapi/ckremm.h), so a
+ * as it works on it (the pool's holds: see include/uapi/linux/ckremm.h), so a
  * request that conflicts with it is refused with -EBUSY and changes
  * nothing.  Every call but @create and @destroy is made with a reference
  * on the pool held and no ckremm lock taken, except that @pin, @unpin and

@@ -48,7 +48,7 @@
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 
-#include <uapi/ckremm.h>
+#include <uapi/linux/ckremm.h>
 
 #include "ckremm_dev.h"
 

@@ -29,7 +29,7 @@
 #include <linux/vmalloc.h>
 #include <linux/xarray.h>
 
-#include <uapi/ckremm.h>
+#include <uapi/linux/ckremm.h>
 
 #include "ckremm_dev.h"
 

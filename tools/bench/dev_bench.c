@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <uapi/ckremm.h>
+#include <linux/ckremm.h>
 
 #define BLOCK_SIZE	64
 #define BATCH		64

@@ -21,7 +21,8 @@
 
 #include "libckremm.h"
 
-#define CKREMMCTL_VERSION	"0.1"
+/* The tree's VERSION, as the module and the packages carry it. */
+#define CKREMMCTL_VERSION	CKREMM_VERSION
 
 /* Exit statuses. */
 #define EXIT_OK		0	/* the verb did what was asked */

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/ioctl.h>
-#include <uapi/ckremm.h>
+#include <linux/ckremm.h>
 
 #include "common.h"
 #include "libckremm.h"

@@ -18,7 +18,7 @@
  * CASE_NO_POOL).  Cases name their named pools with fixture_name(), which
  * also arranges for them to be destroyed when the case ends, however it
  * ends.  The errno a refused request must give is the one
- * include/uapi/ckremm.h documents; they are named once below so that a
+ * include/uapi/linux/ckremm.h documents; they are named once below so that a
  * change of contract is a change of one line.
  */
 #include <errno.h>
@@ -123,7 +123,7 @@ static const char *fixture_name(FIXTURE_DATA(dev) *self, const char *suffix)
 	return name;
 }
 
-/* What the device answers to each kind of refusal (include/uapi/ckremm.h). */
+/* What the device answers to each kind of refusal (include/uapi/linux/ckremm.h). */
 #define E_BAD_REQUEST	EINVAL	/* a field out of range, reserved not zero */
 #define E_NO_POOL	ENOENT	/* pool id not attached to this file */
 #define E_NO_BLOCK	EINVAL	/* offset is not a live block, range outside */
@@ -1049,7 +1049,7 @@ static void with_reachable_cap(FIXTURE_DATA(dev) *self,
 /*
  * An unnamed pool dies with its file.  What shows it: a pool counts
  * under max_pools_per_user until its memory is freed
- * (include/uapi/ckremm.h, CREATE), so a new file of the same user must
+ * (include/uapi/linux/ckremm.h, CREATE), so a new file of the same user must
  * make exactly as many pools as the closed one did.  (Pool ids cannot
  * show it: every file numbers its pools afresh.)
  */
@@ -2486,7 +2486,7 @@ TEST_F(dev, walk_from_any_cursor)
 	ASSERT_OK(ckremm_walk_all(&self->pool, &all, &n));
 	/*
 	 * Any arena offset is a valid cursor: the walk resumes at the first
-	 * block at or after it (include/uapi/ckremm.h, struct ckremm_walk),
+	 * block at or after it (include/uapi/linux/ckremm.h, struct ckremm_walk),
 	 * and goes on from there as a walk from the start does.  Cursors
 	 * from inside the first blocks, then across the one free block.
 	 */

@@ -6,7 +6,7 @@
  *
  * PROCS processes (default 3) send up to REQUESTS requests each (default
  * 4000; at most SECONDS, default 30): every field of every struct in
- * include/uapi/ckremm.h at its boundaries (0, 1, max - 1, max, 2^31,
+ * include/uapi/linux/ckremm.h at its boundaries (0, 1, max - 1, max, 2^31,
  * 2^32, ~0), reserved and out fields set, unknown flags, kinds and
  * commands, the request numbers of ABI version 1, each request on the
  * kind of pool that does not take it, struct sizes other than the ABI's,
@@ -75,7 +75,7 @@ static const int answer_errno[] = {
 	EOVERFLOW, EPROTO,
 };
 
-/* Errors every pool request may give (include/uapi/ckremm.h). */
+/* Errors every pool request may give (include/uapi/linux/ckremm.h). */
 #define A_COMMON	(A_OK | A_INVAL | A_NOENT | A_FAULT | A_NOMEM)
 
 /* What the requests are counted by. */
@@ -2171,7 +2171,7 @@ static const char usage[] =
 	"usage: ioctl_fuzz [-p PROCS] [-n REQUESTS] [-t SECONDS] [-s SEED]\n\n"
 	"PROCS processes (default 3, at most 8) send up to REQUESTS requests\n"
 	"each (default 4000) for at most SECONDS (default 30) to /dev/ckremm,\n"
-	"and check every answer against include/uapi/ckremm.h; prints TAP.\n";
+	"and check every answer against include/uapi/linux/ckremm.h; prints TAP.\n";
 
 int main(int argc, char **argv)
 {
