@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: LGPL-2.1-only OR BSD-2-Clause
 /*
  * libckremm: ioctl wrappers and pool calls over /dev/ckremm.
  * See libckremm.h for what each call does and returns.

@@ -1,7 +1,7 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: LGPL-2.1-only OR BSD-2-Clause */
 /*
  * libckremm: a small C library over the /dev/ckremm ioctl ABI
- * (include/uapi/ckremm.h), used by ckremmctl and the device tests.
+ * (include/uapi/linux/ckremm.h), used by ckremmctl and the device tests.
  *
  * Three layers, each usable alone:
  *
@@ -33,7 +33,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <uapi/ckremm.h>
+#include <linux/ckremm.h>
 
 #define CKREMM_DEFAULT_DEV	"/dev/ckremm"
 /* Environment variable that overrides CKREMM_DEFAULT_DEV. */

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: LGPL-2.1-only OR BSD-2-Clause
 /*
  * Arena maps: cut an arena into equal cells, account each extent of a
  * walk to the cells it overlaps, and draw the cells as one character each.

@@ -11,8 +11,10 @@
 #     the kinds, the global options and the pools "ckremmctl list" prints,
 #     and knows which options take a value;
 #   - doc/ckremm.4.scd documents every module parameter of ckremm/dev/*.c
-#     and every CKREMM_IOC_ request of include/uapi/ckremm.h with its
+#     and every CKREMM_IOC_ request of include/uapi/linux/ckremm.h with its
 #     struct;
+#   - doc/libckremm.3.scd names every function tools/lib/libckremm.h
+#     declares;
 #   - each page converts with scdoc, and groff (when installed) finds
 #     nothing to warn about in the result.
 # TAP output, then "doc: N passed, M failed"; the exit status is non-zero
@@ -25,6 +27,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CTL=${1:-${CKREMMCTL:-$ROOT/tools/build/ckremmctl}}
 CTL_PAGE=$ROOT/doc/ckremmctl.8.scd
 DEV_PAGE=$ROOT/doc/ckremm.4.scd
+LIB_PAGE=$ROOT/doc/libckremm.3.scd
+LIB_HEADER=$ROOT/tools/lib/libckremm.h
 COMPLETION=$ROOT/tools/ckremmctl/ckremmctl.bash
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/doc_test.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
@@ -78,7 +82,7 @@ missing() {
 if ! command -v scdoc >/dev/null; then
 	result "scdoc is installed (Debian: apt-get install scdoc)" "scdoc not found"
 else
-	for page in "$CTL_PAGE" "$DEV_PAGE"; do
+	for page in "$CTL_PAGE" "$DEV_PAGE" "$LIB_PAGE"; do
 		out=$TMP/$(basename "$page" .scd)
 		why=
 		if ! scdoc <"$page" >"$out" 2>"$TMP/err" || [[ -s $TMP/err ]]; then
@@ -91,7 +95,7 @@ fi
 
 # groff -ww warns of every roff problem; -z formats without output.
 if command -v groff >/dev/null; then
-	for page in "$CTL_PAGE" "$DEV_PAGE"; do
+	for page in "$CTL_PAGE" "$DEV_PAGE" "$LIB_PAGE"; do
 		out=$TMP/$(basename "$page" .scd)
 		if [[ -f $out ]]; then
 			why=$(groff -man -Tutf8 -ww -z "$out" 2>&1)
@@ -272,8 +276,8 @@ done
 # Each request as "NAME struct": #define CKREMM_IOC_X _IOWR(..., struct s)
 mapfile -t requests < <(sed -nE \
 	's/^#define[[:space:]]+(CKREMM_IOC_[A-Z0-9_]+)[[:space:]]+_IO[RW]*\(.*struct ([a-z0-9_]+)\).*/\1 \2/p' \
-	"$ROOT/include/uapi/ckremm.h")
-result "include/uapi/ckremm.h has requests (${#requests[@]})" \
+	"$ROOT/include/uapi/linux/ckremm.h")
+result "include/uapi/linux/ckremm.h has requests (${#requests[@]})" \
 	"$( ((${#requests[@]})) || echo "no CKREMM_IOC_ request found")"
 text=$(section "$DEV_PAGE" IOCTLS)
 for request in "${requests[@]}"; do
@@ -282,6 +286,20 @@ for request in "${requests[@]}"; do
 		"$([[ -n $(entry "$text" "*$name* (*struct $struct*)") ]] ||
 			echo "no entry '*$name* (*struct $struct*)' in IOCTLS")"
 done
+
+# ------------------------------------------------------------ libckremm(3)
+
+# Every function the header declares: "name(" at the start of a
+# declaration, after its return type.
+mapfile -t calls < <(sed -nE \
+	's/^[a-z_][a-z0-9_ ]*[ *](ckremm_[a-z0-9_]+)\(.*/\1/p' "$LIB_HEADER" | sort -u)
+result "tools/lib/libckremm.h declares functions (${#calls[@]})" \
+	"$( ((${#calls[@]})) || echo "no function found")"
+why=
+for call in "${calls[@]}"; do
+	grep -qF "*$call*" "$LIB_PAGE" || why+=" $call"
+done
+result "libckremm.3 names every function of libckremm.h" "${why:+not named:$why}"
 
 echo "1..$n"
 echo "doc: $passed passed, $failed failed"
