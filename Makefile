@@ -16,6 +16,16 @@
 #                      KCSAN for SECONDS (600) each
 #   make coverage      line coverage of the portable core by the host tests
 #                      (fails below 95%)
+#   make install      the module (modules_install, depmod) and all of
+#                      install-userspace; DESTDIR=, PREFIX= (/usr/local)
+#   make install-userspace
+#                      ckremmctl, libckremm (shared and static), headers,
+#                      pkg-config file, man pages, udev rule, sysusers.d
+#                      group, bash completion, example configuration
+#   make install-dkms-source
+#                      the module's source and dkms.conf in
+#                      $(PREFIX)/src/ckremm-<version>, for "dkms add"
+#   make deb           Debian packages in tools/build/deb/
 #   make clean
 #
 # Kernel trees, kernel builds and VM images live in $(CKREMM_CACHE),
@@ -26,7 +36,29 @@ KDIR		?= /lib/modules/$(KVER)/build
 CKREMM_CACHE	?= /var/cache/ckremm
 export CKREMM_CACHE
 
-.PHONY: all module sample tools run check bench style coverage fuzz stress clean
+VERSION		:= $(shell cat $(CURDIR)/VERSION)
+
+# Where "make install" puts things.  udev and sysusers read /etc and
+# /usr/lib only, so their defaults do not follow PREFIX; a package sets
+# them (debian/rules).
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+MANDIR		?= $(PREFIX)/share/man
+DOCDIR		?= $(PREFIX)/share/doc/ckremm
+SRCDIR		?= $(PREFIX)/src
+BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
+UDEVRULESDIR	?= /etc/udev/rules.d
+SYSUSERSDIR	?= /etc/sysusers.d
+INSTALL		?= install
+
+# What DKMS and "make install" build the module from.
+MODULE_SRC	:= Kbuild VERSION dkms.conf ckremm include kunit
+
+.PHONY: all module sample tools run check bench style coverage fuzz stress clean \
+	userspace install install-module install-userspace install-dkms-source \
+	deb
 
 all: module tools
 
@@ -66,6 +98,41 @@ stress:
 	tools/ci/deps.sh
 	CKREMM_STRESS_SECONDS=$(or $(SECONDS),600) tools/vm/smp-qemu.sh; s=$$?; \
 	CKREMM_STRESS_SECONDS=$(or $(SECONDS),600) tools/vm/kcsan-qemu.sh && exit $$s
+
+userspace:
+	$(MAKE) -C tools lib ckremmctl man
+
+install: install-module install-userspace
+
+# The module goes to updates/, ahead of any in-tree module of the same
+# name, as DKMS puts it.  depmod runs on the installed tree: against
+# DESTDIR when there is one (a staged install), else the live system.
+install-module: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=updates DEPMOD=true modules_install
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
+
+install-userspace: userspace
+	$(MAKE) -C tools install DESTDIR=$(DESTDIR) BINDIR=$(BINDIR) \
+		LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(MANDIR) \
+		BASHCOMPDIR=$(BASHCOMPDIR) PREFIX=$(PREFIX)
+	$(INSTALL) -D -m 644 dist/60-ckremm.rules \
+		$(DESTDIR)$(UDEVRULESDIR)/60-ckremm.rules
+	$(INSTALL) -D -m 644 dist/ckremm.sysusers \
+		$(DESTDIR)$(SYSUSERSDIR)/ckremm.conf
+	$(INSTALL) -D -m 644 dist/modprobe.conf \
+		$(DESTDIR)$(DOCDIR)/examples/modprobe.d/ckremm.conf
+	$(INSTALL) -D -m 644 dist/modules-load.conf \
+		$(DESTDIR)$(DOCDIR)/examples/modules-load.d/ckremm.conf
+
+install-dkms-source:
+	$(INSTALL) -d $(DESTDIR)$(SRCDIR)/ckremm-$(VERSION)
+	tar -C $(CURDIR) -cf - $(MODULE_SRC) | \
+		tar -C $(DESTDIR)$(SRCDIR)/ckremm-$(VERSION) -xf - --no-same-owner
+
+deb:
+	tools/ci/deps.sh
+	tools/dist/deb.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null

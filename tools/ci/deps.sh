@@ -26,6 +26,8 @@ packages=(
 	qemu-system-x86 busybox-static
 	# build copies
 	rsync
+	# packages (make deb) and the admin stage's Debian root
+	debhelper dh-dkms dpkg-dev fakeroot lintian pkgconf debootstrap e2fsprogs
 	# man pages (tools/Makefile's man target, tools/tests/doc_test.sh)
 	scdoc
 )

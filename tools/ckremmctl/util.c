@@ -363,9 +363,9 @@ const char *fmt_bytes(unsigned long long bytes, char *buf, size_t size)
 /* Device and pools                                                     */
 
 static const char no_module[] =
-	"is the module loaded? try: insmod ckremm.ko; or fix --device / $CKREMM_DEV";
+	"is the module loaded? try: modprobe ckremm (or insmod ckremm.ko); or fix --device / $CKREMM_DEV";
 static const char device_mode[] =
-	"the device is mode 0600: run as root, or ask root to grant access to it";
+	"the device is for root and the ckremm group: ask root to add you (adduser USER ckremm), or run as root";
 
 static const struct errno_hint device_hints[] = {
 	{ ENOENT, no_module },
@@ -398,7 +398,7 @@ int ctl_open_device(struct ctl *ctl)
 	ret = ckremm_check_version(fd, &abi);
 	if (ret == -EPROTO) {
 		ckremm_dev_close(fd);
-		return ctl_fail(0, "rebuild ckremmctl against the module's include/uapi/ckremm.h",
+		return ctl_fail(0, "rebuild ckremmctl against the module's include/uapi/linux/ckremm.h",
 				"%s: module speaks ABI %u, ckremmctl ABI %u",
 				path, abi, CKREMM_ABI_VERSION);
 	}
