@@ -28,10 +28,11 @@ if ! tools/ci/deps.sh; then
 	exit 1
 fi
 
-stages=(map doc host tpool fuzz coverage bench-smoke style kunit-uml dev-uml proofs-uml cli-uml sample-uml dev-qemu pressure-qemu rt-qemu smp-qemu kcsan-qemu)
+stages=(map doc lib host tpool fuzz coverage bench-smoke style kunit-uml dev-uml proofs-uml cli-uml sample-uml dev-qemu pressure-qemu admin-qemu rt-qemu smp-qemu kcsan-qemu)
 declare -A command=(
 	[map]="make -C tools check-map"
 	[doc]="make -C tools check-doc"
+	[lib]="make -C tools check-lib"
 	[host]="make -C tools check-host"
 	[tpool]="make -C tools check-tpool"
 	[fuzz]="make -C tools/fuzz check"
@@ -45,6 +46,7 @@ declare -A command=(
 	[sample-uml]="tools/vm/sample-uml.sh"
 	[dev-qemu]="tools/vm/dev-qemu.sh"
 	[pressure-qemu]="tools/vm/pressure-qemu.sh"
+	[admin-qemu]="tools/vm/admin-qemu.sh"
 	[rt-qemu]="tools/vm/rt-qemu.sh"
 	[smp-qemu]="tools/vm/smp-qemu.sh"
 	[kcsan-qemu]="tools/vm/kcsan-qemu.sh"

@@ -406,3 +406,37 @@ qemu_stage() {
 		return 1
 	fi
 }
+
+# Boot the Debian root of tools/vm/debian-root.sh (directory <root>) under
+# QEMU with <cpus> emulated CPUs and <mem> of memory, the image opened with
+# -snapshot so that the cache is never written to, and the host directory
+# <share> shared with the guest over 9p: the guest's ckremm-stage.service
+# runs <share>/run.sh as root at the end of boot, leaving its output in
+# <share>/out and "ckremm-vm: exit status N" in <share>/status, then powers
+# off.  The console goes to console_log <stage>; give up after <timeout>
+# seconds.  Returns 0 if run.sh ran to exit status 0, else says why on
+# stderr and returns 1.
+#   debian_stage <stage> <root> <share> <cpus> <mem> <timeout>
+debian_stage() {
+	local stage=$1 root=$2 share=$3 cpus=$4 mem=$5 timeout_s=$6
+	local console start=$SECONDS vm_status status
+
+	console=$(console_log "$stage")
+	rm -f "$share/out" "$share/status"
+	set +e
+	timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg -smp "$cpus" -m "$mem" \
+		-display none -monitor none -serial stdio -no-reboot -snapshot \
+		-kernel "$root/vmlinuz" -initrd "$root/initrd.img" \
+		-append "root=/dev/vda rw console=ttyS0 panic=-1 quiet ckremm.stage=1" \
+		-drive "file=$root/root.img,if=virtio,format=raw" \
+		-virtfs "local,path=$share,mount_tag=ckremm,security_model=none" \
+		</dev/null >"$console" 2>&1
+	vm_status=$?
+	set -e
+	echo "$stage: guest ran $((SECONDS - start)) s" >&2
+	status=$(guest_status "$share/status" 2>/dev/null)
+	if ((vm_status == 124)) || [[ $status != 0 ]]; then
+		echo "$stage: the guest failed (qemu $vm_status, run.sh ${status:-unfinished})" >&2
+		return 1
+	fi
+}

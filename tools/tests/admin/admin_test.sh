@@ -1,0 +1,165 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# The sh -c strings expand in the inner shell, as meant.
+# shellcheck disable=SC2016
+#
+# What an administrator does with ckremm's Debian packages, run as root
+# inside a booted Debian 12 (tools/vm/admin-qemu.sh): install them with apt,
+# load the module, let a user of the ckremm group use it and keep everyone
+# else out, read the man page, build a program against libckremm, install a
+# second kernel's headers and see DKMS build for it, then purge everything
+# and find nothing left behind.  TAP on stdout.
+#
+#   admin_test.sh <dir>   <dir> holds the .deb files and second-headers
+#                         (the package name of the second kernel's headers,
+#                         already downloaded into apt's cache)
+set -u
+
+dir=$1
+n=0
+failed=0
+kver=$(uname -r)
+version=$(dpkg-deb -f "$dir"/ckremm-dkms_*.deb Version)
+second=$(cat "$dir/second-headers")
+second_kver=${second#linux-headers-}
+log=/run/admin-test.log
+: >"$log"
+
+# check <what> <command...>: one TAP result; the command's output goes to
+# the log, shown after a failure.
+check() {
+	what=$1
+	shift
+	n=$((n + 1))
+	if "$@" >>"$log" 2>&1; then
+		echo "ok $n - $what"
+	else
+		echo "not ok $n - $what"
+		failed=$((failed + 1))
+		tail -n 30 "$log" | sed 's/^/# /'
+	fi
+	: >"$log"
+}
+
+# as <user> <command...>: run a command as an ordinary user, with the
+# groups the account has now.
+as() {
+	user=$1
+	shift
+	runuser -u "$user" -- "$@"
+}
+
+# Every file on the root file system but the ones that change by
+# themselves (logs, apt's and dpkg's state, caches, home directories).
+files() {
+	find / -xdev \( -path /proc -o -path /sys -o -path /run -o -path /tmp \
+		-o -path /var/log -o -path /var/cache -o -path /var/lib/apt \
+		-o -path /var/lib/dpkg -o -path /var/lib/systemd -o -path /home \
+		-o -path /root -o -path /var/tmp -o -path /mnt \) -prune \
+		-o -print | sort
+}
+
+# ---- install ----------------------------------------------------------------
+
+useradd -m alice
+useradd -m bob
+files >/run/files-before
+check "the packages are $version, the tree's version" test -n "$version"
+check "apt installs ckremm-dkms, ckremmctl, libckremm1 and libckremm-dev" \
+	env DEBIAN_FRONTEND=noninteractive apt-get install -y \
+	"$dir"/ckremm-dkms_*.deb "$dir"/ckremmctl_*.deb "$dir"/libckremm1_*.deb \
+	"$dir"/libckremm-dev_*.deb
+check "DKMS built and installed ckremm/$version for the running kernel" \
+	sh -c "dkms status ckremm/$version -k $kver | grep ': installed' >/dev/null"
+check "the module is where DKMS puts it, known to depmod" \
+	sh -c "modinfo -n ckremm | grep -q '^/lib/modules/$kver/updates/dkms/ckremm.ko'"
+check "modinfo gives the version $version" \
+	sh -c "test \"\$(modinfo -F version ckremm)\" = $version"
+check "DKMS signed the module with its machine key" \
+	sh -c "test -s /var/lib/dkms/mok.pub && modinfo -F signer ckremm | grep -q ."
+check "the package made the system group ckremm" getent group ckremm
+
+# ---- load and use -----------------------------------------------------------
+
+usermod -aG ckremm alice
+check "modprobe ckremm loads it" modprobe ckremm
+udevadm settle
+check "/dev/ckremm is 0660 root:ckremm by the udev rule" \
+	sh -c 'test "$(stat -c "%a %U:%G" /dev/ckremm)" = "660 root:ckremm"'
+check "a user of the group creates a named pool" \
+	as alice ckremmctl create alices --size 1M
+check "... allocates in it" as alice ckremmctl alloc alices 4K --count 3
+check "... reads its stats: 3 blocks used" \
+	sh -c 'runuser -u alice -- ckremmctl stats alices | grep -Eq "^used_blocks +3$"'
+check "a user outside the group cannot open the device" \
+	sh -c '! runuser -u bob -- ckremmctl list 2>/run/bob.err && grep -qi "permission denied" /run/bob.err &&
+		grep -q "ckremm group" /run/bob.err'
+check "man ckremmctl shows the page" \
+	sh -c 'MANPAGER=cat man ckremmctl | grep -q "ckremmctl - "'
+check "man 4 ckremm and man 3 libckremm show theirs" \
+	sh -c 'MANPAGER=cat man 4 ckremm | grep -q "CKREMM_IOC_ALLOC" &&
+		MANPAGER=cat man 3 libckremm | grep -q "ckremm_pool_create"'
+check "bash completion for ckremmctl is installed" \
+	test -s /usr/share/bash-completion/completions/ckremmctl
+
+# A program of the user's own, built with pkg-config against libckremm-dev
+# and run against the shared library, on the device.
+cat >/run/prog.c <<'EOF'
+#include <stdio.h>
+#include <ckremm/libckremm.h>
+
+int main(void)
+{
+	struct ckremm_pool pool;
+	int fd = ckremm_dev_open(NULL);
+	__u64 block;
+	char buf[6] = "";
+
+	if (fd < 0 || ckremm_check_version(fd, NULL) ||
+	    ckremm_pool_create(fd, CKREMM_KIND_TABLE, 1 << 16, NULL, 0, &pool) ||
+	    ckremm_alloc(&pool, 100, &block) ||
+	    ckremm_write(&pool, block, 0, "hello", 5) ||
+	    ckremm_read(&pool, block, 0, buf, 5))
+		return 1;
+	puts(buf);
+	return ckremm_dev_close(fd);
+}
+EOF
+check "a program built with pkg-config's libckremm flags runs as a user" \
+	sh -c 'cc -Wall -Werror -o /run/prog /run/prog.c $(pkg-config --cflags --libs libckremm) &&
+		ldd /run/prog | grep -q "libckremm.so.1 => /.*lib/x86_64-linux-gnu/libckremm.so.1" &&
+		test "$(runuser -u alice -- /run/prog)" = hello'
+
+# ---- a second kernel --------------------------------------------------------
+
+check "installing $second builds the module for it" \
+	env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-download \
+	--no-install-recommends "$second"
+check "DKMS installed ckremm/$version for $second_kver" \
+	sh -c "dkms status ckremm/$version -k $second_kver | grep ': installed' >/dev/null &&
+		test -f /lib/modules/$second_kver/updates/dkms/ckremm.ko"
+check "that module is built for $second_kver" \
+	sh -c "modinfo -F vermagic /lib/modules/$second_kver/updates/dkms/ckremm.ko | grep -q '^$second_kver '"
+
+# ---- remove -----------------------------------------------------------------
+
+as alice ckremmctl destroy alices >>"$log" 2>&1
+check "rmmod ckremm" modprobe -r ckremm
+check "apt purges the four packages" \
+	env DEBIAN_FRONTEND=noninteractive apt-get purge -y ckremm-dkms ckremmctl \
+	libckremm1 libckremm-dev
+check "no ckremm module is left for either kernel" \
+	sh -c "! find /lib/modules -name 'ckremm*' | grep -q ."
+check "DKMS forgot ckremm" sh -c "! dkms status | grep -q ckremm"
+# The second kernel's headers are another package's files, and DKMS's
+# machine key is DKMS's own.
+files | grep -v -e "^/usr/src/$second" -e "^/usr/src/${second%-amd64}-common" \
+	-e "^/lib/modules/$second_kver" -e "^/usr/lib/linux-kbuild-" \
+	-e "^/var/lib/dkms/mok\." -e "^/usr/share/doc/linux-" \
+	-e "^/usr/share/lintian/overrides/linux-" >/run/files-after
+check "removing the packages leaves no file behind" \
+	sh -c 'comm -13 /run/files-before /run/files-after | tee /dev/stderr | ! grep -q .'
+
+echo "1..$n"
+echo "admin: $((n - failed)) passed, $failed failed"
+[ "$failed" -eq 0 ]

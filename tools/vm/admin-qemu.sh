@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# ckremm installed as an administrator installs it: the Debian packages of
+# this tree (tools/dist/deb.sh) go with apt into a Debian 12 machine with
+# systemd, udev and DKMS (tools/vm/debian-root.sh), booted with Debian's own
+# kernel under QEMU, where tools/tests/admin/admin_test.sh checks that DKMS
+# built and signed the module, that modprobe loads it, that the node is
+# 0660 root:ckremm, that a user of the group can use a pool and others
+# cannot, the man pages, a program built against libckremm-dev, DKMS
+# building for a second kernel's headers installed afterwards, and that
+# purging the packages leaves no file behind.  Lintian's findings on the
+# packages must be only those the README justifies.
+#
+#   tools/vm/admin-qemu.sh   -> last line "admin-qemu: N passed, M failed"
+#
+# Most of its time is the two DKMS builds under emulation (about five
+# minutes each on two host cores).
+set -euo pipefail
+
+# shellcheck source=tools/vm/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+stage=admin-qemu
+passed=0
+failed=0
+
+debs=$CKREMM_ROOT/tools/build/deb
+"$CKREMM_ROOT/tools/dist/deb.sh" >&2 || stage_fail "$stage" "the packages did not build"
+root=$("$CKREMM_ROOT/tools/vm/debian-root.sh" | tail -n1) ||
+	stage_fail "$stage" "no Debian root file system"
+
+# Lintian: every finding must be one the README's "Packages" section
+# justifies (the maintainer address, which the project does not publish).
+unjustified=$(grep -E '^[EW]: ' "$debs/lintian.txt" | grep -v ' bogus-mail-host' || true)
+if [[ -z $unjustified ]]; then
+	echo "ok - lintian finds nothing the README does not justify"
+	passed=$((passed + 1))
+else
+	echo "not ok - lintian finds nothing the README does not justify"
+	while read -r line; do echo "# $line"; done <<<"$unjustified"
+	failed=$((failed + 1))
+fi
+
+share=$(mktemp -d "$CKREMM_CACHE/.admin-share.XXXXXX")
+trap 'rm -rf "$share"' EXIT
+cp "$debs"/ckremm-dkms_*.deb "$debs"/ckremmctl_*.deb "$debs"/libckremm1_*.deb \
+	"$debs"/libckremm-dev_*.deb "$root/second-headers" "$share/"
+cp "$CKREMM_ROOT/tools/tests/admin/admin_test.sh" "$share/"
+echo 'sh /mnt/ckremm/admin_test.sh /mnt/ckremm' >"$share/run.sh"
+
+status=0
+debian_stage "$stage" "$root" "$share" 2 2G "${CKREMM_VM_TIMEOUT:-1800}" || status=1
+out=$CKREMM_CACHE/logs/$stage.out.log
+cp "$share/out" "$out" 2>/dev/null || : >"$out"
+cat "$out"
+read -r p f < <(tap_count <"$out")
+if ((p + f == 0)) || ! grep -q '^1\.\.' "$out"; then
+	echo "$stage: the guest's test did not run to its end" >&2
+	f=$((f + 1))
+elif ((status && f == 0)); then
+	f=1
+fi
+stage_end "$stage" "$(console_log "$stage")" $((passed + p)) $((failed + f))
