@@ -102,9 +102,9 @@ check "man 4 ckremm and man 3 libckremm show theirs" \
 check "bash completion for ckremmctl is installed" \
 	test -s /usr/share/bash-completion/completions/ckremmctl
 
-# A program of the user's own, built with pkg-config against libckremm-dev
-# and run against the shared library, on the device.
-cat >/run/prog.c <<'EOF'
+# A program of the user's own, built by the user with pkg-config against
+# libckremm-dev and run against the shared library, on the device.
+cat >/home/alice/prog.c <<'EOF'
 #include <stdio.h>
 #include <ckremm/libckremm.h>
 
@@ -125,10 +125,12 @@ int main(void)
 	return ckremm_dev_close(fd);
 }
 EOF
-check "a program built with pkg-config's libckremm flags runs as a user" \
-	sh -c 'cc -Wall -Werror -o /run/prog /run/prog.c $(pkg-config --cflags --libs libckremm) &&
-		ldd /run/prog | grep -q "libckremm.so.1 => /.*lib/x86_64-linux-gnu/libckremm.so.1" &&
-		test "$(runuser -u alice -- /run/prog)" = hello'
+chown alice: /home/alice/prog.c
+check "a user builds a program with pkg-config's libckremm flags" \
+	as alice sh -c 'cd /home/alice && cc -Wall -Werror -o prog prog.c $(pkg-config --cflags --libs libckremm)'
+check "it runs against libckremm.so.1 and talks to the device" \
+	as alice sh -c 'cd /home/alice && ldd ./prog | grep -q "libckremm.so.1 => /.*lib/x86_64-linux-gnu/libckremm.so.1" &&
+		test "$(./prog)" = hello'
 
 # ---- a second kernel --------------------------------------------------------
 
