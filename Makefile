@@ -26,6 +26,7 @@
 #                      the module's source and dkms.conf in
 #                      $(PREFIX)/src/ckremm-<version>, for "dkms add"
 #   make deb           Debian packages in tools/build/deb/
+#   make check-dkms    the admin stage with a second kernel's headers too
 #   make clean
 #
 # Kernel trees, kernel builds and VM images live in $(CKREMM_CACHE),
@@ -58,7 +59,7 @@ MODULE_SRC	:= Kbuild VERSION dkms.conf ckremm include kunit
 
 .PHONY: all module sample tools run check bench style coverage fuzz stress clean \
 	userspace install install-module install-userspace install-dkms-source \
-	deb
+	deb check-dkms
 
 all: module tools
 
@@ -133,6 +134,12 @@ install-dkms-source:
 deb:
 	tools/ci/deps.sh
 	tools/dist/deb.sh
+
+# The admin stage of make check, plus a second kernel's headers installed
+# afterwards and DKMS building for them: long under emulation.
+check-dkms:
+	tools/ci/deps.sh
+	CKREMM_ADMIN_SECOND_KERNEL=1 tools/vm/admin-qemu.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null

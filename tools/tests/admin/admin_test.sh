@@ -12,7 +12,8 @@
 #
 #   admin_test.sh <dir>   <dir> holds the .deb files and second-headers
 #                         (the package name of the second kernel's headers,
-#                         already downloaded into apt's cache)
+#                         already downloaded into apt's cache), and
+#                         second-kernel if that part is to run
 set -u
 
 dir=$1
@@ -49,14 +50,15 @@ as() {
 	runuser -u "$user" -- "$@"
 }
 
-# Every file on the root file system but the ones that change by
-# themselves (logs, apt's and dpkg's state, caches, home directories).
+# Every file (and symbolic link) on the root file system but those that
+# change by themselves (logs, apt's and dpkg's state, caches, home
+# directories).
 files() {
 	find / -xdev \( -path /proc -o -path /sys -o -path /run -o -path /tmp \
 		-o -path /var/log -o -path /var/cache -o -path /var/lib/apt \
 		-o -path /var/lib/dpkg -o -path /var/lib/systemd -o -path /home \
 		-o -path /root -o -path /var/tmp -o -path /mnt \) -prune \
-		-o -print | sort
+		-o \( -type f -o -type l \) -print | sort
 }
 
 # ---- install ----------------------------------------------------------------
@@ -134,14 +136,18 @@ check "it runs against libckremm.so.1 and talks to the device" \
 
 # ---- a second kernel --------------------------------------------------------
 
-check "installing $second builds the module for it" \
-	env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-download \
-	--no-install-recommends "$second"
-check "DKMS installed ckremm/$version for $second_kver" \
-	sh -c "dkms status ckremm/$version -k $second_kver | grep ': installed' >/dev/null &&
-		test -f /lib/modules/$second_kver/updates/dkms/ckremm.ko"
-check "that module is built for $second_kver" \
-	sh -c "modinfo -F vermagic /lib/modules/$second_kver/updates/dkms/ckremm.ko | grep -q '^$second_kver '"
+# Only when asked (<dir>/second-kernel exists: make check-dkms): under
+# emulation the second DKMS build alone can take half an hour.
+if [ -e "$dir/second-kernel" ]; then
+	check "installing $second builds the module for it" \
+		env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-download \
+		--no-install-recommends "$second"
+	check "DKMS installed ckremm/$version for $second_kver" \
+		sh -c "dkms status ckremm/$version -k $second_kver | grep ': installed' >/dev/null &&
+			test -f /lib/modules/$second_kver/updates/dkms/ckremm.ko"
+	check "that module is built for $second_kver" \
+		sh -c "modinfo -F vermagic /lib/modules/$second_kver/updates/dkms/ckremm.ko | grep -q '^$second_kver '"
+fi
 
 # ---- remove -----------------------------------------------------------------
 
