@@ -121,47 +121,48 @@ static void ckremm_debugfs_row(struct seq_file *m, const char *key, u64 value)
 	seq_printf(m, "%-15s %llu\n", key, value);
 }
 
+/* The kind and the counters both kinds keep, as ckremmctl stats names them. */
+static void ckremm_debugfs_common(struct seq_file *m, const char *kind,
+				  const struct ckremm_stats *c)
+{
+	seq_printf(m, "%-15s %s\n", "kind", kind);
+	ckremm_debugfs_row(m, "arena_size", c->arena_size);
+	ckremm_debugfs_row(m, "used_bytes", c->used_bytes);
+	ckremm_debugfs_row(m, "free_bytes", c->free_bytes);
+	ckremm_debugfs_row(m, "largest_free", c->largest_free);
+	ckremm_debugfs_row(m, "used_blocks", c->used_blocks);
+	ckremm_debugfs_row(m, "free_blocks", c->free_blocks);
+	ckremm_debugfs_row(m, "peak_used", c->peak_used);
+	ckremm_debugfs_row(m, "failed_allocs", c->failed_allocs);
+	ckremm_debugfs_row(m, "refused_calls", c->refused_calls);
+	ckremm_debugfs_row(m, "frag_permille", c->frag_permille);
+}
+
 static void ckremm_debugfs_h_stats(struct seq_file *m, struct h_pool *pool)
 {
+	struct ckremm_stats c = { 0 };
 	struct h_pool_stats s;
 
 	h_pool_get_stats(pool, &s);
-	seq_printf(m, "%-15s %s\n", "kind", "header");
-	ckremm_debugfs_row(m, "arena_size", s.arena_size);
-	ckremm_debugfs_row(m, "used_bytes", s.used_bytes);
-	ckremm_debugfs_row(m, "free_bytes", s.free_bytes);
-	ckremm_debugfs_row(m, "largest_free", s.largest_free);
-	ckremm_debugfs_row(m, "used_blocks", s.used_blocks);
-	ckremm_debugfs_row(m, "free_blocks", s.free_blocks);
+	ckremm_stats_common(&c, &s);
+	ckremm_debugfs_common(m, "header", &c);
 	ckremm_debugfs_row(m, "cached_blocks", s.cached_blocks);
-	ckremm_debugfs_row(m, "peak_used", s.peak_used);
-	ckremm_debugfs_row(m, "failed_allocs", s.failed_allocs);
-	ckremm_debugfs_row(m, "refused_calls", s.refused_calls);
 	ckremm_debugfs_row(m, "header_bytes", s.header_bytes);
-	ckremm_debugfs_row(m, "frag_permille", s.frag_permille);
 }
 
 static void ckremm_debugfs_t_stats(struct seq_file *m, struct t_pool *pool)
 {
+	struct ckremm_stats c = { 0 };
 	struct t_pool_stats s;
 
 	t_pool_get_stats(pool, &s);
-	seq_printf(m, "%-15s %s\n", "kind", "table");
-	ckremm_debugfs_row(m, "arena_size", s.arena_size);
-	ckremm_debugfs_row(m, "used_bytes", s.used_bytes);
-	ckremm_debugfs_row(m, "free_bytes", s.free_bytes);
-	ckremm_debugfs_row(m, "largest_free", s.largest_free);
-	ckremm_debugfs_row(m, "used_blocks", s.used_blocks);
-	ckremm_debugfs_row(m, "free_blocks", s.free_blocks);
+	ckremm_stats_common(&c, &s);
+	ckremm_debugfs_common(m, "table", &c);
 	ckremm_debugfs_row(m, "pinned_blocks", s.pinned_blocks);
-	ckremm_debugfs_row(m, "peak_used", s.peak_used);
-	ckremm_debugfs_row(m, "failed_allocs", s.failed_allocs);
-	ckremm_debugfs_row(m, "refused_calls", s.refused_calls);
 	ckremm_debugfs_row(m, "table_capacity", s.table_capacity);
 	ckremm_debugfs_row(m, "meta_bytes", s.meta_bytes);
 	ckremm_debugfs_row(m, "reorders", s.reorders);
 	ckremm_debugfs_row(m, "bytes_moved", s.bytes_moved);
-	ckremm_debugfs_row(m, "frag_permille", s.frag_permille);
 }
 
 static int ckremm_debugfs_stats_show(struct seq_file *m, void *v)
