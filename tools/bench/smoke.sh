@@ -16,20 +16,8 @@ root=$(cd "$here/../.." && pwd)
 out=${BENCH_OUT:-$root/tools/build/bench}
 smoke=$out/smoke
 bin=$out/bin
-passed=0
-failed=0
-
-check() {
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok - $what"
-		passed=$((passed + 1))
-	else
-		echo "not ok - $what"
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source=tools/tests/lib/check.sh
+. "$root/tools/tests/lib/check.sh"
 
 # Every series a benchmark must print rows for, each row with a figure:
 # a finite number above zero in the last column (a row of "nan", "inf",
@@ -112,5 +100,4 @@ else
 	echo "# no bench kernel built yet: ckremm_bench.ko not tried"
 fi
 
-echo "bench-smoke: $passed passed, $failed failed"
-((failed == 0))
+check_end bench-smoke

@@ -13,22 +13,11 @@ set -uo pipefail
 build=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 header=$here/../../lib/libckremm.h
-passed=0
-failed=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-check() {
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok - $what"
-		passed=$((passed + 1))
-	else
-		echo "not ok - $what"
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source=tools/tests/lib/check.sh
+. "$here/check.sh"
 
 so=$build/libckremm.so.1
 
@@ -89,5 +78,4 @@ check "it exports exactly the calls libckremm.h declares" same_calls
 check "every export is in version node LIBCKREMM_1.0" all_versioned
 check "a program built with pkg-config's flags runs against it" pkgconfig_program
 
-echo "lib: $passed passed, $failed failed"
-((failed == 0))
+check_end lib
