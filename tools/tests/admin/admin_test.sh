@@ -166,7 +166,8 @@ files | grep -v -e "^/usr/src/$second" -e "^/usr/src/${second%-amd64}-common" \
 	-e "^/var/lib/dkms/mok\." -e "^/usr/share/doc/linux-" \
 	-e "^/usr/share/lintian/overrides/linux-" >/run/files-after
 check "removing the packages leaves no file behind" \
-	sh -c 'comm -13 /run/files-before /run/files-after | tee /dev/stderr | ! grep -q .'
+	sh -c 'comm -13 /run/files-before /run/files-after >/run/files-left;
+		cat /run/files-left >&2; ! test -s /run/files-left'
 
 echo "1..$n"
 echo "admin: $((n - failed)) passed, $failed failed"
