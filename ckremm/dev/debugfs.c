@@ -421,16 +421,12 @@ static void ckremm_debugfs_name(struct ckremm_debugfs_pool *e,
 				const char *name)
 {
 	char base[CKREMM_DEBUGFS_NAME_LEN - 21];
-	unsigned long seq = ++ckremm_debugfs_seq;
+	bool numbered = !name || !*name;
 	size_t i;
 
 	lockdep_assert_held(&ckremm_debugfs_lock);
-	if (!name || !*name) {
-		snprintf(e->name, sizeof(e->name), "%s-%lu",
-			 e->kind == CKREMM_POOL_HEADER ? "h_pool" : "t_pool",
-			 seq);
-		return;
-	}
+	if (numbered)
+		name = e->kind == CKREMM_POOL_HEADER ? "h_pool" : "t_pool";
 	strscpy(base, name, sizeof(base));
 	for (i = 0; base[i]; i++)
 		if (base[i] == '/' || !isgraph(base[i]))
@@ -438,8 +434,12 @@ static void ckremm_debugfs_name(struct ckremm_debugfs_pool *e,
 	if (!strcmp(base, ".") || !strcmp(base, ".."))
 		base[0] = '_';
 	strscpy(e->name, base, sizeof(e->name));
-	if (ckremm_debugfs_name_taken(e->name))
-		snprintf(e->name, sizeof(e->name), "%s-%lu", base, seq);
+	/* A pool named after its kind is always numbered, any name until unique. */
+	while (numbered || ckremm_debugfs_name_taken(e->name)) {
+		snprintf(e->name, sizeof(e->name), "%s-%lu", base,
+			 ++ckremm_debugfs_seq);
+		numbered = false;
+	}
 }
 
 /**
