@@ -64,7 +64,7 @@ static inline unsigned int ckremm_permille(size_t part, size_t whole)
  *	whenever the pool changed between two of them
  * @lock: the pool's lock, taken around each step
  * @seq: the pool's change count, read under @lock
- * @max_tries: passes allowed after the first
+ * @max_tries: passes allowed in all
  * @reason: if not NULL, set to say why when the pass gives up
  * @step: one step, called with @lock held: @restart is true at the start of
  *	a pass (the step resets its state); returns 0 for more steps, > 0 when
@@ -75,7 +75,7 @@ static inline unsigned int ckremm_permille(size_t part, size_t whole)
  * holding the lock for longer than a step.
  *
  * Return: 0 when a pass completed, @step's error, or -EBUSY when the pool
- * changed under every one of @max_tries passes after the first.
+ * changed under every one of @max_tries passes.
  */
 static inline int ckremm_locked_pass(struct ckremm_lock *lock, const u32 *seq,
 				     unsigned int max_tries, const char **reason,
