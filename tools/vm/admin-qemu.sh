@@ -50,7 +50,7 @@ fi
 share=$(mktemp -d "$CKREMM_CACHE/.admin-share.XXXXXX")
 trap 'rm -rf "$share"' EXIT
 cp "$debs"/ckremm-dkms_*.deb "$debs"/ckremmctl_*.deb "$debs"/libckremm1_*.deb \
-	"$debs"/libckremm-dev_*.deb "$root/second-headers" "$share/"
+	"$debs"/libckremm-dev_*.deb "$root/second-headers" "$CKREMM_ROOT/VERSION" "$share/"
 cp "$CKREMM_ROOT/tools/tests/admin/admin_test.sh" "$share/"
 if [[ -n ${CKREMM_ADMIN_SECOND_KERNEL:-} ]]; then
 	touch "$share/second-kernel"

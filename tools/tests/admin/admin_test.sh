@@ -10,7 +10,7 @@
 # second kernel's headers and see DKMS build for it, then purge everything
 # and find nothing left behind.  TAP on stdout.
 #
-#   admin_test.sh <dir>   <dir> holds the .deb files and second-headers
+#   admin_test.sh <dir>   <dir> holds the .deb files, the tree's VERSION, second-headers
 #                         (the package name of the second kernel's headers,
 #                         already downloaded into apt's cache), and
 #                         second-kernel if that part is to run
@@ -66,7 +66,7 @@ files() {
 useradd -m alice
 useradd -m bob
 files >/run/files-before
-check "the packages are $version, the tree's version" test -n "$version"
+check "the packages are $version, the tree's version" test "$version" = "$(cat "$dir/VERSION")"
 check "apt installs ckremm-dkms, ckremmctl, libckremm1 and libckremm-dev" \
 	env DEBIAN_FRONTEND=noninteractive apt-get install -y \
 	"$dir"/ckremm-dkms_*.deb "$dir"/ckremmctl_*.deb "$dir"/libckremm1_*.deb \
