@@ -426,7 +426,7 @@ static void ckremm_debugfs_name(struct ckremm_debugfs_pool *e,
 
 	lockdep_assert_held(&ckremm_debugfs_lock);
 	if (numbered)
-		name = e->kind == CKREMM_POOL_HEADER ? "h_pool" : "t_pool";
+		name = ckremm_pool_kind_name(e->kind);
 	strscpy(base, name, sizeof(base));
 	for (i = 0; base[i]; i++)
 		if (base[i] == '/' || !isgraph(base[i]))
@@ -452,15 +452,19 @@ static void ckremm_debugfs_name(struct ckremm_debugfs_pool *e,
  * cannot fail the caller: a pool for which memory is short is not shown.
  *
  * Context: Process context; may sleep.
+ * Return: the name @pool is shown under, which its trace events carry:
+ * valid until the entry is freed, after ckremm_pool_destroyed(); the
+ * kind's name if the pool is not shown.
  */
-void ckremm_pool_created(void *pool, unsigned int kind, const char *name)
+const char *ckremm_pool_created(void *pool, unsigned int kind,
+				const char *name)
 {
 	struct ckremm_debugfs_pool *e;
 
 	might_sleep();
 	e = kzalloc(sizeof(*e), GFP_KERNEL);
 	if (!e)
-		return;
+		return ckremm_pool_kind_name(kind);
 	mutex_init(&e->lock);
 	e->pool = pool;
 	e->kind = kind;
@@ -485,6 +489,7 @@ void ckremm_pool_created(void *pool, unsigned int kind, const char *name)
 				   &ckremm_debugfs_map_fops);
 	debugfs_create_file_unsafe("validate", 0400, e->dir, e,
 				   &ckremm_debugfs_validate_fops);
+	return e->name;
 }
 
 /**

@@ -412,11 +412,30 @@ static u32 hp_off_of(const struct h_pool *pool, const void *ptr)
 	return (u32)(((const u8 *)ptr - pool->arena) >> HP_GRANULE_SHIFT) - 1;
 }
 
+/*
+ * The block at @ptr as its events and the device name it: the arena offset
+ * of its payload.  Any pointer, checked or not.
+ */
+static inline u64 hp_block_of(const struct h_pool *pool, const void *ptr)
+{
+	return (u64)((uintptr_t)ptr - (uintptr_t)pool->arena);
+}
+
+/*
+ * Why an allocation of @size at @align (as hp_align_for() gives it) found
+ * nothing: the arguments tell a refusal from a pool that is full.
+ */
+static int hp_alloc_error(size_t size, size_t align)
+{
+	return !size || !align ? -EINVAL : -ENOMEM;
+}
+
 /* ---- argument checks ---------------------------------------------------- */
 
 static void hp_refuse(struct h_pool *pool, const char *why)
 {
 	pool->refused_calls++;
+	ckremm_trace_refuse(pool->label, why);
 	ckremm_warn("h_pool: %s\n", why);
 }
 
@@ -857,7 +876,8 @@ EXPORT_SYMBOL_NS_GPL(h_pool_create, CKREMM_NS);
  * @size: arena bytes; rounded down to a multiple of 16
  * @flags: as for h_pool_create()
  * @name: what the environment shows the pool as (in Linux, the directory
- *	/sys/kernel/debug/ckremm/<name>/), or NULL for a name made up from
+ *	/sys/kernel/debug/ckremm/<name>/ and the pool field of its trace
+ *	events), or NULL for a name made up from
  *	the pool's kind and a number; the caller's string need not outlive
  *	the call
  *
@@ -911,7 +931,7 @@ struct h_pool *h_pool_create_named(size_t size, unsigned int flags,
 	ckremm_sf_init(&pool->index);
 	hp_set(pool, 0, 0, pool->arena_units, HP_FREE);
 	hp_insert(pool, 0);
-	ckremm_pool_created(pool, CKREMM_POOL_HEADER, name);
+	pool->label = ckremm_pool_created(pool, CKREMM_POOL_HEADER, name);
 	return pool;
 }
 EXPORT_SYMBOL_NS_GPL(h_pool_create_named, CKREMM_NS);
@@ -1009,11 +1029,16 @@ static __always_inline void *hp_alloc(struct h_pool *pool, size_t size,
 						HP_GRANULE_SHIFT) + 1, false);
 		if (off != HP_NIL) {
 			ckremm_unlock(&pool->lock, flags);
-			return hp_payload(pool, off);
+			ptr = hp_payload(pool, off);
+			ckremm_trace_alloc(pool->label, size,
+					   hp_block_of(pool, ptr), 0);
+			return ptr;
 		}
 	}
 	ptr = hp_alloc_slow(pool, size, align, &flags);
 	ckremm_unlock(&pool->lock, flags);
+	ckremm_trace_alloc(pool->label, size, ptr ? hp_block_of(pool, ptr) : 0,
+			   ptr ? 0 : hp_alloc_error(size, align));
 	return ptr;
 }
 
@@ -1053,7 +1078,7 @@ int h_pool_alloc_block(struct h_pool *pool, size_t size, size_t align,
 		*ptr = p;
 		return 0;
 	}
-	return !pool || !size || !natural ? -EINVAL : -ENOMEM;
+	return pool ? hp_alloc_error(size, natural) : -EINVAL;
 }
 EXPORT_SYMBOL_NS_GPL(h_pool_alloc_block, CKREMM_NS);
 
@@ -1124,6 +1149,7 @@ static __always_inline int hp_free(struct h_pool *pool, void *ptr)
 	if (!pool->cache || pool->keyed || !hp_cache_put(pool, ptr, false))
 		ret = hp_free_slow(pool, ptr);
 	ckremm_unlock(&pool->lock, flags);
+	ckremm_trace_free(pool->label, hp_block_of(pool, ptr), ret);
 	return ret;
 }
 
@@ -1525,6 +1551,8 @@ int h_pool_resize(struct h_pool *pool, void *ptr, size_t size, void **moved)
 	}
 out:
 	ckremm_unlock(&pool->lock, flags);
+	ckremm_trace_resize(pool->label, hp_block_of(pool, ptr), size,
+			    ret ? 0 : hp_block_of(pool, *moved), ret);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(h_pool_resize, CKREMM_NS);
@@ -1616,6 +1644,12 @@ again:
 	}
 out:
 	ckremm_unlock(&pool->lock, flags);
+	if (ret)
+		ckremm_trace_alloc(pool->label, size, 0, ret);
+	else if (ckremm_trace_alloc_enabled())
+		for (i = 0; i < count; i++)
+			ckremm_trace_alloc(pool->label, size,
+					   hp_block_of(pool, ptrs[i]), 0);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(h_pool_alloc_batch, CKREMM_NS);
@@ -1646,6 +1680,7 @@ int h_pool_dealloc_batch(struct h_pool *pool, void *const *ptrs,
 			 unsigned int count)
 {
 	unsigned long flags;
+	u64 bad = 0;
 	unsigned int i, j;
 	const char *why;
 	int ret = 0;
@@ -1674,6 +1709,7 @@ int h_pool_dealloc_batch(struct h_pool *pool, void *const *ptrs,
 				hp_set_mark(pool, hp_off_of(pool, ptrs[j]), false);
 			if (ret == -EINVAL)
 				hp_refuse(pool, why);
+			bad = hp_block_of(pool, ptrs[i]);
 			goto out;
 		}
 		hp_set_mark(pool, off, true);
@@ -1685,6 +1721,12 @@ int h_pool_dealloc_batch(struct h_pool *pool, void *const *ptrs,
 	}
 out:
 	ckremm_unlock(&pool->lock, flags);
+	if (ret)
+		ckremm_trace_free(pool->label, bad, ret);
+	else if (ckremm_trace_free_enabled())
+		for (i = 0; i < count; i++)
+			ckremm_trace_free(pool->label,
+					  hp_block_of(pool, ptrs[i]), 0);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(h_pool_dealloc_batch, CKREMM_NS);

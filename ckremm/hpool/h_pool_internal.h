@@ -75,6 +75,7 @@ struct hp_links {
 
 struct h_pool {
 	struct ckremm_lock lock;
+	const char *label;	/* the port's name of the pool (its events') */
 	u8 *arena;
 	size_t arena_size;
 	u32 arena_units;

@@ -18,8 +18,15 @@
  *   exports             EXPORT_SYMBOL_NS_GPL(sym, CKREMM_NS), a no-op
  *                       outside the kernel
  *   pool registry       ckremm_pool_created()/ckremm_pool_destroyed(), how
- *                       the environment learns of each pool (the Linux
- *                       module lists them in debugfs; elsewhere no-ops)
+ *                       the environment learns of each pool and names it
+ *                       (the Linux module lists them in debugfs)
+ *   tracing             ckremm_trace_alloc(), _free(), _resize(),
+ *                       _refuse(), _reorder_step(), and whether the first
+ *                       two are on (the Linux module's tracepoints,
+ *                       ckremm_trace.h)
+ *
+ * A port that has no registry or no tracing leaves CKREMM_POOL_REGISTRY or
+ * CKREMM_TRACE undefined and gets the no-ops below.
  *
  * and provides u8/u16/u32/u64, size_t, bool, memcpy() and memset().
  *
@@ -33,10 +40,89 @@
 #define CKREMM_POOL_HEADER	1	/* struct h_pool */
 #define CKREMM_POOL_TABLE	2	/* struct t_pool */
 
+/* The name of a kind of pool, which also names a pool that has no other. */
+static inline const char *ckremm_pool_kind_name(unsigned int kind)
+{
+	return kind == CKREMM_POOL_HEADER ? "h_pool" : "t_pool";
+}
+
 #ifdef __KERNEL__
 #include "port_linux.h"
 #else
 #include "port_host.h"
+#endif
+
+#ifndef CKREMM_POOL_REGISTRY
+/* No list of pools: a pool is known by its kind. */
+static inline const char *ckremm_pool_created(void *pool, unsigned int kind,
+					      const char *name)
+{
+	(void)pool;
+	(void)name;
+	return ckremm_pool_kind_name(kind);
+}
+
+static inline void ckremm_pool_destroyed(void *pool)
+{
+	(void)pool;
+}
+#endif
+
+#ifndef CKREMM_TRACE
+/* No tracing: the hooks do nothing, and their arguments are dead code. */
+static inline void ckremm_trace_alloc(const char *pool, size_t size, u64 block,
+				      int result)
+{
+	(void)pool;
+	(void)size;
+	(void)block;
+	(void)result;
+}
+
+static inline void ckremm_trace_free(const char *pool, u64 block, int result)
+{
+	(void)pool;
+	(void)block;
+	(void)result;
+}
+
+static inline void ckremm_trace_resize(const char *pool, u64 block,
+				       size_t size, u64 moved, int result)
+{
+	(void)pool;
+	(void)block;
+	(void)size;
+	(void)moved;
+	(void)result;
+}
+
+static inline void ckremm_trace_refuse(const char *pool, const char *reason)
+{
+	(void)pool;
+	(void)reason;
+}
+
+static inline void ckremm_trace_reorder_step(const char *pool,
+					     unsigned int blocks,
+					     size_t bytes, bool more,
+					     size_t largest)
+{
+	(void)pool;
+	(void)blocks;
+	(void)bytes;
+	(void)more;
+	(void)largest;
+}
+
+static inline bool ckremm_trace_alloc_enabled(void)
+{
+	return false;
+}
+
+static inline bool ckremm_trace_free_enabled(void)
+{
+	return false;
+}
 #endif
 
 /*

@@ -42,20 +42,6 @@ typedef unsigned long long u64;
 /* Nothing to export outside the kernel; keeps the declaration form. */
 #define EXPORT_SYMBOL_NS_GPL(sym, ns) extern int ckremm_host_export_##sym##_##ns
 
-/* A host program keeps no list of its pools. */
-static inline void ckremm_pool_created(void *pool, unsigned int kind,
-				       const char *name)
-{
-	(void)pool;
-	(void)kind;
-	(void)name;
-}
-
-static inline void ckremm_pool_destroyed(void *pool)
-{
-	(void)pool;
-}
-
 #define CKREMM_PAGE_SIZE 4096UL
 
 #ifndef U16_MAX

@@ -56,22 +56,36 @@
 /*
  * The module lists every pool in debugfs (ckremm/dev/debugfs.c): a pool
  * tells it of itself once made, with the name it was given (or NULL), and
+ * is told the name it is shown under, which its trace events carry; and
  * again before it frees anything.  Both may sleep.  A build of the pools
  * without the module (the benchmark module compiles them in) does not
- * define CKREMM_POOL_REGISTRY and lists nothing.
+ * define CKREMM_POOL_REGISTRY and takes ckremm_port.h's no-ops.
  */
 #ifdef CKREMM_POOL_REGISTRY
-void ckremm_pool_created(void *pool, unsigned int kind, const char *name);
+const char *ckremm_pool_created(void *pool, unsigned int kind,
+				const char *name);
 void ckremm_pool_destroyed(void *pool);
-#else
-static inline void ckremm_pool_created(void *pool, unsigned int kind,
-				       const char *name)
-{
-}
+#endif
 
-static inline void ckremm_pool_destroyed(void *pool)
-{
-}
+/*
+ * Tracepoints (ckremm_trace.h, defined in port_linux.c) where CKREMM_TRACE
+ * is defined, as in the module.  The call site is the caller of the
+ * exported call that the hook is inlined into.
+ */
+#ifdef CKREMM_TRACE
+#include "ckremm_trace.h"
+
+#define ckremm_trace_alloc(pool, size, block, result) \
+	trace_ckremm_alloc(pool, size, block, result, _RET_IP_)
+#define ckremm_trace_free(pool, block, result) \
+	trace_ckremm_free(pool, block, result, _RET_IP_)
+#define ckremm_trace_resize(pool, block, size, moved, result) \
+	trace_ckremm_resize(pool, block, size, moved, result, _RET_IP_)
+#define ckremm_trace_refuse(pool, reason) trace_ckremm_refuse(pool, reason)
+#define ckremm_trace_reorder_step(pool, blocks, bytes, more, largest) \
+	trace_ckremm_reorder_step(pool, blocks, bytes, more, largest)
+#define ckremm_trace_alloc_enabled() trace_ckremm_alloc_enabled()
+#define ckremm_trace_free_enabled() trace_ckremm_free_enabled()
 #endif
 
 /* A slow path out of line: the fast path that leaves for it saves nothing. */

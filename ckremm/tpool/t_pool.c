@@ -103,6 +103,7 @@
 void tp_refuse(struct t_pool *pool, const char *why)
 {
 	pool->refused_calls++;
+	ckremm_trace_refuse(pool->label, why);
 	ckremm_warn("t_pool: %s\n", why);
 }
 
@@ -432,7 +433,8 @@ static void tp_free_tables(struct t_pool *pool)
  * @capacity: most blocks live at once (handles in use), or 0 for one per
  *	256 bytes of arena, at least 64
  * @name: what the environment shows the pool as (in Linux, the directory
- *	/sys/kernel/debug/ckremm/<name>/), or NULL for a name made up from
+ *	/sys/kernel/debug/ckremm/<name>/ and the pool field of its trace
+ *	events), or NULL for a name made up from
  *	the pool's kind and a number; the caller's string need not outlive
  *	the call.  Names need not be unique: a name already shown gets a
  *	number appended
@@ -516,7 +518,7 @@ struct t_pool *t_pool_create_named(size_t size, unsigned int capacity,
 	pool->first = n;
 	tp_region_add(pool, n, chunk);
 	tp_index_insert(pool, n, chunk, pool->arena_units);
-	ckremm_pool_created(pool, CKREMM_POOL_TABLE, name);
+	pool->label = ckremm_pool_created(pool, CKREMM_POOL_TABLE, name);
 	return pool;
 }
 EXPORT_SYMBOL_NS_GPL(t_pool_create_named, CKREMM_NS);
@@ -644,6 +646,7 @@ int t_pool_alloc_block(struct t_pool *pool, size_t size, unsigned int flags,
 	}
 out:
 	ckremm_unlock(&pool->lock, irqflags);
+	ckremm_trace_alloc(pool->label, size, ret ? 0 : *handle, ret);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(t_pool_alloc_block, CKREMM_NS);
@@ -712,6 +715,7 @@ int t_pool_free(struct t_pool *pool, u64 handle)
 	flags = ckremm_lock(&pool->lock);
 	ret = tp_free_unpinned(pool, tp_lookup(pool, handle));
 	ckremm_unlock(&pool->lock, flags);
+	ckremm_trace_free(pool->label, handle, ret);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(t_pool_free, CKREMM_NS);
@@ -813,6 +817,11 @@ out_failed:
 	pool->failed_allocs++;
 out:
 	ckremm_unlock(&pool->lock, flags);
+	if (ret)
+		ckremm_trace_alloc(pool->label, size, 0, ret);
+	else if (ckremm_trace_alloc_enabled())
+		for (i = 0; i < count; i++)
+			ckremm_trace_alloc(pool->label, size, handles[i], 0);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(t_pool_alloc_batch, CKREMM_NS);
@@ -863,6 +872,7 @@ static int tp_check_batch_free(struct t_pool *pool, const u64 *handles,
 int t_pool_free_batch(struct t_pool *pool, const u64 *handles,
 		      unsigned int count)
 {
+	u64 bad = T_POOL_NO_HANDLE;
 	unsigned long flags;
 	unsigned int i;
 	int ret = 0;
@@ -878,12 +888,19 @@ int t_pool_free_batch(struct t_pool *pool, const u64 *handles,
 	}
 	for (i = 0; i < count && !ret; i++)
 		ret = tp_check_batch_free(pool, handles, i);
+	if (ret)
+		bad = handles[i - 1];
 	for (i = 0; i < count && !ret; i++) {
 		n = (u32)handles[i] - 1;
 		tp_free_locked(pool, n, tp_seg(pool, n));
 	}
 out:
 	ckremm_unlock(&pool->lock, flags);
+	if (ret)
+		ckremm_trace_free(pool->label, bad, ret);
+	else if (ckremm_trace_free_enabled())
+		for (i = 0; i < count; i++)
+			ckremm_trace_free(pool->label, handles[i], 0);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(t_pool_free_batch, CKREMM_NS);
@@ -932,14 +949,20 @@ EXPORT_SYMBOL_NS_GPL(t_pool_alloc, CKREMM_NS);
  */
 bool t_pool_dealloc(struct t_pool *pool, void *ptr)
 {
+	u64 handle = T_POOL_NO_HANDLE;
 	unsigned long flags;
 	int ret;
+	u32 n;
 
 	if (!pool)
 		return false;
 	flags = ckremm_lock(&pool->lock);
-	ret = tp_free_unpinned(pool, tp_lookup_ptr(pool, ptr));
+	n = tp_lookup_ptr(pool, ptr);
+	if (n != TP_NIL && ckremm_trace_free_enabled())
+		handle = tp_handle(pool, n);
+	ret = tp_free_unpinned(pool, n);
 	ckremm_unlock(&pool->lock, flags);
+	ckremm_trace_free(pool->label, handle, ret);
 	return !ret;
 }
 EXPORT_SYMBOL_NS_GPL(t_pool_dealloc, CKREMM_NS);

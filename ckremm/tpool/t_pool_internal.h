@@ -94,6 +94,7 @@ struct tp_move {
 
 struct t_pool {
 	struct ckremm_lock lock;
+	const char *label;	/* the port's name of the pool (its events') */
 	u8 *arena;
 	size_t arena_size;
 	u32 arena_units;

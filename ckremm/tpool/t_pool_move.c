@@ -166,7 +166,8 @@ EXPORT_SYMBOL_NS_GPL(t_pool_set_step, CKREMM_NS);
 
 /*
  * One step of a reorder pass: move at most @budget bytes and look at most
- * TP_STEP_NODES segments.  Returns true while the pass has more to do.
+ * TP_STEP_NODES segments, adding what it moved to @res.  Returns true
+ * while the pass has more to do.
  */
 static bool tp_reorder_step_locked(struct t_pool *pool, size_t budget,
 				   struct t_pool_reorder_result *res)
@@ -183,8 +184,7 @@ static bool tp_reorder_step_locked(struct t_pool *pool, size_t budget,
 			size_t moved = tp_move_some(pool, budget);
 
 			budget -= moved;
-			if (res)
-				res->bytes_moved += moved;
+			res->bytes_moved += moved;
 			continue;
 		}
 		/* Next free run from the cursor. */
@@ -212,8 +212,7 @@ static bool tp_reorder_step_locked(struct t_pool *pool, size_t budget,
 		pool->move.seg = n;
 		pool->move.hole = hole;
 		pool->move.done = 0;
-		if (res)
-			res->blocks_moved++;
+		res->blocks_moved++;
 	}
 	return true;
 
@@ -226,8 +225,6 @@ done:
 static void tp_reorder_result(struct t_pool *pool,
 			      struct t_pool_reorder_result *res)
 {
-	if (!res)
-		return;
 	res->largest_free = tp_largest_free(pool);
 	res->free_blocks = pool->free_blocks;
 }
@@ -250,6 +247,7 @@ static void tp_reorder_result(struct t_pool *pool,
 int t_pool_reorder_step(struct t_pool *pool, size_t budget,
 			struct t_pool_reorder_result *res)
 {
+	struct t_pool_reorder_result step = { 0 };
 	unsigned long flags;
 	bool more;
 
@@ -260,9 +258,17 @@ int t_pool_reorder_step(struct t_pool *pool, size_t budget,
 	else if (budget > T_POOL_STEP_MAX)
 		budget = T_POOL_STEP_MAX;
 	flags = ckremm_lock(&pool->lock);
-	more = tp_reorder_step_locked(pool, budget, res);
-	tp_reorder_result(pool, res);
+	more = tp_reorder_step_locked(pool, budget, &step);
+	tp_reorder_result(pool, &step);
 	ckremm_unlock(&pool->lock, flags);
+	if (res) {
+		res->bytes_moved += step.bytes_moved;
+		res->blocks_moved += step.blocks_moved;
+		res->largest_free = step.largest_free;
+		res->free_blocks = step.free_blocks;
+	}
+	ckremm_trace_reorder_step(pool->label, step.blocks_moved,
+				  step.bytes_moved, more, step.largest_free);
 	return more;
 }
 EXPORT_SYMBOL_NS_GPL(t_pool_reorder_step, CKREMM_NS);
