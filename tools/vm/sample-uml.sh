@@ -6,8 +6,9 @@
 # the UML kernel (its Module.symvers), load ckremm and then the sample,
 # check the sample's report and that ckremm cannot be unloaded under it,
 # run tools/tests/dev/debugfs_test.sh (the sample's pools and pools made
-# with ckremmctl, in /sys/kernel/debug/ckremm/), unload both, and check
-# the kernel log.
+# with ckremmctl, in /sys/kernel/debug/ckremm/) and
+# tools/tests/dev/trace_test.sh (the pools' trace events read back through
+# tracefs), unload both, and check the kernel log.
 #
 #   tools/vm/sample-uml.sh     -> last line "sample-uml: N passed, M failed"
 set -euo pipefail
@@ -37,10 +38,12 @@ check "the sample reports its checks passed" sh -c 'dmesg | grep -q "$report"'
 check "rmmod ckremm is refused while the sample uses it" sh -c '! rmmod ckremm 2>/dev/null'
 check "ckremm is still loaded" test -c /dev/ckremm
 run_tap debugfs_test sh $CKREMM_ROOT/tools/tests/dev/debugfs_test.sh $CKREMM_ROOT/tools/build/ckremmctl $records $slots
+run_tap trace_test sh $CKREMM_ROOT/tools/tests/dev/trace_test.sh $CKREMM_ROOT/tools/build/ckremmctl
 check "rmmod ckremm_sample" rmmod ckremm_sample
 check "the sample reports its pools destroyed" sh -c 'dmesg | grep -q "ckremm_sample: pools destroyed"'
 check "rmmod ckremm" rmmod ckremm
 check "/sys/kernel/debug/ckremm is gone" test ! -e /sys/kernel/debug/ckremm
 reprint debugfs_test ckremm-tap
+reprint trace_test ckremm-tap
 EOF
 uml_guest_end "$stage" "$kdir" "$commands"

@@ -8,8 +8,8 @@
 #
 #   tools/tests/dev/ckremmctl_test.sh [path/to/ckremmctl]
 #
-# Each check is a shell condition followed by "ok NAME", which reports the
-# condition's status.
+# Each check is a shell condition followed by "ok NAME" (tap.sh), which
+# reports the condition's status.
 # shellcheck disable=SC2162 # "run read ..." runs ckremmctl read
 
 CTL=${1:-${CKREMMCTL:-$(dirname "$0")/../../build/ckremmctl}}
@@ -19,32 +19,16 @@ TMP=${TMPDIR:-/tmp}/ckremmctl_test.$$
 mkdir -p "$TMP" || exit 1
 trap '"$CTL" destroy "$POOL" "$TPOOL" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
-n=0
-passed=0
-failed=0
+# shellcheck source=tools/tests/dev/tap.sh
+. "$(dirname "$0")/tap.sh"
 status=0
 
-# run ARGS...: run ckremmctl, keeping stdout, stderr and the exit status.
+# run ARGS...: run ckremmctl, keeping stdout, stderr and the exit status
+# (which a failed check shows, with them).
 run() {
 	"$CTL" "$@" >"$TMP/out" 2>"$TMP/err"
 	status=$?
-}
-
-# ok NAME: one TAP result, from the status of the condition just before.
-ok() {
-	result=$?
-	n=$((n + 1))
-	if [ "$result" -eq 0 ]; then
-		echo "ok $n - $1"
-		passed=$((passed + 1))
-	else
-		echo "not ok $n - $1"
-		echo "# exit status $status; stdout:"
-		sed 's/^/#   /' "$TMP/out"
-		echo "# stderr:"
-		sed 's/^/#   /' "$TMP/err"
-		failed=$((failed + 1))
-	fi
+	echo "$status" >"$TMP/status"
 }
 
 out_has() { grep -q -- "$1" "$TMP/out"; }
@@ -256,10 +240,4 @@ run realloc "$TPOOL" "$h6" 200
 status_is 1 && err_has "ckremmctl copy"
 ok "realloc is refused with a hint"
 
-# A check added or lost without the plan following: the run is wrong.
-if [ "$n" -ne "$planned" ]; then
-	echo "# ran $n checks, planned $planned"
-	failed=$((failed + 1))
-fi
-echo "cli: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_end cli

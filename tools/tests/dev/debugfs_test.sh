@@ -10,8 +10,8 @@
 #
 #   tools/tests/dev/debugfs_test.sh path/to/ckremmctl R S
 #
-# Each check is a shell condition followed by "ok NAME", which reports the
-# condition's status.
+# Each check is a shell condition followed by "ok NAME" (tap.sh), which
+# reports the condition's status.
 # shellcheck disable=SC2046,SC2086 # $COMMON and map_sums are word lists
 
 CTL=$1
@@ -24,28 +24,8 @@ TMP=${TMPDIR:-/tmp}/debugfs_test.$$
 mkdir -p "$TMP" || exit 1
 trap '"$CTL" destroy "$HPOOL" "$TPOOL" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
-n=0
-passed=0
-failed=0
-
-# ok NAME: one TAP result, from the status of the condition just before;
-# a failure shows the files the checks compared.
-ok() {
-	result=$?
-	n=$((n + 1))
-	if [ "$result" -eq 0 ]; then
-		echo "ok $n - $1"
-		passed=$((passed + 1))
-	else
-		echo "not ok $n - $1"
-		for f in "$TMP"/*; do
-			[ -f "$f" ] || continue
-			echo "# ${f##*/}:"
-			sed 's/^/#   /' "$f"
-		done
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source=tools/tests/dev/tap.sh
+. "$(dirname "$0")/tap.sh"
 
 # stat_of DIR KEY: the value of KEY in DIR/stats.
 stat_of() { sed -n "s/^$2  *//p" "$1/stats"; }
@@ -169,5 +149,4 @@ done
 [ ! -d "$D/dev-$TPOOL" ]
 ok "the second pool's directory goes when it is destroyed"
 
-echo "debugfs: $passed passed, $failed failed"
-[ "$n" -eq "$planned" ] && [ "$failed" -eq 0 ]
+tap_end debugfs
