@@ -75,12 +75,29 @@ void ckremm_pool_destroyed(void *pool);
 #ifdef CKREMM_TRACE
 #include "ckremm_trace.h"
 
-#define ckremm_trace_alloc(pool, size, block, result) \
-	trace_ckremm_alloc(pool, size, block, result, _RET_IP_)
-#define ckremm_trace_free(pool, block, result) \
-	trace_ckremm_free(pool, block, result, _RET_IP_)
-#define ckremm_trace_resize(pool, block, size, moved, result) \
-	trace_ckremm_resize(pool, block, size, moved, result, _RET_IP_)
+/*
+ * Each hook tests its event's static key before it computes an argument,
+ * so that a disabled event costs its call site the key's no-op and
+ * nothing else: the compiler would otherwise compute the block, the
+ * result and the call site ahead of the tracepoint's own test.
+ */
+#define ckremm_trace_alloc(pool, size, block, result)			\
+	do {								\
+		if (trace_ckremm_alloc_enabled())			\
+			trace_ckremm_alloc(pool, size, block, result,	\
+					   _RET_IP_);			\
+	} while (0)
+#define ckremm_trace_free(pool, block, result)				\
+	do {								\
+		if (trace_ckremm_free_enabled())			\
+			trace_ckremm_free(pool, block, result, _RET_IP_); \
+	} while (0)
+#define ckremm_trace_resize(pool, block, size, moved, result)		\
+	do {								\
+		if (trace_ckremm_resize_enabled())			\
+			trace_ckremm_resize(pool, block, size, moved,	\
+					    result, _RET_IP_);		\
+	} while (0)
 #define ckremm_trace_refuse(pool, reason) trace_ckremm_refuse(pool, reason)
 #define ckremm_trace_reorder_step(pool, blocks, bytes, more, largest) \
 	trace_ckremm_reorder_step(pool, blocks, bytes, more, largest)
