@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * KUnit suite for the pools' tracepoints (ckremm/port/ckremm_trace.h).
+ * KUnit suite for the pools' tracepoints (ckremm/port/linux/ckremm_trace.h).
  * Each case attaches a probe to every ckremm event, as perf or bpftrace
  * would, makes calls on a pool of its own name, and holds each event the
  * calls fired to what the call did: the pool's name, the block (arena

@@ -280,7 +280,7 @@ int ckremm_attach_unpin(struct ckremm_attach *att, u64 block);
 /*
  * debugfs.c: /sys/kernel/debug/ckremm/, every pool's stats, map and
  * validate; the pools reach it through ckremm_pool_created() and
- * ckremm_pool_destroyed() (ckremm/port/port_linux.h).
+ * ckremm_pool_destroyed() (ckremm/port/linux/ckremm_target.h).
  */
 void ckremm_debugfs_init(void);
 void ckremm_debugfs_exit(void);

@@ -1,37 +1,67 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * ckremm port layer: the one place that knows where the pools run.
+ * ckremm port interface: everything the pools need from where they run.
  *
- * The pools (ckremm/hpool, ckremm/tpool) include this header and nothing
- * else from their environment.  It maps, for the Linux kernel or for a host
- * C library:
+ * The pools (ckremm/hpool/, ckremm/tpool/ and the index they share,
+ * ckremm/segfit/) include this header and nothing else from their
+ * environment.  A port is one folder beside this file whose
+ * ckremm_target.h provides what the list below names, plus the port's .c
+ * files if it has any.  A build chooses its port by the include path
+ * alone, this folder first and the port's after it:
  *
- *   arena memory        ckremm_arena_alloc()/ckremm_arena_free()
- *   pool metadata       ckremm_meta_zalloc()/ckremm_meta_free(), and
- *                       ckremm_meta_zalloc_nowait() for tables that grow
- *   the pool lock       struct ckremm_lock, ckremm_lock()/ckremm_unlock()
- *   bit scans           ckremm_fls32(), ckremm_ffs32()
- *   overflow checks     ckremm_add_overflow()
- *   diagnostics         ckremm_warn() (rate limited)
- *   randomness          ckremm_random_u32()
- *   sizes               CKREMM_PAGE_SIZE, CKREMM_STEP_BYTES
- *   exports             EXPORT_SYMBOL_NS_GPL(sym, CKREMM_NS), a no-op
- *                       outside the kernel
- *   pool registry       ckremm_pool_created()/ckremm_pool_destroyed(), how
- *                       the environment learns of each pool and names it
- *                       (the Linux module lists them in debugfs)
- *   tracing             ckremm_trace_alloc(), _free(), _resize(),
- *                       _refuse(), _reorder_step(), and whether the first
- *                       two are on (the Linux module's tracepoints,
- *                       ckremm_trace.h)
+ *	-I ckremm/port -I ckremm/port/<target>
  *
- * A port that has no registry or no tracing leaves CKREMM_POOL_REGISTRY or
- * CKREMM_TRACE undefined and gets the no-ops below.
+ * so that no #ifdef anywhere names a target: a new port is a new folder.
  *
- * and provides u8/u16/u32/u64, size_t, bool, memcpy() and memset().
+ *   linux/      the Linux kernel (ckremm.ko): vmalloc'd arenas charged to
+ *               the memory cgroup, a raw spinlock taken with interrupts
+ *               off, hsiphash, get_random_u32(), the debugfs registry and
+ *               the tracepoints (ckremm_trace.h)
+ *   host/       a hosted C library (the tests, fuzzers and benchmarks):
+ *               aligned_alloc() and calloc(), a C11-atomics spinlock,
+ *               SipHash, a seed from the clock and the process id
  *
- * To carry a pool into another environment, copy ckremm/port/ with the
- * pool's folder and write one more port_<env>.h beside the two here.
+ * What a port's ckremm_target.h provides:
+ *
+ *   types        u8, u16, u32, u64, size_t, uintptr_t, bool, NULL,
+ *                U16_MAX, U32_MAX, BIT(), __always_inline, ckremm_noinline
+ *   errors       EINVAL, ENOMEM, EBUSY, ENOSPC, EOVERFLOW, EUCLEAN: the
+ *                pools return them negated
+ *   copy, fill   memcpy(), memmove(), memset()
+ *   the lock     struct ckremm_lock, ckremm_lock_init(), ckremm_lock()
+ *                returning the flags ckremm_unlock() takes back: mutual
+ *                exclusion from every other caller that can reach the pool,
+ *                other CPUs and interrupt handlers alike (a spinlock with
+ *                interrupts off; on one core, an interrupt mask).  Holds are
+ *                short and bounded, and nothing under one sleeps.
+ *   memory       ckremm_arena_alloc(): zeroed, CKREMM_PAGE_SIZE-aligned, or
+ *                NULL; ckremm_arena_free().  ckremm_meta_zalloc(): zeroed
+ *                bookkeeping, or NULL; ckremm_meta_free().
+ *                ckremm_meta_zalloc_nowait(): the same for tables that grow
+ *                while the pool is in use, from any context the pool lock
+ *                can be taken in, never sleeping (it may always fail)
+ *   sizes        CKREMM_PAGE_SIZE; CKREMM_STEP_BYTES, the bytes copied or
+ *                cleared per hold of the lock (default below)
+ *   bit scans    ckremm_fls32(), ckremm_ffs32(), ckremm_add_overflow()
+ *   randomness   ckremm_random_u32(), never called under the pool lock;
+ *                struct ckremm_hash_key, ckremm_hash_key_init() and
+ *                ckremm_hash4(), a keyed hash whose key its outputs do not
+ *                give away (H_POOL_KEYED headers)
+ *   diagnostics  ckremm_warn(fmt, ...): a caller's misuse, refused; printed
+ *                at a bounded rate, or counted; ckremm_might_sleep(), an
+ *                assertion where the port has one
+ *   exports      EXPORT_SYMBOL_NS_GPL(sym, ns) and CKREMM_NS: a declaration
+ *                that does nothing outside the kernel
+ *   registry     optional: with CKREMM_POOL_REGISTRY defined,
+ *                ckremm_pool_created() and ckremm_pool_destroyed(), how the
+ *                environment learns of each pool and names it (the Linux
+ *                module lists them in debugfs); else the no-ops below
+ *   tracing      optional: with CKREMM_TRACE defined, ckremm_trace_alloc(),
+ *                _free(), _resize(), _refuse(), _reorder_step(), and
+ *                ckremm_trace_alloc_enabled() and _free_enabled(); else the
+ *                no-ops below
+ *
+ * Nothing else: no thread, timer, file or allocation call of a C library.
  */
 #ifndef CKREMM_PORT_H
 #define CKREMM_PORT_H
@@ -46,11 +76,8 @@ static inline const char *ckremm_pool_kind_name(unsigned int kind)
 	return kind == CKREMM_POOL_HEADER ? "h_pool" : "t_pool";
 }
 
-#ifdef __KERNEL__
-#include "port_linux.h"
-#else
-#include "port_host.h"
-#endif
+/* The port the build chose by its include path. */
+#include "ckremm_target.h"
 
 #ifndef CKREMM_POOL_REGISTRY
 /* No list of pools: a pool is known by its kind. */

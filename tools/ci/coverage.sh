@@ -2,19 +2,20 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Line coverage of the portable core (ckremm/hpool/, ckremm/tpool/,
-# ckremm/segfit/ and the host half of ckremm/port/) by the host
+# ckremm/segfit/, ckremm/port/ and the host port, ckremm/port/host/) by the host
 # tests of tools/tests/host and tools/tests/tpool, measured with gcc's
 # --coverage and gcov.  The test programs are built again, instrumented
 # instead of sanitized, under tools/build/coverage/, and run; their counts
 # are merged line by line across programs (a line counts as covered if any
-# program ran it).  ckremm/port/port_linux.h is not compiled on the host
-# and is not measured; KUnit and the device tests cover it.
+# program ran it).  The other ports (ckremm/port/linux/, .../baremetal/)
+# are not compiled on the host and are not measured; KUnit, the device
+# tests and the board stages cover them.
 #
 #   tools/ci/coverage.sh [--lines]   (make coverage)
 #       --lines   also list every line no test ran
 #
 # Prints each module's (ckremm/hpool/, ckremm/tpool/, ckremm/segfit/,
-# ckremm/port/), each
+# ckremm/port/, ckremm/port/host/), each
 # file's and the total figure; every module and the total must reach
 # CKREMM_COVERAGE_MIN percent (default 95).  Last line
 # "coverage: N passed, M failed", one check per module and one for the total
@@ -111,7 +112,7 @@ awk -F'\t' -v root="$CKREMM_ROOT/" '
 		f = norm($1)
 		if (index(f, root) != 1) next
 		f = substr(f, length(root) + 1)
-		if (f !~ /^ckremm\/(hpool|tpool|port|segfit)\/[^\/]+$/) next
+		if (f !~ /^ckremm\/(hpool|tpool|port|port\/host|segfit)\/[^\/]+$/) next
 		split($2, c, ":")
 		count = c[1]; line = c[2] + 0
 		gsub(/ /, "", count)
@@ -130,7 +131,7 @@ if [[ ! -s $out/lines.txt ]]; then
 	echo "coverage: gcov reported no line of the core" >&2
 	failed=$((failed + 1))
 else
-	# Each module (a folder: hpool/, tpool/, port/) and the total are held
+	# Each module (a folder: hpool/, tpool/, port/, port/host/) and the total are held
 	# to the floor; its files are shown for where the gaps are.
 	while IFS=$'\t' read -r kind name total ran; do
 		pct=$(awk -v r="$ran" -v t="$total" 'BEGIN { printf "%.2f", 100 * r / t }')

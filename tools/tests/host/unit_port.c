@@ -3,7 +3,8 @@
  * Unit tests of the port layer as the host builds it: the segregated-fit
  * index of ckremm_segfit.h driven directly (classes, search, the largest
  * run, and the stepped check against an index damaged in each way it can
- * detect), ckremm_permille() on both of its paths, and the host's
+ * detect), ckremm_permille() on both of its paths, ckremm_locked_pass()
+ * restarting and giving up, and the host's
  * diagnostics (counted always, printed only with CKREMM_VERBOSE=1).
  *
  * The pools use the index through their own lists; here a small table of
@@ -309,6 +310,74 @@ TEST(permille_both_paths)
 		if (t[i].part == t[i].whole)
 			EXPECT_EQ(got, 1000);
 	}
+}
+
+/* ---- ckremm_locked_pass ---------------------------------------------------- */
+
+/*
+ * A pass of @steps steps over a "pool" whose change count the steps bump
+ * @changes times in all (one per step, from the first), or that fails
+ * with @err at step @fail_at.
+ */
+struct pass_walk {
+	struct ckremm_lock lock;
+	u32 seq;
+	unsigned int steps, done, restarts, changes, fail_at;
+	int err;
+};
+
+static int pass_step(void *arg, bool restart)
+{
+	struct pass_walk *w = arg;
+
+	if (restart) {
+		w->done = 0;
+		w->restarts++;
+	}
+	if (w->changes) {
+		w->changes--;
+		w->seq++;
+	}
+	if (++w->done == w->fail_at)
+		return w->err;
+	return w->done == w->steps;
+}
+
+TEST(locked_pass_restarts_and_gives_up)
+{
+	struct pass_walk w = { .steps = 4 };
+	const char *why = NULL;
+
+	ckremm_lock_init(&w.lock);
+	/* A quiet pool: one pass, started once. */
+	EXPECT_EQ(ckremm_locked_pass(&w.lock, &w.seq, 3, &why, pass_step, &w), 0);
+	EXPECT_EQ(w.restarts, 1);
+	EXPECT_EQ(w.done, 4);
+	EXPECT_NULL(why);
+
+	/* Two changes: the pass starts over twice and then completes. */
+	w.restarts = 0;
+	w.changes = 2;
+	EXPECT_EQ(ckremm_locked_pass(&w.lock, &w.seq, 3, &why, pass_step, &w), 0);
+	EXPECT_EQ(w.restarts, 3);
+	EXPECT_NULL(why);
+
+	/* A pool that changes under every pass: -EBUSY after max_tries. */
+	w.restarts = 0;
+	w.changes = 1000;
+	EXPECT_EQ(ckremm_locked_pass(&w.lock, &w.seq, 3, &why, pass_step, &w),
+		  -EBUSY);
+	EXPECT_EQ(w.restarts, 3);
+	EXPECT_NONNULL(why);
+
+	/* A step's error ends the pass with it; no reason is needed. */
+	w.restarts = 0;
+	w.changes = 0;
+	w.fail_at = 2;
+	w.err = -EUCLEAN;
+	EXPECT_EQ(ckremm_locked_pass(&w.lock, &w.seq, 3, NULL, pass_step, &w),
+		  -EUCLEAN);
+	EXPECT_EQ(w.restarts, 1);
 }
 
 /* ---- host diagnostics ------------------------------------------------------ */

@@ -8,7 +8,7 @@
  *
  * The pools stay portable and never name these events: they call the
  * ckremm_trace_*() hooks of the port layer, which the Linux port maps onto
- * them (port_linux.h) and every other port onto nothing.  Each event names
+ * them (ckremm_target.h) and every other port onto nothing.  Each event names
  * its pool by the name debugfs shows it under (ckremm/dev/debugfs.c) and
  * its block as the device does: the arena offset of a header pool block's
  * payload, a table pool block's handle.

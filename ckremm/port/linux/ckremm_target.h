@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * ckremm port layer for the Linux kernel.
+ * ckremm port for the Linux kernel (see ../ckremm_port.h for the interface).
  *
  * Arenas come from vmalloc with __GFP_ZERO and GFP_KERNEL_ACCOUNT: zeroed
  * pages that can be mapped to userspace page by page, charged to the memory
@@ -25,8 +25,8 @@
  * another lock; only a rate-limited warning may print.  A table that
  * grows does so with the lock dropped (ckremm_meta_zalloc_nowait()).
  */
-#ifndef CKREMM_PORT_LINUX_H
-#define CKREMM_PORT_LINUX_H
+#ifndef CKREMM_TARGET_LINUX_H
+#define CKREMM_TARGET_LINUX_H
 
 #include <linux/bitops.h>
 #include <linux/errno.h>
@@ -228,4 +228,4 @@ static inline u32 ckremm_random_u32(void)
 #define ckremm_warn(fmt, ...) \
 	pr_warn_ratelimited("ckremm: " fmt, ##__VA_ARGS__)
 
-#endif /* CKREMM_PORT_LINUX_H */
+#endif /* CKREMM_TARGET_LINUX_H */

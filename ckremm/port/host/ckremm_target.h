@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * ckremm port layer for a hosted C library (POSIX, C11 atomics).
+ * ckremm port for a hosted C library, POSIX and C11 atomics (see
+ * ../ckremm_port.h for the interface).
  *
- * Used by the host tests, the fuzzers and the benchmarks, and as the
- * starting point for an embedded port: an arena is any zeroed,
- * page-aligned region; the lock is a test-and-set spinlock (replace it
- * with an interrupt mask on a single-core microcontroller).
+ * Used by the host tests, the fuzzers and the benchmarks: an arena is any
+ * zeroed, page-aligned region; the lock is a test-and-set spinlock.
  */
-#ifndef CKREMM_PORT_HOST_H
-#define CKREMM_PORT_HOST_H
+#ifndef CKREMM_TARGET_HOST_H
+#define CKREMM_TARGET_HOST_H
 
 #include <errno.h>
 #include <stdbool.h>
@@ -198,4 +197,4 @@ extern unsigned long ckremm_host_warnings;
 void ckremm_host_warn(const char *fmt, ...);
 #define ckremm_warn(fmt, ...) ckremm_host_warn("ckremm: " fmt, ##__VA_ARGS__)
 
-#endif /* CKREMM_PORT_HOST_H */
+#endif /* CKREMM_TARGET_HOST_H */
