@@ -455,8 +455,8 @@ struct t_pool *t_pool_create_named(size_t size, unsigned int capacity,
 {
 	struct tp_seg *chunk;
 	struct t_pool *pool;
+	u32 nodes, n;
 	u64 max_nodes;
-	u32 n;
 
 	ckremm_might_sleep();
 	if (size < TP_GRANULE || size > T_POOL_MAX_SIZE ||
@@ -485,7 +485,9 @@ struct t_pool *t_pool_create_named(size_t size, unsigned int capacity,
 	max_nodes = 2 * (u64)capacity + 2;
 	if (max_nodes > pool->arena_units)
 		max_nodes = pool->arena_units;
-	pool->dir_size = (u32)((max_nodes + TP_CHUNK_NODES - 1) / TP_CHUNK_NODES);
+	/* In 32 bits: 32-bit kernels and small cores have no 64-bit divide. */
+	nodes = (u32)max_nodes;
+	pool->dir_size = (nodes + (u32)TP_CHUNK_NODES - 1) / (u32)TP_CHUNK_NODES;
 	pool->regions = (pool->arena_units + TP_REGION_UNITS - 1) >> TP_REGION_SHIFT;
 	pool->dir = ckremm_meta_zalloc(pool->dir_size * sizeof(*pool->dir));
 	pool->region = ckremm_meta_zalloc(pool->regions * sizeof(*pool->region));

@@ -25,8 +25,13 @@ struct h_pool;
 #define H_POOL_HEADER_SIZE	16
 /* Every block's payload is aligned to this; sizes round up to it. */
 #define H_POOL_MIN_ALIGN	16
-/* Largest arena: block offsets are 32-bit counts of 16-byte granules. */
-#define H_POOL_MAX_SIZE		((size_t)0xffffffffu * H_POOL_MIN_ALIGN)
+/*
+ * Largest arena: block offsets are 32-bit counts of 16-byte granules; with a
+ * 32-bit size_t, the largest multiple of 16 it can hold.
+ */
+#define H_POOL_MAX_SIZE		(sizeof(size_t) > 4 ?				\
+				 (size_t)0xffffffffu * H_POOL_MIN_ALIGN :	\
+				 (size_t)0xfffffff0u)
 /* Most blocks one batch call handles while holding the pool lock. */
 #define H_POOL_BATCH_MAX	64
 

@@ -33,8 +33,13 @@ struct t_pool;
 
 /* Block sizes round up to this; every block's address is aligned to it. */
 #define T_POOL_ALIGN		16
-/* Largest arena: offsets are 32-bit counts of 16-byte granules. */
-#define T_POOL_MAX_SIZE		((size_t)0xfffffff0u * T_POOL_ALIGN)
+/*
+ * Largest arena: offsets are 32-bit counts of 16-byte granules; with a
+ * 32-bit size_t, the largest multiple of 16 it can hold.
+ */
+#define T_POOL_MAX_SIZE		(sizeof(size_t) > 4 ?				\
+				 (size_t)0xfffffff0u * T_POOL_ALIGN :		\
+				 (size_t)0xfffffff0u)
 /* Largest table. */
 #define T_POOL_MAX_CAPACITY	0x1000000U
 /* Most bytes a reorder step moves per hold of the lock (64 KiB). */
