@@ -131,6 +131,50 @@ static void named_table_pool_maps_its_handles(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t_pool_unpin(pool, h), 0);
 }
 
+/*
+ * Pools made over memory of the caller's, arena and tables, work in it
+ * and are listed like any other.
+ */
+static void pools_over_caller_memory_are_listed(struct kunit *test)
+{
+	size_t hmeta = h_pool_meta_size(8192, 0);
+	size_t tmeta = t_pool_meta_size(8192, 64);
+	u8 *harena = kunit_kzalloc(test, 8192, GFP_KERNEL);
+	u8 *tarena = kunit_kzalloc(test, 8192, GFP_KERNEL);
+	void *hm = kunit_kzalloc(test, hmeta, GFP_KERNEL);
+	void *tm = kunit_kzalloc(test, tmeta, GFP_KERNEL);
+	struct h_pool *h;
+	struct t_pool *t;
+	char *text;
+	u8 *p;
+
+	KUNIT_ASSERT_TRUE(test, harena && tarena && hm && tm);
+	skip_without_debugfs(test);
+	h = h_pool_create_in(harena, 8192, hm, hmeta, 0, "kunit-header-in");
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, destroy_h_action, h), 0);
+	t = t_pool_create_in(tarena, 8192, 64, tm, tmeta, "kunit-table-in");
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, destroy_t_action, t), 0);
+
+	p = h_pool_alloc(h, 100);
+	KUNIT_EXPECT_TRUE(test, p >= harena && p + 100 <= harena + 8192);
+	p = t_pool_pin(t, t_pool_alloc_handle(t, 100, 0));
+	KUNIT_EXPECT_TRUE(test, p >= tarena && p + 100 <= tarena + 8192);
+
+	text = read_pool_file(test, "kunit-header-in", "stats");
+	KUNIT_ASSERT_NOT_NULL(test, text);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "arena_size      8192\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "used_blocks     1\n"));
+	text = read_pool_file(test, "kunit-table-in", "stats");
+	KUNIT_ASSERT_NOT_NULL(test, text);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "used_blocks     1\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "pinned_blocks   1\n"));
+	text = read_pool_file(test, "kunit-table-in", "validate");
+	KUNIT_ASSERT_NOT_NULL(test, text);
+	KUNIT_EXPECT_STREQ(test, text, "ok\n");
+}
+
 static void file_open_across_destroy_fails_reads(struct kunit *test)
 {
 	char *buf = kunit_kzalloc(test, READ_MAX, GFP_KERNEL);
@@ -155,6 +199,7 @@ static void file_open_across_destroy_fails_reads(struct kunit *test)
 static struct kunit_case ckremm_debugfs_cases[] = {
 	KUNIT_CASE(named_header_pool_shows_its_figures),
 	KUNIT_CASE(named_table_pool_maps_its_handles),
+	KUNIT_CASE(pools_over_caller_memory_are_listed),
 	KUNIT_CASE(file_open_across_destroy_fails_reads),
 	{}
 };

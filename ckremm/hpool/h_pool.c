@@ -324,10 +324,13 @@ static u32 hp_alloc_locked(struct h_pool *pool, u32 units, size_t align)
 	total = h->units;
 	prev_units = h->prev_units;
 
-	/* Split off a leading free block until the payload is aligned. */
+	/*
+	 * Split off a leading free block until the payload's address is
+	 * aligned (an arena of the caller's may be aligned to 16 only).
+	 */
 	if (align > HP_GRANULE) {
-		size_t payload = ((size_t)off + 1) << HP_GRANULE_SHIFT;
-		size_t mask = align - 1;
+		uintptr_t payload = (uintptr_t)hp_payload(pool, off);
+		uintptr_t mask = align - 1;
 
 		gap = (u32)((((payload + mask) & ~mask) - payload) >>
 			    HP_GRANULE_SHIFT);
@@ -834,15 +837,120 @@ static u32 hp_alloc_flushing(struct h_pool *pool, u32 units, size_t align,
 
 /* ---- the public API ------------------------------------------------------ */
 
-/* Free a pool and whatever of its arena and tables it has. */
+/* Free a pool and whatever of its arena and tables it has and owns. */
 static void hp_free_tables(struct h_pool *pool)
 {
-	if (pool->arena)
+	if (pool->own_arena && pool->arena)
 		ckremm_arena_free(pool->arena);
+	if (!pool->own_meta)
+		return;
 	ckremm_meta_free(pool->starts);
 	ckremm_meta_free(pool->cache);
 	ckremm_meta_free(pool->cache_count);
 	ckremm_meta_free(pool);
+}
+
+/* Front cache sizes of a pool of @size bytes made with @flags. */
+static u32 hp_cache_sizes(size_t size, unsigned int flags)
+{
+	if (!(flags & H_POOL_CACHE))
+		return 0;
+	return size / HP_CACHE_ARENA_PER_SIZE < HP_CACHE_MAX_SIZES ?
+	       (u32)(size / HP_CACHE_ARENA_PER_SIZE) : HP_CACHE_MAX_SIZES;
+}
+
+/*
+ * The pieces of a pool's bookkeeping, in the order they are taken: the
+ * structure, the bitmap of block starts, and the front cache's lists and
+ * counts (0 bytes without one).
+ */
+enum {
+	HP_META_POOL,
+	HP_META_STARTS,
+	HP_META_CACHE,
+	HP_META_COUNT,
+	HP_META_PIECES
+};
+
+static void hp_meta_pieces(size_t size, unsigned int flags,
+			   size_t piece[HP_META_PIECES])
+{
+	u32 cache_sizes = hp_cache_sizes(size, flags);
+
+	piece[HP_META_POOL] = sizeof(struct h_pool);
+	piece[HP_META_STARTS] = ((size >> HP_GRANULE_SHIFT) + 7) / 8;
+	piece[HP_META_CACHE] = (size_t)cache_sizes * HP_CACHE_DEPTH * sizeof(u32);
+	piece[HP_META_COUNT] = cache_sizes;
+}
+
+/* Whether a pool of @size bytes (already rounded) and @flags may be made. */
+static bool hp_create_args_ok(size_t size, unsigned int flags)
+{
+	if (size >= HP_MIN_UNITS * HP_GRANULE && size <= H_POOL_MAX_SIZE &&
+	    !(flags & ~(H_POOL_KEYED | H_POOL_CACHE)))
+		return true;
+	ckremm_warn("h_pool: cannot make a pool of %zu bytes (32..%zu), flags %#x\n",
+		    size, (size_t)H_POOL_MAX_SIZE, flags);
+	return false;
+}
+
+/*
+ * Make a pool over @arena, or a new arena if NULL, with its bookkeeping
+ * carved from @meta, or allocated if NULL.  The arguments are checked.
+ */
+static struct h_pool *hp_create(void *arena, size_t size, void *meta,
+				size_t meta_size, unsigned int flags,
+				const char *name)
+{
+	struct ckremm_carve carve = { .base = meta, .size = meta_size };
+	size_t piece[HP_META_PIECES];
+	void *got[HP_META_PIECES];
+	struct h_pool *pool;
+	unsigned int i;
+
+	hp_meta_pieces(size, flags, piece);
+	for (i = 0; i < HP_META_PIECES; i++) {
+		got[i] = NULL;
+		if (!piece[i])
+			continue;
+		got[i] = meta ? ckremm_carve(&carve, piece[i]) :
+			 ckremm_meta_zalloc(piece[i]);
+		if (!got[i])
+			goto fail;
+	}
+	pool = got[HP_META_POOL];
+	pool->starts = got[HP_META_STARTS];
+	pool->cache = got[HP_META_CACHE];
+	pool->cache_count = got[HP_META_COUNT];
+	pool->cache_sizes = (u32)piece[HP_META_COUNT];
+	pool->own_meta = !meta;
+	pool->own_arena = !arena;
+	pool->arena = arena ? arena : ckremm_arena_alloc(size);
+	if (!pool->arena) {
+		hp_free_tables(pool);
+		return NULL;
+	}
+	ckremm_lock_init(&pool->lock);
+	pool->arena_size = size;
+	pool->arena_units = (u32)(size >> HP_GRANULE_SHIFT);
+	pool->keyed = flags & H_POOL_KEYED;
+	pool->link_salt = ckremm_random_u32();
+	if (pool->keyed)
+		ckremm_hash_key_init(&pool->key);
+	ckremm_sf_init(&pool->index);
+	hp_set(pool, 0, 0, pool->arena_units, HP_FREE);
+	hp_insert(pool, 0);
+	pool->label = ckremm_pool_created(pool, CKREMM_POOL_HEADER, name);
+	return pool;
+
+fail:
+	if (meta)
+		ckremm_warn("h_pool: %zu bytes of bookkeeping memory, not %zu\n",
+			    meta_size, h_pool_meta_size(size, flags));
+	else
+		while (i--)
+			ckremm_meta_free(got[i]);
+	return NULL;
 }
 
 /**
@@ -890,51 +998,81 @@ EXPORT_SYMBOL_NS_GPL(h_pool_create, CKREMM_NS);
 struct h_pool *h_pool_create_named(size_t size, unsigned int flags,
 				   const char *name)
 {
-	struct h_pool *pool;
-
 	ckremm_might_sleep();
-	if (size < HP_MIN_UNITS * HP_GRANULE || size > H_POOL_MAX_SIZE ||
-	    (flags & ~(H_POOL_KEYED | H_POOL_CACHE))) {
-		ckremm_warn("h_pool: cannot make a pool of %zu bytes (32..%zu), flags %#x\n",
-			    size, (size_t)H_POOL_MAX_SIZE, flags);
-		return NULL;
-	}
 	size &= ~(size_t)(HP_GRANULE - 1);
-
-	pool = ckremm_meta_zalloc(sizeof(*pool));
-	if (!pool)
+	if (!hp_create_args_ok(size, flags))
 		return NULL;
-	if (flags & H_POOL_CACHE)
-		pool->cache_sizes = size / HP_CACHE_ARENA_PER_SIZE <
-				    HP_CACHE_MAX_SIZES ?
-				    size / HP_CACHE_ARENA_PER_SIZE :
-				    HP_CACHE_MAX_SIZES;
-	if (pool->cache_sizes) {
-		pool->cache = ckremm_meta_zalloc(pool->cache_sizes *
-						 HP_CACHE_DEPTH * sizeof(u32));
-		pool->cache_count = ckremm_meta_zalloc(pool->cache_sizes);
-	}
-	pool->arena = ckremm_arena_alloc(size);
-	pool->starts = ckremm_meta_zalloc(((size >> HP_GRANULE_SHIFT) + 7) / 8);
-	if (!pool->arena || !pool->starts ||
-	    (pool->cache_sizes && (!pool->cache || !pool->cache_count))) {
-		hp_free_tables(pool);
-		return NULL;
-	}
-	ckremm_lock_init(&pool->lock);
-	pool->arena_size = size;
-	pool->arena_units = (u32)(size >> HP_GRANULE_SHIFT);
-	pool->keyed = flags & H_POOL_KEYED;
-	pool->link_salt = ckremm_random_u32();
-	if (pool->keyed)
-		ckremm_hash_key_init(&pool->key);
-	ckremm_sf_init(&pool->index);
-	hp_set(pool, 0, 0, pool->arena_units, HP_FREE);
-	hp_insert(pool, 0);
-	pool->label = ckremm_pool_created(pool, CKREMM_POOL_HEADER, name);
-	return pool;
+	return hp_create(NULL, size, NULL, 0, flags, name);
 }
 EXPORT_SYMBOL_NS_GPL(h_pool_create_named, CKREMM_NS);
+
+/**
+ * h_pool_meta_size() - bookkeeping bytes a pool made over caller memory needs
+ * @size: arena bytes, as for h_pool_create_in()
+ * @flags: as for h_pool_create()
+ *
+ * The pool's structure, a bit per 16 bytes of arena, and with
+ * H_POOL_CACHE the front cache's lists, each piece 8-byte aligned, plus 7
+ * bytes in case @meta is not.
+ *
+ * Context: Any context.
+ * Return: the bytes h_pool_create_in() needs at @meta.
+ */
+size_t h_pool_meta_size(size_t size, unsigned int flags)
+{
+	struct ckremm_carve measure = { 0 };
+	size_t piece[HP_META_PIECES];
+	unsigned int i;
+
+	hp_meta_pieces(size & ~(size_t)(HP_GRANULE - 1), flags, piece);
+	for (i = 0; i < HP_META_PIECES; i++)
+		if (piece[i])
+			ckremm_carve(&measure, piece[i]);
+	return measure.used + 7 < measure.used ? measure.used : measure.used + 7;
+}
+EXPORT_SYMBOL_NS_GPL(h_pool_meta_size, CKREMM_NS);
+
+/**
+ * h_pool_create_in() - create a header pool over memory the caller owns
+ * @arena: the arena: memory of the caller's (a static buffer, a linker
+ *	section, an SRAM bank), 16-byte aligned; its contents are the
+ *	pool's until destroy_h_pool(), which leaves it to the caller
+ * @size: bytes at @arena; rounded down to a multiple of 16
+ * @meta: memory for the pool's structure and tables, of at least
+ *	h_pool_meta_size(@size, @flags) bytes, which the pool zeroes and
+ *	keeps until destroy_h_pool(); or NULL to allocate them from the port
+ *	as h_pool_create() does
+ * @meta_size: bytes at @meta
+ * @flags: as for h_pool_create()
+ * @name: as for h_pool_create_named()
+ *
+ * h_pool_create_named() for callers that have the memory already, as on
+ * a microcontroller without a heap: with @meta given, neither this call
+ * nor any later one on the pool allocates.  The arena need not be zeroed;
+ * blocks asked for at an alignment above 16 are aligned in the address
+ * space, whatever the arena's own alignment.
+ *
+ * Context: Process context; may sleep (in the Linux module, to list the
+ * pool in debugfs).
+ * Return: the pool, or NULL if @arena is NULL or not 16-byte aligned,
+ * @size or @flags are refused as by h_pool_create(), @meta_size is too
+ * small, or (without @meta) memory is short.
+ */
+struct h_pool *h_pool_create_in(void *arena, size_t size, void *meta,
+				size_t meta_size, unsigned int flags,
+				const char *name)
+{
+	ckremm_might_sleep();
+	size &= ~(size_t)(HP_GRANULE - 1);
+	if (!arena || ((uintptr_t)arena & (HP_GRANULE - 1))) {
+		ckremm_warn("h_pool: an arena that is NULL or not 16-byte aligned\n");
+		return NULL;
+	}
+	if (!hp_create_args_ok(size, flags))
+		return NULL;
+	return hp_create(arena, size, meta, meta_size, flags, name);
+}
+EXPORT_SYMBOL_NS_GPL(h_pool_create_in, CKREMM_NS);
 
 /**
  * create_h_pool() - create a header pool over a new arena

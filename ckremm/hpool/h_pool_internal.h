@@ -81,6 +81,8 @@ struct h_pool {
 	u32 arena_units;
 	struct ckremm_hash_key key;
 	bool keyed;	/* H_POOL_KEYED: headers carry hp_checksum() */
+	bool own_arena;	/* the arena is the port's, freed with the pool */
+	bool own_meta;	/* this structure and the tables are the port's */
 	u32 link_salt;	/* see hp_link_mask() */
 	u8 *starts;	/* bit per unit: a header the pool wrote starts there */
 

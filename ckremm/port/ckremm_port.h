@@ -20,6 +20,9 @@
  *   host/       a hosted C library (the tests, fuzzers and benchmarks):
  *               aligned_alloc() and calloc(), a C11-atomics spinlock,
  *               SipHash, a seed from the clock and the process id
+ *   baremetal/  single-core microcontrollers without an OS: an interrupt
+ *               mask as the lock, memory, seed and log from the board,
+ *               nothing of a C library but memcpy(), memmove(), memset()
  *
  * What a port's ckremm_target.h provides:
  *
@@ -160,6 +163,45 @@ static inline bool ckremm_trace_free_enabled(void)
 #ifndef CKREMM_STEP_BYTES
 #define CKREMM_STEP_BYTES 4096
 #endif
+
+/**
+ * struct ckremm_carve - bookkeeping memory a caller gave a pool
+ * @base: the memory, or NULL to only measure what the pieces need
+ * @size: bytes at @base
+ * @used: bytes carved (or needed) so far, with the padding before each
+ *	piece
+ *
+ * A pool made over memory of its own (h_pool_create_in(),
+ * t_pool_create_in()) takes its structure and tables from the caller's
+ * bookkeeping memory in pieces, one after another, each aligned to 8
+ * bytes; the same pieces measured with @base NULL say how much it needs.
+ */
+struct ckremm_carve {
+	u8 *base;
+	size_t size;
+	size_t used;
+};
+
+/*
+ * The next piece of @size bytes, zeroed; NULL if it does not fit, or
+ * always when measuring.  @c->used grows either way (to SIZE_MAX on
+ * overflow, which nothing fits).
+ */
+static inline void *ckremm_carve(struct ckremm_carve *c, size_t size)
+{
+	uintptr_t start = (uintptr_t)c->base + c->used;
+	size_t pad = (size_t)(((start + 7) & ~(uintptr_t)7) - start);
+	size_t at = c->used + pad;
+
+	if (ckremm_add_overflow(at, size, &c->used)) {
+		c->used = (size_t)-1;
+		return NULL;
+	}
+	if (!c->base || c->used > c->size)
+		return NULL;
+	memset(c->base + at, 0, size);
+	return c->base + at;
+}
 
 /*
  * 1000 * @part / @whole for @part <= @whole, without 64-bit division, which

@@ -413,18 +413,174 @@ static void tp_free_locked(struct t_pool *pool, u32 n, struct tp_seg *s)
 
 /* ---- creation ------------------------------------------------------------ */
 
-/* Free what t_pool_create_named() allocated, whether it finished or not. */
+/* Free what a pool has and owns, whether its making finished or not. */
 static void tp_free_tables(struct t_pool *pool)
 {
 	u32 i;
 
-	if (pool->arena)
+	if (pool->own_arena && pool->arena)
 		ckremm_arena_free(pool->arena);
+	if (!pool->own_meta)
+		return;
 	for (i = 0; i < pool->chunks; i++)
 		ckremm_meta_free(pool->dir[i]);
 	ckremm_meta_free(pool->dir);
 	ckremm_meta_free(pool->region);
 	ckremm_meta_free(pool);
+}
+
+/* The shape of a pool's tables, from its arena and its capacity. */
+struct tp_geometry {
+	u32 capacity;
+	u32 arena_units;
+	u32 dir_size;	/* chunks the table may grow to */
+	u32 regions;
+};
+
+/* @size is rounded and checked; @capacity 0 asks for the default. */
+static void tp_geometry(size_t size, unsigned int capacity,
+			struct tp_geometry *g)
+{
+	u64 max_nodes;
+	u32 nodes;
+
+	if (!capacity) {
+		size_t c = size / 256;
+
+		capacity = c < 64 ? 64 : c > T_POOL_MAX_CAPACITY ?
+			   T_POOL_MAX_CAPACITY : (u32)c;
+	}
+	g->capacity = capacity;
+	g->arena_units = (u32)(size >> TP_SHIFT);
+	/*
+	 * Runs tile the arena, at least a unit each; a free run never
+	 * borders another one, so there is at most one more of them than
+	 * blocks, and one hole.
+	 */
+	max_nodes = 2 * (u64)capacity + 2;
+	if (max_nodes > g->arena_units)
+		max_nodes = g->arena_units;
+	/* In 32 bits: 32-bit kernels and small cores have no 64-bit divide. */
+	nodes = (u32)max_nodes;
+	g->dir_size = (nodes + (u32)TP_CHUNK_NODES - 1) / (u32)TP_CHUNK_NODES;
+	g->regions = (g->arena_units + TP_REGION_UNITS - 1) >> TP_REGION_SHIFT;
+}
+
+/*
+ * The pieces of a pool's bookkeeping, in the order they are taken: the
+ * structure, the directory of chunks and the region index; the chunks of
+ * nodes come after them, TP_CHUNK_BYTES each.
+ */
+enum {
+	TP_META_POOL,
+	TP_META_DIR,
+	TP_META_REGION,
+	TP_META_PIECES
+};
+
+static void tp_meta_pieces(const struct tp_geometry *g,
+			   size_t piece[TP_META_PIECES])
+{
+	piece[TP_META_POOL] = sizeof(struct t_pool);
+	piece[TP_META_DIR] = (size_t)g->dir_size * sizeof(struct tp_seg *);
+	piece[TP_META_REGION] = (size_t)g->regions * sizeof(u32);
+}
+
+/* Bookkeeping memory, carved from @carve if the caller gave some. */
+static void *tp_meta(struct ckremm_carve *carve, size_t size)
+{
+	return carve->base ? ckremm_carve(carve, size) : ckremm_meta_zalloc(size);
+}
+
+static bool tp_create_args_ok(size_t size, unsigned int capacity)
+{
+	if (size >= TP_GRANULE && size <= T_POOL_MAX_SIZE &&
+	    capacity <= T_POOL_MAX_CAPACITY)
+		return true;
+	ckremm_warn("t_pool: cannot make a pool of %zu bytes and %u slots\n",
+		    size, capacity);
+	return false;
+}
+
+/*
+ * Make a pool over @arena, or a new arena if NULL, with its bookkeeping
+ * carved from @meta, or allocated if NULL.  Carved, the tables have all
+ * their chunks from the start and never grow; allocated, they start with
+ * one.  The arguments are checked.
+ */
+static struct t_pool *tp_create(void *arena, size_t size,
+				unsigned int capacity, void *meta,
+				size_t meta_size, const char *name)
+{
+	struct ckremm_carve carve = { .base = meta, .size = meta_size };
+	size_t piece[TP_META_PIECES];
+	void *got[TP_META_PIECES];
+	struct tp_geometry g;
+	struct t_pool *pool;
+	struct tp_seg *s;
+	unsigned int i;
+	u32 n;
+
+	tp_geometry(size, capacity, &g);
+	tp_meta_pieces(&g, piece);
+	for (i = 0; i < TP_META_PIECES; i++) {
+		got[i] = tp_meta(&carve, piece[i]);
+		if (!got[i])
+			goto fail;
+	}
+	pool = got[TP_META_POOL];
+	pool->dir = got[TP_META_DIR];
+	pool->region = got[TP_META_REGION];
+	pool->own_meta = !meta;
+	pool->own_arena = !arena;
+	pool->arena = arena ? arena : ckremm_arena_alloc(size);
+	if (!pool->arena)
+		goto fail_tables;
+
+	ckremm_lock_init(&pool->lock);
+	pool->arena_size = size;
+	pool->arena_units = g.arena_units;
+	pool->capacity = g.capacity;
+	pool->dir_size = g.dir_size;
+	pool->regions = g.regions;
+	pool->step_bytes = CKREMM_STEP_BYTES;
+	pool->move.seg = TP_NIL;
+	pool->move.hole = TP_NIL;
+	pool->cursor = TP_NIL;
+	pool->spare = TP_NIL;
+	memset(pool->region, 0xff, pool->regions * sizeof(*pool->region));
+	ckremm_sf_init(&pool->index);
+	do {
+		s = tp_meta(&carve, TP_CHUNK_BYTES);
+		if (!s)
+			goto fail_tables;
+		tp_add_chunk(pool, s);
+	} while (meta && pool->chunks < pool->dir_size);
+
+	/* The first spare node is the whole arena. */
+	n = pool->spare;
+	s = tp_seg(pool, n);
+	pool->spare = s->link_next;
+	s->prev_state = TP_FREE << TP_STATE_SHIFT | TP_PREV_MASK;
+	s->off = 0;
+	s->next = TP_NIL;
+	pool->first = n;
+	tp_region_add(pool, n, s);
+	tp_index_insert(pool, n, s, pool->arena_units);
+	pool->label = ckremm_pool_created(pool, CKREMM_POOL_TABLE, name);
+	return pool;
+
+fail_tables:
+	tp_free_tables(pool);
+	return NULL;
+fail:
+	if (meta)
+		ckremm_warn("t_pool: %zu bytes of bookkeeping memory, not %zu\n",
+			    meta_size, t_pool_meta_size(size, capacity));
+	else
+		while (i--)
+			ckremm_meta_free(got[i]);
+	return NULL;
 }
 
 /**
@@ -453,77 +609,89 @@ static void tp_free_tables(struct t_pool *pool)
 struct t_pool *t_pool_create_named(size_t size, unsigned int capacity,
 				   const char *name)
 {
-	struct tp_seg *chunk;
-	struct t_pool *pool;
-	u32 nodes, n;
-	u64 max_nodes;
-
 	ckremm_might_sleep();
-	if (size < TP_GRANULE || size > T_POOL_MAX_SIZE ||
-	    capacity > T_POOL_MAX_CAPACITY) {
-		ckremm_warn("t_pool: cannot make a pool of %zu bytes and %u slots\n",
-			    size, capacity);
+	if (!tp_create_args_ok(size, capacity))
 		return NULL;
-	}
-	size &= ~(size_t)(TP_GRANULE - 1);
-	if (!capacity) {
-		size_t c = size / 256;
-
-		capacity = c < 64 ? 64 : c > T_POOL_MAX_CAPACITY ?
-			   T_POOL_MAX_CAPACITY : (u32)c;
-	}
-
-	pool = ckremm_meta_zalloc(sizeof(*pool));
-	if (!pool)
-		return NULL;
-	pool->arena_units = (u32)(size >> TP_SHIFT);
-	/*
-	 * Runs tile the arena, at least a unit each; a free run never
-	 * borders another one, so there is at most one more of them than
-	 * blocks, and one hole.
-	 */
-	max_nodes = 2 * (u64)capacity + 2;
-	if (max_nodes > pool->arena_units)
-		max_nodes = pool->arena_units;
-	/* In 32 bits: 32-bit kernels and small cores have no 64-bit divide. */
-	nodes = (u32)max_nodes;
-	pool->dir_size = (nodes + (u32)TP_CHUNK_NODES - 1) / (u32)TP_CHUNK_NODES;
-	pool->regions = (pool->arena_units + TP_REGION_UNITS - 1) >> TP_REGION_SHIFT;
-	pool->dir = ckremm_meta_zalloc(pool->dir_size * sizeof(*pool->dir));
-	pool->region = ckremm_meta_zalloc(pool->regions * sizeof(*pool->region));
-	chunk = ckremm_meta_zalloc(TP_CHUNK_BYTES);
-	pool->arena = ckremm_arena_alloc(size);
-	if (!pool->dir || !pool->region || !pool->arena || !chunk) {
-		ckremm_meta_free(chunk);
-		tp_free_tables(pool);
-		return NULL;
-	}
-
-	ckremm_lock_init(&pool->lock);
-	pool->arena_size = size;
-	pool->capacity = capacity;
-	pool->step_bytes = CKREMM_STEP_BYTES;
-	pool->move.seg = TP_NIL;
-	pool->move.hole = TP_NIL;
-	pool->cursor = TP_NIL;
-	pool->spare = TP_NIL;
-	memset(pool->region, 0xff, pool->regions * sizeof(*pool->region));
-	ckremm_sf_init(&pool->index);
-	tp_add_chunk(pool, chunk);
-
-	/* The first node is the whole arena. */
-	n = pool->spare;
-	pool->spare = chunk->link_next;
-	chunk->prev_state = TP_FREE << TP_STATE_SHIFT | TP_PREV_MASK;
-	chunk->off = 0;
-	chunk->next = TP_NIL;
-	pool->first = n;
-	tp_region_add(pool, n, chunk);
-	tp_index_insert(pool, n, chunk, pool->arena_units);
-	pool->label = ckremm_pool_created(pool, CKREMM_POOL_TABLE, name);
-	return pool;
+	return tp_create(NULL, size & ~(size_t)(TP_GRANULE - 1), capacity,
+			 NULL, 0, name);
 }
 EXPORT_SYMBOL_NS_GPL(t_pool_create_named, CKREMM_NS);
+
+/**
+ * t_pool_meta_size() - bookkeeping bytes a pool made over caller memory needs
+ * @size: arena bytes, as for t_pool_create_in()
+ * @capacity: as for t_pool_create_named()
+ *
+ * The pool's structure, its directory and region index, and every chunk
+ * of nodes @capacity can need (4 KiB each, 204 runs), each piece 8-byte
+ * aligned, plus 7 bytes in case @meta is not.
+ *
+ * Context: Any context.
+ * Return: the bytes t_pool_create_in() needs at @meta, or 0 if @size or
+ * @capacity are refused.
+ */
+size_t t_pool_meta_size(size_t size, unsigned int capacity)
+{
+	struct ckremm_carve measure = { 0 };
+	size_t piece[TP_META_PIECES];
+	struct tp_geometry g;
+	unsigned int i;
+
+	size &= ~(size_t)(TP_GRANULE - 1);
+	if (size < TP_GRANULE || size > T_POOL_MAX_SIZE ||
+	    capacity > T_POOL_MAX_CAPACITY)
+		return 0;
+	tp_geometry(size, capacity, &g);
+	tp_meta_pieces(&g, piece);
+	for (i = 0; i < TP_META_PIECES; i++)
+		ckremm_carve(&measure, piece[i]);
+	for (i = 0; i < g.dir_size; i++)
+		ckremm_carve(&measure, TP_CHUNK_BYTES);
+	return measure.used + 7 < measure.used ? measure.used : measure.used + 7;
+}
+EXPORT_SYMBOL_NS_GPL(t_pool_meta_size, CKREMM_NS);
+
+/**
+ * t_pool_create_in() - create a table pool over memory the caller owns
+ * @arena: the arena: memory of the caller's (a static buffer, a linker
+ *	section, an SRAM bank), 16-byte aligned; its contents are the
+ *	pool's until destroy_t_pool(), which leaves it to the caller
+ * @size: bytes at @arena; rounded down to a multiple of 16
+ * @capacity: as for t_pool_create_named()
+ * @meta: memory for the pool's structure and tables, of at least
+ *	t_pool_meta_size(@size, @capacity) bytes, which the pool zeroes and
+ *	keeps until destroy_t_pool(); or NULL to allocate them from the port
+ *	as t_pool_create() does
+ * @meta_size: bytes at @meta
+ * @name: as for t_pool_create_named()
+ *
+ * t_pool_create_named() for callers that have the memory already, as on
+ * a microcontroller without a heap.  With @meta given, the tables have
+ * room for @capacity blocks from the start and never grow, so neither
+ * this call nor any later one on the pool allocates.  The arena need not
+ * be zeroed.
+ *
+ * Context: Process context; may sleep (in the Linux module, to list the
+ * pool in debugfs).
+ * Return: the pool, or NULL if @arena is NULL or not 16-byte aligned,
+ * @size or @capacity are refused as by t_pool_create_named(), @meta_size
+ * is too small, or (without @meta) memory is short.
+ */
+struct t_pool *t_pool_create_in(void *arena, size_t size,
+				unsigned int capacity, void *meta,
+				size_t meta_size, const char *name)
+{
+	ckremm_might_sleep();
+	if (!arena || ((uintptr_t)arena & (TP_GRANULE - 1))) {
+		ckremm_warn("t_pool: an arena that is NULL or not 16-byte aligned\n");
+		return NULL;
+	}
+	if (!tp_create_args_ok(size, capacity))
+		return NULL;
+	return tp_create(arena, size & ~(size_t)(TP_GRANULE - 1), capacity,
+			 meta, meta_size, name);
+}
+EXPORT_SYMBOL_NS_GPL(t_pool_create_in, CKREMM_NS);
 
 /**
  * t_pool_create() - create a table pool

@@ -95,6 +95,8 @@ struct tp_move {
 struct t_pool {
 	struct ckremm_lock lock;
 	const char *label;	/* the port's name of the pool (its events') */
+	bool own_arena;		/* the arena is the port's, freed with the pool */
+	bool own_meta;		/* this structure and the tables are the port's */
 	u8 *arena;
 	size_t arena_size;
 	u32 arena_units;

@@ -112,6 +112,10 @@ struct h_pool *create_h_pool(size_t size);
 struct h_pool *h_pool_create(size_t size, unsigned int flags);
 struct h_pool *h_pool_create_named(size_t size, unsigned int flags,
 				   const char *name);
+struct h_pool *h_pool_create_in(void *arena, size_t size, void *meta,
+				size_t meta_size, unsigned int flags,
+				const char *name);
+size_t h_pool_meta_size(size_t size, unsigned int flags);
 bool destroy_h_pool(struct h_pool *pool);
 void *h_pool_alloc(struct h_pool *pool, size_t size);
 void *h_pool_alloc_aligned(struct h_pool *pool, size_t size, size_t align);

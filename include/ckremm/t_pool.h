@@ -143,6 +143,10 @@ bool copy_t_ptr(struct t_pool *pool, void *dst, const void *src);
 struct t_pool *t_pool_create(size_t size, unsigned int capacity);
 struct t_pool *t_pool_create_named(size_t size, unsigned int capacity,
 				   const char *name);
+struct t_pool *t_pool_create_in(void *arena, size_t size,
+				unsigned int capacity, void *meta,
+				size_t meta_size, const char *name);
+size_t t_pool_meta_size(size_t size, unsigned int capacity);
 u64 t_pool_alloc_handle(struct t_pool *pool, size_t size, unsigned int flags);
 int t_pool_free(struct t_pool *pool, u64 handle);
 int t_pool_alloc_batch(struct t_pool *pool, size_t size, u64 *handles,

@@ -176,7 +176,8 @@ static inline void *ckremm_meta_zalloc_nowait(size_t size)
 
 static inline void ckremm_meta_free(void *p)
 {
-	ckremm_bm_free(p);
+	if (p)
+		ckremm_bm_free(p);
 }
 
 static inline void ckremm_might_sleep(void)

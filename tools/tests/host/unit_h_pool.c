@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "pool_check.h"
+#include "test_guard.h"
 
 #define KIB 1024UL
 #define MIB (1024UL * 1024UL)
@@ -219,6 +220,91 @@ TEST(create_smallest_pool_holds_one_block)
 	/* One byte more than a pool of 32 can give. */
 	EXPECT_TRUE(h_pool_alloc(pool, 17) == NULL);
 	pool_del(pool);
+}
+
+/* ---- pools over the caller's memory ------------------------------------ */
+
+/*
+ * Fill a pool made over caller memory, with blocks at 16 and at 64
+ * (address) alignment, check them, free them all, and see it whole again.
+ */
+static void use_caller_pool(struct h_pool *pool, const struct test_guard *arena)
+{
+	void *blocks[64];
+	unsigned int n = 0, i;
+	void *p;
+
+	while (n < 64 && (p = n % 2 ? h_pool_alloc_aligned(pool, 40, 64) :
+			  h_pool_alloc(pool, 24 + n)) != NULL) {
+		EXPECT_TRUE(in_arena(pool, p, 24));
+		EXPECT_TRUE((unsigned char *)p >= arena->p &&
+			    (unsigned char *)p + 24 <= arena->p + arena->size);
+		if (n % 2)
+			EXPECT_EQ((uintptr_t)p % 64, 0);
+		fill(p, 24, n);
+		blocks[n++] = p;
+	}
+	EXPECT_GT(n, 8);
+	for (i = 0; i < n; i++)
+		EXPECT_TRUE(holds(blocks[i], 24, i));
+	EXPECT_TRUE(pool_consistent(pool, "caller pool, full"));
+	free_all(pool, blocks, n, "caller pool");
+	check_empty(pool, "caller pool, emptied");
+}
+
+TEST(create_in_over_caller_memory)
+{
+	static const unsigned int flags[] = { 0, H_POOL_CACHE, H_POOL_KEYED };
+	struct test_guard arena, meta;
+	struct h_pool *pool;
+	unsigned int f;
+
+	for (f = 0; f < 3; f++) {
+		/* An arena aligned to 16 only, bookkeeping aligned to 4 only. */
+		test_guard_new(&arena, 2048 + 16, 16);
+		test_guard_new(&meta, h_pool_meta_size(2048 + 16, flags[f]), 4);
+		pool = h_pool_create_in(arena.p, arena.size, meta.p, meta.size,
+					flags[f], "caller");
+		ASSERT_NONNULL(pool);
+		EXPECT_TRUE((unsigned char *)pool >= meta.p &&
+			    (unsigned char *)pool < meta.p + meta.size);
+		use_caller_pool(pool, &arena);
+		EXPECT_TRUE(destroy_h_pool(pool));
+		/* Destroying left both to the caller, untouched outside. */
+		test_guard_done(&arena);
+		test_guard_done(&meta);
+	}
+}
+
+TEST(create_in_caller_arena_port_tables)
+{
+	struct test_guard arena;
+	struct h_pool *pool;
+
+	test_guard_new(&arena, 4096, 48);
+	pool = h_pool_create_in(arena.p, arena.size, NULL, 0, 0, NULL);
+	ASSERT_NONNULL(pool);
+	use_caller_pool(pool, &arena);
+	EXPECT_TRUE(destroy_h_pool(pool));
+	test_guard_done(&arena);
+}
+
+TEST(create_in_refuses_bad_memory)
+{
+	size_t need = h_pool_meta_size(4096, 0);
+	struct test_guard arena, meta;
+
+	test_guard_new(&arena, 4096 + 16, 0);
+	test_guard_new(&meta, need, 0);
+	EXPECT_NULL(h_pool_create_in(NULL, 4096, meta.p, need, 0, NULL));
+	EXPECT_NULL(h_pool_create_in(arena.p + 8, 4096, meta.p, need, 0, NULL));
+	EXPECT_NULL(h_pool_create_in(arena.p, 16, meta.p, need, 0, NULL));
+	EXPECT_NULL(h_pool_create_in(arena.p, 4096, meta.p, need, 0x80, NULL));
+	/* Too little bookkeeping memory, even with its start aligned. */
+	EXPECT_NULL(h_pool_create_in(arena.p, 4096, meta.p, need - 8, 0, NULL));
+	EXPECT_GE(need, sizeof(void *) + (4096 / 16) / 8);
+	test_guard_done(&arena);
+	test_guard_done(&meta);
 }
 
 TEST(destroy_null_is_false)

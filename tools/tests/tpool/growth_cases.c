@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ckremm_port.h"
+#include "test_guard.h"
 #include "tp_check.h"
 
 #define MIB		(1UL << 20)
@@ -266,3 +267,96 @@ TEST(bytes_per_live_block)
 	destroy_t_pool(pool);
 }
 
+/* ---- pools over the caller's memory ---------------------------------------- */
+
+static unsigned int grow_attempts;
+
+static void count_growth(void *arg)
+{
+	(void)arg;
+	grow_attempts++;
+}
+
+/*
+ * With its bookkeeping in the caller's memory, a pool has room for its
+ * capacity from the start: it fills to the capacity without ever asking
+ * the port for memory, keeps every byte through frees and a reorder, and
+ * writes nothing outside the two buffers; destroying it leaves them to the
+ * caller.
+ */
+TEST(create_in_caller_tables_never_grow)
+{
+	const unsigned int capacity = 300;	/* three chunks of nodes */
+	struct test_guard arena, meta;
+	uint64_t h[300];
+	struct t_pool *pool;
+	unsigned int i;
+	u64 extra;
+
+	test_guard_new(&arena, 64 * 1024 + 16, 16);
+	test_guard_new(&meta, t_pool_meta_size(arena.size, capacity), 4);
+	EXPECT_GE(meta.size, 3 * 4096);
+	grow_attempts = 0;
+	ckremm_host_nowait_hook = count_growth;
+	pool = t_pool_create_in(arena.p, arena.size, capacity, meta.p,
+				meta.size, "caller");
+	ASSERT_NONNULL(pool);
+	for (i = 0; i < capacity; i++) {
+		h[i] = t_pool_alloc_handle(pool, 16 + i % 200, 0);
+		ASSERT_TRUE(h[i] != T_POOL_NO_HANDLE, "block %u", i);
+		EXPECT_TRUE(tp_fill_block(pool, h[i], i));
+	}
+	/* The capacity, not memory, ends it; the port was never asked. */
+	EXPECT_EQ(t_pool_alloc_block(pool, 16, 0, &extra), -ENOMEM);
+	EXPECT_EQ(grow_attempts, 0);
+	for (i = 0; i < capacity; i += 2)
+		EXPECT_EQ(t_pool_free(pool, h[i]), 0);
+	EXPECT_EQ(t_pool_reorder(pool, NULL), 0);
+	for (i = 1; i < capacity; i += 2)
+		EXPECT_TRUE(tp_block_has(pool, h[i], i), "block %u", i);
+	EXPECT_TRUE(tp_valid_at(pool, __FILE__, __LINE__));
+	EXPECT_TRUE(destroy_t_pool(pool));
+	ckremm_host_nowait_hook = NULL;
+	test_guard_done(&arena);
+	test_guard_done(&meta);
+}
+
+/* The caller's arena with the port's tables, which grow as usual. */
+TEST(create_in_caller_arena_port_tables)
+{
+	struct test_guard arena;
+	struct t_pool *pool;
+	uint64_t h[400];
+	unsigned int i;
+
+	test_guard_new(&arena, 32 * 1024, 48);
+	pool = t_pool_create_in(arena.p, arena.size, 400, NULL, 0, NULL);
+	ASSERT_NONNULL(pool);
+	for (i = 0; i < 400; i++) {
+		h[i] = t_pool_alloc_handle(pool, 32, 0);
+		ASSERT_TRUE(h[i] != T_POOL_NO_HANDLE, "block %u", i);
+		EXPECT_TRUE(tp_fill_block(pool, h[i], i));
+	}
+	for (i = 0; i < 400; i++)
+		EXPECT_TRUE(tp_block_has(pool, h[i], i), "block %u", i);
+	EXPECT_TRUE(destroy_t_pool(pool));
+	test_guard_done(&arena);
+}
+
+TEST(create_in_refuses_bad_memory)
+{
+	size_t need = t_pool_meta_size(4096, 64);
+	struct test_guard arena, meta;
+
+	test_guard_new(&arena, 4096 + 16, 0);
+	test_guard_new(&meta, need, 0);
+	EXPECT_EQ(t_pool_meta_size(8, 64), 0);
+	EXPECT_NULL(t_pool_create_in(NULL, 4096, 64, meta.p, need, NULL));
+	EXPECT_NULL(t_pool_create_in(arena.p + 8, 4096, 64, meta.p, need, NULL));
+	EXPECT_NULL(t_pool_create_in(arena.p, 8, 64, meta.p, need, NULL));
+	EXPECT_NULL(t_pool_create_in(arena.p, 4096, T_POOL_MAX_CAPACITY + 1,
+				     meta.p, need, NULL));
+	EXPECT_NULL(t_pool_create_in(arena.p, 4096, 64, meta.p, need - 8, NULL));
+	test_guard_done(&arena);
+	test_guard_done(&meta);
+}
