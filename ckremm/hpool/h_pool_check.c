@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
  * ckremm header pool: the code that walks the arena.  h_pool_validate()
  * checks the whole structure, reorder_h_mem() merges and refiles free

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
 /*
  * ckremm header pool: what h_pool.c (the allocator) and h_pool_check.c
  * (validate, reorder and walk) share: the layout of a block header, the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
  * h_pool_model.c - the reference model of a header pool (see
  * h_pool_model.h for what it keeps and who uses it).

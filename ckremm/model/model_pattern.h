@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
 /*
  * model_pattern.h - the byte patterns the reference models fill blocks
  * with, and the comparison they are checked by.

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
 /*
  * SipHash-1-3 for the ports that have no keyed hash of their own (host/,
  * baremetal/): ckremm_hash4() hashes four 32-bit words under a 128-bit key

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
 /*
  * ckremm table pool: what t_pool.c, t_pool_move.c and t_pool_check.c
  * share.  The data structures are explained at the top of t_pool.c.

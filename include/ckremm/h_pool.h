@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
 /*
  * ckremm header pool: a constant-time allocator over one arena whose
  * blocks carry a 16-byte inline header.  Pointers never move.

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
 /*
  * ckremm table pool: an arena of payload bytes only, tracked by a separate
  * table, so that blocks can move and the pool can be compacted.

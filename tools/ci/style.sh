@@ -12,6 +12,7 @@
 #
 #   tools/ci/style.sh       -> last line "style: N passed, M failed"
 set -euo pipefail
+shopt -s extglob
 
 # shellcheck source=tools/vm/lib.sh
 . "$(dirname "$0")/../vm/lib.sh"
@@ -50,6 +51,30 @@ for f in "${files[@]}"; do
 	grep -q '^total: 0 errors, 0 warnings, 0 checks' "$log" && ok=1
 	record "checkpatch --strict $f" "$log" "$ok"
 done
+
+# Licences: the portable core (the port interface, the ports but Linux's,
+# the pools, their index and models, their public headers) is
+# GPL-2.0-only OR MIT, so that other systems may take it; the uapi header
+# adds the syscall note; everything else under the module's folders,
+# the Linux port included, is GPL-2.0-only.
+log=$logs/spdx.log
+: >"$log"
+for f in "${files[@]}"; do
+	case $f in
+	ckremm/port/linux/*) want='GPL-2.0-only' ;;
+	ckremm/port/* | ckremm/hpool/* | ckremm/tpool/* | ckremm/segfit/* | \
+		ckremm/model/* | include/ckremm/h_pool.h | include/ckremm/t_pool.h)
+		want='GPL-2.0-only OR MIT' ;;
+	include/uapi/*) want='(GPL-2.0-only WITH Linux-syscall-note) OR MIT' ;;
+	*) want='GPL-2.0-only' ;;
+	esac
+	line=$(head -n1 "$f")
+	[[ $line == *"SPDX-License-Identifier: $want"@(| \*/) ]] ||
+		echo "$f: \"$line\", not $want" >>"$log"
+done
+ok=1
+[[ -s $log ]] && ok=0
+record "SPDX lines: the portable core GPL-2.0-only OR MIT, the rest GPL-2.0-only" "$log" "$ok"
 
 # W=1 checks the kernel-doc of compiled .c files only; this covers the
 # headers too, with every optional check (-Wall, as W=2 would).

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
 /*
  * ckremm port for single-core microcontrollers without an operating system
  * (see ../ckremm_port.h for the interface).

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
  * The bare-metal port's out-of-line parts: arenas aligned within the
  * board's memory, randomness from the board's seed, and warnings counted

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
 /*
  * ckremm port for a hosted C library, POSIX and C11 atomics (see
  * ../ckremm_port.h for the interface).

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 /* Host diagnostics and randomness for the ckremm port layer. */
 #include <stdarg.h>
 #include <time.h>
