@@ -116,6 +116,18 @@ static void ckremm_debugfs_put(const struct file *file,
 
 /* ---- stats ----------------------------------------------------------- */
 
+/*
+ * Whether @e is a header pool, also to the compiler: in a module built
+ * with one kind of pool only (ckremm.config), the other kind's calls
+ * below are dead code and are not linked.
+ */
+static bool ckremm_debugfs_is_header(const struct ckremm_debugfs_pool *e)
+{
+	if (!IS_ENABLED(CONFIG_CKREMM_TPOOL))
+		return true;
+	return IS_ENABLED(CONFIG_CKREMM_HPOOL) && e->kind == CKREMM_POOL_HEADER;
+}
+
 static void ckremm_debugfs_row(struct seq_file *m, const char *key, u64 value)
 {
 	seq_printf(m, "%-15s %llu\n", key, value);
@@ -174,7 +186,7 @@ static int ckremm_debugfs_stats_show(struct seq_file *m, void *v)
 		return PTR_ERR(e);
 	if (!e->pool)
 		err = -ENODEV;
-	else if (e->kind == CKREMM_POOL_HEADER)
+	else if (ckremm_debugfs_is_header(e))
 		ckremm_debugfs_h_stats(m, e->pool);
 	else
 		ckremm_debugfs_t_stats(m, e->pool);
@@ -195,7 +207,7 @@ static int ckremm_debugfs_validate_show(struct seq_file *m, void *v)
 		return PTR_ERR(e);
 	if (!e->pool) {
 		err = -ENODEV;
-	} else if (e->kind == CKREMM_POOL_HEADER) {
+	} else if (ckremm_debugfs_is_header(e)) {
 		struct h_pool_fault f = { 0 };
 
 		err = h_pool_validate(e->pool, &f);
@@ -257,7 +269,7 @@ static bool ckremm_debugfs_map_fill(struct ckremm_debugfs_map *it)
 	it->n = 0;
 	while (!it->n && !it->end) {
 		before = it->cursor;
-		if (e->kind == CKREMM_POOL_HEADER)
+		if (ckremm_debugfs_is_header(e))
 			it->n = h_pool_walk(e->pool, &it->cursor, it->ext.h,
 					    CKREMM_DEBUGFS_WALK);
 		else
@@ -326,7 +338,7 @@ static int ckremm_debugfs_map_show(struct seq_file *m, void *v)
 {
 	struct ckremm_debugfs_map *it = v;
 
-	if (it->entry->kind == CKREMM_POOL_HEADER) {
+	if (ckremm_debugfs_is_header(it->entry)) {
 		const struct h_pool_extent *x = &it->ext.h[it->i];
 
 		seq_printf(m, "%zu %zu %s\n", x->offset, x->size,

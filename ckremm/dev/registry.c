@@ -86,11 +86,14 @@ static void ckremm_user_uncharge(kuid_t uid)
 
 const struct ckremm_pool_ops *ckremm_pool_ops_find(u32 kind)
 {
+	/* A kind the module was built without (ckremm.config) is known. */
 	switch (kind) {
 	case CKREMM_KIND_HEADER:
-		return &ckremm_header_ops;
+		return IS_ENABLED(CONFIG_CKREMM_HPOOL) ? &ckremm_header_ops :
+						  ERR_PTR(-EOPNOTSUPP);
 	case CKREMM_KIND_TABLE:
-		return &ckremm_table_ops;
+		return IS_ENABLED(CONFIG_CKREMM_TPOOL) ? &ckremm_table_ops :
+						  ERR_PTR(-EOPNOTSUPP);
 	default:
 		return ERR_PTR(-EINVAL);
 	}

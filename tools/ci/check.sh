@@ -28,7 +28,7 @@ if ! tools/ci/deps.sh; then
 	exit 1
 fi
 
-stages=(map doc lib host tpool fuzz coverage bench-smoke style kunit-uml dev-uml proofs-uml cli-uml sample-uml dev-qemu pressure-qemu admin-qemu rt-qemu smp-qemu kcsan-qemu)
+stages=(map doc lib host tpool fuzz coverage config bench-smoke style kunit-uml dev-uml proofs-uml cli-uml sample-uml dev-qemu pressure-qemu admin-qemu rt-qemu smp-qemu kcsan-qemu)
 declare -A command=(
 	[map]="make -C tools check-map"
 	[doc]="make -C tools check-doc"
@@ -37,6 +37,7 @@ declare -A command=(
 	[tpool]="make -C tools check-tpool"
 	[fuzz]="make -C tools/fuzz check"
 	[coverage]="tools/ci/coverage.sh"
+	[config]="tools/ci/config.sh"
 	[bench-smoke]="make -C tools/bench smoke"
 	[style]="tools/ci/style.sh"
 	[kunit-uml]="tools/vm/kunit-uml.sh"

@@ -32,5 +32,6 @@ mkdir -p "$out"
 rsync -rlp --checksum --delete --filter='P *.o' --filter='P *.ko' --filter='P .*.cmd' \
 	--filter='P *.mod*' --filter='P *.order' --filter='P *.symvers' \
 	--filter='P *.dwo' --filter='P .tmp_*' \
-	"$src/Kbuild" "$src/VERSION" "$src/ckremm" "$src/include" "$src/kunit" "$out/"
+	"$src/Kbuild" "$src/VERSION" "$src/ckremm.config" "$src/ckremm" "$src/include" \
+	"$src/kunit" "$out/"
 make -C "$kdir" M="$out" "$@" modules

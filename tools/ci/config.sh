@@ -1,0 +1,102 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The modules ckremm.config chooses.  With each pool alone:
+#   - the Linux module (W=1, Debian's 6.1 headers) defines none of the
+#     other pool's symbols and refers to none;
+#   - a hosted program built through ckremm/ckremm.mk
+#     (tools/tests/config/one_pool.c) links only that pool's code, and runs;
+# and a configuration with neither pool is refused by both builds.
+#
+#   tools/ci/config.sh   -> last line "config: N passed, M failed"
+set -euo pipefail
+
+# shellcheck source=tools/vm/lib.sh
+. "$(dirname "$0")/../vm/lib.sh"
+
+out=$CKREMM_CACHE/build-config
+logs=$CKREMM_CACHE/logs/config
+rm -rf "$logs"
+mkdir -p "$logs"
+kdir=/usr/src/linux-headers-$(headers_abi)
+passed=0
+failed=0
+n=0
+
+# result <name> <log> <command...>: one TAP line from the command's status.
+result() {
+	local name=$1 log=$2
+	shift 2
+	n=$((n + 1))
+	if "$@" >>"$log" 2>&1; then
+		passed=$((passed + 1))
+		echo "ok $n - $name"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $name"
+		tail -n 20 "$log" | sed 's/^/# /'
+	fi
+}
+
+# none_of <file> <prefix>: <file> exists and neither defines nor refers to
+# a symbol starting with <prefix>.
+none_of() {
+	local syms
+	syms=$(nm "$1") || return 1
+	! grep -E " [A-Za-z] $2" <<<"$syms" >&2
+}
+
+# module_builds <dir> <make args...>: the module builds, warning-free.
+module_builds() {
+	local dir=$1
+	shift
+	"$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" "$dir" W=1 "$@" >"$dir.log" 2>&1
+	local status=$?
+	cat "$dir.log"
+	((status == 0)) && ! grep -q 'warning:' "$dir.log"
+}
+
+# refused <what> <command...>: the command fails, saying both pools are off.
+refused() {
+	local text
+	if text=$("$@" 2>&1); then
+		return 1
+	fi
+	echo "$text"
+	grep -q 'CONFIG_CKREMM_HPOOL and CONFIG_CKREMM_TPOOL are both n' <<<"$text"
+}
+
+mkdir -p "$out"
+for pool in h t; do
+	if [[ $pool == h ]]; then
+		drop=TPOOL other=t_pool
+	else
+		drop=HPOOL other=h_pool
+	fi
+	log=$logs/module-$pool.log
+	dir=$out/module-$pool
+	rm -rf "$dir"
+	result "ckremm.ko with CONFIG_CKREMM_$drop=n builds with W=1, no warning" "$log" \
+		module_builds "$dir" "CONFIG_CKREMM_$drop=n"
+	result "... and holds nothing of the $other" "$log" none_of "$dir/ckremm.ko" "$other"
+	result "... and has ${pool}_pool_alloc" "$log" \
+		grep -q " T ${pool}_pool_alloc" <(nm "$dir/ckremm.ko")
+
+	log=$logs/host-$pool.log
+	result "one_pool with CONFIG_CKREMM_$drop=n builds through ckremm.mk" "$log" \
+		make -C "$CKREMM_ROOT/tools/tests/config" OUT="$out/host-$pool" \
+		"CONFIG_CKREMM_$drop=n"
+	result "... links nothing of the $other" "$log" none_of "$out/host-$pool/one_pool" "$other"
+	result "... and runs" "$log" "$out/host-$pool/one_pool"
+done
+
+log=$logs/neither.log
+result "neither pool: the module's build refuses" "$log" \
+	refused "$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" "$out/module-none" \
+	CONFIG_CKREMM_HPOOL=n CONFIG_CKREMM_TPOOL=n
+result "neither pool: ckremm.mk refuses" "$log" \
+	refused make -C "$CKREMM_ROOT/tools/tests/config" OUT="$out/host-none" \
+	CONFIG_CKREMM_HPOOL=n CONFIG_CKREMM_TPOOL=n
+
+echo "1..$n"
+echo "config: $passed passed, $failed failed"

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A program built through ckremm/ckremm.mk with the pools ckremm.config
+ * selects (CONFIG_CKREMM_HPOOL, _TPOOL): it uses each pool built in, so
+ * that the link proves the selected pools complete and tools/ci/config.sh
+ * can see that nothing of the others came along.  Exit status 0 if every
+ * call did what it should.
+ */
+#include <stdio.h>
+
+#include "ckremm_port.h"
+#ifdef CONFIG_CKREMM_HPOOL
+#include <ckremm/h_pool.h>
+#endif
+#ifdef CONFIG_CKREMM_TPOOL
+#include <ckremm/t_pool.h>
+#endif
+
+int main(void)
+{
+	int failed = 0;
+
+#ifdef CONFIG_CKREMM_HPOOL
+	{
+		struct h_pool *h = h_pool_create(4096, 0);
+		void *p = h ? h_pool_alloc(h, 100) : NULL;
+
+		failed |= !p || h_pool_free(h, p) || !destroy_h_pool(h);
+		puts("header pool: alloc, free, destroy");
+	}
+#endif
+#ifdef CONFIG_CKREMM_TPOOL
+	{
+		struct t_pool *t = t_pool_create(4096, 0);
+		u64 handle = t ? t_pool_alloc_handle(t, 100, 0) : T_POOL_NO_HANDLE;
+
+		failed |= handle == T_POOL_NO_HANDLE || t_pool_free(t, handle) ||
+			  !destroy_t_pool(t);
+		puts("table pool: alloc, free, destroy");
+	}
+#endif
+	return failed;
+}
