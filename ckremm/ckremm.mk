@@ -30,7 +30,7 @@ CKREMM_SRCS-$(CONFIG_CKREMM_TPOOL) += $(CKREMM_ROOT)/ckremm/tpool/t_pool.c \
 				      $(CKREMM_ROOT)/ckremm/tpool/t_pool_check.c
 CKREMM_SRCS := $(CKREMM_SRCS-y) \
 	       $(wildcard $(CKREMM_ROOT)/ckremm/port/$(CKREMM_PORT)/*.c)
-# CONFIG_CKREMM_HPOOL and _TPOOL are defined to 1 for the pools built in, as
+# CONFIG_CKREMM_* are defined to 1 for the options set to y, as
 # the Linux module's Kbuild defines them.
 CKREMM_CPPFLAGS := -I$(CKREMM_ROOT)/include -I$(CKREMM_ROOT)/ckremm/port \
 		   -I$(CKREMM_ROOT)/ckremm/port/$(CKREMM_PORT) \
@@ -40,4 +40,10 @@ CKREMM_CPPFLAGS += -DCONFIG_CKREMM_HPOOL=1
 endif
 ifeq ($(CONFIG_CKREMM_TPOOL),y)
 CKREMM_CPPFLAGS += -DCONFIG_CKREMM_TPOOL=1
+endif
+ifeq ($(CONFIG_CKREMM_HPOOL_LEAN),y)
+CKREMM_CPPFLAGS += -DCONFIG_CKREMM_HPOOL_LEAN=1
+endif
+ifeq ($(CONFIG_CKREMM_SMALL),y)
+CKREMM_CPPFLAGS += -DCONFIG_CKREMM_SMALL=1
 endif

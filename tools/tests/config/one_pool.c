@@ -20,6 +20,12 @@ int main(void)
 {
 	int failed = 0;
 
+#ifdef CONFIG_CKREMM_HPOOL_LEAN
+	/* A lean header pool has neither keyed headers nor a front cache. */
+	failed |= h_pool_create(4096, H_POOL_KEYED) != NULL ||
+		  h_pool_create(65536, H_POOL_CACHE) != NULL;
+	puts("lean header pool: H_POOL_KEYED and H_POOL_CACHE refused");
+#endif
 #ifdef CONFIG_CKREMM_HPOOL
 	{
 		struct h_pool *h = h_pool_create(4096, 0);
