@@ -523,7 +523,6 @@ void ckremm_pool_destroyed(void *pool)
 	list_for_each_entry(e, &ckremm_debugfs_pools, node) {
 		if (e->pool == pool) {
 			found = e;
-			list_move_tail(&e->node, &ckremm_debugfs_dead);
 			break;
 		}
 	}
@@ -531,9 +530,20 @@ void ckremm_pool_destroyed(void *pool)
 	if (!found)
 		return;
 
+	/*
+	 * The entry goes to the reaper only once this is done with it: on
+	 * the dead list, a reaper already scheduled may free it at once.
+	 * Until then it stays on the live list, where nothing else takes it
+	 * (only this pool's destruction does, and the pool is not yet freed,
+	 * so no new pool has its address).
+	 */
 	mutex_lock(&found->lock);
 	found->pool = NULL;
 	mutex_unlock(&found->lock);
+
+	mutex_lock(&ckremm_debugfs_lock);
+	list_move_tail(&found->node, &ckremm_debugfs_dead);
+	mutex_unlock(&ckremm_debugfs_lock);
 	schedule_work(&ckremm_debugfs_reaper);
 }
 
