@@ -55,7 +55,8 @@ SYSUSERSDIR	?= /etc/sysusers.d
 INSTALL		?= install
 
 # What DKMS and "make install" build the module from.
-MODULE_SRC	:= Kbuild VERSION dkms.conf ckremm include kunit
+MODULE_SRC	:= Kbuild VERSION dkms.conf dist/dkms-post-build.sh ckremm include \
+		   kunit
 
 .PHONY: all module sample tools run check bench style coverage fuzz stress clean \
 	userspace install install-module install-userspace install-dkms-source \
