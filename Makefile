@@ -54,9 +54,10 @@ UDEVRULESDIR	?= /etc/udev/rules.d
 SYSUSERSDIR	?= /etc/sysusers.d
 INSTALL		?= install
 
-# What DKMS and "make install" build the module from.
+# What DKMS and "make install" build the module from, and the sample that
+# an installed system's driver authors build against it.
 MODULE_SRC	:= Kbuild VERSION dkms.conf dist/dkms-post-build.sh ckremm include \
-		   kunit
+		   kunit samples/ckremm_sample
 
 .PHONY: all module sample tools run check bench style coverage fuzz stress clean \
 	userspace install install-module install-userspace install-dkms-source \
