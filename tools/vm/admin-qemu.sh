@@ -7,9 +7,11 @@
 # kernel under QEMU, where tools/tests/admin/admin_test.sh checks that DKMS
 # built and signed the module, that modprobe loads it, that the node is
 # 0660 root:ckremm, that a user of the group can use a pool and others
-# cannot, the man pages, a program built against libckremm-dev, DKMS
-# building for a second kernel's headers installed afterwards, and that
-# purging the packages leaves no file behind.  Lintian's findings on the
+# cannot, the man pages, a program built against libckremm-dev, the sample
+# module built by root against the installed ckremm (its headers and the
+# Module.symvers DKMS kept) and loaded by modprobe with ckremm under it,
+# DKMS building for a second kernel's headers installed afterwards, and
+# that purging the packages leaves no file behind.  Lintian's findings on the
 # packages must be only those the README justifies.
 #
 #   tools/vm/admin-qemu.sh   -> last line "admin-qemu: N passed, M failed"
