@@ -138,7 +138,8 @@ deb:
 	tools/dist/deb.sh
 
 # The admin stage of make check, plus a second kernel's headers installed
-# afterwards and DKMS building for them: long under emulation.
+# afterwards and DKMS building for them: about 9 minutes more under
+# emulation (tools/vm/admin-qemu.sh says where they go).
 check-dkms:
 	tools/ci/deps.sh
 	CKREMM_ADMIN_SECOND_KERNEL=1 tools/vm/admin-qemu.sh
