@@ -16,22 +16,33 @@
  * from another thread they end the process.  A case that passes leaves
  * with exit(), so that LeakSanitizer checks it on the way out; one that
  * failed or skipped leaves with _exit(): what it left behind is no news.
+ *
+ * Built with CKREMM_TEST_NOFORK (a board, tools/mcu: no processes, no
+ * signals, one thread), the cases run one after another in the one
+ * process instead: ASSERT_*() and SKIP() still jump back to the runner,
+ * what a case prints goes out at once as "# " lines before its result,
+ * and there is no --jobs, no timeout and no FIXTURE_TEARDOWN_PARENT
+ * after a crash: a crash ends the run, and whoever runs it counts the
+ * cases that never reported (tools/tests/host/run-tests.sh does).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* strerrorname_np, asprintf */
 #endif
 #include <errno.h>
-#include <pthread.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
+#ifndef CKREMM_TEST_NOFORK
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#endif
 
 #include "ckremm_test.h"
 
@@ -107,9 +118,39 @@ struct case_result {
 static struct test_current current;
 static struct case_result *result;
 static unsigned long case_failures, case_checks;
-static pthread_t case_thread;
 static jmp_buf *case_jump;
-static bool case_ended;
+static int case_ended;	/* a bool; an int for the atomics every target has */
+
+#ifdef CKREMM_TEST_NOFORK
+/* Lines a case prints come out before its result: mark them diagnostics. */
+#define REPORT_PREFIX	"# "
+
+static bool on_case_thread(void)
+{
+	return true;
+}
+
+/* picolibc's fflush() takes no NULL; nothing but these is written. */
+static void flush_all(void)
+{
+	fflush(stdout);
+	fflush(stderr);
+}
+#else
+#define REPORT_PREFIX	""
+
+static pthread_t case_thread;
+
+static bool on_case_thread(void)
+{
+	return pthread_equal(pthread_self(), case_thread);
+}
+
+static void flush_all(void)
+{
+	fflush(NULL);
+}
+#endif
 
 const struct test_current *test_current(void)
 {
@@ -133,7 +174,7 @@ static void vreport(const char *prefix, const char *fmt, va_list ap,
 	char line[1024];
 	size_t len = 0;
 
-	len = (size_t)snprintf(line, sizeof(line), "%s", prefix);
+	len = (size_t)snprintf(line, sizeof(line), REPORT_PREFIX "%s", prefix);
 	if (len < sizeof(line))
 		len += (size_t)vsnprintf(line + len, sizeof(line) - len, fmt,
 					 ap);
@@ -242,7 +283,11 @@ const char *test_errno_name(int err)
 
 	if (!err)
 		return "0";
+#ifdef CKREMM_TEST_NOFORK
+	name = NULL;	/* glibc's strerrorname_np() only */
+#else
 	name = strerrorname_np(err < 0 ? -err : err);
+#endif
 	if (name)
 		return name;
 	snprintf(buf, sizeof(buf), "errno %d", err < 0 ? -err : err);
@@ -265,15 +310,15 @@ void test_fail_errno(const char *file, int line, const char *expr, int got,
 /* Leave the case's body (or its setup or teardown) at once. */
 static void __attribute__((noreturn)) end_case(void)
 {
-	fflush(NULL);
-	if (case_jump && pthread_equal(pthread_self(), case_thread))
+	flush_all();
+	if (case_jump && on_case_thread())
 		longjmp(*case_jump, 1);
 	_exit(test_failed() ? 1 : 0);
 }
 
 void test_abort(void)
 {
-	case_ended = true;
+	case_ended = 1;
 	end_case();
 }
 
@@ -285,7 +330,7 @@ void test_skip(const char *fmt, ...)
 	vsnprintf(result->skip_reason, sizeof(result->skip_reason), fmt, ap);
 	va_end(ap);
 	result->skipped = true;
-	case_ended = true;
+	case_ended = 1;
 	end_case();
 }
 
@@ -307,25 +352,18 @@ static bool run_part(void (*part)(const struct test_def *, void *,
 		hook(self, variant);
 ended:
 	case_jump = NULL;
-	return !__atomic_exchange_n(&case_ended, false, __ATOMIC_RELAXED);
+	return !__atomic_exchange_n(&case_ended, 0, __ATOMIC_RELAXED);
 }
 
-static void __attribute__((noreturn))
-run_child(const struct test_def *def, const char *name, void *self,
-	  const void *variant, unsigned int timeout_s, int out_fd)
+/* Setup, body and teardown; false if one of them ended early. */
+static bool run_case(const struct test_def *def, const char *name, void *self,
+		     const void *variant)
 {
 	const struct test_fixture *fx = def->fixture;
 	bool whole = true;
 
-	dup2(out_fd, STDOUT_FILENO);
-	dup2(out_fd, STDERR_FILENO);
-	close(out_fd);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	alarm(timeout_s);
 	current.name = name;
 	current.flags = def->flags;
-	case_thread = pthread_self();
-
 	if (fx && fx->setup)
 		whole = run_part(NULL, fx->setup, def, self, variant);
 	if (whole && !test_failed() && !result->skipped) {
@@ -339,12 +377,30 @@ run_child(const struct test_def *def, const char *name, void *self,
 	if (fx && fx->teardown && !run_part(NULL, fx->teardown, def, self,
 					    variant))
 		whole = false;
-	fflush(NULL);
+	flush_all();
+	return whole;
+}
+
+#ifndef CKREMM_TEST_NOFORK
+static void __attribute__((noreturn))
+run_child(const struct test_def *def, const char *name, void *self,
+	  const void *variant, unsigned int timeout_s, int out_fd)
+{
+	bool whole;
+
+	dup2(out_fd, STDOUT_FILENO);
+	dup2(out_fd, STDERR_FILENO);
+	close(out_fd);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	alarm(timeout_s);
+	case_thread = pthread_self();
+	whole = run_case(def, name, self, variant);
 	if (!whole || result->skipped)
 		_exit(test_failed() ? 1 : 0);
 	/* exit(), not _exit(): LeakSanitizer checks the case on the way out. */
 	exit(test_failed() ? 1 : 0);
 }
+#endif
 
 /* ---- the runner (parent process) -------------------------------------- */
 
@@ -374,12 +430,27 @@ struct run {
 	const char *suite;
 };
 
+/* A case's result and fixture data, seen by the runner and the case. */
 static void *shared_alloc(size_t size)
 {
+#ifdef CKREMM_TEST_NOFORK
+	return calloc(1, size);
+#else
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
+#endif
+}
+
+static void shared_free(void *p, size_t size)
+{
+#ifdef CKREMM_TEST_NOFORK
+	(void)size;
+	free(p);
+#else
+	munmap(p, size);
+#endif
 }
 
 static size_t shared_size(const struct test_def *def)
@@ -393,6 +464,82 @@ static void *fixture_data(struct test_case *tc)
 	return (char *)tc->result + (sizeof(struct case_result) + 15) / 16 * 16;
 }
 
+/* A case's result line; returns 0 passed, 1 failed, 2 skipped. */
+static int print_result(const struct test_case *tc, unsigned long number,
+			bool failed)
+{
+	int outcome = failed ? 1 : tc->result->skipped ? 2 : 0;
+
+	if (outcome == 2)
+		printf("ok %lu - %s # SKIP %s\n", number, tc->name,
+		       tc->result->skip_reason);
+	else
+		printf("%s %lu - %s\n", outcome ? "not ok" : "ok", number,
+		       tc->name);
+	return outcome;
+}
+
+struct tally {
+	unsigned int passed, failed, skipped;
+};
+
+/* Count an outcome of print_result(): skipped cases count as passed. */
+static void tally_add(struct tally *t, int outcome)
+{
+	t->failed += outcome == 1;
+	t->skipped += outcome == 2;
+	t->passed += outcome != 1;
+}
+
+/* The last lines of a run; @how says how the cases ran. */
+static int tally_end(const struct run *r, const struct tally *t,
+		     const char *how)
+{
+	if (t->skipped)
+		printf("# %u skipped\n", t->skipped);
+	if (r->plan) {
+		printf("# %s\n", how);
+		printf("%s%s%u passed, %u failed\n", r->suite ? r->suite : "",
+		       r->suite ? ": " : "", t->passed, t->failed);
+	}
+	return t->failed ? 1 : 0;
+}
+
+#ifdef CKREMM_TEST_NOFORK
+/* ---- the runner, in the one process ----------------------------------- */
+
+static int run_cases(struct run *r)
+{
+	struct tally t = { 0 };
+	size_t c;
+
+	for (c = 0; c < r->n; c++) {
+		struct test_case *tc = &r->cases[c];
+		const struct test_fixture *fx = tc->def->fixture;
+		const void *variant = tc->variant ? tc->variant->data : NULL;
+
+		if (!tc->selected)
+			continue;
+		tc->shared_size = shared_size(tc->def);
+		tc->result = shared_alloc(tc->shared_size);
+		if (!tc->result) {
+			perror("test: case data");
+			return 2;
+		}
+		result = tc->result;
+		case_failures = 0;
+		case_checks = 0;
+		run_case(tc->def, tc->name, fixture_data(tc), variant);
+		if (fx && fx->teardown_parent)
+			fx->teardown_parent(fixture_data(tc), variant);
+		tally_add(&t, print_result(tc, r->offset + t.passed +
+					   t.failed + 1, test_failed()));
+		shared_free(tc->result, tc->shared_size);
+		fflush(stdout);
+	}
+	return tally_end(r, &t, "one at a time, in one process");
+}
+#else
 static double elapsed(const struct timespec *since)
 {
 	struct timespec now;
@@ -441,7 +588,7 @@ static bool start_case(struct test_case *tc)
 		perror("test: case output");
 		return false;
 	}
-	fflush(NULL);
+	flush_all();
 	clock_gettime(CLOCK_MONOTONIC, &tc->started);
 	tc->pid = fork();
 	if (tc->pid < 0) {
@@ -488,14 +635,8 @@ static int report_case(struct test_case *tc, unsigned long number, bool times)
 {
 	int st = tc->status;
 	bool exited_ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
-	int outcome = !exited_ok ? 1 : tc->result->skipped ? 2 : 0;
+	int outcome = print_result(tc, number, !exited_ok);
 
-	if (outcome == 2)
-		printf("ok %lu - %s # SKIP %s\n", number, tc->name,
-		       tc->result->skip_reason);
-	else
-		printf("%s %lu - %s\n", outcome ? "not ok" : "ok", number,
-		       tc->name);
 	print_output(tc->out);
 	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
 		printf("# timed out after %u s\n", tc->timeout_s);
@@ -508,7 +649,7 @@ static int report_case(struct test_case *tc, unsigned long number, bool times)
 	if (times)
 		printf("# %.2f s\n", tc->seconds);
 	fclose(tc->out);
-	munmap(tc->result, tc->shared_size);
+	shared_free(tc->result, tc->shared_size);
 	fflush(stdout);
 	return outcome;
 }
@@ -528,8 +669,10 @@ static void case_over(struct test_case *tc, int status)
 static int run_cases(struct run *r)
 {
 	size_t next = 0, shown = 0, i;
-	unsigned int running = 0, passed = 0, failed = 0, skipped = 0;
+	unsigned int running = 0;
+	struct tally t = { 0 };
 	struct timespec t0;
+	char how[64];
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (shown < r->n) {
@@ -564,29 +707,16 @@ static int run_cases(struct run *r)
 		for (; shown < r->n && r->cases[shown].done; shown++) {
 			if (!r->cases[shown].selected)
 				continue;
-			switch (report_case(&r->cases[shown], r->offset +
-					    passed + failed + 1, r->times)) {
-			case 1:
-				failed++;
-				break;
-			case 2:
-				skipped++;
-				passed++;
-				break;
-			default:
-				passed++;
-			}
+			tally_add(&t, report_case(&r->cases[shown], r->offset +
+						  t.passed + t.failed + 1,
+						  r->times));
 		}
 	}
-	if (skipped)
-		printf("# %u skipped\n", skipped);
-	if (r->plan) {
-		printf("# %u at a time, %.1f s\n", r->jobs, elapsed(&t0));
-		printf("%s%s%u passed, %u failed\n", r->suite ? r->suite : "",
-		       r->suite ? ": " : "", passed, failed);
-	}
-	return failed ? 1 : 0;
+	snprintf(how, sizeof(how), "%u at a time, %.1f s", r->jobs,
+		 elapsed(&t0));
+	return tally_end(r, &t, how);
 }
+#endif
 
 /* Every case: each definition once per variant of its fixture. */
 static bool expand_cases(struct run *r, const struct test_config *config)
@@ -780,8 +910,10 @@ static int run_program(struct run *r, int argc, char **argv,
 	r->times = env_times && *env_times == '1';
 	if (env_jobs)
 		r->jobs = (unsigned int)strtoul(env_jobs, NULL, 10);
+#ifndef CKREMM_TEST_NOFORK
 	if (!r->jobs)
 		r->jobs = (unsigned int)sysconf(_SC_NPROCESSORS_ONLN);
+#endif
 	if (!expand_cases(r, config)) {
 		perror("test");
 		return 2;

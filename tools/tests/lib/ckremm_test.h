@@ -22,6 +22,8 @@
  * Every case runs in a child process of its own, with its output captured,
  * so that a crash, a sanitizer or leak report or a hang (an alarm per case,
  * TEST_TIMEOUT() to change it) fails that case alone and the run goes on.
+ * (Built with CKREMM_TEST_NOFORK, for a board with no processes, they run
+ * one after another in one process instead: see ckremm_test.c.)
  * Up to --jobs cases run at once; results are printed in the order the
  * cases were defined, as TAP:
  *
