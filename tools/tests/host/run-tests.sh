@@ -7,13 +7,33 @@
 # not report all of its cases, has no case at all, or exited non-zero
 # although every case it reported passed.
 #
-#   run-tests.sh PROGRAM...
+#   run-tests.sh [--suite NAME] [--runner COMMAND] PROGRAM...
+#
+# --suite names the last line ("host" by default); --runner is put before
+# each program, split into words (tools/mcu runs board images under QEMU
+# with "tools/mcu/run.sh BOARD").
 
 set -u
 
+suite=host
+runner=
+while [ $# -gt 1 ]; do
+	case $1 in
+	--suite) suite=$2 ;;
+	--runner) runner=$2 ;;
+	*) break ;;
+	esac
+	shift 2
+done
+
+# shellcheck disable=SC2086 # the runner is a command and its arguments
+run() {
+	$runner "$@"
+}
+
 total=0
 for prog in "$@"; do
-	n=$("$prog" --count) || { echo "# $prog --count failed" >&2; exit 2; }
+	n=$(run "$prog" --count) || { echo "# $prog --count failed" >&2; exit 2; }
 	[ "$n" -gt 0 ] || { echo "# $prog has no case" >&2; exit 2; }
 	total=$((total + n))
 done
@@ -27,8 +47,8 @@ out=$(mktemp)
 rc=$(mktemp)
 trap 'rm -f "$out" "$rc"' EXIT INT TERM
 for prog in "$@"; do
-	n=$("$prog" --count)
-	{ "$prog" --offset=$offset 2>&1; echo $? >"$rc"; } | tee "$out"
+	n=$(run "$prog" --count)
+	{ run "$prog" --offset=$offset 2>&1; echo $? >"$rc"; } | tee "$out"
 	ok=$(grep -c '^ok ' "$out")
 	bad=$(grep -c '^not ok ' "$out")
 	# A program that died without reporting every case: fail the rest.
@@ -48,5 +68,5 @@ for prog in "$@"; do
 	offset=$((offset + n))
 done
 echo "# $(($(date +%s) - start)) s"
-echo "host: $passed passed, $failed failed"
+echo "$suite: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
