@@ -794,7 +794,7 @@ TEST(aligned_zero_and_small_mean_16)
 TEST(aligned_above_page_size_refused)
 {
 	static const size_t aligns[] = {
-		8192, 65536, (size_t)1 << 20, (size_t)1 << 40,
+		8192, 65536, (size_t)1 << 20, (size_t)1 << 30,
 		(SIZE_MAX >> 1) + 1, SIZE_MAX, 4096 + 16, 3 * 4096,
 	};
 	struct h_pool *pool = pool_new(64 * KIB);

@@ -138,7 +138,11 @@ TEST(create_default_capacity)
 {
 	static const size_t sizes[] = {
 		16, 4096, 16383, 16384, 16384 + 255, 16640, 65536,
+#ifdef CKREMM_TEST_BOARD
+		1 << 20, (2 << 20) + 8,	/* tools/mcu: 4 MiB of RAM */
+#else
 		1 << 20, (4 << 20) + 8,
+#endif
 	};
 	static const unsigned int explicit_caps[] = { 1, 7, 64, 100, 5000 };
 	struct t_pool_stats st;

@@ -17,7 +17,19 @@
 #include "test_guard.h"
 #include "tp_check.h"
 
-#define MIB		(1UL << 20)
+#define MIB		((size_t)1 << 20)
+/*
+ * A board (tools/mcu) has 4 MiB of RAM: the pools here are smaller there
+ * and the 64 MiB case is left out.  Its ckremm_bm_alloc() honours the
+ * hosted port's hooks (ckremm_host_nowait_failures, ckremm_host_nowait_hook)
+ * for every allocation of the bare-metal port, which makes tables grow
+ * with the same call as it makes pools.
+ */
+#ifdef CKREMM_TEST_BOARD
+#define LARGE_POOL	(2 * MIB)
+#else
+#define LARGE_POOL	(4 * MIB)
+#endif
 /* What one chunk of nodes costs and holds (see t_pool.c). */
 #define CHUNK_BYTES	4096
 #define CHUNK_NODES	204
@@ -39,7 +51,7 @@ static size_t failed_of(struct t_pool *pool)
 }
 
 /* A small deterministic generator for sizes. */
-static uint32_t next_rand(uint64_t *state)
+static uint32_t TEST_UNUSED next_rand(uint64_t *state)
 {
 	*state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
 	return (uint32_t)(*state >> 33);
@@ -48,7 +60,11 @@ static uint32_t next_rand(uint64_t *state)
 /* Empty pools, large and small, cost no more than 1% of their arena. */
 TEST(empty_pools_are_cheap)
 {
+#ifdef CKREMM_TEST_BOARD
+	static const size_t sizes[] = { 1 * MIB, 2 * MIB };
+#else
 	static const size_t sizes[] = { 1 * MIB, 16 * MIB, 64 * MIB, 256 * MIB };
+#endif
 	struct t_pool *pool;
 	size_t i, meta;
 
@@ -80,7 +96,7 @@ TEST(empty_pools_are_cheap)
 TEST(grows_across_many_chunks)
 {
 	enum { BLOCKS = 5000 };
-	struct t_pool *pool = tp_new(4 * MIB, 0);
+	struct t_pool *pool = tp_new(LARGE_POOL, 0);
 	uint64_t *h = calloc(BLOCKS, sizeof(*h));
 	size_t empty = meta_of(pool), meta, chunks;
 	struct t_pool_stats st;
@@ -235,6 +251,7 @@ TEST(grow_race_loser_frees_its_chunk)
 	destroy_t_pool(pool);
 }
 
+#ifndef CKREMM_TEST_BOARD
 /*
  * On the benchmark's kind of load (sizes 16 B..4 KiB, log-uniform, about
  * 32k live blocks in 64 MiB) the pool spends at most 24 bytes outside its
@@ -266,6 +283,7 @@ TEST(bytes_per_live_block)
 	EXPECT_VALID(pool);
 	destroy_t_pool(pool);
 }
+#endif
 
 /* ---- pools over the caller's memory ---------------------------------------- */
 

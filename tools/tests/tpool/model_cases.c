@@ -34,7 +34,11 @@
 #include "tp_check.h"
 #include "t_pool_model.h"
 
+#ifdef CKREMM_TEST_BOARD
+#define MODEL_OPS	50000	/* tools/mcu: an emulated core, slower */
+#else
 #define MODEL_OPS	100000
+#endif
 #define SHOWN_PER_KIND	3
 
 enum problem {
