@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * board.c - what the emulated boards give the pools' bare-metal port,
+ * over picolibc and semihosting (ckremm/port/baremetal/ckremm_target.h
+ * says what each must do): zeroed memory from picolibc's heap for pools
+ * made without memory of their own and for the tables, a seed from the
+ * host's clock, and the warnings, which the port counts, printed as TAP
+ * diagnostics when built with MCU_VERBOSE.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <semihost.h>
+
+#include "ckremm_port.h"
+
+void *ckremm_bm_alloc(size_t size)
+{
+	return calloc(1, size);
+}
+
+void ckremm_bm_free(void *p)
+{
+	free(p);
+}
+
+u32 ckremm_bm_seed(void)
+{
+	return (u32)sys_semihost_time() * 2654435761U ^
+	       (u32)sys_semihost_clock();
+}
+
+void ckremm_bm_vlog(const char *fmt, va_list ap)
+{
+#ifdef MCU_VERBOSE
+	fputs("# ", stdout);
+	vprintf(fmt, ap);
+#else
+	(void)fmt;
+	(void)ap;
+#endif
+}
