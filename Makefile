@@ -27,6 +27,8 @@
 #                      $(PREFIX)/src/ckremm-<version>, for "dkms add"
 #   make deb           Debian packages in tools/build/deb/
 #   make check-dkms    the admin stage with a second kernel's headers too
+#   make check-mcu     the pools' tests on the emulated Cortex-M and RISC-V
+#                      boards (BOARDS="cortex-m rv32"), as make check runs them
 #   make clean
 #
 # Kernel trees, kernel builds and VM images live in $(CKREMM_CACHE),
@@ -61,7 +63,7 @@ MODULE_SRC	:= Kbuild VERSION ckremm.config dkms.conf dist/dkms-post-build.sh \
 
 .PHONY: all module sample tools run check bench style coverage fuzz stress clean \
 	userspace install install-module install-userspace install-dkms-source \
-	deb check-dkms
+	deb check-dkms check-mcu
 
 all: module tools
 
@@ -143,6 +145,14 @@ deb:
 check-dkms:
 	tools/ci/deps.sh
 	CKREMM_ADMIN_SECOND_KERNEL=1 tools/vm/admin-qemu.sh
+
+BOARDS		?= cortex-m rv32
+
+check-mcu:
+	tools/ci/deps.sh
+	@status=0; for board in $(BOARDS); do \
+		$(MAKE) -C tools/mcu check BOARD=$$board || status=1; \
+	done; exit $$status
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Every test of the project, in order of cost: host tests, style gates,
-# KUnit under UML, /dev/ckremm under UML, /dev/ckremm on Debian's kernel
-# under QEMU (also with its memory run out).  A failed stage does not stop
-# the others.
+# the pools' tests on two emulated boards (tools/mcu), KUnit under UML,
+# /dev/ckremm under UML, /dev/ckremm on Debian's kernel under QEMU (also
+# with its memory run out).  A failed stage does not stop the others.
 #
 #   tools/ci/check.sh   (make check)
 #
@@ -28,7 +28,7 @@ if ! tools/ci/deps.sh; then
 	exit 1
 fi
 
-stages=(map doc lib host tpool fuzz coverage config bench-smoke style kunit-uml dev-uml proofs-uml cli-uml sample-uml dev-qemu pressure-qemu admin-qemu rt-qemu smp-qemu kcsan-qemu)
+stages=(map doc lib host tpool fuzz coverage config bench-smoke style mcu-cortex-m mcu-rv32 kunit-uml dev-uml proofs-uml cli-uml sample-uml dev-qemu pressure-qemu admin-qemu rt-qemu smp-qemu kcsan-qemu)
 declare -A command=(
 	[map]="make -C tools check-map"
 	[doc]="make -C tools check-doc"
@@ -40,6 +40,8 @@ declare -A command=(
 	[config]="tools/ci/config.sh"
 	[bench-smoke]="make -C tools/bench smoke"
 	[style]="tools/ci/style.sh"
+	[mcu-cortex-m]="make -C tools/mcu check BOARD=cortex-m"
+	[mcu-rv32]="make -C tools/mcu check BOARD=rv32"
 	[kunit-uml]="tools/vm/kunit-uml.sh"
 	[dev-uml]="tools/vm/dev-uml.sh"
 	[proofs-uml]="tools/vm/proofs-uml.sh"
