@@ -22,6 +22,7 @@
 #   BENCH_SEEDS=20        fragmentation seeds per size range
 #   BENCH_ICOUNT=1        callgrind instruction counts (0 to skip)
 #   BENCH_KERNEL=1        the UML part: figures 2, 3, 5 (kernel) and 6
+#   BENCH_MCU=1           the emulated boards: figure 8 (tools/mcu)
 #   BENCH_GENALLOC_OPS=524288  steps of the trace genalloc replays (0: all;
 #                         genalloc needs about a minute per 10^6 steps)
 #   BENCH_CPU=<n>         CPU to pin to (default: the last one)
@@ -173,6 +174,22 @@ EOF
 }
 if [[ ${BENCH_KERNEL:-1} == 1 ]]; then
 	kernel || true
+fi
+
+# ---- the emulated boards: figure 8 ---------------------------------------------------
+
+# Code size, RAM and instructions per call on the Cortex-M and RISC-V
+# boards under QEMU (tools/mcu/bench.sh; about a minute each).
+if [[ ${BENCH_MCU:-1} == 1 ]]; then
+	for board in cortex-m rv32; do
+		say "mcu: $board"
+		if make -s -C "$root/tools/mcu" bench BOARD="$board" \
+			>"$logs/mcu-$board.log" 2>&1; then
+			collect "$logs/mcu-$board.log"
+		else
+			not_measured "mcu $board" "the board's benchmark failed (see $logs/mcu-$board.log)"
+		fi
+	done
 fi
 
 # ---- summary, table, charts -------------------------------------------------------

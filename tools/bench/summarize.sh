@@ -172,4 +172,35 @@ END {
 	alone(7, "bytes per block: kmalloc (ksize - request)", "kernel_overhead,kmalloc,bytes_per_block", 0, "B", "", 0, "-", "", "")
 	alone(7, "metadata per pool outside the arena: h_pool", "overhead,h_pool,meta_bytes_per_pool", 0, "B", "", 0, "-", "", "")
 	alone(7, "  t_pool (tables sized for the speed trace)", "overhead,t_pool,meta_bytes_per_pool", 0, "B", "", 0, "-", "", "")
+
+	# Figure 8: the emulated boards (tools/mcu/bench.sh), -Os.
+	nb = split("cortex-m rv32", boards, " ")
+	for (i = 1; i <= nb; i++) {
+		b = boards[i]
+		k = "mcu_text," b ":"
+		alone(8, b " .text: h_pool, every call", k "h_pool,text_all", 0, "B", "le", 4096, "<= 4 KiB", "", "")
+		alone(8, "  h_pool: create, alloc, free, destroy only", k "h_pool,text_min", 0, "B", "le", 4096, "<= 4 KiB", "", "")
+		alone(8, "  t_pool, every call", k "t_pool,text_all", 0, "B", "", 0, "-", "", "")
+		alone(8, "  t_pool: create, alloc, free, destroy only", k "t_pool,text_min", 0, "B", "", 0, "-", "", "")
+		alone(8, "  the bare-metal port", k "port,text_all", 0, "B", "", 0, "-", "", "")
+		k = "mcu_icount," b ":"
+		cmp(8, b " instr/alloc: h_pool max vs p50", k "h_pool,alloc_max", "instr", k "h_pool,alloc_p50", "p50", 1, "le", 2, "<= 2x")
+		cmp(8, "  h_pool alloc p99 vs p50", k "h_pool,alloc_p99", "instr", k "h_pool,alloc_p50", "p50", 1, "", 0, "-")
+		cmp(8, b " instr/free: h_pool max vs p50", k "h_pool,free_max", "instr", k "h_pool,free_p50", "p50", 1, "le", 2, "<= 2x")
+		cmp(8, "  h_pool free p99 vs p50", k "h_pool,free_p99", "instr", k "h_pool,free_p50", "p50", 1, "", 0, "-")
+		cmp(8, "  H_POOL_CACHE alloc max vs p50", k "h_pool_cache,alloc_max", "instr", k "h_pool_cache,alloc_p50", "p50", 1, "", 0, "-")
+		cmp(8, "  H_POOL_CACHE free max vs p50", k "h_pool_cache,free_max", "instr", k "h_pool_cache,free_p50", "p50", 1, "", 0, "-")
+		cmp(8, "  t_pool alloc max vs p50", k "t_pool,alloc_max", "instr", k "t_pool,alloc_p50", "p50", 1, "", 0, "-")
+		cmp(8, "  t_pool alloc p99 vs p50", k "t_pool,alloc_p99", "instr", k "t_pool,alloc_p50", "p50", 1, "", 0, "-")
+		cmp(8, "  t_pool free max vs p50", k "t_pool,free_max", "instr", k "t_pool,free_p50", "p50", 1, "", 0, "-")
+	}
+	# The same on both 32-bit boards: the Cortex-M figures.
+	k = "mcu_ram,cortex-m:"
+	alone(8, "32-bit RAM outside the arena: h_pool, per pool", k "h_pool,meta_bytes_per_pool", 0, "B", "", 0, "-", "", "")
+	alone(8, "  h_pool with H_POOL_CACHE, per pool", k "h_pool_cache,meta_bytes_per_pool", 0, "B", "", 0, "-", "", "")
+	alone(8, "  h_pool, per block (its header is in the arena)", k "h_pool,outside_bytes_per_block", 0, "B", "", 0, "-", "", "")
+	alone(8, "  t_pool, per pool (capacity 1088)", k "t_pool,meta_bytes_per_pool", 0, "B", "", 0, "-", "", "")
+	alone(8, "  t_pool, per block (tables)", k "t_pool,outside_bytes_per_block", 0, "B", "", 0, "-", "", "")
+	alone(8, "32-bit arena bytes/block beyond request: h_pool", k "h_pool,arena_bytes_per_block", 0, "B", "", 0, "-", "", "")
+	alone(8, "  t_pool (rounding)", k "t_pool,arena_bytes_per_block", 0, "B", "", 0, "-", "", "")
 }' "$dir/summary.csv" >"$dir/table.txt"

@@ -5,7 +5,8 @@
  * says what each must do): zeroed memory from picolibc's heap for pools
  * made without memory of their own and for the tables, a seed from the
  * host's clock, and the warnings, which the port counts, printed as TAP
- * diagnostics when built with MCU_VERBOSE.
+ * diagnostics when built with MCU_VERBOSE.  It counts what it hands out
+ * (board.h).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,9 +14,15 @@
 #include <semihost.h>
 
 #include "ckremm_port.h"
+#include "board.h"
+
+size_t mcu_bm_requested, mcu_bm_largest;
 
 void *ckremm_bm_alloc(size_t size)
 {
+	mcu_bm_requested += size;
+	if (size > mcu_bm_largest)
+		mcu_bm_largest = size;
 	return calloc(1, size);
 }
 
