@@ -6,7 +6,7 @@
  * made without memory of their own and for the tables, a seed from the
  * host's clock, and the warnings, which the port counts, printed as TAP
  * diagnostics when built with MCU_VERBOSE.  It counts what it hands out
- * (board.h).
+ * and fails when a test says so (board.h).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,9 +17,18 @@
 #include "board.h"
 
 size_t mcu_bm_requested, mcu_bm_largest;
+unsigned long ckremm_host_nowait_failures;
+void (*ckremm_host_nowait_hook)(void *arg);
+void *ckremm_host_nowait_arg;
 
 void *ckremm_bm_alloc(size_t size)
 {
+	if (ckremm_host_nowait_hook)
+		ckremm_host_nowait_hook(ckremm_host_nowait_arg);
+	if (ckremm_host_nowait_failures) {
+		ckremm_host_nowait_failures--;
+		return NULL;
+	}
 	mcu_bm_requested += size;
 	if (size > mcu_bm_largest)
 		mcu_bm_largest = size;
