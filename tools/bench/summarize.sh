@@ -201,6 +201,8 @@ END {
 	alone(8, "  h_pool, per block (its header is in the arena)", k "h_pool,outside_bytes_per_block", 0, "B", "", 0, "-", "", "")
 	alone(8, "  t_pool, per pool (capacity 1088)", k "t_pool,meta_bytes_per_pool", 0, "B", "", 0, "-", "", "")
 	alone(8, "  t_pool, per block (tables)", k "t_pool,outside_bytes_per_block", 0, "B", "", 0, "-", "", "")
+	alone(8, "  over caller memory: h_pool_meta_size()", k "h_pool,meta_size_in", 0, "B", "", 0, "-", "", "")
+	alone(8, "  t_pool_meta_size(), 1088 blocks, all tables", k "t_pool,meta_size_in", 0, "B", "", 0, "-", "", "")
 	alone(8, "32-bit arena bytes/block beyond request: h_pool", k "h_pool,arena_bytes_per_block", 0, "B", "", 0, "-", "", "")
 	alone(8, "  t_pool (rounding)", k "t_pool,arena_bytes_per_block", 0, "B", "", 0, "-", "", "")
 }' "$dir/summary.csv" >"$dir/table.txt"

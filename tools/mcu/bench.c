@@ -21,6 +21,8 @@
  *   mcu_icount,BOARD:POOL,{alloc,free}_{p50,p99,max,mean},instr,0,N
  *   mcu_ram,BOARD:POOL,meta_bytes_per_pool,B,0,N
  *   mcu_ram,BOARD:POOL,{outside,arena}_bytes_per_block,B,0,N
+ *   mcu_ram,BOARD:POOL,meta_size_in,B,0,N	(h_pool_meta_size(),
+ *						t_pool_meta_size())
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +42,7 @@
 #define TRACE_LIVE	512
 #define ARENA		(1U << 20)
 
-/* ---- the counter ---------------------------------------------------------- */
+/* ---- the counter --------------------------------------------------------- */
 
 #ifdef __riscv
 #define COUNTER_MASK	0xffffffffU
@@ -119,7 +121,7 @@ static u32 instructions(u32 counted)
 		     per_1000);
 }
 
-/* ---- the figures ------------------------------------------------------------ */
+/* ---- the figures --------------------------------------------------------- */
 
 struct costs {
 	u32 *alloc, *free;
@@ -352,5 +354,10 @@ int main(void)
 	calibrate();
 	for (i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++)
 		measure(&subjects[i], ops, n, slots, &c);
+	/* What a pool over the caller's memory asks of it beside the arena. */
+	row("mcu_ram", "h_pool", "meta_size_in", "B",
+	    h_pool_meta_size(ARENA, 0));
+	row("mcu_ram", "t_pool", "meta_size_in", "B",
+	    t_pool_meta_size(ARENA, slots + 64));
 	return 0;
 }
