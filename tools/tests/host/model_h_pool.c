@@ -130,10 +130,11 @@ static size_t log_uniform_size(struct rng *r, size_t max)
 
 static size_t random_align(struct rng *r)
 {
-	/* 0 and 1..4096, powers of two. */
+	/* 0 and 1..4096, powers of two, up to what the port takes. */
 	unsigned int k = (unsigned int)rng_below(r, 14);
+	size_t align = k == 13 ? 0 : (size_t)1 << k;
 
-	return k == 13 ? 0 : (size_t)1 << k;
+	return align > CKREMM_PAGE_SIZE ? CKREMM_PAGE_SIZE : align;
 }
 
 /* ---- after every operation ----------------------------------------------- */
