@@ -180,6 +180,8 @@ END {
 		k = "mcu_text," b ":"
 		alone(8, b " .text: h_pool, every call", k "h_pool,text_all", 0, "B", "le", 4096, "<= 4 KiB", "", "")
 		alone(8, "  h_pool: create, alloc, free, destroy only", k "h_pool,text_min", 0, "B", "le", 4096, "<= 4 KiB", "", "")
+		alone(8, "  h_pool lean + small, every call", k "h_pool_lean,text_all", 0, "B", "", 0, "-", "", "")
+		alone(8, "  h_pool lean + small: create/alloc/free/destroy", k "h_pool_lean,text_min", 0, "B", "le", 4096, "<= 4 KiB", "", "")
 		alone(8, "  t_pool, every call", k "t_pool,text_all", 0, "B", "", 0, "-", "", "")
 		alone(8, "  t_pool: create, alloc, free, destroy only", k "t_pool,text_min", 0, "B", "", 0, "-", "", "")
 		alone(8, "  the bare-metal port", k "port,text_all", 0, "B", "", 0, "-", "", "")
@@ -188,6 +190,8 @@ END {
 		cmp(8, "  h_pool alloc p99 vs p50", k "h_pool,alloc_p99", "instr", k "h_pool,alloc_p50", "p50", 1, "", 0, "-")
 		cmp(8, b " instr/free: h_pool max vs p50", k "h_pool,free_max", "instr", k "h_pool,free_p50", "p50", 1, "le", 2, "<= 2x")
 		cmp(8, "  h_pool free p99 vs p50", k "h_pool,free_p99", "instr", k "h_pool,free_p50", "p50", 1, "", 0, "-")
+		cmp(8, "  h_pool lean + small: alloc max vs p50", k "h_pool_lean,alloc_max", "instr", k "h_pool_lean,alloc_p50", "p50", 1, "le", 2, "<= 2x")
+		cmp(8, "  h_pool lean + small: free max vs p50", k "h_pool_lean,free_max", "instr", k "h_pool_lean,free_p50", "p50", 1, "le", 2, "<= 2x")
 		cmp(8, "  H_POOL_CACHE alloc max vs p50", k "h_pool_cache,alloc_max", "instr", k "h_pool_cache,alloc_p50", "p50", 1, "", 0, "-")
 		cmp(8, "  H_POOL_CACHE free max vs p50", k "h_pool_cache,free_max", "instr", k "h_pool_cache,free_p50", "p50", 1, "", 0, "-")
 		cmp(8, "  t_pool alloc max vs p50", k "t_pool,alloc_max", "instr", k "t_pool,alloc_p50", "p50", 1, "", 0, "-")

@@ -230,6 +230,13 @@ static void h_destroy(void *pool)
 	destroy_h_pool(pool);
 }
 
+#ifdef CONFIG_CKREMM_HPOOL_LEAN
+/* The header pool built lean and small (tools/mcu/Makefile): alone. */
+static const struct subject subjects[] = {
+	{ "h_pool_lean", 0, sizeof(void *), h_create, h_replay, h_used_bytes,
+	  h_destroy },
+};
+#else
 static void *t_create(const struct subject *s, u32 slots)
 {
 	(void)s;
@@ -283,6 +290,7 @@ static const struct subject subjects[] = {
 	{ "t_pool", 0, sizeof(u64), t_create, t_replay, t_used_bytes,
 	  t_destroy },
 };
+#endif
 
 /* The first @live steps of a trace are allocations: what they ask for. */
 static size_t requested(const struct bench_op *ops, u32 live)
@@ -355,9 +363,11 @@ int main(void)
 	for (i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++)
 		measure(&subjects[i], ops, n, slots, &c);
 	/* What a pool over the caller's memory asks of it beside the arena. */
-	row("mcu_ram", "h_pool", "meta_size_in", "B",
+	row("mcu_ram", subjects[0].name, "meta_size_in", "B",
 	    h_pool_meta_size(ARENA, 0));
+#ifndef CONFIG_CKREMM_HPOOL_LEAN
 	row("mcu_ram", "t_pool", "meta_size_in", "B",
 	    t_pool_meta_size(ARENA, slots + 64));
+#endif
 	return 0;
 }

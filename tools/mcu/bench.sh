@@ -10,6 +10,8 @@
 #                                       pool, allocates, frees and destroys
 #                                       links (size_min.c, --gc-sections)
 #   mcu_text,BOARD:POOL,rodata_all,B    its read-only data
+#   (POOL h_pool_lean: the header pool built with ckremm.config's
+#   CONFIG_CKREMM_HPOOL_LEAN and CONFIG_CKREMM_SMALL)
 #   mcu_text,BOARD:port,text_all,B      the bare-metal port's
 #   mcu_icount,... mcu_ram,...          bench.c's, run under QEMU with
 #                                       -icount so that they count
@@ -78,7 +80,7 @@ kept_text() {
 	END { print n + 0 }' "$map"
 }
 
-for pool in h_pool t_pool; do
+for pool in h_pool h_pool_lean t_pool; do
 	objs=("$build/size/$pool"/*.o)
 	echo "mcu_text,$board:$pool,text_all,B,0,$(section_bytes .text "${objs[@]}")"
 	echo "mcu_text,$board:$pool,rodata_all,B,0,$(section_bytes .rodata "${objs[@]}")"
@@ -89,5 +91,7 @@ for pool in h_pool t_pool; do
 done
 echo "mcu_text,$board:port,text_all,B,0,$(section_bytes .text "$build/size/port/port_baremetal.o")"
 
-MCU_QEMU_FLAGS=$icount MCU_TIMEOUT=${MCU_TIMEOUT:-300} \
-	"$here/run.sh" "$board" "$build/bench.elf"
+for image in bench bench_lean; do
+	MCU_QEMU_FLAGS=$icount MCU_TIMEOUT=${MCU_TIMEOUT:-300} \
+		"$here/run.sh" "$board" "$build/$image.elf"
+done

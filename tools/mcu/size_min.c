@@ -9,18 +9,18 @@
 
 int main(void)
 {
-#ifdef POOL_h_pool
-	struct h_pool *pool = create_h_pool(4096);
-	void *p = h_pool_alloc(pool, 64);
-
-	h_pool_dealloc(pool, p);
-	destroy_h_pool(pool);
-#else
+#ifdef POOL_t_pool
 	struct t_pool *pool = t_pool_create(4096, 0);
 	u64 h = t_pool_alloc_handle(pool, 64, 0);
 
 	t_pool_free(pool, h);
 	destroy_t_pool(pool);
+#else
+	struct h_pool *pool = create_h_pool(4096);
+	void *p = h_pool_alloc(pool, 64);
+
+	h_pool_dealloc(pool, p);
+	destroy_h_pool(pool);
 #endif
 	return 0;
 }
