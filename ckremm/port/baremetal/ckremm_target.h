@@ -196,17 +196,7 @@ static inline void ckremm_might_sleep(void)
 
 /* ---- bits --------------------------------------------------------------------- */
 
-static inline unsigned int ckremm_fls32(u32 x)
-{
-	return x ? 32 - __builtin_clz(x) : 0;
-}
-
-static inline unsigned int ckremm_ffs32(u32 x)
-{
-	return __builtin_ctz(x);
-}
-
-#define ckremm_add_overflow(a, b, d) __builtin_add_overflow(a, b, d)
+#include "ckremm_builtins.h"
 
 /* ---- randomness and the keyed hash -------------------------------------------- */
 
