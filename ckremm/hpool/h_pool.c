@@ -946,12 +946,9 @@ static struct h_pool *hp_create(void *arena, size_t size, void *meta,
 	return pool;
 
 fail:
-	if (meta)
-		ckremm_warn("h_pool: %zu bytes of bookkeeping memory, not %zu\n",
-			    meta_size, h_pool_meta_size(size, flags));
-	else
-		while (i--)
-			ckremm_meta_free(got[i]);
+	/* Carved pieces always fit: h_pool_create_in() checked @meta_size. */
+	while (!meta && i--)
+		ckremm_meta_free(got[i]);
 	return NULL;
 }
 
@@ -1072,6 +1069,11 @@ struct h_pool *h_pool_create_in(void *arena, size_t size, void *meta,
 	}
 	if (!hp_create_args_ok(size, flags))
 		return NULL;
+	if (meta && meta_size < h_pool_meta_size(size, flags)) {
+		ckremm_warn("h_pool: %zu bytes of bookkeeping memory, not %zu\n",
+			    meta_size, h_pool_meta_size(size, flags));
+		return NULL;
+	}
 	return hp_create(arena, size, meta, meta_size, flags, name);
 }
 EXPORT_SYMBOL_NS_GPL(h_pool_create_in, CKREMM_NS);

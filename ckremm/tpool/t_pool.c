@@ -574,12 +574,9 @@ fail_tables:
 	tp_free_tables(pool);
 	return NULL;
 fail:
-	if (meta)
-		ckremm_warn("t_pool: %zu bytes of bookkeeping memory, not %zu\n",
-			    meta_size, t_pool_meta_size(size, capacity));
-	else
-		while (i--)
-			ckremm_meta_free(got[i]);
+	/* Carved pieces always fit: t_pool_create_in() checked @meta_size. */
+	while (!meta && i--)
+		ckremm_meta_free(got[i]);
 	return NULL;
 }
 
@@ -688,8 +685,13 @@ struct t_pool *t_pool_create_in(void *arena, size_t size,
 	}
 	if (!tp_create_args_ok(size, capacity))
 		return NULL;
-	return tp_create(arena, size & ~(size_t)(TP_GRANULE - 1), capacity,
-			 meta, meta_size, name);
+	size &= ~(size_t)(TP_GRANULE - 1);
+	if (meta && meta_size < t_pool_meta_size(size, capacity)) {
+		ckremm_warn("t_pool: %zu bytes of bookkeeping memory, not %zu\n",
+			    meta_size, t_pool_meta_size(size, capacity));
+		return NULL;
+	}
+	return tp_create(arena, size, capacity, meta, meta_size, name);
 }
 EXPORT_SYMBOL_NS_GPL(t_pool_create_in, CKREMM_NS);
 
