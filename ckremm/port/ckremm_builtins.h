@@ -1,12 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR MIT */
 /*
- * Bit scans and overflow checks from the compiler's built-ins (GCC and
- * Clang), for the ports that have no kernel to take them from (host/,
- * baremetal/).  Where the CPU has no count-leading-zeros instruction the
- * compiler calls its own runtime (libgcc's __clzsi2), not a C library.
+ * What the ports that have no kernel to take it from (host/, baremetal/)
+ * take from the compiler: the kernel's names of the fixed-size types, and
+ * bit scans and overflow checks from the built-ins of GCC and Clang.
+ * Where the CPU has no count-leading-zeros instruction the compiler calls
+ * its own runtime (libgcc's __clzsi2), not a C library.
  */
 #ifndef CKREMM_BUILTINS_H
 #define CKREMM_BUILTINS_H
+
+/* As the kernel spells them, so that the pools' formats hold everywhere. */
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+
+#ifndef BIT
+#define BIT(n) (1UL << (n))
+#endif
+#ifndef U16_MAX
+#define U16_MAX 0xffffU
+#endif
+#ifndef U32_MAX
+#define U32_MAX 0xffffffffU
+#endif
 
 /* Index (1-based) of the most significant set bit; 0 for 0. */
 static inline unsigned int ckremm_fls32(u32 x)

@@ -68,21 +68,9 @@
 #define EUCLEAN		117
 #endif
 
-/* As the kernel spells them, so that the pools' formats hold everywhere. */
-typedef unsigned char u8;
-typedef unsigned short u16;
-typedef unsigned int u32;
-typedef unsigned long long u64;
+/* Types, bit scans and overflow checks: the compiler's. */
+#include "ckremm_builtins.h"
 
-#ifndef BIT
-#define BIT(n) (1UL << (n))
-#endif
-#ifndef U16_MAX
-#define U16_MAX 0xffffU
-#endif
-#ifndef U32_MAX
-#define U32_MAX 0xffffffffU
-#endif
 #define ckremm_noinline __noinline
 
 /* Nothing to export without a kernel; keeps the declaration form. */
@@ -193,10 +181,6 @@ static inline void ckremm_meta_free(void *p)
 static inline void ckremm_might_sleep(void)
 {
 }
-
-/* ---- bits --------------------------------------------------------------------- */
-
-#include "ckremm_builtins.h"
 
 /* ---- randomness and the keyed hash -------------------------------------------- */
 

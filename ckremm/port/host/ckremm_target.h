@@ -17,14 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef unsigned char u8;
-typedef unsigned short u16;
-typedef unsigned int u32;
-typedef unsigned long long u64;
+/* Types, bit scans and overflow checks: the compiler's. */
+#include "ckremm_builtins.h"
 
-#ifndef BIT
-#define BIT(n) (1UL << (n))
-#endif
 /*
  * glibc's <sys/cdefs.h> has __always_inline and __attribute_noinline__;
  * elsewhere inline is only a hint, and a slow path may be inlined.
@@ -42,13 +37,6 @@ typedef unsigned long long u64;
 #define EXPORT_SYMBOL_NS_GPL(sym, ns) extern int ckremm_host_export_##sym##_##ns
 
 #define CKREMM_PAGE_SIZE 4096UL
-
-#ifndef U16_MAX
-#define U16_MAX 0xffffU
-#endif
-#ifndef U32_MAX
-#define U32_MAX 0xffffffffU
-#endif
 
 struct ckremm_lock {
 	int taken;	/* accessed only through __atomic builtins */
@@ -113,8 +101,6 @@ static inline void ckremm_meta_free(void *p)
 static inline void ckremm_might_sleep(void)
 {
 }
-
-#include "ckremm_builtins.h"
 
 /* Thread-safe; seeded from the clock and the process id (port_host.c). */
 u32 ckremm_random_u32(void);
