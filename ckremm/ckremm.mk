@@ -21,6 +21,9 @@ include $(CKREMM_ROOT)/ckremm.config
 ifeq ($(CONFIG_CKREMM_HPOOL)$(CONFIG_CKREMM_TPOOL),nn)
 $(error ckremm.config: CONFIG_CKREMM_HPOOL and CONFIG_CKREMM_TPOOL are both n)
 endif
+ifeq ($(CONFIG_CKREMM_GC)$(CONFIG_CKREMM_TPOOL),yn)
+$(error ckremm.config: CONFIG_CKREMM_GC needs CONFIG_CKREMM_TPOOL)
+endif
 
 CKREMM_SRCS-y :=
 CKREMM_SRCS-$(CONFIG_CKREMM_HPOOL) += $(CKREMM_ROOT)/ckremm/hpool/h_pool.c \
@@ -28,6 +31,7 @@ CKREMM_SRCS-$(CONFIG_CKREMM_HPOOL) += $(CKREMM_ROOT)/ckremm/hpool/h_pool.c \
 CKREMM_SRCS-$(CONFIG_CKREMM_TPOOL) += $(CKREMM_ROOT)/ckremm/tpool/t_pool.c \
 				      $(CKREMM_ROOT)/ckremm/tpool/t_pool_move.c \
 				      $(CKREMM_ROOT)/ckremm/tpool/t_pool_check.c
+CKREMM_SRCS-$(CONFIG_CKREMM_GC) += $(CKREMM_ROOT)/ckremm/gc/gc.c
 CKREMM_SRCS := $(CKREMM_SRCS-y) \
 	       $(wildcard $(CKREMM_ROOT)/ckremm/port/$(CKREMM_PORT)/*.c)
 # CONFIG_CKREMM_* are defined to 1 for the options set to y, as
@@ -40,6 +44,9 @@ CKREMM_CPPFLAGS += -DCONFIG_CKREMM_HPOOL=1
 endif
 ifeq ($(CONFIG_CKREMM_TPOOL),y)
 CKREMM_CPPFLAGS += -DCONFIG_CKREMM_TPOOL=1
+endif
+ifeq ($(CONFIG_CKREMM_GC),y)
+CKREMM_CPPFLAGS += -DCONFIG_CKREMM_GC=1
 endif
 ifeq ($(CONFIG_CKREMM_HPOOL_LEAN),y)
 CKREMM_CPPFLAGS += -DCONFIG_CKREMM_HPOOL_LEAN=1

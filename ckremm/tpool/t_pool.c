@@ -294,6 +294,7 @@ static u32 tp_alloc_locked(struct t_pool *pool, u32 units,
 	s->pins = 0;
 	s->holds = 0;
 	tp_set_state(s, TP_USED);
+	tp_gc_alloc(pool, n, s);
 	pool->seq++;
 	pool->used_units += units;
 	if (pool->used_units > pool->peak_units)
@@ -350,8 +351,8 @@ static u32 tp_alloc_growing(struct t_pool *pool, u32 units,
 }
 
 /* tp_alloc_locked(), growing the table as needed (the lock may drop). */
-static u32 tp_alloc_any(struct t_pool *pool, u32 units, struct tp_seg **sp,
-			unsigned long *flags)
+u32 tp_alloc_any(struct t_pool *pool, u32 units, struct tp_seg **sp,
+		 unsigned long *flags)
 {
 	bool grow;
 	u32 n = tp_alloc_locked(pool, units, sp, &grow);
@@ -360,11 +361,12 @@ static u32 tp_alloc_any(struct t_pool *pool, u32 units, struct tp_seg **sp,
 }
 
 /* Free used block @n (at @s), merging it with free runs beside it. */
-static void tp_free_locked(struct t_pool *pool, u32 n, struct tp_seg *s)
+void tp_free_locked(struct t_pool *pool, u32 n, struct tp_seg *s)
 {
 	u32 off = s->off, end = tp_end(pool, s), other;
 	struct tp_seg *o;
 
+	tp_gc_release(pool, n, s);
 	pool->used_units -= end - off;
 	pool->used_blocks--;
 	pool->seq++;
@@ -734,13 +736,20 @@ EXPORT_SYMBOL_NS_GPL(create_t_pool, CKREMM_NS);
  * The caller must make sure no other call on @pool runs or follows.
  *
  * Context: Process context; may sleep.
- * Return: true, or false if @pool is NULL.
+ * Return: true, or false if @pool is NULL or still has a collector
+ * (ckremm_gc_destroy() first).
  */
 bool destroy_t_pool(struct t_pool *pool)
 {
 	ckremm_might_sleep();
 	if (!pool)
 		return false;
+#ifdef CONFIG_CKREMM_GC
+	if (pool->gc) {
+		ckremm_warn("t_pool: destroy of a pool with a collector\n");
+		return false;
+	}
+#endif
 	ckremm_pool_destroyed(pool);
 	tp_free_tables(pool);
 	return true;
@@ -749,7 +758,7 @@ EXPORT_SYMBOL_NS_GPL(destroy_t_pool, CKREMM_NS);
 
 /* ---- allocation ------------------------------------------------------------ */
 
-static bool tp_units_for(size_t size, u32 *units)
+bool tp_units_for(size_t size, u32 *units)
 {
 	if (!size || size > T_POOL_MAX_SIZE)
 		return false;
@@ -862,6 +871,8 @@ static int tp_free_unpinned(struct t_pool *pool, u32 n)
 	}
 	if (s->holds)
 		return tp_busy(pool, n);
+	if (tp_gc_free(pool, n))
+		return -EBUSY;
 	tp_free_locked(pool, n, s);
 	return 0;
 }
@@ -1023,7 +1034,9 @@ static int tp_check_batch_free(struct t_pool *pool, const u64 *handles,
 		tp_refuse(pool, "free of a pinned block");
 		return -EBUSY;
 	}
-	return s->holds ? tp_busy(pool, n) : 0;
+	if (s->holds)
+		return tp_busy(pool, n);
+	return tp_gc_free(pool, n);
 }
 
 /**
@@ -1305,6 +1318,8 @@ static int tp_access(struct t_pool *pool, u64 handle, u64 src_handle,
 	for (;;) {
 		size_t step = len < pool->step_bytes ? len : pool->step_bytes;
 
+		if (op != TP_READ)
+			tp_gc_write(pool, n);
 		tp_access_locked(pool, n, src, pos, buf, step, op);
 		pos += step;
 		len -= step;
@@ -1560,6 +1575,8 @@ int t_pool_hold(struct t_pool *pool, u64 handle, bool alone, void **addr,
 		ret = -EINVAL;
 	} else if (!tp_may_hold(pool, n, alone)) {
 		ret = alone ? tp_busy(pool, n) : -EBUSY;
+	} else if (alone && tp_gc_fix(pool, n)) {
+		ret = -ENOSPC;
 	} else {
 		tp_hold_locked(pool, n, alone);
 		tp_settle(pool, n, &flags);
@@ -1595,6 +1612,8 @@ int t_pool_unhold(struct t_pool *pool, u64 handle, bool alone)
 
 		if (alone ? holds & TP_HELD_ALONE : holds & TP_READERS_MASK) {
 			tp_unhold_locked(pool, n, alone);
+			if (alone)
+				tp_gc_unfix(pool, n);
 			ret = 0;
 		} else {
 			tp_refuse(pool, "release of a hold not taken");
@@ -1637,12 +1656,15 @@ static int tp_change_pins(struct t_pool *pool, u64 handle, bool pin,
 	} else if (!pin && !s->pins) {
 		tp_refuse(pool, "unpin of a block that is not pinned");
 		ret = -EINVAL;
+	} else if (pin && !s->pins && tp_gc_fix(pool, n)) {
+		ret = -ENOSPC;
 	} else if (pin) {
 		if (!s->pins++)
 			pool->pinned_blocks++;
 		tp_report_place(pool, n, offset, size);
 	} else if (!--s->pins) {
 		pool->pinned_blocks--;
+		tp_gc_unfix(pool, n);
 	}
 	if (!ret)
 		pool->seq++;

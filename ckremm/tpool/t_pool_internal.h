@@ -63,6 +63,9 @@
  * @pins: used block: how many pins hold it in place
  * @holds: used block: TP_HELD_ALONE, or how many calls share a hold and
  *	TP_WRITER_WAITS
+ * @gc: used block of a pool with a collector: its type, colour and pin
+ *	set slot (ckremm/gc/gc.c); 0 otherwise.  Only in builds with the
+ *	collector, whose nodes are 24 bytes.
  */
 struct tp_seg {
 	u32 off;
@@ -79,6 +82,9 @@ struct tp_seg {
 			u16 holds;
 		};
 	};
+#ifdef CONFIG_CKREMM_GC
+	u32 gc;
+#endif
 };
 
 #define TP_HELD_ALONE		BIT(15)
@@ -128,6 +134,9 @@ struct t_pool {
 	size_t refused_calls;
 	size_t reorders;
 	size_t bytes_moved;
+#ifdef CONFIG_CKREMM_GC
+	struct ckremm_gc *gc;	/* the collector that owns the blocks */
+#endif
 };
 
 void tp_refuse(struct t_pool *pool, const char *why);
@@ -339,8 +348,113 @@ static inline u32 tp_lookup(struct t_pool *pool, u64 handle)
 	return n;
 }
 
+/*
+ * The collector's hooks (ckremm/gc/gc.c), called with the pool lock held
+ * by the calls that make, change, fix in place or free a block of a pool
+ * with a collector; nothing in builds without one.
+ */
+#ifdef CONFIG_CKREMM_GC
+void ckremm_gc_on_alloc(struct ckremm_gc *gc, u32 n, struct tp_seg *s);
+void ckremm_gc_on_write(struct ckremm_gc *gc, u32 n);
+int ckremm_gc_on_fix(struct ckremm_gc *gc, u32 n);
+void ckremm_gc_on_unfix(struct ckremm_gc *gc, u32 n);
+int ckremm_gc_on_free(struct ckremm_gc *gc, u32 n);
+void ckremm_gc_on_release(struct ckremm_gc *gc, u32 n);
+
+/* Block @n (at @s) was just allocated. */
+static inline void tp_gc_alloc(struct t_pool *pool, u32 n, struct tp_seg *s)
+{
+	s->gc = 0;
+	if (pool->gc)
+		ckremm_gc_on_alloc(pool->gc, n, s);
+}
+
+/* Bytes of block @n are about to be overwritten by the pool's own call. */
+static inline void tp_gc_write(struct t_pool *pool, u32 n)
+{
+	if (pool->gc)
+		ckremm_gc_on_write(pool->gc, n);
+}
+
+/*
+ * Block @n is about to be pinned, or held for writing by a caller: 0, or
+ * -ENOSPC if the collector's pin set is full (nothing changes then).
+ */
+static inline int tp_gc_fix(struct t_pool *pool, u32 n)
+{
+	return pool->gc ? ckremm_gc_on_fix(pool->gc, n) : 0;
+}
+
+/* A pin or a caller's hold for writing of block @n has gone. */
+static inline void tp_gc_unfix(struct t_pool *pool, u32 n)
+{
+	if (pool->gc)
+		ckremm_gc_on_unfix(pool->gc, n);
+}
+
+/*
+ * A caller frees block @n: 0 once the collector is done with it, or
+ * -EBUSY if its finaliser is queued.
+ */
+static inline int tp_gc_free(struct t_pool *pool, u32 n)
+{
+	return pool->gc ? ckremm_gc_on_free(pool->gc, n) : 0;
+}
+
+/* Block @n (at @s) is being freed, by its caller or by the collector. */
+static inline void tp_gc_release(struct t_pool *pool, u32 n, struct tp_seg *s)
+{
+	if (pool->gc && s->gc)
+		ckremm_gc_on_release(pool->gc, n);
+}
+#else
+static inline void tp_gc_alloc(struct t_pool *pool, u32 n, struct tp_seg *s)
+{
+	(void)pool;
+	(void)n;
+	(void)s;
+}
+
+static inline void tp_gc_write(struct t_pool *pool, u32 n)
+{
+	(void)pool;
+	(void)n;
+}
+
+static inline int tp_gc_fix(struct t_pool *pool, u32 n)
+{
+	(void)pool;
+	(void)n;
+	return 0;
+}
+
+static inline void tp_gc_unfix(struct t_pool *pool, u32 n)
+{
+	(void)pool;
+	(void)n;
+}
+
+static inline int tp_gc_free(struct t_pool *pool, u32 n)
+{
+	(void)pool;
+	(void)n;
+	return 0;
+}
+
+static inline void tp_gc_release(struct t_pool *pool, u32 n, struct tp_seg *s)
+{
+	(void)pool;
+	(void)n;
+	(void)s;
+}
+#endif
+
 /* t_pool.c */
 u32 tp_find_start(const struct t_pool *pool, u32 off);
+u32 tp_alloc_any(struct t_pool *pool, u32 units, struct tp_seg **sp,
+		 unsigned long *flags);
+bool tp_units_for(size_t size, u32 *units);
+void tp_free_locked(struct t_pool *pool, u32 n, struct tp_seg *s);
 bool tp_is_fixed(struct t_pool *pool, u32 n);
 size_t tp_largest_free(const struct t_pool *pool);
 

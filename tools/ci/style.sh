@@ -53,7 +53,7 @@ for f in "${files[@]}"; do
 done
 
 # Licences: the portable core (the port interface, the ports but Linux's,
-# the pools, their index and models, their public headers) is
+# the pools, the collector, their index and models, their public headers) is
 # GPL-2.0-only OR MIT, so that other systems may take it; the uapi header
 # adds the syscall note; everything else under the module's folders,
 # the Linux port included, is GPL-2.0-only.
@@ -63,7 +63,8 @@ for f in "${files[@]}"; do
 	case $f in
 	ckremm/port/linux/*) want='GPL-2.0-only' ;;
 	ckremm/port/* | ckremm/hpool/* | ckremm/tpool/* | ckremm/segfit/* | \
-		ckremm/model/* | include/ckremm/h_pool.h | include/ckremm/t_pool.h)
+		ckremm/model/* | ckremm/gc/* | include/ckremm/h_pool.h | \
+		include/ckremm/t_pool.h | include/ckremm/gc.h)
 		want='GPL-2.0-only OR MIT' ;;
 	include/uapi/*) want='(GPL-2.0-only WITH Linux-syscall-note) OR MIT' ;;
 	*) want='GPL-2.0-only' ;;
