@@ -74,7 +74,8 @@
  * size; no call keeps interrupts off for longer than one step.
  *
  * Memory: the arena; 20 bytes per node (a block or a free run, in 4 KiB
- * chunks of 204 nodes, added as needed); 4 bytes per 4 KiB of arena for
+ * chunks of 204 nodes, added as needed; 24 bytes and 170 nodes in builds
+ * with the garbage collector); 4 bytes per 4 KiB of arena for
  * the regions; 8 bytes per chunk the pool may need for the directory; and
  * the pool structure.  An empty pool of 64 MiB costs about 90 KiB.
  *

@@ -26,7 +26,8 @@
 #define TP_GROW_TRIES		4
 
 /*
- * Nodes come in chunks of one 4 KiB allocation: 204 nodes of 20 bytes.  A
+ * Nodes come in chunks of one 4 KiB allocation: 204 nodes of 20 bytes (170
+ * of 24 bytes in builds with the collector).  A
  * node's number is its chunk << TP_CHUNK_SHIFT | its byte offset in the
  * chunk, so that finding a node takes a shift, a mask and an addition.
  */
