@@ -21,8 +21,9 @@ include $(CKREMM_ROOT)/ckremm.config
 ifeq ($(CONFIG_CKREMM_HPOOL)$(CONFIG_CKREMM_TPOOL),nn)
 $(error ckremm.config: CONFIG_CKREMM_HPOOL and CONFIG_CKREMM_TPOOL are both n)
 endif
-ifeq ($(CONFIG_CKREMM_GC)$(CONFIG_CKREMM_TPOOL),yn)
-$(error ckremm.config: CONFIG_CKREMM_GC needs CONFIG_CKREMM_TPOOL)
+# The collector depends on the table pool: without it, there is none.
+ifneq ($(CONFIG_CKREMM_TPOOL),y)
+override CONFIG_CKREMM_GC := n
 endif
 
 CKREMM_SRCS-y :=
