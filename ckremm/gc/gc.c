@@ -130,6 +130,8 @@ struct ckremm_gc {
 	unsigned int queue_head;
 	unsigned int queued;
 
+	u32 seq;	/* bumped by every change to colours, types or pins */
+
 	size_t since_cycle;
 	size_t debt;
 	size_t trigger;
@@ -284,8 +286,10 @@ static bool gc_blacken(struct ckremm_gc *gc, u32 n)
 /* The snapshot's barrier: object @n is about to change behind marking. */
 static void gc_scan_now(struct ckremm_gc *gc, u32 n)
 {
-	if (gc->phase == CKREMM_GC_MARK && gc_blacken(gc, n))
+	if (gc->phase == CKREMM_GC_MARK && gc_blacken(gc, n)) {
 		gc->st.barrier_scans++;
+		gc->seq++;
+	}
 }
 
 /* The next grey object to scan, or TP_NIL; *@work counts slots visited. */
@@ -481,6 +485,7 @@ static size_t gc_sweep_some(struct ckremm_gc *gc, size_t budget,
 /* A new object is black while marking, and while sweeping ahead of it. */
 void ckremm_gc_on_alloc(struct ckremm_gc *gc, u32 n, struct tp_seg *s)
 {
+	gc->seq++;
 	if (gc->phase == CKREMM_GC_MARK ||
 	    (gc->phase == CKREMM_GC_SWEEP && gc_index(n) >= gc->sweep))
 		s->gc = GC_MARK;
@@ -502,6 +507,7 @@ int ckremm_gc_on_fix(struct ckremm_gc *gc, u32 n)
 		}
 		gc->pins[gc->npins++] = n;
 		s->gc |= gc->npins << GC_PIN_SHIFT;
+		gc->seq++;
 	}
 	gc_scan_now(gc, n);
 	return 0;
@@ -511,8 +517,10 @@ void ckremm_gc_on_unfix(struct ckremm_gc *gc, u32 n)
 {
 	struct tp_seg *s = tp_seg(gc->pool, n);
 
-	if (!gc_fixed(s) && (s->gc >> GC_PIN_SHIFT))
+	if (!gc_fixed(s) && (s->gc >> GC_PIN_SHIFT)) {
 		gc_pin_drop(gc, (s->gc >> GC_PIN_SHIFT) - 1);
+		gc->seq++;
+	}
 }
 
 int ckremm_gc_on_free(struct ckremm_gc *gc, u32 n)
@@ -532,6 +540,7 @@ void ckremm_gc_on_release(struct ckremm_gc *gc, u32 n)
 	if (s->gc >> GC_PIN_SHIFT)
 		gc_pin_drop(gc, (s->gc >> GC_PIN_SHIFT) - 1);
 	s->gc = 0;
+	gc->seq++;
 }
 
 /* ---- creation ---------------------------------------------------------------- */
@@ -808,6 +817,7 @@ static int gc_step(struct ckremm_gc *gc, size_t budget, bool start,
 	cycles = gc->st.cycles;
 	work = compact ? 0 : gc_work_locked(gc, budget, start, res);
 	if (work) {
+		gc->seq++;
 		gc->st.steps++;
 		if (work > gc->st.max_step_work)
 			gc->st.max_step_work = work;
@@ -922,6 +932,7 @@ unsigned int ckremm_gc_finalize(struct ckremm_gc *gc, unsigned int max)
 		if (n != TP_NIL) {
 			s = tp_seg(pool, n);
 			s->gc &= ~(GC_QUEUED | GC_FINAL);
+			gc->seq++;
 			if (!s->pins && !s->holds) {
 				gc->st.freed_objects++;
 				gc->st.freed_bytes += gc_bytes(pool, s);
@@ -1130,6 +1141,7 @@ int ckremm_gc_alloc(struct ckremm_gc *gc, size_t size, unsigned int type,
 			struct tp_seg *s = tp_seg(pool, n);
 
 			s->gc = (s->gc & ~GC_TYPE_MASK) | type;
+			gc->seq++;
 		}
 		ckremm_unlock(&pool->lock, irqflags);
 	}
@@ -1312,6 +1324,119 @@ void ckremm_gc_scope_restore(struct ckremm_gc *gc,
 	ckremm_unlock(&gc->pool->lock, flags);
 }
 EXPORT_SYMBOL_NS_GPL(ckremm_gc_scope_restore, CKREMM_NS);
+
+/* ---- checks ------------------------------------------------------------------- */
+
+/* Where ckremm_gc_validate() is in its pass. */
+struct gc_check {
+	struct ckremm_gc *gc;
+	struct t_pool_fault *fault;
+	u32 i;
+	unsigned int pinned;
+	unsigned int queued;
+};
+
+/* Node @i's collector word against the collector's state, or a reason. */
+static const char *gc_check_node(const struct ckremm_gc *gc, u32 i)
+{
+	const struct tp_seg *s = tp_seg(gc->pool, gc_node(i));
+	u32 w = s->gc, pin = w >> GC_PIN_SHIFT;
+
+	if (!tp_is_used(s))
+		return w ? "collector word on a node that is no block" : NULL;
+	if ((w & GC_TYPE_MASK) >= gc->ntypes)
+		return "object of an unregistered type";
+	if (pin && (pin > gc->npins || gc->pins[pin - 1] != gc_node(i)))
+		return "object's pin set slot names another object";
+	if (s->pins && !pin)
+		return "pinned object missing from the pin set";
+	if ((w & GC_GREY) && !(w & GC_MARK))
+		return "grey object without its mark";
+	if ((w & GC_GREY) && gc_is_leaf(w))
+		return "grey leaf object";
+	if ((w & GC_QUEUED) && !(w & GC_FINAL))
+		return "queued object without a finaliser";
+	if ((w & GC_MARK) && (gc->phase == CKREMM_GC_IDLE ||
+			      gc->phase == CKREMM_GC_COMPACT ||
+			      (gc->phase == CKREMM_GC_SWEEP && i < gc->sweep)))
+		return "object marked outside marking or behind the sweep";
+	if ((w & GC_GREY) && gc->phase != CKREMM_GC_MARK)
+		return "grey object outside marking";
+	return NULL;
+}
+
+/* One step of ckremm_gc_validate(), pool lock held. */
+static int gc_check_step(void *arg, bool restart)
+{
+	struct gc_check *c = arg;
+	const struct ckremm_gc *gc = c->gc;
+	u32 end = gc_table_end(gc), stop;
+	const char *why = NULL;
+
+	if (restart) {
+		c->i = 0;
+		c->pinned = 0;
+		c->queued = 0;
+	}
+	stop = end - c->i > TP_CHECK_NODES ? c->i + TP_CHECK_NODES : end;
+	for (; c->i < stop && !why; c->i++) {
+		const struct tp_seg *s = tp_seg(gc->pool, gc_node(c->i));
+
+		why = gc_check_node(gc, c->i);
+		c->pinned += tp_is_used(s) && (s->gc >> GC_PIN_SHIFT);
+		c->queued += tp_is_used(s) && (s->gc & GC_QUEUED);
+	}
+	if (!why && c->i == end) {
+		if (c->pinned != gc->npins)
+			why = "pin set holds objects that are not in it";
+		else if (c->queued < gc->queued)
+			why = "finaliser queue longer than its objects";
+		else
+			return 1;
+	}
+	if (!why)
+		return 0;
+	if (c->fault) {
+		c->fault->offset = tp_bytes(tp_seg(gc->pool,
+						   gc_node(c->i - 1))->off);
+		c->fault->reason = why;
+	}
+	return -EUCLEAN;
+}
+
+/**
+ * ckremm_gc_validate() - check the collector's word in every node
+ * @gc: the collector
+ * @fault: if not NULL, receives the first inconsistency found (the offset
+ *	of the object, or of the last one looked at)
+ *
+ * Checks each node of the pool's table against the collector: types
+ * registered, the pin set and the objects in it naming each other, every
+ * pinned object in it, colours that fit the phase (no mark outside a
+ * cycle's marking and sweep, none behind the sweep, no grey outside
+ * marking), queued objects flagged for a finaliser, and no collector word
+ * on a node that holds no block.  O(table), in steps of TP_CHECK_NODES
+ * with the lock dropped between them; a change between two steps starts
+ * the check again.  Does not check the pool itself: t_pool_validate()
+ * does.  Meant for tests and debugging.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled, once
+ * per step.
+ * Return: 0 if consistent, -EUCLEAN if not, -EBUSY if the collector or the
+ * pool changed under every one of TP_CHECK_TRIES attempts, -EINVAL if
+ * @gc is NULL.
+ */
+int ckremm_gc_validate(struct ckremm_gc *gc, struct t_pool_fault *fault)
+{
+	struct gc_check c = { .gc = gc, .fault = fault };
+
+	if (!gc)
+		return -EINVAL;
+	return ckremm_locked_pass(&gc->pool->lock, &gc->seq, TP_CHECK_TRIES,
+				  fault ? &fault->reason : NULL,
+				  gc_check_step, &c);
+}
+EXPORT_SYMBOL_NS_GPL(ckremm_gc_validate, CKREMM_NS);
 
 /* ---- figures ------------------------------------------------------------------ */
 

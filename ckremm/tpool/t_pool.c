@@ -367,7 +367,7 @@ void tp_free_locked(struct t_pool *pool, u32 n, struct tp_seg *s)
 	u32 off = s->off, end = tp_end(pool, s), other;
 	struct tp_seg *o;
 
-	tp_gc_release(pool, n, s);
+	tp_gc_release(pool, n);
 	pool->used_units -= end - off;
 	pool->used_blocks--;
 	pool->seq++;

@@ -402,10 +402,10 @@ static inline int tp_gc_free(struct t_pool *pool, u32 n)
 	return pool->gc ? ckremm_gc_on_free(pool->gc, n) : 0;
 }
 
-/* Block @n (at @s) is being freed, by its caller or by the collector. */
-static inline void tp_gc_release(struct t_pool *pool, u32 n, struct tp_seg *s)
+/* Block @n is being freed, by its caller or by the collector. */
+static inline void tp_gc_release(struct t_pool *pool, u32 n)
 {
-	if (pool->gc && s->gc)
+	if (pool->gc)
 		ckremm_gc_on_release(pool->gc, n);
 }
 #else
@@ -442,11 +442,10 @@ static inline int tp_gc_free(struct t_pool *pool, u32 n)
 	return 0;
 }
 
-static inline void tp_gc_release(struct t_pool *pool, u32 n, struct tp_seg *s)
+static inline void tp_gc_release(struct t_pool *pool, u32 n)
 {
 	(void)pool;
 	(void)n;
-	(void)s;
 }
 #endif
 
