@@ -212,5 +212,6 @@ int ckremm_gc_step(struct ckremm_gc *gc, size_t budget,
 int ckremm_gc_collect(struct ckremm_gc *gc);
 unsigned int ckremm_gc_finalize(struct ckremm_gc *gc, unsigned int max);
 void ckremm_gc_get_stats(struct ckremm_gc *gc, struct ckremm_gc_stats *stats);
+int ckremm_gc_pool_stats(struct t_pool *pool, struct ckremm_gc_stats *stats);
 
 #endif /* CKREMM_GC_H */
