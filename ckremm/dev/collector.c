@@ -182,6 +182,9 @@ int ckremm_dev_gc_alloc(struct ckremm_attach *att, struct ckremm_gc_object *o)
 		return PTR_ERR(gc);
 	if ((o->flags & CKREMM_GC_ALLOC_ROOT) && o->slot >= pool->gc_roots)
 		return -EINVAL;
+	/* The ABI's answer to a size no pool of this arena can hold. */
+	if (o->size > pool->arena_size)
+		return -ENOMEM;
 	if (o->flags & CKREMM_GC_ALLOC_PIN)
 		return ckremm_attach_pin_new(att, ckremm_gc_make, o, &o->handle);
 	/* Only a root slot keeps it: its pin goes once the slot holds it. */
