@@ -3171,6 +3171,151 @@ TEST_F(dev, gc_two_processes_share_a_collected_pool)
 	pool_consistent(&p);
 }
 
+/*
+ * A reference moved while marking runs: the cycle keeps what was
+ * reachable when it began.  B is reached only through A when a cycle
+ * starts (one step of budget 1 shades the roots and scans nothing); then
+ * C, made during the cycle and so black, takes the reference and A loses
+ * it, by WRITE (which scans A before it changes it) or through a mapping
+ * of pinned objects (a pin scans its object first).  Without those scans
+ * the cycle frees B while C holds it.
+ */
+TEST_F(dev, gc_moved_reference_survives_the_cycle)
+{
+	struct ckremm_gc_work w;
+	struct ckremm_pool t;
+	__u64 a, b, c, off_a, off_c;
+	char *m;
+
+	ASSERT_TRUE(gc_table_pool(self, NULL, &t));
+	ASSERT_OK(attach_manual(&t));
+	m = mmap(NULL, t.arena_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->fd, (off_t)t.mmap_offset);
+	ASSERT_TRUE(m != MAP_FAILED, "map the pool writable");
+	for (int via_map = 0; via_map < 2; via_map++) {
+		ASSERT_OK(ckremm_gc_alloc(&t, 16, 0, CKREMM_GC_ALLOC_ROOT, 0, &a));
+		ASSERT_OK(ckremm_gc_alloc(&t, 16, 0, CKREMM_GC_ALLOC_ROOT, 2, &b));
+		ASSERT_OK(store_ref(&t, a, 0, b));
+		ASSERT_OK(ckremm_gc_root_set(&t, 2, 0));
+		ASSERT_OK(ckremm_gc_step(&t, 1, &w));
+		ASSERT_EQ(w.phase, CKREMM_GC_PHASE_MARK, "a cycle is marking");
+		/* allocated while marking: black, never scanned again */
+		ASSERT_OK(ckremm_gc_alloc(&t, 16, 0, CKREMM_GC_ALLOC_ROOT, 1, &c));
+		if (via_map) {
+			__u64 zero = 0;
+
+			ASSERT_OK(ckremm_pin(&t, a, &off_a, NULL));
+			ASSERT_OK(ckremm_pin(&t, c, &off_c, NULL));
+			memcpy(m + off_c, &b, sizeof(b));
+			memcpy(m + off_a, &zero, sizeof(zero));
+			EXPECT_OK(ckremm_unpin(&t, a));
+			EXPECT_OK(ckremm_unpin(&t, c));
+		} else {
+			ASSERT_OK(store_ref(&t, c, 0, b));
+			ASSERT_OK(store_ref(&t, a, 0, 0));
+		}
+		ASSERT_OK(ckremm_gc_collect(&t, NULL));
+		EXPECT_TRUE(alive(&t, b), "%s: the moved reference's object died",
+			    via_map ? "a mapping of pinned objects" : "WRITE");
+		/* and once C lets go, B goes */
+		ASSERT_OK(store_ref(&t, c, 0, 0));
+		ASSERT_OK(ckremm_gc_collect(&t, NULL));
+		EXPECT_FALSE(alive(&t, b), "an object nothing reaches survived");
+	}
+	munmap(m, t.arena_size);
+	pool_consistent(&t);
+}
+
+/*
+ * In a child: build a list of @cells (64 or more) cells from root slot
+ * @slot of the collected pool @name, each new cell pinned until the slot
+ * holds it, cutting the list back to its 8 newest cells every 64, while
+ * others collect; then walk it.  Returns whether every cell holds its
+ * number.
+ */
+static bool gc_mutator(const char *name, unsigned int slot,
+		       unsigned int cells)
+{
+	__u64 head = 0, cell, n, cut;
+	struct ckremm_pool q;
+	unsigned int i, k;
+
+	if (!attach_anew(name, &q))
+		return false;
+	for (i = 0; i < cells; i++) {
+		n = (__u64)slot << 32 | i;
+		if (ckremm_gc_alloc(&q, 32, CKREMM_GC_TYPE_WORDS,
+				    CKREMM_GC_ALLOC_PIN, 0, &cell) ||
+		    store_ref(&q, cell, 0, head) ||
+		    ckremm_write(&q, cell, 8, &n, sizeof(n)) ||
+		    ckremm_gc_root_set(&q, slot, cell) || ckremm_unpin(&q, cell))
+			return false;
+		head = cell;
+		if (i % 64 != 63)
+			continue;
+		/* cut after the 8th cell: the rest is garbage now */
+		for (k = 0, cut = head; k < 7; k++)
+			if (ckremm_read(&q, cut, 0, &cut, sizeof(cut)))
+				return false;
+		if (store_ref(&q, cut, 0, 0) || ckremm_gc_step(&q, 64, NULL))
+			return false;
+	}
+	/* newest first: i - 1, i - 2, ... down to the last cut */
+	for (cell = head, k = 0; cell; k++) {
+		if (ckremm_read(&q, cell, 8, &n, sizeof(n)) ||
+		    n != ((__u64)slot << 32 | (cells - 1 - k)) ||
+		    ckremm_read(&q, cell, 0, &cell, sizeof(cell)))
+			return false;
+	}
+	return k == cells % 64 + 8;
+}
+
+/*
+ * Two processes build and cut lists in one collected pool while a third
+ * steps and collects: what the lists reach survives every cycle, what
+ * they cut goes.
+ */
+TEST_F(dev, gc_concurrent_mutators_and_collector)
+{
+	const char *name = fixture_name(self, "gcrace");
+	struct ckremm_gc_figures f;
+	struct ckremm_pool p;
+	unsigned int rounds = 0;
+	pid_t pid[2];
+	int done = 0, status;
+
+	ASSERT_OK(ckremm_pool_create(self->fd, CKREMM_KIND_TABLE, 1 << 20,
+				     name, 0, &p));
+	ASSERT_OK(ckremm_gc_attach(&p, &(struct ckremm_gc_setup){
+					.step_budget = 64 }));
+	for (int c = 0; c < 2; c++) {
+		pid[c] = fork();
+		ASSERT_GE(pid[c], 0, "fork");
+		if (!pid[c])
+			_exit(gc_mutator(name, (unsigned int)c, 1000 + c) ? 0 : 1);
+	}
+	while (done < 2) {
+		/* steps, and now and then a whole collection */
+		EXPECT_OK(++rounds % 16 ? ckremm_gc_step(&p, 0, NULL) :
+					  ckremm_gc_collect(&p, NULL));
+		for (int c = 0; c < 2; c++) {
+			if (pid[c] > 0 && waitpid(pid[c], &status, WNOHANG) == pid[c]) {
+				EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status),
+					    "mutator %d saw status %d", c, status);
+				pid[c] = 0;
+				done++;
+			}
+		}
+	}
+	ASSERT_OK(ckremm_gc_collect(&p, NULL));
+	f = gc_figures_of(&p);
+	/* 1000 % 64 + 8 and 1001 % 64 + 8 cells */
+	EXPECT_EQ(f.objects, 1000 % 64 + 8 + 1001 % 64 + 8);
+	EXPECT_EQ(f.pinned, 0);
+	EXPECT_TRUE(f.cycles > 2, "%llu cycles", (unsigned long long)f.cycles);
+	pool_consistent(&p);
+}
+
 TEST_F_FLAGS(dev, gc_collector_goes_with_its_pool, CASE_NO_POOL)
 {
 	const char *name = fixture_name(self, "gcgo");
