@@ -258,3 +258,31 @@ int ckremm_attach_unpin(struct ckremm_attach *att, u64 handle)
 	WARN_ON_ONCE(pool->ops->unpin(pool, handle));
 	return 0;
 }
+
+/*
+ * Record a pin of a block that @make(@att's pool, @arg, @handle) makes and
+ * returns pinned once (GC_ALLOC), so that the block is this attachment's
+ * pin from its first moment and UNPIN or the attachment's end drops it.
+ * The record is allocated first: once @make succeeded, nothing fails.
+ */
+int ckremm_attach_pin_new(struct ckremm_attach *att,
+			  int (*make)(struct ckremm_pool *pool, void *arg,
+				      u64 *handle),
+			  void *arg, u64 *handle)
+{
+	struct ckremm_pin *pin;
+	int err;
+
+	pin = kmalloc(sizeof(*pin), GFP_KERNEL_ACCOUNT);
+	if (!pin)
+		return -ENOMEM;
+	err = make(att->pool, arg, handle);
+	if (err) {
+		kfree(pin);
+		return err;
+	}
+	pin->handle = *handle;
+	pin->count = 1;
+	rb_add(&pin->node, &att->pins, ckremm_pin_less);
+	return 0;
+}

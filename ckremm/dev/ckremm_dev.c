@@ -38,7 +38,7 @@
  * each kind's operations (struct ckremm_pool_ops); this file the file
  * operations, mmap, the module parameters max_pool_size and
  * max_pools_per_user, and module init and exit; debugfs.c every pool in
- * debugfs.
+ * debugfs; collector.c a table pool's garbage collector (GC_* requests).
  *
  * Context and cost: every entry point runs in process context and may
  * sleep; pool calls hold the pool's raw spinlock for bounded steps.
@@ -58,7 +58,9 @@
  * and take a reference under the file table's lock, and drop it when done,
  * so a CLOSE of the same id from another thread cannot free the pool under
  * them.  The last reference frees the arena, which may sleep; references
- * are therefore never dropped under a spinlock.
+ * are therefore never dropped under a spinlock.  A table pool's collector
+ * (collector.c) lives as long as the pool: the last reference destroys it,
+ * then the pool.
  *
  * lock ordering (of every file in ckremm/dev/):
  *	mmap_lock (the core holds it around ->mmap and vm_ops->close)
@@ -67,8 +69,11 @@
  *	ckremm_registry_lock (mutex: the named registry)
  *	  cf->pools.xa_lock
  *	  pool lock (raw spinlock, irqsave, taken inside each pool call)
- *	cf->pin_lock (mutex: pin records of one open file's attachments)
+ *	cf->pin_lock (mutex: pin records of one open file's attachments;
+ *	  also held by GC_ALLOC, which records the pin of its new object)
  *	  pool lock
+ *	ckremm_gc_attach_lock (mutex: GC_ATTACH's checks and publication)
+ *	  pool lock (taken inside the pool's and the collector's calls)
  *	ckremm_create_lock (mutex: CREATE's memory check and allocation)
  *	  pool lock (a new table pool's, to set its step)
  *	  ckremm_debugfs_lock, a debugfs entry's lock (debugfs.c, whose

@@ -31,6 +31,7 @@
 struct file;
 struct kernel_param;
 struct ckremm_pool;
+struct ckremm_gc;
 
 /**
  * struct ckremm_pool_ops - the operations of one kind of pool
@@ -156,9 +157,13 @@ struct ckremm_pool_ops {
  * @label: what debugfs shows it as: "dev-<name>" for a named pool,
  *	"dev-<tgid>-<n>" for another (the creator's thread group id, and a
  *	number counted for every such pool)
+ * @gc: a table pool's collector (collector.c), NULL until GC_ATTACH
+ *	publishes it; set once, destroyed by the last reference
+ * @gc_roots: the collector's root slots, set before @gc is published
  *
- * Everything but @ref and @node is set before the pool becomes visible
- * and never changes.  The last reference frees the pool's memory.
+ * Everything but @ref, @node, @gc and @gc_roots is set before the pool
+ * becomes visible and never changes.  The last reference frees the
+ * pool's memory, its collector first.
  */
 struct ckremm_pool {
 	struct kref ref;
@@ -172,6 +177,8 @@ struct ckremm_pool {
 	struct list_head node;
 	char name[CKREMM_NAME_LEN];
 	char label[CKREMM_NAME_LEN + 8];
+	struct ckremm_gc *gc;
+	unsigned int gc_roots;
 };
 
 /* The header pool (struct h_pool): kind_header.c. */
@@ -276,6 +283,82 @@ struct ckremm_attach *ckremm_file_detach(struct ckremm_file *cf, u32 id,
 int ckremm_attach_pin(struct ckremm_attach *att, u64 block, u64 *offset,
 		      u64 *size);
 int ckremm_attach_unpin(struct ckremm_attach *att, u64 block);
+int ckremm_attach_pin_new(struct ckremm_attach *att,
+			  int (*make)(struct ckremm_pool *pool, void *arg,
+				      u64 *handle),
+			  void *arg, u64 *handle);
+
+/*
+ * collector.c: the GC_* requests on a table pool's collector, each given
+ * the request as copied in, its fields but the pool's checked by ioctl.c;
+ * a build without the collector answers them EOPNOTSUPP.
+ */
+#if IS_ENABLED(CONFIG_CKREMM_GC)
+int ckremm_dev_gc_attach(struct ckremm_pool *pool,
+			 const struct ckremm_gc_setup *g);
+int ckremm_dev_gc_type(struct ckremm_pool *pool, const u64 *map,
+		       struct ckremm_gc_layout *l);
+int ckremm_dev_gc_alloc(struct ckremm_attach *att, struct ckremm_gc_object *o);
+int ckremm_dev_gc_root_set(struct ckremm_pool *pool,
+			   const struct ckremm_gc_slot *s);
+int ckremm_dev_gc_root_get(struct ckremm_pool *pool, struct ckremm_gc_slot *s);
+int ckremm_dev_gc_step(struct ckremm_pool *pool, struct ckremm_gc_work *w);
+int ckremm_dev_gc_collect(struct ckremm_pool *pool, struct ckremm_gc_work *w);
+int ckremm_dev_gc_stats(struct ckremm_pool *pool, struct ckremm_gc_figures *f);
+void ckremm_dev_gc_release(struct ckremm_pool *pool);
+#else
+static inline int ckremm_dev_gc_attach(struct ckremm_pool *pool,
+				       const struct ckremm_gc_setup *g)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int ckremm_dev_gc_type(struct ckremm_pool *pool, const u64 *map,
+				     struct ckremm_gc_layout *l)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int ckremm_dev_gc_alloc(struct ckremm_attach *att,
+				      struct ckremm_gc_object *o)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int ckremm_dev_gc_root_set(struct ckremm_pool *pool,
+					 const struct ckremm_gc_slot *s)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int ckremm_dev_gc_root_get(struct ckremm_pool *pool,
+					 struct ckremm_gc_slot *s)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int ckremm_dev_gc_step(struct ckremm_pool *pool,
+				     struct ckremm_gc_work *w)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int ckremm_dev_gc_collect(struct ckremm_pool *pool,
+					struct ckremm_gc_work *w)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int ckremm_dev_gc_stats(struct ckremm_pool *pool,
+				      struct ckremm_gc_figures *f)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void ckremm_dev_gc_release(struct ckremm_pool *pool)
+{
+}
+#endif
 
 /*
  * debugfs.c: /sys/kernel/debug/ckremm/, every pool's stats, map and

@@ -4,7 +4,8 @@
  * alive, whoever made it (the device, or other kernel code through the
  * exported calls), with three files:
  *
- *   stats     the pool's counters, one "name value" line each
+ *   stats     the pool's counters, one "name value" line each, and its
+ *             collector's (gc_*) if it has one
  *   map       the arena in address order, one line per block or free run
  *   validate  "ok", or where the first inconsistency is and what it is
  *
@@ -46,6 +47,7 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
+#include <ckremm/gc.h>
 #include <ckremm/h_pool.h>
 #include <ckremm/t_pool.h>
 
@@ -162,6 +164,42 @@ static void ckremm_debugfs_h_stats(struct seq_file *m, struct h_pool *pool)
 	ckremm_debugfs_row(m, "header_bytes", s.header_bytes);
 }
 
+/*
+ * The figures of a table pool's collector, if it has one, as ckremmctl gc
+ * stats names them, each prefixed "gc_".
+ */
+static void ckremm_debugfs_gc_stats(struct seq_file *m, struct t_pool *pool)
+{
+#if IS_ENABLED(CONFIG_CKREMM_GC)
+	static const char * const phases[] = {
+		[CKREMM_GC_IDLE] = "idle",
+		[CKREMM_GC_MARK] = "mark",
+		[CKREMM_GC_SWEEP] = "sweep",
+		[CKREMM_GC_COMPACT] = "compact",
+	};
+	struct ckremm_gc_stats g;
+
+	if (ckremm_gc_pool_stats(pool, &g))
+		return;
+	seq_printf(m, "%-15s %s\n", "gc_phase",
+		   g.phase < ARRAY_SIZE(phases) ? phases[g.phase] : "?");
+	ckremm_debugfs_row(m, "gc_cycles", g.cycles);
+	ckremm_debugfs_row(m, "gc_steps", g.steps);
+	ckremm_debugfs_row(m, "gc_objects", g.objects);
+	ckremm_debugfs_row(m, "gc_live_bytes", g.live_bytes);
+	ckremm_debugfs_row(m, "gc_allocated", g.allocated_bytes);
+	ckremm_debugfs_row(m, "gc_freed_objects", g.freed_objects);
+	ckremm_debugfs_row(m, "gc_freed_bytes", g.freed_bytes);
+	ckremm_debugfs_row(m, "gc_pinned", g.pinned);
+	ckremm_debugfs_row(m, "gc_max_step", g.max_step_work);
+	ckremm_debugfs_row(m, "gc_max_start", g.max_start_work);
+	ckremm_debugfs_row(m, "gc_barrier_scans", g.barrier_scans);
+	ckremm_debugfs_row(m, "gc_overflows", g.overflows);
+	ckremm_debugfs_row(m, "gc_failed_allocs", g.failed_allocs);
+	ckremm_debugfs_row(m, "gc_meta_bytes", g.meta_bytes);
+#endif
+}
+
 static void ckremm_debugfs_t_stats(struct seq_file *m, struct t_pool *pool)
 {
 	struct ckremm_stats c = { 0 };
@@ -175,6 +213,7 @@ static void ckremm_debugfs_t_stats(struct seq_file *m, struct t_pool *pool)
 	ckremm_debugfs_row(m, "meta_bytes", s.meta_bytes);
 	ckremm_debugfs_row(m, "reorders", s.reorders);
 	ckremm_debugfs_row(m, "bytes_moved", s.bytes_moved);
+	ckremm_debugfs_gc_stats(m, pool);
 }
 
 static int ckremm_debugfs_stats_show(struct seq_file *m, void *v)

@@ -26,8 +26,9 @@
  *
  * Locking: a request on a pool holds a reference on it, taken under the
  * file's xa_lock, and no ckremm lock while the kind's operation runs
- * (which takes the pool's lock); PIN and UNPIN run under the file's
- * pin_lock instead.  CREATE, OPEN, DESTROY and LIST take the registry's
+ * (which takes the pool's lock); PIN, UNPIN and GC_ALLOC run under the
+ * file's pin_lock instead.  GC_ATTACH takes ckremm_gc_attach_lock
+ * (collector.c).  CREATE, OPEN, DESTROY and LIST take the registry's
  * locks.  No copy to or from user memory runs under any of them: see
  * "lock ordering" at the top of ckremm_dev.c.
  */
@@ -84,6 +85,12 @@ union ckremm_ioctl_arg {
 	struct ckremm_validate validate;
 	struct ckremm_list list;
 	struct ckremm_walk walk;
+	struct ckremm_gc_setup gc_setup;
+	struct ckremm_gc_layout gc_layout;
+	struct ckremm_gc_object gc_object;
+	struct ckremm_gc_slot gc_slot;
+	struct ckremm_gc_work gc_work;
+	struct ckremm_gc_figures gc_figures;
 };
 
 static_assert(offsetof(struct ckremm_alloc, pool) == 0);
@@ -96,6 +103,23 @@ static_assert(offsetof(struct ckremm_reorder, pool) == 0);
 static_assert(offsetof(struct ckremm_stats, pool) == 0);
 static_assert(offsetof(struct ckremm_validate, pool) == 0);
 static_assert(offsetof(struct ckremm_walk, pool) == 0);
+static_assert(offsetof(struct ckremm_gc_setup, pool) == 0);
+static_assert(offsetof(struct ckremm_gc_layout, pool) == 0);
+static_assert(offsetof(struct ckremm_gc_object, pool) == 0);
+static_assert(offsetof(struct ckremm_gc_slot, pool) == 0);
+static_assert(offsetof(struct ckremm_gc_work, pool) == 0);
+static_assert(offsetof(struct ckremm_gc_figures, pool) == 0);
+
+/*
+ * The collector's requests have one layout on every ABI, 32-bit ones
+ * included (compat_ptr_ioctl): whole __u64s, no implicit padding.
+ */
+static_assert(sizeof(struct ckremm_gc_setup) == 64);
+static_assert(sizeof(struct ckremm_gc_layout) == 32);
+static_assert(sizeof(struct ckremm_gc_object) == 40);
+static_assert(sizeof(struct ckremm_gc_slot) == 32);
+static_assert(sizeof(struct ckremm_gc_work) == 56);
+static_assert(sizeof(struct ckremm_gc_figures) == 152);
 
 /* What a request acts on, found by ckremm_ioctl() before its handler. */
 enum ckremm_scope {
@@ -229,6 +253,75 @@ static int ckremm_check_walk(const union ckremm_ioctl_arg *arg)
 	if (w->reserved || !w->count || w->count > CKREMM_WALK_MAX)
 		return -EINVAL;
 	return 0;
+}
+
+/* The collector's requests: fields checked before the pool is found */
+
+static int ckremm_check_gc_attach(const union ckremm_ioctl_arg *arg)
+{
+	const struct ckremm_gc_setup *g = &arg->gc_setup;
+
+	if (g->flags & ~CKREMM_GC_ATTACH_FLAGS ||
+	    !mem_is_zero(g->reserved, sizeof(g->reserved)))
+		return -EINVAL;
+	return 0;
+}
+
+static int ckremm_check_gc_type(const union ckremm_ioctl_arg *arg)
+{
+	const struct ckremm_gc_layout *l = &arg->gc_layout;
+
+	if (l->flags & ~CKREMM_GC_LAYOUT_FLAGS || l->type || l->reserved)
+		return -EINVAL;
+	if (!l->words || l->words > CKREMM_GC_MAP_WORDS_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+static int ckremm_check_gc_alloc(const union ckremm_ioctl_arg *arg)
+{
+	const struct ckremm_gc_object *o = &arg->gc_object;
+
+	if (o->flags & ~CKREMM_GC_ALLOC_FLAGS || !o->flags)
+		return -EINVAL;
+	if ((!(o->flags & CKREMM_GC_ALLOC_ROOT) && o->slot) || o->handle ||
+	    o->reserved || o->type >= CKREMM_GC_TYPES_MAX)
+		return -EINVAL;
+	return ckremm_check_alloc_args(o->size, 0);
+}
+
+static int ckremm_check_gc_root_set(const union ckremm_ioctl_arg *arg)
+{
+	const struct ckremm_gc_slot *s = &arg->gc_slot;
+
+	return s->flags || s->pad || s->reserved ? -EINVAL : 0;
+}
+
+static int ckremm_check_gc_root_get(const union ckremm_ioctl_arg *arg)
+{
+	return arg->gc_slot.handle ? -EINVAL : ckremm_check_gc_root_set(arg);
+}
+
+/* GC_STEP, GC_COLLECT: every field after @budget is out or reserved. */
+static int ckremm_check_gc_work(const union ckremm_ioctl_arg *arg)
+{
+	const struct ckremm_gc_work *w = &arg->gc_work;
+
+	if (w->flags || w->budget > CKREMM_GC_BUDGET_MAX)
+		return -EINVAL;
+	return ckremm_zero_from(w, offsetof(struct ckremm_gc_work, phase),
+				sizeof(*w)) ? 0 : -EINVAL;
+}
+
+static int ckremm_check_gc_collect(const union ckremm_ioctl_arg *arg)
+{
+	return arg->gc_work.budget ? -EINVAL : ckremm_check_gc_work(arg);
+}
+
+static int ckremm_check_gc_stats(const union ckremm_ioctl_arg *arg)
+{
+	return ckremm_zero_from(arg, sizeof(u32),
+				sizeof(struct ckremm_gc_figures)) ? 0 : -EINVAL;
 }
 
 /* Requests on the open file */
@@ -842,6 +935,68 @@ static int ckremm_ioctl_walk(struct ckremm_req *rq,
 	return ckremm_walk(rq->pool, &arg->walk);
 }
 
+/* Requests on a pool's collector (collector.c) */
+
+static int ckremm_ioctl_gc_attach(struct ckremm_req *rq,
+				  union ckremm_ioctl_arg *arg)
+{
+	return ckremm_dev_gc_attach(rq->pool, &arg->gc_setup);
+}
+
+/* The map is copied in here, with no lock held; the collector copies it. */
+static int ckremm_ioctl_gc_type(struct ckremm_req *rq,
+				union ckremm_ioctl_arg *arg)
+{
+	struct ckremm_gc_layout *l = &arg->gc_layout;
+	size_t bytes = DIV_ROUND_UP(l->words, 64) * sizeof(u64);
+	u64 *map;
+	int err;
+
+	map = kmalloc(bytes, GFP_KERNEL_ACCOUNT);
+	if (!map)
+		return -ENOMEM;
+	err = copy_from_user(map, u64_to_user_ptr(l->map), bytes) ? -EFAULT :
+	      ckremm_dev_gc_type(rq->pool, map, l);
+	kfree(map);
+	return err;
+}
+
+static int ckremm_ioctl_gc_alloc(struct ckremm_req *rq,
+				 union ckremm_ioctl_arg *arg)
+{
+	return ckremm_dev_gc_alloc(rq->att, &arg->gc_object);
+}
+
+static int ckremm_ioctl_gc_root_set(struct ckremm_req *rq,
+				    union ckremm_ioctl_arg *arg)
+{
+	return ckremm_dev_gc_root_set(rq->pool, &arg->gc_slot);
+}
+
+static int ckremm_ioctl_gc_root_get(struct ckremm_req *rq,
+				    union ckremm_ioctl_arg *arg)
+{
+	return ckremm_dev_gc_root_get(rq->pool, &arg->gc_slot);
+}
+
+static int ckremm_ioctl_gc_step(struct ckremm_req *rq,
+				union ckremm_ioctl_arg *arg)
+{
+	return ckremm_dev_gc_step(rq->pool, &arg->gc_work);
+}
+
+static int ckremm_ioctl_gc_collect(struct ckremm_req *rq,
+				   union ckremm_ioctl_arg *arg)
+{
+	return ckremm_dev_gc_collect(rq->pool, &arg->gc_work);
+}
+
+static int ckremm_ioctl_gc_stats(struct ckremm_req *rq,
+				 union ckremm_ioctl_arg *arg)
+{
+	return ckremm_dev_gc_stats(rq->pool, &arg->gc_figures);
+}
+
 /**
  * struct ckremm_ioctl_desc - one ioctl of /dev/ckremm
  * @cmd: its full command number: direction, size, type and number
@@ -915,6 +1070,22 @@ static const struct ckremm_ioctl_desc ckremm_ioctls[] = {
 		     ckremm_check_block, ckremm_ioctl_locate),
 	CKREMM_IOCTL(COPY, CKREMM_ON_POOL, true,
 		     ckremm_check_copy, ckremm_ioctl_copy),
+	CKREMM_IOCTL(GC_ATTACH, CKREMM_ON_POOL, true,
+		     ckremm_check_gc_attach, ckremm_ioctl_gc_attach),
+	CKREMM_IOCTL(GC_TYPE, CKREMM_ON_POOL, true,
+		     ckremm_check_gc_type, ckremm_ioctl_gc_type),
+	CKREMM_IOCTL(GC_ALLOC, CKREMM_ON_PINS, true,
+		     ckremm_check_gc_alloc, ckremm_ioctl_gc_alloc),
+	CKREMM_IOCTL(GC_ROOT_SET, CKREMM_ON_POOL, true,
+		     ckremm_check_gc_root_set, ckremm_ioctl_gc_root_set),
+	CKREMM_IOCTL(GC_ROOT_GET, CKREMM_ON_POOL, false,
+		     ckremm_check_gc_root_get, ckremm_ioctl_gc_root_get),
+	CKREMM_IOCTL(GC_STEP, CKREMM_ON_POOL, true,
+		     ckremm_check_gc_work, ckremm_ioctl_gc_step),
+	CKREMM_IOCTL(GC_COLLECT, CKREMM_ON_POOL, true,
+		     ckremm_check_gc_collect, ckremm_ioctl_gc_collect),
+	CKREMM_IOCTL(GC_STATS, CKREMM_ON_POOL, false,
+		     ckremm_check_gc_stats, ckremm_ioctl_gc_stats),
 };
 
 /* A number ABI version 1 gave a block request, which version 2 retired. */

@@ -1475,6 +1475,18 @@ EXPORT_SYMBOL_NS_GPL(ckremm_gc_validate, CKREMM_NS);
 
 /* ---- figures ------------------------------------------------------------------ */
 
+/* Fill @stats from @gc, with its pool's lock held. */
+static void gc_stats_locked(struct ckremm_gc *gc, struct ckremm_gc_stats *stats)
+{
+	*stats = gc->st;
+	stats->phase = gc->phase;
+	stats->objects = gc->pool->used_blocks;
+	stats->finalizers_pending = gc->queued;
+	stats->pinned = gc->npins;
+	stats->meta_bytes = gc->meta_bytes +
+			    (size_t)gc_table_end(gc) * sizeof(u32);
+}
+
 /**
  * ckremm_gc_get_stats() - a consistent snapshot of a collector's figures
  * @gc: the collector
@@ -1487,17 +1499,38 @@ EXPORT_SYMBOL_NS_GPL(ckremm_gc_validate, CKREMM_NS);
  */
 void ckremm_gc_get_stats(struct ckremm_gc *gc, struct ckremm_gc_stats *stats)
 {
-	struct t_pool *pool = gc->pool;
 	unsigned long flags;
 
-	flags = ckremm_lock(&pool->lock);
-	*stats = gc->st;
-	stats->phase = gc->phase;
-	stats->objects = pool->used_blocks;
-	stats->finalizers_pending = gc->queued;
-	stats->pinned = gc->npins;
-	stats->meta_bytes = gc->meta_bytes +
-			    (size_t)gc_table_end(gc) * sizeof(u32);
-	ckremm_unlock(&pool->lock, flags);
+	flags = ckremm_lock(&gc->pool->lock);
+	gc_stats_locked(gc, stats);
+	ckremm_unlock(&gc->pool->lock, flags);
 }
 EXPORT_SYMBOL_NS_GPL(ckremm_gc_get_stats, CKREMM_NS);
+
+/**
+ * ckremm_gc_pool_stats() - the figures of a pool's collector, if it has one
+ * @pool: a table pool
+ * @stats: receives them, as ckremm_gc_get_stats() gives them
+ *
+ * For code that holds the pool but not its collector, such as a pool
+ * listing: the collector is looked up and read under the pool lock, so
+ * one that ckremm_gc_destroy() is taking off meanwhile is either read
+ * whole or not found.
+ *
+ * Context: Any context; takes the pool lock with interrupts disabled.
+ * Return: 0, or -ENOENT if @pool has no collector.
+ */
+int ckremm_gc_pool_stats(struct t_pool *pool, struct ckremm_gc_stats *stats)
+{
+	unsigned long flags;
+	int err = -ENOENT;
+
+	flags = ckremm_lock(&pool->lock);
+	if (pool->gc) {
+		gc_stats_locked(pool->gc, stats);
+		err = 0;
+	}
+	ckremm_unlock(&pool->lock, flags);
+	return err;
+}
+EXPORT_SYMBOL_NS_GPL(ckremm_gc_pool_stats, CKREMM_NS);

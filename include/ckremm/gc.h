@@ -214,5 +214,6 @@ int ckremm_gc_collect(struct ckremm_gc *gc);
 unsigned int ckremm_gc_finalize(struct ckremm_gc *gc, unsigned int max);
 void ckremm_gc_get_stats(struct ckremm_gc *gc, struct ckremm_gc_stats *stats);
 int ckremm_gc_validate(struct ckremm_gc *gc, struct t_pool_fault *fault);
+int ckremm_gc_pool_stats(struct t_pool *pool, struct ckremm_gc_stats *stats);
 
 #endif /* CKREMM_GC_H */

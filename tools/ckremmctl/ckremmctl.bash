@@ -1,15 +1,17 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# bash completion for ckremmctl(8): the verbs, each verb's options, the
-# values of --kind, files for --device, and for a verb's NAME the named
-# pools that "ckremmctl list" shows, when the device is there.
+# bash completion for ckremmctl(8): the verbs, gc's subcommands, each
+# verb's options, the values of --kind, files for --device, and for a
+# verb's NAME the named pools that "ckremmctl list" shows, when the device
+# is there.
 #
 # Installed as /usr/share/bash-completion/completions/ckremmctl; needs
 # nothing from the bash-completion package.  To try it from a checkout:
 #   . tools/ckremmctl/ckremmctl.bash
 # shellcheck shell=bash
 
-_ckremmctl_verbs="create open alloc free write read clean realloc copy locate reorder stats validate list destroy map help version"
+_ckremmctl_verbs="create open alloc free write read clean realloc copy locate reorder stats validate list destroy map gc help version"
+_ckremmctl_gc_subs="attach type alloc root step collect stats"
 _ckremmctl_global_opts="--device --json --help --version"
 
 # _ckremmctl_options VERB: the long options VERB takes.
@@ -23,6 +25,7 @@ _ckremmctl_options() {
 	write) echo "--pos --data --pattern --len $common" ;;
 	read) echo "--pos --len --hex $common" ;;
 	map) echo "--width --rows --ascii --utf8 $common" ;;
+	gc) echo "--manual --roots --max-types --max-pins --trigger --budget --repeat --slot --type $common" ;;
 	help) ;;
 	*) echo "$common" ;;
 	esac
@@ -38,6 +41,8 @@ _ckremmctl_takes_value() {
 	write:-[pdPl] | write:--pos | write:--data | write:--pattern | write:--len) return 0 ;;
 	read:-[pl] | read:--pos | read:--len) return 0 ;;
 	map:-[wr] | map:--width | map:--rows) return 0 ;;
+	gc:-[RTPbst] | gc:--roots | gc:--max-types | gc:--max-pins | gc:--trigger) return 0 ;;
+	gc:--budget | gc:--slot | gc:--type) return 0 ;;
 	esac
 	return 1
 }
@@ -157,6 +162,13 @@ _ckremmctl() {
 	case $verb in
 	help)
 		((npos == 0)) && _ckremmctl_reply "$cur" "$_ckremmctl_verbs"
+		((npos == 1)) && [[ ${COMP_WORDS[COMP_CWORD - 1]} == gc ]] &&
+			_ckremmctl_reply "$cur" "$_ckremmctl_gc_subs"
+		;;
+	gc)
+		# gc SUBCOMMAND NAME ...
+		((npos == 0)) && _ckremmctl_reply "$cur" "$_ckremmctl_gc_subs"
+		((npos == 1)) && _ckremmctl_pools "${COMP_WORDS[0]}" "$device" "$cur"
 		;;
 	destroy)
 		_ckremmctl_pools "${COMP_WORDS[0]}" "$device" "$cur"

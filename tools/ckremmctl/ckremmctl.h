@@ -6,6 +6,8 @@
  * util.c     argument parsing, error messages that name the fix, JSON
  * verbs.c    one function per verb
  * map.c      the map verb: the arena drawn to scale
+ * gc.c       the gc verb: a table pool's collector, one subcommand per
+ *            request
  *
  * A verb first reads its options and words; a usage error there ends the
  * command at once with exit status 2, before the device is opened.  After
@@ -156,5 +158,9 @@ int verb_destroy(struct ctl *ctl, int argc, char **argv);
 int verb_map(struct ctl *ctl, int argc, char **argv);
 int verb_locate(struct ctl *ctl, int argc, char **argv);
 int verb_copy(struct ctl *ctl, int argc, char **argv);
+
+/* gc.c: the gc verb and its subcommands, each a struct verb of its own */
+int verb_gc(struct ctl *ctl, int argc, char **argv);
+const struct verb *gc_find_sub(const char *name);
 
 #endif /* CKREMMCTL_H */

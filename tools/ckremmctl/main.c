@@ -189,8 +189,35 @@ static const struct verb verbs[] = {
 		COMMON_HELP,
 	},
 	{
+		"gc", verb_gc,
+		"gc attach|type|alloc|root|step|collect|stats NAME [ARGS]",
+		"drive a table pool's garbage collector",
+		"The collector owns every block of a table pool: an object lives\n"
+		"while a root slot reaches it. Each subcommand's own help: 'ckremmctl\n"
+		"help gc SUBCOMMAND'.\n\n"
+		"  gc attach NAME [OPTIONS]    put a collector in charge of the empty pool\n"
+		"  gc type NAME MAP            register a type (MAP: 0110, a word a digit)\n"
+		"  gc alloc NAME SIZE --slot N allocate an object into a root slot\n"
+		"  gc root NAME SLOT [HANDLE]  print a root slot, or set it\n"
+		"  gc step NAME                one bounded step of collection\n"
+		"  gc collect NAME             free everything dead now, compact\n"
+		"  gc stats NAME               the collector's figures\n\n"
+		"  -M, --manual        attach: no collection paid by allocations\n"
+		"  -R, --roots N       attach: root slots (default 16)\n"
+		"  -T, --max-types N   attach: most types (default 16)\n"
+		"  -P, --max-pins N    attach: most objects pinned at once (default 64)\n"
+		"  --trigger PERCENT   attach: allocation that starts a cycle, in percent\n"
+		"                      of the live bytes (default 100)\n"
+		"  -b, --budget N      attach, step: work of a step (default 512)\n"
+		"  -r, --repeat        type: the map repeats over the object\n"
+		"  -s, --slot N        alloc: the root slot that keeps the object\n"
+		"  -t, --type TYPE     alloc: the object's type (default 0)\n"
+		COMMON_HELP
+		"\nexample: ckremmctl gc alloc demo 64 --slot 0\n",
+	},
+	{
 		"help", verb_help_cmd,
-		"help [VERB]",
+		"help [VERB [SUBCOMMAND]]",
 		"show help for ckremmctl or a verb",
 		"",
 	},
@@ -254,6 +281,15 @@ static int verb_help_cmd(struct ctl *ctl, int argc, char **argv)
 			"ckremmctl help: unknown verb '%s'\ntry: ckremmctl help\n",
 			argv[1]);
 		return EXIT_USAGE;
+	}
+	if (argc >= 3 && verb->run == verb_gc) {
+		verb = gc_find_sub(argv[2]);
+		if (!verb) {
+			fprintf(stderr,
+				"ckremmctl help: unknown subcommand 'gc %s'\ntry: ckremmctl help gc\n",
+				argv[2]);
+			return EXIT_USAGE;
+		}
 	}
 	verb_help(verb, stdout);
 	return EXIT_OK;

@@ -112,6 +112,14 @@ IOC_WRAPPER(stats, CKREMM_IOC_STATS, struct ckremm_stats)
 IOC_WRAPPER(validate, CKREMM_IOC_VALIDATE, struct ckremm_validate)
 IOC_WRAPPER(list, CKREMM_IOC_LIST, struct ckremm_list)
 IOC_WRAPPER(walk, CKREMM_IOC_WALK, struct ckremm_walk)
+IOC_WRAPPER(gc_attach, CKREMM_IOC_GC_ATTACH, struct ckremm_gc_setup)
+IOC_WRAPPER(gc_type, CKREMM_IOC_GC_TYPE, struct ckremm_gc_layout)
+IOC_WRAPPER(gc_alloc, CKREMM_IOC_GC_ALLOC, struct ckremm_gc_object)
+IOC_WRAPPER(gc_root_set, CKREMM_IOC_GC_ROOT_SET, struct ckremm_gc_slot)
+IOC_WRAPPER(gc_root_get, CKREMM_IOC_GC_ROOT_GET, struct ckremm_gc_slot)
+IOC_WRAPPER(gc_step, CKREMM_IOC_GC_STEP, struct ckremm_gc_work)
+IOC_WRAPPER(gc_collect, CKREMM_IOC_GC_COLLECT, struct ckremm_gc_work)
+IOC_WRAPPER(gc_stats, CKREMM_IOC_GC_STATS, struct ckremm_gc_figures)
 
 bool ckremm_name_valid(const char *name)
 {
@@ -621,4 +629,110 @@ int ckremm_map_arena(struct ckremm_pool *pool, const void **view)
 int ckremm_unmap_arena(struct ckremm_pool *pool, const void *view)
 {
 	return munmap((void *)view, pool->arena_size) ? -errno : 0;
+}
+
+/* The garbage collector of a table pool */
+
+int ckremm_gc_attach(struct ckremm_pool *pool,
+		     const struct ckremm_gc_setup *setup)
+{
+	struct ckremm_gc_setup g = { 0 };
+
+	if (setup)
+		g = *setup;
+	g.pool = pool->id;
+	return ckremm_ioc_gc_attach(pool->fd, &g);
+}
+
+int ckremm_gc_type(struct ckremm_pool *pool, const __u64 *map,
+		   __u32 words, __u32 flags, __u32 *type)
+{
+	struct ckremm_gc_layout l = {
+		.pool = pool->id, .flags = flags, .words = words,
+		.map = user_ptr(map),
+	};
+	int ret = ckremm_ioc_gc_type(pool->fd, &l);
+
+	if (!ret)
+		*type = l.type;
+	return ret;
+}
+
+int ckremm_gc_alloc(struct ckremm_pool *pool, __u64 size, __u32 type,
+		    __u32 flags, __u32 slot, __u64 *handle)
+{
+	struct ckremm_gc_object o = {
+		.pool = pool->id, .flags = flags, .size = size, .type = type,
+		.slot = slot,
+	};
+	int ret = ckremm_ioc_gc_alloc(pool->fd, &o);
+
+	if (!ret)
+		*handle = o.handle;
+	return ret;
+}
+
+int ckremm_gc_root_set(struct ckremm_pool *pool, __u32 slot, __u64 handle)
+{
+	struct ckremm_gc_slot s = {
+		.pool = pool->id, .slot = slot, .handle = handle,
+	};
+
+	return ckremm_ioc_gc_root_set(pool->fd, &s);
+}
+
+int ckremm_gc_root_get(struct ckremm_pool *pool, __u32 slot, __u64 *handle)
+{
+	struct ckremm_gc_slot s = { .pool = pool->id, .slot = slot };
+	int ret = ckremm_ioc_gc_root_get(pool->fd, &s);
+
+	if (!ret)
+		*handle = s.handle;
+	return ret;
+}
+
+/* GC_STEP or GC_COLLECT, its result into @out if not NULL. */
+static int gc_work(struct ckremm_pool *pool, unsigned long request,
+		   __u64 budget, struct ckremm_gc_work *out)
+{
+	struct ckremm_gc_work w = { .pool = pool->id, .budget = budget };
+	int ret = ioc(pool->fd, request, &w);
+
+	if (!ret && out)
+		*out = w;
+	return ret;
+}
+
+int ckremm_gc_step(struct ckremm_pool *pool, __u64 budget,
+		   struct ckremm_gc_work *out)
+{
+	return gc_work(pool, CKREMM_IOC_GC_STEP, budget, out);
+}
+
+int ckremm_gc_collect(struct ckremm_pool *pool, struct ckremm_gc_work *out)
+{
+	return gc_work(pool, CKREMM_IOC_GC_COLLECT, 0, out);
+}
+
+int ckremm_gc_stats(struct ckremm_pool *pool, struct ckremm_gc_figures *out)
+{
+	struct ckremm_gc_figures f = { .pool = pool->id };
+	int ret = ckremm_ioc_gc_stats(pool->fd, &f);
+
+	if (!ret)
+		*out = f;
+	return ret;
+}
+
+const char *ckremm_gc_phase_name(__u32 phase)
+{
+	static const char *const names[] = {
+		[CKREMM_GC_PHASE_IDLE] = "idle",
+		[CKREMM_GC_PHASE_MARK] = "mark",
+		[CKREMM_GC_PHASE_SWEEP] = "sweep",
+		[CKREMM_GC_PHASE_COMPACT] = "compact",
+	};
+
+	return phase < sizeof(names) / sizeof(names[0]) ? names[phase] :
+							  "unknown";
 }

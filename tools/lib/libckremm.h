@@ -83,6 +83,14 @@ int ckremm_ioc_stats(int fd, struct ckremm_stats *arg);
 int ckremm_ioc_validate(int fd, struct ckremm_validate *arg);
 int ckremm_ioc_list(int fd, struct ckremm_list *arg);
 int ckremm_ioc_walk(int fd, struct ckremm_walk *arg);
+int ckremm_ioc_gc_attach(int fd, struct ckremm_gc_setup *arg);
+int ckremm_ioc_gc_type(int fd, struct ckremm_gc_layout *arg);
+int ckremm_ioc_gc_alloc(int fd, struct ckremm_gc_object *arg);
+int ckremm_ioc_gc_root_set(int fd, struct ckremm_gc_slot *arg);
+int ckremm_ioc_gc_root_get(int fd, struct ckremm_gc_slot *arg);
+int ckremm_ioc_gc_step(int fd, struct ckremm_gc_work *arg);
+int ckremm_ioc_gc_collect(int fd, struct ckremm_gc_work *arg);
+int ckremm_ioc_gc_stats(int fd, struct ckremm_gc_figures *arg);
 
 /* Any request by number, for requests the ABI does not define.  Returns 0
  * (or the ioctl's non-negative result) or -errno. */
@@ -235,6 +243,59 @@ int ckremm_locate(struct ckremm_pool *pool, __u64 block, __u64 *offset,
 /* Copy the table pool's block @src into @dst, which must be at least as
  * large (else -ENOSPC).  Returns 0 or -errno. */
 int ckremm_copy(struct ckremm_pool *pool, __u64 dst, __u64 src);
+
+/* ------------------------------------------------------------------ */
+/* The garbage collector of a table pool                                */
+
+/*
+ * A collector owns every block of its table pool: objects live while
+ * they can be reached from the root slots or a pin (see "Collected table
+ * pools" in linux/ckremm.h).  These calls answer -EOPNOTSUPP for a header
+ * pool and -ENODEV for a pool without a collector.
+ */
+
+/* Put a collector in charge of @pool, which must be empty; @setup (NULL
+ * for every default) gives its sizes and pacing, its @pool field is
+ * ignored.  Returns 0 or -errno. */
+int ckremm_gc_attach(struct ckremm_pool *pool,
+		     const struct ckremm_gc_setup *setup);
+
+/* Register a type whose objects hold handles in the words whose bits are
+ * set in @map (bit w % 64 of @map[w / 64], @words words);
+ * CKREMM_GC_LAYOUT_REPEAT in @flags repeats the map over the object.  The
+ * new type id goes to @type.  Returns 0 or -errno. */
+int ckremm_gc_type(struct ckremm_pool *pool, const __u64 *map,
+		   __u32 words, __u32 flags, __u32 *type);
+
+/* Allocate a zeroed object of @size bytes and @type, rooted as @flags
+ * (CKREMM_GC_ALLOC_*) says: in root slot @slot, pinned through @pool, or
+ * both.  The handle goes to @handle.  Returns 0 or -errno. */
+int ckremm_gc_alloc(struct ckremm_pool *pool, __u64 size, __u32 type,
+		    __u32 flags, __u32 slot, __u64 *handle);
+
+/* Store @handle (0 to empty it) in root slot @slot.  Returns 0 or
+ * -errno. */
+int ckremm_gc_root_set(struct ckremm_pool *pool, __u32 slot, __u64 handle);
+
+/* The handle root slot @slot holds (0: empty) into @handle.  Returns 0 or
+ * -errno. */
+int ckremm_gc_root_get(struct ckremm_pool *pool, __u32 slot, __u64 *handle);
+
+/* One step of at most @budget work (0: the collector's step budget);
+ * what it did goes to @out (may be NULL).  Returns 0 or -errno. */
+int ckremm_gc_step(struct ckremm_pool *pool, __u64 budget,
+		   struct ckremm_gc_work *out);
+
+/* Collect until every object dead at the call is freed and the pool is
+ * compacted; what it did goes to @out (may be NULL).  Returns 0 or
+ * -errno. */
+int ckremm_gc_collect(struct ckremm_pool *pool, struct ckremm_gc_work *out);
+
+/* The collector's figures into @out.  Returns 0 or -errno. */
+int ckremm_gc_stats(struct ckremm_pool *pool, struct ckremm_gc_figures *out);
+
+/* "idle", "mark", "sweep", "compact" or "unknown". */
+const char *ckremm_gc_phase_name(__u32 phase);
 
 /* ------------------------------------------------------------------ */
 /* Whole-pool operations                                                */

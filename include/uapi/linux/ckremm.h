@@ -600,4 +600,261 @@ struct ckremm_walk {
  * 256..65536, default 4096); a pool keeps the value it was created with.
  */
 
+/*
+ * Collected table pools.  A garbage collector can be put in charge of an
+ * empty table pool (GC_ATTACH); from then on every block of the pool is
+ * an object that lives while it can be reached from the roots, and the
+ * pool's other requests keep working on the objects as on blocks.  An
+ * object is named by its handle; a type (GC_TYPE) says which 8-byte words
+ * of it hold handles: CKREMM_GC_TYPE_WORDS (every word that is a live
+ * handle of the pool), CKREMM_GC_TYPE_LEAF (none) or a registered map.
+ * Blocks made by ALLOC and ALLOC_BATCH are CKREMM_GC_TYPE_WORDS objects.
+ *
+ * Roots are the collector's root slots (GC_ROOT_SET, GC_ROOT_GET), shared
+ * by every process that has the pool, and the pinned objects: pins taken
+ * by PIN, by GC_ALLOC with CKREMM_GC_ALLOC_PIN, and the holds of running
+ * READ and WRITE requests.  A process has no scope in the kernel, so
+ * GC_ALLOC roots its object before it returns, in a root slot
+ * (CKREMM_GC_ALLOC_ROOT), by a pin (CKREMM_GC_ALLOC_PIN), or both; one of
+ * them is required, or a cycle run by another process could free the
+ * object before its handle is stored anywhere.  A pin taken by GC_ALLOC
+ * belongs to the attachment as a PIN's does: UNPIN undoes it, and CLOSE,
+ * DESTROY or the last close() of the file drops it.  The collector keeps
+ * at most @max_pins objects pinned or held for writing at once: a PIN,
+ * WRITE, CLEAN, COPY or GC_ALLOC that would pin one more is refused with
+ * ENOSPC.
+ *
+ * Collection runs when asked (GC_STEP: one bounded step; GC_COLLECT: until
+ * everything dead at the call is freed, then the pool is compacted) and,
+ * unless the collector is manual, a step at a time paid by GC_ALLOC.
+ * There are no finalisers: a dead object is freed and its handle refused
+ * from then on.  Writes through a mapping of a collected pool bypass the
+ * collector's write barrier; they are safe only on objects pinned through
+ * the writer's attachment (a pin scans the object first), or on leaves.
+ *
+ * The collector lives as long as its pool: it goes with the pool's
+ * memory, before it.
+ *
+ * Errors of the GC_* requests, besides the common ones:
+ *	EOPNOTSUPP	a header pool, or a module built without the collector
+ *	ENODEV	the pool has no collector (every request but GC_ATTACH)
+ *	EEXIST	GC_ATTACH: the pool has a collector already
+ *	EBUSY	GC_ATTACH: the pool has blocks
+ *	ENOSPC	GC_TYPE: the collector has its most types; GC_ALLOC: its pin
+ *		set is full
+ *	EINTR	GC_COLLECT: a fatal signal stopped it between two steps
+ */
+
+/* Type ids every collector has. */
+#define CKREMM_GC_TYPE_WORDS	0
+#define CKREMM_GC_TYPE_LEAF	1
+/* Most types a collector can have, the two above included. */
+#define CKREMM_GC_TYPES_MAX	256
+/* Most words a registered type's map covers. */
+#define CKREMM_GC_MAP_WORDS_MAX	65536
+/* Most work one step may be given: it bounds how long it holds the lock. */
+#define CKREMM_GC_BUDGET_MAX	65536
+
+#define CKREMM_GC_ATTACH_MANUAL	(1U << 0)	/* no steps paid by GC_ALLOC */
+#define CKREMM_GC_ATTACH_FLAGS	(CKREMM_GC_ATTACH_MANUAL)
+
+/**
+ * struct ckremm_gc_setup - CKREMM_IOC_GC_ATTACH: put a collector in charge
+ *	of an empty table pool
+ * @pool: the pool's id in this open file
+ * @flags: CKREMM_GC_ATTACH_*
+ * @max_types: most types, 3..CKREMM_GC_TYPES_MAX (0: 16)
+ * @roots: root slots, 1..65536 (0: 16)
+ * @max_pins: most objects pinned or held for writing at once, 1..65535
+ *	(0: 64)
+ * @trigger_percent: a cycle begins when the bytes allocated since the
+ *	last one reach this percentage of the bytes live after it,
+ *	1..10000 (0: 100)
+ * @trigger_min: and at least this many bytes (0: a sixteenth of the arena)
+ * @pace_bytes: while a cycle runs, every this many bytes allocated pay for
+ *	one step (0: 4096)
+ * @step_budget: work of a paced step and of a GC_STEP with @budget 0, in
+ *	units of about one word scanned, one table slot visited or 8 bytes
+ *	moved, up to CKREMM_GC_BUDGET_MAX (0: 512)
+ * @reserved: must be zero
+ */
+struct ckremm_gc_setup {
+	__u32 pool;
+	__u32 flags;
+	__u32 max_types;
+	__u32 roots;
+	__u32 max_pins;
+	__u32 trigger_percent;
+	__u64 trigger_min;
+	__u64 pace_bytes;
+	__u64 step_budget;
+	__u64 reserved[2];
+};
+
+#define CKREMM_GC_LAYOUT_REPEAT	(1U << 0)	/* the map repeats (arrays) */
+#define CKREMM_GC_LAYOUT_FLAGS	(CKREMM_GC_LAYOUT_REPEAT)
+
+/**
+ * struct ckremm_gc_layout - CKREMM_IOC_GC_TYPE: register a type
+ * @pool: the pool's id in this open file
+ * @flags: CKREMM_GC_LAYOUT_*: with CKREMM_GC_LAYOUT_REPEAT the map repeats
+ *	over the whole object; without it, words past @words hold no handle
+ * @words: words the map covers, 1..CKREMM_GC_MAP_WORDS_MAX
+ * @type: out: the new type's id, from CKREMM_GC_TYPE_LEAF + 1 up
+ * @map: user pointer to (@words + 63) / 64 __u64: bit w % 64 of word
+ *	w / 64 is set if word w (bytes 8w to 8w + 7) of an object holds a
+ *	handle; bits past @words are ignored
+ * @reserved: must be zero
+ *
+ * Types are shared by every process that has the pool, and cannot be
+ * unregistered.
+ */
+struct ckremm_gc_layout {
+	__u32 pool;
+	__u32 flags;
+	__u32 words;
+	__u32 type;
+	__u64 map;
+	__u64 reserved;
+};
+
+#define CKREMM_GC_ALLOC_ROOT	(1U << 0)	/* store it in root slot @slot */
+#define CKREMM_GC_ALLOC_PIN	(1U << 1)	/* keep it pinned */
+#define CKREMM_GC_ALLOC_FLAGS	(CKREMM_GC_ALLOC_ROOT | CKREMM_GC_ALLOC_PIN)
+
+/**
+ * struct ckremm_gc_object - CKREMM_IOC_GC_ALLOC: allocate a zeroed object
+ * @pool: the pool's id in this open file
+ * @flags: CKREMM_GC_ALLOC_*, at least one of ROOT and PIN
+ * @size: bytes, at least 1 (rounded up to 16)
+ * @type: CKREMM_GC_TYPE_WORDS, CKREMM_GC_TYPE_LEAF or a registered id
+ * @slot: CKREMM_GC_ALLOC_ROOT: the root slot that takes the handle
+ *	(whatever it held before no longer keeps that alive); else zero
+ * @handle: out: the object's handle
+ * @reserved: must be zero
+ *
+ * The object is rooted before the collector can see it unrooted: it is
+ * made pinned, stored in @slot if asked, and its pin is kept through this
+ * attachment (CKREMM_GC_ALLOC_PIN) or dropped.
+ */
+struct ckremm_gc_object {
+	__u32 pool;
+	__u32 flags;
+	__u64 size;
+	__u32 type;
+	__u32 slot;
+	__u64 handle;
+	__u64 reserved;
+};
+
+/**
+ * struct ckremm_gc_slot - CKREMM_IOC_GC_ROOT_SET, CKREMM_IOC_GC_ROOT_GET
+ * @pool: the pool's id in this open file
+ * @slot: the root slot, 0..@roots - 1 of GC_ATTACH
+ * @handle: ROOT_SET: a live object, or 0 to empty the slot; ROOT_GET:
+ *	out: what the slot holds (0: empty; a handle whose object died
+ *	since it was set is returned as it was stored)
+ * @flags: must be zero
+ * @pad: must be zero
+ * @reserved: must be zero
+ */
+struct ckremm_gc_slot {
+	__u32 pool;
+	__u32 slot;
+	__u64 handle;
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved;
+};
+
+/* Where a collection is (@phase). */
+#define CKREMM_GC_PHASE_IDLE	0
+#define CKREMM_GC_PHASE_MARK	1
+#define CKREMM_GC_PHASE_SWEEP	2
+#define CKREMM_GC_PHASE_COMPACT	3
+
+/**
+ * struct ckremm_gc_work - CKREMM_IOC_GC_STEP, CKREMM_IOC_GC_COLLECT
+ * @pool: the pool's id in this open file
+ * @flags: must be zero
+ * @budget: GC_STEP: most work, up to CKREMM_GC_BUDGET_MAX (0: @step_budget
+ *	of GC_ATTACH); GC_COLLECT: must be zero
+ * @phase: out: CKREMM_GC_PHASE_* after the request
+ * @cycles_done: out: cycles that ended during the request
+ * @work: out: units of work done
+ * @freed_objects: out: objects freed during the request
+ * @freed_bytes: out: bytes they held
+ * @reserved: must be zero
+ *
+ * GC_STEP starts a cycle if none runs, and holds the pool lock once for
+ * at most @budget of work (a cycle's start costs the roots and pins).
+ * GC_COLLECT finishes the cycle that runs, if any, then runs a whole new
+ * one and its compaction: every object unreachable when it began is
+ * freed when it returns; it works in steps, with the pool lock dropped
+ * and the CPU offered between them.  GC_STEP's @freed_objects and
+ * @freed_bytes are what its step freed; GC_COLLECT's what the collector
+ * freed while it ran, whoever stepped it.
+ */
+struct ckremm_gc_work {
+	__u32 pool;
+	__u32 flags;
+	__u64 budget;
+	__u32 phase;
+	__u32 cycles_done;
+	__u64 work;
+	__u64 freed_objects;
+	__u64 freed_bytes;
+	__u64 reserved;
+};
+
+/**
+ * struct ckremm_gc_figures - CKREMM_IOC_GC_STATS: a snapshot of a collector
+ * @pool: the pool's id in this open file
+ * @phase: out: CKREMM_GC_PHASE_*
+ * @cycles: out: cycles completed
+ * @steps: out: steps taken, paced and asked for
+ * @objects: out: objects in the pool
+ * @live_bytes: out: bytes live after the last cycle
+ * @allocated_bytes: out: bytes allocated through GC_ALLOC, in total
+ * @freed_objects: out: objects the collector freed, in total
+ * @freed_bytes: out: bytes they held
+ * @pinned: out: objects in the pin set
+ * @max_step_work: out: most work one step did
+ * @max_start_work: out: most work one cycle's start did
+ * @barrier_scans: out: objects scanned by a write, pin or free while
+ *	marking
+ * @overflows: out: times the grey stack was full
+ * @failed_allocs: out: GC_ALLOCs refused after a collection step
+ * @meta_bytes: out: bytes of the collector's own bookkeeping
+ * @reserved: must be zero
+ */
+struct ckremm_gc_figures {
+	__u32 pool;
+	__u32 phase;
+	__u64 cycles;
+	__u64 steps;
+	__u64 objects;
+	__u64 live_bytes;
+	__u64 allocated_bytes;
+	__u64 freed_objects;
+	__u64 freed_bytes;
+	__u64 pinned;
+	__u64 max_step_work;
+	__u64 max_start_work;
+	__u64 barrier_scans;
+	__u64 overflows;
+	__u64 failed_allocs;
+	__u64 meta_bytes;
+	__u64 reserved[4];
+};
+
+#define CKREMM_IOC_GC_ATTACH	_IOW(CKREMM_IOC_MAGIC, 0x50, struct ckremm_gc_setup)
+#define CKREMM_IOC_GC_TYPE	_IOWR(CKREMM_IOC_MAGIC, 0x51, struct ckremm_gc_layout)
+#define CKREMM_IOC_GC_ALLOC	_IOWR(CKREMM_IOC_MAGIC, 0x52, struct ckremm_gc_object)
+#define CKREMM_IOC_GC_ROOT_SET	_IOW(CKREMM_IOC_MAGIC, 0x53, struct ckremm_gc_slot)
+#define CKREMM_IOC_GC_ROOT_GET	_IOWR(CKREMM_IOC_MAGIC, 0x54, struct ckremm_gc_slot)
+#define CKREMM_IOC_GC_STEP	_IOWR(CKREMM_IOC_MAGIC, 0x55, struct ckremm_gc_work)
+#define CKREMM_IOC_GC_COLLECT	_IOWR(CKREMM_IOC_MAGIC, 0x56, struct ckremm_gc_work)
+#define CKREMM_IOC_GC_STATS	_IOWR(CKREMM_IOC_MAGIC, 0x57, struct ckremm_gc_figures)
+
 #endif /* _UAPI_LINUX_CKREMM_H */

@@ -15,9 +15,10 @@
 CTL=${1:-${CKREMMCTL:-$(dirname "$0")/../../build/ckremmctl}}
 POOL=clitest$$
 TPOOL=clitable$$
+GPOOL=cligc$$
 TMP=${TMPDIR:-/tmp}/ckremmctl_test.$$
 mkdir -p "$TMP" || exit 1
-trap '"$CTL" destroy "$POOL" "$TPOOL" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+trap '"$CTL" destroy "$POOL" "$TPOOL" "$GPOOL" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
 # shellcheck source=tools/tests/dev/tap.sh
 . "$(dirname "$0")/tap.sh"
@@ -37,7 +38,7 @@ status_is() { [ "$status" -eq "$1" ]; }
 out_is() { [ "$(cat "$TMP/out")" = "$1" ]; }
 out_lines() { [ "$(wc -l <"$TMP/out")" -eq "$1" ]; }
 
-planned=43
+planned=62
 echo "TAP version 13"
 echo "1..$planned"
 
@@ -239,5 +240,103 @@ ok "reorder moves blocks"
 run realloc "$TPOOL" "$h6" 200
 status_is 1 && err_has "ckremmctl copy"
 ok "realloc is refused with a hint"
+
+# The collector of a table pool.
+run gc stats "$TPOOL"
+status_is 1 && err_has "ckremmctl gc attach $TPOOL"
+ok "gc stats of a pool without a collector names the fix"
+
+run create "$GPOOL" --size 64K --kind table
+created=$status
+run gc attach "$GPOOL" --manual --roots 4 --max-pins 8
+[ "$created" -eq 0 ] && status_is 0 && out_is "$GPOOL: collected"
+ok "gc attach"
+
+run gc attach "$GPOOL"
+status_is 1 && err_has "File exists" && err_has "has a collector already"
+ok "gc attach twice is refused with a hint"
+
+run gc type "$GPOOL" 01
+status_is 0 && out_is 2
+ok "gc type prints the new type's id"
+
+run gc type "$GPOOL" 0x2
+status_is 2 && err_has "MAP must be"
+ok "gc type with a bad map is a usage error"
+
+run gc alloc "$GPOOL" 32
+status_is 2 && err_has "missing --slot" && err_has "usage: ckremmctl gc alloc"
+ok "gc alloc without --slot is a usage error"
+
+run gc alloc "$GPOOL" 32 --slot 0 --type 2
+parent=$(cat "$TMP/out")
+status_is 0 && [ -n "$parent" ] && [ "$parent" -gt 0 ]
+ok "gc alloc prints a handle"
+
+run gc alloc "$GPOOL" 16 --slot 1 --type 1
+child=$(cat "$TMP/out")
+status_is 0 && [ -n "$child" ] && [ "$child" != "$parent" ]
+ok "gc alloc into another slot"
+
+run gc alloc "$GPOOL" 16 --slot 4
+status_is 1 && err_has "Invalid argument"
+ok "gc alloc into a slot the collector does not have"
+
+# The child's handle as word 1 of the parent: 8 bytes, little-endian.
+bytes=
+i=0
+while [ $i -lt 8 ]; do
+	bytes="$bytes\\$(printf %03o $(((child >> (8 * i)) & 255)))"
+	i=$((i + 1))
+done
+# shellcheck disable=SC2059 # the octal escapes are the format
+printf "$bytes" >"$TMP/ref"
+run write "$GPOOL" "$parent" --pos 8 <"$TMP/ref"
+status_is 0
+ok "a handle written into an object"
+
+run gc root "$GPOOL" 1 0
+cleared=$status
+run gc root "$GPOOL" 1
+[ "$cleared" -eq 0 ] && status_is 0 && out_is 0
+ok "gc root sets and reads a slot"
+
+run gc collect "$GPOOL"
+collected=$status
+run read "$GPOOL" "$child" --len 1
+[ "$collected" -eq 0 ] && status_is 0
+ok "gc collect keeps what an object reaches"
+
+run gc root "$GPOOL" 0
+status_is 0 && out_is "$parent"
+ok "gc root prints the slot's handle"
+
+run gc step "$GPOOL" --budget 8
+status_is 0 && ! out_has "^phase *idle" && out_has "^work "
+ok "gc step starts a cycle, one small step"
+
+run gc root "$GPOOL" 0 0
+cleared=$status
+run gc collect "$GPOOL"
+[ "$cleared" -eq 0 ] && status_is 0 && out_has "^freed_objects *2$" &&
+	out_has "^phase *idle"
+ok "gc collect frees what no root reaches"
+
+run read "$GPOOL" "$child" --len 1
+status_is 1
+ok "a collected object's handle is refused"
+
+run --json gc stats "$GPOOL"
+status_is 0 && out_has '"phase":"idle"' && out_has '"objects":0' &&
+	out_has '"freed_objects":2'
+ok "gc stats --json"
+
+run help gc alloc
+status_is 0 && out_has "usage: ckremmctl gc alloc NAME SIZE --slot N"
+ok "help gc SUBCOMMAND"
+
+run gc nosuch "$GPOOL"
+status_is 2 && err_has "unknown subcommand 'nosuch'"
+ok "an unknown gc subcommand is a usage error"
 
 tap_end cli

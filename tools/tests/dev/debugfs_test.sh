@@ -3,8 +3,9 @@
 #
 # /sys/kernel/debug/ckremm/ against what the pools say through the device:
 # the pools of samples/ckremm_sample (loaded with records=R ring_slots=S)
-# and pools made with ckremmctl, their stats, map and validate files, and a
-# file held open while its pool is destroyed.  TAP output, then
+# and pools made with ckremmctl, their stats (a collector's figures too),
+# map and validate files, and a file held open while its pool is
+# destroyed.  TAP output, then
 # "debugfs: N passed, M failed".  Runs under busybox sh; needs root,
 # debugfs mounted, ckremm.ko and ckremm_sample.ko loaded.
 #
@@ -20,9 +21,10 @@ SLOTS=$3
 D=/sys/kernel/debug/ckremm
 HPOOL=dbgheader$$
 TPOOL=dbgtable$$
+GPOOL=dbggc$$
 TMP=${TMPDIR:-/tmp}/debugfs_test.$$
 mkdir -p "$TMP" || exit 1
-trap '"$CTL" destroy "$HPOOL" "$TPOOL" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+trap '"$CTL" destroy "$HPOOL" "$TPOOL" "$GPOOL" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
 # shellcheck source=tools/tests/dev/tap.sh
 . "$(dirname "$0")/tap.sh"
@@ -50,6 +52,19 @@ same_stats() {
 	done
 }
 
+# same_gc_stats POOL: "ckremmctl gc stats POOL" and the gc_* lines of its
+# debugfs stats agree on every figure.
+same_gc_stats() {
+	"$CTL" gc stats "$1" >"$TMP/ctl" || return 1
+	cat "$D/dev-$1/stats" >"$TMP/debugfs" || return 1
+	for key in phase cycles steps objects live_bytes allocated \
+		freed_objects freed_bytes pinned max_step max_start \
+		barrier_scans overflows failed_allocs meta_bytes; do
+		a=$(sed -n "s/^$key  *//p" "$TMP/ctl")
+		b=$(sed -n "s/^gc_$key  *//p" "$TMP/debugfs")
+		[ -n "$a" ] && [ "$a" = "$b" ] || return 1
+	done
+}
 # map_agrees DIR: the map tiles the arena and has one line per block and
 # free run the stats count.
 map_agrees() {
@@ -61,7 +76,7 @@ map_agrees() {
 
 COMMON="arena_size used_bytes free_bytes largest_free used_blocks free_blocks peak_used failed_allocs refused_calls frag_permille"
 
-planned=21
+planned=23
 echo "TAP version 13"
 echo "1..$planned"
 
@@ -118,6 +133,20 @@ cmp -s "$TMP/maphandles" "$TMP/ctlhandles"
 ok "a table pool's map lists the handles ckremmctl allocated"
 "$CTL" reorder "$TPOOL" >/dev/null && same_stats "$TPOOL" $COMMON table_capacity
 ok "after a reorder, debugfs and ckremmctl still agree"
+
+# A collected table pool shows its collector's figures; others have none.
+"$CTL" create "$GPOOL" --size 64K --kind table >/dev/null &&
+	"$CTL" gc attach "$GPOOL" --manual >/dev/null &&
+	"$CTL" gc alloc "$GPOOL" 64 --slot 0 >/dev/null &&
+	"$CTL" gc alloc "$GPOOL" 32 --slot 1 >/dev/null &&
+	"$CTL" gc root "$GPOOL" 1 0 &&
+	"$CTL" gc collect "$GPOOL" >/dev/null &&
+	same_gc_stats "$GPOOL" && [ "$(stat_of "$D/dev-$GPOOL" gc_objects)" -eq 1 ] &&
+	[ "$(stat_of "$D/dev-$GPOOL" gc_freed_objects)" -eq 1 ] &&
+	[ "$(stat_of "$D/dev-$GPOOL" gc_cycles)" -ge 1 ]
+ok "a collected pool's debugfs stats show what ckremmctl gc stats says"
+! grep -q "^gc_" "$D/dev-$TPOOL/stats" && "$CTL" destroy "$GPOOL" >/dev/null
+ok "a table pool without a collector shows no gc_ figures"
 
 # The longest name the device takes shows whole.
 LONG=dbglong$$_abcdefghijklmnopqrstuvwxyz

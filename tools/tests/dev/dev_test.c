@@ -2722,6 +2722,637 @@ TEST_F(dev, mmap_outlives_pool_close)
 
 /* ---- the program ----------------------------------------------------- */
 
+/* ---- the garbage collector of a table pool -------------------------- */
+
+#define E_NO_COLLECTOR	ENODEV	/* GC request on a pool without one */
+#define E_COLLECTED	EEXIST	/* GC_ATTACH of a pool that has one */
+#define E_NOT_EMPTY	EBUSY	/* GC_ATTACH of a pool with blocks */
+
+/* A table pool of 64 KiB in self->fd, named @suffix if not NULL. */
+static bool gc_table_pool(FIXTURE_DATA(dev) *self, const char *suffix,
+			  struct ckremm_pool *p)
+{
+	return EXPECT_OK(ckremm_pool_create(self->fd, CKREMM_KIND_TABLE, 65536,
+					    suffix ? fixture_name(self, suffix) :
+						     NULL, 0, p));
+}
+
+/* A collector that collects only when asked. */
+static int attach_manual(struct ckremm_pool *p)
+{
+	struct ckremm_gc_setup g = { .flags = CKREMM_GC_ATTACH_MANUAL };
+
+	return ckremm_gc_attach(p, &g);
+}
+
+/* The collector's figures; a failure is recorded and gives zeroes. */
+static struct ckremm_gc_figures gc_figures_of(struct ckremm_pool *p)
+{
+	struct ckremm_gc_figures f;
+
+	if (!EXPECT_OK(ckremm_gc_stats(p, &f)))
+		memset(&f, 0, sizeof(f));
+	return f;
+}
+
+/* Store @ref as word @word of object @obj. */
+static int store_ref(struct ckremm_pool *p, __u64 obj, unsigned int word,
+		     __u64 ref)
+{
+	return ckremm_write(p, obj, word * 8ULL, &ref, sizeof(ref));
+}
+
+/* Whether @h names a live object: READ of its first byte succeeds. */
+static bool alive(struct ckremm_pool *p, __u64 h)
+{
+	char c;
+
+	return !ckremm_read(p, h, 0, &c, 1);
+}
+
+TEST_F(dev, gc_attach_refusals)
+{
+	struct ckremm_gc_setup good = { 0 };
+	struct ckremm_pool t, busy, ro;
+	struct ckremm_gc_figures f;
+	const char *name;
+	__u64 h;
+
+	/* header pools have no collector */
+	EXPECT_ERRNO(ckremm_gc_attach(&self->pool, NULL), E_WRONG_KIND);
+	EXPECT_ERRNO(ckremm_gc_stats(&self->pool, &f), E_WRONG_KIND);
+
+	ASSERT_TRUE(gc_table_pool(self, "gca", &t));
+	name = self->names[self->nnames - 1];
+	EXPECT_ERRNO(ckremm_gc_stats(&t, &f), E_NO_COLLECTOR);
+	EXPECT_ERRNO(ckremm_gc_collect(&t, NULL), E_NO_COLLECTOR);
+	EXPECT_ERRNO(ckremm_gc_alloc(&t, 16, 0, CKREMM_GC_ALLOC_PIN, 0, &h),
+		     E_NO_COLLECTOR);
+
+	/* fields the ABI bounds */
+	good.pool = t.id;
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_attach, good, flags, 1U << 7,
+			    E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_attach, good, reserved[1], 1,
+			    E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_attach, good, max_types, 2,
+			    E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_attach, good, max_types,
+			    CKREMM_GC_TYPES_MAX + 1, E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_attach, good, max_pins, 65536,
+			    E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_attach, good, roots, 65537,
+			    E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_attach, good, step_budget,
+			    CKREMM_GC_BUDGET_MAX + 1, E_BAD_REQUEST);
+
+	/* a read-only attachment cannot attach one */
+	ASSERT_OK(ckremm_pool_open(self->fd, name, CKREMM_OPEN_RDONLY, &ro));
+	EXPECT_ERRNO(ckremm_gc_attach(&ro, NULL), E_READ_ONLY);
+
+	/* once, and only on an empty pool */
+	EXPECT_OK(ckremm_gc_attach(&t, NULL));
+	EXPECT_ERRNO(ckremm_gc_attach(&t, NULL), E_COLLECTED);
+	f = gc_figures_of(&ro);
+	EXPECT_EQ(f.phase, CKREMM_GC_PHASE_IDLE);
+	EXPECT_EQ(f.objects, 0);
+	EXPECT_TRUE(f.meta_bytes > 0, "no bookkeeping counted");
+	ASSERT_TRUE(gc_table_pool(self, NULL, &busy));
+	ASSERT_OK(ckremm_alloc(&busy, 16, &h));
+	EXPECT_ERRNO(ckremm_gc_attach(&busy, NULL), E_NOT_EMPTY);
+	EXPECT_OK(ckremm_free(&busy, h));
+	EXPECT_OK(ckremm_gc_attach(&busy, NULL));
+}
+
+TEST_F(dev, gc_requests_bad_fields)
+{
+	struct ckremm_gc_object obj = { .size = 16,
+					.flags = CKREMM_GC_ALLOC_ROOT };
+	struct ckremm_gc_layout lay = { .words = 1 };
+	struct ckremm_gc_work work = { 0 };
+	struct ckremm_gc_slot slot = { 0 };
+	struct ckremm_gc_figures fig = { 0 };
+	struct ckremm_pool t, ro;
+	__u64 map = 1, h;
+
+	ASSERT_TRUE(gc_table_pool(self, "gcb", &t));
+	ASSERT_OK(ckremm_gc_attach(&t, NULL));
+	ASSERT_OK(ckremm_pool_open(self->fd, self->names[self->nnames - 1],
+				   CKREMM_OPEN_RDONLY, &ro));
+	obj.pool = lay.pool = work.pool = slot.pool = fig.pool = t.id;
+	lay.map = (__u64)(uintptr_t)&map;
+
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_type, lay, words, 0, E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_type, lay, words,
+			    CKREMM_GC_MAP_WORDS_MAX + 1, E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_type, lay, flags, 2, E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_type, lay, type, 5, E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_type, lay, reserved, 1,
+			    E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_type, lay, map, 8, EFAULT);
+
+	/* an object must be rooted, and by a slot that exists */
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_alloc, obj, flags, 0, E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_alloc, obj, flags, 4, E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_alloc, obj, size, 0, E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_alloc, obj, slot, 16, E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_alloc, obj, type, 2, E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_alloc, obj, handle, 1, E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_alloc, obj, reserved, 1,
+			    E_BAD_REQUEST);
+	EXPECT_ERRNO(ckremm_gc_alloc(&t, 16, 0, CKREMM_GC_ALLOC_PIN, 3, &h),
+		     E_BAD_REQUEST, "a slot without ALLOC_ROOT");
+	EXPECT_ERRNO(ckremm_gc_alloc(&t, 1ULL << 40, 0, CKREMM_GC_ALLOC_ROOT,
+				     0, &h), E_NO_SPACE);
+
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_root_set, slot, slot, 16,
+			    E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_root_set, slot, handle, 12345,
+			    E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_root_set, slot, pad, 1,
+			    E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_root_get, slot, handle, 1,
+			    E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_root_get, slot, flags, 1,
+			    E_BAD_REQUEST);
+
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_step, work, budget,
+			    CKREMM_GC_BUDGET_MAX + 1, E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_step, work, work, 1, E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_step, work, phase, 1, E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_collect, work, budget, 1,
+			    E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_collect, work, reserved, 1,
+			    E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_stats, fig, cycles, 1,
+			    E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_gc_stats, fig, reserved[3], 1,
+			    E_BAD_REQUEST);
+
+	/* a read-only attachment reads roots and figures, changes nothing */
+	EXPECT_ERRNO(ckremm_gc_alloc(&ro, 16, 0, CKREMM_GC_ALLOC_ROOT, 0, &h),
+		     E_READ_ONLY);
+	EXPECT_ERRNO(ckremm_gc_root_set(&ro, 0, 0), E_READ_ONLY);
+	EXPECT_ERRNO(ckremm_gc_step(&ro, 0, NULL), E_READ_ONLY);
+	EXPECT_ERRNO(ckremm_gc_collect(&ro, NULL), E_READ_ONLY);
+	EXPECT_ERRNO(ckremm_gc_type(&ro, &map, 1, 0, (__u32 *)&h),
+		     E_READ_ONLY);
+	EXPECT_OK(ckremm_gc_root_get(&ro, 0, &h));
+	EXPECT_EQ(h, 0);
+	EXPECT_EQ(gc_figures_of(&t).objects, 0);
+}
+
+TEST_F(dev, gc_collects_what_no_root_reaches)
+{
+	struct ckremm_gc_work w;
+	struct ckremm_pool t;
+	__u64 parent, child, junk, got, word;
+
+	ASSERT_TRUE(gc_table_pool(self, NULL, &t));
+	ASSERT_OK(attach_manual(&t));
+	ASSERT_OK(ckremm_gc_alloc(&t, 64, CKREMM_GC_TYPE_WORDS,
+				  CKREMM_GC_ALLOC_ROOT, 0, &parent));
+	ASSERT_OK(ckremm_gc_alloc(&t, 32, CKREMM_GC_TYPE_LEAF,
+				  CKREMM_GC_ALLOC_ROOT, 1, &child));
+	ASSERT_OK(ckremm_gc_alloc(&t, 48, CKREMM_GC_TYPE_WORDS,
+				  CKREMM_GC_ALLOC_ROOT, 2, &junk));
+	/* objects are zeroed and rooted */
+	EXPECT_OK(ckremm_read(&t, parent, 8, &word, sizeof(word)));
+	EXPECT_EQ(word, 0);
+	EXPECT_OK(ckremm_gc_root_get(&t, 1, &got));
+	EXPECT_EQ(got, child);
+	EXPECT_EQ(gc_figures_of(&t).pinned, 0, "ROOT alone keeps no pin");
+
+	/* the child moves from its slot into the parent; junk loses its */
+	ASSERT_OK(store_ref(&t, parent, 3, child));
+	EXPECT_OK(ckremm_gc_root_set(&t, 1, 0));
+	EXPECT_OK(ckremm_gc_root_set(&t, 2, 0));
+	ASSERT_OK(ckremm_gc_collect(&t, &w));
+	EXPECT_EQ(w.phase, CKREMM_GC_PHASE_IDLE);
+	EXPECT_TRUE(w.cycles_done >= 1, "cycles_done %u", w.cycles_done);
+	EXPECT_EQ(w.freed_objects, 1);
+	EXPECT_EQ(w.freed_bytes, 48);
+	EXPECT_TRUE(alive(&t, parent), "the rooted parent died");
+	EXPECT_TRUE(alive(&t, child), "the child its parent holds died");
+	EXPECT_FALSE(alive(&t, junk), "unreachable object survived");
+	EXPECT_ERRNO(ckremm_gc_root_set(&t, 2, junk), E_NO_BLOCK,
+		     "a dead handle as a root");
+	EXPECT_EQ(gc_figures_of(&t).objects, 2);
+	EXPECT_EQ(stats_of(&t).used_blocks, 2);
+
+	/* cut the parent's slot: both go */
+	EXPECT_OK(ckremm_gc_root_set(&t, 0, 0));
+	ASSERT_OK(ckremm_gc_collect(&t, &w));
+	EXPECT_EQ(w.freed_objects, 2);
+	EXPECT_FALSE(alive(&t, child), "child outlived its parent");
+	EXPECT_EQ(stats_of(&t).used_blocks, 0);
+	EXPECT_TRUE(gc_figures_of(&t).cycles >= 2, "cycles not counted");
+	pool_consistent(&t);
+}
+
+TEST_F(dev, gc_type_map_says_which_words_are_references)
+{
+	struct ckremm_pool t;
+	__u64 map = 0x2, obj, a, b, arr, e[4];
+	__u32 type, repeat;
+
+	ASSERT_TRUE(gc_table_pool(self, NULL, &t));
+	ASSERT_OK(attach_manual(&t));
+	/* word 1 holds a handle, word 0 does not */
+	ASSERT_OK(ckremm_gc_type(&t, &map, 2, 0, &type));
+	EXPECT_TRUE(type > CKREMM_GC_TYPE_LEAF, "type id %u", type);
+	map = 0x1;
+	ASSERT_OK(ckremm_gc_type(&t, &map, 1, CKREMM_GC_LAYOUT_REPEAT,
+				 &repeat));
+	EXPECT_TRUE(repeat != type, "two types, one id");
+
+	ASSERT_OK(ckremm_gc_alloc(&t, 32, type, CKREMM_GC_ALLOC_ROOT, 0, &obj));
+	ASSERT_OK(ckremm_gc_alloc(&t, 16, 0, CKREMM_GC_ALLOC_PIN, 0, &a));
+	ASSERT_OK(ckremm_gc_alloc(&t, 16, 0, CKREMM_GC_ALLOC_PIN, 0, &b));
+	ASSERT_OK(store_ref(&t, obj, 0, a));
+	ASSERT_OK(store_ref(&t, obj, 1, b));
+	/* an array whose every word is a reference */
+	ASSERT_OK(ckremm_gc_alloc(&t, 32, repeat, CKREMM_GC_ALLOC_ROOT, 1,
+				  &arr));
+	for (int i = 0; i < 4; i++) {
+		ASSERT_OK(ckremm_gc_alloc(&t, 16, CKREMM_GC_TYPE_LEAF,
+					  CKREMM_GC_ALLOC_PIN, 0, &e[i]));
+		ASSERT_OK(store_ref(&t, arr, i, e[i]));
+	}
+	/* from now on only the objects reach them */
+	EXPECT_OK(ckremm_unpin(&t, a));
+	EXPECT_OK(ckremm_unpin(&t, b));
+	for (int i = 0; i < 4; i++)
+		EXPECT_OK(ckremm_unpin(&t, e[i]));
+	EXPECT_EQ(gc_figures_of(&t).pinned, 0);
+	ASSERT_OK(ckremm_gc_collect(&t, NULL));
+	EXPECT_FALSE(alive(&t, a), "word 0 is not a reference of the type");
+	EXPECT_TRUE(alive(&t, b), "word 1 is a reference of the type");
+	for (int i = 0; i < 4; i++)
+		EXPECT_TRUE(alive(&t, e[i]), "element %d of the array died", i);
+	pool_consistent(&t);
+}
+
+TEST_F(dev, gc_alloc_pins_belong_to_the_attachment)
+{
+	const char *name = fixture_name(self, "gcp");
+	struct ckremm_pool t, other;
+	__u64 mine, theirs, big, word = 0;
+	unsigned char buf[256];
+	int fd;
+
+	ASSERT_OK(ckremm_pool_create(self->fd, CKREMM_KIND_TABLE, 1 << 20,
+				     name, 0, &t));
+	ASSERT_OK(attach_manual(&t));
+	ASSERT_OK(ckremm_gc_alloc(&t, 16, 0, CKREMM_GC_ALLOC_PIN, 0, &mine));
+	fd = ckremm_dev_open(NULL);
+	ASSERT_GE(fd, 0);
+	ASSERT_OK(ckremm_pool_open(fd, name, 0, &other));
+	ASSERT_OK(ckremm_gc_alloc(&other, 16, 0, CKREMM_GC_ALLOC_PIN, 0,
+				  &theirs));
+	EXPECT_EQ(gc_figures_of(&t).pinned, 2);
+	/* a pin of GC_ALLOC is undone by UNPIN of its attachment only */
+	EXPECT_ERRNO(ckremm_unpin(&t, theirs), E_NOT_PINNED);
+	EXPECT_ERRNO(ckremm_free(&t, theirs), E_PINNED);
+	ASSERT_OK(ckremm_gc_collect(&t, NULL));
+	EXPECT_TRUE(alive(&t, mine) && alive(&t, theirs), "a pinned object died");
+
+	/* the other file goes, and its pin with it */
+	ckremm_dev_close(fd);
+	EXPECT_EQ(gc_figures_of(&t).pinned, 1);
+	ASSERT_OK(ckremm_gc_collect(&t, NULL));
+	EXPECT_FALSE(alive(&t, theirs), "the closed file's pin kept it");
+	EXPECT_TRUE(alive(&t, mine), "this file's pin did not keep it");
+	EXPECT_OK(ckremm_unpin(&t, mine));
+	ASSERT_OK(ckremm_gc_collect(&t, NULL));
+	EXPECT_FALSE(alive(&t, mine), "unpinned object survived");
+
+	/* a large object is zeroed too, even over bytes a dead one left */
+	ASSERT_OK(ckremm_gc_alloc(&t, 65536, CKREMM_GC_TYPE_LEAF,
+				  CKREMM_GC_ALLOC_PIN, 0, &big));
+	memset(buf, 0xa5, sizeof(buf));
+	for (unsigned int pos = 0; pos < 65536; pos += sizeof(buf))
+		ASSERT_OK(ckremm_write(&t, big, pos, buf, sizeof(buf)));
+	EXPECT_OK(ckremm_unpin(&t, big));
+	ASSERT_OK(ckremm_gc_collect(&t, NULL));
+	ASSERT_OK(ckremm_gc_alloc(&t, 65536, CKREMM_GC_TYPE_WORDS,
+				  CKREMM_GC_ALLOC_ROOT | CKREMM_GC_ALLOC_PIN,
+				  0, &big));
+	for (unsigned int pos = 0; pos < 65536; pos += 4096) {
+		EXPECT_OK(ckremm_read(&t, big, pos + 8, &word, sizeof(word)));
+		EXPECT_EQ(word, 0, "byte %u of a new object", pos + 8);
+	}
+	pool_consistent(&t);
+}
+
+TEST_F(dev, gc_steps_are_bounded)
+{
+	struct ckremm_gc_setup g = { .flags = CKREMM_GC_ATTACH_MANUAL,
+				     .step_budget = 16 };
+	struct ckremm_gc_work w = { 0 };
+	struct ckremm_gc_figures f;
+	struct ckremm_pool t;
+	__u64 head = 0, h;
+	int steps = 0;
+
+	ASSERT_TRUE(gc_table_pool(self, NULL, &t));
+	ASSERT_OK(ckremm_gc_attach(&t, &g));
+	/* a list of 64 cells from slot 0, and 64 dead cells */
+	for (int i = 0; i < 64; i++) {
+		ASSERT_OK(ckremm_gc_alloc(&t, 16, 0, CKREMM_GC_ALLOC_ROOT, 0,
+					  &h));
+		ASSERT_OK(store_ref(&t, h, 0, head));
+		head = h;
+		ASSERT_OK(ckremm_gc_alloc(&t, 16, 0, CKREMM_GC_ALLOC_ROOT, 1,
+					  &h));
+	}
+	EXPECT_OK(ckremm_gc_root_set(&t, 1, 0));
+	do {
+		ASSERT_OK(ckremm_gc_step(&t, 0, &w));
+		EXPECT_TRUE(w.work <= 16 + 64 || steps == 0,
+			    "step %d did %llu work", steps,
+			    (unsigned long long)w.work);
+		if (steps == 0)
+			EXPECT_EQ(w.phase, CKREMM_GC_PHASE_MARK,
+				  "one small step does not finish marking");
+	} while (!w.cycles_done && ++steps < 10000);
+	EXPECT_TRUE(steps > 4, "a cycle of 128 objects in %d steps", steps);
+	f = gc_figures_of(&t);
+	EXPECT_EQ(f.cycles, 1);
+	EXPECT_EQ(f.freed_objects, 64);
+	EXPECT_EQ(f.objects, 64);
+	EXPECT_TRUE(f.max_step_work <= 16 + 64, "max step %llu",
+		    (unsigned long long)f.max_step_work);
+	for (h = head; h; ) {
+		ASSERT_TRUE(alive(&t, h), "a cell of the list died");
+		ASSERT_OK(ckremm_read(&t, h, 0, &h, sizeof(h)));
+	}
+	pool_consistent(&t);
+}
+
+/*
+ * Two processes on one collected pool: each roots objects the other
+ * reaches through the shared slots, collects, and finds what the other
+ * left; the child's pins go with it.
+ */
+TEST_F(dev, gc_two_processes_share_a_collected_pool)
+{
+	const char *name = fixture_name(self, "gcfork");
+	unsigned char in[200], out[200];
+	int to_child[2], to_parent[2];
+	struct ckremm_pool p;
+	__u64 list = 0, h, pinned_by_child;
+	pid_t pid;
+
+	ASSERT_OK(ckremm_pool_create(self->fd, CKREMM_KIND_TABLE, 1 << 20,
+				     name, 0, &p));
+	ASSERT_OK(ckremm_gc_attach(&p, NULL));
+	ASSERT_OK(pipe(to_child) | pipe(to_parent));
+	pid = fork();
+	ASSERT_GE(pid, 0, "fork");
+	if (!pid) {
+		struct ckremm_pool q;
+		__u64 head = 0, n, junk;
+		int ok = attach_anew(name, &q);
+
+		close(to_child[1]);
+		close(to_parent[0]);
+		/* a list of 8 objects from slot 1, each with its bytes */
+		for (int i = 0; ok && i < 8; i++) {
+			ok = !ckremm_gc_alloc(&q, sizeof(in) + 8, 0,
+					      CKREMM_GC_ALLOC_ROOT, 1, &n) &&
+			     !store_ref(&q, n, 0, head);
+			fill_pattern(in, sizeof(in), i);
+			ok = ok && !ckremm_write(&q, n, 8, in, sizeof(in));
+			head = n;
+		}
+		/* garbage, and an object only the child's pin keeps */
+		ok = ok && !ckremm_gc_alloc(&q, 64, 0, CKREMM_GC_ALLOC_ROOT, 2,
+					    &junk) &&
+		     !ckremm_gc_root_set(&q, 2, 0) &&
+		     !ckremm_gc_alloc(&q, 64, 0, CKREMM_GC_ALLOC_PIN, 0, &n) &&
+		     write(to_parent[1], &n, sizeof(n)) == sizeof(n);
+		/* the parent collects while the child's pin holds */
+		ok = ok && wait_byte(to_child[0]) && alive(&q, n) &&
+		     !alive(&q, junk);
+		/* and the child collects what the parent let go */
+		ok = ok && !ckremm_gc_collect(&q, NULL) &&
+		     !ckremm_gc_root_get(&q, 0, &n) && n == 0;
+		_exit(ok ? 0 : 1);
+	}
+	close(to_child[0]);
+	close(to_parent[1]);
+	ASSERT_OK(ckremm_gc_alloc(&p, 32, 0, CKREMM_GC_ALLOC_ROOT, 0, &h));
+	ASSERT_EQ(read(to_parent[0], &pinned_by_child, sizeof(h)), sizeof(h));
+	ASSERT_OK(ckremm_gc_collect(&p, NULL));
+	EXPECT_TRUE(alive(&p, pinned_by_child), "the child's pin did not hold");
+	EXPECT_OK(ckremm_gc_root_set(&p, 0, 0));
+	ASSERT_EQ(write(to_child[1], "x", 1), 1);
+	child_succeeds(pid);
+	close(to_child[1]);
+	close(to_parent[0]);
+
+	/* the parent's object went in the child's collection */
+	EXPECT_FALSE(alive(&p, h), "the object the parent let go survived");
+	/* the child's list is still there, byte for byte, after compaction */
+	ASSERT_OK(ckremm_gc_collect(&p, NULL));
+	EXPECT_FALSE(alive(&p, pinned_by_child), "the child's pin outlived it");
+	ASSERT_OK(ckremm_gc_root_get(&p, 1, &list));
+	for (int i = 7; i >= 0; i--) {
+		ASSERT_TRUE(list && alive(&p, list), "list cell %d died", i);
+		fill_pattern(in, sizeof(in), i);
+		EXPECT_OK(ckremm_read(&p, list, 8, out, sizeof(out)));
+		EXPECT_TRUE(!memcmp(in, out, sizeof(in)), "cell %d changed", i);
+		ASSERT_OK(ckremm_read(&p, list, 0, &list, sizeof(list)));
+	}
+	EXPECT_EQ(list, 0);
+	EXPECT_EQ(gc_figures_of(&p).objects, 8);
+	EXPECT_EQ(stats_of(&p).free_blocks, 1, "not compacted");
+	pool_consistent(&p);
+}
+
+/*
+ * A reference moved while marking runs: the cycle keeps what was
+ * reachable when it began.  B is reached only through A when a cycle
+ * starts (one step of budget 1 shades the roots and scans nothing); then
+ * C, made during the cycle and so black, takes the reference and A loses
+ * it, by WRITE (which scans A before it changes it) or through a mapping
+ * of pinned objects (a pin scans its object first).  Without those scans
+ * the cycle frees B while C holds it.
+ */
+TEST_F(dev, gc_moved_reference_survives_the_cycle)
+{
+	struct ckremm_gc_work w;
+	struct ckremm_pool t;
+	__u64 a, b, c, off_a, off_c;
+	char *m;
+
+	ASSERT_TRUE(gc_table_pool(self, NULL, &t));
+	ASSERT_OK(attach_manual(&t));
+	m = mmap(NULL, t.arena_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->fd, (off_t)t.mmap_offset);
+	ASSERT_TRUE(m != MAP_FAILED, "map the pool writable");
+	for (int via_map = 0; via_map < 2; via_map++) {
+		ASSERT_OK(ckremm_gc_alloc(&t, 16, 0, CKREMM_GC_ALLOC_ROOT, 0, &a));
+		ASSERT_OK(ckremm_gc_alloc(&t, 16, 0, CKREMM_GC_ALLOC_ROOT, 2, &b));
+		ASSERT_OK(store_ref(&t, a, 0, b));
+		ASSERT_OK(ckremm_gc_root_set(&t, 2, 0));
+		ASSERT_OK(ckremm_gc_step(&t, 1, &w));
+		ASSERT_EQ(w.phase, CKREMM_GC_PHASE_MARK, "a cycle is marking");
+		/* allocated while marking: black, never scanned again */
+		ASSERT_OK(ckremm_gc_alloc(&t, 16, 0, CKREMM_GC_ALLOC_ROOT, 1, &c));
+		if (via_map) {
+			__u64 zero = 0;
+
+			ASSERT_OK(ckremm_pin(&t, a, &off_a, NULL));
+			ASSERT_OK(ckremm_pin(&t, c, &off_c, NULL));
+			memcpy(m + off_c, &b, sizeof(b));
+			memcpy(m + off_a, &zero, sizeof(zero));
+			EXPECT_OK(ckremm_unpin(&t, a));
+			EXPECT_OK(ckremm_unpin(&t, c));
+		} else {
+			ASSERT_OK(store_ref(&t, c, 0, b));
+			ASSERT_OK(store_ref(&t, a, 0, 0));
+		}
+		ASSERT_OK(ckremm_gc_collect(&t, NULL));
+		EXPECT_TRUE(alive(&t, b), "%s: the moved reference's object died",
+			    via_map ? "a mapping of pinned objects" : "WRITE");
+		/* and once C lets go, B goes */
+		ASSERT_OK(store_ref(&t, c, 0, 0));
+		ASSERT_OK(ckremm_gc_collect(&t, NULL));
+		EXPECT_FALSE(alive(&t, b), "an object nothing reaches survived");
+	}
+	munmap(m, t.arena_size);
+	pool_consistent(&t);
+}
+
+/*
+ * In a child: build a list of @cells (64 or more) cells from root slot
+ * @slot of the collected pool @name, each new cell pinned until the slot
+ * holds it, cutting the list back to its 8 newest cells every 64, while
+ * others collect; then walk it.  Returns whether every cell holds its
+ * number.
+ */
+static bool gc_mutator(const char *name, unsigned int slot,
+		       unsigned int cells)
+{
+	__u64 head = 0, cell, n, cut;
+	struct ckremm_pool q;
+	unsigned int i, k;
+
+	if (!attach_anew(name, &q))
+		return false;
+	for (i = 0; i < cells; i++) {
+		n = (__u64)slot << 32 | i;
+		if (ckremm_gc_alloc(&q, 32, CKREMM_GC_TYPE_WORDS,
+				    CKREMM_GC_ALLOC_PIN, 0, &cell) ||
+		    store_ref(&q, cell, 0, head) ||
+		    ckremm_write(&q, cell, 8, &n, sizeof(n)) ||
+		    ckremm_gc_root_set(&q, slot, cell) || ckremm_unpin(&q, cell))
+			return false;
+		head = cell;
+		if (i % 64 != 63)
+			continue;
+		/* cut after the 8th cell: the rest is garbage now */
+		for (k = 0, cut = head; k < 7; k++)
+			if (ckremm_read(&q, cut, 0, &cut, sizeof(cut)))
+				return false;
+		if (store_ref(&q, cut, 0, 0) || ckremm_gc_step(&q, 64, NULL))
+			return false;
+	}
+	/* newest first: i - 1, i - 2, ... down to the last cut */
+	for (cell = head, k = 0; cell; k++) {
+		if (ckremm_read(&q, cell, 8, &n, sizeof(n)) ||
+		    n != ((__u64)slot << 32 | (cells - 1 - k)) ||
+		    ckremm_read(&q, cell, 0, &cell, sizeof(cell)))
+			return false;
+	}
+	return k == cells % 64 + 8;
+}
+
+/*
+ * Two processes build and cut lists in one collected pool while a third
+ * steps and collects: what the lists reach survives every cycle, what
+ * they cut goes.
+ */
+TEST_F(dev, gc_concurrent_mutators_and_collector)
+{
+	const char *name = fixture_name(self, "gcrace");
+	struct ckremm_gc_figures f;
+	struct ckremm_pool p;
+	unsigned int rounds = 0;
+	pid_t pid[2];
+	int done = 0, status;
+
+	ASSERT_OK(ckremm_pool_create(self->fd, CKREMM_KIND_TABLE, 1 << 20,
+				     name, 0, &p));
+	ASSERT_OK(ckremm_gc_attach(&p, &(struct ckremm_gc_setup){
+					.step_budget = 64 }));
+	for (int c = 0; c < 2; c++) {
+		pid[c] = fork();
+		ASSERT_GE(pid[c], 0, "fork");
+		if (!pid[c])
+			_exit(gc_mutator(name, (unsigned int)c, 1000 + c) ? 0 : 1);
+	}
+	while (done < 2) {
+		/* steps, and now and then a whole collection */
+		EXPECT_OK(++rounds % 16 ? ckremm_gc_step(&p, 0, NULL) :
+					  ckremm_gc_collect(&p, NULL));
+		for (int c = 0; c < 2; c++) {
+			if (pid[c] > 0 && waitpid(pid[c], &status, WNOHANG) == pid[c]) {
+				EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status),
+					    "mutator %d saw status %d", c, status);
+				pid[c] = 0;
+				done++;
+			}
+		}
+	}
+	ASSERT_OK(ckremm_gc_collect(&p, NULL));
+	f = gc_figures_of(&p);
+	/* 1000 % 64 + 8 and 1001 % 64 + 8 cells */
+	EXPECT_EQ(f.objects, 1000 % 64 + 8 + 1001 % 64 + 8);
+	EXPECT_EQ(f.pinned, 0);
+	EXPECT_TRUE(f.cycles > 2, "%llu cycles", (unsigned long long)f.cycles);
+	pool_consistent(&p);
+}
+
+TEST_F_FLAGS(dev, gc_collector_goes_with_its_pool, CASE_NO_POOL)
+{
+	const char *name = fixture_name(self, "gcgo");
+	struct ckremm_pool t, u;
+	__u64 h;
+	int fd;
+
+	/* an unnamed pool's collector goes when its file closes */
+	fd = ckremm_dev_open(NULL);
+	ASSERT_GE(fd, 0);
+	ASSERT_OK(ckremm_pool_create(fd, CKREMM_KIND_TABLE, 65536, NULL, 0,
+				     &u));
+	ASSERT_OK(ckremm_gc_attach(&u, NULL));
+	for (int i = 0; i < 16; i++)
+		ASSERT_OK(ckremm_gc_alloc(&u, 100, 0, CKREMM_GC_ALLOC_ROOT |
+					  CKREMM_GC_ALLOC_PIN, i, &h));
+	ckremm_dev_close(fd);
+
+	/* a named one's when its last attachment lets go after DESTROY */
+	ASSERT_OK(ckremm_pool_create(self->fd, CKREMM_KIND_TABLE, 65536, name,
+				     0, &t));
+	ASSERT_OK(ckremm_gc_attach(&t, NULL));
+	fd = ckremm_dev_open(NULL);
+	ASSERT_GE(fd, 0);
+	ASSERT_OK(ckremm_pool_open(fd, name, 0, &u));
+	ASSERT_OK(ckremm_gc_alloc(&u, 100, 0, CKREMM_GC_ALLOC_PIN, 0, &h));
+	ASSERT_OK(ckremm_pool_destroy(&t));
+	EXPECT_TRUE(alive(&u, h), "DESTROY cut the collector short");
+	EXPECT_OK(ckremm_gc_collect(&u, NULL));
+	EXPECT_TRUE(alive(&u, h), "pinned object died");
+	ckremm_dev_close(fd);
+	/* the name is free again, for a pool without a collector */
+	ASSERT_OK(ckremm_pool_create(self->fd, CKREMM_KIND_TABLE, 65536, name,
+				     0, &t));
+	EXPECT_ERRNO(ckremm_gc_step(&t, 0, NULL), E_NO_COLLECTOR);
+}
+
 static void say_device(void)
 {
 	int fd = ckremm_dev_open(NULL);

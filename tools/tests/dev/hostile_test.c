@@ -18,6 +18,9 @@
  *     writable mapping, no mprotect(), no write through /proc/self/mem
  *   - 0666: read and write, pins that hold the owner's block until the
  *     other user's file goes, but no DESTROY
+ *   - collected table pools: a read-only user reads root slots and the
+ *     collector's figures and changes nothing; a writer can fill the pin
+ *     set, only while its file lives
  *   - max_pool_size and max_pools_per_user hold for the other user: named
  *     pools keep counting after their creator exits, a mapping keeps its
  *     pool counted, and the cap is per user
@@ -821,6 +824,138 @@ static void caps_hold(int fd)
 	munmap(c, sizeof(*c));
 }
 
+/* ---- collected pools ---------------------------------------------- */
+
+/* Root's collected pools: a 0644 one to read, a 0666 one to fill. */
+struct gc_case {
+	struct target ro, rw;
+	__u64 rooted;		/* root's object in slot 0 of @ro */
+	int to_parent[2], to_child[2];
+};
+
+/* Every GC request that changes a pool, through a read-only attachment. */
+static void gc_read_only(int fd, void *arg)
+{
+	struct gc_case *g = arg;
+	struct ckremm_gc_figures f;
+	struct ckremm_pool p;
+	__u64 h = 0, map = 1;
+	__u32 type;
+
+	if (!EXPECT_ERRNO(ckremm_pool_open(fd, g->ro.name, CKREMM_OPEN_RDONLY,
+					   &p), 0,
+			  "other user: read-only OPEN of a collected 0644 pool"))
+		return;
+	EXPECT_TRUE(!ckremm_gc_root_get(&p, 0, &h) && h == g->rooted,
+		    "other user: reads root slot 0");
+	EXPECT_TRUE(!ckremm_gc_stats(&p, &f) && f.objects == 2,
+		    "other user: reads the collector's figures");
+	EXPECT_ERRNO(ckremm_gc_attach(&p, NULL), EBADF,
+		     "other user: GC_ATTACH read-only");
+	EXPECT_ERRNO(ckremm_gc_type(&p, &map, 1, 0, &type), EBADF,
+		     "other user: GC_TYPE read-only");
+	EXPECT_ERRNO(ckremm_gc_alloc(&p, 16, 0, CKREMM_GC_ALLOC_PIN, 0, &h),
+		     EBADF, "other user: GC_ALLOC read-only");
+	EXPECT_ERRNO(ckremm_gc_root_set(&p, 0, 0), EBADF,
+		     "other user: GC_ROOT_SET read-only");
+	EXPECT_ERRNO(ckremm_gc_step(&p, 0, NULL), EBADF,
+		     "other user: GC_STEP read-only");
+	EXPECT_ERRNO(ckremm_gc_collect(&p, NULL), EBADF,
+		     "other user: GC_COLLECT read-only");
+	/* no id of its own file reaches root's collectors */
+	for (__u32 id = 0; id <= 8; id++) {
+		struct ckremm_gc_figures s = { .pool = id };
+		struct ckremm_gc_work w = { .pool = id };
+
+		if (id == p.id)
+			continue;
+		EXPECT_TRUE(ckremm_ioc_gc_stats(fd, &s) == -ENOENT &&
+			    ckremm_ioc_gc_collect(fd, &w) == -ENOENT,
+			    "other user: GC requests on pool id %u reach nothing",
+			    id);
+	}
+}
+
+/* Pin every object the collector can pin, and hold them until told. */
+static void gc_fill_pins(int fd, void *arg)
+{
+	struct gc_case *g = arg;
+	struct ckremm_pool p;
+	int pinned = 0, ret = 0;
+	char c;
+	__u64 h;
+
+	if (EXPECT_ERRNO(ckremm_pool_open(fd, g->rw.name, 0, &p), 0,
+			 "other user: read-write OPEN of a collected 0666 pool")) {
+		while (!(ret = ckremm_gc_alloc(&p, 16, 0, CKREMM_GC_ALLOC_PIN,
+					       0, &h)))
+			pinned++;
+		EXPECT_TRUE(ret == -ENOSPC && pinned == 4,
+			    "other user: %d objects pinned, then %s", pinned,
+			    errno_name(ret));
+	}
+	if (write(g->to_parent[1], "p", 1) != 1 ||
+	    read(g->to_child[0], &c, 1) != 1)
+		test_fail_at(TEST_FILE, __LINE__, "other user: lost touch with root");
+}
+
+static void collected_pools(int fd)
+{
+	struct ckremm_gc_setup few = { .max_pins = 4 };
+	struct gc_case g = { 0 };
+	struct ckremm_gc_figures f;
+	__u64 h;
+	pid_t pid;
+	char c;
+
+	if (!make_target(fd, &g.ro, CKREMM_KIND_TABLE, 0644, "gc644") ||
+	    !make_target(fd, &g.rw, CKREMM_KIND_TABLE, 0666, "gc666"))
+		return;
+	/* a collector takes empty pools only */
+	EXPECT_ERRNO(ckremm_gc_attach(&g.ro.pool, NULL), EBUSY,
+		     "root: GC_ATTACH of a pool with a block");
+	if (!EXPECT_TRUE(!ckremm_free(&g.ro.pool, g.ro.block) &&
+			 !ckremm_free(&g.rw.pool, g.rw.block) &&
+			 !ckremm_gc_attach(&g.ro.pool, NULL) &&
+			 !ckremm_gc_attach(&g.rw.pool, &few) &&
+			 !ckremm_gc_alloc(&g.ro.pool, 64, 0,
+					  CKREMM_GC_ALLOC_ROOT, 0, &g.rooted) &&
+			 !ckremm_gc_alloc(&g.ro.pool, 64, 0,
+					  CKREMM_GC_ALLOC_ROOT, 1, &h),
+			 "root: collectors on empty pools, two rooted objects"))
+		return;
+	as_user(OTHER_UID, 0, NULL, gc_read_only, &g, "collected 0644");
+	EXPECT_TRUE(!ckremm_gc_stats(&g.ro.pool, &f) && f.objects == 2 &&
+		    f.cycles == 0,
+		    "root: the other user changed nothing of the collector");
+
+	/* a writer may fill the pin set, but only while its file lives */
+	if (pipe(g.to_parent) || pipe(g.to_child))
+		return;
+	pid = start_user(OTHER_UID, 0, NULL, gc_fill_pins, &g, "pin set");
+	if (read(g.to_parent[0], &c, 1) != 1)
+		test_fail_at(TEST_FILE, __LINE__, "pin set: the other user did not report");
+	EXPECT_ERRNO(ckremm_gc_alloc(&g.rw.pool, 16, 0, CKREMM_GC_ALLOC_PIN, 0,
+				     &h), ENOSPC,
+		     "root: GC_ALLOC pinned while the other user fills the pin set");
+	EXPECT_ERRNO(ckremm_gc_alloc(&g.rw.pool, 16, 0, CKREMM_GC_ALLOC_ROOT,
+				     0, &h), ENOSPC,
+		     "root: GC_ALLOC into a slot needs a pin for a moment too");
+	if (write(g.to_child[1], "d", 1) != 1)
+		test_fail_at(TEST_FILE, __LINE__, "pin set: lost touch with the other user");
+	end_user(pid, "pin set");
+	EXPECT_TRUE(!ckremm_gc_stats(&g.rw.pool, &f) && f.pinned == 0 &&
+		    !ckremm_gc_collect(&g.rw.pool, NULL) &&
+		    !ckremm_gc_stats(&g.rw.pool, &f) && f.objects == 0,
+		    "root: the other user's pins and objects went with its file");
+	EXPECT_ERRNO(ckremm_gc_alloc(&g.rw.pool, 16, 0, CKREMM_GC_ALLOC_PIN, 0,
+				     &h), 0, "root: GC_ALLOC pinned again");
+	for (int i = 0; i < 2; i++) {
+		close(g.to_parent[i]);
+		close(g.to_child[i]);
+	}
+}
+
 FIXTURE(hostile) {
 	int fd;
 };
@@ -894,6 +1029,11 @@ TEST_F(hostile, pools_0640_read_by_group)
 TEST_F(hostile, pins_hold_until_the_file_goes)
 {
 	pins_hold_until_the_file_goes(self->fd);
+}
+
+TEST_F(hostile, collected_pools_keep_their_rules)
+{
+	collected_pools(self->fd);
 }
 
 TEST_F(hostile, caps_hold)

@@ -23,7 +23,10 @@
  * their blocks), and sends each block request to either as it allows, so
  * most requests have one right answer, the one the ABI documents; those
  * that race with other processes must at least answer success or an
- * errno the ABI lists for that request.  Any other answer is a mismatch.
+ * errno the ABI lists for that request.  A third unnamed pool, a table
+ * pool with a collector, takes the GC requests: the model knows its root
+ * slots, its pins and the objects let go, which must be gone after a
+ * GC_COLLECT while every rooted one reads.  Any other answer is a mismatch.
  * Prints how many requests of each kind were sent and their mismatches as
  * TAP; a kind never sent fails too.  The kernel log is checked by the
  * caller.
@@ -66,13 +69,13 @@ enum {
 	A_DQUOT = 1ULL << 9, A_EXIST = 1ULL << 10, A_ACCES = 1ULL << 11,
 	A_MFILE = 1ULL << 12, A_PERM = 1ULL << 13, A_INTR = 1ULL << 14,
 	A_UCLEAN = 1ULL << 15, A_BUSY = 1ULL << 16, A_NOSPC = 1ULL << 17,
-	A_OVERFLOW = 1ULL << 18, A_PROTO = 1ULL << 19,
+	A_OVERFLOW = 1ULL << 18, A_PROTO = 1ULL << 19, A_NODEV = 1ULL << 20,
 };
 
 static const int answer_errno[] = {
 	0, EINVAL, ENOENT, EFAULT, ENOMEM, ENOTTY, EBADF, EOPNOTSUPP, E2BIG,
 	EDQUOT, EEXIST, EACCES, EMFILE, EPERM, EINTR, EUCLEAN, EBUSY, ENOSPC,
-	EOVERFLOW, EPROTO,
+	EOVERFLOW, EPROTO, ENODEV,
 };
 
 /* Errors every pool request may give (include/uapi/linux/ckremm.h). */
@@ -83,7 +86,8 @@ enum kind {
 	K_VERSION, K_CREATE, K_OPEN, K_CLOSE, K_DESTROY, K_ALLOC, K_FREE,
 	K_CLEAN, K_REALLOC, K_ALLOC_BATCH, K_FREE_BATCH, K_READ, K_WRITE,
 	K_PIN, K_UNPIN, K_LOCATE, K_COPY, K_REORDER, K_STATS, K_VALIDATE,
-	K_LIST, K_WALK, K_RETIRED, K_BAD_COMMAND, K_BAD_SIZE, K_BAD_POINTER,
+	K_LIST, K_WALK, K_GC_ATTACH, K_GC_TYPE, K_GC_ALLOC, K_GC_ROOT_SET,
+	K_GC_ROOT_GET, K_GC_STEP, K_GC_COLLECT, K_GC_STATS, K_RETIRED, K_BAD_COMMAND, K_BAD_SIZE, K_BAD_POINTER,
 	K_MMAP, K_SHARED, K_RACE, NKINDS
 };
 
@@ -124,6 +128,22 @@ static const struct {
 	[K_VALIDATE] = { "VALIDATE", CKREMM_IOC_VALIDATE, A_COMMON },
 	[K_LIST] = { "LIST", CKREMM_IOC_LIST, A_COMMON },
 	[K_WALK] = { "WALK", CKREMM_IOC_WALK, A_COMMON },
+	[K_GC_ATTACH] = { "GC_ATTACH", CKREMM_IOC_GC_ATTACH,
+			  A_COMMON | A_BADF | A_NOTSUP | A_EXIST | A_BUSY },
+	[K_GC_TYPE] = { "GC_TYPE", CKREMM_IOC_GC_TYPE,
+			A_COMMON | A_BADF | A_NOTSUP | A_NODEV | A_NOSPC },
+	[K_GC_ALLOC] = { "GC_ALLOC", CKREMM_IOC_GC_ALLOC,
+			 A_COMMON | A_BADF | A_NOTSUP | A_NODEV | A_NOSPC },
+	[K_GC_ROOT_SET] = { "GC_ROOT_SET", CKREMM_IOC_GC_ROOT_SET,
+			    A_COMMON | A_BADF | A_NOTSUP | A_NODEV },
+	[K_GC_ROOT_GET] = { "GC_ROOT_GET", CKREMM_IOC_GC_ROOT_GET,
+			    A_COMMON | A_NOTSUP | A_NODEV },
+	[K_GC_STEP] = { "GC_STEP", CKREMM_IOC_GC_STEP,
+			A_COMMON | A_BADF | A_NOTSUP | A_NODEV },
+	[K_GC_COLLECT] = { "GC_COLLECT", CKREMM_IOC_GC_COLLECT,
+			   A_COMMON | A_BADF | A_NOTSUP | A_NODEV | A_INTR },
+	[K_GC_STATS] = { "GC_STATS", CKREMM_IOC_GC_STATS,
+			 A_COMMON | A_NOTSUP | A_NODEV },
 	[K_RETIRED] = { "version 1 request", 0, A_PROTO },
 	[K_BAD_COMMAND] = { "unknown command", 0, A_NOTTY },
 	[K_BAD_SIZE] = { "wrong struct size", 0, A_INVAL },
@@ -133,8 +153,8 @@ static const struct {
 	[K_RACE] = { "races", 0, ~0ULL },
 };
 
-/* Request kinds K_VERSION..K_WALK have a command in kinds[]. */
-#define NCMDS	(K_WALK + 1)
+/* Request kinds K_VERSION..K_GC_STATS have a command in kinds[]. */
+#define NCMDS	(K_GC_STATS + 1)
 
 /* What every process adds to, shared across fork(). */
 struct shared {
@@ -163,6 +183,27 @@ struct model {
 	unsigned int nstale;
 };
 
+#define GC_SLOTS	8	/* root slots of the collected pool */
+#define GC_PINS		8	/* its pin set */
+#define GC_TYPES	16	/* its most types (the default) */
+
+/*
+ * The collected pool of a process and what it knows of it: objects are
+ * alive while a slot holds them or this process pins them; those it let
+ * go may still be there until a GC_COLLECT, and are refused after it.
+ */
+struct gmodel {
+	struct ckremm_pool pool;
+	__u64 slot[GC_SLOTS];
+	__u64 pin[GC_PINS];
+	unsigned int npins;
+	__u64 dead[STALE_MAX];		/* let go, not collected yet */
+	unsigned int ndead;
+	__u64 gone[STALE_MAX];		/* collected */
+	unsigned int ngone;
+	unsigned int ntypes;
+};
+
 /* One fuzzing process. */
 struct fz {
 	int id;
@@ -170,6 +211,7 @@ struct fz {
 	int common_fd;		/* one file shared by every process */
 	__u64 rng;
 	struct model hm, tm;	/* private unnamed pools in @fd, by kind */
+	struct gmodel gm;	/* a private collected table pool in @fd */
 	__u32 sh_h, sh_t;	/* ids of the shared pools in @fd, or 0 */
 	unsigned char *buf;	/* BUF_SIZE scratch */
 	unsigned char *ro;	/* a read-only page */
@@ -1602,6 +1644,415 @@ static void f_version(struct fz *z)
 			!v.reserved, "abi or reserved off");
 }
 
+/* ---- the collector of a private table pool ------------------------ */
+
+/* Whether @h is held by a slot or a pin of @g. */
+static bool g_rooted(const struct gmodel *g, __u64 h)
+{
+	for (unsigned int i = 0; i < GC_SLOTS; i++)
+		if (g->slot[i] == h)
+			return true;
+	for (unsigned int i = 0; i < g->npins; i++)
+		if (g->pin[i] == h)
+			return true;
+	return false;
+}
+
+/* @h lost a root: remember it as dead if nothing else holds it. */
+static void g_let_go(struct gmodel *g, __u64 h)
+{
+	if (!h || g_rooted(g, h))
+		return;
+	if (g->ndead == STALE_MAX) {
+		/* Forget the oldest: it may be collected or not. */
+		memmove(g->dead, g->dead + 1, sizeof(g->dead) - sizeof(g->dead[0]));
+		g->ndead--;
+	}
+	g->dead[g->ndead++] = h;
+}
+
+/* Objects alive, each once. */
+static unsigned int g_live(const struct gmodel *g)
+{
+	unsigned int n = g->npins;
+
+	for (unsigned int i = 0; i < GC_SLOTS; i++) {
+		bool pinned = false;
+
+		for (unsigned int j = 0; j < g->npins; j++)
+			pinned |= g->pin[j] == g->slot[i];
+		for (unsigned int j = 0; j < i; j++)
+			pinned |= g->slot[j] == g->slot[i];
+		n += g->slot[i] && !pinned;
+	}
+	return n;
+}
+
+/* A live object of @g, or 0 if none. */
+static __u64 g_any_live(struct fz *z, const struct gmodel *g)
+{
+	unsigned int i = below(z, GC_SLOTS + GC_PINS);
+
+	if (i >= GC_SLOTS)
+		return g->npins ? g->pin[(i - GC_SLOTS) % g->npins] : 0;
+	return g->slot[i];
+}
+
+/*
+ * A handle no live object of @g has: a collected one, or a forged one.
+ * (Another pool's handle may be one of @g's: both count from the start.)
+ */
+static __u64 g_not_live(struct fz *z, const struct gmodel *g)
+{
+	if (g->ngone && below(z, 2))
+		return g->gone[below(z, g->ngone)];
+	return edge64(z) | 1ULL << 62;
+}
+
+/* A root slot past the collector's: at its end, or at a boundary past it. */
+static __u32 g_bad_slot(struct fz *z)
+{
+	__u32 slot = below(z, 2) ? GC_SLOTS + below(z, 8) : edge32(z);
+
+	return slot < GC_SLOTS ? ~0U : slot;
+}
+
+/* Whether READ of @h's first word answers @want (0 or -EINVAL). */
+static bool g_reads(struct gmodel *g, __u64 h, int want)
+{
+	__u64 word;
+
+	return ckremm_read(&g->pool, h, 0, &word, sizeof(word)) == want;
+}
+
+static void f_gc_attach(struct fz *z)
+{
+	struct gmodel *g = &z->gm;
+	struct ckremm_gc_setup a = { .pool = g->pool.id };
+
+	if (spoil_common(z, K_GC_ATTACH, &a, sizeof(a), &z->hm))
+		return;
+	switch (below(z, 6)) {
+	case 0:
+		a.flags = bad_flags(z, CKREMM_GC_ATTACH_FLAGS);
+		break;
+	case 1:
+		a.reserved[below(z, 2)] = edge64(z);
+		break;
+	case 2:
+		a.max_types = below(z, 2) ? below(z, 2) + 1 :
+			      CKREMM_GC_TYPES_MAX + 1 + below(z, 1000);
+		break;
+	case 3:
+		a.step_budget = CKREMM_GC_BUDGET_MAX + 1 + below(z, 1000);
+		break;
+	case 4:
+		/* A pool with blocks takes no collector. */
+		if (!z->tm.n)
+			return;
+		a.pool = z->tm.pool.id;
+		expect(z, K_GC_ATTACH, ioc(z->fd, CKREMM_IOC_GC_ATTACH, &a),
+		       A_BUSY, "a pool with blocks");
+		return;
+	default:
+		expect(z, K_GC_ATTACH, ioc(z->fd, CKREMM_IOC_GC_ATTACH, &a),
+		       A_EXIST, "a pool with a collector");
+		return;
+	}
+	expect(z, K_GC_ATTACH, ioc(z->fd, CKREMM_IOC_GC_ATTACH, &a), A_INVAL,
+	       "a field out of range");
+}
+
+static void f_gc_type(struct fz *z)
+{
+	struct gmodel *g = &z->gm;
+	__u64 map[4] = { rnd(z), rnd(z), rnd(z), rnd(z) };
+	struct ckremm_gc_layout l = {
+		.pool = g->pool.id, .words = 1 + below(z, 256), .map = uptr(map),
+		.flags = below(z, 2) ? CKREMM_GC_LAYOUT_REPEAT : 0,
+	};
+	int ret;
+
+	if (spoil_common(z, K_GC_TYPE, &l, sizeof(l), &z->hm))
+		return;
+	switch (below(z, 8)) {
+	case 0:
+		l.words = below(z, 2) ? 0 : CKREMM_GC_MAP_WORDS_MAX + 1 +
+					     below(z, 1000);
+		break;
+	case 1:
+		l.flags = bad_flags(z, CKREMM_GC_LAYOUT_FLAGS);
+		break;
+	case 2:
+		l.type = 1 + below(z, 1000);
+		break;
+	case 3:
+		l.reserved = edge64(z);
+		break;
+	case 4:
+		l.map = bad_pointer(z);
+		expect(z, K_GC_TYPE, ioc(z->fd, CKREMM_IOC_GC_TYPE, &l),
+		       A_FAULT, "map at a bad pointer");
+		return;
+	case 5:
+		l.pool = z->tm.pool.id;
+		expect(z, K_GC_TYPE, ioc(z->fd, CKREMM_IOC_GC_TYPE, &l),
+		       A_NODEV, "a pool without a collector");
+		return;
+	default:
+		ret = ioc(z->fd, CKREMM_IOC_GC_TYPE, &l);
+		if (g->ntypes == GC_TYPES) {
+			expect(z, K_GC_TYPE, ret, A_NOSPC, "the most types");
+		} else if (expect(z, K_GC_TYPE, ret, A_OK, "valid") && !ret) {
+			require(z, K_GC_TYPE, l.type == g->ntypes,
+				"type ids not handed out in order");
+			g->ntypes++;
+		}
+		return;
+	}
+	expect(z, K_GC_TYPE, ioc(z->fd, CKREMM_IOC_GC_TYPE, &l), A_INVAL,
+	       "a field out of range");
+}
+
+static const struct zero_field gc_alloc_fields[] = {
+	ZERO_FIELD(struct ckremm_gc_object, handle, "out field handle set"),
+	ZERO_FIELD(struct ckremm_gc_object, reserved, "reserved set"),
+};
+
+static void f_gc_alloc(struct fz *z)
+{
+	struct gmodel *g = &z->gm;
+	struct ckremm_gc_object o = {
+		.pool = g->pool.id, .size = 1 + below(z, 512),
+		.type = below(z, g->ntypes), .flags = 1 + below(z, 3),
+	};
+	bool root, pin;
+	__u64 old;
+	int ret;
+
+	if (o.flags & CKREMM_GC_ALLOC_ROOT)
+		o.slot = below(z, GC_SLOTS);
+	if (spoil_common(z, K_GC_ALLOC, &o, sizeof(o), &z->hm) ||
+	    SPOIL_ZERO_FIELD(z, K_GC_ALLOC, o, gc_alloc_fields, 12))
+		return;
+	switch (below(z, 12)) {
+	case 0:
+		o.flags = below(z, 2) ? 0 : bad_flags(z, CKREMM_GC_ALLOC_FLAGS);
+		break;
+	case 1:
+		o.size = 0;
+		break;
+	case 2:
+		o.flags = CKREMM_GC_ALLOC_ROOT;
+		o.slot = g_bad_slot(z);
+		break;
+	case 3:
+		o.flags = CKREMM_GC_ALLOC_PIN;
+		o.slot = 1 + below(z, GC_SLOTS);
+		break;
+	case 4:
+		o.type = g->ntypes + below(z, 10000);
+		break;
+	case 5:
+		o.size = POOL_SIZE + 1 + below(z, 2) * edge64(z);
+		if (o.size <= POOL_SIZE)
+			o.size = ~0ULL;
+		expect(z, K_GC_ALLOC, ioc(z->fd, CKREMM_IOC_GC_ALLOC, &o),
+		       A_NOMEM, "larger than the arena");
+		return;
+	default:
+		root = o.flags & CKREMM_GC_ALLOC_ROOT;
+		pin = o.flags & CKREMM_GC_ALLOC_PIN;
+		ret = ioc(z->fd, CKREMM_IOC_GC_ALLOC, &o);
+		if (g->npins == GC_PINS) {
+			expect(z, K_GC_ALLOC, ret, A_NOSPC, "the pin set is full");
+			return;
+		}
+		if (!expect(z, K_GC_ALLOC, ret, A_OK | A_NOMEM, "valid") || ret)
+			return;
+		require(z, K_GC_ALLOC, g_reads(g, o.handle, 0) &&
+			!g_rooted(g, o.handle), "a new object not new");
+		if (pin)
+			g->pin[g->npins++] = o.handle;
+		if (root) {
+			old = g->slot[o.slot];
+			g->slot[o.slot] = o.handle;
+			g_let_go(g, old);
+		}
+		return;
+	}
+	expect(z, K_GC_ALLOC, ioc(z->fd, CKREMM_IOC_GC_ALLOC, &o), A_INVAL,
+	       "a field out of range");
+}
+
+static const struct zero_field gc_slot_fields[] = {
+	ZERO_FIELD(struct ckremm_gc_slot, flags, "flags set"),
+	ZERO_FIELD(struct ckremm_gc_slot, pad, "pad set"),
+	ZERO_FIELD(struct ckremm_gc_slot, reserved, "reserved set"),
+};
+
+static void f_gc_root(struct fz *z)
+{
+	struct gmodel *g = &z->gm;
+	bool set = below(z, 2);
+	enum kind k = set ? K_GC_ROOT_SET : K_GC_ROOT_GET;
+	struct ckremm_gc_slot r = { .pool = g->pool.id,
+				    .slot = below(z, GC_SLOTS) };
+	__u64 old;
+	int ret;
+
+	if (spoil_common(z, k, &r, sizeof(r), &z->hm) ||
+	    SPOIL_ZERO_FIELD(z, k, r, gc_slot_fields, 8))
+		return;
+	if (below(z, 8) == 0) {
+		r.slot = g_bad_slot(z);
+		expect(z, k, ioc(z->fd, kinds[k].cmd, &r), A_INVAL,
+		       "a slot the collector does not have");
+		return;
+	}
+	if (!set) {
+		if (below(z, 8) == 0) {
+			r.handle = edge64(z);
+			expect(z, k, ioc(z->fd, kinds[k].cmd, &r), A_INVAL,
+			       "out field handle set");
+			return;
+		}
+		ret = ioc(z->fd, CKREMM_IOC_GC_ROOT_GET, &r);
+		if (expect(z, k, ret, A_OK, "valid") && !ret)
+			require(z, k, r.handle == g->slot[r.slot],
+				"the slot holds another handle");
+		return;
+	}
+	if (below(z, 4) == 0) {
+		r.handle = g_not_live(z, g);
+		expect(z, k, ioc(z->fd, CKREMM_IOC_GC_ROOT_SET, &r), A_INVAL,
+		       "a handle of no live object");
+		return;
+	}
+	r.handle = below(z, 3) ? g_any_live(z, g) : 0;
+	ret = ioc(z->fd, CKREMM_IOC_GC_ROOT_SET, &r);
+	if (expect(z, k, ret, A_OK, "valid") && !ret) {
+		old = g->slot[r.slot];
+		g->slot[r.slot] = r.handle;
+		g_let_go(g, old);
+	}
+}
+
+static const struct zero_field gc_work_fields[] = {
+	ZERO_FIELD(struct ckremm_gc_work, flags, "flags set"),
+	ZERO_FIELD(struct ckremm_gc_work, phase, "out field phase set"),
+	ZERO_FIELD(struct ckremm_gc_work, cycles_done, "out field cycles_done set"),
+	ZERO_FIELD(struct ckremm_gc_work, work, "out field work set"),
+	ZERO_FIELD(struct ckremm_gc_work, freed_objects, "out field freed_objects set"),
+	ZERO_FIELD(struct ckremm_gc_work, freed_bytes, "out field freed_bytes set"),
+	ZERO_FIELD(struct ckremm_gc_work, reserved, "reserved set"),
+};
+
+/* After a collection: the dead are refused, the live read. */
+static void g_collected(struct fz *z, struct gmodel *g)
+{
+	for (unsigned int i = 0; i < g->ndead; i++) {
+		require(z, K_GC_COLLECT, g_reads(g, g->dead[i], -EINVAL),
+			"an object let go survived GC_COLLECT");
+		if (g->ngone < STALE_MAX)
+			g->gone[g->ngone++] = g->dead[i];
+	}
+	g->ndead = 0;
+	for (unsigned int i = 0; i < GC_SLOTS + GC_PINS; i++) {
+		__u64 h = i < GC_SLOTS ? g->slot[i] :
+			  i - GC_SLOTS < g->npins ? g->pin[i - GC_SLOTS] : 0;
+
+		if (h)
+			require(z, K_GC_COLLECT, g_reads(g, h, 0),
+				"a rooted object died");
+	}
+}
+
+static void f_gc_work(struct fz *z)
+{
+	struct gmodel *g = &z->gm;
+	bool collect = below(z, 3) == 0;
+	enum kind k = collect ? K_GC_COLLECT : K_GC_STEP;
+	struct ckremm_gc_work w = { .pool = g->pool.id };
+	struct ckremm_gc_figures f;
+	int ret;
+
+	if (!collect)
+		w.budget = below(z, 2) ? below(z, 64) : below(z, 4096);
+	if (spoil_common(z, k, &w, sizeof(w), &z->hm) ||
+	    SPOIL_ZERO_FIELD(z, k, w, gc_work_fields, 16))
+		return;
+	switch (below(z, 10)) {
+	case 0:
+		w.budget = collect ? 1 + below(z, 1000) :
+			   CKREMM_GC_BUDGET_MAX + 1 + below(z, 2) * edge64(z);
+		if (!w.budget)
+			w.budget = ~0ULL;
+		expect(z, k, ioc(z->fd, kinds[k].cmd, &w), A_INVAL,
+		       "budget out of range");
+		return;
+	case 1:
+		w.pool = z->tm.pool.id;
+		expect(z, k, ioc(z->fd, kinds[k].cmd, &w), A_NODEV,
+		       "a pool without a collector");
+		return;
+	case 2:
+		/* Let go of a pin first: UNPIN undoes GC_ALLOC's pin. */
+		if (g->npins) {
+			unsigned int i = below(z, g->npins);
+			__u64 h = g->pin[i];
+
+			if (expect(z, K_UNPIN, ckremm_unpin(&g->pool, h), A_OK,
+				   "a pin of GC_ALLOC")) {
+				g->pin[i] = g->pin[--g->npins];
+				g_let_go(g, h);
+			}
+		}
+		break;
+	}
+	ret = ioc(z->fd, kinds[k].cmd, &w);
+	if (!expect(z, k, ret, A_OK, "valid") || ret)
+		return;
+	require(z, k, w.phase <= CKREMM_GC_PHASE_COMPACT, "phase unknown");
+	if (!collect)
+		return;
+	require(z, k, w.phase == CKREMM_GC_PHASE_IDLE && w.cycles_done >= 1,
+		"GC_COLLECT ended mid-cycle");
+	g_collected(z, g);
+	if (!ckremm_gc_stats(&g->pool, &f))
+		require(z, k, f.objects == g_live(g) && f.pinned == g->npins,
+			"objects or pins after GC_COLLECT differ from the model");
+}
+
+static void f_gc_stats(struct fz *z)
+{
+	struct gmodel *g = &z->gm;
+	struct ckremm_gc_figures f = { .pool = g->pool.id };
+	int ret;
+
+	if (spoil_common(z, K_GC_STATS, &f, sizeof(f), &z->hm))
+		return;
+	switch (below(z, 6)) {
+	case 0:
+		SPOIL(z, K_GC_STATS, f, phase, "out field phase set");
+		return;
+	case 1:
+		SPOIL(z, K_GC_STATS, f, reserved[below(z, 4)], "reserved set");
+		return;
+	case 2:
+		f.pool = z->tm.pool.id;
+		expect(z, K_GC_STATS, ioc(z->fd, CKREMM_IOC_GC_STATS, &f),
+		       A_NODEV, "a pool without a collector");
+		return;
+	}
+	ret = ioc(z->fd, CKREMM_IOC_GC_STATS, &f);
+	if (expect(z, K_GC_STATS, ret, A_OK, "valid") && !ret)
+		require(z, K_GC_STATS, f.pinned == g->npins &&
+			f.objects >= g_live(g) &&
+			f.objects <= g_live(g) + g->ndead + STALE_MAX,
+			"pins or objects differ from the model");
+}
+
 /* ---- command numbers, sizes, pointers ----------------------------- */
 
 static void f_bad_command(struct fz *z)
@@ -1620,7 +2071,8 @@ static void f_bad_command(struct fz *z)
 		do {
 			nr = below(z, 256);
 		} while (nr <= 0x11 || (nr >= 0x20 && nr <= 0x28) ||
-			 (nr >= 0x40 && nr <= 0x4b));
+			 (nr >= 0x40 && nr <= 0x4b) ||
+			 (nr >= 0x50 && nr <= 0x57));
 		break;
 	case 1:		/* a defined number, the wrong direction */
 		nr = below(z, NCMDS);
@@ -2057,6 +2509,12 @@ static const struct {
 	{ f_validate, NULL, K_VALIDATE, 4 },
 	{ f_list, NULL, K_LIST, 4 },
 	{ f_walk, NULL, K_WALK, 4 },
+	{ f_gc_attach, NULL, K_GC_ATTACH, 2 },
+	{ f_gc_type, NULL, K_GC_TYPE, 2 },
+	{ f_gc_alloc, NULL, K_GC_ALLOC, 8 },
+	{ f_gc_root, NULL, K_GC_ROOT_SET, 6 },
+	{ f_gc_work, NULL, K_GC_STEP, 4 },
+	{ f_gc_stats, NULL, K_GC_STATS, 2 },
 	{ f_retired, NULL, K_RETIRED, 4 },
 	{ f_bad_command, NULL, K_BAD_COMMAND, 4 },
 	{ f_bad_size, NULL, K_BAD_SIZE, 4 },
@@ -2225,7 +2683,14 @@ int main(int argc, char **argv)
 		      ckremm_pool_create(zs[i].fd, CKREMM_KIND_HEADER, POOL_SIZE,
 					 NULL, 0, &zs[i].hm.pool) ?:
 		      ckremm_pool_create(zs[i].fd, CKREMM_KIND_TABLE, POOL_SIZE,
-					 NULL, 0, &zs[i].tm.pool);
+					 NULL, 0, &zs[i].tm.pool) ?:
+		      ckremm_pool_create(zs[i].fd, CKREMM_KIND_TABLE, POOL_SIZE,
+					 NULL, 0, &zs[i].gm.pool) ?:
+		      ckremm_gc_attach(&zs[i].gm.pool,
+				       &(struct ckremm_gc_setup){
+						.roots = GC_SLOTS,
+						.max_pins = GC_PINS });
+		zs[i].gm.ntypes = CKREMM_GC_TYPE_LEAF + 1;
 	}
 	if (ret) {
 		diag("setup failed: %s", strerror(-ret));
