@@ -672,7 +672,7 @@ struct ckremm_walk {
  *	1..10000 (0: 100)
  * @trigger_min: and at least this many bytes (0: a sixteenth of the arena)
  * @pace_bytes: while a cycle runs, every this many bytes allocated pay for
- *	one step (0: 4096)
+ *	one step (0: 2048)
  * @step_budget: work of a paced step and of a GC_STEP with @budget 0, in
  *	units of about one word scanned, one table slot visited or 8 bytes
  *	moved, up to CKREMM_GC_BUDGET_MAX (0: 512)
