@@ -293,7 +293,7 @@ static u32 gc_next_grey(struct ckremm_gc *gc, size_t *work, size_t budget)
 {
 	u32 end = gc_table_end(gc);
 
-	while (gc->sp) {
+	while (gc->sp && *work < budget) {
 		u32 n = gc->stack[--gc->sp];
 		struct tp_seg *s = tp_seg(gc->pool, n);
 
@@ -332,6 +332,9 @@ static size_t gc_mark_some(struct ckremm_gc *gc, size_t budget)
 				}
 				break;
 			}
+			/* Finding it took the budget: scan it next step. */
+			if (work >= budget)
+				break;
 		}
 		s = tp_seg(gc->pool, gc->scan);
 		/* Freed, or scanned whole by a barrier, since the last step. */
