@@ -29,7 +29,7 @@
 #include "gc_mutator.h"
 
 #ifdef CKREMM_TEST_BOARD
-#define RAND_OPS	3000	/* tools/mcu: an emulated core, 4 MiB */
+#define RAND_OPS	10000	/* tools/mcu: an emulated core, 4 MiB */
 #define RAND_SEEDS	2
 #else
 #define RAND_OPS	20000
