@@ -70,6 +70,18 @@ refused() {
 	echo "$text"
 	grep -qF "$message" <<<"$text"
 }
+# both_refuse <what> <message> <dir> <settings...>: the module's build and
+# ckremm.mk both refuse the settings, saying <message>.
+both_refuse() {
+	local what=$1 message=$2 dir=$3
+	shift 3
+	result "$what: the module's build refuses" "$log" \
+		refused "$message" "$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" \
+		"$out/module-$dir" "$@"
+	result "$what: ckremm.mk refuses" "$log" \
+		refused "$message" make -C "$CKREMM_ROOT/tools/tests/config" \
+		OUT="$out/host-$dir" "$@"
+}
 both_off='CONFIG_CKREMM_HPOOL and CONFIG_CKREMM_TPOOL are both n'
 gc_alone='CONFIG_CKREMM_GC needs CONFIG_CKREMM_TPOOL'
 
@@ -119,11 +131,7 @@ result "one_pool with CONFIG_CKREMM_GC=n builds through ckremm.mk" "$log" \
 result "... links nothing of the collector" "$log" none_of "$out/host-nogc/one_pool" ckremm_gc
 result "... and runs" "$log" "$out/host-nogc/one_pool"
 
-result "the collector without the table pool: the module's build refuses" "$log" \
-	refused "$gc_alone" "$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" "$out/module-gc-only" \
-	CONFIG_CKREMM_TPOOL=n CONFIG_CKREMM_GC=y
-result "the collector without the table pool: ckremm.mk refuses" "$log" \
-	refused "$gc_alone" make -C "$CKREMM_ROOT/tools/tests/config" OUT="$out/host-gc-only" \
+both_refuse "the collector without the table pool" "$gc_alone" gc-only \
 	CONFIG_CKREMM_TPOOL=n CONFIG_CKREMM_GC=y
 
 # The collector's code on a Cortex-M4 at -Os: its object's .text.
@@ -195,12 +203,7 @@ result "a lean, small header pool links at most 4 KiB for create, alloc, free, d
 grep -h 'bytes of .text' "$log" | sed 's/^/# /'
 
 log=$logs/neither.log
-result "neither pool: the module's build refuses" "$log" \
-	refused "$both_off" "$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" "$out/module-none" \
-	CONFIG_CKREMM_HPOOL=n CONFIG_CKREMM_TPOOL=n
-result "neither pool: ckremm.mk refuses" "$log" \
-	refused "$both_off" make -C "$CKREMM_ROOT/tools/tests/config" OUT="$out/host-none" \
-	CONFIG_CKREMM_HPOOL=n CONFIG_CKREMM_TPOOL=n
+both_refuse "neither pool" "$both_off" none CONFIG_CKREMM_HPOOL=n CONFIG_CKREMM_TPOOL=n
 
 echo "1..$n"
 echo "config: $passed passed, $failed failed"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * main.c - the collector's host tests (ckremm/gc), run by
- * tools/tests/lib/ckremm_test.c:
+ * main.c - the collector's host tests (ckremm/gc), the stage gc of make
+ * check (make -C tools check-gc; last line "gc: N passed, M failed"), run
+ * by tools/tests/lib/ckremm_test.c:
  *
  *   rand_cases.c     randomized mutators against the reference collector
  *                    (ckremm/model/gc_model.h), through gc_mutator.c
@@ -15,7 +16,9 @@
  *                    also run from gc_tests_tsan, a ThreadSanitizer build
  *
  * Every build that links the collector defines CONFIG_CKREMM_GC=1, as
- * the pool's table nodes carry the collector's word only then.
+ * the pool's table nodes carry the collector's word only then.  The
+ * randomized and targeted cases run on the emulated boards too (tools/mcu,
+ * gc_tests), and the mutator drives the fuzzer (tools/fuzz/gc_fuzz.c).
  *
  *   gc_tests                 all cases, TAP, "gc: N passed, M failed"
  *   gc_tests --list          case names
