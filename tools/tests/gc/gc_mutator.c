@@ -265,6 +265,9 @@ static void after_op(struct gc_mut *mu, const struct ckremm_gc_stats *before)
 	if (t_pool_validate(mu->pool, &fault))
 		gc_mut_problem(mu, "validate: %s at %zu", fault.reason,
 			       fault.offset);
+	if (ckremm_gc_validate(mu->gc, &fault))
+		gc_mut_problem(mu, "gc validate: %s at %zu", fault.reason,
+			       fault.offset);
 	ckremm_gc_get_stats(mu->gc, st);
 	if (st->freed_objects != mu->freed_seen ||
 	    st->finalized != mu->finalized_seen)

@@ -292,6 +292,7 @@ TEST_TIMEOUT(smp_mutators_and_a_collector, 120)
 		pthread_barrier_wait(&sh.round);
 		/* Quiescent: nothing runs but this thread. */
 		EXPECT_OK(t_pool_validate(sh.pool, &fault), "%s", fault.reason);
+		EXPECT_OK(ckremm_gc_validate(sh.gc, &fault), "%s", fault.reason);
 		ASSERT_OK(ckremm_gc_collect(sh.gc));
 		ckremm_gc_get_stats(sh.gc, &st);
 		expect = 0;

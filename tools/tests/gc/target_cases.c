@@ -47,6 +47,7 @@ FIXTURE_TEARDOWN(gc)
 	if (!self->gc)
 		return;
 	EXPECT_OK(t_pool_validate(self->pool, &fault), "%s", fault.reason);
+	EXPECT_OK(ckremm_gc_validate(self->gc, &fault), "%s", fault.reason);
 	ckremm_gc_scope_exit(self->gc, &self->scope);
 	ckremm_gc_destroy(self->gc);
 	EXPECT_TRUE(destroy_t_pool(self->pool));
