@@ -60,7 +60,11 @@
  *
  * Every step holds the pool lock once, for at most its budget of work: a
  * word scanned, a table slot visited, or 8 bytes moved.  The locked part
- * of a cycle's start is bounded by the roots and pins instead.
+ * of a cycle's start is bounded by the roots and pins instead.  A
+ * compaction step takes the pool's reorder steps, each a hold of its own,
+ * until its budget of slots visited or bytes moved is spent: one reorder
+ * step visits a few dozen nodes, and a compaction that moved less than
+ * the mutator allocates would never end.
  *
  * Finalisers
  * ----------
@@ -815,10 +819,24 @@ static int gc_step(struct ckremm_gc *gc, size_t budget, bool start,
 	ckremm_unlock(&pool->lock, flags);
 
 	if (compact) {
+		struct t_pool_reorder_result moved = { 0 };
 		size_t bytes = budget < T_POOL_STEP_MAX / 8 ?
 			       budget * 8 : T_POOL_STEP_MAX;
+		size_t calls = 0;
 
-		more = t_pool_reorder_step(pool, bytes, NULL);
+		/*
+		 * A reorder step visits at most TP_STEP_NODES nodes, so small
+		 * objects move a few hundred bytes in one: take reorder steps,
+		 * each its own hold of the lock, up to @budget nodes visited
+		 * or 8 * @budget bytes moved, or a mutator that allocates as
+		 * fast as the pass moves keeps it from ending.
+		 */
+		do
+			more = t_pool_reorder_step(pool,
+						   bytes - moved.bytes_moved,
+						   &moved);
+		while (more > 0 && moved.bytes_moved < bytes &&
+		       (++calls + 1) * TP_STEP_NODES <= budget);
 		flags = ckremm_lock(&pool->lock);
 		gc->st.steps++;
 		work = budget;
@@ -851,8 +869,9 @@ static int gc_step(struct ckremm_gc *gc, size_t budget, bool start,
  * Starts a cycle if none runs.  A step holds the pool lock once, for at
  * most @budget of work, except a cycle's start, which costs the roots,
  * the scopes and the pinned objects' words however large @budget is.  A
- * compaction step is one t_pool_reorder_step() of 8 * @budget bytes (at
- * most T_POOL_STEP_MAX).  A sweep that finds the finaliser queue full
+ * compaction step is t_pool_reorder_step() calls, the lock dropped
+ * between them, until 8 * @budget bytes (at most T_POOL_STEP_MAX) moved
+ * or @budget nodes visited.  A sweep that finds the finaliser queue full
  * waits for ckremm_gc_finalize().
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
