@@ -575,8 +575,12 @@ static bool gc_params(const struct t_pool *pool,
 		p->trigger_percent = 100;
 	if (!p->trigger_min)
 		p->trigger_min = pool->arena_size / 16;
+	/*
+	 * A step moves up to 8 * step_budget bytes when compacting: twice
+	 * what it pays for by default, so the pass outruns the mutator.
+	 */
 	if (!p->pace_bytes)
-		p->pace_bytes = 4096;
+		p->pace_bytes = 2048;
 	if (!p->step_budget)
 		p->step_budget = 512;
 	return p->max_types > CKREMM_GC_LEAF + 1 &&

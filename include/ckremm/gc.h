@@ -85,7 +85,8 @@ typedef void (*ckremm_gc_finalizer)(struct ckremm_gc *gc, u64 handle,
  *	one ended reach this percentage of the bytes live after it (0: 100)
  * @trigger_min: and at least this many bytes (0: 1/16 of the arena)
  * @pace_bytes: while a cycle runs, every this many bytes allocated through
- *	ckremm_gc_alloc() pay for one step of @step_budget (0: 4096)
+ *	ckremm_gc_alloc() pay for one step of @step_budget (0: 2048); a
+ *	compaction ends only if 8 * @step_budget is more than this
  * @step_budget: work of a paced step, in units of about one word scanned
  *	or one table slot visited or 8 bytes moved (0: 512)
  * @manual: no paced steps: only the caller's calls collect
