@@ -30,6 +30,8 @@
 #include "../../ckremm/tpool/t_pool_internal.h"
 #include <ckremm/gc.h>
 
+#include "bench_mmu.h"
+
 #define MIN_DEPTH	4
 
 static const char usage[] =
@@ -86,78 +88,6 @@ static void calibrate(void)
 		w1 = wall_ns();
 	while (w1 - w0 < 50000000ULL);
 	ns_per_tick = (double)(w1 - w0) / (double)(__rdtsc() - t0);
-}
-
-/*
- * Minimum mutator utilisation over windows of @w ticks, online: intervals
- * of the collector's (or the allocator's) time come in order; the window
- * with the most of it ends where an interval ends, so each window ending at
- * an interval's end is summed as the interval arrives.
- */
-struct mmu {
-	u64 w;
-	u64 first;
-	u64 *s, *e;
-	size_t cap, head, n;
-	u64 sum, worst;
-};
-
-static void mmu_init(struct mmu *m, u64 w, u64 first)
-{
-	memset(m, 0, sizeof(*m));
-	m->w = w;
-	m->first = first;
-	m->cap = 1024;
-	m->s = malloc(m->cap * sizeof(u64));
-	m->e = malloc(m->cap * sizeof(u64));
-	if (!m->s || !m->e)
-		die("out of memory");
-}
-
-static void mmu_add(struct mmu *m, u64 s, u64 e)
-{
-	size_t tail, i;
-	u64 lo, in;
-
-	if (m->n == m->cap) {
-		u64 *ns = malloc(2 * m->cap * sizeof(u64));
-		u64 *ne = malloc(2 * m->cap * sizeof(u64));
-
-		if (!ns || !ne)
-			die("out of memory");
-		for (i = 0; i < m->n; i++) {
-			ns[i] = m->s[(m->head + i) % m->cap];
-			ne[i] = m->e[(m->head + i) % m->cap];
-		}
-		free(m->s);
-		free(m->e);
-		m->s = ns;
-		m->e = ne;
-		m->head = 0;
-		m->cap *= 2;
-	}
-	tail = (m->head + m->n++) % m->cap;
-	m->s[tail] = s;
-	m->e[tail] = e;
-	m->sum += e - s;
-	if (e < m->first + m->w)
-		return;
-	lo = e - m->w;
-	while (m->n && m->e[m->head] <= lo) {
-		m->sum -= m->e[m->head] - m->s[m->head];
-		m->head = (m->head + 1) % m->cap;
-		m->n--;
-	}
-	in = m->sum;
-	if (m->n && m->s[m->head] < lo)
-		in -= lo - m->s[m->head];
-	if (in > m->worst)
-		m->worst = in;
-}
-
-static double mmu_value(const struct mmu *m)
-{
-	return m->worst >= m->w ? 0 : 1 - (double)m->worst / (double)m->w;
 }
 
 /*
@@ -274,27 +204,11 @@ static void timeline_add(struct timeline *t, u64 s, u64 e)
 	}
 }
 
-static void mmu_init(struct mmu *m, u64 w, u64 first);
-static void mmu_add(struct mmu *m, u64 s, u64 e);
-static double mmu_value(const struct mmu *m);
-
 static double timeline_mmu(const struct timeline *t, u64 w)
 {
-	struct mmu m;
-	u64 at = 0;
-	size_t i;
-	double v;
+	u64 worst = bench_mmu_worst(t->gap, t->dur, t->n, w);
 
-	mmu_init(&m, w, 0);
-	for (i = 0; i < t->n; i++) {
-		at += t->gap[i];
-		mmu_add(&m, at, at + t->dur[i]);
-		at += t->dur[i];
-	}
-	v = mmu_value(&m);
-	free(m.s);
-	free(m.e);
-	return v;
+	return worst >= w ? 0 : 1 - (double)worst / (double)w;
 }
 
 /* ---- what a run reports ---------------------------------------------------- */

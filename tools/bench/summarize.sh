@@ -217,6 +217,8 @@ END {
 	cmp(9, "  MMU 1 ms, allocation time vs Boehm", c "mmu_alloc_1ms", "%", b "mmu_alloc_1ms", "boehm", 1, "", 0, "-")
 	cmp(9, "  MMU 10 ms, allocation time vs Boehm", c "mmu_alloc_10ms", "%", b "mmu_alloc_10ms", "boehm", 1, "", 0, "-")
 	cmp(9, "UML irqs-off: longest gc step vs p50 step", "kernel_gc,ckremm,step_max", "ns", "kernel_gc,ckremm,step_p50", "p50", 1, "", 0, "-")
+	cmp(9, "  same, one replay (host noise kept)", "kernel_gc,ckremm,step_max_1rep", "ns", "kernel_gc,ckremm,step_p50", "p50", 1, "", 0, "-")
+	cmp(9, "  UML irqs-off: longest alloc vs p50 alloc", "kernel_gc,ckremm,alloc_max", "ns", "kernel_gc,ckremm,alloc_p50", "p50", 1, "", 0, "-")
 	alone(9, "  UML MMU 1 ms (collector steps)", "kernel_gc,ckremm,mmu_gc_1ms", 0, "%", "", 0, "-", "", "")
 	alone(9, "  UML MMU 10 ms (collector steps)", "kernel_gc,ckremm,mmu_gc_10ms", 0, "%", "", 0, "-", "", "")
 	cmp(9, "instructions, depth 12: ckremm vs Boehm", "gc_icount,ckremm@12,instructions", "instr", "gc_icount,boehm@12,instructions", "boehm", 1, "", 0, "-")
