@@ -46,7 +46,8 @@ static const char usage[] =
 	"                    and allocation's time the least of its replays [1]\n"
 	"  --run N           the run number printed [0]\n"
 	"  --no-interior     boehm: GC_set_all_interior_pointers(0)\n"
-	"exit: 0 done, 1 a wrong check or an error, 3 ckremm ran out of arena\n";
+	"exit: 0 done, 1 a wrong check or an error, 3 ckremm ran out of arena,\n"
+	"      4 the arena holds more 16-byte objects than a table pool names\n";
 
 static void die(const char *fmt, ...)
 {
@@ -405,6 +406,12 @@ static void ck_setup(size_t arena)
 	u64 map = 3;
 
 	/* 16-byte objects: one table node for every 16 bytes of arena. */
+	if (arena / 16 > T_POOL_MAX_CAPACITY) {
+		fprintf(stderr,
+			"bench_gc: ckremm: %zu bytes of 16-byte objects are more than a table pool names (%u)\n",
+			arena, T_POOL_MAX_CAPACITY);
+		exit(4);
+	}
 	pool = t_pool_create(arena, (unsigned int)(arena / 16));
 	if (!pool)
 		die("t_pool_create(%zu) failed", arena);

@@ -141,7 +141,7 @@ gc_one() {
 }
 gc_figures() {
 	local d r m g log mult status depths
-	local gruns=${BENCH_GC_RUNS:-3}
+	local gruns=${BENCH_GC_RUNS:-3} start=$SECONDS
 
 	read -ra depths <<<"${BENCH_GC_DEPTHS:-16 18 20}"
 
@@ -161,7 +161,10 @@ gc_figures() {
 				break
 			fi
 		done
-		if [[ -z $mult ]]; then
+		if [[ -z $mult ]] && ((status == 4)); then
+			not_measured "gc ckremm@$d" "no arena below ${m}x the live set completed, and ${m}x holds more objects than a table pool names (see $log)"
+			continue
+		elif [[ -z $mult ]]; then
 			not_measured "gc ckremm@$d" "no arena up to 16x the live set completed (see $log)"
 			continue
 		fi
@@ -191,6 +194,7 @@ gc_figures() {
 			fi
 		fi
 	done
+	say "gc: $((SECONDS - start)) s"
 }
 # Instructions of the whole program at depth 12 (ckremm's arena 10x).
 gc_icount() {
