@@ -27,10 +27,11 @@ sync_copy() {
 		--filter='P *.mod*' --filter='P *.ko' --filter='P *.order' \
 		--filter='P *.symvers' --filter='P .tmp_*' "$@"
 }
-sync_copy "$here/kmod/" "$here/bench_trace.h" "$here/bench_fixture.h" "$out/bench/" --exclude=Kbuild
+sync_copy "$here/kmod/" "$here/bench_trace.h" "$here/bench_fixture.h" \
+	"$here/bench_mmu.h" "$out/bench/" --exclude=Kbuild
 rsync -p --checksum "$here/kmod/Kbuild" "$out/Kbuild"
 sync_copy "$root/ckremm/hpool" "$root/ckremm/tpool" "$root/ckremm/port" \
-	"$root/ckremm/segfit" "$out/ckremm/"
+	"$root/ckremm/segfit" "$root/ckremm/gc" "$out/ckremm/"
 sync_copy "$root/include" "$out/"
 
 log=$out/build.log

@@ -23,6 +23,9 @@
 #   BENCH_ICOUNT=1        callgrind instruction counts (0 to skip)
 #   BENCH_KERNEL=1        the UML part: figures 2, 3, 5 (kernel) and 6
 #   BENCH_MCU=1           the emulated boards: figure 8 (tools/mcu)
+#   BENCH_GC=1            the collector's binary-trees: figure 9
+#   BENCH_GC_DEPTHS="16 18"  its depths (20 needs more objects than a
+#                         table pool names); BENCH_GC_RUNS=3 runs of each
 #   BENCH_GENALLOC_OPS=524288  steps of the trace genalloc replays (0: all;
 #                         genalloc needs about a minute per 10^6 steps)
 #   BENCH_CPU=<n>         CPU to pin to (default: the last one)
@@ -60,6 +63,12 @@ if ! command -v gnuplot >/dev/null; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get install -y -qq --no-install-recommends gnuplot-nox >&2 ||
 		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends gnuplot-nox >&2; }
+fi
+if [[ ! -f /usr/include/gc.h ]]; then
+	say "installing libgc-dev (the Boehm collector, figure 9's peer) from Debian's archive"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y -qq --no-install-recommends libgc-dev >&2 ||
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends libgc-dev >&2; }
 fi
 pin=()
 if command -v taskset >/dev/null; then
@@ -108,6 +117,108 @@ if [[ ${BENCH_ICOUNT:-1} == 1 ]] && command -v valgrind >/dev/null; then
 	done
 elif [[ ${BENCH_ICOUNT:-1} == 1 ]]; then
 	not_measured "icount" "valgrind is not installed"
+fi
+
+# ---- the collector: figure 9 ---------------------------------------------------------
+
+# binary-trees on ckremm's collector against Boehm's (libgc-dev), one
+# process per run.  ckremm's arena is the smallest whole multiple of the
+# peak live set, from 3 up, with which the run completes with the default
+# pacing; the first run that completes is the first measured one.
+gc_run() {
+	local log=$1
+	shift
+	"${pin[@]}" "$bin/bench_gc" "$@" >"$log" 2>&1
+}
+# A measured run: its rows, or why there are none.
+gc_one() {
+	local what=$1 log=$2
+	shift 2
+	if gc_run "$log" "$@"; then
+		collect "$log"
+	else
+		not_measured "gc $what" "bench_gc failed (see $log)"
+	fi
+}
+gc_figures() {
+	local d r m g log mult status depths
+	local gruns=${BENCH_GC_RUNS:-3} start=$SECONDS
+
+	read -ra depths <<<"${BENCH_GC_DEPTHS:-16 18}"
+
+	for d in "${depths[@]}"; do
+		say "gc: binary-trees depth $d"
+		mult=
+		for ((m = 3; m <= 16; m++)); do
+			log=$logs/gc-ckremm-$d-x$m.log
+			status=0
+			gc_run "$log" --gc ckremm --depth "$d" --live-mult "$m" --run 0 || status=$?
+			if ((status == 0)); then
+				mult=$m
+				collect "$log"
+				break
+			fi
+			if ((status != 3)); then
+				break
+			fi
+		done
+		if [[ -z $mult ]] && ((status == 4)); then
+			not_measured "gc ckremm@$d" "no arena below ${m}x the live set completed, and ${m}x holds more objects than a table pool names (see $log)"
+			continue
+		elif [[ -z $mult ]]; then
+			not_measured "gc ckremm@$d" "no arena up to 16x the live set completed (see $log)"
+			continue
+		fi
+		for ((r = 1; r < gruns; r++)); do
+			gc_one "ckremm@$d run $r" "$logs/gc-ckremm-$d-run$r.log" \
+				--gc ckremm --depth "$d" --live-mult "$mult" --run "$r"
+		done
+		for g in boehm boehm-inc; do
+			for ((r = 0; r < gruns; r++)); do
+				gc_one "$g@$d run $r" "$logs/gc-$g-$d-run$r.log" \
+					--gc "$g" --depth "$d" --run "$r"
+			done
+		done
+		# Pauses at the smallest depth: Boehm's are shortest there.
+		if [[ $d == "${depths[0]}" ]]; then
+			say "gc: pauses at depth $d"
+			gc_one "ckremm@$d pauses" "$logs/gc-ckremm-$d-pauses.log" \
+				--gc ckremm --depth "$d" --live-mult "$mult" --pauses --replays 3
+			for g in boehm boehm-inc; do
+				for ((r = 0; r < gruns; r++)); do
+					gc_one "$g@$d pauses" "$logs/gc-$g-$d-pauses$r.log" \
+						--gc "$g" --depth "$d" --pauses --run "$r"
+				done
+			done
+			if [[ ${BENCH_ICOUNT:-1} == 1 ]] && command -v valgrind >/dev/null; then
+				gc_icount 12
+			fi
+		fi
+	done
+	say "gc: $((SECONDS - start)) s"
+}
+# Instructions of the whole program at depth 12 (ckremm's arena 10x).
+gc_icount() {
+	local d=$1 g instr log
+
+	for g in ckremm boehm; do
+		say "gc: icount $g (callgrind)"
+		log=$logs/gc-icount-$g.log
+		if valgrind --tool=callgrind --callgrind-out-file="$logs/callgrind.gc-$g.out" \
+			"$bin/bench_gc" --gc "$g" --depth "$d" --live-mult 10 >"$log" 2>&1; then
+			instr=$(sed -n 's/^==[0-9]*== Collected : \([0-9]*\)$/\1/p' "$log")
+			echo "gc_icount,$g@$d,instructions,instr,0,$instr" >>"$raw"
+		else
+			not_measured "gc icount $g" "valgrind failed (see $log)"
+		fi
+	done
+}
+if [[ ${BENCH_GC:-1} == 1 ]]; then
+	if [[ ! -f /usr/include/gc.h ]]; then
+		not_measured "gc" "libgc-dev is not installed (tools/ci/deps.sh)"
+	else
+		gc_figures
+	fi
 fi
 
 # ---- kernel under UML: figures 2, 3, 5 (kernel), 6 ---------------------------------

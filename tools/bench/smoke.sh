@@ -73,14 +73,64 @@ check "overhead prints h_pool, t_pool and glibc" \
 	has_rows "$smoke/host-overhead.log" overhead h_pool t_pool glibc
 check "dev_bench is built" test -x "$bin/dev_bench"
 
+# Figure 9: binary-trees, small.  bench_gc exits 1 if a tree's node count
+# is wrong and 3 if ckremm ran out of its arena (12x the live set here).
+run_gc() {
+	local name=$1
+	shift
+	"$bin/bench_gc" "$@" >"$smoke/gc-$name.log" 2>&1
+}
+# Each row of @metric within [lo, hi].
+gc_within() {
+	local log=$1 metric=$2 lo=$3 hi=$4
+	awk -F, -v m="$metric" -v lo="$lo" -v hi="$hi" '
+		$1 == "gc_trees" && $3 == m { rows++; if ($NF + 0 < lo || $NF + 0 > hi) bad++ }
+		END { exit !(rows && !bad) }' "$log" || {
+		echo "# $log: $metric not within [$lo, $hi]" >&2
+		return 1
+	}
+}
+check "bench_gc binary-trees completes on ckremm, default pacing" \
+	run_gc ckremm --gc ckremm --depth 10 --live-mult 12
+check "ckremm rows: time, RSS, heap, cycles, bytes per object" \
+	has_rows "$smoke/gc-ckremm.log" gc_trees ckremm@10
+# At least one cycle, and a heap figure no smaller than the arena in it.
+gc_heap_ok() {
+	awk -F, '$3 == "arena" { a = $NF } $3 == "heap_peak" { h = $NF }
+		$3 == "collections" { c = $NF }
+		END { exit !(c >= 1 && h >= a && a > 0) }' "$1"
+}
+check "ckremm collected, and its heap holds its arena" \
+	gc_heap_ok "$smoke/gc-ckremm.log"
+run_boehm() {
+	"$bin/bench_gc" --gc boehm --depth 10 >"$smoke/gc-boehm.log" 2>&1 &&
+		"$bin/bench_gc" --gc boehm-inc --depth 10 >>"$smoke/gc-boehm.log" 2>&1
+}
+check "bench_gc binary-trees completes on Boehm, default and incremental" \
+	run_boehm
+check "Boehm rows for both modes" \
+	has_rows "$smoke/gc-boehm.log" gc_trees boehm@10 boehm-inc@10
+check "bench_gc --pauses: ckremm's steps and allocations timed over 2 replays" \
+	run_gc pauses --gc ckremm --depth 10 --live-mult 12 --pauses --replays 2
+check "pauses: longest step hold above 0, below 1 s" \
+	gc_within "$smoke/gc-pauses.log" step_hold_max 1 1e9
+check "pauses: longest allocation above 0, below 1 s" \
+	gc_within "$smoke/gc-pauses.log" alloc_max 1 1e9
+check "pauses: MMU over 1 ms within [0, 1]" \
+	gc_within "$smoke/gc-pauses.log" mmu_gc_1ms 0 1
+check "pauses: MMU over 10 ms within [0, 1]" \
+	gc_within "$smoke/gc-pauses.log" mmu_gc_10ms 0 1
+
 # The table and charts from the smoke figures.
 {
 	echo "figure,series,metric,unit,run,value"
-	cat "$smoke"/host-*.log | grep -E '^[a-z_]+,[^,]+,[^,]+,[^,]+,[0-9]+,'
+	cat "$smoke"/host-*.log "$smoke"/gc-*.log | grep -E '^[a-z_]+,[^,]+,[^,]+,[^,]+,[0-9]+,'
 } >"$smoke/results.csv"
 check "summarize.sh makes the table" "$here/summarize.sh" "$smoke"
 check "the table has the host figures" \
 	grep -q '^1 .*h_pool vs glibc .* ns ' "$smoke/table.txt"
+check "the table has the collector's figures" \
+	grep -q '^9 .*binary-trees 10: CPU time, ckremm vs Boehm .* ms .*boehm .* ms ' "$smoke/table.txt"
 if command -v gnuplot >/dev/null; then
 	check "charts.sh draws the fragmentation chart" \
 		bash -c '"$1" "$2" 2>>"$2/logs/charts.log" && test -s "$2/charts/frag.svg"' _ "$here/charts.sh" "$smoke"

@@ -11,4 +11,5 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 src=$(kernel_source)
 "$src/scripts/checkpatch.pl" --strict --no-tree --show-types --terse -f \
-	"$here/kmod/kbench.c" "$here/kmod/Kbuild" "$here/bench_trace.h"
+	"$here/kmod/kbench.c" "$here/kmod/Kbuild" "$here/kmod/kgc_lock.h" \
+	"$here/bench_trace.h" "$here/bench_mmu.h"

@@ -47,6 +47,10 @@ END {
 }' "$raw" >"$dir/summary.csv"
 
 awk -F, -v table_csv="$dir/table.csv" '
+NR > 1 && $1 == "gc_trees" && $2 ~ /^ckremm@[0-9]+$/ {
+	d = substr($2, 8) + 0
+	if (!(d in gcdepth)) { gcdepth[d] = 1; gcdepths = gcdepths " " d }
+}
 NR > 1 {
 	med[$1 "," $2 "," $3] = $6
 	mean[$1 "," $2 "," $3] = $7
@@ -94,6 +98,12 @@ function alone(fig, label, vk, use_mean, vunit, goal, limit, target, pk, pname, 
 		peer = pname " " num(p, vunit)
 	}
 	out(fig, label, num(v, vunit), peer, "-", target, met)
+}
+# The key prefixes of figure 9 at depth d: ckremm, Boehm, Boehm incremental.
+function gc_keys(d) {
+	c = "gc_trees,ckremm@" d ","
+	b = "gc_trees,boehm@" d ","
+	bi = "gc_trees,boehm-inc@" d ","
 }
 END {
 	printf "fig,figure,value,peer,ratio,target,met\n" >table_csv
@@ -172,6 +182,47 @@ END {
 	alone(7, "bytes per block: kmalloc (ksize - request)", "kernel_overhead,kmalloc,bytes_per_block", 0, "B", "", 0, "-", "", "")
 	alone(7, "metadata per pool outside the arena: h_pool", "overhead,h_pool,meta_bytes_per_pool", 0, "B", "", 0, "-", "", "")
 	alone(7, "  t_pool (tables sized for the speed trace)", "overhead,t_pool,meta_bytes_per_pool", 0, "B", "", 0, "-", "", "")
+
+	# Figure 9: the collector, binary-trees against the Boehm collector (libgc).
+	# The depths measured, in order; the default ones if none was.
+	nd = split(gcdepths == "" ? "16 18 20" : gcdepths, depth, " ")
+	for (i = 2; i <= nd; i++) {
+		x = depth[i]
+		for (j = i - 1; j >= 1 && depth[j] + 0 > x + 0; j--) depth[j + 1] = depth[j]
+		depth[j + 1] = x
+	}
+	for (i = 1; i <= nd; i++) {
+		d = depth[i]
+		gc_keys(d)
+		cmp(9, "binary-trees " d ": CPU time, ckremm vs Boehm", c "cpu_time", "ms", b "cpu_time", "boehm", 1, "le", 1.5, "<= 1.50x")
+		cmp(9, "  vs Boehm incremental", c "cpu_time", "ms", bi "cpu_time", "b-inc", 1, "le", 1.5, "<= 1.50x")
+		cmp(9, "  peak RSS vs Boehm", c "peak_rss", "KiB", b "peak_rss", "boehm", 1, "le", 1, "<= 1.00x")
+		cmp(9, "  peak RSS vs Boehm incremental", c "peak_rss", "KiB", bi "peak_rss", "b-inc", 1, "le", 1, "<= 1.00x")
+		cmp(9, "  heap: arena+table+gc vs GC_get_heap_size", c "heap_peak", "B", b "heap_peak", "boehm", 1, "le", 1, "<= 1.00x")
+		alone(9, "  ckremm arena, multiple of peak live set", c "live_mult", 0, "x", "", 0, "-", "", "")
+		alone(9, "  ckremm cycles (peer: Boehm collections)", c "collections", 0, "count", "", 0, "-", b "collections", "boehm")
+	}
+	d = depth[1]
+	gc_keys(d)
+	cmp(9, "depth " d ": longest step hold vs Boehm longest GC", c "step_hold_max", "ns", b "gc_event_max", "boehm", 1, "le", 0.01, "<= 0.01x")
+	cmp(9, "  same, one replay (host noise kept)", c "step_hold_max_1rep", "ns", b "gc_event_max", "boehm", 1, "", 0, "-")
+	cmp(9, "  longest alloc vs longest GC_malloc", c "alloc_max", "ns", b "alloc_max", "boehm", 1, "le", 0.01, "<= 0.01x")
+	cmp(9, "  longest alloc vs incremental GC_malloc", c "alloc_max", "ns", bi "alloc_max", "b-inc", 1, "le", 0.01, "<= 0.01x")
+	cmp(9, "  same, one replay (host noise kept)", c "alloc_max_1rep", "ns", bi "alloc_max", "b-inc", 1, "", 0, "-")
+	cmp(9, "  Boehm incremental: longest GC event", bi "gc_event_max", "ns", b "gc_event_max", "boehm", 1, "", 0, "-")
+	cmp(9, "  MMU 1 ms, collector time vs Boehm", c "mmu_gc_1ms", "%", b "mmu_gc_1ms", "boehm", 1, "", 0, "-")
+	cmp(9, "  MMU 10 ms, collector time vs Boehm", c "mmu_gc_10ms", "%", b "mmu_gc_10ms", "boehm", 1, "", 0, "-")
+	cmp(9, "  MMU 1 ms vs Boehm incremental", c "mmu_gc_1ms", "%", bi "mmu_gc_1ms", "b-inc", 1, "", 0, "-")
+	cmp(9, "  MMU 10 ms vs Boehm incremental", c "mmu_gc_10ms", "%", bi "mmu_gc_10ms", "b-inc", 1, "", 0, "-")
+	cmp(9, "UML irqs-off: longest gc step vs p50 step", "kernel_gc,ckremm,step_max", "ns", "kernel_gc,ckremm,step_p50", "p50", 1, "", 0, "-")
+	cmp(9, "  same, one replay (host noise kept)", "kernel_gc,ckremm,step_max_1rep", "ns", "kernel_gc,ckremm,step_p50", "p50", 1, "", 0, "-")
+	cmp(9, "  UML irqs-off: longest alloc vs p50 alloc", "kernel_gc,ckremm,alloc_max", "ns", "kernel_gc,ckremm,alloc_p50", "p50", 1, "", 0, "-")
+	alone(9, "  UML MMU 1 ms (collector steps)", "kernel_gc,ckremm,mmu_gc_1ms", 0, "%", "", 0, "-", "", "")
+	alone(9, "  UML MMU 10 ms (collector steps)", "kernel_gc,ckremm,mmu_gc_10ms", 0, "%", "", 0, "-", "", "")
+	cmp(9, "instructions, depth 12: ckremm vs Boehm", "gc_icount,ckremm@12,instructions", "instr", "gc_icount,boehm@12,instructions", "boehm", 1, "", 0, "-")
+	cmp(9, "bytes per 16-byte object (arena + table node)", c "bytes_per_object", "B", b "bytes_per_object", "boehm", 1, "", 0, "-")
+	alone(9, "  of which the collector word in the node", c "gc_bytes_per_object", 0, "B", "", 0, "-", "", "")
+	alone(9, "  the collector structures, per heap", c "gc_struct_bytes", 0, "B", "", 0, "-", "", "")
 
 	# Figure 8: the emulated boards (tools/mcu/bench.sh), -Os.
 	nb = split("cortex-m rv32", boards, " ")

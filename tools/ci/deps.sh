@@ -30,6 +30,8 @@ packages=(
 	debhelper dh-dkms dpkg-dev fakeroot lintian pkgconf debootstrap e2fsprogs
 	# man pages (tools/Makefile's man target, tools/tests/doc_test.sh)
 	scdoc
+	# the collector's benchmark peer (tools/bench, bench_gc)
+	libgc-dev
 	# the emulated boards (tools/mcu): Cortex-M and 32-bit RISC-V
 	gcc-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm
 	gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc

@@ -17,6 +17,10 @@
  *   kernel_latcurve  the same as an exceedance curve, for the chart
  *   kernel_reorder   t_pool compaction against memmove of the same bytes
  *   kernel_overhead  kmalloc's bytes per block beyond the request
+ *   kernel_gc        binary-trees on the collector: each hold of the pool
+ *                    lock by a collector step (kgc_lock.h) and each
+ *                    allocation with interrupts off, per-step minimum over
+ *                    lat_reps replays; the MMU of the collector's steps
  *
  * Timing needs a finer clock than UML's, which counts in 256 ns units,
  * and UML's get_cycles() is 0: on x86-64 the time stamp counter is read
@@ -55,11 +59,15 @@
 #include <linux/vmalloc.h>
 
 #include <ckremm/ckremm_ns.h>
+#include <ckremm/gc.h>
 #include <ckremm/h_pool.h>
 #include <ckremm/t_pool.h>
 
 #include "bench_trace.h"
 #include "bench_fixture.h"
+#include "bench_mmu.h"
+#define KGC_DECLS_ONLY
+#include "kgc_lock.h"
 
 static unsigned int runs = 7;
 module_param(runs, uint, 0444);
@@ -89,7 +97,15 @@ static unsigned int genalloc_ops;
 module_param(genalloc_ops, uint, 0444);
 MODULE_PARM_DESC(genalloc_ops, "steps of the trace genalloc replays, 0 for all (default 0)");
 
-static char *figures = "speed,latency,reorder,overhead";
+static unsigned int gc_depth = 12;
+module_param(gc_depth, uint, 0444);
+MODULE_PARM_DESC(gc_depth, "binary-trees depth of the gc figure (default 12)");
+
+static unsigned int gc_live_mult = 12;
+module_param(gc_live_mult, uint, 0444);
+MODULE_PARM_DESC(gc_live_mult, "gc figure: arena as a multiple of the peak live set (default 12)");
+
+static char *figures = "speed,latency,reorder,overhead,gc";
 module_param(figures, charp, 0444);
 MODULE_PARM_DESC(figures, "comma-separated figures to measure");
 
@@ -888,6 +904,253 @@ static int kb_overhead(struct kb_ctx *c)
 	return ret;
 }
 
+/* ---- the collector: binary-trees (figure 9) ---------------------------------- */
+
+/*
+ * Every step's hold and every allocation of a replay, indexed in the order
+ * they come: the run is deterministic, so the same index is the same work
+ * in every replay, and each keeps its least time.
+ */
+struct kb_gc {
+	struct ckremm_gc *gc;
+	struct t_pool *pool;
+	struct ckremm_gc_scope scope;
+	u64 slots[64];
+	int type;
+	unsigned int rep;
+	u32 *gap, *dur, nsteps, max_steps, step_at;
+	u32 *alloc, nallocs, max_allocs, alloc_at;
+	u64 last, step_1rep, alloc_1rep;
+	bool full;
+};
+
+static struct kb_gc *kb_gc_ctx;
+bool kb_gc_on;
+bool kb_gc_in_step;
+u64 kb_gc_t0;
+
+u64 kb_gc_ticks(void)
+{
+	return kb_ticks();
+}
+
+static u32 kb_gc_min(u32 *slot, u64 ticks, bool first)
+{
+	u32 t = ticks > U32_MAX ? U32_MAX : (u32)ticks;
+
+	if (first || t < *slot)
+		*slot = t;
+	return t;
+}
+
+void kb_gc_held(u64 t0, u64 t1)
+{
+	struct kb_gc *g = kb_gc_ctx;
+	u32 i = g->step_at++;
+
+	if (!g->rep && t1 - t0 > g->step_1rep)
+		g->step_1rep = t1 - t0;
+	if (i >= g->max_steps) {
+		g->full = true;
+		return;
+	}
+	kb_gc_min(&g->gap[i], t0 - g->last, !g->rep);
+	kb_gc_min(&g->dur[i], t1 - t0, !g->rep);
+	g->last = t1;
+}
+
+static int kb_gc_alloc(struct kb_gc *g, u64 *h)
+{
+	unsigned long flags;
+	u64 t0, t1;
+	u32 i = g->alloc_at++;
+	int ret;
+
+	local_irq_save(flags);
+	t0 = kb_ticks();
+	ret = ckremm_gc_alloc(g->gc, 16, g->type, 0, &g->scope, h);
+	t1 = kb_ticks();
+	local_irq_restore(flags);
+	if (!g->rep && t1 - t0 > g->alloc_1rep)
+		g->alloc_1rep = t1 - t0;
+	if (i < g->max_allocs)
+		kb_gc_min(&g->alloc[i], t1 - t0, !g->rep);
+	else
+		g->full = true;
+	return ret;
+}
+
+/* A tree of depth @d, its root left on the scope; 0 or an error. */
+static int kb_gc_tree(struct kb_gc *g, unsigned int d, u64 *node)
+{
+	unsigned int at = g->scope.depth;
+	u64 kids[2];
+	int ret = kb_gc_alloc(g, node);
+
+	if (ret || !d)
+		return ret;
+	ret = kb_gc_tree(g, d - 1, &kids[0]);
+	if (!ret)
+		ret = kb_gc_tree(g, d - 1, &kids[1]);
+	if (!ret)
+		ret = t_pool_write(g->pool, *node, 0, kids, sizeof(kids));
+	ckremm_gc_scope_restore(g->gc, &g->scope, at + 1);
+	return ret;
+}
+
+static u64 kb_gc_check(struct kb_gc *g, u64 node)
+{
+	u64 kids[2];
+
+	if (t_pool_read(g->pool, node, 0, kids, sizeof(kids)) || !kids[0])
+		return 1;
+	return 1 + kb_gc_check(g, kids[0]) + kb_gc_check(g, kids[1]);
+}
+
+/* Build, check and drop a tree of depth @d; -EIO for a wrong count. */
+static int kb_gc_tree_check(struct kb_gc *g, unsigned int d)
+{
+	unsigned int at = g->scope.depth;
+	u64 node;
+	int ret = kb_gc_tree(g, d, &node);
+
+	if (!ret && kb_gc_check(g, node) != (2ULL << d) - 1)
+		ret = -EIO;
+	ckremm_gc_scope_restore(g->gc, &g->scope, at);
+	return ret;
+}
+
+/* One replay of binary-trees of depth gc_depth on a new heap. */
+static int kb_gc_replay(struct kb_gc *g, size_t arena)
+{
+	u64 map = 3, node;
+	unsigned int d;
+	int ret;
+
+	g->pool = t_pool_create(arena, arena / 16);
+	g->gc = g->pool ? ckremm_gc_create(g->pool, NULL) : NULL;
+	if (!g->gc) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	g->type = ckremm_gc_type_register(g->gc, &map, 2, 0);
+	if (g->type < 0) {
+		ret = g->type;
+		goto out;
+	}
+	ckremm_gc_scope_init(g->gc, &g->scope, g->slots, ARRAY_SIZE(g->slots));
+	g->step_at = 0;
+	g->alloc_at = 0;
+	g->last = kb_ticks();
+	kb_gc_on = true;
+	ret = kb_gc_tree_check(g, gc_depth + 1);
+	if (!ret)
+		ret = kb_gc_tree(g, gc_depth, &node);
+	if (!ret)
+		ret = ckremm_gc_root_set(g->gc, 0, node);
+	ckremm_gc_scope_restore(g->gc, &g->scope, 0);
+	for (d = 4; !ret && d <= gc_depth; d += 2) {
+		u64 i, iters = 1ULL << (gc_depth - d + 4);
+
+		for (i = 0; !ret && i < iters; i++)
+			ret = kb_gc_tree_check(g, d);
+	}
+	if (!ret && kb_gc_check(g, node) != (2ULL << gc_depth) - 1)
+		ret = -EIO;
+	kb_gc_on = false;
+	if (!g->rep) {
+		g->nsteps = min(g->step_at, g->max_steps);
+		g->nallocs = min(g->alloc_at, g->max_allocs);
+	}
+	ckremm_gc_scope_exit(g->gc, &g->scope);
+out:
+	ckremm_gc_destroy(g->gc);
+	destroy_t_pool(g->pool);
+	g->gc = NULL;
+	g->pool = NULL;
+	return ret;
+}
+
+static int kb_u32_cmp(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void kb_gc_report(struct kb_gc *g)
+{
+	u64 ms = div64_u64(NSEC_PER_MSEC << 32, kb_ns_per_tick_q32);
+	u64 w[2] = { ms, 10 * ms }, worst;
+	const char *mmu[2] = { "mmu_gc_1ms", "mmu_gc_10ms" };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		worst = bench_mmu_worst(g->gap, g->dur, g->nsteps, w[i]);
+		kb_row("kernel_gc", "ckremm", mmu[i], "ratio", 0,
+		       worst >= w[i] ? 0 : div64_u64((w[i] - worst) * 1000, w[i]));
+	}
+	kb_row("kernel_gc", "ckremm", "step_max_1rep", "ns", 0,
+	       kb_ticks_to_ns(g->step_1rep) * 1000);
+	kb_row("kernel_gc", "ckremm", "alloc_max_1rep", "ns", 0,
+	       kb_ticks_to_ns(g->alloc_1rep) * 1000);
+	sort(g->dur, g->nsteps, sizeof(u32), kb_u32_cmp, NULL);
+	sort(g->alloc, g->nallocs, sizeof(u32), kb_u32_cmp, NULL);
+	if (g->nsteps) {
+		kb_row("kernel_gc", "ckremm", "step_p50", "ns", 0,
+		       kb_ticks_to_ns(g->dur[g->nsteps / 2]) * 1000);
+		kb_row("kernel_gc", "ckremm", "step_max", "ns", 0,
+		       kb_ticks_to_ns(g->dur[g->nsteps - 1]) * 1000);
+	}
+	if (g->nallocs) {
+		kb_row("kernel_gc", "ckremm", "alloc_p50", "ns", 0,
+		       kb_ticks_to_ns(g->alloc[g->nallocs / 2]) * 1000);
+		kb_row("kernel_gc", "ckremm", "alloc_max", "ns", 0,
+		       kb_ticks_to_ns(g->alloc[g->nallocs - 1]) * 1000);
+	}
+	kb_row("kernel_gc", "ckremm", "steps", "count", 0, (u64)g->nsteps * 1000);
+}
+
+static int kb_gc(void)
+{
+	size_t live = (size_t)16 * ((2ULL << gc_depth) - 1) * 2;
+	size_t arena = round_up(live * gc_live_mult, PAGE_SIZE);
+	unsigned int reps = max(lat_reps, 1U);
+	struct kb_gc *g;
+	int ret = 0;
+
+	if (gc_depth < 6 || gc_depth > 20 || !gc_live_mult)
+		return -EINVAL;
+	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	if (!g)
+		return -ENOMEM;
+	/* Nodes allocated: about (gc_depth / 2 + 2) * 2^(gc_depth + 5). */
+	g->max_allocs = (gc_depth / 2 + 3) << (gc_depth + 5);
+	g->max_steps = g->max_allocs / 8;
+	g->gap = vmalloc(array_size(g->max_steps, sizeof(u32)));
+	g->dur = vmalloc(array_size(g->max_steps, sizeof(u32)));
+	g->alloc = vmalloc(array_size(g->max_allocs, sizeof(u32)));
+	if (!g->gap || !g->dur || !g->alloc) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	kb_gc_ctx = g;
+	for (g->rep = 0; !ret && g->rep < reps; g->rep++)
+		ret = kb_gc_replay(g, arena);
+	if (!ret && g->full)
+		ret = -ENOSPC;
+	if (ret)
+		pr_err("gc: binary-trees of depth %u failed: %d\n", gc_depth, ret);
+	else
+		kb_gc_report(g);
+out:
+	vfree(g->alloc);
+	vfree(g->dur);
+	vfree(g->gap);
+	kfree(g);
+	return ret;
+}
+
 /* ---- module ------------------------------------------------------------------ */
 
 static int __init ckremm_bench_init(void)
@@ -926,6 +1189,8 @@ static int __init ckremm_bench_init(void)
 		ret = kb_reorder();
 	if (!ret && kb_wants("overhead"))
 		ret = kb_overhead(&c);
+	if (!ret && kb_wants("gc"))
+		ret = kb_gc();
 	pr_info("# done: %d\n", ret);
 out:
 	vfree(c.slot);
