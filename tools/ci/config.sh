@@ -6,7 +6,9 @@
 #     other pool's symbols and refers to none;
 #   - a hosted program built through ckremm/ckremm.mk
 #     (tools/tests/config/one_pool.c) links only that pool's code, and runs;
-# and a configuration with neither pool is refused by both builds.
+# the paging module (CONFIG_CKREMM_PAGING) is in the table pool's builds
+# and in none without it or with it set to n; and a configuration with
+# neither pool is refused by both builds.
 #
 #   tools/ci/config.sh   -> last line "config: N passed, M failed"
 set -euo pipefail
@@ -90,6 +92,26 @@ for pool in h t; do
 	result "... links nothing of the $other" "$log" none_of "$out/host-$pool/one_pool" "$other"
 	result "... and runs" "$log" "$out/host-$pool/one_pool"
 done
+
+# The paging module (CONFIG_CKREMM_PAGING): in the table pool's builds
+# above, where ckremm.config has it, and in none without it.
+log=$logs/paging.log
+result "ckremm.ko with the table pool has the paging module (ckremm_pager_tick)" "$log" \
+	grep -q " T ckremm_pager_tick" <(nm "$out/module-t/ckremm.ko")
+result "... and one_pool through ckremm.mk links it" "$log" \
+	grep -q " T ckremm_pager_tick" <(nm "$out/host-t/one_pool")
+result "ckremm.ko without the table pool holds nothing of it" "$log" \
+	none_of "$out/module-h/ckremm.ko" ckremm_pag
+dir=$out/module-nopaging
+rm -rf "$dir"
+result "ckremm.ko with CONFIG_CKREMM_PAGING=n builds with W=1, no warning" "$log" \
+	module_builds "$dir" CONFIG_CKREMM_PAGING=n
+result "... and holds nothing of the paging module" "$log" none_of "$dir/ckremm.ko" ckremm_pag
+result "one_pool with CONFIG_CKREMM_PAGING=n builds through ckremm.mk" "$log" \
+	make -C "$CKREMM_ROOT/tools/tests/config" OUT="$out/host-nopaging" CONFIG_CKREMM_PAGING=n
+result "... links nothing of it" "$log" \
+	none_of "$out/host-nopaging/one_pool" ckremm_pag
+result "... and runs" "$log" "$out/host-nopaging/one_pool"
 
 # A lean header pool (CONFIG_CKREMM_HPOOL_LEAN) refuses keyed headers and
 # the front cache; it and CONFIG_CKREMM_SMALL make the code a firmware

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * A program built through ckremm/ckremm.mk with the pools ckremm.config
- * selects (CONFIG_CKREMM_HPOOL, _TPOOL): it uses each pool built in, so
- * that the link proves the selected pools complete and tools/ci/config.sh
- * can see that nothing of the others came along.  Exit status 0 if every
+ * selects (CONFIG_CKREMM_HPOOL, _TPOOL, _PAGING): it uses each module
+ * built in, so that the link proves the selected modules complete and
+ * tools/ci/config.sh can see that nothing of the others came along.  Exit status 0 if every
  * call did what it should.
  */
 #include <stdio.h>
@@ -14,6 +14,9 @@
 #endif
 #ifdef CONFIG_CKREMM_TPOOL
 #include <ckremm/t_pool.h>
+#endif
+#ifdef CONFIG_CKREMM_PAGING
+#include <ckremm/paging.h>
 #endif
 
 int main(void)
@@ -43,6 +46,23 @@ int main(void)
 		failed |= handle == T_POOL_NO_HANDLE || t_pool_free(t, handle) ||
 			  !destroy_t_pool(t);
 		puts("table pool: alloc, free, destroy");
+	}
+#endif
+#ifdef CONFIG_CKREMM_PAGING
+	{
+		const struct ckremm_paging_params params = { .decay_ticks = 1 };
+		struct t_pool *t = t_pool_create(1 << 20, 0);
+		struct ckremm_paging_result res = { 0 };
+		struct ckremm_pager pager;
+		struct t_pool_stats st;
+
+		failed |= !t || ckremm_pager_init(&pager, t, &params) ||
+			  ckremm_pager_tick(&pager, &res);
+		t_pool_get_stats(t, &st);
+		failed |= !res.purged || st.committed_bytes != 0;
+		ckremm_pager_exit(&pager);
+		failed |= !destroy_t_pool(t);
+		puts("paging: an empty pool's pages given back");
 	}
 #endif
 	return failed;
