@@ -70,7 +70,9 @@ static inline void ckremm_unlock(struct ckremm_lock *l, unsigned long flags)
  * For tests: with ckremm_host_purge_protect set, purged pages are also made
  * inaccessible (PROT_NONE) until committed again, so that a pool touching
  * a page it did not commit faults at once; ckremm_host_commit_failures
- * makes the next that many commits fail.  ckremm_host_purged_bytes and
+ * makes the next that many commits fail; ckremm_host_purge_hook, if set,
+ * runs with ckremm_host_purge_arg at the start of each purge (the pool
+ * lock dropped).  ckremm_host_purged_bytes and
  * ckremm_host_committed_bytes count what the calls were asked for.
  */
 #define CKREMM_ARENA_PURGES	1
@@ -81,6 +83,8 @@ void ckremm_arena_purge(void *arena, size_t offset, size_t len);
 int ckremm_arena_commit(void *arena, size_t offset, size_t len);
 extern bool ckremm_host_purge_protect;
 extern unsigned long ckremm_host_commit_failures;
+extern void (*ckremm_host_purge_hook)(void *arg);
+extern void *ckremm_host_purge_arg;
 extern unsigned long ckremm_host_purged_bytes;
 extern unsigned long ckremm_host_committed_bytes;
 

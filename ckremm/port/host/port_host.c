@@ -14,6 +14,8 @@ void *ckremm_host_nowait_arg;
 
 bool ckremm_host_purge_protect;
 unsigned long ckremm_host_commit_failures;
+void (*ckremm_host_purge_hook)(void *arg);
+void *ckremm_host_purge_arg;
 unsigned long ckremm_host_purged_bytes;
 unsigned long ckremm_host_committed_bytes;
 
@@ -69,6 +71,8 @@ void ckremm_arena_purge(void *arena, size_t offset, size_t len)
 
 	if (!len)
 		return;
+	if (ckremm_host_purge_hook)
+		ckremm_host_purge_hook(ckremm_host_purge_arg);
 	__atomic_fetch_add(&ckremm_host_purged_bytes, len, __ATOMIC_RELAXED);
 	madvise(at, len, MADV_DONTNEED);
 	if (ckremm_host_purge_protect)
