@@ -55,7 +55,7 @@ struct ckremm_pager {
 	struct ckremm_paging_params params;
 	unsigned int age;
 	unsigned int quiet;
-	u32 seq;
+	unsigned int seq;
 };
 
 /**
