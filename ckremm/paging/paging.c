@@ -66,9 +66,8 @@
  */
 
 #include "../tpool/t_pool_internal.h"
-#include <ckremm/paging.h>
+#include "paging_internal.h"
 
-#define PG_STEP_DEFAULT		0x40000U	/* 256 KiB */
 #define PG_STEPS_PER_TICK	64
 
 static size_t pg_page_up(size_t bytes)
@@ -186,21 +185,10 @@ int ckremm_pager_init(struct ckremm_pager *pager, struct t_pool *pool,
 	unsigned long flags;
 	int ret = 0;
 
-	if (!pager || !pool || !params || !params->decay_ticks ||
-	    (uintptr_t)pool->arena & (CKREMM_PAGE_SIZE - 1))
-		return -EINVAL;
-	if (!CKREMM_ARENA_PURGES)
-		return -EOPNOTSUPP;
-	memset(pager, 0, sizeof(*pager));
+	ret = pg_init_args(pager, pool, pool ? pool->arena : NULL, params);
+	if (ret)
+		return ret;
 	pager->pool = pool;
-	pager->params = *params;
-	if (!pager->params.step_bytes)
-		pager->params.step_bytes = PG_STEP_DEFAULT;
-	pager->params.step_bytes &= ~(CKREMM_PAGE_SIZE - 1);
-	if (!pager->params.step_bytes)
-		pager->params.step_bytes = CKREMM_PAGE_SIZE;
-	if (!pager->params.reorder_bytes)
-		pager->params.reorder_bytes = PG_STEP_DEFAULT;
 
 	pg = &pool->pg;
 	flags = ckremm_lock(&pool->lock);
@@ -288,10 +276,11 @@ static bool pg_decay(struct ckremm_pager *pager,
  * @res: if not NULL, what the tick did is added to it
  *
  * Called by the environment at a steady period, busy or idle.  Compacts
- * a pool quiet for a decay period (with CKREMM_PAGING_REORDER), and at
- * the end of each period gives back the pages free for all of it, in
+ * a table pool quiet for a decay period (with CKREMM_PAGING_REORDER), and
+ * at the end of each period gives back the pages free for all of it, in
  * steps of at most step_bytes with the pool lock dropped between them
- * (at most 64 steps per tick; the rest on the next ticks).
+ * (at most 64 steps per tick; the rest on the next ticks).  A header
+ * pool's pages go back as h_paging.c says.
  *
  * Context: where the port's purge may be called (see ckremm_port.h); one
  * caller at a time per pager.
@@ -305,10 +294,14 @@ int ckremm_pager_tick(struct ckremm_pager *pager,
 	unsigned long flags;
 	u32 seq;
 
-	if (!pager || !pager->pool)
+	if (!pager || (!pager->pool && !pager->hpool))
 		return -EINVAL;
 	if (!res)
 		res = &dummy;
+	if (!pager->pool) {
+		ckremm_pager_tick_h(pager, res);
+		return 0;
+	}
 	pool = pager->pool;
 	flags = ckremm_lock(&pool->lock);
 	seq = pool->seq;
@@ -346,7 +339,11 @@ void ckremm_pager_exit(struct ckremm_pager *pager)
 {
 	unsigned long flags;
 
-	if (!pager || !pager->pool)
+	if (!pager)
+		return;
+	if (pager->hpool)
+		ckremm_pager_exit_h(pager);
+	if (!pager->pool)
 		return;
 	flags = ckremm_lock(&pager->pool->lock);
 	pager->pool->pg.managed = false;

@@ -2,18 +2,21 @@
 /*
  * ckremm paging: arena pages committed on demand and given back when quiet.
  *
- * A pager manages one table pool.  The pool commits pages as allocations
- * reach them; the pager, ticked by its environment (a timer or work item,
- * a main loop), gives back the pages at the top of the arena that have
- * been free for a decay time, a bounded step at a time with the pool lock
- * dropped, and may compact the pool first when it has been quiet, so that
- * free space gathers at the top.  The design and the parameters are
- * explained at the top of ckremm/paging/paging.c.
+ * A pager manages one pool.  The pool commits pages as allocations reach
+ * them; the pager, ticked by its environment (a timer or work item, a main
+ * loop), gives back pages that have been free for a decay time, a bounded
+ * step at a time with the pool lock dropped.  In a table pool, those at
+ * the top of the arena, where a reorder (which the pager may run when the
+ * pool is quiet) gathers all free space; in a header pool, the whole
+ * pages inside free blocks.  The design and the parameters are explained
+ * at the top of ckremm/paging/paging.c and h_paging.c.
  */
 #ifndef CKREMM_PAGING_H
 #define CKREMM_PAGING_H
 
 #include <ckremm/t_pool.h>
+
+struct h_pool;
 
 /* ckremm_paging_params.flags */
 #define CKREMM_PAGING_REORDER	0x1U	/* compact a quiet pool: invalidates
@@ -44,18 +47,24 @@ struct ckremm_paging_params {
 
 /**
  * struct ckremm_pager - a pager; its fields are the pager's own
- * @pool: the pool it manages
+ * @pool: the table pool it manages, or NULL
+ * @hpool: the header pool it manages, or NULL
  * @params: its parameters, as checked
  * @age: ticks since the present decay period began
  * @quiet: ticks for which the pool did not change but by the pager
  * @seq: the pool's change count when the pager last looked
+ * @cursor: header pool: where the walk over the blocks is
+ * @walking: header pool: a walk is under way
  */
 struct ckremm_pager {
 	struct t_pool *pool;
+	struct h_pool *hpool;
 	struct ckremm_paging_params params;
 	unsigned int age;
 	unsigned int quiet;
 	unsigned int seq;
+	size_t cursor;
+	bool walking;
 };
 
 /**
@@ -72,6 +81,8 @@ struct ckremm_paging_result {
 
 int ckremm_pager_init(struct ckremm_pager *pager, struct t_pool *pool,
 		      const struct ckremm_paging_params *params);
+int ckremm_pager_init_h(struct ckremm_pager *pager, struct h_pool *pool,
+			const struct ckremm_paging_params *params);
 int ckremm_pager_tick(struct ckremm_pager *pager,
 		      struct ckremm_paging_result *res);
 int ckremm_paging_purge_t(struct t_pool *pool, size_t keep, size_t budget,

@@ -13,7 +13,11 @@
  *     after any sequence of alloc, free, write, reorder steps, purge
  *     steps, ticks and failing commits (model.seed_*);
  *   - the decay policy gives back what has been free for a decay period,
- *     and nothing that is used again within one (decay.*).
+ *     and nothing that is used again within one (decay.*);
+ *   - in a header pool, the pages inside free blocks go back, and every
+ *     byte of every live block survives alloc, aligned alloc, free,
+ *     write, resize, reorder, ticks and failing commits (h_*), with no
+ *     more pages resident than the pool says are committed.
  *
  * PAGING_MODEL_OPS overrides the number of operations per seed.
  */
@@ -26,10 +30,12 @@
 #include <unistd.h>
 
 #include "ckremm_port.h"
+#include <ckremm/h_pool.h>
 #include <ckremm/paging.h>
 #include <ckremm/t_pool.h>
 
 #include "ckremm_test.h"
+#include "h_pool_model.h"
 #include "t_pool_model.h"
 
 #define PAGE		CKREMM_PAGE_SIZE
@@ -487,5 +493,174 @@ static void model_run(u64 seed)
 TEST(model_seed_1) { model_run(1); }
 TEST(model_seed_2) { model_run(0x5eed); }
 TEST(model_seed_3) { model_run(0xc0ffee); }
+
+/* ---- the header pool ------------------------------------------------ */
+
+static struct h_pool *paged_h_pool(struct ckremm_pager *pager,
+				   const struct ckremm_paging_params *p)
+{
+	struct h_pool *pool = h_pool_create(ARENA, 0);
+
+	ASSERT_NONNULL(pool);
+	ckremm_host_purge_protect = true;
+	ASSERT_EQ(ckremm_pager_init_h(pager, pool, p), 0);
+	return pool;
+}
+
+static int h_alloc(struct h_pool *pool, struct h_model *m, size_t size,
+		   size_t align)
+{
+	struct h_model_block *b;
+	void *ptr = h_pool_alloc_aligned(pool, size, align);
+
+	if (!ptr)
+		return -ENOMEM;
+	b = h_model_add(m, ptr, size, align, h_pool_usable_size(pool, ptr));
+	ASSERT_NONNULL(b);
+	memcpy(ptr, b->bytes, b->usable);
+	return 0;
+}
+
+static void h_check(struct h_pool *pool, const struct h_model *m)
+{
+	struct h_pool_fault fault;
+	struct h_pool_stats st;
+	size_t size;
+	u8 *arena = h_pool_arena(pool, &size);
+	unsigned int i;
+
+	ASSERT_EQ(h_pool_validate(pool, &fault), 0, "%s at %zu", fault.reason,
+		  fault.offset);
+	for (i = 0; i < m->n; i++)
+		ASSERT_EQ(h_model_diff(m, i, m->b[i].ptr, 0, m->b[i].usable),
+			  m->b[i].usable, "block %u differs", i);
+	h_pool_get_stats(pool, &st);
+	ASSERT_LE(resident_pages(arena, size & ~(PAGE - 1)) * PAGE,
+		  st.committed_bytes);
+}
+
+TEST(h_decay_idle_pool)
+{
+	const struct ckremm_paging_params p = { .decay_ticks = 3 };
+	struct ckremm_paging_result res = { 0 };
+	struct ckremm_pager pager;
+	struct h_pool *pool = paged_h_pool(&pager, &p);
+	struct h_pool_stats st;
+	struct h_model m;
+	u64 seed = 9;
+	unsigned int i, t;
+
+	ASSERT_EQ(h_model_init(&m, pool, 8192, 5), 0);
+	while (!h_alloc(pool, &m, 16 + rng_next(&seed) % 6000, 0))
+		;
+	for (i = m.n; i-- > 0;)
+		if (rng_next(&seed) % 10) {
+			ASSERT_EQ(h_pool_free(pool, m.b[i].ptr), 0);
+			h_model_remove(&m, i);
+		}
+	for (t = 0; t < p.decay_ticks * 2 - 1; t++)
+		ASSERT_EQ(ckremm_pager_tick(&pager, &res), 0);
+	EXPECT_EQ(res.purged, 0, "purged before a page was free for a period");
+	for (; t < p.decay_ticks * 3; t++)
+		ASSERT_EQ(ckremm_pager_tick(&pager, &res), 0);
+	h_check(pool, &m);
+	h_pool_get_stats(pool, &st);
+	EXPECT_GT(res.purged, 0);
+	EXPECT_EQ(st.purged_bytes, res.purged);
+	TH_LOG("live %zu, free %zu in %zu blocks, committed %zu",
+	       st.used_bytes, st.free_bytes, st.free_blocks,
+	       st.committed_bytes);
+	/* All but the pages a free block's header and the blocks touch. */
+	EXPECT_LE(st.committed_bytes, st.used_bytes + 2 * PAGE * (st.free_blocks + 1));
+
+	/* Filling it again commits what it needs, and keeps every byte. */
+	while (!h_alloc(pool, &m, 16 + rng_next(&seed) % 6000, 0))
+		;
+	h_check(pool, &m);
+	ckremm_pager_exit(&pager);
+	h_model_destroy(&m);
+	EXPECT_TRUE(destroy_h_pool(pool));
+}
+
+static void h_model_run(u64 seed)
+{
+	const struct ckremm_paging_params p = {
+		.decay_ticks = 1, .step_bytes = 4 * PAGE,
+	};
+	unsigned long ops = MODEL_OPS, op, fails = 0;
+	struct ckremm_paging_result res = { 0 };
+	const char *env = getenv("PAGING_MODEL_OPS");
+	struct ckremm_pager pager;
+	struct h_pool *pool = paged_h_pool(&pager, &p);
+	struct h_model m;
+	u64 rng = seed;
+
+	if (env)
+		ops = strtoul(env, NULL, 0);
+	ASSERT_EQ(h_model_init(&m, pool, 2048, seed), 0);
+	for (op = 0; op < ops; op++) {
+		unsigned int pick = rng_next(&rng) % 100;
+		size_t size = 1 + (rng_next(&rng) % 8 ?
+				   rng_next(&rng) % 512 : rng_next(&rng) % 40000);
+
+		if (pick < 35) {
+			size_t align = rng_next(&rng) % 8 ? 0 :
+				       (size_t)16 << rng_next(&rng) % 9;
+
+			if (rng_next(&rng) % 50 == 0)
+				ckremm_host_commit_failures = 1;
+			if (h_alloc(pool, &m, size, align))
+				fails++;
+			ckremm_host_commit_failures = 0;
+		} else if (pick < 70 && m.n) {
+			unsigned int i = rng_next(&rng) % m.n;
+
+			ASSERT_EQ(h_pool_free(pool, m.b[i].ptr), 0);
+			h_model_remove(&m, i);
+		} else if (pick < 77 && m.n) {
+			unsigned int i = rng_next(&rng) % m.n;
+			size_t pos = rng_next(&rng) % m.b[i].usable;
+			size_t len = 1 + rng_next(&rng) % (m.b[i].usable - pos);
+
+			h_model_refill(&m, i, pos);
+			memcpy(m.b[i].ptr + pos, m.b[i].bytes + pos, len);
+			memcpy(m.b[i].ptr + pos + len, m.b[i].bytes + pos + len,
+			       m.b[i].usable - pos - len);
+		} else if (pick < 87 && m.n) {
+			unsigned int i = rng_next(&rng) % m.n;
+			void *moved = NULL;
+			size_t keep, usable;
+
+			if (rng_next(&rng) % 50 == 0)
+				ckremm_host_commit_failures = 1;
+			if (h_pool_resize(pool, m.b[i].ptr, size, &moved) == 0) {
+				usable = h_pool_usable_size(pool, moved);
+				keep = h_model_realloc_keeps(&m.b[i], moved, size,
+							     usable);
+				ASSERT_EQ(h_model_resize(&m, i, moved, size, usable,
+							 keep), 0);
+				memcpy((u8 *)moved + keep, m.b[i].bytes + keep,
+				       usable - keep);
+			}
+			ckremm_host_commit_failures = 0;
+		} else if (pick < 89) {
+			ASSERT_TRUE(reorder_h_mem(pool));
+		} else {
+			ASSERT_EQ(ckremm_pager_tick(&pager, &res), 0);
+		}
+		if (op % 64 == 0)
+			h_check(pool, &m);
+	}
+	h_check(pool, &m);
+	TH_LOG("%lu ops: %lu failed allocs, %zu bytes purged in %u steps",
+	       ops, fails, res.purged, res.steps);
+	EXPECT_GT(res.purged, 0);
+	ckremm_pager_exit(&pager);
+	h_model_destroy(&m);
+	EXPECT_TRUE(destroy_h_pool(pool));
+}
+
+TEST(h_model_seed_1) { h_model_run(1); }
+TEST(h_model_seed_2) { h_model_run(0xbeef); }
 
 TEST_HARNESS_MAIN("paging")
