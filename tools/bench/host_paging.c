@@ -15,7 +15,9 @@
  *            at least 64 KiB per purge, compaction of a quiet pool) ticked
  *            --ticks times; held = the arena's resident pages (mincore()),
  *            and also with the pool's tables (meta_bytes) added
- *   h_pool   no paging yet: held = the arena's resident pages
+ *   h_pool   a pager (the same decay; every whole page inside a free
+ *            block) ticked --ticks times after reorder_h_mem(); held =
+ *            the arena's resident pages
  *   glibc    malloc_trim(0); held = the process's resident set (statm)
  *            less what it was before the burst
  *
@@ -181,13 +183,18 @@ static void run_t_pool(const struct burst *b)
 
 static void run_h_pool(const struct burst *b)
 {
+	const struct ckremm_paging_params params = { .decay_ticks = 8 };
 	struct h_pool *pool = create_h_pool(b->arena + b->arena / 4);
+	struct ckremm_paging_result res = { 0 };
 	void **p = calloc(b->blocks, sizeof(*p));
 	size_t i, held, arena_size;
+	struct ckremm_pager pager;
+	struct h_pool_stats st;
+	unsigned int t;
 	u8 *arena;
 
-	if (!pool || !p)
-		die("cannot make a header pool");
+	if (!pool || !p || ckremm_pager_init_h(&pager, pool, &params))
+		die("cannot make a paged header pool");
 	for (i = 0; i < b->blocks; i++) {
 		p[i] = h_pool_alloc(pool, b->size[i]);
 		if (!p[i])
@@ -198,10 +205,15 @@ static void run_h_pool(const struct burst *b)
 		if (!b->live[i] && !h_pool_dealloc(pool, p[i]))
 			die("h_pool: free failed");
 	reorder_h_mem(pool);
+	for (t = 1; t <= b->ticks; t++)
+		ckremm_pager_tick(&pager, &res);
+	h_pool_get_stats(pool, &st);
 	arena = h_pool_arena(pool, &arena_size);
 	held = resident(arena, arena_size & ~(CKREMM_PAGE_SIZE - 1));
-	printf("# h_pool: %zu resident\n", held);
+	printf("# h_pool: %zu resident, %zu committed, %zu purged, %zu free blocks\n",
+	       held, st.committed_bytes, res.purged, st.free_blocks);
 	row("h_pool", "held_per_live", "ratio", (double)held / b->live_bytes);
+	ckremm_pager_exit(&pager);
 	destroy_h_pool(pool);
 	free(p);
 }
