@@ -582,6 +582,56 @@ TEST(h_decay_idle_pool)
 	EXPECT_TRUE(destroy_h_pool(pool));
 }
 
+struct h_race {
+	struct h_pool *pool;
+	void *got;
+};
+
+static void h_race_hook(void *arg)
+{
+	struct h_race *r = arg;
+
+	ckremm_host_purge_hook = NULL;
+	r->got = h_pool_alloc(r->pool, 32 * PAGE);
+}
+
+/* An allocation that needs pages a purge step has out fails; later not. */
+TEST(h_alloc_during_purge)
+{
+	const struct ckremm_paging_params p = { .decay_ticks = 1 };
+	struct ckremm_pager pager;
+	struct h_pool *pool = h_pool_create(256 * 1024, 0);
+	struct h_race r = { .pool = pool, .got = pool };
+	struct h_pool_stats st;
+	void *a, *b;
+
+	ASSERT_NONNULL(pool);
+	ckremm_host_purge_protect = true;
+	ASSERT_EQ(ckremm_pager_init_h(&pager, pool, &p), 0);
+	a = h_pool_alloc(pool, 40 * PAGE);
+	ASSERT_NONNULL(a);
+	h_pool_get_stats(pool, &st);
+	b = h_pool_alloc(pool, st.largest_free);
+	ASSERT_NONNULL(b);
+	ASSERT_EQ(h_pool_free(pool, a), 0);
+	ckremm_host_purge_hook = h_race_hook;
+	ckremm_host_purge_arg = &r;
+	ASSERT_EQ(ckremm_pager_tick(&pager, NULL), 0);	/* seen */
+	ASSERT_EQ(ckremm_pager_tick(&pager, NULL), 0);	/* purged */
+	ckremm_host_purge_hook = NULL;
+	EXPECT_NULL(r.got);
+	h_pool_get_stats(pool, &st);
+	EXPECT_EQ(st.commit_failures, 1);
+	EXPECT_GE(st.purged_bytes, 38 * PAGE);
+	a = h_pool_alloc(pool, 32 * PAGE);
+	ASSERT_NONNULL(a);
+	memset(a, 0x5a, 32 * PAGE);
+	h_pool_get_stats(pool, &st);
+	EXPECT_EQ(st.commit_failures, 1);
+	ckremm_pager_exit(&pager);
+	EXPECT_TRUE(destroy_h_pool(pool));
+}
+
 static void h_model_run(u64 seed)
 {
 	const struct ckremm_paging_params p = {
