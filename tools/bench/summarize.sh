@@ -213,6 +213,6 @@ END {
 	# Figure 9: memory held after a burst, per live byte (host_paging.c).
 	alone(9, "held/live after a burst: t_pool, paged (arena)", "paging,t_pool,held_per_live", 0, "x", "le", 1.05, "<= 1.05", "", "")
 	alone(9, "  t_pool with its tables", "paging,t_pool,held_with_tables_per_live", 0, "x", "", 0, "-", "", "")
-	alone(9, "  h_pool, paged (free blocks' interiors)", "paging,h_pool,held_per_live", 0, "x", "", 0, "-", "", "")
+	alone(9, "  h_pool, paged (pages inside free blocks)", "paging,h_pool,held_per_live", 0, "x", "", 0, "-", "", "")
 	alone(9, "  glibc after malloc_trim(0)", "paging,glibc,held_per_live", 0, "x", "", 0, "-", "", "")
 }' "$dir/summary.csv" >"$dir/table.txt"
