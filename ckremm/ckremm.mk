@@ -21,9 +21,11 @@ include $(CKREMM_ROOT)/ckremm.config
 ifeq ($(CONFIG_CKREMM_HPOOL)$(CONFIG_CKREMM_TPOOL),nn)
 $(error ckremm.config: CONFIG_CKREMM_HPOOL and CONFIG_CKREMM_TPOOL are both n)
 endif
-# The collector depends on the table pool: without it, there is none.
+# The collector and the paging module depend on the table pool: without
+# it, there are none.
 ifneq ($(CONFIG_CKREMM_TPOOL),y)
 override CONFIG_CKREMM_GC := n
+override CONFIG_CKREMM_PAGING := n
 endif
 
 CKREMM_SRCS-y :=
@@ -33,6 +35,10 @@ CKREMM_SRCS-$(CONFIG_CKREMM_TPOOL) += $(CKREMM_ROOT)/ckremm/tpool/t_pool.c \
 				      $(CKREMM_ROOT)/ckremm/tpool/t_pool_move.c \
 				      $(CKREMM_ROOT)/ckremm/tpool/t_pool_check.c
 CKREMM_SRCS-$(CONFIG_CKREMM_GC) += $(CKREMM_ROOT)/ckremm/gc/gc.c
+CKREMM_SRCS-$(CONFIG_CKREMM_PAGING) += $(CKREMM_ROOT)/ckremm/paging/paging.c
+ifeq ($(CONFIG_CKREMM_HPOOL)$(CONFIG_CKREMM_PAGING),yy)
+CKREMM_SRCS-y += $(CKREMM_ROOT)/ckremm/paging/h_paging.c
+endif
 CKREMM_SRCS := $(CKREMM_SRCS-y) \
 	       $(wildcard $(CKREMM_ROOT)/ckremm/port/$(CKREMM_PORT)/*.c)
 # CONFIG_CKREMM_* are defined to 1 for the options set to y, as
@@ -48,6 +54,9 @@ CKREMM_CPPFLAGS += -DCONFIG_CKREMM_TPOOL=1
 endif
 ifeq ($(CONFIG_CKREMM_GC),y)
 CKREMM_CPPFLAGS += -DCONFIG_CKREMM_GC=1
+endif
+ifeq ($(CONFIG_CKREMM_PAGING),y)
+CKREMM_CPPFLAGS += -DCONFIG_CKREMM_PAGING=1
 endif
 ifeq ($(CONFIG_CKREMM_HPOOL_LEAN),y)
 CKREMM_CPPFLAGS += -DCONFIG_CKREMM_HPOOL_LEAN=1

@@ -319,9 +319,13 @@ static u32 hp_alloc_locked(struct h_pool *pool, u32 units, size_t align)
 			    (size_t)off << HP_GRANULE_SHIFT);
 		goto fail;
 	}
-	hp_remove(pool, off);
 	h = hp_hdr(pool, off);
 	total = h->units;
+	/* The block, the gap before it, and the rest's header and links. */
+	if (!hp_pg_commit(pool, off, total - units - extra > HP_MIN_UNITS ?
+			  off + units + extra + HP_MIN_UNITS : off + total))
+		goto fail;
+	hp_remove(pool, off);
 	prev_units = h->prev_units;
 
 	/*
@@ -842,6 +846,10 @@ static void hp_free_tables(struct h_pool *pool)
 {
 	if (pool->own_arena && pool->arena)
 		ckremm_arena_free(pool->arena);
+#ifdef CONFIG_CKREMM_PAGING
+	ckremm_meta_free(pool->pg.purged);
+	ckremm_meta_free(pool->pg.seen);
+#endif
 	if (!pool->own_meta)
 		return;
 	ckremm_meta_free(pool->starts);
@@ -1649,7 +1657,10 @@ int h_pool_resize(struct h_pool *pool, void *ptr, size_t size, void **moved)
 	}
 	next = off + h->units;
 	if (next < pool->arena_units && hp_is_free(pool, next) &&
-	    (size_t)h->units + hp_hdr(pool, next)->units >= units) {
+	    (size_t)h->units + hp_hdr(pool, next)->units >= units &&
+	    hp_pg_commit(pool, next, h->units + hp_hdr(pool, next)->units >
+			 units + HP_MIN_UNITS ? off + units + HP_MIN_UNITS :
+			 next + hp_hdr(pool, next)->units)) {
 		u32 next_units = hp_hdr(pool, next)->units;
 
 		hp_remove(pool, next);
@@ -1922,6 +1933,12 @@ void h_pool_get_stats(struct h_pool *pool, struct h_pool_stats *stats)
 	stats->peak_used = pool->peak_units << HP_GRANULE_SHIFT;
 	stats->failed_allocs = pool->failed_allocs;
 	stats->refused_calls = pool->refused_calls;
+	stats->committed_bytes = pool->arena_size;
+#ifdef CONFIG_CKREMM_PAGING
+	stats->committed_bytes -= pool->pg.purged_pages * CKREMM_PAGE_SIZE;
+	stats->purged_bytes = pool->pg.purged_bytes;
+	stats->commit_failures = pool->pg.commit_failures;
+#endif
 	stats->header_bytes = (pool->used_blocks + pool->free_blocks) *
 			      H_POOL_HEADER_SIZE;
 	if (stats->free_bytes)

@@ -73,6 +73,35 @@ struct hp_links {
 	u32 prev;
 };
 
+/*
+ * struct hp_paging - which pages of the arena the paging module gave back
+ *	(ckremm/paging/h_paging.c); only in builds with it
+ * @purged: bit per whole page of the arena: given back, to be committed
+ *	before anything is written on it
+ * @seen: bit per page: inside a free block's interior when the pager last
+ *	looked, and nothing placed on it since; NULL while no pager ever
+ *	managed the pool (nothing is purged, nothing needs committing)
+ * @pages: whole pages of the arena
+ * @purged_pages: bits set in @purged
+ * @purging_lo: first page a purge step has out
+ * @purging_hi: the page after its last; equal to @purging_lo when none
+ *	is out.  An allocation that needs one of them fails.
+ * @managed: a pager manages the pool
+ * @purged_bytes: bytes given back, in total
+ * @commit_failures: allocations failed for want of a commit
+ */
+struct hp_paging {
+	u32 *purged;
+	u32 *seen;
+	size_t pages;
+	size_t purged_pages;
+	size_t purging_lo;
+	size_t purging_hi;
+	bool managed;
+	size_t purged_bytes;
+	size_t commit_failures;
+};
+
 struct h_pool {
 	struct ckremm_lock lock;
 	const char *label;	/* the port's name of the pool (its events') */
@@ -103,6 +132,9 @@ struct h_pool {
 	u32 cache_sizes;	/* sizes cached: blocks of 2..cache_sizes + 1 units */
 	u32 cache_cursor;	/* size a flush looks at next */
 	size_t cached_blocks;	/* counted in used_blocks and used_units too */
+#ifdef CONFIG_CKREMM_PAGING
+	struct hp_paging pg;
+#endif
 };
 
 /*
@@ -189,6 +221,63 @@ static inline bool hp_is_free(const struct h_pool *pool, u32 off)
 {
 	return hp_hdr(pool, off)->flags & HP_FREE;
 }
+
+/*
+ * The paging module's hook: before an allocation or a resize writes on
+ * units [@from, @to) of what was a free block, commit the pages of it the
+ * pager gave back, and forget that the others were seen free.  False if
+ * they cannot be committed or a purge step has one out (nothing changes
+ * but pages committed).  Always true in builds without the module.
+ */
+#ifdef CONFIG_CKREMM_PAGING
+static inline bool hp_pg_bit(const u32 *map, size_t p)
+{
+	return map[p / 32] & BIT(p % 32);
+}
+
+static inline bool hp_pg_commit(struct h_pool *pool, u32 from, u32 to)
+{
+	struct hp_paging *pg = &pool->pg;
+	size_t first, last, p, run;
+
+	if (!pg->seen)
+		return true;
+	first = ((size_t)from << HP_GRANULE_SHIFT) / CKREMM_PAGE_SIZE;
+	last = (((size_t)to << HP_GRANULE_SHIFT) + CKREMM_PAGE_SIZE - 1) /
+	       CKREMM_PAGE_SIZE;
+	if (last > pg->pages)
+		last = pg->pages;
+	if (first < pg->purging_hi && pg->purging_lo < last)
+		goto fail;
+	for (p = first; p < last; p = run + 1) {
+		run = p;
+		if (!hp_pg_bit(pg->purged, p))
+			continue;
+		while (run < last && hp_pg_bit(pg->purged, run))
+			run++;
+		if (ckremm_arena_commit(pool->arena, p * CKREMM_PAGE_SIZE,
+					(run - p) * CKREMM_PAGE_SIZE))
+			goto fail;
+		pg->purged_pages -= run - p;
+		for (; p < run; p++)
+			pg->purged[p / 32] &= ~BIT(p % 32);
+	}
+	for (p = first; p < last; p++)
+		pg->seen[p / 32] &= ~BIT(p % 32);
+	return true;
+fail:
+	pg->commit_failures++;
+	return false;
+}
+#else
+static inline bool hp_pg_commit(struct h_pool *pool, u32 from, u32 to)
+{
+	(void)pool;
+	(void)from;
+	(void)to;
+	return true;
+}
+#endif
 
 /*
  * Binds a header to its offset under the pool's secret key (H_POOL_KEYED

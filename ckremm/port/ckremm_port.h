@@ -14,15 +14,18 @@
  * so that no #ifdef anywhere names a target: a new port is a new folder.
  *
  *   linux/      the Linux kernel (ckremm.ko): vmalloc'd arenas charged to
- *               the memory cgroup, a raw spinlock taken with interrupts
- *               off, hsiphash, get_random_u32(), the debugfs registry and
- *               the tracepoints (ckremm_trace.h)
+ *               the memory cgroup (held whole: purge and commit do
+ *               nothing), a raw spinlock taken with interrupts off,
+ *               hsiphash, get_random_u32(), the debugfs registry and the
+ *               tracepoints (ckremm_trace.h)
  *   host/       a hosted C library (the tests, fuzzers and benchmarks):
- *               aligned_alloc() and calloc(), a C11-atomics spinlock,
- *               SipHash, a seed from the clock and the process id
+ *               mmap()ed arenas whose pages madvise() gives back,
+ *               calloc(), a C11-atomics spinlock, SipHash, a seed from
+ *               the clock and the process id
  *   baremetal/  single-core microcontrollers without an OS: an interrupt
- *               mask as the lock, memory, seed and log from the board,
- *               nothing of a C library but memcpy(), memmove(), memset()
+ *               mask as the lock, memory, seed, log and (optionally) RAM
+ *               bank power from the board, nothing of a C library but
+ *               memcpy(), memmove(), memset()
  *
  * What a port's ckremm_target.h provides:
  *
@@ -43,6 +46,18 @@
  *                ckremm_meta_zalloc_nowait(): the same for tables that grow
  *                while the pool is in use, from any context the pool lock
  *                can be taken in, never sleeping (it may always fail)
+ *   pages        ckremm_arena_purge(arena, offset, len): the arena's
+ *                pages in [offset, offset + len), page-aligned, hold
+ *                nothing the pool needs: give them back (or do nothing);
+ *                called with the pool lock dropped, where the caller of
+ *                the paging module's tick runs.  ckremm_arena_commit(arena,
+ *                offset, len): make such pages usable again before a block
+ *                is placed on them; called with the pool lock held, never
+ *                sleeping; 0, or -ENOMEM (the allocation fails).  A purged
+ *                page's bytes are undefined until then (zero on the ports
+ *                here).  Only the paging module (ckremm/paging/) purges.
+ *                CKREMM_ARENA_PURGES: 1 if a purge gives memory back, 0 if
+ *                the hooks do nothing (the paging module then refuses)
  *   sizes        CKREMM_PAGE_SIZE; CKREMM_STEP_BYTES, the bytes copied or
  *                cleared per hold of the lock (default below)
  *   bit scans    ckremm_fls32(), ckremm_ffs32(), ckremm_add_overflow()

@@ -269,7 +269,7 @@ static u32 tp_alloc_locked(struct t_pool *pool, u32 units,
 	if (pool->used_blocks == pool->capacity)
 		return TP_NIL;
 	n = tp_find_free(pool, units, &s, &have);
-	if (n == TP_NIL)
+	if (n == TP_NIL || !tp_pg_commit(pool, s->off + units))
 		return TP_NIL;
 	if (have != units) {
 		rn = pool->spare;
@@ -568,6 +568,7 @@ static struct t_pool *tp_create(void *arena, size_t size,
 	s->off = 0;
 	s->next = TP_NIL;
 	pool->first = n;
+	tp_pg_set_last(pool, n);
 	tp_region_add(pool, n, s);
 	tp_index_insert(pool, n, s, pool->arena_units);
 	pool->label = ckremm_pool_created(pool, CKREMM_POOL_TABLE, name);
@@ -1844,6 +1845,13 @@ void t_pool_get_stats(struct t_pool *pool, struct t_pool_stats *stats)
 	stats->meta_bytes = tp_meta_bytes(pool);
 	stats->reorders = pool->reorders;
 	stats->bytes_moved = pool->bytes_moved;
+	stats->committed_bytes = pool->arena_size;
+#ifdef CONFIG_CKREMM_PAGING
+	if (pool->pg.limit)
+		stats->committed_bytes -= pool->pg.limit - pool->pg.committed;
+	stats->purged_bytes = pool->pg.purged;
+	stats->commit_failures = pool->pg.commit_failures;
+#endif
 	if (stats->free_bytes)
 		stats->frag_permille = 1000 - ckremm_permille(stats->largest_free,
 							      stats->free_bytes);

@@ -92,6 +92,37 @@ struct tp_seg {
 #define TP_WRITER_WAITS		BIT(14)	/* refused for readers: no new readers */
 #define TP_READERS_MASK		(TP_WRITER_WAITS - 1)
 
+/*
+ * struct tp_paging - which pages of the arena are committed, for the
+ *	paging module (ckremm/paging/); only in builds with it
+ * @committed: bytes [0, @committed) of the arena are committed, a page
+ *	multiple; every used block (and a block's destination in a reorder,
+ *	which lies below the block) ends at or below it, and so does the
+ *	front of the free run at the top.  The pages from @committed up to
+ *	@limit may be purged.
+ * @limit: the arena's size rounded down to a page; the page it cuts
+ *	is never purged.  0 while no pager manages the pool: nothing is
+ *	purged and nothing needs committing.
+ * @peak_end: highest end of a block an allocation placed since the pager
+ *	last reset it (bytes)
+ * @purging: a purge step has the pages above @committed: an allocation
+ *	that needs them fails as if the pool were full
+ * @managed: a pager manages the pool
+ * @last: the run at the top of the arena
+ * @purged: bytes purged, in total
+ * @commit_failures: allocations failed for want of a commit
+ */
+struct tp_paging {
+	size_t committed;
+	size_t limit;
+	size_t peak_end;
+	bool purging;
+	bool managed;
+	u32 last;
+	size_t purged;
+	size_t commit_failures;
+};
+
 /* The block in transit during a reorder step, if any. */
 struct tp_move {
 	u32 seg;
@@ -137,6 +168,9 @@ struct t_pool {
 	size_t bytes_moved;
 #ifdef CONFIG_CKREMM_GC
 	struct ckremm_gc *gc;	/* the collector that owns the blocks */
+#endif
+#ifdef CONFIG_CKREMM_PAGING
+	struct tp_paging pg;
 #endif
 };
 
@@ -259,6 +293,58 @@ static inline void tp_region_del(struct t_pool *pool, u32 n, const struct tp_seg
 }
 
 /*
+ * The paging module's hooks (ckremm/paging/): the run at the top of the
+ * arena, and pages committed before a block is placed on them; nothing in
+ * builds without it.
+ */
+#ifdef CONFIG_CKREMM_PAGING
+static inline void tp_pg_set_last(struct t_pool *pool, u32 n)
+{
+	pool->pg.last = n;
+}
+
+/*
+ * Block bytes up to @end (units) are about to be placed: commit the pages
+ * below it that are not.  False if they cannot be (nothing changes).
+ */
+static inline bool tp_pg_commit(struct t_pool *pool, u32 end)
+{
+	struct tp_paging *pg = &pool->pg;
+	size_t want = tp_bytes(end), top;
+
+	if (want > pg->peak_end)
+		pg->peak_end = want;
+	if (want <= pg->committed)
+		return true;
+	top = (want + CKREMM_PAGE_SIZE - 1) & ~(CKREMM_PAGE_SIZE - 1);
+	if (top > pg->limit)
+		top = pg->limit;
+	if (top <= pg->committed)
+		return true;
+	if (pg->purging ||
+	    ckremm_arena_commit(pool->arena, pg->committed, top - pg->committed)) {
+		pg->commit_failures++;
+		return false;
+	}
+	pg->committed = top;
+	return true;
+}
+#else
+static inline void tp_pg_set_last(struct t_pool *pool, u32 n)
+{
+	(void)pool;
+	(void)n;
+}
+
+static inline bool tp_pg_commit(struct t_pool *pool, u32 end)
+{
+	(void)pool;
+	(void)end;
+	return true;
+}
+#endif
+
+/*
  * Unlink run @n (at @s) from the address order: the run before it grows
  * over it.
  */
@@ -273,6 +359,8 @@ static inline void tp_unlink(struct t_pool *pool, u32 n, struct tp_seg *s)
 		pool->first = s->next;
 	if (s->next != TP_NIL)
 		tp_set_prev(tp_seg(pool, s->next), prev);
+	else
+		tp_pg_set_last(pool, prev);
 }
 
 /*
@@ -286,6 +374,8 @@ static inline void tp_link_after(struct t_pool *pool, u32 at, struct tp_seg *a,
 	s->next = a->next;
 	if (s->next != TP_NIL)
 		tp_set_prev(tp_seg(pool, s->next), n);
+	else
+		tp_pg_set_last(pool, n);
 	a->next = n;
 }
 

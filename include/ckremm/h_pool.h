@@ -69,6 +69,11 @@ struct h_pool;
  * @frag_permille: external fragmentation, 0 when all free bytes form one
  *	block, approaching 1000 as free space splinters:
  *	1000 - 1000 * (largest free block) / @free_bytes
+ * @committed_bytes: bytes of the arena committed now: @arena_size, less
+ *	the pages the paging module gave back (ckremm/paging/)
+ * @purged_bytes: bytes the paging module gave back, in total
+ * @commit_failures: allocations and resizes failed because pages could
+ *	not be committed again (or were being given back at that moment)
  */
 struct h_pool_stats {
 	size_t arena_size;
@@ -83,6 +88,9 @@ struct h_pool_stats {
 	size_t refused_calls;
 	size_t header_bytes;
 	unsigned int frag_permille;
+	size_t committed_bytes;
+	size_t purged_bytes;
+	size_t commit_failures;
 };
 
 /**

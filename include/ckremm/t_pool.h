@@ -73,6 +73,11 @@ struct t_pool;
  * @reorders: reorder passes completed
  * @bytes_moved: payload bytes moved by reorders, in total
  * @frag_permille: 1000 - 1000 * @largest_free / @free_bytes
+ * @committed_bytes: bytes of the arena committed now: @arena_size, less
+ *	what the paging module gave back (ckremm/paging/)
+ * @purged_bytes: bytes the paging module gave back, in total
+ * @commit_failures: allocations failed because pages could not be
+ *	committed again (or were being given back at that moment)
  */
 struct t_pool_stats {
 	size_t arena_size;
@@ -90,6 +95,9 @@ struct t_pool_stats {
 	size_t reorders;
 	size_t bytes_moved;
 	unsigned int frag_permille;
+	size_t committed_bytes;
+	size_t purged_bytes;
+	size_t commit_failures;
 };
 
 /**

@@ -3,9 +3,9 @@
  * Figure 7: what the pools spend on bookkeeping.
  *
  * Per pool: the bytes a pool allocates outside its arena, as the C
- * library's allocator counts them (mallinfo2() before and after creation,
- * arenas being large enough to be mmap'd apart), and for t_pool also the
- * pool's own meta_bytes figure.
+ * library's allocator counts them (mallinfo2() before and after creation;
+ * the host port maps arenas itself, apart from the C library's heap), and
+ * for t_pool also the pool's own meta_bytes figure.
  *
  * Per block: the first blocks of the speed trace (its fill phase, all
  * allocations) go into each allocator, and the bytes each block takes
@@ -35,7 +35,7 @@ static size_t heap_in_use(void)
 int bench_overhead(const struct bench_opts *o)
 {
 	struct bench_trace trace;
-	size_t before, after_arena, arena_cost, h_meta, t_meta, requested = 0;
+	size_t before, h_meta, t_meta, requested = 0;
 	size_t glibc_over = 0;
 	u32 blocks, i, cap;
 	struct h_pool_stats hs;
@@ -43,7 +43,6 @@ int bench_overhead(const struct bench_opts *o)
 	struct h_pool *hp;
 	struct t_pool *tp;
 	void **ptrs;
-	u8 *probe;
 
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	bench_trace_alloc(&trace, o);
@@ -51,23 +50,12 @@ int bench_overhead(const struct bench_opts *o)
 	cap = trace.slots + 64;
 	ptrs = bench_xcalloc(blocks, sizeof(*ptrs));
 
-	/* What an arena alone costs the C library, to subtract below. */
-	before = heap_in_use();
-	probe = aligned_alloc(CKREMM_PAGE_SIZE, o->arena);
-	if (!probe)
-		bench_die("out of memory");
-	/* Used, so that the compiler keeps the allocation. */
-	*(volatile u8 *)probe = 1;
-	after_arena = heap_in_use();
-	free(probe);
-	arena_cost = after_arena - before;
-
 	before = heap_in_use();
 	hp = create_h_pool(o->arena);
-	h_meta = heap_in_use() - before - arena_cost;
+	h_meta = heap_in_use() - before;
 	before = heap_in_use();
 	tp = t_pool_create(o->arena, cap);
-	t_meta = heap_in_use() - before - arena_cost;
+	t_meta = heap_in_use() - before;
 	if (!hp || !tp)
 		bench_die("cannot create the pools");
 

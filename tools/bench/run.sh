@@ -95,6 +95,13 @@ host speed --runs "$runs"
 host frag --seeds "$seeds"
 host reorder --runs "$runs"
 host overhead
+# Figure 10: memory held after a burst (host_paging.c, a program of its own).
+say "host: paging"
+if "${pin[@]}" "$bin/bench_paging" >"$logs/host-paging.log" 2>&1; then
+	collect "$logs/host-paging.log"
+else
+	not_measured "host paging" "bench_paging failed (see $logs/host-paging.log)"
+fi
 
 # Instruction counts: the same trace, one replay, counted by callgrind.
 if [[ ${BENCH_ICOUNT:-1} == 1 ]] && command -v valgrind >/dev/null; then

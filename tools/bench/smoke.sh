@@ -71,6 +71,10 @@ check "bench_host overhead runs" run_host overhead --live 2000 --ops 4000 \
 	--arena 4194304
 check "overhead prints h_pool, t_pool and glibc" \
 	has_rows "$smoke/host-overhead.log" overhead h_pool t_pool glibc
+run_paging() { "$bin/bench_paging" "$@" >"$smoke/host-paging.log" 2>&1; }
+check "bench_paging runs" run_paging --arena 8388608
+check "paging prints t_pool, h_pool and glibc" \
+	has_rows "$smoke/host-paging.log" paging t_pool h_pool glibc
 check "dev_bench is built" test -x "$bin/dev_bench"
 
 # Figure 9: binary-trees, small.  bench_gc exits 1 if a tree's node count

@@ -260,4 +260,10 @@ END {
 	alone(8, "  t_pool_meta_size(), 1088 blocks, all tables", k "t_pool,meta_size_in", 0, "B", "", 0, "-", "", "")
 	alone(8, "32-bit arena bytes/block beyond request: h_pool", k "h_pool,arena_bytes_per_block", 0, "B", "", 0, "-", "", "")
 	alone(8, "  t_pool (rounding)", k "t_pool,arena_bytes_per_block", 0, "B", "", 0, "-", "", "")
+
+	# Figure 10: memory held after a burst, per live byte (host_paging.c).
+	alone(10, "held/live after a burst: t_pool, paged (arena)", "paging,t_pool,held_per_live", 0, "x", "le", 1.05, "<= 1.05", "", "")
+	alone(10, "  t_pool with its tables", "paging,t_pool,held_with_tables_per_live", 0, "x", "", 0, "-", "", "")
+	alone(10, "  h_pool, paged (pages inside free blocks)", "paging,h_pool,held_per_live", 0, "x", "", 0, "-", "", "")
+	alone(10, "  glibc after malloc_trim(0)", "paging,glibc,held_per_live", 0, "x", "", 0, "-", "", "")
 }' "$dir/summary.csv" >"$dir/table.txt"

@@ -6,13 +6,15 @@
 #     other pool's symbols and refers to none;
 #   - a hosted program built through ckremm/ckremm.mk
 #     (tools/tests/config/one_pool.c) links only that pool's code, and runs;
-# and a configuration with neither pool is refused by both builds.  The
-# collector (CONFIG_CKREMM_GC): built in, the module and one_pool have it
-# and one_pool collects; left out, neither holds any of its code; asked
-# for without the table pool, both builds leave it out, as Kconfig leaves
-# out an option whose dependency is off; its code on a Cortex-M4 at -Os
-# stays within 6 KiB (the whole of gc.c, ckremm_gc_validate() included,
-# which a firmware linked with --gc-sections and not calling it drops).
+# the paging module (CONFIG_CKREMM_PAGING) is in the table pool's builds
+# and in none without it or with it set to n; and a configuration with
+# neither pool is refused by both builds.  The collector (CONFIG_CKREMM_GC):
+# built in, the module and one_pool have it and one_pool collects; left
+# out, neither holds any of its code; asked for without the table pool,
+# both builds leave it out, as Kconfig leaves out an option whose
+# dependency is off; its code on a Cortex-M4 at -Os stays within 6 KiB (the
+# whole of gc.c, ckremm_gc_validate() included, which a firmware linked
+# with --gc-sections and not calling it drops).
 #
 #   tools/ci/config.sh   -> last line "config: N passed, M failed"
 set -euo pipefail
@@ -151,6 +153,26 @@ gc_size() {
 }
 result "the collector's code on a Cortex-M4 at -Os is at most 6 KiB" "$log" gc_size
 grep -h 'collector: .* bytes of .text' "$log" | sed 's/^/# /'
+
+# The paging module (CONFIG_CKREMM_PAGING): in the table pool's builds
+# above, where ckremm.config has it, and in none without it.
+log=$logs/paging.log
+result "ckremm.ko with the table pool has the paging module (ckremm_pager_tick)" "$log" \
+	grep -q " T ckremm_pager_tick" <(nm "$out/module-t/ckremm.ko")
+result "... and one_pool through ckremm.mk links it" "$log" \
+	grep -q " T ckremm_pager_tick" <(nm "$out/host-t/one_pool")
+result "ckremm.ko without the table pool holds nothing of it" "$log" \
+	none_of "$out/module-h/ckremm.ko" ckremm_pag
+dir=$out/module-nopaging
+rm -rf "$dir"
+result "ckremm.ko with CONFIG_CKREMM_PAGING=n builds with W=1, no warning" "$log" \
+	module_builds "$dir" CONFIG_CKREMM_PAGING=n
+result "... and holds nothing of the paging module" "$log" none_of "$dir/ckremm.ko" ckremm_pag
+result "one_pool with CONFIG_CKREMM_PAGING=n builds through ckremm.mk" "$log" \
+	make -C "$CKREMM_ROOT/tools/tests/config" OUT="$out/host-nopaging" CONFIG_CKREMM_PAGING=n
+result "... links nothing of it" "$log" \
+	none_of "$out/host-nopaging/one_pool" ckremm_pag
+result "... and runs" "$log" "$out/host-nopaging/one_pool"
 
 # A lean header pool (CONFIG_CKREMM_HPOOL_LEAN) refuses keyed headers and
 # the front cache; it and CONFIG_CKREMM_SMALL make the code a firmware

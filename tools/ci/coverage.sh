@@ -60,6 +60,7 @@ make -s -C "$tests/host" BUILD="$out/host" INSTRUMENT="$instrument" "${host_prog
 make -s -C "$tests/tpool" BUILD="$out/tpool" INSTRUMENT="$instrument" all
 # gc_tests likewise, with the table pool built for the collector.
 make -s -C "$tests/gc" BUILD="$out/gc" INSTRUMENT="$instrument" all
+make -s -C "$tests/paging" BUILD="$out/paging" INSTRUMENT="$instrument" all
 
 # suite <name> <command...>: run one instrumented suite, its TAP kept in
 # $out/<name>.tap; a suite that fails counts one failure and shows why.
@@ -81,6 +82,7 @@ host_tests() (cd "$tests/host" && ./run-tests.sh "${host_progs[@]}")
 suite host host_tests
 suite tpool "$out/tpool/tpool_tests"
 suite gc "$out/gc/gc_tests"
+suite paging "$out/paging/paging_tests"
 echo "coverage: tests ran $((SECONDS - start)) s"
 
 # gcov's text report of every object (the port's inline functions are
@@ -88,7 +90,7 @@ echo "coverage: tests ran $((SECONDS - start)) s"
 # then "<count>:<line>:<text>" with count "-" for lines that hold no code
 # and "#####" or "=====" for lines never run.  Sources are named relative
 # to the directory each program was built in.
-for dir in host tpool gc; do
+for dir in host tpool gc paging; do
 	for gcno in "$out/$dir"/*.gcno; do
 		[[ -e $gcno ]] || continue
 		(cd "$tests/$dir" && gcov -t "$gcno" 2>/dev/null) |
@@ -116,7 +118,7 @@ awk -F'\t' -v root="$CKREMM_ROOT/" '
 		f = norm($1)
 		if (index(f, root) != 1) next
 		f = substr(f, length(root) + 1)
-		if (f !~ /^ckremm\/(hpool|tpool|gc|port|port\/host|segfit)\/[^\/]+$/) next
+		if (f !~ /^ckremm\/(hpool|tpool|gc|paging|port|port\/host|segfit)\/[^\/]+$/) next
 		split($2, c, ":")
 		count = c[1]; line = c[2] + 0
 		gsub(/ /, "", count)

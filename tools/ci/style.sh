@@ -63,8 +63,9 @@ for f in "${files[@]}"; do
 	case $f in
 	ckremm/port/linux/*) want='GPL-2.0-only' ;;
 	ckremm/port/* | ckremm/hpool/* | ckremm/tpool/* | ckremm/segfit/* | \
-		ckremm/model/* | ckremm/gc/* | include/ckremm/h_pool.h | \
-		include/ckremm/t_pool.h | include/ckremm/gc.h)
+		ckremm/model/* | ckremm/gc/* | ckremm/paging/* | \
+		include/ckremm/h_pool.h | include/ckremm/t_pool.h | \
+		include/ckremm/gc.h | include/ckremm/paging.h)
 		want='GPL-2.0-only OR MIT' ;;
 	include/uapi/*) want='(GPL-2.0-only WITH Linux-syscall-note) OR MIT' ;;
 	*) want='GPL-2.0-only' ;;

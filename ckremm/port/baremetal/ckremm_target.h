@@ -34,6 +34,23 @@
  *	unsigned long ckremm_bm_irq_save(void);
  *	void ckremm_bm_irq_restore(unsigned long flags);
  *
+ * Arena pages the paging module gives back (ckremm/paging/) stay where
+ * they are unless the board can do something with them, such as power
+ * down a RAM bank or a retention region that holds nothing live.  Such a
+ * board defines CKREMM_BM_PAGE_HOOKS and supplies
+ *
+ *	void ckremm_bm_purge(void *at, size_t len);
+ *		the bytes [at, at + len), CKREMM_PAGE_SIZE-aligned, hold
+ *		nothing the pools need until committed again; called with
+ *		interrupts enabled.
+ *	int ckremm_bm_commit(void *at, size_t len);
+ *		make them usable again (their contents may be anything);
+ *		called with interrupts masked, so it must not wait long;
+ *		0, or -ENOMEM to fail the allocation that needs them.
+ *
+ * Without the define, both do nothing, and the paging module refuses to
+ * manage a pool (-EOPNOTSUPP).
+ *
  * An interrupt mask excludes the core's own interrupt handlers, not a
  * second core: on a multi-core part, pools shared between cores need a
  * port whose lock is a spinlock too.
@@ -161,6 +178,40 @@ static inline void ckremm_unlock(struct ckremm_lock *l, unsigned long flags)
 /* Aligned to CKREMM_PAGE_SIZE within a larger block (port_baremetal.c). */
 void *ckremm_arena_alloc(size_t size);
 void ckremm_arena_free(void *arena);
+
+#ifdef CKREMM_BM_PAGE_HOOKS
+#define CKREMM_ARENA_PURGES	1
+
+void ckremm_bm_purge(void *at, size_t len);
+int ckremm_bm_commit(void *at, size_t len);
+
+static inline void ckremm_arena_purge(void *arena, size_t offset, size_t len)
+{
+	ckremm_bm_purge((u8 *)arena + offset, len);
+}
+
+static inline int ckremm_arena_commit(void *arena, size_t offset, size_t len)
+{
+	return ckremm_bm_commit((u8 *)arena + offset, len);
+}
+#else
+#define CKREMM_ARENA_PURGES	0
+
+static inline void ckremm_arena_purge(void *arena, size_t offset, size_t len)
+{
+	(void)arena;
+	(void)offset;
+	(void)len;
+}
+
+static inline int ckremm_arena_commit(void *arena, size_t offset, size_t len)
+{
+	(void)arena;
+	(void)offset;
+	(void)len;
+	return 0;
+}
+#endif
 
 static inline void *ckremm_meta_zalloc(size_t size)
 {

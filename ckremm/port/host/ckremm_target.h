@@ -3,8 +3,8 @@
  * ckremm port for a hosted C library, POSIX and C11 atomics (see
  * ../ckremm_port.h for the interface).
  *
- * Used by the host tests, the fuzzers and the benchmarks: an arena is any
- * zeroed, page-aligned region; the lock is a test-and-set spinlock.
+ * Used by the host tests, the fuzzers and the benchmarks: an arena is an
+ * anonymous mapping; the lock is a test-and-set spinlock.
  */
 #ifndef CKREMM_TARGET_HOST_H
 #define CKREMM_TARGET_HOST_H
@@ -61,20 +61,32 @@ static inline void ckremm_unlock(struct ckremm_lock *l, unsigned long flags)
 	__atomic_store_n(&l->taken, 0, __ATOMIC_RELEASE);
 }
 
-static inline void *ckremm_arena_alloc(size_t size)
-{
-	size_t rounded = (size + CKREMM_PAGE_SIZE - 1) & ~(CKREMM_PAGE_SIZE - 1);
-	void *p = aligned_alloc(CKREMM_PAGE_SIZE, rounded);
+/*
+ * Arenas are anonymous mappings of their own (port_host.c), so that their
+ * pages are resident only once touched, and a purge gives them back to the
+ * system with madvise(MADV_DONTNEED): they read as zeros afterwards.  A
+ * page before the arena keeps the mapping's length.
+ *
+ * For tests: with ckremm_host_purge_protect set, purged pages are also made
+ * inaccessible (PROT_NONE) until committed again, so that a pool touching
+ * a page it did not commit faults at once; ckremm_host_commit_failures
+ * makes the next that many commits fail; ckremm_host_purge_hook, if set,
+ * runs with ckremm_host_purge_arg at the start of each purge (the pool
+ * lock dropped).  ckremm_host_purged_bytes and
+ * ckremm_host_committed_bytes count what the calls were asked for.
+ */
+#define CKREMM_ARENA_PURGES	1
 
-	if (p)
-		memset(p, 0, rounded);
-	return p;
-}
-
-static inline void ckremm_arena_free(void *arena)
-{
-	free(arena);
-}
+void *ckremm_arena_alloc(size_t size);
+void ckremm_arena_free(void *arena);
+void ckremm_arena_purge(void *arena, size_t offset, size_t len);
+int ckremm_arena_commit(void *arena, size_t offset, size_t len);
+extern bool ckremm_host_purge_protect;
+extern unsigned long ckremm_host_commit_failures;
+extern void (*ckremm_host_purge_hook)(void *arg);
+extern void *ckremm_host_purge_arg;
+extern unsigned long ckremm_host_purged_bytes;
+extern unsigned long ckremm_host_committed_bytes;
 
 static inline void *ckremm_meta_zalloc(size_t size)
 {

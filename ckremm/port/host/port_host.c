@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
-/* Host diagnostics and randomness for the ckremm port layer. */
+/* Host arenas, diagnostics and randomness for the ckremm port layer. */
 #include <stdarg.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -11,20 +12,94 @@ unsigned long ckremm_host_nowait_failures;
 void (*ckremm_host_nowait_hook)(void *arg);
 void *ckremm_host_nowait_arg;
 
-void *ckremm_meta_zalloc_nowait(size_t size)
-{
-	unsigned long left;
+bool ckremm_host_purge_protect;
+unsigned long ckremm_host_commit_failures;
+void (*ckremm_host_purge_hook)(void *arg);
+void *ckremm_host_purge_arg;
+unsigned long ckremm_host_purged_bytes;
+unsigned long ckremm_host_committed_bytes;
 
-	if (ckremm_host_nowait_hook)
-		ckremm_host_nowait_hook(ckremm_host_nowait_arg);
-	left = __atomic_load_n(&ckremm_host_nowait_failures, __ATOMIC_RELAXED);
+/* Take one of @counter's failures, if it has any left. */
+static bool ckremm_host_fail(unsigned long *counter)
+{
+	unsigned long left = __atomic_load_n(counter, __ATOMIC_RELAXED);
+
 	while (left) {
-		if (__atomic_compare_exchange_n(&ckremm_host_nowait_failures,
-						&left, left - 1, false,
+		if (__atomic_compare_exchange_n(counter, &left, left - 1, false,
 						__ATOMIC_RELAXED,
 						__ATOMIC_RELAXED))
-			return NULL;
+			return true;
 	}
+	return false;
+}
+
+/*
+ * The arena and, in the page before it, the mapping's length.  Untouched
+ * pages of a private anonymous mapping read as zeros and take no memory.
+ */
+void *ckremm_arena_alloc(size_t size)
+{
+	size_t rounded, len;
+	u8 *base;
+
+	if (ckremm_add_overflow(size, CKREMM_PAGE_SIZE - 1, &rounded))
+		return NULL;
+	rounded &= ~(CKREMM_PAGE_SIZE - 1);
+	if (ckremm_add_overflow(rounded, CKREMM_PAGE_SIZE, &len))
+		return NULL;
+	base = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		return NULL;
+	*(size_t *)base = len;
+	return base + CKREMM_PAGE_SIZE;
+}
+
+void ckremm_arena_free(void *arena)
+{
+	u8 *base;
+
+	if (!arena)
+		return;
+	base = (u8 *)arena - CKREMM_PAGE_SIZE;
+	munmap(base, *(size_t *)base);
+}
+
+void ckremm_arena_purge(void *arena, size_t offset, size_t len)
+{
+	u8 *at = (u8 *)arena + offset;
+
+	if (!len)
+		return;
+	if (ckremm_host_purge_hook)
+		ckremm_host_purge_hook(ckremm_host_purge_arg);
+	__atomic_fetch_add(&ckremm_host_purged_bytes, len, __ATOMIC_RELAXED);
+	madvise(at, len, MADV_DONTNEED);
+	if (ckremm_host_purge_protect)
+		mprotect(at, len, PROT_NONE);
+}
+
+int ckremm_arena_commit(void *arena, size_t offset, size_t len)
+{
+	u8 *at = (u8 *)arena + offset;
+
+	if (!len)
+		return 0;
+	if (ckremm_host_fail(&ckremm_host_commit_failures))
+		return -ENOMEM;
+	__atomic_fetch_add(&ckremm_host_committed_bytes, len, __ATOMIC_RELAXED);
+	if (ckremm_host_purge_protect &&
+	    mprotect(at, len, PROT_READ | PROT_WRITE))
+		return -ENOMEM;
+	return 0;
+}
+
+void *ckremm_meta_zalloc_nowait(size_t size)
+{
+	if (ckremm_host_nowait_hook)
+		ckremm_host_nowait_hook(ckremm_host_nowait_arg);
+	if (ckremm_host_fail(&ckremm_host_nowait_failures))
+		return NULL;
 	return calloc(1, size);
 }
 

@@ -147,6 +147,29 @@ static inline void ckremm_arena_free(void *arena)
 	vfree(arena);
 }
 
+/*
+ * The paging module's hooks (ckremm/paging/) do nothing here: the arena is
+ * one vmalloc area, charged to the memory cgroup as a whole, and the
+ * device maps its pages to userspace as they are (ckremm/dev/).  Giving a
+ * page back needs an arena whose pages the port owns one by one (mapped
+ * with apply_to_page_range() into a get_vm_area() range, and committed
+ * ahead of the lock, since a page cannot be allocated under a raw
+ * spinlock on PREEMPT_RT) and mappings that fault pages in and are zapped
+ * on a purge (unmap_mapping_range()); until then a pool keeps every page
+ * it was created with, CKREMM_ARENA_PURGES says so, and the paging
+ * module refuses to manage a pool (-EOPNOTSUPP).
+ */
+#define CKREMM_ARENA_PURGES	0
+
+static inline void ckremm_arena_purge(void *arena, size_t offset, size_t len)
+{
+}
+
+static inline int ckremm_arena_commit(void *arena, size_t offset, size_t len)
+{
+	return 0;
+}
+
 /* Context: process context; may sleep.  Fails rather than OOM-kill. */
 static inline void *ckremm_meta_zalloc(size_t size)
 {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * A program built through ckremm/ckremm.mk with the modules ckremm.config
- * selects (CONFIG_CKREMM_HPOOL, _TPOOL, _GC): it uses each one built in,
- * so that the link proves the selected modules complete and
+ * selects (CONFIG_CKREMM_HPOOL, _TPOOL, _GC, _PAGING): it uses each one
+ * built in, so that the link proves the selected modules complete and
  * tools/ci/config.sh can see that nothing of the others came along.  Exit
  * status 0 if every call did what it should.
  */
@@ -17,6 +17,9 @@
 #endif
 #ifdef CONFIG_CKREMM_GC
 #include <ckremm/gc.h>
+#endif
+#ifdef CONFIG_CKREMM_PAGING
+#include <ckremm/paging.h>
 #endif
 
 int main(void)
@@ -70,6 +73,23 @@ int main(void)
 		}
 		failed |= !t || !destroy_t_pool(t);
 		puts("collector: alloc, collect, destroy");
+	}
+#endif
+#ifdef CONFIG_CKREMM_PAGING
+	{
+		const struct ckremm_paging_params params = { .decay_ticks = 1 };
+		struct t_pool *t = t_pool_create(1 << 20, 0);
+		struct ckremm_paging_result res = { 0 };
+		struct ckremm_pager pager;
+		struct t_pool_stats st;
+
+		failed |= !t || ckremm_pager_init(&pager, t, &params) ||
+			  ckremm_pager_tick(&pager, &res);
+		t_pool_get_stats(t, &st);
+		failed |= !res.purged || st.committed_bytes != 0;
+		ckremm_pager_exit(&pager);
+		failed |= !destroy_t_pool(t);
+		puts("paging: an empty pool's pages given back");
 	}
 #endif
 	return failed;

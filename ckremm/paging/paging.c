@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * ckremm paging: arena pages committed on demand and given back when quiet.
+ *
+ * What it keeps
+ * -------------
+ * A table pool's reorder gathers every free byte into one run at the top of
+ * the arena, so which pages hold nothing is one number: the pool keeps a
+ * committed mark (struct tp_paging in t_pool_internal.h).  Every page below
+ * it is committed; pages above it, up to the arena's last whole page, may
+ * have been given back to the port (ckremm_arena_purge()).  Every used
+ * block ends at or below the mark, and so does the destination of a block
+ * a reorder moves, which lies below the block itself, so that only an
+ * allocation ever needs pages committed again: tp_pg_commit() raises the
+ * mark, under the pool lock, before the block is placed
+ * (ckremm_arena_commit(), which never sleeps).  Tracking costs one
+ * comparison per allocation and a word per pool for the run at the top.
+ *
+ * Giving back
+ * -----------
+ * A purge step takes the lock, finds the free run at the top, lowers the
+ * mark to the page above its front (plus what the caller keeps), at most
+ * step_bytes at a time from the top down, and marks the pool as purging;
+ * then it drops the lock and gives the pages to the port, and takes the
+ * lock once more to clear the mark.  While a step is out, an allocation
+ * that would need the pages above the mark fails as if the pool were full
+ * (counted in t_pool_stats.commit_failures): it cannot wait for the step,
+ * which may run on the same CPU it interrupted.  The window is one call of
+ * the port's purge over at most step_bytes.
+ *
+ * The decay policy
+ * ----------------
+ * A pager is ticked by its environment at a steady period (a timer or a
+ * work item in a kernel, a main loop elsewhere), whether or not the pool is
+ * used, so that an idle pool gives memory back.  Time is counted in ticks
+ * and divided into decay periods of decay_ticks.  At the start of a period
+ * the pool's peak_end is set to the front of the free run at the top, and
+ * every allocation raises it to the end of the block it placed.  At the
+ * end of the period the pages above both the present front of that run
+ * and peak_end have been free for the whole period, and only they go back:
+ * a page goes back after at least decay_ticks and at most twice as many
+ * ticks of being free.  Against thrashing:
+ *
+ *   keep_bytes    stay committed above the highest block, so a pool that
+ *                 breathes by less than that commits and purges nothing;
+ *   min_bytes     a purge that would give back less than this waits for a
+ *                 later period (each purge is a system call, or a bank's
+ *                 power cycle);
+ *   decay_ticks   a pool that refills within a period gives back nothing,
+ *                 as peak_end records that it reached its pages.
+ *
+ * With CKREMM_PAGING_REORDER a pool that has been quiet (no change but the
+ * pager's own) for decay_ticks is also compacted, up to reorder_bytes per
+ * tick, so that free space between blocks reaches the top and goes back a
+ * period later.  A reorder moves unpinned blocks: only for pools whose
+ * users hold handles, pins or the collector's objects, never addresses of
+ * unpinned blocks.
+ *
+ * Context
+ * -------
+ * A pager's calls are made by one caller at a time (its own fields are not
+ * locked); each takes the pool lock per step, with the port's purge called
+ * between steps with the lock dropped, so the port's purge decides the
+ * context (a hosted madvise(), a board's RAM bank hook).  The pool may be
+ * used from any context meanwhile.  Nothing here allocates.
+ */
+
+#include "../tpool/t_pool_internal.h"
+#include "paging_internal.h"
+
+#define PG_STEPS_PER_TICK	64
+
+static size_t pg_page_up(size_t bytes)
+{
+	return (bytes + CKREMM_PAGE_SIZE - 1) & ~(CKREMM_PAGE_SIZE - 1);
+}
+
+/* Where the free run at the top of the arena starts (its end if none). */
+static size_t pg_free_top(const struct t_pool *pool)
+{
+	const struct tp_seg *s = tp_seg(pool, pool->pg.last);
+
+	return tp_is_free(s) ? tp_bytes(s->off) : pool->arena_size;
+}
+
+/*
+ * One purge step: give back at most @budget bytes of committed pages above
+ * the free run's front, @keep bytes more and, if @since_peak, the pool's
+ * peak_end.  Returns 1 when more remain, 0 when none do, -EBUSY when
+ * another step is out.
+ */
+static int pg_purge_step(struct t_pool *pool, size_t keep, bool since_peak,
+			 size_t budget, size_t *purged)
+{
+	struct tp_paging *pg = &pool->pg;
+	unsigned long flags;
+	size_t floor, lo, hi;
+	int more;
+
+	flags = ckremm_lock(&pool->lock);
+	if (pg->purging) {
+		ckremm_unlock(&pool->lock, flags);
+		return -EBUSY;
+	}
+	floor = pg_free_top(pool);
+	if (since_peak && pg->peak_end > floor)
+		floor = pg->peak_end;
+	if (ckremm_add_overflow(pg_page_up(floor), pg_page_up(keep), &floor))
+		floor = (size_t)-1;
+	hi = pg->committed;
+	if (floor >= hi) {
+		ckremm_unlock(&pool->lock, flags);
+		return 0;
+	}
+	lo = hi - floor > budget ? hi - budget : floor;
+	more = lo > floor;
+	pg->committed = lo;
+	pg->purging = true;
+	ckremm_unlock(&pool->lock, flags);
+
+	ckremm_arena_purge(pool->arena, lo, hi - lo);
+
+	flags = ckremm_lock(&pool->lock);
+	pg->purging = false;
+	pg->purged += hi - lo;
+	ckremm_unlock(&pool->lock, flags);
+	*purged += hi - lo;
+	return more;
+}
+
+/**
+ * ckremm_paging_purge_t() - give back free pages at the top of a table
+ *	pool now, one bounded step
+ * @pool: the pool, managed by a pager
+ * @keep: free bytes to keep committed above the highest block
+ * @budget: most bytes to give back in this step, rounded down to a page;
+ *	0 for 256 KiB
+ * @purged: bytes given back are added to it
+ *
+ * For memory pressure (a shrinker's scan, a low-memory hook): what the
+ * decay policy would give back later, given back now, whether it has been
+ * free for long or not.  The lock is held to choose the pages and dropped
+ * while the port takes them.
+ *
+ * Context: where the port's purge may be called (see ckremm_port.h); takes
+ * the pool lock twice.
+ * Return: 1 when more could go back, 0 when nothing more can, -EBUSY
+ * when another purge of the pool is under way, -EINVAL if @pool is NULL
+ * or no pager manages it.
+ */
+int ckremm_paging_purge_t(struct t_pool *pool, size_t keep, size_t budget,
+			  size_t *purged)
+{
+	size_t dummy = 0;
+
+	if (!pool || !pool->pg.managed)
+		return -EINVAL;
+	budget &= ~(CKREMM_PAGE_SIZE - 1);
+	if (!budget)
+		budget = PG_STEP_DEFAULT;
+	return pg_purge_step(pool, keep, false, budget, purged ? purged : &dummy);
+}
+EXPORT_SYMBOL_NS_GPL(ckremm_paging_purge_t, CKREMM_NS);
+
+/**
+ * ckremm_pager_init() - manage a table pool's pages
+ * @pager: the pager, owned by the caller until ckremm_pager_exit()
+ * @pool: the pool; its arena must be page-aligned
+ * @params: the decay policy (see struct ckremm_paging_params and the top
+ *	of this file); copied
+ *
+ * From now on the pool commits pages before it places blocks on them,
+ * and ckremm_pager_tick() gives back what has been free for long enough.
+ *
+ * Context: Any context; takes the pool lock once.
+ * Return: 0; -EINVAL for a NULL argument, a @decay_ticks of 0 or an
+ * arena not aligned to a page; -EBUSY if a pager manages the pool
+ * already; -EOPNOTSUPP if the port cannot give pages back
+ * (CKREMM_ARENA_PURGES is 0: the Linux port today).
+ */
+int ckremm_pager_init(struct ckremm_pager *pager, struct t_pool *pool,
+		      const struct ckremm_paging_params *params)
+{
+	struct tp_paging *pg;
+	unsigned long flags;
+	int ret = 0;
+
+	ret = pg_init_args(pager, pool, pool ? pool->arena : NULL, params);
+	if (ret)
+		return ret;
+	pager->pool = pool;
+
+	pg = &pool->pg;
+	flags = ckremm_lock(&pool->lock);
+	if (pg->managed) {
+		ret = -EBUSY;
+	} else {
+		pg->managed = true;
+		if (!pg->limit) {
+			pg->limit = pool->arena_size & ~(CKREMM_PAGE_SIZE - 1);
+			pg->committed = pg->limit;
+		}
+		pg->peak_end = pg_free_top(pool);
+		pager->seq = pool->seq;
+	}
+	ckremm_unlock(&pool->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(ckremm_pager_init, CKREMM_NS);
+
+/* Free bytes below the free run at the top: what a reorder would lift. */
+static size_t pg_scattered(struct t_pool *pool)
+{
+	unsigned long flags;
+	size_t free_bytes, top_run;
+
+	flags = ckremm_lock(&pool->lock);
+	free_bytes = pool->arena_size - tp_bytes(pool->used_units);
+	top_run = pool->arena_size - pg_free_top(pool);
+	ckremm_unlock(&pool->lock, flags);
+	return free_bytes - top_run;
+}
+
+/* Compact a quiet pool by up to reorder_bytes. */
+static void pg_reorder(struct ckremm_pager *pager,
+		       struct ckremm_paging_result *res)
+{
+	const struct ckremm_paging_params *p = &pager->params;
+	struct t_pool_reorder_result step = { 0 };
+	int more;
+
+	if (!(p->flags & CKREMM_PAGING_REORDER) ||
+	    pager->quiet < p->decay_ticks || pg_scattered(pager->pool) < p->min_bytes)
+		return;
+	do
+		more = t_pool_reorder_step(pager->pool, T_POOL_STEP_MAX, &step);
+	while (more > 0 && step.bytes_moved < p->reorder_bytes);
+	res->moved += step.bytes_moved;
+}
+
+/*
+ * The end of a decay period: give back what has been free for all of it,
+ * if that is worth it.  True when done (the next period may begin).
+ */
+static bool pg_decay(struct ckremm_pager *pager,
+		     struct ckremm_paging_result *res)
+{
+	const struct ckremm_paging_params *p = &pager->params;
+	struct t_pool *pool = pager->pool;
+	struct tp_paging *pg = &pool->pg;
+	size_t floor, due, purged = 0;
+	unsigned long flags;
+	unsigned int steps;
+	int more = 1;
+
+	flags = ckremm_lock(&pool->lock);
+	floor = pg_free_top(pool);
+	if (pg->peak_end > floor)
+		floor = pg->peak_end;
+	floor = pg_page_up(floor) + pg_page_up(p->keep_bytes);
+	due = pg->committed > floor ? pg->committed - floor : 0;
+	ckremm_unlock(&pool->lock, flags);
+	if (!due || due < p->min_bytes)
+		return true;
+	for (steps = 0; more > 0 && steps < PG_STEPS_PER_TICK; steps++)
+		more = pg_purge_step(pool, p->keep_bytes, true, p->step_bytes,
+				     &purged);
+	res->purged += purged;
+	res->steps += steps;
+	return more <= 0;
+}
+
+/**
+ * ckremm_pager_tick() - the decay policy's clock: one tick
+ * @pager: the pager
+ * @res: if not NULL, what the tick did is added to it
+ *
+ * Called by the environment at a steady period, busy or idle.  Compacts
+ * a table pool quiet for a decay period (with CKREMM_PAGING_REORDER), and
+ * at the end of each period gives back the pages free for all of it, in
+ * steps of at most step_bytes with the pool lock dropped between them
+ * (at most 64 steps per tick; the rest on the next ticks).  A header
+ * pool's pages go back as h_paging.c says.
+ *
+ * Context: where the port's purge may be called (see ckremm_port.h); one
+ * caller at a time per pager.
+ * Return: 0, or -EINVAL if @pager is NULL or not initialised.
+ */
+int ckremm_pager_tick(struct ckremm_pager *pager,
+		      struct ckremm_paging_result *res)
+{
+	struct ckremm_paging_result dummy = { 0 };
+	struct t_pool *pool;
+	unsigned long flags;
+	u32 seq;
+
+	if (!pager || (!pager->pool && !pager->hpool))
+		return -EINVAL;
+	if (!res)
+		res = &dummy;
+	if (!pager->pool) {
+		ckremm_pager_tick_h(pager, res);
+		return 0;
+	}
+	pool = pager->pool;
+	flags = ckremm_lock(&pool->lock);
+	seq = pool->seq;
+	ckremm_unlock(&pool->lock, flags);
+	if (seq != pager->seq)
+		pager->quiet = 0;
+	else if (pager->quiet < pager->params.decay_ticks)
+		pager->quiet++;
+
+	pg_reorder(pager, res);
+	if (++pager->age >= pager->params.decay_ticks && pg_decay(pager, res)) {
+		pager->age = 0;
+		flags = ckremm_lock(&pool->lock);
+		pool->pg.peak_end = pg_free_top(pool);
+		ckremm_unlock(&pool->lock, flags);
+	}
+
+	flags = ckremm_lock(&pool->lock);
+	pager->seq = pool->seq;
+	ckremm_unlock(&pool->lock, flags);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(ckremm_pager_tick, CKREMM_NS);
+
+/**
+ * ckremm_pager_exit() - stop managing a pool
+ * @pager: the pager
+ *
+ * Pages given back stay so; the pool goes on committing them as
+ * allocations reach them.  Another pager may manage the pool afterwards.
+ *
+ * Context: Any context; takes the pool lock once.
+ */
+void ckremm_pager_exit(struct ckremm_pager *pager)
+{
+	unsigned long flags;
+
+	if (!pager)
+		return;
+	if (pager->hpool)
+		ckremm_pager_exit_h(pager);
+	if (!pager->pool)
+		return;
+	flags = ckremm_lock(&pager->pool->lock);
+	pager->pool->pg.managed = false;
+	ckremm_unlock(&pager->pool->lock, flags);
+	pager->pool = NULL;
+}
+EXPORT_SYMBOL_NS_GPL(ckremm_pager_exit, CKREMM_NS);

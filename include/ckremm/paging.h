@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * ckremm paging: arena pages committed on demand and given back when quiet.
+ *
+ * A pager manages one pool.  The pool commits pages as allocations reach
+ * them; the pager, ticked by its environment (a timer or work item, a main
+ * loop), gives back pages that have been free for a decay time, a bounded
+ * step at a time with the pool lock dropped.  In a table pool, those at
+ * the top of the arena, where a reorder (which the pager may run when the
+ * pool is quiet) gathers all free space; in a header pool, the whole
+ * pages inside free blocks.  The design and the parameters are explained
+ * at the top of ckremm/paging/paging.c and h_paging.c.
+ */
+#ifndef CKREMM_PAGING_H
+#define CKREMM_PAGING_H
+
+#include <ckremm/t_pool.h>
+
+struct h_pool;
+
+/* ckremm_paging_params.flags */
+#define CKREMM_PAGING_REORDER	0x1U	/* compact a quiet pool: invalidates
+					 * the addresses of unpinned blocks
+					 */
+
+/**
+ * struct ckremm_paging_params - how eagerly a pager gives pages back
+ * @decay_ticks: a page goes back once it has been free for this many
+ *	ticks, at most twice as many; at least 1
+ * @keep_bytes: free bytes kept committed above the highest block, so
+ *	that a pool that grows a little again commits nothing
+ * @min_bytes: a purge that would give back less than this waits
+ * @step_bytes: most bytes one purge step gives back (one call of the
+ *	port's purge, with the pool lock dropped); 0 for 256 KiB
+ * @reorder_bytes: with CKREMM_PAGING_REORDER, most bytes a tick moves;
+ *	0 for 256 KiB
+ * @flags: 0 or CKREMM_PAGING_REORDER
+ */
+struct ckremm_paging_params {
+	unsigned int decay_ticks;
+	size_t keep_bytes;
+	size_t min_bytes;
+	size_t step_bytes;
+	size_t reorder_bytes;
+	unsigned int flags;
+};
+
+/**
+ * struct ckremm_pager - a pager; its fields are the pager's own
+ * @pool: the table pool it manages, or NULL
+ * @hpool: the header pool it manages, or NULL
+ * @params: its parameters, as checked
+ * @age: ticks since the present decay period began
+ * @quiet: ticks for which the pool did not change but by the pager
+ * @seq: the pool's change count when the pager last looked
+ * @cursor: header pool: where the walk over the blocks is
+ * @walking: header pool: a walk is under way
+ */
+struct ckremm_pager {
+	struct t_pool *pool;
+	struct h_pool *hpool;
+	struct ckremm_paging_params params;
+	unsigned int age;
+	unsigned int quiet;
+	unsigned int seq;
+	size_t cursor;
+	bool walking;
+};
+
+/**
+ * struct ckremm_paging_result - what a tick did
+ * @purged: bytes given back
+ * @steps: purge steps
+ * @moved: bytes a reorder moved
+ */
+struct ckremm_paging_result {
+	size_t purged;
+	unsigned int steps;
+	size_t moved;
+};
+
+int ckremm_pager_init(struct ckremm_pager *pager, struct t_pool *pool,
+		      const struct ckremm_paging_params *params);
+int ckremm_pager_init_h(struct ckremm_pager *pager, struct h_pool *pool,
+			const struct ckremm_paging_params *params);
+int ckremm_pager_tick(struct ckremm_pager *pager,
+		      struct ckremm_paging_result *res);
+int ckremm_paging_purge_t(struct t_pool *pool, size_t keep, size_t budget,
+			  size_t *purged);
+void ckremm_pager_exit(struct ckremm_pager *pager);
+
+#endif /* CKREMM_PAGING_H */
