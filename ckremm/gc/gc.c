@@ -288,12 +288,15 @@ static void gc_scan_now(struct ckremm_gc *gc, u32 n)
 		gc->st.barrier_scans++;
 }
 
-/* The next grey object to scan, or TP_NIL; *@work counts slots visited. */
+/*
+ * The next grey object to scan, or TP_NIL; *@work counts slots visited,
+ * up to @budget: entries a barrier or a free made stale count too.
+ */
 static u32 gc_next_grey(struct ckremm_gc *gc, size_t *work, size_t budget)
 {
 	u32 end = gc_table_end(gc);
 
-	while (gc->sp) {
+	while (gc->sp && *work < budget) {
 		u32 n = gc->stack[--gc->sp];
 		struct tp_seg *s = tp_seg(gc->pool, n);
 
