@@ -125,6 +125,8 @@ struct ckremm_gc {
 	size_t scan_word;
 
 	u32 sweep;
+	/* The pool's count of reorder passes at which compaction is done. */
+	size_t compact_goal;
 
 	u64 *queue;
 	unsigned int queue_head;
@@ -422,6 +424,13 @@ static void gc_sweep_done(struct ckremm_gc *gc)
 	gc->trigger = t > gc->p.trigger_min ? t : gc->p.trigger_min;
 	gc->since_cycle = 0;
 	gc->phase = CKREMM_GC_COMPACT;
+	/*
+	 * Done when a pass begun after the sweep has ended, whoever ended
+	 * it: another caller's step (an allocation's, a user's) may end the
+	 * pass ours stepped, and ours would then only ever see passes begin.
+	 */
+	gc->compact_goal = gc->pool->reorders +
+			   (gc->pool->cursor != TP_NIL ? 2 : 1);
 }
 
 /* Sweep for @budget slots; returns the work done. */
@@ -804,7 +813,6 @@ static int gc_step(struct ckremm_gc *gc, size_t budget, bool start,
 	unsigned long flags;
 	size_t work, cycles;
 	bool compact;
-	int more;
 
 	flags = ckremm_lock(&pool->lock);
 	compact = gc->phase == CKREMM_GC_COMPACT;
@@ -821,12 +829,12 @@ static int gc_step(struct ckremm_gc *gc, size_t budget, bool start,
 		size_t bytes = budget < T_POOL_STEP_MAX / 8 ?
 			       budget * 8 : T_POOL_STEP_MAX;
 
-		more = t_pool_reorder_step(pool, bytes, NULL);
+		t_pool_reorder_step(pool, bytes, NULL);
 		flags = ckremm_lock(&pool->lock);
 		gc->st.steps++;
 		work = budget;
-		if (more <= 0 && gc->phase == CKREMM_GC_COMPACT &&
-		    gc->st.cycles == cycles) {
+		if (pool->reorders >= gc->compact_goal &&
+		    gc->phase == CKREMM_GC_COMPACT && gc->st.cycles == cycles) {
 			gc->phase = CKREMM_GC_IDLE;
 			gc->st.cycles++;
 			if (res)
