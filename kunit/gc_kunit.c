@@ -26,6 +26,8 @@
  *                       scopes keep nothing alive and harm nothing
  *   ckremm_gc_atomic    every call that may be made there, from a hard
  *                       interrupt
+ *   ckremm_gc_work      the background work collects with no step of the
+ *                       caller's, runs the finalisers, and stops
  *
  * Every collector is made by gc_env_new(), which has KUnit destroy it
  * and its pool when the case ends, however it ends.  Refused calls make
@@ -33,6 +35,8 @@
  * a KASAN report.
  */
 
+#include <linux/delay.h>
+#include <linux/err.h>
 #include <linux/irqflags.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
@@ -42,6 +46,7 @@
 
 #include <ckremm/ckremm_ns.h>
 #include <ckremm/gc.h>
+#include <ckremm/gc_work.h>
 #include <ckremm/t_pool.h>
 
 #include "ckremm_kunit.h"
@@ -730,25 +735,27 @@ static void gc_tree_stepped(struct kunit *test)
  * marking stack above a large grey one were scanned meanwhile by a
  * barrier: finding the large one must not let the step scan it whole.
  */
+#define STEP_SMALL	4
+
 static void gc_step_bounded(struct kunit *test)
 {
 	struct gc_env *e = gc_env_new(test, 128 * KIB, NULL);
 	struct ckremm_gc_step_result res;
-	u64 large, small[4];
+	u64 large, small[STEP_SMALL];
 	unsigned int i, steps;
 
 	large = gc_new(e, 8 * 2048, CKREMM_GC_WORDS, 0, NULL);
 	KUNIT_ASSERT_EQ(test, ckremm_gc_root_set(e->gc, 0, large), 0);
-	for (i = 0; i < ARRAY_SIZE(small); i++) {
+	for (i = 0; i < STEP_SMALL; i++) {
 		small[i] = node_new(e, 0, NULL);
 		KUNIT_ASSERT_EQ(test, ckremm_gc_root_set(e->gc, 1 + i, small[i]),
 				0);
 	}
 	/* The roots go on the stack in slot order: the large one lowest. */
 	cycle_start(e);
-	for (i = 0; i < ARRAY_SIZE(small); i++)
+	for (i = 0; i < STEP_SMALL; i++)
 		put_word(e, small[i], NODE_DATA, i);
-	KUNIT_EXPECT_EQ(test, gc_stats(e).barrier_scans, ARRAY_SIZE(small));
+	KUNIT_EXPECT_EQ(test, gc_stats(e).barrier_scans, STEP_SMALL);
 	for (steps = 0; steps < GC_MAX_STEPS; steps++) {
 		gc_step_checked(e, 2, &res);
 		if (res.cycle_done || case_failed(test))
@@ -1608,6 +1615,92 @@ static struct kunit_suite gc_atomic_suite = {
 	.test_cases = gc_atomic_cases,
 };
 
+/* ---------------------------------------------------------------------- */
+/* ckremm_gc_work: the collector driven in the background                 */
+/* ---------------------------------------------------------------------- */
+
+/* Polls, up to @ms milliseconds, until the collector holds @objects. */
+static bool wait_for_objects(struct gc_env *e, size_t objects,
+			     unsigned int ms)
+{
+	unsigned int waited;
+
+	for (waited = 0; waited < ms; waited += 20) {
+		if (gc_stats(e).objects == objects &&
+		    !gc_stats(e).finalizers_pending)
+			return true;
+		msleep(20);
+	}
+	return false;
+}
+
+/*
+ * Garbage goes and finalisers run with no step of the case's own; once
+ * stopped, the work takes none either.
+ */
+#define WORK_LIVE	8
+
+static void gc_work_collects(struct kunit *test)
+{
+	struct gc_env *e = gc_env_new(test, 128 * KIB, NULL);
+	struct ckremm_gc_work *w;
+	struct ckremm_gc_stats st;
+	u64 live[WORK_LIVE], *dead = handles(test, 100);
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(ckremm_gc_work_start(NULL, 10)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(ckremm_gc_work_start(e->gc, 0)),
+			-EINVAL);
+	ckremm_gc_work_stop(NULL);
+
+	list_new(e, live, WORK_LIVE);
+	KUNIT_ASSERT_EQ(test, ckremm_gc_root_set(e->gc, 0, live[0]), 0);
+	for (i = 0; i < 100; i++)
+		dead[i] = node_new(e, i % 10 ? 0 : CKREMM_GC_FINALIZE, NULL);
+	KUNIT_ASSERT_EQ(test, gc_stats(e).steps, 0);
+
+	w = ckremm_gc_work_start(e->gc, 5);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(w));
+	KUNIT_EXPECT_TRUE_MSG(test, wait_for_objects(e, WORK_LIVE, 5000),
+			      "%zu objects after 5 s of background work",
+			      gc_stats(e).objects);
+	for (i = 0; i < 100; i++)
+		expect_dead(e, dead[i]);
+	for (i = 0; i < WORK_LIVE; i++)
+		expect_node(e, live[i]);
+	KUNIT_EXPECT_EQ(test, e->fin.runs, 10);
+	expect_fin_clean(e);
+
+	/* New garbage goes too, while the work keeps cycling. */
+	for (i = 0; i < 10; i++)
+		dead[i] = node_new(e, 0, NULL);
+	KUNIT_EXPECT_TRUE(test, wait_for_objects(e, WORK_LIVE, 5000));
+	KUNIT_EXPECT_GE(test, gc_stats(e).cycles, 2);
+
+	ckremm_gc_work_stop(w);
+	st = gc_stats(e);
+	for (i = 0; i < 10; i++)
+		dead[i] = node_new(e, 0, NULL);
+	msleep(50);
+	KUNIT_EXPECT_EQ(test, gc_stats(e).steps, st.steps);
+	KUNIT_EXPECT_EQ(test, gc_stats(e).objects, WORK_LIVE + 10);
+	for (i = 0; i < 10; i++)
+		KUNIT_EXPECT_TRUE(test, is_live(e, dead[i]));
+	collect(e);
+	KUNIT_EXPECT_EQ(test, gc_stats(e).objects, WORK_LIVE);
+}
+
+static struct kunit_case gc_work_cases[] = {
+	KUNIT_CASE(gc_work_collects),
+	{}
+};
+
+static struct kunit_suite gc_work_suite = {
+	.name = "ckremm_gc_work",
+	.test_cases = gc_work_cases,
+};
+
 kunit_test_suites(&gc_suite, &gc_graph_suite, &gc_roots_suite,
 		  &gc_barrier_suite, &gc_final_suite, &gc_oom_suite,
-		  &gc_handles_suite, &gc_atomic_suite);
+		  &gc_handles_suite, &gc_atomic_suite, &gc_work_suite);
