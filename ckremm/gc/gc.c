@@ -337,6 +337,9 @@ static size_t gc_mark_some(struct ckremm_gc *gc, size_t budget)
 				}
 				break;
 			}
+			/* Finding it took the budget: scan it next step. */
+			if (work >= budget)
+				break;
 		}
 		s = tp_seg(gc->pool, gc->scan);
 		/* Freed, or scanned whole by a barrier, since the last step. */

@@ -28,13 +28,14 @@ if ! tools/ci/deps.sh; then
 	exit 1
 fi
 
-stages=(map doc lib host tpool fuzz coverage config bench-smoke style mcu-cortex-m mcu-rv32 kunit-uml dev-uml proofs-uml cli-uml sample-uml dev-qemu pressure-qemu admin-qemu rt-qemu smp-qemu kcsan-qemu)
+stages=(map doc lib host tpool gc fuzz coverage config bench-smoke style mcu-cortex-m mcu-rv32 kunit-uml dev-uml proofs-uml cli-uml sample-uml dev-qemu pressure-qemu admin-qemu rt-qemu smp-qemu kcsan-qemu)
 declare -A command=(
 	[map]="make -C tools check-map"
 	[doc]="make -C tools check-doc"
 	[lib]="make -C tools check-lib"
 	[host]="make -C tools check-host"
 	[tpool]="make -C tools check-tpool"
+	[gc]="make -C tools check-gc"
 	[fuzz]="make -C tools/fuzz check"
 	[coverage]="tools/ci/coverage.sh"
 	[config]="tools/ci/config.sh"

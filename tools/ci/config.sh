@@ -6,7 +6,11 @@
 #     other pool's symbols and refers to none;
 #   - a hosted program built through ckremm/ckremm.mk
 #     (tools/tests/config/one_pool.c) links only that pool's code, and runs;
-# and a configuration with neither pool is refused by both builds.
+# and a configuration with neither pool is refused by both builds.  The
+# collector (CONFIG_CKREMM_GC): built in, the module and one_pool have it
+# and one_pool collects; left out, neither holds any of its code; asked
+# for without the table pool, both builds refuse; its code on a Cortex-M4
+# at -Os stays within 5 KiB.
 #
 #   tools/ci/config.sh   -> last line "config: N passed, M failed"
 set -euo pipefail
@@ -56,28 +60,32 @@ module_builds() {
 	((status == 0)) && ! grep -q 'warning:' "$dir.log"
 }
 
-# refused <what> <command...>: the command fails, saying both pools are off.
+# refused <message> <command...>: the command fails, saying <message>.
 refused() {
-	local text
+	local text message=$1
+	shift
 	if text=$("$@" 2>&1); then
 		return 1
 	fi
 	echo "$text"
-	grep -q 'CONFIG_CKREMM_HPOOL and CONFIG_CKREMM_TPOOL are both n' <<<"$text"
+	grep -qF "$message" <<<"$text"
 }
+both_off='CONFIG_CKREMM_HPOOL and CONFIG_CKREMM_TPOOL are both n'
+gc_alone='CONFIG_CKREMM_GC needs CONFIG_CKREMM_TPOOL'
 
 mkdir -p "$out"
 for pool in h t; do
+	# The collector needs the table pool: without it, none.
 	if [[ $pool == h ]]; then
-		drop=TPOOL other=t_pool
+		drop=TPOOL other=t_pool also=CONFIG_CKREMM_GC=n
 	else
-		drop=HPOOL other=h_pool
+		drop=HPOOL other=h_pool also=CONFIG_CKREMM_GC=y
 	fi
 	log=$logs/module-$pool.log
 	dir=$out/module-$pool
 	rm -rf "$dir"
 	result "ckremm.ko with CONFIG_CKREMM_$drop=n builds with W=1, no warning" "$log" \
-		module_builds "$dir" "CONFIG_CKREMM_$drop=n"
+		module_builds "$dir" "CONFIG_CKREMM_$drop=n" "$also"
 	result "... and holds nothing of the $other" "$log" none_of "$dir/ckremm.ko" "$other"
 	result "... and has ${pool}_pool_alloc" "$log" \
 		grep -q " T ${pool}_pool_alloc" <(nm "$dir/ckremm.ko")
@@ -85,10 +93,55 @@ for pool in h t; do
 	log=$logs/host-$pool.log
 	result "one_pool with CONFIG_CKREMM_$drop=n builds through ckremm.mk" "$log" \
 		make -C "$CKREMM_ROOT/tools/tests/config" OUT="$out/host-$pool" \
-		"CONFIG_CKREMM_$drop=n"
+		"CONFIG_CKREMM_$drop=n" "$also"
 	result "... links nothing of the $other" "$log" none_of "$out/host-$pool/one_pool" "$other"
 	result "... and runs" "$log" "$out/host-$pool/one_pool"
 done
+
+# The collector in and out.  In: the table pool's module (above) exports
+# it and one_pool, which collects, links it.  Out: nothing of it anywhere.
+log=$logs/gc.log
+result "the table pool's ckremm.ko has the collector" "$log" \
+	grep -q " T ckremm_gc_create" <(nm "$out/module-t/ckremm.ko")
+result "one_pool with the collector links it" "$log" \
+	grep -q " T ckremm_gc_collect" <(nm "$out/host-t/one_pool")
+result "... and collects" "$log" grep -q "collector: alloc, collect, destroy" \
+	<("$out/host-t/one_pool")
+result "the header pool's ckremm.ko holds nothing of the collector" "$log" \
+	none_of "$out/module-h/ckremm.ko" ckremm_gc
+dir=$out/module-nogc
+rm -rf "$dir"
+result "ckremm.ko with CONFIG_CKREMM_GC=n builds with W=1, no warning" "$log" \
+	module_builds "$dir" CONFIG_CKREMM_GC=n
+result "... and holds nothing of the collector" "$log" none_of "$dir/ckremm.ko" ckremm_gc
+result "one_pool with CONFIG_CKREMM_GC=n builds through ckremm.mk" "$log" \
+	make -C "$CKREMM_ROOT/tools/tests/config" OUT="$out/host-nogc" CONFIG_CKREMM_GC=n
+result "... links nothing of the collector" "$log" none_of "$out/host-nogc/one_pool" ckremm_gc
+result "... and runs" "$log" "$out/host-nogc/one_pool"
+
+result "the collector without the table pool: the module's build refuses" "$log" \
+	refused "$gc_alone" "$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" "$out/module-gc-only" \
+	CONFIG_CKREMM_TPOOL=n CONFIG_CKREMM_GC=y
+result "the collector without the table pool: ckremm.mk refuses" "$log" \
+	refused "$gc_alone" make -C "$CKREMM_ROOT/tools/tests/config" OUT="$out/host-gc-only" \
+	CONFIG_CKREMM_TPOOL=n CONFIG_CKREMM_GC=y
+
+# The collector's code on a Cortex-M4 at -Os: its object's .text.
+gc_size() {
+	local dir=$out/cortex-m4-gc bytes
+	mkdir -p "$dir"
+	arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb --specs=picolibc.specs -Os \
+		-std=gnu11 -Wall -Wextra -Werror -ffunction-sections -fdata-sections \
+		-DCONFIG_CKREMM_TPOOL=1 -DCONFIG_CKREMM_GC=1 -I"$CKREMM_ROOT/include" \
+		-I"$CKREMM_ROOT/ckremm/port" -I"$CKREMM_ROOT/ckremm/port/baremetal" \
+		-I"$CKREMM_ROOT/ckremm/segfit" -c "$CKREMM_ROOT/ckremm/gc/gc.c" \
+		-o "$dir/gc.o" || return 1
+	bytes=$(arm-none-eabi-size "$dir/gc.o" | awk 'NR == 2 { print $1 }')
+	echo "collector: $bytes bytes of .text (arm-none-eabi-size, -Os)"
+	((bytes > 0 && bytes <= 5120))
+}
+result "the collector's code on a Cortex-M4 at -Os is at most 5 KiB" "$log" gc_size
+grep -h 'collector: .* bytes of .text' "$log" | sed 's/^/# /'
 
 # A lean header pool (CONFIG_CKREMM_HPOOL_LEAN) refuses keyed headers and
 # the front cache; it and CONFIG_CKREMM_SMALL make the code a firmware
@@ -96,7 +149,7 @@ done
 log=$logs/lean.log
 result "a lean header pool builds through ckremm.mk and runs, refusing H_POOL_KEYED and H_POOL_CACHE" \
 	"$log" make -C "$CKREMM_ROOT/tools/tests/config" OUT="$out/host-lean" \
-	CONFIG_CKREMM_TPOOL=n CONFIG_CKREMM_HPOOL_LEAN=y run-lean
+	CONFIG_CKREMM_TPOOL=n CONFIG_CKREMM_GC=n CONFIG_CKREMM_HPOOL_LEAN=y run-lean
 
 # text_of <map> <pattern>: bytes of .text the linker kept from the
 # objects whose names match the pattern.
@@ -143,10 +196,10 @@ grep -h 'bytes of .text' "$log" | sed 's/^/# /'
 
 log=$logs/neither.log
 result "neither pool: the module's build refuses" "$log" \
-	refused "$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" "$out/module-none" \
+	refused "$both_off" "$CKREMM_ROOT/tools/vm/build-module.sh" "$kdir" "$out/module-none" \
 	CONFIG_CKREMM_HPOOL=n CONFIG_CKREMM_TPOOL=n
 result "neither pool: ckremm.mk refuses" "$log" \
-	refused make -C "$CKREMM_ROOT/tools/tests/config" OUT="$out/host-none" \
+	refused "$both_off" make -C "$CKREMM_ROOT/tools/tests/config" OUT="$out/host-none" \
 	CONFIG_CKREMM_HPOOL=n CONFIG_CKREMM_TPOOL=n
 
 echo "1..$n"

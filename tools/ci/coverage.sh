@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Line coverage of the portable core (ckremm/hpool/, ckremm/tpool/,
-# ckremm/segfit/, ckremm/port/ and the host port, ckremm/port/host/) by the host
-# tests of tools/tests/host and tools/tests/tpool, measured with gcc's
+# ckremm/gc/, ckremm/segfit/, ckremm/port/ and the host port,
+# ckremm/port/host/) by the host tests of tools/tests/host,
+# tools/tests/tpool and tools/tests/gc, measured with gcc's
 # --coverage and gcov.  The test programs are built again, instrumented
 # instead of sanitized, under tools/build/coverage/, and run; their counts
 # are merged line by line across programs (a line counts as covered if any
@@ -14,8 +15,8 @@
 #   tools/ci/coverage.sh [--lines]   (make coverage)
 #       --lines   also list every line no test ran
 #
-# Prints each module's (ckremm/hpool/, ckremm/tpool/, ckremm/segfit/,
-# ckremm/port/, ckremm/port/host/), each
+# Prints each module's (ckremm/hpool/, ckremm/tpool/, ckremm/gc/,
+# ckremm/segfit/, ckremm/port/, ckremm/port/host/), each
 # file's and the total figure; every module and the total must reach
 # CKREMM_COVERAGE_MIN percent (default 95).  Last line
 # "coverage: N passed, M failed", one check per module and one for the total
@@ -57,6 +58,8 @@ make -s -C "$tests/host" BUILD="$out/host" INSTRUMENT="$instrument" "${host_prog
 # tpool_tests runs its threaded case again in tpool_tests_tsan, built beside
 # it under ThreadSanitizer as usual.
 make -s -C "$tests/tpool" BUILD="$out/tpool" INSTRUMENT="$instrument" all
+# gc_tests likewise, with the table pool built for the collector.
+make -s -C "$tests/gc" BUILD="$out/gc" INSTRUMENT="$instrument" all
 
 # suite <name> <command...>: run one instrumented suite, its TAP kept in
 # $out/<name>.tap; a suite that fails counts one failure and shows why.
@@ -77,6 +80,7 @@ start=$SECONDS
 host_tests() (cd "$tests/host" && ./run-tests.sh "${host_progs[@]}")
 suite host host_tests
 suite tpool "$out/tpool/tpool_tests"
+suite gc "$out/gc/gc_tests"
 echo "coverage: tests ran $((SECONDS - start)) s"
 
 # gcov's text report of every object (the port's inline functions are
@@ -84,7 +88,7 @@ echo "coverage: tests ran $((SECONDS - start)) s"
 # then "<count>:<line>:<text>" with count "-" for lines that hold no code
 # and "#####" or "=====" for lines never run.  Sources are named relative
 # to the directory each program was built in.
-for dir in host tpool; do
+for dir in host tpool gc; do
 	for gcno in "$out/$dir"/*.gcno; do
 		[[ -e $gcno ]] || continue
 		(cd "$tests/$dir" && gcov -t "$gcno" 2>/dev/null) |
@@ -112,7 +116,7 @@ awk -F'\t' -v root="$CKREMM_ROOT/" '
 		f = norm($1)
 		if (index(f, root) != 1) next
 		f = substr(f, length(root) + 1)
-		if (f !~ /^ckremm\/(hpool|tpool|port|port\/host|segfit)\/[^\/]+$/) next
+		if (f !~ /^ckremm\/(hpool|tpool|gc|port|port\/host|segfit)\/[^\/]+$/) next
 		split($2, c, ":")
 		count = c[1]; line = c[2] + 0
 		gsub(/ /, "", count)
@@ -131,7 +135,7 @@ if [[ ! -s $out/lines.txt ]]; then
 	echo "coverage: gcov reported no line of the core" >&2
 	failed=$((failed + 1))
 else
-	# Each module (a folder: hpool/, tpool/, port/, port/host/) and the total are held
+	# Each module (a folder: hpool/, tpool/, gc/, port/, port/host/) and the total are held
 	# to the floor; its files are shown for where the gaps are.
 	while IFS=$'\t' read -r kind name total ran; do
 		pct=$(awk -v r="$ran" -v t="$total" 'BEGIN { printf "%.2f", 100 * r / t }')

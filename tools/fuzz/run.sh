@@ -1,18 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Build the pool fuzzers, replay the committed regression inputs, then
-# fuzz each pool for a bounded time, one fuzzer at a time.
+# Build the pool and collector fuzzers, replay the committed regression
+# inputs, then fuzz each for a bounded time, one fuzzer at a time.
 #
-#   tools/fuzz/run.sh check   replay, then FUZZ_CHECK_SECONDS (45) per pool
-#   tools/fuzz/run.sh fuzz    replay, then FUZZ_SECONDS (600) per pool
+#   tools/fuzz/run.sh check   replay, then FUZZ_CHECK_SECONDS (45) per pool,
+#                             FUZZ_CHECK_SECONDS_gc (20) for the collector
+#   tools/fuzz/run.sh fuzz    replay, then FUZZ_SECONDS (600) per fuzzer
 #
 # Every replayed file of tools/fuzz/regress/<pool>/ and every fuzzer run
 # is one check; the last line is "fuzz: N passed, M failed" and the exit
 # status is non-zero if M > 0.
 #
 # Knobs: FUZZ_SEED (fixed libFuzzer -seed, default 1), FUZZ_MAX_LEN
-# (default 2048), FUZZ_POOLS (default "h_pool t_pool"), CKREMM_CACHE.
+# (default 2048), FUZZ_POOLS (default "h_pool t_pool gc"),
+# FUZZ_CHECK_SECONDS_<pool> (one fuzzer's time in check mode), CKREMM_CACHE.
 # The working corpus of each pool accumulates in
 # $CKREMM_CACHE/fuzz-corpus/<pool>; inputs that crash are saved in
 # $CKREMM_CACHE/fuzz-crashes/<pool>/ and their paths printed; the
@@ -31,7 +33,7 @@ fuzz)	seconds=${FUZZ_SECONDS:-600} ;;
 esac
 seed=${FUZZ_SEED:-1}
 max_len=${FUZZ_MAX_LEN:-2048}
-pools=${FUZZ_POOLS:-h_pool t_pool}
+pools=${FUZZ_POOLS:-h_pool t_pool gc}
 build=$CKREMM_ROOT/tools/build/fuzz
 logs=$CKREMM_CACHE/logs
 passed=0
@@ -74,11 +76,17 @@ for pool in $pools; do
 	log=$logs/fuzz-$pool.log
 	mkdir -p "$corpus" "$crashes"
 	stamp=$(mktemp)
-	echo "# $pool: ${seconds}s, -seed=$seed -max_len=$max_len, corpus $corpus ($(find "$corpus" -type f | wc -l) inputs)"
+	own=FUZZ_CHECK_SECONDS_$pool
+	pool_seconds=$seconds
+	if [[ $mode == check ]]; then
+		[[ $pool == gc ]] && pool_seconds=20
+		pool_seconds=${!own:-$pool_seconds}
+	fi
+	echo "# $pool: ${pool_seconds}s, -seed=$seed -max_len=$max_len, corpus $corpus ($(find "$corpus" -type f | wc -l) inputs)"
 	status=0
 	# The outer timeout only guards against a fuzzer that never returns.
-	timeout $((2 * seconds + 300)) "$build/${pool}_fuzz" \
-		-seed="$seed" -max_total_time="$seconds" -max_len="$max_len" \
+	timeout $((2 * pool_seconds + 300)) "$build/${pool}_fuzz" \
+		-seed="$seed" -max_total_time="$pool_seconds" -max_len="$max_len" \
 		-timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$crashes/" \
 		"$corpus" "$build/seeds/$pool" >"$log" 2>&1 || status=$?

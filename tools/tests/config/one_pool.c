@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * A program built through ckremm/ckremm.mk with the pools ckremm.config
- * selects (CONFIG_CKREMM_HPOOL, _TPOOL): it uses each pool built in, so
- * that the link proves the selected pools complete and tools/ci/config.sh
- * can see that nothing of the others came along.  Exit status 0 if every
- * call did what it should.
+ * A program built through ckremm/ckremm.mk with the modules ckremm.config
+ * selects (CONFIG_CKREMM_HPOOL, _TPOOL, _GC): it uses each one built in,
+ * so that the link proves the selected modules complete and
+ * tools/ci/config.sh can see that nothing of the others came along.  Exit
+ * status 0 if every call did what it should.
  */
 #include <stdio.h>
 
@@ -14,6 +14,9 @@
 #endif
 #ifdef CONFIG_CKREMM_TPOOL
 #include <ckremm/t_pool.h>
+#endif
+#ifdef CONFIG_CKREMM_GC
+#include <ckremm/gc.h>
 #endif
 
 int main(void)
@@ -43,6 +46,30 @@ int main(void)
 		failed |= handle == T_POOL_NO_HANDLE || t_pool_free(t, handle) ||
 			  !destroy_t_pool(t);
 		puts("table pool: alloc, free, destroy");
+	}
+#endif
+#ifdef CONFIG_CKREMM_GC
+	{
+		struct t_pool *t = t_pool_create(4096, 0);
+		struct ckremm_gc *gc = t ? ckremm_gc_create(t, NULL) : NULL;
+		struct ckremm_gc_scope scope;
+		u64 slots[2], kept = 0, lost = 0;
+
+		failed |= !gc;
+		if (gc) {
+			ckremm_gc_scope_init(gc, &scope, slots, 2);
+			failed |= ckremm_gc_alloc(gc, 32, CKREMM_GC_WORDS, 0,
+						  &scope, &kept) ||
+				  ckremm_gc_alloc(gc, 32, CKREMM_GC_LEAF, 0,
+						  NULL, &lost) ||
+				  ckremm_gc_collect(gc) ||
+				  !t_pool_size_of(t, kept) ||
+				  t_pool_size_of(t, lost);
+			ckremm_gc_scope_exit(gc, &scope);
+			ckremm_gc_destroy(gc);
+		}
+		failed |= !t || !destroy_t_pool(t);
+		puts("collector: alloc, collect, destroy");
 	}
 #endif
 	return failed;
