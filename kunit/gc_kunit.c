@@ -26,6 +26,9 @@
  *                       scopes keep nothing alive and harm nothing
  *   ckremm_gc_atomic    every call that may be made there, from a hard
  *                       interrupt
+ *   ckremm_gc_random    seeded random graphs and calls, checked after every
+ *                       call against the reference collector
+ *                       (ckremm/model/gc_model.h)
  *   ckremm_gc_work      the background work collects with no step of the
  *                       caller's, runs the finalisers, and stops
  *
@@ -50,6 +53,7 @@
 #include <ckremm/t_pool.h>
 
 #include "ckremm_kunit.h"
+#include "gc_model.h"
 
 #define KIB		1024
 /*
@@ -82,6 +86,9 @@ struct fin_log {
 	unsigned int bad_read;	/* runs whose object could not be read */
 	unsigned int bad_tag;	/* runs whose object held the wrong tag */
 	bool pin;		/* pin the object it is given */
+	/* Where the reference collector is, its objects are checked by it. */
+	struct gc_model *model;
+	u8 *buf;
 };
 
 struct gc_env {
@@ -107,10 +114,19 @@ static void fin_record(struct ckremm_gc *gc, u64 h, unsigned int type,
 
 	if (irqs_disabled())
 		log->irqs_off++;
-	if (t_pool_read(log->pool, h, NODE_TAG * 8, &tag, sizeof(tag)))
+	if (log->model) {
+		int i = gc_model_finalized(log->model, h);
+		size_t size = i < 0 ? 0 : log->model->o[i].size;
+
+		if (i < 0 || t_pool_read(log->pool, h, 0, log->buf, size))
+			log->bad_read++;
+		else if (gc_model_diff(log->model, i, log->buf, 0, size) != size)
+			log->bad_tag++;
+	} else if (t_pool_read(log->pool, h, NODE_TAG * 8, &tag, sizeof(tag))) {
 		log->bad_read++;
-	else if (tag != tag_of(h))
+	} else if (tag != tag_of(h)) {
 		log->bad_tag++;
+	}
 	if (log->runs < FIN_MAX) {
 		log->h[log->runs] = h;
 		log->type[log->runs] = type;
@@ -1616,6 +1632,464 @@ static struct kunit_suite gc_atomic_suite = {
 };
 
 /* ---------------------------------------------------------------------- */
+/* ckremm_gc_random: against the reference collector                      */
+/* ---------------------------------------------------------------------- */
+
+#define RAND_OPS	3000
+#define RAND_OBJS	256
+#define RAND_MAX_SIZE	512
+#define RAND_SCOPES	2
+#define RAND_SCOPE_MAX	8
+#define RAND_ROOTS	4
+#define RAND_PINS	8
+#define RAND_STALE	16
+
+/*
+ * A mutator that keeps to what a program can do: it touches only objects
+ * the model finds reachable, or frees them; the only other values it
+ * stores are handles of objects that are gone and values that are no
+ * handle at all.
+ */
+struct gc_rand {
+	struct gc_env *e;
+	struct kunit *test;
+	struct gc_model m;
+	struct rnd_state rnd;
+	struct ckremm_gc_scope *sc[RAND_SCOPES];
+	u64 pins[RAND_PINS];		/* one entry per pin taken */
+	unsigned int npins;
+	u64 stale[RAND_STALE];
+	unsigned int nstale;
+	u64 doomed[RAND_OBJS];		/* unreachable before a collection */
+	u8 *buf;
+	unsigned long ops;
+};
+
+static u32 rand_below(struct gc_rand *r, u32 n)
+{
+	return prandom_u32_state(&r->rnd) % n;
+}
+
+static int rand_model_index(struct gc_rand *r, u64 h)
+{
+	int i = gc_model_find(&r->m, h);
+
+	KUNIT_ASSERT_GE_MSG(r->test, i, 0, "%#llx is not in the model", h);
+	return i;
+}
+
+/* A random object the model reaches, or -1. */
+static int rand_reached(struct gc_rand *r)
+{
+	unsigned int k, start;
+
+	if (!r->m.n)
+		return -1;
+	start = rand_below(r, r->m.n);
+	for (k = 0; k < r->m.n; k++) {
+		unsigned int i = (start + k) % r->m.n;
+
+		if (r->m.o[i].reached)
+			return i;
+	}
+	return -1;
+}
+
+/* A reference word of object @i, or -1 if it has none. */
+static int rand_ref_word(struct gc_rand *r, unsigned int i)
+{
+	size_t words = r->m.o[i].size / 8, w, start = rand_below(r, words);
+
+	for (w = 0; w < words; w++)
+		if (gc_model_is_ref(&r->m, i, (start + w) % words))
+			return (start + w) % words;
+	return -1;
+}
+
+/* A value to store in a reference word. */
+static u64 rand_value(struct gc_rand *r)
+{
+	int j;
+
+	switch (rand_below(r, 8)) {
+	case 0:
+		return T_POOL_NO_HANDLE;
+	case 1:
+		return r->nstale ? r->stale[rand_below(r, r->nstale)] : 0;
+	case 2:
+		/* No handle of any pool: bit 63 set, as no generation has. */
+		return BIT_ULL(63) | prandom_u32_state(&r->rnd);
+	default:
+		j = rand_reached(r);
+		return j < 0 ? 0 : r->m.o[j].h;
+	}
+}
+
+static void rand_forget(struct gc_rand *r, u64 h)
+{
+	r->stale[r->nstale < RAND_STALE ? r->nstale++ :
+		 rand_below(r, RAND_STALE)] = h;
+}
+
+/* Word @w of object @i takes @v, through the pool, and in the model. */
+static void rand_store(struct gc_rand *r, unsigned int i, size_t w, u64 v)
+{
+	KUNIT_ASSERT_EQ(r->test, t_pool_write(r->e->pool, r->m.o[i].h, w * 8,
+					      &v, 8), 0);
+	gc_model_write(&r->m, i, w * 8, &v, 8);
+}
+
+static void rand_alloc(struct gc_rand *r)
+{
+	static const int sizes[] = { 16, 32, 48, 64, 200, RAND_MAX_SIZE };
+	unsigned int flags = 0, s = rand_below(r, RAND_SCOPES);
+	size_t size = sizes[rand_below(r, ARRAY_SIZE(sizes))];
+	struct ckremm_gc_scope *sc = r->sc[s];
+	int types[] = { CKREMM_GC_WORDS, CKREMM_GC_LEAF, r->e->node,
+			r->e->array };
+	int type = types[rand_below(r, ARRAY_SIZE(types))];
+	struct gc_model_obj *o;
+	int ret, p, w;
+	u64 h;
+
+	if (r->m.n == RAND_OBJS)
+		return;
+	if (!rand_below(r, 6))
+		flags |= CKREMM_GC_FINALIZE;
+	/* Pinned, or on a scope: never unrooted between the calls. */
+	if (r->npins < RAND_PINS && !rand_below(r, 6)) {
+		flags |= CKREMM_GC_PIN;
+		sc = NULL;
+	} else if (sc->depth == sc->max) {
+		ckremm_gc_scope_restore(r->e->gc, sc, 0);
+		gc_model_scope_restore(&r->m, s, 0);
+	}
+	ret = ckremm_gc_alloc(r->e->gc, size, type, flags, sc, &h);
+	if (ret == -ENOMEM)
+		return;
+	KUNIT_ASSERT_EQ(r->test, ret, 0);
+	o = gc_model_add(&r->m, h, size, type, flags & CKREMM_GC_FINALIZE);
+	KUNIT_ASSERT_NOT_NULL(r->test, o);
+	if (sc)
+		KUNIT_ASSERT_EQ(r->test, gc_model_scope_push(&r->m, s, h), 0);
+	else
+		r->pins[r->npins++] = h;
+	p = o - r->m.o;
+	if (!sc)
+		gc_model_fix(&r->m, p);
+	/* Bytes that are no handle, but in the words that may hold one. */
+	if (type != CKREMM_GC_WORDS && rand_below(r, 2)) {
+		gc_model_fill(&r->m, p, 0, o->size);
+		for (w = 0; w < o->size / 8; w++)
+			if (gc_model_is_ref(&r->m, p, w))
+				memset(o->bytes + w * 8, 0, 8);
+		KUNIT_ASSERT_EQ(r->test, t_pool_write(r->e->pool, h, 0,
+						      o->bytes, o->size), 0);
+	}
+	/* Linked from a reached object, half of the time. */
+	gc_model_reach(&r->m);
+	p = rand_reached(r);
+	if (p >= 0 && rand_below(r, 2)) {
+		w = rand_ref_word(r, p);
+		if (w >= 0)
+			rand_store(r, p, w, h);
+	}
+}
+
+static void rand_pin(struct gc_rand *r)
+{
+	struct t_pool *pool = r->e->pool;
+	int i;
+
+	if (r->npins && (r->npins == RAND_PINS || rand_below(r, 2))) {
+		unsigned int k = rand_below(r, r->npins);
+		u64 h = r->pins[k];
+
+		r->pins[k] = r->pins[--r->npins];
+		KUNIT_EXPECT_EQ(r->test, t_pool_unpin(pool, h), 0);
+		gc_model_unfix(&r->m, rand_model_index(r, h));
+		return;
+	}
+	i = rand_reached(r);
+	if (i < 0)
+		return;
+	KUNIT_ASSERT_NOT_NULL(r->test, t_pool_pin(pool, r->m.o[i].h));
+	r->pins[r->npins++] = r->m.o[i].h;
+	gc_model_fix(&r->m, i);
+}
+
+/* A reference word written in place, through a pin or a hold alone. */
+static void rand_write_in_place(struct gc_rand *r, bool hold)
+{
+	struct t_pool *pool = r->e->pool;
+	size_t size;
+	void *addr;
+	u64 h, v;
+	int i, w;
+
+	if (hold) {
+		i = rand_reached(r);
+		if (i < 0)
+			return;
+		h = r->m.o[i].h;
+		KUNIT_ASSERT_EQ(r->test, t_pool_hold(pool, h, true, &addr,
+						     &size), 0);
+		gc_model_fix(&r->m, i);
+	} else {
+		if (!r->npins)
+			return;
+		h = r->pins[rand_below(r, r->npins)];
+		addr = t_pool_pin(pool, h);
+		KUNIT_ASSERT_NOT_NULL(r->test, addr);
+		i = rand_model_index(r, h);
+		gc_model_fix(&r->m, i);
+	}
+	w = rand_ref_word(r, i);
+	if (w >= 0) {
+		v = rand_value(r);
+		memcpy((u8 *)addr + w * 8, &v, 8);
+		gc_model_write(&r->m, i, w * 8, &v, 8);
+	}
+	if (hold)
+		KUNIT_EXPECT_EQ(r->test, t_pool_unhold(pool, h, true), 0);
+	else
+		KUNIT_EXPECT_EQ(r->test, t_pool_unpin(pool, h), 0);
+	gc_model_unfix(&r->m, i);
+}
+
+static void rand_copy_clean_free(struct gc_rand *r)
+{
+	struct t_pool *pool = r->e->pool;
+	int i = rand_reached(r), j = rand_reached(r);
+	unsigned int k;
+
+	if (i < 0)
+		return;
+	switch (rand_below(r, 3)) {
+	case 0:
+		if (j >= 0 && r->m.o[i].size >= r->m.o[j].size) {
+			KUNIT_ASSERT_EQ(r->test, t_pool_copy(pool, r->m.o[i].h,
+							     r->m.o[j].h), 0);
+			gc_model_copy(&r->m, i, j);
+		}
+		break;
+	case 1:
+		KUNIT_ASSERT_EQ(r->test, t_pool_clean(pool, r->m.o[i].h), 0);
+		gc_model_clean(&r->m, i);
+		break;
+	default:
+		if (r->m.o[i].fixed)
+			break;
+		for (k = 0; k < r->npins; k++)
+			if (r->pins[k] == r->m.o[i].h)
+				return;
+		KUNIT_ASSERT_EQ(r->test, t_pool_free(pool, r->m.o[i].h), 0);
+		rand_forget(r, r->m.o[i].h);
+		gc_model_remove(&r->m, i);
+		break;
+	}
+}
+
+static void rand_op(struct gc_rand *r)
+{
+	struct ckremm_gc_step_result res;
+	unsigned int s = rand_below(r, RAND_SCOPES);
+	int i, w;
+	u64 h;
+
+	switch (rand_below(r, 20)) {
+	case 0 ... 4:
+		rand_alloc(r);
+		break;
+	case 5 ... 7:
+		i = rand_reached(r);
+		w = i < 0 ? -1 : rand_ref_word(r, i);
+		if (w >= 0)
+			rand_store(r, i, w, rand_value(r));
+		break;
+	case 8:
+		i = rand_below(r, RAND_ROOTS);
+		w = rand_reached(r);
+		h = w < 0 || !rand_below(r, 3) ? 0 : r->m.o[w].h;
+		KUNIT_ASSERT_EQ(r->test, ckremm_gc_root_set(r->e->gc, i, h), 0);
+		gc_model_root_set(&r->m, i, h);
+		break;
+	case 9:
+		w = rand_below(r, r->sc[s]->depth + 1);
+		ckremm_gc_scope_restore(r->e->gc, r->sc[s], w);
+		gc_model_scope_restore(&r->m, s, w);
+		break;
+	case 10:
+		rand_pin(r);
+		break;
+	case 11:
+		rand_write_in_place(r, rand_below(r, 2));
+		break;
+	case 12:
+		rand_copy_clean_free(r);
+		break;
+	case 13:
+		ckremm_gc_finalize(r->e->gc, rand_below(r, 3));
+		break;
+	default:
+		gc_step_checked(r->e, 1 + rand_below(r, 300), &res);
+		break;
+	}
+}
+
+/*
+ * The collector against the model: what the model reaches is live and,
+ * when @bytes, holds what the model says; what the collector freed the
+ * model did not reach, and it was finalised once if it had a finaliser.
+ */
+static void rand_reconcile(struct gc_rand *r, bool bytes)
+{
+	struct gc_model *m = &r->m;
+	unsigned int i;
+
+	gc_model_reach(m);
+	for (i = m->n; i-- > 0;) {
+		struct gc_model_obj *o = &m->o[i];
+		bool live = is_live(r->e, o->h);
+
+		KUNIT_EXPECT_LE_MSG(r->test, o->finalized, o->final ? 1U : 0U,
+				    "object %#llx finalised %u times", o->h,
+				    o->finalized);
+		if (o->reached) {
+			KUNIT_EXPECT_TRUE_MSG(r->test, live,
+					      "reachable object %#llx freed (op %lu)",
+					      o->h, r->ops);
+			if (!live || !bytes)
+				continue;
+			KUNIT_EXPECT_EQ(r->test, t_pool_read(r->e->pool, o->h, 0,
+							     r->buf, o->size),
+					0);
+			KUNIT_EXPECT_EQ_MSG(r->test,
+					    gc_model_diff(m, i, r->buf, 0, o->size),
+					    o->size, "object %#llx changed",
+					    o->h);
+		} else if (!live) {
+			KUNIT_EXPECT_EQ_MSG(r->test, o->finalized,
+					    o->final ? 1U : 0U,
+					    "dead object %#llx finalised %u times",
+					    o->h, o->finalized);
+			rand_forget(r, o->h);
+			gc_model_remove(m, i);
+		}
+	}
+}
+
+/* After a collection, nothing the model did not reach before it is left. */
+static void rand_collect(struct gc_rand *r)
+{
+	struct gc_model *m = &r->m;
+	unsigned int i, n = 0;
+
+	gc_model_reach(m);
+	for (i = 0; i < m->n; i++)
+		if (!m->o[i].reached)
+			r->doomed[n++] = m->o[i].h;
+	collect(r->e);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_FALSE_MSG(r->test, is_live(r->e, r->doomed[i]),
+				       "object %#llx unreachable before a collection survived it",
+				       r->doomed[i]);
+	rand_reconcile(r, true);
+}
+
+static void gc_model_destroy_action(void *arg)
+{
+	gc_model_destroy(arg);
+}
+
+KUNIT_ARRAY_PARAM(gc_random_seed, ckremm_kunit_seeds, ckremm_kunit_seed_desc);
+
+static void gc_random_graphs(struct kunit *test)
+{
+	static const u64 node_map = BIT_ULL(NODE_LEFT) | BIT_ULL(NODE_RIGHT);
+	static const u64 array_map = 1;
+	u32 seed = *(const u32 *)test->param_value;
+	struct ckremm_gc_params p = {
+		.roots = RAND_ROOTS, .manual = seed & 1, .pace_bytes = 512,
+		.step_budget = 64, .trigger_min = 4 * KIB,
+	};
+	struct gc_rand *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct ckremm_gc_stats st;
+	unsigned int s;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->test = test;
+	r->e = gc_env_new(test, 128 * KIB, &p);
+	r->buf = kunit_kmalloc(test, RAND_MAX_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r->buf);
+	prandom_seed_state(&r->rnd, seed);
+	KUNIT_ASSERT_EQ(test, gc_model_init(&r->m, RAND_OBJS, 16, RAND_ROOTS,
+					    seed), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							gc_model_destroy_action,
+							&r->m), 0);
+	KUNIT_ASSERT_EQ(test, gc_model_type_set(&r->m, r->e->node, &node_map,
+						NODE_WORDS, 0), 0);
+	KUNIT_ASSERT_EQ(test, gc_model_type_set(&r->m, r->e->array, &array_map,
+						2, CKREMM_GC_TYPE_REPEAT), 0);
+	for (s = 0; s < RAND_SCOPES; s++) {
+		r->sc[s] = scope_new(r->e, RAND_SCOPE_MAX);
+		KUNIT_ASSERT_EQ(test, gc_model_scope_init(&r->m, s,
+							  RAND_SCOPE_MAX), 0);
+	}
+	r->e->fin.model = &r->m;
+	r->e->fin.buf = r->buf;
+
+	for (r->ops = 0; r->ops < RAND_OPS && !case_failed(test); r->ops++) {
+		rand_op(r);
+		if (r->ops % 500 == 499)
+			rand_collect(r);
+		else
+			rand_reconcile(r, r->ops % 16 == 0);
+	}
+	if (case_failed(test)) {
+		kunit_info(test, "stopped after operation %lu\n", r->ops);
+		return;
+	}
+	expect_sound(r->e);
+	st = gc_stats(r->e);
+	kunit_info(test, "%zu cycles, %zu objects freed, %zu finalised, %zu barrier scans, %u objects left\n",
+		   st.cycles, st.freed_objects, st.finalized, st.barrier_scans,
+		   r->m.n);
+	KUNIT_EXPECT_GT(test, st.cycles, 5);
+	KUNIT_EXPECT_GT(test, st.barrier_scans, 0);
+	KUNIT_EXPECT_GT(test, st.finalized, 0);
+
+	/* Every root dropped: everything goes, each finaliser run once. */
+	while (r->npins)
+		KUNIT_EXPECT_EQ(test, t_pool_unpin(r->e->pool,
+						   r->pins[--r->npins]), 0);
+	for (s = 0; s < RAND_ROOTS; s++)
+		KUNIT_EXPECT_EQ(test, ckremm_gc_root_set(r->e->gc, s, 0), 0);
+	for (s = 0; s < RAND_SCOPES; s++)
+		ckremm_gc_scope_exit(r->e->gc, r->sc[s]);
+	for (s = 0; s < r->m.n; s++)
+		r->m.o[s].fixed = 0;
+	memset(r->m.roots, 0, RAND_ROOTS * sizeof(*r->m.roots));
+	for (s = 0; s < RAND_SCOPES; s++)
+		gc_model_scope_restore(&r->m, s, 0);
+	rand_collect(r);
+	KUNIT_EXPECT_EQ(test, r->m.n, 0);
+	KUNIT_EXPECT_EQ(test, gc_stats(r->e).objects, 0);
+	expect_fin_clean(r->e);
+}
+
+static struct kunit_case gc_random_cases[] = {
+	KUNIT_CASE_PARAM(gc_random_graphs, gc_random_seed_gen_params),
+	{}
+};
+
+static struct kunit_suite gc_random_suite = {
+	.name = "ckremm_gc_random",
+	.test_cases = gc_random_cases,
+};
+
+/* ---------------------------------------------------------------------- */
 /* ckremm_gc_work: the collector driven in the background                 */
 /* ---------------------------------------------------------------------- */
 
@@ -1703,4 +2177,5 @@ static struct kunit_suite gc_work_suite = {
 
 kunit_test_suites(&gc_suite, &gc_graph_suite, &gc_roots_suite,
 		  &gc_barrier_suite, &gc_final_suite, &gc_oom_suite,
-		  &gc_handles_suite, &gc_atomic_suite, &gc_work_suite);
+		  &gc_handles_suite, &gc_atomic_suite, &gc_random_suite,
+		  &gc_work_suite);
