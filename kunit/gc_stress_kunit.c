@@ -16,8 +16,8 @@
  *     CKREMM_GC_PIN, checks and lets go of what it holds, and takes a
  *     collection step now and then;
  *   a collector thread, not bound, which takes steps of random budgets
- *     from 8 to 256, runs the finalisers, collects whole now and then and
- *     validates the pool.
+ *     (marking in the smallest, from 1 to 8), runs the finalisers,
+ *     collects whole now and then and validates the pool.
  *
  * Each mutator keeps a shadow of its graph: the node in each of its
  * slots, the slots its two references name, its tag and payload.  What
@@ -31,13 +31,13 @@
  *
  * The round lasts gc_seconds and then goes on until each mutator and
  * timer has done a floor of work and the collector has ended a floor of
- * cycles, GC_STRESS_OVERTIME_S more seconds at most.
+ * cycles, with a floor of barrier scans among them, GS_OVERTIME_S more
+ * seconds at most.
  */
 
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
-#include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
@@ -82,6 +82,7 @@ MODULE_PARM_DESC(gc_irq_period_us, "period of each CPU's interrupt-context alloc
 #define GS_MIN_ALLOCS		200
 #define GS_MIN_IRQ		20
 #define GS_MIN_CYCLES		5
+#define GS_MIN_BARRIER		3
 #define GS_OVERTIME_S		60
 #define GS_REPORT_MAX		8
 
@@ -638,15 +639,18 @@ static bool gs_collector_quota(struct gs_run *run)
 	struct ckremm_gc_stats st;
 
 	ckremm_gc_get_stats(run->gc, &st);
-	return st.cycles >= GS_MIN_CYCLES;
+	return st.cycles >= GS_MIN_CYCLES &&
+	       st.barrier_scans >= GS_MIN_BARRIER;
 }
 
 static int gs_collector_fn(void *data)
 {
 	struct gs_actor *a = data;
 	struct gs_run *run = a->run;
+	struct ckremm_gc_step_result res = { .phase = CKREMM_GC_IDLE };
 	struct t_pool_fault fault = { 0 };
 	unsigned int n = 0;
+	size_t budget;
 	int ret;
 
 	while (!gs_done(run, gs_collector_quota(run))) {
@@ -668,15 +672,19 @@ static int gs_collector_fn(void *data)
 					  fault.reason ? fault.reason : "?");
 			}
 		} else {
-			ret = ckremm_gc_step(run->gc, 8UL << gs_rand(a, 6),
-					     NULL);
+			/*
+			 * Marking in the smallest steps, so that the mutators'
+			 * writes and pins meet it; the rest in larger ones.
+			 */
+			if (res.phase == CKREMM_GC_MARK)
+				budget = 1 + gs_rand(a, 8);
+			else
+				budget = 64UL << gs_rand(a, 4);
+			ret = ckremm_gc_step(run->gc, budget, &res);
 			if (ret)
 				gs_api(a, "ckremm_gc_step", ret);
 			a->cnt[GS_STEP]++;
 		}
-		/* Small steps, and room between them for the mutators. */
-		if (!(n % 8))
-			usleep_range(50, 100);
 		cond_resched();
 	}
 	complete(&run->collector_done);
@@ -897,7 +905,7 @@ static void gc_stress(struct kunit *test)
 	KUNIT_EXPECT_GT(test, mut[GS_PIN], 0);
 	KUNIT_EXPECT_GT(test, mut[GS_DROP], 0);
 	KUNIT_EXPECT_GT(test, st.freed_objects, 0);
-	KUNIT_EXPECT_GT(test, st.barrier_scans, 0);
+	KUNIT_EXPECT_GE(test, st.barrier_scans, (size_t)GS_MIN_BARRIER);
 	KUNIT_EXPECT_GT(test, col[GS_VALIDATE], 0);
 
 	gs_final_checks(test, run, m, n, mut[GS_FINAL]);
