@@ -38,6 +38,7 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
@@ -73,7 +74,7 @@ MODULE_PARM_DESC(gc_irq_period_us, "period of each CPU's interrupt-context alloc
 #define GS_PAYLOAD		(3 * 8)
 #define GS_MAX_SIZE		256
 /* Nodes a mutator's graph has at most, and its scope's room. */
-#define GS_NODES		48
+#define GS_NODES		96
 #define GS_SCOPE		4
 /* Objects a timer holds at most on its scope, and pinned. */
 #define GS_IRQ_HOLD		4
@@ -143,6 +144,7 @@ struct gs_mutator {
 	int pinned;		/* slot of the pinned node, or -1 */
 	u8 *pin;		/* its address */
 	struct gs_node n[GS_NODES];
+	u8 stack[GS_NODES];	/* gs_reach_from()'s: each slot once */
 	u8 buf[GS_MAX_SIZE];
 	u8 want[GS_MAX_SIZE];
 	atomic_t allocs;
@@ -279,19 +281,32 @@ static void gs_check(struct gs_mutator *m, int i)
 	m->a.cnt[GS_CHECKED]++;
 }
 
+/* Mark slot @i, if it is one, and what it reaches. */
 static void gs_reach_from(struct gs_mutator *m, int i)
 {
-	while (i >= 0 && !m->n[i].reached) {
-		m->n[i].reached = true;
-		gs_reach_from(m, m->n[i].link[1]);
-		i = m->n[i].link[0];
+	unsigned int sp = 0, side;
+
+	if (i < 0 || m->n[i].reached)
+		return;
+	m->n[i].reached = true;
+	m->stack[sp++] = i;
+	while (sp) {
+		const struct gs_node *x = &m->n[m->stack[--sp]];
+
+		for (side = 0; side < 2; side++) {
+			int j = x->link[side];
+
+			if (j >= 0 && !m->n[j].reached) {
+				m->n[j].reached = true;
+				m->stack[sp++] = j;
+			}
+		}
 	}
 }
 
 /*
  * Mark what the root and the pinned node reach, forget the rest; returns
- * the nodes reached.  The recursion follows right references only, and
- * is as deep as the graph has nodes at most.
+ * the nodes reached.
  */
 static unsigned int gs_reach(struct gs_mutator *m, bool forget)
 {
@@ -328,6 +343,20 @@ static int gs_pick(struct gs_mutator *m)
 			return j;
 	}
 	return -1;
+}
+
+/* A reached node with an empty reference, or any reached one, or -1. */
+static int gs_pick_open(struct gs_mutator *m)
+{
+	unsigned int tries;
+	int p = -1;
+
+	for (tries = 0; tries < 8; tries++) {
+		p = gs_pick(m);
+		if (p < 0 || m->n[p].link[0] < 0 || m->n[p].link[1] < 0)
+			break;
+	}
+	return p;
 }
 
 static int gs_free_slot(struct gs_mutator *m)
@@ -407,11 +436,11 @@ static void gs_alloc(struct gs_mutator *m)
 	if (ret)
 		gs_mismatch(&m->a, "write to a new node refused", h);
 
-	p = m->root >= 0 ? gs_pick(m) : -1;
+	p = m->root >= 0 ? gs_pick_open(m) : -1;
 	if (p < 0)
 		gs_set_root(m, j);
 	else
-		gs_link(m, p, gs_rand(&m->a, 2), j);
+		gs_link(m, p, m->n[p].link[0] < 0 ? 0 : 1, j);
 	ckremm_gc_scope_restore(run->gc, &m->scope, depth);
 }
 
@@ -452,32 +481,44 @@ static void gs_pin_op(struct gs_mutator *m)
 	gs_check(m, p);
 }
 
-/* One operation of a mutator, and the shadow brought up to date. */
+/*
+ * One operation of a mutator, and the shadow brought up to date.  The
+ * graph grows to most of its slots and stays there, so that marking has
+ * work enough for the mutators' writes and pins to meet it: a cut drops a
+ * subtree, so cuts come mostly when the graph is full, links are mostly
+ * added where a reference is empty, and a new root comes seldom.
+ */
 static void gs_mutate(struct gs_mutator *m)
 {
+	bool full = gs_free_slot(m) < 0;
 	int p, q;
 
-	switch (gs_rand(&m->a, 16)) {
-	case 0 ... 5:
-		gs_alloc(m);
-		break;
-	case 6 ... 7:
+	switch (gs_rand(&m->a, 64)) {
+	case 0 ... 23:
+		if (!full) {
+			gs_alloc(m);
+			break;
+		}
+		fallthrough;
+	case 24 ... 25:
 		p = gs_pick(m);
 		if (p >= 0)
 			gs_link(m, p, gs_rand(&m->a, 2), -1);
 		break;
-	case 8 ... 9:
-		p = gs_pick(m);
+	case 26 ... 33:
+		/* Shared nodes and cycles, into an empty reference mostly. */
+		p = gs_pick_open(m);
 		q = gs_pick(m);
 		if (p >= 0 && q >= 0)
-			gs_link(m, p, gs_rand(&m->a, 2), q);
+			gs_link(m, p, m->n[p].link[0] < 0 ? 0 : 1, q);
 		break;
-	case 10:
+	case 40:
+		/* The graph moves under a new root, seldom. */
 		p = gs_pick(m);
-		if (p >= 0)
+		if (p >= 0 && !gs_rand(&m->a, 4))
 			gs_set_root(m, p);
 		break;
-	case 11:
+	case 41 ... 44:
 		gs_pin_op(m);
 		break;
 	default:
@@ -643,40 +684,48 @@ static bool gs_collector_quota(struct gs_run *run)
 	       st.barrier_scans >= GS_MIN_BARRIER;
 }
 
+/* Validate the pool while the others use it: sound, or busy. */
+static void gs_validate(struct gs_actor *a)
+{
+	struct t_pool_fault fault = { 0 };
+	int ret = t_pool_validate(a->run->pool, &fault);
+
+	if (!ret) {
+		a->cnt[GS_VALIDATE]++;
+	} else if (ret != -EBUSY) {
+		a->cnt[GS_MISMATCH]++;
+		gs_report(a, "t_pool_validate: %d at %zu: %s", ret,
+			  fault.offset, fault.reason ? fault.reason : "?");
+	}
+}
+
 static int gs_collector_fn(void *data)
 {
 	struct gs_actor *a = data;
 	struct gs_run *run = a->run;
 	struct ckremm_gc_step_result res = { .phase = CKREMM_GC_IDLE };
-	struct t_pool_fault fault = { 0 };
 	unsigned int n = 0;
 	size_t budget;
 	int ret;
 
 	while (!gs_done(run, gs_collector_quota(run))) {
 		n++;
-		if (!(n % 64)) {
+		if (!(n % 512)) {
 			ret = ckremm_gc_collect(run->gc);
 			if (ret)
 				gs_api(a, "ckremm_gc_collect", ret);
 			a->cnt[GS_COLLECT]++;
-		} else if (!(n % 32)) {
+		} else if (!(n % 64)) {
 			ckremm_gc_finalize(run->gc, 0);
-			ret = t_pool_validate(run->pool, &fault);
-			if (!ret) {
-				a->cnt[GS_VALIDATE]++;
-			} else if (ret != -EBUSY) {
-				a->cnt[GS_MISMATCH]++;
-				gs_report(a, "t_pool_validate: %d at %zu: %s", ret,
-					  fault.offset,
-					  fault.reason ? fault.reason : "?");
-			}
+			gs_validate(a);
 		} else {
 			/*
-			 * Marking in the smallest steps, so that the mutators'
-			 * writes and pins meet it; the rest in larger ones.
+			 * Marking, and the start of a cycle, in the smallest
+			 * steps, so that the mutators' writes and pins meet
+			 * it; the rest in larger ones.
 			 */
-			if (res.phase == CKREMM_GC_MARK)
+			if (res.phase == CKREMM_GC_MARK ||
+			    res.phase == CKREMM_GC_IDLE)
 				budget = 1 + gs_rand(a, 8);
 			else
 				budget = 64UL << gs_rand(a, 4);
@@ -685,8 +734,22 @@ static int gs_collector_fn(void *data)
 				gs_api(a, "ckremm_gc_step", ret);
 			a->cnt[GS_STEP]++;
 		}
-		cond_resched();
+		/*
+		 * A pause after each cycle and after every other step of
+		 * marking, as a background collector: marking then spans the
+		 * mutators' calls.
+		 */
+		if (res.cycle_done) {
+			res.cycle_done = false;
+			usleep_range(200, 400);
+		} else if (res.phase == CKREMM_GC_MARK && n % 2) {
+			usleep_range(50, 100);
+		} else {
+			cond_resched();
+		}
 	}
+	ckremm_gc_finalize(run->gc, 0);
+	gs_validate(a);
 	complete(&run->collector_done);
 	stress_park();
 	return 0;
@@ -710,6 +773,28 @@ static void gs_teardown(void *arg)
 	destroy_t_pool(run->pool);
 }
 
+/*
+ * The pool's table grown to its capacity now, in process context: a
+ * table that grows in a hard interrupt would ask the slab allocator from
+ * there, whose locks are no raw spinlocks (see ckremm_meta_zalloc_nowait()
+ * in the Linux port).  As many blocks as the table holds, then collected:
+ * its chunks stay.
+ */
+static void gs_grow_table(struct kunit *test, struct gs_run *run)
+{
+	struct t_pool_stats ps;
+	size_t i;
+
+	t_pool_get_stats(run->pool, &ps);
+	for (i = 0; i < ps.table_capacity; i++)
+		if (t_pool_alloc_handle(run->pool, T_POOL_ALIGN, 0) ==
+		    T_POOL_NO_HANDLE)
+			break;
+	KUNIT_EXPECT_EQ(test, ckremm_gc_collect(run->gc), 0);
+	t_pool_get_stats(run->pool, &ps);
+	KUNIT_ASSERT_EQ(test, ps.used_blocks, 0);
+}
+
 static struct gs_run *gs_run_new(struct kunit *test)
 {
 	static const u64 node_map = BIT_ULL(GS_LEFT) | BIT_ULL(GS_RIGHT);
@@ -718,6 +803,9 @@ static struct gs_run *gs_run_new(struct kunit *test)
 	struct ckremm_gc_params p = {
 		.roots = cpus,
 		.max_pins = cpus * (GS_IRQ_HOLD + 1),
+		/* Paced steps small, and often: every 2 KiB allocated. */
+		.step_budget = 32,
+		.pace_bytes = 2048,
 		.finalize = gs_finalize,
 	};
 	struct gs_run *run;
@@ -735,6 +823,7 @@ static struct gs_run *gs_run_new(struct kunit *test)
 			0);
 	run->node = ckremm_gc_type_register(run->gc, &node_map, 2, 0);
 	KUNIT_ASSERT_GT(test, run->node, CKREMM_GC_LEAF);
+	gs_grow_table(test, run);
 	return run;
 }
 
@@ -884,10 +973,9 @@ static void gc_stress(struct kunit *test)
 		   clamp(gc_pool_kib, 64U, 65536U), short_mutators);
 	kunit_info(test, "mutators: %llu nodes (%llu with finalisers), %llu links, %llu cuts, %llu roots moved, %llu pins, %llu nodes let go; no room: %llu\n",
 		   mut[GS_ALLOC], mut[GS_FINAL], mut[GS_LINK], mut[GS_CUT],
-		   mut[GS_ROOT], mut[GS_PIN], mut[GS_DROP],
-		   mut[GS_NOSPACE] + irq[GS_NOSPACE]);
-	kunit_info(test, "hard irq: %llu objects; collector: %llu steps, %llu collections, %llu validations; %zu cycles, %zu objects freed, %zu finalised, %zu barrier scans, %zu most work in a step\n",
-		   irq[GS_IRQ_ALLOC], col[GS_STEP], col[GS_COLLECT],
+		   mut[GS_ROOT], mut[GS_PIN], mut[GS_DROP], mut[GS_NOSPACE]);
+	kunit_info(test, "hard irq: %llu objects, no room %llu; collector: %llu steps, %llu collections, %llu validations; %zu cycles, %zu objects freed, %zu finalised, %zu barrier scans, %zu most work in a step\n",
+		   irq[GS_IRQ_ALLOC], irq[GS_NOSPACE], col[GS_STEP], col[GS_COLLECT],
 		   col[GS_VALIDATE], st.cycles, st.freed_objects, st.finalized,
 		   st.barrier_scans, st.max_step_work);
 	kunit_info(test, "objects checked: %llu; mismatches: %llu; wrong results: %llu\n",
