@@ -138,6 +138,9 @@ checked=$console
 if [[ $flavour = kcsan ]]; then
 	checked=$logs/$stage.console-without-kcsan.log
 	races=$logs/$stage.kcsan.log
+	# awk writes the file only when there is a report: a run without one
+	# must not count the last run's.
+	rm -f "$races"
 	tr -d '\r' <"$console" | awk -v races="$races" -v rest="$checked" '
 		# A report runs from "BUG: KCSAN:" to the next line of "=".
 		/BUG: KCSAN:/ { inrep = 1; rep = ""; n++ }
