@@ -38,7 +38,6 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
-#include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
@@ -648,13 +647,35 @@ static bool gs_mutator_quota(struct gs_mutator *m)
 	       atomic_read(&m->irq.allocs) >= GS_MIN_IRQ;
 }
 
+static bool gs_collector_quota(struct gs_run *run)
+{
+	struct ckremm_gc_stats st;
+
+	ckremm_gc_get_stats(run->gc, &st);
+	return st.cycles >= GS_MIN_CYCLES &&
+	       st.barrier_scans >= GS_MIN_BARRIER;
+}
+
+/*
+ * A mutator goes on until the collector has met its floors too: the
+ * barrier scans need the mutators' writes.
+ */
+static bool gs_mutator_done(struct gs_mutator *m)
+{
+	struct gs_run *run = m->a.run;
+
+	if (time_after_eq(jiffies, run->last))
+		return true;
+	return gs_over(run) && gs_mutator_quota(m) && gs_collector_quota(run);
+}
+
 static int gs_mutator_fn(void *data)
 {
 	struct gs_mutator *m = data;
 	unsigned int ops = 0;
 
 	hrtimer_start(&m->timer, m->period, HRTIMER_MODE_REL_PINNED_HARD);
-	while (!gs_done(m->a.run, gs_mutator_quota(m))) {
+	while (!gs_mutator_done(m)) {
 		gs_mutate(m);
 		if (!(++ops % 16))
 			gs_check_all(m);
@@ -673,15 +694,6 @@ static int gs_mutator_fn(void *data)
 	complete(&m->done);
 	stress_park();
 	return 0;
-}
-
-static bool gs_collector_quota(struct gs_run *run)
-{
-	struct ckremm_gc_stats st;
-
-	ckremm_gc_get_stats(run->gc, &st);
-	return st.cycles >= GS_MIN_CYCLES &&
-	       st.barrier_scans >= GS_MIN_BARRIER;
 }
 
 /* Validate the pool while the others use it: sound, or busy. */
@@ -735,15 +747,15 @@ static int gs_collector_fn(void *data)
 			a->cnt[GS_STEP]++;
 		}
 		/*
-		 * A pause after each cycle and after every other step of
-		 * marking, as a background collector: marking then spans the
-		 * mutators' calls.
+		 * A pause of a tick after each cycle and after every fourth
+		 * step of marking, as a background collector: marking then
+		 * spans the mutators' calls.  (A timer_list's sleep: the
+		 * hrtimer sleep of usleep_range() has a race of the kernel's
+		 * own that KCSAN reports.)
 		 */
-		if (res.cycle_done) {
+		if (res.cycle_done || (res.phase == CKREMM_GC_MARK && !(n % 4))) {
 			res.cycle_done = false;
-			usleep_range(200, 400);
-		} else if (res.phase == CKREMM_GC_MARK && n % 2) {
-			usleep_range(50, 100);
+			schedule_timeout_uninterruptible(1);
 		} else {
 			cond_resched();
 		}
