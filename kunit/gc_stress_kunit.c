@@ -10,7 +10,9 @@
  *     references, a tag, a payload) through ckremm_gc_alloc() and
  *     t_pool_write(), cuts and relinks it, moves its root, pins a node
  *     across its other operations (its payload rewritten in place, never
- *     its references), and reads back what it can reach, over and over;
+ *     its references: a cycle's start reads a pinned object's references
+ *     under the pool lock, which a write through the pointer on another
+ *     CPU does not take), and reads back what it can reach, over and over;
  *   an hrtimer per CPU in hard interrupt context, whose callback
  *     allocates through ckremm_gc_alloc() with a scope of its own or with
  *     CKREMM_GC_PIN, checks and lets go of what it holds, and takes a
