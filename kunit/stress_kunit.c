@@ -57,6 +57,8 @@
 #include <ckremm/h_pool.h>
 #include <ckremm/t_pool.h>
 
+#include "stress_kunit.h"
+
 static unsigned int seconds = 10;
 module_param(seconds, uint, 0444);
 MODULE_PARM_DESC(seconds, "length of one stress round in seconds, 1..200 (default 10)");
@@ -90,8 +92,6 @@ MODULE_PARM_DESC(pool_kib, "arena size of each pool in KiB, 64..65536 (default 5
 #define STRESS_MIN_IRQ		20
 #define STRESS_MIN_REORDER	20
 #define STRESS_OVERTIME_S	120
-/* A worker still running this long after its round should have ended. */
-#define STRESS_GRACE_S		60
 /* Mismatches printed in full per round; the rest are only counted. */
 #define STRESS_REPORT_MAX	8
 
@@ -597,7 +597,7 @@ static enum hrtimer_restart stress_timer_fn(struct hrtimer *timer)
 }
 
 /* Park until kthread_stop(), so that the test owns the task's end. */
-static void stress_park(void)
+void stress_park(void)
 {
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);
@@ -741,18 +741,23 @@ static void stress_actor_init(struct stress_actor *a, struct stress_run *run,
 		a->t[i].handle = T_POOL_NO_HANDLE;
 }
 
-static void stress_sum(u64 *sum, const struct stress_actor *a)
+void stress_sum(u64 *sum, const u64 *cnt, unsigned int n)
 {
 	unsigned int i;
 
-	for (i = 0; i < SC_NR; i++)
-		sum[i] += a->cnt[i];
+	for (i = 0; i < n; i++)
+		sum[i] += cnt[i];
 }
 
-static void stress_wait(struct kunit *test, struct completion *done,
-			unsigned int secs, const char *who)
+/*
+ * Waits for a thread of a round of @secs that may run @overtime_s over;
+ * fails the case if it is still running STRESS_GRACE_S after that, and
+ * waits on.
+ */
+void stress_wait(struct kunit *test, struct completion *done,
+		 unsigned int secs, unsigned int overtime_s, const char *who)
 {
-	unsigned long grace = (unsigned long)(secs + STRESS_OVERTIME_S +
+	unsigned long grace = (unsigned long)(secs + overtime_s +
 					      STRESS_GRACE_S) * HZ;
 
 	if (wait_for_completion_timeout(done, grace))
@@ -842,15 +847,17 @@ static void stress_pools(struct kunit *test)
 	wake_up_process(run->compactor_task);
 
 	for (i = 0; i < n; i++)
-		stress_wait(test, &workers[i]->done, secs, "a worker");
-	stress_wait(test, &run->compactor_done, secs, "the compactor");
+		stress_wait(test, &workers[i]->done, secs, STRESS_OVERTIME_S,
+			    "a worker");
+	stress_wait(test, &run->compactor_done, secs, STRESS_OVERTIME_S,
+		    "the compactor");
 	ended = jiffies;
 	for (i = 0; i < n; i++) {
 		kthread_stop(workers[i]->task);
 		if (!stress_worker_quota(workers[i]))
 			short_workers++;
-		stress_sum(thread, &workers[i]->thread);
-		stress_sum(irq, &workers[i]->irq);
+		stress_sum(thread, workers[i]->thread.cnt, SC_NR);
+		stress_sum(irq, workers[i]->irq.cnt, SC_NR);
 	}
 	kthread_stop(run->compactor_task);
 	for (i = 0; i < SC_NR; i++)

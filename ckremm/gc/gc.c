@@ -298,7 +298,10 @@ static void gc_scan_now(struct ckremm_gc *gc, u32 n)
 	}
 }
 
-/* The next grey object to scan, or TP_NIL; *@work counts slots visited. */
+/*
+ * The next grey object to scan, or TP_NIL; *@work counts slots visited,
+ * up to @budget: entries a barrier or a free made stale count too.
+ */
 static u32 gc_next_grey(struct ckremm_gc *gc, size_t *work, size_t budget)
 {
 	u32 end = gc_table_end(gc);
@@ -830,7 +833,6 @@ static int gc_step(struct ckremm_gc *gc, size_t budget, bool start,
 	unsigned long flags;
 	size_t work, cycles;
 	bool compact;
-	int more;
 
 	flags = ckremm_lock(&pool->lock);
 	compact = gc->phase == CKREMM_GC_COMPACT;

@@ -8,7 +8,9 @@
 #   - clears kmemleak's record of the boot,
 #   - loads ckremm.ko and ckremm_stress.ko, whose KUnit stress runs at load
 #     (threads on every CPU, hrtimers in hard interrupt context, a compactor
-#     reordering the table pool under pins), and unloads the stress,
+#     reordering the table pool under pins; then mutators on every CPU, hard
+#     interrupts and a collector thread on one collected pool), and unloads
+#     the stress,
 #   - runs tools/tests/dev/proofs.sh with the static tools (memcg included)
 #     if that script exists, and unloads ckremm,
 #   - runs dev_test as tools/vm/dev-qemu.sh does (load, test, unload),
@@ -26,8 +28,10 @@
 # KUnit case run.
 #
 # Knobs (environment):
-#   CKREMM_STRESS_SECONDS  seconds of KUnit stress in all (default 20); more
-#                          than 120 are split into rounds of at most 120 s
+#   CKREMM_STRESS_SECONDS  seconds of KUnit stress in all (default 20): a
+#                          quarter for the collector's round (at most 100),
+#                          the rest for the pools', split into rounds of at
+#                          most 120 s
 #   CKREMM_STRESS_CPUS     emulated CPUs (default 4, or one more than the
 #                          host has if that is fewer: with more vCPUs than
 #                          host cores plus one, a vCPU spinning on a pool
@@ -64,11 +68,15 @@ total_s=${CKREMM_STRESS_SECONDS:-20}
 cpus=${CKREMM_STRESS_CPUS:-$(($(nproc) + 1 < 4 ? $(nproc) + 1 : 4))}
 [[ $total_s =~ ^[1-9][0-9]*$ && $cpus =~ ^[1-9][0-9]?$ ]] ||
 	stage_fail "$stage" "CKREMM_STRESS_SECONDS and CKREMM_STRESS_CPUS must be positive integers"
+# The collector's round takes a quarter (none of less than 4 s in all).
+gc_s=$((total_s / 4 < 100 ? total_s / 4 : 100))
+pools_s=$((total_s - gc_s))
 # KUnit gives a case 300 s: long runs are rounds of at most 120 s each.
-rounds=$(((total_s + 119) / 120))
-round_s=$(((total_s + rounds - 1) / rounds))
-# A round may run up to 120 s over while its slowest actor catches up.
-timeout_s=${CKREMM_VM_TIMEOUT:-$((480 + total_s + 120 * rounds))}
+rounds=$(((pools_s + 119) / 120))
+round_s=$(((pools_s + rounds - 1) / rounds))
+# A round may run up to 120 s over while its slowest actor catches up, the
+# collector's 60 s.
+timeout_s=${CKREMM_VM_TIMEOUT:-$((480 + total_s + 120 * rounds + 60))}
 
 kdir=$("$CKREMM_ROOT/tools/vm/kernel.sh" "x86-$flavour" | tail -n1) ||
 	stage_fail "$stage" "could not build the $flavour kernel (tools/vm/kernel.sh x86-$flavour)"
@@ -94,7 +102,7 @@ echo "ckremm-vm: online CPUs \$(grep -c ^processor /proc/cpuinfo)"
 check "$cpus CPUs online" test "\$(grep -c ^processor /proc/cpuinfo)" = $cpus
 check "insmod ckremm.ko" insmod /ckremm.ko
 echo "ckremm-vm: stress begin"
-check "insmod ckremm_stress.ko" insmod /ckremm_stress.ko seconds=$round_s rounds=$rounds
+check "insmod ckremm_stress.ko" insmod /ckremm_stress.ko seconds=$round_s rounds=$rounds gc_seconds=$gc_s
 check "rmmod ckremm_stress" rmmod ckremm_stress
 run_tap proofs.sh sh /proofs.sh /ckremm-bin memcg
 check "rmmod ckremm" rmmod ckremm
@@ -117,7 +125,7 @@ EOF
 } >"$commands"
 
 # One host thread per vCPU; PANIC_ON_OOPS makes an oops end the guest.
-echo "$stage: $cpus CPUs, $rounds round(s) of $round_s s of stress, timeout $timeout_s s" >&2
+echo "$stage: $cpus CPUs, $rounds round(s) of $round_s s of stress and $gc_s s of the collector's, timeout $timeout_s s" >&2
 extra_failed=0
 mapfile -t tools < <(static_tools '*')
 qemu_stage "$stage" "$kdir/arch/x86/boot/bzImage" "$cpus" 1G "$timeout_s" "$commands" \
@@ -130,6 +138,9 @@ checked=$console
 if [[ $flavour = kcsan ]]; then
 	checked=$logs/$stage.console-without-kcsan.log
 	races=$logs/$stage.kcsan.log
+	# awk writes the file only when there is a report: a run without one
+	# must not count the last run's.
+	rm -f "$races"
 	tr -d '\r' <"$console" | awk -v races="$races" -v rest="$checked" '
 		# A report runs from "BUG: KCSAN:" to the next line of "=".
 		/BUG: KCSAN:/ { inrep = 1; rep = ""; n++ }
@@ -150,9 +161,10 @@ if [[ $flavour = kcsan ]]; then
 fi
 
 # The stress's KTAP: the kernel's lines (timestamped) from the marker to the
-# suite's result, or to the end of the log if the kernel died first.
+# check of its load, by when every suite of the module has ended, or to the
+# end of the log if the kernel died first.
 tr -d '\r' <"$console" |
-	sed -n '/^ckremm-vm: stress begin/,/^\[[ 0-9.]*\] \(not \)\?ok [0-9]* ckremm_stress$/p' |
+	sed -n '/^ckremm-vm: stress begin/,/^ckremm-check: .* insmod ckremm_stress.ko$/p' |
 	grep '^\[' >"$ktap" || true
 read -r k_passed k_failed < <(kunit_counts "$ktap" "$parsed")
 cat "$parsed" >&2
