@@ -833,6 +833,7 @@ static int gc_step(struct ckremm_gc *gc, size_t budget, bool start,
 	unsigned long flags;
 	size_t work, cycles;
 	bool compact;
+	int more;
 
 	flags = ckremm_lock(&pool->lock);
 	compact = gc->phase == CKREMM_GC_COMPACT;
