@@ -40,6 +40,14 @@
  *     an object while marking runs scans it first (gc_on_fix()), and the
  *     objects pinned when the cycle began were scanned by its start.
  *
+ * The scan of the pinned objects at the start is atomic for the pool's
+ * calls but not for plain stores through pinned pointers, which take no
+ * lock: a handle moved from a pinned object not yet scanned into one
+ * already scanned, while the start runs on another CPU, would be missed.
+ * So handles are stored through a pin only where no other CPU can start
+ * a cycle meanwhile (gc.h says so to callers); anything else stored
+ * through a pin is not the collector's business.
+ *
  * Objects allocated while marking are black.  Roots need no barrier: what
  * they held at the start was shaded then, and whatever they take later
  * was reachable at the start or is new.  The end of marking is only the

@@ -16,7 +16,14 @@
  * t_pool_clean(), a free) keep the snapshot by marking what they
  * overwrite; a pin, or a hold for writing, taken while marking runs
  * scans the object first, so writes through a pinned pointer need no
- * barrier.  Collection runs in steps of bounded work with the pool lock
+ * barrier.  One rule comes with that: the start of a cycle scans the
+ * pinned objects under the pool lock, which their owners' plain stores
+ * do not take, so handles must not be stored through a pinned pointer
+ * while another CPU may start a cycle (a paced allocation, a step, a work
+ * item): where other CPUs collect, store handles with t_pool_write().
+ * Bytes that are not handles may be stored through a pin at any time, and
+ * a runtime whose one thread both mutates and collects needs no care.
+ * Collection runs in steps of bounded work with the pool lock
  * dropped between them, and ends with the pool's reorder, so the heap is
  * one free run apart from pinned islands.
  *
