@@ -631,6 +631,10 @@ struct ckremm_walk {
  * from then on.  Writes through a mapping of a collected pool bypass the
  * collector's write barrier; they are safe only on objects pinned through
  * the writer's attachment (a pin scans the object first), or on leaves.
+ * Handles stored through a mapping are safe only while no other process
+ * or thread can start a cycle (GC_ALLOC, GC_STEP, GC_COLLECT), since a
+ * cycle's start scans the pinned objects under a lock plain stores do not
+ * take; where others collect, store handles with WRITE.
  *
  * The collector lives as long as its pool: it goes with the pool's
  * memory, before it.
