@@ -1984,10 +1984,13 @@ static void f_gc_work(struct fz *z)
 		return;
 	switch (below(z, 10)) {
 	case 0:
+		/*
+		 * Past the bound without wrapping round into it: an edge of
+		 * 2^64 - 1 added to the bound used to come back as the bound.
+		 */
 		w.budget = collect ? 1 + below(z, 1000) :
-			   CKREMM_GC_BUDGET_MAX + 1 + below(z, 2) * edge64(z);
-		if (!w.budget)
-			w.budget = ~0ULL;
+			   CKREMM_GC_BUDGET_MAX + 1 +
+			   below(z, 2) * (edge64(z) >> 1);
 		expect(z, k, ioc(z->fd, kinds[k].cmd, &w), A_INVAL,
 		       "budget out of range");
 		return;
