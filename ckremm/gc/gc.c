@@ -452,57 +452,64 @@ static void gc_sweep_done(struct ckremm_gc *gc)
 			   (gc->pool->cursor != TP_NIL ? 2 : 1);
 }
 
-/* Sweep for @budget slots; returns the work done. */
+/*
+ * Sweep node @n: free it if it died, queue it if it has a finaliser, clear
+ * its mark if it lived.  Returns false, the node untouched, if its
+ * finaliser must wait for room in the queue.
+ */
+static bool gc_sweep_node(struct ckremm_gc *gc, u32 n,
+			  struct ckremm_gc_step_result *res)
+{
+	struct t_pool *pool = gc->pool;
+	struct tp_seg *s = tp_seg(pool, n);
+	size_t bytes;
+
+	/* No object, queued already, or dead but a call is at its bytes. */
+	if (!tp_is_used(s) || (s->gc & GC_QUEUED) ||
+	    (!(s->gc & GC_MARK) && (s->pins || s->holds)))
+		return true;
+	if (s->gc & GC_MARK) {
+		s->gc &= ~(GC_MARK | GC_GREY);
+		return true;
+	}
+	if (s->gc & GC_FINAL) {
+		if (gc->queued == gc->p.finalize_queue)
+			return false;
+		gc->queue[(gc->queue_head + gc->queued++) %
+			  gc->p.finalize_queue] = tp_handle(pool, n);
+		s->gc |= GC_QUEUED;
+		return true;
+	}
+	bytes = gc_bytes(pool, s);
+	tp_free_locked(pool, n, s);
+	gc->st.freed_objects++;
+	gc->st.freed_bytes += bytes;
+	if (res) {
+		res->freed_objects++;
+		res->freed_bytes += bytes;
+	}
+	return true;
+}
+
+/*
+ * Sweep for @budget slots; returns the work done.  Stops early at the end
+ * of the table (the sweep is done) or at a finaliser the full queue cannot
+ * take (the sweep waits).
+ */
 static size_t gc_sweep_some(struct ckremm_gc *gc, size_t budget,
 			    struct ckremm_gc_step_result *res)
 {
-	struct t_pool *pool = gc->pool;
 	size_t work = 0;
 
 	while (work < budget) {
-		struct tp_seg *s;
-		size_t bytes;
-		u32 n;
-
 		if (gc->sweep >= gc_table_end(gc)) {
 			gc_sweep_done(gc);
 			break;
 		}
-		n = gc_node(gc->sweep);
-		s = tp_seg(pool, n);
-		work++;
-		if (!tp_is_used(s) || (s->gc & GC_QUEUED)) {
-			gc->sweep++;
-			continue;
-		}
-		if (s->gc & GC_MARK) {
-			s->gc &= ~(GC_MARK | GC_GREY);
-			gc->sweep++;
-			continue;
-		}
-		/* Dead, but a call of the pool's is still at its bytes. */
-		if (s->pins || s->holds) {
-			gc->sweep++;
-			continue;
-		}
-		if (s->gc & GC_FINAL) {
-			if (gc->queued == gc->p.finalize_queue)
-				break;
-			gc->queue[(gc->queue_head + gc->queued++) %
-				  gc->p.finalize_queue] = tp_handle(pool, n);
-			s->gc |= GC_QUEUED;
-			gc->sweep++;
-			continue;
-		}
-		bytes = gc_bytes(pool, s);
-		tp_free_locked(pool, n, s);
-		gc->st.freed_objects++;
-		gc->st.freed_bytes += bytes;
-		if (res) {
-			res->freed_objects++;
-			res->freed_bytes += bytes;
-		}
+		if (!gc_sweep_node(gc, gc_node(gc->sweep), res))
+			break;
 		gc->sweep++;
+		work++;
 	}
 	return work;
 }
@@ -810,24 +817,23 @@ static size_t gc_work_locked(struct ckremm_gc *gc, size_t budget, bool start,
 			return 0;
 		work = gc_start(gc);
 	}
-	while (work < budget) {
-		size_t did;
-
-		if (gc->phase == CKREMM_GC_MARK)
-			did = gc_mark_some(gc, budget - work);
-		else if (gc->phase == CKREMM_GC_SWEEP)
-			did = gc_sweep_some(gc, budget - work, res);
-		else
-			break;
-		work += did;
-		/* The sweep waits for the finalisers. */
-		if (gc->phase == CKREMM_GC_SWEEP && !did)
-			break;
-		if (gc->phase == CKREMM_GC_SWEEP &&
-		    gc->queued == gc->p.finalize_queue && work < budget)
-			break;
-	}
+	if (gc->phase == CKREMM_GC_MARK && work < budget)
+		work += gc_mark_some(gc, budget - work);
+	/* Marking may end within the budget; the sweep goes on from there. */
+	if (gc->phase == CKREMM_GC_SWEEP && work < budget)
+		work += gc_sweep_some(gc, budget - work, res);
 	return work;
+}
+
+/* Where the collection is after a step of @work, pool lock held. */
+static void gc_report_locked(const struct ckremm_gc *gc,
+			     struct ckremm_gc_step_result *res, size_t work)
+{
+	if (!res)
+		return;
+	res->phase = gc->phase;
+	res->finalizers_pending = gc->queued;
+	res->work += work;
 }
 
 /*
@@ -853,6 +859,7 @@ static int gc_step(struct ckremm_gc *gc, size_t budget, bool start,
 		if (work > gc->st.max_step_work)
 			gc->st.max_step_work = work;
 	}
+	gc_report_locked(gc, res, work);
 	ckremm_unlock(&pool->lock, flags);
 
 	if (compact) {
@@ -884,14 +891,8 @@ static int gc_step(struct ckremm_gc *gc, size_t budget, bool start,
 			if (res)
 				res->cycle_done = true;
 		}
+		gc_report_locked(gc, res, work);
 		ckremm_unlock(&pool->lock, flags);
-	}
-	if (res) {
-		flags = ckremm_lock(&pool->lock);
-		res->phase = gc->phase;
-		res->finalizers_pending = gc->queued;
-		ckremm_unlock(&pool->lock, flags);
-		res->work += work;
 	}
 	return 0;
 }
@@ -1083,15 +1084,16 @@ static u32 gc_alloc_locked(struct ckremm_gc *gc, u32 units, unsigned int type,
 	return n;
 }
 
-/* Pay for @bytes allocated: at most one paced step. */
-static void gc_pace(struct ckremm_gc *gc, size_t bytes)
+/*
+ * Count @bytes allocated, pool lock held: whether the allocation pays with
+ * a step (at most one).
+ */
+static bool gc_pace_locked(struct ckremm_gc *gc, size_t bytes)
 {
-	unsigned long flags;
 	bool step;
 
 	if (gc->p.manual)
-		return;
-	flags = ckremm_lock(&gc->pool->lock);
+		return false;
 	gc->since_cycle += bytes;
 	if (gc->phase == CKREMM_GC_IDLE) {
 		step = gc->since_cycle >= gc->trigger;
@@ -1103,9 +1105,7 @@ static void gc_pace(struct ckremm_gc *gc, size_t bytes)
 		if (gc->debt > gc->p.pace_bytes)
 			gc->debt = gc->p.pace_bytes;
 	}
-	ckremm_unlock(&gc->pool->lock, flags);
-	if (step)
-		gc_step(gc, gc->p.step_budget, true, NULL);
+	return step;
 }
 
 /**
@@ -1140,7 +1140,7 @@ int ckremm_gc_alloc(struct ckremm_gc *gc, size_t size, unsigned int type,
 	struct t_pool *pool;
 	unsigned long irqflags;
 	unsigned int tries;
-	bool large;
+	bool large, pay = false;
 	u32 units, n = TP_NIL;
 	int err = 0;
 
@@ -1165,6 +1165,7 @@ int ckremm_gc_alloc(struct ckremm_gc *gc, size_t size, unsigned int type,
 				    flags, scope, &irqflags, &err);
 		if (n != TP_NIL) {
 			*handle = tp_handle(pool, n);
+			pay = gc_pace_locked(gc, tp_bytes(units));
 			if (!large)
 				memset(tp_addr_of(pool, tp_seg(pool, n)->off), 0,
 				       tp_bytes(units));
@@ -1192,7 +1193,8 @@ int ckremm_gc_alloc(struct ckremm_gc *gc, size_t size, unsigned int type,
 		ckremm_unlock(&pool->lock, irqflags);
 	}
 	ckremm_trace_alloc(pool->label, size, *handle, 0);
-	gc_pace(gc, tp_bytes(units));
+	if (pay)
+		gc_step(gc, gc->p.step_budget, true, NULL);
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(ckremm_gc_alloc, CKREMM_NS);
