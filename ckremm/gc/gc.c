@@ -34,8 +34,9 @@
  * that snapshot (snapshot at the beginning): every object reachable at the
  * start is marked, because a reference can leave an object only through
  *
- *   - the pool's own writes, copies, clears and frees: each scans the
- *     object it changes first if it is not black (gc_on_write(), ...);
+ *   - the pool's own writes, copies and clears: each step shades the
+ *     handles in the words it is about to overwrite, unless the object is
+ *     black (ckremm_gc_on_write()); a free scans the object first;
  *   - a pinned pointer, or a caller's hold for writing: pinning or holding
  *     an object while marking runs scans it first (gc_on_fix()), and the
  *     objects pinned when the cycle began were scanned by its start.
@@ -437,10 +438,13 @@ static size_t gc_start(struct ckremm_gc *gc)
 static void gc_sweep_done(struct ckremm_gc *gc)
 {
 	size_t live = gc->pool->used_units << TP_SHIFT;
-	size_t t = live / 100 * gc->p.trigger_percent;
+	/* In 64 bits: a 32-bit size_t would wrap at 10000 percent. */
+	u64 t = (u64)(live / 100) * gc->p.trigger_percent;
 
 	gc->st.live_bytes = live;
-	gc->trigger = t > gc->p.trigger_min ? t : gc->p.trigger_min;
+	if (t > (size_t)-1)
+		t = (size_t)-1;
+	gc->trigger = t > gc->p.trigger_min ? (size_t)t : gc->p.trigger_min;
 	gc->since_cycle = 0;
 	gc->phase = CKREMM_GC_COMPACT;
 	/*
@@ -525,9 +529,28 @@ void ckremm_gc_on_alloc(struct ckremm_gc *gc, u32 n, struct tp_seg *s)
 		s->gc = GC_MARK;
 }
 
-void ckremm_gc_on_write(struct ckremm_gc *gc, u32 n)
+/*
+ * The snapshot's barrier for the pool's writes, copies and clears: the
+ * handles in the words about to be overwritten are shaded, unless the
+ * object is black.  Bounded by the call's step (CKREMM_STEP_BYTES), not
+ * by the object, which need not be scanned whole for its other words.
+ */
+void ckremm_gc_on_write(struct ckremm_gc *gc, u32 n, size_t pos, size_t len)
 {
-	gc_scan_now(gc, n);
+	struct tp_seg *s = tp_seg(gc->pool, n);
+	size_t w, end;
+
+	if (gc->phase != CKREMM_GC_MARK || !len || (s->gc & GC_QUEUED) ||
+	    (s->gc & (GC_MARK | GC_GREY)) == GC_MARK)
+		return;
+	end = (pos + len + 7) / 8;
+	if (end > gc_scan_words(gc, s))
+		end = gc_scan_words(gc, s);
+	for (w = pos / 8; w < end; w++)
+		if (gc_is_ref(gc, s, w))
+			gc_shade(gc, gc_read_word(gc->pool, n, w));
+	gc->st.barrier_scans++;
+	gc->seq++;
 }
 
 int ckremm_gc_on_fix(struct ckremm_gc *gc, u32 n)

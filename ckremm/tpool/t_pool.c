@@ -1321,7 +1321,7 @@ static int tp_access(struct t_pool *pool, u64 handle, u64 src_handle,
 		size_t step = len < pool->step_bytes ? len : pool->step_bytes;
 
 		if (op != TP_READ)
-			tp_gc_write(pool, n);
+			tp_gc_write(pool, n, pos, step);
 		tp_access_locked(pool, n, src, pos, buf, step, op);
 		pos += step;
 		len -= step;

@@ -446,7 +446,7 @@ static inline u32 tp_lookup(struct t_pool *pool, u64 handle)
  */
 #ifdef CONFIG_CKREMM_GC
 void ckremm_gc_on_alloc(struct ckremm_gc *gc, u32 n, struct tp_seg *s);
-void ckremm_gc_on_write(struct ckremm_gc *gc, u32 n);
+void ckremm_gc_on_write(struct ckremm_gc *gc, u32 n, size_t pos, size_t len);
 int ckremm_gc_on_fix(struct ckremm_gc *gc, u32 n);
 void ckremm_gc_on_unfix(struct ckremm_gc *gc, u32 n);
 int ckremm_gc_on_free(struct ckremm_gc *gc, u32 n);
@@ -460,11 +460,15 @@ static inline void tp_gc_alloc(struct t_pool *pool, u32 n, struct tp_seg *s)
 		ckremm_gc_on_alloc(pool->gc, n, s);
 }
 
-/* Bytes of block @n are about to be overwritten by the pool's own call. */
-static inline void tp_gc_write(struct t_pool *pool, u32 n)
+/*
+ * Bytes [@pos, @pos + @len) of block @n are about to be overwritten by the
+ * pool's own call.
+ */
+static inline void tp_gc_write(struct t_pool *pool, u32 n, size_t pos,
+			       size_t len)
 {
 	if (pool->gc)
-		ckremm_gc_on_write(pool->gc, n);
+		ckremm_gc_on_write(pool->gc, n, pos, len);
 }
 
 /*
@@ -506,10 +510,13 @@ static inline void tp_gc_alloc(struct t_pool *pool, u32 n, struct tp_seg *s)
 	(void)s;
 }
 
-static inline void tp_gc_write(struct t_pool *pool, u32 n)
+static inline void tp_gc_write(struct t_pool *pool, u32 n, size_t pos,
+			       size_t len)
 {
 	(void)pool;
 	(void)n;
+	(void)pos;
+	(void)len;
 }
 
 static inline int tp_gc_fix(struct t_pool *pool, u32 n)

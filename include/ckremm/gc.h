@@ -166,7 +166,8 @@ struct ckremm_gc_step_result {
  * @pinned: objects in the pin set
  * @max_step_work: most work one step did
  * @max_start_work: most work one cycle's start did (the roots and pins)
- * @barrier_scans: objects scanned by a write, pin or free while marking
+ * @barrier_scans: barriers that shaded while marking: a write's, copy's or
+ *	clear's overwritten words, or a pinned, held or freed object whole
  * @overflows: times the grey stack was full and the table cursor took over
  * @failed_allocs: allocations refused after a collection step
  * @meta_bytes: bytes of the collector's own bookkeeping
