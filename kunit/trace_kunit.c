@@ -23,6 +23,12 @@
 #define REASON_LEN	128
 #define H_NAME		"kunit-trace-h"
 #define T_NAME		"kunit-trace-t"
+/*
+ * A name of its own: the debugfs entry of the case before may not be
+ * reaped yet, and a name still taken gets "-<n>" appended, which the
+ * probes, matching by name, would not see.
+ */
+#define R_NAME		"kunit-trace-r"
 
 enum ev_type { EV_ALLOC, EV_FREE, EV_RESIZE, EV_REFUSE, EV_REORDER };
 
@@ -333,8 +339,8 @@ static void trace_t_pool_events(struct kunit *test)
  */
 static void trace_t_pool_reorder(struct kunit *test)
 {
-	struct ev_log *log = trace_attach(test, T_NAME);
-	struct t_pool *pool = t_pool_create_named(1 << 16, 0, T_NAME);
+	struct ev_log *log = trace_attach(test, R_NAME);
+	struct t_pool *pool = t_pool_create_named(1 << 16, 0, R_NAME);
 	struct t_pool_reorder_result res;
 	size_t bytes = 0, blocks = 0;
 	unsigned int i;
