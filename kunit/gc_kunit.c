@@ -952,6 +952,7 @@ static void gc_pins(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gc_stats(e).objects, 6);
 	/* The shared hold keeps the sweep off its bytes until it goes. */
 	collect(e);
+	KUNIT_EXPECT_TRUE(test, is_live(e, shared));
 	expect_node(e, pinned);
 	expect_node(e, child);
 	/* Held alone: no read until it is let go. */

@@ -997,6 +997,8 @@ static void gc_stress(struct kunit *test)
 		   mut[GS_MISMATCH] + irq[GS_MISMATCH] + col[GS_MISMATCH],
 		   mut[GS_API] + irq[GS_API] + col[GS_API]);
 
+	/* Zero mismatches mean something only if objects were read back. */
+	KUNIT_EXPECT_GT(test, mut[GS_CHECKED] + irq[GS_CHECKED], 0);
 	KUNIT_EXPECT_EQ(test, mut[GS_MISMATCH] + irq[GS_MISMATCH] +
 			col[GS_MISMATCH], 0);
 	KUNIT_EXPECT_EQ(test, mut[GS_API] + irq[GS_API] + col[GS_API], 0);

@@ -485,6 +485,13 @@ static void model_run(u64 seed)
 	TH_LOG("%lu ops: %lu failed allocs, %lu purge steps that purged, %zu bytes purged by ticks, %zu moved",
 	       ops, fails, purges, res.purged, res.moved);
 	EXPECT_GT(purges, 0);
+	{
+		struct t_pool_stats st;
+
+		/* The injected commit failures took effect. */
+		t_pool_get_stats(pool, &st);
+		EXPECT_GT(st.commit_failures, 0);
+	}
 	ckremm_pager_exit(&pager);
 	t_model_destroy(&m);
 	EXPECT_TRUE(destroy_t_pool(pool));
@@ -705,6 +712,13 @@ static void h_model_run(u64 seed)
 	TH_LOG("%lu ops: %lu failed allocs, %zu bytes purged in %u steps",
 	       ops, fails, res.purged, res.steps);
 	EXPECT_GT(res.purged, 0);
+	{
+		struct h_pool_stats st;
+
+		/* The injected commit failures took effect. */
+		h_pool_get_stats(pool, &st);
+		EXPECT_GT(st.commit_failures, 0);
+	}
 	ckremm_pager_exit(&pager);
 	h_model_destroy(&m);
 	EXPECT_TRUE(destroy_h_pool(pool));
