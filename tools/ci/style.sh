@@ -65,7 +65,8 @@ for f in "${files[@]}"; do
 	ckremm/port/* | ckremm/hpool/* | ckremm/tpool/* | ckremm/segfit/* | \
 		ckremm/model/* | ckremm/gc/* | ckremm/paging/* | \
 		include/ckremm/h_pool.h | include/ckremm/t_pool.h | \
-		include/ckremm/gc.h | include/ckremm/paging.h)
+		include/ckremm/gc.h | include/ckremm/paging.h | \
+		include/ckremm/store.h | include/ckremm/zstore.h)
 		want='GPL-2.0-only OR MIT' ;;
 	include/uapi/*) want='(GPL-2.0-only WITH Linux-syscall-note) OR MIT' ;;
 	*) want='GPL-2.0-only' ;;
@@ -77,6 +78,18 @@ done
 ok=1
 [[ -s $log ]] && ok=0
 record "SPDX lines: the portable core GPL-2.0-only OR MIT, the rest GPL-2.0-only" "$log" "$ok"
+
+# One version everywhere a package or DKMS reads it.
+log=$logs/version.log
+: >"$log"
+version=$(cat VERSION)
+dkms=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' dkms.conf)
+deb=$(sed -n '1s/^ckremm (\([^)-]*\).*/\1/p' debian/changelog)
+[[ $dkms == "$version" ]] || echo "dkms.conf PACKAGE_VERSION \"$dkms\", VERSION \"$version\"" >>"$log"
+[[ $deb == "$version" ]] || echo "debian/changelog \"$deb\", VERSION \"$version\"" >>"$log"
+ok=1
+[[ -s $log ]] && ok=0
+record "VERSION, dkms.conf and debian/changelog agree ($version)" "$log" "$ok"
 
 # W=1 checks the kernel-doc of compiled .c files only; this covers the
 # headers too, with every optional check (-Wall, as W=2 would).
