@@ -8,7 +8,9 @@
 #   - kernel-doc -Wall on the same files;
 #   - W=1 builds (with kernel-doc checks) against Debian's 6.1 headers and
 #     the UML tree, with no warning;
-#   - sparse (C=2, every file) against the same two trees, with no warning.
+#   - sparse (C=2, every file) against the same two trees, with no warning;
+#   - shellcheck on every shell script the tree ships or runs, warnings and
+#     errors failing (its informational notes do not).
 #
 #   tools/ci/style.sh       -> last line "style: N passed, M failed"
 set -euo pipefail
@@ -78,6 +80,21 @@ done
 ok=1
 [[ -s $log ]] && ok=0
 record "SPDX lines: the portable core GPL-2.0-only OR MIT, the rest GPL-2.0-only" "$log" "$ok"
+
+# Shell scripts: every tracked *.sh and every tracked file that starts
+# with a shell's #!, followed into what they source (-x).
+mapfile -t scripts < <(git ls-files | while read -r f; do
+	[[ -f $f ]] || continue
+	case $f in
+	*.sh) echo "$f" ;;
+	*) head -c 64 "$f" | head -n1 | grep -qE '^#! ?/(usr/)?bin/(env )?(ba)?sh' &&
+		echo "$f" ;;
+	esac
+done)
+log=$logs/shellcheck.log
+ok=0
+shellcheck -x -S warning "${scripts[@]}" >"$log" 2>&1 && ok=1
+record "shellcheck -S warning on ${#scripts[@]} scripts" "$log" "$ok"
 
 # One version everywhere a package or DKMS reads it.
 log=$logs/version.log
