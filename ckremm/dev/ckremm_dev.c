@@ -38,7 +38,8 @@
  * each kind's operations (struct ckremm_pool_ops); this file the file
  * operations, mmap, the module parameters max_pool_size and
  * max_pools_per_user, and module init and exit; debugfs.c every pool in
- * debugfs; collector.c a table pool's garbage collector (GC_* requests).
+ * debugfs; collector.c a table pool's garbage collector (GC_* requests);
+ * pager.c a table pool's pager (PAGER_* requests).
  *
  * Context and cost: every entry point runs in process context and may
  * sleep; pool calls hold the pool's raw spinlock for bounded steps.
@@ -74,6 +75,9 @@
  *	  pool lock
  *	ckremm_gc_attach_lock (mutex: GC_ATTACH's checks and publication)
  *	  pool lock (taken inside the pool's and the collector's calls)
+ *	mmap_lock (a pool's last mapping frees it), a debugfs entry's lock
+ *	  ckremm_pager_lock (mutex: every pool's pager, pager.c)
+ *	    pool lock (taken inside the paging module's calls)
  *	ckremm_create_lock (mutex: CREATE's memory check and allocation)
  *	  pool lock (a new table pool's, to set its step)
  *	  ckremm_debugfs_lock, a debugfs entry's lock (debugfs.c, whose

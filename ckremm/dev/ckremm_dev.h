@@ -32,6 +32,9 @@ struct file;
 struct kernel_param;
 struct ckremm_pool;
 struct ckremm_gc;
+struct ckremm_dev_pager;
+struct seq_file;
+struct t_pool;
 
 /**
  * struct ckremm_pool_ops - the operations of one kind of pool
@@ -160,10 +163,12 @@ struct ckremm_pool_ops {
  * @gc: a table pool's collector (collector.c), NULL until GC_ATTACH
  *	publishes it; set once, destroyed by the last reference
  * @gc_roots: the collector's root slots, set before @gc is published
+ * @pager: a table pool's pager (pager.c), NULL but between PAGER_ATTACH
+ *	and PAGER_DETACH; under ckremm_pager_lock
  *
- * Everything but @ref, @node, @gc and @gc_roots is set before the pool
- * becomes visible and never changes.  The last reference frees the
- * pool's memory, its collector first.
+ * Everything but @ref, @node, @gc, @gc_roots and @pager is set before the
+ * pool becomes visible and never changes.  The last reference frees the
+ * pool's memory, its pager and its collector first.
  */
 struct ckremm_pool {
 	struct kref ref;
@@ -179,6 +184,7 @@ struct ckremm_pool {
 	char label[CKREMM_NAME_LEN + 8];
 	struct ckremm_gc *gc;
 	unsigned int gc_roots;
+	struct ckremm_dev_pager *pager;
 };
 
 /* The header pool (struct h_pool): kind_header.c. */
@@ -207,6 +213,9 @@ extern const struct ckremm_pool_ops ckremm_table_ops;
 	__s->failed_allocs = __st->failed_allocs;		\
 	__s->refused_calls = __st->refused_calls;		\
 	__s->frag_permille = __st->frag_permille;		\
+	__s->committed_bytes = __st->committed_bytes;		\
+	__s->purged_bytes = __st->purged_bytes;			\
+	__s->commit_failures = __st->commit_failures;		\
 } while (0)
 
 #define CKREMM_MMAP_PGSHIFT	(CKREMM_MMAP_SHIFT - PAGE_SHIFT)
@@ -356,6 +365,56 @@ static inline int ckremm_dev_gc_stats(struct ckremm_pool *pool,
 }
 
 static inline void ckremm_dev_gc_release(struct ckremm_pool *pool)
+{
+}
+#endif
+
+/*
+ * pager.c: the PAGER_* requests on a table pool's pager, each given the
+ * request as copied in, its fields but the pool's checked by ioctl.c, and
+ * what debugfs shows of a pager; a build without the paging module
+ * answers them EOPNOTSUPP.
+ */
+#if IS_ENABLED(CONFIG_CKREMM_PAGING)
+int ckremm_dev_pager_attach(struct ckremm_pool *pool,
+			    const struct ckremm_pager_setup *s);
+int ckremm_dev_pager_detach(struct ckremm_pool *pool);
+int ckremm_dev_pager_purge(struct ckremm_pool *pool,
+			   struct ckremm_pager_purge *pp);
+int ckremm_dev_pager_stats(struct ckremm_pool *pool,
+			   struct ckremm_pager_figures *f);
+void ckremm_dev_pager_show(struct seq_file *m, struct t_pool *tpool);
+void ckremm_dev_pager_release(struct ckremm_pool *pool);
+#else
+static inline int ckremm_dev_pager_attach(struct ckremm_pool *pool,
+					  const struct ckremm_pager_setup *s)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int ckremm_dev_pager_detach(struct ckremm_pool *pool)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int ckremm_dev_pager_purge(struct ckremm_pool *pool,
+					 struct ckremm_pager_purge *pp)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int ckremm_dev_pager_stats(struct ckremm_pool *pool,
+					 struct ckremm_pager_figures *f)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void ckremm_dev_pager_show(struct seq_file *m,
+					 struct t_pool *tpool)
+{
+}
+
+static inline void ckremm_dev_pager_release(struct ckremm_pool *pool)
 {
 }
 #endif

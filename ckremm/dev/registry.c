@@ -180,6 +180,8 @@ static void ckremm_pool_release(struct kref *ref)
 {
 	struct ckremm_pool *pool = container_of(ref, struct ckremm_pool, ref);
 
+	if (pool->pager)
+		ckremm_dev_pager_release(pool);
 	if (pool->gc)
 		ckremm_dev_gc_release(pool);
 	pool->ops->destroy(pool);
