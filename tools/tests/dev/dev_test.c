@@ -2350,7 +2350,10 @@ TEST_F(dev, stats_bad_requests)
 {
 	struct ckremm_stats s = { .pool = self->pool.id };
 
-	EXPECT_REFUSED_WITH(ckremm_ioc_stats, s, reserved[2], 1, E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_stats, s, committed_bytes, 1,
+			    E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_stats, s, commit_failures, 1,
+			    E_BAD_REQUEST);
 	EXPECT_REFUSED_WITH(ckremm_ioc_stats, s, pad, 1, E_BAD_REQUEST);
 	/* an out field */
 	EXPECT_REFUSED_WITH(ckremm_ioc_stats, s, pinned_blocks, 1,

@@ -710,7 +710,7 @@ static const struct zero_field reorder_fields[] = {
 static const struct zero_field stats_fields[] = {
 	ZERO_FIELD(struct ckremm_stats, kind, "out field kind set"),
 	ZERO_FIELD(struct ckremm_stats, pad, "pad set"),
-	ZERO_FIELD(struct ckremm_stats, reserved[2], "reserved set"),
+	ZERO_FIELD(struct ckremm_stats, commit_failures, "out field commit_failures set"),
 };
 
 static const struct zero_field validate_fields[] = {
