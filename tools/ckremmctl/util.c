@@ -45,7 +45,9 @@ static void all_options(const struct option *opts, struct option *all,
 	*letters++ = ':';
 	for (i = 0; all[i].name; i++) {
 		*letters++ = (char)all[i].val;
-		if (all[i].has_arg == required_argument)
+		if (all[i].has_arg != no_argument)
+			*letters++ = ':';
+		if (all[i].has_arg == optional_argument)
 			*letters++ = ':';
 	}
 	*letters = '\0';
