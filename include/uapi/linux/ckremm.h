@@ -98,7 +98,7 @@
  *		request would change it: ALLOC, FREE, CLEAN, REALLOC,
  *		ALLOC_BATCH, FREE_BATCH, WRITE, COPY, REORDER, and PIN and
  *		UNPIN, since pins decide which blocks a reorder may move or
- *		a FREE may free
+ *		a FREE may free; PAGER_ATTACH, PAGER_DETACH and PAGER_PURGE
  *	ENOMEM	the pool has no room for the block (ALLOC, REALLOC, the
  *		batch is refused whole; for a table pool also when its
  *		handle table is full), or the kernel is out of memory; a pool's
@@ -109,8 +109,8 @@
  *		READ, WRITE, COPY
  *	EOPNOTSUPP  the pool's kind does not take the request or one of
  *		its fields: REALLOC or a non-zero @align on a table pool;
- *		PIN, UNPIN, LOCATE, COPY or CKREMM_ALLOC_REORDER on a
- *		header pool
+ *		PIN, UNPIN, LOCATE, COPY, CKREMM_ALLOC_REORDER or the
+ *		PAGER_* requests on a header pool
  *	EPROTO	a request number of ABI version 1 that version 2 retired
  *		(see above)
  * and to some:
