@@ -78,6 +78,12 @@ struct errno_hint {
 /* main.c */
 void verb_help(const struct verb *verb, FILE *out);
 
+/* util.c: verbs with subcommands, each a struct verb named "VERB SUB" */
+const struct verb *find_sub(const struct verb *subs, size_t n,
+			    const char *name);
+int run_sub(struct ctl *ctl, int argc, char **argv, const struct verb *subs,
+	    size_t n);
+
 /* util.c: options and words; a usage error exits with EXIT_USAGE */
 int ctl_getopt(struct ctl *ctl, int argc, char **argv,
 	       const struct option *opts);

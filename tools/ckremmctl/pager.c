@@ -66,35 +66,15 @@ static const struct verb pager_subs[] = {
 };
 
 #define NSUBS (sizeof(pager_subs) / sizeof(pager_subs[0]))
-#define PREFIX_LEN	(sizeof("pager ") - 1)
 
 const struct verb *pager_find_sub(const char *name)
 {
-	for (size_t i = 0; i < NSUBS; i++) {
-		if (!strcmp(pager_subs[i].name + PREFIX_LEN, name))
-			return &pager_subs[i];
-	}
-	return NULL;
+	return find_sub(pager_subs, NSUBS, name);
 }
 
 int verb_pager(struct ctl *ctl, int argc, char **argv)
 {
-	const struct verb *sub;
-
-	if (argc < 2 || argv[1][0] == '-') {
-		if (argc >= 2 && (!strcmp(argv[1], "-h") ||
-				  !strcmp(argv[1], "--help"))) {
-			verb_help(ctl->verb, stdout);
-			return EXIT_OK;
-		}
-		ctl_usage(ctl, "missing SUBCOMMAND");
-	}
-	sub = pager_find_sub(argv[1]);
-	if (!sub)
-		ctl_usage(ctl, "unknown subcommand '%s'", argv[1]);
-	ctl->verb = sub;
-	optind = 0;
-	return sub->run(ctl, argc - 1, argv + 1);
+	return run_sub(ctl, argc, argv, pager_subs, NSUBS);
 }
 
 static const struct errno_hint pager_hints[] = {
