@@ -104,7 +104,9 @@ struct t_pool;
  * nothing.  Every call but @create and @destroy is made with a reference
  * on the pool held and no ckremm lock taken, except that @pin, @unpin and
  * @locate may run under the pin lock of the open file that records the
- * pins (a mutex); none sleeps but @create and @destroy.
+ * pins (a mutex); none sleeps but @create and @destroy, and a table
+ * pool's @alloc and @alloc_batch, which commit a paged pool's pages
+ * ahead when they find none (kind_table.c).
  */
 struct ckremm_pool_ops {
 	u32 kind;

@@ -17,6 +17,13 @@
  * (.map_writable = true); bytes written through a mapping are the blocks'
  * contents and nothing else.
  *
+ * A paged pool (pager.c) in the kernel has pages only where its pager
+ * committed them, ahead of allocations: an ALLOC or ALLOC_BATCH that finds
+ * none where its blocks would go has the pages committed for it (charged
+ * to the caller's memory cgroup, in process context with no lock held)
+ * and tries once more, so that a pool that refills between two periods of
+ * its pager is not refused for want of them.
+ *
  * A reorder is one whole pass from the bottom of the arena, so that holes
  * left behind by an earlier pass are closed too; it moves at most
  * reorder_step_bytes per hold of the pool lock and drops the lock between
@@ -30,6 +37,7 @@
 #include <linux/moduleparam.h>
 #include <linux/sizes.h>
 
+#include <ckremm/paging.h>
 #include <ckremm/t_pool.h>
 
 #include "ckremm_dev.h"
@@ -85,25 +93,47 @@ static void table_destroy(struct ckremm_pool *pool)
 	destroy_t_pool(to_t_pool(pool));
 }
 
+/*
+ * After an allocation of @bytes in all failed with -ENOMEM: whether the
+ * pool is paged and has had the pages for it committed now, so that the
+ * allocation may be tried once more.
+ */
+static bool table_commit_for(struct ckremm_pool *pool, size_t bytes)
+{
+	if (!IS_ENABLED(CONFIG_CKREMM_PAGING))
+		return false;
+	return !ckremm_paging_commit_t(to_t_pool(pool), bytes, NULL);
+}
+
 /* Every block is aligned to T_POOL_ALIGN, and no more. */
 static int table_alloc(struct ckremm_pool *pool, size_t size, size_t align,
 		       u32 flags, u64 *handle)
 {
 	unsigned int tflags = 0;
+	int err;
 
 	if (align)
 		return -EOPNOTSUPP;
 	if (flags & CKREMM_ALLOC_REORDER)
 		tflags |= T_POOL_REORDER_ON_FAIL;
-	return t_pool_alloc_block(to_t_pool(pool), size, tflags, handle);
+	err = t_pool_alloc_block(to_t_pool(pool), size, tflags, handle);
+	if (err == -ENOMEM && table_commit_for(pool, size))
+		err = t_pool_alloc_block(to_t_pool(pool), size, tflags, handle);
+	return err;
 }
 
 static int table_alloc_batch(struct ckremm_pool *pool, size_t size,
 			     size_t align, u64 *handles, unsigned int count)
 {
+	int err;
+
 	if (align)
 		return -EOPNOTSUPP;
-	return t_pool_alloc_batch(to_t_pool(pool), size, handles, count);
+	err = t_pool_alloc_batch(to_t_pool(pool), size, handles, count);
+	if (err == -ENOMEM && size <= SIZE_MAX / count &&
+	    table_commit_for(pool, size * count))
+		err = t_pool_alloc_batch(to_t_pool(pool), size, handles, count);
+	return err;
 }
 
 static int table_free(struct ckremm_pool *pool, u64 handle)

@@ -164,8 +164,9 @@ int ckremm_dev_pager_detach(struct ckremm_pool *pool)
 
 /*
  * Give back what the pool's top free run holds now, a step of at most
- * CKREMM_PAGER_PURGE_STEP at a time; a step that finds another purge
- * out (the pager's, or the shrinker's) is tried again after the CPU was
+ * CKREMM_PAGER_PURGE_STEP at a time; a step refused with -EBUSY (another
+ * purge or commit out, the pager's or the shrinker's, or a block pinned
+ * or held when the arena had to move) is tried again after the CPU was
  * offered, up to CKREMM_PAGER_PURGE_TRIES times in all.
  */
 static int ckremm_pager_purge_now(struct t_pool *tpool,
@@ -194,8 +195,9 @@ static int ckremm_pager_purge_now(struct t_pool *tpool,
 		cond_resched();
 	} while (ret > 0 || (ret == -EBUSY && busy < CKREMM_PAGER_PURGE_TRIES));
 	pp->purged_bytes = purged;
-	if (ret == -EBUSY)
-		return purged ? 0 : -EBUSY;
+	/* What was given back stands; a refusal after it is for next time. */
+	if (ret == -EBUSY || ret == -ENOMEM)
+		return purged ? 0 : ret;
 	return ret < 0 ? ret : 0;
 }
 

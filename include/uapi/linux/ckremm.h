@@ -882,7 +882,9 @@ struct ckremm_gc_figures {
  * kernel, and leave the memory cgroup the pool is charged to.  An
  * allocation that reaches them takes pages again, charged again; if none
  * can be had at that moment it fails with ENOMEM (counted in the pool's
- * @commit_failures).  The kernel's memory pressure may give back free
+ * @commit_failures).  Pages go back only while no block is pinned or held
+ * by a running request: the arena's pages move when some go.  The
+ * kernel's memory pressure may give back free
  * pages at the top before their time, and so may PAGER_PURGE.  With
  * CKREMM_PAGER_REORDER a pool that nobody but the pager changed for
  * decay_ticks periods is also reordered, reorder_bytes at most per
@@ -906,8 +908,11 @@ struct ckremm_gc_figures {
  *	ENODEV	PAGER_DETACH, PAGER_PURGE, PAGER_STATS: the pool has no
  *		pager
  *	EEXIST	PAGER_ATTACH: the pool has a pager already
- *	EBUSY	PAGER_PURGE: another purge of the pool was under way
- *		throughout (nothing given back)
+ *	EBUSY	PAGER_PURGE: another purge of the pool was under way, or a
+ *		block pinned or held (whose address must not move while
+ *		the pages go), throughout: nothing was given back
+ *	ENOMEM	PAGER_PURGE: the kernel had no memory to move the arena
+ *		with: nothing was given back
  *	EINTR	PAGER_PURGE: a fatal signal stopped it between two steps
  */
 
