@@ -48,7 +48,7 @@ static const struct verb pager_subs[] = {
 		"pager detach", pager_detach,
 		"pager detach NAME",
 		"stop the pool's pager",
-		"Pages given back stay so until allocations take them again.\n\n"
+		"Every page given back is taken again (and charged again).\n\n"
 		PAGER_COMMON_HELP,
 	},
 	{

@@ -317,8 +317,8 @@ const char *ckremm_gc_phase_name(__u32 phase);
 int ckremm_pager_attach(struct ckremm_pool *pool,
 			const struct ckremm_pager_setup *setup);
 
-/* Stop @pool's pager; pages given back stay so until allocations take
- * them again.  Returns 0 or -errno. */
+/* Stop @pool's pager; every page it gave back is taken again (see
+ * PAGER_DETACH in linux/ckremm.h).  Returns 0 or -errno. */
 int ckremm_pager_detach(struct ckremm_pool *pool);
 
 /* Give back now the free pages at the top of @pool, keeping @keep_bytes

@@ -899,8 +899,10 @@ struct ckremm_gc_figures {
  * Header pools are never paged (their blocks never move, so their free
  * space cannot be gathered at the top): PAGER_ATTACH answers them
  * EOPNOTSUPP.  The pager lives until PAGER_DETACH or until the pool's
- * memory goes, before it; pages given back stay given back after
- * PAGER_DETACH until allocations take them again.
+ * memory goes, before it.  PAGER_DETACH takes every page given back
+ * again (charged again); where it cannot (no memory, or a block pinned or
+ * held), those pages stay given back and allocations that reach them fail
+ * with ENOMEM until a pager is attached again.
  *
  * Errors of the PAGER_* requests, besides the common ones:
  *	EOPNOTSUPP	a header pool, or a kernel or module that cannot give
