@@ -126,6 +126,7 @@ static void table_destroy(struct ckremm_pool *pool)
 static bool table_commit_for(struct ckremm_pool *pool, size_t bytes,
 			     size_t *failures, unsigned int *tries)
 {
+	size_t ahead = max_t(size_t, bytes, TABLE_COMMIT_AHEAD);
 	struct t_pool *tp = to_t_pool(pool);
 	struct t_pool_stats st;
 	unsigned int busy;
@@ -140,9 +141,7 @@ static bool table_commit_for(struct ckremm_pool *pool, size_t bytes,
 	*failures = st.commit_failures;
 	++*tries;
 	for (busy = 0; busy < TABLE_COMMIT_WAITS; busy++) {
-		err = ckremm_paging_commit_t(tp, max_t(size_t, bytes,
-							TABLE_COMMIT_AHEAD),
-					     NULL);
+		err = ckremm_paging_commit_t(tp, ahead, NULL);
 		if (err != -EBUSY || fatal_signal_pending(current))
 			break;
 		usleep_range(1000, 2000);
