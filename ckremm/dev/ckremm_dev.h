@@ -150,8 +150,13 @@ struct ckremm_pool_ops {
  *	each attachment to an open file, one for each mapping
  * @ops: the pool's operations, those of its kind
  * @impl: the kind's own pool (struct h_pool or struct t_pool)
- * @arena: kernel address of the arena: page-aligned vmalloc memory; never
- *	shown to userspace
+ * @arena: kernel address of the arena when the pool was made:
+ *	page-aligned, in the vmalloc range; never shown to userspace.  A
+ *	table pool's arena moves when a pager gives pages back or commits
+ *	them (ckremm/paging/paging.c): valid for a table pool only until
+ *	then, so used only at creation
+ * @pages: the Linux port's record of the arena, the same for its life,
+ *	from which mappings fault pages in (ckremm_dev.c)
  * @arena_size: bytes the pool manages, from offset 0 of @arena
  * @uid: the creator's fsuid: owner of a named pool, and the user the pool
  *	is charged to against max_pools_per_user
@@ -167,9 +172,12 @@ struct ckremm_pool_ops {
  * @gc_roots: the collector's root slots, set before @gc is published
  * @pager: a table pool's pager (pager.c), NULL but between PAGER_ATTACH
  *	and PAGER_DETACH; under ckremm_pager_lock
+ * @map_lock: guards @maps
+ * @maps: the address spaces the arena is mapped through (struct
+ *	ckremm_mmapping, ckremm_dev.c)
  *
- * Everything but @ref, @node, @gc, @gc_roots and @pager is set before the
- * pool becomes visible and never changes.  The last reference frees the
+ * Everything but @ref, @node, @gc, @gc_roots, @pager and @maps is set
+ * before the pool becomes visible and never changes.  The last reference frees the
  * pool's memory, its pager and its collector first.
  */
 struct ckremm_pool {
@@ -177,6 +185,7 @@ struct ckremm_pool {
 	const struct ckremm_pool_ops *ops;
 	void *impl;
 	void *arena;
+	struct ckremm_arena *pages;
 	size_t arena_size;
 	kuid_t uid;
 	kgid_t gid;
@@ -187,6 +196,8 @@ struct ckremm_pool {
 	struct ckremm_gc *gc;
 	unsigned int gc_roots;
 	struct ckremm_dev_pager *pager;
+	struct mutex map_lock;		/* guards @maps */
+	struct list_head maps;
 };
 
 /* The header pool (struct h_pool): kind_header.c. */

@@ -27,8 +27,11 @@
  * pages.  The scan gives way (SHRINK_STOP) to a tick under way and to
  * reclaim that may not block.
  *
- * lock ordering: work->lock (a mutex: one tick or scan at a time) ->
- * the pool lock.
+ * lock ordering:
+ *	work->lock (mutex: one tick or scan at a time; a scan only tries it)
+ *	  the pool lock (raw spinlock, taken inside the pool's calls)
+ *	  a page's lock, then a device pool's map_lock and i_mmap_rwsem
+ *	  (ckremm_dev.c), while a purge takes the pages out of mappings
  *
  *	struct ckremm_pager_work *w;
  *
@@ -93,6 +96,11 @@ static struct ckremm_pager_work *ckremm_pager_work_of(struct shrinker *s)
 }
 #endif
 
+static bool ckremm_pager_work_reorders(struct ckremm_pager_work *w)
+{
+	return w->pager.params.flags & CKREMM_PAGING_REORDER;
+}
+
 static void ckremm_pager_work_add(struct ckremm_pager_work *w,
 				  const struct ckremm_paging_result *res)
 {
@@ -121,19 +129,65 @@ static void ckremm_pager_work_fn(struct work_struct *work)
 	queue_delayed_work(system_unbound_wq, &w->dwork, w->period);
 }
 
-static bool ckremm_pager_work_reorders(struct ckremm_pager_work *w)
+/**
+ * ckremm_pager_work_count() - what the work's shrinker counts
+ * @work: what ckremm_pager_work_start() returned
+ *
+ * Context: Any context; takes the pool lock once.
+ * Return: the bytes a purge could give back now and, with
+ * CKREMM_PAGING_REORDER, those a reorder would gather
+ * (ckremm_paging_reclaimable_t()).
+ */
+size_t ckremm_pager_work_count(struct ckremm_pager_work *work)
 {
-	return w->pager.params.flags & CKREMM_PAGING_REORDER;
+	if (IS_ERR_OR_NULL(work))
+		return 0;
+	return ckremm_paging_reclaimable_t(work->pool,
+					   ckremm_pager_work_reorders(work));
 }
+EXPORT_SYMBOL_NS_GPL(ckremm_pager_work_count, CKREMM_NS);
+
+/**
+ * ckremm_pager_work_shrink() - what the work's shrinker's scan does
+ * @work: what ckremm_pager_work_start() returned
+ * @bytes: bytes asked for
+ *
+ * With CKREMM_PAGING_REORDER, reorder steps until @bytes have moved or
+ * the pool is compact; then a purge of at most @bytes, rounded down to
+ * pages, keeping nothing above the highest block.
+ *
+ * Context: Process context; may sleep.
+ * Return: bytes given back; 0 also when a tick is under way.
+ */
+size_t ckremm_pager_work_shrink(struct ckremm_pager_work *work, size_t bytes)
+{
+	struct t_pool_reorder_result step = { 0 };
+	size_t purged = 0;
+	int more;
+
+	if (IS_ERR_OR_NULL(work) || !mutex_trylock(&work->lock))
+		return 0;
+	work->stats.shrink_scans++;
+	if (ckremm_pager_work_reorders(work)) {
+		do
+			more = t_pool_reorder_step(work->pool, PW_REORDER_STEP,
+						   &step);
+		while (more > 0 && step.bytes_moved < bytes);
+		work->stats.shrink_moved_bytes += step.bytes_moved;
+	}
+	ckremm_paging_purge_t(work->pool, 0, bytes, &purged);
+	work->stats.shrink_purged_bytes += purged;
+	mutex_unlock(&work->lock);
+	return purged;
+}
+EXPORT_SYMBOL_NS_GPL(ckremm_pager_work_shrink, CKREMM_NS);
 
 static unsigned long ckremm_pager_count(struct shrinker *s,
 					struct shrink_control *sc)
 {
 	struct ckremm_pager_work *w = ckremm_pager_work_of(s);
-	size_t bytes;
+	size_t bytes = ckremm_pager_work_count(w);
 
-	bytes = ckremm_paging_reclaimable_t(w->pool,
-					    ckremm_pager_work_reorders(w));
 	if (mutex_trylock(&w->lock)) {
 		w->stats.shrink_counts++;
 		mutex_unlock(&w->lock);
@@ -145,24 +199,11 @@ static unsigned long ckremm_pager_scan(struct shrinker *s,
 				       struct shrink_control *sc)
 {
 	struct ckremm_pager_work *w = ckremm_pager_work_of(s);
-	struct t_pool_reorder_result step = { 0 };
-	size_t want = sc->nr_to_scan << PAGE_SHIFT;
-	size_t purged = 0;
-	int more;
+	size_t purged;
 
-	if (!gfpflags_allow_blocking(sc->gfp_mask) || !mutex_trylock(&w->lock))
+	if (!gfpflags_allow_blocking(sc->gfp_mask))
 		return SHRINK_STOP;
-	w->stats.shrink_scans++;
-	if (ckremm_pager_work_reorders(w)) {
-		do
-			more = t_pool_reorder_step(w->pool, PW_REORDER_STEP,
-						   &step);
-		while (more > 0 && step.bytes_moved < want);
-		w->stats.shrink_moved_bytes += step.bytes_moved;
-	}
-	ckremm_paging_purge_t(w->pool, 0, want, &purged);
-	w->stats.shrink_purged_bytes += purged;
-	mutex_unlock(&w->lock);
+	purged = ckremm_pager_work_shrink(w, sc->nr_to_scan << PAGE_SHIFT);
 	return purged ? purged >> PAGE_SHIFT : SHRINK_STOP;
 }
 

@@ -78,9 +78,9 @@
  * which the pool counts as committed already: an allocation beyond the
  * committed pages fails (commit_failures).  The pager commits ahead, in
  * process context, at every tick: keep_bytes above the highest block, and
- * twice as much more after each tick that saw commit failures (halving
- * back at the end of a quiet decay period), which the decay policy then
- * keeps too.  ckremm_paging_commit_t() commits ahead at once, for a
+ * twice as much after each tick that saw commit failures (halving back
+ * after four decay periods without), which the decay policy then keeps
+ * too.  ckremm_paging_commit_t() commits ahead at once, for a
  * process-context caller about to allocate.  Pools on a caller's arena
  * (t_pool_create_in()) are not paged there, and neither are header
  * pools, whose blocks are named by their addresses (-EOPNOTSUPP).
@@ -488,11 +488,14 @@ static bool pg_decay(struct ckremm_pager *pager,
 	return more <= 0;
 }
 
+/* Decay periods without commit failures before the extra halves. */
+#define PG_CALM_PERIODS		4
+
 /*
  * CKREMM_ARENA_MOVES: commit keep_bytes ahead of the highest block, and
  * twice as much more after each tick in which allocations failed for want
- * of committed pages (halving again, down to keep_bytes, at the end of a
- * decay period without such failures).
+ * of committed pages; the extra halves again after PG_CALM_PERIODS decay
+ * periods without such failures, down to nothing.
  */
 static void pg_tick_commit(struct ckremm_pager *pager,
 			   struct ckremm_paging_result *res, bool period_end)
@@ -506,13 +509,15 @@ static void pg_tick_commit(struct ckremm_pager *pager,
 	ckremm_unlock(&pool->lock, flags);
 	if (failures != pager->failures) {
 		pager->failures = failures;
+		pager->calm = 0;
+		if (pager->ahead < pager->params.keep_bytes)
+			pager->ahead = pager->params.keep_bytes;
 		if (pager->ahead < CKREMM_PAGE_SIZE)
 			pager->ahead = CKREMM_PAGE_SIZE;
 		if (pager->ahead < pool->arena_size / 2)
 			pager->ahead *= 2;
-		if (pager->ahead < pager->params.keep_bytes)
-			pager->ahead = pager->params.keep_bytes * 2;
-	} else if (period_end) {
+	} else if (period_end && ++pager->calm >= PG_CALM_PERIODS) {
+		pager->calm = 0;
 		pager->ahead /= 2;
 		if (pager->ahead <= pager->params.keep_bytes)
 			pager->ahead = 0;

@@ -58,6 +58,7 @@ struct ckremm_paging_params {
  * @ahead: table pool where pages are committed ahead: bytes committed
  *	ahead beyond keep_bytes, after allocations failed for want of them
  * @failures: the pool's commit failures when the pager last looked
+ * @calm: decay periods since the last commit failure, up to 4
  */
 struct ckremm_pager {
 	struct t_pool *pool;
@@ -70,6 +71,7 @@ struct ckremm_pager {
 	bool walking;
 	size_t ahead;
 	size_t failures;
+	unsigned int calm;
 };
 
 /**

@@ -12,9 +12,22 @@
  * made one at a time (the paging module marks the pool while one is
  * under way), so only they change the record, and only install, under
  * the pool lock, changes what the pool sees.
+ *
+ * Mappings to userspace (ckremm/dev/) fault pages in: the fault finds the
+ * page in the record's array under RCU, takes a reference, locks the page
+ * and checks that the array still holds it before the page goes into a
+ * page table, which the fault does with the page still locked.  A move
+ * that takes pages away installs the new array, then locks and unlocks
+ * each page it takes (so that every fault that found it in the old array
+ * has either put it in a page table or seen it gone), then takes the
+ * pages out of the mappings (@unmap), waits for RCU readers of the old
+ * array, and only then frees the pages, as shmem's truncation locks each
+ * page it takes out of the page cache.
  */
 
 #include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -31,12 +44,17 @@
  *	until a purge first needs it
  * @count: slots of the view
  * @view: the view, the arena's address
+ * @unmap: if set, called when pages leave the arena, to take them out of
+ *	the mappings to userspace that ckremm_arena_get_page() fed
+ * @unmap_data: @unmap's first argument
  */
 struct ckremm_arena {
 	struct page **pages;
 	struct page *filler;
 	unsigned long count;
 	void *view;
+	void (*unmap)(void *data, size_t offset, size_t len);
+	void *unmap_data;
 };
 
 static struct ckremm_arena *ckremm_arena_of(void *arena)
@@ -123,6 +141,92 @@ err_pages:
 err_free:
 	kfree(a);
 	return NULL;
+}
+
+/**
+ * ckremm_arena_record() - the port's record of an arena, for the device
+ * @arena: the arena's address now (its pool may not move it meanwhile)
+ *
+ * The record stays the same for the arena's life, whichever view the
+ * arena is seen through.
+ *
+ * Context: Any context.
+ * Return: the record.
+ */
+struct ckremm_arena *ckremm_arena_record(void *arena)
+{
+	return ckremm_arena_of(arena);
+}
+
+/**
+ * ckremm_arena_set_unmap() - be told of pages that leave an arena
+ * @a: the record
+ * @unmap: called with @data, the arena offset and the length of the pages
+ *	that leave, after the move that took them is installed and before
+ *	they are freed, in process context
+ * @data: @unmap's first argument
+ *
+ * Set once, before the first page of the arena is mapped to userspace.
+ *
+ * Context: Any context.
+ */
+void ckremm_arena_set_unmap(struct ckremm_arena *a,
+			    void (*unmap)(void *data, size_t offset, size_t len),
+			    void *data)
+{
+	WRITE_ONCE(a->unmap_data, data);
+	WRITE_ONCE(a->unmap, unmap);
+	/* Pairs with ckremm_arena_move_finish()'s: see there. */
+	smp_mb();
+}
+
+/**
+ * ckremm_arena_get_page() - the page at an arena offset, for a fault
+ * @a: the record
+ * @index: the page's index in the arena
+ *
+ * Context: Any context.
+ * Return: the page with a reference taken, or NULL if the arena has none
+ * there (given back, or beyond the arena).  Before the page goes into a
+ * page table, lock it and check ckremm_arena_has_page().
+ */
+struct page *ckremm_arena_get_page(struct ckremm_arena *a, unsigned long index)
+{
+	struct page *page = NULL;
+	struct page **pages;
+
+	if (index >= a->count)
+		return NULL;
+	rcu_read_lock();
+	/* Pairs with ckremm_arena_move_install(): the slots come with it. */
+	pages = smp_load_acquire(&a->pages);
+	if (pages[index] != READ_ONCE(a->filler)) {
+		page = pages[index];
+		get_page(page);
+	}
+	rcu_read_unlock();
+	return page;
+}
+
+/**
+ * ckremm_arena_has_page() - whether a page is still the arena's
+ * @a: the record
+ * @index: the page's index in the arena
+ * @page: the page ckremm_arena_get_page() gave, locked by the caller
+ *
+ * Context: Any context.
+ * Return: true if @page is at @index: no move took it before the caller
+ * locked it, and none will free it before the caller unlocks it.
+ */
+bool ckremm_arena_has_page(struct ckremm_arena *a, unsigned long index,
+			   struct page *page)
+{
+	bool has;
+
+	rcu_read_lock();
+	has = READ_ONCE(a->pages)[index] == page;
+	rcu_read_unlock();
+	return has;
 }
 
 void ckremm_arena_free(void *arena)
@@ -214,10 +318,32 @@ void *ckremm_arena_move_install(struct ckremm_arena_move *mv)
 
 	mv->old_pages = a->pages;
 	mv->old_view = a->view;
-	a->pages = mv->pages;
+	/* The new array's slots are written: publish them with it. */
+	smp_store_release(&a->pages, mv->pages);
 	a->view = mv->view;
 	mv->installed = true;
 	return a->view;
+}
+
+/*
+ * Pages @gone[@first, @last) have left the arena, whose mappings to
+ * userspace @unmap serves: wait for the faults that found them to end,
+ * and take them out of the mappings.
+ */
+static void ckremm_arena_unmap(struct ckremm_arena *a,
+			       void (*unmap)(void *data, size_t offset,
+					     size_t len),
+			       struct page **gone, unsigned long first,
+			       unsigned long last)
+{
+	unsigned long i;
+
+	for (i = first; i < last; i++) {
+		lock_page(gone[i]);
+		unlock_page(gone[i]);
+	}
+	unmap(READ_ONCE(a->unmap_data), first << PAGE_SHIFT,
+	      (last - first) << PAGE_SHIFT);
 }
 
 /**
@@ -235,18 +361,34 @@ void ckremm_arena_move_finish(struct ckremm_arena_move *mv)
 	struct ckremm_arena *a = mv->arena;
 	unsigned long first = mv->offset >> PAGE_SHIFT;
 	unsigned long last = first + (mv->len >> PAGE_SHIFT);
+	void (*unmap)(void *data, size_t offset, size_t len);
 	struct page **gone;
 
 	if (!a)
 		return;
-	if (mv->installed) {
-		vunmap(mv->old_view);
-		gone = mv->old_pages;
-	} else {
+	if (!mv->installed) {
 		vunmap(mv->view);
-		gone = mv->pages;
+		if (mv->commit)
+			ckremm_arena_put_pages(a, mv->pages, first, last);
+		kvfree(mv->pages);
+		memset(mv, 0, sizeof(*mv));
+		return;
 	}
-	if (mv->installed != mv->commit)
+	vunmap(mv->old_view);
+	gone = mv->old_pages;
+	/*
+	 * A fault reads the array after the mapping's ckremm_arena_set_unmap():
+	 * either it read the new array, or @unmap is seen here.
+	 */
+	smp_mb();
+	unmap = READ_ONCE(a->unmap);
+	if (unmap) {
+		if (!mv->commit)
+			ckremm_arena_unmap(a, unmap, gone, first, last);
+		/* Faults may still read the old array. */
+		synchronize_rcu();
+	}
+	if (!mv->commit)
 		ckremm_arena_put_pages(a, gone, first, last);
 	kvfree(gone);
 	memset(mv, 0, sizeof(*mv));

@@ -190,6 +190,19 @@ int ckremm_arena_move_prepare(void *arena, size_t offset, size_t len,
 void *ckremm_arena_move_install(struct ckremm_arena_move *mv);
 void ckremm_arena_move_finish(struct ckremm_arena_move *mv);
 
+/*
+ * For the device's mappings of arenas to userspace (ckremm/dev/), which
+ * fault pages in: documented in arena_linux.c.
+ */
+struct page;
+struct ckremm_arena *ckremm_arena_record(void *arena);
+void ckremm_arena_set_unmap(struct ckremm_arena *a,
+			    void (*unmap)(void *data, size_t offset, size_t len),
+			    void *data);
+struct page *ckremm_arena_get_page(struct ckremm_arena *a, unsigned long index);
+bool ckremm_arena_has_page(struct ckremm_arena *a, unsigned long index,
+			   struct page *page);
+
 static inline void ckremm_arena_purge(void *arena, size_t offset, size_t len)
 {
 }
