@@ -892,8 +892,11 @@ struct ckremm_gc_figures {
  * pools whose users keep handles and pins, never offsets of unpinned
  * blocks (see "Table pools" above).
  *
- * A mapping of a paged pool stays correct: a page given back reads as
- * zeros through it until an allocation takes it again, and bytes written
+ * A mapping of a paged pool stays correct: a page given back is taken out
+ * of every mapping first, and touching it raises SIGBUS until an
+ * allocation that reaches it has committed it again, when it reads as
+ * zeros.  No block lies on a page given back, so a process that touches
+ * only the bytes of live blocks never sees the signal; bytes written
  * through a mapping into free space are lost when the page goes back.
  *
  * Header pools are never paged (their blocks never move, so their free
