@@ -32,6 +32,9 @@ struct file;
 struct kernel_param;
 struct ckremm_pool;
 struct ckremm_gc;
+struct ckremm_dev_pager;
+struct seq_file;
+struct t_pool;
 
 /**
  * struct ckremm_pool_ops - the operations of one kind of pool
@@ -101,7 +104,9 @@ struct ckremm_gc;
  * nothing.  Every call but @create and @destroy is made with a reference
  * on the pool held and no ckremm lock taken, except that @pin, @unpin and
  * @locate may run under the pin lock of the open file that records the
- * pins (a mutex); none sleeps but @create and @destroy.
+ * pins (a mutex); none sleeps but @create and @destroy, and a table
+ * pool's @alloc and @alloc_batch, which commit a paged pool's pages
+ * ahead when they find none (kind_table.c).
  */
 struct ckremm_pool_ops {
 	u32 kind;
@@ -145,8 +150,13 @@ struct ckremm_pool_ops {
  *	each attachment to an open file, one for each mapping
  * @ops: the pool's operations, those of its kind
  * @impl: the kind's own pool (struct h_pool or struct t_pool)
- * @arena: kernel address of the arena: page-aligned vmalloc memory; never
- *	shown to userspace
+ * @arena: kernel address of the arena when the pool was made:
+ *	page-aligned, in the vmalloc range; never shown to userspace.  A
+ *	table pool's arena moves when a pager gives pages back or commits
+ *	them (ckremm/paging/paging.c): valid for a table pool only until
+ *	then, so used only at creation
+ * @pages: the Linux port's record of the arena, the same for its life,
+ *	from which mappings fault pages in (ckremm_dev.c)
  * @arena_size: bytes the pool manages, from offset 0 of @arena
  * @uid: the creator's fsuid: owner of a named pool, and the user the pool
  *	is charged to against max_pools_per_user
@@ -160,16 +170,22 @@ struct ckremm_pool_ops {
  * @gc: a table pool's collector (collector.c), NULL until GC_ATTACH
  *	publishes it; set once, destroyed by the last reference
  * @gc_roots: the collector's root slots, set before @gc is published
+ * @pager: a table pool's pager (pager.c), NULL but between PAGER_ATTACH
+ *	and PAGER_DETACH; under ckremm_pager_lock
+ * @map_lock: guards @maps
+ * @maps: the address spaces the arena is mapped through (struct
+ *	ckremm_mmapping, ckremm_dev.c)
  *
- * Everything but @ref, @node, @gc and @gc_roots is set before the pool
- * becomes visible and never changes.  The last reference frees the
- * pool's memory, its collector first.
+ * Everything but @ref, @node, @gc, @gc_roots, @pager and @maps is set
+ * before the pool becomes visible and never changes.  The last reference frees the
+ * pool's memory, its pager and its collector first.
  */
 struct ckremm_pool {
 	struct kref ref;
 	const struct ckremm_pool_ops *ops;
 	void *impl;
 	void *arena;
+	struct ckremm_arena *pages;
 	size_t arena_size;
 	kuid_t uid;
 	kgid_t gid;
@@ -179,6 +195,9 @@ struct ckremm_pool {
 	char label[CKREMM_NAME_LEN + 8];
 	struct ckremm_gc *gc;
 	unsigned int gc_roots;
+	struct ckremm_dev_pager *pager;
+	struct mutex map_lock;		/* guards @maps */
+	struct list_head maps;
 };
 
 /* The header pool (struct h_pool): kind_header.c. */
@@ -207,6 +226,9 @@ extern const struct ckremm_pool_ops ckremm_table_ops;
 	__s->failed_allocs = __st->failed_allocs;		\
 	__s->refused_calls = __st->refused_calls;		\
 	__s->frag_permille = __st->frag_permille;		\
+	__s->committed_bytes = __st->committed_bytes;		\
+	__s->purged_bytes = __st->purged_bytes;			\
+	__s->commit_failures = __st->commit_failures;		\
 } while (0)
 
 #define CKREMM_MMAP_PGSHIFT	(CKREMM_MMAP_SHIFT - PAGE_SHIFT)
@@ -356,6 +378,56 @@ static inline int ckremm_dev_gc_stats(struct ckremm_pool *pool,
 }
 
 static inline void ckremm_dev_gc_release(struct ckremm_pool *pool)
+{
+}
+#endif
+
+/*
+ * pager.c: the PAGER_* requests on a table pool's pager, each given the
+ * request as copied in, its fields but the pool's checked by ioctl.c, and
+ * what debugfs shows of a pager; a build without the paging module
+ * answers them EOPNOTSUPP.
+ */
+#if IS_ENABLED(CONFIG_CKREMM_PAGING)
+int ckremm_dev_pager_attach(struct ckremm_pool *pool,
+			    const struct ckremm_pager_setup *s);
+int ckremm_dev_pager_detach(struct ckremm_pool *pool);
+int ckremm_dev_pager_purge(struct ckremm_pool *pool,
+			   struct ckremm_pager_purge *pp);
+int ckremm_dev_pager_stats(struct ckremm_pool *pool,
+			   struct ckremm_pager_figures *f);
+void ckremm_dev_pager_show(struct seq_file *m, struct t_pool *tpool);
+void ckremm_dev_pager_release(struct ckremm_pool *pool);
+#else
+static inline int ckremm_dev_pager_attach(struct ckremm_pool *pool,
+					  const struct ckremm_pager_setup *s)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int ckremm_dev_pager_detach(struct ckremm_pool *pool)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int ckremm_dev_pager_purge(struct ckremm_pool *pool,
+					 struct ckremm_pager_purge *pp)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int ckremm_dev_pager_stats(struct ckremm_pool *pool,
+					 struct ckremm_pager_figures *f)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void ckremm_dev_pager_show(struct seq_file *m,
+					 struct t_pool *tpool)
+{
+}
+
+static inline void ckremm_dev_pager_release(struct ckremm_pool *pool)
 {
 }
 #endif

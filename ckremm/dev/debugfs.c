@@ -5,7 +5,7 @@
  * exported calls), with three files:
  *
  *   stats     the pool's counters, one "name value" line each, and its
- *             collector's (gc_*) if it has one
+ *             collector's (gc_*) and pager's (pager_*) if it has them
  *   map       the arena in address order, one line per block or free run
  *   validate  "ok", or where the first inconsistency is and what it is
  *
@@ -33,6 +33,7 @@
  *	ckremm_create_lock, mmap_lock, or nothing (callers of the hooks)
  *	  ckremm_debugfs_lock (mutex: the list of entries and the names)
  *	  entry->lock (mutex: the entry's pool pointer)
+ *	    ckremm_pager_lock (mutex: the device's pagers, pager.c)
  *	    pool lock (raw spinlock, irqsave, taken inside each pool call)
  * ckremm_debugfs_lock and an entry's lock never nest, and no debugfs call
  * (which takes debugfs's inode locks) is made under either.
@@ -150,6 +151,9 @@ static void ckremm_debugfs_common(struct seq_file *m, const char *kind,
 	ckremm_debugfs_row(m, "failed_allocs", c->failed_allocs);
 	ckremm_debugfs_row(m, "refused_calls", c->refused_calls);
 	ckremm_debugfs_row(m, "frag_permille", c->frag_permille);
+	ckremm_debugfs_row(m, "committed", c->committed_bytes);
+	ckremm_debugfs_row(m, "purged", c->purged_bytes);
+	ckremm_debugfs_row(m, "commit_failures", c->commit_failures);
 }
 
 static void ckremm_debugfs_h_stats(struct seq_file *m, struct h_pool *pool)
@@ -200,6 +204,15 @@ static void ckremm_debugfs_gc_stats(struct seq_file *m, struct t_pool *pool)
 #endif
 }
 
+/*
+ * What the pager of a device pool did, if it has one, as ckremmctl stats
+ * names it, each prefixed "pager_" (pager.c).
+ */
+static void ckremm_debugfs_pager_stats(struct seq_file *m, struct t_pool *pool)
+{
+	ckremm_dev_pager_show(m, pool);
+}
+
 static void ckremm_debugfs_t_stats(struct seq_file *m, struct t_pool *pool)
 {
 	struct ckremm_stats c = { 0 };
@@ -214,6 +227,7 @@ static void ckremm_debugfs_t_stats(struct seq_file *m, struct t_pool *pool)
 	ckremm_debugfs_row(m, "reorders", s.reorders);
 	ckremm_debugfs_row(m, "bytes_moved", s.bytes_moved);
 	ckremm_debugfs_gc_stats(m, pool);
+	ckremm_debugfs_pager_stats(m, pool);
 }
 
 static int ckremm_debugfs_stats_show(struct seq_file *m, void *v)

@@ -28,7 +28,7 @@
  * file's xa_lock, and no ckremm lock while the kind's operation runs
  * (which takes the pool's lock); PIN, UNPIN and GC_ALLOC run under the
  * file's pin_lock instead.  GC_ATTACH takes ckremm_gc_attach_lock
- * (collector.c).  CREATE, OPEN, DESTROY and LIST take the registry's
+ * (collector.c), the PAGER_* requests ckremm_pager_lock (pager.c).  CREATE, OPEN, DESTROY and LIST take the registry's
  * locks.  No copy to or from user memory runs under any of them: see
  * "lock ordering" at the top of ckremm_dev.c.
  */
@@ -91,6 +91,9 @@ union ckremm_ioctl_arg {
 	struct ckremm_gc_slot gc_slot;
 	struct ckremm_gc_work gc_work;
 	struct ckremm_gc_figures gc_figures;
+	struct ckremm_pager_setup pager_setup;
+	struct ckremm_pager_purge pager_purge;
+	struct ckremm_pager_figures pager_figures;
 };
 
 static_assert(offsetof(struct ckremm_alloc, pool) == 0);
@@ -109,6 +112,9 @@ static_assert(offsetof(struct ckremm_gc_object, pool) == 0);
 static_assert(offsetof(struct ckremm_gc_slot, pool) == 0);
 static_assert(offsetof(struct ckremm_gc_work, pool) == 0);
 static_assert(offsetof(struct ckremm_gc_figures, pool) == 0);
+static_assert(offsetof(struct ckremm_pager_setup, pool) == 0);
+static_assert(offsetof(struct ckremm_pager_purge, pool) == 0);
+static_assert(offsetof(struct ckremm_pager_figures, pool) == 0);
 
 /*
  * The collector's requests have one layout on every ABI, 32-bit ones
@@ -120,6 +126,12 @@ static_assert(sizeof(struct ckremm_gc_object) == 40);
 static_assert(sizeof(struct ckremm_gc_slot) == 32);
 static_assert(sizeof(struct ckremm_gc_work) == 56);
 static_assert(sizeof(struct ckremm_gc_figures) == 152);
+/* And so have the pager's. */
+static_assert(sizeof(struct ckremm_pager_setup) == 64);
+static_assert(sizeof(struct ckremm_pager_purge) == 40);
+static_assert(sizeof(struct ckremm_pager_figures) == 112);
+/* STATS took its paging figures from its reserved words: the same size. */
+static_assert(sizeof(struct ckremm_stats) == 136);
 
 /* What a request acts on, found by ckremm_ioctl() before its handler. */
 enum ckremm_scope {
@@ -322,6 +334,37 @@ static int ckremm_check_gc_stats(const union ckremm_ioctl_arg *arg)
 {
 	return ckremm_zero_from(arg, sizeof(u32),
 				sizeof(struct ckremm_gc_figures)) ? 0 : -EINVAL;
+}
+
+/* The pager's requests: fields checked before the pool is found */
+
+static int ckremm_check_pager_attach(const union ckremm_ioctl_arg *arg)
+{
+	const struct ckremm_pager_setup *s = &arg->pager_setup;
+
+	if (s->flags & ~CKREMM_PAGER_FLAGS ||
+	    !mem_is_zero(s->reserved, sizeof(s->reserved)))
+		return -EINVAL;
+	if (s->period_ms > CKREMM_PAGER_PERIOD_MAX ||
+	    s->decay_ticks > CKREMM_PAGER_DECAY_MAX)
+		return -EINVAL;
+	if (!(s->flags & CKREMM_PAGER_REORDER) && s->reorder_bytes)
+		return -EINVAL;
+	return 0;
+}
+
+static int ckremm_check_pager_purge(const union ckremm_ioctl_arg *arg)
+{
+	const struct ckremm_pager_purge *p = &arg->pager_purge;
+
+	return p->flags || p->purged_bytes || p->reserved ? -EINVAL : 0;
+}
+
+static int ckremm_check_pager_stats(const union ckremm_ioctl_arg *arg)
+{
+	return ckremm_zero_from(arg, sizeof(u32),
+				sizeof(struct ckremm_pager_figures)) ?
+	       0 : -EINVAL;
 }
 
 /* Requests on the open file */
@@ -997,6 +1040,32 @@ static int ckremm_ioctl_gc_stats(struct ckremm_req *rq,
 	return ckremm_dev_gc_stats(rq->pool, &arg->gc_figures);
 }
 
+/* Requests on a table pool's pager (pager.c) */
+
+static int ckremm_ioctl_pager_attach(struct ckremm_req *rq,
+				     union ckremm_ioctl_arg *arg)
+{
+	return ckremm_dev_pager_attach(rq->pool, &arg->pager_setup);
+}
+
+static int ckremm_ioctl_pager_detach(struct ckremm_req *rq,
+				     union ckremm_ioctl_arg *arg)
+{
+	return ckremm_dev_pager_detach(rq->pool);
+}
+
+static int ckremm_ioctl_pager_purge(struct ckremm_req *rq,
+				    union ckremm_ioctl_arg *arg)
+{
+	return ckremm_dev_pager_purge(rq->pool, &arg->pager_purge);
+}
+
+static int ckremm_ioctl_pager_stats(struct ckremm_req *rq,
+				    union ckremm_ioctl_arg *arg)
+{
+	return ckremm_dev_pager_stats(rq->pool, &arg->pager_figures);
+}
+
 /**
  * struct ckremm_ioctl_desc - one ioctl of /dev/ckremm
  * @cmd: its full command number: direction, size, type and number
@@ -1086,6 +1155,14 @@ static const struct ckremm_ioctl_desc ckremm_ioctls[] = {
 		     ckremm_check_gc_collect, ckremm_ioctl_gc_collect),
 	CKREMM_IOCTL(GC_STATS, CKREMM_ON_POOL, false,
 		     ckremm_check_gc_stats, ckremm_ioctl_gc_stats),
+	CKREMM_IOCTL(PAGER_ATTACH, CKREMM_ON_POOL, true,
+		     ckremm_check_pager_attach, ckremm_ioctl_pager_attach),
+	CKREMM_IOCTL(PAGER_DETACH, CKREMM_ON_POOL, true,
+		     ckremm_check_pool_ref, ckremm_ioctl_pager_detach),
+	CKREMM_IOCTL(PAGER_PURGE, CKREMM_ON_POOL, true,
+		     ckremm_check_pager_purge, ckremm_ioctl_pager_purge),
+	CKREMM_IOCTL(PAGER_STATS, CKREMM_ON_POOL, false,
+		     ckremm_check_pager_stats, ckremm_ioctl_pager_stats),
 };
 
 /* A number ABI version 1 gave a block request, which version 2 retired. */

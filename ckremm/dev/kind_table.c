@@ -17,6 +17,13 @@
  * (.map_writable = true); bytes written through a mapping are the blocks'
  * contents and nothing else.
  *
+ * A paged pool (pager.c) in the kernel has pages only where its pager
+ * committed them, ahead of allocations: an ALLOC or ALLOC_BATCH that finds
+ * none where its blocks would go has the pages committed for it (charged
+ * to the caller's memory cgroup, in process context with no lock held)
+ * and tries again (table_commit_for()), so that a pool that refills
+ * between two periods of its pager is not refused for want of them.
+ *
  * A reorder is one whole pass from the bottom of the arena, so that holes
  * left behind by an earlier pass are closed too; it moves at most
  * reorder_step_bytes per hold of the pool lock and drops the lock between
@@ -26,10 +33,14 @@
  * is made with no ckremm lock held but, for PIN, UNPIN and LOCATE, the
  * pin lock of the open file (see struct ckremm_pool_ops).
  */
+#include <linux/delay.h>
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/sizes.h>
 
+#include <ckremm/paging.h>
 #include <ckremm/t_pool.h>
 
 #include "ckremm_dev.h"
@@ -38,6 +49,19 @@
 #define TABLE_WALK_STEP		8
 
 static_assert(CKREMM_BATCH_MAX <= T_POOL_BATCH_MAX);
+
+/*
+ * Most commits an allocation of a paged pool asks for, and most waits of
+ * a millisecond for one that finds the pool busy.
+ */
+#define TABLE_COMMIT_TRIES	8
+#define TABLE_COMMIT_WAITS	128
+/*
+ * Least a paged pool's allocation commits ahead: each commit moves the
+ * arena, so a pool that refills block by block moves it once per this
+ * much rather than once per block; the pager gives back what stays free.
+ */
+#define TABLE_COMMIT_AHEAD	SZ_1M
 
 #define TABLE_STEP_MIN		256
 #define TABLE_STEP_MAX		T_POOL_STEP_MAX
@@ -85,25 +109,79 @@ static void table_destroy(struct ckremm_pool *pool)
 	destroy_t_pool(to_t_pool(pool));
 }
 
+/*
+ * After an allocation of @bytes in all failed with -ENOMEM: whether the
+ * pool is paged, the allocation may have failed for want of committed
+ * pages, and the pages were committed now, so that it may be tried again.
+ * The first failure may be a lack of room as well: the pages are
+ * committed and the allocation tried once more anyway.  A later one is
+ * tried again only if the pool counted it as a commit failure (the pages
+ * went again, to the pager's purge or the shrinker's), up to
+ * TABLE_COMMIT_TRIES times in all; at least TABLE_COMMIT_AHEAD bytes are
+ * committed; a commit that finds a purge or another
+ * commit out (or a block pinned or held) sleeps a millisecond and asks
+ * again, up to TABLE_COMMIT_WAITS times.  *@failures is the
+ * pool's count of commit failures after the last try, *@tries the tries.
+ */
+static bool table_commit_for(struct ckremm_pool *pool, size_t bytes,
+			     size_t *failures, unsigned int *tries)
+{
+	size_t ahead = max_t(size_t, bytes, TABLE_COMMIT_AHEAD);
+	struct t_pool *tp = to_t_pool(pool);
+	struct t_pool_stats st;
+	unsigned int busy;
+	int err;
+
+	if (!IS_ENABLED(CONFIG_CKREMM_PAGING) ||
+	    *tries >= TABLE_COMMIT_TRIES || fatal_signal_pending(current))
+		return false;
+	t_pool_get_stats(tp, &st);
+	if (*tries && st.commit_failures == *failures)
+		return false;
+	*failures = st.commit_failures;
+	++*tries;
+	for (busy = 0; busy < TABLE_COMMIT_WAITS; busy++) {
+		err = ckremm_paging_commit_t(tp, ahead, NULL);
+		if (err != -EBUSY || fatal_signal_pending(current))
+			break;
+		usleep_range(1000, 2000);
+	}
+	return !err;
+}
+
 /* Every block is aligned to T_POOL_ALIGN, and no more. */
 static int table_alloc(struct ckremm_pool *pool, size_t size, size_t align,
 		       u32 flags, u64 *handle)
 {
-	unsigned int tflags = 0;
+	unsigned int tflags = 0, tries = 0;
+	size_t failures = 0;
+	int err;
 
 	if (align)
 		return -EOPNOTSUPP;
 	if (flags & CKREMM_ALLOC_REORDER)
 		tflags |= T_POOL_REORDER_ON_FAIL;
-	return t_pool_alloc_block(to_t_pool(pool), size, tflags, handle);
+	do
+		err = t_pool_alloc_block(to_t_pool(pool), size, tflags, handle);
+	while (err == -ENOMEM &&
+	       table_commit_for(pool, size, &failures, &tries));
+	return err;
 }
 
 static int table_alloc_batch(struct ckremm_pool *pool, size_t size,
 			     size_t align, u64 *handles, unsigned int count)
 {
+	unsigned int tries = 0;
+	size_t failures = 0;
+	int err;
+
 	if (align)
 		return -EOPNOTSUPP;
-	return t_pool_alloc_batch(to_t_pool(pool), size, handles, count);
+	do
+		err = t_pool_alloc_batch(to_t_pool(pool), size, handles, count);
+	while (err == -ENOMEM && size <= SIZE_MAX / count &&
+	       table_commit_for(pool, size * count, &failures, &tries));
+	return err;
 }
 
 static int table_free(struct ckremm_pool *pool, u64 handle)

@@ -7,7 +7,9 @@
  * table and the generation the block was given when it was allocated; an
  * entry that no longer holds that block refuses it, so a stale or
  * double-freed handle is refused.  A block's address is valid only while
- * the block is pinned (t_pool_pin()) or until the next reorder: the
+ * the block is pinned (t_pool_pin()) or until the next reorder (or move
+ * of the arena by a pager in the Linux kernel, counted as
+ * t_pool_stats.arena_moves, made only while nothing is pinned): the
  * pointer-returning calls of the seed API (t_pool_alloc(), t_pool_dealloc(),
  * clean_t_ptr(), copy_t_ptr()) work on top of handles and hand out
  * addresses that reorder_t_mem() invalidates unless the block is pinned.
@@ -78,6 +80,9 @@ struct t_pool;
  * @purged_bytes: bytes the paging module gave back, in total
  * @commit_failures: allocations failed because pages could not be
  *	committed again (or were being given back at that moment)
+ * @arena_moves: times the paging module moved the arena to give pages
+ *	back or commit them (the Linux kernel's arenas): as a reorder does,
+ *	a move invalidates the address of every block not pinned
  */
 struct t_pool_stats {
 	size_t arena_size;
@@ -98,6 +103,7 @@ struct t_pool_stats {
 	size_t committed_bytes;
 	size_t purged_bytes;
 	size_t commit_failures;
+	size_t arena_moves;
 };
 
 /**

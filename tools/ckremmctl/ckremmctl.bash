@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# bash completion for ckremmctl(8): the verbs, gc's subcommands, each
+# bash completion for ckremmctl(8): the verbs, gc's and pager's subcommands, each
 # verb's options, the values of --kind, files for --device, and for a
 # verb's NAME the named pools that "ckremmctl list" shows, when the device
 # is there.
@@ -10,8 +10,9 @@
 #   . tools/ckremmctl/ckremmctl.bash
 # shellcheck shell=bash
 
-_ckremmctl_verbs="create open alloc free write read clean realloc copy locate reorder stats validate list destroy map gc help version"
+_ckremmctl_verbs="create open alloc free write read clean realloc copy locate reorder stats validate list destroy map gc pager help version"
 _ckremmctl_gc_subs="attach type alloc root step collect stats"
+_ckremmctl_pager_subs="attach detach purge"
 _ckremmctl_global_opts="--device --json --help --version"
 
 # _ckremmctl_options VERB: the long options VERB takes.
@@ -26,6 +27,7 @@ _ckremmctl_options() {
 	read) echo "--pos --len --hex $common" ;;
 	map) echo "--width --rows --ascii --utf8 $common" ;;
 	gc) echo "--manual --roots --max-types --max-pins --trigger --budget --repeat --slot --type $common" ;;
+	pager) echo "--period --decay --keep --min --step --reorder --budget $common" ;;
 	help) ;;
 	*) echo "$common" ;;
 	esac
@@ -43,6 +45,8 @@ _ckremmctl_takes_value() {
 	map:-[wr] | map:--width | map:--rows) return 0 ;;
 	gc:-[RTPbst] | gc:--roots | gc:--max-types | gc:--max-pins | gc:--trigger) return 0 ;;
 	gc:--budget | gc:--slot | gc:--type) return 0 ;;
+	pager:-[pDkmsb] | pager:--period | pager:--decay | pager:--keep) return 0 ;;
+	pager:--min | pager:--step | pager:--budget) return 0 ;;
 	esac
 	return 1
 }
@@ -84,7 +88,7 @@ _ckremmctl_pools() {
 }
 
 _ckremmctl() {
-	local cur=${COMP_WORDS[COMP_CWORD]} prev='' opt='' device='' verb='' word
+	local cur=${COMP_WORDS[COMP_CWORD]} prev='' opt='' device='' verb='' word subs
 	local -i i npos=0 options=1
 
 	COMPREPLY=()
@@ -164,10 +168,13 @@ _ckremmctl() {
 		((npos == 0)) && _ckremmctl_reply "$cur" "$_ckremmctl_verbs"
 		((npos == 1)) && [[ ${COMP_WORDS[COMP_CWORD - 1]} == gc ]] &&
 			_ckremmctl_reply "$cur" "$_ckremmctl_gc_subs"
+		((npos == 1)) && [[ ${COMP_WORDS[COMP_CWORD - 1]} == pager ]] &&
+			_ckremmctl_reply "$cur" "$_ckremmctl_pager_subs"
 		;;
-	gc)
-		# gc SUBCOMMAND NAME ...
-		((npos == 0)) && _ckremmctl_reply "$cur" "$_ckremmctl_gc_subs"
+	gc | pager)
+		# gc|pager SUBCOMMAND NAME ...
+		subs=_ckremmctl_${verb}_subs
+		((npos == 0)) && _ckremmctl_reply "$cur" "${!subs}"
 		((npos == 1)) && _ckremmctl_pools "${COMP_WORDS[0]}" "$device" "$cur"
 		;;
 	destroy)

@@ -8,6 +8,7 @@
  * map.c      the map verb: the arena drawn to scale
  * gc.c       the gc verb: a table pool's collector, one subcommand per
  *            request
+ * pager.c    the pager verb: a table pool's pager, likewise
  *
  * A verb first reads its options and words; a usage error there ends the
  * command at once with exit status 2, before the device is opened.  After
@@ -76,6 +77,12 @@ struct errno_hint {
 
 /* main.c */
 void verb_help(const struct verb *verb, FILE *out);
+
+/* util.c: verbs with subcommands, each a struct verb named "VERB SUB" */
+const struct verb *find_sub(const struct verb *subs, size_t n,
+			    const char *name);
+int run_sub(struct ctl *ctl, int argc, char **argv, const struct verb *subs,
+	    size_t n);
 
 /* util.c: options and words; a usage error exits with EXIT_USAGE */
 int ctl_getopt(struct ctl *ctl, int argc, char **argv,
@@ -162,5 +169,9 @@ int verb_copy(struct ctl *ctl, int argc, char **argv);
 /* gc.c: the gc verb and its subcommands, each a struct verb of its own */
 int verb_gc(struct ctl *ctl, int argc, char **argv);
 const struct verb *gc_find_sub(const char *name);
+
+/* pager.c: the pager verb and its subcommands, likewise */
+int verb_pager(struct ctl *ctl, int argc, char **argv);
+const struct verb *pager_find_sub(const char *name);
 
 #endif /* CKREMMCTL_H */

@@ -95,32 +95,12 @@ static const struct verb gc_subs[] = {
 
 const struct verb *gc_find_sub(const char *name)
 {
-	for (size_t i = 0; i < NSUBS; i++) {
-		if (!strcmp(gc_subs[i].name + 3, name))
-			return &gc_subs[i];
-	}
-	return NULL;
+	return find_sub(gc_subs, NSUBS, name);
 }
-
 
 int verb_gc(struct ctl *ctl, int argc, char **argv)
 {
-	const struct verb *sub;
-
-	if (argc < 2 || argv[1][0] == '-') {
-		if (argc >= 2 && (!strcmp(argv[1], "-h") ||
-				  !strcmp(argv[1], "--help"))) {
-			verb_help(ctl->verb, stdout);
-			return EXIT_OK;
-		}
-		ctl_usage(ctl, "missing SUBCOMMAND");
-	}
-	sub = gc_find_sub(argv[1]);
-	if (!sub)
-		ctl_usage(ctl, "unknown subcommand '%s'", argv[1]);
-	ctl->verb = sub;
-	optind = 0;
-	return sub->run(ctl, argc - 1, argv + 1);
+	return run_sub(ctl, argc, argv, gc_subs, NSUBS);
 }
 
 static const struct errno_hint gc_hints[] = {

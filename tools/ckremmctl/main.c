@@ -216,6 +216,30 @@ static const struct verb verbs[] = {
 		"\nexample: ckremmctl gc alloc demo 64 --slot 0\n",
 	},
 	{
+		"pager", verb_pager,
+		"pager attach|detach|purge NAME [ARGS]",
+		"give a table pool's free pages back to the kernel",
+		"A pager gives the free pages at the top of a table pool's arena\n"
+		"back to the kernel, and out of its memory cgroup's charge, once\n"
+		"they stayed free for a while; 'ckremmctl stats' says what it did and\n"
+		"'ckremmctl map' shows the run it gave back. Each subcommand's own\n"
+		"help: 'ckremmctl help pager SUBCOMMAND'.\n\n"
+		"  pager attach NAME [OPTIONS] give free pages back when they stay free\n"
+		"  pager detach NAME           stop the pager\n"
+		"  pager purge NAME            give the free pages at the top back now\n\n"
+		"  -p, --period MS     attach: milliseconds between two looks (default 100)\n"
+		"  -D, --decay N       attach: periods a page stays free before it goes\n"
+		"                      back (default 10)\n"
+		"  -k, --keep SIZE     attach, purge: free bytes kept above the highest block\n"
+		"  -m, --min SIZE      attach: give back nothing less at a time\n"
+		"  -s, --step SIZE     attach: most bytes given back per hold of the pool\n"
+		"  -r, --reorder[=SIZE]\n"
+		"                      attach: also compact the pool when quiet\n"
+		"  -b, --budget SIZE   purge: most bytes given back (default: all)\n"
+		COMMON_HELP
+		"\nexample: ckremmctl pager attach demo --period 50 --decay 4\n",
+	},
+	{
 		"help", verb_help_cmd,
 		"help [VERB [SUBCOMMAND]]",
 		"show help for ckremmctl or a verb",
@@ -282,12 +306,15 @@ static int verb_help_cmd(struct ctl *ctl, int argc, char **argv)
 			argv[1]);
 		return EXIT_USAGE;
 	}
-	if (argc >= 3 && verb->run == verb_gc) {
-		verb = gc_find_sub(argv[2]);
+	if (argc >= 3 && (verb->run == verb_gc || verb->run == verb_pager)) {
+		const char *name = verb->name;
+
+		verb = verb->run == verb_gc ? gc_find_sub(argv[2]) :
+					      pager_find_sub(argv[2]);
 		if (!verb) {
 			fprintf(stderr,
-				"ckremmctl help: unknown subcommand 'gc %s'\ntry: ckremmctl help gc\n",
-				argv[2]);
+				"ckremmctl help: unknown subcommand '%s %s'\ntry: ckremmctl help %s\n",
+				name, argv[2], name);
 			return EXIT_USAGE;
 		}
 	}

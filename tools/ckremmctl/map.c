@@ -4,6 +4,11 @@
  * fragmentation can be seen before and after a reorder.  The counting and
  * drawing are libckremm's pure ckremm_map_*() functions; this file only
  * walks the pool and lays the picture out.
+ *
+ * A paged table pool's arena holds no memory in the run its pager gave
+ * back, at the top of the arena below its last partial page: cells that
+ * lie wholly inside that run are drawn as given back ('_', or a blank on
+ * a UTF-8 terminal) rather than free.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,6 +17,9 @@
 #include <unistd.h>
 
 #include "ckremmctl.h"
+
+#define MAP_PURGED_ASCII	'_'
+#define MAP_PURGED_UTF8		' '
 
 #define MAP_WIDTH_DEFAULT	64
 #define MAP_ROWS_DEFAULT	4
@@ -54,15 +62,85 @@ static const char *plural(unsigned long long n)
 	return n == 1 ? "" : "s";
 }
 
-static void print_legend(const struct ckremm_map *m, bool utf8)
+/**
+ * struct purged_run - the arena bytes a pager gave back
+ * @start: first byte
+ * @end: the byte after the last; @start == @end if none
+ * @committed: bytes of the arena holding memory (STATS committed_bytes)
+ */
+struct purged_run {
+	__u64 start;
+	__u64 end;
+	__u64 committed;
+};
+
+/*
+ * Where @pool's given-back run lies: its pages end at the arena's last
+ * whole page, and there are arena_size - committed_bytes of them.
+ */
+static void purged_run_of(struct ckremm_pool *pool, struct purged_run *run)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct ckremm_stats st;
+	__u64 gone;
+
+	run->start = run->end = 0;
+	run->committed = pool->arena_size;
+	if (ckremm_stats(pool, &st) || st.committed_bytes >= st.arena_size)
+		return;
+	run->committed = st.committed_bytes;
+	gone = st.arena_size - st.committed_bytes;
+	run->end = st.arena_size & ~(__u64)(page > 0 ? page - 1 : 4095);
+	run->start = gone <= run->end ? run->end - gone : 0;
+}
+
+/* Whether cell @i of @m lies wholly inside @run. */
+static bool cell_purged(const struct ckremm_map *m, unsigned int i,
+			const struct purged_run *run)
+{
+	__u64 end = i + 1 < m->ncells ? ckremm_map_cell_start(m, i + 1) :
+					m->arena_size;
+
+	return run->start < run->end &&
+	       ckremm_map_cell_start(m, i) >= run->start && end <= run->end;
+}
+
+/* Cells @first.. of one row into @line, given-back cells as such. */
+static void draw_row(const struct ckremm_map *m, unsigned int first,
+		     unsigned int count, bool utf8,
+		     const struct purged_run *run, char *line, size_t size)
+{
+	size_t len = 0;
+	int n;
+
+	line[0] = '\0';
+	for (unsigned int i = first; i < first + count && i < m->ncells; i++) {
+		if (cell_purged(m, i, run)) {
+			if (len + 1 >= size)
+				break;
+			line[len++] = utf8 ? MAP_PURGED_UTF8 : MAP_PURGED_ASCII;
+			line[len] = '\0';
+			continue;
+		}
+		n = ckremm_map_draw(m, i, 1, utf8, line + len, size - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+}
+
+static void print_legend(const struct ckremm_map *m, bool utf8,
+			 const struct purged_run *run)
 {
 	unsigned int frag = ckremm_map_frag_permille(m);
 	char a[32], b[32], c[32];
 
 	if (utf8)
-		printf("\u2588 used  \u2593 mostly used  \u2592 mostly free  \u2591 free\n");
+		printf("\u2588 used  \u2593 mostly used  \u2592 mostly free  \u2591 free%s\n",
+		       run->start < run->end ? "  (blank) given back" : "");
 	else
-		printf("# used  + used and free  . free\n");
+		printf("# used  + used and free  . free%s\n",
+		       run->start < run->end ? "  _ given back" : "");
 	printf("used %llu bytes (%s) in %llu block%s",
 	       (unsigned long long)m->used_bytes,
 	       fmt_bytes(m->used_bytes, a, sizeof(a)),
@@ -78,6 +156,14 @@ static void print_legend(const struct ckremm_map *m, bool utf8)
 	       fmt_bytes(m->largest_free, c, sizeof(c)),
 	       (unsigned long long)m->largest_free_payload,
 	       frag / 10, frag % 10);
+	if (run->start < run->end)
+		printf("committed %llu bytes (%s); given back %llu bytes (%s) at 0x%llx-0x%llx\n",
+		       (unsigned long long)run->committed,
+		       fmt_bytes(run->committed, a, sizeof(a)),
+		       (unsigned long long)(run->end - run->start),
+		       fmt_bytes(run->end - run->start, b, sizeof(b)),
+		       (unsigned long long)run->start,
+		       (unsigned long long)run->end);
 }
 
 int verb_map(struct ctl *ctl, int argc, char **argv)
@@ -92,6 +178,7 @@ int verb_map(struct ctl *ctl, int argc, char **argv)
 	unsigned int width = MAP_WIDTH_DEFAULT, rows = MAP_ROWS_DEFAULT;
 	int utf8_choice = -1;	/* -1: decide from the terminal */
 	struct ckremm_map_cell *cells;
+	struct purged_run run;
 	struct ckremm_pool pool;
 	struct ckremm_map map;
 	unsigned int ncells, digits;
@@ -147,6 +234,7 @@ int verb_map(struct ctl *ctl, int argc, char **argv)
 		free(line);
 		return pool_fail(&pool, ret, NULL, "walk");
 	}
+	purged_run_of(&pool, &run);
 
 	utf8 = !ctl->json && (utf8_choice < 0 ? want_utf8() : utf8_choice);
 	digits = hex_digits(pool.arena_size);
@@ -167,7 +255,7 @@ int verb_map(struct ctl *ctl, int argc, char **argv)
 				 sizeof(human)));
 	}
 	for (unsigned int first = 0; first < ncells; first += width) {
-		ckremm_map_draw(&map, first, width, utf8, line, line_size);
+		draw_row(&map, first, width, utf8, &run, line, line_size);
 		if (ctl->json)
 			json_str(NULL, line);
 		else
@@ -185,9 +273,12 @@ int verb_map(struct ctl *ctl, int argc, char **argv)
 		json_u64("largest_free", map.largest_free);
 		json_u64("largest_free_usable", map.largest_free_payload);
 		json_u64("frag_permille", ckremm_map_frag_permille(&map));
+		json_u64("committed_bytes", run.committed);
+		json_u64("purged_start", run.start);
+		json_u64("purged_end", run.end);
 		json_end();
 	} else {
-		print_legend(&map, utf8);
+		print_legend(&map, utf8, &run);
 	}
 	free(cells);
 	free(line);

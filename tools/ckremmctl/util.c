@@ -45,7 +45,9 @@ static void all_options(const struct option *opts, struct option *all,
 	*letters++ = ':';
 	for (i = 0; all[i].name; i++) {
 		*letters++ = (char)all[i].val;
-		if (all[i].has_arg == required_argument)
+		if (all[i].has_arg != no_argument)
+			*letters++ = ':';
+		if (all[i].has_arg == optional_argument)
 			*letters++ = ':';
 	}
 	*letters = '\0';
@@ -80,6 +82,44 @@ int ctl_getopt(struct ctl *ctl, int argc, char **argv,
 		break;
 	}
 	return c;
+}
+
+/* The subcommand of @subs whose name, after "VERB ", is @name, or NULL. */
+const struct verb *find_sub(const struct verb *subs, size_t n,
+			    const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *sub = strchr(subs[i].name, ' ');
+
+		if (sub && !strcmp(sub + 1, name))
+			return &subs[i];
+	}
+	return NULL;
+}
+
+/*
+ * Run the subcommand argv[1] of the verb being run, one of @subs: its
+ * own options and words follow it; the verb's --help is taken here.
+ */
+int run_sub(struct ctl *ctl, int argc, char **argv, const struct verb *subs,
+	    size_t n)
+{
+	const struct verb *sub;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		if (argc >= 2 && (!strcmp(argv[1], "-h") ||
+				  !strcmp(argv[1], "--help"))) {
+			verb_help(ctl->verb, stdout);
+			return EXIT_OK;
+		}
+		ctl_usage(ctl, "missing SUBCOMMAND");
+	}
+	sub = find_sub(subs, n, argv[1]);
+	if (!sub)
+		ctl_usage(ctl, "unknown subcommand '%s'", argv[1]);
+	ctl->verb = sub;
+	optind = 0;
+	return sub->run(ctl, argc - 1, argv + 1);
 }
 
 /* For a verb with no options of its own: take --json and --help. */

@@ -627,13 +627,49 @@ int verb_reorder(struct ctl *ctl, int argc, char **argv)
 	return on_pool(ctl, argc, argv, false, reorder_pool);
 }
 
+/*
+ * What the pool's pager did, as rows named as debugfs names them; false
+ * when the pool has no pager (or the module none at all).
+ */
+static bool pager_rows(struct ckremm_pool *pool, struct json_u64_field *rows)
+{
+	struct ckremm_pager_figures f;
+	size_t n = 0;
+
+	if (pool->kind != CKREMM_KIND_TABLE || ckremm_pager_stats(pool, &f))
+		return false;
+	rows[n++] = (struct json_u64_field){ "pager_period_ms", f.period_ms };
+	rows[n++] = (struct json_u64_field){ "pager_decay", f.decay_ticks };
+	rows[n++] = (struct json_u64_field){
+		"pager_reorder", !!(f.flags & CKREMM_PAGER_REORDER) };
+	rows[n++] = (struct json_u64_field){ "pager_ticks", f.ticks };
+	rows[n++] = (struct json_u64_field){ "pager_purged", f.purged_bytes };
+	rows[n++] = (struct json_u64_field){ "pager_moved", f.moved_bytes };
+	rows[n++] = (struct json_u64_field){
+		"pager_committed", f.committed_bytes };
+	rows[n++] = (struct json_u64_field){
+		"pager_commit_failures", f.commit_failures };
+	rows[n++] = (struct json_u64_field){ "pager_abandoned", f.abandoned };
+	rows[n++] = (struct json_u64_field){
+		"pager_shrink_scans", f.shrink_scans };
+	rows[n++] = (struct json_u64_field){
+		"pager_shrink_purged", f.shrink_purged_bytes };
+	rows[n++] = (struct json_u64_field){
+		"pager_shrink_moved", f.shrink_moved_bytes };
+	rows[n] = (struct json_u64_field){ NULL, 0 };
+	return true;
+}
+
 static int stats_of_pool(struct ctl *ctl, struct ckremm_pool *pool)
 {
+	struct json_u64_field pager[16];
 	struct ckremm_stats s;
+	bool paged;
 	int ret = ckremm_stats(pool, &s);
 
 	if (ret)
 		return pool_fail(pool, ret, NULL, "stats");
+	paged = pager_rows(pool, pager);
 
 	const struct json_u64_field rows[] = {
 		{ "arena_size", s.arena_size },
@@ -649,6 +685,9 @@ static int stats_of_pool(struct ctl *ctl, struct ckremm_pool *pool)
 		{ "table_capacity", s.table_capacity },
 		{ "pinned_blocks", s.pinned_blocks },
 		{ "frag_permille", s.frag_permille },
+		{ "committed", s.committed_bytes },
+		{ "purged", s.purged_bytes },
+		{ "commit_failures", s.commit_failures },
 		{ NULL, 0 },
 	};
 
@@ -657,6 +696,9 @@ static int stats_of_pool(struct ctl *ctl, struct ckremm_pool *pool)
 		json_str("pool", pool->name);
 		json_str("kind", ckremm_kind_name(s.kind));
 		json_u64s(rows);
+		json_bool("paged", paged);
+		if (paged)
+			json_u64s(pager);
 		json_end();
 		return EXIT_OK;
 	}
@@ -665,6 +707,10 @@ static int stats_of_pool(struct ctl *ctl, struct ckremm_pool *pool)
 	for (size_t i = 0; rows[i].key; i++)
 		printf("%-15s %llu\n", rows[i].key,
 		       (unsigned long long)rows[i].value);
+	printf("%-15s %s\n", "paged", paged ? "yes" : "no");
+	for (size_t i = 0; paged && pager[i].key; i++)
+		printf("%-15s %llu\n", pager[i].key,
+		       (unsigned long long)pager[i].value);
 	return EXIT_OK;
 }
 

@@ -8,7 +8,7 @@
 # when a call changes or goes away (and then the SONAME with it).
 
 LIB_MAJOR	:= 1
-LIB_VERSION	:= $(LIB_MAJOR).1.0
+LIB_VERSION	:= $(LIB_MAJOR).2.0
 LIB_SONAME	:= libckremm.so.$(LIB_MAJOR)
 LIB_PIC_OBJS	:= $(patsubst %.c,$(BUILD)/pic/%.o,$(LIB_SRCS))
 LIB_SHARED	:= $(BUILD)/libckremm.so.$(LIB_VERSION)

@@ -120,6 +120,10 @@ IOC_WRAPPER(gc_root_get, CKREMM_IOC_GC_ROOT_GET, struct ckremm_gc_slot)
 IOC_WRAPPER(gc_step, CKREMM_IOC_GC_STEP, struct ckremm_gc_work)
 IOC_WRAPPER(gc_collect, CKREMM_IOC_GC_COLLECT, struct ckremm_gc_work)
 IOC_WRAPPER(gc_stats, CKREMM_IOC_GC_STATS, struct ckremm_gc_figures)
+IOC_WRAPPER(pager_attach, CKREMM_IOC_PAGER_ATTACH, struct ckremm_pager_setup)
+IOC_WRAPPER(pager_detach, CKREMM_IOC_PAGER_DETACH, struct ckremm_pool_ref)
+IOC_WRAPPER(pager_purge, CKREMM_IOC_PAGER_PURGE, struct ckremm_pager_purge)
+IOC_WRAPPER(pager_stats, CKREMM_IOC_PAGER_STATS, struct ckremm_pager_figures)
 
 bool ckremm_name_valid(const char *name)
 {
@@ -735,4 +739,48 @@ const char *ckremm_gc_phase_name(__u32 phase)
 
 	return phase < sizeof(names) / sizeof(names[0]) ? names[phase] :
 							  "unknown";
+}
+
+/* The pager of a table pool */
+
+int ckremm_pager_attach(struct ckremm_pool *pool,
+			const struct ckremm_pager_setup *setup)
+{
+	struct ckremm_pager_setup g = { 0 };
+
+	if (setup)
+		g = *setup;
+	g.pool = pool->id;
+	return ckremm_ioc_pager_attach(pool->fd, &g);
+}
+
+int ckremm_pager_detach(struct ckremm_pool *pool)
+{
+	struct ckremm_pool_ref r = { .pool = pool->id };
+
+	return ckremm_ioc_pager_detach(pool->fd, &r);
+}
+
+int ckremm_pager_purge(struct ckremm_pool *pool, __u64 keep_bytes,
+		       __u64 budget, __u64 *purged)
+{
+	struct ckremm_pager_purge p = {
+		.pool = pool->id, .keep_bytes = keep_bytes, .budget = budget,
+	};
+	int ret = ckremm_ioc_pager_purge(pool->fd, &p);
+
+	if (!ret && purged)
+		*purged = p.purged_bytes;
+	return ret;
+}
+
+int ckremm_pager_stats(struct ckremm_pool *pool,
+		       struct ckremm_pager_figures *out)
+{
+	struct ckremm_pager_figures f = { .pool = pool->id };
+	int ret = ckremm_ioc_pager_stats(pool->fd, &f);
+
+	if (!ret)
+		*out = f;
+	return ret;
 }

@@ -91,6 +91,10 @@ int ckremm_ioc_gc_root_get(int fd, struct ckremm_gc_slot *arg);
 int ckremm_ioc_gc_step(int fd, struct ckremm_gc_work *arg);
 int ckremm_ioc_gc_collect(int fd, struct ckremm_gc_work *arg);
 int ckremm_ioc_gc_stats(int fd, struct ckremm_gc_figures *arg);
+int ckremm_ioc_pager_attach(int fd, struct ckremm_pager_setup *arg);
+int ckremm_ioc_pager_detach(int fd, struct ckremm_pool_ref *arg);
+int ckremm_ioc_pager_purge(int fd, struct ckremm_pager_purge *arg);
+int ckremm_ioc_pager_stats(int fd, struct ckremm_pager_figures *arg);
 
 /* Any request by number, for requests the ABI does not define.  Returns 0
  * (or the ioctl's non-negative result) or -errno. */
@@ -296,6 +300,36 @@ int ckremm_gc_stats(struct ckremm_pool *pool, struct ckremm_gc_figures *out);
 
 /* "idle", "mark", "sweep", "compact" or "unknown". */
 const char *ckremm_gc_phase_name(__u32 phase);
+
+/* ------------------------------------------------------------------ */
+/* The pager of a table pool                                            */
+
+/*
+ * A pager gives a table pool's free pages back to the kernel when they
+ * have been free for a while (see "Paged table pools" in linux/ckremm.h).
+ * These calls answer -EOPNOTSUPP for a header pool, or where the kernel
+ * cannot give pages back, and -ENODEV for a pool without a pager.
+ */
+
+/* Attach a pager to @pool; @setup (NULL for every default) gives its
+ * period and decay policy, its @pool field is ignored.  Returns 0 or
+ * -errno. */
+int ckremm_pager_attach(struct ckremm_pool *pool,
+			const struct ckremm_pager_setup *setup);
+
+/* Stop @pool's pager; every page it gave back is taken again (see
+ * PAGER_DETACH in linux/ckremm.h).  Returns 0 or -errno. */
+int ckremm_pager_detach(struct ckremm_pool *pool);
+
+/* Give back now the free pages at the top of @pool, keeping @keep_bytes
+ * above the highest block, at most @budget bytes (0: all); the bytes
+ * given back go to @purged (may be NULL).  Returns 0 or -errno. */
+int ckremm_pager_purge(struct ckremm_pool *pool, __u64 keep_bytes,
+		       __u64 budget, __u64 *purged);
+
+/* What @pool's pager did into @out.  Returns 0 or -errno. */
+int ckremm_pager_stats(struct ckremm_pool *pool,
+		       struct ckremm_pager_figures *out);
 
 /* ------------------------------------------------------------------ */
 /* Whole-pool operations                                                */

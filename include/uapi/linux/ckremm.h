@@ -26,8 +26,8 @@
  * CLEAN, ALLOC_BATCH, FREE_BATCH, READ, WRITE, REORDER, STATS, VALIDATE,
  * LIST, WALK and mmap().  Operations that only one kind has answer the
  * other kind EOPNOTSUPP: REALLOC and a non-zero @align are the header
- * pool's; PIN, UNPIN, LOCATE, COPY and CKREMM_ALLOC_REORDER are the table
- * pool's.
+ * pool's; PIN, UNPIN, LOCATE, COPY, CKREMM_ALLOC_REORDER, the GC_* and
+ * PAGER_* requests are the table pool's.
  *
  * ABI version 1 named blocks by offset in one set of requests and by
  * handle in another (T_ALLOC, T_FREE, ...).  Version 2 numbers its block
@@ -98,7 +98,7 @@
  *		request would change it: ALLOC, FREE, CLEAN, REALLOC,
  *		ALLOC_BATCH, FREE_BATCH, WRITE, COPY, REORDER, and PIN and
  *		UNPIN, since pins decide which blocks a reorder may move or
- *		a FREE may free
+ *		a FREE may free; PAGER_ATTACH, PAGER_DETACH and PAGER_PURGE
  *	ENOMEM	the pool has no room for the block (ALLOC, REALLOC, the
  *		batch is refused whole; for a table pool also when its
  *		handle table is full), or the kernel is out of memory; a pool's
@@ -109,8 +109,8 @@
  *		READ, WRITE, COPY
  *	EOPNOTSUPP  the pool's kind does not take the request or one of
  *		its fields: REALLOC or a non-zero @align on a table pool;
- *		PIN, UNPIN, LOCATE, COPY or CKREMM_ALLOC_REORDER on a
- *		header pool
+ *		PIN, UNPIN, LOCATE, COPY, CKREMM_ALLOC_REORDER or the
+ *		PAGER_* requests on a header pool
  *	EPROTO	a request number of ABI version 1 that version 2 retired
  *		(see above)
  * and to some:
@@ -430,7 +430,17 @@ struct ckremm_reorder {
  * @pad: must be zero
  * @pinned_blocks: out: blocks pinned through any attachment (table
  *	pools; 0 otherwise)
- * @reserved: must be zero
+ * @committed_bytes: out: bytes of the arena holding memory now: @arena_size
+ *	less what a pager gave back and no allocation took again (see
+ *	"Paged table pools" below)
+ * @purged_bytes: out: bytes pagers gave back over the pool's life, whoever
+ *	asked (ticks, PAGER_PURGE, the kernel's memory pressure)
+ * @commit_failures: out: allocations refused because pages given back
+ *	could not be taken again at that moment (counted in @failed_allocs
+ *	too)
+ *
+ * A module older than the pager (CKREMM_IOC_PAGER_ATTACH answers ENOTTY)
+ * leaves the last three zero.
  */
 struct ckremm_stats {
 	__u32 pool;
@@ -449,7 +459,9 @@ struct ckremm_stats {
 	__u32 frag_permille;
 	__u32 pad;
 	__u64 pinned_blocks;
-	__u64 reserved[3];
+	__u64 committed_bytes;
+	__u64 purged_bytes;
+	__u64 commit_failures;
 };
 
 /**
@@ -860,5 +872,158 @@ struct ckremm_gc_figures {
 #define CKREMM_IOC_GC_STEP	_IOWR(CKREMM_IOC_MAGIC, 0x55, struct ckremm_gc_work)
 #define CKREMM_IOC_GC_COLLECT	_IOWR(CKREMM_IOC_MAGIC, 0x56, struct ckremm_gc_work)
 #define CKREMM_IOC_GC_STATS	_IOWR(CKREMM_IOC_MAGIC, 0x57, struct ckremm_gc_figures)
+
+/*
+ * Paged table pools.  A pager can be attached to a table pool
+ * (PAGER_ATTACH): from then on the pool's arena holds memory only where
+ * blocks are, or were lately.  Every period_ms the pager looks at the
+ * pool; the pages at the top of the arena that have been free for
+ * decay_ticks periods (and at most twice as many) are given back to the
+ * kernel, and leave the memory cgroup the pool is charged to.  An
+ * allocation that reaches them takes pages again, charged again; if none
+ * can be had at that moment it fails with ENOMEM (counted in the pool's
+ * @commit_failures).  Pages go back only while no block is pinned or held
+ * by a running request: the arena's pages move when some go.  The
+ * kernel's memory pressure may give back free
+ * pages at the top before their time, and so may PAGER_PURGE.  With
+ * CKREMM_PAGER_REORDER a pool that nobody but the pager changed for
+ * decay_ticks periods is also reordered, reorder_bytes at most per
+ * period, so that the free space between blocks reaches the top: only for
+ * pools whose users keep handles and pins, never offsets of unpinned
+ * blocks (see "Table pools" above).
+ *
+ * A mapping of a paged pool stays correct: a page given back is taken out
+ * of every mapping first, and touching it raises SIGBUS until an
+ * allocation that reaches it has committed it again, when it reads as
+ * zeros.  No block lies on a page given back, so a process that touches
+ * only the bytes of live blocks never sees the signal; bytes written
+ * through a mapping into free space are lost when the page goes back.
+ *
+ * Header pools are never paged (their blocks never move, so their free
+ * space cannot be gathered at the top): PAGER_ATTACH answers them
+ * EOPNOTSUPP.  The pager lives until PAGER_DETACH or until the pool's
+ * memory goes, before it.  PAGER_DETACH takes every page given back
+ * again (charged again); where it cannot (no memory, or a block pinned or
+ * held), those pages stay given back and allocations that reach them fail
+ * with ENOMEM until a pager is attached again.
+ *
+ * Errors of the PAGER_* requests, besides the common ones:
+ *	EOPNOTSUPP	a header pool, or a kernel or module that cannot give
+ *		pages back
+ *	ENODEV	PAGER_DETACH, PAGER_PURGE, PAGER_STATS: the pool has no
+ *		pager
+ *	EEXIST	PAGER_ATTACH: the pool has a pager already
+ *	EBUSY	PAGER_PURGE: another purge of the pool was under way, or a
+ *		block pinned or held (whose address must not move while
+ *		the pages go), throughout: nothing was given back
+ *	ENOMEM	PAGER_PURGE: the kernel had no memory to move the arena
+ *		with: nothing was given back
+ *	EINTR	PAGER_PURGE: a fatal signal stopped it between two steps
+ */
+
+/* Most of PAGER_ATTACH's @period_ms. */
+#define CKREMM_PAGER_PERIOD_MAX	60000
+/* Most of PAGER_ATTACH's @decay_ticks. */
+#define CKREMM_PAGER_DECAY_MAX	1000
+
+#define CKREMM_PAGER_REORDER	(1U << 0)	/* compact a quiet pool */
+#define CKREMM_PAGER_FLAGS	(CKREMM_PAGER_REORDER)
+
+/**
+ * struct ckremm_pager_setup - CKREMM_IOC_PAGER_ATTACH: give a table
+ *	pool's free pages back when quiet
+ * @pool: the pool's id in this open file
+ * @flags: CKREMM_PAGER_*
+ * @period_ms: milliseconds between two looks of the pager,
+ *	1..CKREMM_PAGER_PERIOD_MAX (0: 100)
+ * @decay_ticks: a free page goes back after this many periods, at most
+ *	twice as many, 1..CKREMM_PAGER_DECAY_MAX (0: 10)
+ * @keep_bytes: free bytes kept above the highest block, so that a pool
+ *	that grows by less than that takes no pages again
+ * @min_bytes: a give-back of fewer bytes waits for a later period
+ * @step_bytes: most bytes given back per hold of the pool (0: 256 KiB)
+ * @reorder_bytes: CKREMM_PAGER_REORDER: most bytes a period's reorder
+ *	moves (0: 256 KiB); else must be zero
+ * @reserved: must be zero
+ */
+struct ckremm_pager_setup {
+	__u32 pool;
+	__u32 flags;
+	__u32 period_ms;
+	__u32 decay_ticks;
+	__u64 keep_bytes;
+	__u64 min_bytes;
+	__u64 step_bytes;
+	__u64 reorder_bytes;
+	__u64 reserved[2];
+};
+
+/**
+ * struct ckremm_pager_purge - CKREMM_IOC_PAGER_PURGE: give the free pages
+ *	at the top of a paged pool back now
+ * @pool: the pool's id in this open file
+ * @flags: must be zero
+ * @keep_bytes: free bytes to keep above the highest block
+ * @budget: most bytes to give back (rounded down to a page); 0: all
+ * @purged_bytes: out: bytes given back
+ * @reserved: must be zero
+ *
+ * Gives back what the pager would give back later, now, whether it has
+ * been free for long or not, in steps with the pool lock dropped between
+ * them; it does not reorder (REORDER first gathers the free space).
+ */
+struct ckremm_pager_purge {
+	__u32 pool;
+	__u32 flags;
+	__u64 keep_bytes;
+	__u64 budget;
+	__u64 purged_bytes;
+	__u64 reserved;
+};
+
+/**
+ * struct ckremm_pager_figures - CKREMM_IOC_PAGER_STATS: what a pool's
+ *	pager did since PAGER_ATTACH
+ * @pool: the pool's id in this open file
+ * @flags: out: the CKREMM_PAGER_* it was attached with
+ * @period_ms: out: its period
+ * @decay_ticks: out: its decay, in periods
+ * @ticks: out: periods it looked at the pool
+ * @purged_bytes: out: bytes its periods gave back
+ * @moved_bytes: out: bytes its periods' reorders moved
+ * @committed_bytes: out: bytes it took again ahead of allocations that
+ *	reached pages given back
+ * @commit_failures: out: times it could not take them (no memory)
+ * @abandoned: out: steps it gave up because a block was pinned or held
+ * @shrink_scans: out: times the kernel's memory pressure asked it for
+ *	pages
+ * @shrink_purged_bytes: out: bytes it gave back when asked so
+ * @shrink_moved_bytes: out: bytes it moved to gather them
+ * @reserved: must be zero
+ *
+ * PAGER_PURGE's bytes are counted in the pool's @purged_bytes (STATS),
+ * not here.
+ */
+struct ckremm_pager_figures {
+	__u32 pool;
+	__u32 flags;
+	__u32 period_ms;
+	__u32 decay_ticks;
+	__u64 ticks;
+	__u64 purged_bytes;
+	__u64 moved_bytes;
+	__u64 committed_bytes;
+	__u64 commit_failures;
+	__u64 abandoned;
+	__u64 shrink_scans;
+	__u64 shrink_purged_bytes;
+	__u64 shrink_moved_bytes;
+	__u64 reserved[3];
+};
+
+#define CKREMM_IOC_PAGER_ATTACH	_IOW(CKREMM_IOC_MAGIC, 0x60, struct ckremm_pager_setup)
+#define CKREMM_IOC_PAGER_DETACH	_IOW(CKREMM_IOC_MAGIC, 0x61, struct ckremm_pool_ref)
+#define CKREMM_IOC_PAGER_PURGE	_IOWR(CKREMM_IOC_MAGIC, 0x62, struct ckremm_pager_purge)
+#define CKREMM_IOC_PAGER_STATS	_IOWR(CKREMM_IOC_MAGIC, 0x63, struct ckremm_pager_figures)
 
 #endif /* _UAPI_LINUX_CKREMM_H */

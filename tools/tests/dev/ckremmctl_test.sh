@@ -16,9 +16,11 @@ CTL=${1:-${CKREMMCTL:-$(dirname "$0")/../../build/ckremmctl}}
 POOL=clitest$$
 TPOOL=clitable$$
 GPOOL=cligc$$
+PPOOL=clipager$$
+HPOOL=cliheader$$
 TMP=${TMPDIR:-/tmp}/ckremmctl_test.$$
 mkdir -p "$TMP" || exit 1
-trap '"$CTL" destroy "$POOL" "$TPOOL" "$GPOOL" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+trap '"$CTL" destroy "$POOL" "$TPOOL" "$GPOOL" "$PPOOL" "$HPOOL" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
 # shellcheck source=tools/tests/dev/tap.sh
 . "$(dirname "$0")/tap.sh"
@@ -38,7 +40,7 @@ status_is() { [ "$status" -eq "$1" ]; }
 out_is() { [ "$(cat "$TMP/out")" = "$1" ]; }
 out_lines() { [ "$(wc -l <"$TMP/out")" -eq "$1" ]; }
 
-planned=62
+planned=76
 echo "TAP version 13"
 echo "1..$planned"
 
@@ -338,5 +340,91 @@ ok "help gc SUBCOMMAND"
 run gc nosuch "$GPOOL"
 status_is 2 && err_has "unknown subcommand 'nosuch'"
 ok "an unknown gc subcommand is a usage error"
+
+# The pager of a table pool.
+run create "$HPOOL" --size 64K
+run pager attach "$HPOOL"
+status_is 1 && err_has "Operation not supported" && err_has "--kind table"
+ok "pager attach of a header pool is refused with a hint"
+
+run create "$PPOOL" --size 1M --kind table
+created=$status
+run pager detach "$PPOOL"
+[ "$created" -eq 0 ] && status_is 1 && err_has "ckremmctl pager attach $PPOOL"
+ok "pager detach of a pool without a pager names the fix"
+
+run stats "$PPOOL"
+status_is 0 && out_has "^committed  *1048576$" && out_has "^purged  *0$" &&
+	out_has "^paged  *no$" && ! out_has "^pager_"
+ok "stats of a pool without a pager: all committed, not paged"
+
+run pager attach "$PPOOL" --period 0
+status_is 2 && err_has "usage: ckremmctl pager attach"
+ok "pager attach --period 0 is a usage error"
+
+run pager attach "$PPOOL" --period 10 --decay 2
+status_is 0 && out_is "$PPOOL: paged"
+ok "pager attach"
+
+run pager attach "$PPOOL"
+status_is 1 && err_has "File exists" && err_has "ckremmctl pager detach $PPOOL"
+ok "pager attach twice is refused with a hint"
+
+# A burst: 15 blocks of 64 KiB, then all but the first freed; the pager
+# gives the free run at the top back within a few periods.
+run alloc "$PPOOL" 64K --count 15
+handles=$(cat "$TMP/out")
+# shellcheck disable=SC2046 # one argument per handle
+run free "$PPOOL" $(echo "$handles" | sed -n '2,$p')
+freed=$status
+committed=1048576
+tries=0
+while [ "$committed" -gt 262144 ] && [ "$tries" -lt 100 ]; do
+	sleep 0.1
+	run stats "$PPOOL"
+	committed=$(sed -n 's/^committed  *//p' "$TMP/out")
+	tries=$((tries + 1))
+done
+echo "# committed $committed bytes after $tries looks"
+[ "$freed" -eq 0 ] && [ "$committed" -le 262144 ] && out_has "^paged  *yes$" &&
+	out_has "^pager_period_ms  *10$" && out_has "^pager_decay  *2$" &&
+	! out_has "^pager_ticks  *0$" && ! out_has "^purged  *0$" &&
+	! out_has "^pager_purged  *0$"
+ok "stats: what stayed free went back, and the pager says so"
+
+run map "$PPOOL" --ascii --width 16 --rows 1
+status_is 0 && out_has "|#\.*__*|$" && out_has "_ given back" &&
+	out_has "^committed $committed bytes"
+ok "map draws the run given back"
+
+run alloc "$PPOOL" 64K --count 8
+allocated=$status
+run stats "$PPOOL"
+[ "$allocated" -eq 0 ] &&
+	[ "$(sed -n 's/^committed  *//p' "$TMP/out")" -ge $((9 * 65536)) ]
+ok "allocations take pages again"
+
+run pager purge "$PPOOL" --keep 64K
+status_is 0 && out_has "^$PPOOL: gave back [0-9]* bytes"
+ok "pager purge"
+
+run --json stats "$PPOOL"
+status_is 0 && out_has '"paged":true' && out_has '"pager_period_ms":10' &&
+	out_has '"committed":'
+ok "stats --json shows the pager"
+
+run pager detach "$PPOOL"
+detached=$status
+run stats "$PPOOL"
+[ "$detached" -eq 0 ] && out_has "^committed  *1048576$" && out_has "^paged  *no$"
+ok "pager detach takes every page again"
+
+run help pager purge
+status_is 0 && out_has "usage: ckremmctl pager purge NAME"
+ok "help pager SUBCOMMAND"
+
+run pager nosuch "$PPOOL"
+status_is 2 && err_has "unknown subcommand 'nosuch'"
+ok "an unknown pager subcommand is a usage error"
 
 tap_end cli

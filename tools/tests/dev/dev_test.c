@@ -2350,7 +2350,10 @@ TEST_F(dev, stats_bad_requests)
 {
 	struct ckremm_stats s = { .pool = self->pool.id };
 
-	EXPECT_REFUSED_WITH(ckremm_ioc_stats, s, reserved[2], 1, E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_stats, s, committed_bytes, 1,
+			    E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_stats, s, commit_failures, 1,
+			    E_BAD_REQUEST);
 	EXPECT_REFUSED_WITH(ckremm_ioc_stats, s, pad, 1, E_BAD_REQUEST);
 	/* an out field */
 	EXPECT_REFUSED_WITH(ckremm_ioc_stats, s, pinned_blocks, 1,
@@ -3351,6 +3354,265 @@ TEST_F_FLAGS(dev, gc_collector_goes_with_its_pool, CASE_NO_POOL)
 	ASSERT_OK(ckremm_pool_create(self->fd, CKREMM_KIND_TABLE, 65536, name,
 				     0, &t));
 	EXPECT_ERRNO(ckremm_gc_step(&t, 0, NULL), E_NO_COLLECTOR);
+}
+
+/* ---- the pager of a table pool --------------------------------------- */
+
+#define E_NO_PAGER	ENODEV	/* PAGER request on a pool without one */
+#define E_PAGED		EEXIST	/* PAGER_ATTACH of a pool that has one */
+#define E_PURGE_BUSY	EBUSY	/* PAGER_PURGE while a block is pinned */
+
+#define PAGER_POOL_SIZE	(1U << 20)
+#define PAGER_BLOCK	8192U
+#define PAGER_BLOCKS	96U
+
+/* A table pool of PAGER_POOL_SIZE bytes in self->fd, named @suffix. */
+static bool pager_table_pool(FIXTURE_DATA(dev) *self, const char *suffix,
+			     struct ckremm_pool *p)
+{
+	return EXPECT_OK(ckremm_pool_create(self->fd, CKREMM_KIND_TABLE,
+					    PAGER_POOL_SIZE,
+					    fixture_name(self, suffix), 0, p));
+}
+
+/* A pager that looks every @period_ms and lets pages go after @decay. */
+static int attach_pager(struct ckremm_pool *p, __u32 period_ms, __u32 decay)
+{
+	struct ckremm_pager_setup s = {
+		.period_ms = period_ms, .decay_ticks = decay,
+	};
+
+	return ckremm_pager_attach(p, &s);
+}
+
+/* Fill @n blocks of PAGER_BLOCK bytes, each with its own pattern. */
+static bool pager_fill(struct ckremm_pool *p, __u64 *h, unsigned int n,
+		       unsigned int seed)
+{
+	unsigned char buf[PAGER_BLOCK];
+	bool ok = true;
+
+	for (unsigned int i = 0; i < n && ok; i++) {
+		fill_pattern(buf, sizeof(buf), seed + i);
+		ok = EXPECT_OK(ckremm_alloc(p, sizeof(buf), &h[i]),
+			       "block %u of %u", i, n) &&
+		     EXPECT_OK(ckremm_write(p, h[i], 0, buf, sizeof(buf)));
+	}
+	return ok;
+}
+
+/* Whether every block of @h still holds the pattern pager_fill() wrote. */
+static bool pager_intact(struct ckremm_pool *p, const __u64 *h,
+			 unsigned int n, unsigned int seed)
+{
+	unsigned char want[PAGER_BLOCK], got[PAGER_BLOCK];
+	unsigned int bad = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		fill_pattern(want, sizeof(want), seed + i);
+		if (ckremm_read(p, h[i], 0, got, sizeof(got)) ||
+		    memcmp(want, got, sizeof(got)))
+			bad++;
+	}
+	return EXPECT_EQ(bad, 0, "%u of %u blocks lost their bytes", bad, n);
+}
+
+/*
+ * Poll @p's STATS every 10 ms, up to @ms, until its committed bytes are
+ * at most @most; its last committed bytes.
+ */
+static __u64 committed_within(struct ckremm_pool *p, __u64 most,
+			      unsigned int ms)
+{
+	struct ckremm_stats s = stats_of(p);
+
+	for (unsigned int t = 0; t < ms && s.committed_bytes > most; t += 10) {
+		usleep(10000);
+		s = stats_of(p);
+	}
+	return s.committed_bytes;
+}
+
+TEST_F(dev, pager_attach_refusals)
+{
+	struct ckremm_pager_setup good = { 0 };
+	struct ckremm_pager_purge purge = { 0 };
+	struct ckremm_pager_figures fig = { 0 };
+	struct ckremm_pool t, ro;
+	__u64 purged;
+
+	/* header pools are not paged: their blocks never move */
+	EXPECT_ERRNO(ckremm_pager_attach(&self->pool, NULL), E_WRONG_KIND);
+	EXPECT_ERRNO(ckremm_pager_detach(&self->pool), E_WRONG_KIND);
+	EXPECT_ERRNO(ckremm_pager_purge(&self->pool, 0, 0, &purged),
+		     E_WRONG_KIND);
+	EXPECT_ERRNO(ckremm_pager_stats(&self->pool, &fig), E_WRONG_KIND);
+
+	ASSERT_TRUE(pager_table_pool(self, "pga", &t));
+	EXPECT_ERRNO(ckremm_pager_detach(&t), E_NO_PAGER);
+	EXPECT_ERRNO(ckremm_pager_purge(&t, 0, 0, &purged), E_NO_PAGER);
+	EXPECT_ERRNO(ckremm_pager_stats(&t, &fig), E_NO_PAGER);
+
+	/* fields the ABI bounds */
+	good.pool = purge.pool = fig.pool = t.id;
+	EXPECT_REFUSED_WITH(ckremm_ioc_pager_attach, good, flags, 1U << 5,
+			    E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_pager_attach, good, reserved[1], 1,
+			    E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_pager_attach, good, period_ms,
+			    CKREMM_PAGER_PERIOD_MAX + 1, E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_pager_attach, good, decay_ticks,
+			    CKREMM_PAGER_DECAY_MAX + 1, E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_pager_attach, good, reorder_bytes,
+			    4096, E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_pager_purge, purge, flags, 1,
+			    E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_pager_purge, purge, purged_bytes, 1,
+			    E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_pager_purge, purge, reserved, 1,
+			    E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_pager_stats, fig, ticks, 1,
+			    E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_pager_stats, fig, reserved[2], 1,
+			    E_BAD_REQUEST);
+
+	/* a read-only attachment reads the figures and changes nothing */
+	ASSERT_OK(ckremm_pool_open(self->fd, self->names[self->nnames - 1],
+				   CKREMM_OPEN_RDONLY, &ro));
+	EXPECT_ERRNO(ckremm_pager_attach(&ro, NULL), E_READ_ONLY);
+
+	/* once; detach, then attach again */
+	EXPECT_OK(attach_pager(&t, 1000, 4));
+	EXPECT_ERRNO(ckremm_pager_attach(&t, NULL), E_PAGED);
+	EXPECT_ERRNO(ckremm_pager_detach(&ro), E_READ_ONLY);
+	EXPECT_ERRNO(ckremm_pager_purge(&ro, 0, 0, &purged), E_READ_ONLY);
+	EXPECT_OK(ckremm_pager_stats(&ro, &fig));
+	EXPECT_EQ(fig.period_ms, 1000);
+	EXPECT_EQ(fig.decay_ticks, 4);
+	EXPECT_EQ(fig.flags, 0);
+	EXPECT_OK(ckremm_pager_detach(&t));
+	EXPECT_ERRNO(ckremm_pager_detach(&t), E_NO_PAGER);
+	EXPECT_OK(ckremm_pager_attach(&t, NULL));
+	EXPECT_OK(ckremm_pager_stats(&t, &fig));
+	EXPECT_EQ(fig.period_ms, 100, "the default period");
+	EXPECT_EQ(fig.decay_ticks, 10, "the default decay");
+}
+
+TEST_F(dev, pager_gives_back_what_stays_free_and_takes_it_again)
+{
+	__u64 h[PAGER_BLOCKS], h2[PAGER_BLOCKS], kept_end, low, again;
+	unsigned int keep = PAGER_BLOCKS / 10;
+	struct ckremm_pager_figures fig;
+	struct ckremm_stats full, s;
+	struct ckremm_pool t;
+
+	ASSERT_TRUE(pager_table_pool(self, "pgb", &t));
+	ASSERT_OK(attach_pager(&t, 10, 2));
+	ASSERT_TRUE(pager_fill(&t, h, PAGER_BLOCKS, 1));
+	full = stats_of(&t);
+	EXPECT_GE(full.committed_bytes, full.used_bytes);
+
+	/* free the top 90%: the free run at the top goes back */
+	for (unsigned int i = keep; i < PAGER_BLOCKS; i++)
+		ASSERT_OK(ckremm_free(&t, h[i]));
+	kept_end = (__u64)keep * PAGER_BLOCK;
+	low = committed_within(&t, kept_end + 16384, 5000);
+	diag("committed %llu bytes full, %llu after freeing %u of %u blocks",
+	     (unsigned long long)full.committed_bytes,
+	     (unsigned long long)low, PAGER_BLOCKS - keep, PAGER_BLOCKS);
+	EXPECT_LE(low, kept_end + 16384,
+		  "the free run above %llu bytes was not given back",
+		  (unsigned long long)kept_end);
+	s = stats_of(&t);
+	EXPECT_GE(s.purged_bytes, full.committed_bytes - low);
+	ASSERT_OK(ckremm_pager_stats(&t, &fig));
+	EXPECT_GT(fig.ticks, 0);
+	EXPECT_GE(fig.purged_bytes, full.committed_bytes - low);
+	EXPECT_TRUE(pager_intact(&t, h, keep, 1));
+	pool_consistent(&t);
+
+	/* a refill takes pages again; every byte is the refill's */
+	ASSERT_TRUE(pager_fill(&t, h2, PAGER_BLOCKS - keep, 1000));
+	again = stats_of(&t).committed_bytes;
+	EXPECT_GE(again, low + (PAGER_BLOCKS - keep) * PAGER_BLOCK - 16384,
+		  "committed %llu after the refill, %llu before",
+		  (unsigned long long)again, (unsigned long long)low);
+	EXPECT_TRUE(pager_intact(&t, h, keep, 1));
+	EXPECT_TRUE(pager_intact(&t, h2, PAGER_BLOCKS - keep, 1000));
+	pool_consistent(&t);
+}
+
+TEST_F(dev, pager_purge_now)
+{
+	__u64 h[PAGER_BLOCKS], purged = 0, off, size, budget = 4096;
+	struct ckremm_stats before, after;
+	struct ckremm_pool t;
+
+	ASSERT_TRUE(pager_table_pool(self, "pgc", &t));
+	/* a pager that would wait a minute and more: the purges are ours */
+	ASSERT_OK(attach_pager(&t, CKREMM_PAGER_PERIOD_MAX,
+			       CKREMM_PAGER_DECAY_MAX));
+	ASSERT_TRUE(pager_fill(&t, h, PAGER_BLOCKS, 7));
+	for (unsigned int i = PAGER_BLOCKS / 2; i < PAGER_BLOCKS; i++)
+		ASSERT_OK(ckremm_free(&t, h[i]));
+
+	/* no address may move while a block is pinned: nothing goes back */
+	ASSERT_OK(ckremm_pin(&t, h[0], &off, &size));
+	before = stats_of(&t);
+	EXPECT_ERRNO(ckremm_pager_purge(&t, 0, 0, &purged), E_PURGE_BUSY);
+	EXPECT_EQ(stats_of(&t).committed_bytes, before.committed_bytes);
+	ASSERT_OK(ckremm_unpin(&t, h[0]));
+
+	/* a budget of one page gives back one page */
+	ASSERT_OK(ckremm_pager_purge(&t, 0, budget, &purged));
+	EXPECT_EQ(purged, budget);
+	after = stats_of(&t);
+	EXPECT_EQ(after.committed_bytes, before.committed_bytes - budget);
+
+	/* keep_bytes stay; the rest of the free run goes */
+	ASSERT_OK(ckremm_pager_purge(&t, 65536, 0, &purged));
+	after = stats_of(&t);
+	EXPECT_GT(purged, 0);
+	EXPECT_LE(after.committed_bytes,
+		  (PAGER_BLOCKS / 2) * PAGER_BLOCK + 65536 + 4096);
+	EXPECT_GE(after.committed_bytes, (PAGER_BLOCKS / 2) * PAGER_BLOCK +
+					 65536);
+	EXPECT_EQ(after.purged_bytes, before.committed_bytes -
+				      after.committed_bytes);
+	ASSERT_OK(ckremm_pager_purge(&t, 0, 0, &purged));
+	EXPECT_GT(purged, 0);
+	ASSERT_OK(ckremm_pager_purge(&t, 0, 0, &purged));
+	EXPECT_EQ(purged, 0, "nothing is left to give back");
+	EXPECT_TRUE(pager_intact(&t, h, PAGER_BLOCKS / 2, 7));
+
+	/* detached, every page is the pool's again */
+	ASSERT_OK(ckremm_pager_detach(&t));
+	EXPECT_EQ(stats_of(&t).committed_bytes, t.arena_size);
+	EXPECT_TRUE(pager_fill(&t, h + PAGER_BLOCKS / 2, PAGER_BLOCKS / 2, 9));
+	EXPECT_TRUE(pager_intact(&t, h, PAGER_BLOCKS / 2, 7));
+}
+
+TEST_F(dev, pager_goes_with_its_pool)
+{
+	struct ckremm_pool t;
+	struct ckremm_pool_ref ref;
+	__u64 h[8];
+
+	/* an unnamed pool closed with a busy pager, and a named destroyed */
+	ASSERT_OK(ckremm_pool_create(self->fd, CKREMM_KIND_TABLE,
+				     PAGER_POOL_SIZE, NULL, 0, &t));
+	ASSERT_OK(attach_pager(&t, 1, 1));
+	ASSERT_TRUE(pager_fill(&t, h, 8, 3));
+	ref = (struct ckremm_pool_ref){ .pool = t.id };
+	EXPECT_OK(ckremm_ioc_close(self->fd, &ref));
+	ASSERT_TRUE(pager_table_pool(self, "pgd", &t));
+	ASSERT_OK(attach_pager(&t, 1, 1));
+	ASSERT_TRUE(pager_fill(&t, h, 8, 3));
+	usleep(20000);
+	EXPECT_OK(ckremm_destroy_by_name(self->fd,
+					 self->names[self->nnames - 1]));
+	ref = (struct ckremm_pool_ref){ .pool = t.id };
+	EXPECT_OK(ckremm_ioc_close(self->fd, &ref));
 }
 
 static void say_device(void)

@@ -29,7 +29,10 @@
  *   - with --memcg: a pool's memory is charged to its creator's memory
  *     cgroup, stays charged after the creator exits while the pool is
  *     named, and is returned when it is destroyed (needs cgroup v2 with
- *     the memory controller; mounted at /sys/fs/cgroup if it is not)
+ *     the memory controller; mounted at /sys/fs/cgroup if it is not); and
+ *     a paged table pool's charge falls by most of what a burst of frees
+ *     left (after a reorder and a few of its pager's periods) and rises
+ *     again when it refills, memory.current printed at each step
  *
  * Each of those is a case of tools/tests/lib/ckremm_test.h on the fixture
  * "hostile" (root, with the device open, and the two uids unused), run one
@@ -53,6 +56,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ckremm_test.h"
@@ -618,28 +622,51 @@ static bool cg_read(const char *cg, const char *file, unsigned long long *v)
 	return read_ull(path, v);
 }
 
+/*
+ * A memory cgroup of this run's, @suffix after its prefix, with cgroup v2
+ * mounted and its memory controller enabled for children first; its path
+ * goes to @cg.  False, and a failed check, if it cannot be made.
+ */
+static bool memcg_make(const char *suffix, char *cg, size_t size)
+{
+	int ret;
+
+	if (access(CGROUP_ROOT "/cgroup.controllers", R_OK) &&
+	    mount("cgroup2", CGROUP_ROOT, "cgroup2", 0, NULL)) {
+		test_fail_at(TEST_FILE, __LINE__, "memcg: mount cgroup2 on " CGROUP_ROOT ": %s",
+			     strerror(errno));
+		return false;
+	}
+	ret = write_str(CGROUP_ROOT "/cgroup.subtree_control", "+memory");
+	if (!EXPECT_TRUE(!ret, "memcg: memory controller enabled for children (%s)",
+			 errno_name(ret)))
+		return false;
+	snprintf(cg, size, CGROUP_ROOT "/%s%s", prefix, suffix);
+	ret = mkdir(cg, 0755) ? -errno : 0;
+	return EXPECT_TRUE(!ret, "memcg: make cgroup %s (%s)", cg,
+			   errno_name(ret));
+}
+
+/* In a child: move this process into cgroup @cg; 0 or -errno. */
+static int memcg_enter(const char *cg)
+{
+	char path[160], buf[32];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	return write_str(path, buf);
+}
+
 static void memcg_charge(void)
 {
 	const unsigned long long size = 8ULL << 20;
 	unsigned long long base, made, after_exit, after_destroy;
 	int to_child[2], to_parent[2], fd, status, ret;
 	const char *name = name_of("memcg");
-	char cg[128], path[160], c;
+	char cg[128], c;
 	pid_t pid;
 
-	if (access(CGROUP_ROOT "/cgroup.controllers", R_OK) &&
-	    mount("cgroup2", CGROUP_ROOT, "cgroup2", 0, NULL)) {
-		test_fail_at(TEST_FILE, __LINE__, "memcg: mount cgroup2 on " CGROUP_ROOT ": %s",
-			     strerror(errno));
-		return;
-	}
-	ret = write_str(CGROUP_ROOT "/cgroup.subtree_control", "+memory");
-	if (!EXPECT_TRUE(!ret, "memcg: memory controller enabled for children (%s)",
-			 errno_name(ret)))
-		return;
-	snprintf(cg, sizeof(cg), CGROUP_ROOT "/%smemcg", prefix);
-	ret = mkdir(cg, 0755) ? -errno : 0;
-	if (!EXPECT_TRUE(!ret, "memcg: make cgroup %s (%s)", cg, errno_name(ret)))
+	if (!memcg_make("memcg", cg, sizeof(cg)))
 		return;
 	if (pipe(to_child) || pipe(to_parent))
 		return;
@@ -647,11 +674,8 @@ static void memcg_charge(void)
 	pid = fork();
 	if (!pid) {
 		struct ckremm_pool p;
-		char buf[32];
 
-		snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
-		snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-		ret = write_str(path, buf);
+		ret = memcg_enter(cg);
 		if (write(to_parent[1], &ret, sizeof(ret)) < 0 ||
 		    read(to_child[0], &c, 1) != 1)
 			_exit(1);
@@ -711,6 +735,181 @@ out:
 	close(to_parent[1]);
 	ret = rmdir(cg) ? -errno : 0;
 	EXPECT_TRUE(!ret, "memcg: cgroup removed (%s)", errno_name(ret));
+}
+
+/*
+ * A paged table pool's charge, as its creator in its own cgroup sees it:
+ * memory.current when the pool is made, when it is full, once most of it
+ * is freed and the pager had a few periods, and after it refills.
+ */
+#define PG_POOL_SIZE	(16ULL << 20)
+#define PG_BLOCK	(64ULL << 10)
+#define PG_BLOCKS	(PG_POOL_SIZE / PG_BLOCK - 1)
+#define PG_PERIOD_MS	20
+#define PG_DECAY	2
+#define PG_WAIT_MS	10000
+
+struct pager_charge {
+	int err;
+	char what[128];
+	unsigned long long made, full, low, high;
+	unsigned long long freed, refilled;
+	unsigned long long committed_low, committed_high;
+	unsigned int waited_ms;
+	double t_fill, t_refill;
+};
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* In the child: record the first failure, as -errno and what failed. */
+static bool pc_ok(struct pager_charge *pc, int err, const char *what)
+{
+	if (err && !pc->err) {
+		pc->err = err;
+		snprintf(pc->what, sizeof(pc->what), "%s", what);
+	}
+	return !err;
+}
+
+/* After a failed allocation of block @i: what the pool said of itself. */
+static void pc_where(struct pager_charge *pc, struct ckremm_pool *p,
+		     unsigned int i)
+{
+	struct ckremm_stats st = { 0 };
+	size_t len = strlen(pc->what);
+
+	ckremm_stats(p, &st);
+	snprintf(pc->what + len, sizeof(pc->what) - len,
+		 " of block %u (%llu committed, %llu commit failures)", i,
+		 (unsigned long long)st.committed_bytes,
+		 (unsigned long long)st.commit_failures);
+}
+
+/*
+ * In the child, inside cgroup @cg: make the pool, page it, fill it, free
+ * 90% at random, reorder, wait until the charge falls (a few periods at
+ * least), refill.
+ */
+static void pager_charge_run(const char *cg, struct pager_charge *pc)
+{
+	/* One step a purge: each moves the whole arena. */
+	struct ckremm_pager_setup s = {
+		.period_ms = PG_PERIOD_MS, .decay_ticks = PG_DECAY,
+		.step_bytes = PG_POOL_SIZE,
+	};
+	static __u64 h[PG_BLOCKS];
+	unsigned long long now;
+	struct ckremm_stats st;
+	struct ckremm_pool p;
+	unsigned int i, n = 0;
+	__u64 rng = 0x9e3779b97f4a7c15ULL;
+	int fd;
+
+	fd = ckremm_dev_open(NULL);
+	if (!pc_ok(pc, fd < 0 ? fd : 0, "open the device") ||
+	    !pc_ok(pc, ckremm_pool_create(fd, CKREMM_KIND_TABLE, PG_POOL_SIZE,
+					  NULL, 0, &p), "create a table pool") ||
+	    !pc_ok(pc, ckremm_pager_attach(&p, &s), "attach a pager"))
+		return;
+	cg_read(cg, "memory.current", &pc->made);
+	pc->t_fill = mono();
+	for (i = 0; i < PG_BLOCKS; i++)
+		if (!pc_ok(pc, ckremm_alloc(&p, PG_BLOCK, &h[i]), "fill")) {
+			pc_where(pc, &p, i);
+			return;
+		}
+	cg_read(cg, "memory.current", &pc->full);
+	pc->t_fill = mono() - pc->t_fill;
+
+	/* 90% of the blocks, chosen at random, go */
+	for (i = PG_BLOCKS; i > 1; i--) {
+		unsigned int j;
+		__u64 t;
+
+		rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+		j = (unsigned int)((rng >> 33) % i);
+		t = h[i - 1];
+		h[i - 1] = h[j];
+		h[j] = t;
+	}
+	for (i = 0; i < PG_BLOCKS * 9 / 10; i++, n++)
+		if (!pc_ok(pc, ckremm_free(&p, h[i]), "free"))
+			return;
+	pc->freed = n * PG_BLOCK;
+	if (!pc_ok(pc, ckremm_reorder(&p, NULL), "reorder"))
+		return;
+
+	/* a few periods, and until the charge fell by 3/4 of what went */
+	do {
+		usleep(PG_PERIOD_MS * 1000);
+		pc->waited_ms += PG_PERIOD_MS;
+		cg_read(cg, "memory.current", &now);
+	} while (pc->waited_ms < PG_WAIT_MS &&
+		 (pc->waited_ms < 4 * PG_DECAY * PG_PERIOD_MS ||
+		  now + pc->freed / 4 * 3 > pc->full));
+	pc->low = now;
+	if (!pc_ok(pc, ckremm_stats(&p, &st), "stats"))
+		return;
+	pc->committed_low = st.committed_bytes;
+
+	pc->t_refill = mono();
+	for (i = 0; i < n; i++)
+		if (!pc_ok(pc, ckremm_alloc(&p, PG_BLOCK, &h[i]), "refill")) {
+			pc_where(pc, &p, i);
+			return;
+		}
+	pc->refilled = n * PG_BLOCK;
+	pc->t_refill = mono() - pc->t_refill;
+	cg_read(cg, "memory.current", &pc->high);
+	if (pc_ok(pc, ckremm_stats(&p, &st), "stats"))
+		pc->committed_high = st.committed_bytes;
+	close(fd);
+}
+
+static void memcg_pager(void)
+{
+	struct pager_charge *pc = mmap(NULL, sizeof(*pc), PROT_READ | PROT_WRITE,
+				       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int status, ret;
+	char cg[128];
+	pid_t pid;
+
+	if (!EXPECT_TRUE(pc != MAP_FAILED, "memcg pager: shared results") ||
+	    !memcg_make("memcg-pager", cg, sizeof(cg)))
+		return;
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		if (pc_ok(pc, memcg_enter(cg), "enter the cgroup"))
+			pager_charge_run(cg, pc);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	if (EXPECT_TRUE(pid > 0 && WIFEXITED(status) && !pc->err,
+			"memcg pager: the creator in %s: %s: %s", cg,
+			pc->what[0] ? pc->what : "ran", errno_name(pc->err))) {
+		diag("memory.current: %llu made, %llu full, %llu after freeing %llu bytes (%u ms), %llu after refilling %llu",
+		     pc->made, pc->full, pc->low, pc->freed, pc->waited_ms,
+		     pc->high, pc->refilled);
+		diag("the pool's committed bytes: %llu low, %llu refilled; fill %.2f s, refill %.2f s",
+		     pc->committed_low, pc->committed_high, pc->t_fill,
+		     pc->t_refill);
+		EXPECT_TRUE(pc->low + pc->freed / 4 * 3 <= pc->full,
+			    "memcg pager: memory.current fell by %lld of the %llu bytes freed (at least 3/4)",
+			    (long long)(pc->full - pc->low), pc->freed);
+		EXPECT_TRUE(pc->high >= pc->low + pc->refilled / 4 * 3,
+			    "memcg pager: memory.current rose by %lld of the %llu bytes refilled (at least 3/4)",
+			    (long long)(pc->high - pc->low), pc->refilled);
+	}
+	munmap(pc, sizeof(*pc));
+	ret = rmdir(cg) ? -errno : 0;
+	EXPECT_TRUE(!ret, "memcg pager: cgroup removed (%s)", errno_name(ret));
 }
 
 /* ---- the run ------------------------------------------------------- */
@@ -1051,6 +1250,13 @@ TEST_F(hostile, memcg_charges_the_creator)
 	if (!memcg)
 		SKIP("needs --memcg");
 	memcg_charge();
+}
+
+TEST_F(hostile, memcg_pager_gives_back_and_takes_again)
+{
+	if (!memcg)
+		SKIP("needs --memcg");
+	memcg_pager();
 }
 
 /* Nothing of this run is left. */

@@ -26,7 +26,10 @@
  * errno the ABI lists for that request.  A third unnamed pool, a table
  * pool with a collector, takes the GC requests: the model knows its root
  * slots, its pins and the objects let go, which must be gone after a
- * GC_COLLECT while every rooted one reads.  Any other answer is a mismatch.
+ * GC_COLLECT while every rooted one reads.  A pager comes and goes on the
+ * private table pool (never one that reorders): the model knows whether
+ * it has one, with which period and decay, and what a purge may give
+ * back.  Any other answer is a mismatch.
  * Prints how many requests of each kind were sent and their mismatches as
  * TAP; a kind never sent fails too.  The kernel log is checked by the
  * caller.
@@ -87,7 +90,8 @@ enum kind {
 	K_CLEAN, K_REALLOC, K_ALLOC_BATCH, K_FREE_BATCH, K_READ, K_WRITE,
 	K_PIN, K_UNPIN, K_LOCATE, K_COPY, K_REORDER, K_STATS, K_VALIDATE,
 	K_LIST, K_WALK, K_GC_ATTACH, K_GC_TYPE, K_GC_ALLOC, K_GC_ROOT_SET,
-	K_GC_ROOT_GET, K_GC_STEP, K_GC_COLLECT, K_GC_STATS, K_RETIRED, K_BAD_COMMAND, K_BAD_SIZE, K_BAD_POINTER,
+	K_GC_ROOT_GET, K_GC_STEP, K_GC_COLLECT, K_GC_STATS, K_PAGER_ATTACH,
+	K_PAGER_DETACH, K_PAGER_PURGE, K_PAGER_STATS, K_RETIRED, K_BAD_COMMAND, K_BAD_SIZE, K_BAD_POINTER,
 	K_MMAP, K_SHARED, K_RACE, NKINDS
 };
 
@@ -144,6 +148,15 @@ static const struct {
 			   A_COMMON | A_BADF | A_NOTSUP | A_NODEV | A_INTR },
 	[K_GC_STATS] = { "GC_STATS", CKREMM_IOC_GC_STATS,
 			 A_COMMON | A_NOTSUP | A_NODEV },
+	[K_PAGER_ATTACH] = { "PAGER_ATTACH", CKREMM_IOC_PAGER_ATTACH,
+			     A_COMMON | A_BADF | A_NOTSUP | A_EXIST },
+	[K_PAGER_DETACH] = { "PAGER_DETACH", CKREMM_IOC_PAGER_DETACH,
+			     A_COMMON | A_BADF | A_NOTSUP | A_NODEV },
+	[K_PAGER_PURGE] = { "PAGER_PURGE", CKREMM_IOC_PAGER_PURGE,
+			    A_COMMON | A_BADF | A_NOTSUP | A_NODEV | A_BUSY |
+			    A_INTR },
+	[K_PAGER_STATS] = { "PAGER_STATS", CKREMM_IOC_PAGER_STATS,
+			    A_COMMON | A_NOTSUP | A_NODEV },
 	[K_RETIRED] = { "version 1 request", 0, A_PROTO },
 	[K_BAD_COMMAND] = { "unknown command", 0, A_NOTTY },
 	[K_BAD_SIZE] = { "wrong struct size", 0, A_INVAL },
@@ -153,8 +166,8 @@ static const struct {
 	[K_RACE] = { "races", 0, ~0ULL },
 };
 
-/* Request kinds K_VERSION..K_GC_STATS have a command in kinds[]. */
-#define NCMDS	(K_GC_STATS + 1)
+/* Request kinds K_VERSION..K_PAGER_STATS have a command in kinds[]. */
+#define NCMDS	(K_PAGER_STATS + 1)
 
 /* What every process adds to, shared across fork(). */
 struct shared {
@@ -212,6 +225,9 @@ struct fz {
 	__u64 rng;
 	struct model hm, tm;	/* private unnamed pools in @fd, by kind */
 	struct gmodel gm;	/* a private collected table pool in @fd */
+	bool paged;		/* @tm has a pager, of this period and decay: */
+	__u32 pager_period;
+	__u32 pager_decay;
 	__u32 sh_h, sh_t;	/* ids of the shared pools in @fd, or 0 */
 	unsigned char *buf;	/* BUF_SIZE scratch */
 	unsigned char *ro;	/* a read-only page */
@@ -710,7 +726,7 @@ static const struct zero_field reorder_fields[] = {
 static const struct zero_field stats_fields[] = {
 	ZERO_FIELD(struct ckremm_stats, kind, "out field kind set"),
 	ZERO_FIELD(struct ckremm_stats, pad, "pad set"),
-	ZERO_FIELD(struct ckremm_stats, reserved[2], "reserved set"),
+	ZERO_FIELD(struct ckremm_stats, commit_failures, "out field commit_failures set"),
 };
 
 static const struct zero_field validate_fields[] = {
@@ -2056,6 +2072,147 @@ static void f_gc_stats(struct fz *z)
 			"pins or objects differ from the model");
 }
 
+/* ---- the pager of the private table pool -------------------------- */
+
+/*
+ * The pager goes on and off the private table pool @z->tm: the model
+ * knows whether it has one and with which period and decay.  A valid
+ * attach never asks for CKREMM_PAGER_REORDER, which would move blocks
+ * behind the model's back.
+ */
+static const struct zero_field pager_purge_fields[] = {
+	ZERO_FIELD(struct ckremm_pager_purge, flags, "flags set"),
+	ZERO_FIELD(struct ckremm_pager_purge, purged_bytes,
+		   "out field purged_bytes set"),
+	ZERO_FIELD(struct ckremm_pager_purge, reserved, "reserved set"),
+};
+
+static const struct zero_field pager_stats_fields[] = {
+	ZERO_FIELD(struct ckremm_pager_figures, flags, "out field flags set"),
+	ZERO_FIELD(struct ckremm_pager_figures, ticks, "out field ticks set"),
+	ZERO_FIELD(struct ckremm_pager_figures, shrink_moved_bytes,
+		   "out field shrink_moved_bytes set"),
+	ZERO_FIELD(struct ckremm_pager_figures, reserved[2], "reserved set"),
+};
+
+/* What a request on a pager gets when the pool has none. */
+static unsigned long long pager_absent(const struct fz *z,
+				       unsigned long long present)
+{
+	return z->paged ? present : A_NODEV;
+}
+
+static void f_pager_attach(struct fz *z)
+{
+	struct ckremm_pager_setup s = {
+		.pool = z->tm.pool.id, .period_ms = 1 + below(z, 20),
+		.decay_ticks = 1 + below(z, 4), .keep_bytes = below(z, 3) * page,
+		.step_bytes = below(z, 2) * page * (1 + below(z, 8)),
+	};
+	int ret;
+
+	if (spoil_common(z, K_PAGER_ATTACH, &s, sizeof(s), &z->hm))
+		return;
+	switch (below(z, 8)) {
+	case 0:
+		s.flags = bad_flags(z, CKREMM_PAGER_FLAGS);
+		break;
+	case 1:
+		s.reserved[below(z, 2)] = edge64(z) | 1;
+		break;
+	case 2:
+		s.period_ms = CKREMM_PAGER_PERIOD_MAX + 1 + below(z, 1000);
+		break;
+	case 3:
+		s.decay_ticks = CKREMM_PAGER_DECAY_MAX + 1 + edge32(z) % 1000;
+		break;
+	case 4:
+		/* A reorder's budget without the reorder. */
+		s.reorder_bytes = edge64(z) | 1;
+		break;
+	default:
+		ret = ioc(z->fd, CKREMM_IOC_PAGER_ATTACH, &s);
+		if (expect(z, K_PAGER_ATTACH, ret, z->paged ? A_EXIST : A_OK,
+			   z->paged ? "a pool with a pager" : "valid") &&
+		    !ret) {
+			z->paged = true;
+			z->pager_period = s.period_ms;
+			z->pager_decay = s.decay_ticks;
+		}
+		return;
+	}
+	expect(z, K_PAGER_ATTACH, ioc(z->fd, CKREMM_IOC_PAGER_ATTACH, &s),
+	       A_INVAL, "a field out of range");
+}
+
+static void f_pager_detach(struct fz *z)
+{
+	struct ckremm_pool_ref r = { .pool = z->tm.pool.id };
+	int ret;
+
+	if (spoil_common(z, K_PAGER_DETACH, &r, sizeof(r), &z->hm))
+		return;
+	switch (below(z, 4)) {
+	case 0:
+		SPOIL(z, K_PAGER_DETACH, r, flags, "flags set");
+		return;
+	case 1:
+		SPOIL(z, K_PAGER_DETACH, r, reserved, "reserved set");
+		return;
+	}
+	ret = ioc(z->fd, CKREMM_IOC_PAGER_DETACH, &r);
+	if (expect(z, K_PAGER_DETACH, ret, pager_absent(z, A_OK), "valid") &&
+	    !ret)
+		z->paged = false;
+}
+
+static void f_pager_purge(struct fz *z)
+{
+	struct ckremm_pager_purge p = {
+		.pool = z->tm.pool.id, .keep_bytes = below(z, 3) * page,
+		.budget = below(z, 2) ? 0 : edge64(z),
+	};
+	struct ckremm_stats before, after;
+	int ret;
+
+	if (spoil_common(z, K_PAGER_PURGE, &p, sizeof(p), &z->hm) ||
+	    SPOIL_ZERO_FIELD(z, K_PAGER_PURGE, p, pager_purge_fields, 8))
+		return;
+	if (ckremm_stats(&z->tm.pool, &before))
+		return;
+	/* A pin keeps the arena in place: a purge may be refused. */
+	ret = ioc(z->fd, CKREMM_IOC_PAGER_PURGE, &p);
+	if (!expect(z, K_PAGER_PURGE, ret,
+		    pager_absent(z, A_OK | A_BUSY | A_NOMEM), "valid") || ret)
+		return;
+	require(z, K_PAGER_PURGE, !p.budget || p.purged_bytes <= p.budget,
+		"PAGER_PURGE gave back more than its budget");
+	require(z, K_PAGER_PURGE, p.purged_bytes % page == 0,
+		"PAGER_PURGE gave back part of a page");
+	if (!ckremm_stats(&z->tm.pool, &after))
+		require(z, K_PAGER_PURGE,
+			after.purged_bytes >= before.purged_bytes + p.purged_bytes &&
+			after.committed_bytes >= after.used_bytes,
+			"STATS after PAGER_PURGE: purged or committed bytes");
+}
+
+static void f_pager_stats(struct fz *z)
+{
+	struct ckremm_pager_figures f = { .pool = z->tm.pool.id };
+	int ret;
+
+	if (spoil_common(z, K_PAGER_STATS, &f, sizeof(f), &z->hm) ||
+	    SPOIL_ZERO_FIELD(z, K_PAGER_STATS, f, pager_stats_fields, 8))
+		return;
+	ret = ioc(z->fd, CKREMM_IOC_PAGER_STATS, &f);
+	if (expect(z, K_PAGER_STATS, ret, pager_absent(z, A_OK), "valid") &&
+	    !ret)
+		require(z, K_PAGER_STATS, f.period_ms == z->pager_period &&
+			f.decay_ticks == z->pager_decay && !f.flags &&
+			!f.reserved[0] && !f.reserved[1] && !f.reserved[2],
+			"the pager's period, decay or flags differ from its attach");
+}
+
 /* ---- command numbers, sizes, pointers ----------------------------- */
 
 static void f_bad_command(struct fz *z)
@@ -2480,9 +2637,9 @@ static void f_race(struct fz *z)
 /* ---- a process's life --------------------------------------------- */
 
 /*
- * What a process sends, and how often (in 160ths): a request of each kind
- * through the generator that knows it, either one that takes the kind it
- * counts under or one that counts under its own.
+ * What a process sends, and how often (each weight out of their sum): a
+ * request of each kind through the generator that knows it, either one
+ * that takes the kind it counts under or one that counts under its own.
  */
 static const struct {
 	void (*send)(struct fz *z);
@@ -2518,6 +2675,10 @@ static const struct {
 	{ f_gc_root, NULL, K_GC_ROOT_SET, 6 },
 	{ f_gc_work, NULL, K_GC_STEP, 4 },
 	{ f_gc_stats, NULL, K_GC_STATS, 2 },
+	{ f_pager_attach, NULL, K_PAGER_ATTACH, 2 },
+	{ f_pager_detach, NULL, K_PAGER_DETACH, 1 },
+	{ f_pager_purge, NULL, K_PAGER_PURGE, 2 },
+	{ f_pager_stats, NULL, K_PAGER_STATS, 1 },
 	{ f_retired, NULL, K_RETIRED, 4 },
 	{ f_bad_command, NULL, K_BAD_COMMAND, 4 },
 	{ f_bad_size, NULL, K_BAD_SIZE, 4 },

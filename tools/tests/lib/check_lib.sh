@@ -4,7 +4,8 @@
 # libckremm as a shared library: its SONAME, that it exports exactly the
 # calls libckremm.h declares (every one, and nothing of its own insides),
 # each under its version node of libckremm.map (the collector's calls
-# under LIBCKREMM_1.1, every other under LIBCKREMM_1.0), and that a program built
+# under LIBCKREMM_1.1, the pager's under LIBCKREMM_1.2, every other under
+# LIBCKREMM_1.0), and that a program built
 # with the pkg-config file's flags links and runs against it.
 #
 #   tools/tests/lib/check_lib.sh <tools build dir>
@@ -41,10 +42,15 @@ same_calls() {
 	diff -u "$tmp/declared" "$tmp/exported" >&2
 }
 
-# The node a call belongs to: the collector's calls came with 1.1.
+# The node a call belongs to: the collector's calls came with 1.1, the
+# pager's with 1.2.
 all_versioned() {
 	! objdump -T "$so" | awk '$4 == ".text" {
-		want = $7 ~ /^ckremm_(ioc_)?gc_/ ? "LIBCKREMM_1.1" : "LIBCKREMM_1.0"
+		want = "LIBCKREMM_1.0"
+		if ($7 ~ /^ckremm_(ioc_)?gc_/)
+			want = "LIBCKREMM_1.1"
+		if ($7 ~ /^ckremm_(ioc_)?pager_/)
+			want = "LIBCKREMM_1.2"
 		if ($6 != want) { bad = 1; print }
 	} END { exit !bad }' >&2
 }
@@ -82,7 +88,7 @@ PROG
 
 check "libckremm.so.1 has SONAME libckremm.so.1" soname
 check "it exports exactly the calls libckremm.h declares" same_calls
-check "every export is in its version node (1.0, the collector's 1.1)" all_versioned
+check "every export is in its version node (1.0, the collector's 1.1, the pager's 1.2)" all_versioned
 check "a program built with pkg-config's flags runs against it" pkgconfig_program
 
 check_end lib
