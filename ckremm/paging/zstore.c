@@ -23,12 +23,14 @@
  *
  * Refusals
  * --------
- * A block that does not compress below limit_permille of its length
- * (7/8 unless the creator says otherwise) is refused with -E2BIG: keeping
- * it would save less than the pool header and the time to decompress it
- * cost, and the pager keeps it resident.  The codec is told the limit as
- * its output capacity, so that LZ4 gives up as soon as it passes it.  A
- * full pool refuses with -ENOSPC.  Both leave the store unchanged.
+ * A block whose copy would cost limit_permille of its length or more
+ * (7/8 unless the creator says otherwise), the pool's header and rounding
+ * included, is refused with -E2BIG: keeping it would save too little for
+ * the time it takes to decompress, and the pager keeps it resident.  So
+ * blocks of a few dozen bytes are always refused.  The codec is told the
+ * limit as its output capacity, so that LZ4 gives up as soon as it
+ * passes it.  A full pool refuses with -ENOSPC.  Both leave the store
+ * unchanged.
  *
  * Locking
  * -------
@@ -57,6 +59,8 @@
 #define ZS_LIMIT_DEFAULT	875	/* 7/8 */
 #define ZS_LEN_MASK		0xffffffffULL
 #define ZS_HDR			sizeof(u32)	/* the block's length */
+/* What a copy costs beyond the codec's output, before rounding. */
+#define ZS_OVERHEAD		(ZS_HDR + H_POOL_HEADER_SIZE)
 
 struct ckremm_zstore {
 	struct ckremm_store store;	/* first: what the pager calls */
@@ -79,7 +83,7 @@ static struct ckremm_zstore *zs_of(struct ckremm_store *store)
 	return (struct ckremm_zstore *)store;
 }
 
-/* Bytes of a copy at or above which a block of @len is refused. */
+/* What a copy may not cost, the pool's header included, for @len bytes. */
 static size_t zs_limit(const struct ckremm_zstore *zs, size_t len)
 {
 	return (size_t)((u64)len * zs->limit_permille / 1000);
@@ -105,34 +109,33 @@ static u8 *zs_copy(struct ckremm_zstore *zs, u64 key, size_t *clen)
 	return at;
 }
 
+/* Refuses a block with -E2BIG, counted; called with zs->lock held. */
+static int zs_refuse(struct ckremm_zstore *zs, unsigned long flags)
+{
+	zs->st.incompressible++;
+	ckremm_unlock(&zs->lock, flags);
+	return -E2BIG;
+}
+
 static int zs_put(struct ckremm_store *store, const void *src, size_t len,
 		  u64 *key, size_t *stored)
 {
 	struct ckremm_zstore *zs = zs_of(store);
+	size_t limit = 0, cost;
 	unsigned long flags;
-	size_t limit;
-	u32 len32;
+	u32 len32 = len;
 	int clen;
 	u8 *at;
 
-	if (!len || len > zs->max_block) {
-		flags = ckremm_lock(&zs->lock);
-		zs->st.incompressible++;
-		ckremm_unlock(&zs->lock, flags);
-		return -E2BIG;
-	}
-	limit = zs_limit(zs, len);
-	if (limit <= ZS_HDR + 1)
-		clen = -E2BIG;
+	if (len && len <= zs->max_block)
+		limit = zs_limit(zs, len);
 	flags = ckremm_lock(&zs->lock);
-	if (limit > ZS_HDR + 1)
-		clen = zs->codec->compress(src, len, zs->out + ZS_HDR,
-					   limit - ZS_HDR - 1, zs->scratch);
-	if (clen <= 0 || ZS_HDR + clen >= limit) {
-		zs->st.incompressible++;
-		ckremm_unlock(&zs->lock, flags);
-		return -E2BIG;
-	}
+	if (limit <= ZS_OVERHEAD + 1)
+		return zs_refuse(zs, flags);
+	clen = zs->codec->compress(src, len, zs->out + ZS_HDR,
+				   limit - ZS_OVERHEAD - 1, zs->scratch);
+	if (clen <= 0 || ZS_OVERHEAD + clen >= limit)
+		return zs_refuse(zs, flags);
 	clen += ZS_HDR;
 	at = h_pool_alloc(zs->pool, clen);
 	if (!at) {
@@ -140,16 +143,25 @@ static int zs_put(struct ckremm_store *store, const void *src, size_t len,
 		ckremm_unlock(&zs->lock, flags);
 		return -ENOSPC;
 	}
-	len32 = len;
+	/*
+	 * What the copy costs: its bytes rounded up by the pool, and the
+	 * pool's header.  Known only now (the pool may round up by more
+	 * than its alignment rather than leave a sliver free).
+	 */
+	cost = h_pool_usable_size(zs->pool, at) + H_POOL_HEADER_SIZE;
+	if (cost >= limit) {
+		h_pool_free(zs->pool, at);
+		return zs_refuse(zs, flags);
+	}
 	memcpy(zs->out, &len32, ZS_HDR);
 	memcpy(at, zs->out, clen);
 	*key = zs_key(zs, at, clen);
-	*stored = h_pool_usable_size(zs->pool, at) + H_POOL_HEADER_SIZE;
+	*stored = cost;
 	zs->st.blocks++;
 	zs->st.puts++;
 	zs->st.orig_bytes += len;
 	zs->st.compr_bytes += clen;
-	zs->st.stored_bytes += *stored;
+	zs->st.stored_bytes += cost;
 	ckremm_unlock(&zs->lock, flags);
 	return 0;
 }

@@ -43,9 +43,10 @@ struct ckremm_codec {
  * @arena_size: bytes of the header pool that holds the compressed blocks
  * @max_block: the longest block the store takes (put refuses longer ones
  *	with -E2BIG); sizes the scratch area
- * @limit_permille: a block that compresses to this many thousandths of
- *	its length or more is refused with -E2BIG (stays resident); 0 for
- *	875 (7/8), at most 1000
+ * @limit_permille: a block whose copy would cost this many thousandths
+ *	of its length or more (the header pool's 16-byte header, its
+ *	rounding and 4 bytes of length included) is refused with -E2BIG
+ *	and stays resident; 0 for 875 (7/8), at most 1000
  */
 struct ckremm_zstore_params {
 	size_t arena_size;
