@@ -109,52 +109,67 @@ static u8 *zs_copy(struct ckremm_zstore *zs, u64 key, size_t *clen)
 	return at;
 }
 
-/* Refuses a block with -E2BIG, counted; called with zs->lock held. */
-static int zs_refuse(struct ckremm_zstore *zs, unsigned long flags)
+/*
+ * Compresses @len bytes at @src into a copy in the pool: the copy, its
+ * length in *@clen and its cost in *@cost, or an ERR of -E2BIG or
+ * -ENOSPC.  Called with zs->lock held, for the scratch area.
+ */
+static u8 *zs_copy_in(struct ckremm_zstore *zs, const void *src, size_t len,
+		      size_t limit, size_t *clen, size_t *cost, int *err)
 {
-	zs->st.incompressible++;
-	ckremm_unlock(&zs->lock, flags);
-	return -E2BIG;
-}
-
-static int zs_put(struct ckremm_store *store, const void *src, size_t len,
-		  u64 *key, size_t *stored)
-{
-	struct ckremm_zstore *zs = zs_of(store);
-	size_t limit = 0, cost;
-	unsigned long flags;
 	u32 len32 = len;
-	int clen;
+	int n;
 	u8 *at;
 
-	if (len && len <= zs->max_block)
-		limit = zs_limit(zs, len);
-	flags = ckremm_lock(&zs->lock);
+	*err = -E2BIG;
 	if (limit <= ZS_OVERHEAD + 1)
-		return zs_refuse(zs, flags);
-	clen = zs->codec->compress(src, len, zs->out + ZS_HDR,
-				   limit - ZS_OVERHEAD - 1, zs->scratch);
-	if (clen <= 0 || ZS_OVERHEAD + clen >= limit)
-		return zs_refuse(zs, flags);
-	clen += ZS_HDR;
-	at = h_pool_alloc(zs->pool, clen);
+		return NULL;
+	n = zs->codec->compress(src, len, zs->out + ZS_HDR,
+				limit - ZS_OVERHEAD - 1, zs->scratch);
+	if (n <= 0 || ZS_OVERHEAD + n >= limit)
+		return NULL;
+	*clen = ZS_HDR + n;
+	at = h_pool_alloc(zs->pool, *clen);
 	if (!at) {
-		zs->st.nospc++;
-		ckremm_unlock(&zs->lock, flags);
-		return -ENOSPC;
+		*err = -ENOSPC;
+		return NULL;
 	}
 	/*
 	 * What the copy costs: its bytes rounded up by the pool, and the
 	 * pool's header.  Known only now (the pool may round up by more
 	 * than its alignment rather than leave a sliver free).
 	 */
-	cost = h_pool_usable_size(zs->pool, at) + H_POOL_HEADER_SIZE;
-	if (cost >= limit) {
+	*cost = h_pool_usable_size(zs->pool, at) + H_POOL_HEADER_SIZE;
+	if (*cost >= limit) {
 		h_pool_free(zs->pool, at);
-		return zs_refuse(zs, flags);
+		return NULL;
 	}
 	memcpy(zs->out, &len32, ZS_HDR);
-	memcpy(at, zs->out, clen);
+	memcpy(at, zs->out, *clen);
+	return at;
+}
+
+static int zs_put(struct ckremm_store *store, const void *src, size_t len,
+		  u64 *key, size_t *stored)
+{
+	struct ckremm_zstore *zs = zs_of(store);
+	size_t limit = 0, clen = 0, cost = 0;
+	unsigned long flags;
+	int err;
+	u8 *at;
+
+	if (len && len <= zs->max_block)
+		limit = zs_limit(zs, len);
+	flags = ckremm_lock(&zs->lock);
+	at = zs_copy_in(zs, src, len, limit, &clen, &cost, &err);
+	if (!at) {
+		if (err == -ENOSPC)
+			zs->st.nospc++;
+		else
+			zs->st.incompressible++;
+		ckremm_unlock(&zs->lock, flags);
+		return err;
+	}
 	*key = zs_key(zs, at, clen);
 	*stored = cost;
 	zs->st.blocks++;
