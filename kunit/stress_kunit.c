@@ -20,7 +20,14 @@
  *     pins: an interrupt cannot hold one across a reorder of its own);
  *   a compactor thread, not bound, which runs whole and stepped reorder
  *     passes of the table pool with varying step sizes, reorder_h_mem()
- *     on the header pool, and both pools' validate calls.
+ *     on the header pool, and both pools' validate calls;
+ *   in builds with the paging module, a pager of the table pool: its work
+ *     item ticking every millisecond (purges and commits ahead, each of
+ *     which moves the arena), and a pager thread that acts as memory
+ *     pressure, calling what the work's shrinker calls, and commits ahead
+ *     at once.  A move needs every pin dropped: the pager thread asks for
+ *     quiet for a moment, and the worker threads drop their pins and take
+ *     none meanwhile, going on with everything else.
  *
  * A table pool block that is not pinned is checked by handle, wherever a
  * reorder has moved it meanwhile; a pinned one must stay at the offset
@@ -40,6 +47,7 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
@@ -55,6 +63,7 @@
 
 #include <ckremm/ckremm_ns.h>
 #include <ckremm/h_pool.h>
+#include <ckremm/pager_work.h>
 #include <ckremm/t_pool.h>
 
 #include "stress_kunit.h"
@@ -112,6 +121,9 @@ enum stress_counter {
 	SC_BYTES,		/* bytes of blocks checked against their pattern */
 	SC_MISMATCH,		/* bytes or places found wrong */
 	SC_API,			/* calls that returned what they must not */
+	SC_QUIET,		/* pager: moments of quiet asked for */
+	SC_SHRUNK,		/* pager: bytes its shrink calls gave back */
+	SC_COMMITTED,		/* pager: bytes it committed ahead */
 	SC_NR
 };
 
@@ -165,7 +177,6 @@ struct stress_run {
 	struct t_pool *tp;
 	u8 *h_arena;
 	size_t h_arena_size;
-	u8 *t_arena;
 	size_t t_arena_size;
 	unsigned long end;	/* jiffies at which the round may end */
 	unsigned long last;	/* jiffies at which it ends regardless */
@@ -173,6 +184,11 @@ struct stress_run {
 	struct stress_actor compactor;
 	struct completion compactor_done;
 	struct task_struct *compactor_task;
+	struct ckremm_pager_work *pager_work;
+	atomic_t quiet;		/* the pager asks the threads to drop pins */
+	struct stress_actor pager;
+	struct completion pager_done;
+	struct task_struct *pager_task;
 };
 
 static bool stress_over(const struct stress_run *run)
@@ -379,7 +395,8 @@ static void stress_t_verify(struct stress_actor *a, struct stress_tblock *b)
 	if (b->pin) {
 		/* Pinned: it must not have moved, and is checked in place. */
 		a->cnt[SC_PIN_CHECK]++;
-		if (off != b->off || b->pin != run->t_arena + off) {
+		if (off != b->off ||
+		    b->pin != (u8 *)t_pool_arena(run->tp, NULL) + off) {
 			a->cnt[SC_MISMATCH]++;
 			stress_report(a, "pinned t_pool block %#llx moved from %zu to %zu",
 				      b->handle, b->off, off);
@@ -454,8 +471,8 @@ static void stress_t_pin(struct stress_actor *a, struct stress_tblock *b)
 	ret = t_pool_offset_of(run->tp, b->handle, &b->off);
 	if (ret)
 		stress_api(a, "t_pool_offset_of", ret);
-	else if (p != run->t_arena + b->off)
-		stress_api(a, "t_pool_pin", (long)(p - run->t_arena));
+	else if (p != (u8 *)t_pool_arena(run->tp, NULL) + b->off)
+		stress_api(a, "t_pool_pin", (long)b->off);
 	/* The block may have moved on its way here: check it where it is. */
 	stress_check(a, p, b->size, b->tag, "t_pool block just pinned");
 }
@@ -545,7 +562,7 @@ static void stress_t_op(struct stress_actor *a, struct stress_tblock *b)
 		stress_t_write(a, b);
 		break;
 	case 1:
-		if (!a->in_irq)
+		if (!a->in_irq && !atomic_read(&a->run->quiet))
 			stress_t_pin(a, b);
 		break;
 	case 2:
@@ -560,6 +577,16 @@ static void stress_t_op(struct stress_actor *a, struct stress_tblock *b)
 static void stress_op(struct stress_actor *a)
 {
 	unsigned int i = stress_rand(a, STRESS_HOLD);
+
+	/* The pager asks for a moment without pins, for a move. */
+	if (atomic_read(&a->run->quiet)) {
+		unsigned int j;
+
+		for (j = 0; j < STRESS_HOLD; j++) {
+			if (a->t[j].pin)
+				stress_t_unpin(a, &a->t[j]);
+		}
+	}
 
 	if (stress_rand(a, 2))
 		stress_h_op(a, &a->h[i]);
@@ -720,6 +747,71 @@ static int stress_compactor_fn(void *data)
 	return 0;
 }
 
+/*
+ * The pager thread: memory pressure (what the shrinker's count and scan
+ * call) and commits ahead at once, each in a moment of quiet it asks the
+ * worker threads for, while the work item ticks on its own.
+ */
+static int stress_pager_fn(void *data)
+{
+	struct stress_actor *a = data;
+	struct stress_run *run = a->run;
+	size_t count, committed;
+	int ret;
+
+	while (!stress_done(run, true)) {
+		atomic_set(&run->quiet, 1);
+		a->cnt[SC_QUIET]++;
+		usleep_range(500, 1000);
+		if (stress_rand(a, 2)) {
+			count = ckremm_pager_work_count(run->pager_work);
+			a->cnt[SC_SHRUNK] +=
+				ckremm_pager_work_shrink(run->pager_work,
+							 count);
+		} else {
+			committed = 0;
+			ret = ckremm_paging_commit_t(run->tp,
+						     stress_size(a, 64 * 1024),
+						     &committed);
+			/* Busy: the work item's move, or an irq's hold. */
+			if (ret && ret != -EBUSY && ret != -ENOMEM)
+				stress_api(a, "ckremm_paging_commit_t", ret);
+			a->cnt[SC_COMMITTED] += committed;
+		}
+		atomic_set(&run->quiet, 0);
+		usleep_range(1000, 3000);
+	}
+	complete(&run->pager_done);
+	stress_park();
+	return 0;
+}
+
+/*
+ * With the paging module, page the table pool in the background and
+ * start the pager thread; its counters are in run->pager.
+ */
+static int stress_pager_start(struct stress_run *run)
+{
+	const struct ckremm_paging_params params = {
+		.decay_ticks = 4,
+		.keep_bytes = 16 * 1024,
+	};
+
+	init_completion(&run->pager_done);
+	if (!IS_ENABLED(CONFIG_CKREMM_PAGING))
+		return 0;
+	run->pager_work = ckremm_pager_work_start(run->tp, &params, 1);
+	if (IS_ERR(run->pager_work))
+		return PTR_ERR(run->pager_work);
+	run->pager_task = kthread_create(stress_pager_fn, &run->pager,
+					 "ckremm_stress_pager");
+	if (IS_ERR(run->pager_task)) {
+		ckremm_pager_work_stop(run->pager_work);
+		return PTR_ERR(run->pager_task);
+	}
+	return 0;
+}
+
 /* ---- the case ------------------------------------------------------- */
 
 KUNIT_DEFINE_ACTION_WRAPPER(stress_destroy_h_pool, destroy_h_pool,
@@ -774,12 +866,14 @@ static void stress_pools(struct kunit *test)
 	size_t arena = (size_t)clamp(pool_kib, 64U, 65536U) * 1024;
 	unsigned int secs = clamp(seconds, 1U, 200U);
 	u64 thread[SC_NR] = { 0 }, irq[SC_NR] = { 0 }, all[SC_NR];
+	struct ckremm_pager_work_stats pws = { 0 };
 	struct stress_worker **workers;
 	struct h_pool_stats hs;
 	struct t_pool_stats ts;
 	struct stress_run *run;
 	unsigned long ended;
 	unsigned int i, cpu;
+	int ret;
 
 	run = kunit_kzalloc(test, sizeof(*run), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, run);
@@ -795,10 +889,10 @@ static void stress_pools(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, stress_destroy_t_pool,
 							run->tp), 0);
 	run->h_arena = h_pool_arena(run->hp, &run->h_arena_size);
-	run->t_arena = t_pool_arena(run->tp, &run->t_arena_size);
 	KUNIT_ASSERT_NOT_NULL(test, run->h_arena);
-	KUNIT_ASSERT_NOT_NULL(test, run->t_arena);
+	KUNIT_ASSERT_NOT_NULL(test, t_pool_arena(run->tp, &run->t_arena_size));
 	atomic_set(&run->reports, 0);
+	atomic_set(&run->quiet, 0);
 
 	for_each_online_cpu(cpu) {
 		struct stress_worker *w;
@@ -828,14 +922,17 @@ static void stress_pools(struct kunit *test)
 	run->compactor_task = kthread_create(stress_compactor_fn,
 					     &run->compactor,
 					     "ckremm_stress_compact");
-	if (n < nr_cpus || IS_ERR(run->compactor_task)) {
+	stress_actor_init(&run->pager, run, "pager", false, STRESS_THREAD_MAX);
+	ret = IS_ERR(run->compactor_task) ? 0 : stress_pager_start(run);
+	if (n < nr_cpus || IS_ERR(run->compactor_task) || ret) {
 		/* Threads never woken end at once, without running. */
 		for (i = 0; i < n; i++)
 			kthread_stop(workers[i]->task);
 		if (!IS_ERR(run->compactor_task))
 			kthread_stop(run->compactor_task);
-		KUNIT_FAIL(test, "made %u of %u worker threads and %s compactor",
-			   n, nr_cpus, IS_ERR(run->compactor_task) ? "no" : "a");
+		KUNIT_FAIL(test, "made %u of %u worker threads and %s compactor; pager: %d",
+			   n, nr_cpus, IS_ERR(run->compactor_task) ? "no" : "a",
+			   ret);
 		return;
 	}
 
@@ -845,12 +942,17 @@ static void stress_pools(struct kunit *test)
 	for (i = 0; i < n; i++)
 		wake_up_process(workers[i]->task);
 	wake_up_process(run->compactor_task);
+	if (run->pager_task)
+		wake_up_process(run->pager_task);
 
 	for (i = 0; i < n; i++)
 		stress_wait(test, &workers[i]->done, secs, STRESS_OVERTIME_S,
 			    "a worker");
 	stress_wait(test, &run->compactor_done, secs, STRESS_OVERTIME_S,
 		    "the compactor");
+	if (run->pager_task)
+		stress_wait(test, &run->pager_done, secs, STRESS_OVERTIME_S,
+			    "the pager");
 	ended = jiffies;
 	for (i = 0; i < n; i++) {
 		kthread_stop(workers[i]->task);
@@ -860,8 +962,15 @@ static void stress_pools(struct kunit *test)
 		stress_sum(irq, workers[i]->irq.cnt, SC_NR);
 	}
 	kthread_stop(run->compactor_task);
+	if (run->pager_task) {
+		kthread_stop(run->pager_task);
+		t_pool_get_stats(run->tp, &ts);
+		ckremm_pager_work_read(run->pager_work, &pws);
+		ckremm_pager_work_stop(run->pager_work);
+	}
 	for (i = 0; i < SC_NR; i++)
-		all[i] = thread[i] + irq[i] + run->compactor.cnt[i];
+		all[i] = thread[i] + irq[i] + run->compactor.cnt[i] +
+			 run->pager.cnt[i];
 
 	kunit_info(test, "%u CPUs, %u s asked, %u ms run, pools of %zu bytes, timer every %u us, %u workers short of their least\n",
 		   n, secs, jiffies_to_msecs(ended - run->end) + secs * 1000,
@@ -877,6 +986,16 @@ static void stress_pools(struct kunit *test)
 		   all[SC_H_REORDER], all[SC_VALIDATE], all[SC_VALIDATE_BUSY]);
 	kunit_info(test, "bytes verified: %llu; mismatches: %llu; wrong results: %llu\n",
 		   all[SC_BYTES], all[SC_MISMATCH], all[SC_API]);
+	if (run->pager_task) {
+		kunit_info(test, "pager: %zu arena moves, %zu bytes given back, %zu commit failures; work: %llu ticks, %llu moves given up; pager thread: %llu quiet moments, %llu bytes shrunk, %llu committed\n",
+			   ts.arena_moves, ts.purged_bytes, ts.commit_failures,
+			   pws.ticks, pws.abandoned, all[SC_QUIET],
+			   all[SC_SHRUNK], all[SC_COMMITTED]);
+		/* The arena moved under the mutators, and gave pages back. */
+		KUNIT_EXPECT_GT(test, ts.arena_moves, 0);
+		KUNIT_EXPECT_GT(test, ts.purged_bytes, 0);
+		KUNIT_EXPECT_GT(test, pws.ticks, 0);
+	}
 
 	KUNIT_EXPECT_EQ(test, all[SC_MISMATCH], 0);
 	KUNIT_EXPECT_EQ(test, all[SC_API], 0);
@@ -902,6 +1021,8 @@ static void stress_pools(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hs.free_bytes, hs.arena_size);
 	KUNIT_EXPECT_EQ(test, hs.refused_calls, 0);
 	KUNIT_EXPECT_EQ(test, ts.used_blocks, 0);
+	/* A pager's end commits every page again. */
+	KUNIT_EXPECT_EQ(test, ts.committed_bytes, ts.arena_size);
 	KUNIT_EXPECT_EQ(test, ts.used_bytes, 0);
 	KUNIT_EXPECT_EQ(test, ts.pinned_blocks, 0);
 	KUNIT_EXPECT_EQ(test, ts.free_bytes, ts.arena_size);

@@ -42,12 +42,15 @@
  *
  * Context and cost: every entry point runs in process context and may
  * sleep; pool calls hold the pool's raw spinlock for bounded steps.
- * Creating a pool allocates its whole arena with vmalloc, charged to the
- * caller's memory cgroup, as is every other allocation made on a caller's
+ * Creating a pool allocates its whole arena (pages seen through a vmap()
+ * view, ckremm/port/linux/arena_linux.c), charged to the caller's memory
+ * cgroup, as is every other allocation made on a caller's
  * behalf.  READ and WRITE hold their block (see "Holds" in ioctl.c) and
  * copy between it and user memory with no lock held (writes through a
  * one-page bounce buffer); a read never waits for a user page while it
- * holds the block.  mmap() maps every requested page up front.
+ * holds the block.  mmap() maps nothing up front: pages are faulted in as
+ * they are touched, and a table pool's pages that a pager gives back
+ * leave every mapping first (touching them then raises SIGBUS).
  * max_pool_size bounds one arena and max_pools_per_user the pools that one
  * fsuid has alive (named or not, until their memory is freed).
  *
@@ -66,6 +69,9 @@
  *	mmap_lock (the core holds it around ->mmap and vm_ops->close)
  *	  cf->pools.xa_lock (spinlock: one open file's id table)
  *	  ckremm_users_lock (mutex: pools charged per fsuid)
+ *	  pool->map_lock (mutex: the address spaces a pool is mapped
+ *	  through; also taken under a pager's work lock, pager_work.c)
+ *	    i_mmap_rwsem (unmap_mapping_range() of pages a pager gives back)
  *	ckremm_registry_lock (mutex: the named registry)
  *	  cf->pools.xa_lock
  *	  pool lock (raw spinlock, irqsave, taken inside each pool call)
@@ -96,6 +102,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/pagemap.h>
 #include <linux/slab.h>
 #include <linux/version.h>
 #include <linux/vmalloc.h>
@@ -104,6 +111,7 @@
 #include <uapi/linux/ckremm.h>
 
 #include "ckremm_dev.h"
+#include "ckremm_port.h"
 
 /* Largest arena any pool can have: its mmap() window. */
 #define CKREMM_POOL_SIZE_LIMIT \
@@ -174,22 +182,136 @@ static void ckremm_vma_mod_flags(struct vm_area_struct *vma,
 }
 #endif
 
+/**
+ * struct ckremm_mmapping - an address space a pool's arena is mapped
+ *	through
+ * @node: in the pool's @maps
+ * @pool: the pool
+ * @mapping: the device file's address space
+ * @base: the page offset in @mapping at which the arena starts (the
+ *	pool's id in the file that mapped it, shifted)
+ * @vmas: mappings through it; each holds a reference to @pool
+ *
+ * Mappings fault pages in (ckremm_vm_fault()), so that pages a pager
+ * gives back leave them: the port calls ckremm_pool_unmap() for those
+ * pages before it frees them (ckremm/port/linux/arena_linux.c), which
+ * zaps them in every address space the arena is mapped through.  Offsets
+ * that name the same arena page in other files' pools are zapped too, and
+ * their pages faulted in again.
+ */
+struct ckremm_mmapping {
+	struct list_head node;
+	struct ckremm_pool *pool;
+	struct address_space *mapping;
+	pgoff_t base;
+	unsigned int vmas;
+};
+
+/* The port's hook: pages [@offset, @offset + @len) left @data's arena. */
+static void ckremm_pool_unmap(void *data, size_t offset, size_t len)
+{
+	struct ckremm_pool *pool = data;
+	struct ckremm_mmapping *m;
+
+	mutex_lock(&pool->map_lock);
+	list_for_each_entry(m, &pool->maps, node)
+		unmap_mapping_range(m->mapping,
+				    ((loff_t)m->base << PAGE_SHIFT) + offset,
+				    len, 1);
+	mutex_unlock(&pool->map_lock);
+}
+
 static void ckremm_vm_open(struct vm_area_struct *vma)
 {
-	struct ckremm_pool *pool = vma->vm_private_data;
+	struct ckremm_mmapping *m = vma->vm_private_data;
 
-	kref_get(&pool->ref);
+	mutex_lock(&m->pool->map_lock);
+	m->vmas++;
+	mutex_unlock(&m->pool->map_lock);
+	kref_get(&m->pool->ref);
 }
 
 static void ckremm_vm_close(struct vm_area_struct *vma)
 {
-	ckremm_pool_put(vma->vm_private_data);
+	struct ckremm_mmapping *m = vma->vm_private_data;
+	struct ckremm_pool *pool = m->pool;
+
+	mutex_lock(&pool->map_lock);
+	if (!--m->vmas) {
+		list_del(&m->node);
+		kfree(m);
+	}
+	mutex_unlock(&pool->map_lock);
+	ckremm_pool_put(pool);
+}
+
+/*
+ * A page of the arena, as sound/core/pcm_native.c hands out its buffers'.
+ * The port's array of pages says which page is the arena's now; the page
+ * is locked before it goes into the page table and checked again under
+ * the lock, so that a pager's purge, which locks each page it takes
+ * before it zaps the mappings, cannot miss it.  A page the pager gave
+ * back is no block's: touching it raises SIGBUS.
+ */
+static vm_fault_t ckremm_vm_fault(struct vm_fault *vmf)
+{
+	struct ckremm_mmapping *m = vmf->vma->vm_private_data;
+	unsigned long index = vmf->pgoff - m->base;
+	struct page *page;
+
+	page = ckremm_arena_get_page(m->pool->pages, index);
+	if (!page)
+		return VM_FAULT_SIGBUS;
+	lock_page(page);
+	if (!ckremm_arena_has_page(m->pool->pages, index, page)) {
+		/* Taken meanwhile: fault again, and see it gone. */
+		unlock_page(page);
+		put_page(page);
+		return VM_FAULT_NOPAGE;
+	}
+	vmf->page = page;
+	return VM_FAULT_LOCKED;
 }
 
 static const struct vm_operations_struct ckremm_vm_ops = {
 	.open	= ckremm_vm_open,
 	.close	= ckremm_vm_close,
+	.fault	= ckremm_vm_fault,
 };
+
+/*
+ * The pool's record of @mapping at @base, with one more mapping, or -ENOMEM.
+ * Context: under mmap_lock.
+ */
+static int ckremm_mmapping_get(struct ckremm_pool *pool,
+			       struct address_space *mapping, pgoff_t base,
+			       struct ckremm_mmapping **out)
+{
+	struct ckremm_mmapping *m, *fresh;
+
+	/* Allocated before the lock, which the pager's purge takes. */
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+	if (!fresh)
+		return -ENOMEM;
+	mutex_lock(&pool->map_lock);
+	list_for_each_entry(m, &pool->maps, node) {
+		if (m->mapping == mapping && m->base == base)
+			goto found;
+	}
+	m = fresh;
+	fresh = NULL;
+	m->pool = pool;
+	m->mapping = mapping;
+	m->base = base;
+	list_add(&m->node, &pool->maps);
+	ckremm_arena_set_unmap(pool->pages, ckremm_pool_unmap, pool);
+found:
+	m->vmas++;
+	mutex_unlock(&pool->map_lock);
+	kfree(fresh);
+	*out = m;
+	return 0;
+}
 
 /*
  * The mmap() offset is the pool's id << CKREMM_MMAP_SHIFT plus, optionally,
@@ -199,6 +321,7 @@ static const struct vm_operations_struct ckremm_vm_ops = {
  * good: VM_MAYWRITE is cleared so that mprotect() cannot add PROT_WRITE.
  * A table pool's arena holds no metadata and may be mapped read-write,
  * except through a read-only attachment, which maps it as a header pool's.
+ * Pages are faulted in as they are touched (ckremm_vm_fault()).
  */
 static int ckremm_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -206,10 +329,10 @@ static int ckremm_mmap(struct file *file, struct vm_area_struct *vma)
 	unsigned long id = vma->vm_pgoff >> CKREMM_MMAP_PGSHIFT;
 	unsigned long pages = vma_pages(vma);
 	struct ckremm_file *cf = file->private_data;
-	unsigned long arena_pages, i;
+	struct ckremm_mmapping *m;
+	unsigned long arena_pages;
 	struct ckremm_pool *pool;
 	bool read_only, writable;
-	struct page *page;
 	int err;
 
 	pool = ckremm_file_get_pool(cf, id, &read_only);
@@ -225,19 +348,14 @@ static int ckremm_mmap(struct file *file, struct vm_area_struct *vma)
 		err = -EINVAL;
 		goto err_put;
 	}
+	err = ckremm_mmapping_get(pool, file->f_mapping, vma->vm_pgoff - first,
+				  &m);
+	if (err)
+		goto err_put;
 
 	ckremm_vma_mod_flags(vma, VM_DONTEXPAND, writable ? 0 : VM_MAYWRITE);
-	for (i = 0; i < pages; i++) {
-		page = vmalloc_to_page((u8 *)pool->arena +
-				       ((first + i) << PAGE_SHIFT));
-		err = vm_insert_page(vma, vma->vm_start + (i << PAGE_SHIFT),
-				     page);
-		if (err)
-			goto err_put;
-		cond_resched();
-	}
 	/* The mapping keeps the pool's reference; vm_ops close drops it. */
-	vma->vm_private_data = pool;
+	vma->vm_private_data = m;
 	vma->vm_ops = &ckremm_vm_ops;
 	return 0;
 

@@ -145,8 +145,13 @@ struct ckremm_pool_ops {
  *	each attachment to an open file, one for each mapping
  * @ops: the pool's operations, those of its kind
  * @impl: the kind's own pool (struct h_pool or struct t_pool)
- * @arena: kernel address of the arena: page-aligned vmalloc memory; never
- *	shown to userspace
+ * @arena: kernel address of the arena when the pool was made:
+ *	page-aligned, in the vmalloc range; never shown to userspace.  A
+ *	table pool's arena moves when a pager gives pages back or commits
+ *	them (ckremm/paging/paging.c): valid for a table pool only until
+ *	then, so used only at creation
+ * @pages: the Linux port's record of the arena, the same for its life,
+ *	from which mappings fault pages in (ckremm_dev.c)
  * @arena_size: bytes the pool manages, from offset 0 of @arena
  * @uid: the creator's fsuid: owner of a named pool, and the user the pool
  *	is charged to against max_pools_per_user
@@ -160,6 +165,9 @@ struct ckremm_pool_ops {
  * @gc: a table pool's collector (collector.c), NULL until GC_ATTACH
  *	publishes it; set once, destroyed by the last reference
  * @gc_roots: the collector's root slots, set before @gc is published
+ * @map_lock: guards @maps
+ * @maps: the address spaces the arena is mapped through (struct
+ *	ckremm_mmapping, ckremm_dev.c)
  *
  * Everything but @ref, @node, @gc and @gc_roots is set before the pool
  * becomes visible and never changes.  The last reference frees the
@@ -170,6 +178,7 @@ struct ckremm_pool {
 	const struct ckremm_pool_ops *ops;
 	void *impl;
 	void *arena;
+	struct ckremm_arena *pages;
 	size_t arena_size;
 	kuid_t uid;
 	kgid_t gid;
@@ -179,6 +188,8 @@ struct ckremm_pool {
 	char label[CKREMM_NAME_LEN + 8];
 	struct ckremm_gc *gc;
 	unsigned int gc_roots;
+	struct mutex map_lock;		/* guards @maps */
+	struct list_head maps;
 };
 
 /* The header pool (struct h_pool): kind_header.c. */

@@ -32,6 +32,7 @@
 #include <uapi/linux/ckremm.h>
 
 #include "ckremm_dev.h"
+#include "ckremm_port.h"
 
 /* Guards ckremm_registry: the named pools, linked by their node. */
 DEFINE_MUTEX(ckremm_registry_lock);
@@ -134,6 +135,8 @@ struct ckremm_pool *ckremm_pool_create(const struct ckremm_pool_ops *ops,
 		return ERR_PTR(-ENOMEM);
 	kref_init(&pool->ref);
 	INIT_LIST_HEAD(&pool->node);
+	mutex_init(&pool->map_lock);
+	INIT_LIST_HEAD(&pool->maps);
 	pool->ops = ops;
 	pool->uid = current_fsuid();
 	pool->gid = current_fsgid();
@@ -159,12 +162,13 @@ struct ckremm_pool *ckremm_pool_create(const struct ckremm_pool_ops *ops,
 	mutex_unlock(&ckremm_create_lock);
 	if (err)
 		goto err_uncharge;
-	/* ckremm_mmap() maps the arena page by page from its first byte. */
+	/* ckremm_mmap() maps the port's arena page by page. */
 	if (WARN_ON_ONCE(!is_vmalloc_addr(pool->arena) ||
 			 !PAGE_ALIGNED(pool->arena))) {
 		err = -ENOMEM;
 		goto err_destroy;
 	}
+	pool->pages = ckremm_arena_record(pool->arena);
 	return pool;
 
 err_destroy:
@@ -184,6 +188,7 @@ static void ckremm_pool_release(struct kref *ref)
 		ckremm_dev_gc_release(pool);
 	pool->ops->destroy(pool);
 	ckremm_user_uncharge(pool->uid);
+	mutex_destroy(&pool->map_lock);
 	kfree(pool);
 }
 

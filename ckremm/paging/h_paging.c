@@ -54,7 +54,10 @@ static void pg_h_set(u32 *map, size_t p)
  * arena, kept until the pool is destroyed); takes the pool lock once.
  * Return: 0; -EINVAL for a NULL argument, a @decay_ticks of 0 or an arena
  * not aligned to a page; -EBUSY if a pager manages the pool already;
- * -ENOMEM; -EOPNOTSUPP if the port cannot give pages back.
+ * -ENOMEM; -EOPNOTSUPP if the port cannot give pages back, or gives them
+ * back only by moving the arena (CKREMM_ARENA_MOVES: the Linux kernel),
+ * which a header pool, whose blocks are named by their addresses, never
+ * does.
  */
 int ckremm_pager_init_h(struct ckremm_pager *pager, struct h_pool *pool,
 			const struct ckremm_paging_params *params)
@@ -67,6 +70,8 @@ int ckremm_pager_init_h(struct ckremm_pager *pager, struct h_pool *pool,
 	ret = pg_init_args(pager, pool, pool ? pool->arena : NULL, params);
 	if (ret)
 		return ret;
+	if (CKREMM_ARENA_MOVES)
+		return -EOPNOTSUPP;
 	pages = pool->arena_size / CKREMM_PAGE_SIZE;
 	words = pages / 32 + 1;
 	purged = ckremm_meta_zalloc(words * sizeof(u32));

@@ -13,9 +13,10 @@
  *
  * so that no #ifdef anywhere names a target: a new port is a new folder.
  *
- *   linux/      the Linux kernel (ckremm.ko): vmalloc'd arenas charged to
- *               the memory cgroup (held whole: purge and commit do
- *               nothing), a raw spinlock taken with interrupts off,
+ *   linux/      the Linux kernel (ckremm.ko): arenas of pages charged to
+ *               the memory cgroup page by page and seen through a vmap()
+ *               view (a purge or a commit moves the arena to a new view),
+ *               a raw spinlock taken with interrupts off,
  *               hsiphash, get_random_u32(), the debugfs registry and the
  *               tracepoints (ckremm_trace.h)
  *   host/       a hosted C library (the tests, fuzzers and benchmarks):
@@ -57,7 +58,25 @@
  *                page's bytes are undefined until then (zero on the ports
  *                here).  Only the paging module (ckremm/paging/) purges.
  *                CKREMM_ARENA_PURGES: 1 if a purge gives memory back, 0 if
- *                the hooks do nothing (the paging module then refuses)
+ *                the hooks do nothing (the paging module then refuses).
+ *                CKREMM_ARENA_MOVES: optional, 1 if the port changes an
+ *                arena's pages only by moving the arena to a new address
+ *                (Linux: a new vmap() view).  Such a port's
+ *                ckremm_arena_purge() does nothing and its
+ *                ckremm_arena_commit() succeeds only for pages committed
+ *                ahead, in process context, which the pool counts as
+ *                committed already: a page cannot be allocated under a
+ *                raw spinlock.  Both are done by struct ckremm_arena_move
+ *                instead, on arenas of ckremm_arena_alloc() only:
+ *                ckremm_arena_move_prepare(arena, offset, len, commit, mv)
+ *                with the pool lock dropped (may sleep; 0 or -ENOMEM),
+ *                ckremm_arena_move_install(mv) under the lock (returns the
+ *                arena's new address; the old one is valid until the
+ *                finish), ckremm_arena_move_finish(mv) with the lock
+ *                dropped, installed or not.  The paging module makes
+ *                moves one at a time per arena, installs one only while
+ *                no block is pinned or held, and counts it as a reorder
+ *                (t_pool_stats.arena_moves)
  *   sizes        CKREMM_PAGE_SIZE; CKREMM_STEP_BYTES, the bytes copied or
  *                cleared per hold of the lock (default below)
  *   bit scans    ckremm_fls32(), ckremm_ffs32(), ckremm_add_overflow()
@@ -110,6 +129,37 @@ static inline const char *ckremm_pool_created(void *pool, unsigned int kind,
 static inline void ckremm_pool_destroyed(void *pool)
 {
 	(void)pool;
+}
+#endif
+
+#ifndef CKREMM_ARENA_MOVES
+/* Pages change in place: arenas never move. */
+#define CKREMM_ARENA_MOVES	0
+
+struct ckremm_arena_move {
+	void *view;
+};
+
+static inline int ckremm_arena_move_prepare(void *arena, size_t offset,
+					    size_t len, bool commit,
+					    struct ckremm_arena_move *mv)
+{
+	(void)arena;
+	(void)offset;
+	(void)len;
+	(void)commit;
+	mv->view = NULL;
+	return -ENOMEM;
+}
+
+static inline void *ckremm_arena_move_install(struct ckremm_arena_move *mv)
+{
+	return mv->view;
+}
+
+static inline void ckremm_arena_move_finish(struct ckremm_arena_move *mv)
+{
+	(void)mv;
 }
 #endif
 

@@ -227,6 +227,7 @@ static int tp_busy(struct t_pool *pool, u32 n)
 static void tp_hold_locked(struct t_pool *pool, u32 n, bool alone)
 {
 	tp_seg(pool, n)->holds += alone ? TP_HELD_ALONE : 1;
+	pool->holds++;
 }
 
 static void tp_unhold_locked(struct t_pool *pool, u32 n, bool alone)
@@ -237,6 +238,7 @@ static void tp_unhold_locked(struct t_pool *pool, u32 n, bool alone)
 		s->holds &= ~TP_HELD_ALONE;
 	else
 		s->holds--;
+	pool->holds--;
 	/* The last reader gone, no writer waits for readers any more. */
 	if (!(s->holds & TP_READERS_MASK))
 		s->holds &= ~TP_WRITER_WAITS;
@@ -1921,6 +1923,7 @@ void t_pool_get_stats(struct t_pool *pool, struct t_pool_stats *stats)
 	stats->page_ins = pool->st.page_ins;
 	stats->page_in_eagain = pool->st.eagain;
 	stats->store_written = pool->st.written;
+	stats->arena_moves = pool->pg.moves;
 #endif
 	stats->resident_bytes = stats->used_bytes;
 	stats->resident_blocks = pool->used_blocks - stats->paged_out_blocks;
@@ -1936,6 +1939,12 @@ EXPORT_SYMBOL_NS_GPL(t_pool_get_stats, CKREMM_NS);
  * t_pool_arena() - where a pool's arena lies
  * @pool: the pool
  * @size: if not NULL, receives the arena's size in bytes
+ *
+ * The address is valid only until the arena moves: a pager moves it in the
+ * Linux kernel (a purge or a commit is a new view of its pages, counted in
+ * t_pool_stats.arena_moves), which it does only while no block is pinned
+ * or held, as a reorder moves unpinned blocks.  Read it with a block
+ * pinned or held, or as t_pool_pin() says for the block's address.
  *
  * Context: Any context.
  * Return: the arena's first byte, or NULL if @pool is NULL.

@@ -128,6 +128,7 @@ struct tp_seg {
  * @last: the run at the top of the arena
  * @purged: bytes purged, in total
  * @commit_failures: allocations failed for want of a commit
+ * @moves: purges and commits that moved the arena (CKREMM_ARENA_MOVES)
  */
 struct tp_paging {
 	size_t committed;
@@ -138,6 +139,7 @@ struct tp_paging {
 	u32 last;
 	size_t purged;
 	size_t commit_failures;
+	size_t moves;
 };
 
 /*
@@ -226,6 +228,7 @@ struct t_pool {
 	size_t used_blocks;
 	size_t free_blocks;
 	size_t pinned_blocks;
+	size_t holds;		/* holds taken and not released */
 	size_t failed_allocs;
 	size_t refused_calls;
 	size_t reorders;

@@ -68,6 +68,10 @@ struct ckremm_paging_params {
  * @seq: the pool's change count when the pager last looked
  * @cursor: header pool: where the walk over the blocks is
  * @walking: header pool: a walk is under way
+ * @ahead: table pool where pages are committed ahead: bytes committed
+ *	ahead beyond keep_bytes, after allocations failed for want of them
+ * @failures: the pool's commit failures when the pager last looked
+ * @calm: decay periods since the last commit failure, up to 4
  */
 struct ckremm_pager {
 	struct t_pool *pool;
@@ -78,6 +82,9 @@ struct ckremm_pager {
 	unsigned int seq;
 	size_t cursor;
 	bool walking;
+	size_t ahead;
+	size_t failures;
+	unsigned int calm;
 };
 
 /**
@@ -88,6 +95,11 @@ struct ckremm_pager {
  * @paged_out: blocks paged out to the store
  * @paged_in: blocks paged in that accesses had queued
  * @store_written: bytes the store wrote (what it keeps of what went out)
+ * @committed: bytes committed ahead of the pool's allocations, where the
+ *	port commits pages only so (CKREMM_ARENA_MOVES: the Linux kernel)
+ * @abandoned: purges or commits given up because a block was pinned or
+ *	held when the arena had to move (their pages kept as they were)
+ * @commit_failures: commits ahead that failed for want of memory
  */
 struct ckremm_paging_result {
 	size_t purged;
@@ -96,6 +108,9 @@ struct ckremm_paging_result {
 	size_t paged_out;
 	size_t paged_in;
 	size_t store_written;
+	size_t committed;
+	unsigned int abandoned;
+	unsigned int commit_failures;
 };
 
 int ckremm_pager_init(struct ckremm_pager *pager, struct t_pool *pool,
@@ -106,6 +121,9 @@ int ckremm_pager_tick(struct ckremm_pager *pager,
 		      struct ckremm_paging_result *res);
 int ckremm_paging_purge_t(struct t_pool *pool, size_t keep, size_t budget,
 			  size_t *purged);
+int ckremm_paging_commit_t(struct t_pool *pool, size_t ahead,
+			   size_t *committed);
+size_t ckremm_paging_reclaimable_t(struct t_pool *pool, bool reorder);
 void ckremm_pager_exit(struct ckremm_pager *pager);
 
 /* A backing store for the table pool (store_pager.c). */

@@ -7,7 +7,9 @@
  * table and the generation the block was given when it was allocated; an
  * entry that no longer holds that block refuses it, so a stale or
  * double-freed handle is refused.  A block's address is valid only while
- * the block is pinned (t_pool_pin()) or until the next reorder: the
+ * the block is pinned (t_pool_pin()) or until the next reorder (or move
+ * of the arena by a pager in the Linux kernel, counted as
+ * t_pool_stats.arena_moves, made only while nothing is pinned): the
  * pointer-returning calls of the seed API (t_pool_alloc(), t_pool_dealloc(),
  * clean_t_ptr(), copy_t_ptr()) work on top of handles and hand out
  * addresses that reorder_t_mem() invalidates unless the block is pinned.
@@ -92,6 +94,9 @@ struct t_pool;
  * @page_in_eagain: accesses refused with -EAGAIN because the block could
  *	not be paged in at once, in total
  * @store_written: bytes written to the store, in total
+ * @arena_moves: times the paging module moved the arena to give pages
+ *	back or commit them (the Linux kernel's arenas): as a reorder does,
+ *	a move invalidates the address of every block not pinned
  */
 struct t_pool_stats {
 	size_t arena_size;
@@ -122,6 +127,7 @@ struct t_pool_stats {
 	size_t page_ins;
 	size_t page_in_eagain;
 	u64 store_written;
+	size_t arena_moves;
 };
 
 /**

@@ -9,8 +9,10 @@
 #   - loads ckremm.ko and ckremm_stress.ko, whose KUnit stress runs at load
 #     (threads on every CPU, hrtimers in hard interrupt context, a compactor
 #     reordering the table pool under pins; then mutators on every CPU, hard
-#     interrupts and a collector thread on one collected pool), and unloads
-#     the stress,
+#     interrupts and a collector thread on one collected pool; a pager of
+#     the table pool with its work item, and memory pressure: the guest
+#     drops its slab caches every second meanwhile, which calls the
+#     pager's shrinker), and unloads the stress,
 #   - runs tools/tests/dev/proofs.sh with the static tools (memcg included)
 #     if that script exists, and unloads ckremm,
 #   - runs dev_test as tools/vm/dev-qemu.sh does (load, test, unload),
@@ -102,7 +104,11 @@ echo "ckremm-vm: online CPUs \$(grep -c ^processor /proc/cpuinfo)"
 check "$cpus CPUs online" test "\$(grep -c ^processor /proc/cpuinfo)" = $cpus
 check "insmod ckremm.ko" insmod /ckremm.ko
 echo "ckremm-vm: stress begin"
+# Memory pressure meanwhile: dropping the slab caches calls every
+# shrinker, the table pool's pager's among them.
+(while [ ! -e /run/stress.end ]; do echo 2 >/proc/sys/vm/drop_caches; sleep 1; done) &
 check "insmod ckremm_stress.ko" insmod /ckremm_stress.ko seconds=$round_s rounds=$rounds gc_seconds=$gc_s
+touch /run/stress.end
 check "rmmod ckremm_stress" rmmod ckremm_stress
 run_tap proofs.sh sh /proofs.sh /ckremm-bin memcg
 check "rmmod ckremm" rmmod ckremm

@@ -2,8 +2,8 @@
 /*
  * ckremm port for the Linux kernel (see ../ckremm_port.h for the interface).
  *
- * Arenas come from vmalloc with __GFP_ZERO and GFP_KERNEL_ACCOUNT: zeroed
- * pages that can be mapped to userspace page by page, charged to the memory
+ * Arenas are zeroed pages of the port's own seen through a vmap() view,
+ * that can be mapped to userspace page by page, charged to the memory
  * cgroup of the task that creates the pool.  Arenas and tables are large
  * and their size is chosen by the caller, who may be acting for userspace:
  * they are asked for with __GFP_RETRY_MAYFAIL, so that when memory is
@@ -133,33 +133,75 @@ static inline void ckremm_unlock(struct ckremm_lock *l, unsigned long flags)
 }
 
 /*
- * Context: process context; may sleep.  A pool too large for the machine
- * is an ordinary failure the caller reports, not a reason to warn.
+ * Arenas (port_linux.c): pages of the port's own, allocated one by one
+ * with GFP_KERNEL_ACCOUNT, so that the memory cgroup is charged page by
+ * page and uncharged as each page is freed, and seen by the kernel through
+ * one view made by vmap(), which the device maps to userspace page by
+ * page.  Context: process context; may sleep.  A pool too large for the
+ * machine is an ordinary failure the caller reports, not a reason to warn.
  */
-static inline void *ckremm_arena_alloc(size_t size)
-{
-	return __vmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN |
-			 __GFP_RETRY_MAYFAIL);
-}
-
-static inline void ckremm_arena_free(void *arena)
-{
-	vfree(arena);
-}
+void *ckremm_arena_alloc(size_t size);
+void ckremm_arena_free(void *arena);
 
 /*
- * The paging module's hooks (ckremm/paging/) do nothing here: the arena is
- * one vmalloc area, charged to the memory cgroup as a whole, and the
- * device maps its pages to userspace as they are (ckremm/dev/).  Giving a
- * page back needs an arena whose pages the port owns one by one (mapped
- * with apply_to_page_range() into a get_vm_area() range, and committed
- * ahead of the lock, since a page cannot be allocated under a raw
- * spinlock on PREEMPT_RT) and mappings that fault pages in and are zapped
- * on a purge (unmap_mapping_range()); until then a pool keeps every page
- * it was created with, CKREMM_ARENA_PURGES says so, and the paging
- * module refuses to manage a pool (-EOPNOTSUPP).
+ * The paging module's hooks (ckremm/paging/).  The kernel exports no call
+ * that changes one page of a live vmap(), so an arena's pages change only
+ * by moving the arena: CKREMM_ARENA_MOVES.  A purge or a commit is a
+ * struct ckremm_arena_move, prepared with the pool lock dropped (a new
+ * vmap() of the new page set: it may sleep), installed under the lock
+ * (the new view's address becomes the arena's) and finished with the lock
+ * dropped (the old view unmapped, the pages given back freed).  Slots of
+ * a view that hold no page of the arena map one zeroed filler page of the
+ * arena's own, so that the view keeps the arena's size.  A page cannot be
+ * allocated under the pool's raw spinlock (PREEMPT_RT), so
+ * ckremm_arena_commit(), under the lock, commits nothing: it succeeds only
+ * for pages committed ahead, which the pool counts committed already, and
+ * is never asked for others but to fail.
  */
-#define CKREMM_ARENA_PURGES	0
+#define CKREMM_ARENA_PURGES	1
+#define CKREMM_ARENA_MOVES	1
+
+/**
+ * struct ckremm_arena_move - a change of an arena's pages, under way
+ * @arena: the port's record of the arena (port_linux.c)
+ * @pages: the new view's pages, one per slot
+ * @view: the new view
+ * @old_pages: the view's pages before, once installed
+ * @old_view: the view before, once installed
+ * @offset: first byte of the pages that change
+ * @len: bytes of them
+ * @commit: the pages are committed (else given back)
+ * @installed: the new view is the arena's
+ */
+struct ckremm_arena_move {
+	struct ckremm_arena *arena;
+	struct page **pages;
+	void *view;
+	struct page **old_pages;
+	void *old_view;
+	size_t offset;
+	size_t len;
+	bool commit;
+	bool installed;
+};
+
+int ckremm_arena_move_prepare(void *arena, size_t offset, size_t len,
+			      bool commit, struct ckremm_arena_move *mv);
+void *ckremm_arena_move_install(struct ckremm_arena_move *mv);
+void ckremm_arena_move_finish(struct ckremm_arena_move *mv);
+
+/*
+ * For the device's mappings of arenas to userspace (ckremm/dev/), which
+ * fault pages in: documented in arena_linux.c.
+ */
+struct page;
+struct ckremm_arena *ckremm_arena_record(void *arena);
+void ckremm_arena_set_unmap(struct ckremm_arena *a,
+			    void (*unmap)(void *data, size_t offset, size_t len),
+			    void *data);
+struct page *ckremm_arena_get_page(struct ckremm_arena *a, unsigned long index);
+bool ckremm_arena_has_page(struct ckremm_arena *a, unsigned long index,
+			   struct page *page);
 
 static inline void ckremm_arena_purge(void *arena, size_t offset, size_t len)
 {
@@ -167,7 +209,7 @@ static inline void ckremm_arena_purge(void *arena, size_t offset, size_t len)
 
 static inline int ckremm_arena_commit(void *arena, size_t offset, size_t len)
 {
-	return 0;
+	return -ENOMEM;
 }
 
 /* Context: process context; may sleep.  Fails rather than OOM-kill. */
