@@ -642,21 +642,30 @@ static size_t pg_arena_free(struct t_pool *pool)
 }
 
 /*
- * Page in @h, making room first while there is none: other blocks paged
- * out, and the pool compacted when enough bytes are free but not in one
+ * Page in @h, making room first while there is none: pages committed
+ * ahead where the port commits only so (CKREMM_ARENA_MOVES), other blocks
+ * paged out, and the pool compacted when enough bytes are free but not in one
  * run (a pool with a store is used through handles and pins: its blocks
  * move when they go out and come in).  At most PG_STORE_STEPS steps.
  */
 static int pg_in_making_room(struct t_pool *pool, u64 h)
 {
+	size_t written = 0, need = 0, committed;
 	unsigned int steps = 0;
-	size_t written = 0, need = 0;
 	int ret;
 
 	for (;;) {
 		ret = pg_in_slow(pool, h, &need);
 		if (ret != -ENOMEM || steps++ >= PG_STORE_STEPS)
 			return ret;
+		/*
+		 * Where pages are committed only ahead (the kernel), the
+		 * room may be there but not committed: commit it first.
+		 */
+		committed = 0;
+		if (CKREMM_ARENA_MOVES &&
+		    !ckremm_paging_commit_t(pool, need, &committed) && committed)
+			continue;
 		if (pg_arena_free(pool) >= need)
 			ret = t_pool_reorder(pool, NULL);
 		else
