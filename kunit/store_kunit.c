@@ -11,8 +11,8 @@
  *                   holding up to three times as many block bytes: every
  *                   byte of every block checked against the reference
  *                   model (ckremm/model/t_pool_model.c), blocks of text,
- *                   of zeros and of noise (which the store refuses and
- *                   which stays resident); then the pool's figures against
+ *                   of zeros and with noise (small blocks of which the
+ *                   store refuses and which stay resident); then the pool's figures against
  *                   the store's;
  *                   and a block paged in by a read from a hard interrupt.
  *
@@ -39,6 +39,7 @@
 #define ST_BLOCKS	512
 #define ST_MAX_BLOCK	(8 * KIB)
 #define ST_OPS		4000
+#define ST_NOISE	64
 
 KUNIT_DEFINE_ACTION_WRAPPER(st_destroy_pool, destroy_t_pool, struct t_pool *);
 KUNIT_DEFINE_ACTION_WRAPPER(st_exit_pager, ckremm_pager_exit,
@@ -191,12 +192,16 @@ static void st_fill(struct st_run *x, unsigned int i, size_t pos, size_t len)
 	if (kind == 0) {
 		memset(x->buf, 0, len);
 		t_model_write(&x->m, i, pos, x->buf, len);
-	} else if (kind == 1) {
-		t_model_fill(&x->m, i, pos, len);	/* noise */
 	} else {
 		st_text(x, x->buf, len);
 		t_model_write(&x->m, i, pos, x->buf, len);
 	}
+	/*
+	 * Noise in at most ST_NOISE bytes: small blocks of it do not
+	 * compress and stay resident, and they cannot fill the arena.
+	 */
+	if (kind == 1)
+		t_model_fill(&x->m, i, pos, min_t(size_t, len, ST_NOISE));
 	KUNIT_EXPECT_EQ(x->test, st_access(x, i, &a), 0);
 }
 

@@ -65,7 +65,7 @@ struct t_pool;
  * @used_blocks: live blocks
  * @free_blocks: free runs of the arena
  * @pinned_blocks: blocks pinned now
- * @peak_used: highest @used_bytes seen
+ * @peak_used: highest @resident_bytes seen (@used_bytes without a store)
  * @failed_allocs: allocations refused for lack of space, of table
  *	entries, or of memory for the table to grow
  * @refused_calls: calls refused as misuse
