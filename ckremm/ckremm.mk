@@ -35,9 +35,11 @@ CKREMM_SRCS-$(CONFIG_CKREMM_TPOOL) += $(CKREMM_ROOT)/ckremm/tpool/t_pool.c \
 				      $(CKREMM_ROOT)/ckremm/tpool/t_pool_move.c \
 				      $(CKREMM_ROOT)/ckremm/tpool/t_pool_check.c
 CKREMM_SRCS-$(CONFIG_CKREMM_GC) += $(CKREMM_ROOT)/ckremm/gc/gc.c
-CKREMM_SRCS-$(CONFIG_CKREMM_PAGING) += $(CKREMM_ROOT)/ckremm/paging/paging.c
+CKREMM_SRCS-$(CONFIG_CKREMM_PAGING) += $(CKREMM_ROOT)/ckremm/paging/paging.c \
+	$(CKREMM_ROOT)/ckremm/paging/store_pager.c
 ifeq ($(CONFIG_CKREMM_HPOOL)$(CONFIG_CKREMM_PAGING),yy)
-CKREMM_SRCS-y += $(CKREMM_ROOT)/ckremm/paging/h_paging.c
+CKREMM_SRCS-y += $(CKREMM_ROOT)/ckremm/paging/h_paging.c \
+		 $(CKREMM_ROOT)/ckremm/paging/zstore.c
 endif
 CKREMM_SRCS := $(CKREMM_SRCS-y) \
 	       $(wildcard $(CKREMM_ROOT)/ckremm/port/$(CKREMM_PORT)/*.c)

@@ -572,6 +572,7 @@ int ckremm_pager_tick(struct ckremm_pager *pager,
 	else if (pager->quiet < pager->params.decay_ticks)
 		pager->quiet++;
 
+	ckremm_pager_tick_store(pager, res);
 	pg_reorder(pager, res);
 	if (++pager->age >= pager->params.decay_ticks && pg_decay(pager, res)) {
 		pager->age = 0;

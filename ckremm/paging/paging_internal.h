@@ -37,6 +37,10 @@ static inline int pg_init_args(struct ckremm_pager *pager, const void *pool,
 	return 0;
 }
 
+/* store_pager.c: a tick's work with a table pool's store. */
+void ckremm_pager_tick_store(struct ckremm_pager *pager,
+			     struct ckremm_paging_result *res);
+
 /* h_paging.c, in builds with the header pool. */
 #ifdef CONFIG_CKREMM_HPOOL
 void ckremm_pager_tick_h(struct ckremm_pager *pager,

@@ -147,8 +147,8 @@ u32 tp_find_start(const struct t_pool *pool, u32 off)
  * A free run of at most @units, or TP_NIL; its node goes to *@sp, its
  * length to *@have.
  */
-static u32 tp_find_free(struct t_pool *pool, u32 units, struct tp_seg **sp,
-			u32 *have)
+u32 tp_find_free(struct t_pool *pool, u32 units, struct tp_seg **sp,
+		 u32 *have)
 {
 	unsigned int fl, sl;
 	u32 n;
@@ -249,7 +249,7 @@ bool tp_is_fixed(struct t_pool *pool, u32 n)
 {
 	const struct tp_seg *s = tp_seg(pool, n);
 
-	return s->pins || s->holds;
+	return s->pins || (s->holds & TP_HOLDS);
 }
 
 /* ---- allocation and free (pool lock held) --------------------------------- */
@@ -295,7 +295,7 @@ static u32 tp_alloc_locked(struct t_pool *pool, u32 units,
 		pool->gen = 1;
 	s->gen = pool->gen;
 	s->pins = 0;
-	s->holds = 0;
+	s->holds = tp_pg_fresh(pool);
 	tp_set_state(s, TP_USED);
 	tp_gc_alloc(pool, n, s);
 	pool->seq++;
@@ -313,7 +313,7 @@ static u32 tp_alloc_locked(struct t_pool *pool, u32 units,
  * spare node now (another CPU's chunk, if it won the race), -ENOMEM if
  * there is no chunk to be had.
  */
-static int tp_grow(struct t_pool *pool, unsigned long *flags)
+int tp_grow(struct t_pool *pool, unsigned long *flags)
 {
 	u32 chunks = pool->chunks;
 	struct tp_seg *chunk;
@@ -386,8 +386,18 @@ void tp_free_locked(struct t_pool *pool, u32 n, struct tp_seg *s)
 		tp_node_put(pool, n, s, other);
 		n = other;
 		s = o;
-		off = s->off;
 	}
+	tp_merge_free(pool, n, s);
+}
+
+/*
+ * Run @n (at @s), linked and marked free but not filed, merges with the
+ * free runs beside it, and what results is filed.
+ */
+void tp_merge_free(struct t_pool *pool, u32 n, struct tp_seg *s)
+{
+	u32 off = s->off, end = tp_end(pool, s), other;
+	struct tp_seg *o;
 
 	other = s->next;
 	if (other != TP_NIL) {
@@ -553,6 +563,7 @@ static struct t_pool *tp_create(void *arena, size_t size,
 	pool->move.hole = TP_NIL;
 	pool->cursor = TP_NIL;
 	pool->spare = TP_NIL;
+	tp_pg_init(pool);
 	memset(pool->region, 0xff, pool->regions * sizeof(*pool->region));
 	ckremm_sf_init(&pool->index);
 	do {
@@ -755,6 +766,7 @@ bool destroy_t_pool(struct t_pool *pool)
 	}
 #endif
 	ckremm_pool_destroyed(pool);
+	tp_pg_destroy(pool);
 	tp_free_tables(pool);
 	return true;
 }
@@ -859,6 +871,24 @@ u64 t_pool_alloc_handle(struct t_pool *pool, size_t size, unsigned int flags)
 EXPORT_SYMBOL_NS_GPL(t_pool_alloc_handle, CKREMM_NS);
 
 /*
+ * Whether live block @n (at @s) may be freed: 0, or -EBUSY if it is
+ * pinned (the pager's own pin on a block it copies aside), held, or kept
+ * by the collector.  A paged-out block has neither pins nor holds.
+ */
+static int tp_may_free(struct t_pool *pool, u32 n, struct tp_seg *s)
+{
+	if (tp_is_out(s))
+		return 0;
+	if (s->pins > tp_pg_in_flight(pool, n)) {
+		tp_refuse(pool, "free of a pinned block");
+		return -EBUSY;
+	}
+	if (s->holds & TP_HOLDS)
+		return tp_busy(pool, n);
+	return tp_gc_free(pool, n) ? -EBUSY : 0;
+}
+
+/*
  * Free block @n, found by a lookup (TP_NIL if that refused), unless
  * pinned or held.
  */
@@ -866,18 +896,16 @@ static int tp_free_unpinned(struct t_pool *pool, u32 n)
 {
 	struct tp_seg *s;
 
+	int ret;
+
 	if (n == TP_NIL)
 		return -EINVAL;
 	s = tp_seg(pool, n);
-	if (s->pins) {
-		tp_refuse(pool, "free of a pinned block");
-		return -EBUSY;
-	}
-	if (s->holds)
-		return tp_busy(pool, n);
-	if (tp_gc_free(pool, n))
-		return -EBUSY;
-	tp_free_locked(pool, n, s);
+	ret = tp_may_free(pool, n, s);
+	if (ret)
+		return ret;
+	if (!tp_pg_free(pool, n, s))
+		tp_free_locked(pool, n, s);
 	return 0;
 }
 
@@ -1034,13 +1062,7 @@ static int tp_check_batch_free(struct t_pool *pool, const u64 *handles,
 		}
 	}
 	s = tp_seg(pool, n);
-	if (s->pins) {
-		tp_refuse(pool, "free of a pinned block");
-		return -EBUSY;
-	}
-	if (s->holds)
-		return tp_busy(pool, n);
-	return tp_gc_free(pool, n);
+	return tp_may_free(pool, n, s);
 }
 
 /**
@@ -1081,7 +1103,8 @@ int t_pool_free_batch(struct t_pool *pool, const u64 *handles,
 		bad = handles[i - 1];
 	for (i = 0; i < count && !ret; i++) {
 		n = (u32)handles[i] - 1;
-		tp_free_locked(pool, n, tp_seg(pool, n));
+		if (!tp_pg_free(pool, n, tp_seg(pool, n)))
+			tp_free_locked(pool, n, tp_seg(pool, n));
 	}
 out:
 	ckremm_unlock(&pool->lock, flags);
@@ -1201,7 +1224,7 @@ size_t t_pool_size_of(struct t_pool *pool, u64 handle)
 	flags = ckremm_lock(&pool->lock);
 	n = tp_lookup(pool, handle);
 	if (n != TP_NIL)
-		size = tp_bytes(tp_units(pool, tp_seg(pool, n)));
+		size = tp_bytes(tp_block_units(pool, tp_seg(pool, n)));
 	ckremm_unlock(&pool->lock, flags);
 	return size;
 }
@@ -1297,6 +1320,11 @@ static int tp_access(struct t_pool *pool, u64 handle, u64 src_handle,
 		ret = -EINVAL;
 		goto out;
 	}
+	ret = tp_pg_touch(pool, n);
+	if (!ret && src != TP_NIL)
+		ret = tp_pg_touch(pool, src);
+	if (ret)
+		goto out;
 	size = tp_bytes(tp_units(pool, tp_seg(pool, n)));
 	if (op == TP_ZERO && pos <= size)
 		len = size - pos;
@@ -1315,6 +1343,8 @@ static int tp_access(struct t_pool *pool, u64 handle, u64 src_handle,
 		ret = -EBUSY;
 		goto out;
 	}
+	if (alone)
+		tp_pg_written(pool, n);
 	if (place) {
 		tp_hold_locked(pool, n, alone);
 		held = true;
@@ -1367,8 +1397,10 @@ out:
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
  * Return: 0; -EINVAL for a dead handle or a range outside the block;
- * -EBUSY if another call holds the block alone or waits to, or 2^14 - 1
- * readers share it.
+ * -EBUSY if another call holds the block alone or waits to, or 2^11 - 1
+ * readers share it.  A block paged out to a backing store is paged in first
+ * (ckremm/paging/store_pager.c): -EAGAIN, -ENOMEM or -EIO if it cannot be
+ * now.
  */
 int t_pool_read(struct t_pool *pool, u64 handle, size_t pos, void *buf,
 		size_t len)
@@ -1393,6 +1425,9 @@ EXPORT_SYMBOL_NS_GPL(t_pool_read, CKREMM_NS);
  * Context: Any context; takes the pool lock with interrupts disabled.
  * Return: 0; -EINVAL for a dead handle or a range outside the block;
  * -EBUSY if another call holds the block.  Nothing is written on error.
+ * A block paged out to a backing store is paged in first
+ * (ckremm/paging/store_pager.c): -EAGAIN, -ENOMEM or -EIO if it cannot be
+ * now.
  */
 int t_pool_write(struct t_pool *pool, u64 handle, size_t pos,
 		 const void *buf, size_t len)
@@ -1422,7 +1457,9 @@ EXPORT_SYMBOL_NS_GPL(t_pool_write, CKREMM_NS);
  * Context: Any context; takes the pool lock with interrupts disabled.
  * Return: 0; -EINVAL for a dead handle; -EBUSY if another call holds the
  * block.  Nothing is cleared on error, and *@offset and *@size are left
- * alone.
+ * alone.  A block paged out to a backing store is paged in first
+ * (ckremm/paging/store_pager.c): -EAGAIN, -ENOMEM or -EIO if it cannot be
+ * now.
  */
 int t_pool_clean_locate(struct t_pool *pool, u64 handle, size_t *offset,
 			size_t *size)
@@ -1453,6 +1490,9 @@ EXPORT_SYMBOL_NS_GPL(t_pool_clean_locate, CKREMM_NS);
  * Context: Any context; takes the pool lock with interrupts disabled.
  * Return: 0; -EINVAL for a dead handle; -EBUSY if another call holds the
  * block.  Nothing is cleared on error.
+ * A block paged out to a backing store is paged in first
+ * (ckremm/paging/store_pager.c): -EAGAIN, -ENOMEM or -EIO if it cannot be
+ * now.
  */
 int t_pool_clean(struct t_pool *pool, u64 handle)
 {
@@ -1473,6 +1513,9 @@ EXPORT_SYMBOL_NS_GPL(t_pool_clean, CKREMM_NS);
  * Return: 0 (also for @dst == @src, which copies nothing); -EINVAL for a
  * dead handle; -ENOSPC if @dst is smaller than @src; -EBUSY if another
  * call holds @dst, or holds @src alone.  Nothing is copied on error.
+ * A block paged out to a backing store is paged in first
+ * (ckremm/paging/store_pager.c): -EAGAIN, -ENOMEM or -EIO if it cannot be
+ * now.
  */
 int t_pool_copy(struct t_pool *pool, u64 dst, u64 src)
 {
@@ -1489,8 +1532,8 @@ int t_pool_copy(struct t_pool *pool, u64 dst, u64 src)
 		ckremm_unlock(&pool->lock, flags);
 		return -EINVAL;
 	}
-	dsize = tp_bytes(tp_units(pool, tp_seg(pool, d)));
-	ssize = tp_bytes(tp_units(pool, tp_seg(pool, n)));
+	dsize = tp_bytes(tp_block_units(pool, tp_seg(pool, d)));
+	ssize = tp_bytes(tp_block_units(pool, tp_seg(pool, n)));
 	if (dsize < ssize)
 		tp_refuse(pool, "copy into a smaller block");
 	ckremm_unlock(&pool->lock, flags);
@@ -1561,8 +1604,10 @@ EXPORT_SYMBOL_NS_GPL(copy_t_ptr, CKREMM_NS);
  * Context: Any context; takes the pool lock with interrupts disabled.
  * Return: 0; -EINVAL for a dead handle; -EBUSY if another call holds the
  * block alone, or (for @alone) shares it, or (for a shared hold) a call
- * that needs it alone waits for its readers to go, or 2^14 - 1 readers
- * share it already.
+ * that needs it alone waits for its readers to go, or 2^11 - 1 readers
+ * share it already.  A block paged out to a backing store is paged in first
+ * (ckremm/paging/store_pager.c): -EAGAIN, -ENOMEM or -EIO if it cannot be
+ * now.
  */
 int t_pool_hold(struct t_pool *pool, u64 handle, bool alone, void **addr,
 		size_t *size)
@@ -1575,13 +1620,16 @@ int t_pool_hold(struct t_pool *pool, u64 handle, bool alone, void **addr,
 		return -EINVAL;
 	flags = ckremm_lock(&pool->lock);
 	n = tp_lookup(pool, handle);
-	if (n == TP_NIL) {
-		ret = -EINVAL;
+	ret = n == TP_NIL ? -EINVAL : tp_pg_touch(pool, n);
+	if (ret) {
+		/* a dead handle, or a block that cannot be paged in now */
 	} else if (!tp_may_hold(pool, n, alone)) {
 		ret = alone ? tp_busy(pool, n) : -EBUSY;
 	} else if (alone && tp_gc_fix(pool, n)) {
 		ret = -ENOSPC;
 	} else {
+		if (alone)
+			tp_pg_written(pool, n);
 		tp_hold_locked(pool, n, alone);
 		tp_settle(pool, n, &flags);
 		*addr = tp_addr_of(pool, tp_seg(pool, n)->off);
@@ -1612,7 +1660,8 @@ int t_pool_unhold(struct t_pool *pool, u64 handle, bool alone)
 	flags = ckremm_lock(&pool->lock);
 	n = tp_lookup(pool, handle);
 	if (n != TP_NIL) {
-		u32 holds = tp_seg(pool, n)->holds;
+		/* A paged-out block is held by no one. */
+		u32 holds = tp_is_out(tp_seg(pool, n)) ? 0 : tp_seg(pool, n)->holds;
 
 		if (alone ? holds & TP_HELD_ALONE : holds & TP_READERS_MASK) {
 			tp_unhold_locked(pool, n, alone);
@@ -1654,10 +1703,16 @@ static int tp_change_pins(struct t_pool *pool, u64 handle, bool pin,
 		goto out;
 	}
 	s = tp_seg(pool, n);
+	if (pin) {
+		ret = tp_pg_touch(pool, n);
+		if (ret)
+			goto out;
+		tp_pg_written(pool, n);
+	}
 	if (pin && s->pins == U16_MAX) {
 		tp_refuse(pool, "pin count would overflow");
 		ret = -EOVERFLOW;
-	} else if (!pin && !s->pins) {
+	} else if (!pin && (tp_is_out(s) || s->pins <= tp_pg_in_flight(pool, n))) {
 		tp_refuse(pool, "unpin of a block that is not pinned");
 		ret = -EINVAL;
 	} else if (pin && !s->pins && tp_gc_fix(pool, n)) {
@@ -1692,6 +1747,9 @@ out:
  * Context: Any context; takes the pool lock with interrupts disabled.
  * Return: 0; -EINVAL for a dead handle; -EOVERFLOW for a block already
  * pinned U16_MAX (65535) times.  Nothing changes on error.
+ * A block paged out to a backing store is paged in first
+ * (ckremm/paging/store_pager.c): -EAGAIN, -ENOMEM or -EIO if it cannot be
+ * now.
  */
 int t_pool_pin_locate(struct t_pool *pool, u64 handle, size_t *offset,
 		      size_t *size)
@@ -1748,22 +1806,26 @@ EXPORT_SYMBOL_NS_GPL(t_pool_unpin, CKREMM_NS);
  * first, in steps.
  *
  * Context: Any context; takes the pool lock with interrupts disabled.
- * Return: 0, or -EINVAL for a dead handle.
+ * Return: 0, or -EINVAL for a dead handle.  A block paged out to a backing store is paged in first
+ * (ckremm/paging/store_pager.c): -EAGAIN, -ENOMEM or -EIO if it cannot be
+ * now.
  */
 int t_pool_locate(struct t_pool *pool, u64 handle, size_t *offset,
 		  size_t *size)
 {
 	unsigned long flags;
+	int ret;
 	u32 n;
 
 	if (!pool)
 		return -EINVAL;
 	flags = ckremm_lock(&pool->lock);
 	n = tp_lookup_settled(pool, handle, &flags);
-	if (n != TP_NIL)
+	ret = n == TP_NIL ? -EINVAL : tp_pg_touch(pool, n);
+	if (!ret)
 		tp_report_place(pool, n, offset, size);
 	ckremm_unlock(&pool->lock, flags);
-	return n == TP_NIL ? -EINVAL : 0;
+	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(t_pool_locate, CKREMM_NS);
 
@@ -1853,8 +1915,19 @@ void t_pool_get_stats(struct t_pool *pool, struct t_pool_stats *stats)
 		stats->committed_bytes -= pool->pg.limit - pool->pg.committed;
 	stats->purged_bytes = pool->pg.purged;
 	stats->commit_failures = pool->pg.commit_failures;
+	stats->paged_out_bytes = tp_bytes(pool->st.out_units);
+	stats->paged_out_blocks = pool->st.out_blocks;
+	stats->zero_blocks = pool->st.zero_blocks;
+	stats->stored_bytes = pool->st.stored;
+	stats->page_outs = pool->st.page_outs;
+	stats->page_ins = pool->st.page_ins;
+	stats->page_in_eagain = pool->st.eagain;
+	stats->store_written = pool->st.written;
 	stats->arena_moves = pool->pg.moves;
 #endif
+	stats->resident_bytes = stats->used_bytes;
+	stats->resident_blocks = pool->used_blocks - stats->paged_out_blocks;
+	stats->used_bytes += stats->paged_out_bytes;
 	if (stats->free_bytes)
 		stats->frag_permille = 1000 - ckremm_permille(stats->largest_free,
 							      stats->free_bytes);

@@ -93,7 +93,8 @@ static int tp_check_runs(struct t_pool *pool, struct tp_check *c,
 	/* The last run ends where the arena does: its end is the arena's. */
 	if (c->n != TP_NIL)
 		return 0;
-	if (c->used != pool->used_units || c->used_blocks != pool->used_blocks ||
+	if (c->used != pool->used_units ||
+	    c->used_blocks + tp_out_blocks(pool) != pool->used_blocks ||
 	    c->free_runs != pool->free_blocks || c->pinned != pool->pinned_blocks)
 		return tp_fault(f, 0, "counts disagree with the statistics");
 	return 1;
@@ -112,7 +113,8 @@ static int tp_check_spares(struct t_pool *pool, struct tp_check *c,
 	}
 	if (c->n != TP_NIL)
 		return 0;
-	if (c->nodes + c->runs != (size_t)pool->chunks * TP_CHUNK_NODES)
+	if (c->nodes + c->runs + tp_out_nodes(pool) !=
+	    (size_t)pool->chunks * TP_CHUNK_NODES)
 		return tp_fault(f, 0, "nodes lost");
 	return 1;
 }

@@ -24,6 +24,8 @@
 #define TP_CHECK_TRIES		16
 /* Chunks an allocation adds before it gives up on other CPUs' appetite. */
 #define TP_GROW_TRIES		4
+/* Page-ins a pool queues for its pager's next tick (see store_pager.c). */
+#define TP_PG_WANT		8
 
 /*
  * Nodes come in chunks of one 4 KiB allocation: 204 nodes of 20 bytes (170
@@ -63,7 +65,8 @@
  * @gen: used block: the generation in its handle
  * @pins: used block: how many pins hold it in place
  * @holds: used block: TP_HELD_ALONE, or how many calls share a hold and
- *	TP_WRITER_WAITS
+ *	TP_WRITER_WAITS; and the paging module's marks (TP_PAGED_OUT,
+ *	TP_REFERENCED, TP_KEEP, TP_ZERO_OUT)
  * @gc: used block of a pool with a collector: its type, colour and pin
  *	set slot (ckremm/gc/gc.c); 0 otherwise.  Only in builds with the
  *	collector, whose nodes are 24 bytes.
@@ -90,7 +93,21 @@ struct tp_seg {
 
 #define TP_HELD_ALONE		BIT(15)
 #define TP_WRITER_WAITS		BIT(14)	/* refused for readers: no new readers */
-#define TP_READERS_MASK		(TP_WRITER_WAITS - 1)
+/*
+ * The paging module's marks (ckremm/paging/store_pager.c), set only in
+ * pools with a backing store.  A paged-out block's node is in no run: it
+ * keeps TP_PAGED_OUT (and TP_ZERO_OUT for a zero-filled block, of which
+ * nothing is stored) in @holds, the store's key in @off (low half) and
+ * @next (high half), its size in units in the prev bits of @prev_state,
+ * and the bytes the store keeps for it in @pins and the low bits of @holds
+ * (tp_out_*() below).  A paged-out block has neither pins nor holds.
+ */
+#define TP_PAGED_OUT		BIT(13)	/* no extent: the block is in the store */
+#define TP_REFERENCED		BIT(12)	/* resident: used since the hand passed */
+#define TP_ZERO_OUT		BIT(12)	/* paged out: zero-filled, not stored */
+#define TP_KEEP			BIT(11)	/* resident: the store refused it */
+#define TP_READERS_MASK		(TP_KEEP - 1)
+#define TP_HOLDS		(TP_HELD_ALONE | TP_WRITER_WAITS | TP_READERS_MASK)
 
 /*
  * struct tp_paging - which pages of the arena are committed, for the
@@ -123,6 +140,53 @@ struct tp_paging {
 	size_t purged;
 	size_t commit_failures;
 	size_t moves;
+};
+
+/*
+ * struct tp_store_state - a table pool's backing store, for the paging
+ *	module (ckremm/paging/store_pager.c); only in builds with it
+ * @store: the store, or NULL: no block is ever paged out
+ * @hand: the CLOCK hand, a run of the arena, or TP_NIL (start at the
+ *	first run)
+ * @outgoing: the block being paged out with the lock dropped, internally
+ *	pinned, or TP_NIL
+ * @incoming: the block being paged in with the lock dropped (a store that
+ *	sleeps), internally pinned, or TP_NIL
+ * @drops: freed paged-out blocks whose copies the pager has still to
+ *	drop, linked through their prev bits; TP_NIL when none
+ * @dirtied: @outgoing was written, pinned or held alone meanwhile
+ * @busy: the pager is in a call of the store with the lock dropped
+ * @nwant: handles in @want
+ * @want: page-ins refused with -EAGAIN, for the pager's next tick
+ * @out_nodes: nodes of paged-out blocks and of @drops
+ * @out_blocks: paged-out blocks
+ * @out_units: their units
+ * @zero_blocks: paged-out zero-filled blocks
+ * @stored: bytes the store keeps for the paged-out blocks
+ * @page_outs: blocks paged out, in total
+ * @page_ins: blocks paged in, in total
+ * @eagain: page-ins refused with -EAGAIN, in total
+ * @written: bytes written to the store, in total
+ */
+struct tp_store_state {
+	struct ckremm_store *store;
+	u32 hand;
+	u32 outgoing;
+	u32 incoming;
+	u32 drops;
+	bool dirtied;
+	bool busy;
+	u8 nwant;
+	u64 want[TP_PG_WANT];
+	u32 out_nodes;
+	size_t out_blocks;
+	size_t out_units;
+	size_t zero_blocks;
+	size_t stored;
+	size_t page_outs;
+	size_t page_ins;
+	size_t eagain;
+	u64 written;
 };
 
 /* The block in transit during a reorder step, if any. */
@@ -174,6 +238,7 @@ struct t_pool {
 #endif
 #ifdef CONFIG_CKREMM_PAGING
 	struct tp_paging pg;
+	struct tp_store_state st;
 #endif
 };
 
@@ -259,12 +324,209 @@ static inline u64 tp_handle(const struct t_pool *pool, u32 n)
 	return ((u64)tp_seg(pool, n)->gen << 32) | (n + 1);
 }
 
+/*
+ * The backing store's hooks (ckremm/paging/store_pager.c), pool lock held;
+ * in builds without the paging module no block is ever paged out.
+ */
+#ifdef CONFIG_CKREMM_PAGING
+/* Used block @s is paged out (or its copy waits to be dropped). */
+static inline bool tp_is_out(const struct tp_seg *s)
+{
+	return s->holds & TP_PAGED_OUT;
+}
+
+static inline u32 tp_out_units(const struct tp_seg *s)
+{
+	return s->prev_state & TP_PREV_MASK;
+}
+
+static inline u64 tp_out_key(const struct tp_seg *s)
+{
+	return (u64)s->next << 32 | s->off;
+}
+
+/* Bytes the store keeps for paged-out block @s: below TP_OUT_STORED_MAX. */
+#define TP_OUT_STORED_MAX	((size_t)(TP_READERS_MASK + 1) << 16)
+static inline size_t tp_out_stored(const struct tp_seg *s)
+{
+	return (size_t)(s->holds & TP_READERS_MASK) << 16 | s->pins;
+}
+
+/* Marks a block is born with: referenced, in a pool with a store. */
+static inline u16 tp_pg_fresh(const struct t_pool *pool)
+{
+	return pool->st.store ? TP_REFERENCED : 0;
+}
+
+/* Node @n leaves the runs; @survivor, if any, takes its place. */
+static inline void tp_pg_node_gone(struct t_pool *pool, u32 n, u32 survivor)
+{
+	if (pool->st.hand == n)
+		pool->st.hand = survivor;
+}
+
+int tp_pg_fault(struct t_pool *pool, u32 n);
+void tp_pg_free_out(struct t_pool *pool, u32 n, struct tp_seg *s);
+void tp_pg_destroy(struct t_pool *pool);
+
+/* Live blocks that are paged out, and nodes in no run because of them. */
+static inline size_t tp_out_blocks(const struct t_pool *pool)
+{
+	return pool->st.out_blocks;
+}
+
+static inline size_t tp_out_nodes(const struct t_pool *pool)
+{
+	return pool->st.out_nodes;
+}
+
+static inline void tp_pg_init(struct t_pool *pool)
+{
+	pool->st.hand = TP_NIL;
+	pool->st.outgoing = TP_NIL;
+	pool->st.incoming = TP_NIL;
+	pool->st.drops = TP_NIL;
+}
+
+/*
+ * Live block @n is about to be used: 0 once it is resident (paged in if
+ * it was out) and marked referenced; -EAGAIN, -ENOMEM or -EIO if it
+ * cannot be paged in now (see store_pager.c).
+ */
+static inline int tp_pg_touch(struct t_pool *pool, u32 n)
+{
+	struct tp_seg *s = tp_seg(pool, n);
+
+	if (!pool->st.store)
+		return 0;
+	if (tp_is_out(s) || n == pool->st.incoming)
+		return tp_pg_fault(pool, n);
+	s->holds |= TP_REFERENCED;
+	return 0;
+}
+
+/*
+ * Resident block @n is about to be written, pinned or held alone: the
+ * store may be offered it again, and a copy of it under way is stale.
+ */
+static inline void tp_pg_written(struct t_pool *pool, u32 n)
+{
+	if (!pool->st.store)
+		return;
+	tp_seg(pool, n)->holds &= ~TP_KEEP;
+	if (n == pool->st.outgoing)
+		pool->st.dirtied = true;
+}
+
+/*
+ * A caller frees block @n (at @s), neither pinned nor held by anyone but
+ * the pager: true if the paging module saw to it (a paged-out block, or
+ * one the pager is copying, which it frees when its copy returns).
+ */
+static inline bool tp_pg_free(struct t_pool *pool, u32 n, struct tp_seg *s)
+{
+	if (!tp_is_out(s) && n != pool->st.outgoing && n != pool->st.incoming)
+		return false;
+	tp_pg_free_out(pool, n, s);
+	return true;
+}
+
+/* Whether block @n is one the pager works on with the lock dropped. */
+static inline bool tp_pg_in_flight(const struct t_pool *pool, u32 n)
+{
+	return n == pool->st.outgoing || n == pool->st.incoming;
+}
+#else
+static inline bool tp_is_out(const struct tp_seg *s)
+{
+	(void)s;
+	return false;
+}
+
+static inline u32 tp_out_units(const struct tp_seg *s)
+{
+	(void)s;
+	return 0;
+}
+
+static inline u16 tp_pg_fresh(const struct t_pool *pool)
+{
+	(void)pool;
+	return 0;
+}
+
+static inline void tp_pg_node_gone(struct t_pool *pool, u32 n, u32 survivor)
+{
+	(void)pool;
+	(void)n;
+	(void)survivor;
+}
+
+static inline int tp_pg_touch(struct t_pool *pool, u32 n)
+{
+	(void)pool;
+	(void)n;
+	return 0;
+}
+
+static inline void tp_pg_written(struct t_pool *pool, u32 n)
+{
+	(void)pool;
+	(void)n;
+}
+
+static inline bool tp_pg_free(struct t_pool *pool, u32 n, struct tp_seg *s)
+{
+	(void)pool;
+	(void)n;
+	(void)s;
+	return false;
+}
+
+static inline bool tp_pg_in_flight(const struct t_pool *pool, u32 n)
+{
+	(void)pool;
+	(void)n;
+	return false;
+}
+
+static inline void tp_pg_destroy(struct t_pool *pool)
+{
+	(void)pool;
+}
+
+static inline size_t tp_out_blocks(const struct t_pool *pool)
+{
+	(void)pool;
+	return 0;
+}
+
+static inline size_t tp_out_nodes(const struct t_pool *pool)
+{
+	(void)pool;
+	return 0;
+}
+
+static inline void tp_pg_init(struct t_pool *pool)
+{
+	(void)pool;
+}
+#endif
+
+/* Units of live block @s, resident or paged out. */
+static inline u32 tp_block_units(const struct t_pool *pool,
+				 const struct tp_seg *s)
+{
+	return tp_is_out(s) ? tp_out_units(s) : tp_units(pool, s);
+}
+
 /* Make node @n (at @s) spare, merged into @survivor or never used. */
 static inline void tp_node_put(struct t_pool *pool, u32 n, struct tp_seg *s,
 			       u32 survivor)
 {
 	if (pool->cursor == n)
 		pool->cursor = survivor;
+	tp_pg_node_gone(pool, n, survivor);
 	s->prev_state = TP_SPARE << TP_STATE_SHIFT | TP_PREV_MASK;
 	s->next = TP_NIL;
 	s->link_next = pool->spare;
@@ -424,7 +686,8 @@ static inline u32 tp_find(const struct t_pool *pool, u64 handle)
 	u32 n = (u32)handle - 1;
 	const struct tp_seg *s;
 
-	if (!tp_node_exists(pool, n))
+	/* Generation 0 is never given: it marks blocks that died in flight. */
+	if (!tp_node_exists(pool, n) || !(u32)(handle >> 32))
 		return TP_NIL;
 	s = tp_seg(pool, n);
 	if (!tp_is_used(s) || s->gen != (u32)(handle >> 32))
@@ -555,6 +818,10 @@ u32 tp_alloc_any(struct t_pool *pool, u32 units, struct tp_seg **sp,
 		 unsigned long *flags);
 bool tp_units_for(size_t size, u32 *units);
 void tp_free_locked(struct t_pool *pool, u32 n, struct tp_seg *s);
+void tp_merge_free(struct t_pool *pool, u32 n, struct tp_seg *s);
+u32 tp_find_free(struct t_pool *pool, u32 units, struct tp_seg **sp,
+		 u32 *have);
+int tp_grow(struct t_pool *pool, unsigned long *flags);
 bool tp_is_fixed(struct t_pool *pool, u32 n);
 size_t tp_largest_free(const struct t_pool *pool);
 

@@ -10,6 +10,11 @@
  * pool is quiet) gathers all free space; in a header pool, the whole
  * pages inside free blocks.  The design and the parameters are explained
  * at the top of ckremm/paging/paging.c and h_paging.c.
+ *
+ * A table pool's pager may also be given a backing store
+ * (include/ckremm/store.h): the pool may then hold more block bytes than
+ * its arena, its least recently used blocks paged out to the store and
+ * paged in again when they are used (ckremm/paging/store_pager.c).
  */
 #ifndef CKREMM_PAGING_H
 #define CKREMM_PAGING_H
@@ -17,6 +22,7 @@
 #include <ckremm/t_pool.h>
 
 struct h_pool;
+struct ckremm_store;
 
 /* ckremm_paging_params.flags */
 #define CKREMM_PAGING_REORDER	0x1U	/* compact a quiet pool: invalidates
@@ -35,6 +41,11 @@ struct h_pool;
  * @reorder_bytes: with CKREMM_PAGING_REORDER, most bytes a tick moves;
  *	0 for 256 KiB
  * @flags: 0 or CKREMM_PAGING_REORDER
+ * @free_target: with a store: a tick pages out the least recently used
+ *	blocks while fewer bytes than this of the arena are free; 0 for none
+ * @write_budget: with a store: most bytes a tick has the store write
+ *	(a block is offered only while its size fits what is left); 0 for
+ *	no limit
  */
 struct ckremm_paging_params {
 	unsigned int decay_ticks;
@@ -43,6 +54,8 @@ struct ckremm_paging_params {
 	size_t step_bytes;
 	size_t reorder_bytes;
 	unsigned int flags;
+	size_t free_target;
+	size_t write_budget;
 };
 
 /**
@@ -79,6 +92,9 @@ struct ckremm_pager {
  * @purged: bytes given back
  * @steps: purge steps
  * @moved: bytes a reorder moved
+ * @paged_out: blocks paged out to the store
+ * @paged_in: blocks paged in that accesses had queued
+ * @store_written: bytes the store wrote (what it keeps of what went out)
  * @committed: bytes committed ahead of the pool's allocations, where the
  *	port commits pages only so (CKREMM_ARENA_MOVES: the Linux kernel)
  * @abandoned: purges or commits given up because a block was pinned or
@@ -89,6 +105,9 @@ struct ckremm_paging_result {
 	size_t purged;
 	unsigned int steps;
 	size_t moved;
+	size_t paged_out;
+	size_t paged_in;
+	size_t store_written;
 	size_t committed;
 	unsigned int abandoned;
 	unsigned int commit_failures;
@@ -106,5 +125,12 @@ int ckremm_paging_commit_t(struct t_pool *pool, size_t ahead,
 			   size_t *committed);
 size_t ckremm_paging_reclaimable_t(struct t_pool *pool, bool reorder);
 void ckremm_pager_exit(struct ckremm_pager *pager);
+
+/* A backing store for the table pool (store_pager.c). */
+int ckremm_pager_set_store(struct ckremm_pager *pager,
+			   struct ckremm_store *store);
+int ckremm_pager_page_out(struct ckremm_pager *pager, size_t bytes,
+			  struct ckremm_paging_result *res);
+int ckremm_pager_page_in(struct ckremm_pager *pager, u64 handle);
 
 #endif /* CKREMM_PAGING_H */

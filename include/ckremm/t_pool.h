@@ -65,7 +65,7 @@ struct t_pool;
  * @used_blocks: live blocks
  * @free_blocks: free runs of the arena
  * @pinned_blocks: blocks pinned now
- * @peak_used: highest @used_bytes seen
+ * @peak_used: highest @resident_bytes seen (@used_bytes without a store)
  * @failed_allocs: allocations refused for lack of space, of table
  *	entries, or of memory for the table to grow
  * @refused_calls: calls refused as misuse
@@ -80,6 +80,20 @@ struct t_pool;
  * @purged_bytes: bytes the paging module gave back, in total
  * @commit_failures: allocations failed because pages could not be
  *	committed again (or were being given back at that moment)
+ * @resident_bytes: bytes of the blocks in the arena; with a backing store
+ *	(ckremm/paging/store_pager.c) @used_bytes is @resident_bytes plus
+ *	@paged_out_bytes, and @free_bytes is the arena's less @resident_bytes
+ * @resident_blocks: blocks in the arena
+ * @paged_out_bytes: bytes of the blocks paged out to the store
+ * @paged_out_blocks: blocks paged out, @zero_blocks of them included
+ * @zero_blocks: paged-out blocks that are all zeros: the store holds
+ *	nothing for them
+ * @stored_bytes: bytes the store says it keeps for the paged-out blocks
+ * @page_outs: blocks paged out, in total
+ * @page_ins: blocks paged in, in total
+ * @page_in_eagain: accesses refused with -EAGAIN because the block could
+ *	not be paged in at once, in total
+ * @store_written: bytes written to the store, in total
  * @arena_moves: times the paging module moved the arena to give pages
  *	back or commit them (the Linux kernel's arenas): as a reorder does,
  *	a move invalidates the address of every block not pinned
@@ -103,6 +117,16 @@ struct t_pool_stats {
 	size_t committed_bytes;
 	size_t purged_bytes;
 	size_t commit_failures;
+	size_t resident_bytes;
+	size_t resident_blocks;
+	size_t paged_out_bytes;
+	size_t paged_out_blocks;
+	size_t zero_blocks;
+	size_t stored_bytes;
+	size_t page_outs;
+	size_t page_ins;
+	size_t page_in_eagain;
+	u64 store_written;
 	size_t arena_moves;
 };
 

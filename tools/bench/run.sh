@@ -103,6 +103,19 @@ else
 	not_measured "host paging" "bench_paging failed (see $logs/host-paging.log)"
 fi
 
+# Figure 11: the compressed store on real data (host_zstore.c): blocks of
+# the kernel source tree in the cache if it is there, else of the
+# machine's headers and package documentation.
+zdata=("$CKREMM_CACHE/$CKREMM_SRC_PKG")
+[[ -d ${zdata[0]}/mm ]] || zdata=(/usr/include /usr/share/doc)
+say "host: zstore, blocks of ${zdata[*]}"
+if "${pin[@]}" "$bin/bench_zstore" --runs "$runs" "${zdata[@]}" >"$logs/host-zstore.log" 2>&1; then
+	collect "$logs/host-zstore.log"
+	grep '^# ' "$logs/host-zstore.log" | sed 's/^# /bench: zstore: /' >&2
+else
+	not_measured "host zstore" "bench_zstore failed (see $logs/host-zstore.log)"
+fi
+
 # Instruction counts: the same trace, one replay, counted by callgrind.
 if [[ ${BENCH_ICOUNT:-1} == 1 ]] && command -v valgrind >/dev/null; then
 	for a in h_pool h_pool_cache h_pool_keyed t_pool glibc; do

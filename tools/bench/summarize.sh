@@ -266,4 +266,12 @@ END {
 	alone(10, "  t_pool with its tables", "paging,t_pool,held_with_tables_per_live", 0, "x", "", 0, "-", "", "")
 	alone(10, "  h_pool, paged (pages inside free blocks)", "paging,h_pool,held_per_live", 0, "x", "", 0, "-", "", "")
 	alone(10, "  glibc after malloc_trim(0)", "paging,glibc,held_per_live", 0, "x", "", 0, "-", "", "")
+
+	# Figure 11: the compressed store on real data (host_zstore.c); the
+	# data it read is named in logs/host-zstore.log and by make bench.
+	cmp(11, "compressed store, 4 KiB blocks: ratio vs zsmalloc", "zstore,lz4,ratio", "x", "zstore,zsmalloc_published,ratio", "zsmalloc (published)", 1, "", 0, "-")
+	alone(11, "  ratio, refused blocks counted resident", "zstore,lz4,ratio_all", 0, "x", "", 0, "-", "", "")
+	alone(11, "  blocks taken (the rest: copy >= 7/8 of block)", "zstore,lz4,taken", 0, "%", "", 0, "-", "", "")
+	cmp(11, "  put (compress) MB/s vs liblz4 alone", "zstore,lz4,compress_mbs", "MB/s", "zstore,lz4_alone,compress_mbs", "lz4", 1, "", 0, "-")
+	cmp(11, "  get (decompress) MB/s vs liblz4 alone", "zstore,lz4,decompress_mbs", "MB/s", "zstore,lz4_alone,decompress_mbs", "lz4", 1, "", 0, "-")
 }' "$dir/summary.csv" >"$dir/table.txt"

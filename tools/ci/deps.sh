@@ -32,6 +32,8 @@ packages=(
 	scdoc
 	# the collector's benchmark peer (tools/bench, bench_gc)
 	libgc-dev
+	# the compressed store's codec in the hosted port (ckremm/port/host/lz4)
+	liblz4-dev
 	# the emulated boards (tools/mcu): Cortex-M and 32-bit RISC-V
 	gcc-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm
 	gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc

@@ -5,7 +5,9 @@
 # inputs, then fuzz each for a bounded time, one fuzzer at a time.
 #
 #   tools/fuzz/run.sh check   replay, then FUZZ_CHECK_SECONDS (45) per pool,
-#                             FUZZ_CHECK_SECONDS_gc (20) for the collector
+#                             FUZZ_CHECK_SECONDS_gc (20) for the collector,
+#                             FUZZ_CHECK_SECONDS_paging (15) for the paging
+#                             module and the compressed store
 #   tools/fuzz/run.sh fuzz    replay, then FUZZ_SECONDS (600) per fuzzer
 #
 # Every replayed file of tools/fuzz/regress/<pool>/ and every fuzzer run
@@ -13,7 +15,7 @@
 # status is non-zero if M > 0.
 #
 # Knobs: FUZZ_SEED (fixed libFuzzer -seed, default 1), FUZZ_MAX_LEN
-# (default 2048), FUZZ_POOLS (default "h_pool t_pool gc"),
+# (default 2048), FUZZ_POOLS (default "h_pool t_pool gc paging"),
 # FUZZ_CHECK_SECONDS_<pool> (one fuzzer's time in check mode), CKREMM_CACHE.
 # The working corpus of each pool accumulates in
 # $CKREMM_CACHE/fuzz-corpus/<pool>; inputs that crash are saved in
@@ -33,7 +35,7 @@ fuzz)	seconds=${FUZZ_SECONDS:-600} ;;
 esac
 seed=${FUZZ_SEED:-1}
 max_len=${FUZZ_MAX_LEN:-2048}
-pools=${FUZZ_POOLS:-h_pool t_pool gc}
+pools=${FUZZ_POOLS:-h_pool t_pool gc paging}
 build=$CKREMM_ROOT/tools/build/fuzz
 logs=$CKREMM_CACHE/logs
 passed=0
@@ -80,6 +82,7 @@ for pool in $pools; do
 	pool_seconds=$seconds
 	if [[ $mode == check ]]; then
 		[[ $pool == gc ]] && pool_seconds=20
+		[[ $pool == paging ]] && pool_seconds=15
 		pool_seconds=${!own:-$pool_seconds}
 	fi
 	echo "# $pool: ${pool_seconds}s, -seed=$seed -max_len=$max_len, corpus $corpus ($(find "$corpus" -type f | wc -l) inputs)"
