@@ -33,6 +33,7 @@ struct kernel_param;
 struct ckremm_pool;
 struct ckremm_gc;
 struct ckremm_dev_pager;
+struct ckremm_zstore;
 struct seq_file;
 struct t_pool;
 
@@ -172,11 +173,14 @@ struct ckremm_pool_ops {
  * @gc_roots: the collector's root slots, set before @gc is published
  * @pager: a table pool's pager (pager.c), NULL but between PAGER_ATTACH
  *	and PAGER_DETACH; under ckremm_pager_lock
+ * @store: a table pool's compressed store (pager.c), NULL unless
+ *	PAGER_ATTACH gave it one; set once under ckremm_pager_lock, freed
+ *	by the last reference after the pool's memory
  * @map_lock: guards @maps
  * @maps: the address spaces the arena is mapped through (struct
  *	ckremm_mmapping, ckremm_dev.c)
  *
- * Everything but @ref, @node, @gc, @gc_roots, @pager and @maps is set
+ * Everything but @ref, @node, @gc, @gc_roots, @pager, @store and @maps is set
  * before the pool becomes visible and never changes.  The last reference frees the
  * pool's memory, its pager and its collector first.
  */
@@ -196,6 +200,7 @@ struct ckremm_pool {
 	struct ckremm_gc *gc;
 	unsigned int gc_roots;
 	struct ckremm_dev_pager *pager;
+	struct ckremm_zstore *store;
 	struct mutex map_lock;		/* guards @maps */
 	struct list_head maps;
 };
@@ -279,6 +284,8 @@ struct ckremm_pool *ckremm_pool_create(const struct ckremm_pool_ops *ops,
 				       size_t size, const char *name,
 				       umode_t mode);
 void ckremm_pool_put(struct ckremm_pool *pool);
+int ckremm_pool_memory_lock(size_t arena_size, size_t bytes);
+void ckremm_pool_memory_unlock(void);
 bool ckremm_name_valid(const char *name);
 int ckremm_pool_permission(const struct ckremm_pool *pool, bool read_only);
 bool ckremm_may_destroy(const struct ckremm_pool *pool);
@@ -398,6 +405,9 @@ int ckremm_dev_pager_stats(struct ckremm_pool *pool,
 			   struct ckremm_pager_figures *f);
 void ckremm_dev_pager_show(struct seq_file *m, struct t_pool *tpool);
 void ckremm_dev_pager_release(struct ckremm_pool *pool);
+int ckremm_dev_pager_page_in(struct ckremm_pool *pool, u64 handle);
+int ckremm_dev_pager_page_out(struct ckremm_pool *pool, size_t bytes);
+void ckremm_dev_store_free(struct ckremm_zstore *zs);
 #else
 static inline int ckremm_dev_pager_attach(struct ckremm_pool *pool,
 					  const struct ckremm_pager_setup *s)
@@ -428,6 +438,22 @@ static inline void ckremm_dev_pager_show(struct seq_file *m,
 }
 
 static inline void ckremm_dev_pager_release(struct ckremm_pool *pool)
+{
+}
+
+static inline int ckremm_dev_pager_page_in(struct ckremm_pool *pool,
+					   u64 handle)
+{
+	return -ENODEV;
+}
+
+static inline int ckremm_dev_pager_page_out(struct ckremm_pool *pool,
+					    size_t bytes)
+{
+	return -ENODEV;
+}
+
+static inline void ckremm_dev_store_free(struct ckremm_zstore *zs)
 {
 }
 #endif

@@ -129,7 +129,7 @@ static_assert(sizeof(struct ckremm_gc_figures) == 152);
 /* And so have the pager's. */
 static_assert(sizeof(struct ckremm_pager_setup) == 64);
 static_assert(sizeof(struct ckremm_pager_purge) == 40);
-static_assert(sizeof(struct ckremm_pager_figures) == 112);
+static_assert(sizeof(struct ckremm_pager_figures) == 216);
 /* STATS took its paging figures from its reserved words: the same size. */
 static_assert(sizeof(struct ckremm_stats) == 136);
 
@@ -342,13 +342,16 @@ static int ckremm_check_pager_attach(const union ckremm_ioctl_arg *arg)
 {
 	const struct ckremm_pager_setup *s = &arg->pager_setup;
 
-	if (s->flags & ~CKREMM_PAGER_FLAGS ||
-	    !mem_is_zero(s->reserved, sizeof(s->reserved)))
+	if (s->flags & ~CKREMM_PAGER_FLAGS)
 		return -EINVAL;
 	if (s->period_ms > CKREMM_PAGER_PERIOD_MAX ||
 	    s->decay_ticks > CKREMM_PAGER_DECAY_MAX)
 		return -EINVAL;
 	if (!(s->flags & CKREMM_PAGER_REORDER) && s->reorder_bytes)
+		return -EINVAL;
+	/* A store of fewer bytes, or a free target without one. */
+	if (s->store_bytes ? s->store_bytes < CKREMM_PAGER_STORE_MIN :
+			     s->free_target)
 		return -EINVAL;
 	return 0;
 }

@@ -149,6 +149,31 @@ static bool table_commit_for(struct ckremm_pool *pool, size_t bytes,
 	return !err;
 }
 
+/*
+ * After an access to block @handle failed with @err: whether the pool has
+ * a store and the block was paged in by the device, so that the access
+ * may be tried once more.  The pool pages a block in at the access where
+ * its arena has room and the store is free at that moment; else it
+ * answers -ENOMEM (no room: others must be paged out, with the pool lock
+ * dropped) or -EAGAIN (the block was being paged in or out), and the
+ * device, in process context, pages it in through the pager (pager.c).
+ */
+static bool table_paged_in(struct ckremm_pool *pool, int err, u64 handle)
+{
+	return (err == -ENOMEM || err == -EAGAIN) &&
+	       !ckremm_dev_pager_page_in(pool, handle);
+}
+
+/*
+ * After an allocation of @bytes failed with -ENOMEM: whether the pool has
+ * a store and blocks were paged out to make room, so that it may be tried
+ * once more.
+ */
+static bool table_paged_out(struct ckremm_pool *pool, int err, size_t bytes)
+{
+	return err == -ENOMEM && !ckremm_dev_pager_page_out(pool, bytes);
+}
+
 /* Every block is aligned to T_POOL_ALIGN, and no more. */
 static int table_alloc(struct ckremm_pool *pool, size_t size, size_t align,
 		       u32 flags, u64 *handle)
@@ -165,6 +190,14 @@ static int table_alloc(struct ckremm_pool *pool, size_t size, size_t align,
 		err = t_pool_alloc_block(to_t_pool(pool), size, tflags, handle);
 	while (err == -ENOMEM &&
 	       table_commit_for(pool, size, &failures, &tries));
+	if (table_paged_out(pool, err, size)) {
+		tries = 0;
+		do
+			err = t_pool_alloc_block(to_t_pool(pool), size, tflags,
+						 handle);
+		while (err == -ENOMEM &&
+		       table_commit_for(pool, size, &failures, &tries));
+	}
 	return err;
 }
 
@@ -181,6 +214,15 @@ static int table_alloc_batch(struct ckremm_pool *pool, size_t size,
 		err = t_pool_alloc_batch(to_t_pool(pool), size, handles, count);
 	while (err == -ENOMEM && size <= SIZE_MAX / count &&
 	       table_commit_for(pool, size * count, &failures, &tries));
+	if (size <= SIZE_MAX / count &&
+	    table_paged_out(pool, err, size * count)) {
+		tries = 0;
+		do
+			err = t_pool_alloc_batch(to_t_pool(pool), size,
+						 handles, count);
+		while (err == -ENOMEM &&
+		       table_commit_for(pool, size * count, &failures, &tries));
+	}
 	return err;
 }
 
@@ -208,6 +250,8 @@ static int table_report(int (*call)(struct t_pool *pool, u64 handle,
 	int err;
 
 	err = call(to_t_pool(pool), handle, &off, &bytes);
+	if (table_paged_in(pool, err, handle))
+		err = call(to_t_pool(pool), handle, &off, &bytes);
 	if (!err) {
 		*offset = off;
 		*size = bytes;
@@ -241,7 +285,11 @@ static int table_unpin(struct ckremm_pool *pool, u64 handle)
 static int table_hold(struct ckremm_pool *pool, u64 handle, bool alone,
 		      void **addr, size_t *size)
 {
-	return t_pool_hold(to_t_pool(pool), handle, alone, addr, size);
+	int err = t_pool_hold(to_t_pool(pool), handle, alone, addr, size);
+
+	if (table_paged_in(pool, err, handle))
+		err = t_pool_hold(to_t_pool(pool), handle, alone, addr, size);
+	return err;
 }
 
 static void table_unhold(struct ckremm_pool *pool, u64 handle, bool alone)
@@ -252,7 +300,12 @@ static void table_unhold(struct ckremm_pool *pool, u64 handle, bool alone)
 
 static int table_copy(struct ckremm_pool *pool, u64 dst, u64 src)
 {
-	return t_pool_copy(to_t_pool(pool), dst, src);
+	int err = t_pool_copy(to_t_pool(pool), dst, src);
+
+	/* Each end may be out: page in the source, then the destination. */
+	if (table_paged_in(pool, err, src) && table_paged_in(pool, err, dst))
+		err = t_pool_copy(to_t_pool(pool), dst, src);
+	return err;
 }
 
 static int table_reorder(struct ckremm_pool *pool, struct ckremm_reorder *r)

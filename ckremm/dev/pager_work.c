@@ -339,6 +339,86 @@ void ckremm_pager_work_read(struct ckremm_pager_work *work,
 EXPORT_SYMBOL_NS_GPL(ckremm_pager_work_read, CKREMM_NS);
 
 /**
+ * ckremm_pager_work_set_store() - give the work's pool a backing store
+ * @work: what ckremm_pager_work_start() returned
+ * @store: the store; it must outlive the pool
+ *
+ * ckremm_pager_set_store() on the work's pager, between two ticks.
+ *
+ * Context: Process context; may sleep (waits for a tick under way).
+ * Return: what ckremm_pager_set_store() returns; -EINVAL without @work.
+ */
+int ckremm_pager_work_set_store(struct ckremm_pager_work *work,
+				struct ckremm_store *store)
+{
+	int err;
+
+	if (IS_ERR_OR_NULL(work))
+		return -EINVAL;
+	mutex_lock(&work->lock);
+	err = ckremm_pager_set_store(&work->pager, store);
+	mutex_unlock(&work->lock);
+	return err;
+}
+EXPORT_SYMBOL_NS_GPL(ckremm_pager_work_set_store, CKREMM_NS);
+
+/**
+ * ckremm_pager_work_page_in() - page a block in for an access that could
+ *	not
+ * @work: what ckremm_pager_work_start() returned, with a store
+ * @handle: the block
+ *
+ * ckremm_pager_page_in() between two ticks, pages committed charged as a
+ * tick's are: other blocks are paged out while the arena has no room.
+ *
+ * Context: Process context; may sleep.
+ * Return: what ckremm_pager_page_in() returns; -EINVAL without @work;
+ * -EINTR if a fatal signal came while a tick was under way.
+ */
+int ckremm_pager_work_page_in(struct ckremm_pager_work *work, u64 handle)
+{
+	struct mem_cgroup *old;
+	int err;
+
+	if (IS_ERR_OR_NULL(work))
+		return -EINVAL;
+	if (mutex_lock_killable(&work->lock))
+		return -EINTR;
+	old = set_active_memcg(work->memcg);
+	err = ckremm_pager_page_in(&work->pager, handle);
+	set_active_memcg(old);
+	mutex_unlock(&work->lock);
+	return err;
+}
+EXPORT_SYMBOL_NS_GPL(ckremm_pager_work_page_in, CKREMM_NS);
+
+/**
+ * ckremm_pager_work_page_out() - page out to make room for an allocation
+ * @work: what ckremm_pager_work_start() returned, with a store
+ * @bytes: page out until this many more bytes of the arena are free
+ *
+ * ckremm_pager_page_out() between two ticks; what it paged out and what
+ * the store wrote are counted in the pool's own figures.
+ *
+ * Context: Process context; may sleep.
+ * Return: what ckremm_pager_page_out() returns; -EINVAL without @work;
+ * -EINTR if a fatal signal came while a tick was under way.
+ */
+int ckremm_pager_work_page_out(struct ckremm_pager_work *work, size_t bytes)
+{
+	int err;
+
+	if (IS_ERR_OR_NULL(work))
+		return -EINVAL;
+	if (mutex_lock_killable(&work->lock))
+		return -EINTR;
+	err = ckremm_pager_page_out(&work->pager, bytes, NULL);
+	mutex_unlock(&work->lock);
+	return err;
+}
+EXPORT_SYMBOL_NS_GPL(ckremm_pager_work_page_out, CKREMM_NS);
+
+/**
  * ckremm_pager_work_stop() - stop paging a pool in the background
  * @work: what ckremm_pager_work_start() returned, or NULL
  *

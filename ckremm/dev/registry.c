@@ -120,6 +120,44 @@ static bool ckremm_memory_allows(const struct ckremm_pool_ops *ops, size_t size)
 	       pages + totalram_pages() / 16 <= (unsigned long)avail;
 }
 
+/**
+ * ckremm_pool_memory_lock() - charge more memory of a pool as CREATE does
+ * @arena_size: the bytes of the pool's arena
+ * @bytes: the bytes more it asks for (a backing store's arena)
+ *
+ * @arena_size and @bytes together must fit max_pool_size, and @bytes
+ * leave a sixteenth of RAM available, as a pool's arena must at CREATE.
+ * On 0 the caller allocates the memory and calls
+ * ckremm_pool_memory_unlock(), so that no creator passes the check on the
+ * same free memory meanwhile.
+ *
+ * Context: Process context; may sleep; takes ckremm_create_lock.
+ * Return: 0 with ckremm_create_lock held; -E2BIG beyond max_pool_size;
+ * -ENOMEM if the machine cannot spare @bytes; -EINTR on a fatal signal.
+ */
+int ckremm_pool_memory_lock(size_t arena_size, size_t bytes)
+{
+	unsigned long pages = (bytes >> PAGE_SHIFT) + !!offset_in_page(bytes);
+	long avail;
+
+	if (bytes > READ_ONCE(ckremm_max_pool_size) ||
+	    arena_size > READ_ONCE(ckremm_max_pool_size) - bytes)
+		return -E2BIG;
+	if (mutex_lock_killable(&ckremm_create_lock))
+		return -EINTR;
+	avail = si_mem_available();
+	if (avail > 0 && pages + totalram_pages() / 16 <= (unsigned long)avail)
+		return 0;
+	mutex_unlock(&ckremm_create_lock);
+	return -ENOMEM;
+}
+
+/* The end of what ckremm_pool_memory_lock() began. */
+void ckremm_pool_memory_unlock(void)
+{
+	mutex_unlock(&ckremm_create_lock);
+}
+
 /* Numbers the device's unnamed pools in their debugfs labels. */
 static atomic_long_t ckremm_unnamed_seq = ATOMIC_LONG_INIT(0);
 
@@ -189,6 +227,8 @@ static void ckremm_pool_release(struct kref *ref)
 	if (pool->gc)
 		ckremm_dev_gc_release(pool);
 	pool->ops->destroy(pool);
+	/* The pool dropped its copies: its store goes after it. */
+	ckremm_dev_store_free(pool->store);
 	ckremm_user_uncharge(pool->uid);
 	mutex_destroy(&pool->map_lock);
 	kfree(pool);

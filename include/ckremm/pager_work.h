@@ -49,6 +49,10 @@ ckremm_pager_work_start(struct t_pool *pool,
 void ckremm_pager_work_kick(struct ckremm_pager_work *work);
 void ckremm_pager_work_read(struct ckremm_pager_work *work,
 			    struct ckremm_pager_work_stats *stats);
+int ckremm_pager_work_set_store(struct ckremm_pager_work *work,
+				struct ckremm_store *store);
+int ckremm_pager_work_page_in(struct ckremm_pager_work *work, u64 handle);
+int ckremm_pager_work_page_out(struct ckremm_pager_work *work, size_t bytes);
 size_t ckremm_pager_work_count(struct ckremm_pager_work *work);
 size_t ckremm_pager_work_shrink(struct ckremm_pager_work *work, size_t bytes);
 void ckremm_pager_work_stop(struct ckremm_pager_work *work);

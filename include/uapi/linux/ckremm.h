@@ -907,12 +907,47 @@ struct ckremm_gc_figures {
  * held), those pages stay given back and allocations that reach them fail
  * with ENOMEM until a pager is attached again.
  *
+ * Backing store.  PAGER_ATTACH with @store_bytes also gives the pool a
+ * compressed store (LZ4) of that many bytes of arena: the pool may then
+ * hold more block bytes than its arena.  Every period the pager pages out
+ * the least recently used blocks, compressed, while fewer than
+ * @free_target bytes of the arena are free, and an ALLOC that finds no
+ * room pages out to make it; a block of zeros costs the store nothing, a
+ * block that does not compress stays in the arena.  A paged-out block keeps
+ * its handle; READ, WRITE, COPY, CLEAN, PIN and LOCATE page it in (the
+ * pool where it has room, else the device, which pages others out to
+ * make room, and tries once more), and fail with ENOMEM only if no room
+ * can be made (every other block pinned or held, or none compresses) or
+ * the store is full, and with EAGAIN if another request was paging the
+ * block in or out at that moment.  A mapping shows only resident
+ * blocks: a paged-out block's bytes are free space of the arena, and a
+ * resident block may be paged out (and its place given to another)
+ * whenever it is not pinned.  So a process that reads or writes a block
+ * through its mapping pins it first (PIN pages it in and keeps it in)
+ * and unpins it after.  A store is set only on a pool with no block yet
+ * and stays with the pool until its memory goes: PAGER_DETACH of a pool
+ * with a store is refused.  The store's arena counts with the pool's
+ * against max_pool_size and the memory CREATE must leave available;
+ * PAGER_STATS shows what was paged out and in.
+ *
  * Errors of the PAGER_* requests, besides the common ones:
  *	EOPNOTSUPP	a header pool, or a kernel or module that cannot give
- *		pages back
+ *		pages back; PAGER_ATTACH with @store_bytes: a module built
+ *		without a codec (CONFIG_CKREMM_LZ4), or a pool with a
+ *		collector (GC_ATTACH)
  *	ENODEV	PAGER_DETACH, PAGER_PURGE, PAGER_STATS: the pool has no
  *		pager
  *	EEXIST	PAGER_ATTACH: the pool has a pager already
+ *	EINVAL	PAGER_ATTACH: @store_bytes below CKREMM_PAGER_STORE_MIN,
+ *		@free_target above the pool's arena, or @free_target without
+ *		@store_bytes
+ *	E2BIG	PAGER_ATTACH: the pool's arena and @store_bytes together
+ *		above the max_pool_size module parameter
+ *	ENOMEM	PAGER_ATTACH: the store's arena would leave less than a
+ *		sixteenth of the machine's RAM available, as for CREATE, or
+ *		could not be allocated
+ *	EBUSY	PAGER_ATTACH with @store_bytes: the pool has a block
+ *		(nothing attached); PAGER_DETACH: the pool has a store
  *	EBUSY	PAGER_PURGE: another purge of the pool was under way, or a
  *		block pinned or held (whose address must not move while
  *		the pages go), throughout: nothing was given back
@@ -925,6 +960,8 @@ struct ckremm_gc_figures {
 #define CKREMM_PAGER_PERIOD_MAX	60000
 /* Most of PAGER_ATTACH's @decay_ticks. */
 #define CKREMM_PAGER_DECAY_MAX	1000
+/* Least of PAGER_ATTACH's @store_bytes, but 0 for no store. */
+#define CKREMM_PAGER_STORE_MIN	4096
 
 #define CKREMM_PAGER_REORDER	(1U << 0)	/* compact a quiet pool */
 #define CKREMM_PAGER_FLAGS	(CKREMM_PAGER_REORDER)
@@ -944,7 +981,13 @@ struct ckremm_gc_figures {
  * @step_bytes: most bytes given back per hold of the pool (0: 256 KiB)
  * @reorder_bytes: CKREMM_PAGER_REORDER: most bytes a period's reorder
  *	moves (0: 256 KiB); else must be zero
- * @reserved: must be zero
+ * @store_bytes: 0: no backing store; else the bytes of the arena of a
+ *	compressed store (LZ4) the pool's blocks are paged out to,
+ *	CKREMM_PAGER_STORE_MIN or more (see "Backing store" above)
+ * @free_target: with a store: a period pages out the least recently used
+ *	blocks while fewer bytes than this of the pool's arena are free; at
+ *	most the arena's size; 0: only the kernel's memory pressure and
+ *	accesses that find no room page out.  Without a store: must be zero
  */
 struct ckremm_pager_setup {
 	__u32 pool;
@@ -955,7 +998,8 @@ struct ckremm_pager_setup {
 	__u64 min_bytes;
 	__u64 step_bytes;
 	__u64 reorder_bytes;
-	__u64 reserved[2];
+	__u64 store_bytes;
+	__u64 free_target;
 };
 
 /**
@@ -999,10 +1043,32 @@ struct ckremm_pager_purge {
  *	pages
  * @shrink_purged_bytes: out: bytes it gave back when asked so
  * @shrink_moved_bytes: out: bytes it moved to gather them
+ * @store_bytes: out: the bytes of its store's arena, as attached; 0
+ *	without a store (and so are all the figures below but
+ *	@resident_bytes and @resident_blocks)
+ * @free_target: out: its free_target, as attached
+ * @store_used: out: bytes of the store's arena in use now, its own
+ *	headers included
+ * @resident_bytes: out: bytes of the pool's blocks in its arena; the
+ *	pool's @used_bytes (STATS) is these and @paged_out_bytes
+ * @resident_blocks: out: blocks in the arena
+ * @paged_out_bytes: out: bytes of the blocks paged out to the store
+ * @paged_out_blocks: out: blocks paged out, @zero_blocks included
+ * @zero_blocks: out: paged-out blocks that are all zeros, for which the
+ *	store keeps nothing
+ * @stored_bytes: out: bytes the store keeps for the paged-out blocks
+ * @page_outs: out: blocks paged out, in total
+ * @page_ins: out: blocks paged in, in total
+ * @page_in_eagain: out: accesses the pool could not page in at once
+ *	(another page-in or page-out of the block under way), in total;
+ *	the device then pages in itself and tries once more
+ * @store_written: out: bytes the store wrote, in total
  * @reserved: must be zero
  *
  * PAGER_PURGE's bytes are counted in the pool's @purged_bytes (STATS),
- * not here.
+ * not here.  The figures from @store_bytes on were added with the
+ * backing store, before any release carried PAGER_STATS: the request has
+ * had this one size.
  */
 struct ckremm_pager_figures {
 	__u32 pool;
@@ -1018,6 +1084,19 @@ struct ckremm_pager_figures {
 	__u64 shrink_scans;
 	__u64 shrink_purged_bytes;
 	__u64 shrink_moved_bytes;
+	__u64 store_bytes;
+	__u64 free_target;
+	__u64 store_used;
+	__u64 resident_bytes;
+	__u64 resident_blocks;
+	__u64 paged_out_bytes;
+	__u64 paged_out_blocks;
+	__u64 zero_blocks;
+	__u64 stored_bytes;
+	__u64 page_outs;
+	__u64 page_ins;
+	__u64 page_in_eagain;
+	__u64 store_written;
 	__u64 reserved[3];
 };
 

@@ -187,6 +187,20 @@ unsigned long long cap_eff(void)
 	return v;
 }
 
+bool module_has_lz4(void)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[256];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, " ckremm_codec_lz4") != NULL;
+	fclose(f);
+	return found;
+}
+
 int destroy_named_pools(int fd, const char *prefix)
 {
 	struct ckremm_list_entry *e;

@@ -60,6 +60,12 @@ int write_str(const char *path, const char *s);
 unsigned long long cap_eff(void);
 
 /*
+ * Whether the loaded module has a codec for a pager's store: it exports
+ * ckremm_codec_lz4 only when built with CONFIG_CKREMM_LZ4.
+ */
+bool module_has_lz4(void);
+
+/*
  * The block requests of ABI version 1, encoded (direction, number, size)
  * as a program built for it sends them; version 2 answers them EPROTO.
  */

@@ -3457,8 +3457,10 @@ TEST_F(dev, pager_attach_refusals)
 	good.pool = purge.pool = fig.pool = t.id;
 	EXPECT_REFUSED_WITH(ckremm_ioc_pager_attach, good, flags, 1U << 5,
 			    E_BAD_REQUEST);
-	EXPECT_REFUSED_WITH(ckremm_ioc_pager_attach, good, reserved[1], 1,
+	EXPECT_REFUSED_WITH(ckremm_ioc_pager_attach, good, free_target, 4096,
 			    E_BAD_REQUEST);
+	EXPECT_REFUSED_WITH(ckremm_ioc_pager_attach, good, store_bytes,
+			    CKREMM_PAGER_STORE_MIN - 1, E_BAD_REQUEST);
 	EXPECT_REFUSED_WITH(ckremm_ioc_pager_attach, good, period_ms,
 			    CKREMM_PAGER_PERIOD_MAX + 1, E_BAD_REQUEST);
 	EXPECT_REFUSED_WITH(ckremm_ioc_pager_attach, good, decay_ticks,
@@ -3613,6 +3615,230 @@ TEST_F(dev, pager_goes_with_its_pool)
 					 self->names[self->nnames - 1]));
 	ref = (struct ckremm_pool_ref){ .pool = t.id };
 	EXPECT_OK(ckremm_ioc_close(self->fd, &ref));
+}
+
+/* ---- a paged table pool with a compressed store ---------------------- */
+
+#define E_STORE_BUSY	EBUSY	/* a store on a pool with a block, or the
+				 * detach of a pool with a store */
+#define E_NO_CODEC	EOPNOTSUPP	/* a store from a module without LZ4 */
+#define E_STORE_CAP	E2BIG	/* a store beyond max_pool_size */
+
+#define STORE_ARENA	(256U << 10)
+#define STORE_BYTES	(1U << 20)
+#define STORE_TARGET	(64U << 10)
+#define STORE_BLOCK	8192U
+#define STORE_BLOCKS	96U	/* 768 KiB: three arenas */
+
+/*
+ * Block @seed's bytes: text that compresses, each line naming the block,
+ * or zeros for every fourth block (the store keeps nothing for those).
+ */
+static void store_pattern(unsigned char *buf, size_t len, unsigned int seed)
+{
+	char line[32];
+
+	memset(buf, 0, len);
+	if (seed % 4 == 0)
+		return;
+	for (size_t at = 0; at < len; at += 24) {
+		snprintf(line, sizeof(line), "block %07u row %06zu\n", seed,
+			 at / 24);
+		memcpy(buf + at, line, len - at < 24 ? len - at : 24);
+	}
+}
+
+/* A pager with a store of @store_bytes and a free target of @target. */
+static int attach_store(struct ckremm_pool *p, __u64 store_bytes,
+			__u64 target)
+{
+	struct ckremm_pager_setup s = {
+		.period_ms = 10, .decay_ticks = CKREMM_PAGER_DECAY_MAX,
+		.store_bytes = store_bytes, .free_target = target,
+	};
+
+	return ckremm_pager_attach(p, &s);
+}
+
+TEST_F(dev, pager_store_refusals)
+{
+	struct ckremm_pager_setup s = { .store_bytes = STORE_BYTES };
+	struct ckremm_pager_figures fig;
+	bool lz4 = module_has_lz4();
+	struct ckremm_pool t, u;
+	__u64 h;
+
+	diag("the module %s a codec", lz4 ? "has" : "has no");
+	ASSERT_TRUE(pager_table_pool(self, "sta", &t));
+	/* a free target beyond the arena, or no bigger than a page store */
+	s.pool = t.id;
+	s.free_target = t.arena_size + 1;
+	EXPECT_ERRNO(ckremm_ioc_pager_attach(self->fd, &s), E_BAD_REQUEST);
+	s.free_target = 0;
+	s.store_bytes = 1ULL << 40;
+	EXPECT_ERRNO(ckremm_ioc_pager_attach(self->fd, &s), E_STORE_CAP);
+	EXPECT_ERRNO(ckremm_pager_stats(&t, &fig), E_NO_PAGER,
+		     "a refused attach leaves no pager");
+
+	/* a pool with a block takes no store, and stays without a pager */
+	ASSERT_OK(ckremm_alloc(&t, 64, &h));
+	EXPECT_ERRNO(attach_store(&t, STORE_BYTES, 0),
+		     lz4 ? E_STORE_BUSY : E_NO_CODEC);
+	EXPECT_ERRNO(ckremm_pager_stats(&t, &fig), E_NO_PAGER);
+	EXPECT_OK(ckremm_free(&t, h));
+
+	/* an empty one does, where the module has a codec, for good */
+	ASSERT_TRUE(pager_table_pool(self, "stb", &u));
+	if (!lz4) {
+		EXPECT_ERRNO(attach_store(&u, STORE_BYTES, STORE_TARGET),
+			     E_NO_CODEC);
+		EXPECT_ERRNO(ckremm_pager_stats(&u, &fig), E_NO_PAGER);
+		return;
+	}
+	ASSERT_OK(attach_store(&u, STORE_BYTES, STORE_TARGET));
+	EXPECT_ERRNO(attach_store(&u, STORE_BYTES, 0), E_PAGED);
+	EXPECT_ERRNO(ckremm_pager_detach(&u), E_STORE_BUSY);
+	ASSERT_OK(ckremm_pager_stats(&u, &fig));
+	EXPECT_EQ(fig.store_bytes, STORE_BYTES);
+	EXPECT_EQ(fig.free_target, STORE_TARGET);
+	EXPECT_EQ(fig.paged_out_blocks, 0);
+	EXPECT_EQ(fig.resident_bytes, 0);
+	/* a pager without a store still detaches */
+	ASSERT_OK(attach_pager(&t, 1000, 4));
+	ASSERT_OK(ckremm_pager_stats(&t, &fig));
+	EXPECT_EQ(fig.store_bytes, 0);
+	EXPECT_OK(ckremm_pager_detach(&t));
+}
+
+/* Whether every block of @h holds what store_pattern() gives it. */
+static bool store_intact(struct ckremm_pool *p, const __u64 *h,
+			 unsigned int n)
+{
+	unsigned char want[STORE_BLOCK], got[STORE_BLOCK];
+	unsigned int bad = 0;
+	int err;
+
+	for (unsigned int i = 0; i < n; i++) {
+		store_pattern(want, sizeof(want), i);
+		err = ckremm_read(p, h[i], 0, got, sizeof(got));
+		if (err || memcmp(want, got, sizeof(got))) {
+			if (!bad)
+				diag("block %u: %s", i,
+				     err ? errno_name(-err) : "bytes differ");
+			bad++;
+		}
+	}
+	return EXPECT_EQ(bad, 0, "%u of %u blocks lost their bytes", bad, n);
+}
+
+TEST_F(dev, pager_store_holds_more_than_its_arena)
+{
+	unsigned char buf[STORE_BLOCK], want[STORE_BLOCK];
+	struct ckremm_pager_figures f;
+	__u64 h[STORE_BLOCKS], off, size;
+	struct ckremm_stats s;
+	struct ckremm_pool t;
+	unsigned char *view;
+
+	if (!module_has_lz4()) {
+		diag("the module has no codec: pager_store_refusals checks its refusal");
+		return;
+	}
+	ASSERT_OK(ckremm_pool_create(self->fd, CKREMM_KIND_TABLE, STORE_ARENA,
+				     fixture_name(self, "stc"), 0, &t));
+	ASSERT_OK(attach_store(&t, STORE_BYTES, STORE_TARGET));
+
+	/* three arenas of blocks: allocations page out to make room */
+	for (unsigned int i = 0; i < STORE_BLOCKS; i++) {
+		store_pattern(buf, sizeof(buf), i);
+		ASSERT_OK(ckremm_alloc(&t, sizeof(buf), &h[i]), "block %u", i);
+		ASSERT_OK(ckremm_write(&t, h[i], 0, buf, sizeof(buf)),
+			  "block %u", i);
+	}
+	s = stats_of(&t);
+	ASSERT_OK(ckremm_pager_stats(&t, &f));
+	diag("%llu bytes in %llu blocks over an arena of %llu: %llu resident, %llu paged out (%llu blocks, %llu of zeros) in %llu bytes of store",
+	     (unsigned long long)s.used_bytes,
+	     (unsigned long long)s.used_blocks,
+	     (unsigned long long)s.arena_size,
+	     (unsigned long long)f.resident_bytes,
+	     (unsigned long long)f.paged_out_bytes,
+	     (unsigned long long)f.paged_out_blocks,
+	     (unsigned long long)f.zero_blocks,
+	     (unsigned long long)f.stored_bytes);
+	EXPECT_GT(s.used_bytes, s.arena_size, "more blocks than arena");
+	EXPECT_EQ(s.used_blocks, STORE_BLOCKS);
+	EXPECT_EQ(f.resident_bytes + f.paged_out_bytes, s.used_bytes,
+		  "resident and paged out add up to the pool's used bytes");
+	EXPECT_EQ(f.resident_blocks + f.paged_out_blocks, s.used_blocks);
+	EXPECT_LE(f.resident_bytes, s.arena_size);
+	EXPECT_GT(f.paged_out_blocks, 0);
+	EXPECT_GT(f.zero_blocks, 0);
+	EXPECT_LT(f.zero_blocks, f.paged_out_blocks);
+	EXPECT_GT(f.stored_bytes, 0);
+	EXPECT_LT(f.stored_bytes, f.paged_out_bytes, "compressed");
+	EXPECT_LE(f.stored_bytes, f.store_used);
+	EXPECT_LE(f.store_used, f.store_bytes);
+	EXPECT_GE(f.page_outs, f.paged_out_blocks);
+	EXPECT_GE(f.store_written, f.stored_bytes);
+
+	/* every byte reads back, each read paging in and others out */
+	EXPECT_TRUE(store_intact(&t, h, STORE_BLOCKS));
+	ASSERT_OK(ckremm_pager_stats(&t, &f));
+	EXPECT_GT(f.page_ins, 0);
+
+	/* COPY and CLEAN of paged-out blocks: block 1 went out first */
+	ASSERT_OK(ckremm_copy(&t, h[STORE_BLOCKS - 1], h[1]));
+	store_pattern(want, sizeof(want), 1);
+	ASSERT_OK(ckremm_read(&t, h[STORE_BLOCKS - 1], 0, buf, sizeof(buf)));
+	EXPECT_TRUE(!memcmp(want, buf, sizeof(buf)), "the copy's bytes");
+	ASSERT_OK(ckremm_clean(&t, h[2], &off, &size));
+	ASSERT_OK(ckremm_read(&t, h[2], 0, buf, sizeof(buf)));
+	memset(want, 0, sizeof(want));
+	EXPECT_TRUE(!memcmp(want, buf, sizeof(buf)), "the cleaned block");
+
+	/* a block read through a mapping is pinned first: PIN pages it in */
+	view = mmap(NULL, t.arena_size, PROT_READ, MAP_SHARED, self->fd,
+		    (off_t)t.mmap_offset);
+	ASSERT_NE(view, MAP_FAILED, "%s", errno_name(errno));
+	for (unsigned int i = 3; i < 8; i++) {
+		store_pattern(want, sizeof(want), i);
+		ASSERT_OK(ckremm_pin(&t, h[i], &off, &size), "block %u", i);
+		EXPECT_TRUE(size >= STORE_BLOCK && off + size <= t.arena_size);
+		EXPECT_TRUE(!memcmp(view + off, want, sizeof(want)),
+			    "block %u through the mapping", i);
+		EXPECT_OK(ckremm_unpin(&t, h[i]));
+	}
+	munmap(view, t.arena_size);
+
+	/* the ticks keep free_target of the arena free */
+	for (unsigned int ms = 0; ms < 5000; ms += 10) {
+		s = stats_of(&t);
+		ASSERT_OK(ckremm_pager_stats(&t, &f));
+		if (t.arena_size - f.resident_bytes >= STORE_TARGET)
+			break;
+		usleep(10000);
+	}
+	EXPECT_GE(t.arena_size - f.resident_bytes, STORE_TARGET,
+		  "free target kept by the ticks");
+	{
+		struct ckremm_validate v;
+
+		EXPECT_OK(ckremm_validate(&t, &v));
+	}
+
+	/* freed blocks leave the store; the pool goes with its store */
+	for (unsigned int i = 0; i < STORE_BLOCKS; i++)
+		EXPECT_OK(ckremm_free(&t, h[i]));
+	for (unsigned int ms = 0; ms < 2000; ms += 10) {
+		ASSERT_OK(ckremm_pager_stats(&t, &f));
+		if (!f.paged_out_blocks && !f.store_used)
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(f.paged_out_blocks, 0);
+	EXPECT_EQ(f.stored_bytes, 0);
+	EXPECT_EQ(f.store_used, 0, "the store dropped every copy");
 }
 
 static void say_device(void)

@@ -149,7 +149,8 @@ static const struct {
 	[K_GC_STATS] = { "GC_STATS", CKREMM_IOC_GC_STATS,
 			 A_COMMON | A_NOTSUP | A_NODEV },
 	[K_PAGER_ATTACH] = { "PAGER_ATTACH", CKREMM_IOC_PAGER_ATTACH,
-			     A_COMMON | A_BADF | A_NOTSUP | A_EXIST },
+			     A_COMMON | A_BADF | A_NOTSUP | A_EXIST | A_BUSY |
+			     A_2BIG },
 	[K_PAGER_DETACH] = { "PAGER_DETACH", CKREMM_IOC_PAGER_DETACH,
 			     A_COMMON | A_BADF | A_NOTSUP | A_NODEV },
 	[K_PAGER_PURGE] = { "PAGER_PURGE", CKREMM_IOC_PAGER_PURGE,
@@ -2092,8 +2093,15 @@ static const struct zero_field pager_stats_fields[] = {
 	ZERO_FIELD(struct ckremm_pager_figures, ticks, "out field ticks set"),
 	ZERO_FIELD(struct ckremm_pager_figures, shrink_moved_bytes,
 		   "out field shrink_moved_bytes set"),
+	ZERO_FIELD(struct ckremm_pager_figures, store_bytes,
+		   "out field store_bytes set"),
+	ZERO_FIELD(struct ckremm_pager_figures, page_ins,
+		   "out field page_ins set"),
 	ZERO_FIELD(struct ckremm_pager_figures, reserved[2], "reserved set"),
 };
+
+/* Whether the module has a codec for a store (it exports it then). */
+static bool has_lz4;
 
 /* What a request on a pager gets when the pool has none. */
 static unsigned long long pager_absent(const struct fz *z,
@@ -2113,12 +2121,16 @@ static void f_pager_attach(struct fz *z)
 
 	if (spoil_common(z, K_PAGER_ATTACH, &s, sizeof(s), &z->hm))
 		return;
-	switch (below(z, 8)) {
+	switch (below(z, 9)) {
 	case 0:
 		s.flags = bad_flags(z, CKREMM_PAGER_FLAGS);
 		break;
 	case 1:
-		s.reserved[below(z, 2)] = edge64(z) | 1;
+		/* A free target without a store, or a store too small. */
+		if (below(z, 2))
+			s.free_target = edge64(z) | 1;
+		else
+			s.store_bytes = 1 + below(z, CKREMM_PAGER_STORE_MIN - 1);
 		break;
 	case 2:
 		s.period_ms = CKREMM_PAGER_PERIOD_MAX + 1 + below(z, 1000);
@@ -2130,6 +2142,22 @@ static void f_pager_attach(struct fz *z)
 		/* A reorder's budget without the reorder. */
 		s.reorder_bytes = edge64(z) | 1;
 		break;
+	case 5:
+		/*
+		 * A store: never on a pool with a pager or a block (so the
+		 * model's pool never gets one), nor beyond max_pool_size.
+		 */
+		if (!z->paged && !z->tm.n)
+			return;
+		s.store_bytes = below(z, 2) ? max_pool_size :
+			       (__u64)CKREMM_PAGER_STORE_MIN << below(z, 8);
+		s.free_target = below(z, 2) * page;
+		expect(z, K_PAGER_ATTACH, ioc(z->fd, CKREMM_IOC_PAGER_ATTACH, &s),
+		       z->paged ? A_EXIST :
+		       s.store_bytes == max_pool_size ? A_2BIG :
+		       has_lz4 ? A_BUSY : A_NOTSUP,
+		       "a store on a pool with a pager or a block");
+		return;
 	default:
 		ret = ioc(z->fd, CKREMM_IOC_PAGER_ATTACH, &s);
 		if (expect(z, K_PAGER_ATTACH, ret, z->paged ? A_EXIST : A_OK,
@@ -2810,6 +2838,7 @@ int main(int argc, char **argv)
 		return ret;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	page = (size_t)sysconf(_SC_PAGESIZE);
+	has_lz4 = module_has_lz4();
 	printf("TAP version 13\n1..%u\n", NKINDS + 4);
 	diag("ioctl_fuzz: %u processes, %lu requests or %u s each, seed %llu",
 	     opt.procs, opt.count, opt.seconds, opt.seed);
