@@ -8,7 +8,9 @@
  * A paged table pool's arena holds no memory in the run its pager gave
  * back, at the top of the arena below its last partial page: cells that
  * lie wholly inside that run are drawn as given back ('_', or a blank on
- * a UTF-8 terminal) rather than free.
+ * a UTF-8 terminal) rather than free.  A pool with a backing store also
+ * holds blocks paged out of the arena: they have no extent, so a line
+ * after the legend counts them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -67,12 +69,39 @@ static const char *plural(unsigned long long n)
  * @start: first byte
  * @end: the byte after the last; @start == @end if none
  * @committed: bytes of the arena holding memory (STATS committed_bytes)
+ * @store: whether the pool's pager has a store (and so the fields below)
+ * @out_bytes: bytes of the blocks paged out (PAGER_STATS paged_out_bytes)
+ * @out_blocks: blocks paged out
+ * @zero_blocks: of them, blocks of zeros
+ * @stored: bytes the store keeps for them
  */
 struct purged_run {
 	__u64 start;
 	__u64 end;
 	__u64 committed;
+	bool store;
+	__u64 out_bytes;
+	__u64 out_blocks;
+	__u64 zero_blocks;
+	__u64 stored;
 };
+
+/* What @pool's store holds, if its pager has one. */
+static void paged_out_of(struct ckremm_pool *pool, struct purged_run *run)
+{
+	struct ckremm_pager_figures f;
+
+	run->store = false;
+	run->out_bytes = run->out_blocks = run->zero_blocks = run->stored = 0;
+	if (pool->kind != CKREMM_KIND_TABLE || ckremm_pager_stats(pool, &f) ||
+	    !f.store_bytes)
+		return;
+	run->store = true;
+	run->out_bytes = f.paged_out_bytes;
+	run->out_blocks = f.paged_out_blocks;
+	run->zero_blocks = f.zero_blocks;
+	run->stored = f.stored_bytes;
+}
 
 /*
  * Where @pool's given-back run lies: its pages end at the arena's last
@@ -164,6 +193,14 @@ static void print_legend(const struct ckremm_map *m, bool utf8,
 		       fmt_bytes(run->end - run->start, b, sizeof(b)),
 		       (unsigned long long)run->start,
 		       (unsigned long long)run->end);
+	if (run->store)
+		printf("paged out %llu bytes (%s) in %llu block%s (%llu of zeros), not in the arena; stored in %llu bytes\n",
+		       (unsigned long long)run->out_bytes,
+		       fmt_bytes(run->out_bytes, a, sizeof(a)),
+		       (unsigned long long)run->out_blocks,
+		       plural(run->out_blocks),
+		       (unsigned long long)run->zero_blocks,
+		       (unsigned long long)run->stored);
 }
 
 int verb_map(struct ctl *ctl, int argc, char **argv)
@@ -235,6 +272,7 @@ int verb_map(struct ctl *ctl, int argc, char **argv)
 		return pool_fail(&pool, ret, NULL, "walk");
 	}
 	purged_run_of(&pool, &run);
+	paged_out_of(&pool, &run);
 
 	utf8 = !ctl->json && (utf8_choice < 0 ? want_utf8() : utf8_choice);
 	digits = hex_digits(pool.arena_size);
@@ -276,6 +314,11 @@ int verb_map(struct ctl *ctl, int argc, char **argv)
 		json_u64("committed_bytes", run.committed);
 		json_u64("purged_start", run.start);
 		json_u64("purged_end", run.end);
+		json_bool("store", run.store);
+		json_u64("paged_out_bytes", run.out_bytes);
+		json_u64("paged_out_blocks", run.out_blocks);
+		json_u64("zero_blocks", run.zero_blocks);
+		json_u64("stored_bytes", run.stored);
 		json_end();
 	} else {
 		print_legend(&map, utf8, &run);

@@ -24,7 +24,7 @@ static int pager_purge(struct ctl *ctl, int argc, char **argv);
 static const struct verb pager_subs[] = {
 	{
 		"pager attach", pager_attach,
-		"pager attach NAME [--period MS] [--decay N] [--keep SIZE] [--min SIZE] [--step SIZE] [--reorder [SIZE]]",
+		"pager attach NAME [--period MS] [--decay N] [--keep SIZE] [--min SIZE] [--step SIZE] [--reorder [SIZE]] [--store SIZE [--free-target SIZE]]",
 		"give a table pool's free pages back when they stay free",
 		"Every period the pager looks at the pool; the free pages at the\n"
 		"top of its arena that stayed free for N periods (at most 2N) go\n"
@@ -42,13 +42,22 @@ static const struct verb pager_subs[] = {
 		"                      for N periods, SIZE bytes moved at most per\n"
 		"                      period (default 256K): only for pools whose\n"
 		"                      users keep handles, never offsets\n"
+		"  -S, --store SIZE    also page the least recently used blocks out\n"
+		"                      to a compressed store (LZ4) of SIZE bytes, so\n"
+		"                      that the pool holds more than its arena; only\n"
+		"                      on a pool with no block yet, and for good: the\n"
+		"                      pager cannot be detached then\n"
+		"  -F, --free-target SIZE\n"
+		"                      with --store: page out every period while\n"
+		"                      fewer than SIZE bytes of the arena are free\n"
 		PAGER_COMMON_HELP,
 	},
 	{
 		"pager detach", pager_detach,
 		"pager detach NAME",
 		"stop the pool's pager",
-		"Every page given back is taken again (and charged again).\n\n"
+		"Every page given back is taken again (and charged again).  A pool\n"
+		"with a store keeps its pager.\n\n"
 		PAGER_COMMON_HELP,
 	},
 	{
@@ -77,10 +86,11 @@ int verb_pager(struct ctl *ctl, int argc, char **argv)
 }
 
 static const struct errno_hint pager_hints[] = {
-	{ EOPNOTSUPP, "the pager works on table pools only (ckremmctl create %1$s --kind table), in a kernel and module that can give pages back" },
+	{ EOPNOTSUPP, "the pager works on table pools only (ckremmctl create %1$s --kind table), in a kernel and module that can give pages back; a store needs a module built with LZ4 and a pool without a collector" },
 	{ ENODEV, "%1$s has no pager: ckremmctl pager attach %1$s" },
 	{ EEXIST, "%1$s has a pager already: ckremmctl pager detach %1$s first" },
-	{ EBUSY, "another purge of %1$s was under way: try again" },
+	{ EBUSY, "another purge of %1$s was under way (try again); or a store: one is given only to a pool with no block yet, and keeps its pager" },
+	{ E2BIG, "the pool's arena and its store together exceed the module's max_pool_size" },
 	{ ENOTTY, "the module is older than the pager: load this version's ckremm.ko" },
 	{ EINVAL, "see ckremmctl help pager" },
 	{ 0, NULL },
@@ -117,6 +127,8 @@ static int pager_attach(struct ctl *ctl, int argc, char **argv)
 		{ "min", required_argument, NULL, 'm' },
 		{ "step", required_argument, NULL, 's' },
 		{ "reorder", optional_argument, NULL, 'r' },
+		{ "store", required_argument, NULL, 'S' },
+		{ "free-target", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ckremm_pager_setup s = { 0 };
@@ -148,8 +160,16 @@ static int pager_attach(struct ctl *ctl, int argc, char **argv)
 				s.reorder_bytes = arg_size(ctl, "--reorder",
 							   optarg);
 			break;
+		case 'S':
+			s.store_bytes = arg_size(ctl, "--store", optarg);
+			break;
+		case 'F':
+			s.free_target = arg_size(ctl, "--free-target", optarg);
+			break;
 		}
 	}
+	if (s.free_target && !s.store_bytes)
+		ctl_usage(ctl, "--free-target needs --store");
 	want_args(ctl, argc, argv, "NAME");
 	ret = ctl_open_pool(ctl, argv[optind], false, &pool);
 	if (ret)

@@ -627,6 +627,31 @@ int verb_reorder(struct ctl *ctl, int argc, char **argv)
 	return on_pool(ctl, argc, argv, false, reorder_pool);
 }
 
+/* A pager's store, from row @n of @rows on: the rows after them. */
+static size_t store_rows(const struct ckremm_pager_figures *f,
+			 struct json_u64_field *rows, size_t n)
+{
+	const struct json_u64_field store[] = {
+		{ "pager_store", f->store_bytes },
+		{ "pager_free_target", f->free_target },
+		{ "pager_store_used", f->store_used },
+		{ "pager_paged_out", f->paged_out_bytes },
+		{ "pager_paged_out_blocks", f->paged_out_blocks },
+		{ "pager_zero_blocks", f->zero_blocks },
+		{ "pager_stored", f->stored_bytes },
+		{ "pager_page_outs", f->page_outs },
+		{ "pager_page_ins", f->page_ins },
+		{ "pager_page_in_eagain", f->page_in_eagain },
+		{ "pager_store_written", f->store_written },
+	};
+
+	if (!f->store_bytes)
+		return n;
+	for (size_t i = 0; i < sizeof(store) / sizeof(store[0]); i++)
+		rows[n++] = store[i];
+	return n;
+}
+
 /*
  * What the pool's pager did, as rows named as debugfs names them; false
  * when the pool has no pager (or the module none at all).
@@ -656,13 +681,18 @@ static bool pager_rows(struct ckremm_pool *pool, struct json_u64_field *rows)
 		"pager_shrink_purged", f.shrink_purged_bytes };
 	rows[n++] = (struct json_u64_field){
 		"pager_shrink_moved", f.shrink_moved_bytes };
+	rows[n++] = (struct json_u64_field){
+		"pager_resident", f.resident_bytes };
+	rows[n++] = (struct json_u64_field){
+		"pager_resident_blocks", f.resident_blocks };
+	n = store_rows(&f, rows, n);
 	rows[n] = (struct json_u64_field){ NULL, 0 };
 	return true;
 }
 
 static int stats_of_pool(struct ctl *ctl, struct ckremm_pool *pool)
 {
-	struct json_u64_field pager[16];
+	struct json_u64_field pager[32];
 	struct ckremm_stats s;
 	bool paged;
 	int ret = ckremm_stats(pool, &s);
