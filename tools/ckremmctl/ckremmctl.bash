@@ -27,7 +27,7 @@ _ckremmctl_options() {
 	read) echo "--pos --len --hex $common" ;;
 	map) echo "--width --rows --ascii --utf8 $common" ;;
 	gc) echo "--manual --roots --max-types --max-pins --trigger --budget --repeat --slot --type $common" ;;
-	pager) echo "--period --decay --keep --min --step --reorder --budget $common" ;;
+	pager) echo "--period --decay --keep --min --step --reorder --store --free-target --budget $common" ;;
 	help) ;;
 	*) echo "$common" ;;
 	esac

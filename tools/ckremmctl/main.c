@@ -235,6 +235,10 @@ static const struct verb verbs[] = {
 		"  -s, --step SIZE     attach: most bytes given back per hold of the pool\n"
 		"  -r, --reorder[=SIZE]\n"
 		"                      attach: also compact the pool when quiet\n"
+		"  -S, --store SIZE    attach: page blocks out to a compressed store\n"
+		"                      of SIZE bytes (a pool with no block yet)\n"
+		"  -F, --free-target SIZE\n"
+		"                      attach, with --store: arena bytes kept free\n"
 		"  -b, --budget SIZE   purge: most bytes given back (default: all)\n"
 		COMMON_HELP
 		"\nexample: ckremmctl pager attach demo --period 50 --decay 4\n",

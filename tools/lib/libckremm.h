@@ -312,8 +312,8 @@ const char *ckremm_gc_phase_name(__u32 phase);
  */
 
 /* Attach a pager to @pool; @setup (NULL for every default) gives its
- * period and decay policy, its @pool field is ignored.  Returns 0 or
- * -errno. */
+ * period and decay policy and, in @store_bytes and @free_target, a
+ * compressed store; its @pool field is ignored.  Returns 0 or -errno. */
 int ckremm_pager_attach(struct ckremm_pool *pool,
 			const struct ckremm_pager_setup *setup);
 
