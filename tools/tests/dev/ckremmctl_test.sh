@@ -17,10 +17,11 @@ POOL=clitest$$
 TPOOL=clitable$$
 GPOOL=cligc$$
 PPOOL=clipager$$
+SPOOL=clistore$$
 HPOOL=cliheader$$
 TMP=${TMPDIR:-/tmp}/ckremmctl_test.$$
 mkdir -p "$TMP" || exit 1
-trap '"$CTL" destroy "$POOL" "$TPOOL" "$GPOOL" "$PPOOL" "$HPOOL" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+trap '"$CTL" destroy "$POOL" "$TPOOL" "$GPOOL" "$PPOOL" "$SPOOL" "$HPOOL" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
 # shellcheck source=tools/tests/dev/tap.sh
 . "$(dirname "$0")/tap.sh"
@@ -40,7 +41,7 @@ status_is() { [ "$status" -eq "$1" ]; }
 out_is() { [ "$(cat "$TMP/out")" = "$1" ]; }
 out_lines() { [ "$(wc -l <"$TMP/out")" -eq "$1" ]; }
 
-planned=76
+planned=86
 echo "TAP version 13"
 echo "1..$planned"
 
@@ -426,5 +427,75 @@ ok "help pager SUBCOMMAND"
 run pager nosuch "$PPOOL"
 status_is 2 && err_has "unknown subcommand 'nosuch'"
 ok "an unknown pager subcommand is a usage error"
+
+# A pager with a compressed store: a pool that holds more than its arena.
+# UML's kernel has LZ4 built in, so the module has the store's codec.
+stat_of() { sed -n "s/^$1  *//p" "$TMP/out"; }
+grep -q ' ckremm_codec_lz4' /proc/kallsyms
+ok "the module has the store's codec"
+
+run pager attach "$SPOOL" --free-target 64K
+status_is 2 && err_has "free-target needs --store"
+ok "pager attach --free-target without --store is a usage error"
+
+run create "$SPOOL" --size 256K --kind table
+run alloc "$SPOOL" 4K
+first=$(cat "$TMP/out")
+run pager attach "$SPOOL" --store 1M
+status_is 1 && err_has "Device or resource busy" && err_has "no block yet"
+ok "pager attach --store of a pool with a block is refused with a hint"
+
+run free "$SPOOL" "$first"
+run pager attach "$SPOOL" --period 10 --store 1M --free-target 64K
+status_is 0 && out_is "$SPOOL: paged"
+ok "pager attach --store --free-target"
+
+# Two arenas of blocks, the first eight with a byte of their own each;
+# a batch must fit in the arena, so four of a half arena each.
+allocated=0
+: >"$TMP/handles"
+for batch in 1 2 3 4; do
+	"$CTL" alloc "$SPOOL" 8K --count 16 >>"$TMP/handles" || allocated=$batch
+done
+handles=$(cat "$TMP/handles")
+i=0
+for h in $(echo "$handles" | sed -n '1,8p'); do
+	i=$((i + 1))
+	"$CTL" write "$SPOOL" "$h" --pattern $((0x40 + i)) --len 8192 ||
+		allocated=1
+done
+run read "$SPOOL" "$(echo "$handles" | sed -n 2p)" --pos 8000 --len 4 --hex
+[ "$allocated" -eq 0 ] && status_is 0 && out_has "|BBBB|"
+ok "a pool with a store holds twice its arena, every block readable"
+
+run stats "$SPOOL"
+used=$(stat_of used_bytes)
+resident=$(stat_of pager_resident)
+out=$(stat_of pager_paged_out)
+echo "# used $used, resident $resident, paged out $out"
+status_is 0 && out_has "^pager_store  *1048576$" &&
+	out_has "^pager_free_target  *65536$" && [ "${out:-0}" -gt 0 ] &&
+	[ $((resident + out)) -eq "$used" ] && [ "$used" -gt 262144 ] &&
+	! out_has "^pager_page_outs  *0$" && ! out_has "^pager_page_ins  *0$" &&
+	! out_has "^pager_stored  *0$" && ! out_has "^pager_zero_blocks  *0$"
+ok "stats: resident and paged-out space add up to the used bytes"
+
+run --json stats "$SPOOL"
+status_is 0 && out_has '"pager_store":1048576' &&
+	out_has '"pager_paged_out_blocks":[1-9]'
+ok "stats --json shows the store"
+
+run map "$SPOOL" --ascii --width 16 --rows 1
+status_is 0 &&
+	out_has "^paged out [0-9]* bytes (.*) in [0-9]* blocks (.* of zeros), not in the arena; stored in [0-9]* bytes$"
+ok "map counts the blocks paged out"
+
+run --json map "$SPOOL"
+status_is 0 && out_has '"store":true' && out_has '"paged_out_blocks":[1-9]'
+ok "map --json counts them too"
+
+run pager detach "$SPOOL"
+status_is 1 && err_has "Device or resource busy" && err_has "keeps its pager"
+ok "pager detach of a pool with a store is refused with a hint"
 
 tap_end cli

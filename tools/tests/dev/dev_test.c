@@ -3787,7 +3787,7 @@ TEST_F(dev, pager_store_holds_more_than_its_arena)
 	ASSERT_OK(ckremm_pager_stats(&t, &f));
 	EXPECT_GT(f.page_ins, 0);
 
-	/* COPY and CLEAN of paged-out blocks: block 1 went out first */
+	/* COPY and CLEAN of early blocks, which the reads paged out again */
 	ASSERT_OK(ckremm_copy(&t, h[STORE_BLOCKS - 1], h[1]));
 	store_pattern(want, sizeof(want), 1);
 	ASSERT_OK(ckremm_read(&t, h[STORE_BLOCKS - 1], 0, buf, sizeof(buf)));
