@@ -2152,10 +2152,12 @@ static void f_pager_attach(struct fz *z)
 		s.store_bytes = below(z, 2) ? max_pool_size :
 			       (__u64)CKREMM_PAGER_STORE_MIN << below(z, 8);
 		s.free_target = below(z, 2) * page;
+		/* No codec refuses before the caps; the caps before EBUSY. */
 		expect(z, K_PAGER_ATTACH, ioc(z->fd, CKREMM_IOC_PAGER_ATTACH, &s),
 		       z->paged ? A_EXIST :
-		       s.store_bytes == max_pool_size ? A_2BIG :
-		       has_lz4 ? A_BUSY : A_NOTSUP,
+		       !has_lz4 ? A_NOTSUP :
+		       s.store_bytes > max_pool_size - z->tm.pool.arena_size ?
+		       A_2BIG : A_BUSY | A_NOMEM,
 		       "a store on a pool with a pager or a block");
 		return;
 	default:
