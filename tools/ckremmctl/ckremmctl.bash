@@ -45,8 +45,9 @@ _ckremmctl_takes_value() {
 	map:-[wr] | map:--width | map:--rows) return 0 ;;
 	gc:-[RTPbst] | gc:--roots | gc:--max-types | gc:--max-pins | gc:--trigger) return 0 ;;
 	gc:--budget | gc:--slot | gc:--type) return 0 ;;
-	pager:-[pDkmsb] | pager:--period | pager:--decay | pager:--keep) return 0 ;;
-	pager:--min | pager:--step | pager:--budget) return 0 ;;
+	pager:-[pDkmsbSF] | pager:--period | pager:--decay | pager:--keep) return 0 ;;
+	pager:--min | pager:--step | pager:--budget | pager:--store) return 0 ;;
+	pager:--free-target) return 0 ;;
 	esac
 	return 1
 }
