@@ -18,7 +18,7 @@ packages=(
 	"$CKREMM_SRC_PKG" linux-headers-amd64 libc6-dev
 	bc bison flex libelf-dev libssl-dev kmod xz-utils cpio gzip
 	# style checks
-	perl sparse
+	perl sparse shellcheck
 	# libFuzzer harnesses (clang's -fsanitize=fuzzer runtime)
 	clang libclang-rt-14-dev
 	# VMs; pahole for modules built against kernels that carry BTF

@@ -8,7 +8,9 @@
 #   - kernel-doc -Wall on the same files;
 #   - W=1 builds (with kernel-doc checks) against Debian's 6.1 headers and
 #     the UML tree, with no warning;
-#   - sparse (C=2, every file) against the same two trees, with no warning.
+#   - sparse (C=2, every file) against the same two trees, with no warning;
+#   - shellcheck on every shell script the tree ships or runs, warnings and
+#     errors failing (its informational notes do not).
 #
 #   tools/ci/style.sh       -> last line "style: N passed, M failed"
 set -euo pipefail
@@ -65,7 +67,8 @@ for f in "${files[@]}"; do
 	ckremm/port/* | ckremm/hpool/* | ckremm/tpool/* | ckremm/segfit/* | \
 		ckremm/model/* | ckremm/gc/* | ckremm/paging/* | \
 		include/ckremm/h_pool.h | include/ckremm/t_pool.h | \
-		include/ckremm/gc.h | include/ckremm/paging.h)
+		include/ckremm/gc.h | include/ckremm/paging.h | \
+		include/ckremm/store.h | include/ckremm/zstore.h)
 		want='GPL-2.0-only OR MIT' ;;
 	include/uapi/*) want='(GPL-2.0-only WITH Linux-syscall-note) OR MIT' ;;
 	*) want='GPL-2.0-only' ;;
@@ -77,6 +80,33 @@ done
 ok=1
 [[ -s $log ]] && ok=0
 record "SPDX lines: the portable core GPL-2.0-only OR MIT, the rest GPL-2.0-only" "$log" "$ok"
+
+# Shell scripts: every tracked *.sh and every tracked file that starts
+# with a shell's #!, followed into what they source (-x).
+mapfile -t scripts < <(git ls-files | while read -r f; do
+	[[ -f $f ]] || continue
+	case $f in
+	*.sh) echo "$f" ;;
+	*) head -c 64 "$f" | head -n1 | grep -qE '^#! ?/(usr/)?bin/(env )?(ba)?sh' &&
+		echo "$f" ;;
+	esac
+done)
+log=$logs/shellcheck.log
+ok=0
+shellcheck -x -S warning "${scripts[@]}" >"$log" 2>&1 && ok=1
+record "shellcheck -S warning on ${#scripts[@]} scripts" "$log" "$ok"
+
+# One version everywhere a package or DKMS reads it.
+log=$logs/version.log
+: >"$log"
+version=$(cat VERSION)
+dkms=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' dkms.conf)
+deb=$(sed -n '1s/^ckremm (\([^)-]*\).*/\1/p' debian/changelog)
+[[ $dkms == "$version" ]] || echo "dkms.conf PACKAGE_VERSION \"$dkms\", VERSION \"$version\"" >>"$log"
+[[ $deb == "$version" ]] || echo "debian/changelog \"$deb\", VERSION \"$version\"" >>"$log"
+ok=1
+[[ -s $log ]] && ok=0
+record "VERSION, dkms.conf and debian/changelog agree ($version)" "$log" "$ok"
 
 # W=1 checks the kernel-doc of compiled .c files only; this covers the
 # headers too, with every optional check (-Wall, as W=2 would).
