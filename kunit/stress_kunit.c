@@ -962,7 +962,8 @@ static void stress_pools(struct kunit *test)
 		stress_sum(irq, workers[i]->irq.cnt, SC_NR);
 	}
 	kthread_stop(run->compactor_task);
-	if (run->pager_task) {
+	/* Paging's calls only in builds with it: none else link them. */
+	if (IS_ENABLED(CONFIG_CKREMM_PAGING) && run->pager_task) {
 		kthread_stop(run->pager_task);
 		t_pool_get_stats(run->tp, &ts);
 		ckremm_pager_work_read(run->pager_work, &pws);
@@ -986,7 +987,7 @@ static void stress_pools(struct kunit *test)
 		   all[SC_H_REORDER], all[SC_VALIDATE], all[SC_VALIDATE_BUSY]);
 	kunit_info(test, "bytes verified: %llu; mismatches: %llu; wrong results: %llu\n",
 		   all[SC_BYTES], all[SC_MISMATCH], all[SC_API]);
-	if (run->pager_task) {
+	if (IS_ENABLED(CONFIG_CKREMM_PAGING) && run->pager_task) {
 		kunit_info(test, "pager: %zu arena moves, %zu bytes given back, %zu commit failures; work: %llu ticks, %llu moves given up; pager thread: %llu quiet moments, %llu bytes shrunk, %llu committed\n",
 			   ts.arena_moves, ts.purged_bytes, ts.commit_failures,
 			   pws.ticks, pws.abandoned, all[SC_QUIET],

@@ -28,9 +28,10 @@
  * file's xa_lock, and no ckremm lock while the kind's operation runs
  * (which takes the pool's lock); PIN, UNPIN and GC_ALLOC run under the
  * file's pin_lock instead.  GC_ATTACH takes ckremm_gc_attach_lock
- * (collector.c), the PAGER_* requests ckremm_pager_lock (pager.c).  CREATE, OPEN, DESTROY and LIST take the registry's
- * locks.  No copy to or from user memory runs under any of them: see
- * "lock ordering" at the top of ckremm_dev.c.
+ * (collector.c), the PAGER_* requests ckremm_pager_lock (pager.c).
+ * CREATE, OPEN, DESTROY and LIST take the registry's locks.  No copy to
+ * or from user memory runs under any of them: see "lock ordering" at the
+ * top of ckremm_dev.c.
  */
 
 #include <linux/cred.h>

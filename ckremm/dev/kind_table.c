@@ -34,6 +34,7 @@
  * pin lock of the open file (see struct ckremm_pool_ops).
  */
 #include <linux/delay.h>
+#include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
@@ -51,11 +52,12 @@
 static_assert(CKREMM_BATCH_MAX <= T_POOL_BATCH_MAX);
 
 /*
- * Most commits an allocation of a paged pool asks for, and most waits of
- * a millisecond for one that finds the pool busy.
+ * Most commits an allocation of a paged pool asks for, and longest it
+ * waits for one that finds the pool busy (a purge of a whole arena under
+ * KASAN on a loaded machine took over a quarter of a second).
  */
 #define TABLE_COMMIT_TRIES	8
-#define TABLE_COMMIT_WAITS	128
+#define TABLE_COMMIT_WAIT_MS	1000
 /*
  * Least a paged pool's allocation commits ahead: each commit moves the
  * arena, so a pool that refills block by block moves it once per this
@@ -118,9 +120,10 @@ static void table_destroy(struct ckremm_pool *pool)
  * tried again only if the pool counted it as a commit failure (the pages
  * went again, to the pager's purge or the shrinker's), up to
  * TABLE_COMMIT_TRIES times in all; at least TABLE_COMMIT_AHEAD bytes are
- * committed; a commit that finds a purge or another
- * commit out (or a block pinned or held) sleeps a millisecond and asks
- * again, up to TABLE_COMMIT_WAITS times.  *@failures is the
+ * committed.  A commit that finds a purge or another commit out, or a
+ * block held, sleeps a millisecond and asks again, for up to
+ * TABLE_COMMIT_WAIT_MS; not while a block is pinned, which keeps the
+ * arena from moving for as long as its pin lasts.  *@failures is the
  * pool's count of commit failures after the last try, *@tries the tries.
  */
 static bool table_commit_for(struct ckremm_pool *pool, size_t bytes,
@@ -128,8 +131,8 @@ static bool table_commit_for(struct ckremm_pool *pool, size_t bytes,
 {
 	size_t ahead = max_t(size_t, bytes, TABLE_COMMIT_AHEAD);
 	struct t_pool *tp = to_t_pool(pool);
+	unsigned long deadline;
 	struct t_pool_stats st;
-	unsigned int busy;
 	int err;
 
 	if (!IS_ENABLED(CONFIG_CKREMM_PAGING) ||
@@ -140,9 +143,11 @@ static bool table_commit_for(struct ckremm_pool *pool, size_t bytes,
 		return false;
 	*failures = st.commit_failures;
 	++*tries;
-	for (busy = 0; busy < TABLE_COMMIT_WAITS; busy++) {
+	deadline = jiffies + msecs_to_jiffies(TABLE_COMMIT_WAIT_MS);
+	for (;;) {
 		err = ckremm_paging_commit_t(tp, ahead, NULL);
-		if (err != -EBUSY || fatal_signal_pending(current))
+		if (err != -EBUSY || st.pinned_blocks ||
+		    fatal_signal_pending(current) || time_after(jiffies, deadline))
 			break;
 		usleep_range(1000, 2000);
 	}

@@ -480,8 +480,8 @@ void ckremm_dev_pager_show(struct seq_file *m, struct t_pool *tpool)
 		return;
 	seq_printf(m, "%-15s %u\n", "pager_period_ms", f.period_ms);
 	seq_printf(m, "%-15s %u\n", "pager_decay", f.decay_ticks);
-	seq_printf(m, "%-15s %s\n", "pager_reorder",
-		   f.flags & CKREMM_PAGER_REORDER ? "yes" : "no");
+	seq_printf(m, "%-15s %u\n", "pager_reorder",
+		   !!(f.flags & CKREMM_PAGER_REORDER));
 	seq_printf(m, "%-15s %llu\n", "pager_ticks", f.ticks);
 	seq_printf(m, "%-15s %llu\n", "pager_purged", f.purged_bytes);
 	seq_printf(m, "%-15s %llu\n", "pager_moved", f.moved_bytes);

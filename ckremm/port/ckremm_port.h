@@ -61,13 +61,14 @@
  *                the hooks do nothing (the paging module then refuses).
  *                CKREMM_ARENA_MOVES: optional, 1 if the port changes an
  *                arena's pages only by moving the arena to a new address
- *                (Linux: a new vmap() view).  Such a port's
- *                ckremm_arena_purge() does nothing and its
- *                ckremm_arena_commit() succeeds only for pages committed
- *                ahead, in process context, which the pool counts as
- *                committed already: a page cannot be allocated under a
- *                raw spinlock.  Both are done by struct ckremm_arena_move
- *                instead, on arenas of ckremm_arena_alloc() only:
+ *                (Linux: a new vmap() view).  Such a port defines neither
+ *                ckremm_arena_purge() nor ckremm_arena_commit(): below,
+ *                the first does nothing and the second succeeds only for
+ *                pages committed ahead, in process context, which the
+ *                pool counts as committed already (a page cannot be
+ *                allocated under a raw spinlock).  It defines struct
+ *                ckremm_arena_move, and the moves, on arenas of
+ *                ckremm_arena_alloc() only:
  *                ckremm_arena_move_prepare(arena, offset, len, commit, mv)
  *                with the pool lock dropped (may sleep; 0 or -ENOMEM),
  *                ckremm_arena_move_install(mv) under the lock (returns the
@@ -132,7 +133,32 @@ static inline void ckremm_pool_destroyed(void *pool)
 }
 #endif
 
-#ifndef CKREMM_ARENA_MOVES
+#ifdef CKREMM_ARENA_MOVES
+/*
+ * Pages change only by moves: nothing is given back or committed in place,
+ * so a commit under the lock fails but for pages committed ahead, which
+ * the pool counts as committed already and never asks for.
+ */
+static inline void ckremm_arena_purge(void *arena, size_t offset, size_t len)
+{
+	(void)arena;
+	(void)offset;
+	(void)len;
+}
+
+static inline int ckremm_arena_commit(void *arena, size_t offset, size_t len)
+{
+	(void)arena;
+	(void)offset;
+	(void)len;
+	return -ENOMEM;
+}
+
+int ckremm_arena_move_prepare(void *arena, size_t offset, size_t len,
+			      bool commit, struct ckremm_arena_move *mv);
+void *ckremm_arena_move_install(struct ckremm_arena_move *mv);
+void ckremm_arena_move_finish(struct ckremm_arena_move *mv);
+#else
 /* Pages change in place: arenas never move. */
 #define CKREMM_ARENA_MOVES	0
 

@@ -77,10 +77,41 @@ static inline void ckremm_unlock(struct ckremm_lock *l, unsigned long flags)
  */
 #define CKREMM_ARENA_PURGES	1
 
-void *ckremm_arena_alloc(size_t size);
-void ckremm_arena_free(void *arena);
+/*
+ * Test builds with CKREMM_HOST_ARENA_MOVES: arenas that change their
+ * pages only by moving, as the Linux kernel's do, so that the paging
+ * module's moves run on the host (tools/tests/paging/moves_cases.c).  An
+ * arena is a memfd mapped shared; a move maps the file again elsewhere
+ * (prepare), the new address becomes the arena's (install), and the old
+ * mapping goes and purged pages are punched out of the file (finish).
+ * A prepare of a commit fails while ckremm_host_commit_failures has
+ * failures left, and making a view fails while ckremm_host_view_failures
+ * has.  With ckremm_host_purge_protect, pages given back are PROT_NONE in
+ * every view made after.
+ */
+#ifdef CKREMM_HOST_ARENA_MOVES
+#define CKREMM_ARENA_MOVES	1
+
+struct ckremm_host_arena;
+
+struct ckremm_arena_move {
+	struct ckremm_host_arena *arena;
+	void *old_view;
+	void *view;
+	size_t offset;
+	size_t len;
+	bool commit;
+	bool installed;
+};
+
+extern unsigned long ckremm_host_view_failures;
+#else
 void ckremm_arena_purge(void *arena, size_t offset, size_t len);
 int ckremm_arena_commit(void *arena, size_t offset, size_t len);
+#endif
+
+void *ckremm_arena_alloc(size_t size);
+void ckremm_arena_free(void *arena);
 extern bool ckremm_host_purge_protect;
 extern unsigned long ckremm_host_commit_failures;
 extern void (*ckremm_host_purge_hook)(void *arg);

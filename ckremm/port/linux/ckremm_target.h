@@ -153,17 +153,15 @@ void ckremm_arena_free(void *arena);
  * dropped (the old view unmapped, the pages given back freed).  Slots of
  * a view that hold no page of the arena map one zeroed filler page of the
  * arena's own, so that the view keeps the arena's size.  A page cannot be
- * allocated under the pool's raw spinlock (PREEMPT_RT), so
- * ckremm_arena_commit(), under the lock, commits nothing: it succeeds only
- * for pages committed ahead, which the pool counts committed already, and
- * is never asked for others but to fail.
+ * allocated under the pool's raw spinlock (PREEMPT_RT): ckremm_port.h's
+ * ckremm_arena_commit() for such ports commits nothing under the lock.
  */
 #define CKREMM_ARENA_PURGES	1
 #define CKREMM_ARENA_MOVES	1
 
 /**
  * struct ckremm_arena_move - a change of an arena's pages, under way
- * @arena: the port's record of the arena (port_linux.c)
+ * @arena: the port's record of the arena (arena_linux.c)
  * @pages: the new view's pages, one per slot
  * @view: the new view
  * @old_pages: the view's pages before, once installed
@@ -185,11 +183,6 @@ struct ckremm_arena_move {
 	bool installed;
 };
 
-int ckremm_arena_move_prepare(void *arena, size_t offset, size_t len,
-			      bool commit, struct ckremm_arena_move *mv);
-void *ckremm_arena_move_install(struct ckremm_arena_move *mv);
-void ckremm_arena_move_finish(struct ckremm_arena_move *mv);
-
 /*
  * For the device's mappings of arenas to userspace (ckremm/dev/), which
  * fault pages in: documented in arena_linux.c.
@@ -202,15 +195,6 @@ void ckremm_arena_set_unmap(struct ckremm_arena *a,
 struct page *ckremm_arena_get_page(struct ckremm_arena *a, unsigned long index);
 bool ckremm_arena_has_page(struct ckremm_arena *a, unsigned long index,
 			   struct page *page);
-
-static inline void ckremm_arena_purge(void *arena, size_t offset, size_t len)
-{
-}
-
-static inline int ckremm_arena_commit(void *arena, size_t offset, size_t len)
-{
-	return -ENOMEM;
-}
 
 /* Context: process context; may sleep.  Fails rather than OOM-kill. */
 static inline void *ckremm_meta_zalloc(size_t size)

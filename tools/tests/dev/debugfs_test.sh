@@ -3,7 +3,8 @@
 #
 # /sys/kernel/debug/ckremm/ against what the pools say through the device:
 # the pools of samples/ckremm_sample (loaded with records=R ring_slots=S)
-# and pools made with ckremmctl, their stats (a collector's figures too),
+# and pools made with ckremmctl, their stats (a collector's and a pager's
+# figures too),
 # map and validate files, and a file held open while its pool is
 # destroyed.  TAP output, then
 # "debugfs: N passed, M failed".  Runs under busybox sh; needs root,
@@ -22,9 +23,10 @@ D=/sys/kernel/debug/ckremm
 HPOOL=dbgheader$$
 TPOOL=dbgtable$$
 GPOOL=dbggc$$
+PPOOL=dbgpager$$
 TMP=${TMPDIR:-/tmp}/debugfs_test.$$
 mkdir -p "$TMP" || exit 1
-trap '"$CTL" destroy "$HPOOL" "$TPOOL" "$GPOOL" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+trap '"$CTL" destroy "$HPOOL" "$TPOOL" "$GPOOL" "$PPOOL" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
 # shellcheck source=tools/tests/dev/tap.sh
 . "$(dirname "$0")/tap.sh"
@@ -74,9 +76,11 @@ map_agrees() {
 		[ "$4" -eq "$(stat_of "$1" arena_size)" ]
 }
 
-COMMON="arena_size used_bytes free_bytes largest_free used_blocks free_blocks peak_used failed_allocs refused_calls frag_permille"
+COMMON="arena_size used_bytes free_bytes largest_free used_blocks free_blocks peak_used failed_allocs refused_calls frag_permille committed purged commit_failures"
+# What a paged pool's pager did, under the same names in both.
+PAGER="pager_period_ms pager_decay pager_reorder pager_ticks pager_purged pager_moved pager_committed pager_commit_failures pager_abandoned pager_shrink_scans pager_shrink_purged pager_shrink_moved"
 
-planned=23
+planned=25
 echo "TAP version 13"
 echo "1..$planned"
 
@@ -147,6 +151,24 @@ ok "after a reorder, debugfs and ckremmctl still agree"
 ok "a collected pool's debugfs stats show what ckremmctl gc stats says"
 ! grep -q "^gc_" "$D/dev-$TPOOL/stats" && "$CTL" destroy "$GPOOL" >/dev/null
 ok "a table pool without a collector shows no gc_ figures"
+
+# A paged pool shows its committed and purged bytes and its pager's
+# figures (a period so long that they hold still); others no pager_ line.
+"$CTL" create "$PPOOL" --size 256K --kind table >/dev/null &&
+	"$CTL" pager attach "$PPOOL" --period 60000 --decay 1000 --reorder >/dev/null &&
+	"$CTL" alloc "$PPOOL" 4K --count 8 >"$TMP/pblocks" &&
+	"$CTL" free "$PPOOL" $(sed -n '5,8p' "$TMP/pblocks") >/dev/null &&
+	"$CTL" pager purge "$PPOOL" >/dev/null &&
+	same_stats "$PPOOL" $COMMON $PAGER &&
+	[ "$(stat_of "$D/dev-$PPOOL" committed)" -lt 262144 ] &&
+	[ "$(stat_of "$D/dev-$PPOOL" purged)" -gt 0 ] &&
+	[ "$(stat_of "$D/dev-$PPOOL" pager_period_ms)" -eq 60000 ] &&
+	[ "$(stat_of "$D/dev-$PPOOL" pager_reorder)" -eq 1 ]
+ok "a paged pool's debugfs stats show what ckremmctl stats says"
+! grep -q "^pager_" "$D/dev-$TPOOL/stats" &&
+	[ "$(stat_of "$D/dev-$TPOOL" committed)" -eq "$(stat_of "$D/dev-$TPOOL" arena_size)" ] &&
+	"$CTL" destroy "$PPOOL" >/dev/null
+ok "a table pool without a pager shows no pager_ figures, all committed"
 
 # The longest name the device takes shows whole.
 LONG=dbglong$$_abcdefghijklmnopqrstuvwxyz

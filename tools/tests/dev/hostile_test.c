@@ -777,16 +777,15 @@ static bool pc_ok(struct pager_charge *pc, int err, const char *what)
 	return !err;
 }
 
-/* After a failed allocation of block @i: what the pool said of itself. */
-static void pc_where(struct pager_charge *pc, struct ckremm_pool *p,
-		     unsigned int i)
+/* After a failed allocation: what the pool said of itself. */
+static void pc_where(struct pager_charge *pc, struct ckremm_pool *p)
 {
 	struct ckremm_stats st = { 0 };
 	size_t len = strlen(pc->what);
 
 	ckremm_stats(p, &st);
 	snprintf(pc->what + len, sizeof(pc->what) - len,
-		 " of block %u (%llu committed, %llu commit failures)", i,
+		 " (%llu bytes committed, %llu commit failures)",
 		 (unsigned long long)st.committed_bytes,
 		 (unsigned long long)st.commit_failures);
 }
@@ -818,12 +817,13 @@ static void pager_charge_run(const char *cg, struct pager_charge *pc)
 	    !pc_ok(pc, ckremm_pager_attach(&p, &s), "attach a pager"))
 		return;
 	cg_read(cg, "memory.current", &pc->made);
+	/* in batches: each commit moves the whole arena, so a few */
 	pc->t_fill = mono();
-	for (i = 0; i < PG_BLOCKS; i++)
-		if (!pc_ok(pc, ckremm_alloc(&p, PG_BLOCK, &h[i]), "fill")) {
-			pc_where(pc, &p, i);
-			return;
-		}
+	if (!pc_ok(pc, ckremm_alloc_many(&p, PG_BLOCK, 0, h, PG_BLOCKS),
+		   "fill")) {
+		pc_where(pc, &p);
+		return;
+	}
 	cg_read(cg, "memory.current", &pc->full);
 	pc->t_fill = mono() - pc->t_fill;
 
@@ -859,11 +859,10 @@ static void pager_charge_run(const char *cg, struct pager_charge *pc)
 	pc->committed_low = st.committed_bytes;
 
 	pc->t_refill = mono();
-	for (i = 0; i < n; i++)
-		if (!pc_ok(pc, ckremm_alloc(&p, PG_BLOCK, &h[i]), "refill")) {
-			pc_where(pc, &p, i);
-			return;
-		}
+	if (!pc_ok(pc, ckremm_alloc_many(&p, PG_BLOCK, 0, h, n), "refill")) {
+		pc_where(pc, &p);
+		return;
+	}
 	pc->refilled = n * PG_BLOCK;
 	pc->t_refill = mono() - pc->t_refill;
 	cg_read(cg, "memory.current", &pc->high);

@@ -175,6 +175,351 @@ static void purge_all(struct t_pool *pool, size_t keep)
 
 static const struct ckremm_paging_params eager = { .decay_ticks = 1 };
 
+#ifdef CKREMM_HOST_ARENA_MOVES
+/*
+ * Built with CKREMM_HOST_ARENA_MOVES (paging_moves_tests): arenas that
+ * change their pages only by moving, as the Linux kernel's do.  A purge
+ * or a commit moves the arena, only while no block is pinned or held;
+ * allocations never commit, the pager commits ahead.
+ */
+
+/* A block of @size bytes of @byte at its front; its handle. */
+static u64 byte_block(struct t_pool *pool, size_t size, u8 byte)
+{
+	static u8 buf[1 << 18];
+	u64 h;
+
+	ASSERT_LE(size, sizeof(buf));
+	memset(buf, byte, size);
+	ASSERT_EQ(t_pool_alloc_block(pool, size, 0, &h), 0);
+	ASSERT_EQ(t_pool_write(pool, h, 0, buf, size), 0);
+	return h;
+}
+
+static bool block_is(struct t_pool *pool, u64 h, size_t size, u8 byte)
+{
+	static u8 buf[1 << 18];
+	size_t i;
+
+	ASSERT_EQ(t_pool_read(pool, h, 0, buf, size), 0);
+	for (i = 0; i < size; i++)
+		if (buf[i] != byte)
+			return false;
+	return true;
+}
+
+static struct t_pool_stats stats_of(struct t_pool *pool)
+{
+	struct t_pool_stats st;
+
+	t_pool_get_stats(pool, &st);
+	return st;
+}
+
+/* A purge and a commit move the arena and keep every byte. */
+TEST(move_keeps_bytes)
+{
+	struct ckremm_pager pager;
+	struct t_pool *pool = paged_pool(&pager, &eager);
+	size_t count, purged = 0, got = 0;
+	void *before = t_pool_arena(pool, NULL);
+	u64 a, b, c;
+
+	a = byte_block(pool, 5000, 0xa5);
+	b = byte_block(pool, 200 << 10, 0x5a);
+	count = ckremm_paging_reclaimable_t(pool, false);
+	EXPECT_EQ(count, ARENA - ((5008 + (200 << 10) + PAGE - 1) & ~(PAGE - 1)));
+	EXPECT_EQ(ckremm_paging_purge_t(pool, 0, 2 * ARENA, &purged), 0);
+	EXPECT_EQ(purged, count);
+	EXPECT_EQ(stats_of(pool).arena_moves, 1);
+	EXPECT_NE((uintptr_t)t_pool_arena(pool, NULL), (uintptr_t)before);
+	check_pages(pool);
+	EXPECT_TRUE(block_is(pool, a, 5000, 0xa5));
+	EXPECT_TRUE(block_is(pool, b, 200 << 10, 0x5a));
+
+	/* No commit under the lock: the allocation fails until one ahead. */
+	EXPECT_EQ(t_pool_alloc_block(pool, 64 << 10, 0, &c), -ENOMEM);
+	EXPECT_EQ(stats_of(pool).commit_failures, 1);
+	ckremm_host_commit_failures = 1;
+	EXPECT_EQ(ckremm_paging_commit_t(pool, 64 << 10, &got), -ENOMEM);
+	EXPECT_EQ(got, 0);
+	EXPECT_EQ(ckremm_paging_commit_t(pool, 64 << 10, &got), 0);
+	EXPECT_EQ(got, 64 << 10);
+	EXPECT_EQ(ckremm_paging_commit_t(pool, 64 << 10, &got), 0);
+	EXPECT_EQ(got, 64 << 10);
+	EXPECT_EQ(stats_of(pool).arena_moves, 2);
+	c = byte_block(pool, 64 << 10, 0xc3);
+	check_pages(pool);
+	EXPECT_TRUE(block_is(pool, a, 5000, 0xa5));
+	EXPECT_TRUE(block_is(pool, b, 200 << 10, 0x5a));
+	EXPECT_TRUE(block_is(pool, c, 64 << 10, 0xc3));
+	ckremm_pager_exit(&pager);
+	EXPECT_EQ(stats_of(pool).committed_bytes, ARENA);
+	EXPECT_TRUE(destroy_t_pool(pool));
+}
+
+/* While a block is pinned or held, the arena does not move. */
+TEST(pins_and_holds_stop_moves)
+{
+	struct ckremm_pager pager;
+	struct t_pool *pool = paged_pool(&pager, &eager);
+	struct ckremm_paging_result res = { 0 };
+	size_t purged = 0, got = 0, size;
+	void *arena, *addr;
+	u8 *pin;
+	u64 a, b;
+
+	a = byte_block(pool, 4096, 0x11);
+	b = byte_block(pool, 128 << 10, 0x22);
+	ASSERT_EQ(t_pool_free(pool, b), 0);
+	arena = t_pool_arena(pool, NULL);
+	pin = t_pool_pin(pool, a);
+	ASSERT_NONNULL(pin);
+	EXPECT_EQ(ckremm_paging_purge_t(pool, 0, 2 * ARENA, &purged), -EBUSY);
+	ASSERT_EQ(t_pool_hold(pool, a, true, &addr, &size), 0);
+	EXPECT_EQ(t_pool_unpin(pool, a), 0);
+	EXPECT_EQ(ckremm_paging_purge_t(pool, 0, 2 * ARENA, &purged), -EBUSY);
+	/* A tick gives up too, and says so. */
+	EXPECT_EQ(ckremm_pager_tick(&pager, &res), 0);
+	EXPECT_EQ(res.abandoned, 1);
+	EXPECT_EQ(res.purged, 0);
+	EXPECT_EQ(purged, 0);
+	EXPECT_EQ(stats_of(pool).arena_moves, 0);
+	EXPECT_EQ(stats_of(pool).committed_bytes, ARENA);
+	EXPECT_EQ((uintptr_t)t_pool_arena(pool, NULL), (uintptr_t)arena);
+	EXPECT_EQ((uintptr_t)addr, (uintptr_t)pin);
+	EXPECT_EQ(pin[4095], 0x11);
+	EXPECT_EQ(t_pool_unhold(pool, a, true), 0);
+
+	EXPECT_EQ(ckremm_paging_purge_t(pool, 0, 2 * ARENA, &purged), 0);
+	EXPECT_EQ(purged, ARENA - 4096);
+	ASSERT_NONNULL(t_pool_pin(pool, a));
+	EXPECT_EQ(ckremm_paging_commit_t(pool, 64 << 10, &got), -EBUSY);
+	EXPECT_EQ(got, 0);
+	/* Left with a block pinned, the pager cannot commit the pages again. */
+	ckremm_pager_exit(&pager);
+	EXPECT_EQ(stats_of(pool).committed_bytes, 4096);
+	EXPECT_EQ(t_pool_unpin(pool, a), 0);
+	ASSERT_EQ(ckremm_pager_init(&pager, pool, &eager), 0);
+	ckremm_pager_exit(&pager);
+	EXPECT_EQ(stats_of(pool).committed_bytes, ARENA);
+	EXPECT_TRUE(block_is(pool, a, 4096, 0x11));
+	check_pages(pool);
+	EXPECT_TRUE(destroy_t_pool(pool));
+}
+
+/*
+ * Ticks commit keep_bytes ahead, twice as much after each tick that saw
+ * failures, and half again after four calm decay periods; the decay
+ * policy keeps what was committed ahead.
+ */
+TEST(ticks_commit_ahead)
+{
+	const struct ckremm_paging_params p = {
+		.decay_ticks = 2,
+		.keep_bytes = 16 << 10,
+	};
+	struct ckremm_paging_result res = { 0 };
+	struct ckremm_pager pager;
+	struct t_pool *pool = paged_pool(&pager, &p);
+	unsigned int i;
+	u64 h;
+
+	purge_all(pool, 0);
+	EXPECT_EQ(committed(pool), 0);
+	ASSERT_EQ(ckremm_pager_tick(&pager, &res), 0);
+	EXPECT_EQ(committed(pool), 16 << 10);
+	for (i = 0; i < 8 && t_pool_alloc_block(pool, 96 << 10, 0, &h); i++)
+		ASSERT_EQ(ckremm_pager_tick(&pager, &res), 0);
+	/* 32, 64 and then 128 KiB ahead. */
+	EXPECT_EQ(i, 3);
+	EXPECT_EQ(stats_of(pool).commit_failures, 3);
+	EXPECT_EQ(committed(pool), 128 << 10);
+	EXPECT_EQ(pager.ahead, 128 << 10);
+	/* Calm: the block's 96 KiB and 128 ahead stay for four periods. */
+	for (i = 0; i < 7; i++)
+		ASSERT_EQ(ckremm_pager_tick(&pager, &res), 0);
+	EXPECT_EQ(committed(pool), (96 << 10) + (128 << 10));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(ckremm_pager_tick(&pager, &res), 0);
+	EXPECT_EQ(pager.ahead, 64 << 10);
+	EXPECT_EQ(committed(pool), (96 << 10) + (64 << 10));
+	EXPECT_GT(res.committed, 0);
+	EXPECT_GT(res.purged, 0);
+	check_pages(pool);
+	ckremm_pager_exit(&pager);
+	EXPECT_TRUE(destroy_t_pool(pool));
+}
+
+/* The count with a reorder is what a reorder and a purge give back. */
+TEST(reclaimable_with_reorder)
+{
+	struct ckremm_pager pager;
+	struct t_pool *pool = paged_pool(&pager, &eager);
+	struct t_pool_reorder_result rr;
+	size_t count, purged = 0, used;
+	u64 h[64];
+	unsigned int i;
+
+	for (i = 0; i < 64; i++)
+		h[i] = byte_block(pool, 8 << 10, (u8)i);
+	for (i = 0; i < 64; i += 2)
+		ASSERT_EQ(t_pool_free(pool, h[i]), 0);
+	used = stats_of(pool).used_bytes;
+	count = ckremm_paging_reclaimable_t(pool, true);
+	EXPECT_EQ(count, ARENA - used);
+	EXPECT_EQ(ckremm_paging_reclaimable_t(pool, false), ARENA - (512 << 10));
+	ASSERT_EQ(t_pool_reorder(pool, &rr), 0);
+	EXPECT_EQ(ckremm_paging_reclaimable_t(pool, false), count);
+	EXPECT_EQ(ckremm_paging_purge_t(pool, 0, 2 * ARENA, &purged), 0);
+	EXPECT_EQ(purged, count);
+	EXPECT_EQ(ckremm_paging_reclaimable_t(pool, true), 0);
+	for (i = 1; i < 64; i += 2)
+		EXPECT_TRUE(block_is(pool, h[i], 8 << 10, (u8)i));
+	EXPECT_EQ(ckremm_paging_reclaimable_t(NULL, true), 0);
+	ckremm_pager_exit(&pager);
+	EXPECT_EQ(ckremm_paging_reclaimable_t(pool, true), 0);
+	EXPECT_EQ(ckremm_paging_commit_t(pool, 0, NULL), -EINVAL);
+	EXPECT_TRUE(destroy_t_pool(pool));
+}
+
+/* A move that cannot be made changes nothing. */
+TEST(failed_moves)
+{
+	struct ckremm_pager pager;
+	struct t_pool *pool;
+	size_t purged = 0, got = 0;
+	void *arena;
+	u64 a;
+
+	ckremm_host_view_failures = 1;
+	EXPECT_NULL(t_pool_create(ARENA, 0));
+	pool = paged_pool(&pager, &eager);
+	a = byte_block(pool, 8192, 0x99);
+	arena = t_pool_arena(pool, NULL);
+	ckremm_host_view_failures = 1;
+	EXPECT_EQ(ckremm_paging_purge_t(pool, 0, 2 * ARENA, &purged), -ENOMEM);
+	EXPECT_EQ(purged, 0);
+	EXPECT_EQ(committed(pool), ARENA);
+	EXPECT_EQ(ckremm_paging_purge_t(pool, 0, 2 * ARENA, &purged), 0);
+	ckremm_host_view_failures = 1;
+	EXPECT_EQ(ckremm_paging_commit_t(pool, 8192, &got), -ENOMEM);
+	EXPECT_EQ(got, 0);
+	EXPECT_EQ(committed(pool), 8192);
+	EXPECT_EQ(stats_of(pool).arena_moves, 1);
+	EXPECT_NE((uintptr_t)t_pool_arena(pool, NULL), (uintptr_t)arena);
+	EXPECT_EQ(ckremm_paging_commit_t(pool, 8192, &got), 0);
+	EXPECT_EQ(got, 8192);
+	EXPECT_TRUE(block_is(pool, a, 8192, 0x99));
+	check_pages(pool);
+	ckremm_pager_exit(&pager);
+	EXPECT_TRUE(destroy_t_pool(pool));
+}
+
+/* Pools whose arena cannot move are not paged. */
+TEST(fixed_arenas_refused)
+{
+	static u8 meta[1 << 16];
+	struct ckremm_pager pager;
+	struct h_pool *hp = create_h_pool(64 << 10);
+	struct t_pool *tp;
+	void *arena = aligned_alloc(PAGE, 64 << 10);
+
+	ASSERT_NONNULL(hp);
+	EXPECT_EQ(ckremm_pager_init_h(&pager, hp, &eager), -EOPNOTSUPP);
+	EXPECT_TRUE(destroy_h_pool(hp));
+	ASSERT_NONNULL(arena);
+	ASSERT_LE(t_pool_meta_size(64 << 10, 16), sizeof(meta));
+	tp = t_pool_create_in(arena, 64 << 10, 16, meta, sizeof(meta), NULL);
+	ASSERT_NONNULL(tp);
+	EXPECT_EQ(ckremm_pager_init(&pager, tp, &eager), -EOPNOTSUPP);
+	EXPECT_TRUE(destroy_t_pool(tp));
+	free(arena);
+}
+
+/*
+ * A seeded run of alloc, free, write, pins, reorder steps, purges,
+ * commits and ticks: every byte of every block is the model's, no block
+ * lies above the committed mark, and nothing above it is resident.
+ */
+static void moves_run(u64 seed)
+{
+	const struct ckremm_paging_params p = {
+		.decay_ticks = 2,
+		.keep_bytes = 32 << 10,
+		.flags = CKREMM_PAGING_REORDER,
+	};
+	struct ckremm_paging_result res = { 0 };
+	struct t_pool_reorder_result rr;
+	struct ckremm_pager pager;
+	struct t_pool *pool = paged_pool(&pager, &p);
+	unsigned long ops = 4000, op, fails = 0, busy = 0;
+	struct t_model m;
+	size_t purged = 0;
+	unsigned int i;
+	u8 *at;
+
+	ASSERT_EQ(t_model_init(&m, 4096, seed), 0);
+	burst(pool, &m, &seed, 32 << 10);
+	for (op = 0; op < ops; op++) {
+		unsigned int pick = rng_next(&seed) % 100;
+		size_t size = 16 + rng_next(&seed) % (32 << 10);
+
+		if (pick < 35) {
+			if (rng_next(&seed) % 2)
+				ckremm_paging_commit_t(pool, size, NULL);
+			if (m.n < m.max && model_alloc(pool, &m, size))
+				fails++;
+		} else if (pick < 60 && m.n) {
+			model_free(pool, &m, rng_next(&seed) % m.n);
+		} else if (pick < 70 && m.n) {
+			i = rng_next(&seed) % m.n;
+			t_model_fill(&m, i, 0, m.b[i].size);
+			ASSERT_EQ(t_pool_write(pool, m.b[i].h, 0, m.b[i].bytes,
+					       m.b[i].size), 0);
+		} else if (pick < 80) {
+			ASSERT_EQ(ckremm_pager_tick(&pager, &res), 0);
+		} else if (pick < 85) {
+			ckremm_paging_purge_t(pool, rng_next(&seed) % (64 << 10),
+					      0, &purged);
+		} else if (pick < 90 && m.n) {
+			i = rng_next(&seed) % m.n;
+			at = t_pool_pin(pool, m.b[i].h);
+			ASSERT_NONNULL(at);
+			if (ckremm_paging_purge_t(pool, 0, 0, &purged) == -EBUSY)
+				busy++;
+			ASSERT_EQ(t_model_diff(&m, i, at, 0, m.b[i].size),
+				  m.b[i].size);
+			ASSERT_EQ(t_pool_unpin(pool, m.b[i].h), 0);
+		} else {
+			t_pool_reorder_step(pool, 0, &rr);
+		}
+		if (op % 200 == 0) {
+			check_bytes(pool, &m);
+			check_pages(pool);
+		}
+	}
+	check_bytes(pool, &m);
+	check_pages(pool);
+	TH_LOG("%lu ops: %zu moves, %zu + %zu bytes purged, %lu failed allocs, %lu purges stopped by a pin",
+	       ops, stats_of(pool).arena_moves, purged, res.purged, fails,
+	       busy);
+	EXPECT_GT(stats_of(pool).arena_moves, 0);
+	EXPECT_GT(res.purged, 0);
+	EXPECT_GT(res.committed, 0);
+	EXPECT_GT(busy, 0);
+	ckremm_pager_exit(&pager);
+	check_bytes(pool, &m);
+	t_model_destroy(&m);
+	EXPECT_TRUE(destroy_t_pool(pool));
+}
+
+TEST(moves_seed_1) { moves_run(7); }
+TEST(moves_seed_2) { moves_run(0xfeed); }
+
+TEST_HARNESS_MAIN("paging-moves")
+#else
+
 TEST(init_refuses)
 {
 	struct ckremm_pager pager, other;
@@ -192,6 +537,34 @@ TEST(init_refuses)
 	ckremm_pager_exit(&pager);
 	EXPECT_EQ(ckremm_pager_init(&other, pool, &eager), 0);
 	ckremm_pager_exit(&other);
+	EXPECT_TRUE(destroy_t_pool(pool));
+}
+
+/*
+ * Where pages are committed under the lock, ckremm_paging_commit_t()
+ * commits them sooner, and ckremm_paging_reclaimable_t() counts what a
+ * purge then gives back.
+ */
+TEST(commit_ahead_and_count)
+{
+	struct ckremm_pager pager;
+	struct t_pool *pool = paged_pool(&pager, &eager);
+	size_t got = 0, purged = 0;
+
+	purge_all(pool, 0);
+	EXPECT_EQ(committed(pool), 0);
+	EXPECT_EQ(ckremm_paging_reclaimable_t(pool, false), 0);
+	ckremm_host_commit_failures = 1;
+	EXPECT_EQ(ckremm_paging_commit_t(pool, 3 * PAGE, &got), -ENOMEM);
+	EXPECT_EQ(ckremm_paging_commit_t(pool, 3 * PAGE, &got), 0);
+	EXPECT_EQ(got, 3 * PAGE);
+	EXPECT_EQ(committed(pool), 3 * PAGE);
+	check_pages(pool);
+	EXPECT_EQ(ckremm_paging_reclaimable_t(pool, true), 3 * PAGE);
+	EXPECT_EQ(ckremm_paging_purge_t(pool, 0, 0, &purged), 0);
+	EXPECT_EQ(purged, 3 * PAGE);
+	ckremm_pager_exit(&pager);
+	EXPECT_EQ(ckremm_paging_commit_t(pool, PAGE, NULL), -EINVAL);
 	EXPECT_TRUE(destroy_t_pool(pool));
 }
 
@@ -728,3 +1101,4 @@ TEST(h_model_seed_1) { h_model_run(1); }
 TEST(h_model_seed_2) { h_model_run(0xbeef); }
 
 TEST_HARNESS_MAIN("paging")
+#endif
