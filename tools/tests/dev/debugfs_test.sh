@@ -24,9 +24,10 @@ HPOOL=dbgheader$$
 TPOOL=dbgtable$$
 GPOOL=dbggc$$
 PPOOL=dbgpager$$
+SPOOL=dbgstore$$
 TMP=${TMPDIR:-/tmp}/debugfs_test.$$
 mkdir -p "$TMP" || exit 1
-trap '"$CTL" destroy "$HPOOL" "$TPOOL" "$GPOOL" "$PPOOL" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+trap '"$CTL" destroy "$HPOOL" "$TPOOL" "$GPOOL" "$PPOOL" "$SPOOL" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
 # shellcheck source=tools/tests/dev/tap.sh
 . "$(dirname "$0")/tap.sh"
@@ -80,7 +81,7 @@ COMMON="arena_size used_bytes free_bytes largest_free used_blocks free_blocks pe
 # What a paged pool's pager did, under the same names in both.
 PAGER="pager_period_ms pager_decay pager_reorder pager_ticks pager_purged pager_moved pager_committed pager_commit_failures pager_abandoned pager_shrink_scans pager_shrink_purged pager_shrink_moved"
 
-planned=25
+planned=26
 echo "TAP version 13"
 echo "1..$planned"
 
@@ -169,6 +170,23 @@ ok "a paged pool's debugfs stats show what ckremmctl stats says"
 	[ "$(stat_of "$D/dev-$TPOOL" committed)" -eq "$(stat_of "$D/dev-$TPOOL" arena_size)" ] &&
 	"$CTL" destroy "$PPOOL" >/dev/null
 ok "a table pool without a pager shows no pager_ figures, all committed"
+
+# A pool with a store, one and a half arenas of blocks paged out by the
+# allocations (a period so long that nothing moves after): the resident
+# and paged-out space under the same names in both.
+STORE="pager_resident pager_resident_blocks pager_store pager_free_target pager_store_used pager_paged_out pager_paged_out_blocks pager_zero_blocks pager_stored pager_page_outs pager_page_ins pager_page_in_eagain pager_store_written"
+allocs=0
+"$CTL" create "$SPOOL" --size 256K --kind table >/dev/null &&
+	"$CTL" pager attach "$SPOOL" --period 60000 --store 1M >/dev/null &&
+	for _ in 1 2 3; do
+		"$CTL" alloc "$SPOOL" 8K --count 16 >/dev/null &&
+			allocs=$((allocs + 1))
+	done
+[ "$allocs" -eq 3 ] && same_stats "$SPOOL" $COMMON $PAGER $STORE &&
+	[ "$(stat_of "$D/dev-$SPOOL" pager_paged_out_blocks)" -gt 0 ] &&
+	[ "$(stat_of "$D/dev-$SPOOL" used_bytes)" -gt 262144 ] &&
+	"$CTL" destroy "$SPOOL" >/dev/null
+ok "a pool with a store: debugfs shows its resident and paged-out space as ckremmctl stats does"
 
 # The longest name the device takes shows whole.
 LONG=dbglong$$_abcdefghijklmnopqrstuvwxyz
