@@ -2232,7 +2232,8 @@ static void f_bad_command(struct fz *z)
 			nr = below(z, 256);
 		} while (nr <= 0x11 || (nr >= 0x20 && nr <= 0x28) ||
 			 (nr >= 0x40 && nr <= 0x4b) ||
-			 (nr >= 0x50 && nr <= 0x57));
+			 (nr >= 0x50 && nr <= 0x57) ||
+			 (nr >= 0x60 && nr <= 0x63));
 		break;
 	case 1:		/* a defined number, the wrong direction */
 		nr = below(z, NCMDS);
