@@ -988,14 +988,17 @@ static void stress_pools(struct kunit *test)
 	kunit_info(test, "bytes verified: %llu; mismatches: %llu; wrong results: %llu\n",
 		   all[SC_BYTES], all[SC_MISMATCH], all[SC_API]);
 	if (IS_ENABLED(CONFIG_CKREMM_PAGING) && run->pager_task) {
-		kunit_info(test, "pager: %zu arena moves, %zu bytes given back, %zu commit failures; work: %llu ticks, %llu moves given up; pager thread: %llu quiet moments, %llu bytes shrunk, %llu committed\n",
+		kunit_info(test, "pager: %zu arena moves, %zu bytes given back, %zu commit failures; work: %llu ticks, %llu moves given up; shrinker: %llu counts, %llu scans; pager thread: %llu quiet moments, %llu bytes shrunk, %llu committed\n",
 			   ts.arena_moves, ts.purged_bytes, ts.commit_failures,
-			   pws.ticks, pws.abandoned, all[SC_QUIET],
-			   all[SC_SHRUNK], all[SC_COMMITTED]);
+			   pws.ticks, pws.abandoned, pws.shrink_counts,
+			   pws.shrink_scans, all[SC_QUIET], all[SC_SHRUNK],
+			   all[SC_COMMITTED]);
 		/* The arena moved under the mutators, and gave pages back. */
 		KUNIT_EXPECT_GT(test, ts.arena_moves, 0);
 		KUNIT_EXPECT_GT(test, ts.purged_bytes, 0);
 		KUNIT_EXPECT_GT(test, pws.ticks, 0);
+		/* The kernel asked the shrinker (the guest drops its caches). */
+		KUNIT_EXPECT_GT(test, pws.shrink_counts, 0);
 	}
 
 	KUNIT_EXPECT_EQ(test, all[SC_MISMATCH], 0);

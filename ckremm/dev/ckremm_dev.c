@@ -82,8 +82,10 @@
  *	ckremm_gc_attach_lock (mutex: GC_ATTACH's checks and publication)
  *	  pool lock (taken inside the pool's and the collector's calls)
  *	mmap_lock (a pool's last mapping frees it), a debugfs entry's lock
- *	  ckremm_pager_lock (mutex: every pool's pager, pager.c)
- *	    pool lock (taken inside the paging module's calls)
+ *	  ckremm_pager_lock (mutex: every pool's pager, pager.c; held
+ *	  across a pager's start and stop and a PAGER_PURGE)
+ *	    a pager's work lock (pager_work.c), pool->map_lock and
+ *	    i_mmap_rwsem (a purge's moves zap the mappings), pool lock
  *	ckremm_create_lock (mutex: CREATE's memory check and allocation)
  *	  pool lock (a new table pool's, to set its step)
  *	  ckremm_debugfs_lock, a debugfs entry's lock (debugfs.c, whose

@@ -42,6 +42,7 @@
  *	ckremm_pager_work_stop(w);	before destroy_t_pool(pool)
  */
 
+#include <linux/atomic.h>
 #include <linux/err.h>
 #include <linux/jiffies.h>
 #include <linux/memcontrol.h>
@@ -76,7 +77,8 @@ struct ckremm_pager_work {
 	unsigned long period;		/* jiffies between ticks */
 	struct delayed_work dwork;
 	struct mutex lock;		/* one tick or scan at a time */
-	struct ckremm_pager_work_stats stats;	/* under @lock */
+	struct ckremm_pager_work_stats stats;	/* under @lock, but: */
+	atomic64_t shrink_counts;	/* not to miss one while a tick runs */
 #if PW_SHRINKER_ALLOC
 	struct shrinker *shrinker;
 #else
@@ -188,10 +190,7 @@ static unsigned long ckremm_pager_count(struct shrinker *s,
 	struct ckremm_pager_work *w = ckremm_pager_work_of(s);
 	size_t bytes = ckremm_pager_work_count(w);
 
-	if (mutex_trylock(&w->lock)) {
-		w->stats.shrink_counts++;
-		mutex_unlock(&w->lock);
-	}
+	atomic64_inc(&w->shrink_counts);
 	return bytes ? bytes >> PAGE_SHIFT : SHRINK_EMPTY;
 }
 
@@ -335,6 +334,7 @@ void ckremm_pager_work_read(struct ckremm_pager_work *work,
 	mutex_lock(&work->lock);
 	*stats = work->stats;
 	mutex_unlock(&work->lock);
+	stats->shrink_counts = atomic64_read(&work->shrink_counts);
 }
 EXPORT_SYMBOL_NS_GPL(ckremm_pager_work_read, CKREMM_NS);
 
