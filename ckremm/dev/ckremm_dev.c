@@ -79,6 +79,8 @@
  *	cf->pin_lock (mutex: pin records of one open file's attachments;
  *	  also held by GC_ALLOC, which records the pin of its new object)
  *	  pool lock
+ *	  ckremm_pager_lock (PIN of a block paged out to a store, which
+ *	  the device pages in through the pager, pager.c)
  *	ckremm_gc_attach_lock (mutex: GC_ATTACH's checks and publication)
  *	  pool lock (taken inside the pool's and the collector's calls)
  *	mmap_lock (a pool's last mapping frees it), a debugfs entry's lock
@@ -86,7 +88,8 @@
  *	  across a pager's start and stop and a PAGER_PURGE)
  *	    a pager's work lock (pager_work.c), pool->map_lock and
  *	    i_mmap_rwsem (a purge's moves zap the mappings), pool lock
- *	ckremm_create_lock (mutex: CREATE's memory check and allocation)
+ *	ckremm_create_lock (mutex: the memory check and allocation of
+ *	  CREATE and of a PAGER_ATTACH store, pager.c, before its lock)
  *	  pool lock (a new table pool's, to set its step)
  *	  ckremm_debugfs_lock, a debugfs entry's lock (debugfs.c, whose
  *	  "lock ordering" places them; also taken when a pool is freed,

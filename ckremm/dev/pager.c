@@ -31,8 +31,9 @@
  *
  * Locking: ckremm_pager_lock (a mutex) guards @pool->pager of every pool
  * and ckremm_pagers; it is held across a pager's start and stop, which
- * may sleep, and across a PAGER_PURGE, whose steps take the pool lock
- * themselves.  It is taken under a debugfs entry's lock, and under
+ * may sleep, across a PAGER_PURGE, whose steps take the pool lock
+ * themselves, and across the device's page-ins and page-outs (under an
+ * open file's pin_lock for PIN).  A store is made before it is taken.  It is taken under a debugfs entry's lock, and under
  * mmap_lock when a pool's last mapping frees it (see "lock ordering" in
  * ckremm_dev.c).
  */
@@ -181,6 +182,13 @@ int ckremm_dev_pager_attach(struct ckremm_pool *pool,
 	dp->store_bytes = s->store_bytes;
 	dp->free_target = s->free_target;
 
+	/*
+	 * The store is made before ckremm_pager_lock is taken: its memory
+	 * check takes ckremm_create_lock, which comes first.
+	 */
+	err = ckremm_pager_store_new(pool, s, &zs);
+	if (err)
+		goto out_free;
 	mutex_lock(&ckremm_pager_lock);
 	if (pool->pager) {
 		err = -EEXIST;
@@ -191,9 +199,6 @@ int ckremm_dev_pager_attach(struct ckremm_pool *pool,
 		err = -EBUSY;
 		goto out;
 	}
-	err = ckremm_pager_store_new(pool, s, &zs);
-	if (err)
-		goto out;
 	dp->work = ckremm_pager_work_start(dp->tpool, &p, dp->period_ms);
 	if (IS_ERR(dp->work)) {
 		err = PTR_ERR(dp->work);
@@ -215,6 +220,7 @@ int ckremm_dev_pager_attach(struct ckremm_pool *pool,
 	dp = NULL;
 out:
 	mutex_unlock(&ckremm_pager_lock);
+out_free:
 	ckremm_dev_store_free(zs);
 	kfree(dp);
 	return err;
