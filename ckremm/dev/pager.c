@@ -33,9 +33,9 @@
  * and ckremm_pagers; it is held across a pager's start and stop, which
  * may sleep, across a PAGER_PURGE, whose steps take the pool lock
  * themselves, and across the device's page-ins and page-outs (under an
- * open file's pin_lock for PIN).  A store is made before it is taken.  It is taken under a debugfs entry's lock, and under
- * mmap_lock when a pool's last mapping frees it (see "lock ordering" in
- * ckremm_dev.c).
+ * open file's pin_lock for PIN).  A store is made with it dropped.  It
+ * is taken under a debugfs entry's lock, and under mmap_lock when a
+ * pool's last mapping frees it (see "lock ordering" in ckremm_dev.c).
  */
 #include <linux/err.h>
 #include <linux/kernel.h>
@@ -111,6 +111,20 @@ static bool ckremm_pager_setup_valid(const struct ckremm_pager_setup *s)
 	       s->free_target == (size_t)s->free_target;
 }
 
+/*
+ * Whether @pool can take the pager @s asks for: -EEXIST if it has one; a
+ * store is set once, and a pool with one keeps its pager (-EBUSY).  Under
+ * ckremm_pager_lock.
+ */
+static int ckremm_pager_taken(struct ckremm_pool *pool,
+			      const struct ckremm_pager_setup *s)
+{
+	lockdep_assert_held(&ckremm_pager_lock);
+	if (pool->pager)
+		return -EEXIST;
+	return s->store_bytes && pool->store ? -EBUSY : 0;
+}
+
 #ifdef CONFIG_CKREMM_LZ4
 /*
  * A compressed store of @s->store_bytes for @pool, whose blocks are at
@@ -183,22 +197,21 @@ int ckremm_dev_pager_attach(struct ckremm_pool *pool,
 	dp->free_target = s->free_target;
 
 	/*
-	 * The store is made before ckremm_pager_lock is taken: its memory
-	 * check takes ckremm_create_lock, which comes first.
+	 * The store is made with ckremm_pager_lock dropped: its memory
+	 * check takes ckremm_create_lock, which comes first.  A pool that
+	 * has a pager is refused before, and again after.
 	 */
-	err = ckremm_pager_store_new(pool, s, &zs);
+	mutex_lock(&ckremm_pager_lock);
+	err = ckremm_pager_taken(pool, s);
+	mutex_unlock(&ckremm_pager_lock);
+	if (!err)
+		err = ckremm_pager_store_new(pool, s, &zs);
 	if (err)
 		goto out_free;
 	mutex_lock(&ckremm_pager_lock);
-	if (pool->pager) {
-		err = -EEXIST;
+	err = ckremm_pager_taken(pool, s);
+	if (err)
 		goto out;
-	}
-	/* A store is set once: a pool with one keeps its pager. */
-	if (s->store_bytes && pool->store) {
-		err = -EBUSY;
-		goto out;
-	}
 	dp->work = ckremm_pager_work_start(dp->tpool, &p, dp->period_ms);
 	if (IS_ERR(dp->work)) {
 		err = PTR_ERR(dp->work);
