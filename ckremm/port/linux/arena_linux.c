@@ -271,9 +271,12 @@ int ckremm_arena_move_prepare(void *arena, size_t offset, size_t len,
 	if (WARN_ON_ONCE(last > a->count || last < first))
 		return -EINVAL;
 	if (!a->filler) {
-		a->filler = ckremm_arena_page(a);
-		if (!a->filler)
+		struct page *filler = ckremm_arena_page(a);
+
+		if (!filler)
 			return -ENOMEM;
+		/* Faults read it: see ckremm_arena_get_page(). */
+		WRITE_ONCE(a->filler, filler);
 	}
 	mv->pages = kvmalloc_array(a->count, sizeof(*mv->pages),
 				   GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
