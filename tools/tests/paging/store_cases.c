@@ -52,8 +52,10 @@ struct test_store {
 	bool full;			/* -ENOSPC */
 	void (*during_put)(struct test_store *ts);
 	struct t_pool *pool;		/* for during_put */
+	struct ckremm_pager *pager;
 	u64 victim;
 	int victim_ret;
+	int pager_ret[2];
 };
 
 static struct test_store *ts_of(struct ckremm_store *store)
@@ -164,6 +166,7 @@ static struct t_pool *store_pool(size_t arena, struct ckremm_pager *pager,
 	ASSERT_EQ(ckremm_pager_init(pager, pool, p), 0);
 	ASSERT_EQ(ckremm_pager_set_store(pager, &ts->st), 0);
 	ts->pool = pool;
+	ts->pager = pager;
 	return pool;
 }
 
@@ -619,6 +622,36 @@ static void pin_victim(struct test_store *ts)
 {
 	ts->victim_ret = t_pool_pin(ts->pool, ts->victim) ? 0 : -1;
 	ts->during_put = NULL;
+}
+
+/* Another caller of the pager while it copies a block. */
+static void call_pager(struct test_store *ts)
+{
+	ts->pager_ret[0] = ckremm_pager_page_in(ts->pager, ts->victim);
+	ts->pager_ret[1] = ckremm_pager_page_out(ts->pager, 4096, NULL);
+	ts->during_put = NULL;
+}
+
+TEST(store_pager_calls_meet)
+{
+	struct test_store *ts = ts_new(0);
+	struct ckremm_pager pager;
+	struct t_pool *pool = store_pool(16384, &pager, &quiet, ts);
+	u64 h[2];
+
+	fill(pool, h, 2, 1024, 0x44);
+	ASSERT_EQ(ckremm_pager_page_out(&pager, 1024, NULL), 0);
+	ASSERT_TRUE(is_out(pool, h[0]));
+	/* While h[1] goes out, a page-in of h[0] and a page-out meet it. */
+	ts->victim = h[0];
+	ts->during_put = call_pager;
+	ASSERT_EQ(ckremm_pager_page_out(&pager, 1024, NULL), 0);
+	EXPECT_EQ(ts->pager_ret[0], -EBUSY);
+	EXPECT_EQ(ts->pager_ret[1], -EBUSY);
+	EXPECT_TRUE(is_out(pool, h[0]) && is_out(pool, h[1]));
+	EXPECT_EQ(ckremm_pager_page_in(&pager, h[0]), 0);
+	EXPECT_TRUE(all_bytes(pool, h[0], 1024, 0x44));
+	store_done(&pager, pool, ts);
 }
 
 TEST(store_written_during_page_out)
