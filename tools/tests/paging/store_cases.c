@@ -771,3 +771,135 @@ TEST(store_full_keeps_blocks)
 	EXPECT_TRUE(all_bytes(pool, h[0], 1024, 0x10));
 	store_done(&pager, pool, ts);
 }
+
+/*
+ * Threads: two users each write and read back their own blocks while a
+ * third pages out and ticks, on the host's spinlock.  Every read must
+ * see the last write, whatever was paged out, copied or refused between
+ * them; the store sees one call at a time.
+ */
+#include <pthread.h>
+#include <sched.h>
+
+#define USER_BLOCKS	32
+
+struct user {
+	struct t_pool *pool;
+	struct ckremm_pager *pager;
+	unsigned int id;
+	unsigned long rounds, retries;
+	const char *failed;
+};
+
+static volatile bool users_done;
+
+/* @call until it is not refused for want of a page-in, paging in between. */
+static int with_page_in(struct user *u, u64 h, int (*call)(struct user *u,
+							  u64 h, u8 *buf,
+							  size_t size),
+			u8 *buf, size_t size)
+{
+	int ret;
+
+	while ((ret = call(u, h, buf, size)) == -EAGAIN || ret == -ENOMEM ||
+	       ret == -EBUSY) {
+		u->retries++;
+		ret = ckremm_pager_page_in(u->pager, h);
+		if (ret && ret != -EBUSY && ret != -ENOMEM)
+			return ret;
+		sched_yield();
+	}
+	return ret;
+}
+
+static int user_write(struct user *u, u64 h, u8 *buf, size_t size)
+{
+	return t_pool_write(u->pool, h, 0, buf, size);
+}
+
+static int user_read(struct user *u, u64 h, u8 *buf, size_t size)
+{
+	return t_pool_read(u->pool, h, 0, buf, size);
+}
+
+static void *user_run(void *arg)
+{
+	struct user *u = arg;
+	u64 h[USER_BLOCKS], rng = u->id + 1;
+	u8 version[USER_BLOCKS] = { 0 };
+	static __thread u8 buf[2048];
+	size_t size[USER_BLOCKS];
+	unsigned int i, k;
+
+	for (i = 0; i < USER_BLOCKS; i++) {
+		size[i] = 16 + rng_next(&rng) % 2033;
+		while (t_pool_alloc_block(u->pool, size[i], 0, &h[i]))
+			sched_yield();
+		memset(buf, version[i], size[i]);
+		if (with_page_in(u, h[i], user_write, buf, size[i]))
+			u->failed = "first write";
+	}
+	for (u->rounds = 0; u->rounds < 20000 && !u->failed; u->rounds++) {
+		i = rng_next(&rng) % USER_BLOCKS;
+		if (rng_next(&rng) % 2) {
+			memset(buf, ++version[i], size[i]);
+			if (with_page_in(u, h[i], user_write, buf, size[i]))
+				u->failed = "write";
+			continue;
+		}
+		if (with_page_in(u, h[i], user_read, buf, size[i]))
+			u->failed = "read";
+		for (k = 0; k < size[i] && !u->failed; k++)
+			if (buf[k] != version[i])
+				u->failed = "a read missed the last write";
+	}
+	return NULL;
+}
+
+static void *pager_run(void *arg)
+{
+	struct ckremm_pager *pager = arg;
+	struct ckremm_paging_result res = { 0 };
+
+	while (!users_done) {
+		ckremm_pager_page_out(pager, 8192, NULL);
+		ckremm_pager_tick(pager, &res);
+	}
+	return NULL;
+}
+
+TEST_TIMEOUT(store_threads, 120)
+{
+	const struct ckremm_paging_params p = {
+		.decay_ticks = 1000, .free_target = 16384,
+	};
+	struct test_store *ts = ts_new(0);
+	struct ckremm_pager pager;
+	struct t_pool *pool = store_pool(32768, &pager, &p, ts);
+	struct user u[2] = {
+		{ .pool = pool, .pager = &pager, .id = 1 },
+		{ .pool = pool, .pager = &pager, .id = 2 },
+	};
+	struct t_pool_fault fault;
+	struct t_pool_stats st;
+	pthread_t t[3];
+	unsigned int i;
+
+	ASSERT_EQ(pthread_create(&t[2], NULL, pager_run, &pager), 0);
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(pthread_create(&t[i], NULL, user_run, &u[i]), 0);
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(pthread_join(t[i], NULL), 0);
+	users_done = true;
+	ASSERT_EQ(pthread_join(t[2], NULL), 0);
+	for (i = 0; i < 2; i++)
+		EXPECT_NULL(u[i].failed, "user %u: %s", i, u[i].failed);
+	ASSERT_EQ(t_pool_validate(pool, &fault), 0, "%s", fault.reason);
+	t_pool_get_stats(pool, &st);
+	TH_LOG("%lu + %lu rounds, %lu + %lu retries: %zu page-outs, %zu page-ins, %zu -EAGAIN",
+	       u[0].rounds, u[1].rounds, u[0].retries, u[1].retries,
+	       st.page_outs, st.page_ins, st.page_in_eagain);
+	EXPECT_GT(st.page_outs, 20);
+	EXPECT_GT(st.page_ins, 20);
+	store_done(&pager, pool, ts);
+}
