@@ -667,7 +667,8 @@ static bool gc_params(const struct t_pool *pool,
  *
  * Context: Process context; may sleep.
  * Return: the collector, or NULL if @pool is NULL, not empty or has a
- * collector, a parameter is out of range, or memory is short.
+ * collector or a backing store (ckremm/paging/store_pager.c), a
+ * parameter is out of range, or memory is short.
  */
 struct ckremm_gc *ckremm_gc_create(struct t_pool *pool,
 				   const struct ckremm_gc_params *params)
@@ -710,12 +711,12 @@ struct ckremm_gc *ckremm_gc_create(struct t_pool *pool,
 			 gc->p.finalize_queue * sizeof(*gc->queue);
 
 	flags = ckremm_lock(&pool->lock);
-	taken = pool->gc || pool->used_blocks;
+	taken = pool->gc || pool->used_blocks || tp_has_store(pool);
 	if (!taken)
 		pool->gc = gc;
 	ckremm_unlock(&pool->lock, flags);
 	if (taken) {
-		ckremm_warn("gc: the pool has blocks or a collector already\n");
+		ckremm_warn("gc: the pool has blocks, a collector or a store already\n");
 		gc_free_all(gc);
 		return NULL;
 	}

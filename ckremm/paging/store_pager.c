@@ -93,7 +93,10 @@
  * access (get, drop) only where the store does not sleep and no call of
  * the pager's is out, unless the store says it locks itself
  * (CKREMM_STORE_LOCKED): one call at a time per store either way.  The
- * pager's calls are made by one caller at a time, as paging.c says.
+ * pager's own calls with the store take it by a flag under the pool lock
+ * (tp_store_state.busy), tried and never waited for: ckremm_pager_page_in()
+ * and ckremm_pager_page_out() may be called by several callers and beside
+ * the tick, and all but one of those that meet return -EBUSY.
  *
  * A pool with a collector (ckremm/gc/) refuses a store: the collector
  * reads objects under the lock wherever they are.  A store is set once,
@@ -104,6 +107,10 @@
 #include "../tpool/t_pool_internal.h"
 #include "paging_internal.h"
 #include <ckremm/store.h>
+
+/* What a page-out step did. */
+#define PG_OUT			1
+#define PG_STAYED		2
 
 /* Runs the hand looks at per hold of the lock. */
 #define PG_HAND_NODES		64
@@ -425,13 +432,18 @@ void tp_pg_destroy(struct t_pool *pool)
 /* ---- the pager's calls ---------------------------------------------------- */
 
 /*
- * The pager is in a call of the store with the lock dropped (set and
- * cleared with the lock held): accesses keep out of a store that does
- * not lock itself meanwhile.
+ * The pager takes the store for a call with the lock dropped (lock
+ * held): false if another of its calls has it.  Accesses keep out of a
+ * store that does not lock itself meanwhile, and the pager's calls out of
+ * each other: one call of the store at a time, and one block outgoing or
+ * incoming.
  */
-static void pg_store_enter(struct t_pool *pool)
+static bool pg_store_enter(struct t_pool *pool)
 {
+	if (pool->st.busy)
+		return false;
 	pool->st.busy = true;
+	return true;
 }
 
 static void pg_store_leave(struct t_pool *pool)
@@ -450,7 +462,7 @@ static int pg_drop_one(struct t_pool *pool)
 
 	flags = ckremm_lock(&pool->lock);
 	n = st->drops;
-	if (n == TP_NIL) {
+	if (n == TP_NIL || !pg_store_enter(pool)) {
 		ckremm_unlock(&pool->lock, flags);
 		return 0;
 	}
@@ -460,7 +472,6 @@ static int pg_drop_one(struct t_pool *pool)
 	tp_node_put(pool, n, s, TP_NIL);
 	st->out_nodes--;
 	pool->seq++;
-	pg_store_enter(pool);
 	ckremm_unlock(&pool->lock, flags);
 
 	st->store->ops->drop(st->store, key);
@@ -484,10 +495,12 @@ static bool pg_all_zero(const u8 *p, size_t len)
 
 /*
  * One page-out step (see "Page-out" above), offering the store a block of
- * at most @budget bytes.  1 when a block went out, 0 when none could
- * (none to go, the next does not fit @budget, or it changed meanwhile),
- * -ENOMEM when no spare node could be had, -ENOSPC or -EIO from the
- * store.  What the store keeps is added to *@written.
+ * at most @budget bytes.  PG_OUT when a block went out, PG_STAYED when
+ * the one chosen stays (kept, or used or freed meanwhile), 0 when there
+ * is none to go or it does not fit @budget; -ENOMEM when no spare node
+ * could be had, -EBUSY when another call of the pager has the store,
+ * -ENOSPC or -EIO from the store.  What the store keeps is added to
+ * *@written.
  */
 static int pg_out_step(struct t_pool *pool, size_t budget, size_t *written)
 {
@@ -502,9 +515,13 @@ static int pg_out_step(struct t_pool *pool, size_t budget, size_t *written)
 	u8 *at;
 
 	flags = ckremm_lock(&pool->lock);
-	if (pool->spare == TP_NIL && tp_grow(pool, &flags)) {
+	if (pool->spare == TP_NIL && tp_grow(pool, &flags))
+		ret = -ENOMEM;
+	else if (st->busy)
+		ret = -EBUSY;
+	if (ret) {
 		ckremm_unlock(&pool->lock, flags);
-		return -ENOMEM;
+		return ret;
 	}
 	n = pg_victim(pool);
 	r = n == TP_NIL ? TP_NIL : pg_take_spare(pool);
@@ -518,7 +535,7 @@ static int pg_out_step(struct t_pool *pool, size_t budget, size_t *written)
 	st->dirtied = false;
 	at = tp_addr_of(pool, s->off);
 	o.units = tp_units(pool, s);
-	pg_store_enter(pool);
+	st->busy = true;
 	ckremm_unlock(&pool->lock, flags);
 
 	o.zero = pg_all_zero(at, tp_bytes(o.units));
@@ -548,23 +565,28 @@ static int pg_out_step(struct t_pool *pool, size_t budget, size_t *written)
 		*written += o.stored;
 	}
 	pg_give_spare(pool, r);
+	/* The store stays taken for the drop of a stale copy. */
 	if (!(put && stale))
 		pg_store_leave(pool);
 	ckremm_unlock(&pool->lock, flags);
-	if (!(put && stale))
-		return ret ? ret : !stale;
-
-	store->ops->drop(store, o.key);
-	flags = ckremm_lock(&pool->lock);
-	pg_store_leave(pool);
-	ckremm_unlock(&pool->lock, flags);
-	return 0;
+	if (put && stale) {
+		store->ops->drop(store, o.key);
+		flags = ckremm_lock(&pool->lock);
+		pg_store_leave(pool);
+		ckremm_unlock(&pool->lock, flags);
+	}
+	if (ret)
+		return ret;
+	if (!stale)
+		return PG_OUT;
+	return put || o.zero || tp_bytes(o.units) <= budget ? PG_STAYED : 0;
 }
 
 /*
  * Page in block @h with the lock dropped while the store fills it (see
  * "Page-in" above): 0 (also for a block already in), -EINVAL for a dead
- * handle, -ENOMEM when there is no room, -EIO from the store.  On
+ * handle, -ENOMEM when there is no room, -EBUSY when another call of the
+ * pager has the store, -EIO from the store.  On
  * -ENOMEM, *@need is the block's size.
  */
 static int pg_in_slow(struct t_pool *pool, u64 h, size_t *need)
@@ -581,6 +603,10 @@ static int pg_in_slow(struct t_pool *pool, u64 h, size_t *need)
 	/* A spare node to back out with (the lock may drop for it). */
 	if (pool->spare == TP_NIL && tp_grow(pool, &flags)) {
 		ret = -ENOMEM;
+		goto out;
+	}
+	if (st->busy) {
+		ret = -EBUSY;
 		goto out;
 	}
 	n = tp_find(pool, h);
@@ -600,7 +626,7 @@ static int pg_in_slow(struct t_pool *pool, u64 h, size_t *need)
 	pg_place(pool, n, s, f, fs, have, &o);
 	pg_pin(pool, s);
 	st->incoming = n;
-	pg_store_enter(pool);
+	st->busy = true;
 	ckremm_unlock(&pool->lock, flags);
 
 	if (o.zero)
@@ -735,7 +761,7 @@ static int pg_page_out(struct t_pool *pool, size_t target, size_t budget,
 		ret = pg_out_step(pool, budget - written, &written);
 		if (ret <= 0)
 			break;
-		res->paged_out++;
+		res->paged_out += ret == PG_OUT;
 	}
 	res->store_written += written;
 	return ret < 0 ? ret : 0;
@@ -752,12 +778,14 @@ static int pg_page_out(struct t_pool *pool, size_t target, size_t budget,
  * steps; the tick's write budget does not apply.  For memory pressure,
  * or before a burst of allocations.
  *
- * Context: where the store's put may be called; one caller at a time per
- * pager.
+ * Context: where the store's put may be called.  Calls of the pager that
+ * meet (this, ckremm_pager_page_in(), a tick) do not wait for each other:
+ * all but one return -EBUSY.
  * Return: 0 (also when fewer bytes could go: none is left to go, or the
  * rest are pinned, held, kept or recently used); -EINVAL without a store;
- * -ENOMEM if a spare node could not be had, -ENOSPC or -EIO from the
- * store.
+ * -ENOMEM if a spare node could not be had; -EBUSY if another call of the
+ * pager (a tick, a page-in) has the store now: try again; -ENOSPC or
+ * -EIO from the store.
  */
 int ckremm_pager_page_out(struct ckremm_pager *pager, size_t bytes,
 			  struct ckremm_paging_result *res)
@@ -785,10 +813,12 @@ EXPORT_SYMBOL_NS_GPL(ckremm_pager_page_out, CKREMM_NS);
  * left as it is.
  *
  * Context: where the store's put and get may be called (process context
- * for a store that sleeps); one caller at a time per pager.
+ * for a store that sleeps), by any number of callers and beside the tick:
+ * a call that meets another with the store returns -EBUSY.
  * Return: 0; -EINVAL for a dead handle or a pager without a store;
- * -ENOMEM if no room could be made; -EIO if the store could not read
- * the block.
+ * -ENOMEM if no room could be made; -EBUSY if another call of the pager
+ * has the store now: try again (a caller that may sleep waits a little
+ * first); -EIO if the store could not read the block.
  */
 int ckremm_pager_page_in(struct ckremm_pager *pager, u64 handle)
 {

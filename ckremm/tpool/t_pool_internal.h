@@ -380,6 +380,12 @@ static inline size_t tp_out_nodes(const struct t_pool *pool)
 	return pool->st.out_nodes;
 }
 
+/* The pool has a backing store: a collector is refused. */
+static inline bool tp_has_store(const struct t_pool *pool)
+{
+	return pool->st.store;
+}
+
 static inline void tp_pg_init(struct t_pool *pool)
 {
 	pool->st.hand = TP_NIL;
@@ -505,6 +511,12 @@ static inline size_t tp_out_nodes(const struct t_pool *pool)
 {
 	(void)pool;
 	return 0;
+}
+
+static inline bool tp_has_store(const struct t_pool *pool)
+{
+	(void)pool;
+	return false;
 }
 
 static inline void tp_pg_init(struct t_pool *pool)

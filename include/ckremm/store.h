@@ -5,7 +5,10 @@
  *
  * A store is a set of operations and the state behind them.  The pager
  * calls them with the pool lock dropped, one call at a time per store
- * unless the store says it locks itself (CKREMM_STORE_LOCKED).  A block
+ * unless the store says it locks itself (CKREMM_STORE_LOCKED).  An access
+ * through the pool (a read, a write, a pin) that meets a paged-out block
+ * calls get and drop of a store without CKREMM_STORE_SLEEPS with the pool
+ * lock held, interrupts off: they must not sleep then.  A block
  * is given to the store whole, by address and length, and the store
  * returns a key that names the copy; the pool keeps the key in the
  * block's node until the block is paged in again or freed.  A store never
@@ -13,8 +16,10 @@
  * a pinned one.
  *
  * Stores in ckremm: the compressed store (ckremm/paging/zstore.c), which
- * keeps blocks compressed in memory with a codec the port supplies, and
- * any store a user builds on these operations (external RAM, flash).
+ * keeps blocks compressed in memory with a codec the port supplies; the
+ * external store (ckremm/paging/xstore.c, include/ckremm/xstore.h), a
+ * region of external RAM or flash behind a board's callbacks; and any
+ * store a user builds on these operations.
  */
 #ifndef CKREMM_STORE_H
 #define CKREMM_STORE_H
@@ -31,14 +36,15 @@ struct ckremm_store;
 
 /**
  * struct ckremm_store_ops - what a backing store does
- * @put: keep a copy of @len bytes at @src; on 0, *@key names it and
- *	*@stored is what it costs the store in bytes.  -E2BIG: the block
+ * @put: keep a copy of @len bytes at @src; on 0, *@key names it (all
+ *	64 bits are kept) and *@stored is what it costs the store in
+ *	bytes, below 128 MiB (more is taken as -E2BIG).  -E2BIG: the block
  *	does not compress (or otherwise does not fit the store's terms) and
  *	stays resident, marked so that it is not offered again until it is
  *	written; -ENOSPC: the store is full; -EIO: the medium failed.
  * @get: copy the block named by @key, @len bytes, to @dst; 0 or -EIO.
  *	The copy stays in the store until @drop.
- * @drop: forget the copy named by @key.  Never fails.
+ * @drop: forget the copy named by @key.  Never fails, never sleeps.
  */
 struct ckremm_store_ops {
 	int (*put)(struct ckremm_store *store, const void *src, size_t len,
