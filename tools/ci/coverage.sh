@@ -83,6 +83,7 @@ suite host host_tests
 suite tpool "$out/tpool/tpool_tests"
 suite gc "$out/gc/gc_tests"
 suite paging "$out/paging/paging_tests"
+suite zstore "$out/paging/zstore_tests"
 echo "coverage: tests ran $((SECONDS - start)) s"
 
 # gcov's text report of every object (the port's inline functions are
