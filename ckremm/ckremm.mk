@@ -36,7 +36,8 @@ CKREMM_SRCS-$(CONFIG_CKREMM_TPOOL) += $(CKREMM_ROOT)/ckremm/tpool/t_pool.c \
 				      $(CKREMM_ROOT)/ckremm/tpool/t_pool_check.c
 CKREMM_SRCS-$(CONFIG_CKREMM_GC) += $(CKREMM_ROOT)/ckremm/gc/gc.c
 CKREMM_SRCS-$(CONFIG_CKREMM_PAGING) += $(CKREMM_ROOT)/ckremm/paging/paging.c \
-	$(CKREMM_ROOT)/ckremm/paging/store_pager.c
+	$(CKREMM_ROOT)/ckremm/paging/store_pager.c \
+	$(CKREMM_ROOT)/ckremm/paging/xstore.c
 ifeq ($(CONFIG_CKREMM_HPOOL)$(CONFIG_CKREMM_PAGING),yy)
 CKREMM_SRCS-y += $(CKREMM_ROOT)/ckremm/paging/h_paging.c \
 		 $(CKREMM_ROOT)/ckremm/paging/zstore.c

@@ -105,6 +105,10 @@
 #include "paging_internal.h"
 #include <ckremm/store.h>
 
+/* What a page-out step did. */
+#define PG_OUT			1
+#define PG_STAYED		2
+
 /* Runs the hand looks at per hold of the lock. */
 #define PG_HAND_NODES		64
 /* Page-out steps, drops and queued page-ins per tick, at most. */
@@ -484,10 +488,11 @@ static bool pg_all_zero(const u8 *p, size_t len)
 
 /*
  * One page-out step (see "Page-out" above), offering the store a block of
- * at most @budget bytes.  1 when a block went out, 0 when none could
- * (none to go, the next does not fit @budget, or it changed meanwhile),
- * -ENOMEM when no spare node could be had, -ENOSPC or -EIO from the
- * store.  What the store keeps is added to *@written.
+ * at most @budget bytes.  PG_OUT when a block went out, PG_STAYED when
+ * the one chosen stays (kept, or used or freed meanwhile), 0 when there
+ * is none to go or it does not fit @budget; -ENOMEM when no spare node
+ * could be had, -ENOSPC or -EIO from the store.  What the store keeps
+ * is added to *@written.
  */
 static int pg_out_step(struct t_pool *pool, size_t budget, size_t *written)
 {
@@ -551,14 +556,17 @@ static int pg_out_step(struct t_pool *pool, size_t budget, size_t *written)
 	if (!(put && stale))
 		pg_store_leave(pool);
 	ckremm_unlock(&pool->lock, flags);
-	if (!(put && stale))
-		return ret ? ret : !stale;
-
-	store->ops->drop(store, o.key);
-	flags = ckremm_lock(&pool->lock);
-	pg_store_leave(pool);
-	ckremm_unlock(&pool->lock, flags);
-	return 0;
+	if (put && stale) {
+		store->ops->drop(store, o.key);
+		flags = ckremm_lock(&pool->lock);
+		pg_store_leave(pool);
+		ckremm_unlock(&pool->lock, flags);
+	}
+	if (ret)
+		return ret;
+	if (!stale)
+		return PG_OUT;
+	return put || o.zero || tp_bytes(o.units) <= budget ? PG_STAYED : 0;
 }
 
 /*
@@ -726,7 +734,7 @@ static int pg_page_out(struct t_pool *pool, size_t target, size_t budget,
 		ret = pg_out_step(pool, budget - written, &written);
 		if (ret <= 0)
 			break;
-		res->paged_out++;
+		res->paged_out += ret == PG_OUT;
 	}
 	res->store_written += written;
 	return ret < 0 ? ret : 0;

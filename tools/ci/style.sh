@@ -66,7 +66,8 @@ for f in "${files[@]}"; do
 		ckremm/model/* | ckremm/gc/* | ckremm/paging/* | \
 		include/ckremm/h_pool.h | include/ckremm/t_pool.h | \
 		include/ckremm/gc.h | include/ckremm/paging.h | \
-		include/ckremm/store.h | include/ckremm/zstore.h)
+		include/ckremm/store.h | include/ckremm/xstore.h | \
+		include/ckremm/zstore.h)
 		want='GPL-2.0-only OR MIT' ;;
 	include/uapi/*) want='(GPL-2.0-only WITH Linux-syscall-note) OR MIT' ;;
 	*) want='GPL-2.0-only' ;;

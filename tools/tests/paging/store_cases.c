@@ -336,6 +336,10 @@ static void store_model_run(u64 seed, unsigned int flags)
 	unsigned long eagain = 0;
 	u64 rng = seed;
 
+#ifdef CKREMM_TEST_BOARD
+	/* Every byte checked after every step: an emulated core is slow. */
+	ops = 1000;
+#endif
 	if (env)
 		ops = strtoul(env, NULL, 0) / 8;
 	ts->refuse_len = 48;
@@ -409,7 +413,7 @@ static void store_model_run(u64 seed, unsigned int flags)
 		check_all(pool, ts, &m);
 	}
 	t_pool_get_stats(pool, &st);
-	TH_LOG("%lu ops, %u blocks: %zu page-outs, %zu page-ins, %zu zero blocks, %zu -EAGAIN, %llu bytes written",
+	TH_LOG("%lu ops, %u blocks: %zu page-outs, %zu page-ins, %zu zero blocks, %lu -EAGAIN, %llu bytes written",
 	       ops, m.n, st.page_outs, st.page_ins, st.zero_blocks, eagain,
 	       (unsigned long long)st.store_written);
 	EXPECT_GT(st.page_outs, ops / 10);
@@ -630,19 +634,15 @@ TEST(store_written_during_page_out)
 	fill(pool, &h, 1, 1024, 0x21);
 	ts->victim = h;
 	ts->during_put = write_victim;
+	/* The first copy is stale and dropped; the step after takes it. */
 	ASSERT_EQ(ckremm_pager_page_out(&pager, 1024, NULL), 0);
 	EXPECT_EQ(ts->victim_ret, 0);
-	EXPECT_FALSE(is_out(pool, h), "paged out with the write lost");
-	EXPECT_EQ(ts->live, 0, "the stale copy was not dropped");
-	ASSERT_EQ(t_pool_read(pool, h, 0, buf, 1024), 0);
-	EXPECT_EQ(buf[3], 0x99);
-	EXPECT_EQ(buf[4], 0x21);
-	/* Untouched, it goes the next time. */
-	ASSERT_EQ(ckremm_pager_page_out(&pager, 1024, NULL), 0);
-	ASSERT_EQ(ckremm_pager_page_out(&pager, 1024, NULL), 0);
+	EXPECT_EQ(ts->puts, 2);
+	EXPECT_EQ(ts->drops, 1, "the stale copy was not dropped");
 	EXPECT_TRUE(is_out(pool, h));
 	ASSERT_EQ(t_pool_read(pool, h, 0, buf, 1024), 0);
-	EXPECT_EQ(buf[3], 0x99);
+	EXPECT_EQ(buf[3], 0x99, "paged out with the write lost");
+	EXPECT_EQ(buf[4], 0x21);
 
 	/* Pinned meanwhile: it stays, pinned, where the pin says. */
 	ts->during_put = pin_victim;
