@@ -39,7 +39,9 @@
  * under the pool lock: one get() from the store); then half the blocks
  * are freed, the pool reordered and its free pages purged.  Every hold of
  * a lock is timed (zstore_lock.h), and the longest of each run's purge
- * steps and page-out steps kept:
+ * steps and page-out steps kept.  Holds and page-ins during which the
+ * thread was switched out or took a page fault are left out, and counted
+ * in a comment line:
  *
  *   zstore,pool,pagein_p50      ns per KiB of a page-in on access, median
  *   zstore,pool,pagein_p99      the same, 99th percentile
@@ -310,8 +312,9 @@ static void pool_run(u8 **blocks, size_t nblocks, unsigned int run)
 		/* Room for it, made beforehand: only the page-in is timed. */
 		if (arena_free(pool) < 2 * D.block)
 			make_room(pool, &pager, 16 * D.block);
-		/* Untimed locks, and a page-in the thread was switched out of
-		 * left out, as the holds' are.
+		/*
+		 * Untimed locks, and a page-in the thread was switched out
+		 * of or took a fault in left out, as the holds' are.
 		 */
 		bench_lock_on = 0;
 		csw = bench_lock_switches();
@@ -344,7 +347,7 @@ static void pool_run(u8 **blocks, size_t nblocks, unsigned int run)
 	row("pool", "purge_hold_max", "ns", run, hold_max("pg_purge_step"));
 	row("pool", "pageout_hold_max", "ns", run, hold_max("pg_out_step"));
 	row("pool", "put_hold_max", "ns", run, hold_max("zs_put"));
-	printf("# run %u: %zu page-ins timed (%lu left out, switched out), %zu bytes purged, %lu holds left out (switched out)\n",
+	printf("# run %u: %zu page-ins timed (%lu left out: switched out or faulted), %zu bytes purged, %lu holds left out (the same)\n",
 	       run, got, pagein_switched, purged, bench_lock_switched);
 	ckremm_pager_exit(&pager);
 	destroy_t_pool(pool);
