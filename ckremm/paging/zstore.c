@@ -260,9 +260,12 @@ ckremm_zstore_create(const struct ckremm_codec *codec,
 	struct ckremm_zstore *zs;
 	size_t out_size;
 
+	/*
+	 * max_block from 1 to ZS_LEN_MASK: written so that a 32-bit size_t,
+	 * which cannot exceed it, draws no warning.
+	 */
 	if (!codec || !params || !codec->bound || !codec->compress ||
-	    !codec->decompress || !params->max_block ||
-	    (u64)params->max_block > ZS_LEN_MASK ||
+	    !codec->decompress || (u64)(params->max_block - 1) >= ZS_LEN_MASK ||
 	    params->limit_permille > 1000)
 		return NULL;
 	out_size = codec->bound(params->max_block);

@@ -2,7 +2,8 @@
 /*
  * Figure 11: the compressed store (ckremm/paging/zstore.c) on real data.
  *
- *   bench_zstore [--runs N] [--mib N] [--block BYTES] DIR...
+ *   bench_zstore [--runs N] [--mib N] [--block BYTES] [--pool-mib N]
+ *                [--pageins N] DIR...
  *
  * Blocks are cut from the files under the DIRs (regular files, symbolic
  * links not followed), as a page cache or a swap device would hold them:
@@ -30,9 +31,31 @@
  *   zstore,zsmalloc_published,ratio  2.58, zsmalloc's published ratio on
  *                               a kernel build (a constant, the peer)
  *
+ * Then, in each run, the same blocks through a table pool of --pool-mib
+ * (4) MiB that pages out to such a store (ckremm/paging/store_pager.c):
+ * as many blocks as twice the arena holds are allocated and written, the
+ * pool paging out to make room; then --pageins (2000) reads of whole
+ * blocks that are paged out, each timed (the access pages the block in
+ * under the pool lock: one get() from the store); then half the blocks
+ * are freed, the pool reordered and its free pages purged.  Every hold of
+ * a lock is timed (zstore_lock.h), and the longest of each run's purge
+ * steps and page-out steps kept.  Holds and page-ins during which the
+ * thread was switched out or took a page fault are left out, and counted
+ * in a comment line:
+ *
+ *   zstore,pool,pagein_p50      ns per KiB of a page-in on access, median
+ *   zstore,pool,pagein_p99      the same, 99th percentile
+ *   zstore,pool,purge_hold_max  ns, the longest hold of the pool lock in
+ *                               a purge step (pg_purge_step())
+ *   zstore,pool,pageout_hold_max  ns, the longest in a page-out step
+ *                               (pg_out_step(); the store's put runs with
+ *                               the lock dropped)
+ *   zstore,pool,put_hold_max    ns, the longest hold of the store's own
+ *                               lock in a put (one compression), for scale
+ *
  * A comment line says which DIRs the blocks came from, and how many.
  */
-#define _GNU_SOURCE
+/* _GNU_SOURCE (nftw()) comes from the Makefile: zstore_lock.h is forced in first. */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -47,7 +70,12 @@
 #include <time.h>
 
 #include "ckremm_port.h"
+#include <ckremm/paging.h>
+#include <ckremm/t_pool.h>
 #include <ckremm/zstore.h>
+
+#include "t_pool_internal.h"
+#include "zstore_lock.h"
 
 /* zsmalloc's compression ratio on a kernel build, as published. */
 #define ZSMALLOC_PUBLISHED_RATIO	2.58
@@ -98,6 +126,41 @@ static void row(const char *series, const char *metric, const char *unit,
 
 /* What the timed loops read, kept so that the compiler keeps them. */
 volatile u64 bench_sink;
+
+/* The longest hold of a lock per function that took it (zstore_lock.h). */
+int bench_lock_on;
+unsigned int bench_lock_depth;
+const char *bench_lock_fn[BENCH_LOCK_DEPTH];
+u64 bench_lock_t0[BENCH_LOCK_DEPTH];
+long bench_lock_csw[BENCH_LOCK_DEPTH];
+unsigned long bench_lock_switched;
+static struct {
+	const char *fn;
+	u64 max;
+} holds[64];
+
+void bench_lock_held(const char *fn, u64 ns)
+{
+	unsigned int i;
+
+	for (i = 0; i < 64 && holds[i].fn && holds[i].fn != fn; i++)
+		;
+	if (i == 64)
+		return;
+	holds[i].fn = fn;
+	if (ns > holds[i].max)
+		holds[i].max = ns;
+}
+
+static u64 hold_max(const char *fn)
+{
+	unsigned int i;
+
+	for (i = 0; i < 64 && holds[i].fn; i++)
+		if (!strcmp(holds[i].fn, fn))
+			return holds[i].max;
+	return 0;
+}
 
 static u64 path_hash(const char *s)
 {
@@ -150,6 +213,150 @@ static bool all_zero(const u8 *p, size_t len)
 	return p[0] == 0 && !memcmp(p, p + 1, len - 1);
 }
 
+static u64 rng_next(u64 *s)
+{
+	u64 z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool is_out(struct t_pool *pool, u64 h)
+{
+	u32 n = tp_find(pool, h);
+
+	if (n == TP_NIL)
+		die("handle %#llx lost", (unsigned long long)h);
+	return tp_is_out(tp_seg(pool, n));
+}
+
+static struct {
+	size_t arena;
+	unsigned int pageins;
+} Q = { .arena = 4UL << 20, .pageins = 2000 };
+
+static size_t arena_free(struct t_pool *pool)
+{
+	struct t_pool_stats st;
+
+	t_pool_get_stats(pool, &st);
+	return st.free_bytes;
+}
+
+/*
+ * Pages out until @bytes of the arena are free: a call sweeps CLOCK's hand
+ * over a bounded number of blocks, clearing their marks, and may find no
+ * victim in a pool whose blocks were all used lately; the next finds one.
+ */
+static void make_room(struct t_pool *pool, struct ckremm_pager *pager,
+		      size_t bytes)
+{
+	unsigned int calls;
+
+	for (calls = 0; arena_free(pool) < bytes && calls < 256; calls++)
+		ckremm_pager_page_out(pager, bytes, NULL);
+}
+
+/* Page-ins on access and the longest holds, through a paged table pool. */
+static void pool_run(u8 **blocks, size_t nblocks, unsigned int run)
+{
+	struct ckremm_paging_params pp = { .decay_ticks = 1 };
+	size_t n = 2 * Q.arena / D.block, i, got = 0, purged = 0;
+	struct ckremm_zstore_params zp = { .max_block = D.block };
+	struct ckremm_zstore *zs;
+	struct ckremm_pager pager;
+	struct t_pool *pool;
+	u64 *h, *ns, seed = run + 1, t0, t1;
+	unsigned long pagein_switched = 0;
+	unsigned int tries;
+	bool switched;
+	long csw;
+	u8 *back;
+	int ret;
+
+	if (n > nblocks)
+		n = nblocks;
+	zp.arena_size = n * D.block;
+	pool = t_pool_create(Q.arena, 0);
+	zs = ckremm_zstore_create(&ckremm_codec_lz4, &zp);
+	if (!pool || !zs || ckremm_pager_init(&pager, pool, &pp) ||
+	    ckremm_pager_set_store(&pager, ckremm_zstore_store(zs)))
+		die("no paged pool of %zu bytes", Q.arena);
+	h = xcalloc(n, sizeof(*h));
+	ns = xcalloc(Q.pageins, sizeof(*ns));
+	back = xcalloc(D.block, 1);
+	memset(holds, 0, sizeof(holds));
+	bench_lock_switched = 0;
+	bench_lock_on = 1;
+	for (i = 0; i < n; i++) {
+		ret = t_pool_alloc_block(pool, D.block, 0, &h[i]);
+		if (ret == -ENOMEM) {
+			make_room(pool, &pager, 16 * D.block);
+			ret = t_pool_alloc_block(pool, D.block, 0, &h[i]);
+		}
+		if (ret || t_pool_write(pool, h[i], 0, blocks[i], D.block))
+			die("block %zu not placed: %d", i, ret);
+	}
+	for (tries = 0; got < Q.pageins && tries < 100 * Q.pageins; tries++) {
+		i = rng_next(&seed) % n;
+		if (!is_out(pool, h[i]))
+			continue;
+		/* Room for it, made beforehand: only the page-in is timed. */
+		if (arena_free(pool) < 2 * D.block)
+			make_room(pool, &pager, 16 * D.block);
+		/*
+		 * Untimed locks, and a page-in the thread was switched out
+		 * of or took a fault in left out, as the holds' are.
+		 */
+		bench_lock_on = 0;
+		csw = bench_lock_switches();
+		t0 = now_ns();
+		ret = t_pool_read(pool, h[i], 0, back, D.block);
+		t1 = now_ns();
+		switched = bench_lock_switches() != csw;
+		bench_lock_on = 1;
+		if (ret == -ENOMEM)
+			continue;
+		if (ret || memcmp(back, blocks[i], D.block))
+			die("block %zu did not come back: %d", i, ret);
+		if (switched)
+			pagein_switched++;
+		else
+			ns[got++] = (t1 - t0) * 1024 / D.block;
+	}
+	if (!got)
+		die("no block was paged out");
+	qsort(ns, got, sizeof(*ns), cmp_u64);
+	for (i = 0; i < n; i += 2)
+		t_pool_free(pool, h[i]);
+	ckremm_pager_tick(&pager, NULL);
+	t_pool_reorder(pool, NULL);
+	while (ckremm_paging_purge_t(pool, 0, 0, &purged) > 0)
+		;
+	bench_lock_on = 0;
+	row("pool", "pagein_p50", "ns", run, ns[got / 2]);
+	row("pool", "pagein_p99", "ns", run, ns[got * 99 / 100]);
+	row("pool", "purge_hold_max", "ns", run, hold_max("pg_purge_step"));
+	row("pool", "pageout_hold_max", "ns", run, hold_max("pg_out_step"));
+	row("pool", "put_hold_max", "ns", run, hold_max("zs_put"));
+	printf("# run %u: %zu page-ins timed (%lu left out: switched out or faulted), %zu bytes purged, %lu holds left out (the same)\n",
+	       run, got, pagein_switched, purged, bench_lock_switched);
+	ckremm_pager_exit(&pager);
+	destroy_t_pool(pool);
+	ckremm_zstore_destroy(zs);
+	free(back);
+	free(ns);
+	free(h);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int runs = 7, run;
@@ -166,11 +373,16 @@ int main(int argc, char **argv)
 			D.budget = strtoul(argv[++a], NULL, 0) << 20;
 		else if (!strcmp(argv[a], "--block") && a + 1 < argc)
 			D.block = strtoul(argv[++a], NULL, 0);
+		else if (!strcmp(argv[a], "--pool-mib") && a + 1 < argc)
+			Q.arena = strtoul(argv[++a], NULL, 0) << 20;
+		else if (!strcmp(argv[a], "--pageins") && a + 1 < argc)
+			Q.pageins = strtoul(argv[++a], NULL, 0);
 		else
-			die("usage: bench_zstore [--runs N] [--mib N] [--block BYTES] DIR...");
+			die("usage: bench_zstore [--runs N] [--mib N] [--block BYTES] [--pool-mib N] [--pageins N] DIR...");
 	}
-	if (a == argc || !runs || D.block < 64 || D.block > (1 << 20))
-		die("usage: bench_zstore [--runs N] [--mib N] [--block BYTES] DIR...");
+	if (a == argc || !runs || D.block < 64 || D.block > (1 << 20) ||
+	    Q.arena < 4 * D.block || !Q.pageins)
+		die("usage: bench_zstore [--runs N] [--mib N] [--block BYTES] [--pool-mib N] [--pageins N] DIR...");
 
 	for (int d = a; d < argc; d++)
 		if (nftw(argv[d], sum_sizes, 64, FTW_PHYS))
@@ -288,6 +500,7 @@ int main(int argc, char **argv)
 			die("%zu bytes left in the store's pool", st.pool_used);
 		ckremm_zstore_destroy(zs);
 		free(in);
+		pool_run(blocks, nblocks, run);
 	}
 	return 0;
 }

@@ -76,9 +76,10 @@ check "bench_paging runs" run_paging --arena 8388608
 check "paging prints t_pool, h_pool and glibc" \
 	has_rows "$smoke/host-paging.log" paging t_pool h_pool glibc
 run_zstore() { "$bin/bench_zstore" "$@" >"$smoke/host-zstore.log" 2>&1; }
-check "bench_zstore runs" run_zstore --runs 1 --mib 2 /usr/include
-check "zstore prints lz4, liblz4 alone and zsmalloc's figure" \
-	has_rows "$smoke/host-zstore.log" zstore lz4 lz4_alone zsmalloc_published
+check "bench_zstore runs" run_zstore --runs 1 --mib 2 --pool-mib 1 \
+	--pageins 100 /usr/include
+check "zstore prints lz4, liblz4 alone, zsmalloc's figure and the pool's" \
+	has_rows "$smoke/host-zstore.log" zstore lz4 lz4_alone zsmalloc_published pool
 check "dev_bench is built" test -x "$bin/dev_bench"
 
 # Figure 9: binary-trees, small.  bench_gc exits 1 if a tree's node count

@@ -274,4 +274,8 @@ END {
 	alone(11, "  blocks taken (the rest: copy >= 7/8 of block)", "zstore,lz4,taken", 0, "%", "", 0, "-", "", "")
 	cmp(11, "  put (compress) MB/s vs liblz4 alone", "zstore,lz4,compress_mbs", "MB/s", "zstore,lz4_alone,compress_mbs", "lz4", 1, "", 0, "-")
 	cmp(11, "  get (decompress) MB/s vs liblz4 alone", "zstore,lz4,decompress_mbs", "MB/s", "zstore,lz4_alone,decompress_mbs", "lz4", 1, "", 0, "-")
+	cmp(11, "page-in on access, ns per KiB: p99 vs p50", "zstore,pool,pagein_p99", "ns", "zstore,pool,pagein_p50", "p50", 1, "", 0, "-")
+	alone(11, "longest pool-lock hold: purge step", "zstore,pool,purge_hold_max", 0, "ns", "", 0, "-", "", "")
+	alone(11, "  page-out step (put runs unlocked)", "zstore,pool,pageout_hold_max", 0, "ns", "", 0, "-", "", "")
+	alone(11, "  store lock in a put (one compression)", "zstore,pool,put_hold_max", 0, "ns", "", 0, "-", "", "")
 }' "$dir/summary.csv" >"$dir/table.txt"

@@ -84,6 +84,7 @@ suite tpool "$out/tpool/tpool_tests"
 suite gc "$out/gc/gc_tests"
 suite paging "$out/paging/paging_tests"
 suite paging-moves "$out/paging/paging_moves_tests"
+suite zstore "$out/paging/zstore_tests"
 echo "coverage: tests ran $((SECONDS - start)) s"
 
 # gcov's text report of every object (the port's inline functions are
