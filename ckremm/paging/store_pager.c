@@ -52,7 +52,8 @@
  * A tick pages out while the arena has less than free_target bytes free,
  * and offers the store a block only while its size fits in what is left
  * of write_budget for the tick, which is charged what the store says it
- * keeps (t_pool_stats.store_written counts it for flash wear).
+ * wrote, copies dropped at once because the block was used meanwhile
+ * included (t_pool_stats.store_written counts it for flash wear).
  * ckremm_pager_page_out() pages out a number of bytes at once.
  *
  * Page-in
@@ -127,17 +128,24 @@ static bool pg_may_go(const struct t_pool *pool, u32 n, const struct tp_seg *s)
 	       tp_units(pool, s) < TP_PREV_MASK;
 }
 
-/* The next victim of the hand, or TP_NIL after PG_HAND_NODES runs. */
-static u32 pg_victim(struct t_pool *pool)
+/*
+ * The next victim of the hand, or TP_NIL after a lap or PG_HAND_NODES
+ * runs with none; then *@more says whether a later look may still find
+ * one: the hand gave up short of a lap, or cleared marks on its way.
+ */
+static u32 pg_victim(struct t_pool *pool, bool *more)
 {
 	struct tp_store_state *st = &pool->st;
+	bool cleared = false;
 	unsigned int seen;
-	u32 n = st->hand;
+	u32 n = st->hand, start;
 
+	*more = false;
 	if (n == TP_NIL || !tp_node_exists(pool, n) ||
 	    tp_state(tp_seg(pool, n)) == TP_SPARE ||
 	    (tp_is_used(tp_seg(pool, n)) && tp_is_out(tp_seg(pool, n))))
 		n = pool->first;
+	start = n;
 	for (seen = 0; seen < PG_HAND_NODES; seen++) {
 		struct tp_seg *s = tp_seg(pool, n);
 		u32 next = s->next != TP_NIL ? s->next : pool->first;
@@ -148,10 +156,17 @@ static u32 pg_victim(struct t_pool *pool)
 				return n;
 			}
 			s->holds &= ~TP_REFERENCED;
+			cleared = true;
 		}
 		n = next;
+		if (n == start) {
+			st->hand = n;
+			*more = cleared;
+			return TP_NIL;
+		}
 	}
 	st->hand = n;
+	*more = true;
 	return TP_NIL;
 }
 
@@ -496,17 +511,18 @@ static bool pg_all_zero(const u8 *p, size_t len)
 /*
  * One page-out step (see "Page-out" above), offering the store a block of
  * at most @budget bytes.  PG_OUT when a block went out, PG_STAYED when
- * the one chosen stays (kept, or used or freed meanwhile), 0 when there
- * is none to go or it does not fit @budget; -ENOMEM when no spare node
- * could be had, -EBUSY when another call of the pager has the store,
- * -ENOSPC or -EIO from the store.  What the store keeps is added to
+ * the one chosen stays (kept, or used or freed meanwhile) or the hand
+ * gave up short of a lap, 0 when there is none to go or it does not fit
+ * @budget; -ENOMEM when no spare node could be had, -EBUSY when another
+ * call of the pager has the store, -ENOSPC or -EIO from the store.  What
+ * the store wrote, a copy dropped at once included, is added to
  * *@written.
  */
 static int pg_out_step(struct t_pool *pool, size_t budget, size_t *written)
 {
 	struct tp_store_state *st = &pool->st;
 	struct ckremm_store *store = st->store;
-	bool put = false, stale = true;
+	bool put = false, stale = true, more;
 	struct pg_out o = { 0 };
 	unsigned long flags;
 	struct tp_seg *s;
@@ -523,11 +539,13 @@ static int pg_out_step(struct t_pool *pool, size_t budget, size_t *written)
 		ckremm_unlock(&pool->lock, flags);
 		return ret;
 	}
-	n = pg_victim(pool);
+	n = pg_victim(pool, &more);
 	r = n == TP_NIL ? TP_NIL : pg_take_spare(pool);
 	if (r == TP_NIL) {
 		ckremm_unlock(&pool->lock, flags);
-		return n == TP_NIL ? 0 : -ENOMEM;
+		if (n == TP_NIL)
+			return more ? PG_STAYED : 0;
+		return -ENOMEM;
 	}
 	s = tp_seg(pool, n);
 	pg_pin(pool, s);
@@ -555,15 +573,20 @@ static int pg_out_step(struct t_pool *pool, size_t budget, size_t *written)
 		/* Written, pinned or held meanwhile: it stays. */
 	} else if (ret == -E2BIG || (put && o.stored >= TP_OUT_STORED_MAX)) {
 		s->holds |= TP_KEEP;
-		ret = 0;
 	} else if (put || o.zero) {
 		pg_evict(pool, n, s, r, &o);
 		r = TP_NIL;
 		stale = false;
 		st->page_outs++;
+	}
+	/* A copy dropped at once wore the flash all the same. */
+	if (put) {
 		st->written += o.stored;
 		*written += o.stored;
 	}
+	/* A refused block is no error, whether it is kept or stays. */
+	if (ret == -E2BIG)
+		ret = 0;
 	pg_give_spare(pool, r);
 	/* The store stays taken for the drop of a stale copy. */
 	if (!(put && stale))
@@ -646,6 +669,9 @@ static int pg_in_slow(struct t_pool *pool, u64 h, size_t *need)
 		st->page_ins--;
 		pg_evict(pool, n, s, r, &o);
 		r = TP_NIL;
+		/* Freed meanwhile: its copy goes as a paged-out block's does. */
+		if (!s->gen)
+			tp_pg_free_out(pool, n, s);
 	} else if (!s->gen) {
 		tp_free_locked(pool, n, s);
 	}
@@ -670,14 +696,17 @@ static size_t pg_arena_free(struct t_pool *pool)
 /*
  * Page in @h, making room first while there is none: pages committed
  * ahead where the port commits only so (CKREMM_ARENA_MOVES), other blocks
- * paged out, and the pool compacted when enough bytes are free but not in one
- * run (a pool with a store is used through handles and pins: its blocks
- * move when they go out and come in).  At most PG_STORE_STEPS steps.
+ * paged out, and the pool compacted once when enough bytes are free but
+ * not in one run (a pool with a store is used through handles and pins:
+ * its blocks move when they go out and come in); where a pin still splits
+ * the free space after that, more blocks go out.  At most PG_STORE_STEPS
+ * steps.
  */
 static int pg_in_making_room(struct t_pool *pool, u64 h)
 {
 	size_t written = 0, need = 0, committed;
 	unsigned int steps = 0;
+	bool compacted = false;
 	int ret;
 
 	for (;;) {
@@ -692,9 +721,10 @@ static int pg_in_making_room(struct t_pool *pool, u64 h)
 		if (CKREMM_ARENA_MOVES &&
 		    !ckremm_paging_commit_t(pool, need, &committed) && committed)
 			continue;
-		if (pg_arena_free(pool) >= need)
+		if (!compacted && pg_arena_free(pool) >= need) {
+			compacted = true;
 			ret = t_pool_reorder(pool, NULL);
-		else
+		} else
 			ret = pg_out_step(pool, (size_t)-1, &written) > 0 ? 0 :
 			      -ENOMEM;
 		if (ret)
@@ -813,8 +843,10 @@ EXPORT_SYMBOL_NS_GPL(ckremm_pager_page_out, CKREMM_NS);
  * left as it is.
  *
  * Context: where the store's put and get may be called (process context
- * for a store that sleeps), by any number of callers and beside the tick:
- * a call that meets another with the store returns -EBUSY.
+ * for a store that sleeps), and process context where the port's arenas
+ * move (CKREMM_ARENA_MOVES, the Linux kernel: pages are committed ahead,
+ * which may sleep); by any number of callers and beside the tick: a call
+ * that meets another with the store returns -EBUSY.
  * Return: 0; -EINVAL for a dead handle or a pager without a store;
  * -ENOMEM if no room could be made; -EBUSY if another call of the pager
  * has the store now: try again (a caller that may sleep waits a little

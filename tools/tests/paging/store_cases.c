@@ -54,8 +54,10 @@ struct test_store {
 	bool in_call;
 	size_t refuse_len;		/* -E2BIG for blocks of this size */
 	bool full;			/* -ENOSPC */
+	bool fail_get;			/* -EIO */
 	void (*during_put)(struct test_store *ts);
-	struct t_pool *pool;		/* for during_put */
+	void (*during_get)(struct test_store *ts);
+	struct t_pool *pool;		/* for during_put and during_get */
 	struct ckremm_pager *pager;
 	u64 victim;
 	int victim_ret;
@@ -121,8 +123,14 @@ static int ts_get(struct ckremm_store *store, u64 key, void *dst, size_t len)
 	unsigned int i = ts_slot(key);
 
 	ts_enter(ts);
+	if (ts->during_get)
+		ts->during_get(ts);
 	ASSERT_NONNULL(ts->copy[i], "get of a dropped key");
 	ASSERT_EQ(ts->len[i], len);
+	if (ts->fail_get) {
+		ts->in_call = false;
+		return -EIO;
+	}
 	memcpy(dst, ts->copy[i], len);
 	ts->gets++;
 	ts->in_call = false;
@@ -620,6 +628,7 @@ static void free_victim(struct test_store *ts)
 {
 	ts->victim_ret = t_pool_free(ts->pool, ts->victim);
 	ts->during_put = NULL;
+	ts->during_get = NULL;
 }
 
 static void pin_victim(struct test_store *ts)
@@ -680,6 +689,10 @@ TEST(store_written_during_page_out)
 	ASSERT_EQ(t_pool_read(pool, h, 0, buf, 1024), 0);
 	EXPECT_EQ(buf[3], 0x99, "paged out with the write lost");
 	EXPECT_EQ(buf[4], 0x21);
+	/* The stale copy wore the store as the kept one did. */
+	t_pool_get_stats(pool, &st);
+	EXPECT_EQ(st.store_written, ts->put_bytes);
+	EXPECT_EQ(st.store_written, 2048);
 
 	/* Pinned meanwhile: it stays, pinned, where the pin says. */
 	ts->during_put = pin_victim;
@@ -704,6 +717,75 @@ TEST(store_written_during_page_out)
 	EXPECT_EQ(st.pinned_blocks, 0);
 	EXPECT_EQ(st.free_bytes, 16384);
 	ASSERT_EQ(t_pool_validate(pool, &fault), 0, "%s", fault.reason);
+	store_done(&pager, pool, ts);
+}
+
+/* A refused block written meanwhile stays, and the call does not fail. */
+TEST(store_e2big_written_meanwhile)
+{
+	struct test_store *ts = ts_new(0);
+	struct ckremm_pager pager;
+	struct t_pool *pool = store_pool(16384, &pager, &quiet, ts);
+	u64 h;
+
+	fill(pool, &h, 1, 1024, 0x21);
+	ts->refuse_len = 1024;
+	ts->victim = h;
+	ts->during_put = write_victim;
+	EXPECT_EQ(ckremm_pager_page_out(&pager, 1024, NULL), 0);
+	EXPECT_EQ(ts->victim_ret, 0);
+	EXPECT_EQ(ts->puts, 0);
+	EXPECT_FALSE(is_out(pool, h));
+	store_done(&pager, pool, ts);
+}
+
+/* More marked blocks than the hand looks at per hold: it goes on. */
+TEST(store_hand_goes_on_past_marks)
+{
+	struct test_store *ts = ts_new(0);
+	struct ckremm_pager pager;
+	struct t_pool *pool = store_pool(16384, &pager, &quiet, ts);
+	struct t_pool_stats st;
+	u64 h[200];
+
+	fill(pool, h, 200, 64, 0x31);
+	ASSERT_EQ(ckremm_pager_page_out(&pager, 1, NULL), 0);
+	t_pool_get_stats(pool, &st);
+	EXPECT_EQ(st.paged_out_blocks, 1, "the hand gave up after its first hold");
+	EXPECT_TRUE(is_out(pool, h[0]));
+	store_done(&pager, pool, ts);
+}
+
+/* A page-in that fails for a block freed meanwhile frees it still. */
+TEST(store_failed_page_in_of_freed_block)
+{
+	struct test_store *ts = ts_new(CKREMM_STORE_SLEEPS);
+	struct ckremm_paging_result res = { 0 };
+	struct ckremm_pager pager;
+	struct t_pool *pool = store_pool(16384, &pager, &quiet, ts);
+	struct t_pool_fault fault;
+	struct t_pool_stats st;
+	u64 h[2];
+
+	fill(pool, h, 2, 1024, 0x52);
+	ASSERT_EQ(ckremm_pager_page_out(&pager, 16384, NULL), 0);
+	ASSERT_TRUE(is_out(pool, h[0]) && is_out(pool, h[1]));
+	ts->fail_get = true;
+	ts->victim = h[0];
+	ts->during_get = free_victim;
+	EXPECT_EQ(ckremm_pager_page_in(&pager, h[0]), -EIO);
+	EXPECT_EQ(ts->victim_ret, 0);
+	ts->fail_get = false;
+	ASSERT_EQ(t_pool_validate(pool, &fault), 0, "%s", fault.reason);
+	t_pool_get_stats(pool, &st);
+	EXPECT_EQ(st.used_blocks, 1);
+	EXPECT_EQ(st.paged_out_blocks, 1);
+	EXPECT_EQ(st.stored_bytes, 1024);
+	/* Its copy goes with the next tick, as a freed block's does. */
+	ASSERT_EQ(ckremm_pager_tick(&pager, &res), 0);
+	EXPECT_EQ(ts->live, 1, "the freed block's copy was kept");
+	EXPECT_EQ(ckremm_pager_page_in(&pager, h[1]), 0);
+	EXPECT_TRUE(all_bytes(pool, h[1], 1024, 0x52));
 	store_done(&pager, pool, ts);
 }
 
