@@ -69,7 +69,8 @@
  * (t_pool_stats.arena_moves counts it, and the pool's change count
  * moves), so it is made only while no block is pinned or held: else the
  * step is abandoned, its pages kept as they were, and counted
- * (ckremm_paging_result.abandoned).  A decay period's purge is then one
+ * (ckremm_paging_result.abandoned); where a pin or hold is out when the
+ * step begins, before any view is built.  A decay period's purge is then one
  * step, whatever step_bytes says: each step costs a view of the whole
  * arena.
  *
@@ -120,6 +121,21 @@ static bool pg_may_move(const struct t_pool *pool)
 }
 
 /*
+ * CKREMM_ARENA_MOVES: whether a move is worth preparing (lock held).  A
+ * view of the whole arena costs tens of milliseconds to build for a large
+ * one; while a block is pinned or held, it would be thrown away at the
+ * install: refuse now, counted as a move given up.
+ */
+static bool pg_move_refused(const struct t_pool *pool,
+			    struct ckremm_paging_result *res)
+{
+	if (!CKREMM_ARENA_MOVES || pg_may_move(pool))
+		return false;
+	res->abandoned++;
+	return true;
+}
+
+/*
  * CKREMM_ARENA_MOVES: move the arena to a view where the pages of [@lo,
  * @hi) are committed (@commit) or given back, for a caller that marked
  * the pool as purging, with the lock dropped on entry and return.  0 when
@@ -166,7 +182,7 @@ static int pg_purge_step(struct t_pool *pool, size_t keep, bool since_peak,
 	int more, ret = 0;
 
 	flags = ckremm_lock(&pool->lock);
-	if (pg->purging) {
+	if (pg->purging || pg_move_refused(pool, res)) {
 		ckremm_unlock(&pool->lock, flags);
 		return -EBUSY;
 	}
@@ -227,7 +243,7 @@ static int pg_commit_ahead(struct t_pool *pool, size_t ahead,
 		ckremm_unlock(&pool->lock, flags);
 		return 0;
 	}
-	if (pg->purging) {
+	if (pg->purging || pg_move_refused(pool, res)) {
 		ret = -EBUSY;
 	} else if (!CKREMM_ARENA_MOVES) {
 		ret = ckremm_arena_commit(pool->arena, lo, want - lo);

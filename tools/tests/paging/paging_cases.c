@@ -275,7 +275,11 @@ TEST(pins_and_holds_stop_moves)
 	arena = t_pool_arena(pool, NULL);
 	pin = t_pool_pin(pool, a);
 	ASSERT_NONNULL(pin);
+	/* Refused before a view is built: the view's failure stays unused. */
+	ckremm_host_view_failures = 1;
 	EXPECT_EQ(ckremm_paging_purge_t(pool, 0, 2 * ARENA, &purged), -EBUSY);
+	EXPECT_EQ(ckremm_host_view_failures, 1, "a view built for nothing");
+	ckremm_host_view_failures = 0;
 	ASSERT_EQ(t_pool_hold(pool, a, true, &addr, &size), 0);
 	EXPECT_EQ(t_pool_unpin(pool, a), 0);
 	EXPECT_EQ(ckremm_paging_purge_t(pool, 0, 2 * ARENA, &purged), -EBUSY);
