@@ -724,9 +724,10 @@ static int pg_in_making_room(struct t_pool *pool, u64 h)
 		if (!compacted && pg_arena_free(pool) >= need) {
 			compacted = true;
 			ret = t_pool_reorder(pool, NULL);
-		} else
+		} else {
 			ret = pg_out_step(pool, (size_t)-1, &written) > 0 ? 0 :
 			      -ENOMEM;
+		}
 		if (ret)
 			return ret;
 	}
