@@ -182,7 +182,7 @@ static int pg_purge_step(struct t_pool *pool, size_t keep, bool since_peak,
 	int more, ret = 0;
 
 	flags = ckremm_lock(&pool->lock);
-	if (pg->purging || pg_move_refused(pool, res)) {
+	if (pg->purging) {
 		ckremm_unlock(&pool->lock, flags);
 		return -EBUSY;
 	}
@@ -195,6 +195,10 @@ static int pg_purge_step(struct t_pool *pool, size_t keep, bool since_peak,
 	if (floor >= hi) {
 		ckremm_unlock(&pool->lock, flags);
 		return 0;
+	}
+	if (pg_move_refused(pool, res)) {
+		ckremm_unlock(&pool->lock, flags);
+		return -EBUSY;
 	}
 	lo = hi - floor > budget ? hi - budget : floor;
 	more = lo > floor;

@@ -298,6 +298,9 @@ TEST(pins_and_holds_stop_moves)
 	EXPECT_EQ(ckremm_paging_purge_t(pool, 0, 2 * ARENA, &purged), 0);
 	EXPECT_EQ(purged, ARENA - 4096);
 	ASSERT_NONNULL(t_pool_pin(pool, a));
+	/* With nothing left to give back, a pin refuses nothing. */
+	EXPECT_EQ(ckremm_paging_purge_t(pool, 0, 2 * ARENA, &purged), 0);
+	EXPECT_EQ(purged, ARENA - 4096);
 	EXPECT_EQ(ckremm_paging_commit_t(pool, 64 << 10, &got), -EBUSY);
 	EXPECT_EQ(got, 0);
 	/* Left with a block pinned, the pager cannot commit the pages again. */
