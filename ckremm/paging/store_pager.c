@@ -131,12 +131,13 @@ static bool pg_may_go(const struct t_pool *pool, u32 n, const struct tp_seg *s)
 /*
  * The next victim of the hand, or TP_NIL after a lap or PG_HAND_NODES
  * runs with none; then *@more says whether a later look may still find
- * one: the hand gave up short of a lap, or cleared marks on its way.
+ * one: the hand has not yet passed a lap of runs, over as many holds as
+ * it took, without clearing a mark or choosing a block.
  */
 static u32 pg_victim(struct t_pool *pool, bool *more)
 {
 	struct tp_store_state *st = &pool->st;
-	bool cleared = false;
+	size_t runs = pool->used_blocks - st->out_blocks + pool->free_blocks;
 	unsigned int seen;
 	u32 n = st->hand, start;
 
@@ -151,22 +152,21 @@ static u32 pg_victim(struct t_pool *pool, bool *more)
 		u32 next = s->next != TP_NIL ? s->next : pool->first;
 
 		if (pg_may_go(pool, n, s)) {
+			st->idle = 0;
 			if (!(s->holds & TP_REFERENCED)) {
 				st->hand = next;
 				return n;
 			}
 			s->holds &= ~TP_REFERENCED;
-			cleared = true;
+		} else if (st->idle < U32_MAX) {
+			st->idle++;
 		}
 		n = next;
-		if (n == start) {
-			st->hand = n;
-			*more = cleared;
-			return TP_NIL;
-		}
+		if (n == start)
+			break;
 	}
 	st->hand = n;
-	*more = true;
+	*more = st->idle < runs;
 	return TP_NIL;
 }
 
@@ -699,12 +699,13 @@ static size_t pg_arena_free(struct t_pool *pool)
  * paged out, and the pool compacted once when enough bytes are free but
  * not in one run (a pool with a store is used through handles and pins:
  * its blocks move when they go out and come in); where a pin still splits
- * the free space after that, more blocks go out.  At most PG_STORE_STEPS
- * steps.
+ * the free space after that, more blocks go out, and the pool is compacted
+ * again after each.  At most PG_STORE_STEPS steps; what the store wrote
+ * is added to *@written.
  */
-static int pg_in_making_room(struct t_pool *pool, u64 h)
+static int pg_in_making_room(struct t_pool *pool, u64 h, size_t *written)
 {
-	size_t written = 0, need = 0, committed;
+	size_t need = 0, committed;
 	unsigned int steps = 0;
 	bool compacted = false;
 	int ret;
@@ -725,8 +726,11 @@ static int pg_in_making_room(struct t_pool *pool, u64 h)
 			compacted = true;
 			ret = t_pool_reorder(pool, NULL);
 		} else {
-			ret = pg_out_step(pool, (size_t)-1, &written) > 0 ? 0 :
-			      -ENOMEM;
+			ret = pg_out_step(pool, (size_t)-1, written);
+			/* Its room may merge with free runs a pin kept apart. */
+			if (ret == PG_OUT)
+				compacted = false;
+			ret = ret > 0 ? 0 : -ENOMEM;
 		}
 		if (ret)
 			return ret;
@@ -855,18 +859,24 @@ EXPORT_SYMBOL_NS_GPL(ckremm_pager_page_out, CKREMM_NS);
  */
 int ckremm_pager_page_in(struct ckremm_pager *pager, u64 handle)
 {
+	size_t written = 0;
+
 	if (!pager || !pager->pool || !pager->pool->st.store)
 		return -EINVAL;
-	return pg_in_making_room(pager->pool, handle);
+	return pg_in_making_room(pager->pool, handle, &written);
 }
 EXPORT_SYMBOL_NS_GPL(ckremm_pager_page_in, CKREMM_NS);
 
-/* The queued page-ins, one at a time. */
-static void pg_page_in_wanted(struct t_pool *pool,
-			      struct ckremm_paging_result *res)
+/*
+ * The queued page-ins, one at a time; what the store wrote to make room
+ * for them is added to @res and returned.
+ */
+static size_t pg_page_in_wanted(struct t_pool *pool,
+				struct ckremm_paging_result *res)
 {
 	struct tp_store_state *st = &pool->st;
 	unsigned int steps = 0;
+	size_t written = 0;
 	unsigned long flags;
 	u64 h;
 
@@ -875,10 +885,12 @@ static void pg_page_in_wanted(struct t_pool *pool,
 		h = st->nwant ? st->want[--st->nwant] : T_POOL_NO_HANDLE;
 		ckremm_unlock(&pool->lock, flags);
 		if (h == T_POOL_NO_HANDLE)
-			return;
-		if (!pg_in_making_room(pool, h))
+			break;
+		if (!pg_in_making_room(pool, h, &written))
 			res->paged_in++;
 	}
+	res->store_written += written;
+	return written;
 }
 
 /**
@@ -888,7 +900,8 @@ static void pg_page_in_wanted(struct t_pool *pool,
  *
  * Called by ckremm_pager_tick(): drops the copies of freed blocks, pages
  * in the blocks accesses asked for, and pages out down to free_target
- * within write_budget.
+ * within what is left of write_budget after the page-ins' own page-outs
+ * (the page-ins are not held to it: an access is waiting for them).
  *
  * Context: as ckremm_pager_tick().
  */
@@ -896,14 +909,16 @@ void ckremm_pager_tick_store(struct ckremm_pager *pager,
 			     struct ckremm_paging_result *res)
 {
 	const struct ckremm_paging_params *p = &pager->params;
+	size_t budget = p->write_budget ? p->write_budget : (size_t)-1;
 	struct t_pool *pool = pager->pool;
 	unsigned int steps = 0;
+	size_t written;
 
 	if (!pool->st.store)
 		return;
 	while (steps++ < PG_STORE_STEPS && pg_drop_one(pool))
 		;
-	pg_page_in_wanted(pool, res);
-	pg_page_out(pool, p->free_target,
-		    p->write_budget ? p->write_budget : (size_t)-1, res);
+	written = pg_page_in_wanted(pool, res);
+	if (written < budget)
+		pg_page_out(pool, p->free_target, budget - written, res);
 }

@@ -154,6 +154,8 @@ struct tp_paging {
  *	sleeps), internally pinned, or TP_NIL
  * @drops: freed paged-out blocks whose copies the pager has still to
  *	drop, linked through their prev bits; TP_NIL when none
+ * @idle: runs the hand passed since it last cleared a mark or chose a
+ *	block: a lap of them with neither, and nothing can go now
  * @dirtied: @outgoing was written, pinned or held alone meanwhile
  * @busy: the pager is in a call of the store with the lock dropped
  * @nwant: handles in @want
@@ -174,6 +176,7 @@ struct tp_store_state {
 	u32 outgoing;
 	u32 incoming;
 	u32 drops;
+	u32 idle;
 	bool dirtied;
 	bool busy;
 	u8 nwant;

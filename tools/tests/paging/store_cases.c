@@ -789,6 +789,71 @@ TEST(store_failed_page_in_of_freed_block)
 	store_done(&pager, pool, ts);
 }
 
+/*
+ * Room for a page-in where pins split the free space and kept blocks
+ * split what page-outs free: the pool is compacted again after each
+ * page-out, so that the holes merge, and few blocks go.
+ */
+TEST(store_page_in_compacts_after_page_outs)
+{
+	struct test_store *ts = ts_new(0);
+	struct ckremm_pager pager;
+	struct t_pool *pool = store_pool(16384, &pager, &quiet, ts);
+	u64 x, y, e[4], k[4], g, p, t;
+	unsigned int i;
+
+	/* 1536-byte blocks are refused, so kept: they stay between. */
+	ts->refuse_len = 1536;
+	fill(pool, &x, 1, 2048, 0x11);
+	for (i = 0; i < 4; i++) {
+		fill(pool, &e[i], 1, 1024, 0x20 + i);
+		fill(pool, &k[i], 1, 1536, 0x30 + i);
+	}
+	fill(pool, &g, 1, 1024, 0x40);
+	fill(pool, &p, 1, 512, 0x41);
+	fill(pool, &t, 1, 1536, 0x42);
+	ASSERT_EQ(ckremm_pager_page_out(&pager, 1, NULL), 0);
+	ASSERT_TRUE(is_out(pool, x));
+	ASSERT_EQ(ts->puts, 1);
+	/* x's room taken and pinned; 2048 bytes free, either side of p. */
+	fill(pool, &y, 1, 2048, 0x43);
+	ASSERT_NONNULL(t_pool_pin(pool, y));
+	ASSERT_NONNULL(t_pool_pin(pool, p));
+	ASSERT_EQ(t_pool_free(pool, g), 0);
+	EXPECT_EQ(ckremm_pager_page_in(&pager, x), 0);
+	EXPECT_LE(ts->puts, 3, "paged out more than room needed");
+	EXPECT_TRUE(all_bytes(pool, x, 2048, 0x11));
+	EXPECT_EQ(t_pool_unpin(pool, y), 0);
+	EXPECT_EQ(t_pool_unpin(pool, p), 0);
+	store_done(&pager, pool, ts);
+}
+
+/* Nothing can go: a page-out looks at a lap of runs and a hold more. */
+TEST(store_hand_stops_after_a_lap)
+{
+	struct test_store *ts = ts_new(0);
+	struct ckremm_pager pager;
+	struct t_pool *pool = store_pool(65536, &pager, &quiet, ts);
+	static u64 h[300];
+	static u8 *pins[300];
+	unsigned int i;
+	size_t runs;
+
+	fill(pool, h, 300, 128, 0x61);
+	for (i = 0; i < 300; i++)
+		pins[i] = t_pool_pin(pool, h[i]);
+	runs = 300 + 1;
+	ASSERT_EQ(ckremm_pager_page_out(&pager, 65536, NULL), 0);
+	EXPECT_EQ(ts->puts, 0);
+	EXPECT_GE(pool->st.idle, runs);
+	EXPECT_LT(pool->st.idle, runs + 64, "the hand went on past a lap");
+	for (i = 0; i < 300; i++) {
+		ASSERT_NONNULL(pins[i]);
+		EXPECT_EQ(t_pool_unpin(pool, h[i]), 0);
+	}
+	store_done(&pager, pool, ts);
+}
+
 TEST(store_free_paged_out_drops_at_tick)
 {
 	struct test_store *ts = ts_new(0);
