@@ -202,7 +202,9 @@ static int pg_purge_step(struct t_pool *pool, size_t keep, bool since_peak,
 	}
 	lo = hi - floor > budget ? hi - budget : floor;
 	more = lo > floor;
+	/* Counted at once, so that the figures always add up. */
 	pg->committed = lo;
+	pg->purged += hi - lo;
 	pg->purging = true;
 	ckremm_unlock(&pool->lock, flags);
 
@@ -213,10 +215,10 @@ static int pg_purge_step(struct t_pool *pool, size_t keep, bool since_peak,
 
 	flags = ckremm_lock(&pool->lock);
 	pg->purging = false;
-	if (ret)
+	if (ret) {
 		pg->committed = hi;
-	else
-		pg->purged += hi - lo;
+		pg->purged -= hi - lo;
+	}
 	ckremm_unlock(&pool->lock, flags);
 	if (ret)
 		return ret;

@@ -126,7 +126,8 @@ struct tp_seg {
  *	that needs them fails as if the pool were full
  * @managed: a pager manages the pool
  * @last: the run at the top of the arena
- * @purged: bytes purged, in total
+ * @purged: bytes purged, in total, a step under way included (taken
+ *	back if it fails): committed and purged bytes change together
  * @commit_failures: allocations failed for want of a commit
  * @moves: purges and commits that moved the arena (CKREMM_ARENA_MOVES)
  */

@@ -3527,7 +3527,13 @@ TEST_F(dev, pager_gives_back_what_stays_free_and_takes_it_again)
 		  (unsigned long long)kept_end);
 	s = stats_of(&t);
 	EXPECT_GE(s.purged_bytes, full.committed_bytes - low);
+	/* the pager's own figures count a step when it ends */
 	ASSERT_OK(ckremm_pager_stats(&t, &fig));
+	for (unsigned int ms = 0; ms < 5000 &&
+	     fig.purged_bytes < full.committed_bytes - low; ms += 10) {
+		usleep(10000);
+		ASSERT_OK(ckremm_pager_stats(&t, &fig));
+	}
 	EXPECT_GT(fig.ticks, 0);
 	EXPECT_GE(fig.purged_bytes, full.committed_bytes - low);
 	EXPECT_TRUE(pager_intact(&t, h, keep, 1));
@@ -3741,10 +3747,12 @@ TEST_F(dev, pager_store_holds_more_than_its_arena)
 	struct ckremm_pool t;
 	unsigned char *view;
 
-	if (!module_has_lz4()) {
-		diag("the module has no codec: pager_store_refusals checks its refusal");
-		return;
-	}
+	/*
+	 * CONFIG_CKREMM_LZ4=auto builds the codec only where the kernel has
+	 * LZ4 built in (UML here); Debian's kernels have it as a module.
+	 */
+	if (!module_has_lz4())
+		SKIP("the module was built without a codec; pager_store_refusals checks its refusal");
 	ASSERT_OK(ckremm_pool_create(self->fd, CKREMM_KIND_TABLE, STORE_ARENA,
 				     fixture_name(self, "stc"), 0, &t));
 	ASSERT_OK(attach_store(&t, STORE_BYTES, STORE_TARGET));
