@@ -197,8 +197,9 @@ dev_test_counts() {
 # "<stage>: N passed, M failed".  Returns non-zero if anything failed.
 #
 #   uml_device_stage <stage> <test command> <name shown in checks>
+#                    [<sh lines run with the module loaded, after the test>]
 uml_device_stage() {
-	local stage=$1 test=$2 name=$3
+	local stage=$1 test=$2 name=$3 after=${4:-}
 	local kdir build commands
 
 	kdir=$("$CKREMM_ROOT/tools/vm/kernel.sh" uml | tail -n1)
@@ -210,7 +211,7 @@ uml_device_stage() {
 	make -C "$CKREMM_ROOT/tools"
 
 	commands=$(mktemp)
-	dev_test_commands "$build/ckremm.ko" "$test" "$name" >"$commands"
+	dev_test_commands "$build/ckremm.ko" "$test" "$name" "$after" >"$commands"
 	uml_guest_end "$stage" "$kdir" "$commands"
 }
 
