@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * stress_kunit.h - what the stress rounds of ckremm_stress.ko share: the
- * pools' (kunit/stress_kunit.c) and the collector's
- * (kunit/gc_stress_kunit.c).  Defined in kunit/stress_kunit.c.
+ * pools' (kunit/stress_kunit.c), the collector's
+ * (kunit/gc_stress_kunit.c) and the store pager's
+ * (kunit/store_stress_kunit.c).  Defined in kunit/stress_kunit.c.
  */
 #ifndef CKREMM_STRESS_KUNIT_H
 #define CKREMM_STRESS_KUNIT_H

@@ -9,10 +9,12 @@
 #   - loads ckremm.ko and ckremm_stress.ko, whose KUnit stress runs at load
 #     (threads on every CPU, hrtimers in hard interrupt context, a compactor
 #     reordering the table pool under pins; then mutators on every CPU, hard
-#     interrupts and a collector thread on one collected pool; a pager of
-#     the table pool with its work item, and memory pressure: the guest
-#     drops its slab caches every second meanwhile, which calls the
-#     pager's shrinker), and unloads the stress,
+#     interrupts and a collector thread on one collected pool; then workers
+#     on every CPU, hard interrupts and a pager thread on a table pool
+#     three times its arena paging to a compressed store; a pager of the
+#     table pool with its work item, and memory pressure: the guest drops
+#     its slab caches every second meanwhile, which calls the pager's
+#     shrinker), and unloads the stress,
 #   - runs tools/tests/dev/proofs.sh with the static tools (memcg included)
 #     if that script exists, and unloads ckremm,
 #   - runs dev_test as tools/vm/dev-qemu.sh does (load, test, unload),
@@ -31,8 +33,9 @@
 #
 # Knobs (environment):
 #   CKREMM_STRESS_SECONDS  seconds of KUnit stress in all (default 20): a
-#                          quarter for the collector's round (at most 100),
-#                          the rest for the pools', split into rounds of at
+#                          quarter for the collector's round and a quarter
+#                          for the store pager's (at most 100 each), the
+#                          rest for the pools', split into rounds of at
 #                          most 120 s
 #   CKREMM_STRESS_CPUS     emulated CPUs (default 4, or one more than the
 #                          host has if that is fewer: with more vCPUs than
@@ -70,15 +73,17 @@ total_s=${CKREMM_STRESS_SECONDS:-20}
 cpus=${CKREMM_STRESS_CPUS:-$(($(nproc) + 1 < 4 ? $(nproc) + 1 : 4))}
 [[ $total_s =~ ^[1-9][0-9]*$ && $cpus =~ ^[1-9][0-9]?$ ]] ||
 	stage_fail "$stage" "CKREMM_STRESS_SECONDS and CKREMM_STRESS_CPUS must be positive integers"
-# The collector's round takes a quarter (none of less than 4 s in all).
+# The collector's round and the store pager's take a quarter each (none
+# of less than 4 s in all).
 gc_s=$((total_s / 4 < 100 ? total_s / 4 : 100))
-pools_s=$((total_s - gc_s))
+store_s=$gc_s
+pools_s=$((total_s - gc_s - store_s))
 # KUnit gives a case 300 s: long runs are rounds of at most 120 s each.
 rounds=$(((pools_s + 119) / 120))
 round_s=$(((pools_s + rounds - 1) / rounds))
 # A round may run up to 120 s over while its slowest actor catches up, the
-# collector's 60 s.
-timeout_s=${CKREMM_VM_TIMEOUT:-$((480 + total_s + 120 * rounds + 60))}
+# collector's and the store pager's 60 s each.
+timeout_s=${CKREMM_VM_TIMEOUT:-$((480 + total_s + 120 * rounds + 60 + 60))}
 
 kdir=$("$CKREMM_ROOT/tools/vm/kernel.sh" "x86-$flavour" | tail -n1) ||
 	stage_fail "$stage" "could not build the $flavour kernel (tools/vm/kernel.sh x86-$flavour)"
@@ -107,7 +112,7 @@ echo "ckremm-vm: stress begin"
 # Memory pressure meanwhile: dropping the slab caches calls every
 # shrinker, the table pool's pager's among them.
 (while [ ! -e /run/stress.end ]; do echo 2 >/proc/sys/vm/drop_caches; sleep 1; done) &
-check "insmod ckremm_stress.ko" insmod /ckremm_stress.ko seconds=$round_s rounds=$rounds gc_seconds=$gc_s
+check "insmod ckremm_stress.ko" insmod /ckremm_stress.ko seconds=$round_s rounds=$rounds gc_seconds=$gc_s store_seconds=$store_s
 touch /run/stress.end
 check "rmmod ckremm_stress" rmmod ckremm_stress
 run_tap proofs.sh sh /proofs.sh /ckremm-bin memcg
@@ -131,7 +136,7 @@ EOF
 } >"$commands"
 
 # One host thread per vCPU; PANIC_ON_OOPS makes an oops end the guest.
-echo "$stage: $cpus CPUs, $rounds round(s) of $round_s s of stress and $gc_s s of the collector's, timeout $timeout_s s" >&2
+echo "$stage: $cpus CPUs, $rounds round(s) of $round_s s of stress, $gc_s s of the collector's and $store_s s of the store pager's, timeout $timeout_s s" >&2
 extra_failed=0
 mapfile -t tools < <(static_tools '*')
 qemu_stage "$stage" "$kdir/arch/x86/boot/bzImage" "$cpus" 1G "$timeout_s" "$commands" \
