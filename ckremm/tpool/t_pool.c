@@ -145,10 +145,11 @@ u32 tp_find_start(const struct t_pool *pool, u32 off)
 
 /*
  * A free run of at most @units, or TP_NIL; its node goes to *@sp, its
- * length to *@have.
+ * length to *@have.  Inlined into the allocation path; tp_find_free() is
+ * the same for the paging module.
  */
-u32 tp_find_free(struct t_pool *pool, u32 units, struct tp_seg **sp,
-		 u32 *have)
+static __always_inline u32 __tp_find_free(struct t_pool *pool, u32 units,
+					  struct tp_seg **sp, u32 *have)
 {
 	unsigned int fl, sl;
 	u32 n;
@@ -167,6 +168,12 @@ u32 tp_find_free(struct t_pool *pool, u32 units, struct tp_seg **sp,
 		*have = tp_units(pool, *sp);
 	}
 	return n;
+}
+
+u32 tp_find_free(struct t_pool *pool, u32 units, struct tp_seg **sp,
+		 u32 *have)
+{
+	return __tp_find_free(pool, units, sp, have);
 }
 
 /* ---- handles ----------------------------------------------------------- */
@@ -270,7 +277,7 @@ static u32 tp_alloc_locked(struct t_pool *pool, u32 units,
 	*grow = false;
 	if (pool->used_blocks == pool->capacity)
 		return TP_NIL;
-	n = tp_find_free(pool, units, &s, &have);
+	n = __tp_find_free(pool, units, &s, &have);
 	if (n == TP_NIL || !tp_pg_commit(pool, s->off + units))
 		return TP_NIL;
 	if (have != units) {
@@ -363,38 +370,13 @@ u32 tp_alloc_any(struct t_pool *pool, u32 units, struct tp_seg **sp,
 	return grow ? tp_alloc_growing(pool, units, sp, flags) : n;
 }
 
-/* Free used block @n (at @s), merging it with free runs beside it. */
-void tp_free_locked(struct t_pool *pool, u32 n, struct tp_seg *s)
-{
-	u32 off = s->off, end = tp_end(pool, s), other;
-	struct tp_seg *o;
-
-	tp_gc_release(pool, n);
-	pool->used_units -= end - off;
-	pool->used_blocks--;
-	pool->seq++;
-	tp_set_state(s, TP_FREE);
-
-	/* A block freed in transit ends its move: it and its hole are free. */
-	if (pool->move.seg == n) {
-		other = pool->move.hole;
-		o = tp_seg(pool, other);
-		pool->move.seg = TP_NIL;
-		pool->move.hole = TP_NIL;
-		tp_set_state(o, TP_FREE);
-		tp_unlink(pool, n, s);
-		tp_node_put(pool, n, s, other);
-		n = other;
-		s = o;
-	}
-	tp_merge_free(pool, n, s);
-}
-
 /*
  * Run @n (at @s), linked and marked free but not filed, merges with the
- * free runs beside it, and what results is filed.
+ * free runs beside it, and what results is filed.  Inlined into the free
+ * path; tp_merge_free() is the same for the paging module.
  */
-void tp_merge_free(struct t_pool *pool, u32 n, struct tp_seg *s)
+static __always_inline void __tp_merge_free(struct t_pool *pool, u32 n,
+					    struct tp_seg *s)
 {
 	u32 off = s->off, end = tp_end(pool, s), other;
 	struct tp_seg *o;
@@ -424,6 +406,38 @@ void tp_merge_free(struct t_pool *pool, u32 n, struct tp_seg *s)
 		}
 	}
 	tp_index_insert(pool, n, s, end - off);
+}
+
+/* Free used block @n (at @s), merging it with free runs beside it. */
+void tp_free_locked(struct t_pool *pool, u32 n, struct tp_seg *s)
+{
+	u32 off = s->off, end = tp_end(pool, s), other;
+	struct tp_seg *o;
+
+	tp_gc_release(pool, n);
+	pool->used_units -= end - off;
+	pool->used_blocks--;
+	pool->seq++;
+	tp_set_state(s, TP_FREE);
+
+	/* A block freed in transit ends its move: it and its hole are free. */
+	if (pool->move.seg == n) {
+		other = pool->move.hole;
+		o = tp_seg(pool, other);
+		pool->move.seg = TP_NIL;
+		pool->move.hole = TP_NIL;
+		tp_set_state(o, TP_FREE);
+		tp_unlink(pool, n, s);
+		tp_node_put(pool, n, s, other);
+		n = other;
+		s = o;
+	}
+	__tp_merge_free(pool, n, s);
+}
+
+void tp_merge_free(struct t_pool *pool, u32 n, struct tp_seg *s)
+{
+	__tp_merge_free(pool, n, s);
 }
 
 /* ---- creation ------------------------------------------------------------ */
