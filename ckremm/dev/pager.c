@@ -127,8 +127,16 @@ static int ckremm_pager_taken(struct ckremm_pool *pool,
 
 #ifdef CONFIG_CKREMM_LZ4
 /*
- * A compressed store of @s->store_bytes for @pool, whose blocks are at
- * most its arena long; its arena is charged as a pool's would be
+ * The longest block a device pool's store takes: a put compresses, and an
+ * access's page-in decompresses, with interrupts off (the store's raw lock,
+ * the pool's), so one pass of the codec is held to this.  Longer blocks
+ * stay in the arena, as blocks that do not compress do.
+ */
+#define CKREMM_PAGER_STORE_BLOCK_MAX	(64U << 10)
+
+/*
+ * A compressed store of @s->store_bytes for @pool, taking blocks of up to
+ * CKREMM_PAGER_STORE_BLOCK_MAX; its arena is charged as a pool's would be
  * (ckremm_pool_memory_check()).  NULL in *@zs for no store.
  */
 static int ckremm_pager_store_new(struct ckremm_pool *pool,
@@ -137,7 +145,8 @@ static int ckremm_pager_store_new(struct ckremm_pool *pool,
 {
 	struct ckremm_zstore_params zp = {
 		.arena_size = s->store_bytes,
-		.max_block = pool->arena_size,
+		.max_block = min_t(size_t, pool->arena_size,
+				   CKREMM_PAGER_STORE_BLOCK_MAX),
 	};
 	int err;
 

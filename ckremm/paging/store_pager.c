@@ -89,9 +89,10 @@
  *
  * Context and locking
  * -------------------
- * lock ordering: the pool lock, then nothing; the store is called with
- * the lock dropped by the pager (put, get, drop) and with it held by an
- * access (get, drop) only where the store does not sleep and no call of
+ * lock ordering: the pool lock, then the locks of a store that locks
+ * itself (a compressed store: its lock, then its header pool's); the
+ * store is called with the lock dropped by the pager (put, get, drop) and
+ * with it held by an access (get, drop) only where the store does not sleep and no call of
  * the pager's is out, unless the store says it locks itself
  * (CKREMM_STORE_LOCKED): one call at a time per store either way.  The
  * pager's own calls with the store take it by a flag under the pool lock

@@ -42,7 +42,10 @@ struct ckremm_codec {
  * struct ckremm_zstore_params - the terms of a compressed store
  * @arena_size: bytes of the header pool that holds the compressed blocks
  * @max_block: the longest block the store takes (put refuses longer ones
- *	with -E2BIG); sizes the scratch area
+ *	with -E2BIG); sizes the scratch area.  A put compresses under the
+ *	store's lock, and a page-in at an access decompresses under the
+ *	pool's, both raw spinlocks with interrupts off in the Linux port:
+ *	this bounds that time (/dev/ckremm takes 64 KiB)
  * @limit_permille: a block whose copy would cost this many thousandths
  *	of its length or more (the header pool's 16-byte header, its
  *	rounding and 4 bytes of length included) is refused with -E2BIG

@@ -913,7 +913,8 @@ struct ckremm_gc_figures {
  * the least recently used blocks, compressed, while fewer than
  * @free_target bytes of the arena are free, and an ALLOC that finds no
  * room pages out to make it; a block of zeros costs the store nothing, a
- * block that does not compress stays in the arena.  A paged-out block keeps
+ * block that does not compress, or is longer than 64 KiB, stays in the
+ * arena.  A paged-out block keeps
  * its handle; READ, WRITE, COPY, CLEAN, PIN and LOCATE page it in (the
  * pool where it has room, else the device, which pages others out to
  * make room, and tries once more), and fail with ENOMEM only if no room
