@@ -406,13 +406,17 @@ EXPORT_SYMBOL_NS_GPL(ckremm_pager_work_page_in, CKREMM_NS);
  */
 int ckremm_pager_work_page_out(struct ckremm_pager_work *work, size_t bytes)
 {
+	struct mem_cgroup *old;
 	int err;
 
 	if (IS_ERR_OR_NULL(work))
 		return -EINVAL;
 	if (mutex_lock_killable(&work->lock))
 		return -EINTR;
+	/* A node table grown meanwhile is charged as a tick's would be. */
+	old = set_active_memcg(work->memcg);
 	err = ckremm_pager_page_out(&work->pager, bytes, NULL);
+	set_active_memcg(old);
 	mutex_unlock(&work->lock);
 	return err;
 }
