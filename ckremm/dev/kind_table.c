@@ -135,7 +135,8 @@ static bool table_commit_for(struct ckremm_pool *pool, size_t bytes,
 	struct t_pool_stats st;
 	int err;
 
-	if (!IS_ENABLED(CONFIG_CKREMM_PAGING) ||
+	/* No commit makes room for more than the arena. */
+	if (!IS_ENABLED(CONFIG_CKREMM_PAGING) || bytes > pool->arena_size ||
 	    *tries >= TABLE_COMMIT_TRIES || fatal_signal_pending(current))
 		return false;
 	t_pool_get_stats(tp, &st);
@@ -172,11 +173,12 @@ static bool table_paged_in(struct ckremm_pool *pool, int err, u64 handle)
 /*
  * After an allocation of @bytes failed with -ENOMEM: whether the pool has
  * a store and blocks were paged out to make room, so that it may be tried
- * once more.
+ * once more.  Nothing is paged out for more than the arena holds.
  */
 static bool table_paged_out(struct ckremm_pool *pool, int err, size_t bytes)
 {
-	return err == -ENOMEM && !ckremm_dev_pager_page_out(pool, bytes);
+	return err == -ENOMEM && bytes <= pool->arena_size &&
+	       !ckremm_dev_pager_page_out(pool, bytes);
 }
 
 /* Every block is aligned to T_POOL_ALIGN, and no more. */

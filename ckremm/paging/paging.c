@@ -101,8 +101,11 @@
 
 #define PG_STEPS_PER_TICK	64
 
+/* @bytes rounded up to a page; the last whole page for those beyond it. */
 static size_t pg_page_up(size_t bytes)
 {
+	if (bytes > (size_t)-CKREMM_PAGE_SIZE)
+		return (size_t)-CKREMM_PAGE_SIZE;
 	return (bytes + CKREMM_PAGE_SIZE - 1) & ~(CKREMM_PAGE_SIZE - 1);
 }
 

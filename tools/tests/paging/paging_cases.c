@@ -1104,6 +1104,23 @@ static void h_model_run(u64 seed)
 	EXPECT_TRUE(destroy_h_pool(pool));
 }
 
+/* Asked to keep more than a size can say, a purge keeps everything. */
+TEST(purge_keeps_all_past_the_last_page)
+{
+	struct ckremm_pager pager;
+	struct t_pool *pool = paged_pool(&pager, &eager);
+	struct t_pool_stats st;
+	size_t purged = 0;
+
+	EXPECT_EQ(ckremm_paging_purge_t(pool, (size_t)-1, 0, &purged), 0);
+	EXPECT_EQ(ckremm_paging_purge_t(pool, (size_t)-4000, 0, &purged), 0);
+	EXPECT_EQ(purged, 0);
+	t_pool_get_stats(pool, &st);
+	EXPECT_EQ(st.committed_bytes, ARENA);
+	ckremm_pager_exit(&pager);
+	EXPECT_TRUE(destroy_t_pool(pool));
+}
+
 TEST(h_model_seed_1) { h_model_run(1); }
 TEST(h_model_seed_2) { h_model_run(0xbeef); }
 
