@@ -679,6 +679,7 @@ TEST(store_written_during_page_out)
 
 	fill(pool, &h, 1, 1024, 0x21);
 	ts->victim = h;
+	ts->victim_ret = -1;
 	ts->during_put = write_victim;
 	/* The first copy is stale and dropped; the step after takes it. */
 	ASSERT_EQ(ckremm_pager_page_out(&pager, 1024, NULL), 0);
@@ -695,6 +696,7 @@ TEST(store_written_during_page_out)
 	EXPECT_EQ(st.store_written, 2048);
 
 	/* Pinned meanwhile: it stays, pinned, where the pin says. */
+	ts->victim_ret = -1;
 	ts->during_put = pin_victim;
 	ASSERT_EQ(ckremm_pager_page_out(&pager, 1024, NULL), 0);
 	ASSERT_EQ(ckremm_pager_page_out(&pager, 1024, NULL), 0);
@@ -706,6 +708,7 @@ TEST(store_written_during_page_out)
 	EXPECT_EQ(t_pool_unpin(pool, h), -EINVAL);
 
 	/* Freed meanwhile: gone, its copy too. */
+	ts->victim_ret = -1;
 	ts->during_put = free_victim;
 	ASSERT_EQ(ckremm_pager_page_out(&pager, 1024, NULL), 0);
 	ASSERT_EQ(ckremm_pager_page_out(&pager, 1024, NULL), 0);
@@ -726,16 +729,21 @@ TEST(store_e2big_written_meanwhile)
 	struct test_store *ts = ts_new(0);
 	struct ckremm_pager pager;
 	struct t_pool *pool = store_pool(16384, &pager, &quiet, ts);
+	u8 byte;
 	u64 h;
 
 	fill(pool, &h, 1, 1024, 0x21);
 	ts->refuse_len = 1024;
 	ts->victim = h;
+	ts->victim_ret = -1;
 	ts->during_put = write_victim;
 	EXPECT_EQ(ckremm_pager_page_out(&pager, 1024, NULL), 0);
+	EXPECT_NULL(ts->during_put, "the write never came");
 	EXPECT_EQ(ts->victim_ret, 0);
 	EXPECT_EQ(ts->puts, 0);
 	EXPECT_FALSE(is_out(pool, h));
+	ASSERT_EQ(t_pool_read(pool, h, 3, &byte, 1), 0);
+	EXPECT_EQ(byte, 0x99);
 	store_done(&pager, pool, ts);
 }
 

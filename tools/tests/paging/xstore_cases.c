@@ -156,8 +156,11 @@ static void xstore_run(bool flash, u64 seed)
 			t_model_remove(&m, i);
 		} else if (pick < 8 && m.n) {
 			ret = t_pool_read(pool, m.b[i].h, 0, buf, 1);
+			ASSERT_TRUE(ret == 0 || ret == -ENOMEM, "read: %d", ret);
 			if (ret == -ENOMEM)
 				ASSERT_EQ(ckremm_pager_page_in(&pager, m.b[i].h), 0);
+			else
+				ASSERT_EQ(buf[0], m.b[i].bytes[0]);
 			t_model_fill(&m, i, 0, m.b[i].size);
 			ASSERT_EQ(t_pool_write(pool, m.b[i].h, 0, m.b[i].bytes,
 					       m.b[i].size), 0);
